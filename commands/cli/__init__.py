@@ -1,0 +1,1 @@
+"""The ``skms`` command line (click). Parses, calls one library function, prints."""

@@ -1,0 +1,592 @@
+"""The ledger application: turns signed commands into durable, chained, checkpointed events.
+
+Requirements:
+
+1. State (aggregates, chain heads, Merkle frontiers, seen commands) is rebuilt from the log.
+2. A command is accepted only if its actor is registered and not revoked, its signature
+   over the canonical bytes verifies, its time is within the allowed skew and its nonce and
+   id are unused. A retried command (same id, same bytes) returns its earlier outcome.
+3. A refused command is recorded as a ``CommandRejected`` event signed by the ledger, then
+   the refusal is raised.
+4. All events of one command are committed together or not at all; concurrent commands
+   share one store transaction (group commit); nothing is returned before the commit.
+5. Checkpoints are published every N events and, while events arrive, at least every T
+   seconds, and on demand; each is stored and recorded as an event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from eventsourcing.domain import Aggregate
+
+from ledger.authorization import SYSTEM_CHAIN, authorize
+from ledger.chain_state import ChainState
+from ledger.command import SYSTEM_ACTOR, Command, SignedCommand, parse_command
+from ledger.crypto.kek import KEKProvider
+from ledger.crypto.scheme import get_scheme
+from ledger.domain.actor import Actor
+from ledger.domain.events import EVENT_CLASSES, event_to_record, record_to_event
+from ledger.domain.key import Key
+from ledger.domain.ledger_meta import LedgerMeta
+from ledger.envelope import NO_AUTHORITY, Envelope, open_envelope, seal_envelope
+from ledger.errors import (
+    CommandRejected,
+    ConfigurationError,
+    InvalidInput,
+    NotFound,
+    ReplayedCommand,
+    SkmsError,
+    StoreError,
+    Unauthorized,
+    VerificationError,
+)
+from ledger.events.codec import encode_payload
+from ledger.merkle.checkpoint import Checkpoint, sign_note
+from ledger.stores.base import EventStore, KeyRing, StoredCheckpoint, StoredEnvelope
+
+T = TypeVar("T")
+
+MAX_CLOCK_SKEW_MICROS = 300_000_000
+CHAIN_ID_ALPHABET = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def now_micros() -> int:
+    return time.time_ns() // 1000
+
+
+def check_chain_id(chain_id: str) -> str:
+    if not chain_id or len(chain_id) > 64 or not set(chain_id) <= CHAIN_ID_ALPHABET:
+        raise InvalidInput("must be 1-64 characters of a-z, 0-9, '-' or '_'", field="domain")
+    return chain_id
+
+
+@dataclass
+class Outcome(Generic[T]):
+    """What a command produced: its events' seqs (in its chain) and the handler's result."""
+
+    chain_id: str
+    seqs: list[int]
+    result: T | None
+    replayed: bool = False
+
+
+@dataclass
+class Decision:
+    """The context a handler decides in. Handlers call aggregate methods and ``touch`` them."""
+
+    ledger: Ledger
+    command: Command
+    now: int
+    touched: list[Aggregate] = field(default_factory=list)
+    extra_events: list[tuple[str, dict[str, Any], str, int]] = field(default_factory=list)
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+    def touch(self, aggregate: Aggregate) -> None:
+        if all(aggregate is not seen for seen in self.touched):
+            self.touched.append(aggregate)
+
+
+@dataclass
+class _Ticket:
+    chain_id: str
+    envelopes: list[StoredEnvelope]
+    done: threading.Event = field(default_factory=threading.Event)
+    error: BaseException | None = None
+
+
+class _GroupCommitter:
+    """Commits queued tickets in as few store transactions as possible.
+
+    Tickets are queued in seq order under the ledger's decision lock. Whoever waits first
+    takes the commit lock and commits everything queued so far, one ``append`` per chain;
+    later waiters usually find their ticket already done. If one append fails, every ticket
+    of that batch and chain fails, and the ledger reloads before deciding again.
+    """
+
+    def __init__(self, store: EventStore, on_failure: Callable[[], None]) -> None:
+        self._store = store
+        self._on_failure = on_failure
+        self._queue: list[_Ticket] = []
+        self._queue_lock = threading.Lock()
+        self._commit_lock = threading.Lock()
+
+    def enqueue(self, ticket: _Ticket) -> None:
+        with self._queue_lock:
+            self._queue.append(ticket)
+
+    def wait(self, ticket: _Ticket) -> None:
+        while not ticket.done.is_set():
+            with self._commit_lock:
+                if ticket.done.is_set():
+                    break
+                with self._queue_lock:
+                    batch, self._queue = self._queue, []
+                self._commit(batch)
+        if ticket.error is not None:
+            raise ticket.error
+
+    def _commit(self, batch: list[_Ticket]) -> None:
+        by_chain: dict[str, list[_Ticket]] = {}
+        for ticket in batch:
+            by_chain.setdefault(ticket.chain_id, []).append(ticket)
+        for chain_id, tickets in by_chain.items():
+            envelopes = [e for t in tickets for e in t.envelopes]
+            try:
+                if envelopes:
+                    self._store.append(chain_id, envelopes, expected_seq=envelopes[0].seq)
+            except BaseException as exc:  # noqa: BLE001 - every waiter must learn the outcome
+                self._on_failure()
+                error = exc if isinstance(exc, SkmsError) else StoreError(
+                    f"commit failed: {type(exc).__name__}")
+                for ticket in tickets:
+                    ticket.error = error
+            for ticket in tickets:
+                ticket.done.set()
+
+
+class Ledger:
+    """One ledger over one store. Thread-safe; shares commits between concurrent commands."""
+
+    def __init__(self, store: EventStore, keyring: KeyRing, *, kek: KEKProvider | None = None,
+                 ledger_key: bytearray | None = None, clock: Callable[[], int] = now_micros,
+                 max_clock_skew_micros: int = MAX_CLOCK_SKEW_MICROS,
+                 auto_checkpoint: bool = True) -> None:
+        self.store = store
+        self.keyring = keyring
+        self.kek = kek
+        self._ledger_key = ledger_key
+        self.clock = clock
+        self.max_clock_skew_micros = max_clock_skew_micros
+        self.auto_checkpoint = auto_checkpoint
+        self._lock = threading.RLock()
+        self._committer = _GroupCommitter(store, self._mark_stale)
+        self._stale = True
+        self._reset()
+
+    # --- state -------------------------------------------------------------------------------
+
+    def _reset(self) -> None:
+        self.meta: LedgerMeta | None = None
+        self.ledger_id: str | None = None
+        self.actors: dict[str, Actor] = {}
+        self.keys: dict[str, Key] = {}
+        self.chain_states: dict[str, ChainState] = {}
+        self._commands: dict[str, tuple[str, bytes, list[int]]] = {}
+        self._rejections: dict[str, tuple[str, int, str, str]] = {}
+        self._nonces: set[tuple[str, str]] = set()
+
+    def _mark_stale(self) -> None:
+        self._stale = True
+
+    def load(self) -> None:
+        """Rebuild every aggregate and chain state from the store (system chain first)."""
+        with self._lock:
+            self._reset()
+            chains = self.store.chains()
+            ordered = ([SYSTEM_CHAIN] if SYSTEM_CHAIN in chains else []) + [
+                c for c in chains if c != SYSTEM_CHAIN]
+            for chain_id in ordered:
+                for stored in self.store.read(chain_id):
+                    self._apply(open_envelope(stored), stored.event_hash)
+            self._stale = False
+
+    def ensure_loaded(self) -> None:
+        if self._stale:
+            self.load()
+
+    def chain(self, chain_id: str) -> ChainState:
+        state = self.chain_states.get(chain_id)
+        if state is None:
+            state = self.chain_states[chain_id] = ChainState(chain_id)
+        return state
+
+    def _apply(self, envelope: Envelope, event_hash: bytes) -> None:
+        """Fold one envelope into the in-memory state (used on load and after building)."""
+        state = self.chain(envelope.chain_id)
+        if envelope.seq != state.next_seq or envelope.prev_hash != state.head_hash:
+            raise VerificationError("chain link broken while loading", seq=envelope.seq,
+                                    chain=envelope.chain_id, check="prev-hash",
+                                    hint="run 'skms audit verify' for a full report")
+        state.advance(event_hash)
+        if envelope.command:
+            command = parse_command(envelope.command)
+            self._nonces.add((command.actor_id, command.nonce))
+            seen = self._commands.get(command.command_id)
+            seqs = [*seen[2], envelope.seq] if seen else [envelope.seq]
+            self._commands[command.command_id] = (envelope.chain_id, envelope.command, seqs)
+        if envelope.event_type in EVENT_CLASSES:
+            event = record_to_event(envelope.event_type, envelope.event(),
+                                    aggregate_id=envelope.aggregate_id,
+                                    aggregate_version=envelope.aggregate_version,
+                                    recorded_at=envelope.recorded_at)
+            self._fold(event)
+        else:
+            state.journal_versions[envelope.aggregate_id] = envelope.aggregate_version
+            record = envelope.event()
+            if envelope.event_type == "CheckpointPublished":
+                state.last_checkpoint_size = record["tree_size"]
+                state.last_checkpoint_at = envelope.recorded_at
+            elif envelope.event_type == "CommandRejected":
+                self._rejections[record["command_id"]] = (
+                    envelope.chain_id, envelope.seq, record["reason_code"], record["reason"])
+
+    def _fold(self, event: Any) -> None:
+        if isinstance(event, LedgerMeta.Initialized):
+            self.meta = event.mutate(None)
+            self.ledger_id = event.ledger_id
+        elif isinstance(event, Actor.Registered):
+            actor: Actor = event.mutate(None)
+            self.actors[actor.actor_id] = actor
+        elif isinstance(event, Key.Generated):
+            key: Key = event.mutate(None)
+            self.keys[key.key_id] = key
+        elif isinstance(event, Actor.Event):
+            event.mutate(self.actors[str(event.originator_id)])
+        elif isinstance(event, Key.Event):
+            event.mutate(self.keys[str(event.originator_id)])
+        else:
+            raise VerificationError(f"no aggregate handles {type(event).__name__}")
+
+    # --- lookups -----------------------------------------------------------------------------
+
+    def actor(self, actor_id_or_name: str) -> Actor:
+        found = self.actors.get(actor_id_or_name)
+        if found is None:
+            matches = [a for a in self.actors.values() if a.name == actor_id_or_name]
+            found = matches[0] if len(matches) == 1 else None
+        if found is None:
+            raise NotFound(f"no actor {actor_id_or_name!r}", field="actor")
+        return found
+
+    def key(self, key_id: str) -> Key:
+        found = self.keys.get(key_id)
+        if found is None:
+            raise NotFound(f"no key {key_id!r}", field="key_id")
+        return found
+
+    def system_head_seq(self) -> int:
+        return self.chain(SYSTEM_CHAIN).next_seq - 1
+
+    @property
+    def initialized(self) -> bool:
+        return self.meta is not None
+
+    # --- commands ----------------------------------------------------------------------------
+
+    def submit(self, signed: SignedCommand, decide: Callable[[Decision], T]) -> Outcome[T]:
+        """Check, decide, commit (group commit), then return. Refusals are recorded first."""
+        command = signed.command
+        with self._lock:
+            self.ensure_loaded()
+            earlier = self._earlier_outcome(signed)
+            if earlier is not None:
+                return earlier
+            try:
+                self._admit(signed)
+                decision = Decision(self, command, self.clock())
+                result = decide(decision)
+                ticket = self._build(decision, signed)
+            except CommandRejected as refusal:
+                self._discard_pending(refusal)
+                raise self._record_rejection(signed, refusal) from None
+            except SkmsError:
+                self._mark_stale()
+                raise
+        self._committer.wait(ticket)
+        for action in decision.after_commit:
+            action()
+        outcome = Outcome(ticket.chain_id, [e.seq for e in ticket.envelopes], result)
+        if self.auto_checkpoint:
+            self.maybe_checkpoint(ticket.chain_id)
+        return outcome
+
+    def _earlier_outcome(self, signed: SignedCommand) -> Outcome[Any] | None:
+        command = signed.command
+        seen = self._commands.get(command.command_id)
+        if seen is not None:
+            if seen[1] != signed.canonical_bytes:
+                raise ReplayedCommand(f"command id {command.command_id} was already used for a "
+                                      "different command", field="command_id",
+                                      reason_code="replay")
+            return Outcome(seen[0], list(seen[2]), None, replayed=True)
+        rejected = self._rejections.get(command.command_id)
+        if rejected is not None:
+            raise CommandRejected(f"command {command.command_id} was refused earlier: "
+                                  f"{rejected[3]}", reason_code=rejected[2], seq=rejected[1])
+        return None
+
+    def _admit(self, signed: SignedCommand) -> None:
+        command = signed.command
+        if self.meta is None and command.command_type != "InitializeLedger":
+            raise ConfigurationError("the ledger is not initialized", hint="run 'skms init'")
+        if command.chain_id != SYSTEM_CHAIN:
+            check_chain_id(command.chain_id)
+        skew = abs(self.clock() - command.issued_at)
+        if skew > self.max_clock_skew_micros:
+            raise ReplayedCommand(
+                f"command issued {skew // 1_000_000} s away from the ledger clock (limit "
+                f"{self.max_clock_skew_micros // 1_000_000} s)", field="issued_at",
+                reason_code="stale-command")
+        if (command.actor_id, command.nonce) in self._nonces:
+            raise ReplayedCommand("nonce already used by this actor", field="nonce",
+                                  reason_code="replay")
+        if command.command_type == "InitializeLedger":
+            self._admit_genesis(signed)
+            return
+        public_key, roles, domains, revoked = self._identity(command.actor_id)
+        signed.verify(public_key)
+        authorize(actor_id=command.actor_id, roles=roles, domains=domains, revoked=revoked,
+                  command_type=command.command_type, chain_id=command.chain_id)
+
+    def _admit_genesis(self, signed: SignedCommand) -> None:
+        """Genesis is self-signed: the command carries the ledger key that signs it."""
+        if self.meta is not None or self.store.chains():
+            raise CommandRejected("the ledger is already initialized", reason_code="exists")
+        if signed.command.actor_id != SYSTEM_ACTOR:
+            raise Unauthorized("only the ledger identity may initialize", reason_code="genesis")
+        key_hex = signed.command.args.get("ledger_public_key")
+        if not isinstance(key_hex, str):
+            raise InvalidInput("missing", field="ledger_public_key")
+        signed.verify(bytes.fromhex(key_hex))
+
+    def _identity(self, actor_id: str) -> tuple[bytes, list[str], list[str], bool]:
+        if actor_id == SYSTEM_ACTOR:
+            if self.meta is None:
+                raise Unauthorized("no ledger identity yet", reason_code="unknown-actor")
+            return self.meta.ledger_public_key, [], ["*"], False
+        actor = self.actors.get(actor_id)
+        if actor is None:
+            raise Unauthorized(f"unknown actor {actor_id!r}", field="actor_id",
+                               reason_code="unknown-actor")
+        return actor.public_key, actor.roles, actor.domains, actor.revoked
+
+    def _discard_pending(self, refusal: CommandRejected) -> None:
+        # A handler that mutated an aggregate and then refused leaves dirty state: reload.
+        if any(getattr(a, "pending_events", None) for a in self._all_aggregates()):
+            self.load()
+
+    def _all_aggregates(self) -> Iterable[Aggregate]:
+        yield from self.actors.values()
+        yield from self.keys.values()
+
+    def _build(self, decision: Decision, signed: SignedCommand) -> _Ticket:
+        command = signed.command
+        chain_id = command.chain_id
+        state = self.chain(chain_id)
+        authority = NO_AUTHORITY if chain_id == SYSTEM_CHAIN else self.system_head_seq()
+        envelopes: list[StoredEnvelope] = []
+        events: list[tuple[str, dict[str, Any], str, int]] = []
+        for aggregate in decision.touched:
+            for event in aggregate.collect_events():
+                event_type, record = event_to_record(event)
+                events.append((event_type, record, str(event.originator_id),
+                               event.originator_version))
+        events.extend(decision.extra_events)
+        for aggregate in decision.touched:
+            self._register(aggregate)
+        if not events:
+            raise InvalidInput("the command changed nothing", field="command.type")
+        for event_type, record, aggregate_id, version in events:
+            stored = self._seal(state, event_type, record, aggregate_id, version, signed,
+                                decision.now, authority)
+            envelopes.append(stored)
+        for stored in envelopes:
+            self._after_build(stored)
+        ticket = _Ticket(chain_id, envelopes)
+        self._committer.enqueue(ticket)
+        return ticket
+
+    def _seal(self, state: ChainState, event_type: str, record: dict[str, Any],
+              aggregate_id: str, aggregate_version: int, signed: SignedCommand, now: int,
+              authority: int) -> StoredEnvelope:
+        command = signed.command
+        schema_version, payload = encode_payload(event_type, record)
+        envelope = Envelope(
+            chain_id=state.chain_id, seq=state.next_seq, prev_hash=state.head_hash,
+            event_type=event_type, schema_version=schema_version, aggregate_id=aggregate_id,
+            aggregate_version=aggregate_version, recorded_at=now, actor_id=command.actor_id,
+            command_id=command.command_id, command=signed.canonical_bytes,
+            actor_signature=signed.signature, authority_seq=authority,
+            correlation_id=command.correlation_id or command.command_id,
+            causation_id=command.command_id, payload=payload)
+        stored = seal_envelope(envelope)
+        state.advance(stored.event_hash)
+        return stored
+
+    def _after_build(self, stored: StoredEnvelope) -> None:
+        envelope = open_envelope(stored)
+        if envelope.command:
+            command = parse_command(envelope.command)
+            self._nonces.add((command.actor_id, command.nonce))
+            seen = self._commands.get(command.command_id)
+            seqs = [*seen[2], envelope.seq] if seen else [envelope.seq]
+            self._commands[command.command_id] = (envelope.chain_id, envelope.command, seqs)
+        if envelope.event_type not in EVENT_CLASSES:
+            record = envelope.event()
+            if envelope.event_type == "CheckpointPublished":
+                state = self.chain(envelope.chain_id)
+                state.last_checkpoint_size = record["tree_size"]
+                state.last_checkpoint_at = envelope.recorded_at
+            elif envelope.event_type == "CommandRejected":
+                self._rejections[record["command_id"]] = (
+                    envelope.chain_id, envelope.seq, record["reason_code"], record["reason"])
+
+    def _register(self, aggregate: Aggregate) -> None:
+        if isinstance(aggregate, Key):
+            self.keys[aggregate.key_id] = aggregate
+        elif isinstance(aggregate, Actor):
+            self.actors[aggregate.actor_id] = aggregate
+        elif isinstance(aggregate, LedgerMeta):
+            self.meta = aggregate
+            self.ledger_id = str(aggregate.id)
+
+    # --- system commands ---------------------------------------------------------------------
+
+    def system_command(self, command_type: str, chain_id: str, args: dict[str, Any]) -> SignedCommand:
+        """A command signed by the ledger's own key (checkpoints, rejections, bootstrap)."""
+        if self._ledger_key is None:
+            raise ConfigurationError("the ledger signing key is not loaded",
+                                     hint="open the ledger with its passphrase")
+        command = Command(command_type=command_type, actor_id=SYSTEM_ACTOR, chain_id=chain_id,
+                          args=args, issued_at=self.clock())
+        return command.sign(self._ledger_key)
+
+    def sign_as_ledger(self, message: bytes) -> bytes:
+        if self._ledger_key is None:
+            raise ConfigurationError("the ledger signing key is not loaded")
+        return get_scheme("ed25519").sign(self._ledger_key, message)
+
+    def _record_rejection(self, signed: SignedCommand, refusal: CommandRejected) -> CommandRejected:
+        """Append a CommandRejected fact (signed by the ledger) and return the refusal."""
+        command = signed.command
+        chain_id = command.chain_id if (command.chain_id == SYSTEM_CHAIN or
+                                        _valid_chain(command.chain_id)) else SYSTEM_CHAIN
+        if self.meta is None or self._ledger_key is None:
+            return refusal
+        record = {
+            "actor_id": command.actor_id[:200], "command_type": command.command_type[:100],
+            "command_id": command.command_id[:100], "target": _target(command),
+            "reason_code": refusal.reason_code, "reason": refusal.message[:500],
+            "command_digest": hashlib.sha256(signed.canonical_bytes).digest(),
+        }
+        system = self.system_command("RecordRejection", chain_id,
+                                     {"rejected_command_id": command.command_id[:100]})
+        state = self.chain(chain_id)
+        aggregate_id, version = state.next_journal_version("rejections")
+        authority = NO_AUTHORITY if chain_id == SYSTEM_CHAIN else self.system_head_seq()
+        stored = self._seal(state, "CommandRejected", record, aggregate_id, version, system,
+                            self.clock(), authority)
+        self._after_build(stored)
+        ticket = _Ticket(chain_id, [stored])
+        self._committer.enqueue(ticket)
+        self._committer.wait(ticket)
+        refusal.seq = stored.seq
+        return refusal
+
+    # --- checkpoints -------------------------------------------------------------------------
+
+    def request_checkpoint(self, signed: SignedCommand) -> StoredCheckpoint:
+        """A checkpoint asked for by an actor: admitted like any command, then published."""
+        with self._lock:
+            self.ensure_loaded()
+            if self._earlier_outcome(signed) is not None:
+                raise ReplayedCommand("this checkpoint request was already served",
+                                      field="command_id", reason_code="replay")
+            try:
+                if signed.command.command_type != "RequestCheckpoint":
+                    raise InvalidInput("not a RequestCheckpoint command", field="command.type")
+                self._admit(signed)
+                if self.chain(signed.command.chain_id).next_seq == 0:
+                    raise NotFound(f"chain {signed.command.chain_id!r} has no events",
+                                   field="chain")
+            except CommandRejected as refusal:
+                raise self._record_rejection(signed, refusal) from None
+            return self.checkpoint(signed.command.chain_id, requested_by=signed)
+
+    def maybe_checkpoint(self, chain_id: str) -> StoredCheckpoint | None:
+        """Publish a checkpoint when N events or T seconds have passed since the last one."""
+        with self._lock:
+            if self.meta is None or self._ledger_key is None:
+                return None
+            state = self.chain(chain_id)
+            pending = state.next_seq - state.last_checkpoint_size
+            if pending <= 0:
+                return None
+            overdue = (self.clock() - state.last_checkpoint_at
+                       >= self.meta.checkpoint_every_seconds * 1_000_000)
+            if pending >= self.meta.checkpoint_every_events or overdue:
+                return self.checkpoint(chain_id)
+            return None
+
+    def checkpoint(self, chain_id: str, *, requested_by: SignedCommand | None = None
+                   ) -> StoredCheckpoint:
+        """Sign and store a checkpoint of the chain as it is now, and record it as an event."""
+        with self._lock:
+            self.ensure_loaded()
+            if self.meta is None:
+                raise ConfigurationError("the ledger is not initialized", hint="run 'skms init'")
+            state = self.chain(chain_id)
+            if state.next_seq == 0:
+                raise NotFound(f"chain {chain_id!r} has no events", field="chain")
+            size = state.next_seq
+            body = Checkpoint(origin=f"{self.meta.origin}/{chain_id}", size=size,
+                              root_hash=state.frontier.root()).body()
+            note = sign_note(body, self.meta.origin, self._require_key())
+            stored_checkpoint = StoredCheckpoint(chain_id, size, note)
+            self.store.put_checkpoint(stored_checkpoint)
+            system = requested_by or self.system_command(
+                "PublishCheckpoint", chain_id, {"tree_size": size})
+            aggregate_id, version = state.next_journal_version("checkpoints")
+            authority = NO_AUTHORITY if chain_id == SYSTEM_CHAIN else self.system_head_seq()
+            record = {"tree_size": size, "root_hash": state.frontier.root(), "note": note}
+            stored = self._seal(state, "CheckpointPublished", record, aggregate_id, version,
+                                system, self.clock(), authority)
+            self._after_build(stored)
+            ticket = _Ticket(chain_id, [stored])
+            self._committer.enqueue(ticket)
+        self._committer.wait(ticket)
+        return stored_checkpoint
+
+    def _require_key(self) -> bytearray:
+        if self._ledger_key is None:
+            raise ConfigurationError("the ledger signing key is not loaded")
+        return self._ledger_key
+
+    def reconcile_keyring(self) -> list[str]:
+        """Shred data keys of destroyed keys (finishes a destruction interrupted by a crash)."""
+        shredded = []
+        present = set(self.keyring.refs())
+        for key in self.keys.values():
+            if key.state.value == "destroyed":
+                for version in key.versions.values():
+                    ref = version["data_key_ref"]
+                    if ref in present:
+                        self.keyring.shred(ref)
+                        shredded.append(ref)
+        return shredded
+
+    def new_id(self) -> uuid.UUID:
+        return uuid.uuid4()
+
+
+def _valid_chain(chain_id: str) -> bool:
+    try:
+        check_chain_id(chain_id)
+    except InvalidInput:
+        return False
+    return True
+
+
+def _target(command: Command) -> str | None:
+    for name in ("key_id", "actor_id", "name"):
+        value = command.args.get(name)
+        if isinstance(value, str):
+            return value[:200]
+    return None

@@ -1,0 +1,1 @@
+"""Primitives (schemes, entropy, AEAD sealing, KEK providers) kept apart from ledger recipes."""

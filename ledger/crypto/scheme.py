@@ -1,0 +1,99 @@
+"""One interface for every signature scheme, and the registry keyed by stable ids.
+
+Why an ABC and a registry: the ledger, the CLI and later the services only ever name an
+algorithm by its stable id (``"ed25519"``); library objects (pynacl, coincurve,
+cryptography) never leak past a scheme module. Failure raises, never returns ``False``.
+
+Private keys cross this interface only as ``bytearray`` so callers can zero them after use.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+
+from ledger.errors import UnsupportedAlgorithm
+
+
+@dataclass(frozen=True, slots=True)
+class SchemeInfo:
+    """Metadata a scheme declares about itself (shown by ``skms algorithms``)."""
+
+    scheme_id: str
+    family: str
+    security_bits: int
+    private_key_size: int
+    public_key_size: int
+    signature_size: int | None
+    fips_approved: bool
+    message_handling: str  # what ``sign`` does with the input, in one phrase
+
+
+class SignatureScheme(abc.ABC):
+    """A signature algorithm. Stateless; one instance per id lives in the registry."""
+
+    info: SchemeInfo
+
+    @property
+    def scheme_id(self) -> str:
+        return self.info.scheme_id
+
+    @abc.abstractmethod
+    def generate(self, seed: bytes | bytearray) -> bytearray:
+        """Derive a private key from ``seed`` (fresh, health-tested random bytes).
+
+        ``len(seed)`` must be ``self.seed_size``; callers own and zero both buffers.
+        """
+
+    @property
+    @abc.abstractmethod
+    def seed_size(self) -> int:
+        """How many random bytes :meth:`generate` needs."""
+
+    @abc.abstractmethod
+    def public_key(self, private_key: bytes | bytearray) -> bytes:
+        """The canonical public key encoding (raw for Ed25519, SEC1 compressed for ECDSA)."""
+
+    @abc.abstractmethod
+    def sign(self, private_key: bytes | bytearray, message: bytes) -> bytes:
+        """Sign ``message`` (see ``info.message_handling`` for hashing)."""
+
+    @abc.abstractmethod
+    def verify(self, public_key: bytes, message: bytes, signature: bytes) -> None:
+        """Raise :class:`ledger.errors.InvalidSignature` unless ``signature`` is valid."""
+
+    @abc.abstractmethod
+    def public_key_pem(self, public_key: bytes) -> str:
+        """PEM SubjectPublicKeyInfo for the canonical public key."""
+
+
+_REGISTRY: dict[str, SignatureScheme] = {}
+
+
+def register(scheme: SignatureScheme) -> SignatureScheme:
+    """Add a scheme to the registry (done once, at import of its module)."""
+    _REGISTRY[scheme.scheme_id] = scheme
+    return scheme
+
+
+def get_scheme(scheme_id: str) -> SignatureScheme:
+    """The scheme with this id, or ``UnsupportedAlgorithm`` naming the known ids."""
+    _load_builtin()
+    try:
+        return _REGISTRY[scheme_id]
+    except KeyError:
+        known = ", ".join(sorted(_REGISTRY))
+        raise UnsupportedAlgorithm(
+            f"unknown algorithm {scheme_id!r}", field="algorithm", hint=f"choose one of: {known}"
+        ) from None
+
+
+def all_schemes() -> list[SignatureScheme]:
+    """Every registered scheme, sorted by id."""
+    _load_builtin()
+    return [_REGISTRY[k] for k in sorted(_REGISTRY)]
+
+
+def _load_builtin() -> None:
+    # Importing a scheme module registers it; kept lazy so importing this module is cheap.
+    from ledger.crypto import ecdsa_p256, ecdsa_secp256k1, ed25519  # noqa: F401

@@ -1,0 +1,91 @@
+"""The Actor aggregate: an identity (Ed25519 public key) with roles and key domains."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventsourcing.domain import Aggregate
+
+from ledger.domain.events import HasEventType, register_event, topic_of
+from ledger.errors import IllegalTransition, InvalidInput
+
+ROLES = ("admin", "key-manager", "signer", "approver", "auditor", "analyst")
+
+
+def check_roles(roles: list[str]) -> list[str]:
+    unknown = sorted(set(roles) - set(ROLES))
+    if unknown:
+        raise InvalidInput(f"unknown role(s) {', '.join(unknown)}; known: {', '.join(ROLES)}",
+                           field="roles")
+    return sorted(set(roles))
+
+
+class Actor(Aggregate):
+    """Someone (a person or a service) whose signed commands the ledger accepts."""
+
+    name: str
+    public_key: bytes
+    roles: list[str]
+    domains: list[str]
+    revoked: bool
+    registered_at: int
+
+    def __init__(self) -> None:
+        """State is set by the creation event's ``apply`` (rebuilt the same way from the log)."""
+
+    class Registered(Aggregate.Created, HasEventType):
+        event_type = "ActorRegistered"
+        actor_id: str
+        name: str
+        public_key: bytes
+        roles: list[str]
+        domains: list[str]
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.name = self.name
+            aggregate.public_key = self.public_key
+            aggregate.roles = list(self.roles)
+            aggregate.domains = list(self.domains)
+            aggregate.revoked = False
+            aggregate.registered_at = int(self.timestamp.timestamp() * 1_000_000)
+
+    class RolesChanged(Aggregate.Event, HasEventType):
+        event_type = "ActorRolesChanged"
+        actor_id: str
+        roles: list[str]
+        previous_roles: list[str]
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.roles = list(self.roles)
+
+    class Revoked(Aggregate.Event, HasEventType):
+        event_type = "ActorRevoked"
+        actor_id: str
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.revoked = True
+
+    @property
+    def actor_id(self) -> str:
+        return str(self.id)
+
+    def may_act_in(self, domain: str) -> bool:
+        return "*" in self.domains or domain in self.domains
+
+    def change_roles(self, roles: list[str]) -> None:
+        if self.revoked:
+            raise IllegalTransition(f"actor {self.name} is revoked", reason_code="revoked")
+        self.trigger_event(Actor.RolesChanged, actor_id=self.actor_id, roles=check_roles(roles),
+                           previous_roles=list(self.roles))
+
+    def revoke(self, reason: str) -> None:
+        if self.revoked:
+            raise IllegalTransition(f"actor {self.name} is already revoked",
+                                    reason_code="revoked")
+        self.trigger_event(Actor.Revoked, actor_id=self.actor_id, reason=reason)
+
+
+for _event in (Actor.Registered, Actor.RolesChanged, Actor.Revoked):
+    register_event(_event)
+Actor.Registered.aggregate_topic = topic_of(Actor)  # type: ignore[attr-defined]

@@ -1,0 +1,325 @@
+"""The Key aggregate: one managed key with its versions, state and policy.
+
+States follow NIST SP 800-57 Part 1 §7: pre-activation, active, suspended, deactivated,
+compromised, destroyed. Every method either emits exactly the events that record its
+decision or raises :class:`~ledger.errors.IllegalTransition` and changes nothing.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from eventsourcing.domain import Aggregate
+
+from ledger.domain.events import HasEventType, register_event, topic_of
+from ledger.errors import IllegalTransition, Unauthorized
+
+DAY_MICROS = 86_400_000_000
+
+
+class KeyState(enum.StrEnum):
+    PRE_ACTIVATION = "pre-activation"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    DEACTIVATED = "deactivated"
+    COMPROMISED = "compromised"
+    DESTROYED = "destroyed"
+
+
+USAGES = frozenset({"sign", "verify"})
+
+DEFAULT_POLICY: dict[str, Any] = {
+    "rotation_period_days": 90,
+    "destruction_wait_days": 30,
+    "allowed_signers": [],
+    "max_signatures_per_day": None,
+}
+
+
+def _refuse(key: Key, action: str, allowed: str) -> IllegalTransition:
+    return IllegalTransition(
+        f"cannot {action} key {key.id} in state {key.state.value}",
+        hint=f"{action} is allowed only when the key is {allowed}",
+        reason_code="illegal-transition")
+
+
+class Key(Aggregate):
+    """A managed signing key."""
+
+    state: KeyState
+    domain: str
+    label: str | None
+    algorithm: str
+    usage: list[str]
+    versions: dict[int, dict[str, Any]]
+    current_version: int
+    policy: dict[str, Any]
+    created_at: int
+    activated_at: int | None
+    rotated_at: int | None
+    destroy_after: int | None
+    destroyed_at: int | None
+    signatures_by_day: dict[int, int]
+    signature_count: int
+
+    def __init__(self) -> None:
+        """State is set by the creation event's ``apply`` (rebuilt the same way from the log)."""
+
+    class Generated(Aggregate.Created, HasEventType):
+        event_type = "KeyGenerated"
+        key_id: str
+        domain: str
+        label: str | None
+        algorithm: str
+        usage: list[str]
+        version: int
+        public_key: bytes
+        sealed_material: bytes
+        data_key_ref: str
+        policy: dict[str, Any]
+
+        def apply(self, aggregate: Any) -> None:
+            key: Key = aggregate
+            key.state = KeyState.PRE_ACTIVATION
+            key.domain = self.domain
+            key.label = self.label
+            key.algorithm = self.algorithm
+            key.usage = list(self.usage)
+            key.current_version = self.version
+            key.versions = {self.version: {
+                "public_key": self.public_key, "sealed_material": self.sealed_material,
+                "data_key_ref": self.data_key_ref, "created_at": key.created_micros(self)}}
+            key.policy = dict(self.policy)
+            key.created_at = key.created_micros(self)
+            key.activated_at = None
+            key.rotated_at = None
+            key.destroy_after = None
+            key.destroyed_at = None
+            key.signatures_by_day = {}
+            key.signature_count = 0
+
+    class Activated(Aggregate.Event, HasEventType):
+        event_type = "KeyActivated"
+        key_id: str
+        version: int
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.state = KeyState.ACTIVE
+            aggregate.activated_at = aggregate.created_micros(self)
+
+    class Rotated(Aggregate.Event, HasEventType):
+        event_type = "KeyRotated"
+        key_id: str
+        previous_version: int
+        version: int
+        public_key: bytes
+        sealed_material: bytes
+        data_key_ref: str
+
+        def apply(self, aggregate: Any) -> None:
+            at = aggregate.created_micros(self)
+            aggregate.versions[self.version] = {
+                "public_key": self.public_key, "sealed_material": self.sealed_material,
+                "data_key_ref": self.data_key_ref, "created_at": at}
+            aggregate.current_version = self.version
+            aggregate.rotated_at = at
+
+    class Suspended(Aggregate.Event, HasEventType):
+        event_type = "KeySuspended"
+        key_id: str
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.state = KeyState.SUSPENDED
+
+    class Reactivated(Aggregate.Event, HasEventType):
+        event_type = "KeyReactivated"
+        key_id: str
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.state = KeyState.ACTIVE
+
+    class Compromised(Aggregate.Event, HasEventType):
+        event_type = "KeyCompromised"
+        key_id: str
+        reason: str
+        compromise_time: int
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.state = KeyState.COMPROMISED
+
+    class Deactivated(Aggregate.Event, HasEventType):
+        event_type = "KeyDeactivated"
+        key_id: str
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.state = KeyState.DEACTIVATED
+
+    class DestructionScheduled(Aggregate.Event, HasEventType):
+        event_type = "KeyDestructionScheduled"
+        key_id: str
+        destroy_after: int
+        waiting_period_days: int
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.destroy_after = self.destroy_after
+
+    class DestructionCancelled(Aggregate.Event, HasEventType):
+        event_type = "KeyDestructionCancelled"
+        key_id: str
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.destroy_after = None
+
+    class Destroyed(Aggregate.Event, HasEventType):
+        event_type = "KeyDestroyed"
+        key_id: str
+        shredded_refs: list[str]
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.state = KeyState.DESTROYED
+            aggregate.destroyed_at = aggregate.created_micros(self)
+            aggregate.destroy_after = None
+
+    class PolicyChanged(Aggregate.Event, HasEventType):
+        event_type = "KeyPolicyChanged"
+        key_id: str
+        policy: dict[str, Any]
+        previous_policy: dict[str, Any]
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.policy = dict(self.policy)
+
+    class SignatureIssued(Aggregate.Event, HasEventType):
+        event_type = "SignatureIssued"
+        key_id: str
+        key_version: int
+        algorithm: str
+        message_digest: bytes
+        signature_digest: bytes
+        actor_id: str
+
+        def apply(self, aggregate: Any) -> None:
+            day = aggregate.created_micros(self) // DAY_MICROS
+            aggregate.signatures_by_day[day] = aggregate.signatures_by_day.get(day, 0) + 1
+            aggregate.signature_count += 1
+
+    # --- helpers -------------------------------------------------------------------------
+
+    @staticmethod
+    def created_micros(event: Any) -> int:
+        return int(event.timestamp.timestamp() * 1_000_000)
+
+    @property
+    def key_id(self) -> str:
+        return str(self.id)
+
+    def _require(self, action: str, *allowed: KeyState) -> None:
+        if self.state not in allowed:
+            raise _refuse(self, action, " or ".join(s.value for s in allowed))
+
+    # --- decisions -----------------------------------------------------------------------
+
+    def activate(self) -> None:
+        self._require("activate", KeyState.PRE_ACTIVATION)
+        self.trigger_event(Key.Activated, key_id=self.key_id, version=self.current_version)
+
+    def rotate(self, *, public_key: bytes, sealed_material: bytes, data_key_ref: str) -> int:
+        self._require("rotate", KeyState.ACTIVE)
+        new_version = self.current_version + 1
+        self.trigger_event(Key.Rotated, key_id=self.key_id,
+                           previous_version=self.current_version, version=new_version,
+                           public_key=public_key, sealed_material=sealed_material,
+                           data_key_ref=data_key_ref)
+        return new_version
+
+    def suspend(self, reason: str) -> None:
+        self._require("suspend", KeyState.ACTIVE)
+        self.trigger_event(Key.Suspended, key_id=self.key_id, reason=reason)
+
+    def reactivate(self, reason: str) -> None:
+        self._require("reactivate", KeyState.SUSPENDED)
+        self.trigger_event(Key.Reactivated, key_id=self.key_id, reason=reason)
+
+    def compromise(self, reason: str, compromise_time: int) -> None:
+        self._require("mark compromised", KeyState.PRE_ACTIVATION, KeyState.ACTIVE,
+                      KeyState.SUSPENDED, KeyState.DEACTIVATED)
+        self.trigger_event(Key.Compromised, key_id=self.key_id, reason=reason,
+                           compromise_time=compromise_time)
+
+    def deactivate(self, reason: str) -> None:
+        self._require("revoke", KeyState.ACTIVE, KeyState.SUSPENDED)
+        self.trigger_event(Key.Deactivated, key_id=self.key_id, reason=reason)
+
+    def schedule_destruction(self, now: int) -> int:
+        self._require("destroy", KeyState.PRE_ACTIVATION, KeyState.DEACTIVATED,
+                      KeyState.COMPROMISED)
+        if self.destroy_after is not None:
+            raise IllegalTransition(f"destruction of key {self.id} is already scheduled",
+                                    reason_code="illegal-transition")
+        wait_days = int(self.policy["destruction_wait_days"])
+        destroy_after = now + wait_days * DAY_MICROS
+        self.trigger_event(Key.DestructionScheduled, key_id=self.key_id,
+                           destroy_after=destroy_after, waiting_period_days=wait_days)
+        return destroy_after
+
+    def cancel_destruction(self, reason: str) -> None:
+        if self.state is KeyState.DESTROYED or self.destroy_after is None:
+            raise IllegalTransition(f"no destruction of key {self.id} is pending",
+                                    reason_code="illegal-transition")
+        self.trigger_event(Key.DestructionCancelled, key_id=self.key_id, reason=reason)
+
+    def destroy(self, now: int) -> list[str]:
+        """Record destruction; the caller shreds the returned data-key references."""
+        if self.state is KeyState.DESTROYED:
+            raise _refuse(self, "destroy", "not yet destroyed")
+        if self.destroy_after is None:
+            raise IllegalTransition(f"destruction of key {self.id} was not scheduled",
+                                    hint="schedule it first (skms key destroy)",
+                                    reason_code="illegal-transition")
+        if now < self.destroy_after:
+            raise IllegalTransition(
+                f"key {self.id} may not be destroyed before its waiting period ends",
+                reason_code="waiting-period")
+        refs = sorted(v["data_key_ref"] for v in self.versions.values())
+        self.trigger_event(Key.Destroyed, key_id=self.key_id, shredded_refs=refs)
+        return refs
+
+    def change_policy(self, policy: dict[str, Any]) -> None:
+        if self.state is KeyState.DESTROYED:
+            raise _refuse(self, "change the policy of", "not destroyed")
+        self.trigger_event(Key.PolicyChanged, key_id=self.key_id, policy=policy,
+                           previous_policy=dict(self.policy))
+
+    def check_can_sign(self, actor_id: str, now: int) -> None:
+        """Refuse before any private material is touched."""
+        self._require("sign with", KeyState.ACTIVE)
+        if "sign" not in self.usage:
+            raise IllegalTransition(f"key {self.id} is not for signing",
+                                    reason_code="usage")
+        allowed = self.policy.get("allowed_signers") or []
+        if allowed and actor_id not in allowed:
+            raise Unauthorized(f"actor {actor_id} is not an allowed signer of key {self.id}",
+                               reason_code="policy")
+        limit = self.policy.get("max_signatures_per_day")
+        if limit is not None and self.signatures_by_day.get(now // DAY_MICROS, 0) >= limit:
+            raise IllegalTransition(f"key {self.id} reached its limit of {limit} signatures "
+                                    "per day", reason_code="policy-limit")
+
+    def record_signature(self, *, actor_id: str, message_digest: bytes,
+                         signature_digest: bytes) -> None:
+        self.trigger_event(Key.SignatureIssued, key_id=self.key_id,
+                           key_version=self.current_version, algorithm=self.algorithm,
+                           message_digest=message_digest, signature_digest=signature_digest,
+                           actor_id=actor_id)
+
+
+for _event in (Key.Generated, Key.Activated, Key.Rotated, Key.Suspended, Key.Reactivated,
+               Key.Compromised, Key.Deactivated, Key.DestructionScheduled,
+               Key.DestructionCancelled, Key.Destroyed, Key.PolicyChanged, Key.SignatureIssued):
+    register_event(_event)
+Key.Generated.aggregate_topic = topic_of(Key)  # type: ignore[attr-defined]

@@ -1,0 +1,154 @@
+"""The one error hierarchy users ever see.
+
+Every failure a user can cause or meet is an :class:`SkmsError` subclass carrying a
+message (what happened), a hint (what to try) and an exit code. Front ends (CLI, REST,
+gRPC) map these classes to exit codes and status codes in one table each; anything that
+is not an ``SkmsError`` is a bug and is allowed to crash.
+
+Messages must never contain secret material: they are logged and shown to users.
+"""
+
+from __future__ import annotations
+
+
+class SkmsError(Exception):
+    """Base class of every user-facing SKMS error."""
+
+    exit_code: int = 2
+    http_status: int = 400
+
+    def __init__(self, message: str, *, hint: str = "", field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.field = field
+
+    def diagnostics(self) -> str:
+        """Human-readable text: what happened and, when known, what to try."""
+        text = self.message
+        if self.field:
+            text = f"{self.field}: {text}"
+        if self.hint:
+            text += f"\nhint: {self.hint}"
+        return text
+
+
+class InvalidInput(SkmsError):
+    """A value supplied by the user is malformed; ``field`` names it."""
+
+    http_status = 422
+
+
+class NotFound(SkmsError):
+    """The named key, actor, chain or record does not exist."""
+
+    http_status = 404
+
+
+class ConfigurationError(SkmsError):
+    """The ledger home, store URL, passphrase or environment is unusable."""
+
+    http_status = 500
+
+
+class CommandRejected(SkmsError):
+    """A command was refused (unauthorized, illegal transition, replay, bad signature).
+
+    The refusal itself is recorded in the ledger as a ``CommandRejected`` event when the
+    ledger could attribute it; ``seq`` then names that event.
+    """
+
+    http_status = 403
+
+    def __init__(self, message: str, *, hint: str = "", field: str | None = None,
+                 reason_code: str = "rejected", seq: int | None = None) -> None:
+        super().__init__(message, hint=hint, field=field)
+        self.reason_code = reason_code
+        self.seq = seq
+
+
+class Unauthorized(CommandRejected):
+    """The actor lacks the role, or its identity signature does not verify."""
+
+
+class IllegalTransition(CommandRejected):
+    """The aggregate's state does not allow this command (e.g. sign with a suspended key)."""
+
+    http_status = 409
+
+
+class ReplayedCommand(CommandRejected):
+    """The command's nonce or id was already used, or its timestamp is outside the window."""
+
+    http_status = 409
+
+
+class InvalidSignature(SkmsError):
+    """A signature did not verify. Raised, never returned as ``False``."""
+
+    exit_code = 1
+    http_status = 422
+
+
+class UnsupportedAlgorithm(SkmsError):
+    """The algorithm id is unknown or refused by the ledger's policy (e.g. FIPS mode)."""
+
+    http_status = 422
+
+
+class CryptoError(SkmsError):
+    """Sealing, unsealing, KEK or entropy failure. Never carries secret bytes."""
+
+    http_status = 500
+
+
+class EntropyHealthError(CryptoError):
+    """The OS random bytes failed an SP 800-90B-style health test; nothing was generated."""
+
+
+class MaterialDestroyed(CryptoError):
+    """The key's data key was shredded: its private material is unrecoverable by design."""
+
+    http_status = 410
+
+
+class StoreError(SkmsError):
+    """Base for persistence failures. Driver errors are translated into these."""
+
+    exit_code = 3
+    http_status = 503
+
+
+class ConcurrencyError(StoreError):
+    """Someone else appended first (seq or aggregate version taken). Reload and retry."""
+
+    http_status = 409
+
+
+class StoreUnavailable(StoreError):
+    """The store did not answer in time. Nothing was acknowledged; fail closed."""
+
+
+class WriterFenced(StoreError):
+    """Another writer took over this chain; this writer must stop."""
+
+
+class StoreMisconfigured(StoreError):
+    """An existing store (e.g. a Kafka topic) has settings that break the ledger's guarantees."""
+
+
+class VerificationError(SkmsError):
+    """The chain, a proof or a checkpoint failed verification.
+
+    ``seq`` names the first bad event when the failure is tied to one; ``chain`` the chain.
+    """
+
+    exit_code = 1
+    http_status = 422
+
+    def __init__(self, message: str, *, seq: int | None = None, chain: str | None = None,
+                 check: str = "", hint: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.seq = seq
+        self.chain = chain
+        self.check = check

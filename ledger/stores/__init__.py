@@ -1,0 +1,1 @@
+"""Persistence adapters behind the small interfaces in :mod:`ledger.stores.base`."""

@@ -1,0 +1,225 @@
+"""Embedded SQLite store: the zero-setup default (``sqlite:///path/to/ledger.db``).
+
+Why these settings: WAL lets readers (auditor, projections) run beside the writer;
+``synchronous=FULL`` makes a commit durable before ``append`` returns (fail closed);
+``BEGIN IMMEDIATE`` takes the write lock up front so two processes cannot interleave a
+head check and an insert. The primary key (chain, seq) and the unique (chain, aggregate,
+version) constraint are the optimistic concurrency control.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from ledger.errors import ConcurrencyError, StoreError, StoreUnavailable
+from ledger.stores.base import ChainHead, EventStore, KeyRing, StoredCheckpoint, StoredEnvelope
+from ledger.stores.memory import check_batch
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    chain_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    event_hash BLOB NOT NULL,
+    body BLOB NOT NULL,
+    event_type TEXT NOT NULL,
+    aggregate_id TEXT NOT NULL,
+    aggregate_version INTEGER NOT NULL,
+    command_id TEXT NOT NULL,
+    PRIMARY KEY (chain_id, seq),
+    UNIQUE (chain_id, aggregate_id, aggregate_version)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS events_by_command ON events (chain_id, command_id);
+CREATE TABLE IF NOT EXISTS checkpoints (
+    chain_id TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    note TEXT NOT NULL,
+    PRIMARY KEY (chain_id, size)
+) WITHOUT ROWID;
+"""
+
+_PAGE = 2000
+
+
+def _connect(path: Path, timeout_s: float) -> sqlite3.Connection:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(path, timeout=timeout_s, isolation_level=None,
+                                     check_same_thread=False)
+    except (sqlite3.Error, OSError) as exc:
+        raise StoreUnavailable(f"cannot open SQLite database {path}: {exc}") from None
+    return connection
+
+
+class SQLiteEventStore(EventStore):
+    """Chains in one SQLite file, shared safely by several processes."""
+
+    def __init__(self, path: str | Path, *, timeout_s: float = 30.0) -> None:
+        self.path = Path(path)
+        self.url = f"sqlite:///{self.path}"
+        self._lock = threading.RLock()
+        self._db = _connect(self.path, timeout_s)
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot initialise SQLite store {self.path}: {exc}") from None
+
+    def chains(self) -> list[str]:
+        with self._lock:
+            rows = self._query("SELECT DISTINCT chain_id FROM events ORDER BY chain_id", ())
+        return [row[0] for row in rows]
+
+    def head(self, chain_id: str) -> ChainHead | None:
+        with self._lock:
+            rows = self._query("SELECT seq, event_hash FROM events WHERE chain_id = ? "
+                               "ORDER BY seq DESC LIMIT 1", (chain_id,))
+        if not rows:
+            return None
+        return ChainHead(chain_id, rows[0][0], bytes(rows[0][1]))
+
+    def append(self, chain_id: str, envelopes: Sequence[StoredEnvelope], *,
+               expected_seq: int) -> None:
+        check_batch(chain_id, envelopes, expected_seq)
+        rows = [(e.chain_id, e.seq, e.event_hash, e.body, e.event_type, e.aggregate_id,
+                 e.aggregate_version, e.command_id) for e in envelopes]
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise StoreUnavailable(f"SQLite store is busy: {exc}") from None
+            try:
+                found = self._db.execute("SELECT MAX(seq) FROM events WHERE chain_id = ?",
+                                         (chain_id,)).fetchone()[0]
+                next_seq = 0 if found is None else found + 1
+                if next_seq != expected_seq:
+                    raise ConcurrencyError(f"chain {chain_id!r} is at seq {next_seq}, "
+                                           f"not {expected_seq}")
+                for row in rows:
+                    self._db.execute("INSERT INTO events VALUES (?,?,?,?,?,?,?,?)", row)
+                self._db.execute("COMMIT")
+            except sqlite3.IntegrityError as exc:
+                self._rollback()
+                raise ConcurrencyError(f"append conflicts with stored events: {exc}") from None
+            except sqlite3.Error as exc:
+                self._rollback()
+                raise StoreUnavailable(f"SQLite append failed: {exc}") from None
+            except BaseException:
+                self._rollback()
+                raise
+
+    def read(self, chain_id: str, from_seq: int = 0,
+             to_seq: int | None = None) -> Iterator[StoredEnvelope]:
+        # Pages keep no cursor open across yields, so a slow reader never blocks the writer.
+        position = max(from_seq, 0)
+        end = (1 << 62) if to_seq is None else to_seq
+        while position < end:
+            with self._lock:
+                rows = self._query(
+                    "SELECT chain_id, seq, event_hash, body, event_type, aggregate_id, "
+                    "aggregate_version, command_id FROM events WHERE chain_id = ? AND seq >= ? "
+                    "AND seq < ? ORDER BY seq LIMIT ?", (chain_id, position, end, _PAGE))
+            for row in rows:
+                yield StoredEnvelope(row[0], row[1], bytes(row[2]), bytes(row[3]), row[4],
+                                     row[5], row[6], row[7])
+            if len(rows) < _PAGE:
+                return
+            position = rows[-1][1] + 1
+
+    def seqs_for_command(self, chain_id: str, command_id: str) -> list[int]:
+        with self._lock:
+            rows = self._query("SELECT seq FROM events WHERE chain_id = ? AND command_id = ? "
+                               "ORDER BY seq", (chain_id, command_id))
+        return [row[0] for row in rows]
+
+    def put_checkpoint(self, checkpoint: StoredCheckpoint) -> None:
+        with self._lock:
+            try:
+                self._db.execute("INSERT OR IGNORE INTO checkpoints VALUES (?,?,?)",
+                                 (checkpoint.chain_id, checkpoint.size, checkpoint.note))
+            except sqlite3.Error as exc:
+                raise StoreUnavailable(f"SQLite checkpoint write failed: {exc}") from None
+
+    def checkpoints(self, chain_id: str) -> list[StoredCheckpoint]:
+        with self._lock:
+            rows = self._query("SELECT chain_id, size, note FROM checkpoints WHERE chain_id = ? "
+                               "ORDER BY size", (chain_id,))
+        return [StoredCheckpoint(*row) for row in rows]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _query(self, sql: str, params: tuple[object, ...]) -> list[tuple[object, ...]]:
+        try:
+            return self._db.execute(sql, params).fetchall()  # type: ignore[no-any-return]
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"SQLite read failed: {exc}") from None
+
+    def _rollback(self) -> None:
+        try:
+            self._db.execute("ROLLBACK")
+        except sqlite3.Error:
+            return
+
+
+class SQLiteKeyRing(KeyRing):
+    """Wrapped data keys in their own SQLite file beside the log.
+
+    ``secure_delete`` overwrites deleted rows with zeros and a TRUNCATE checkpoint empties
+    the WAL, so a shredded data key survives in neither file (file-system remnants below
+    SQLite are out of scope; see docs/threat-model.md).
+    """
+
+    def __init__(self, path: str | Path, *, timeout_s: float = 30.0) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._db = _connect(self.path, timeout_s)
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA secure_delete=ON")
+            self._db.execute("CREATE TABLE IF NOT EXISTS keyring (ref TEXT PRIMARY KEY, "
+                             "wrapped BLOB NOT NULL)")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot initialise key-ring {self.path}: {exc}") from None
+
+    def put(self, key_ref: str, wrapped_data_key: bytes) -> None:
+        with self._lock:
+            try:
+                self._db.execute("INSERT OR REPLACE INTO keyring VALUES (?, ?)",
+                                 (key_ref, wrapped_data_key))
+            except sqlite3.Error as exc:
+                raise StoreUnavailable(f"key-ring write failed: {exc}") from None
+
+    def get(self, key_ref: str) -> bytes | None:
+        with self._lock:
+            try:
+                row = self._db.execute("SELECT wrapped FROM keyring WHERE ref = ?",
+                                       (key_ref,)).fetchone()
+            except sqlite3.Error as exc:
+                raise StoreUnavailable(f"key-ring read failed: {exc}") from None
+        return None if row is None else bytes(row[0])
+
+    def shred(self, key_ref: str) -> None:
+        with self._lock:
+            try:
+                self._db.execute("DELETE FROM keyring WHERE ref = ?", (key_ref,))
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error as exc:
+                raise StoreUnavailable(f"key-ring shred failed: {exc}") from None
+
+    def refs(self) -> list[str]:
+        with self._lock:
+            try:
+                rows = self._db.execute("SELECT ref FROM keyring ORDER BY ref").fetchall()
+            except sqlite3.Error as exc:
+                raise StoreUnavailable(f"key-ring read failed: {exc}") from None
+        return [row[0] for row in rows]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

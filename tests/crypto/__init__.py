@@ -1,0 +1,1 @@
+"""Tests of ledger.crypto: official vectors, properties, and secret-hygiene checks."""

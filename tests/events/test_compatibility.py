@@ -1,0 +1,376 @@
+"""Schema evolution: the rules of ``docs/schema-compatibility.md``, proven and enforced.
+
+Two halves. The first writes synthetic v2 schemas into a temporary folder and shows that
+old readers read new events and new readers read old ones (defaults applied), through
+the real codec. The second lints every ``.avsc`` in the repository: parses, documented,
+named after its file, no maps, pinned once released, and adjacent versions mutually
+compatible according to :func:`check_pair`.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import io
+import itertools
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastavro import schemaless_writer
+
+from ledger import events
+from ledger.errors import ConfigurationError, VerificationError
+from ledger.events import EventCodec
+from tests.events.schema_samples import sample_value
+
+REPO_SCHEMAS = events.schemas_dir()
+FILE_NAME = re.compile(r"^(_?)([A-Z][A-Za-z0-9]*)\.v([1-9][0-9]*)\.avsc$")
+
+# Wire fingerprints (schema JSON without docs, sorted, compact; SHA-256) of released
+# schema files. Released files never change: add a new version instead. A file missing
+# here is not released yet; add its fingerprint when it ships.
+RELEASED = {
+    "ActorRegistered.v1.avsc":
+        "48f6c21dcba89811dd2afe58fc8a75129110e8ca539681af6e14bf9fa86776c3",
+    "ActorRevoked.v1.avsc":
+        "597e913ef7a066ea27c03f2e09cfc042a206cde318567040d53ae756a6dc014f",
+    "ActorRolesChanged.v1.avsc":
+        "bdefcd781c814ef396fe8c4daef4fde8f7011aec2601831add3e9f6905c7a680",
+    "CheckpointPublished.v1.avsc":
+        "9ab99bd86ee50f84f54286cbef2fdf977acf82c2d533a5c312b30ea0ddf05545",
+    "CommandRejected.v1.avsc":
+        "3e053c36b632f981ac99bd5797e4f759b776e3a32d36a3d73bb29baf6d093d2f",
+    "EnvelopeBody.v1.avsc":
+        "5bf1a146062bfb9b1d470404ac7ef84b575146559fb1ba41ab5e4edba5d28a91",
+    "KeyActivated.v1.avsc":
+        "412109b51027fad127cc13184a573ed55a3f48900a4e5ae93eb8e4ccb408bc26",
+    "KeyCompromised.v1.avsc":
+        "c0913649c518738013e77ba0c9d5de4a56ac7a569984df1268ec778cf5963549",
+    "KeyDeactivated.v1.avsc":
+        "18e69a62d576919314ab454cce4171557f42cf7c5dd8f36e64544fa8f4544284",
+    "KeyDestroyed.v1.avsc":
+        "2946a02437511fb066e7d853d2639470d64a1f5a72afabac7dc61fb496041013",
+    "KeyDestructionCancelled.v1.avsc":
+        "4fae336838b74d7d45dd36bb336764149b55dab6acb70850d49f77337abec7e1",
+    "KeyDestructionScheduled.v1.avsc":
+        "fb196a0811e818390616e04bf57100d7784e7f1a07cc59f37ce2f1b02a959368",
+    "KeyGenerated.v1.avsc":
+        "e8374b96ddc934716c859d9eee046428222057c04c5dbc1231fa2b1482beb0da",
+    "KeyPolicyChanged.v1.avsc":
+        "0750bc0bf1d4bdd30163c88757dc3ac41fc43b34d20a9b6a334a65a6be3a5d3a",
+    "KeyReactivated.v1.avsc":
+        "5923de8034836221de9ab5226e2220b26e7e442732859454721162dc2ff73fd1",
+    "KeyRotated.v1.avsc":
+        "50674dceb585e922af8f0d9647ddc33959354629796dc0f91285ba9a46d629fb",
+    "KeySuspended.v1.avsc":
+        "b3a6b3358872daa157cd4ee0bcdce7ac042f47fca8a780ffda3ff952d7232a02",
+    "LedgerInitialized.v1.avsc":
+        "710700cb7e7d774bb02b97711cb421af2a6d74f517ee809f2dc6d260e368224e",
+    "SignatureIssued.v1.avsc":
+        "d9fca495d33b15ee8729d790081e24edb620037d6227b854300bd7ec37810129",
+    "_KeyPolicy.v1.avsc":
+        "3345d562259018e2b35dd955eeef27e07c5c1e9b0ced4e5fd25b37377ece224d",
+}
+
+
+# ============================================================================ checker
+
+
+def _field_map(schema: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {field["name"]: field for field in schema["fields"]}
+
+
+def _type_key(schema: Any) -> str:
+    """A comparable spelling of a field type: named types by name, the rest as JSON."""
+    if isinstance(schema, dict) and schema.get("type") in ("record", "enum", "fixed"):
+        return str(schema["name"])
+    return json.dumps(schema, sort_keys=True)
+
+
+def _write(codec: EventCodec, name: str, version: int, record: dict[str, Any]) -> bytes:
+    """Encode with a chosen (possibly old) version, as an older build would have."""
+    buffer = io.BytesIO()
+    schemaless_writer(buffer, codec.parsed_schema(name, version), record)
+    return buffer.getvalue()
+
+
+def check_pair(codec: EventCodec, name: str, old: int, new: int) -> None:
+    """Fail with a reason unless versions ``old`` and ``new`` of ``name`` are compatible.
+
+    Structure first (so the reason names the rule broken), then the proof that matters:
+    samples written by each version resolve to the other, in both directions.
+    """
+    old_raw, new_raw = codec.schema_json(name, old), codec.schema_json(name, new)
+    old_fields, new_fields = _field_map(old_raw), _field_map(new_raw)
+    for field, spec in new_fields.items():
+        if field not in old_fields:
+            assert "default" in spec, f"{name} v{new} adds {field} without a default"
+        else:
+            assert _type_key(spec["type"]) == _type_key(old_fields[field]["type"]), (
+                f"{name} v{new} changes the type of {field}")
+    for field, spec in old_fields.items():
+        if field not in new_fields:
+            assert "default" in spec, f"{name} v{new} removes {field}, which had no default"
+    for writer, reader in ((old, new), (new, old)):
+        writer_schema = codec.parsed_schema(name, writer)
+        named = writer_schema["__named_schemas"]
+        reader_fields = _field_map(codec.schema_json(name, reader))
+        for optional_null in (False, True):
+            record = sample_value(writer_schema, named, optional_null=optional_null)
+            data = _write(codec, name, writer, record)
+            try:
+                decoded = codec.decode_payload(name, writer, data, reader_version=reader)
+            except VerificationError as problem:
+                raise AssertionError(f"{name}: v{reader} cannot read v{writer}: "
+                                     f"{problem.message}") from None
+            assert set(decoded) == set(reader_fields)
+            for field, value in decoded.items():
+                if field not in record:
+                    assert value == reader_fields[field]["default"], (
+                        f"{name}: v{reader} reading v{writer} did not default {field}")
+
+
+# ============================================================================ synthetic v2
+
+
+def _schema(name: str, doc: str, fields: list[dict[str, Any]],
+            imports: list[str] | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "record", "namespace": "skms.events", "name": name,
+                              "doc": doc, "fields": fields}
+    if imports:
+        schema["skms_imports"] = imports
+    return schema
+
+
+def _put(folder: Path, file_name: str, schema: dict[str, Any]) -> None:
+    (folder / file_name).write_text(json.dumps(schema, indent=2) + "\n", encoding="utf-8")
+
+
+WIDGET_V1 = _schema("Widget", "Synthetic event, v1.", [
+    {"name": "widget_id", "type": "string", "doc": "Id."},
+    {"name": "legacy", "type": "string", "default": "old-default", "doc": "Dropped in v2."},
+])
+WIDGET_V2 = _schema("Widget", "Synthetic event, v2.", [
+    {"name": "widget_id", "type": "string", "doc": "Id."},
+    {"name": "colour", "type": ["null", "string"], "default": None, "doc": "New in v2."},
+    {"name": "count", "type": "long", "default": 0, "doc": "New in v2."},
+])
+
+
+@pytest.fixture
+def old_dir(tmp_path: Path) -> Path:
+    """The repository's schemas plus Widget v1: what an older build shipped."""
+    folder = tmp_path / "old"
+    shutil.copytree(REPO_SCHEMAS, folder)
+    _put(folder, "Widget.v1.avsc", WIDGET_V1)
+    return folder
+
+
+@pytest.fixture
+def new_dir(tmp_path: Path, old_dir: Path) -> Path:
+    """The old folder plus v2 files: KeyActivated, Widget, and a new KeyPolicy version."""
+    folder = tmp_path / "new"
+    shutil.copytree(old_dir, folder)
+    _put(folder, "Widget.v2.avsc", WIDGET_V2)
+    activated = copy.deepcopy(events.default_codec().schema_json("KeyActivated", 1))
+    activated["fields"].append({"name": "activated_by", "type": "string", "default": "",
+                                "doc": "New in v2."})
+    _put(folder, "KeyActivated.v2.avsc", activated)
+    policy = copy.deepcopy(events.default_codec().schema_json("_KeyPolicy", 1))
+    policy["fields"].append({"name": "hsm_only", "type": "boolean", "default": False,
+                             "doc": "New in v2."})
+    _put(folder, "_KeyPolicy.v2.avsc", policy)
+    changed = copy.deepcopy(events.default_codec().schema_json("KeyPolicyChanged", 1))
+    changed["skms_imports"] = ["_KeyPolicy.v2"]
+    _put(folder, "KeyPolicyChanged.v2.avsc", changed)
+    return folder
+
+
+POLICY = {"rotation_period_days": 90, "destruction_wait_days": 7, "allowed_signers": ["bob"],
+          "max_signatures_per_day": 100}
+
+
+def test_new_reader_reads_old_writer_with_defaults(old_dir: Path, new_dir: Path) -> None:
+    old, new = EventCodec(old_dir), EventCodec(new_dir)
+    version, data = old.encode_payload("KeyActivated", {"key_id": "k1", "version": 3})
+    assert version == 1
+    assert new.decode_payload("KeyActivated", version, data) == {
+        "key_id": "k1", "version": 3, "activated_by": ""}
+    version, data = old.encode_payload("Widget", {"widget_id": "w", "legacy": "kept"})
+    assert new.decode_payload("Widget", version, data) == {
+        "widget_id": "w", "colour": None, "count": 0}
+
+
+def test_old_reader_reads_new_writer(new_dir: Path) -> None:
+    new = EventCodec(new_dir)
+    version, data = new.encode_payload("KeyActivated",
+                                       {"key_id": "k1", "version": 3, "activated_by": "al"})
+    assert version == 2
+    assert new.decode_payload("KeyActivated", 2, data, reader_version=1) == {
+        "key_id": "k1", "version": 3}
+    version, data = new.encode_payload("Widget",
+                                       {"widget_id": "w", "colour": "red", "count": 5})
+    assert new.decode_payload("Widget", version, data, reader_version=1) == {
+        "widget_id": "w", "legacy": "old-default"}
+
+
+def test_a_build_without_the_writer_schema_refuses_clearly(old_dir: Path,
+                                                           new_dir: Path) -> None:
+    """Readers need the writer's schema file: ship schemas before writers use them."""
+    _, data = EventCodec(new_dir).encode_payload("KeyActivated",
+                                                 {"key_id": "k", "version": 1})
+    with pytest.raises(VerificationError, match="no such schema version"):
+        EventCodec(old_dir).decode_payload("KeyActivated", 2, data)
+
+
+def test_shared_type_versions_are_pinned_by_imports(new_dir: Path) -> None:
+    """A v2 of KeyPolicy must not change what KeyGenerated v1 or KeyPolicyChanged v1 mean."""
+    new = EventCodec(new_dir)
+    previous = dict(POLICY)
+    v1 = _write(new, "KeyPolicyChanged", 1,
+                {"key_id": "k", "policy": POLICY, "previous_policy": previous})
+    assert new.decode_payload("KeyPolicyChanged", 1, v1, reader_version=1)["policy"] == POLICY
+    upgraded = new.decode_payload("KeyPolicyChanged", 1, v1)
+    assert upgraded["policy"] == POLICY | {"hsm_only": False}
+    version, v2 = new.encode_payload("KeyPolicyChanged", {
+        "key_id": "k", "policy": POLICY | {"hsm_only": True}, "previous_policy": previous})
+    assert version == 2
+    assert new.decode_payload("KeyPolicyChanged", 2, v2, reader_version=1)["policy"] == POLICY
+    assert new.latest_version("KeyGenerated") == 1
+
+
+def test_environment_override_switches_the_module_codec(new_dir: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SKMS_SCHEMAS_DIR", str(new_dir))
+    assert events.latest_version("KeyActivated") == 2
+    assert "Widget" in events.event_types()
+    monkeypatch.delenv("SKMS_SCHEMAS_DIR")
+    assert events.latest_version("KeyActivated") == 1
+
+
+def test_synthetic_pairs_pass_the_checker(new_dir: Path) -> None:
+    codec = EventCodec(new_dir)
+    for name in ("Widget", "KeyActivated", "KeyPolicyChanged"):
+        check_pair(codec, name, 1, 2)
+
+
+@pytest.mark.parametrize(("field", "reason"), [
+    ({"name": "widget_id", "type": "long", "doc": "Retyped."}, "changes the type"),
+    ({"name": "size", "type": "int", "doc": "No default."}, "without a default"),
+])
+def test_checker_catches_breaking_changes(tmp_path: Path, field: dict[str, Any],
+                                          reason: str) -> None:
+    _put(tmp_path, "Widget.v1.avsc", WIDGET_V1)
+    fields = [f for f in WIDGET_V1["fields"] if f["name"] != field["name"]] + [field]
+    _put(tmp_path, "Widget.v2.avsc", _schema("Widget", "Broken v2.", fields))
+    with pytest.raises(AssertionError, match=reason):
+        check_pair(EventCodec(tmp_path), "Widget", 1, 2)
+
+
+def test_checker_catches_removal_of_a_field_without_default(tmp_path: Path) -> None:
+    _put(tmp_path, "Widget.v1.avsc", WIDGET_V1)
+    _put(tmp_path, "Widget.v2.avsc", _schema("Widget", "Broken v2.", [WIDGET_V1["fields"][1]]))
+    with pytest.raises(AssertionError, match="removes widget_id"):
+        check_pair(EventCodec(tmp_path), "Widget", 1, 2)
+
+
+def test_codec_refuses_maps(tmp_path: Path) -> None:
+    _put(tmp_path, "Widget.v1.avsc", _schema("Widget", "Has a map.", [
+        {"name": "tags", "type": {"type": "map", "values": "string"}, "doc": "Unordered."}]))
+    with pytest.raises(ConfigurationError, match="map"):
+        EventCodec(tmp_path)
+
+
+def test_codec_refuses_a_name_that_differs_from_the_file(tmp_path: Path) -> None:
+    _put(tmp_path, "Widget.v1.avsc", _schema("Gadget", "Misnamed.", WIDGET_V1["fields"]))
+    with pytest.raises(ConfigurationError, match="name"):
+        EventCodec(tmp_path)
+
+
+# ============================================================================ repository lint
+
+
+def _all_files() -> list[Path]:
+    return sorted(REPO_SCHEMAS.glob("*.avsc"))
+
+
+def _walk_named(schema: Any) -> list[dict[str, Any]]:
+    """Every inline record/enum/fixed definition inside ``schema``, itself included."""
+    found: list[dict[str, Any]] = []
+    if isinstance(schema, dict):
+        if schema.get("type") in ("record", "enum", "fixed"):
+            found.append(schema)
+        for value in schema.values():
+            found += _walk_named(value)
+    elif isinstance(schema, list):
+        for item in schema:
+            found += _walk_named(item)
+    return found
+
+
+def _wire_fingerprint(schema: Any) -> str:
+    def strip(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: strip(v) for k, v in node.items() if k != "doc"}
+        if isinstance(node, list):
+            return [strip(item) for item in node]
+        return node
+
+    text = json.dumps(strip(schema), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_schema_folder_has_the_envelope_and_files() -> None:
+    names = {path.name for path in _all_files()}
+    assert "EnvelopeBody.v1.avsc" in names
+    assert "_KeyPolicy.v1.avsc" in names
+
+
+@pytest.mark.parametrize("path", _all_files(), ids=lambda p: p.name)
+def test_schema_file_is_well_formed(path: Path) -> None:
+    match = FILE_NAME.match(path.name)
+    assert match, f"{path.name} is not <Name>.v<N>.avsc"
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    assert raw["type"] == "record"
+    assert raw["namespace"] == "skms.events"
+    assert raw["name"] == match.group(2), "record name must equal the file name"
+    for definition in _walk_named(raw):
+        assert str(definition.get("doc", "")).strip(), f"{definition['name']} has no doc"
+        for field in definition.get("fields", []):
+            assert str(field.get("doc", "")).strip(), f"field {field['name']} has no doc"
+            kind = field["type"]
+            if isinstance(kind, list) and kind[0] == "null":
+                assert field.get("default", "missing") is None, (
+                    f"optional field {field['name']} must default to null")
+    assert '"map"' not in json.dumps(raw), "maps break hash determinism"
+
+
+@pytest.mark.parametrize("path", _all_files(), ids=lambda p: p.name)
+def test_released_schema_files_never_change(path: Path) -> None:
+    pinned = RELEASED.get(path.name)
+    if pinned is None:
+        pytest.skip("not released yet")
+    actual = _wire_fingerprint(json.loads(path.read_text(encoding="utf-8")))
+    assert actual == pinned, (
+        f"{path.name} changed after release: add a new version file instead (docs may be "
+        "edited; anything else may not)")
+
+
+def test_every_schema_loads_and_versions_have_no_gaps() -> None:
+    codec = EventCodec(REPO_SCHEMAS)
+    for name in codec.schema_names():
+        assert codec.versions(name) == list(range(1, codec.latest_version(name) + 1)), name
+        for version in codec.versions(name):
+            codec.parsed_schema(name, version)
+
+
+@pytest.mark.parametrize("event_type", events.event_types())
+def test_adjacent_versions_are_mutually_compatible(event_type: str) -> None:
+    codec = events.default_codec()
+    found = codec.versions(event_type)
+    for old, new in itertools.pairwise(found):
+        check_pair(codec, event_type, old, new)
