@@ -225,8 +225,8 @@ def destroy_key(decision: Decision) -> dict[str, Any]:
     scheduled = key.destroy_after
     if scheduled is None:
         scheduled = key.schedule_destruction(decision.now)
-    if decision.now < scheduled:
-        return {"state": key.state.value, "destroy_after": scheduled}
+        if decision.now < scheduled:
+            return {"state": key.state.value, "destroy_after": scheduled}
     refs = key.destroy(decision.now)
     keyring = decision.ledger.keyring
 

@@ -8,11 +8,11 @@ import click
 
 from commands.cli.output import State, emit, guarded, json_option
 from commands.session import DEFAULT_DOMAIN
-from ledger.crypto.scheme import get_scheme
+from ledger.crypto.scheme import all_schemes, get_scheme
 from ledger.domain.key import Key
 from ledger.errors import InvalidInput
 
-ALGORITHMS = ("ed25519", "ecdsa-secp256k1", "ecdsa-p256")
+ALGORITHMS = tuple(s.scheme_id for s in all_schemes())
 
 
 def key_row(key: Key) -> dict[str, Any]:

@@ -5,9 +5,9 @@ passphrase, an HSM or a cloud KMS; it only needs ``wrap``/``unwrap`` and a stabl
 ``kek_id`` to record which KEK protects which key. ``describe()`` returns the public
 parameters a provider needs to be reopened later (stored beside the ledger, never secret).
 
-:class:`PassphraseKEK` derives a 32-byte KEK from a passphrase with a memory-hard KDF:
+:class:`PassphraseKEK` derives a 32-byte KEK from a passphrase with a deliberately slow KDF:
 
-* ``scrypt`` (default): ``n = 2**15, r = 8, p = 1`` (32 MiB, the OWASP baseline), 16-byte
+* ``scrypt`` (default, memory-hard): ``n = 2**15, r = 8, p = 1`` (32 MiB), 16-byte
   random salt. Weaker stored parameters are refused, so a tampered parameter file cannot
   silently downgrade the KDF; absurdly large ones are refused too, so it cannot exhaust memory.
 * ``pbkdf2-hmac-sha256``: for FIPS-constrained deployments; at least 600,000 iterations

@@ -75,6 +75,10 @@ class Checkpoint:
     extensions: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        # Normalise first, so a bytearray root or a list of extensions cannot leave the
+        # frozen object mutable from outside (or unhashable).
+        object.__setattr__(self, "root_hash", bytes(self.root_hash))
+        object.__setattr__(self, "extensions", tuple(self.extensions))
         if not self.origin or not _is_single_line(self.origin):
             raise InvalidInput("origin must be one non-empty line without control characters",
                                field="origin")

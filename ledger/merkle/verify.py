@@ -42,7 +42,6 @@ def root_from_inclusion_proof(leaf_hash: bytes, index: int, size: int,
         raise ProofError(f"leaf index {index} is outside a tree of size {size}",
                          check=_INCLUSION)
     _check_hash(leaf_hash, "leaf hash", _INCLUSION)
-    _check_proof(proof, _INCLUSION)
     expected = _path_steps(index, size - 1)
     if len(proof) != expected:
         raise ProofError(
@@ -50,6 +49,7 @@ def root_from_inclusion_proof(leaf_hash: bytes, index: int, size: int,
             f"{size} needs {expected}",
             check=_INCLUSION,
         )
+    _check_proof(proof, _INCLUSION)
     # RFC 9162 §2.1.3.2, steps 2-5.
     fn, sn = index, size - 1
     r = leaf_hash
@@ -114,7 +114,6 @@ def root_from_consistency_proof(old_size: int, new_size: int, proof: Sequence[by
     if not proof:
         raise ProofError("consistency proof is empty", check=_CONSISTENCY)
     _check_hash(old_root, "old root", _CONSISTENCY)
-    _check_proof(proof, _CONSISTENCY)
     old_is_subtree = old_size & (old_size - 1) == 0
     # Step 4 in advance: strip the levels where the old tree's last leaf is a right child.
     fn, sn = old_size - 1, new_size - 1
@@ -128,6 +127,7 @@ def root_from_consistency_proof(old_size: int, new_size: int, proof: Sequence[by
             f"need {expected}",
             check=_CONSISTENCY,
         )
+    _check_proof(proof, _CONSISTENCY)
     # RFC 9162 §2.1.4.2, steps 2 and 5-7 (steps 3-4 done above).
     path = [old_root, *proof] if old_is_subtree else list(proof)
     fr = sr = path[0]

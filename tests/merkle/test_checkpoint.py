@@ -79,6 +79,13 @@ def test_body_layout() -> None:
     assert with_ext.body() == f"example.com/ledger\n0\n{ROOT_B64}\next one\next two\n"
 
 
+def test_checkpoint_fields_are_normalised_to_immutable_types() -> None:
+    checkpoint = Checkpoint("o", 1, bytearray(ROOT), ["ext"])  # type: ignore[arg-type]
+    assert type(checkpoint.root_hash) is bytes
+    assert checkpoint.extensions == ("ext",)
+    assert hash(checkpoint) == hash(Checkpoint("o", 1, ROOT, ("ext",)))
+
+
 def test_c2sp_spec_example_body_parses() -> None:
     # Body of the example in https://c2sp.org/tlog-checkpoint.
     text = "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"

@@ -1,0 +1,52 @@
+# SKMS: `make run` (set-up + demo on the embedded store) and `make test` (set-up + every test).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_HOME ?= .demo-home
+KAFKA_NODES ?= 3
+# The demo's passphrase is deliberately public: it protects throw-away demo keys only.
+DEMO_PASSPHRASE ?= skms-demo-passphrase-not-a-secret
+
+.PHONY: setup run test lint unit kafka-up kafka-down bench docs clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[dev]"
+	@touch $@
+
+run: setup
+	rm -rf $(DEMO_HOME)
+	SKMS_PASSPHRASE=$(DEMO_PASSPHRASE) $(BIN)/skms --home $(DEMO_HOME) demo
+	$(BIN)/skms --home $(DEMO_HOME) audit verify
+
+lint: setup
+	$(BIN)/ruff check ledger projections commands tests tools
+	$(BIN)/mypy
+
+kafka-up:
+	bash tools/kafka/kafka.sh up --nodes $(KAFKA_NODES)
+
+kafka-down:
+	bash tools/kafka/kafka.sh down
+
+# Everything CI runs: lint, then the whole suite with the services it needs started here.
+test: setup lint kafka-up
+	$(BIN)/python tools/gen_events_doc.py --check
+	SKMS_KAFKA_BOOTSTRAP=127.0.0.1:19092,127.0.0.1:19093,127.0.0.1:19094 \
+	  $(BIN)/pytest -q -p no:cacheprovider
+
+unit: setup
+	$(BIN)/pytest -q -m "not kafka" -p no:cacheprovider
+
+docs: setup
+	$(BIN)/python tools/gen_events_doc.py
+
+bench: setup
+	$(BIN)/python tools/bench/bench_ledger.py
+
+clean:
+	rm -rf $(DEMO_HOME) .pytest_cache .mypy_cache .ruff_cache
