@@ -32,7 +32,7 @@ from ledger.command import SYSTEM_ACTOR, Command, SignedCommand, parse_command
 from ledger.crypto.kek import KEKProvider
 from ledger.crypto.scheme import get_scheme
 from ledger.domain.actor import Actor
-from ledger.domain.events import EVENT_CLASSES, event_to_record, record_to_event
+from ledger.domain.events import EVENT_CLASSES, event_to_record, micros, record_to_event
 from ledger.domain.key import Key
 from ledger.domain.ledger_meta import LedgerMeta
 from ledger.envelope import NO_AUTHORITY, Envelope, open_envelope, seal_envelope
@@ -85,7 +85,6 @@ class Decision:
     command: Command
     now: int
     touched: list[Aggregate] = field(default_factory=list)
-    extra_events: list[tuple[str, dict[str, Any], str, int]] = field(default_factory=list)
     after_commit: list[Callable[[], None]] = field(default_factory=list)
 
     def touch(self, aggregate: Aggregate) -> None:
@@ -382,20 +381,20 @@ class Ledger:
         state = self.chain(chain_id)
         authority = NO_AUTHORITY if chain_id == SYSTEM_CHAIN else self.system_head_seq()
         envelopes: list[StoredEnvelope] = []
-        events: list[tuple[str, dict[str, Any], str, int]] = []
+        events: list[tuple[str, dict[str, Any], str, int, int]] = []
         for aggregate in decision.touched:
             for event in aggregate.collect_events():
                 event_type, record = event_to_record(event)
+                # The envelope's time is the event's own, so a rebuild reproduces it exactly.
                 events.append((event_type, record, str(event.originator_id),
-                               event.originator_version))
-        events.extend(decision.extra_events)
+                               event.originator_version, micros(event.timestamp)))
         for aggregate in decision.touched:
             self._register(aggregate)
         if not events:
             raise InvalidInput("the command changed nothing", field="command.type")
-        for event_type, record, aggregate_id, version in events:
+        for event_type, record, aggregate_id, version, recorded_at in events:
             stored = self._seal(state, event_type, record, aggregate_id, version, signed,
-                                decision.now, authority)
+                                recorded_at, authority)
             envelopes.append(stored)
         for stored in envelopes:
             self._after_build(stored)

@@ -6,7 +6,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
-from ledger.domain.events import HasEventType, register_event, topic_of
+from ledger.domain.events import HasEventType, micros, register_event, topic_of
 from ledger.errors import IllegalTransition, InvalidInput
 
 ROLES = ("admin", "key-manager", "signer", "approver", "auditor", "analyst")
@@ -47,7 +47,7 @@ class Actor(Aggregate):
             aggregate.roles = list(self.roles)
             aggregate.domains = list(self.domains)
             aggregate.revoked = False
-            aggregate.registered_at = int(self.timestamp.timestamp() * 1_000_000)
+            aggregate.registered_at = micros(self.timestamp)
 
     class RolesChanged(Aggregate.Event, HasEventType):
         event_type = "ActorRolesChanged"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from eventsourcing.domain import Aggregate, CanMutateAggregate
@@ -34,14 +34,19 @@ class HasEventType:
     event_type: ClassVar[str]
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+ONE_MICROSECOND = timedelta(microseconds=1)
+
+
 def micros(moment: datetime) -> int:
-    """Microseconds since the epoch (the ledger's one time unit on the wire)."""
-    return int(moment.timestamp() * 1_000_000) if moment.tzinfo else int(
-        moment.replace(tzinfo=UTC).timestamp() * 1_000_000)
+    """Exact microseconds since the epoch (no float rounding: hashes depend on it)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (moment - EPOCH) // ONE_MICROSECOND
 
 
 def from_micros(value: int) -> datetime:
-    return datetime.fromtimestamp(value / 1_000_000, tz=UTC)
+    return EPOCH + timedelta(microseconds=value)
 
 
 def event_to_record(event: CanMutateAggregate[uuid.UUID]) -> tuple[str, dict[str, Any]]:

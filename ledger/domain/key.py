@@ -12,7 +12,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
-from ledger.domain.events import HasEventType, register_event, topic_of
+from ledger.domain.events import HasEventType, micros, register_event, topic_of
 from ledger.errors import IllegalTransition, Unauthorized
 
 DAY_MICROS = 86_400_000_000
@@ -212,7 +212,7 @@ class Key(Aggregate):
 
     @staticmethod
     def created_micros(event: Any) -> int:
-        return int(event.timestamp.timestamp() * 1_000_000)
+        return micros(event.timestamp)
 
     @property
     def key_id(self) -> str:
