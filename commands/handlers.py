@@ -22,7 +22,7 @@ from ledger.domain.actor import Actor, check_roles
 from ledger.domain.key import DEFAULT_POLICY, USAGES, Key
 from ledger.domain.ledger_meta import LedgerMeta
 from ledger.errors import CommandRejected, IllegalTransition, InvalidInput
-from ledger.key_material import generate_sealed, sign_with
+from ledger.key_material import generate_sealed, sign_many_with, sign_with
 
 Handler = Callable[[Decision], Any]
 
@@ -270,6 +270,34 @@ def sign(decision: Decision, message: bytes) -> bytes:
     return signature
 
 
+MAX_BATCH = 1000
+
+
+def sign_batch(decision: Decision, messages: list[bytes]) -> list[bytes]:
+    """Sign many messages under one signed command; one event lists every digest."""
+    args = decision.command.args
+    digests = args.get("message_digests")
+    if not isinstance(digests, list) or not 1 <= len(digests) <= MAX_BATCH:
+        raise InvalidInput(f"must be a list of 1 to {MAX_BATCH} hex digests",
+                           field="message_digests")
+    if len(digests) != len(messages):
+        raise InvalidInput("one message per digest is required", field="messages")
+    claimed = [_hex({"d": d}, "d", 32) for d in digests]
+    for index, (digest, message) in enumerate(zip(claimed, messages, strict=True)):
+        if not hmac.compare_digest(hashlib.sha256(message).digest(), digest):
+            raise InvalidInput(f"message {index} does not match its signed digest",
+                               field=f"message_digests[{index}]")
+    key = _key_in_chain(decision)
+    key.check_can_sign(decision.command.actor_id, decision.now, len(messages))
+    version = key.versions[key.current_version]
+    signatures = sign_many_with(key.algorithm, key.key_id, key.current_version,
+                                version["sealed_material"], version["data_key_ref"],
+                                decision.ledger.kek, decision.ledger.keyring, messages)
+    key.record_signature_batch(actor_id=decision.command.actor_id, message_digests=claimed,
+                               signature_digests=[hashlib.sha256(s).digest() for s in signatures])
+    return signatures
+
+
 HANDLERS: dict[str, Handler] = {
     "InitializeLedger": initialize_ledger,
     "RegisterActor": register_actor,
@@ -288,13 +316,19 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-def execute(ledger: Ledger, signed: SignedCommand, *, message: bytes | None = None) -> Outcome[Any]:
+def execute(ledger: Ledger, signed: SignedCommand, *, message: bytes | None = None,
+            messages: list[bytes] | None = None) -> Outcome[Any]:
     """Run one signed command through its handler and the ledger."""
     command_type = signed.command.command_type
     if command_type == "Sign":
         if message is None:
             raise InvalidInput("a Sign command needs the message", field="message")
         return ledger.submit(signed, lambda decision: sign(decision, message))
+    if command_type == "SignBatch":
+        if messages is None:
+            raise InvalidInput("a SignBatch command needs its messages", field="messages")
+        batch = list(messages)
+        return ledger.submit(signed, lambda decision: sign_batch(decision, batch))
     if command_type == "RequestCheckpoint":
         return _request_checkpoint(ledger, signed)
     handler = HANDLERS.get(command_type)

@@ -126,7 +126,8 @@ class Session:
     # --- acting ------------------------------------------------------------------------------
 
     def act(self, actor_name: str, command_type: str, chain_id: str,
-            args: Mapping[str, Any], *, message: bytes | None = None) -> Outcome[Any]:
+            args: Mapping[str, Any], *, message: bytes | None = None,
+            messages: list[bytes] | None = None) -> Outcome[Any]:
         """Build a command for ``actor_name``, sign it with its identity key, execute it."""
         ledger = self.ledger()
         identity = self.home.identity(actor_name)
@@ -138,7 +139,7 @@ class Session:
             signed = command.sign(key)
         finally:
             zeroize(key)
-        return execute(ledger, signed, message=message)
+        return execute(ledger, signed, message=message, messages=messages)
 
     def add_actor(self, as_actor: str, name: str, roles: list[str], domains: list[str]
                   ) -> Outcome[Any]:
@@ -154,6 +155,13 @@ class Session:
         return self.act(as_actor, "Sign", key.domain, {
             "key_id": key_id, "message_digest": hashlib.sha256(message).hexdigest()},
             message=message)
+
+    def sign_batch(self, as_actor: str, key_id: str, messages: list[bytes]) -> Outcome[Any]:
+        key = self.ledger().key(key_id)
+        return self.act(as_actor, "SignBatch", key.domain, {
+            "key_id": key_id,
+            "message_digests": [hashlib.sha256(m).hexdigest() for m in messages]},
+            messages=messages)
 
     def key_command(self, as_actor: str, command_type: str, key_id: str,
                     extra: Mapping[str, Any] | None = None) -> Outcome[Any]:

@@ -22,7 +22,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from eventsourcing.domain import Aggregate
 
@@ -241,10 +241,10 @@ class Ledger:
             self.meta = event.mutate(None)
             self.ledger_id = event.ledger_id
         elif isinstance(event, Actor.Registered):
-            actor: Actor = event.mutate(None)
+            actor = cast(Actor, event.mutate(None))
             self.actors[actor.actor_id] = actor
         elif isinstance(event, Key.Generated):
-            key: Key = event.mutate(None)
+            key = cast(Key, event.mutate(None))
             self.keys[key.key_id] = key
         elif isinstance(event, Actor.Event):
             event.mutate(self.actors[str(event.originator_id)])
@@ -395,9 +395,8 @@ class Ledger:
         for event_type, record, aggregate_id, version, recorded_at in events:
             stored = self._seal(state, event_type, record, aggregate_id, version, signed,
                                 recorded_at, authority)
+            self._note_built(signed, stored, record, recorded_at)
             envelopes.append(stored)
-        for stored in envelopes:
-            self._after_build(stored)
         ticket = _Ticket(chain_id, envelopes)
         self._committer.enqueue(ticket)
         return ticket
@@ -419,23 +418,21 @@ class Ledger:
         state.advance(stored.event_hash)
         return stored
 
-    def _after_build(self, stored: StoredEnvelope) -> None:
-        envelope = open_envelope(stored)
-        if envelope.command:
-            command = parse_command(envelope.command)
-            self._nonces.add((command.actor_id, command.nonce))
-            seen = self._commands.get(command.command_id)
-            seqs = [*seen[2], envelope.seq] if seen else [envelope.seq]
-            self._commands[command.command_id] = (envelope.chain_id, envelope.command, seqs)
-        if envelope.event_type not in EVENT_CLASSES:
-            record = envelope.event()
-            if envelope.event_type == "CheckpointPublished":
-                state = self.chain(envelope.chain_id)
-                state.last_checkpoint_size = record["tree_size"]
-                state.last_checkpoint_at = envelope.recorded_at
-            elif envelope.event_type == "CommandRejected":
-                self._rejections[record["command_id"]] = (
-                    envelope.chain_id, envelope.seq, record["reason_code"], record["reason"])
+    def _note_built(self, signed: SignedCommand, stored: StoredEnvelope, record: dict[str, Any],
+                    recorded_at: int) -> None:
+        """Update indexes for an envelope just built (without decoding what we just encoded)."""
+        command = signed.command
+        self._nonces.add((command.actor_id, command.nonce))
+        seen = self._commands.get(command.command_id)
+        seqs = [*seen[2], stored.seq] if seen else [stored.seq]
+        self._commands[command.command_id] = (stored.chain_id, signed.canonical_bytes, seqs)
+        if stored.event_type == "CheckpointPublished":
+            state = self.chain(stored.chain_id)
+            state.last_checkpoint_size = record["tree_size"]
+            state.last_checkpoint_at = recorded_at
+        elif stored.event_type == "CommandRejected":
+            self._rejections[record["command_id"]] = (
+                stored.chain_id, stored.seq, record["reason_code"], record["reason"])
 
     def _register(self, aggregate: Aggregate) -> None:
         if isinstance(aggregate, Key):
@@ -480,9 +477,10 @@ class Ledger:
         state = self.chain(chain_id)
         aggregate_id, version = state.next_journal_version("rejections")
         authority = NO_AUTHORITY if chain_id == SYSTEM_CHAIN else self.system_head_seq()
+        now = self.clock()
         stored = self._seal(state, "CommandRejected", record, aggregate_id, version, system,
-                            self.clock(), authority)
-        self._after_build(stored)
+                            now, authority)
+        self._note_built(system, stored, record, now)
         ticket = _Ticket(chain_id, [stored])
         self._committer.enqueue(ticket)
         self._committer.wait(ticket)
@@ -545,9 +543,10 @@ class Ledger:
             aggregate_id, version = state.next_journal_version("checkpoints")
             authority = NO_AUTHORITY if chain_id == SYSTEM_CHAIN else self.system_head_seq()
             record = {"tree_size": size, "root_hash": state.frontier.root(), "note": note}
+            now = self.clock()
             stored = self._seal(state, "CheckpointPublished", record, aggregate_id, version,
-                                system, self.clock(), authority)
-            self._after_build(stored)
+                                system, now, authority)
+            self._note_built(system, stored, record, now)
             ticket = _Ticket(chain_id, [stored])
             self._committer.enqueue(ticket)
         self._committer.wait(ticket)

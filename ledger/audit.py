@@ -28,7 +28,7 @@ import bisect
 import hmac
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from ledger.authorization import EVENTS_OF_COMMAND, SYSTEM_CHAIN, authorize
 from ledger.command import SYSTEM_ACTOR, parse_command, verify_command_signature
@@ -126,11 +126,11 @@ class Auditor:
                                     chain=SYSTEM_CHAIN, seq=0, check="seq")
         ordered = [SYSTEM_CHAIN] + [c for c in chains if c != SYSTEM_CHAIN]
         trees: dict[str, MerkleTree] = {}
-        reports = []
+        reports: list[ChainReport] = []
         for chain_id in ordered:
-            tree, report = self._verify_chain(chain_id, self.store.read(chain_id))
+            tree, chain_report = self._verify_chain(chain_id, self.store.read(chain_id))
             trees[chain_id] = tree
-            reports.append(report)
+            reports.append(chain_report)
         assert self.ledger_key is not None
         report = AuditReport(self.ledger_id, self.ledger_key.hex(), reports)
         for note in self.trusted_notes:
@@ -306,11 +306,11 @@ class Auditor:
                 raise VerificationError("actor registered twice or outside the system chain")
             if record["actor_id"] != aggregate_id:
                 raise VerificationError("actor id differs from its aggregate id")
-            actors[aggregate_id] = event.mutate(None)
+            actors[aggregate_id] = cast(Actor, event.mutate(None))
         elif isinstance(event, Key.Generated):
             if aggregate_id in keys or record["domain"] != chain_id:
                 raise VerificationError("key generated twice or in another domain's chain")
-            keys[aggregate_id] = event.mutate(None)
+            keys[aggregate_id] = cast(Key, event.mutate(None))
         elif isinstance(event, Actor.Event):
             if aggregate_id not in actors:
                 raise VerificationError(f"event for unknown actor {aggregate_id}")

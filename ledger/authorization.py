@@ -30,6 +30,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "CompromiseKey": frozenset({"key-manager", "admin"}),
     "ChangeKeyPolicy": frozenset({"key-manager", "admin"}),
     "Sign": frozenset({"signer"}),
+    "SignBatch": frozenset({"signer"}),
     "RequestCheckpoint": frozenset({"auditor", "admin"}),
 }
 
@@ -85,6 +86,7 @@ EVENTS_OF_COMMAND: dict[str, frozenset[str]] = {
     "CancelDestruction": frozenset({"KeyDestructionCancelled"}),
     "ChangeKeyPolicy": frozenset({"KeyPolicyChanged"}),
     "Sign": frozenset({"SignatureIssued"}),
+    "SignBatch": frozenset({"SignatureBatchIssued"}),
     "RequestCheckpoint": frozenset({"CheckpointPublished"}),
     "PublishCheckpoint": frozenset({"CheckpointPublished"}),
     "RecordRejection": frozenset({"CommandRejected"}),

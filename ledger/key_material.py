@@ -8,6 +8,7 @@ event, its data key wrapped by the KEK in the key-ring) and how long it exists i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ledger.crypto.entropy import random_bytes
@@ -68,5 +69,20 @@ def sign_with(scheme_id: str, key_id: str, version: int, sealed_material: bytes,
                                      aad=material_aad(key_id, version))
     try:
         return get_scheme(scheme_id).sign(private_key, message)
+    finally:
+        zeroize(private_key)
+
+
+def sign_many_with(scheme_id: str, key_id: str, version: int, sealed_material: bytes, ref: str,
+                   kek: KEKProvider | None, keyring: KeyRing,
+                   messages: Sequence[bytes]) -> list[bytes]:
+    """Unseal once, sign every message, zero: the batch path of :func:`sign_with`."""
+    if kek is None:
+        raise ConfigurationError("no key-encryption key is loaded", hint="set SKMS_PASSPHRASE")
+    private_key = unseal_private_key(sealed_material, keyring.get(ref), kek,
+                                     aad=material_aad(key_id, version))
+    try:
+        scheme = get_scheme(scheme_id)
+        return [scheme.sign(private_key, message) for message in messages]
     finally:
         zeroize(private_key)

@@ -13,24 +13,37 @@ from ledger.errors import InvalidInput, InvalidSignature
 
 @click.command()
 @click.argument("key_id")
-@click.option("--input", "input_path", required=True, help="File to sign ('-' = stdin).")
+@click.option("--input", "input_paths", required=True, multiple=True,
+              help="File to sign ('-' = stdin). Repeat to sign a batch under one command.")
 @json_option
 @click.pass_obj
 @guarded
-def sign(state: State, key_id: str, input_path: str) -> None:
+def sign(state: State, key_id: str, input_paths: tuple[str, ...]) -> None:
     """Sign a file. ECDSA: DER over SHA-256 of the input; Ed25519: over the raw input.
 
-    The signature is printed only after its SignatureIssued event is durably committed.
+    The signature is printed only after its event is durably committed. Several --input
+    options sign a batch with one command and one SignatureBatchIssued event.
     """
-    message = read_input(input_path)
     session = state.session()
-    outcome = session.sign(state.as_actor, key_id, message)
+    messages = [read_input(path) for path in input_paths]
+    if len(messages) == 1:
+        outcome = session.sign(state.as_actor, key_id, messages[0])
+        signatures = [outcome.result]
+    else:
+        outcome = session.sign_batch(state.as_actor, key_id, messages)
+        signatures = list(outcome.result or [])
     found = session.ledger().key(key_id)
-    signature = outcome.result
-    emit({"key_id": key_id, "algorithm": found.algorithm, "key_version": found.current_version,
-          "signature": signature.hex() if signature else None, "seq": outcome.seqs[-1],
-          "chain": outcome.chain_id},
-         lambda r: r["signature"])
+    common = {"key_id": key_id, "algorithm": found.algorithm,
+              "key_version": found.current_version, "seq": outcome.seqs[-1],
+              "chain": outcome.chain_id}
+    if len(messages) == 1:
+        emit({**common, "signature": signatures[0].hex() if signatures[0] else None},
+             lambda r: r["signature"])
+    else:
+        rows = [{"input": p, "signature": s.hex()} for p, s in zip(input_paths, signatures,
+                                                                   strict=True)]
+        emit({**common, "signatures": rows},
+             lambda r: "\n".join(f"{x['signature']}  {x['input']}" for x in r["signatures"]))
 
 
 @click.command()

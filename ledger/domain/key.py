@@ -208,6 +208,21 @@ class Key(Aggregate):
             aggregate.signatures_by_day[day] = aggregate.signatures_by_day.get(day, 0) + 1
             aggregate.signature_count += 1
 
+    class SignatureBatchIssued(Aggregate.Event, HasEventType):
+        event_type = "SignatureBatchIssued"
+        key_id: str
+        key_version: int
+        algorithm: str
+        message_digests: list[bytes]
+        signature_digests: list[bytes]
+        actor_id: str
+
+        def apply(self, aggregate: Any) -> None:
+            day = aggregate.created_micros(self) // DAY_MICROS
+            count = len(self.message_digests)
+            aggregate.signatures_by_day[day] = aggregate.signatures_by_day.get(day, 0) + count
+            aggregate.signature_count += count
+
     # --- helpers -------------------------------------------------------------------------
 
     @staticmethod
@@ -295,7 +310,7 @@ class Key(Aggregate):
         self.trigger_event(Key.PolicyChanged, key_id=self.key_id, policy=policy,
                            previous_policy=dict(self.policy))
 
-    def check_can_sign(self, actor_id: str, now: int) -> None:
+    def check_can_sign(self, actor_id: str, now: int, count: int = 1) -> None:
         """Refuse before any private material is touched."""
         self._require("sign with", KeyState.ACTIVE)
         if "sign" not in self.usage:
@@ -306,7 +321,7 @@ class Key(Aggregate):
             raise Unauthorized(f"actor {actor_id} is not an allowed signer of key {self.id}",
                                reason_code="policy")
         limit = self.policy.get("max_signatures_per_day")
-        if limit is not None and self.signatures_by_day.get(now // DAY_MICROS, 0) >= limit:
+        if limit is not None and self.signatures_by_day.get(now // DAY_MICROS, 0) + count > limit:
             raise IllegalTransition(f"key {self.id} reached its limit of {limit} signatures "
                                     "per day", reason_code="policy-limit")
 
@@ -318,7 +333,15 @@ class Key(Aggregate):
                            actor_id=actor_id)
 
 
-for _event in (Key.Generated, Key.Activated, Key.Rotated, Key.Suspended, Key.Reactivated,
+    def record_signature_batch(self, *, actor_id: str, message_digests: list[bytes],
+                               signature_digests: list[bytes]) -> None:
+        self.trigger_event(Key.SignatureBatchIssued, key_id=self.key_id,
+                           key_version=self.current_version, algorithm=self.algorithm,
+                           message_digests=message_digests, signature_digests=signature_digests,
+                           actor_id=actor_id)
+
+
+for _event in (Key.SignatureBatchIssued, Key.Generated, Key.Activated, Key.Rotated, Key.Suspended, Key.Reactivated,
                Key.Compromised, Key.Deactivated, Key.DestructionScheduled,
                Key.DestructionCancelled, Key.Destroyed, Key.PolicyChanged, Key.SignatureIssued):
     register_event(_event)

@@ -13,6 +13,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from ledger.errors import ConcurrencyError, StoreError, StoreUnavailable
 from ledger.stores.base import ChainHead, EventStore, KeyRing, StoredCheckpoint, StoredEnvelope
@@ -154,9 +155,10 @@ class SQLiteEventStore(EventStore):
         with self._lock:
             self._db.close()
 
-    def _query(self, sql: str, params: tuple[object, ...]) -> list[tuple[object, ...]]:
+    def _query(self, sql: str, params: tuple[object, ...]) -> list[Any]:
         try:
-            return self._db.execute(sql, params).fetchall()  # type: ignore[no-any-return]
+            rows: list[Any] = self._db.execute(sql, params).fetchall()
+            return rows
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"SQLite read failed: {exc}") from None
 

@@ -34,6 +34,8 @@ FILE_NAME = re.compile(r"^(_?)([A-Z][A-Za-z0-9]*)\.v([1-9][0-9]*)\.avsc$")
 # schema files. Released files never change: add a new version instead. A file missing
 # here is not released yet; add its fingerprint when it ships.
 RELEASED = {
+    "SignatureBatchIssued.v1.avsc":
+        "50e59b663e699f6f2dfa21e145e0cdcaf1b50c70e582a8e1d7368905e414d083",
     "ActorRegistered.v1.avsc":
         "48f6c21dcba89811dd2afe58fc8a75129110e8ca539681af6e14bf9fa86776c3",
     "ActorRevoked.v1.avsc":

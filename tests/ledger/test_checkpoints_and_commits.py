@@ -1,0 +1,113 @@
+"""Checkpoint schedule (every N events, every T seconds, on demand), group commit, fail-closed."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from commands.session import Session
+from ledger.application import Ledger
+from ledger.audit import Auditor
+from ledger.errors import StoreUnavailable
+from ledger.merkle.checkpoint import open_checkpoint
+from tests.ledger.conftest import create_key
+
+
+def checkpoint_sizes(session: Session, chain: str) -> list[int]:
+    store, _ = session.store()
+    return [c.size for c in store.checkpoints(chain)]
+
+
+def test_checkpoint_every_n_events(session: Session) -> None:
+    key_id = create_key(session)  # checkpoint_every_events=8 in the fixture
+    for n in range(20):
+        session.sign("bob", key_id, f"{n}".encode())
+    sizes = checkpoint_sizes(session, "default")
+    assert len(sizes) >= 3
+    gaps = [b - a for a, b in zip(sizes, sizes[1:], strict=False)]
+    assert all(gap <= 9 for gap in gaps), gaps  # N events plus the checkpoint event itself
+
+
+def test_checkpoint_after_t_seconds_while_events_arrive(session: Session) -> None:
+    create_key(session)
+    store, keyring = session.store()
+    now = [session.ledger().clock()]
+    ledger = Ledger(store, keyring, kek=session.kek(),
+                    ledger_key=session.home.ledger_key(session.kek()), clock=lambda: now[0],
+                    max_clock_skew_micros=10**15)
+    ledger.load()
+    before = checkpoint_sizes(session, "default")
+    assert ledger.maybe_checkpoint("default") is None  # nothing new since the last one
+    session.sign("bob", list(ledger.keys)[0], b"one more")  # a new event, via the live ledger
+    ledger.load()
+    assert ledger.maybe_checkpoint("default") is None  # too soon, too few
+    now[0] += 61 * 1_000_000
+    published = ledger.maybe_checkpoint("default")
+    assert published is not None and published.size > before[-1]
+
+
+def test_checkpoint_on_demand_is_recorded_and_signed(session: Session) -> None:
+    create_key(session)
+    result = session.act("carol", "RequestCheckpoint", "default", {}).result
+    store, _ = session.store()
+    last = list(store.read("default"))[-1]
+    assert last.event_type == "CheckpointPublished"
+    key = session.home.ledger_public_key()
+    meta = session.ledger().meta
+    assert meta is not None
+    checkpoint = open_checkpoint(result["note"], {meta.origin: key})
+    assert checkpoint.size == result["size"] == last.seq
+
+
+def test_concurrent_signs_share_transactions(session: Session) -> None:
+    key_id = create_key(session)
+    ledger = session.ledger()
+    store = ledger.store
+    calls = [0]
+    original = store.append
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls[0] += 1
+        return original(*args, **kwargs)
+
+    store.append = counting  # type: ignore[method-assign]
+    errors: list[BaseException] = []
+
+    def work(number: int) -> None:
+        try:
+            for n in range(10):
+                session.sign("bob", key_id, f"{number}-{n}".encode())
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    store.append = original  # type: ignore[method-assign]
+    assert not errors
+    assert ledger.key(key_id).signature_count == 80
+    assert calls[0] < 80 + 20, "no transaction was shared"
+    Auditor(store).verify()
+
+
+def test_fail_closed_no_signature_without_a_durable_event(session: Session) -> None:
+    key_id = create_key(session)
+    ledger = session.ledger()
+    store = ledger.store
+    original = store.append
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise StoreUnavailable("disk on fire")
+
+    store.append = broken  # type: ignore[method-assign]
+    with pytest.raises(StoreUnavailable):
+        session.sign("bob", key_id, b"must not be signed")
+    store.append = original  # type: ignore[method-assign]
+    # The failed command left nothing behind: the state reloads and the chain continues.
+    count = ledger.key(key_id).signature_count if not ledger._stale else None
+    session.sign("bob", key_id, b"after recovery")
+    assert ledger.key(key_id).signature_count == 1, count
+    Auditor(store).verify()
