@@ -140,7 +140,7 @@ class _GroupCommitter:
             try:
                 if envelopes:
                     self._store.append(chain_id, envelopes, expected_seq=envelopes[0].seq)
-            except BaseException as exc:  # noqa: BLE001 - every waiter must learn the outcome
+            except BaseException as exc:
                 self._on_failure()
                 error = exc if isinstance(exc, SkmsError) else StoreError(
                     f"commit failed: {type(exc).__name__}")
@@ -445,7 +445,8 @@ class Ledger:
 
     # --- system commands ---------------------------------------------------------------------
 
-    def system_command(self, command_type: str, chain_id: str, args: dict[str, Any]) -> SignedCommand:
+    def system_command(self, command_type: str, chain_id: str,
+                       args: dict[str, Any]) -> SignedCommand:
         """A command signed by the ledger's own key (checkpoints, rejections, bootstrap)."""
         if self._ledger_key is None:
             raise ConfigurationError("the ledger signing key is not loaded",

@@ -18,7 +18,13 @@ from typing import Any, TypeVar
 import click
 
 from commands.session import Session
-from ledger.errors import CommandRejected, ConfigurationError, InvalidInput, SkmsError, VerificationError
+from ledger.errors import (
+    CommandRejected,
+    ConfigurationError,
+    InvalidInput,
+    SkmsError,
+    VerificationError,
+)
 from ledger.home import Home, default_home
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -72,9 +78,7 @@ def json_option(function: F) -> F:
 
 def emit(data: Any, text: str | Callable[[Any], str] | None = None) -> None:
     state = click.get_current_context().find_object(State)
-    if state is not None and state.json:
-        click.echo(json.dumps(data, indent=2, sort_keys=True, default=_default))
-    elif text is None:
+    if (state is not None and state.json) or text is None:
         click.echo(json.dumps(data, indent=2, sort_keys=True, default=_default))
     else:
         click.echo(text(data) if callable(text) else text)

@@ -73,7 +73,7 @@ def verify(state: State, key_id: str, input_path: str, signature_hex: str,
         except InvalidSignature:
             continue
         emit({"valid": True, "key_id": key_id, "version": candidate, "state": found.state.value},
-             lambda r: f"valid (key version {candidate}, key {r['state']})")
+             lambda r: f"valid (key version {r['version']}, key {r['state']})")
         return
     emit({"valid": False, "key_id": key_id}, "invalid signature")
     sys.exit(1)

@@ -341,7 +341,8 @@ class Key(Aggregate):
                            actor_id=actor_id)
 
 
-for _event in (Key.SignatureBatchIssued, Key.Generated, Key.Activated, Key.Rotated, Key.Suspended, Key.Reactivated,
+for _event in (Key.SignatureBatchIssued, Key.Generated, Key.Activated, Key.Rotated,
+               Key.Suspended, Key.Reactivated,
                Key.Compromised, Key.Deactivated, Key.DestructionScheduled,
                Key.DestructionCancelled, Key.Destroyed, Key.PolicyChanged, Key.SignatureIssued):
     register_event(_event)

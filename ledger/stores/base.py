@@ -118,7 +118,7 @@ class KeyRing(abc.ABC):
 
     @abc.abstractmethod
     def put(self, key_ref: str, wrapped_data_key: bytes) -> None:
-        """Store a wrapped data key under a fresh reference (re-putting the same bytes is a no-op)."""
+        """Store a wrapped data key under a fresh reference (re-putting the same is a no-op)."""
 
     @abc.abstractmethod
     def get(self, key_ref: str) -> bytes | None:

@@ -120,7 +120,8 @@ class SQLiteEventStore(EventStore):
         while position < end:
             with self._lock:
                 rows = self._query(
-                    "SELECT chain_id, seq, CAST(event_hash AS BLOB), CAST(body AS BLOB), event_type, "
+                    "SELECT chain_id, seq, CAST(event_hash AS BLOB), CAST(body AS BLOB), "
+                    "event_type, "
                     "aggregate_id, "
                     "aggregate_version, command_id FROM events WHERE chain_id = ? AND seq >= ? "
                     "AND seq < ? ORDER BY seq LIMIT ?", (chain_id, position, end, _PAGE))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 
 import pytest
@@ -25,7 +26,7 @@ def test_checkpoint_every_n_events(session: Session) -> None:
         session.sign("bob", key_id, f"{n}".encode())
     sizes = checkpoint_sizes(session, "default")
     assert len(sizes) >= 3
-    gaps = [b - a for a, b in zip(sizes, sizes[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(sizes)]
     assert all(gap <= 9 for gap in gaps), gaps  # N events plus the checkpoint event itself
 
 
@@ -39,7 +40,7 @@ def test_checkpoint_after_t_seconds_while_events_arrive(session: Session) -> Non
     ledger.load()
     before = checkpoint_sizes(session, "default")
     assert ledger.maybe_checkpoint("default") is None  # nothing new since the last one
-    session.sign("bob", list(ledger.keys)[0], b"one more")  # a new event, via the live ledger
+    session.sign("bob", next(iter(ledger.keys)), b"one more")  # a new event, via the live ledger
     ledger.load()
     assert ledger.maybe_checkpoint("default") is None  # too soon, too few
     now[0] += 61 * 1_000_000
@@ -78,7 +79,7 @@ def test_concurrent_signs_share_transactions(session: Session) -> None:
         try:
             for n in range(10):
                 session.sign("bob", key_id, f"{number}-{n}".encode())
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]

@@ -23,7 +23,8 @@ def signed_by(session: Session, name: str, command: Command):  # type: ignore[no
         zeroize(key)
 
 
-def key_command(session: Session, actor: str, command_type: str, key_id: str, **kw: object) -> Command:
+def key_command(session: Session, actor: str, command_type: str, key_id: str,
+                **kw: object) -> Command:
     actor_id = session.ledger().actor(actor).actor_id
     return Command(command_type, actor_id, "default", {"key_id": key_id}, now_micros(), **kw)  # type: ignore[arg-type]
 

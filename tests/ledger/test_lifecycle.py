@@ -27,7 +27,7 @@ def test_sign_verifies_with_the_published_public_key(session: Session, algorithm
     key = session.ledger().key(key_id)
     get_scheme(algorithm).verify(key.versions[1]["public_key"], message, outcome.result)
     store, _ = session.store()
-    issued = list(store.read("default", outcome.seqs[0], outcome.seqs[0] + 1))[0]
+    issued = next(iter(store.read("default", outcome.seqs[0], outcome.seqs[0] + 1)))
     assert issued.event_type == "SignatureIssued"
     from ledger.envelope import open_envelope
 
@@ -77,7 +77,7 @@ def test_refusals_are_recorded_as_events(session: Session, actor: str, command: 
     with pytest.raises(error) as refused:
         session.key_command(actor, command, key_id)
     store, _ = session.store()
-    recorded = list(store.read("default", refused.value.seq, refused.value.seq + 1))[0]
+    recorded = next(iter(store.read("default", refused.value.seq, refused.value.seq + 1)))
     assert recorded.event_type == "CommandRejected"
     from ledger.envelope import open_envelope
 

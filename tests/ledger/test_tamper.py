@@ -158,7 +158,7 @@ def test_truncation_without_trust_is_caught_by_stored_checkpoints(ledger_copy) -
 
 def test_rewritten_history_is_caught_by_a_trusted_checkpoint(ledger_copy, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """A whole new ledger (new keys, new hashes) cannot pass as the one we trusted."""
-    chains, checkpoints = ledger_copy
+    _, checkpoints = ledger_copy
     trusted = checkpoints[CHAIN][-1].note
     other = new_session(tmp_path / "other")
     other.initialize(name="forgery")

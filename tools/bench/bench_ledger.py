@@ -20,17 +20,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import coincurve  # noqa: E402
-import nacl.signing  # noqa: E402
+import coincurve
+import nacl.signing
 
-from commands.handlers import execute  # noqa: E402
-from commands.session import Session, now_micros  # noqa: E402
-from ledger.audit import Auditor  # noqa: E402
-from ledger.command import Command  # noqa: E402
-from ledger.crypto.memory import zeroize  # noqa: E402
-from ledger.home import Home  # noqa: E402
-from ledger.replay import replay  # noqa: E402
-from ledger.stores.sqlite import SQLiteEventStore  # noqa: E402
+from commands.handlers import execute
+from commands.session import Session, now_micros
+from ledger.audit import Auditor
+from ledger.command import Command
+from ledger.crypto.memory import zeroize
+from ledger.home import Home
+from ledger.replay import replay
+from ledger.stores.sqlite import SQLiteEventStore
 
 
 def rate(count: int, seconds: float) -> float:
@@ -77,7 +77,8 @@ def audited_sequential(session: Session, key_id: str, count: int) -> float:
     return rate(count, time.perf_counter() - start)
 
 
-def audited_concurrent(session: Session, key_id: str, count: int, threads: int) -> tuple[float, int]:
+def audited_concurrent(session: Session, key_id: str, count: int,
+                       threads: int) -> tuple[float, int]:
     items = presigned(session, key_id, count, f"conc{threads}")
     ledger = session.ledger()
     store = ledger.store
