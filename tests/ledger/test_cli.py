@@ -29,16 +29,22 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def run(home: Path, *args: str, code: int = 0, env: dict[str, str] | None = None) -> str:
+def invoke(home: Path, args: tuple[str, ...], code: int, env: dict[str, str] | None):  # type: ignore[no-untyped-def]
     result = CliRunner().invoke(cli, ["--home", str(home), *args],
                                 env={"SKMS_PASSPHRASE": PASS, **(env or {})},
                                 catch_exceptions=False)
     assert result.exit_code == code, (args, result.output)
-    return result.output
+    return result
+
+
+def run(home: Path, *args: str, code: int = 0, env: dict[str, str] | None = None) -> str:
+    """Everything the user sees (stdout and stderr)."""
+    return str(invoke(home, args, code, env).output)
 
 
 def run_json(home: Path, *args: str, code: int = 0) -> dict:  # type: ignore[type-arg]
-    return json.loads(run(home, *args, "--json", code=code))
+    """The JSON document on stdout (progress and warnings go to stderr)."""
+    return json.loads(invoke(home, (*args, "--json"), code, None).stdout)
 
 
 @pytest.mark.parametrize("algorithm", ["ed25519", "ecdsa-secp256k1", "ecdsa-p256"])
@@ -160,3 +166,14 @@ def test_tampering_makes_audit_exit_1_naming_the_seq(tmp_path: Path) -> None:
     failure = json.loads(process.stdout)
     assert (failure["chain"], failure["seq"], failure["check"]) == ("default", 1, "event-hash")
     assert "Traceback" not in process.stderr
+
+
+def test_replay_command_copies_and_verifies(home: Path, tmp_path: Path) -> None:
+    target = f"sqlite:///{tmp_path / 'replica.db'}"
+    result = run_json(home, "replay", "--from", f"sqlite:///{home / 'ledger.db'}", "--to", target,
+                      "--with-keyring")
+    assert sum(result["copied"].values()) == result["audit"]["events"]
+    original = run_json(home, "audit", "verify", "--quiet")
+    replica = run_json(home, "--store", target, "audit", "verify", "--quiet")
+    assert [(c["chain_id"], c["root"]) for c in replica["chains"]] == [
+        (c["chain_id"], c["root"]) for c in original["chains"]]

@@ -151,3 +151,47 @@ def test_destroyed_key_material_is_unrecoverable(session: Session) -> None:
     with pytest.raises(MaterialDestroyed):
         sign_with(key.algorithm, key_id, 1, version["sealed_material"],
                   version["data_key_ref"], ledger.kek, ledger.keyring, b"after")
+
+
+def test_shredding_defeats_every_copy_of_the_log_even_with_the_kek(
+        session: Session, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Copies of the log taken before destruction cannot unseal the key once it is destroyed."""
+    import shutil
+
+    from ledger.crypto.sealing import unseal_private_key
+    from ledger.key_material import material_aad
+    from ledger.stores.sqlite import SQLiteEventStore
+
+    key_id = create_key(session, destruction_wait_days=0)
+    ledger = session.ledger()
+    version = ledger.key(key_id).versions[1]
+    secret = unseal_private_key(version["sealed_material"], ledger.keyring.get(
+        version["data_key_ref"]), ledger.kek, aad=material_aad(key_id, 1))
+    home = session.home.path
+    # The clear private key is nowhere on disk: not in the log, the key-ring, the home.
+    for path in home.rglob("*"):
+        if path.is_file():
+            assert bytes(secret) not in path.read_bytes(), path
+    backup = tmp_path / "log-backup.db"
+    store, _ = session.store()
+    shutil.copyfile(home / "ledger.db", backup)
+    for suffix in ("-wal", "-shm"):
+        if (home / f"ledger.db{suffix}").exists():
+            shutil.copyfile(home / f"ledger.db{suffix}", tmp_path / f"log-backup.db{suffix}")
+    session.key_command("alice", "RevokeKey", key_id)
+    session.key_command("alice", "DestroyKey", key_id)
+    copy = SQLiteEventStore(backup)
+    from ledger.application import Ledger
+
+    from_backup = Ledger(copy, ledger.keyring, kek=ledger.kek)
+    from_backup.load()
+    sealed = from_backup.key(key_id).versions[1]
+    assert sealed["sealed_material"] == version["sealed_material"]
+    with pytest.raises(MaterialDestroyed):
+        unseal_private_key(sealed["sealed_material"], ledger.keyring.get(sealed["data_key_ref"]),
+                           ledger.kek, aad=material_aad(key_id, 1))
+    keyring_bytes = b"".join(p.read_bytes() for p in home.glob("ledger.keyring.db*"))
+    assert version["data_key_ref"].encode() not in keyring_bytes
+    Auditor(copy).verify()
+    Auditor(store).verify()  # event hashes cover only ciphertext: still intact
+    copy.close()
