@@ -96,4 +96,20 @@ def all_schemes() -> list[SignatureScheme]:
 
 def _load_builtin() -> None:
     # Importing a scheme module registers it; kept lazy so importing this module is cheap.
-    from ledger.crypto import ecdsa_p256, ecdsa_secp256k1, ed25519  # noqa: F401
+    # Each module's library is a declared dependency in pyproject.toml (blspy, pqcrypto,
+    # pypqc, coincurve, pynacl, cryptography).
+    from ledger.crypto import (  # noqa: F401
+        bls12381_pop,
+        ecdsa_p256,
+        ecdsa_p384,
+        ecdsa_p521,
+        ecdsa_secp256k1,
+        ed25519,
+        falcon,
+        hybrid_mldsa65_ed25519,
+        ml_dsa,
+        rsa_pkcs1v15,
+        rsa_pss,
+        schnorr_bip340,
+        slh_dsa,
+    )
