@@ -553,6 +553,26 @@ class Ledger:
         self._committer.wait(ticket)
         return stored_checkpoint
 
+    def start_checkpoint_timer(self, interval_s: float = 1.0) -> threading.Event:
+        """For long-running services: publish due checkpoints even when traffic stops.
+
+        Commits already trigger checkpoints; this timer covers the tail, so events never wait
+        more than ``checkpoint_every_seconds`` (+ ``interval_s``) for a checkpoint. Set the
+        returned event to stop the timer.
+        """
+        stop = threading.Event()
+
+        def run() -> None:
+            while not stop.wait(interval_s):
+                for chain_id in list(self.chain_states):
+                    try:
+                        self.maybe_checkpoint(chain_id)
+                    except SkmsError:
+                        continue  # the next commit or tick retries; failures fail closed
+
+        threading.Thread(target=run, name="skms-checkpoints", daemon=True).start()
+        return stop
+
     def _require_key(self) -> bytearray:
         if self._ledger_key is None:
             raise ConfigurationError("the ledger signing key is not loaded")

@@ -78,6 +78,10 @@ def register(scheme: SignatureScheme) -> SignatureScheme:
 
 def get_scheme(scheme_id: str) -> SignatureScheme:
     """The scheme with this id, or ``UnsupportedAlgorithm`` naming the known ids."""
+    try:
+        return _REGISTRY[scheme_id]
+    except KeyError:
+        pass
     _load_builtin()
     try:
         return _REGISTRY[scheme_id]

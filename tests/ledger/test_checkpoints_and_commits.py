@@ -112,3 +112,28 @@ def test_fail_closed_no_signature_without_a_durable_event(session: Session) -> N
     session.sign("bob", key_id, b"after recovery")
     assert ledger.key(key_id).signature_count == 1, count
     Auditor(store).verify()
+
+
+def test_checkpoint_timer_covers_the_tail_when_traffic_stops(session: Session) -> None:
+    key_id = create_key(session)
+    store, keyring = session.store()
+    now = [session.ledger().clock()]
+    ledger = Ledger(store, keyring, kek=session.kek(),
+                    ledger_key=session.home.ledger_key(session.kek()), clock=lambda: now[0],
+                    max_clock_skew_micros=10**15)
+    ledger.load()
+    session.sign("bob", key_id, b"the last event before silence")
+    ledger.load()
+    head = ledger.chain("default").next_seq
+    stop = ledger.start_checkpoint_timer(interval_s=0.01)
+    try:
+        now[0] += 61 * 1_000_000
+        for _ in range(500):
+            latest = store.latest_checkpoint("default")
+            if latest is not None and latest.size >= head:
+                break
+            threading.Event().wait(0.01)
+    finally:
+        stop.set()
+    latest = store.latest_checkpoint("default")
+    assert latest is not None and latest.size == head
