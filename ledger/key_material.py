@@ -8,9 +8,11 @@ event, its data key wrapped by the KEK in the key-ring) and how long it exists i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
+from ledger.crypto.algorithms import material_maker
 from ledger.crypto.entropy import random_bytes
 from ledger.crypto.kek import KEKProvider
 from ledger.crypto.memory import zeroize
@@ -18,6 +20,8 @@ from ledger.crypto.scheme import get_scheme
 from ledger.crypto.sealing import seal_private_key, unseal_private_key
 from ledger.errors import ConfigurationError
 from ledger.stores.base import KeyRing
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +49,7 @@ def generate_sealed(scheme_id: str, key_id: str, version: int, kek: KEKProvider 
     """
     if kek is None:
         raise ConfigurationError("no key-encryption key is loaded", hint="set SKMS_PASSPHRASE")
-    scheme = get_scheme(scheme_id)
+    scheme = material_maker(scheme_id)  # a signature scheme or another key kind
     seed = random_bytes(scheme.seed_size)
     private_key = bytearray()
     try:
@@ -82,7 +86,50 @@ def sign_many_with(scheme_id: str, key_id: str, version: int, sealed_material: b
     private_key = unseal_private_key(sealed_material, keyring.get(ref), kek,
                                      aad=material_aad(key_id, version))
     try:
-        scheme = get_scheme(scheme_id)
-        return [scheme.sign(private_key, message) for message in messages]
+        return get_scheme(scheme_id).sign_many(private_key, list(messages))
     finally:
         zeroize(private_key)
+
+
+def seal_into_keyring(secret: bytearray, ref: str, aad: bytes, kek: KEKProvider | None,
+                      keyring: KeyRing) -> bytes:
+    """Seal any secret the way key material is sealed; store its wrapped data key at ``ref``.
+
+    Why shared: wallet seeds (and any later secret kind) must get the same envelope
+    encryption and crypto-shredding as key versions, with only the AAD telling them apart.
+    Returns the sealed blob that goes into the event; ``secret`` stays the caller's to wipe.
+    """
+    if kek is None:
+        raise ConfigurationError("no key-encryption key is loaded", hint="set SKMS_PASSPHRASE")
+    sealed = seal_private_key(secret, kek, aad=aad)
+    keyring.put(ref, sealed.wrapped_data_key)
+    return sealed.sealed_material
+
+
+def open_from_keyring(sealed_material: bytes, ref: str, aad: bytes, kek: KEKProvider | None,
+                      keyring: KeyRing) -> bytearray:
+    """Unseal what :func:`seal_into_keyring` sealed: a buffer the caller must wipe.
+
+    Raises ``MaterialDestroyed`` when the data key at ``ref`` was shredded.
+    """
+    if kek is None:
+        raise ConfigurationError("no key-encryption key is loaded", hint="set SKMS_PASSPHRASE")
+    return unseal_private_key(sealed_material, keyring.get(ref), kek, aad=aad)
+
+
+def use_material(key_id: str, version: int, sealed_material: bytes, ref: str,
+                 kek: KEKProvider | None, keyring: KeyRing,
+                 operation: Callable[[bytearray], T]) -> T:
+    """Unseal one key version, run ``operation`` on its secret, zero: for any key kind.
+
+    The generic form of :func:`sign_with` used by encryption, MAC and key-agreement
+    commands; ``operation`` must not keep the buffer it is given.
+    """
+    if kek is None:
+        raise ConfigurationError("no key-encryption key is loaded", hint="set SKMS_PASSPHRASE")
+    secret = unseal_private_key(sealed_material, keyring.get(ref), kek,
+                                aad=material_aad(key_id, version))
+    try:
+        return operation(secret)
+    finally:
+        zeroize(secret)

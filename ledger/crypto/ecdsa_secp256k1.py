@@ -23,7 +23,12 @@ from coincurve import PrivateKey, PublicKey
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from ledger.crypto._ecdsa_common import EcdsaScheme, encode_signature, normalize_low_s
+from ledger.crypto._ecdsa_common import (
+    EcdsaScheme,
+    check_private_scalar,
+    encode_signature,
+    normalize_low_s,
+)
 from ledger.crypto.scheme import SchemeInfo, register
 from ledger.errors import InvalidInput
 
@@ -62,6 +67,15 @@ class Secp256k1Ecdsa(EcdsaScheme):
         key = PrivateKey(bytes(private_key))
         der: bytes = key.sign(message, hasher=_sha256)  # RFC 6979 is coincurve's default
         return decode_dss_signature(der)
+
+    def sign_many(self, private_key: bytes | bytearray, messages: list[bytes]) -> list[bytes]:
+        check_private_scalar(private_key, self.order)
+        key = PrivateKey(bytes(private_key))
+        signatures = []
+        for message in messages:
+            r, s = decode_dss_signature(key.sign(bytes(message), hasher=_sha256))
+            signatures.append(encode_signature(r, normalize_low_s(s, self.order)))
+        return signatures
 
     def _backend_verify(self, public_key: bytes, message: bytes, r: int, s: int) -> bool:
         try:

@@ -74,6 +74,10 @@ class Ed25519Scheme(SignatureScheme):
         signature: bytes = signing_key.sign(bytes(message)).signature
         return signature
 
+    def sign_many(self, private_key: bytes | bytearray, messages: list[bytes]) -> list[bytes]:
+        signing_key = nacl.signing.SigningKey(_check_seed(private_key, "private_key"))
+        return [signing_key.sign(bytes(m)).signature for m in messages]
+
     def verify(self, public_key: bytes, message: bytes, signature: bytes) -> None:
         verify_key = nacl.signing.VerifyKey(_check_public(public_key))
         if not isinstance(signature, bytes | bytearray) or len(signature) != _SIGNATURE_SIZE:

@@ -58,6 +58,10 @@ class SignatureScheme(abc.ABC):
     def sign(self, private_key: bytes | bytearray, message: bytes) -> bytes:
         """Sign ``message`` (see ``info.message_handling`` for hashing)."""
 
+    def sign_many(self, private_key: bytes | bytearray, messages: list[bytes]) -> list[bytes]:
+        """Sign a batch; schemes override this to set their key up once for all messages."""
+        return [self.sign(private_key, message) for message in messages]
+
     @abc.abstractmethod
     def verify(self, public_key: bytes, message: bytes, signature: bytes) -> None:
         """Raise :class:`ledger.errors.InvalidSignature` unless ``signature`` is valid."""

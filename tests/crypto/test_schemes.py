@@ -265,3 +265,14 @@ def test_ecdsa_rejects_non_canonical_der(scheme_id: str) -> None:
     for bad in (long_form, signature + b"\x00", padded, b"\x30\x00"):
         with pytest.raises(InvalidSignature):
             scheme.verify(public_key, b"m", bad)
+
+
+@pytest.mark.parametrize("scheme_id", ["ed25519", "ecdsa-secp256k1", "ecdsa-p256"])
+def test_sign_many_equals_signing_one_by_one(scheme_id: str) -> None:
+    scheme = get_scheme(scheme_id)
+    private_key = scheme.generate(bytearray(range(1, scheme.seed_size + 1)))
+    messages = [b"a", b"bb", b"ccc"]
+    batch = scheme.sign_many(private_key, messages)
+    assert batch == [scheme.sign(private_key, m) for m in messages]  # deterministic schemes
+    for message, signature in zip(messages, batch, strict=True):
+        scheme.verify(scheme.public_key(private_key), message, signature)
