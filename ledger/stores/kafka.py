@@ -3,7 +3,8 @@
 URL: ``kafka://host:port[,host:port...]?prefix=skms&timeout_ms=30000``. Query keys:
 
 ``prefix``                  topic name prefix (default ``skms``; letters, digits, ``._-``)
-``timeout_ms``              bound on every broker round trip the store waits for (default 30000)
+``timeout_ms``              bound on every broker round trip the store waits for (default 30000,
+                            1000 to 500000)
 ``transaction_timeout_ms``  broker-side abort of a writer's open transaction (default 60000)
 ``client_id``               Kafka client id (default ``skms``)
 
@@ -41,7 +42,9 @@ Writing. One transactional producer per chain, ``transactional_id = <prefix>.<ch
 :class:`~ledger.errors.WriterFenced`) and settles its open transaction, and only then is the
 chain read to the end (``read_committed``) to rebuild the head, the taken (aggregate id,
 version) pairs and the command-id index that ``append`` checks. All envelopes of one
-``append`` are one transaction; ``append`` returns only after the commit is confirmed, and a
+``append`` are one transaction; ``append`` returns only after the commit is confirmed (and,
+normally, once ``read_committed`` readers see it: the commit markers are written just after
+the coordinator confirms, so ``append`` waits for the last stable offset to pass them), and a
 timeout aborts, drops the producer (the next append makes a new one, which settles the
 in-doubt transaction before re-reading the chain) and raises
 :class:`~ledger.errors.StoreUnavailable`. Checkpoints are written by the same producer: the
@@ -82,7 +85,13 @@ from ledger.errors import (
     StoreUnavailable,
     WriterFenced,
 )
-from ledger.stores.base import ChainHead, EventStore, StoredCheckpoint, StoredEnvelope
+from ledger.stores.base import (
+    ChainHead,
+    EventStore,
+    KeyRing,
+    StoredCheckpoint,
+    StoredEnvelope,
+)
 
 log = logging.getLogger(__name__)
 
@@ -143,8 +152,11 @@ class KafkaSettings:
         client_id = values.get("client_id", "skms")
         if not client_id or len(client_id) > 200:
             raise ConfigurationError("bad Kafka client_id in store URL")
-        return cls(bootstrap=hosts, prefix=prefix,
-                   timeout_ms=_positive_int(values, "timeout_ms", 30_000),
+        timeout_ms = _positive_int(values, "timeout_ms", 30_000)
+        if not 1000 <= timeout_ms <= 500_000:  # kafka-python needs 500 < timeout < 540000
+            raise ConfigurationError(f"Kafka store URL option timeout_ms={timeout_ms} is out of "
+                                     "range", hint="use 1000 to 500000 milliseconds")
+        return cls(bootstrap=hosts, prefix=prefix, timeout_ms=timeout_ms,
                    transaction_timeout_ms=_positive_int(values, "transaction_timeout_ms", 60_000),
                    client_id=client_id)
 
@@ -358,13 +370,24 @@ class TopicAdmin:
         return found
 
     def _configs(self, names: Sequence[str]) -> dict[str, dict[str, str | None]]:
+        """Every setting of the topics. A broker that has not yet caught up with a topic just
+        created answers with no settings at all, so that is retried, not judged."""
         resources = [ConfigResource(ConfigResourceType.TOPIC, n) for n in names]
-        with self._lock, kafka_errors_translated("reading Kafka topic settings"):
-            described = self._admin().describe_configs(resources, config_filter="all")
-        topics = described.get("topic", {})
-        return {name: {k: (v.get("value") if isinstance(v, dict) else v)
-                       for k, v in topics.get(name, {}).items()}
-                for name in names}
+        deadline = time.monotonic() + self._settings.timeout_ms / 1000
+        while True:
+            with self._lock, kafka_errors_translated("reading Kafka topic settings"):
+                described = self._admin().describe_configs(resources, config_filter="all")
+            topics = described.get("topic", {})
+            result = {name: {k: (v.get("value") if isinstance(v, dict) else v)
+                             for k, v in topics.get(name, {}).items()}
+                      for name in names}
+            unknown = [n for n in names if result[n].get("cleanup.policy") is None]
+            if not unknown:
+                return result
+            if time.monotonic() > deadline:
+                raise StoreUnavailable("Kafka did not report the settings of topics "
+                                       + ", ".join(unknown))
+            time.sleep(0.1)
 
     def ensure(self, specs: Sequence[TopicSpec]) -> None:
         """Create the missing topics, then check every one of them."""
@@ -386,7 +409,12 @@ class TopicAdmin:
                 with suppress(kafka_errors.TopicAlreadyExistsError):
                     admin.create_topics(request, timeout_ms=self._settings.timeout_ms)
                 admin.wait_for_topics(list(request), timeout_ms=self._settings.timeout_ms)
+            # Brokers learn of a new topic one by one: ask until the one we reach knows it.
+            deadline = time.monotonic() + self._settings.timeout_ms / 1000
             found = self._describe(names)
+            while len(found) < len(names) and time.monotonic() < deadline:
+                time.sleep(0.05)
+                found = self._describe(names)
         self.check(specs, found, replicas, min_isr)
 
     def check_existing(self, specs: Sequence[TopicSpec]) -> None:
@@ -490,6 +518,8 @@ class ReaderPool:
         finally:
             keep = False
             if healthy:
+                with suppress(Exception):  # drop the assignment: its topic may be deleted
+                    consumer.unsubscribe()
                 with self._lock:
                     if not self._closed and len(self._idle) < self._MAX_IDLE:
                         self._idle.append(consumer)
@@ -747,8 +777,7 @@ class KafkaEventStore(EventStore):
             if kind in ("events", "checkpoints"):
                 specs.append(TopicSpec(name, compacted=False, single_partition=True))
         self._admin.check_existing(specs)
-        self._catch_up_registry()
-        missing = [c for c in sorted(self._registry)
+        missing = [c for c in self._catch_up_registry()
                    if chain_topics(self.settings.prefix, c)[0].name not in ours]
         if missing:
             raise StoreError(
@@ -758,7 +787,7 @@ class KafkaEventStore(EventStore):
     def _registry_spec(self) -> TopicSpec:
         return TopicSpec(self.settings.registry_topic, compacted=True, single_partition=False)
 
-    def keyring(self) -> Any:
+    def keyring(self) -> KeyRing:
         """A :class:`~ledger.stores.kafka_keyring.KafkaKeyRing` on the same cluster and prefix."""
         from ledger.stores.kafka_keyring import KafkaKeyRing  # here: avoids an import cycle
 
@@ -811,7 +840,8 @@ class KafkaEventStore(EventStore):
                         what=f"reading the checkpoints of chain {st.chain_id!r}")
         st.cp_next_offset = max(st.cp_next_offset, ends[tp])
 
-    def _catch_up_registry(self) -> None:
+    def _catch_up_registry(self) -> list[str]:
+        """Read the registry's new records; returns the sorted chain ids."""
         with self._registry_lock, self._readers.consumer() as consumer:
             if not self._registry_next:
                 parts = self._admin.partitions(self.settings.registry_topic)
@@ -830,6 +860,7 @@ class KafkaEventStore(EventStore):
                         timeout_ms=self.settings.timeout_ms, what="reading the chain registry")
             for tp, end in ends.items():
                 self._registry_next[tp] = max(self._registry_next[tp], end)
+            return sorted(self._registry)
 
     def _writer(self, st: _ChainState) -> Any:
         """The chain's transactional producer; making it fences older writers of the chain."""
@@ -845,12 +876,12 @@ class KafkaEventStore(EventStore):
             producer = make_producer(self.settings, st.transactional_id)
         try:
             producer.init_transactions()
+            # Only now: init_transactions settled whatever an older writer left open.
+            self._catch_up_events(st)
         except Exception as exc:
             close_quietly(producer, timeout=0)
             raise translate(exc, action) from exc
         st.producer = producer
-        # Only now: init_transactions settled whatever an older writer left open.
-        self._catch_up_events(st)
         return producer
 
     def _fail_writer(self, st: _ChainState, producer: Any, exc: Exception,
@@ -881,24 +912,22 @@ class KafkaEventStore(EventStore):
         are written just after. Waiting here means any store instance that reads after
         ``append`` returned sees the envelopes.
         """
-        with self._readers.consumer() as consumer, kafka_errors_translated(
-                f"waiting for {tp.topic} to show offset {offset}"):
-            while True:
-                end = int(consumer.end_offsets([tp])[tp])
-                if end > offset:
-                    return
-                if time.monotonic() > deadline:
-                    log.warning("committed records up to offset %d of %s are not visible yet "
-                                "after the timeout", offset, tp.topic)
-                    return
-                time.sleep(0.002)
+        try:
+            with self._readers.consumer() as consumer, kafka_errors_translated(
+                    f"waiting for {tp.topic} to show offset {offset}"):
+                while int(consumer.end_offsets([tp])[tp]) <= offset:
+                    if time.monotonic() > deadline:
+                        raise StoreUnavailable("timed out")
+                    time.sleep(0.002)
+        except StoreError as exc:  # the commit itself is confirmed: do not report a failure
+            log.warning("committed records up to offset %d of %s are not visible to readers "
+                        "yet: %s", offset, tp.topic, exc.message)
 
     # ---- EventStore
 
     def chains(self) -> list[str]:
         self._check_open()
-        self._catch_up_registry()
-        return sorted(self._registry)
+        return self._catch_up_registry()
 
     def head(self, chain_id: str) -> ChainHead | None:
         st = self._state(chain_id)
@@ -958,8 +987,8 @@ class KafkaEventStore(EventStore):
         batch: set[tuple[str, int]] = set()
         for i, env in enumerate(envelopes):
             if env.chain_id != st.chain_id:
-                raise InvalidInput(f"envelope of chain {env.chain_id!r} appended to chain "
-                                   f"{st.chain_id!r}", field="chain_id")
+                raise ConcurrencyError(f"envelope of chain {env.chain_id!r} appended to chain "
+                                       f"{st.chain_id!r}")
             if env.seq != expected_seq + i:
                 raise ConcurrencyError(
                     f"chain {st.chain_id!r}: envelope {i} of the append has seq {env.seq}, "
@@ -1062,3 +1091,13 @@ class KafkaEventStore(EventStore):
                 st.producer = None
         self._readers.close()
         self._admin.close()
+
+
+def open_kafka_store(url: str) -> tuple[KafkaEventStore, KeyRing]:
+    """The event store and the key-ring named by a ``kafka://`` URL (same cluster and prefix)."""
+    store = KafkaEventStore.from_url(url)
+    try:
+        return store, store.keyring()
+    except BaseException:
+        store.close()
+        raise

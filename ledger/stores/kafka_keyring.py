@@ -6,8 +6,8 @@ data keys and lose the material they seal. Record key = the key reference (UTF-8
 the wrapped data key bytes as given. Shredding writes a tombstone (value ``None``) for the
 reference, so once the log cleaner has compacted the segment no copy of the topic holds the
 data key; ``segment.ms``/``max.compaction.lag.ms`` of one hour bound how long the old value
-stays on the brokers' disks. Tombstones are kept for ``delete.retention.ms`` (30 days), in
-which a re-``put`` of a shredded reference is refused.
+stays on the brokers' disks (until then the bytes are still in the log segment, as they are in
+any broker backup). Tombstones are kept for ``delete.retention.ms`` (30 days).
 
 Writes use an idempotent producer with ``acks=all`` (not a transactional one: every writer of
 every chain shares the key-ring, and a transactional id would make them fence each other);
@@ -24,7 +24,7 @@ from typing import Any, Final
 
 from kafka import TopicPartition
 
-from ledger.errors import ConcurrencyError, InvalidInput, StoreError
+from ledger.errors import InvalidInput, StoreError
 from ledger.stores.base import KeyRing
 from ledger.stores.kafka import (
     KafkaSettings,
@@ -112,15 +112,10 @@ class KafkaKeyRing(KeyRing):
         with self._lock:
             self._check_open()
             self._catch_up()
-            if key_ref in self._keys:
-                current = self._keys[key_ref]
-                if current == bytes(wrapped_data_key):
-                    return
-                if current is None:
-                    raise ConcurrencyError(f"key reference {key_ref!r} was shredded; "
-                                           "references are never reused")
-                raise ConcurrencyError(f"key reference {key_ref!r} already holds another "
-                                       "data key", hint="use a fresh reference")
+            if self._keys.get(key_ref) == bytes(wrapped_data_key):
+                return
+            # Like the other adapters, a put under a used reference replaces its value; the
+            # ledger only ever puts under fresh references.
             self._write(key_ref, bytes(wrapped_data_key), f"storing data key {key_ref!r}")
 
     def get(self, key_ref: str) -> bytes | None:

@@ -77,12 +77,14 @@ cmd_fetch() {
     rm -rf "$LIBS"
     mkdir -p "$LIBS"
     local start=$SECONDS
-    if ! mvn -q -B -Dstyle.color=never -f "$SCRIPT_DIR/pom.xml" \
+    if ! mvn -q -B -f "$SCRIPT_DIR/pom.xml" \
             -Dmaven.repo.local="$KAFKA_HOME/m2" \
             -Dkafka.version="$KAFKA_VERSION" \
-            dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$LIBS"; then
+            dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$LIBS" \
+            > "$KAFKA_HOME/fetch.log" 2>&1; then
         rm -rf "$LIBS"
-        die "mvn could not fetch the Kafka jars (see the output above)"
+        sed 's/\x1b\[[0-9;]*m//g' "$KAFKA_HOME/fetch.log" | tail -20 >&2
+        die "mvn could not fetch the Kafka jars (full output: $KAFKA_HOME/fetch.log)"
     fi
     [[ -f "$LIBS/kafka_2.13-$KAFKA_VERSION.jar" ]] || die "kafka_2.13-$KAFKA_VERSION.jar missing after fetch"
     touch "$LIBS/.complete"
@@ -200,16 +202,20 @@ format_node() {  # mode node
         || die "formatting node $n failed: see $dir/logs/format.log"$'\n'"$(tail -5 "$dir/logs/format.log")"
 }
 
-start_node() {  # mode node
-    local m=$1 n=$2 dir java pid
+prepare_node() {  # mode node: config files, and storage formatted on first use
+    write_config "$1" "$2"
+    write_log4j "$1" "$2"
+    format_node "$1" "$2"
+}
+
+start_node() {  # mode node [prepared]
+    local m=$1 n=$2 prepared=${3:-} dir java pid
     dir="$(node_dir "$m" "$n")"
     if [[ -n "$(pid_of "$m" "$n")" ]]; then return 0; fi
     [[ -f "$LIBS/.complete" ]] || cmd_fetch
     port_free "$((BROKER_PORT_BASE + n))" || die "port $((BROKER_PORT_BASE + n)) is taken by another process (another Kafka? run: kafka.sh down)"
     port_free "$((CONTROLLER_PORT_BASE + n))" || die "port $((CONTROLLER_PORT_BASE + n)) is taken by another process"
-    write_config "$m" "$n"
-    write_log4j "$m" "$n"
-    format_node "$m" "$n"
+    [[ -n "$prepared" ]] || prepare_node "$m" "$n"
     java="$(find_java)"
     # setsid: the broker outlives this shell and gets no SIGHUP from the caller's terminal.
     setsid "$java" -server "-Xmx$HEAP" "-Xms$HEAP" \
@@ -380,16 +386,22 @@ current_mode() {  # the topology named by NODES, else the running one, else 1
 
 cmd_up() {
     parse_nodes "$@"
-    local m=${NODES:-1} other n start=$SECONDS
+    local m=${NODES:-1} other n pid start=$SECONDS
     other=$((m == 1 ? 3 : 1))
     if [[ -n "$(running_modes | grep -x "$other" || true)" ]]; then
         die "the ${other}-node cluster is running and uses the same ports; run: kafka.sh down"
     fi
     [[ -f "$LIBS/.complete" ]] || cmd_fetch
-    for ((n = 1; n <= m; n++)); do start_node "$m" "$n"; done
+    # Prepare (format) the stopped nodes in parallel: each format is a JVM start.
+    local -a jobs=()
+    for ((n = 1; n <= m; n++)); do
+        if [[ -z "$(pid_of "$m" "$n")" ]]; then prepare_node "$m" "$n" & jobs+=($!); fi
+    done
+    for pid in "${jobs[@]}"; do wait "$pid" || die "preparing the ${m}-node cluster failed (see above)"; done
+    for ((n = 1; n <= m; n++)); do start_node "$m" "$n" prepared; done
     wait_ready "$m"
     say "up in $((SECONDS - start))s; bootstrap $(bootstrap_of "$m"); run dir $(mode_dir "$m")"
-    echo "$(bootstrap_of "$m")"
+    bootstrap_of "$m"
 }
 
 cmd_down() {
