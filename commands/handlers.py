@@ -11,13 +11,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ledger.application import Decision, Ledger, Outcome, check_chain_id
 from ledger.authorization import SYSTEM_CHAIN
 from ledger.command import SignedCommand
-from ledger.crypto.scheme import get_scheme
+from ledger.crypto.algorithms import profile
 from ledger.domain.actor import Actor, check_roles
 from ledger.domain.key import DEFAULT_POLICY, USAGES, Key
 from ledger.domain.ledger_meta import LedgerMeta
@@ -158,22 +158,25 @@ def create_key(decision: Decision) -> str:
     args = command.args
     if command.chain_id == SYSTEM_CHAIN:
         raise InvalidInput("keys live in key domains, not the system chain", field="domain")
-    scheme = get_scheme(_str(args, "algorithm", limit=64))
+    algorithm = profile(_str(args, "algorithm", limit=64))  # signature scheme or key kind
     assert ledger.meta is not None
-    if ledger.meta.fips_mode and not scheme.info.fips_approved:
-        raise CommandRejected(f"{scheme.scheme_id} is not FIPS-approved and this ledger runs "
-                              "in FIPS mode", field="algorithm", reason_code="fips")
-    usage = _str_list(args, "usage", ["sign", "verify"])
+    if ledger.meta.fips_mode and not algorithm.fips_approved:
+        raise CommandRejected(f"{algorithm.algorithm} is not FIPS-approved and this ledger "
+                              "runs in FIPS mode", field="algorithm", reason_code="fips")
+    usage = _str_list(args, "usage", list(algorithm.default_usage))
     if not set(usage) <= USAGES:
         raise InvalidInput(f"usage must be among {sorted(USAGES)}", field="usage")
+    if not set(usage) <= algorithm.usages:
+        raise InvalidInput(f"a {algorithm.algorithm} key may only have usages "
+                           f"{sorted(algorithm.usages)}", field="usage")
     label = args.get("label")
     if label is not None and (not isinstance(label, str) or len(label) > 200):
         raise InvalidInput("must be text of at most 200 characters", field="label")
     policy = parse_policy(args, DEFAULT_POLICY)
     key_id = ledger.new_id()
-    material = generate_sealed(scheme.scheme_id, str(key_id), 1, ledger.kek, ledger.keyring)
+    material = generate_sealed(algorithm.algorithm, str(key_id), 1, ledger.kek, ledger.keyring)
     key = Key._create(Key.Generated, id=key_id, key_id=str(key_id), domain=command.chain_id,
-                      label=label, algorithm=scheme.scheme_id, usage=sorted(set(usage)),
+                      label=label, algorithm=algorithm.algorithm, usage=sorted(set(usage)),
                       version=1, public_key=material.public_key,
                       sealed_material=material.sealed_material,
                       data_key_ref=material.data_key_ref, policy=policy)
@@ -317,9 +320,22 @@ HANDLERS: dict[str, Handler] = {
 
 
 def execute(ledger: Ledger, signed: SignedCommand, *, message: bytes | None = None,
-            messages: list[bytes] | None = None) -> Outcome[Any]:
-    """Run one signed command through its handler and the ledger."""
+            messages: list[bytes] | None = None,
+            inputs: Mapping[str, bytes] | None = None) -> Outcome[Any]:
+    """Run one signed command through its handler and the ledger.
+
+    ``inputs`` carries the data of data commands (plaintext, ciphertext, aad, ...), which
+    never goes into the signed, stored command itself.
+    """
     command_type = signed.command.command_type
+    from commands.crypto_handlers import DATA_COMMANDS, execute_data  # imports this module
+
+    if command_type in DATA_COMMANDS:
+        return execute_data(ledger, signed, inputs)
+    from commands.wallet_handlers import WALLET_COMMANDS, execute_wallet  # imports this module
+
+    if command_type in WALLET_COMMANDS:
+        return execute_wallet(ledger, signed, inputs)
     if command_type == "Sign":
         if message is None:
             raise InvalidInput("a Sign command needs the message", field="message")

@@ -35,6 +35,7 @@ from ledger.domain.actor import Actor
 from ledger.domain.events import EVENT_CLASSES, event_to_record, micros, record_to_event
 from ledger.domain.key import Key
 from ledger.domain.ledger_meta import LedgerMeta
+from ledger.domain.wallet import Wallet
 from ledger.envelope import NO_AUTHORITY, Envelope, open_envelope, seal_envelope
 from ledger.errors import (
     CommandRejected,
@@ -176,6 +177,7 @@ class Ledger:
         self.ledger_id: str | None = None
         self.actors: dict[str, Actor] = {}
         self.keys: dict[str, Key] = {}
+        self.wallets: dict[str, Wallet] = {}
         self.chain_states: dict[str, ChainState] = {}
         self._commands: dict[str, tuple[str, bytes, list[int]]] = {}
         self._rejections: dict[str, tuple[str, int, str, str]] = {}
@@ -250,6 +252,11 @@ class Ledger:
             event.mutate(self.actors[str(event.originator_id)])
         elif isinstance(event, Key.Event):
             event.mutate(self.keys[str(event.originator_id)])
+        elif isinstance(event, Wallet.Created):
+            wallet = cast(Wallet, event.mutate(None))
+            self.wallets[wallet.wallet_id] = wallet
+        elif isinstance(event, Wallet.Event):
+            event.mutate(self.wallets[str(event.originator_id)])
         else:
             raise VerificationError(f"no aggregate handles {type(event).__name__}")
 
@@ -268,6 +275,12 @@ class Ledger:
         found = self.keys.get(key_id)
         if found is None:
             raise NotFound(f"no key {key_id!r}", field="key_id")
+        return found
+
+    def wallet(self, wallet_id: str) -> Wallet:
+        found = self.wallets.get(wallet_id)
+        if found is None:
+            raise NotFound(f"no wallet {wallet_id!r}", field="wallet_id")
         return found
 
     def system_head_seq(self) -> int:
@@ -374,6 +387,7 @@ class Ledger:
     def _all_aggregates(self) -> Iterable[Aggregate]:
         yield from self.actors.values()
         yield from self.keys.values()
+        yield from self.wallets.values()
 
     def _build(self, decision: Decision, signed: SignedCommand) -> _Ticket:
         command = signed.command
@@ -437,6 +451,8 @@ class Ledger:
     def _register(self, aggregate: Aggregate) -> None:
         if isinstance(aggregate, Key):
             self.keys[aggregate.key_id] = aggregate
+        elif isinstance(aggregate, Wallet):
+            self.wallets[aggregate.wallet_id] = aggregate
         elif isinstance(aggregate, Actor):
             self.actors[aggregate.actor_id] = aggregate
         elif isinstance(aggregate, LedgerMeta):
@@ -604,7 +620,7 @@ def _valid_chain(chain_id: str) -> bool:
 
 
 def _target(command: Command) -> str | None:
-    for name in ("key_id", "actor_id", "name"):
+    for name in ("key_id", "wallet_id", "actor_id", "name"):
         value = command.args.get(name)
         if isinstance(value, str):
             return value[:200]

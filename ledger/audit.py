@@ -36,6 +36,7 @@ from ledger.domain.actor import Actor
 from ledger.domain.events import EVENT_CLASSES, record_to_event
 from ledger.domain.key import Key
 from ledger.domain.ledger_meta import LedgerMeta
+from ledger.domain.wallet import Wallet
 from ledger.envelope import GENESIS_PREV_HASH, NO_AUTHORITY, open_envelope
 from ledger.errors import SkmsError, VerificationError
 from ledger.merkle.checkpoint import Checkpoint, open_checkpoint
@@ -147,6 +148,7 @@ class Auditor:
         prev_hash = GENESIS_PREV_HASH
         actors: dict[str, Actor] = {}
         keys: dict[str, Key] = {}
+        wallets: dict[str, Wallet] = {}
         journal: dict[str, int] = {}
         nonces: dict[tuple[str, str], str] = {}
         last_authority = NO_AUTHORITY
@@ -213,7 +215,7 @@ class Auditor:
             try:
                 self._apply(envelope.event_type, record, envelope.aggregate_id,
                             envelope.aggregate_version, envelope.recorded_at, actors, keys,
-                            journal, chain_id)
+                            journal, chain_id, wallets=wallets)
             except SkmsError as exc:
                 raise fail(exc.message, "aggregate") from None
             except Exception as exc:
@@ -290,7 +292,8 @@ class Auditor:
     @staticmethod
     def _apply(event_type: str, record: dict[str, Any], aggregate_id: str, version: int,
                recorded_at: int, actors: dict[str, Actor], keys: dict[str, Key],
-               journal: dict[str, int], chain_id: str) -> None:
+               journal: dict[str, int], chain_id: str,
+               wallets: dict[str, Wallet] | None = None) -> None:
         if event_type not in EVENT_CLASSES:
             if journal.get(aggregate_id, 0) + 1 != version:
                 raise VerificationError(f"journal {aggregate_id} skips to version {version}")
@@ -320,6 +323,17 @@ class Auditor:
             if aggregate_id not in keys:
                 raise VerificationError(f"event for unknown key {aggregate_id}")
             event.mutate(keys[aggregate_id])
+        elif isinstance(event, Wallet.Created):
+            wallets = {} if wallets is None else wallets
+            if aggregate_id in wallets or record["domain"] != chain_id:
+                raise VerificationError("wallet created twice or in another domain's chain")
+            if record["wallet_id"] != aggregate_id:
+                raise VerificationError("wallet id differs from its aggregate id")
+            wallets[aggregate_id] = cast(Wallet, event.mutate(None))
+        elif isinstance(event, Wallet.Event):
+            if wallets is None or aggregate_id not in wallets:
+                raise VerificationError(f"event for unknown wallet {aggregate_id}")
+            event.mutate(wallets[aggregate_id])
 
     # --- checkpoints -------------------------------------------------------------------------
 

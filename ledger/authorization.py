@@ -32,7 +32,31 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "Sign": frozenset({"signer"}),
     "SignBatch": frozenset({"signer"}),
     "RequestCheckpoint": frozenset({"auditor", "admin"}),
+    # HD wallets: key-managers hold the seed's lifecycle (create, import, export, backup,
+    # recover); signers may hand out receiving addresses and mark them used, since that
+    # reveals only public data and is part of day-to-day operations, as signing is.
+    "CreateWallet": frozenset({"key-manager"}),
+    "ImportWallet": frozenset({"key-manager"}),
+    "DeriveAddress": frozenset({"key-manager", "signer"}),
+    "MarkAddressUsed": frozenset({"key-manager", "signer"}),
+    "ExportXpub": frozenset({"key-manager"}),
+    "BackupWallet": frozenset({"key-manager"}),
+    "RecoverWallet": frozenset({"key-manager"}),
 }
+
+# Using a key for data is key *use*, not key management: the signer role (the ledger's
+# "key user") may encrypt, decrypt, mint data keys, MAC and derive, exactly as it may sign.
+# Separation of duties stays where it matters: key-managers create, rotate and destroy keys
+# but cannot use them; signers use keys but cannot change them; auditors do neither. What
+# a given key may do is narrowed further by its usage list and its allowed_signers policy.
+PERMISSIONS.update({
+    "Encrypt": frozenset({"signer"}),
+    "Decrypt": frozenset({"signer"}),
+    "GenerateDataKey": frozenset({"signer"}),
+    "GenerateMac": frozenset({"signer"}),
+    "VerifyMac": frozenset({"signer"}),
+    "DeriveSharedSecret": frozenset({"signer"}),
+})
 
 SYSTEM_COMMANDS = frozenset({"InitializeLedger", "PublishCheckpoint", "RecordRejection",
                              "RegisterActor", "RequestCheckpoint"})
@@ -90,5 +114,21 @@ EVENTS_OF_COMMAND: dict[str, frozenset[str]] = {
     "RequestCheckpoint": frozenset({"CheckpointPublished"}),
     "PublishCheckpoint": frozenset({"CheckpointPublished"}),
     "RecordRejection": frozenset({"CommandRejected"}),
+    "CreateWallet": frozenset({"WalletCreated"}),
+    "ImportWallet": frozenset({"WalletCreated"}),
+    "DeriveAddress": frozenset({"WalletAddressDerived"}),
+    "MarkAddressUsed": frozenset({"WalletAddressUsed"}),
+    "ExportXpub": frozenset({"WalletXpubExported"}),
+    "BackupWallet": frozenset({"SecretSplit"}),
+    "RecoverWallet": frozenset({"SecretRecovered"}),
 }
 """Which events each command may cause: a signed 'Sign' can never justify 'KeyDestroyed'."""
+
+EVENTS_OF_COMMAND.update({
+    "Encrypt": frozenset({"DataEncrypted"}),
+    "Decrypt": frozenset({"DataDecrypted"}),
+    "GenerateDataKey": frozenset({"DataKeyGenerated"}),
+    "GenerateMac": frozenset({"MacGenerated"}),
+    "VerifyMac": frozenset({"MacVerified"}),
+    "DeriveSharedSecret": frozenset({"SharedSecretDerived"}),
+})

@@ -90,6 +90,26 @@ class InvalidSignature(SkmsError):
     http_status = 422
 
 
+class InvalidCiphertext(SkmsError):
+    """A ciphertext did not authenticate (wrong key or version, wrong associated data, or
+    tampering). Raised, never returned; GCM and HPKE cannot tell these causes apart, so the
+    message does not try to."""
+
+    exit_code = 1
+    http_status = 422
+
+
+class AuthenticationFailed(CommandRejected):
+    """A Decrypt or VerifyMac command met data that does not authenticate under the key.
+
+    A ``CommandRejected`` so the failed attempt is itself recorded: repeated failures are
+    what probing or tampering looks like in the log.
+    """
+
+    exit_code = 1
+    http_status = 422
+
+
 class UnsupportedAlgorithm(SkmsError):
     """The algorithm id is unknown or refused by the ledger's policy (e.g. FIPS mode)."""
 
@@ -110,6 +130,14 @@ class MaterialDestroyed(CryptoError):
     """The key's data key was shredded: its private material is unrecoverable by design."""
 
     http_status = 410
+
+
+class KeyMaterialDestroyed(MaterialDestroyed, CommandRejected):
+    """A command asked to use a destroyed key: refused before unsealing, and recorded.
+
+    Both a :class:`MaterialDestroyed` (what the caller must understand: the data that key
+    protected is gone for good) and a :class:`CommandRejected` (so the attempt is logged).
+    """
 
 
 class StoreError(SkmsError):

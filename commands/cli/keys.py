@@ -8,11 +8,11 @@ import click
 
 from commands.cli.output import State, emit, guarded, json_option
 from commands.session import DEFAULT_DOMAIN
-from ledger.crypto.scheme import all_schemes, get_scheme
-from ledger.domain.key import Key
+from ledger.crypto.algorithms import all_profiles, profile, public_key_pem
+from ledger.domain.key import USAGES, Key
 from ledger.errors import InvalidInput
 
-ALGORITHMS = tuple(s.scheme_id for s in all_schemes())
+ALGORITHMS = tuple(p.algorithm for p in all_profiles())
 
 
 def key_row(key: Key) -> dict[str, Any]:
@@ -35,7 +35,8 @@ def key() -> None:
 @click.option("--algorithm", required=True, type=click.Choice(ALGORITHMS))
 @click.option("--label", default=None)
 @click.option("--domain", default=DEFAULT_DOMAIN, show_default=True, help="Key domain (chain).")
-@click.option("--usage", multiple=True, type=click.Choice(["sign", "verify"]))
+@click.option("--usage", multiple=True, type=click.Choice(sorted(USAGES)),
+              help="Repeat for several; default: the algorithm's usual usages.")
 @click.option("--rotation-days", type=click.IntRange(0, 3650), default=None)
 @click.option("--destruction-wait-days", type=click.IntRange(0, 3650), default=None)
 @click.option("--no-activate", is_flag=True, help="Leave the key in pre-activation.")
@@ -46,8 +47,9 @@ def create(state: State, algorithm: str, label: str | None, domain: str, usage: 
            rotation_days: int | None, destruction_wait_days: int | None,
            no_activate: bool) -> None:
     """Generate a key; its private material is sealed and never leaves the ledger."""
-    args: dict[str, Any] = {"algorithm": algorithm, "activate": not no_activate,
-                            "usage": list(usage) or ["sign", "verify"]}
+    args: dict[str, Any] = {"algorithm": algorithm, "activate": not no_activate}
+    if usage:
+        args["usage"] = list(usage)
     if label is not None:
         args["label"] = label
     if rotation_days is not None:
@@ -102,8 +104,12 @@ def public(state: State, key_id: str, fmt: str, version: int | None) -> None:
     chosen = found.current_version if version is None else version
     if chosen not in found.versions:
         raise InvalidInput(f"key has versions {sorted(found.versions)}", field="version")
+    if not profile(found.algorithm).has_public_key:
+        raise InvalidInput(f"key {key_id} is a symmetric {found.algorithm} key: it has no "
+                           "public key", field="key_id",
+                           hint="symmetric keys never leave the ledger; use skms encrypt/mac")
     raw = found.versions[chosen]["public_key"]
-    text = get_scheme(found.algorithm).public_key_pem(raw) if fmt == "pem" else raw.hex()
+    text = public_key_pem(found.algorithm, raw) if fmt == "pem" else raw.hex()
     emit({"key_id": key_id, "version": chosen, "format": fmt, "public_key": text},
          lambda r: text.rstrip("\n"))
 

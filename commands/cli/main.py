@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 
-from commands.cli import actors, audit, demo, keys, signing
+from commands.cli import actors, audit, crypto_ops, demo, keys, projections, signing, wallets
 from commands.cli.output import State, emit, guarded, json_option
-from ledger.crypto.scheme import all_schemes
+from commands.cli.serve import serve
+from ledger.crypto.algorithms import all_profiles
 from ledger.home import default_home
 
 
@@ -55,13 +56,15 @@ def init(state: State, name: str, fips: bool, checkpoint_every: int,
 @cli.command()
 @json_option
 def algorithms() -> None:
-    """List the signature algorithms with their metadata."""
-    rows = [{"algorithm": s.scheme_id, "family": s.info.family,
-             "security_bits": s.info.security_bits, "public_key_size": s.info.public_key_size,
-             "signature_size": s.info.signature_size, "fips_approved": s.info.fips_approved,
-             "message_handling": s.info.message_handling} for s in all_schemes()]
+    """List every key algorithm (signature, encryption, MAC, key agreement) with metadata."""
+    rows = [{"algorithm": p.algorithm, "family": p.family, "purpose": p.purpose,
+             "security_bits": p.security_bits, "public_key_size": p.public_key_size,
+             "signature_size": p.output_size if p.purpose == "signature" else None,
+             "output_size": p.output_size, "fips_approved": p.fips_approved,
+             "usages": sorted(p.usages), "message_handling": p.description}
+            for p in all_profiles()]
     emit(rows, lambda r: "\n".join(
-        f"{x['algorithm']:<18} {x['security_bits']:>4}-bit  "
+        f"{x['algorithm']:<24} {x['purpose']:<21} {x['security_bits']:>4}-bit  "
         f"{'FIPS' if x['fips_approved'] else 'non-FIPS':<9} {x['message_handling']}" for x in r))
 
 
@@ -69,9 +72,16 @@ cli.add_command(actors.actor)
 cli.add_command(keys.key)
 cli.add_command(signing.sign)
 cli.add_command(signing.verify)
+for _command in crypto_ops.COMMANDS:
+    cli.add_command(_command)
 cli.add_command(audit.audit)
 cli.add_command(audit.replay)
 cli.add_command(demo.demo)
+cli.add_command(projections.projections)
+cli.add_command(projections.report)
+cli.add_command(projections.query)
+cli.add_command(wallets.wallet)
+cli.add_command(serve)
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ import sys
 import click
 
 from commands.cli.output import State, emit, guarded, json_option, read_input
+from ledger.crypto.algorithms import profile
 from ledger.crypto.scheme import get_scheme
 from ledger.errors import InvalidInput, InvalidSignature
 
@@ -63,6 +64,9 @@ def verify(state: State, key_id: str, input_path: str, signature_hex: str,
         raise InvalidInput("not hexadecimal", field="signature") from None
     message = read_input(input_path)
     found = state.session().read_only_ledger().key(key_id)
+    if profile(found.algorithm).purpose != "signature":
+        raise InvalidInput(f"key {key_id} is a {found.algorithm} key, not a signing key",
+                           field="key_id", hint="MACs are checked with skms mac --verify")
     scheme = get_scheme(found.algorithm)
     versions = [version] if version is not None else sorted(found.versions, reverse=True)
     for candidate in versions:

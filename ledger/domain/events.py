@@ -66,7 +66,7 @@ def record_to_event(event_type: str, record: dict[str, Any], *, aggregate_id: st
     kwargs.update(originator_id=uuid.UUID(aggregate_id), originator_version=aggregate_version,
                   timestamp=from_micros(recorded_at))
     if "originator_topic" in names:
-        kwargs["originator_topic"] = cls.aggregate_topic
+        kwargs["originator_topic"] = cls.aggregate_topic  # type: ignore[attr-defined]
     return cls(**kwargs)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate
 
 from ledger.domain.events import HasEventType, micros, register_event, topic_of
-from ledger.errors import IllegalTransition, Unauthorized
+from ledger.errors import IllegalTransition, KeyMaterialDestroyed, Unauthorized
 
 DAY_MICROS = 86_400_000_000
 
@@ -27,7 +27,15 @@ class KeyState(enum.StrEnum):
     DESTROYED = "destroyed"
 
 
-USAGES = frozenset({"sign", "verify"})
+USAGES = frozenset({"sign", "verify", "encrypt", "decrypt", "mac", "derive", "wrap"})
+"""Every usage a key may list; which ones fit an algorithm is in its profile
+(``ledger.crypto.algorithms``): sign/verify for signature schemes, encrypt/decrypt/wrap for
+AES-256-GCM and ML-KEM-768+X25519, mac for HMAC, derive for X25519 and P-256 ECDH."""
+
+PROCESSING_STATES = frozenset({"active", "deactivated"})
+"""States in which a key may still *process* protected data (decrypt, verify a MAC), per
+NIST SP 800-57 Part 1 §7: a deactivated key no longer protects anything new but must open
+what it protected. Suspended (a hold) and compromised keys process nothing."""
 
 DEFAULT_POLICY: dict[str, Any] = {
     "rotation_period_days": 90,
@@ -45,7 +53,7 @@ def _refuse(key: Key, action: str, allowed: str) -> IllegalTransition:
 
 
 class Key(Aggregate):
-    """A managed signing key."""
+    """A managed key: signing, encryption, MAC or key agreement (its usage list says which)."""
 
     state: KeyState
     domain: str
@@ -223,6 +231,88 @@ class Key(Aggregate):
             aggregate.signatures_by_day[day] = aggregate.signatures_by_day.get(day, 0) + count
             aggregate.signature_count += count
 
+    # Using a key for data changes none of its state: these events are the audit record.
+    # They carry digests and sizes only, never plaintext, keys or derived secrets.
+
+    class DataEncrypted(Aggregate.Event, HasEventType):
+        event_type = "DataEncrypted"
+        key_id: str
+        key_version: int
+        algorithm: str
+        aad_digest: bytes
+        ciphertext_digest: bytes
+        plaintext_size: int
+        ciphertext_size: int
+        actor_id: str
+
+        def apply(self, aggregate: Any) -> None:
+            """Nothing to change: the record is the point."""
+
+    class DataDecrypted(Aggregate.Event, HasEventType):
+        event_type = "DataDecrypted"
+        key_id: str
+        key_version: int
+        algorithm: str
+        aad_digest: bytes
+        ciphertext_digest: bytes
+        plaintext_size: int
+        ciphertext_size: int
+        actor_id: str
+
+        def apply(self, aggregate: Any) -> None:
+            """Nothing to change: the record is the point."""
+
+    class DataKeyGenerated(Aggregate.Event, HasEventType):
+        event_type = "DataKeyGenerated"
+        key_id: str
+        key_version: int
+        algorithm: str
+        aad_digest: bytes
+        wrapped_key_digest: bytes
+        data_key_size: int
+        actor_id: str
+
+        def apply(self, aggregate: Any) -> None:
+            """Nothing to change: the record is the point."""
+
+    class MacGenerated(Aggregate.Event, HasEventType):
+        event_type = "MacGenerated"
+        key_id: str
+        key_version: int
+        algorithm: str
+        message_digest: bytes
+        mac_digest: bytes
+        actor_id: str
+
+        def apply(self, aggregate: Any) -> None:
+            """Nothing to change: the record is the point."""
+
+    class MacVerified(Aggregate.Event, HasEventType):
+        event_type = "MacVerified"
+        key_id: str
+        key_version: int
+        algorithm: str
+        message_digest: bytes
+        mac_digest: bytes
+        actor_id: str
+
+        def apply(self, aggregate: Any) -> None:
+            """Nothing to change: the record is the point."""
+
+    class SharedSecretDerived(Aggregate.Event, HasEventType):
+        event_type = "SharedSecretDerived"
+        key_id: str
+        key_version: int
+        algorithm: str
+        peer_public_key_digest: bytes
+        salt_digest: bytes
+        info_digest: bytes
+        output_size: int
+        actor_id: str
+
+        def apply(self, aggregate: Any) -> None:
+            """Nothing to change: the record is the point."""
+
     # --- helpers -------------------------------------------------------------------------
 
     @staticmethod
@@ -341,6 +431,86 @@ class Key(Aggregate):
                            actor_id=actor_id)
 
 
+    # --- data operations (encrypt, decrypt, data keys, MACs, key agreement) -----------------
+
+    def check_can_use(self, usage: str, actor_id: str, *, processing: bool = False,
+                      version: int | None = None) -> int:
+        """Refuse before any material is touched; return the key version to use.
+
+        ``processing`` marks operations that open or check existing data (decrypt, verify a
+        MAC), allowed in :data:`PROCESSING_STATES`; everything else needs an active key. A
+        destroyed key is refused with :class:`KeyMaterialDestroyed`: its material is gone.
+        ``allowed_signers`` in the policy names the actors allowed to use the key at all.
+        """
+        if self.state is KeyState.DESTROYED:
+            raise KeyMaterialDestroyed(
+                f"key {self.id} was destroyed; its material is unrecoverable",
+                hint="data protected only by this key is lost by design (crypto-shredding)",
+                reason_code="material-destroyed")
+        if processing:
+            if self.state.value not in PROCESSING_STATES:
+                raise _refuse(self, f"{usage} with", "active or deactivated")
+        else:
+            self._require(f"{usage} with", KeyState.ACTIVE)
+        if usage not in self.usage:
+            raise IllegalTransition(f"key {self.id} is not for {usage}",
+                                    hint=f"its usages are {', '.join(self.usage)}",
+                                    reason_code="usage")
+        allowed = self.policy.get("allowed_signers") or []
+        if allowed and actor_id not in allowed:
+            raise Unauthorized(f"actor {actor_id} is not allowed to use key {self.id}",
+                               reason_code="policy")
+        chosen = self.current_version if version is None else version
+        if chosen not in self.versions:
+            raise IllegalTransition(f"key {self.id} has no version {chosen}",
+                                    hint=f"its versions are {sorted(self.versions)}",
+                                    reason_code="unknown-version")
+        return chosen
+
+    def record_encryption(self, *, actor_id: str, key_version: int, aad_digest: bytes,
+                          ciphertext_digest: bytes, plaintext_size: int,
+                          ciphertext_size: int) -> None:
+        self.trigger_event(Key.DataEncrypted, key_id=self.key_id, key_version=key_version,
+                           algorithm=self.algorithm, aad_digest=aad_digest,
+                           ciphertext_digest=ciphertext_digest, plaintext_size=plaintext_size,
+                           ciphertext_size=ciphertext_size, actor_id=actor_id)
+
+    def record_decryption(self, *, actor_id: str, key_version: int, aad_digest: bytes,
+                          ciphertext_digest: bytes, plaintext_size: int,
+                          ciphertext_size: int) -> None:
+        self.trigger_event(Key.DataDecrypted, key_id=self.key_id, key_version=key_version,
+                           algorithm=self.algorithm, aad_digest=aad_digest,
+                           ciphertext_digest=ciphertext_digest, plaintext_size=plaintext_size,
+                           ciphertext_size=ciphertext_size, actor_id=actor_id)
+
+    def record_data_key(self, *, actor_id: str, key_version: int, aad_digest: bytes,
+                        wrapped_key_digest: bytes, data_key_size: int) -> None:
+        self.trigger_event(Key.DataKeyGenerated, key_id=self.key_id, key_version=key_version,
+                           algorithm=self.algorithm, aad_digest=aad_digest,
+                           wrapped_key_digest=wrapped_key_digest, data_key_size=data_key_size,
+                           actor_id=actor_id)
+
+    def record_mac(self, *, actor_id: str, key_version: int, message_digest: bytes,
+                   mac_digest: bytes, verified: bool = False) -> None:
+        """``MacGenerated``, or ``MacVerified`` when an existing tag was checked."""
+        event = Key.MacVerified if verified else Key.MacGenerated
+        self.trigger_event(event, key_id=self.key_id, key_version=key_version,
+                           algorithm=self.algorithm, message_digest=message_digest,
+                           mac_digest=mac_digest, actor_id=actor_id)
+
+    def record_derivation(self, *, actor_id: str, key_version: int,
+                          peer_public_key_digest: bytes, salt_digest: bytes,
+                          info_digest: bytes, output_size: int) -> None:
+        self.trigger_event(Key.SharedSecretDerived, key_id=self.key_id,
+                           key_version=key_version, algorithm=self.algorithm,
+                           peer_public_key_digest=peer_public_key_digest,
+                           salt_digest=salt_digest, info_digest=info_digest,
+                           output_size=output_size, actor_id=actor_id)
+
+
+for _use_event in (Key.DataEncrypted, Key.DataDecrypted, Key.DataKeyGenerated,
+                   Key.MacGenerated, Key.MacVerified, Key.SharedSecretDerived):
+    register_event(_use_event)
 for _event in (Key.SignatureBatchIssued, Key.Generated, Key.Activated, Key.Rotated,
                Key.Suspended, Key.Reactivated,
                Key.Compromised, Key.Deactivated, Key.DestructionScheduled,

@@ -905,12 +905,13 @@ class KafkaEventStore(EventStore):
                      "(seqs_for_command); check the brokers with tools/kafka/kafka.sh status")
         raise error from exc
 
-    def _await_visible(self, tp: Any, offset: int, deadline: float) -> None:
+    def _await_visible(self, tp: Any, offset: int, deadline: float) -> bool:
         """Wait until ``read_committed`` readers see ``offset`` (read-your-writes for them).
 
         The commit is durable once confirmed; its markers, which move the last stable offset,
         are written just after. Waiting here means any store instance that reads after
-        ``append`` returned sees the envelopes.
+        ``append`` returned sees the envelopes. Returns whether that was seen: only then is
+        the commit marker known to sit at ``offset + 1`` (see :meth:`_past_marker`).
         """
         try:
             with self._readers.consumer() as consumer, kafka_errors_translated(
@@ -922,6 +923,22 @@ class KafkaEventStore(EventStore):
         except StoreError as exc:  # the commit itself is confirmed: do not report a failure
             log.warning("committed records up to offset %d of %s are not visible to readers "
                         "yet: %s", offset, tp.topic, exc.message)
+            return False
+        return True
+
+    @staticmethod
+    def _past_marker(last_offset: int, visible: bool) -> int:
+        """Where the next catch-up of a chain topic starts after this writer's own commit.
+
+        Why not ``last_offset + 1``: that offset holds the transaction's commit marker, which
+        a ``read_committed`` consumer never returns, and ``KafkaConsumer.poll`` waits out its
+        whole timeout when a fetch yields only a marker; every ``head``/``read`` and every
+        checkpoint after an append paid 500 ms for it. The marker is at ``last_offset + 1``
+        for sure once readers saw the commit: only this chain's writer writes the topic, the
+        coordinator writes the marker right after the transaction's last record, and a newer
+        writer's records can only follow that marker.
+        """
+        return last_offset + 2 if visible else last_offset + 1
 
     # ---- EventStore
 
@@ -973,10 +990,11 @@ class KafkaEventStore(EventStore):
                 self._fail_writer(st, producer, exc, action)
             for env, meta in zip(envelopes, metas, strict=False):
                 st.apply(env, int(meta.offset))
-            st.next_offset = int(metas[len(envelopes) - 1].offset) + 1
-            for meta in metas[len(envelopes) - 1:]:  # the last envelope, the registry record
-                self._await_visible(TopicPartition(meta.topic, meta.partition), int(meta.offset),
-                                    deadline)
+            last = metas[len(envelopes) - 1]
+            visible = [self._await_visible(TopicPartition(meta.topic, meta.partition),
+                                           int(meta.offset), deadline)
+                       for meta in metas[len(envelopes) - 1:]]  # last envelope, registry record
+            st.next_offset = max(st.next_offset, self._past_marker(int(last.offset), visible[0]))
             if next_seq == 0:
                 with self._registry_lock:
                     self._registry.add(chain_id)
@@ -1071,9 +1089,10 @@ class KafkaEventStore(EventStore):
             except Exception as exc:
                 self._fail_writer(st, producer, exc, action)
             st.checkpoints[checkpoint.size] = checkpoint
-            st.cp_next_offset = max(st.cp_next_offset, int(meta.offset) + 1)
-            self._await_visible(TopicPartition(meta.topic, meta.partition), int(meta.offset),
-                                deadline)
+            visible = self._await_visible(TopicPartition(meta.topic, meta.partition),
+                                          int(meta.offset), deadline)
+            st.cp_next_offset = max(st.cp_next_offset,
+                                    self._past_marker(int(meta.offset), visible))
 
     def checkpoints(self, chain_id: str) -> list[StoredCheckpoint]:
         st = self._state(chain_id)

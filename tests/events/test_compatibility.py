@@ -76,6 +76,30 @@ RELEASED = {
         "d9fca495d33b15ee8729d790081e24edb620037d6227b854300bd7ec37810129",
     "_KeyPolicy.v1.avsc":
         "3345d562259018e2b35dd955eeef27e07c5c1e9b0ced4e5fd25b37377ece224d",
+    "DataEncrypted.v1.avsc":
+        "836700b6d073849b67582d8a08062b8ad71d1b5609d166553d3c39dee1ffc3a6",
+    "DataDecrypted.v1.avsc":
+        "12b719baa09112ec7e4908f7e1668149c26030f14fe1de9e983fe20048deb203",
+    "DataKeyGenerated.v1.avsc":
+        "eff30102e81aea698f239021412043d0bc82409d3958a49dcf58cc5b82ac73d0",
+    "MacGenerated.v1.avsc":
+        "05e697e2437bc9036d38f98889c7134bbd3fcb3b8d9b491c0d612c1705c81696",
+    "MacVerified.v1.avsc":
+        "3a53e0b4eb2ea34b653b2f9e75dc6575d95530aaf4077f39cd7d955c1d087fe6",
+    "SharedSecretDerived.v1.avsc":
+        "c2ec4606b9a0b8f69a255c7a25c39b98ed1aae13ec2e3aae9980b6f3d44ff33b",
+    "WalletCreated.v1.avsc":
+        "9fb4d3d89216a0c73323a29bd9bd12629605c07ebeefebc51b144a657f7c3ad0",
+    "WalletAddressDerived.v1.avsc":
+        "3b7d671fd890b15e253e3ee192e4a26c8dfe115b2fde79830e676de9ce917178",
+    "WalletAddressUsed.v1.avsc":
+        "70219474de5ae0b488596f209a7a28d767491791f4f07c75cb7cad8574af0eec",
+    "WalletXpubExported.v1.avsc":
+        "6883fe8f64dea8adc79a71035971db3f90877e8ba9bd098b40d71d99041ba287",
+    "SecretSplit.v1.avsc":
+        "899c9108007a699a4b65b065b0430add8c537cab4d0322259f622783ca54b43e",
+    "SecretRecovered.v1.avsc":
+        "ce2fb61ae7e08d36c0312f1a6e94a2e0a665bf06da6596438f728b04e149badc",
 }
 
 

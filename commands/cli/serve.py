@@ -1,0 +1,92 @@
+"""``skms serve``: REST + gRPC + WebSocket feed over this home's ledger (docs/api.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from commands.cli.output import State, emit, guarded, json_option
+from ledger.errors import ConfigurationError
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind (loopback by default).")
+@click.option("--rest-port", type=click.IntRange(0, 65535), default=8443, show_default=True)
+@click.option("--grpc-port", type=click.IntRange(0, 65535), default=8444, show_default=True)
+@click.option("--tls/--no-tls", default=True, show_default=True,
+              help="TLS 1.3 only. --no-tls is for loopback experiments only.")
+@click.option("--mtls", "client_auth", flag_value="required",
+              help="Require client certificates (mutual TLS).")
+@click.option("--mtls-optional", "client_auth", flag_value="optional",
+              help="Accept client certificates; signed requests still work without one.")
+@click.option("--tls-cert", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Server certificate PEM (default: created under <home>/tls).")
+@click.option("--tls-key", type=click.Path(path_type=Path, dir_okay=False), default=None)
+@click.option("--client-ca", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="CA of client certificates (default: the development CA).")
+@click.option("--rate", type=click.FloatRange(0, None), default=50.0, show_default=True,
+              help="Requests per second per actor (0: unlimited).")
+@click.option("--burst", type=click.IntRange(1, None), default=100, show_default=True)
+@click.option("--max-body", type=click.IntRange(1024, None), default=1_048_576,
+              show_default=True, help="Largest request body in bytes.")
+@click.option("--timeout", type=click.FloatRange(0.1, 3600), default=30.0, show_default=True,
+              help="Seconds a request may run.")
+@click.option("--max-batch", type=click.IntRange(1, 1000), default=256, show_default=True)
+@click.option("--feed-queue", type=click.IntRange(1, 100_000), default=256, show_default=True)
+@click.option("--feed-stall", type=click.FloatRange(0.1, 600), default=5.0, show_default=True,
+              help="Seconds a feed consumer may leave its queue full before it is dropped.")
+@click.option("--workers", type=click.IntRange(1, 512), default=16, show_default=True)
+@click.option("--otlp-endpoint", default=None, envvar="OTEL_EXPORTER_OTLP_ENDPOINT",
+              help="Export traces over OTLP/gRPC (e.g. http://127.0.0.1:4317).")
+@click.option("--grace", type=click.FloatRange(0, 600), default=10.0, show_default=True,
+              help="Seconds in-flight requests get at shutdown.")
+@click.option("--issue-client-cert", "issue_for", default=None, metavar="ACTOR",
+              help="Print a client certificate (PEM) for ACTOR (name or id) and exit.")
+@json_option
+@click.pass_obj
+@guarded
+def serve(state: State, host: str, rest_port: int, grpc_port: int, tls: bool,
+          client_auth: str | None, tls_cert: Path | None, tls_key: Path | None,
+          client_ca: Path | None, rate: float, burst: int, max_body: int, timeout: float,
+          max_batch: int, feed_queue: int, feed_stall: float, workers: int,
+          otlp_endpoint: str | None, grace: float, issue_for: str | None) -> None:
+    """Serve REST (FastAPI) and gRPC on loopback, TLS 1.3, until SIGINT/SIGTERM.
+
+    On first use the development CA and a server certificate are created under
+    <home>/tls/; clients trust <home>/tls/ca.pem.
+    """
+    from commands.service.config import ServiceConfig
+    from commands.service.limits import Limits
+    from commands.service.observability import configure_logging
+    from commands.service.server import Server
+    from commands.service.tls import issue_client_certificate
+
+    if issue_for is not None:
+        actor = state.session().read_only_ledger().actor(issue_for)
+        pem = issue_client_certificate(state.home.path, bytes(actor.public_key),
+                                       actor.actor_id, actor.name)
+        click.echo(pem.decode(), nl=False)
+        return
+    passphrase = state.passphrase()
+    if passphrase is None:
+        raise ConfigurationError("the service needs the ledger passphrase",
+                                 hint="set SKMS_PASSPHRASE or use --passphrase-file")
+    configure_logging()
+    limits = Limits(rate=rate, burst=burst, max_body_bytes=max_body, request_timeout_s=timeout,
+                    max_batch=max_batch, feed_queue=feed_queue, feed_stall_s=feed_stall)
+    config = ServiceConfig(home=state.home.path, store_url=state.store_override, host=host,
+                           rest_port=rest_port, grpc_port=grpc_port, tls=tls,
+                           client_auth=client_auth or "none", tls_cert=tls_cert,
+                           tls_key=tls_key, client_ca=client_ca, limits=limits,
+                           workers=workers, otlp_endpoint=otlp_endpoint,
+                           shutdown_grace_s=grace)
+    server = Server(config, passphrase)
+    server.start()
+    scheme = "https" if tls else "http"
+    emit({"rest": f"{scheme}://{host}:{server.rest_port}", "grpc": f"{host}:{server.grpc_port}",
+          "ca": str(state.home.path / "tls" / "ca.pem") if tls and tls_cert is None else None},
+         lambda r: f"serving REST on {r['rest']} and gRPC on {r['grpc']}"
+                   + (f"\nclients trust {r['ca']}" if r["ca"] else ""))
+    server.wait()

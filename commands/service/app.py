@@ -1,0 +1,252 @@
+"""The ASGI application: routes, middleware (limits, correlation, metrics, traces, logs),
+error handlers (problem+json) and the OpenAPI 3.1 document.
+
+``create_app(core)`` is the only factory; ``tools/gen_openapi.py`` calls it with no core to
+write ``schemas/openapi.json``, which ``tests/service/test_openapi.py`` keeps equal to what a
+live server serves.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+from opentelemetry.trace import SpanKind, Status, StatusCode
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from commands.service import feed, rest
+from commands.service.core import ServiceCore
+from commands.service.errors import (
+    PROBLEM_JSON,
+    AuthenticationFailed,
+    MethodNotAllowed,
+    PayloadTooLarge,
+    RateLimited,
+    internal_problem,
+    problem,
+    status_of,
+)
+from commands.service.observability import (
+    CORRELATION_HEADER,
+    bound_correlation,
+    logger,
+    new_correlation_id,
+    valid_correlation_id,
+)
+from ledger.errors import InvalidInput, NotFound, SkmsError
+
+API_VERSION = "1.0.0"
+UNAUTHENTICATED_PATHS = ("/healthz", "/readyz", "/metrics", "/openapi.json")
+ACCEPT_SIGNATURE = ('sig1=("@method" "@target-uri" "content-digest");alg="ed25519";'
+                    'keyid="ACTOR_ID"')
+
+
+def _correlation(scope: Scope) -> str:
+    state = scope.get("state") or {}
+    return str(state.get("correlation_id", ""))
+
+
+def problem_response(request_or_scope: Request | Scope, error: SkmsError) -> JSONResponse:
+    scope = request_or_scope.scope if isinstance(request_or_scope, Request) else request_or_scope
+    document = problem(error, instance=scope.get("path"), correlation_id=_correlation(scope))
+    headers: dict[str, str] = {}
+    if isinstance(error, RateLimited):
+        headers["Retry-After"] = str(error.retry_after)
+    if isinstance(error, AuthenticationFailed):
+        headers["WWW-Authenticate"] = 'Signature realm="skms"'
+        headers["Accept-Signature"] = ACCEPT_SIGNATURE
+    return JSONResponse(document, status_code=status_of(error), headers=headers,
+                        media_type=PROBLEM_JSON)
+
+
+class ServiceMiddleware:
+    """Per request: correlation id, body limit, span, metrics and one log line."""
+
+    def __init__(self, app: ASGIApp, core: ServiceCore | None) -> None:
+        self.app = app
+        self.core = core
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.core is None:
+            await self.app(scope, receive, send)
+            return
+        core = self.core
+        headers = rest.header_map(dict(scope))
+        correlation = (valid_correlation_id(headers.get(CORRELATION_HEADER))
+                       or new_correlation_id())
+        scope.setdefault("state", {})["correlation_id"] = correlation
+        started = time.perf_counter()
+        status: dict[str, int] = {"code": 500}
+        limit = core.limits.max_body_bytes
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                extra = [(CORRELATION_HEADER.encode(), _correlation(scope).encode("latin-1"))]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        async def read_body() -> bytes | None:
+            """The whole body, or None as soon as it exceeds the limit (never buffered)."""
+            chunks, size = [], 0
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":
+                    break
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > limit:
+                    return None
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    break
+            return b"".join(chunks)
+
+        core.metrics.inflight.inc()
+        with bound_correlation(correlation), core.tracer.start_as_current_span(
+                f"{scope['method']} {scope['path']}", kind=SpanKind.SERVER,
+                attributes={"http.request.method": scope["method"],
+                            "url.path": scope["path"]}) as span:
+            try:
+                declared = headers.get("content-length", "")
+                body = None if declared.isdigit() and int(declared) > limit else (
+                    await read_body())
+                if body is None:
+                    error = PayloadTooLarge(f"the body has more than {limit} bytes",
+                                            field="body", hint="split the request")
+                    await problem_response(scope, error)(scope, receive, send_wrapper)
+                else:
+                    await self.app(scope, _replay(body, receive), send_wrapper)
+            finally:
+                core.metrics.inflight.dec()
+                route = scope.get("route")
+                template = getattr(route, "path", None) or "unmatched"
+                span.update_name(f"{scope['method']} {template}")
+                span.set_attribute("http.route", template)
+                span.set_attribute("http.response.status_code", status["code"])
+                if status["code"] >= 500:
+                    span.set_status(Status(StatusCode.ERROR))
+                elapsed = time.perf_counter() - started
+                core.metrics.observe("rest", template, scope["method"], status["code"],
+                                     elapsed)
+                logger().info("request", api="rest", method=scope["method"], route=template,
+                              status=status["code"], ms=round(elapsed * 1000, 3),
+                              correlation_id=_correlation(scope))
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A receive channel that yields the already-read body once, then the real channel."""
+    sent = {"body": False}
+
+    async def replay() -> Message:
+        if not sent["body"]:
+            sent["body"] = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+def _validation_problem(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = exc.errors()
+    first = errors[0] if errors else {}
+    location = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path",
+                                                                      "header")]
+    kind = first.get("type", "")
+    message = "the body is not valid JSON" if kind == "json_invalid" else str(
+        first.get("msg", "invalid request"))
+    error = InvalidInput(message, field=".".join(location) or None)
+    return problem_response(request, error)
+
+
+def create_app(core: ServiceCore | None) -> FastAPI:
+    """The REST + WebSocket application over ``core`` (``None``: only for the schema)."""
+    app = FastAPI(title="SKMS", version=API_VERSION, openapi_url="/openapi.json",
+                  docs_url=None, redoc_url=None,
+                  description="An audit-first cryptographic key ledger. See docs/api.md.")
+    app.state.core = core
+    app.state.hub = feed.FeedHub()
+    if core is not None:
+        core.on_append(app.state.hub.notify)
+    app.include_router(rest.router)
+    app.include_router(feed.router)
+
+    @app.exception_handler(SkmsError)
+    async def skms_error(request: Request, exc: SkmsError) -> JSONResponse:
+        return problem_response(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return _validation_problem(request, exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 405:
+            return problem_response(request, MethodNotAllowed(
+                f"{request.method} is not allowed on {request.url.path}"))
+        if exc.status_code == 404:
+            return problem_response(request, NotFound(f"no route {request.url.path}"))
+        error = SkmsError(str(exc.detail))
+        error.http_status = exc.status_code
+        return problem_response(request, error)
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+        logger().error("internal error", exc_info=exc, path=request.url.path)
+        return JSONResponse(internal_problem(instance=request.url.path,
+                                             correlation_id=_correlation(request.scope)),
+                            status_code=500, media_type=PROBLEM_JSON)
+
+    app.add_middleware(ServiceMiddleware, core=core)
+    app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
+    return app
+
+
+def openapi_document(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI 3.1 document: FastAPI's, with SKMS security schemes and problem errors."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    document = get_openapi(title=app.title, version=app.version, openapi_version="3.1.0",
+                           description=app.description, routes=app.routes)
+    components = document.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    from commands.service.models import Problem
+
+    schemas["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    components["securitySchemes"] = {
+        "httpMessageSignature": {
+            "type": "apiKey", "in": "header", "name": "Signature",
+            "description": "RFC 9421 HTTP Message Signature with the actor's Ed25519 key: "
+                           "Signature-Input " + ACCEPT_SIGNATURE.replace("ACTOR_ID", "<id>")
+                           + ";created=<unix s>;nonce=<random>, plus Content-Digest "
+                           "(RFC 9530, sha-256). See docs/api.md."},
+        "mutualTLS": {"type": "mutualTLS",
+                      "description": "A client certificate whose Ed25519 key is the actor's "
+                                     "registered identity key."},
+    }
+    document["security"] = [{"httpMessageSignature": []}, {"mutualTLS": []}]
+    problem_ref = {"$ref": "#/components/schemas/Problem"}
+    for path, operations in document.get("paths", {}).items():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            responses.pop("422", None)
+            responses["default"] = {"description": "An RFC 9457 problem.",
+                                    "content": {PROBLEM_JSON: {"schema": problem_ref}}}
+            if path in UNAUTHENTICATED_PATHS:
+                operation["security"] = []
+    app.openapi_schema = document
+    return document
+
+
+def openapi_json(document: dict[str, Any]) -> str:
+    """The committed form of the document (sorted keys, stable across runs)."""
+    return json.dumps(document, indent=2, sort_keys=True) + "\n"
+

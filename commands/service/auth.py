@@ -1,0 +1,254 @@
+"""Who is asking (authentication) and may they read this (authorization of reads).
+
+Authentication. Every request is made by a registered actor, proven by either:
+
+* an RFC 9421 HTTP Message Signature made with the actor's Ed25519 identity key
+  (``keyid`` = actor id; profile in :mod:`commands.sdk.httpsig`). ``created`` must be within
+  ``window_s`` of the server clock and the nonce unseen within that window, else 401; or
+* a TLS client certificate (mutual TLS) whose Ed25519 public key *is* the actor's registered
+  identity key (the certificate chain itself was checked by TLS against the client CA).
+
+When both are present they must name the same actor. Commands are additionally signed at
+the SKMS level (the ledger checks that signature); the transport credential only decides
+who is talking, so the service refuses a command signed by another actor.
+
+Authorization comes from the ledger: commands are authorized by the ledger itself
+(``ledger/authorization.py``), reads by :data:`READ_PERMISSIONS` below over the roles and
+domains the ledger holds for the actor. A refused read is recorded in the ledger as a
+``CommandRejected`` event (see :func:`record_refusal`) – the same fact a refused command
+leaves – so refusals of either kind show in the ``refused-commands`` report.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from commands.sdk import httpsig
+from commands.service.errors import AuthenticationFailed
+from commands.service.tls import certificate_public_key
+from ledger.application import Ledger
+from ledger.authorization import SYSTEM_CHAIN
+from ledger.command import SYSTEM_ACTOR, Command, SignedCommand
+from ledger.domain.actor import ROLES
+from ledger.errors import StoreUnavailable, Unauthorized
+
+ALL_ROLES = frozenset(ROLES)
+
+READ_PERMISSIONS: dict[str, frozenset[str]] = {
+    "whoami": ALL_ROLES,
+    "algorithms": ALL_ROLES,
+    "keys.read": ALL_ROLES,
+    "keys.verify": ALL_ROLES,
+    "proofs.verify": ALL_ROLES,
+    "actors.read": frozenset({"admin", "auditor"}),
+    "audit.read": frozenset({"admin", "auditor"}),
+    "reports.read": frozenset({"admin", "auditor", "analyst"}),
+    "projections.read": frozenset({"admin", "auditor", "analyst"}),
+    "query": frozenset({"auditor", "analyst"}),
+    "feed": frozenset({"admin", "auditor"}),
+}
+"""Read capability → roles allowing it. Public key material and verification are open to
+every role; the actor list, the audit trail and the feed to admins and auditors; reports
+to analysts too; free SQL to auditors and analysts only."""
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The authenticated actor, with roles and domains as the ledger holds them now."""
+
+    actor_id: str
+    name: str
+    roles: tuple[str, ...]
+    domains: tuple[str, ...]
+    revoked: bool
+    authenticated_by: str
+    nonce: str = ""
+
+    def may_see_domain(self, domain: str) -> bool:
+        return "*" in self.domains or domain in self.domains
+
+
+@dataclass(frozen=True, slots=True)
+class RequestFacts:
+    """What authentication needs of a request, independent of HTTP or gRPC."""
+
+    method: str
+    target_uri: str | None
+    path: str
+    headers: Mapping[str, str]
+    body: bytes
+    peer_certificate: bytes | None
+
+
+class NonceCache:
+    """Nonces seen within the freshness window, per actor; bounded in size.
+
+    When full of unexpired nonces it refuses new ones (503) rather than forgetting one
+    early, which would reopen a replay window. The rate limit keeps it far from full.
+    """
+
+    def __init__(self, capacity: int = 200_000) -> None:
+        self.capacity = capacity
+        self._seen: OrderedDict[tuple[str, str], float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def add(self, actor_id: str, nonce: str, expires_at: float, now: float) -> bool:
+        """Remember a nonce; False if it was already seen (a replay)."""
+        with self._lock:
+            while self._seen:
+                oldest_key, oldest_expiry = next(iter(self._seen.items()))
+                if oldest_expiry > now:
+                    break
+                del self._seen[oldest_key]
+            key = (actor_id, nonce)
+            if key in self._seen:
+                return False
+            if len(self._seen) >= self.capacity:
+                raise StoreUnavailable("too many signed requests within the freshness window",
+                                       hint="retry in a few seconds")
+            self._seen[key] = expires_at
+            # Entries are kept in expiry order: every entry gets now + the same window.
+            return True
+
+
+class Authenticator:
+    """Turns request facts into a :class:`Principal` or raises ``AuthenticationFailed``."""
+
+    def __init__(self, ledger: Callable[[], Ledger], *, window_s: int = 60,
+                 clock: Callable[[], float] = time.time,
+                 on_failure: Callable[[str], None] | None = None) -> None:
+        self._ledger = ledger
+        self.window_s = window_s
+        self._clock = clock
+        self._nonces = NonceCache()
+        self._on_failure = on_failure
+        self._keys: dict[bytes, list[str]] = {}
+        self._keys_for = -1
+
+    def _fail(self, reason: str, message: str) -> AuthenticationFailed:
+        if self._on_failure is not None:
+            self._on_failure(reason)
+        return AuthenticationFailed(message, reason_code=reason)
+
+    def authenticate(self, facts: RequestFacts, *, grpc: bool = False) -> Principal:
+        by_signature: Principal | None = None
+        if "signature-input" in facts.headers or "signature" in facts.headers:
+            by_signature = self._by_signature(facts, grpc)
+        by_certificate = (self._by_certificate(facts.peer_certificate)
+                          if facts.peer_certificate else None)
+        if by_signature and by_certificate and by_signature.actor_id != by_certificate.actor_id:
+            raise self._fail("credential-mismatch", "the request signature and the client "
+                             "certificate name different actors")
+        principal = by_signature or by_certificate
+        if principal is None:
+            raise self._fail("missing", "the request is not signed and carries no client "
+                             "certificate")
+        return principal
+
+    def _principal(self, actor_id: str, method: str, nonce: str = "") -> Principal:
+        actor = self._ledger().actors.get(actor_id)
+        if actor is None or actor_id == SYSTEM_ACTOR:
+            raise self._fail("unknown-actor", f"no registered actor {actor_id!r}")
+        return Principal(actor.actor_id, actor.name, tuple(actor.roles), tuple(actor.domains),
+                         bool(actor.revoked), method, nonce)
+
+    def _by_signature(self, facts: RequestFacts, grpc: bool) -> Principal:
+        try:
+            params = httpsig.parse_signature_input(facts.headers.get("signature-input"))
+            signature = httpsig.parse_signature(facts.headers.get("signature"))
+        except httpsig.SignatureFormatError as exc:
+            raise self._fail("malformed", str(exc)) from None
+        required = httpsig.GRPC_COMPONENTS if grpc else httpsig.HTTP_COMPONENTS
+        if params.components != required:
+            raise self._fail("components", "the signature must cover exactly "
+                             + " ".join(f'"{c}"' for c in required))
+        now = self._clock()
+        if abs(now - params.created) > self.window_s:
+            raise self._fail("stale", f"the signature was created {int(now - params.created)} "
+                             f"s from the server clock (limit {self.window_s} s)")
+        actor = self._ledger().actors.get(params.keyid)
+        if actor is None:
+            raise self._fail("unknown-actor", f"no registered actor {params.keyid!r}")
+        try:
+            httpsig.check_content_digest(facts.headers.get("content-digest"), facts.body)
+        except httpsig.SignatureFormatError as exc:
+            raise self._fail("content-digest", str(exc)) from None
+        values = {"@method": facts.method.upper(), "@path": facts.path,
+                  "content-digest": facts.headers.get("content-digest", "").strip()}
+        if facts.target_uri is not None:
+            values["@target-uri"] = facts.target_uri
+        try:
+            httpsig.verify(actor.public_key, params, values, signature)
+        except (httpsig.SignatureMismatch, httpsig.SignatureFormatError) as exc:
+            raise self._fail("bad-signature", str(exc)) from None
+        if not self._nonces.add(actor.actor_id, params.nonce, now + 2 * self.window_s, now):
+            raise self._fail("replayed", "this request signature (nonce) was already used")
+        return self._principal(actor.actor_id, "signature", params.nonce)
+
+    def _by_certificate(self, der: bytes) -> Principal:
+        public_key = certificate_public_key(der)
+        if public_key is None:
+            raise self._fail("certificate", "the client certificate does not hold an Ed25519 "
+                             "identity key")
+        ledger = self._ledger()
+        if len(ledger.actors) != self._keys_for:
+            index: dict[bytes, list[str]] = {}
+            for actor in list(ledger.actors.values()):
+                index.setdefault(bytes(actor.public_key), []).append(actor.actor_id)
+            self._keys, self._keys_for = index, len(ledger.actors)
+        matches = self._keys.get(public_key, [])
+        if len(matches) != 1:
+            raise self._fail("certificate", "the client certificate's key is not the identity "
+                             "key of exactly one registered actor")
+        return self._principal(matches[0], "mtls")
+
+
+def authorize_read(ledger: Ledger, principal: Principal, capability: str, *,
+                   target: str | None = None, domain: str | None = None,
+                   what: str = "") -> None:
+    """Raise ``Unauthorized`` (recorded in the ledger) unless the actor may read this."""
+    allowed = READ_PERMISSIONS[capability]
+    refusal: Unauthorized | None = None
+    if principal.revoked:
+        refusal = Unauthorized(f"actor {principal.actor_id} is revoked",
+                               reason_code="revoked-actor")
+    elif not allowed & set(principal.roles):
+        need = " or ".join(sorted(allowed))
+        refusal = Unauthorized(f"actor {principal.actor_id} lacks the role for {capability} "
+                               f"(needs {need})", reason_code="missing-role")
+    elif domain is not None and not principal.may_see_domain(domain):
+        refusal = Unauthorized(f"actor {principal.actor_id} may not read key domain "
+                               f"{domain!r}", reason_code="domain")
+    if refusal is not None:
+        raise record_refusal(ledger, principal, f"Read:{capability}", refusal, target=target,
+                             what=what)
+
+
+def record_refusal(ledger: Ledger, principal: Principal, command_type: str,
+                   refusal: Unauthorized, *, target: str | None = None,
+                   what: str = "") -> Unauthorized:
+    """Record a refusal the ledger did not see (a read, or a command sent by another actor).
+
+    The refused request is described by a command that is never executed: its type
+    (``Read:<capability>``), the actor, the target and the HTTP nonce; the ledger signs the
+    ``CommandRejected`` fact with its own key, exactly as for refused commands.
+
+    Uses the ledger's private ``_record_rejection`` (under its decision lock) because the
+    ledger has no public entry point for refusals decided outside it yet.
+    """
+    args: dict[str, str] = {"request": what[:200]}
+    if target:
+        args["key_id"] = target[:200]
+    command = Command(command_type=command_type[:100], actor_id=principal.actor_id,
+                      chain_id=SYSTEM_CHAIN, args=args, issued_at=time.time_ns() // 1000,
+                      command_id=str(uuid.uuid4()),
+                      nonce=principal.nonce or uuid.uuid4().hex)
+    refused = SignedCommand(command, command.canonical(), b"")
+    with ledger._lock:  # private: see the docstring
+        ledger.ensure_loaded()
+        return ledger._record_rejection(refused, refusal)  # type: ignore[return-value]

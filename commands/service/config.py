@@ -1,0 +1,49 @@
+"""Configuration of one service process (what ``skms serve`` options set)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from commands.service.limits import Limits
+from ledger.errors import ConfigurationError
+
+CLIENT_AUTH_MODES = ("none", "optional", "required")
+
+
+@dataclass
+class ServiceConfig:
+    """Ports default to 0 in tests (the OS picks free ones); ``skms serve`` uses 8443/8444.
+
+    ``host`` defaults to loopback: the service is meant to sit beside its clients or behind
+    a proxy; binding elsewhere is the operator's explicit choice.
+    """
+
+    home: Path
+    store_url: str | None = None
+    host: str = "127.0.0.1"
+    rest_port: int = 8443
+    grpc_port: int = 8444
+    tls: bool = True
+    client_auth: str = "none"
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    client_ca: Path | None = None
+    limits: Limits = field(default_factory=Limits)
+    signature_window_s: int = 60
+    workers: int = 16
+    otlp_endpoint: str | None = None
+    shutdown_grace_s: float = 10.0
+    feed_poll_s: float = 0.25
+    idempotency_entries: int = 10_000
+
+    def check(self) -> None:
+        if self.client_auth not in CLIENT_AUTH_MODES:
+            raise ConfigurationError(f"must be one of {', '.join(CLIENT_AUTH_MODES)}",
+                                     field="client-auth")
+        if self.client_auth != "none" and not self.tls:
+            raise ConfigurationError("mutual TLS needs TLS", field="mtls")
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ConfigurationError("--tls-cert and --tls-key go together", field="tls-cert")
+        if self.workers < 1:
+            raise ConfigurationError("must be at least 1", field="workers")

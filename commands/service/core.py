@@ -1,0 +1,531 @@
+"""The service core: every capability once, independent of REST, gRPC or WebSocket.
+
+Front ends authenticate, parse and serialise; they call one method here per request, so the
+REST API, the gRPC API and the SDK cannot drift apart in what they allow. Methods return
+plain JSON-ready data and raise only ``SkmsError`` subclasses.
+
+Commands arrive already signed by the client's actor (the SDK builds a
+:class:`ledger.command.Command`, signs it and sends the canonical bytes with the signature);
+:meth:`ServiceCore.submit` checks that the command is the one the route names, that it is
+signed for the authenticated actor, and passes that very ``SignedCommand`` to
+:func:`commands.handlers.execute`. The signature stored in the ledger is the client's own.
+
+Idempotency: the command id is the idempotency key. The first response to a command id is
+kept (bounded LRU) and returned again for a retry of the same signed command, also while
+the first is still running (the retry waits for it). Past the cache, the ledger still
+refuses to run a command twice and answers with the first outcome's seqs
+(``replayed: true``, ``result: null``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from contextvars import copy_context
+from typing import Any, TypeVar
+
+from opentelemetry.sdk.trace import SpanProcessor
+
+from commands.cli.actors import actor_row
+from commands.cli.keys import key_row
+from commands.handlers import execute
+from commands.service.auth import Authenticator, Principal, authorize_read, record_refusal
+from commands.service.config import ServiceConfig
+from commands.service.errors import RequestTimedOut
+from commands.service.limits import RateLimiter, check_batch
+from commands.service.observability import Metrics, TracedEventStore, logger, tracer_provider
+from ledger.application import Ledger, Outcome
+from ledger.audit import Auditor
+from ledger.authorization import ACTOR_COMMANDS, SYSTEM_CHAIN
+from ledger.command import SignedCommand
+from ledger.crypto.memory import zeroize
+from ledger.crypto.scheme import all_schemes, get_scheme
+from ledger.errors import (
+    ConfigurationError,
+    InvalidInput,
+    InvalidSignature,
+    NotFound,
+    Unauthorized,
+)
+from ledger.home import Home
+from ledger.proofs import build_consistency, build_inclusion, verify_proof_document
+from ledger.stores.url import open_store
+from projections.export import ResultSet
+from projections.query import DEFAULT_TIMEOUT, open_sandbox, run_query
+from projections.reports import REPORTS, parse_time, run_report
+from projections.runner import ProjectionRunner, database_path
+
+T = TypeVar("T")
+
+
+
+def b64decode(value: str, field: str) -> bytes:
+    try:
+        return base64.b64decode(value, validate=True)
+    except (ValueError, binascii.Error):
+        raise InvalidInput("not valid base64", field=field) from None
+
+
+def hexdecode(value: str, field: str) -> bytes:
+    try:
+        return bytes.fromhex(value)
+    except ValueError:
+        raise InvalidInput("not hexadecimal", field=field) from None
+
+
+def jsonable(value: Any) -> Any:
+    """Handler results as JSON values (bytes as hex, like the CLI's ``--json``)."""
+    if isinstance(value, bytes | bytearray):
+        return bytes(value).hex()
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def parse_signed(command: str, signature: str) -> SignedCommand:
+    """Rebuild the client's SignedCommand from its canonical JSON text and base64 signature."""
+    return parse_signed_bytes(command, b64decode(signature, "signature"))
+
+
+def parse_signed_bytes(command: str, signature: bytes) -> SignedCommand:
+    """Rebuild a SignedCommand from canonical JSON text and the raw signature."""
+    if not isinstance(command, str) or not command or not command.isascii():
+        raise InvalidInput("the canonical command is ASCII JSON text", field="command")
+    if len(signature) != 64:
+        raise InvalidInput("an Ed25519 signature has 64 bytes", field="signature")
+    return SignedCommand.parse(command.encode("ascii"), bytes(signature))
+
+
+class _Idempotency:
+    """First responses per command id (bounded), and commands still running."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._done: OrderedDict[str, tuple[bytes, dict[str, Any]]] = OrderedDict()
+        self._running: dict[str, tuple[bytes, Future[dict[str, Any]]]] = {}
+        self._lock = threading.Lock()
+
+    def begin(self, signed: SignedCommand) -> tuple[dict[str, Any] | None,
+                                                    Future[dict[str, Any]] | None]:
+        """``(cached, running)``: a finished first response, or a running first call to wait
+        for; both ``None`` when this call is the first and must run the command."""
+        command_id = signed.command.command_id
+        with self._lock:
+            done = self._done.get(command_id)
+            if done is not None and done[0] == signed.canonical_bytes:
+                self._done.move_to_end(command_id)
+                return done[1], None
+            running = self._running.get(command_id)
+            if running is not None and running[0] == signed.canonical_bytes:
+                return None, running[1]
+            future: Future[dict[str, Any]] = Future()
+            self._running[command_id] = (signed.canonical_bytes, future)
+            return None, None
+
+    def finish(self, signed: SignedCommand, response: dict[str, Any] | None,
+               error: BaseException | None) -> None:
+        command_id = signed.command.command_id
+        with self._lock:
+            entry = self._running.pop(command_id, None)
+            if response is not None:
+                self._done[command_id] = (signed.canonical_bytes, response)
+                if len(self._done) > self.capacity:
+                    self._done.popitem(last=False)
+        if entry is not None:
+            if error is not None:
+                entry[1].set_exception(error)
+            else:
+                entry[1].set_result(response or {})
+
+
+class ServiceCore:
+    """One loaded ledger with everything the front ends share."""
+
+    def __init__(self, config: ServiceConfig, passphrase: bytearray, *,
+                 span_processors: Iterable[SpanProcessor] = ()) -> None:
+        config.check()
+        self.config = config
+        self.limits = config.limits
+        self.home = Home(config.home, config.store_url)
+        self.provider = tracer_provider(config.otlp_endpoint, list(span_processors))
+        self.tracer = self.provider.get_tracer("skms.service")
+        self.metrics = Metrics()
+        self.log = logger()
+        self.executor = ThreadPoolExecutor(max_workers=config.workers,
+                                           thread_name_prefix="skms-service")
+        self._closed = False
+        self._projection_lock = threading.Lock()
+        self._projected: dict[str, int] = {}
+        self._listeners: list[Callable[[], None]] = []
+        self._idempotency = _Idempotency(config.idempotency_entries)
+        self.rate_limiter = RateLimiter(self.limits)
+        store, keyring = open_store(self.home.store_url())
+        self.store = TracedEventStore(store, self.tracer)
+        self.keyring = keyring
+        self._kek = self.home.open_kek(passphrase)
+        zeroize(passphrase)
+        self._ledger_key = self.home.ledger_key(self._kek)
+        self.ledger = Ledger(self.store, keyring, kek=self._kek, ledger_key=self._ledger_key)
+        self.ledger.load()
+        self.ledger.reconcile_keyring()
+        if not self.ledger.initialized:
+            raise ConfigurationError(f"the store {store.url} holds no ledger",
+                                     hint="run 'skms init' first")
+        self.auth = Authenticator(lambda: self.ledger, window_s=config.signature_window_s,
+                                  on_failure=lambda reason: self.metrics.auth_failures
+                                  .labels(reason).inc())
+        self.metrics.watch_ledger(self._heads, lambda: dict(self._projected))
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    def _heads(self) -> dict[str, tuple[int, int]]:
+        states = dict(self.ledger.chain_states)
+        return {chain: (state.next_seq, state.last_checkpoint_at)
+                for chain, state in states.items() if state.next_seq > 0}
+
+    def close(self) -> None:
+        """Finish running commands, then wipe secrets and close the store."""
+        if self._closed:
+            return
+        self._closed = True
+        self.executor.shutdown(wait=True)
+        self.provider.shutdown()
+        zeroize(self._ledger_key)
+        self._kek.close()
+        self.store.close()
+        self.keyring.close()
+
+    def on_append(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` (from a worker thread) after each command that appended."""
+        self._listeners.append(listener)
+
+    def _appended(self) -> None:
+        for listener in list(self._listeners):
+            listener()
+
+    def call(self, function: Callable[..., T], *args: Any, timeout: float | None = None) -> T:
+        """Run ``function`` on the worker pool within the request timeout (sync callers)."""
+        context = copy_context()
+        future = self.executor.submit(context.run, function, *args)
+        limit = self.limits.request_timeout_s if timeout is None else timeout
+        try:
+            return future.result(timeout=limit)
+        except FutureTimeout:
+            raise RequestTimedOut(f"the request ran longer than {limit:g} s",
+                                  hint="a command may still commit: retry it with the same "
+                                       "command id (Idempotency-Key)") from None
+
+    def ready(self) -> bool:
+        """The store answers (a head lookup) and the ledger is initialized."""
+        try:
+            self.call(self.store.head, SYSTEM_CHAIN, timeout=2.0)
+        except Exception:  # readiness reports any failure as not ready
+            return False
+        return self.ledger.initialized
+
+    # --- authentication helpers --------------------------------------------------------------
+
+    def charge(self, principal: Principal) -> None:
+        try:
+            self.rate_limiter.check(principal.actor_id)
+        except Exception:
+            self.metrics.rate_limited.inc()
+            raise
+
+    # --- commands ----------------------------------------------------------------------------
+
+    def submit(self, principal: Principal, signed: SignedCommand, *, expect: Iterable[str],
+               expect_args: dict[str, str] | None = None, expect_chain: str | None = None,
+               idempotency_key: str | None = None,
+               message: bytes | None = None, messages: list[bytes] | None = None,
+               route: str = "") -> dict[str, Any]:
+        """Check that ``signed`` is the command this route means, then execute it."""
+        command = signed.command
+        if command.actor_id != principal.actor_id:
+            raise record_refusal(
+                self.ledger, principal, command.command_type,
+                Unauthorized(f"the command is signed for actor {command.actor_id[:64]!r}, not "
+                             f"the authenticated actor {principal.actor_id}",
+                             field="command.actor_id", reason_code="actor-mismatch"),
+                what=route)
+        expected = set(expect)
+        if command.command_type not in expected:
+            raise InvalidInput(f"this route takes {' or '.join(sorted(expected))}, not "
+                               f"{command.command_type!r}", field="command.type")
+        for name, value in (expect_args or {}).items():
+            if command.args.get(name) != value:
+                raise InvalidInput(f"must equal the {name} in the path", field=f"command.args."
+                                                                             f"{name}")
+        if expect_chain is not None and command.chain_id != expect_chain:
+            raise InvalidInput("must equal the chain in the path", field="command.chain_id")
+        if idempotency_key is not None and idempotency_key != command.command_id:
+            raise InvalidInput("the Idempotency-Key must equal the command id",
+                               field="Idempotency-Key")
+        if messages is not None:
+            check_batch(len(messages), self.limits, "messages")
+        cached, running = self._idempotency.begin(signed)
+        if cached is not None:
+            return {**cached, "replayed": True}
+        if running is not None:
+            return {**running.result(timeout=self.limits.request_timeout_s), "replayed": True}
+        try:
+            with self.tracer.start_as_current_span(
+                    f"handler {command.command_type}",
+                    attributes={"skms.command_id": command.command_id,
+                                "skms.chain": command.chain_id,
+                                "skms.actor": command.actor_id}):
+                outcome = execute(self.ledger, signed, message=message, messages=messages)
+            response = self._response(signed, outcome)
+        except BaseException as error:
+            self._idempotency.finish(signed, None, error)
+            raise
+        finally:
+            self._appended()
+        self._idempotency.finish(signed, response, None)
+        return response
+
+    def _response(self, signed: SignedCommand, outcome: Outcome[Any]) -> dict[str, Any]:
+        command = signed.command
+        result = self._shape(command.command_type, command.args, outcome)
+        return {"command_id": command.command_id, "chain": outcome.chain_id,
+                "seqs": list(outcome.seqs), "seq": outcome.seqs[-1] if outcome.seqs else None,
+                "replayed": outcome.replayed,
+                "correlation_id": command.correlation_id or command.command_id,
+                "result": result}
+
+    def _shape(self, command_type: str, args: Any, outcome: Outcome[Any]) -> Any:
+        if outcome.replayed:
+            return None
+        value = outcome.result
+        if command_type == "CreateKey":
+            return {"key_id": value}
+        if command_type == "RegisterActor":
+            return {"actor_id": value}
+        if command_type == "ChangeActorRoles":
+            return {"roles": list(value or [])}
+        if command_type == "RequestCheckpoint":
+            return jsonable(value)
+        if command_type in ("Sign", "SignBatch"):
+            key = self.ledger.key(str(args.get("key_id")))
+            shaped: dict[str, Any] = {"key_version": key.current_version,
+                                      "algorithm": key.algorithm}
+            if command_type == "Sign":
+                shaped["signature"] = bytes(value).hex()
+            else:
+                shaped["signatures"] = [bytes(s).hex() for s in value or []]
+            return shaped
+        if command_type in ACTOR_COMMANDS:
+            return jsonable(value)
+        key_id = args.get("key_id")
+        if isinstance(key_id, str) and key_id in self.ledger.keys:
+            key = self.ledger.keys[key_id]
+            shaped = {"state": key.state.value, "version": key.current_version,
+                      "destroy_after": key.destroy_after}
+            if command_type == "ChangeKeyPolicy":
+                shaped["policy"] = jsonable(value)
+            return shaped
+        return jsonable(value)
+
+    # --- reads: identity, algorithms, keys ---------------------------------------------------
+
+    def whoami(self, principal: Principal) -> dict[str, Any]:
+        authorize_read(self.ledger, principal, "whoami", what="whoami")
+        return {"actor_id": principal.actor_id, "name": principal.name,
+                "roles": list(principal.roles), "domains": list(principal.domains),
+                "authenticated_by": principal.authenticated_by}
+
+    def algorithms(self, principal: Principal) -> list[dict[str, Any]]:
+        authorize_read(self.ledger, principal, "algorithms", what="algorithms")
+        return [{"algorithm": s.scheme_id, "family": s.info.family,
+                 "security_bits": s.info.security_bits,
+                 "public_key_size": s.info.public_key_size,
+                 "signature_size": s.info.signature_size,
+                 "fips_approved": s.info.fips_approved,
+                 "message_handling": s.info.message_handling} for s in all_schemes()]
+
+    def list_keys(self, principal: Principal, domain: str | None,
+                  state: str | None) -> list[dict[str, Any]]:
+        authorize_read(self.ledger, principal, "keys.read", what="list keys")
+        keys = sorted(list(self.ledger.keys.values()), key=lambda k: (k.created_at, k.key_id))
+        return [key_row(k) for k in keys
+                if principal.may_see_domain(k.domain)
+                and (domain is None or k.domain == domain)
+                and (state is None or k.state.value == state)]
+
+    def _key(self, principal: Principal, key_id: str, capability: str) -> Any:
+        key = self.ledger.key(key_id)
+        authorize_read(self.ledger, principal, capability, target=key_id, domain=key.domain,
+                       what=f"{capability} {key_id}")
+        return key
+
+    def get_key(self, principal: Principal, key_id: str) -> dict[str, Any]:
+        return key_row(self._key(principal, key_id, "keys.read"))
+
+    def public_key(self, principal: Principal, key_id: str, fmt: str,
+                   version: int | None) -> dict[str, Any]:
+        key = self._key(principal, key_id, "keys.read")
+        if fmt not in ("pem", "hex"):
+            raise InvalidInput("must be pem or hex", field="format")
+        chosen = key.current_version if version is None else version
+        if chosen not in key.versions:
+            raise InvalidInput(f"key has versions {sorted(key.versions)}", field="version")
+        raw = key.versions[chosen]["public_key"]
+        text = get_scheme(key.algorithm).public_key_pem(raw) if fmt == "pem" else raw.hex()
+        return {"key_id": key_id, "version": chosen, "format": fmt, "public_key": text}
+
+    def verify(self, principal: Principal, key_id: str,
+               items: list[tuple[bytes, bytes, int | None]]) -> list[dict[str, Any]]:
+        """Check each (message, signature, version) against the key's public versions."""
+        key = self._key(principal, key_id, "keys.verify")
+        check_batch(len(items), self.limits, "items")
+        scheme = get_scheme(key.algorithm)
+        results = []
+        for index, (message, signature, version) in enumerate(items):
+            if version is not None and version not in key.versions:
+                raise InvalidInput(f"key has versions {sorted(key.versions)}",
+                                   field=f"items[{index}].version")
+            candidates = [version] if version is not None else sorted(key.versions,
+                                                                     reverse=True)
+            found: dict[str, Any] = {"valid": False, "key_id": key_id, "version": None,
+                                     "state": None}
+            for candidate in candidates:
+                try:
+                    scheme.verify(key.versions[candidate]["public_key"], message, signature)
+                except InvalidSignature:
+                    continue
+                except InvalidInput:
+                    break
+                found = {"valid": True, "key_id": key_id, "version": candidate,
+                         "state": key.state.value}
+                break
+            results.append(found)
+        return results
+
+    # --- reads: actors -----------------------------------------------------------------------
+
+    def list_actors(self, principal: Principal) -> list[dict[str, Any]]:
+        authorize_read(self.ledger, principal, "actors.read", what="list actors")
+        actors = sorted(list(self.ledger.actors.values()), key=lambda a: a.name)
+        return [actor_row(a) for a in actors]
+
+    def get_actor(self, principal: Principal, actor_id: str) -> dict[str, Any]:
+        if actor_id != principal.actor_id:
+            authorize_read(self.ledger, principal, "actors.read", target=actor_id,
+                           what=f"actor {actor_id}")
+        return actor_row(self.ledger.actor(actor_id))
+
+    # --- reads: audit --------------------------------------------------------------------------
+
+    def chains(self, principal: Principal) -> list[dict[str, Any]]:
+        authorize_read(self.ledger, principal, "audit.read", what="chains")
+        rows = []
+        for chain_id in self.store.chains():
+            head = self.store.head(chain_id)
+            latest = self.store.latest_checkpoint(chain_id)
+            rows.append({"chain_id": chain_id, "head_seq": head.seq if head else -1,
+                         "head_hash": head.event_hash.hex() if head else "",
+                         "checkpoint_size": latest.size if latest else 0})
+        return rows
+
+    def checkpoint(self, principal: Principal, chain_id: str) -> dict[str, Any]:
+        authorize_read(self.ledger, principal, "audit.read", what=f"checkpoint {chain_id}")
+        latest = self.store.latest_checkpoint(chain_id)
+        if latest is None:
+            raise NotFound(f"chain {chain_id!r} has no checkpoint yet", field="chain",
+                           hint="publish one with POST /v1/chains/{chain}/checkpoints")
+        return {"chain": chain_id, "size": latest.size, "note": latest.note}
+
+    def inclusion(self, principal: Principal, chain_id: str, seq: int,
+                  size: int | None) -> dict[str, Any]:
+        authorize_read(self.ledger, principal, "audit.read", what=f"inclusion {chain_id}")
+        return build_inclusion(self.store, chain_id, seq, size)
+
+    def consistency(self, principal: Principal, chain_id: str, old_size: int,
+                    size: int | None) -> dict[str, Any]:
+        authorize_read(self.ledger, principal, "audit.read", what=f"consistency {chain_id}")
+        return build_consistency(self.store, chain_id, old_size, size)
+
+    def verify_proof(self, principal: Principal, document: Any,
+                     ledger_key: str | None) -> dict[str, Any]:
+        authorize_read(self.ledger, principal, "proofs.verify", what="verify proof")
+        pinned = hexdecode(ledger_key, "ledger_key") if ledger_key else None
+        try:
+            return verify_proof_document(document, pinned)
+        except (ValueError, TypeError, KeyError):
+            raise InvalidInput("the proof document is malformed", field="document") from None
+
+    def audit_verify(self, principal: Principal, trusted: list[str],
+                     ledger_key: str | None) -> dict[str, Any]:
+        authorize_read(self.ledger, principal, "audit.read", what="audit verify")
+        pinned = hexdecode(ledger_key, "ledger_key") if ledger_key else None
+        with self.tracer.start_as_current_span("handler AuditVerify"):
+            report = Auditor(self.store, ledger_public_key=pinned,
+                             trusted_checkpoints=trusted).verify()
+        return report.as_dict()
+
+    # --- reads: projections --------------------------------------------------------------------
+
+    def _catch_up(self) -> dict[str, int]:
+        """Update the read models; caller holds the projection lock. Returns chain heads."""
+        with ProjectionRunner(self.store, database_path(self.home.path)) as runner:
+            runner.update()
+            status = runner.status()
+        self._projected = {s.chain_id: s.position for s in status}
+        return {s.chain_id: s.head for s in status if s.head >= 0}
+
+    def projection_status(self, principal: Principal) -> dict[str, Any]:
+        authorize_read(self.ledger, principal, "projections.read", what="projection status")
+        with self._projection_lock, ProjectionRunner(
+                self.store, database_path(self.home.path)) as runner:
+            chains = [s.as_dict() for s in runner.status()]
+        return {"chains": chains}
+
+    def reports(self, principal: Principal) -> list[dict[str, Any]]:
+        authorize_read(self.ledger, principal, "reports.read", what="list reports")
+        return [{"name": r.name, "since": r.takes_since, "description": r.description}
+                for r in REPORTS.values()]
+
+    def report(self, principal: Principal, name: str, since: str | None,
+               at: str | None) -> dict[str, Any]:
+        authorize_read(self.ledger, principal, "reports.read", what=f"report {name}")
+        if name not in REPORTS:
+            raise NotFound(f"no report named {name!r}", field="name",
+                           hint=f"choose one of: {', '.join(REPORTS)}")
+        since_value = parse_time(since, field="since") if since else None
+        at_value = parse_time(at, field="at") if at else None
+        with self._projection_lock:
+            heads = self._catch_up()
+            con = open_sandbox(database_path(self.home.path))
+            try:
+                result = run_report(con, name, since=since_value, at=at_value, heads=heads)
+            finally:
+                con.close()
+        return {"name": name, **table(result)}
+
+    def query(self, principal: Principal, sql: str, timeout: float | None) -> dict[str, Any]:
+        authorize_read(self.ledger, principal, "query", what="query")
+        limit = min(timeout or DEFAULT_TIMEOUT, self.limits.max_query_timeout_s)
+        with self._projection_lock:
+            self._catch_up()
+            result = run_query(database_path(self.home.path), sql, timeout=limit)
+        return table(result)
+
+    # --- feed ----------------------------------------------------------------------------------
+
+    def authorize_feed(self, principal: Principal, chain_id: str) -> None:
+        authorize_read(self.ledger, principal, "feed", what=f"feed {chain_id}")
+
+
+def table(result: ResultSet) -> dict[str, Any]:
+    """A result set as columns, DuckDB types and JSON rows."""
+    return {"columns": list(result.columns), "types": list(result.types),
+            "rows": result.records()}

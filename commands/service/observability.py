@@ -1,0 +1,225 @@
+"""Logs, metrics and traces of the service.
+
+1. Logs are structlog JSON lines, one per request (and per notable event), each with the
+   request's ``correlation_id``. For a command the correlation id is the one inside the
+   signed command (``Command.correlation_id``), so the log line and the ledger events the
+   request caused share it. Log lines never hold secrets: no bodies, no signatures, no
+   messages, only ids, routes, statuses and timings.
+2. Prometheus metrics live in a registry per service (several servers may share a test
+   process): request counts and latency histograms per API and route, events appended per
+   chain, checkpoint age per chain, projection lag per chain, authentication failures,
+   rate-limited requests, feed subscribers and dropped feed consumers.
+3. OpenTelemetry traces: a span per API call, a child per handler and per store call,
+   exported over OTLP when an endpoint is configured (or to any span processor the caller
+   gives, e.g. the in-memory exporter in tests). The tracer provider is per service, not
+   the process-global one, for the same reason as the registry.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import IO, Any
+
+import structlog
+from opentelemetry import trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from ledger.stores.base import (
+    ChainHead,
+    EventStore,
+    StoredCheckpoint,
+    StoredEnvelope,
+)
+
+CORRELATION_HEADER = "x-correlation-id"
+correlation_id: contextvars.ContextVar[str] = contextvars.ContextVar("skms_correlation_id",
+                                                                    default="")
+LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
+                   2.5, 5.0, 10.0, 30.0)
+
+
+def new_correlation_id() -> str:
+    return uuid.uuid4().hex
+
+
+def valid_correlation_id(value: str | None) -> str | None:
+    """A client-sent correlation id, if it is short printable ASCII (else ignored)."""
+    if value and len(value) <= 100 and value.isascii() and value.isprintable():
+        return value
+    return None
+
+
+# --- logs --------------------------------------------------------------------------------------
+
+def configure_logging(stream: IO[str] | None = None, level: int = logging.INFO) -> None:
+    """JSON lines to ``stream`` (stderr by default), correlation id merged from context."""
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(sort_keys=True, default=str),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        logger_factory=structlog.WriteLoggerFactory(file=stream or sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+
+
+def logger() -> Any:
+    return structlog.get_logger("skms.service")
+
+
+@contextmanager
+def bound_correlation(value: str) -> Iterator[None]:
+    """Bind ``value`` as the correlation id of every log line and of the context."""
+    token = correlation_id.set(value)
+    structlog.contextvars.bind_contextvars(correlation_id=value)
+    try:
+        yield
+    finally:
+        structlog.contextvars.unbind_contextvars("correlation_id")
+        correlation_id.reset(token)
+
+
+# --- traces ------------------------------------------------------------------------------------
+
+def tracer_provider(otlp_endpoint: str | None = None,
+                    processors: Sequence[SpanProcessor] = ()) -> TracerProvider:
+    """A provider for this service: OTLP/gRPC export when ``otlp_endpoint`` is set."""
+    provider = TracerProvider(resource=Resource.create({"service.name": "skms"}))
+    if otlp_endpoint:
+        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+
+        provider.add_span_processor(BatchSpanProcessor(
+            OTLPSpanExporter(endpoint=otlp_endpoint, insecure=otlp_endpoint.startswith(
+                ("http://", "127.", "localhost")))))
+    for processor in processors:
+        provider.add_span_processor(processor)
+    return provider
+
+
+class TracedEventStore(EventStore):
+    """Delegates to a store, with one span per call: the "store" layer of every trace."""
+
+    def __init__(self, inner: EventStore, tracer: trace.Tracer) -> None:
+        self.inner = inner
+        self.url = inner.url
+        self._tracer = tracer
+
+    def _span(self, name: str, **attributes: Any) -> Any:
+        return self._tracer.start_as_current_span(
+            f"store.{name}", attributes={"skms.store": self.url.split(":", 1)[0],
+                                         **attributes})
+
+    def chains(self) -> list[str]:
+        return self.inner.chains()
+
+    def head(self, chain_id: str) -> ChainHead | None:
+        return self.inner.head(chain_id)
+
+    def append(self, chain_id: str, envelopes: Sequence[StoredEnvelope], *,
+               expected_seq: int) -> None:
+        with self._span("append", **{"skms.chain": chain_id, "skms.events": len(envelopes)}):
+            self.inner.append(chain_id, envelopes, expected_seq=expected_seq)
+
+    def read(self, chain_id: str, from_seq: int = 0,
+             to_seq: int | None = None) -> Iterator[StoredEnvelope]:
+        return self.inner.read(chain_id, from_seq, to_seq)
+
+    def seqs_for_command(self, chain_id: str, command_id: str) -> list[int]:
+        return self.inner.seqs_for_command(chain_id, command_id)
+
+    def put_checkpoint(self, checkpoint: StoredCheckpoint) -> None:
+        with self._span("put_checkpoint", **{"skms.chain": checkpoint.chain_id}):
+            self.inner.put_checkpoint(checkpoint)
+
+    def checkpoints(self, chain_id: str) -> list[StoredCheckpoint]:
+        return self.inner.checkpoints(chain_id)
+
+    def latest_checkpoint(self, chain_id: str) -> StoredCheckpoint | None:
+        return self.inner.latest_checkpoint(chain_id)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+# --- metrics -----------------------------------------------------------------------------------
+
+class _LedgerCollector(Collector):
+    """Reads chain heads, checkpoint times and projection positions at scrape time."""
+
+    def __init__(self, heads: Callable[[], dict[str, tuple[int, int]]],
+                 start: dict[str, int], projected: Callable[[], dict[str, int]],
+                 clock: Callable[[], float]) -> None:
+        self._heads = heads
+        self._start = start
+        self._projected = projected
+        self._clock = clock
+
+    def collect(self) -> Iterable[Any]:
+        appended = CounterMetricFamily("skms_events_appended", "Events appended by this "
+                                       "service process (commands, refusals, checkpoints).",
+                                       labels=["chain"])
+        age = GaugeMetricFamily("skms_checkpoint_age_seconds", "Seconds since the chain's "
+                                "last checkpoint (since start if it has none).",
+                                labels=["chain"])
+        head_gauge = GaugeMetricFamily("skms_chain_head_seq", "Last seq of each chain.",
+                                       labels=["chain"])
+        lag = GaugeMetricFamily("skms_projection_lag_events", "Events of the chain not yet "
+                                "in the read models (as of the service's last projection "
+                                "update).", labels=["chain"])
+        heads = self._heads()
+        projected = self._projected()
+        now = self._clock()
+        for chain, (next_seq, checkpoint_at) in sorted(heads.items()):
+            appended.add_metric([chain], max(0, next_seq - self._start.get(chain, 0)))
+            age.add_metric([chain], max(0.0, now - checkpoint_at / 1e6) if checkpoint_at
+                           else 0.0)
+            head_gauge.add_metric([chain], next_seq - 1)
+            lag.add_metric([chain], max(0, next_seq - 1 - projected.get(chain, -1)))
+        yield from (appended, age, head_gauge, lag)
+
+
+class Metrics:
+    """The service's Prometheus registry and instruments."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter("skms_requests", "Requests served.",
+                                ["api", "route", "method", "status"], registry=self.registry)
+        self.latency = Histogram("skms_request_duration_seconds", "Request latency.",
+                                 ["api", "route"], buckets=LATENCY_BUCKETS,
+                                 registry=self.registry)
+        self.auth_failures = Counter("skms_auth_failures", "Requests refused before an actor "
+                                     "was authenticated.", ["reason"], registry=self.registry)
+        self.rate_limited = Counter("skms_rate_limited", "Requests refused by the per-actor "
+                                    "rate limit.", registry=self.registry)
+        self.feed_subscribers = Gauge("skms_feed_subscribers", "Open WebSocket feeds.",
+                                      registry=self.registry)
+        self.feed_dropped = Counter("skms_feed_dropped", "Feed consumers closed for being too "
+                                    "slow.", registry=self.registry)
+        self.inflight = Gauge("skms_inflight_requests", "Requests being served.",
+                              registry=self.registry)
+
+    def watch_ledger(self, heads: Callable[[], dict[str, tuple[int, int]]],
+                     projected: Callable[[], dict[str, int]]) -> None:
+        start = {chain: next_seq for chain, (next_seq, _) in heads().items()}
+        self.registry.register(_LedgerCollector(heads, start, projected, time.time))
+
+    def observe(self, api: str, route: str, method: str, status: int | str,
+                seconds: float) -> None:
+        self.requests.labels(api, route, method, str(status)).inc()
+        self.latency.labels(api, route).observe(seconds)

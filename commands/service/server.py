@@ -1,0 +1,225 @@
+"""One process serving REST + WebSocket (uvicorn) and gRPC (grpcio) over one ledger.
+
+Start-up: open the ledger (needs the passphrase: the ledger key signs refusals and
+checkpoints, the KEK unseals keys to sign), create TLS files on first use, bind the REST
+port, start the gRPC server on an ephemeral loopback port and its TLS front on the gRPC
+port. All ports may be 0 (the OS picks; tests read the chosen ones back).
+
+Graceful shutdown (:meth:`Server.stop`, also on SIGINT/SIGTERM under ``skms serve``):
+feeds are told to close (1001), the ports stop accepting, requests and RPCs in flight get
+``shutdown_grace_s`` to finish, then the worker pool is drained – so every command that
+started is committed and answered – and only then are secrets wiped and the store closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import threading
+from collections.abc import Iterable
+from concurrent import futures
+from typing import Any
+
+import grpc
+import uvicorn
+from opentelemetry.sdk.trace import SpanProcessor
+from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+from commands.service.app import create_app
+from commands.service.config import ServiceConfig
+from commands.service.core import ServiceCore
+from commands.service.grpc_api import GrpcApi
+from commands.service.grpc_front import GrpcTLSFront
+from commands.service.observability import logger
+from commands.service.tls import (
+    TLSFiles,
+    ensure_server_files,
+    forget_peer,
+    remember_peer,
+    server_context,
+)
+from ledger.errors import ConfigurationError
+
+
+def _remember(transport: asyncio.BaseTransport) -> tuple[str, int] | None:
+    """Record the connection's client certificate; return the client address."""
+    ssl_object = transport.get_extra_info("ssl_object")
+    peer = transport.get_extra_info("peername")
+    if peer is None:
+        return None
+    address = (str(peer[0]), int(peer[1]))
+    if ssl_object is not None:
+        remember_peer(address, ssl_object.getpeercert(binary_form=True))
+    return address
+
+
+class _PeerH11Protocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol, recording the client certificate of each connection."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        self._skms_peer = _remember(transport)
+        super().connection_made(transport)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        forget_peer(getattr(self, "_skms_peer", None))
+        super().connection_lost(exc)
+
+
+class _PeerWebSocketProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's WebSocket protocol, forgetting the certificate when the socket closes."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        peer = transport.get_extra_info("peername")
+        self._skms_peer = (str(peer[0]), int(peer[1])) if peer else None
+        super().connection_made(transport)  # type: ignore[arg-type]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        forget_peer(getattr(self, "_skms_peer", None))
+        super().connection_lost(exc)
+
+
+def tls_files(config: ServiceConfig) -> TLSFiles:
+    if config.tls_cert is not None and config.tls_key is not None:
+        ca = config.client_ca or config.tls_cert
+        return TLSFiles(cert=config.tls_cert, key=config.tls_key, ca=ca,
+                        client_ca=config.client_ca)
+    files = ensure_server_files(config.home)
+    if config.client_ca is not None:
+        return TLSFiles(files.cert, files.key, files.ca, config.client_ca)
+    return files
+
+
+class Server:
+    """Owns the core, the uvicorn server, the gRPC server and its TLS front."""
+
+    def __init__(self, config: ServiceConfig, passphrase: bytearray, *,
+                 span_processors: Iterable[SpanProcessor] = ()) -> None:
+        self.config = config
+        self.core = ServiceCore(config, passphrase, span_processors=span_processors)
+        self.app = create_app(self.core)
+        self.files = tls_files(config) if config.tls else None
+        self.rest_port = config.rest_port
+        self.grpc_port = config.grpc_port
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._started = threading.Event()
+        self._failure: BaseException | None = None
+        self._front: GrpcTLSFront | None = None
+        self._grpc: grpc.Server | None = None
+        self._uvicorn: uvicorn.Server | None = None
+        self._stopped = False
+
+    # --- start -------------------------------------------------------------------------------
+
+    def _uvicorn_config(self) -> uvicorn.Config:
+        options: dict[str, Any] = {}
+        if self.files is not None:
+            context = server_context(self.files, self.config.client_auth)
+            context.set_alpn_protocols(["http/1.1"])
+            options["ssl_context_factory"] = lambda _config, _default: context
+        return uvicorn.Config(self.app, host=self.config.host, port=self.config.rest_port,
+                              http=_PeerH11Protocol, ws=_PeerWebSocketProtocol,
+                              lifespan="off", log_config=None, access_log=False,
+                              timeout_graceful_shutdown=int(self.config.shutdown_grace_s) or 1,
+                              ws_ping_interval=None, server_header=False, **options)
+
+    def _start_grpc(self) -> int:
+        server = grpc.server(futures.ThreadPoolExecutor(
+            max_workers=self.config.workers, thread_name_prefix="skms-grpc"),
+            options=[("grpc.max_receive_message_length", self.config.limits.max_body_bytes),
+                     ("grpc.so_reuseport", 0)])
+        api = GrpcApi(self.core, require_front=self.files is not None)
+        server.add_generic_rpc_handlers((api.generic_handler(),))
+        if self.files is None:
+            port = server.add_insecure_port(f"{self.config.host}:{self.config.grpc_port}")
+        else:
+            port = server.add_insecure_port("127.0.0.1:0")
+        server.start()
+        self._grpc = server
+        return port
+
+    def start(self) -> None:
+        """Start serving in a background thread; return once both ports accept."""
+        backend_port = self._start_grpc()
+        self._thread = threading.Thread(target=self._run, args=(backend_port,),
+                                        name="skms-serve", daemon=True)
+        self._thread.start()
+        self._started.wait(30)
+        if self._failure is not None:
+            self.stop()
+            raise ConfigurationError(f"the service could not start: {self._failure}")
+        if not self._started.is_set():
+            self.stop()
+            raise ConfigurationError("the service did not start within 30 s")
+        logger().info("serving", rest_port=self.rest_port, grpc_port=self.grpc_port,
+                      tls=self.files is not None, client_auth=self.config.client_auth)
+
+    def _run(self, backend_port: int) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(self._serve(backend_port))
+        except BaseException as exc:  # reported to start() or logged
+            self._failure = exc
+            self._started.set()
+        finally:
+            loop.close()
+
+    async def _serve(self, backend_port: int) -> None:
+        self._uvicorn = uvicorn.Server(self._uvicorn_config())
+        serving = asyncio.ensure_future(self._uvicorn.serve())
+        while not self._uvicorn.started:
+            if serving.done():
+                serving.result()
+                raise ConfigurationError("the REST server stopped during start-up")
+            await asyncio.sleep(0.01)
+        self.rest_port = self._uvicorn.servers[0].sockets[0].getsockname()[1]
+        if self.files is not None:
+            context = server_context(self.files, self.config.client_auth)
+            self._front = GrpcTLSFront(self.config.host, self.config.grpc_port, backend_port,
+                                       context)
+            self.grpc_port = await self._front.start()
+        else:
+            self.grpc_port = backend_port
+        self._started.set()
+        await serving
+        if self._front is not None:
+            await self._front.stop()
+
+    # --- stop --------------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Graceful shutdown (idempotent); see the module docstring for the order."""
+        if self._stopped:
+            return
+        self._stopped = True
+        self.app.state.hub.close()
+        grace = self.config.shutdown_grace_s
+        grpc_done = self._grpc.stop(grace) if self._grpc is not None else None
+        if self._uvicorn is not None:
+            self._uvicorn.should_exit = True
+        if self._thread is not None:
+            self._thread.join(grace + 5)
+        if grpc_done is not None:
+            grpc_done.wait(grace + 5)
+        self.core.close()
+        logger().info("stopped")
+
+    def wait(self) -> None:
+        """Block until SIGINT or SIGTERM, then stop (``skms serve``)."""
+        stop = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+        while not stop.wait(0.5):
+            if self._thread is not None and not self._thread.is_alive():
+                break
+        self.stop()
+
+    def __enter__(self) -> Server:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

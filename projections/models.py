@@ -1,0 +1,568 @@
+"""The read models: table definitions and the one mapping from logged events to rows.
+
+Requirements (``tests/projections`` checks each):
+
+1. Every table and column is declared once here, with its meaning; ``docs/projections.md``
+   documents the same names, and a test keeps the two in step. Names are stable: reports,
+   analysts' saved queries and exported Parquet files depend on them.
+2. The mapping is a pure function of the events, in log order, plus the rows it already
+   produced. Replaying the log in one go or in any number of batches gives the same rows,
+   which is what makes ``rebuild()`` equal incremental processing.
+3. Secret material never becomes a row: ``sealed_material`` (private key material sealed
+   under a data key) is dropped before anything is stored, including inside JSON details.
+4. Times are kept as ``int`` microseconds while mapping (as the codec returns them) and
+   become DuckDB ``TIMESTAMP`` (UTC, no time zone attached) only when stored, so the hot
+   path never builds ``datetime`` objects.
+
+Two kinds of table exist. *Append-only* tables get one row per event and are never
+updated. *Entity* tables (``keys``, ``key_versions``, ``actors``) hold current state: the
+mapper loads the rows of every entity a batch touches, applies the batch's events to them
+in order, and hands back the complete new rows, which replace the old ones.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ledger.crypto.algorithms import profile
+from ledger.envelope import open_envelope
+from ledger.errors import UnsupportedAlgorithm
+from ledger.stores.base import StoredEnvelope
+
+SCHEMA_VERSION = 1
+"""Bumped whenever a table or column changes; a database built with another version is rebuilt."""
+
+SECRET_FIELDS = frozenset({"sealed_material"})
+"""Event fields that hold secret material and are never projected, not even as JSON."""
+
+TIMESTAMP = "TIMESTAMP"
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One column: its stable name, DuckDB type and meaning (the meaning goes to the docs)."""
+
+    name: str
+    sql_type: str
+    doc: str
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A read-model table. ``entity_key`` is set for entity tables, ``None`` for append-only."""
+
+    name: str
+    doc: str
+    columns: tuple[Column, ...]
+    entity_key: str | None = None
+    order_by: tuple[str, ...] = ()
+    column_names: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Computed once: the mapping reads it for every entity row it emits.
+        object.__setattr__(self, "column_names", tuple(c.name for c in self.columns))
+
+    def ddl(self) -> str:
+        """``CREATE TABLE IF NOT EXISTS`` text for this table."""
+        parts = ", ".join(f"{column.name} {column.sql_type}" for column in self.columns)
+        return f"CREATE TABLE IF NOT EXISTS {self.name} ({parts})"
+
+
+def _c(name: str, sql_type: str, doc: str) -> Column:
+    return Column(name, sql_type, doc)
+
+
+KEYS = Table("keys", "Current state of every key, one row per key.", (
+    _c("key_id", "VARCHAR", "Stable key identifier (KeyGenerated.key_id)."),
+    _c("domain", "VARCHAR", "Key domain; also the chain that holds the key's events."),
+    _c("label", "VARCHAR", "Optional human-readable label."),
+    _c("algorithm", "VARCHAR", "Scheme id, e.g. ed25519, ecdsa-p256, ecdsa-secp256k1."),
+    _c("state", "VARCHAR", "pre-activation, active, suspended, deactivated, compromised or "
+                           "destroyed (NIST SP 800-57 states)."),
+    _c("current_version", "INTEGER", "Version that signs now (the last rotation's)."),
+    _c("usage", "VARCHAR[]", "Operations the key may be used for."),
+    _c("created_at", TIMESTAMP, "When KeyGenerated was recorded."),
+    _c("activated_at", TIMESTAMP, "When KeyActivated was recorded; NULL if never activated."),
+    _c("rotated_at", TIMESTAMP, "When the last KeyRotated was recorded; NULL if never rotated."),
+    _c("destroyed_at", TIMESTAMP, "When KeyDestroyed was recorded; NULL if not destroyed."),
+    _c("destroy_after", TIMESTAMP, "Pending destruction: earliest destruction time; NULL "
+                                   "when none is scheduled (or after destruction)."),
+    _c("rotation_period_days", "INTEGER", "Policy: days until the current version is due for "
+                                          "rotation; 0 means no scheduled rotation."),
+    _c("destruction_wait_days", "INTEGER", "Policy: days between scheduling and destruction."),
+    _c("policy_json", "VARCHAR", "The complete current policy as JSON (sorted keys)."),
+    _c("fips_approved", "BOOLEAN", "Whether the algorithm is FIPS-approved, per the scheme "
+                                   "registry; NULL for an algorithm this SKMS does not know."),
+    _c("signature_count", "BIGINT", "Number of signatures the key made (SignatureIssued "
+                                    "events plus every message of SignatureBatchIssued)."),
+    _c("last_event_seq", "BIGINT", "Seq (in the key's chain) of the last event that changed "
+                                   "this row."),
+    _c("compromised_at", TIMESTAMP, "KeyCompromised.compromise_time: earliest time the key "
+                                    "may have been compromised; NULL if never compromised."),
+    _c("deactivated_at", TIMESTAMP, "When KeyDeactivated (revocation) was recorded."),
+), entity_key="key_id", order_by=("key_id",))
+
+KEY_VERSIONS = Table("key_versions", "Every version of every key, with its public key.", (
+    _c("key_id", "VARCHAR", "Key the version belongs to."),
+    _c("version", "INTEGER", "Version number, from 1."),
+    _c("chain", "VARCHAR", "Chain of the event that created the version."),
+    _c("seq", "BIGINT", "Seq of the KeyGenerated or KeyRotated event that created it."),
+    _c("public_key_hex", "VARCHAR", "Public key in the scheme's standard encoding, hex."),
+    _c("data_key_ref", "VARCHAR", "Reference of the version's wrapped data key in the "
+                                  "key-ring (a name, not key material)."),
+    _c("created_at", TIMESTAMP, "When the version was created."),
+    _c("shredded_at", TIMESTAMP, "When KeyDestroyed shredded its data key; NULL otherwise."),
+), entity_key="key_id", order_by=("key_id", "version"))
+
+KEY_EVENTS = Table("key_events", "Timeline of key lifecycle events (all Key* events; "
+                                 "signatures are in the signatures table).", (
+    _c("chain", "VARCHAR", "Chain holding the event."),
+    _c("seq", "BIGINT", "Seq of the event in its chain."),
+    _c("key_id", "VARCHAR", "Key the event belongs to."),
+    _c("event_type", "VARCHAR", "KeyGenerated, KeyActivated, KeyRotated, ..."),
+    _c("actor_id", "VARCHAR", "Actor whose signed command caused the event (envelope)."),
+    _c("recorded_at", TIMESTAMP, "When the ledger recorded the event."),
+    _c("details_json", "VARCHAR", "The event's other fields as JSON (bytes as hex, sorted "
+                                  "keys); secret material is never included."),
+), order_by=("chain", "seq"))
+
+ACTORS = Table("actors", "Current state of every actor (person or service identity).", (
+    _c("actor_id", "VARCHAR", "Stable actor identifier."),
+    _c("name", "VARCHAR", "Display name."),
+    _c("roles", "VARCHAR[]", "Current roles."),
+    _c("domains", "VARCHAR[]", "Key domains the roles apply to; '*' means all."),
+    _c("revoked", "BOOLEAN", "True once ActorRevoked was recorded."),
+    _c("registered_at", TIMESTAMP, "When ActorRegistered was recorded."),
+    _c("public_key_hex", "VARCHAR", "Ed25519 public key that verifies the actor's commands."),
+    _c("revoked_at", TIMESTAMP, "When ActorRevoked was recorded; NULL if not revoked."),
+), entity_key="actor_id", order_by=("actor_id",))
+
+ACTOR_ROLE_HISTORY = Table("actor_role_history", "Every change of an actor's roles: "
+                                                 "registration, role changes, revocation.", (
+    _c("chain", "VARCHAR", "Chain holding the event (the system chain)."),
+    _c("seq", "BIGINT", "Seq of the event."),
+    _c("actor_id", "VARCHAR", "Actor whose roles changed."),
+    _c("event_type", "VARCHAR", "ActorRegistered, ActorRolesChanged or ActorRevoked."),
+    _c("roles", "VARCHAR[]", "Roles after the event (empty after revocation)."),
+    _c("previous_roles", "VARCHAR[]", "Roles before the event (empty at registration)."),
+    _c("changed_by", "VARCHAR", "Actor whose command caused the change (envelope actor)."),
+    _c("recorded_at", TIMESTAMP, "When the event was recorded."),
+), order_by=("chain", "seq"))
+
+SIGNATURES = Table("signatures", "One row per signature: per SignatureIssued event, and per "
+                                 "message of a SignatureBatchIssued event.", (
+    _c("chain", "VARCHAR", "Chain holding the event."),
+    _c("seq", "BIGINT", "Seq of the event."),
+    _c("key_id", "VARCHAR", "Key that signed."),
+    _c("key_version", "INTEGER", "Key version that signed."),
+    _c("algorithm", "VARCHAR", "Scheme id used."),
+    _c("actor_id", "VARCHAR", "Actor that requested the signature."),
+    _c("recorded_at", TIMESTAMP, "When the signature was recorded."),
+    _c("message_digest_hex", "VARCHAR", "SHA-256 of the signed message, hex."),
+    _c("signature_digest_hex", "VARCHAR", "SHA-256 of the signature, hex."),
+    _c("batch_index", "INTEGER", "Position of the signature in its SignatureBatchIssued event "
+                                 "(request order); 0 for SignatureIssued."),
+), order_by=("chain", "seq", "batch_index"))
+
+COMMAND_REJECTIONS = Table("command_rejections", "One row per refused command "
+                                                 "(CommandRejected event).", (
+    _c("chain", "VARCHAR", "Chain holding the refusal."),
+    _c("seq", "BIGINT", "Seq of the refusal."),
+    _c("actor_id", "VARCHAR", "Actor the command claimed to come from (unverified when the "
+                              "reason is a bad signature)."),
+    _c("command_type", "VARCHAR", "Type of the refused command, e.g. RotateKey."),
+    _c("command_id", "VARCHAR", "Id of the refused command."),
+    _c("target", "VARCHAR", "Key or actor the command addressed; NULL when unknown."),
+    _c("reason_code", "VARCHAR", "Stable machine-readable reason."),
+    _c("reason", "VARCHAR", "Human-readable explanation."),
+    _c("recorded_at", TIMESTAMP, "When the refusal was recorded."),
+    _c("command_digest_hex", "VARCHAR", "SHA-256 of the canonical command bytes, hex; empty "
+                                        "when the command could not be canonicalised."),
+), order_by=("chain", "seq"))
+
+CHECKPOINTS = Table("checkpoints", "One row per CheckpointPublished event.", (
+    _c("chain", "VARCHAR", "Chain the checkpoint covers."),
+    _c("seq", "BIGINT", "Seq of the CheckpointPublished event."),
+    _c("tree_size", "BIGINT", "Number of entries the checkpoint covers."),
+    _c("root_hex", "VARCHAR", "RFC 6962 Merkle root of the first tree_size entries, hex."),
+    _c("recorded_at", TIMESTAMP, "When the checkpoint was recorded."),
+), order_by=("chain", "seq"))
+
+READ_MODELS: tuple[Table, ...] = (KEYS, KEY_VERSIONS, KEY_EVENTS, ACTORS, ACTOR_ROLE_HISTORY,
+                                  SIGNATURES, COMMAND_REJECTIONS, CHECKPOINTS)
+"""Every table the mapping fills, in the order they are written."""
+
+POSITIONS = Table("projection_positions", "How far each chain has been projected. Written "
+                                          "in the same transaction as the rows, so a "
+                                          "restart resumes exactly once.", (
+    _c("chain_id", "VARCHAR", "Chain id."),
+    _c("last_seq", "BIGINT", "Seq of the last event whose rows are in the read models."),
+), order_by=("chain_id",))
+
+META = Table("projection_meta", "Bookkeeping of the projection database itself.", (
+    _c("schema_version", "INTEGER", "Version of these table definitions; a database with "
+                                    "another version is rebuilt on open."),
+))
+
+ALL_TABLES: tuple[Table, ...] = (*READ_MODELS, POSITIONS, META)
+
+KEY_LIFECYCLE_EVENTS = frozenset({
+    "KeyGenerated", "KeyActivated", "KeyRotated", "KeySuspended", "KeyReactivated",
+    "KeyCompromised", "KeyDeactivated", "KeyDestructionScheduled", "KeyDestructionCancelled",
+    "KeyDestroyed", "KeyPolicyChanged"})
+ACTOR_EVENTS = frozenset({"ActorRegistered", "ActorRolesChanged", "ActorRevoked"})
+SIGNATURE_EVENTS = frozenset({"SignatureIssued", "SignatureBatchIssued"})
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedEvent:
+    """An event as the mapping needs it: where it sits, who caused it, when, and its record.
+
+    Kept apart from :class:`~ledger.envelope.Envelope` so that tools can feed the mapping
+    without re-decoding (the benchmark measures mapping and decoding separately).
+    """
+
+    chain_id: str
+    seq: int
+    event_type: str
+    actor_id: str
+    recorded_at: int
+    record: dict[str, Any]
+
+
+def decode(stored: StoredEnvelope) -> LoggedEvent:
+    """Open one stored envelope through the ledger's only decoder (hash and schema checked)."""
+    envelope = open_envelope(stored)
+    return LoggedEvent(envelope.chain_id, envelope.seq, envelope.event_type,
+                       envelope.actor_id, envelope.recorded_at, envelope.event())
+
+
+@functools.cache
+def fips_approved(algorithm: str) -> bool | None:
+    """FIPS status from the algorithm registries; ``None`` for an algorithm this code lacks."""
+    try:
+        return profile(algorithm).fips_approved
+    except UnsupportedAlgorithm:
+        return None
+
+
+def _public(value: Any) -> Any:
+    """JSON-safe copy: bytes become hex, secret fields are dropped at every depth."""
+    if isinstance(value, bytes | bytearray):
+        return bytes(value).hex()
+    if isinstance(value, dict):
+        return {k: _public(v) for k, v in value.items() if k not in SECRET_FIELDS}
+    if isinstance(value, list):
+        return [_public(v) for v in value]
+    return value
+
+
+def details_json(record: dict[str, Any], *, omit: Collection[str] = ()) -> str:
+    """Deterministic JSON of an event's fields without secrets (sorted, compact)."""
+    public = _public({k: v for k, v in record.items() if k not in omit})
+    return json.dumps(public, sort_keys=True, separators=(",", ":"))
+
+
+def policy_json(policy: dict[str, Any]) -> str:
+    return json.dumps(_public(policy), sort_keys=True, separators=(",", ":"))
+
+
+class EntitySource(Protocol):
+    """Where the mapping reads the current rows of the entities a batch touches."""
+
+    def load(self, table: Table, ids: Collection[str]) -> list[dict[str, Any]]:
+        """Rows of ``table`` whose ``entity_key`` is in ``ids``; times as microseconds."""
+
+
+@dataclass(slots=True)
+class BatchRows:
+    """What one batch writes: new rows of append-only tables, full rows of touched entities."""
+
+    appended: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
+    replaced: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
+
+
+def map_events(events: Sequence[LoggedEvent], source: EntitySource) -> BatchRows:
+    """Turn a batch of events (in log order) into rows; the one mapping rebuild also uses."""
+    return _BatchMapper(source).run(events)
+
+
+def _row(table: Table, values: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(values[name] for name in table.column_names)
+
+
+class _BatchMapper:
+    """Applies one batch to the touched entities; append-only rows are built on the way."""
+
+    def __init__(self, source: EntitySource) -> None:
+        self._source = source
+        self.keys: dict[str, dict[str, Any]] = {}
+        self.versions: dict[str, dict[int, dict[str, Any]]] = {}
+        self.actors: dict[str, dict[str, Any]] = {}
+        self.dirty_keys: set[str] = set()
+        self.dirty_versions: set[str] = set()
+        self.dirty_actors: set[str] = set()
+        self.key_events: list[tuple[Any, ...]] = []
+        self.signatures: list[tuple[Any, ...]] = []
+        self.role_history: list[tuple[Any, ...]] = []
+        self.rejections: list[tuple[Any, ...]] = []
+        self.checkpoints: list[tuple[Any, ...]] = []
+        self._handlers: dict[str, Callable[[LoggedEvent], None]] = {
+            "SignatureIssued": self._signature,
+            "SignatureBatchIssued": self._signature_batch,
+            "KeyGenerated": self._generated,
+            "KeyActivated": self._activated,
+            "KeyRotated": self._rotated,
+            "KeySuspended": self._state("suspended"),
+            "KeyReactivated": self._state("active"),
+            "KeyCompromised": self._compromised,
+            "KeyDeactivated": self._deactivated,
+            "KeyDestructionScheduled": self._destruction_scheduled,
+            "KeyDestructionCancelled": self._destruction_cancelled,
+            "KeyDestroyed": self._destroyed,
+            "KeyPolicyChanged": self._policy_changed,
+            "ActorRegistered": self._actor_registered,
+            "ActorRolesChanged": self._actor_roles_changed,
+            "ActorRevoked": self._actor_revoked,
+            "CommandRejected": self._rejected,
+            "CheckpointPublished": self._checkpoint,
+        }
+
+    def run(self, events: Sequence[LoggedEvent]) -> BatchRows:
+        self._load(events)
+        handlers = self._handlers
+        for event in events:
+            handler = handlers.get(event.event_type)
+            if handler is not None:  # other types (LedgerInitialized, newer ones) add no rows
+                handler(event)
+        return self._rows()
+
+    # --- loading and output ------------------------------------------------------------
+
+    def _load(self, events: Iterable[LoggedEvent]) -> None:
+        key_ids: set[str] = set()
+        version_ids: set[str] = set()
+        actor_ids: set[str] = set()
+        for event in events:
+            kind = event.event_type
+            if kind in SIGNATURE_EVENTS or kind in KEY_LIFECYCLE_EVENTS:
+                key_ids.add(event.record["key_id"])
+                if kind in ("KeyRotated", "KeyDestroyed"):
+                    version_ids.add(event.record["key_id"])
+            elif kind in ACTOR_EVENTS:
+                actor_ids.add(event.record["actor_id"])
+        if key_ids:
+            self.keys = {r["key_id"]: r for r in self._source.load(KEYS, key_ids)}
+        if version_ids:
+            for row in self._source.load(KEY_VERSIONS, version_ids):
+                self.versions.setdefault(row["key_id"], {})[row["version"]] = row
+        if actor_ids:
+            self.actors = {r["actor_id"]: r for r in self._source.load(ACTORS, actor_ids)}
+
+    def _rows(self) -> BatchRows:
+        rows = BatchRows()
+        rows.appended = {KEY_EVENTS.name: self.key_events, SIGNATURES.name: self.signatures,
+                         ACTOR_ROLE_HISTORY.name: self.role_history,
+                         COMMAND_REJECTIONS.name: self.rejections,
+                         CHECKPOINTS.name: self.checkpoints}
+        rows.replaced = {
+            KEYS.name: [_row(KEYS, self.keys[k]) for k in sorted(self.dirty_keys)],
+            KEY_VERSIONS.name: [_row(KEY_VERSIONS, v) for k in sorted(self.dirty_versions)
+                                for _, v in sorted(self.versions[k].items())],
+            ACTORS.name: [_row(ACTORS, self.actors[a]) for a in sorted(self.dirty_actors)],
+        }
+        return rows
+
+    # --- keys --------------------------------------------------------------------------
+
+    def _key(self, event: LoggedEvent) -> dict[str, Any] | None:
+        """The key's row, marked changed, with the event added to its timeline.
+
+        ``None`` when the key's KeyGenerated was never seen (a log that starts mid-way):
+        the event still reaches the timeline, but no state is invented for the key.
+        """
+        key_id = event.record["key_id"]
+        self.key_events.append((event.chain_id, event.seq, key_id, event.event_type,
+                                event.actor_id, event.recorded_at,
+                                details_json(event.record, omit=("key_id",))))
+        key = self.keys.get(key_id)
+        if key is not None:
+            key["last_event_seq"] = event.seq
+            self.dirty_keys.add(key_id)
+        return key
+
+    def _signature(self, event: LoggedEvent) -> None:
+        # The hot path (most events are signatures): kept free of helper calls.
+        record = event.record
+        key_id = record["key_id"]
+        self.signatures.append((
+            event.chain_id, event.seq, key_id, record["key_version"], record["algorithm"],
+            record["actor_id"], event.recorded_at, record["message_digest"].hex(),
+            record["signature_digest"].hex(), 0))
+        key = self.keys.get(key_id)
+        if key is not None:
+            key["signature_count"] += 1
+            key["last_event_seq"] = event.seq
+            self.dirty_keys.add(key_id)
+
+    def _signature_batch(self, event: LoggedEvent) -> None:
+        record = event.record
+        key_id = record["key_id"]
+        pairs = list(zip(record["message_digests"], record["signature_digests"], strict=True))
+        for index, (message, signature) in enumerate(pairs):
+            self.signatures.append((
+                event.chain_id, event.seq, key_id, record["key_version"], record["algorithm"],
+                record["actor_id"], event.recorded_at, message.hex(), signature.hex(), index))
+        self._count_signatures(event, key_id, len(pairs))
+
+    def _count_signatures(self, event: LoggedEvent, key_id: str, count: int) -> None:
+        key = self.keys.get(key_id)
+        if key is not None:
+            key["signature_count"] += count
+            key["last_event_seq"] = event.seq
+            self.dirty_keys.add(key_id)
+
+    def _generated(self, event: LoggedEvent) -> None:
+        record = event.record
+        key_id = record["key_id"]
+        policy = record["policy"]
+        self.keys[key_id] = {
+            "key_id": key_id, "domain": record["domain"], "label": record["label"],
+            "algorithm": record["algorithm"], "state": "pre-activation",
+            "current_version": record["version"], "usage": list(record["usage"]),
+            "created_at": event.recorded_at, "activated_at": None, "rotated_at": None,
+            "destroyed_at": None, "destroy_after": None,
+            "rotation_period_days": policy["rotation_period_days"],
+            "destruction_wait_days": policy["destruction_wait_days"],
+            "policy_json": policy_json(policy), "fips_approved": fips_approved(
+                record["algorithm"]), "signature_count": 0, "last_event_seq": event.seq,
+            "compromised_at": None, "deactivated_at": None}
+        self._add_version(event, record["version"])
+        self._key(event)
+
+    def _add_version(self, event: LoggedEvent, version: int) -> None:
+        record = event.record
+        key_id = record["key_id"]
+        self.versions.setdefault(key_id, {})[version] = {
+            "key_id": key_id, "version": version, "chain": event.chain_id, "seq": event.seq,
+            "public_key_hex": record["public_key"].hex(),
+            "data_key_ref": record["data_key_ref"], "created_at": event.recorded_at,
+            "shredded_at": None}
+        self.dirty_versions.add(key_id)
+
+    def _activated(self, event: LoggedEvent) -> None:
+        key = self._key(event)
+        if key is not None:
+            key["state"] = "active"
+            key["activated_at"] = event.recorded_at
+
+    def _rotated(self, event: LoggedEvent) -> None:
+        key = self._key(event)
+        self._add_version(event, event.record["version"])
+        if key is not None:
+            key["current_version"] = event.record["version"]
+            key["rotated_at"] = event.recorded_at
+
+    def _state(self, state: str) -> Callable[[LoggedEvent], None]:
+        def apply(event: LoggedEvent) -> None:
+            key = self._key(event)
+            if key is not None:
+                key["state"] = state
+        return apply
+
+    def _compromised(self, event: LoggedEvent) -> None:
+        key = self._key(event)
+        if key is not None:
+            key["state"] = "compromised"
+            key["compromised_at"] = event.record["compromise_time"]
+
+    def _deactivated(self, event: LoggedEvent) -> None:
+        key = self._key(event)
+        if key is not None:
+            key["state"] = "deactivated"
+            key["deactivated_at"] = event.recorded_at
+
+    def _destruction_scheduled(self, event: LoggedEvent) -> None:
+        key = self._key(event)
+        if key is not None:
+            key["destroy_after"] = event.record["destroy_after"]
+
+    def _destruction_cancelled(self, event: LoggedEvent) -> None:
+        key = self._key(event)
+        if key is not None:
+            key["destroy_after"] = None
+
+    def _destroyed(self, event: LoggedEvent) -> None:
+        key = self._key(event)
+        if key is not None:
+            key["state"] = "destroyed"
+            key["destroyed_at"] = event.recorded_at
+            key["destroy_after"] = None
+        shredded = set(event.record["shredded_refs"])
+        key_id = event.record["key_id"]
+        for version in self.versions.get(key_id, {}).values():
+            if version["data_key_ref"] in shredded:
+                version["shredded_at"] = event.recorded_at
+                self.dirty_versions.add(key_id)
+
+    def _policy_changed(self, event: LoggedEvent) -> None:
+        key = self._key(event)
+        if key is not None:
+            policy = event.record["policy"]
+            key["rotation_period_days"] = policy["rotation_period_days"]
+            key["destruction_wait_days"] = policy["destruction_wait_days"]
+            key["policy_json"] = policy_json(policy)
+
+    # --- actors ------------------------------------------------------------------------
+
+    def _history(self, event: LoggedEvent, roles: list[str], previous: list[str]) -> None:
+        self.role_history.append((event.chain_id, event.seq, event.record["actor_id"],
+                                  event.event_type, roles, previous, event.actor_id,
+                                  event.recorded_at))
+
+    def _actor_registered(self, event: LoggedEvent) -> None:
+        record = event.record
+        actor_id = record["actor_id"]
+        self.actors[actor_id] = {
+            "actor_id": actor_id, "name": record["name"], "roles": list(record["roles"]),
+            "domains": list(record["domains"]), "revoked": False,
+            "registered_at": event.recorded_at, "public_key_hex": record["public_key"].hex(),
+            "revoked_at": None}
+        self.dirty_actors.add(actor_id)
+        self._history(event, list(record["roles"]), [])
+
+    def _actor_roles_changed(self, event: LoggedEvent) -> None:
+        record = event.record
+        actor = self.actors.get(record["actor_id"])
+        if actor is not None:
+            actor["roles"] = list(record["roles"])
+            self.dirty_actors.add(record["actor_id"])
+        self._history(event, list(record["roles"]), list(record["previous_roles"]))
+
+    def _actor_revoked(self, event: LoggedEvent) -> None:
+        actor = self.actors.get(event.record["actor_id"])
+        previous: list[str] = []
+        if actor is not None:
+            previous = list(actor["roles"])
+            actor["revoked"] = True
+            actor["revoked_at"] = event.recorded_at
+            self.dirty_actors.add(event.record["actor_id"])
+        self._history(event, [], previous)
+
+    # --- refusals and checkpoints ------------------------------------------------------
+
+    def _rejected(self, event: LoggedEvent) -> None:
+        record = event.record
+        self.rejections.append((
+            event.chain_id, event.seq, record["actor_id"], record["command_type"],
+            record["command_id"], record["target"], record["reason_code"], record["reason"],
+            event.recorded_at, record["command_digest"].hex()))
+
+    def _checkpoint(self, event: LoggedEvent) -> None:
+        record = event.record
+        self.checkpoints.append((event.chain_id, event.seq, record["tree_size"],
+                                 record["root_hash"].hex(), event.recorded_at))

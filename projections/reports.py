@@ -1,0 +1,216 @@
+"""Named compliance reports: fixed SQL over the read models, with a few typed parameters.
+
+Why named SQL instead of analysts' own queries: a report is reviewed once and then means
+the same thing in every audit, and its parameters are bound, never spliced into the text.
+Each report declares which parameters it takes:
+
+* ``since`` (``--since T``) limits it to activity recorded at or after T, where a time
+  window makes sense;
+* ``at`` is the evaluation time of time-dependent reports (overdue rotation), a parameter
+  so that results are reproducible and testable;
+* ``heads`` are the store's chain heads, for the projection lag in ``chain-status``.
+
+All times are UTC. See ``docs/projections.md`` for every report's columns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import duckdb
+
+from ledger.errors import InvalidInput, NotFound
+from projections.export import ResultSet
+
+SINCE = "since"
+AT = "at"
+HEADS = "heads"
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """How a report becomes a bar chart: ``y`` summed per ``x`` (rows counted if no ``y``)."""
+
+    x: str
+    y: str | None
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    name: str
+    description: str
+    sql: str
+    params: frozenset[str]
+    chart: Chart
+
+    @property
+    def takes_since(self) -> bool:
+        return SINCE in self.params
+
+
+def _report(name: str, description: str, sql: str, params: set[str], chart: Chart) -> Report:
+    return Report(name, description, sql.strip(), frozenset(params), chart)
+
+
+REPORTS: dict[str, Report] = {r.name: r for r in (
+    _report("inventory", "Keys by algorithm, state and domain, with signature counts and FIPS "
+            "status (--since: keys created since T).", """
+SELECT algorithm, state, domain, count(*) AS keys,
+       sum(signature_count)::BIGINT AS signatures, bool_and(fips_approved) AS fips_approved
+FROM keys
+WHERE $since::TIMESTAMP IS NULL OR created_at >= $since::TIMESTAMP
+GROUP BY algorithm, state, domain
+ORDER BY algorithm, state, domain""", {SINCE}, Chart("state", "keys", "Keys by state")),
+
+    _report("overdue-rotation", "Active keys whose last rotation (or creation) plus "
+            "rotation_period_days lies before the evaluation time.", """
+WITH due AS (
+    SELECT *, coalesce(rotated_at, created_at) AS last_rotated_at,
+           coalesce(rotated_at, created_at) + to_days(rotation_period_days) AS due_at
+    FROM keys
+    WHERE state = 'active' AND rotation_period_days > 0)
+SELECT key_id, domain, label, algorithm, current_version, last_rotated_at,
+       rotation_period_days, due_at, date_diff('day', due_at, $at::TIMESTAMP) AS days_overdue
+FROM due
+WHERE due_at < $at::TIMESTAMP
+ORDER BY due_at, key_id""", {AT}, Chart("key_id", "days_overdue", "Days overdue per key")),
+
+    _report("compromised-and-destroyed", "Keys marked compromised or destroyed, with "
+            "signatures recorded at or after the compromise time (--since: compromised or "
+            "destroyed since T).", """
+WITH after AS (
+    SELECT s.key_id, count(*) AS signatures_after_compromise
+    FROM signatures s JOIN keys k ON k.key_id = s.key_id
+    WHERE k.compromised_at IS NOT NULL AND s.recorded_at >= k.compromised_at
+    GROUP BY s.key_id)
+SELECT k.key_id, k.domain, k.label, k.algorithm, k.state, k.compromised_at, k.destroyed_at,
+       k.signature_count, coalesce(a.signatures_after_compromise, 0)::BIGINT
+           AS signatures_after_compromise
+FROM keys k LEFT JOIN after a ON a.key_id = k.key_id
+WHERE (k.compromised_at IS NOT NULL OR k.state = 'destroyed')
+  AND ($since::TIMESTAMP IS NULL OR k.compromised_at >= $since::TIMESTAMP
+       OR k.destroyed_at >= $since::TIMESTAMP)
+ORDER BY coalesce(k.destroyed_at, k.compromised_at), k.key_id""", {SINCE},
+            Chart("state", None, "Compromised and destroyed keys")),
+
+    _report("signing-activity", "Signatures per day (UTC), actor and key (--since: signed "
+            "since T).", """
+WITH daily AS (  -- aggregate first: joining a million rows before grouping cost 1.6x
+    SELECT CAST(recorded_at AS DATE) AS day, actor_id, key_id, algorithm,
+           count(*) AS signatures
+    FROM signatures
+    WHERE $since::TIMESTAMP IS NULL OR recorded_at >= $since::TIMESTAMP
+    GROUP BY ALL)
+SELECT d.day, d.actor_id, a.name AS actor_name, d.key_id, k.label AS key_label, d.algorithm,
+       d.signatures
+FROM daily d
+LEFT JOIN actors a ON a.actor_id = d.actor_id
+LEFT JOIN keys k ON k.key_id = d.key_id
+ORDER BY d.day, actor_name, d.actor_id, d.key_id""", {SINCE},
+            Chart("day", "signatures", "Signatures per day")),
+
+    _report("refused-commands", "Every refused command with its reason (--since: refused "
+            "since T).", """
+SELECT r.recorded_at, r.chain, r.seq, r.actor_id, a.name AS actor_name, r.command_type,
+       r.target, r.reason_code, r.reason
+FROM command_rejections r
+LEFT JOIN actors a ON a.actor_id = r.actor_id
+WHERE $since::TIMESTAMP IS NULL OR r.recorded_at >= $since::TIMESTAMP
+ORDER BY r.recorded_at, r.chain, r.seq""", {SINCE},
+            Chart("reason_code", None, "Refused commands by reason")),
+
+    _report("non-fips-in-use", "Keys in use (pre-activation, active, suspended) whose "
+            "algorithm is not FIPS-approved or unknown, with their signatures (--since: "
+            "signatures since T).", """
+SELECT k.key_id, k.domain, k.label, k.algorithm, k.state, k.fips_approved, k.created_at,
+       count(s.seq) AS signatures, max(s.recorded_at) AS last_signed_at
+FROM keys k
+LEFT JOIN signatures s ON s.key_id = k.key_id
+    AND ($since::TIMESTAMP IS NULL OR s.recorded_at >= $since::TIMESTAMP)
+WHERE k.state IN ('pre-activation', 'active', 'suspended')
+  AND k.fips_approved IS DISTINCT FROM TRUE
+GROUP BY ALL
+ORDER BY signatures DESC, k.key_id""", {SINCE},
+            Chart("algorithm", "signatures", "Signatures with non-FIPS keys")),
+
+    _report("chain-status", "Per chain: last checkpoint, projected position, store head and "
+            "projection lag (head and lag are empty with --no-update).", """
+WITH heads AS (
+    SELECT unnest($head_chains::VARCHAR[]) AS chain_id,
+           unnest($head_seqs::BIGINT[]) AS head_seq),
+chains AS (
+    SELECT chain_id FROM projection_positions UNION SELECT chain_id FROM heads),
+last_checkpoint AS (
+    SELECT * FROM checkpoints
+    QUALIFY row_number() OVER (PARTITION BY chain ORDER BY seq DESC) = 1)
+SELECT c.chain_id AS chain, p.last_seq AS position, h.head_seq AS head,
+       h.head_seq - coalesce(p.last_seq, -1) AS lag, cp.seq AS last_checkpoint_seq,
+       cp.tree_size AS last_checkpoint_size, cp.root_hex AS last_checkpoint_root_hex,
+       cp.recorded_at AS last_checkpoint_at,
+       coalesce(h.head_seq, p.last_seq) + 1 - coalesce(cp.tree_size, 0)
+           AS events_since_checkpoint
+FROM chains c
+LEFT JOIN projection_positions p ON p.chain_id = c.chain_id
+LEFT JOIN heads h ON h.chain_id = c.chain_id
+LEFT JOIN last_checkpoint cp ON cp.chain = c.chain_id
+ORDER BY c.chain_id""", {HEADS}, Chart("chain", "events_since_checkpoint",
+                                        "Events since the last checkpoint")),
+)}
+
+
+def get_report(name: str) -> Report:
+    try:
+        return REPORTS[name]
+    except KeyError:
+        raise NotFound(f"no report named {name!r}", field="name",
+                       hint=f"choose one of: {', '.join(REPORTS)}") from None
+
+
+def utc_now() -> dt.datetime:
+    """Now as a naive UTC datetime, the form DuckDB TIMESTAMP columns hold."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def parse_time(text: str, *, field: str) -> dt.datetime:
+    """An ISO date or date-time; a time with an offset is converted to UTC, one without is
+    taken as UTC already."""
+    try:
+        value = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(f"{text!r} is not an ISO date or date-time", field=field,
+                           hint="e.g. 2025-01-31 or 2025-01-31T12:00:00Z") from None
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value
+
+
+def check_arguments(name: str, *, since: dt.datetime | None,
+                    at: dt.datetime | None = None) -> Report:
+    """The named report, if it exists and takes the given arguments (checked before any
+    work, so a typo does not first cost a catch-up with the store)."""
+    report = get_report(name)
+    for value, param in ((since, SINCE), (at, AT)):
+        if value is not None and param not in report.params:
+            raise InvalidInput(f"report {name} does not take --{param}", field=param,
+                               hint=f"reports that take --{param}: " + ", ".join(
+                                   r.name for r in REPORTS.values() if param in r.params))
+    return report
+
+
+def run_report(con: duckdb.DuckDBPyConnection, name: str, *, since: dt.datetime | None = None,
+               at: dt.datetime | None = None,
+               heads: Mapping[str, int] | None = None) -> ResultSet:
+    """Run one named report and fetch its result."""
+    report = check_arguments(name, since=since, at=at)
+    params: dict[str, object] = {}
+    if SINCE in report.params:
+        params["since"] = since
+    if AT in report.params:
+        params["at"] = at if at is not None else utc_now()
+    if HEADS in report.params:
+        known = dict(heads or {})
+        params["head_chains"] = list(known)
+        params["head_seqs"] = [known[c] for c in known]
+    return ResultSet.fetch(con.sql(report.sql, params=params))

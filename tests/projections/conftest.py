@@ -1,0 +1,177 @@
+"""Fixtures: real ledgers on the SQLite store (the ``demo`` command, plus a lifecycle that
+touches every event type), and helpers to compare projection databases."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+from commands.cli.main import cli
+from commands.session import Session
+from ledger.home import Home
+from ledger.stores.base import StoredEnvelope
+from ledger.stores.memory import MemoryEventStore
+from ledger.stores.url import open_store
+from projections.models import READ_MODELS, decode
+
+PASSPHRASE = "projection tests, not secret"
+ENV = {"SKMS_PASSPHRASE": PASSPHRASE}
+
+
+def invoke(home: Path, *args: str) -> Any:
+    """Run ``skms --home HOME ARGS`` in-process; returns click's Result."""
+    return CliRunner().invoke(cli, ["--home", str(home), *args], env=ENV,
+                              catch_exceptions=False)
+
+
+@dataclass
+class Ledger:
+    """A ledger home and what its log holds, read straight from the store."""
+
+    home: Path
+    envelopes: dict[str, list[StoredEnvelope]]
+
+    @property
+    def url(self) -> str:
+        return f"sqlite:///{(self.home / 'ledger.db').resolve()}"
+
+    def events(self) -> list[Any]:
+        return [decode(e) for chain in sorted(self.envelopes) for e in self.envelopes[chain]]
+
+    def count(self, event_type: str) -> int:
+        return Counter(e.event_type for chain in self.envelopes.values()
+                       for e in chain)[event_type]
+
+    def signature_count(self) -> int:
+        """Signatures in the log: one per SignatureIssued, one per message of a batch."""
+        total = 0
+        for event in self.events():
+            if event.event_type == "SignatureIssued":
+                total += 1
+            elif event.event_type == "SignatureBatchIssued":
+                total += len(event.record["message_digests"])
+        return total
+
+    def memory_store(self, limits: dict[str, int] | None = None) -> MemoryEventStore:
+        """A memory store holding the first ``limits[chain]`` envelopes of every chain."""
+        store = MemoryEventStore()
+        for chain, envelopes in self.envelopes.items():
+            take = envelopes if limits is None else envelopes[:limits.get(chain, 0)]
+            if take:
+                store.append(chain, take, expected_seq=0)
+        return store
+
+    def extend(self, store: MemoryEventStore, limits: dict[str, int] | None = None) -> int:
+        """Append to ``store`` the envelopes it lacks, up to ``limits[chain]`` per chain."""
+        added = 0
+        for chain, envelopes in self.envelopes.items():
+            head = store.head(chain)
+            start = 0 if head is None else head.seq + 1
+            end = len(envelopes) if limits is None else limits.get(chain, 0)
+            if envelopes[start:end]:
+                store.append(chain, envelopes[start:end], expected_seq=start)
+                added += len(envelopes[start:end])
+        return added
+
+
+def copy_home(source: Path, target: Path) -> Path:
+    """Copy a ledger home; its config names the store by absolute path, so repoint it."""
+    shutil.copytree(source, target)
+    (target / "projections.duckdb").unlink(missing_ok=True)
+    config_path = target / "config.json"
+    config = json.loads(config_path.read_text())
+    config["store"] = f"sqlite:///{(target / 'ledger.db').resolve()}"
+    config_path.write_text(json.dumps(config, indent=2))
+    return target
+
+
+def read_ledger(home: Path) -> Ledger:
+    store, keyring = open_store(f"sqlite:///{(home / 'ledger.db').resolve()}")
+    try:
+        envelopes = {chain: list(store.read(chain)) for chain in store.chains()}
+    finally:
+        store.close()
+        keyring.close()
+    return Ledger(home, envelopes)
+
+
+@pytest.fixture(scope="session")
+def demo_ledger(tmp_path_factory: pytest.TempPathFactory) -> Ledger:
+    """The ``skms demo`` ledger: 4 keys, 5 actors, 38 signatures, 2 refusals, 1 destroyed."""
+    home = tmp_path_factory.mktemp("demo") / "home"
+    result = invoke(home, "demo")
+    assert result.exit_code == 0, result.output
+    return read_ledger(home)
+
+
+@pytest.fixture(scope="session")
+def lifecycle_ledger(demo_ledger: Ledger, tmp_path_factory: pytest.TempPathFactory) -> Ledger:
+    """The demo plus every other event type: compromise, policy and role changes,
+    revocation, scheduled and cancelled destruction."""
+    home = copy_home(demo_ledger.home, tmp_path_factory.mktemp("lifecycle") / "home")
+    session = Session(Home(home), passphrase=bytearray(PASSPHRASE.encode()))
+    try:
+        ledger = session.ledger()
+        key_id = str(session.act("alice", "CreateKey", "payments", {
+            "algorithm": "ecdsa-secp256k1", "label": "leaky",
+            "rotation_period_days": 1}).result)
+        session.sign("bob", key_id, b"before the leak was noticed")
+        created = ledger.key(key_id).created_at
+        session.sign("bob", key_id, b"after the leak was noticed")
+        session.key_command("alice", "CompromiseKey", key_id,
+                            {"reason": "found on a paste site", "compromise_time": created})
+        session.key_command("alice", "DestroyKey", key_id)          # scheduled (30 days)
+        session.key_command("alice", "CancelDestruction", key_id, {"reason": "keep evidence"})
+        ed25519 = next(k.key_id for k in ledger.keys.values() if k.algorithm == "ed25519")
+        session.key_command("alice", "ChangeKeyPolicy", ed25519, {"rotation_period_days": 7})
+        session.key_command("alice", "RotateKey", ed25519)
+        dave = session.home.identity("dave").actor_id
+        carol = session.home.identity("carol").actor_id
+        session.act("admin", "ChangeActorRoles", "system", {"actor_id": dave,
+                                                            "roles": ["auditor", "analyst"]})
+        session.act("admin", "RevokeActor", "system", {"actor_id": carol, "reason": "left"})
+    finally:
+        session.close()
+    return read_ledger(home)
+
+
+@pytest.fixture
+def demo_home(demo_ledger: Ledger, tmp_path: Path) -> Iterator[Path]:
+    """A private copy of the demo home, so CLI tests can write their projection file."""
+    yield copy_home(demo_ledger.home, tmp_path / "home")
+
+
+def table_counts(database: Path) -> dict[str, int]:
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        return {t.name: int(con.execute(f"SELECT count(*) FROM {t.name}").fetchall()[0][0])
+                for t in READ_MODELS}
+    finally:
+        con.close()
+
+
+def assert_same_projection(first: Path, second: Path) -> None:
+    """Every read model and the positions hold the same multiset of rows in both files."""
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH '{first}' AS a (READ_ONLY)")
+        con.execute(f"ATTACH '{second}' AS b (READ_ONLY)")
+        for name in [t.name for t in READ_MODELS] + ["projection_positions"]:
+            for left, right in (("a", "b"), ("b", "a")):
+                extra = con.execute(f"SELECT * FROM {left}.{name} EXCEPT ALL "
+                                    f"SELECT * FROM {right}.{name}").fetchall()
+                assert extra == [], f"{name}: rows only in {left}: {extra[:3]}"
+            counts = con.execute(f"SELECT (SELECT count(*) FROM a.{name}), "
+                                 f"(SELECT count(*) FROM b.{name})").fetchone()
+            assert counts is not None and counts[0] == counts[1], name
+    finally:
+        con.close()

@@ -1,0 +1,117 @@
+"""Metrics, traces (in-memory exporter), correlated JSON logs, health, graceful shutdown."""
+
+from __future__ import annotations
+
+import json
+import ssl
+import threading
+import time
+from typing import Any
+
+import httpx
+import pytest
+
+from commands.service import core as core_module
+from tests.service.conftest import LOGS, Running
+
+
+def _get(running: Running, path: str) -> httpx.Response:
+    with httpx.Client(verify=ssl.create_default_context(cafile=str(running.ca))) as http:
+        return http.get(running.url + path)
+
+
+def test_metrics_cover_requests_latency_events_checkpoints_and_lag(service: Running,
+                                                                   key_id: str) -> None:
+    with service.client("signer") as signer, service.client("analyst") as analyst:
+        signer.sign(key_id, b"metrics")
+        analyst.report("inventory")
+    text = _get(service, "/metrics").text
+    for name in ("skms_requests_total", "skms_request_duration_seconds_bucket",
+                 "skms_events_appended_total", "skms_checkpoint_age_seconds",
+                 "skms_projection_lag_events", "skms_chain_head_seq",
+                 "skms_auth_failures_total", "skms_feed_subscribers"):
+        assert name in text, name
+    assert 'route="/v1/keys/{key_id}/sign"' in text
+    appended = [line for line in text.splitlines()
+                if line.startswith('skms_events_appended_total{chain="default"}')]
+    assert appended and float(appended[0].split()[-1]) >= 1
+
+
+def test_trace_spans_api_handler_store(service: Running, key_id: str) -> None:
+    service.spans.clear()
+    with service.client("signer") as signer:
+        signer.sign(key_id, b"traced")
+    spans = service.spans.get_finished_spans()
+    api = next(s for s in spans if s.name == "POST /v1/keys/{key_id}/sign")
+    handler = next(s for s in spans if s.name == "handler Sign")
+    store = next(s for s in spans if s.name == "store.append"
+                 and s.context.trace_id == api.context.trace_id)
+    assert handler.parent is not None and handler.parent.span_id == api.context.span_id
+    assert store.parent is not None and store.parent.span_id == handler.context.span_id
+    assert api.attributes is not None and api.attributes["http.response.status_code"] == 200
+
+
+def test_correlation_id_in_logs_and_in_the_events(service: Running, key_id: str) -> None:
+    with service.client("signer") as signer:
+        prepared = signer.prepare_sign(key_id, b"correlated")
+        result = signer.send(prepared)
+    correlation = prepared.command.correlation_id
+    assert result.correlation_id == correlation
+    lines = [json.loads(line) for line in list(LOGS.lines) if correlation in line]
+    assert any(line.get("route") == "/v1/keys/{key_id}/sign" and line["status"] == 200
+               for line in lines)
+    assert all("signature" not in line and "message" not in line for line in lines)
+    with service.client("auditor") as auditor, auditor.feed("default",
+                                                           from_seq=result.seq) as feed:
+        assert feed.recv(timeout=10)["correlation_id"] == correlation
+
+
+def test_health_and_readiness(fresh_service: Running, monkeypatch: pytest.MonkeyPatch
+                              ) -> None:
+    assert _get(fresh_service, "/healthz").status_code == 200
+    assert _get(fresh_service, "/readyz").status_code == 200
+
+    def broken(*_: Any) -> None:
+        raise OSError("store down")
+
+    monkeypatch.setattr(fresh_service.server.core.store.inner, "head", broken)
+    ready = _get(fresh_service, "/readyz")
+    assert ready.status_code == 503 and ready.json() == {"status": "unavailable"}
+    assert _get(fresh_service, "/healthz").status_code == 200
+
+
+def test_graceful_shutdown_finishes_in_flight_commands(fresh_service: Running,
+                                                       monkeypatch: pytest.MonkeyPatch
+                                                       ) -> None:
+    with fresh_service.client("key-manager") as km:
+        key_id = km.create_key("ed25519").result["key_id"]
+    original = core_module.execute
+    started = threading.Event()
+
+    def slow_execute(*args: Any, **kwargs: Any) -> Any:
+        started.set()
+        time.sleep(1.0)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(core_module, "execute", slow_execute)
+    outcome: dict[str, Any] = {}
+
+    def sign() -> None:
+        with fresh_service.client("signer") as signer:
+            outcome["result"] = signer.sign(key_id, b"in flight")
+
+    thread = threading.Thread(target=sign)
+    thread.start()
+    assert started.wait(10)
+    fresh_service.server.stop()
+    thread.join(20)
+    assert outcome["result"].result["signature"]
+    from ledger.stores.url import open_store
+
+    store, keyring = open_store(f"sqlite:///{fresh_service.home / 'ledger.db'}")
+    try:
+        events = [e.event_type for e in store.read("default")]
+    finally:
+        store.close()
+        keyring.close()
+    assert "SignatureIssued" in events

@@ -1,0 +1,1 @@
+"""Symmetric keys and key transport: primitives, vectors, the ledger path and the CLI."""

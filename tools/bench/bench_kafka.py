@@ -1,0 +1,276 @@
+"""Kafka store benchmarks (never run by the tests): append rate against a raw producer, read
+rate, and the latency of one audited sign.
+
+Like ``bench_ledger.py``, every store number comes with its raw baseline measured in the same
+run on the same cluster, because brokers on a small shared machine are noisy: compare the
+ratio, not the absolute rate.
+
+* append: ``KafkaEventStore.append`` (one transaction per batch of envelopes, ``acks=all``,
+  idempotent, returns once ``read_committed`` readers see the batch) against a kafka-python
+  transactional producer sending the same record bytes (key, value, headers) in the same
+  batches to a topic with the same settings. Runs alternate store/raw to share the drift.
+* read: a fresh store reading the appended chain (what ``skms replay`` and the auditor do).
+* sign: p50/p99 of ``Session.sign`` on a Kafka home (command signed, admitted, key unsealed,
+  signature, envelope, commit, checkpoint every 64 events), beside the p50/p99 of one
+  single-record raw transaction (the floor any durable sign on Kafka pays) and of
+  ``Session.sign`` on the default SQLite home.
+
+    bash tools/kafka/kafka.sh up --nodes 3
+    .venv/bin/python tools/bench/bench_kafka.py \\
+        --bootstrap 127.0.0.1:19092,127.0.0.1:19093,127.0.0.1:19094
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from kafka import KafkaAdminClient, KafkaProducer
+
+from commands.session import Session
+from ledger.home import Home
+from ledger.stores.base import StoredEnvelope
+from ledger.stores.kafka import KafkaEventStore, KafkaSettings, encode_envelope
+
+BODY_BYTES = 600  # about a SignatureIssued envelope body (command, signature, payload)
+
+
+def envelopes(chain_id: str, start: int, count: int) -> list[StoredEnvelope]:
+    """Envelopes with realistic sizes; the store checks seqs and versions, not signatures."""
+    made = []
+    for seq in range(start, start + count):
+        body = hashlib.sha512(seq.to_bytes(8, "big")).digest() * (BODY_BYTES // 64 + 1)
+        body = body[:BODY_BYTES]
+        made.append(StoredEnvelope(
+            chain_id=chain_id, seq=seq, event_hash=hashlib.sha256(body).digest(), body=body,
+            event_type="SignatureIssued", aggregate_id="bench-key", aggregate_version=seq,
+            command_id=str(uuid.uuid4())))
+    return made
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def ms(seconds: float) -> float:
+    return round(seconds * 1000, 1)
+
+
+# --------------------------------------------------------------------------- append
+
+
+class RawWriter:
+    """The baseline: a transactional producer on one topic with the store's topic settings."""
+
+    def __init__(self, bootstrap: list[str], topic: str) -> None:
+        self.topic = topic
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="skms-bench")
+        try:
+            replicas = min(3, len(admin.describe_cluster()["brokers"]))
+            admin.create_topics({topic: {
+                "num_partitions": 1, "replication_factor": replicas,
+                "configs": {"min.insync.replicas": "2" if replicas >= 3 else "1",
+                            "unclean.leader.election.enable": "false",
+                            "cleanup.policy": "delete", "retention.ms": "-1",
+                            "retention.bytes": "-1"}}})
+            admin.wait_for_topics([topic], timeout_ms=30_000)
+        finally:
+            admin.close()
+        # The same client settings the store's producer uses, so only the store's own work
+        # (checks, index, waiting for readers to see the commit) separates the two.
+        self.producer = KafkaProducer(
+            bootstrap_servers=bootstrap, client_id="skms-bench", acks="all",
+            enable_idempotence=True, linger_ms=0, retry_backoff_ms=20,
+            transactional_id=f"{topic}.raw-writer", reconnect_backoff_max_ms=1000)
+        self.producer.init_transactions()
+
+    def append(self, records: list[tuple[bytes, bytes, list[tuple[str, bytes]]]]) -> None:
+        self.producer.begin_transaction()
+        futures = [self.producer.send(self.topic, key=key, value=value, headers=headers,
+                                      partition=0) for key, value, headers in records]
+        for future in futures:
+            future.get(timeout=60)
+        self.producer.commit_transaction()
+
+    def close(self) -> None:
+        self.producer.close(timeout=5)
+
+
+def timed(run: Callable[[], None]) -> float:
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start
+
+
+def bench_append(url: str, bootstrap: list[str], prefix: str, batch: int, events: int,
+                 rounds: int) -> dict[str, Any]:
+    store = KafkaEventStore.from_url(url)
+    raw = RawWriter(bootstrap, f"{prefix}.raw{batch}")
+    chain = f"bench-{batch}"
+    next_seq = 0
+    try:
+        # Warm-up: producers made, topics created and checked, coordinators found.
+        store.append(chain, envelopes(chain, 0, batch), expected_seq=0)
+        next_seq = batch
+        raw.append([encode_envelope(e) for e in envelopes(chain, 0, batch)])
+        store_rates, raw_rates = [], []
+        for _ in range(rounds):
+            planned = [envelopes(chain, next_seq + i, min(batch, events - i))
+                       for i in range(0, events, batch)]
+            encoded = [[encode_envelope(e) for e in chunk] for chunk in planned]
+
+            def run_store(chunks: list[list[StoredEnvelope]] = planned) -> None:
+                for chunk in chunks:
+                    store.append(chain, chunk, expected_seq=chunk[0].seq)
+
+            def run_raw(chunks: list[list[Any]] = encoded) -> None:
+                for records in chunks:
+                    raw.append(records)
+
+            store_rates.append(events / timed(run_store))
+            raw_rates.append(events / timed(run_raw))
+            next_seq += events
+        store_rate, raw_rate = statistics.median(store_rates), statistics.median(raw_rates)
+        return {"batch": batch, "events": events * rounds,
+                "store_events_per_s": round(store_rate), "raw_events_per_s": round(raw_rate),
+                "ratio": round(store_rate / raw_rate, 3)}
+    finally:
+        store.close()
+        raw.close()
+
+
+def bench_read(url: str, chain: str) -> dict[str, Any]:
+    store = KafkaEventStore.from_url(url)
+    try:
+        start = time.perf_counter()
+        count = sum(1 for _ in store.read(chain))
+        seconds = time.perf_counter() - start
+    finally:
+        store.close()
+    return {"events": count, "events_per_s": round(count / seconds)}
+
+
+# --------------------------------------------------------------------------- one sign
+
+
+def sign_latencies(home: Path, store_url: str | None, count: int) -> list[float]:
+    session = Session(Home(home, store_url), passphrase=bytearray(b"benchmark passphrase"))
+    try:
+        session.initialize(name="bench")  # checkpoint every 64 events, the default
+        session.add_actor("admin", "alice", ["key-manager"], ["*"])
+        session.add_actor("admin", "bob", ["signer"], ["*"])
+        key_id = str(session.act("alice", "CreateKey", "default",
+                                 {"algorithm": "ed25519"}).result)
+        for n in range(20):  # warm-up
+            session.sign("bob", key_id, f"warm-up {n}".encode())
+        latencies = []
+        for n in range(count):
+            message = f"invoice {n}".encode()
+            start = time.perf_counter()
+            session.sign("bob", key_id, message)
+            latencies.append(time.perf_counter() - start)
+        return latencies
+    finally:
+        session.close()
+
+
+def raw_commit_latencies(bootstrap: list[str], topic: str, count: int) -> list[float]:
+    raw = RawWriter(bootstrap, topic)
+    record = encode_envelope(envelopes("raw", 0, 1)[0])
+    try:
+        for _ in range(20):
+            raw.append([record])
+        latencies = []
+        for _ in range(count):
+            latencies.append(timed(lambda: raw.append([record])))
+        return latencies
+    finally:
+        raw.close()
+
+
+def summary(latencies: list[float]) -> dict[str, float]:
+    return {"p50_ms": ms(percentile(latencies, 0.50)), "p99_ms": ms(percentile(latencies, 0.99)),
+            "mean_ms": ms(statistics.fmean(latencies))}
+
+
+# --------------------------------------------------------------------------- main
+
+
+def delete_prefix(bootstrap: list[str], prefix: str) -> None:
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="skms-bench")
+    try:
+        names = [n for n in admin.list_topics() if n.startswith(prefix + ".")]
+        if names:
+            admin.delete_topics(names)
+    finally:
+        admin.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--bootstrap", default=os.environ.get(
+        "SKMS_KAFKA_BOOTSTRAP", "127.0.0.1:19092,127.0.0.1:19093,127.0.0.1:19094"))
+    parser.add_argument("--events", type=int, default=2000, help="events per round and batch")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--batches", default="1,10,100,500")
+    parser.add_argument("--signs", type=int, default=500)
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--keep-topics", action="store_true")
+    args = parser.parse_args()
+    bootstrap = args.bootstrap.split(",")
+    prefix = "bench" + uuid.uuid4().hex[:8]
+    url = KafkaSettings(bootstrap=tuple(bootstrap), prefix=prefix).url()
+    results: dict[str, Any] = {"brokers": len(bootstrap), "body_bytes": BODY_BYTES}
+    try:
+        appends = []
+        for batch in (int(b) for b in args.batches.split(",")):
+            # One transaction per event costs ~15 ms: keep the batch-of-1 run short.
+            events = min(args.events, 200) if batch == 1 else args.events
+            appends.append(bench_append(url, bootstrap, prefix, batch, events, args.rounds))
+        results["append"] = appends
+        largest = max(int(b) for b in args.batches.split(","))
+        results["read"] = bench_read(url, f"bench-{largest}")
+        folder = Path(tempfile.mkdtemp(prefix="skms-bench-kafka-"))
+        results["sign_kafka"] = summary(sign_latencies(
+            folder / "kafka-home", KafkaSettings(bootstrap=tuple(bootstrap),
+                                                 prefix=prefix + "-ledger").url(), args.signs))
+        results["raw_one_record_transaction"] = summary(
+            raw_commit_latencies(bootstrap, f"{prefix}.raw-latency", args.signs))
+        results["sign_sqlite"] = summary(sign_latencies(folder / "sqlite-home", None,
+                                                        args.signs))
+    finally:
+        if not args.keep_topics:
+            delete_prefix(bootstrap, prefix)
+            delete_prefix(bootstrap, prefix + "-ledger")
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return
+    print(f"Kafka store, {len(bootstrap)} broker(s), {BODY_BYTES}-byte envelope bodies\n")
+    print("| batch | store events/s | raw producer events/s | ratio |\n|---|---|---|---|")
+    for row in results["append"]:
+        print(f"| {row['batch']} | {row['store_events_per_s']} | {row['raw_events_per_s']} | "
+              f"{row['ratio']} |")
+    print(f"\nread (fresh store): {results['read']['events_per_s']} events/s over "
+          f"{results['read']['events']} events\n")
+    print("| one command | p50 ms | p99 ms | mean ms |\n|---|---|---|---|")
+    for name in ("sign_kafka", "raw_one_record_transaction", "sign_sqlite"):
+        row = results[name]
+        print(f"| {name} | {row['p50_ms']} | {row['p99_ms']} | {row['mean_ms']} |")
+
+
+if __name__ == "__main__":
+    main()
