@@ -30,8 +30,6 @@ _format = click.option("--format", "fmt", type=click.Choice(FORMATS), default=No
 _output = click.option("--output", type=click.Path(path_type=Path, dir_okay=False),
                        default=None, help="Write to FILE instead of stdout (required for "
                                           "parquet).")
-_timeout = click.option("--timeout", type=click.FloatRange(0.1, 86400), default=None,
-                        help="Seconds to wait for --wait-for, or to let a query run.")
 
 
 def _runner(state: State, batch_size: int = DEFAULT_BATCH_SIZE) -> ProjectionRunner:
@@ -93,7 +91,7 @@ def status(state: State) -> None:
 
 
 def _catch_up(state: State, *, no_update: bool, wait_for: int | None, chain: str | None,
-              timeout: float | None) -> dict[str, int] | None:
+              timeout: float) -> dict[str, int] | None:
     """Bring the projection up to date; returns the store's chain heads (None if skipped)."""
     if (wait_for is None) != (chain is None):
         raise InvalidInput("--wait-for and --chain go together", field="wait-for",
@@ -105,7 +103,7 @@ def _catch_up(state: State, *, no_update: bool, wait_for: int | None, chain: str
         return None
     with _runner(state) as runner:
         if wait_for is not None and chain is not None:
-            runner.wait_for(chain, wait_for, timeout=timeout or 30.0)
+            runner.wait_for(chain, wait_for, timeout=timeout)
         else:
             runner.update()
         return {s.chain_id: s.head for s in runner.status() if s.head >= 0}
@@ -145,14 +143,15 @@ def _deliver(state: State, result: ResultSet, fmt: str | None, output: Path | No
 @click.option("--wait-for", type=click.IntRange(0, None), default=None,
               help="First wait until --chain is projected up to this seq (read-your-writes).")
 @click.option("--chain", default=None, help="Chain of --wait-for.")
-@_timeout
+@click.option("--timeout", type=click.FloatRange(0.1, 86400), default=30.0, show_default=True,
+              help="Seconds --wait-for may take.")
 @_no_update
 @json_option
 @click.pass_obj
 @guarded
 def report(state: State, name: str | None, list_reports: bool, since: str | None,
            at_time: str | None, fmt: str | None, output: Path | None, chart: Path | None,
-           wait_for: int | None, chain: str | None, timeout: float | None,
+           wait_for: int | None, chain: str | None, timeout: float,
            no_update: bool) -> None:
     """Run a named compliance report (see --list)."""
     if list_reports:
@@ -186,15 +185,16 @@ def report(state: State, name: str | None, list_reports: bool, since: str | None
 @click.argument("sql")
 @_format
 @_output
-@_timeout
+@click.option("--timeout", type=click.FloatRange(0.1, 86400), default=DEFAULT_TIMEOUT,
+              show_default=True, help="Seconds the query may run before it is stopped.")
 @_no_update
 @json_option
 @click.pass_obj
 @guarded
 def query(state: State, sql: str, fmt: str | None, output: Path | None,
-          timeout: float | None, no_update: bool) -> None:
+          timeout: float, no_update: bool) -> None:
     """Run one read-only SQL query on the read models (no file or network access)."""
-    _catch_up(state, no_update=no_update, wait_for=None, chain=None, timeout=None)
-    result = run_query(database_path(state.home.path), sql, timeout=timeout or DEFAULT_TIMEOUT)
+    _catch_up(state, no_update=no_update, wait_for=None, chain=None, timeout=0.0)
+    result = run_query(database_path(state.home.path), sql, timeout=timeout)
     _deliver(state, result, fmt, output, "query")
 

@@ -83,10 +83,11 @@ def serve(state: State, host: str, rest_port: int, grpc_port: int, tls: bool,
                            workers=workers, otlp_endpoint=otlp_endpoint,
                            shutdown_grace_s=grace)
     server = Server(config, passphrase)
+    stop = Server.stop_on_signals()
     server.start()
     scheme = "https" if tls else "http"
     emit({"rest": f"{scheme}://{host}:{server.rest_port}", "grpc": f"{host}:{server.grpc_port}",
           "ca": str(state.home.path / "tls" / "ca.pem") if tls and tls_cert is None else None},
          lambda r: f"serving REST on {r['rest']} and gRPC on {r['grpc']}"
                    + (f"\nclients trust {r['ca']}" if r["ca"] else ""))
-    server.wait()
+    server.wait(stop)

@@ -207,11 +207,18 @@ class Server:
         self.core.close()
         logger().info("stopped")
 
-    def wait(self) -> None:
-        """Block until SIGINT or SIGTERM, then stop (``skms serve``)."""
+    @staticmethod
+    def stop_on_signals() -> threading.Event:
+        """An event set by SIGINT or SIGTERM; install it before :meth:`start` so that a
+        signal arriving during start-up is not lost."""
         stop = threading.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stop.set())
+        return stop
+
+    def wait(self, stop: threading.Event | None = None) -> None:
+        """Block until ``stop`` is set (default: SIGINT or SIGTERM), then stop."""
+        stop = stop or self.stop_on_signals()
         while not stop.wait(0.5):
             if self._thread is not None and not self._thread.is_alive():
                 break

@@ -7,6 +7,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -21,6 +22,11 @@ from tests.ledger.conftest import new_session
 from tests.vectors import REPO_ROOT
 
 EVENTS_PER_COMMAND = {"CreateKey": 2, "Sign": 1}
+
+
+def _collect(writer: subprocess.Popen[str], lines: list[str]) -> None:
+    assert writer.stdout is not None
+    lines.extend(iter(writer.stdout.readline, ""))
 
 
 @pytest.mark.slow
@@ -38,11 +44,19 @@ def test_sigkill_during_a_burst_loses_no_acknowledged_event(tmp_path: Path) -> N
         writer = subprocess.Popen([sys.executable, "-m", "tests.ledger.burst_writer", str(home)],
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
                                   cwd=REPO_ROOT, text=True)
-        time.sleep(rng.uniform(0.8, 2.5))
+        lines: list[str] = []
+        reader = threading.Thread(target=_collect, args=(writer, lines), daemon=True)
+        reader.start()
+        deadline = time.monotonic() + 120
+        while not lines and writer.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)  # the kill must land mid-burst, not during start-up
+        time.sleep(rng.uniform(0.1, 1.5))
         writer.send_signal(signal.SIGKILL)
-        out, err = writer.communicate()
+        writer.wait()
+        reader.join(timeout=10)
+        err = writer.stderr.read() if writer.stderr else ""  # type: ignore[union-attr]
         assert writer.returncode == -signal.SIGKILL, err[-2000:]
-        for line in out.splitlines():
+        for line in lines:
             if line.startswith("ACK "):
                 _, chain, seqs = line.split()
                 acknowledged.update((chain, int(s)) for s in seqs.split(","))

@@ -9,7 +9,6 @@ from the home, as a client would hold its own.
 from __future__ import annotations
 
 import io
-import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -141,8 +140,3 @@ def key_id(service: Running) -> str:
     """A fresh active Ed25519 key in the default domain."""
     with service.client("key-manager") as client:
         return str(client.create_key("ed25519", label="fixture").result["key_id"])
-
-
-def copy_home(source: Path, target: Path) -> Path:
-    shutil.copytree(source, target)
-    return target

@@ -32,7 +32,7 @@ def test_python_examples_run(service: Running, capsys: pytest.CaptureFixture[str
                  "bob": service.actors["signer"], "carol": service.actors["auditor"],
                  "admin": service.actors["admin"]}
     for index, code in enumerate(found):
-        exec(compile(code, f"{DOC}:python-block-{index}", "exec"), namespace)  # noqa: S102
+        exec(compile(code, f"{DOC}:python-block-{index}", "exec"), namespace)
     printed = capsys.readouterr().out
     assert "mtls" in printed and "missing-role" in printed
 
