@@ -283,6 +283,8 @@ def _check_seed(seed: bytes | bytearray) -> None:
 def derive_node(seed: bytes | bytearray, curve: str, path: str) -> Node:
     """Derive ``path`` (``m/0'/1``…) from ``seed`` with BIP-32 (secp256k1) or SLIP-10."""
     _check_seed(seed)
+    if curve == "curve25519":
+        return _curve25519_node(seed, path)
     cls = _curve_class(curve)
     node: Any = None
     try:
@@ -304,6 +306,42 @@ def derive_node(seed: bytes | bytearray, curve: str, path: str) -> Node:
                 public_key=bytes(node.PublicKey().RawCompressed().ToBytes()),
                 xprv=str(node.PrivateKey().ToExtended()) if extended else None,
                 xpub=str(node.PublicKey().ToExtended()) if extended else None)
+
+
+def _curve25519_node(seed: bytes | bytearray, path: str) -> Node:
+    """SLIP-10 derivation for curve25519 (X25519 keys), which ``bip_utils`` lacks.
+
+    Why our own few lines: SLIP-10 defines it with primitives only (HMAC-SHA512, X25519),
+    hardened steps only, no point arithmetic: ``I = HMAC-SHA512(c, 0x00 || k || ser32(i))``,
+    child key ``IL`` and chain code ``IR``; the public key is ``0x00 || X25519(k)``. The
+    fingerprint is the first 4 bytes of HASH160 of the parent's public key.
+    """
+    from bip_utils import Hash160
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    def public_of(private: bytes) -> bytes:
+        return b"\x00" + X25519PrivateKey.from_private_bytes(private).public_key(
+        ).public_bytes_raw()
+
+    digest = hmac.new(b"curve25519 seed", bytes(seed), hashlib.sha512).digest()
+    key, chain = digest[:32], digest[32:]
+    fingerprint, depth, index = bytes(4), 0, 0
+    try:
+        elements = list(Bip32PathParser.Parse(path))
+    except Exception:
+        raise InvalidInput(f"cannot parse path {path!r}", field="path") from None
+    for element in elements:
+        if not element.IsHardened():
+            raise InvalidInput("curve25519 paths must be hardened", field="path")
+        index = int(element.ToInt())
+        fingerprint = bytes(Hash160.QuickDigest(public_of(key)))[:4]
+        digest = hmac.new(chain, b"\x00" + key + index.to_bytes(4, "big"),
+                          hashlib.sha512).digest()
+        key, chain = digest[:32], digest[32:]
+        depth += 1
+    return Node(curve="curve25519", path=path, depth=depth, index=index,
+                parent_fingerprint=fingerprint, chain_code=chain, private_key=bytearray(key),
+                public_key=public_of(key), xprv=None, xpub=None)
 
 
 NIST256P1_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551

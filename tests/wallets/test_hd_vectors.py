@@ -147,8 +147,6 @@ def _slip10() -> list[tuple[str, str, str, dict[str, str]]]:
 @pytest.mark.parametrize(("name", "curve", "seed_hex", "chain"), _slip10(),
                          ids=[c[0] for c in _slip10()])
 def test_slip10_vectors(name: str, curve: str, seed_hex: str, chain: dict[str, str]) -> None:
-    if curve not in hd.CURVES:
-        pytest.skip(f"bip_utils implements no SLIP-10 {curve} derivation")
     node = hd.derive_node(bytes.fromhex(seed_hex), curve, chain["path"])
     assert node.parent_fingerprint.hex() == chain["fingerprint"]
     assert node.chain_code.hex() == chain["chain_code"]
@@ -160,6 +158,11 @@ def test_slip10_covers_the_three_supported_curves() -> None:
     curves = [curve for _, curve, _, _ in _slip10()]
     assert {c: curves.count(c) for c in set(curves)} == {
         "secp256k1": 12, "nist256p1": 16, "ed25519": 12, "curve25519": 12}
+
+
+def test_curve25519_refuses_non_hardened_paths() -> None:
+    with pytest.raises(InvalidInput, match="hardened"):
+        hd.derive_node(bytes(16), "curve25519", "m/0")
 
 
 def test_ed25519_refuses_non_hardened_paths() -> None:
