@@ -59,7 +59,6 @@ class Table:
     doc: str
     columns: tuple[Column, ...]
     entity_key: str | None = None
-    order_by: tuple[str, ...] = ()
     column_names: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -104,7 +103,7 @@ KEYS = Table("keys", "Current state of every key, one row per key.", (
     _c("compromised_at", TIMESTAMP, "KeyCompromised.compromise_time: earliest time the key "
                                     "may have been compromised; NULL if never compromised."),
     _c("deactivated_at", TIMESTAMP, "When KeyDeactivated (revocation) was recorded."),
-), entity_key="key_id", order_by=("key_id",))
+), entity_key="key_id")
 
 KEY_VERSIONS = Table("key_versions", "Every version of every key, with its public key.", (
     _c("key_id", "VARCHAR", "Key the version belongs to."),
@@ -116,7 +115,7 @@ KEY_VERSIONS = Table("key_versions", "Every version of every key, with its publi
                                   "key-ring (a name, not key material)."),
     _c("created_at", TIMESTAMP, "When the version was created."),
     _c("shredded_at", TIMESTAMP, "When KeyDestroyed shredded its data key; NULL otherwise."),
-), entity_key="key_id", order_by=("key_id", "version"))
+), entity_key="key_id")
 
 KEY_EVENTS = Table("key_events", "Timeline of key lifecycle events (all Key* events; "
                                  "signatures are in the signatures table).", (
@@ -128,7 +127,7 @@ KEY_EVENTS = Table("key_events", "Timeline of key lifecycle events (all Key* eve
     _c("recorded_at", TIMESTAMP, "When the ledger recorded the event."),
     _c("details_json", "VARCHAR", "The event's other fields as JSON (bytes as hex, sorted "
                                   "keys); secret material is never included."),
-), order_by=("chain", "seq"))
+))
 
 ACTORS = Table("actors", "Current state of every actor (person or service identity).", (
     _c("actor_id", "VARCHAR", "Stable actor identifier."),
@@ -139,7 +138,7 @@ ACTORS = Table("actors", "Current state of every actor (person or service identi
     _c("registered_at", TIMESTAMP, "When ActorRegistered was recorded."),
     _c("public_key_hex", "VARCHAR", "Ed25519 public key that verifies the actor's commands."),
     _c("revoked_at", TIMESTAMP, "When ActorRevoked was recorded; NULL if not revoked."),
-), entity_key="actor_id", order_by=("actor_id",))
+), entity_key="actor_id")
 
 ACTOR_ROLE_HISTORY = Table("actor_role_history", "Every change of an actor's roles: "
                                                  "registration, role changes, revocation.", (
@@ -151,7 +150,7 @@ ACTOR_ROLE_HISTORY = Table("actor_role_history", "Every change of an actor's rol
     _c("previous_roles", "VARCHAR[]", "Roles before the event (empty at registration)."),
     _c("changed_by", "VARCHAR", "Actor whose command caused the change (envelope actor)."),
     _c("recorded_at", TIMESTAMP, "When the event was recorded."),
-), order_by=("chain", "seq"))
+))
 
 SIGNATURES = Table("signatures", "One row per signature: per SignatureIssued event, and per "
                                  "message of a SignatureBatchIssued event.", (
@@ -166,7 +165,7 @@ SIGNATURES = Table("signatures", "One row per signature: per SignatureIssued eve
     _c("signature_digest_hex", "VARCHAR", "SHA-256 of the signature, hex."),
     _c("batch_index", "INTEGER", "Position of the signature in its SignatureBatchIssued event "
                                  "(request order); 0 for SignatureIssued."),
-), order_by=("chain", "seq", "batch_index"))
+))
 
 COMMAND_REJECTIONS = Table("command_rejections", "One row per refused command "
                                                  "(CommandRejected event).", (
@@ -182,7 +181,7 @@ COMMAND_REJECTIONS = Table("command_rejections", "One row per refused command "
     _c("recorded_at", TIMESTAMP, "When the refusal was recorded."),
     _c("command_digest_hex", "VARCHAR", "SHA-256 of the canonical command bytes, hex; empty "
                                         "when the command could not be canonicalised."),
-), order_by=("chain", "seq"))
+))
 
 CHECKPOINTS = Table("checkpoints", "One row per CheckpointPublished event.", (
     _c("chain", "VARCHAR", "Chain the checkpoint covers."),
@@ -190,7 +189,7 @@ CHECKPOINTS = Table("checkpoints", "One row per CheckpointPublished event.", (
     _c("tree_size", "BIGINT", "Number of entries the checkpoint covers."),
     _c("root_hex", "VARCHAR", "RFC 6962 Merkle root of the first tree_size entries, hex."),
     _c("recorded_at", TIMESTAMP, "When the checkpoint was recorded."),
-), order_by=("chain", "seq"))
+))
 
 READ_MODELS: tuple[Table, ...] = (KEYS, KEY_VERSIONS, KEY_EVENTS, ACTORS, ACTOR_ROLE_HISTORY,
                                   SIGNATURES, COMMAND_REJECTIONS, CHECKPOINTS)
@@ -201,7 +200,7 @@ POSITIONS = Table("projection_positions", "How far each chain has been projected
                                           "restart resumes exactly once.", (
     _c("chain_id", "VARCHAR", "Chain id."),
     _c("last_seq", "BIGINT", "Seq of the last event whose rows are in the read models."),
-), order_by=("chain_id",))
+))
 
 META = Table("projection_meta", "Bookkeeping of the projection database itself.", (
     _c("schema_version", "INTEGER", "Version of these table definitions; a database with "

@@ -151,7 +151,7 @@ async def feed(websocket: WebSocket) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(websocket.close(
                 CLOSE_SLOW_CONSUMER, f"slow consumer; resume from_seq={outbox.unsent}"),
-                timeout=4 * core.limits.feed_stall_s)
+                timeout=max(5.0, 4 * core.limits.feed_stall_s))
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:

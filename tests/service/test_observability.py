@@ -15,6 +15,19 @@ from commands.service import core as core_module
 from tests.service.conftest import LOGS, Running
 
 
+def eventually(find: Any, timeout: float = 5.0) -> Any:
+    """The server finishes its span and log line just after the response is sent."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            found = find()
+        except StopIteration:
+            found = None
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.02)
+
+
 def _get(running: Running, path: str) -> httpx.Response:
     with httpx.Client(verify=ssl.create_default_context(cafile=str(running.ca))) as http:
         return http.get(running.url + path)
@@ -41,8 +54,9 @@ def test_trace_spans_api_handler_store(service: Running, key_id: str) -> None:
     service.spans.clear()
     with service.client("signer") as signer:
         signer.sign(key_id, b"traced")
+    api = eventually(lambda: next(s for s in service.spans.get_finished_spans()
+                                  if s.name == "POST /v1/keys/{key_id}/sign"))
     spans = service.spans.get_finished_spans()
-    api = next(s for s in spans if s.name == "POST /v1/keys/{key_id}/sign")
     handler = next(s for s in spans if s.name == "handler Sign")
     store = next(s for s in spans if s.name == "store.append"
                  and s.context.trace_id == api.context.trace_id)
@@ -57,9 +71,13 @@ def test_correlation_id_in_logs_and_in_the_events(service: Running, key_id: str)
         result = signer.send(prepared)
     correlation = prepared.command.correlation_id
     assert result.correlation_id == correlation
+    def request_line() -> Any:
+        return next(line for line in (json.loads(text) for text in list(LOGS.lines)
+                                      if correlation in text)
+                    if line.get("route") == "/v1/keys/{key_id}/sign")
+
+    assert eventually(request_line)["status"] == 200
     lines = [json.loads(line) for line in list(LOGS.lines) if correlation in line]
-    assert any(line.get("route") == "/v1/keys/{key_id}/sign" and line["status"] == 200
-               for line in lines)
     assert all("signature" not in line and "message" not in line for line in lines)
     with service.client("auditor") as auditor, auditor.feed("default",
                                                            from_seq=result.seq) as feed:

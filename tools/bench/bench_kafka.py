@@ -44,7 +44,7 @@ from ledger.home import Home
 from ledger.stores.base import StoredEnvelope
 from ledger.stores.kafka import KafkaEventStore, KafkaSettings, encode_envelope
 
-BODY_BYTES = 600  # about a SignatureIssued envelope body (command, signature, payload)
+BODY_BYTES = 850  # a SignatureIssued envelope body (command, signature, payload) is ~845
 
 
 def envelopes(chain_id: str, start: int, count: int) -> list[StoredEnvelope]:
@@ -210,6 +210,22 @@ def summary(latencies: list[float]) -> dict[str, float]:
 # --------------------------------------------------------------------------- main
 
 
+def machine() -> dict[str, Any]:
+    """What the numbers depend on besides the code: cores, load, client and its CRC-32C.
+
+    kafka-python checks every fetched batch's CRC-32C; without the native ``crc32c``
+    package it does so in pure Python, which dominates read time.
+    """
+    from importlib.metadata import version
+
+    from kafka.record import util
+
+    return {"cpus": os.cpu_count(), "python": sys.version.split()[0],
+            "kafka_python": version("kafka-python"),
+            "crc32c": "pure Python" if util._crc32c is util.crc32c_py else "native",
+            "load_average_start": round(os.getloadavg()[0], 1)}
+
+
 def delete_prefix(bootstrap: list[str], prefix: str) -> None:
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="skms-bench")
     try:
@@ -234,7 +250,8 @@ def main() -> None:
     bootstrap = args.bootstrap.split(",")
     prefix = "bench" + uuid.uuid4().hex[:8]
     url = KafkaSettings(bootstrap=tuple(bootstrap), prefix=prefix).url()
-    results: dict[str, Any] = {"brokers": len(bootstrap), "body_bytes": BODY_BYTES}
+    results: dict[str, Any] = {"brokers": len(bootstrap), "body_bytes": BODY_BYTES,
+                               "machine": machine()}
     try:
         appends = []
         for batch in (int(b) for b in args.batches.split(",")):
@@ -256,10 +273,15 @@ def main() -> None:
         if not args.keep_topics:
             delete_prefix(bootstrap, prefix)
             delete_prefix(bootstrap, prefix + "-ledger")
+    results["machine"]["load_average_end"] = round(os.getloadavg()[0], 1)
     if args.json:
         print(json.dumps(results, indent=2))
         return
-    print(f"Kafka store, {len(bootstrap)} broker(s), {BODY_BYTES}-byte envelope bodies\n")
+    info = results["machine"]
+    print(f"Kafka store, {len(bootstrap)} broker(s), {BODY_BYTES}-byte envelope bodies; "
+          f"{info['cpus']} CPU(s), Python {info['python']}, kafka-python {info['kafka_python']} "
+          f"(CRC-32C: {info['crc32c']}); 1-minute load average {info['load_average_start']} "
+          f"at the start, {info['load_average_end']} at the end\n")
     print("| batch | store events/s | raw producer events/s | ratio |\n|---|---|---|---|")
     for row in results["append"]:
         print(f"| {row['batch']} | {row['store_events_per_s']} | {row['raw_events_per_s']} | "
