@@ -461,20 +461,30 @@ class Ledger:
 
     # --- system commands ---------------------------------------------------------------------
 
-    def system_command(self, command_type: str, chain_id: str,
-                       args: dict[str, Any]) -> SignedCommand:
+    def system_command(self, command_type: str, chain_id: str, args: dict[str, Any], *,
+                       correlation_id: str = "") -> SignedCommand:
         """A command signed by the ledger's own key (checkpoints, rejections, bootstrap)."""
         if self._ledger_key is None:
             raise ConfigurationError("the ledger signing key is not loaded",
                                      hint="open the ledger with its passphrase")
         command = Command(command_type=command_type, actor_id=SYSTEM_ACTOR, chain_id=chain_id,
-                          args=args, issued_at=self.clock())
+                          args=args, issued_at=self.clock(), correlation_id=correlation_id)
         return command.sign(self._ledger_key)
 
     def sign_as_ledger(self, message: bytes) -> bytes:
         if self._ledger_key is None:
             raise ConfigurationError("the ledger signing key is not loaded")
         return get_scheme("ed25519").sign(self._ledger_key, message)
+
+    def record_refusal(self, refused: SignedCommand, refusal: CommandRejected) -> CommandRejected:
+        """Record a refusal decided outside ``submit`` (e.g. a service denying a read).
+
+        ``refused`` describes what was asked (its signature may be empty: the ledger signs
+        the ``CommandRejected`` fact itself). Returns ``refusal`` with its recorded seq.
+        """
+        with self._lock:
+            self.ensure_loaded()
+            return self._record_rejection(refused, refusal)
 
     def _record_rejection(self, signed: SignedCommand, refusal: CommandRejected) -> CommandRejected:
         """Append a CommandRejected fact (signed by the ledger) and return the refusal."""
@@ -490,7 +500,8 @@ class Ledger:
             "command_digest": hashlib.sha256(signed.canonical_bytes).digest(),
         }
         system = self.system_command("RecordRejection", chain_id,
-                                     {"rejected_command_id": command.command_id[:100]})
+                                     {"rejected_command_id": command.command_id[:100]},
+                                     correlation_id=command.correlation_id[:100])
         state = self.chain(chain_id)
         aggregate_id, version = state.next_journal_version("rejections")
         authority = NO_AUTHORITY if chain_id == SYSTEM_CHAIN else self.system_head_seq()

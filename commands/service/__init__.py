@@ -1,0 +1,1 @@
+"""The SKMS service: REST + OpenAPI, gRPC, WebSocket feed (see docs/api.md)."""

@@ -238,8 +238,6 @@ def record_refusal(ledger: Ledger, principal: Principal, command_type: str,
     (``Read:<capability>``), the actor, the target and the HTTP nonce; the ledger signs the
     ``CommandRejected`` fact with its own key, exactly as for refused commands.
 
-    Uses the ledger's private ``_record_rejection`` (under its decision lock) because the
-    ledger has no public entry point for refusals decided outside it yet.
     """
     args: dict[str, str] = {"request": what[:200]}
     if target:
@@ -249,6 +247,4 @@ def record_refusal(ledger: Ledger, principal: Principal, command_type: str,
                       command_id=str(uuid.uuid4()),
                       nonce=principal.nonce or uuid.uuid4().hex)
     refused = SignedCommand(command, command.canonical(), b"")
-    with ledger._lock:  # private: see the docstring
-        ledger.ensure_loaded()
-        return ledger._record_rejection(refused, refusal)  # type: ignore[return-value]
+    return ledger.record_refusal(refused, refusal)  # type: ignore[return-value]
