@@ -20,7 +20,7 @@ pytestmark = pytest.mark.kafka
 
 def rows(database: Path) -> dict[str, list[tuple[object, ...]]]:
     with duckdb.connect(str(database), read_only=True) as con:
-        return {t.name: sorted(con.execute(f"SELECT * FROM {t.name}").fetchall(),  # noqa: S608
+        return {t.name: sorted(con.execute(f"SELECT * FROM {t.name}").fetchall(),
                                key=repr) for t in READ_MODELS}
 
 
