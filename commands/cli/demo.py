@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from pathlib import Path
 from typing import Any
 
 import click
@@ -12,6 +13,9 @@ from commands.cli.output import State, emit, guarded, json_option
 from ledger.audit import Auditor
 from ledger.crypto.scheme import get_scheme
 from ledger.errors import CommandRejected
+from ledger.stores.base import EventStore
+from projections.query import open_sandbox
+from projections.runner import ProjectionRunner, database_path
 
 
 @click.command()
@@ -86,6 +90,9 @@ def demo(state: State, signatures: int) -> None:
     step(f"carol requested a checkpoint of 'payments' at size {checkpoint['size']}")
     store, _ = session.store()
     report = Auditor(store).verify()
+    inventory = _project_and_report(session.home.path, store)
+    step(f"projected the log into DuckDB: {inventory['signatures']} signatures, "
+         f"{inventory['refusals']} refusals, keys by state {inventory['keys_by_state']}")
     elapsed = time.perf_counter() - started
     summary: dict[str, Any] = {
         "ledger_id": report.ledger_id, "events": report.events, "signatures": signed + 2,
@@ -93,6 +100,7 @@ def demo(state: State, signatures: int) -> None:
         "chains": [vars(c) for c in report.chains], "verified": True,
         "seconds": round(elapsed, 2), "steps": steps,
         "checkpoint_note_sha256": hashlib.sha256(checkpoint["note"].encode()).hexdigest(),
+        "projection": inventory,
     }
     emit(summary, lambda s: "\n".join(
         ["", f"ledger {s['ledger_id']}: {s['events']} events, {s['keys']} keys, "
@@ -102,4 +110,20 @@ def demo(state: State, signatures: int) -> None:
            f"checkpoints verified {c['checkpoints_verified']}" for c in s["chains"]]
         + [f"audit: every chain verified (hashes, links, signatures, authorization, "
            f"checkpoints) in {s['seconds']} s total",
-           f"try: skms --home {session.home.path} audit verify"]))
+           f"try: skms --home {session.home.path} audit verify",
+           f"     skms --home {session.home.path} report inventory"]))
+
+
+def _project_and_report(home: Path, store: EventStore) -> dict[str, Any]:
+    """The read side: project the verified log into DuckDB and ask it two questions."""
+    with ProjectionRunner(store, database_path(home)) as runner:
+        runner.update()
+    con = open_sandbox(database_path(home))
+    try:
+        states = dict(con.execute("SELECT state, count(*) FROM keys GROUP BY state "
+                                  "ORDER BY state").fetchall())
+        (signatures,) = con.execute("SELECT count(*) FROM signatures").fetchone() or (0,)
+        (refusals,) = con.execute("SELECT count(*) FROM command_rejections").fetchone() or (0,)
+    finally:
+        con.close()
+    return {"keys_by_state": states, "signatures": signatures, "refusals": refusals}

@@ -177,3 +177,11 @@ def test_replay_command_copies_and_verifies(home: Path, tmp_path: Path) -> None:
     replica = run_json(home, "--store", target, "audit", "verify", "--quiet")
     assert [(c["chain_id"], c["root"]) for c in replica["chains"]] == [
         (c["chain_id"], c["root"]) for c in original["chains"]]
+
+
+def test_demo_records_verifies_and_projects(tmp_path: Path) -> None:
+    summary = run_json(tmp_path / "demo-home", "demo", "--signatures", "2")
+    assert summary["verified"] is True and summary["refused_commands"] == 2
+    assert summary["projection"]["signatures"] == summary["signatures"]
+    assert summary["projection"]["refusals"] == summary["refused_commands"]
+    assert summary["projection"]["keys_by_state"] == {"active": 3, "destroyed": 1}
