@@ -186,17 +186,51 @@ class Ledger:
     def _mark_stale(self) -> None:
         self._stale = True
 
+    _STATE_FIELDS = ("meta", "ledger_id", "actors", "keys", "wallets", "chain_states",
+                     "_commands", "_rejections", "_nonces")
+
     def load(self) -> None:
-        """Rebuild every aggregate and chain state from the store (system chain first)."""
+        """Rebuild every aggregate and chain state from the store (system chain first).
+
+        All or nothing: if the store fails midway (an outage), the previous state is kept
+        and the ledger stays marked stale, so lookups keep working and the next command
+        retries the reload.
+        """
         with self._lock:
-            self._reset()
-            chains = self.store.chains()
-            ordered = ([SYSTEM_CHAIN] if SYSTEM_CHAIN in chains else []) + [
-                c for c in chains if c != SYSTEM_CHAIN]
-            for chain_id in ordered:
-                for stored in self.store.read(chain_id):
-                    self._apply(open_envelope(stored), stored.event_hash)
+            previous = {name: getattr(self, name) for name in self._STATE_FIELDS}
+            try:
+                self._reset()
+                chains = self.store.chains()
+                ordered = ([SYSTEM_CHAIN] if SYSTEM_CHAIN in chains else []) + [
+                    c for c in chains if c != SYSTEM_CHAIN]
+                for chain_id in ordered:
+                    for stored in self.store.read(chain_id):
+                        self._apply(open_envelope(stored), stored.event_hash)
+            except BaseException:
+                for name, value in previous.items():
+                    setattr(self, name, value)
+                self._stale = True
+                raise
             self._stale = False
+
+    def refresh_system_chain(self) -> None:
+        """Catch up with actor changes another process wrote to the system chain.
+
+        Why before every admission: a writer serving one key domain must not keep accepting
+        an actor that a writer elsewhere has just revoked or demoted. One cheap head lookup
+        per command; new system events are folded in (or everything is reloaded if the
+        chain no longer extends what we hold).
+        """
+        head = self.store.head(SYSTEM_CHAIN)
+        state = self.chain(SYSTEM_CHAIN)
+        if head is None or head.seq < state.next_seq:
+            return
+        for stored in self.store.read(SYSTEM_CHAIN, state.next_seq, head.seq + 1):
+            envelope = open_envelope(stored)
+            if envelope.prev_hash != state.head_hash:
+                self.load()
+                return
+            self._apply(envelope, stored.event_hash)
 
     def ensure_loaded(self) -> None:
         if self._stale:
@@ -297,6 +331,7 @@ class Ledger:
         command = signed.command
         with self._lock:
             self.ensure_loaded()
+            self.refresh_system_chain()
             earlier = self._earlier_outcome(signed)
             if earlier is not None:
                 return earlier

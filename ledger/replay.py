@@ -25,11 +25,13 @@ class ReplayReport:
     skipped: dict[str, int] = field(default_factory=dict)
     checkpoints: int = 0
     keyring_entries: int = 0
+    keyring_shredded: int = 0
     audit: AuditReport | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {"copied": self.copied, "already_present": self.skipped,
                 "checkpoints": self.checkpoints, "keyring_entries": self.keyring_entries,
+                "keyring_shredded": self.keyring_shredded,
                 "audit": self.audit.as_dict() if self.audit else None}
 
 
@@ -131,9 +133,17 @@ def replay(source: EventStore, target: EventStore, *, source_keyring: KeyRing | 
         if on_chain_done is not None:
             on_chain_done(chain_id)
     if source_keyring is not None and target_keyring is not None:
+        kept = set()
         for ref in source_keyring.refs():
             wrapped = source_keyring.get(ref)
             if wrapped is not None:
                 target_keyring.put(ref, wrapped)
+                kept.add(ref)
                 report.keyring_entries += 1
+        # Mirror shredding: a data key destroyed since an earlier backup must not survive
+        # in the backup, or crypto-shredding would be undone by the next restore.
+        for ref in target_keyring.refs():
+            if ref not in kept:
+                target_keyring.shred(ref)
+                report.keyring_shredded += 1
     return report

@@ -157,8 +157,8 @@ def replay(state: State, source_url: str, target_url: str, with_keyring: bool) -
                                else None, target_keyring=target_keyring if with_keyring
                                else None, progress=_progress_printer())
     finally:
-        source.close()
-        target.close()
+        for closable in (source, target, source_keyring, target_keyring):
+            closable.close()
     emit(report.as_dict(), lambda r: f"replayed {sum(r['copied'].values())} events "
          f"({r['checkpoints']} checkpoints, {r['keyring_entries']} key-ring entries) "
          f"from {source_url} to {target_url}; verified")

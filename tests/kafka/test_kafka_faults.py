@@ -23,6 +23,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -126,6 +127,15 @@ class Writer:
     def acknowledged(self) -> Acks:
         return {(chain, seq) for chain, seqs in self.acks for seq in seqs}
 
+    def __enter__(self) -> Writer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Never leave a writer running behind a failed test (its topics are deleted next)."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=30)
+
 
 def check_log(url: str, acknowledged: Acks) -> dict[str, int]:
     """What a restarted process reads: audited, gapless, whole commands, every ack present."""
@@ -153,12 +163,12 @@ def test_sigkill_mid_transaction_loses_and_duplicates_nothing(
     acknowledged: Acks = set()
     sizes: list[int] = []
     for kill_at in rounds:
-        writer = Writer(home, *kill_at)
-        if not kill_at:
-            writer.wait_for_acks(1, within_s=60)
-            time.sleep(rng.uniform(0.05, 1.5))
-            writer.process.send_signal(signal.SIGKILL)
-        code = writer.finish()
+        with Writer(home, *kill_at) as writer:
+            if not kill_at:
+                writer.wait_for_acks(1, within_s=60)
+                time.sleep(rng.uniform(0.05, 1.5))
+                writer.process.send_signal(signal.SIGKILL)
+            code = writer.finish()
         assert code == -signal.SIGKILL, f"writer {kill_at} exited {code}: {writer.stderr[-3000:]}"
         acknowledged |= writer.acknowledged()
         sizes.append(sum(check_log(url, acknowledged).values()))
@@ -182,10 +192,8 @@ def test_sigkill_mid_transaction_loses_and_duplicates_nothing(
 
 def test_a_second_writer_fences_the_first(kafka_ledger: tuple[Path, str]) -> None:
     home, url = kafka_ledger
-    first = Writer(home)  # a running writer process on chain "default"
-    second = new_session(home)
-    third = None
-    try:
+    with (Writer(home) as first,  # a running writer process on chain "default"
+          closing(new_session(home)) as second, closing(new_session(home)) as third):
         first.wait_for_acks(5, within_s=60)
         ledger = second.ledger()
         # Taking over: the first append makes the chain's transactional producer, which
@@ -202,7 +210,6 @@ def test_a_second_writer_fences_the_first(kafka_ledger: tuple[Path, str]) -> Non
 
         # The same through the API: a third writer takes over; the second is told clearly,
         # every time, and nothing it tried is stored.
-        third = new_session(home)
         third.sign("bob", key_id, b"third writer")
         refused = presign_sign(second, "bob", key_id, b"from a fenced writer")
         for _ in range(2):
@@ -214,12 +221,6 @@ def test_a_second_writer_fences_the_first(kafka_ledger: tuple[Path, str]) -> Non
         with fresh_store(url) as store:
             assert store.seqs_for_command("default", refused.command.command_id) == []
         check_log(url, first.acknowledged())
-    finally:
-        if first.process.poll() is None:
-            first.process.kill()
-        second.close()
-        if third is not None:
-            third.close()
 
 
 # --------------------------------------------------------------------------- broker faults

@@ -99,3 +99,41 @@ def test_signature_covers_the_message(session: Session) -> None:
     with pytest.raises(InvalidInput) as refused:
         execute(ledger, signed_by(session, "bob", command), message=b"something else")
     assert refused.value.field == "message_digest"
+
+
+def test_a_revocation_by_another_process_is_seen_before_admission(session: Session) -> None:
+    """Two writers on one store: the second must not keep trusting a revoked actor."""
+    from tests.ledger.conftest import new_session
+
+    key_id = create_key(session)
+    other = new_session(session.home.path)
+    try:
+        other.sign("bob", key_id, b"accepted while bob is valid")
+        bob = session.ledger().actor("bob")
+        session.act("admin", "RevokeActor", "system", {"actor_id": bob.actor_id})
+        with pytest.raises(Unauthorized) as refused:
+            other.sign("bob", key_id, b"after revocation elsewhere")
+        assert refused.value.reason_code == "revoked-actor"
+    finally:
+        other.close()
+
+
+def test_a_failed_reload_keeps_the_previous_state(session: Session) -> None:
+    from ledger.errors import StoreUnavailable
+
+    key_id = create_key(session)
+    ledger = session.ledger()
+    store = ledger.store
+    original = store.read
+
+    def failing(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise StoreUnavailable("outage")
+
+    store.read = failing  # type: ignore[method-assign]
+    try:
+        with pytest.raises(StoreUnavailable):
+            ledger.load()
+        assert ledger.key(key_id).state.value == "active"  # lookups still work
+    finally:
+        store.read = original  # type: ignore[method-assign]
+    session.sign("bob", key_id, b"after the outage")  # the next command reloads and succeeds

@@ -79,3 +79,18 @@ def test_replay_refuses_a_tampered_source_and_keeps_a_verified_prefix(
     assert (caught.value.chain, caught.value.seq) == ("payments", 5)
     assert [e.seq for e in target.read("payments")] == []  or max(
         e.seq for e in target.read("payments")) < 5
+
+
+def test_keyring_backup_mirrors_shredding(session: Session, tmp_path: Path) -> None:
+    """A data key destroyed after an earlier backup is shredded from the backup too."""
+    key_id = create_key(session, destruction_wait_days=0)
+    source, keyring = session.store()
+    target = SQLiteEventStore(tmp_path / "backup.db")
+    backup_keyring = SQLiteKeyRing(tmp_path / "backup.keyring.db")
+    replay(source, target, source_keyring=keyring, target_keyring=backup_keyring)
+    ref = session.ledger().key(key_id).versions[1]["data_key_ref"]
+    assert backup_keyring.get(ref) is not None
+    session.key_command("alice", "RevokeKey", key_id)
+    session.key_command("alice", "DestroyKey", key_id)
+    report = replay(source, target, source_keyring=keyring, target_keyring=backup_keyring)
+    assert backup_keyring.get(ref) is None and report.keyring_shredded == 1

@@ -8,12 +8,14 @@ ratio, not the absolute rate.
 * append: ``KafkaEventStore.append`` (one transaction per batch of envelopes, ``acks=all``,
   idempotent, returns once ``read_committed`` readers see the batch) against a kafka-python
   transactional producer sending the same record bytes (key, value, headers) in the same
-  batches to a topic with the same settings. Runs alternate store/raw to share the drift.
+  batches to a topic with the same settings, the same replicas and the same transaction
+  coordinator (see ``RawWriter``). Runs alternate store/raw to share the drift.
 * read: a fresh store reading the appended chain (what ``skms replay`` and the auditor do).
 * sign: p50/p99 of ``Session.sign`` on a Kafka home (command signed, admitted, key unsealed,
   signature, envelope, commit, checkpoint every 64 events), beside the p50/p99 of one
-  single-record raw transaction (the floor any durable sign on Kafka pays) and of
-  ``Session.sign`` on the default SQLite home.
+  single-record raw transaction (the floor any durable sign on Kafka pays), the same
+  transaction also waiting until readers see it (as the store does), and ``Session.sign``
+  on the default SQLite home.
 
     bash tools/kafka/kafka.sh up --nodes 3
     .venv/bin/python tools/bench/bench_kafka.py \\
@@ -37,7 +39,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from kafka import KafkaAdminClient, KafkaProducer
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 
 from commands.session import Session
 from ledger.home import Home
@@ -73,37 +75,69 @@ def ms(seconds: float) -> float:
 # --------------------------------------------------------------------------- append
 
 
-class RawWriter:
-    """The baseline: a transactional producer on one topic with the store's topic settings."""
+def java_string_hash(text: str) -> int:
+    """Java's ``String.hashCode`` (ASCII ids): how brokers place a transactional id."""
+    value = 0
+    for char in text:
+        value = (31 * value + ord(char)) & 0xFFFFFFFF
+    return value - (1 << 32) if value >= 1 << 31 else value
 
-    def __init__(self, bootstrap: list[str], topic: str) -> None:
+
+def coordinator_partition(transactional_id: str, partitions: int) -> int:
+    """The ``__transaction_state`` partition (so the coordinator) of a transactional id."""
+    hashed = java_string_hash(transactional_id)
+    return (0 if hashed == -(1 << 31) else abs(hashed)) % partitions
+
+
+class RawWriter:
+    """The baseline: a transactional producer on one topic with the store's topic settings.
+
+    Why ``like_topic``/``like_transactional_id``: on a small cluster the latency of a
+    transaction depends mostly on which brokers lead the partition and coordinate the
+    transaction. The baseline's topic gets the same replicas (leader first) as the store's
+    topic, and its transactional id hashes to the same coordinator partition as the store
+    writer's, so the comparison is of the clients, not of broker placement.
+    """
+
+    def __init__(self, bootstrap: list[str], topic: str, *, like_topic: str,
+                 like_transactional_id: str) -> None:
         self.topic = topic
         admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="skms-bench")
         try:
-            replicas = min(3, len(admin.describe_cluster()["brokers"]))
+            (model,) = admin.describe_topics([like_topic])
+            partition = model["partitions"][0]
+            leader = int(partition["leader_id"])
+            replicas = [leader] + [int(n) for n in partition["replica_nodes"] if n != leader]
             admin.create_topics({topic: {
-                "num_partitions": 1, "replication_factor": replicas,
-                "configs": {"min.insync.replicas": "2" if replicas >= 3 else "1",
+                "assignments": {0: replicas},
+                "configs": {"min.insync.replicas": "2" if len(replicas) >= 3 else "1",
                             "unclean.leader.election.enable": "false",
                             "cleanup.policy": "delete", "retention.ms": "-1",
                             "retention.bytes": "-1"}}})
             admin.wait_for_topics([topic], timeout_ms=30_000)
+            (state,) = admin.describe_topics(["__transaction_state"])
+            count = len(state["partitions"])
         finally:
             admin.close()
+        wanted = coordinator_partition(like_transactional_id, count)
+        transactional_id = next(
+            candidate for candidate in (f"{topic}.raw-writer-{n}" for n in range(10_000))
+            if coordinator_partition(candidate, count) == wanted)
         # The same client settings the store's producer uses, so only the store's own work
         # (checks, index, waiting for readers to see the commit) separates the two.
         self.producer = KafkaProducer(
             bootstrap_servers=bootstrap, client_id="skms-bench", acks="all",
             enable_idempotence=True, linger_ms=0, retry_backoff_ms=20,
-            transactional_id=f"{topic}.raw-writer", reconnect_backoff_max_ms=1000)
+            transactional_id=transactional_id, reconnect_backoff_max_ms=1000)
         self.producer.init_transactions()
+        self.last_offset = -1
 
     def append(self, records: list[tuple[bytes, bytes, list[tuple[str, bytes]]]]) -> None:
         self.producer.begin_transaction()
         futures = [self.producer.send(self.topic, key=key, value=value, headers=headers,
                                       partition=0) for key, value, headers in records]
         for future in futures:
-            future.get(timeout=60)
+            self.last_offset = int(future.get(timeout=60).offset)
         self.producer.commit_transaction()
 
     def close(self) -> None:
@@ -119,13 +153,15 @@ def timed(run: Callable[[], None]) -> float:
 def bench_append(url: str, bootstrap: list[str], prefix: str, batch: int, events: int,
                  rounds: int) -> dict[str, Any]:
     store = KafkaEventStore.from_url(url)
-    raw = RawWriter(bootstrap, f"{prefix}.raw{batch}")
     chain = f"bench-{batch}"
-    next_seq = 0
+    raw: RawWriter | None = None
     try:
         # Warm-up: producers made, topics created and checked, coordinators found.
         store.append(chain, envelopes(chain, 0, batch), expected_seq=0)
         next_seq = batch
+        raw = RawWriter(bootstrap, f"{prefix}.raw{batch}",
+                        like_topic=f"{prefix}.{chain}.events",
+                        like_transactional_id=f"{prefix}.{chain}.writer")
         raw.append([encode_envelope(e) for e in envelopes(chain, 0, batch)])
         store_rates, raw_rates = [], []
         for _ in range(rounds):
@@ -150,7 +186,8 @@ def bench_append(url: str, bootstrap: list[str], prefix: str, batch: int, events
                 "ratio": round(store_rate / raw_rate, 3)}
     finally:
         store.close()
-        raw.close()
+        if raw is not None:
+            raw.close()
 
 
 def bench_read(url: str, chain: str) -> dict[str, Any]:
@@ -188,17 +225,40 @@ def sign_latencies(home: Path, store_url: str | None, count: int) -> list[float]
         session.close()
 
 
-def raw_commit_latencies(bootstrap: list[str], topic: str, count: int) -> list[float]:
-    raw = RawWriter(bootstrap, topic)
+def raw_commit_latencies(bootstrap: list[str], topic: str, count: int, *, like_topic: str,
+                         like_transactional_id: str) -> tuple[list[float], list[float]]:
+    """One-record transactions back to back: as they come, and each also waiting, like the
+    store, until ``read_committed`` readers see the record (its commit markers written).
+    Both on the same producer and topic, in alternating blocks."""
+    raw = RawWriter(bootstrap, topic, like_topic=like_topic,
+                    like_transactional_id=like_transactional_id)
     record = encode_envelope(envelopes("raw", 0, 1)[0])
+    reader = KafkaConsumer(bootstrap_servers=bootstrap, client_id="skms-bench",
+                           isolation_level="read_committed", enable_auto_commit=False)
+    partition = TopicPartition(topic, 0)
+
+    def plain() -> None:
+        raw.append([record])
+
+    def until_visible() -> None:
+        raw.append([record])
+        while reader.end_offsets([partition])[partition] <= raw.last_offset:
+            time.sleep(0.002)
+
     try:
         for _ in range(20):
-            raw.append([record])
-        latencies = []
-        for _ in range(count):
-            latencies.append(timed(lambda: raw.append([record])))
-        return latencies
+            until_visible()
+        plain_times: list[float] = []
+        visible_times: list[float] = []
+        for _round in range(10):
+            for _ in range(max(1, count // 10)):
+                plain_times.append(timed(plain))
+            until_visible()  # let the last plain commit settle before timing the other kind
+            for _ in range(max(1, count // 10)):
+                visible_times.append(timed(until_visible))
+        return plain_times, visible_times
     finally:
+        reader.close()
         raw.close()
 
 
@@ -265,8 +325,12 @@ def main() -> None:
         results["sign_kafka"] = summary(sign_latencies(
             folder / "kafka-home", KafkaSettings(bootstrap=tuple(bootstrap),
                                                  prefix=prefix + "-ledger").url(), args.signs))
-        results["raw_one_record_transaction"] = summary(
-            raw_commit_latencies(bootstrap, f"{prefix}.raw-latency", args.signs))
+        plain, visible = raw_commit_latencies(
+            bootstrap, f"{prefix}.raw-latency", args.signs,
+            like_topic=f"{prefix}-ledger.default.events",
+            like_transactional_id=f"{prefix}-ledger.default.writer")
+        results["raw_one_record_transaction"] = summary(plain)
+        results["raw_one_record_transaction_until_visible"] = summary(visible)
         results["sign_sqlite"] = summary(sign_latencies(folder / "sqlite-home", None,
                                                         args.signs))
     finally:
@@ -289,7 +353,8 @@ def main() -> None:
     print(f"\nread (fresh store): {results['read']['events_per_s']} events/s over "
           f"{results['read']['events']} events\n")
     print("| one command | p50 ms | p99 ms | mean ms |\n|---|---|---|---|")
-    for name in ("sign_kafka", "raw_one_record_transaction", "sign_sqlite"):
+    for name in ("sign_kafka", "raw_one_record_transaction",
+                 "raw_one_record_transaction_until_visible", "sign_sqlite"):
         row = results[name]
         print(f"| {name} | {row['p50_ms']} | {row['p99_ms']} | {row['mean_ms']} |")
 
