@@ -39,7 +39,7 @@ from cryptography.exceptions import UnsupportedAlgorithm as _LibUnsupportedAlgor
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from ledger.crypto.scheme import SignatureScheme
+from ledger.crypto.scheme import SchemeInfo, SignatureScheme
 from ledger.errors import CryptoError, InvalidInput, InvalidSignature
 
 __all__ = ["PUBLIC_EXPONENT", "SEED_SIZE", "RsaScheme", "max_pkcs8_size", "spki_size"]
@@ -83,6 +83,24 @@ def max_pkcs8_size(bits: int) -> int:
     )
     algorithm = _tlv(_tlv(9) + _tlv(0))
     return _tlv(_tlv(1) + algorithm + _tlv(rsa_private_key))
+
+
+# SP 800-57 Part 1 / SP 800-56B Rev. 2: 2048 -> 112, 3072 -> 128, 4096 -> about 152 bits.
+SECURITY_BITS = {2048: 112, 3072: 128, 4096: 152}
+
+
+def rsa_info(scheme_id: str, bits: int, message_handling: str) -> SchemeInfo:
+    """Metadata shared by every RSA signature scheme of one modulus size."""
+    return SchemeInfo(
+        scheme_id=scheme_id,
+        family="rsa",
+        security_bits=SECURITY_BITS[bits],
+        private_key_size=max_pkcs8_size(bits),  # an upper bound: DER lengths vary slightly
+        public_key_size=spki_size(bits),
+        signature_size=bits // 8,
+        fips_approved=True,  # FIPS 186-5 section 5.4
+        message_handling=message_handling,
+    )
 
 
 class RsaScheme(SignatureScheme):

@@ -15,13 +15,10 @@ from __future__ import annotations
 
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from ledger.crypto._rsa_common import RsaScheme, max_pkcs8_size, spki_size
-from ledger.crypto.scheme import SchemeInfo, register
+from ledger.crypto._rsa_common import RsaScheme, rsa_info
+from ledger.crypto.scheme import register
 
 __all__ = ["SCHEMES", "RsaPkcs1v15Scheme"]
-
-# SP 800-57 Part 1 / SP 800-56B Rev. 2: 2048 -> 112, 3072 -> 128, 4096 -> about 152 bits.
-_SECURITY_BITS = {2048: 112, 3072: 128, 4096: 152}
 
 
 class RsaPkcs1v15Scheme(RsaScheme):
@@ -31,16 +28,8 @@ class RsaPkcs1v15Scheme(RsaScheme):
 
     def __init__(self, bits: int) -> None:
         self.bits = bits
-        self.info = SchemeInfo(
-            scheme_id=f"rsa-pkcs1v15-{bits}",
-            family="rsa",
-            security_bits=_SECURITY_BITS[bits],
-            private_key_size=max_pkcs8_size(bits),  # upper bound, see _rsa_common
-            public_key_size=spki_size(bits),
-            signature_size=bits // 8,
-            fips_approved=True,  # FIPS 186-5 section 5.4
-            message_handling="RSASSA-PKCS1-v1_5 over SHA-256(message), deterministic",
-        )
+        self.info = rsa_info(f"rsa-pkcs1v15-{bits}", bits,
+                             "RSASSA-PKCS1-v1_5 over SHA-256(message), deterministic")
 
     def _padding(self) -> padding.AsymmetricPadding:
         return padding.PKCS1v15()

@@ -19,15 +19,12 @@ from __future__ import annotations
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from ledger.crypto._rsa_common import RsaScheme, max_pkcs8_size, spki_size
-from ledger.crypto.scheme import SchemeInfo, register
+from ledger.crypto._rsa_common import RsaScheme, rsa_info
+from ledger.crypto.scheme import register
 
 __all__ = ["SALT_LENGTH", "SCHEMES", "RsaPssScheme"]
 
 SALT_LENGTH = 32
-
-# SP 800-57 Part 1 / SP 800-56B Rev. 2: 2048 -> 112, 3072 -> 128, 4096 -> about 152 bits.
-_SECURITY_BITS = {2048: 112, 3072: 128, 4096: 152}
 
 
 class RsaPssScheme(RsaScheme):
@@ -37,16 +34,8 @@ class RsaPssScheme(RsaScheme):
 
     def __init__(self, bits: int) -> None:
         self.bits = bits
-        self.info = SchemeInfo(
-            scheme_id=f"rsa-pss-{bits}",
-            family="rsa",
-            security_bits=_SECURITY_BITS[bits],
-            private_key_size=max_pkcs8_size(bits),  # upper bound, see _rsa_common
-            public_key_size=spki_size(bits),
-            signature_size=bits // 8,
-            fips_approved=True,  # FIPS 186-5 section 5.4
-            message_handling="RSASSA-PSS over SHA-256(message), MGF1-SHA-256, 32-byte salt",
-        )
+        self.info = rsa_info(f"rsa-pss-{bits}", bits,
+                             "RSASSA-PSS over SHA-256(message), MGF1-SHA-256, 32-byte salt")
 
     def _padding(self) -> padding.AsymmetricPadding:
         return padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=SALT_LENGTH)
