@@ -82,10 +82,9 @@ def register(scheme: SignatureScheme) -> SignatureScheme:
 
 def get_scheme(scheme_id: str) -> SignatureScheme:
     """The scheme with this id, or ``UnsupportedAlgorithm`` naming the known ids."""
-    try:
-        return _REGISTRY[scheme_id]
-    except KeyError:
-        pass
+    found = _REGISTRY.get(scheme_id)
+    if found is not None:
+        return found
     _load_builtin()
     try:
         return _REGISTRY[scheme_id]
