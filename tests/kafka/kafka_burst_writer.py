@@ -23,7 +23,7 @@ import threading
 import time
 from typing import Any
 
-import ledger.stores.kafka as kafka_store
+import ledger.stores.kafka.store as kafka_store
 from tests.ledger import burst_writer
 
 POINTS = ("before-commit", "during-commit", "after-commit")

@@ -10,9 +10,9 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 
 from ledger.errors import ConcurrencyError, StoreMisconfigured, StoreUnavailable, WriterFenced
-from ledger.stores import kafka as kafka_store_module
 from ledger.stores.base import StoredCheckpoint, StoredEnvelope
 from ledger.stores.kafka import KafkaEventStore
+from ledger.stores.kafka import store as kafka_store_module
 from ledger.stores.kafka_keyring import KafkaKeyRing
 from tests.kafka.conftest import require_broker
 
