@@ -151,6 +151,32 @@ class _GroupCommitter:
                 ticket.done.set()
 
 
+class CheckpointTimer:
+    """A background thread that publishes due checkpoints; ``stop`` waits for it to end."""
+
+    def __init__(self, ledger: Ledger, interval_s: float) -> None:
+        self._ledger = ledger
+        self._interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="skms-checkpoints", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval_s):
+            for chain_id in list(self._ledger.chain_states):
+                if self._stop.is_set():
+                    return
+                try:
+                    self._ledger.maybe_checkpoint(chain_id)
+                except SkmsError:
+                    continue  # the next commit or tick retries; failures fail closed
+
+    def stop(self) -> None:
+        """Stop ticking and wait for a tick in progress, so no checkpoint outlives the key."""
+        self._stop.set()
+        self._thread.join()
+
+
 class Ledger:
     """One ledger over one store. Thread-safe; shares commits between concurrent commands."""
 
@@ -615,25 +641,14 @@ class Ledger:
         self._committer.wait(ticket)
         return stored_checkpoint
 
-    def start_checkpoint_timer(self, interval_s: float = 1.0) -> threading.Event:
+    def start_checkpoint_timer(self, interval_s: float = 1.0) -> CheckpointTimer:
         """For long-running services: publish due checkpoints even when traffic stops.
 
         Commits already trigger checkpoints; this timer covers the tail, so events never wait
-        more than ``checkpoint_every_seconds`` (+ ``interval_s``) for a checkpoint. Set the
-        returned event to stop the timer.
+        more than ``checkpoint_every_seconds`` (+ ``interval_s``) for a checkpoint. Call
+        ``stop()`` on the result before wiping the ledger key.
         """
-        stop = threading.Event()
-
-        def run() -> None:
-            while not stop.wait(interval_s):
-                for chain_id in list(self.chain_states):
-                    try:
-                        self.maybe_checkpoint(chain_id)
-                    except SkmsError:
-                        continue  # the next commit or tick retries; failures fail closed
-
-        threading.Thread(target=run, name="skms-checkpoints", daemon=True).start()
-        return stop
+        return CheckpointTimer(self, interval_s)
 
     def _require_key(self) -> bytearray:
         if self._ledger_key is None:

@@ -177,6 +177,8 @@ class ServiceCore:
         self.ledger = Ledger(self.store, keyring, kek=self._kek, ledger_key=self._ledger_key)
         self.ledger.load()
         self.ledger.reconcile_keyring()
+        # Checkpoints at least every T seconds even when traffic stops (see the ledger).
+        self._checkpoint_timer = self.ledger.start_checkpoint_timer()
         if not self.ledger.initialized:
             raise ConfigurationError(f"the store {store.url} holds no ledger",
                                      hint="run 'skms init' first")
@@ -198,6 +200,7 @@ class ServiceCore:
             return
         self._closed = True
         self.executor.shutdown(wait=True)
+        self._checkpoint_timer.stop()
         self.provider.shutdown()
         zeroize(self._ledger_key)
         self._kek.close()

@@ -125,7 +125,7 @@ def test_checkpoint_timer_covers_the_tail_when_traffic_stops(session: Session) -
     session.sign("bob", key_id, b"the last event before silence")
     ledger.load()
     head = ledger.chain("default").next_seq
-    stop = ledger.start_checkpoint_timer(interval_s=0.01)
+    timer = ledger.start_checkpoint_timer(interval_s=0.01)
     try:
         now[0] += 61 * 1_000_000
         for _ in range(500):
@@ -134,6 +134,6 @@ def test_checkpoint_timer_covers_the_tail_when_traffic_stops(session: Session) -
                 break
             threading.Event().wait(0.01)
     finally:
-        stop.set()
+        timer.stop()
     latest = store.latest_checkpoint("default")
     assert latest is not None and latest.size == head
