@@ -32,13 +32,13 @@ from cryptography.exceptions import UnsupportedAlgorithm as _LibUnsupportedAlgor
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import mldsa
 
+from ledger.crypto._fips_context import MAX_CONTEXT_SIZE, check_context
 from ledger.crypto.scheme import SchemeInfo, SignatureScheme, register
 from ledger.errors import InvalidInput, InvalidSignature, UnsupportedAlgorithm
 
 __all__ = ["MAX_CONTEXT_SIZE", "SCHEMES", "SEED_SIZE", "MLDSAScheme"]
 
 SEED_SIZE = 32
-MAX_CONTEXT_SIZE = 255
 
 _PrivateKey = mldsa.MLDSA44PrivateKey | mldsa.MLDSA65PrivateKey | mldsa.MLDSA87PrivateKey
 _PublicKey = mldsa.MLDSA44PublicKey | mldsa.MLDSA65PublicKey | mldsa.MLDSA87PublicKey
@@ -53,13 +53,6 @@ class _Parameters:
     from_seed: Callable[[bytes], _PrivateKey]
     from_public: Callable[[bytes], _PublicKey]
 
-
-def _check_context(context: bytes) -> bytes:
-    if not isinstance(context, bytes | bytearray) or len(context) > MAX_CONTEXT_SIZE:
-        raise InvalidInput(
-            f"ML-DSA context must be bytes of at most {MAX_CONTEXT_SIZE} bytes", field="context"
-        )
-    return bytes(context)
 
 
 class MLDSAScheme(SignatureScheme):
@@ -127,14 +120,14 @@ class MLDSAScheme(SignatureScheme):
         self, private_key: bytes | bytearray, message: bytes, context: bytes
     ) -> bytes:
         """Pure ML-DSA signature with a FIPS 204 context string (at most 255 bytes)."""
-        ctx = _check_context(context)
+        ctx = check_context(context, "ML-DSA")
         return self._private(private_key, "private_key").sign(bytes(message), ctx)
 
     def verify_with_context(
         self, public_key: bytes, message: bytes, signature: bytes, context: bytes
     ) -> None:
         """Raise :class:`InvalidSignature` unless valid for this message and context."""
-        ctx = _check_context(context)
+        ctx = check_context(context, "ML-DSA")
         key = self._public(public_key)
         size = self._parameters.signature_size
         if not isinstance(signature, bytes | bytearray) or len(signature) != size:

@@ -45,13 +45,13 @@ from pqcrypto.sign import (  # type: ignore[import-untyped]
     slh_dsa_sha2_256s,
 )
 
+from ledger.crypto._fips_context import MAX_CONTEXT_SIZE, check_context
 from ledger.crypto._spki import pem_public_key, spki_der
 from ledger.crypto.scheme import SchemeInfo, SignatureScheme, register
 from ledger.errors import CryptoError, InvalidInput, InvalidSignature
 
 __all__ = ["MAX_CONTEXT_SIZE", "SCHEMES", "SLHDSAScheme"]
 
-MAX_CONTEXT_SIZE = 255
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,13 +62,6 @@ class _Parameters:
     oid: str  # RFC 9909
     library: ModuleType
 
-
-def _check_context(context: bytes) -> bytes:
-    if not isinstance(context, bytes | bytearray) or len(context) > MAX_CONTEXT_SIZE:
-        raise InvalidInput(
-            f"SLH-DSA context must be bytes of at most {MAX_CONTEXT_SIZE} bytes", field="context"
-        )
-    return bytes(context)
 
 
 class SLHDSAScheme(SignatureScheme):
@@ -138,7 +131,7 @@ class SLHDSAScheme(SignatureScheme):
         self, private_key: bytes | bytearray, message: bytes, context: bytes
     ) -> bytes:
         """Pure SLH-DSA with a FIPS 205 context string, verified before it is returned."""
-        ctx = _check_context(context)
+        ctx = check_context(context, "SLH-DSA")
         secret = self._check_private(private_key)
         data = bytes(message)
         signature = bytes(self._parameters.library.sign(secret, data, context=ctx))
@@ -155,7 +148,7 @@ class SLHDSAScheme(SignatureScheme):
         self, public_key: bytes, message: bytes, signature: bytes, context: bytes
     ) -> None:
         """Raise :class:`InvalidSignature` unless valid for this message and context."""
-        ctx = _check_context(context)
+        ctx = check_context(context, "SLH-DSA")
         key = self._check_public(public_key)
         size = self._parameters.signature_size
         if not isinstance(signature, bytes | bytearray) or len(signature) != size:
