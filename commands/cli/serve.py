@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import click
 
 from commands.cli.output import State, emit, guarded, json_option
 from ledger.errors import ConfigurationError
+
+
+def settle_heap() -> None:
+    """Keep the loaded ledger out of the garbage collector's way.
+
+    Why: the loaded ledger (aggregates, command ids, chain state) is hundreds of thousands of
+    long-lived objects; without this, every full collection walks them all again and took
+    about 14 % of the server's CPU under load (profiled). ``gc.freeze`` moves everything alive
+    after start-up to a permanent generation; a larger first threshold makes collections of
+    per-request garbage rarer. Cycles created later are still collected.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
 
 
 @click.command()
@@ -85,6 +100,7 @@ def serve(state: State, host: str, rest_port: int, grpc_port: int, tls: bool,
     server = Server(config, passphrase)
     stop = Server.stop_on_signals()
     server.start()
+    settle_heap()
     scheme = "https" if tls else "http"
     emit({"rest": f"{scheme}://{host}:{server.rest_port}", "grpc": f"{host}:{server.grpc_port}",
           "ca": str(state.home.path / "tls" / "ca.pem") if tls and tls_cert is None else None},

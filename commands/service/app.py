@@ -32,6 +32,7 @@ from commands.service.errors import (
     problem,
     status_of,
 )
+from commands.service.fast_lane import FastLane
 from commands.service.observability import (
     CORRELATION_HEADER,
     bound_correlation,
@@ -165,8 +166,11 @@ def _validation_problem(request: Request, exc: RequestValidationError) -> JSONRe
     return problem_response(request, error)
 
 
-def create_app(core: ServiceCore | None) -> FastAPI:
-    """The REST + WebSocket application over ``core`` (``None``: only for the schema)."""
+def create_app(core: ServiceCore | None, *, fast_lane: bool = True) -> FastAPI:
+    """The REST + WebSocket application over ``core`` (``None``: only for the schema).
+
+    ``fast_lane=False`` leaves the signing routes to FastAPI alone; the tests use it to show
+    that both ways answer alike (commands/service/fast_lane.py)."""
     app = FastAPI(title="SKMS", version=API_VERSION, openapi_url="/openapi.json",
                   docs_url=None, redoc_url=None,
                   description="An audit-first cryptographic key ledger. See docs/api.md.")
@@ -203,6 +207,8 @@ def create_app(core: ServiceCore | None) -> FastAPI:
                                              correlation_id=_correlation(request.scope)),
                             status_code=500, media_type=PROBLEM_JSON)
 
+    if core is not None and fast_lane:
+        app.add_middleware(FastLane, problem=problem_response)
     app.add_middleware(ServiceMiddleware, core=core)
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     return app

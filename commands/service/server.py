@@ -22,8 +22,9 @@ from typing import Any
 
 import grpc
 import uvicorn
+import uvloop
 from opentelemetry.sdk.trace import SpanProcessor
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from commands.service.app import create_app
@@ -54,8 +55,9 @@ def _remember(transport: asyncio.BaseTransport) -> tuple[str, int] | None:
     return address
 
 
-class _PeerH11Protocol(H11Protocol):
-    """uvicorn's HTTP/1.1 protocol, recording the client certificate of each connection."""
+class _PeerHttpProtocol(HttpToolsProtocol):
+    """uvicorn's HTTP/1.1 protocol (httptools parser), recording the client certificate of
+    each connection."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         self._skms_peer = _remember(transport)
@@ -119,7 +121,7 @@ class Server:
             context.set_alpn_protocols(["http/1.1"])
             options["ssl_context_factory"] = lambda _config, _default: context
         return uvicorn.Config(self.app, host=self.config.host, port=self.config.rest_port,
-                              http=_PeerH11Protocol, ws=_PeerWebSocketProtocol,
+                              http=_PeerHttpProtocol, loop="uvloop", ws=_PeerWebSocketProtocol,
                               lifespan="off", log_config=None, access_log=False,
                               timeout_graceful_shutdown=int(self.config.shutdown_grace_s) or 1,
                               ws_ping_interval=None, server_header=False, **options)
@@ -156,7 +158,7 @@ class Server:
                       tls=self.files is not None, client_auth=self.config.client_auth)
 
     def _run(self, backend_port: int) -> None:
-        loop = asyncio.new_event_loop()
+        loop = uvloop.new_event_loop()
         self._loop = loop
         asyncio.set_event_loop(loop)
         try:

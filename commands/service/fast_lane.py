@@ -1,0 +1,157 @@
+"""The signing routes without FastAPI's per-request routing and dependency resolution.
+
+Why: profiling ``POST /v1/keys/{key_id}/sign`` showed FastAPI's route matching (every route
+tried, twice) and dependency solving costing more CPU than the audited sign itself. The
+lane serves the four hot routes (sign, sign-batch, verify, verify-batch) for well-formed
+requests and hands everything else to the FastAPI application unchanged.
+
+It adds no second implementation: it validates the body with the route's own pydantic
+model, authenticates with :func:`commands.service.rest.authenticated` (signature or
+certificate, rate limit), calls the route's own endpoint function and serialises with the
+route's response model. Errors raised there become the same problem+json as in FastAPI
+(:func:`commands.service.app.problem_response`). A request the lane cannot take as it is
+(another content type, a body that does not validate, an over-long path id or
+``Idempotency-Key``) goes to FastAPI, whose validation writes the error response, so
+refusals read the same whichever way a request came. It runs inside
+:class:`commands.service.app.ServiceMiddleware`, so correlation ids, body limits, spans,
+metrics and log lines are the same too (the lane sets ``scope["route"]`` to the FastAPI
+route it stands in for).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from commands.service import models, rest
+from ledger.errors import SkmsError
+
+PATH = re.compile(r"^/v1/keys/([^/]{1,100})/(sign|sign-batch|verify|verify-batch)$")
+MAX_HEADER_ID = 100  # rest.IdempotencyKey's max_length
+
+
+@dataclass(frozen=True)
+class _Lane:
+    route: APIRoute
+    body_model: type[BaseModel]
+    output: TypeAdapter[Any]
+    endpoint: Callable[..., Awaitable[Any]]
+    takes_idempotency_key: bool
+
+
+def _lanes() -> dict[str, _Lane]:
+    """The routes the lane stands in for, found in :data:`rest.router` by path template."""
+    wanted: dict[str, tuple[type[BaseModel], Any, bool]] = {
+        "sign": (models.SignIn, models.CommandOut, True),
+        "sign-batch": (models.SignBatchIn, models.CommandOut, True),
+        "verify": (models.VerifyIn, models.VerifyOut, False),
+        "verify-batch": (models.VerifyBatchIn, models.VerifyBatchOut, False),
+    }
+    found: dict[str, _Lane] = {}
+    for route in rest.router.routes:
+        if not isinstance(route, APIRoute) or "POST" not in route.methods:
+            continue
+        for action, (body_model, output, takes_key) in wanted.items():
+            if route.path == f"/v1/keys/{{key_id}}/{action}":
+                found[action] = _Lane(route, body_model, TypeAdapter(output), route.endpoint,
+                                      takes_key)
+    missing = set(wanted) - set(found)
+    if missing:
+        raise RuntimeError(f"fast lane: no FastAPI route for {sorted(missing)}")
+    return found
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    """The header's only value; None when absent. Repeated: raises LookupError."""
+    found = [bytes(value) for key, value in scope.get("headers") or () if key.lower() == name]
+    if len(found) > 1:
+        raise LookupError(name)
+    return found[0] if found else None
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+class FastLane:
+    """ASGI middleware: serve the signing routes directly, pass the rest to ``app``."""
+
+    def __init__(self, app: ASGIApp, problem: Callable[[Scope, SkmsError], Response]) -> None:
+        self.app = app
+        self.problem = problem
+        self._lanes = _lanes()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        match = (PATH.match(scope["path"])
+                 if scope["type"] == "http" and scope["method"] == "POST" else None)
+        if match is None:
+            await self.app(scope, receive, send)
+            return
+        lane = self._lanes[match.group(2)]
+        body = await _read_body(receive)
+        arguments = self._arguments(scope, lane, match.group(1), body)
+        if arguments is None:  # FastAPI validates and answers
+            await self.app(scope, _replay(body, receive), send)
+            return
+        scope["route"] = lane.route
+        request = Request(scope, _replay(body, receive))
+        response: Response
+        try:
+            principal = await rest.authenticated(request)
+            result = await lane.endpoint(request, principal, *arguments)
+            response = Response(lane.output.dump_json(lane.output.validate_python(result)),
+                                media_type="application/json")
+        except SkmsError as error:
+            response = self.problem(scope, error)
+        await response(scope, receive, send)
+
+    @staticmethod
+    def _arguments(scope: Scope, lane: _Lane, key_id: str,
+                   body: bytes) -> tuple[Any, ...] | None:
+        """The endpoint's arguments after ``principal``, or None to let FastAPI decide."""
+        try:
+            content_type = _header(scope, b"content-type") or b""
+            idempotency = _header(scope, b"idempotency-key")
+        except LookupError:
+            return None
+        if content_type.split(b";")[0].strip().lower() != b"application/json":
+            return None
+        try:
+            parsed = lane.body_model.model_validate_json(body)
+        except ValidationError:
+            return None
+        if not lane.takes_idempotency_key:
+            return (key_id, parsed)
+        if idempotency is not None and len(idempotency) > MAX_HEADER_ID:
+            return None
+        key = idempotency.decode("latin-1") if idempotency is not None else None
+        return (key_id, parsed, key)
