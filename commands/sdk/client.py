@@ -32,11 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from commands.sdk import httpsig
 from commands.sdk.routes import KEY_COMMANDS
 from commands.sdk.tlsclient import client_context
+from commands.sdk.transport import HttpTransport
 from ledger.command import Command, SignedCommand
 from ledger.crypto.scheme import get_scheme
 
@@ -99,22 +98,6 @@ class PreparedCommand:
     signed: SignedCommand = field(repr=False)
 
 
-class _SignRequests(httpx.Auth):
-    """httpx hook adding Content-Digest, Signature-Input and Signature to every request."""
-
-    requires_request_body = True
-
-    def __init__(self, actor_id: str, private_key: bytes) -> None:
-        self.actor_id = actor_id
-        self._private_key = private_key
-
-    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
-        headers = httpsig.sign_http(self._private_key, self.actor_id, request.method,
-                                    str(request.url), request.content)
-        request.headers.update(headers)
-        yield request
-
-
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
@@ -129,19 +112,18 @@ class Client:
 
     def __init__(self, base_url: str, actor_id: str, private_key: bytes | bytearray, *,
                  ca: Path | None = None, client_cert: bytes | None = None,
-                 sign_requests: bool = True, timeout: float = 30.0) -> None:
+                 sign_requests: bool = True, timeout: float = 30.0,
+                 ssl_context: ssl.SSLContext | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.actor_id = actor_id
         self._private_key = bytes(private_key)
         self._domains: dict[str, str] = {}
-        self.ssl_context: ssl.SSLContext | None = None
-        if ca is not None:
+        self.sign_requests = sign_requests
+        self.ssl_context = ssl_context
+        if ssl_context is None and ca is not None:
             self.ssl_context = client_context(
                 ca, cert_pem=client_cert, private_key=self._private_key if client_cert else None)
-        self.http = httpx.Client(base_url=self.base_url, verify=self.ssl_context or True,
-                                 timeout=timeout,
-                                 auth=_SignRequests(actor_id, self._private_key)
-                                 if sign_requests else None)
+        self.http = HttpTransport(self.base_url, ssl_context=self.ssl_context, timeout=timeout)
 
     def close(self) -> None:
         self.http.close()
@@ -157,23 +139,32 @@ class Client:
     def request(self, method: str, path: str, *, json_body: Any = None,
                 params: Mapping[str, Any] | None = None,
                 headers: Mapping[str, str] | None = None) -> Any:
-        """One signed request; returns the decoded JSON or raises :class:`ApiError`."""
+        """One signed request; returns the decoded JSON or raises :class:`ApiError`.
+
+        Unreachable service: :class:`commands.sdk.transport.TransportError`."""
         content = b"" if json_body is None else json.dumps(json_body).encode()
-        all_headers = {CORRELATION_HEADER: uuid.uuid4().hex, **(headers or {})}
+        url = self.http.url(path, params)
+        fixed = {CORRELATION_HEADER: uuid.uuid4().hex, **(headers or {})}
         if json_body is not None:
-            all_headers["Content-Type"] = "application/json"
-        response = self.http.request(method, path, content=content, headers=all_headers,
-                                     params={k: v for k, v in (params or {}).items()
-                                             if v is not None})
-        if response.status_code >= 400:
+            fixed["Content-Type"] = "application/json"
+
+        def attempt_headers() -> dict[str, str]:
+            if not self.sign_requests:
+                return fixed
+            return {**fixed, **httpsig.sign_http(self._private_key, self.actor_id, method, url,
+                                                 content)}
+
+        response = self.http.request(method, url, content, attempt_headers)
+        content_type = response.headers.get("content-type", "")
+        if response.status >= 400:
             try:
-                problem = response.json()
+                problem = json.loads(response.body)
             except ValueError:
-                problem = {"detail": response.text}
-            raise ApiError(response.status_code, problem)
-        if response.headers.get("content-type", "").startswith("application/json"):
-            return response.json()
-        return response.text
+                problem = {"detail": response.body.decode("utf-8", "replace")}
+            raise ApiError(response.status, problem)
+        if content_type.startswith("application/json"):
+            return json.loads(response.body)
+        return response.body.decode("utf-8", "replace")
 
     # --- commands ------------------------------------------------------------------------------
 

@@ -84,7 +84,8 @@ async def run(request: Request, function: Callable[..., T], *args: Any) -> T:
     loop = asyncio.get_running_loop()
     future = loop.run_in_executor(core.executor, copy_context().run, function, *args)
     try:
-        return await asyncio.wait_for(future, core.limits.request_timeout_s)
+        async with asyncio.timeout(core.limits.request_timeout_s):  # no extra task, unlike
+            return await future                                      # asyncio.wait_for
     except TimeoutError:
         raise RequestTimedOut(f"the request ran longer than {core.limits.request_timeout_s:g} s",
                               hint="a command may still commit: retry it with the same "

@@ -43,6 +43,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,10 @@ import nacl.signing  # noqa: E402
 from commands.handlers import MAX_BATCH, execute  # noqa: E402
 from commands.sdk import httpsig  # noqa: E402
 from commands.sdk.client import Client  # noqa: E402
+from commands.sdk.grpc_client import SERVICE as GRPC_SERVICE  # noqa: E402
 from commands.sdk.grpc_client import GrpcClient  # noqa: E402
+from commands.sdk.tlsclient import client_context  # noqa: E402
+from commands.sdk.transport import HttpTransport  # noqa: E402
 from commands.service import models  # noqa: E402
 from commands.session import Session  # noqa: E402
 from ledger.command import Command, SignedCommand  # noqa: E402
@@ -109,7 +113,7 @@ def throughput(make: Callable[[], Callable[[], Any]], concurrency: int,
     return round(sum(counts) / (time.perf_counter() - started), 1)
 
 
-def open_loop(calls: list[Callable[[], Any]], rate: float, seconds: float,
+def open_loop(calls: list[Callable[[int], Any]], rate: float, seconds: float,
               grace: float) -> dict[str, Any]:
     """Offer ``rate`` requests/s for ``seconds`` whatever the replies do (open loop).
 
@@ -117,7 +121,7 @@ def open_loop(calls: list[Callable[[], Any]], rate: float, seconds: float,
     sleeps until it is due and sends it. Latency runs from the due time to the reply, so
     it includes the wait for a free thread. No request is sent after ``seconds + grace``:
     the ones still unsent are counted and enter the percentiles with the time they had
-    already waited (a lower bound, flagged by ``lower_bound``).
+    already waited (a lower bound, flagged by ``lower_bound``). ``call(i)`` sends request i.
     """
     total = int(rate * seconds)
     lock = threading.Lock()
@@ -129,7 +133,7 @@ def open_loop(calls: list[Callable[[], Any]], rate: float, seconds: float,
     barrier = threading.Barrier(len(calls) + 1)
     start = [0.0]
 
-    def worker(call: Callable[[], Any]) -> None:
+    def worker(call: Callable[[int], Any]) -> None:
         barrier.wait()
         begin = start[0]
         stop = begin + seconds + grace
@@ -150,7 +154,7 @@ def open_loop(calls: list[Callable[[], Any]], rate: float, seconds: float,
             if pause > 0:
                 time.sleep(pause)
             try:
-                call()
+                call(index)
             except Exception:  # counted; the load goes on
                 errors[0] += 1
             done = time.perf_counter()
@@ -172,6 +176,84 @@ def open_loop(calls: list[Callable[[], Any]], rate: float, seconds: float,
             "p50_ms": round(percentile(values, 0.50), 2),
             "p95_ms": round(percentile(values, 0.95), 2),
             "p99_ms": round(percentile(values, 0.99), 2), "lower_bound": bool(censored)}
+
+
+def _sign_command(signer: tuple[str, bytes], key_id: str) -> SignedCommand:
+    actor_id, private_key = signer
+    command = Command("Sign", actor_id, "default",
+                      {"key_id": key_id, "message_digest": hashlib.sha256(MESSAGE).hexdigest()},
+                      time.time_ns() // 1000, correlation_id=uuid.uuid4().hex)
+    return command.sign(private_key)
+
+
+def presigned_rest(port: int, ca: Path, signer: tuple[str, bytes], key_id: str, count: int,
+                   threads: int) -> tuple[list[Callable[[int], Any]], list[Any]]:
+    """Open-loop senders over pre-signed REST sign requests (one connection per thread).
+
+    Every request is a real one (its own command, signature, RFC 9421 signature and nonce),
+    built before the clock starts so that the load generator's own signing does not take
+    the server's CPU; sending is the SDK's transport (http.client, keep-alive).
+    """
+    actor_id, private_key = signer
+    origin = f"https://127.0.0.1:{port}"
+    url = f"{origin}/v1/keys/{key_id}/sign"
+    prepared = []
+    for _ in range(count):
+        signed = _sign_command(signer, key_id)
+        body = json.dumps({"command": signed.canonical_bytes.decode("ascii"),
+                           "signature": base64.b64encode(signed.signature).decode(),
+                           "message": base64.b64encode(MESSAGE).decode()}).encode()
+        headers = {"Content-Type": "application/json",
+                   "Idempotency-Key": signed.command.command_id,
+                   **httpsig.sign_http(private_key, actor_id, "POST", url, body)}
+        prepared.append((body, headers))
+    context = client_context(ca)
+    transports = [HttpTransport(origin, ssl_context=context, timeout=30.0)
+                  for _ in range(threads)]
+
+    def sender(transport: HttpTransport) -> Callable[[int], Any]:
+        def call(index: int) -> None:
+            body, headers = prepared[index]
+            answer = transport.request("POST", url, body, lambda: headers)
+            if answer.status != 200:
+                raise RuntimeError(f"HTTP {answer.status}")
+        return call
+
+    return [sender(t) for t in transports], transports
+
+
+def presigned_grpc(port: int, ca: Path, signer: tuple[str, bytes], key_id: str, count: int,
+                   threads: int) -> tuple[list[Callable[[int], Any]], list[Any]]:
+    """Open-loop senders over pre-signed gRPC Sign calls (one channel per thread)."""
+    actor_id, private_key = signer
+    clients = [GrpcClient(f"127.0.0.1:{port}", actor_id, private_key, ca=ca, timeout=30.0)
+               for _ in range(threads)]
+    pb = clients[0].pb
+    path = f"/{GRPC_SERVICE}/Sign"
+    prepared = []
+    for _ in range(count):
+        signed = _sign_command(signer, key_id)
+        raw = pb.SignRequest(key_id=key_id, message=MESSAGE, command=pb.SignedCommand(
+            command=signed.canonical_bytes.decode("ascii"),
+            signature=signed.signature)).SerializeToString()
+        digest = httpsig.content_digest(raw)
+        metadata = [("x-correlation-id", str(signed.command.correlation_id)),
+                    ("content-digest", digest),
+                    *httpsig.sign(private_key, actor_id, {"@method": "POST", "@path": path,
+                                                          "content-digest": digest},
+                                  components=httpsig.GRPC_COMPONENTS).items()]
+        prepared.append((raw, metadata))
+
+    def sender(client: GrpcClient) -> Callable[[int], Any]:
+        stub = client.channel.unary_unary(path, request_serializer=None,
+                                          response_deserializer=None)
+
+        def call(index: int) -> None:
+            raw, metadata = prepared[index]
+            stub(raw, metadata=metadata, timeout=30.0)
+        return call
+
+    return [sender(c) for c in clients], clients
 
 
 def batch_messages(size: int) -> list[bytes]:
@@ -341,6 +423,17 @@ def start_server(folder: Path, max_batch: int,
     return process, int(found.group(1)), int(found.group(2))
 
 
+def process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_s() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
 def peak_rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -384,12 +477,25 @@ def over_service(folder: Path, key_id: str, signer: tuple[str, bytes],
             results[name]["batch"] = {
                 size: batch_rate(lambda m, c=one: c.sign_batch(key_id, m), size, seconds)
                 for size in counts["batch_sizes"]}
-            calls = [make() for _ in range(counts["open_threads"])]
-            for call in calls:  # connect (TLS handshake) before the clock starts
-                call()
-            results[name]["open_loop"] = [
-                open_loop(calls, rate, counts["open_seconds"], counts["open_grace"])
-                for rate in counts["rates"]]
+            results[name]["open_loop"] = []
+            for rate in counts["rates"]:
+                total = int(rate * counts["open_seconds"])
+                threads = counts["open_threads"]
+                presigned = presigned_rest if name == "rest" else presigned_grpc
+                port = rest_port if name == "rest" else grpc_port
+                calls, owners = presigned(port, ca, signer, key_id, total + threads, threads)
+                for index, call in enumerate(calls):  # connect (TLS) before the clock starts
+                    call(total + index)
+                server_before, client_before = process_cpu_s(process.pid), own_cpu_s()
+                row = open_loop(calls, rate, counts["open_seconds"], counts["open_grace"])
+                done = max(row["sent"], 1)
+                row["server_cpu_ms_per_request"] = round(
+                    (process_cpu_s(process.pid) - server_before) / done * 1000, 3)
+                row["client_cpu_ms_per_request"] = round(
+                    (own_cpu_s() - client_before) / done * 1000, 3)
+                results[name]["open_loop"].append(row)
+                for owner in owners:
+                    owner.close()
         results["server_peak_rss_mib"] = peak_rss_mib(process.pid)
         return results
     finally:
