@@ -30,8 +30,8 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from cryptography.exceptions import InvalidSignature as _CryptoInvalidSignature
-from cryptography.hazmat.primitives.asymmetric import ed25519
+from ledger.crypto.scheme import get_scheme
+from ledger.errors import InvalidInput, InvalidSignature
 
 LABEL = "sig1"
 ALGORITHM = "ed25519"
@@ -118,8 +118,7 @@ def sign(private_key: bytes | bytearray, keyid: str, values: Mapping[str, str], 
     """The ``Signature-Input`` and ``Signature`` headers over ``values`` (component → value)."""
     params = SignatureInput(LABEL, components, int(time.time()) if created is None else created,
                             nonce or new_nonce(), keyid, ALGORITHM)
-    key = ed25519.Ed25519PrivateKey.from_private_bytes(bytes(private_key))
-    signature = key.sign(signature_base(params, values))
+    signature = get_scheme("ed25519").sign(private_key, signature_base(params, values))
     return {"signature-input": f"{LABEL}={params.serialize()}",
             "signature": f"{LABEL}=:{base64.b64encode(signature).decode()}:"}
 
@@ -193,7 +192,7 @@ def verify(public_key: bytes, params: SignatureInput, values: Mapping[str, str],
     signature of the signature base."""
     base = signature_base(params, values)
     try:
-        ed25519.Ed25519PublicKey.from_public_bytes(public_key).verify(signature, base)
-    except (_CryptoInvalidSignature, ValueError):
+        get_scheme("ed25519").verify(public_key, base, signature)
+    except (InvalidSignature, InvalidInput):
         raise SignatureMismatch("the request signature does not verify with the key of "
                                 f"actor {params.keyid}") from None

@@ -156,7 +156,9 @@ class ServiceCore:
         self.config = config
         self.limits = config.limits
         self.home = Home(config.home, config.store_url)
-        self.provider = tracer_provider(config.otlp_endpoint, list(span_processors))
+        processors = list(span_processors)
+        self.traced = bool(config.otlp_endpoint) or bool(processors)
+        self.provider = tracer_provider(config.otlp_endpoint, processors)
         self.tracer = self.provider.get_tracer("skms.service")
         self.metrics = Metrics()
         self.log = logger()
@@ -169,7 +171,8 @@ class ServiceCore:
         self._idempotency = _Idempotency(config.idempotency_entries)
         self.rate_limiter = RateLimiter(self.limits)
         store, keyring = open_store(self.home.store_url())
-        self.store = TracedEventStore(store, self.tracer)
+        # Store spans only when spans go somewhere: the wrapper costs on every store call.
+        self.store = TracedEventStore(store, self.tracer) if self.traced else store
         self.keyring = keyring
         self._kek = self.home.open_kek(passphrase)
         zeroize(passphrase)

@@ -61,6 +61,8 @@ class SQLiteEventStore(EventStore):
         self.path = Path(path)
         self.url = f"sqlite:///{self.path}"
         self._lock = threading.RLock()
+        self._heads: dict[str, ChainHead | None] = {}
+        self._seen_version = -1
         self._db = _connect(self.path, timeout_s)
         try:
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -75,12 +77,25 @@ class SQLiteEventStore(EventStore):
         return [row[0] for row in rows]
 
     def head(self, chain_id: str) -> ChainHead | None:
+        """The chain's head; remembered until another connection commits.
+
+        Why: the ledger asks for the system chain's head before every command (to see actor
+        changes written by other processes). ``PRAGMA data_version`` changes exactly when
+        another connection has committed, so an unchanged version answers from memory; this
+        connection's own appends update the remembered heads as they commit.
+        """
         with self._lock:
+            version = self._query("PRAGMA data_version", ())[0][0]
+            if version != self._seen_version:
+                self._heads.clear()
+                self._seen_version = version
+            if chain_id in self._heads:
+                return self._heads[chain_id]
             rows = self._query("SELECT seq, event_hash FROM events WHERE chain_id = ? "
                                "ORDER BY seq DESC LIMIT 1", (chain_id,))
-        if not rows:
-            return None
-        return ChainHead(chain_id, rows[0][0], bytes(rows[0][1]))
+            head = ChainHead(chain_id, rows[0][0], bytes(rows[0][1])) if rows else None
+            self._heads[chain_id] = head
+        return head
 
     def append(self, chain_id: str, envelopes: Sequence[StoredEnvelope], *,
                expected_seq: int) -> None:
@@ -101,7 +116,11 @@ class SQLiteEventStore(EventStore):
                                            f"not {expected_seq}")
                 for row in rows:
                     self._db.execute("INSERT INTO events VALUES (?,?,?,?,?,?,?,?)", row)
+                self._heads.pop(chain_id, None)
                 self._db.execute("COMMIT")
+                if envelopes:
+                    last = envelopes[-1]
+                    self._heads[chain_id] = ChainHead(chain_id, last.seq, last.event_hash)
             except sqlite3.IntegrityError as exc:
                 self._rollback()
                 raise ConcurrencyError(f"append conflicts with stored events: {exc}") from None

@@ -37,3 +37,23 @@ class TestSQLiteStore(StoreConformance):
         keyring.close()
         for path in tmp_path.iterdir():
             assert secret not in path.read_bytes(), path.name
+
+    def test_head_follows_appends_through_another_connection(self) -> None:
+        """The remembered head is dropped when another connection commits (data_version)."""
+        from tests.store_conformance import envelope
+
+        first = SQLiteEventStore(self.folder / "shared.db")
+        second = SQLiteEventStore(self.folder / "shared.db")
+        first.append("c", [envelope("c", 0)], expected_seq=0)
+        assert first.head("c") is not None and first.head("c").seq == 0  # type: ignore[union-attr]
+        assert second.head("c").seq == 0  # type: ignore[union-attr]
+        second.append("c", [envelope("c", 1), envelope("c", 2, version=3)], expected_seq=1)
+        assert second.head("c").seq == 2  # type: ignore[union-attr]  (own append)
+        head = first.head("c")
+        assert head is not None and head.seq == 2
+        assert head.event_hash == envelope("c", 2).event_hash
+        assert first.head("unknown") is None
+        second.append("unknown", [envelope("unknown", 0)], expected_seq=0)
+        assert first.head("unknown") is not None
+        first.close()
+        second.close()

@@ -581,13 +581,20 @@ def render(report: dict[str, Any]) -> str:
     lines += ["", "**Single signs at a fixed offered load** (open loop): requests are due at "
               "a fixed rate for "
               f"{report['open_seconds']:g} s whatever the replies do, sent by "
-              f"{report['open_threads']} client threads (connected beforehand); latency "
-              "runs from the due time to the reply, so it includes the wait for a free "
-              f"thread. Nothing is sent after {report['open_grace']:g} s of grace: requests "
-              "still unsent then are counted and enter the percentiles with the time they had "
-              "already waited (so those percentiles, marked >=, are lower bounds).", "",
+              f"{report['open_threads']} client threads (connected beforehand). Every "
+              "request is a real one (its own actor-signed command and RFC 9421 signature "
+              "with a fresh nonce), signed before the clock starts so that the generator's "
+              "signing does not take the server's CPU; REST requests go out through the "
+              "SDK's transport, gRPC ones through a raw stub. Latency runs from the due time "
+              "to the reply, so it includes the wait for a free thread. Nothing is sent after "
+              f"{report['open_grace']:g} s of grace: requests still unsent then are counted "
+              "and enter the percentiles with the time they had already waited (so those "
+              "percentiles, marked >=, are lower bounds). CPU columns: CPU time of the server "
+              "process and of the load generator during the run, per request sent.", "",
               "| path | offered/s | achieved/s | sent | unsent | p50 ms | p95 ms | p99 ms "
-              "| target p95 < 10 ms at 1,000/s |", "|---|---|---|---|---|---|---|---|---|"]
+              "| server CPU ms/request | generator CPU ms/request "
+              "| target p95 < 10 ms at 1,000/s |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, label in (("rest", "REST"), ("grpc", "gRPC")):
         for row in report[name]["open_loop"]:
             mark = ">= " if row["lower_bound"] else ""
@@ -595,7 +602,9 @@ def render(report: dict[str, Any]) -> str:
                        else "")
             lines.append(f"| {label} | {row['offered_per_s']:g} | {row['achieved_per_s']} | "
                          f"{row['sent']} | {row['unsent']} | {mark}{row['p50_ms']} | "
-                         f"{mark}{row['p95_ms']} | {mark}{row['p99_ms']} | {verdict} |")
+                         f"{mark}{row['p95_ms']} | {mark}{row['p99_ms']} | "
+                         f"{row.get('server_cpu_ms_per_request', '')} | "
+                         f"{row.get('client_cpu_ms_per_request', '')} | {verdict} |")
     costs = report["check_costs"]
     lines += ["", "**Where the time goes.** Same single-client latency against a second "
               "server without TLS (`--no-tls`), and the CPU cost (one thread, µs per "
