@@ -19,6 +19,7 @@ refuses to run a command twice and answers with the first outcome's seqs
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import threading
@@ -221,6 +222,11 @@ class ServiceCore:
         for listener in list(self._listeners):
             listener()
 
+    def _timed_out(self, limit: float) -> RequestTimedOut:
+        return RequestTimedOut(f"the request ran longer than {limit:g} s",
+                               hint="a command may still commit: retry it with the same "
+                                    "command id (Idempotency-Key)")
+
     def call(self, function: Callable[..., T], *args: Any, timeout: float | None = None) -> T:
         """Run ``function`` on the worker pool within the request timeout (sync callers)."""
         context = copy_context()
@@ -229,9 +235,18 @@ class ServiceCore:
         try:
             return future.result(timeout=limit)
         except FutureTimeout:
-            raise RequestTimedOut(f"the request ran longer than {limit:g} s",
-                                  hint="a command may still commit: retry it with the same "
-                                       "command id (Idempotency-Key)") from None
+            raise self._timed_out(limit) from None
+
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        """Run ``function`` on the worker pool from an event loop (REST, gRPC): the loop keeps
+        serving while it runs; 504 / DEADLINE_EXCEEDED after the request timeout."""
+        future = asyncio.get_running_loop().run_in_executor(
+            self.executor, copy_context().run, function, *args)
+        try:
+            async with asyncio.timeout(self.limits.request_timeout_s):  # no extra task,
+                return await future                                      # unlike wait_for
+        except TimeoutError:
+            raise self._timed_out(self.limits.request_timeout_s) from None
 
     def ready(self) -> bool:
         """The store answers (a head lookup) and the ledger is initialized."""

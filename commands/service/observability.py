@@ -76,12 +76,19 @@ def configure_logging(stream: IO[str] | None = None, level: int = logging.INFO) 
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
         logger_factory=structlog.WriteLoggerFactory(file=stream or sys.stderr),
-        cache_logger_on_first_use=False,
+        cache_logger_on_first_use=True,
     )
+    global _logger
+    _logger = structlog.get_logger("skms.service")  # a fresh proxy: it caches on first use
+
+
+_logger: Any = structlog.get_logger("skms.service")
 
 
 def logger() -> Any:
-    return structlog.get_logger("skms.service")
+    """The service logger (one proxy, bound once per configuration: a log line per request
+    should not rebuild the processor chain)."""
+    return _logger
 
 
 @contextmanager

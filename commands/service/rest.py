@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from contextvars import copy_context
 from typing import Annotated, Any, TypeVar
 
 import structlog
@@ -20,7 +19,6 @@ from commands.sdk.routes import KEY_COMMANDS
 from commands.service import models
 from commands.service.auth import Principal, RequestFacts
 from commands.service.core import ServiceCore, b64decode, hexdecode, parse_signed
-from commands.service.errors import RequestTimedOut
 from commands.service.tls import peer_certificate
 
 T = TypeVar("T")
@@ -80,16 +78,7 @@ Actor = Annotated[Principal, Depends(authenticated)]
 
 async def run(request: Request, function: Callable[..., T], *args: Any) -> T:
     """Run blocking work on the core's pool; give up (504) after the request timeout."""
-    core = core_of(request)
-    loop = asyncio.get_running_loop()
-    future = loop.run_in_executor(core.executor, copy_context().run, function, *args)
-    try:
-        async with asyncio.timeout(core.limits.request_timeout_s):  # no extra task, unlike
-            return await future                                      # asyncio.wait_for
-    except TimeoutError:
-        raise RequestTimedOut(f"the request ran longer than {core.limits.request_timeout_s:g} s",
-                              hint="a command may still commit: retry it with the same "
-                                   "command id (Idempotency-Key)") from None
+    return await core_of(request).run(function, *args)
 
 
 async def submit(request: Request, principal: Principal, body: models.SignedCommandIn,

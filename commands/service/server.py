@@ -14,10 +14,10 @@ started is committed and answered – and only then are secrets wiped and the st
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import threading
 from collections.abc import Iterable
-from concurrent import futures
 from typing import Any
 
 import grpc
@@ -108,7 +108,9 @@ class Server:
         self._started = threading.Event()
         self._failure: BaseException | None = None
         self._front: GrpcTLSFront | None = None
-        self._grpc: grpc.Server | None = None
+        self._grpc: grpc.aio.Server | None = None
+        self._grpc_loop: asyncio.AbstractEventLoop | None = None
+        self._grpc_thread: threading.Thread | None = None
         self._uvicorn: uvicorn.Server | None = None
         self._stopped = False
 
@@ -127,17 +129,30 @@ class Server:
                               ws_ping_interval=None, server_header=False, **options)
 
     def _start_grpc(self) -> int:
-        server = grpc.server(futures.ThreadPoolExecutor(
-            max_workers=self.config.workers, thread_name_prefix="skms-grpc"),
-            options=[("grpc.max_receive_message_length", self.config.limits.max_body_bytes),
-                     ("grpc.so_reuseport", 0)])
-        api = GrpcApi(self.core, require_front=self.files is not None)
-        server.add_generic_rpc_handlers((api.generic_handler(),))
-        if self.files is None:
-            port = server.add_insecure_port(f"{self.config.host}:{self.config.grpc_port}")
-        else:
-            port = server.add_insecure_port("127.0.0.1:0")
-        server.start()
+        """Start the ``grpc.aio`` server on an event loop in a thread of its own."""
+        loop = asyncio.new_event_loop()
+
+        def serve() -> None:
+            loop.run_forever()
+            loop.close()
+
+        thread = threading.Thread(target=serve, name="skms-grpc", daemon=True)
+        thread.start()
+        self._grpc_loop, self._grpc_thread = loop, thread
+
+        async def start() -> tuple[grpc.aio.Server, int]:
+            server = grpc.aio.server(options=[
+                ("grpc.max_receive_message_length", self.config.limits.max_body_bytes),
+                ("grpc.so_reuseport", 0)])
+            api = GrpcApi(self.core, require_front=self.files is not None)
+            server.add_generic_rpc_handlers((api.generic_handler(),))
+            address = (f"{self.config.host}:{self.config.grpc_port}" if self.files is None
+                       else "127.0.0.1:0")
+            port = server.add_insecure_port(address)
+            await server.start()
+            return server, port
+
+        server, port = asyncio.run_coroutine_threadsafe(start(), loop).result(30)
         self._grpc = server
         return port
 
@@ -199,13 +214,18 @@ class Server:
         self._stopped = True
         self.app.state.hub.close()
         grace = self.config.shutdown_grace_s
-        grpc_done = self._grpc.stop(grace) if self._grpc is not None else None
+        grpc_done = (asyncio.run_coroutine_threadsafe(self._grpc.stop(grace), self._grpc_loop)
+                     if self._grpc is not None and self._grpc_loop is not None else None)
         if self._uvicorn is not None:
             self._uvicorn.should_exit = True
         if self._thread is not None:
             self._thread.join(grace + 5)
         if grpc_done is not None:
-            grpc_done.wait(grace + 5)
+            with contextlib.suppress(Exception):
+                grpc_done.result(grace + 5)
+        if self._grpc_loop is not None and self._grpc_thread is not None:
+            self._grpc_loop.call_soon_threadsafe(self._grpc_loop.stop)
+            self._grpc_thread.join(5)
         self.core.close()
         logger().info("stopped")
 
