@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
@@ -97,3 +98,35 @@ def test_replayed_grpc_signature_is_refused(service: Running) -> None:
         with pytest.raises(grpc.RpcError) as replay:
             stub(raw, metadata=metadata)
     assert replay.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+def test_large_and_concurrent_calls_cross_the_tls_front_intact(service: Running) -> None:
+    """Near the body limit one way, many connections at once: the relay loses nothing."""
+    with grpc_client(service, "key-manager") as km:
+        key_id = json.loads(km.create_key("ed25519").result_json)["key_id"]
+        public = ed25519.Ed25519PublicKey.from_public_bytes(
+            bytes.fromhex(km.get_key(key_id).public_key))
+    messages = [bytes([i % 251]) * 3000 for i in range(250)]  # ~750 KB request
+    with grpc_client(service, "signer") as signer:
+        batch = signer.sign_batch(key_id, messages)
+    assert len(batch.signatures) == len(messages)
+    for message, signature in zip(messages, batch.signatures, strict=True):
+        public.verify(signature, message)
+
+    failures: list[BaseException] = []
+
+    def worker(index: int) -> None:
+        try:
+            with grpc_client(service, "signer") as client:
+                for n in range(5):
+                    message = f"{index}-{n}".encode()
+                    public.verify(client.sign(key_id, message).signature, message)
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert failures == []
