@@ -78,7 +78,7 @@ class ServiceMiddleware:
             await self.app(scope, receive, send)
             return
         core = self.core
-        headers = rest.header_map(dict(scope))
+        headers = rest.header_map(scope)
         correlation = (valid_correlation_id(headers.get(CORRELATION_HEADER))
                        or new_correlation_id())
         scope.setdefault("state", {})["correlation_id"] = correlation

@@ -51,11 +51,17 @@ def target_uri(scope: dict[str, Any]) -> str:
 
 
 def header_map(scope: dict[str, Any]) -> dict[str, str]:
+    """Lower-case header names to values (repeats joined by ", "), computed once per
+    request: the middleware, authentication and the routes all ask."""
+    cached: dict[str, str] | None = scope.get("skms.headers")
+    if cached is not None:
+        return cached
     found: dict[str, str] = {}
     for name, value in scope.get("headers") or []:
         key = name.decode("latin-1").lower()
         text = value.decode("latin-1")
         found[key] = f"{found[key]}, {text}" if key in found else text
+    scope["skms.headers"] = found
     return found
 
 
@@ -92,7 +98,7 @@ async def submit(request: Request, principal: Principal, body: models.SignedComm
     request.state.correlation_id = correlation
     structlog.contextvars.bind_contextvars(correlation_id=correlation,
                                            command_id=signed.command.command_id)
-    route = f"{request.method} {request.url.path}"
+    route = f"{request.method} {request.scope['path']}"
     response: dict[str, Any] = await run(request, lambda: core.submit(
         principal, signed, expect=expect, expect_args=expect_args, expect_chain=expect_chain,
         idempotency_key=idempotency_key, message=message, messages=messages, route=route))

@@ -429,6 +429,16 @@ def process_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def wait_idle(pid: int, limit_s: float = 120.0) -> None:
+    """Wait until the server uses less than 5 % of a core over half a second."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        before = process_cpu_s(pid)
+        time.sleep(0.5)
+        if process_cpu_s(pid) - before < 0.025:
+            return
+
+
 def own_cpu_s() -> float:
     times = os.times()
     return times.user + times.system
@@ -477,12 +487,16 @@ def over_service(folder: Path, key_id: str, signer: tuple[str, bytes],
             results[name]["batch"] = {
                 size: batch_rate(lambda m, c=one: c.sign_batch(key_id, m), size, seconds)
                 for size in counts["batch_sizes"]}
+        # Open loops last, each on an idle server: an overloaded level leaves requests queued
+        # in the server after its window, which would otherwise land on the next measurement.
+        for name in ("rest", "grpc"):
             results[name]["open_loop"] = []
             for rate in counts["rates"]:
                 total = int(rate * counts["open_seconds"])
                 threads = counts["open_threads"]
                 presigned = presigned_rest if name == "rest" else presigned_grpc
                 port = rest_port if name == "rest" else grpc_port
+                wait_idle(process.pid)
                 calls, owners = presigned(port, ca, signer, key_id, total + threads, threads)
                 for index, call in enumerate(calls):  # connect (TLS) before the clock starts
                     call(total + index)
@@ -647,7 +661,7 @@ def write_section(text: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--latency-samples", type=int, default=300)
+    parser.add_argument("--latency-samples", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--levels", default="1,16,64")
     parser.add_argument("--batch-sizes", default=",".join(map(str, BATCH_SIZES)))
