@@ -1,9 +1,10 @@
 """One process serving REST + WebSocket (uvicorn) and gRPC (grpcio) over one ledger.
 
 Start-up: open the ledger (needs the passphrase: the ledger key signs refusals and
-checkpoints, the KEK unseals keys to sign), create TLS files on first use, bind the REST
-port, start the gRPC server on an ephemeral loopback port and its TLS front on the gRPC
-port. All ports may be 0 (the OS picks; tests read the chosen ones back).
+checkpoints, the KEK unseals keys to sign), create TLS files on first use, start the gRPC
+server (``grpc.aio``) on an ephemeral loopback port and its TLS front on the gRPC port, both
+on one uvloop event loop in a thread of their own, then bind the REST port (uvicorn on a
+second uvloop loop). All ports may be 0 (the OS picks; tests read the chosen ones back).
 
 Graceful shutdown (:meth:`Server.stop`, also on SIGINT/SIGTERM under ``skms serve``):
 feeds are told to close (1001), the ports stop accepting, requests and RPCs in flight get
@@ -129,8 +130,10 @@ class Server:
                               ws_ping_interval=None, server_header=False, **options)
 
     def _start_grpc(self) -> int:
-        """Start the ``grpc.aio`` server on an event loop in a thread of its own."""
-        loop = asyncio.new_event_loop()
+        """Start the ``grpc.aio`` server, and its TLS front when TLS is on, on an event loop
+        in a thread of their own (one loop for both: a relayed call then crosses no other
+        thread on its way in and out)."""
+        loop = uvloop.new_event_loop()
 
         def serve() -> None:
             loop.run_forever()
@@ -140,7 +143,7 @@ class Server:
         thread.start()
         self._grpc_loop, self._grpc_thread = loop, thread
 
-        async def start() -> tuple[grpc.aio.Server, int]:
+        async def start() -> tuple[grpc.aio.Server, int, GrpcTLSFront | None]:
             server = grpc.aio.server(options=[
                 ("grpc.max_receive_message_length", self.config.limits.max_body_bytes),
                 ("grpc.so_reuseport", 0)])
@@ -150,16 +153,21 @@ class Server:
                        else "127.0.0.1:0")
             port = server.add_insecure_port(address)
             await server.start()
-            return server, port
+            front = None
+            if self.files is not None:
+                context = server_context(self.files, self.config.client_auth)
+                front = GrpcTLSFront(self.config.host, self.config.grpc_port, port, context)
+                port = await front.start()
+            return server, port, front
 
-        server, port = asyncio.run_coroutine_threadsafe(start(), loop).result(30)
-        self._grpc = server
+        server, port, front = asyncio.run_coroutine_threadsafe(start(), loop).result(30)
+        self._grpc, self._front = server, front
         return port
 
     def start(self) -> None:
         """Start serving in a background thread; return once both ports accept."""
-        backend_port = self._start_grpc()
-        self._thread = threading.Thread(target=self._run, args=(backend_port,),
+        grpc_port = self._start_grpc()
+        self._thread = threading.Thread(target=self._run, args=(grpc_port,),
                                         name="skms-serve", daemon=True)
         self._thread.start()
         self._started.wait(30)
@@ -172,19 +180,19 @@ class Server:
         logger().info("serving", rest_port=self.rest_port, grpc_port=self.grpc_port,
                       tls=self.files is not None, client_auth=self.config.client_auth)
 
-    def _run(self, backend_port: int) -> None:
+    def _run(self, grpc_port: int) -> None:
         loop = uvloop.new_event_loop()
         self._loop = loop
         asyncio.set_event_loop(loop)
         try:
-            loop.run_until_complete(self._serve(backend_port))
+            loop.run_until_complete(self._serve(grpc_port))
         except BaseException as exc:  # reported to start() or logged
             self._failure = exc
             self._started.set()
         finally:
             loop.close()
 
-    async def _serve(self, backend_port: int) -> None:
+    async def _serve(self, grpc_port: int) -> None:
         self._uvicorn = uvicorn.Server(self._uvicorn_config())
         serving = asyncio.ensure_future(self._uvicorn.serve())
         while not self._uvicorn.started:
@@ -193,17 +201,9 @@ class Server:
                 raise ConfigurationError("the REST server stopped during start-up")
             await asyncio.sleep(0.01)
         self.rest_port = self._uvicorn.servers[0].sockets[0].getsockname()[1]
-        if self.files is not None:
-            context = server_context(self.files, self.config.client_auth)
-            self._front = GrpcTLSFront(self.config.host, self.config.grpc_port, backend_port,
-                                       context)
-            self.grpc_port = await self._front.start()
-        else:
-            self.grpc_port = backend_port
+        self.grpc_port = grpc_port
         self._started.set()
         await serving
-        if self._front is not None:
-            await self._front.stop()
 
     # --- stop --------------------------------------------------------------------------------
 
@@ -214,7 +214,7 @@ class Server:
         self._stopped = True
         self.app.state.hub.close()
         grace = self.config.shutdown_grace_s
-        grpc_done = (asyncio.run_coroutine_threadsafe(self._grpc.stop(grace), self._grpc_loop)
+        grpc_done = (asyncio.run_coroutine_threadsafe(self._stop_grpc(grace), self._grpc_loop)
                      if self._grpc is not None and self._grpc_loop is not None else None)
         if self._uvicorn is not None:
             self._uvicorn.should_exit = True
@@ -228,6 +228,12 @@ class Server:
             self._grpc_thread.join(5)
         self.core.close()
         logger().info("stopped")
+
+    async def _stop_grpc(self, grace: float) -> None:
+        if self._front is not None:
+            await self._front.stop()
+        if self._grpc is not None:
+            await self._grpc.stop(grace)
 
     @staticmethod
     def stop_on_signals() -> threading.Event:
