@@ -69,6 +69,7 @@ PASSPHRASE = "bench passphrase, not secret"
 MESSAGE = b"m" * 64
 DOC = ROOT / "docs" / "performance.md"
 HEADING = "## Service"
+END_MARK = "<!-- bench_service: end of generated tables; the reading below is hand-written -->"
 BATCH_SIZES = (100, 1000)
 TARGETS = {"p99_one_client_ms": 5.0, "p95_at_1000_rps_ms": 10.0, "batch_signs_per_s": 10_000}
 
@@ -644,16 +645,20 @@ def render(report: dict[str, Any]) -> str:
                 if what.startswith(prefix):
                     label = text + what.removeprefix(prefix).replace("_", " of ")
         lines.append(f"| {label} | {value:,} |")
-    lines += ["", f"Server peak RSS: {report['server_peak_rss_mib']} MiB.", ""]
+    lines += ["", f"Server peak RSS: {report['server_peak_rss_mib']} MiB.", "", END_MARK, ""]
     return "\n".join(lines)
 
 
 def write_section(text: str) -> None:
-    """Add or replace only the "## Service" section of docs/performance.md."""
+    """Replace the generated part of the "## Service" section of docs/performance.md (up to
+    its end marker; the hand-written reading after the marker is kept), or add it."""
     current = DOC.read_text() if DOC.exists() else "# Performance\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: text.rstrip("\n") + "\n\n", current, count=1)
+    generated = re.compile(rf"^{re.escape(HEADING)}\n.*?{re.escape(END_MARK)}\n", re.S | re.M)
+    whole = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
+    if generated.search(current):
+        updated = generated.sub(lambda _: text.rstrip("\n") + "\n", current, count=1)
+    elif whole.search(current):  # an older section without the marker: replace it all
+        updated = whole.sub(lambda _: text.rstrip("\n") + "\n\n", current, count=1)
     else:
         updated = current.rstrip("\n") + "\n\n" + text
     DOC.write_text(updated.rstrip("\n") + "\n")
