@@ -21,8 +21,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
+# What a kept-alive connection the server has since closed looks like (plain or TLS).
 CONNECTION_LOST = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError,
-                   http.client.CannotSendRequest, http.client.BadStatusLine)
+                   http.client.CannotSendRequest, http.client.BadStatusLine,
+                   ssl.SSLEOFError, ssl.SSLZeroReturnError)
 
 
 class TransportError(ConnectionError):
