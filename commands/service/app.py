@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from commands.service import feed, rest
+from commands.service.asgi_body import read_body, replay
 from commands.service.core import ServiceCore
 from commands.service.errors import (
     PROBLEM_JSON,
@@ -93,22 +94,6 @@ class ServiceMiddleware:
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 
-        async def read_body() -> bytes | None:
-            """The whole body, or None as soon as it exceeds the limit (never buffered)."""
-            chunks, size = [], 0
-            while True:
-                message = await receive()
-                if message["type"] != "http.request":
-                    break
-                chunk = message.get("body", b"")
-                size += len(chunk)
-                if size > limit:
-                    return None
-                chunks.append(chunk)
-                if not message.get("more_body", False):
-                    break
-            return b"".join(chunks)
-
         core.metrics.inflight.inc()
         with bound_correlation(correlation), core.tracer.start_as_current_span(
                 f"{scope['method']} {scope['path']}", kind=SpanKind.SERVER,
@@ -117,13 +102,13 @@ class ServiceMiddleware:
             try:
                 declared = headers.get("content-length", "")
                 body = None if declared.isdigit() and int(declared) > limit else (
-                    await read_body())
+                    await read_body(receive, limit))
                 if body is None:
                     error = PayloadTooLarge(f"the body has more than {limit} bytes",
                                             field="body", hint="split the request")
                     await problem_response(scope, error)(scope, receive, send_wrapper)
                 else:
-                    await self.app(scope, _replay(body, receive), send_wrapper)
+                    await self.app(scope, replay(body, receive), send_wrapper)
             finally:
                 core.metrics.inflight.dec()
                 route = scope.get("route")
@@ -139,19 +124,6 @@ class ServiceMiddleware:
                 logger().info("request", api="rest", method=scope["method"], route=template,
                               status=status["code"], ms=round(elapsed * 1000, 3),
                               correlation_id=_correlation(scope))
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    """A receive channel that yields the already-read body once, then the real channel."""
-    sent = {"body": False}
-
-    async def replay() -> Message:
-        if not sent["body"]:
-            sent["body"] = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
 
 
 def _validation_problem(request: Request, exc: RequestValidationError) -> JSONResponse:

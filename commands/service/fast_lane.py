@@ -29,9 +29,10 @@ from fastapi import Request
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from commands.service import models, rest
+from commands.service.asgi_body import read_body, replay
 from ledger.errors import SkmsError
 
 PATH = re.compile(r"^/v1/keys/([^/]{1,100})/(sign|sign-batch|verify|verify-batch)$")
@@ -77,31 +78,6 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
     return found[0] if found else None
 
 
-async def _read_body(receive: Receive) -> bytes:
-    chunks = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
-
-
 class FastLane:
     """ASGI middleware: serve the signing routes directly, pass the rest to ``app``."""
 
@@ -117,13 +93,13 @@ class FastLane:
             await self.app(scope, receive, send)
             return
         lane = self._lanes[match.group(2)]
-        body = await _read_body(receive)
+        body = await read_body(receive) or b""
         arguments = self._arguments(scope, lane, match.group(1), body)
         if arguments is None:  # FastAPI validates and answers
-            await self.app(scope, _replay(body, receive), send)
+            await self.app(scope, replay(body, receive), send)
             return
         scope["route"] = lane.route
-        request = Request(scope, _replay(body, receive))
+        request = Request(scope, replay(body, receive))
         response: Response
         try:
             principal = await rest.authenticated(request)
