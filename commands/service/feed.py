@@ -118,14 +118,14 @@ async def feed(websocket: WebSocket) -> None:
                              body=b"", peer_certificate=peer_certificate(scope))
         principal = core.auth.authenticate(facts)
         core.charge(principal)
-        await asyncio.get_running_loop().run_in_executor(
-            core.executor, core.authorize_feed, principal, chain)
+        # Authorization may record a refusal and the head is a store read: both off the loop.
+        head = await asyncio.get_running_loop().run_in_executor(
+            core.executor, _authorized_head, core, principal, chain)
     except SkmsError as error:
         from commands.service.app import problem_response
 
         await websocket.send_denial_response(problem_response(scope, error))
         return
-    head = core.store.head(chain)
     position = int(from_text) if from_text is not None else (head.seq + 1 if head else 0)
     await websocket.accept()
     core.metrics.feed_subscribers.inc()
@@ -159,6 +159,11 @@ async def feed(websocket: WebSocket) -> None:
         sender.cancel()
         listener.cancel()
         core.metrics.feed_subscribers.dec()
+
+
+def _authorized_head(core: Any, principal: Any, chain: str) -> Any:
+    core.authorize_feed(principal, chain)
+    return core.store.head(chain)
 
 
 class _SlowConsumer(Exception):

@@ -32,8 +32,7 @@ class _Side(asyncio.Protocol):
         self.closed = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        # uvloop's TLS transport is not an asyncio.Transport subclass, but behaves as one.
-        self.transport = transport  # type: ignore[assignment]
+        self.transport = transport  # type: ignore[assignment]  (a Transport in practice)
 
     def data_received(self, data: bytes) -> None:
         peer = self.peer
