@@ -32,7 +32,6 @@ from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
-from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
@@ -109,12 +108,10 @@ def tracer_provider(otlp_endpoint: str | None = None,
                     processors: Sequence[SpanProcessor] = ()) -> TracerProvider:
     """A provider for this service: OTLP/gRPC export when ``otlp_endpoint`` is set.
 
-    With nowhere to send spans (no endpoint, no processor) the provider samples nothing:
-    spans are then non-recording and cost a few microseconds instead of tens per request.
+    With neither an endpoint nor a processor the service uses the no-op tracer instead
+    (:class:`commands.service.core.ServiceCore`), so nothing is recorded at all.
     """
-    exported = bool(otlp_endpoint) or bool(processors)
-    provider = TracerProvider(resource=Resource.create({"service.name": "skms"}),
-                              sampler=None if exported else ALWAYS_OFF)
+    provider = TracerProvider(resource=Resource.create({"service.name": "skms"}))
     if otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 
