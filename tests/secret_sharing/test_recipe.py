@@ -19,7 +19,9 @@ def test_round_trip_any_length_any_subset(size: int) -> None:
     secret = os.urandom(size)
     split = secret_sharing.split_secret(secret, 3, 5, context=CONTEXT)
     assert split.threshold == 3 and split.ciphertext[0] == secret_sharing.RECIPE_VERSION
-    assert secret not in split.ciphertext and secret.hex() not in repr(split)
+    assert secret.hex() not in repr(split)
+    if size >= 8:  # a shorter secret turns up in random ciphertext by chance (1 byte: ~11 %)
+        assert secret not in split.ciphertext
     for subset in itertools.combinations(split.shares, 3):
         assert secret_sharing.recover_secret(list(subset), split.commitments,
                                              split.ciphertext, context=CONTEXT) == secret
