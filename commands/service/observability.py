@@ -129,6 +129,7 @@ class TracedEventStore(EventStore):
     def __init__(self, inner: EventStore, tracer: trace.Tracer) -> None:
         self.inner = inner
         self.url = inner.url
+        self.local_head = inner.local_head
         self._tracer = tracer
 
     def _span(self, name: str, **attributes: Any) -> Any:

@@ -63,6 +63,9 @@ class EventStore(abc.ABC):
     """Append-only storage of envelope chains plus their signed checkpoints."""
 
     url: str
+    #: ``head`` answers from this machine without waiting for a commit in progress (no
+    #: network round trip): cheap enough to call on an event loop before every command.
+    local_head: bool = False
 
     @abc.abstractmethod
     def chains(self) -> list[str]:

@@ -30,6 +30,8 @@ def check_batch(chain_id: str, envelopes: Sequence[StoredEnvelope], expected_seq
 class MemoryEventStore(EventStore):
     """Chains held in lists; lost when the process ends."""
 
+    local_head = True
+
     def __init__(self) -> None:
         self.url = "memory://"
         self._lock = threading.Lock()

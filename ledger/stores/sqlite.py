@@ -3,8 +3,10 @@
 Why these settings: WAL lets readers (auditor, projections) run beside the writer;
 ``synchronous=FULL`` makes a commit durable before ``append`` returns (fail closed);
 ``BEGIN IMMEDIATE`` takes the write lock up front so two processes cannot interleave a
-head check and an insert. The primary key (chain, seq) and the unique (chain, aggregate,
-version) constraint are the optimistic concurrency control.
+head check and an insert. Reads go through a second connection: under WAL they see the last
+commit without waiting for one in progress, so the ledger's per-command head check and
+readers (feed, audit) never queue behind a commit's fsync. The primary key (chain, seq) and
+the unique (chain, aggregate, version) constraint are the optimistic concurrency control.
 """
 
 from __future__ import annotations
@@ -57,10 +59,13 @@ def _connect(path: Path, timeout_s: float) -> sqlite3.Connection:
 class SQLiteEventStore(EventStore):
     """Chains in one SQLite file, shared safely by several processes."""
 
+    local_head = True
+
     def __init__(self, path: str | Path, *, timeout_s: float = 30.0) -> None:
         self.path = Path(path)
         self.url = f"sqlite:///{self.path}"
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # the writing connection
+        self._read_lock = threading.RLock()  # the reading connection and the remembered heads
         self._heads: dict[str, ChainHead | None] = {}
         self._seen_version = -1
         self._db = _connect(self.path, timeout_s)
@@ -69,22 +74,25 @@ class SQLiteEventStore(EventStore):
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(_SCHEMA)
         except sqlite3.Error as exc:
+            self._db.close()
             raise StoreError(f"cannot initialise SQLite store {self.path}: {exc}") from None
+        self._reader = _connect(self.path, timeout_s)
 
     def chains(self) -> list[str]:
-        with self._lock:
+        with self._read_lock:
             rows = self._query("SELECT DISTINCT chain_id FROM events ORDER BY chain_id", ())
         return [row[0] for row in rows]
 
     def head(self, chain_id: str) -> ChainHead | None:
-        """The chain's head; remembered until another connection commits.
+        """The chain's head; remembered until some connection commits.
 
         Why: the ledger asks for the system chain's head before every command (to see actor
-        changes written by other processes). ``PRAGMA data_version`` changes exactly when
-        another connection has committed, so an unchanged version answers from memory; this
-        connection's own appends update the remembered heads as they commit.
+        changes written by other processes). The reading connection's ``PRAGMA data_version``
+        changes exactly when another connection (this store's writer included) has
+        committed, so an unchanged version answers from memory: between commits, and with
+        group commit that is most commands, the check costs no query.
         """
-        with self._lock:
+        with self._read_lock:
             version = self._query("PRAGMA data_version", ())[0][0]
             if version != self._seen_version:
                 self._heads.clear()
@@ -116,11 +124,7 @@ class SQLiteEventStore(EventStore):
                                            f"not {expected_seq}")
                 for row in rows:
                     self._db.execute("INSERT INTO events VALUES (?,?,?,?,?,?,?,?)", row)
-                self._heads.pop(chain_id, None)
                 self._db.execute("COMMIT")
-                if envelopes:
-                    last = envelopes[-1]
-                    self._heads[chain_id] = ChainHead(chain_id, last.seq, last.event_hash)
             except sqlite3.IntegrityError as exc:
                 self._rollback()
                 raise ConcurrencyError(f"append conflicts with stored events: {exc}") from None
@@ -137,7 +141,7 @@ class SQLiteEventStore(EventStore):
         position = max(from_seq, 0)
         end = (1 << 62) if to_seq is None else to_seq
         while position < end:
-            with self._lock:
+            with self._read_lock:
                 rows = self._query(
                     "SELECT chain_id, seq, CAST(event_hash AS BLOB), CAST(body AS BLOB), "
                     "event_type, "
@@ -152,7 +156,7 @@ class SQLiteEventStore(EventStore):
             position = rows[-1][1] + 1
 
     def seqs_for_command(self, chain_id: str, command_id: str) -> list[int]:
-        with self._lock:
+        with self._read_lock:
             rows = self._query("SELECT seq FROM events WHERE chain_id = ? AND command_id = ? "
                                "ORDER BY seq", (chain_id, command_id))
         return [row[0] for row in rows]
@@ -166,18 +170,20 @@ class SQLiteEventStore(EventStore):
                 raise StoreUnavailable(f"SQLite checkpoint write failed: {exc}") from None
 
     def checkpoints(self, chain_id: str) -> list[StoredCheckpoint]:
-        with self._lock:
+        with self._read_lock:
             rows = self._query("SELECT chain_id, size, note FROM checkpoints WHERE chain_id = ? "
                                "ORDER BY size", (chain_id,))
         return [StoredCheckpoint(*row) for row in rows]
 
     def close(self) -> None:
-        with self._lock:
+        with self._lock, self._read_lock:
             self._db.close()
+            self._reader.close()
 
     def _query(self, sql: str, params: tuple[object, ...]) -> list[Any]:
+        """Run a read on the reading connection (the caller holds ``_read_lock``)."""
         try:
-            rows: list[Any] = self._db.execute(sql, params).fetchall()
+            rows: list[Any] = self._reader.execute(sql, params).fetchall()
             return rows
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"SQLite read failed: {exc}") from None

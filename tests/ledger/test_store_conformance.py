@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ledger.stores.base import EventStore, KeyRing
 from ledger.stores.memory import MemoryEventStore, MemoryKeyRing
 from ledger.stores.sqlite import SQLiteEventStore, SQLiteKeyRing
-from tests.store_conformance import StoreConformance
+from tests.store_conformance import StoreConformance, envelope
 
 
 class TestMemoryStore(StoreConformance):
@@ -40,8 +42,6 @@ class TestSQLiteStore(StoreConformance):
 
     def test_head_follows_appends_through_another_connection(self) -> None:
         """The remembered head is dropped when another connection commits (data_version)."""
-        from tests.store_conformance import envelope
-
         first = SQLiteEventStore(self.folder / "shared.db")
         second = SQLiteEventStore(self.folder / "shared.db")
         first.append("c", [envelope("c", 0)], expected_seq=0)
@@ -57,3 +57,43 @@ class TestSQLiteStore(StoreConformance):
         assert first.head("unknown") is not None
         first.close()
         second.close()
+
+    def test_reads_do_not_wait_for_a_commit_in_progress(self) -> None:
+        """Reads use their own connection: a head check never queues behind a commit's fsync."""
+        store = SQLiteEventStore(self.folder / "reads.db")
+        store.append("c", [envelope("c", 0)], expected_seq=0)
+        first = store.head("c")
+        in_commit, release = threading.Event(), threading.Event()
+        order: list[str] = []
+
+        class SlowCommit:  # the writing connection, with a COMMIT that waits for the test
+            def __init__(self, connection: Any) -> None:
+                self.connection = connection
+
+            def execute(self, sql: str, *args: Any) -> Any:
+                if sql == "COMMIT":
+                    in_commit.set()
+                    release.wait(30)
+                    order.append("commit")
+                return self.connection.execute(sql, *args)
+
+            def __getattr__(self, name: str) -> Any:
+                return getattr(self.connection, name)
+
+        store._db = SlowCommit(store._db)  # type: ignore[assignment]
+        writer = threading.Thread(target=store.append, args=(
+            "c", [envelope("c", 1)]),
+            kwargs={"expected_seq": 1})
+        writer.start()
+        try:
+            assert in_commit.wait(30)
+            during = store.head("c")  # would wait for the release (30 s) on the writer's lock
+            order.append("head")
+            assert during == first and [e.seq for e in store.read("c")] == [0]
+        finally:
+            release.set()
+            writer.join()
+        assert order == ["head", "commit"]
+        after = store.head("c")
+        assert after is not None and after.seq == 1
+        store.close()
