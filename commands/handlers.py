@@ -319,6 +319,29 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
+SIGNING_COMMANDS = frozenset({"Sign", "SignBatch"})
+
+
+def signing_decision(signed: SignedCommand, message: bytes | None,
+                     messages: list[bytes] | None) -> Callable[[Decision], Any]:
+    """The decision of a Sign or SignBatch command over its message(s).
+
+    Shared by :func:`execute` and the service, which decides signing commands on its event
+    loop (:meth:`ledger.application.Ledger.begin`) and waits for their commit elsewhere.
+    """
+    command_type = signed.command.command_type
+    if command_type == "Sign":
+        if message is None:
+            raise InvalidInput("a Sign command needs the message", field="message")
+        return lambda decision: sign(decision, message)
+    if command_type == "SignBatch":
+        if messages is None:
+            raise InvalidInput("a SignBatch command needs its messages", field="messages")
+        batch = list(messages)
+        return lambda decision: sign_batch(decision, batch)
+    raise InvalidInput(f"{command_type!r} is not a signing command", field="command.type")
+
+
 def execute(ledger: Ledger, signed: SignedCommand, *, message: bytes | None = None,
             messages: list[bytes] | None = None,
             inputs: Mapping[str, bytes] | None = None) -> Outcome[Any]:
@@ -336,15 +359,8 @@ def execute(ledger: Ledger, signed: SignedCommand, *, message: bytes | None = No
 
     if command_type in WALLET_COMMANDS:
         return execute_wallet(ledger, signed, inputs)
-    if command_type == "Sign":
-        if message is None:
-            raise InvalidInput("a Sign command needs the message", field="message")
-        return ledger.submit(signed, lambda decision: sign(decision, message))
-    if command_type == "SignBatch":
-        if messages is None:
-            raise InvalidInput("a SignBatch command needs its messages", field="messages")
-        batch = list(messages)
-        return ledger.submit(signed, lambda decision: sign_batch(decision, batch))
+    if command_type in SIGNING_COMMANDS:
+        return ledger.submit(signed, signing_decision(signed, message, messages))
     if command_type == "RequestCheckpoint":
         return _request_checkpoint(ledger, signed)
     handler = HANDLERS.get(command_type)

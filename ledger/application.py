@@ -101,6 +101,27 @@ class _Ticket:
     error: BaseException | None = None
 
 
+@dataclass
+class Pending(Generic[T]):
+    """A decided command whose events wait in the group commit queue.
+
+    ``complete`` (which may block on the store) returns the outcome once the events are
+    durable, or raises the recorded refusal once the rejection is.
+    """
+
+    ledger: Ledger
+    ticket: _Ticket | None  # None: nothing to commit (an earlier outcome, an unrecorded refusal)
+    outcome: Outcome[T] | None
+    after_commit: list[Callable[[], None]]
+    refusal: CommandRejected | None = None
+
+    def complete(self) -> Outcome[T]:
+        self.ledger._committed(self)
+        if self.outcome is None:  # a refusal always raises above
+            raise StoreError("a refused command has no outcome")
+        return self.outcome
+
+
 class _GroupCommitter:
     """Commits queued tickets in as few store transactions as possible.
 
@@ -354,13 +375,35 @@ class Ledger:
 
     def submit(self, signed: SignedCommand, decide: Callable[[Decision], T]) -> Outcome[T]:
         """Check, decide, commit (group commit), then return. Refusals are recorded first."""
+        pending = self._begin(signed, decide, wait_for_lock=True)
+        if pending is None:  # only a non-waiting begin gives up
+            raise StoreError("the ledger could not take the command")
+        return pending.complete()
+
+    def begin(self, signed: SignedCommand, decide: Callable[[Decision], T]) -> Pending[T] | None:
+        """Check and decide now; commit later. None when the ledger is busy or must reload.
+
+        Why: a caller on an event loop decides in its own thread (no hand-off to a worker
+        and back, which cost more CPU than the decision) and leaves the commit wait,
+        :meth:`Pending.complete`, to a thread that may block. It never waits: when another
+        thread holds the decision lock or the state must first be rebuilt from the store,
+        it returns None and the caller takes the blocking :meth:`submit` path instead.
+        """
+        return self._begin(signed, decide, wait_for_lock=False)
+
+    def _begin(self, signed: SignedCommand, decide: Callable[[Decision], T], *,
+               wait_for_lock: bool) -> Pending[T] | None:
         command = signed.command
-        with self._lock:
+        if not self._lock.acquire(blocking=wait_for_lock):
+            return None
+        try:
+            if self._stale and not wait_for_lock:
+                return None
             self.ensure_loaded()
             self.refresh_system_chain()
             earlier = self._earlier_outcome(signed)
             if earlier is not None:
-                return earlier
+                return Pending(self, None, earlier, [])
             try:
                 self._admit(signed)
                 decision = Decision(self, command, self.clock())
@@ -368,17 +411,26 @@ class Ledger:
                 ticket = self._build(decision, signed)
             except CommandRejected as refusal:
                 self._discard_pending(refusal)
-                raise self._record_rejection(signed, refusal) from None
+                return Pending(self, self._queue_rejection(signed, refusal), None, [],
+                               refusal=refusal)
             except SkmsError:
                 self._mark_stale()
                 raise
-        self._committer.wait(ticket)
-        for action in decision.after_commit:
-            action()
+        finally:
+            self._lock.release()
         outcome = Outcome(ticket.chain_id, [e.seq for e in ticket.envelopes], result)
-        if self.auto_checkpoint:
-            self.maybe_checkpoint(ticket.chain_id)
-        return outcome
+        return Pending(self, ticket, outcome, decision.after_commit)
+
+    def _committed(self, pending: Pending[Any]) -> None:
+        """Wait for ``pending``'s commit, then run its after-commit actions and checkpoint."""
+        if pending.ticket is not None:
+            self._committer.wait(pending.ticket)
+        if pending.refusal is not None:
+            raise pending.refusal from None
+        for action in pending.after_commit:
+            action()
+        if pending.ticket is not None and self.auto_checkpoint:
+            self.maybe_checkpoint(pending.ticket.chain_id)
 
     def _earlier_outcome(self, signed: SignedCommand) -> Outcome[Any] | None:
         command = signed.command
@@ -549,11 +601,20 @@ class Ledger:
 
     def _record_rejection(self, signed: SignedCommand, refusal: CommandRejected) -> CommandRejected:
         """Append a CommandRejected fact (signed by the ledger) and return the refusal."""
+        ticket = self._queue_rejection(signed, refusal)
+        if ticket is not None:
+            self._committer.wait(ticket)
+        return refusal
+
+    def _queue_rejection(self, signed: SignedCommand,
+                         refusal: CommandRejected) -> _Ticket | None:
+        """Queue a CommandRejected fact (signed by the ledger); None when there is no ledger
+        to record it in yet. ``refusal.seq`` is its seq."""
         command = signed.command
         chain_id = command.chain_id if (command.chain_id == SYSTEM_CHAIN or
                                         _valid_chain(command.chain_id)) else SYSTEM_CHAIN
         if self.meta is None or self._ledger_key is None:
-            return refusal
+            return None
         record = {
             "actor_id": command.actor_id[:200], "command_type": command.command_type[:100],
             "command_id": command.command_id[:100], "target": _target(command),
@@ -572,9 +633,8 @@ class Ledger:
         self._note_built(system, stored, record, now)
         ticket = _Ticket(chain_id, [stored])
         self._committer.enqueue(ticket)
-        self._committer.wait(ticket)
         refusal.seq = stored.seq
-        return refusal
+        return ticket
 
     # --- checkpoints -------------------------------------------------------------------------
 
@@ -597,19 +657,29 @@ class Ledger:
             return self.checkpoint(signed.command.chain_id, requested_by=signed)
 
     def maybe_checkpoint(self, chain_id: str) -> StoredCheckpoint | None:
-        """Publish a checkpoint when N events or T seconds have passed since the last one."""
-        with self._lock:
-            if self.meta is None or self._ledger_key is None:
-                return None
-            state = self.chain(chain_id)
-            pending = state.next_seq - state.last_checkpoint_size
-            if pending <= 0:
-                return None
-            overdue = (self.clock() - state.last_checkpoint_at
-                       >= self.meta.checkpoint_every_seconds * 1_000_000)
-            if pending >= self.meta.checkpoint_every_events or overdue:
-                return self.checkpoint(chain_id)
+        """Publish a checkpoint when N events or T seconds have passed since the last one.
+
+        The first look is without the lock (a stale answer only delays the check to the
+        next command or the timer), so the common case, nothing due, never makes a thread
+        deciding on an event loop find the lock taken.
+        """
+        if not self._checkpoint_due(chain_id):
             return None
+        with self._lock:
+            if not self._checkpoint_due(chain_id):
+                return None
+            return self.checkpoint(chain_id)
+
+    def _checkpoint_due(self, chain_id: str) -> bool:
+        meta, state = self.meta, self.chain_states.get(chain_id)
+        if meta is None or self._ledger_key is None or state is None:
+            return False
+        pending = state.next_seq - state.last_checkpoint_size
+        if pending <= 0:
+            return False
+        overdue = (self.clock() - state.last_checkpoint_at
+                   >= meta.checkpoint_every_seconds * 1_000_000)
+        return pending >= meta.checkpoint_every_events or overdue
 
     def checkpoint(self, chain_id: str, *, requested_by: SignedCommand | None = None
                    ) -> StoredCheckpoint:
