@@ -15,10 +15,11 @@ optional mTLS) and calls that did not come through it are refused.
 
 from __future__ import annotations
 
+import inspect
 import json
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 import grpc
 from google.protobuf.message import DecodeError, Message
@@ -42,7 +43,8 @@ from ledger.errors import InvalidInput, SkmsError
 SERVICE = "skms.v1.Skms"
 pb, _ = protos.load()
 
-Handler = Callable[[Principal, Any], Message]
+# Sync handlers run on the core's worker pool; async ones (signing) on the event loop.
+Handler = Callable[[Principal, Any], Message | Awaitable[Message]]
 
 
 def _command_reply(result: dict[str, Any]) -> Any:
@@ -174,19 +176,23 @@ class GrpcApi:
                                                args={"key_id": request.key_id}))
         return run
 
-    def _sign(self, principal: Principal, request: Any) -> Message:
-        result = self._submit(principal, request, "Sign", args={"key_id": request.key_id},
-                              message=request.message)
+    async def _submit_async(self, principal: Principal, request: Any, expect: str,
+                            **extra: Any) -> dict[str, Any]:
+        return await self.core.submit_async(
+            principal, _signed(request), expect=(expect,), expect_args={"key_id": request.key_id},
+            route=f"grpc {expect}", **extra)
+
+    async def _sign(self, principal: Principal, request: Any) -> Message:
+        result = await self._submit_async(principal, request, "Sign", message=request.message)
         shaped = result["result"] or {}
         return pb.SignReply(outcome=_command_reply(result),
                             signature=bytes.fromhex(shaped.get("signature", "")),
                             key_version=shaped.get("key_version", 0),
                             algorithm=shaped.get("algorithm", ""))
 
-    def _sign_batch(self, principal: Principal, request: Any) -> Message:
-        result = self._submit(principal, request, "SignBatch",
-                              args={"key_id": request.key_id},
-                              messages=list(request.messages))
+    async def _sign_batch(self, principal: Principal, request: Any) -> Message:
+        result = await self._submit_async(principal, request, "SignBatch",
+                                          messages=list(request.messages))
         shaped = result["result"] or {}
         return pb.SignBatchReply(outcome=_command_reply(result),
                                  signatures=[bytes.fromhex(s) for s in
@@ -236,7 +242,9 @@ class GrpcApi:
                     except DecodeError:
                         raise InvalidInput("the request is not a valid "
                                            f"{request_type.__name__}", field="body") from None
-                    reply = await core.run(handler, principal, request)
+                    reply = cast(Message, await handler(principal, request)
+                                 if inspect.iscoroutinefunction(handler)
+                                 else await core.run(handler, principal, request))
                     context.set_trailing_metadata(((CORRELATION_HEADER, correlation),))
                     return reply.SerializeToString()
                 except SkmsError as error:

@@ -99,10 +99,9 @@ async def submit(request: Request, principal: Principal, body: models.SignedComm
     structlog.contextvars.bind_contextvars(correlation_id=correlation,
                                            command_id=signed.command.command_id)
     route = f"{request.method} {request.scope['path']}"
-    response: dict[str, Any] = await run(request, lambda: core.submit(
+    return await core.submit_async(
         principal, signed, expect=expect, expect_args=expect_args, expect_chain=expect_chain,
-        idempotency_key=idempotency_key, message=message, messages=messages, route=route))
-    return response
+        idempotency_key=idempotency_key, message=message, messages=messages, route=route)
 
 
 # --- operations ----------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from commands.service import core as core_module
+from ledger.stores.sqlite import SQLiteEventStore
 from tests.service.conftest import LOGS, Running
 
 
@@ -103,15 +103,15 @@ def test_graceful_shutdown_finishes_in_flight_commands(fresh_service: Running,
                                                        ) -> None:
     with fresh_service.client("key-manager") as km:
         key_id = km.create_key("ed25519").result["key_id"]
-    original = core_module.execute
+    original = SQLiteEventStore.append
     started = threading.Event()
 
-    def slow_execute(*args: Any, **kwargs: Any) -> Any:
-        started.set()
+    def slow_append(self: SQLiteEventStore, *args: Any, **kwargs: Any) -> None:
+        started.set()  # the sign is decided; its commit is in flight
         time.sleep(1.0)
-        return original(*args, **kwargs)
+        original(self, *args, **kwargs)
 
-    monkeypatch.setattr(core_module, "execute", slow_execute)
+    monkeypatch.setattr(SQLiteEventStore, "append", slow_append)
     outcome: dict[str, Any] = {}
 
     def sign() -> None:

@@ -1,0 +1,120 @@
+"""Signing commands are decided on the event loop; everything else, and a signing command
+that finds the ledger busy, goes to the worker pool with the same results."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from commands.sdk.client import ApiError
+from commands.sdk.grpc_client import GrpcClient
+from tests.service.conftest import Running
+
+
+class CountingPool(ThreadPoolExecutor):
+    """The core's worker pool, counting the work handed to it."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=4, thread_name_prefix="counted")
+        self.submitted = 0
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        self.submitted += 1
+        return super().submit(fn, *args, **kwargs)
+
+
+@pytest.fixture
+def pool(fresh_service: Running, monkeypatch: pytest.MonkeyPatch) -> Iterator[CountingPool]:
+    counting = CountingPool()
+    monkeypatch.setattr(fresh_service.server.core, "executor", counting)
+    yield counting
+    counting.shutdown(wait=True)
+
+
+def _grpc(running: Running, name: str) -> GrpcClient:
+    actor = running.actors[name]
+    return GrpcClient(running.grpc_target, actor.actor_id, actor.private_key, ca=running.ca)
+
+
+def test_signs_are_decided_without_the_worker_pool(fresh_service: Running,
+                                                   pool: CountingPool) -> None:
+    with fresh_service.client("key-manager") as km:
+        before = pool.submitted
+        key_id = km.create_key("ed25519").result["key_id"]
+        assert pool.submitted > before  # other commands still run on the pool
+    with fresh_service.client("signer") as signer, _grpc(fresh_service, "signer") as remote:
+        signer._domains[key_id] = remote._domains[key_id] = "default"  # no key lookups
+        before = pool.submitted
+        single = signer.sign(key_id, b"on the loop")
+        batch = signer.sign_batch(key_id, [b"a", b"b", b"c"])
+        reply = remote.sign(key_id, b"over gRPC")
+        remote_batch = remote.sign_batch(key_id, [b"d", b"e"])
+        assert pool.submitted == before, "a signing request went through the worker pool"
+        assert signer.verify(key_id, b"on the loop",
+                             bytes.fromhex(single.result["signature"]))["valid"]
+        assert remote.verify(key_id, b"over gRPC", reply.signature).valid
+    assert len(batch.result["signatures"]) == 3 and len(remote_batch.signatures) == 2
+    assert single.result["signature"] != reply.signature.hex()
+
+
+def test_a_busy_ledger_sends_signs_to_the_pool(fresh_service: Running,
+                                               pool: CountingPool) -> None:
+    with fresh_service.client("key-manager") as km:
+        key_id = km.create_key("ed25519").result["key_id"]
+    ledger = fresh_service.server.core.ledger
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with ledger._lock:
+            held.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    result: dict[str, Any] = {}
+
+    def sign() -> None:
+        with fresh_service.client("signer") as signer:
+            signer._domains[key_id] = "default"
+            result["outcome"] = signer.sign(key_id, b"while busy")
+
+    before = pool.submitted
+    try:
+        assert held.wait(30)
+        signing = threading.Thread(target=sign)
+        signing.start()
+        # The request waits for the lock on a pool thread, not on the event loop: the
+        # service keeps answering meanwhile.
+        for _ in range(300):
+            if pool.submitted > before:
+                break
+            threading.Event().wait(0.01)
+        with fresh_service.client("auditor") as auditor:
+            assert auditor.whoami()["actor_id"]
+    finally:
+        release.set()
+        holder.join()
+    signing.join(30)
+    assert pool.submitted > before
+    assert result["outcome"].result["signature"]
+
+
+def test_a_refused_sign_is_recorded_on_the_inline_path(fresh_service: Running,
+                                                       pool: CountingPool) -> None:
+    with fresh_service.client("key-manager") as km:
+        key_id = km.create_key("ed25519").result["key_id"]
+        km.suspend_key(key_id)
+
+    with fresh_service.client("signer") as signer, pytest.raises(ApiError) as refused:
+        signer._domains[key_id] = "default"
+        before = pool.submitted
+        signer.sign(key_id, b"suspended")
+    assert refused.value.status == 409 and pool.submitted == before
+    ledger = fresh_service.server.core.ledger
+    store = ledger.store
+    last = list(store.read("default"))[-1]
+    assert last.event_type == "CommandRejected"
