@@ -13,9 +13,10 @@ route's response model. Errors raised there become the same problem+json as in F
 (another content type, a body that does not validate, an over-long path id or
 ``Idempotency-Key``) goes to FastAPI, whose validation writes the error response, so
 refusals read the same whichever way a request came. It runs inside
-:class:`commands.service.app.ServiceMiddleware`, so correlation ids, body limits, spans,
-metrics and log lines are the same too (the lane sets ``scope["route"]`` to the FastAPI
-route it stands in for).
+:class:`commands.service.app.ServiceMiddleware` and in front of FastAPI's own middleware
+stack, so correlation ids, body limits, spans, metrics and log lines are the same too (the
+lane sets ``scope["route"]`` to the FastAPI route it stands in for); an unexpected error
+becomes the same 500 problem document as FastAPI's handler writes.
 """
 
 from __future__ import annotations
@@ -81,9 +82,11 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
 class FastLane:
     """ASGI middleware: serve the signing routes directly, pass the rest to ``app``."""
 
-    def __init__(self, app: ASGIApp, problem: Callable[[Scope, SkmsError], Response]) -> None:
+    def __init__(self, app: ASGIApp, problem: Callable[[Scope, SkmsError], Response],
+                 internal: Callable[[Scope, BaseException], Response] | None = None) -> None:
         self.app = app
         self.problem = problem
+        self.internal = internal
         self._lanes = _lanes()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -108,6 +111,10 @@ class FastLane:
                                 media_type="application/json")
         except SkmsError as error:
             response = self.problem(scope, error)
+        except Exception as exc:  # a bug: answered like FastAPI's handler for Exception
+            if self.internal is None:
+                raise
+            response = self.internal(scope, exc)
         await response(scope, receive, send)
 
     @staticmethod

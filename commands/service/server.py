@@ -130,7 +130,9 @@ class Server:
                               http=_PeerHttpProtocol, loop="asyncio", ws=_PeerWebSocketProtocol,
                               lifespan="off", log_config=None, access_log=False,
                               timeout_graceful_shutdown=int(self.config.shutdown_grace_s) or 1,
-                              ws_ping_interval=None, server_header=False, **options)
+                              ws_ping_interval=None, server_header=False,
+                              # No proxy in front by default: X-Forwarded-* is not believed.
+                              proxy_headers=False, **options)
 
     def _start_grpc(self) -> int:
         """Start the ``grpc.aio`` server, and its TLS front when TLS is on, on an event loop
