@@ -37,6 +37,7 @@ import os
 import platform
 import re
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -481,9 +482,16 @@ def over_service(folder: Path, key_id: str, signer: tuple[str, bytes],
                 return lambda: client.sign(key_id, MESSAGE)
 
             throughput(make, 4, 1.0)  # warm up: TLS, code paths, SQLite WAL
-            results[name] = {"latency": latency(make(), counts["latency"]),
-                             "throughput": {c: throughput(make, c, seconds)
-                                            for c in counts["levels"]}}
+            before = process_cpu_s(process.pid)
+            results[name] = {"latency": latency(make(), counts["latency"]), "throughput": {}}
+            results[name]["server_cpu_ms_one_client"] = round(
+                (process_cpu_s(process.pid) - before) / counts["latency"] * 1000, 3)
+            for level in counts["levels"]:
+                before = process_cpu_s(process.pid)
+                rate = results[name]["throughput"][level] = throughput(make, level, seconds)
+                if level == 16:
+                    results[name]["server_cpu_ms_16_clients"] = round(
+                        (process_cpu_s(process.pid) - before) / (rate * seconds) * 1000, 3)
             one = new()
             results[name]["batch"] = {
                 size: batch_rate(lambda m, c=one: c.sign_batch(key_id, m), size, seconds)
@@ -538,6 +546,68 @@ def without_tls(folder: Path, key_id: str, signer: tuple[str, bytes],
     finally:
         rest.close()
         grpc.close()
+        process.send_signal(signal.SIGTERM)
+        process.wait(60)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def stack_floor(folder: Path, signer: tuple[str, bytes], key_id: str,
+                counts: dict[str, Any], seconds: float) -> dict[str, Any]:
+    """The same REST requests (pre-signed sign bodies and headers) against uvicorn +
+    httptools + TLS 1.3 with nothing behind it (tools/bench/stack_floor.py): the part of a
+    request that is the HTTP stack, measured as server CPU per request and latency."""
+    port = free_port()
+    process = subprocess.Popen([sys.executable, str(ROOT / "tools" / "bench" / "stack_floor.py"),
+                                str(port), str(folder)], stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
+    assert process.stdout is not None
+    process.stdout.readline()  # "ready": the context is loaded; uvicorn binds right after
+    try:
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        count = counts["latency"] + 16 * 400
+        senders, transports = presigned_rest(port, folder / "tls" / "ca.pem", signer, key_id,
+                                             count, 16)
+        for index in range(50):
+            senders[0](index)  # warm up
+        one = iter(range(50, 50 + counts["latency"]))
+        before = process_cpu_s(process.pid)
+        one_client = latency(lambda: senders[0](next(one)), counts["latency"])
+        one_client["server_cpu_ms_per_request"] = round(
+            (process_cpu_s(process.pid) - before) / counts["latency"] * 1000, 3)
+        start = 50 + counts["latency"]
+        done = [0] * 16
+        deadline = time.perf_counter() + seconds
+
+        def worker(index: int) -> None:
+            position = start + index * 400
+            while time.perf_counter() < deadline and done[index] < 400:
+                senders[index](position + done[index])
+                done[index] += 1
+
+        before, started = process_cpu_s(process.pid), time.perf_counter()
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(16)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed, total = time.perf_counter() - started, sum(done)
+        sixteen = {"requests_per_s": round(total / elapsed, 1),
+                   "server_cpu_ms_per_request": round(
+                       (process_cpu_s(process.pid) - before) / total * 1000, 3)}
+        for transport in transports:
+            transport.close()
+        return {"one_client": one_client, "clients_16": sixteen}
+    finally:
         process.send_signal(signal.SIGTERM)
         process.wait(60)
 
@@ -645,6 +715,25 @@ def render(report: dict[str, Any]) -> str:
                 if what.startswith(prefix):
                     label = text + what.removeprefix(prefix).replace("_", " of ")
         lines.append(f"| {label} | {value:,} |")
+    floor = report.get("stack_floor")
+    if floor is not None:
+        one, sixteen = floor["one_client"], floor["clients_16"]
+        lines += ["", "**The HTTP stack alone** (`tools/bench/stack_floor.py`): the same "
+                  "pre-signed REST sign requests against uvicorn + httptools + TLS 1.3 with "
+                  "nothing behind it (no authentication, no ledger), served like `skms serve` "
+                  "serves REST:", "",
+                  "| measure | stack alone | `skms serve` |", "|---|---|---|",
+                  f"| one client, p50 / p99 ms | {one['p50_ms']} / {one['p99_ms']} | "
+                  f"{report['rest']['latency']['p50_ms']} / "
+                  f"{report['rest']['latency']['p99_ms']} |",
+                  f"| server CPU ms per request, one client | "
+                  f"{one['server_cpu_ms_per_request']} | "
+                  f"{report['rest'].get('server_cpu_ms_one_client', '')} |",
+                  f"| 16 clients, requests/s | {sixteen['requests_per_s']} | "
+                  f"{report['rest']['throughput']['16']} |",
+                  f"| server CPU ms per request, 16 clients | "
+                  f"{sixteen['server_cpu_ms_per_request']} | "
+                  f"{report['rest'].get('server_cpu_ms_16_clients', '')} |"]
     lines += ["", f"Server peak RSS: {report['server_peak_rss_mib']} MiB.", "", END_MARK, ""]
     return "\n".join(lines)
 
@@ -708,6 +797,8 @@ def main() -> None:
             "in_process": in_process(folder, key_id, actors["signer"], counts, args.seconds)}
         report.update(over_service(folder, key_id, actors["signer"], counts, args.seconds))
         report["without_tls"] = without_tls(folder, key_id, actors["signer"], counts)
+        report["stack_floor"] = stack_floor(folder, actors["signer"], key_id, counts,
+                                             args.seconds)
         report["check_costs"] = check_costs(key_id, actors["signer"], counts["batch_sizes"])
         report["raw_ed25519_per_s_after"] = raw_ed25519_rate()
     print(json.dumps(report, indent=2))
