@@ -375,29 +375,33 @@ class Ledger:
 
     def submit(self, signed: SignedCommand, decide: Callable[[Decision], T]) -> Outcome[T]:
         """Check, decide, commit (group commit), then return. Refusals are recorded first."""
-        pending = self._begin(signed, decide, wait_for_lock=True)
+        pending = self._begin(signed, decide, lock_wait_s=None)
         if pending is None:  # only a non-waiting begin gives up
             raise StoreError("the ledger could not take the command")
         return pending.complete()
 
-    def begin(self, signed: SignedCommand, decide: Callable[[Decision], T]) -> Pending[T] | None:
+    def begin(self, signed: SignedCommand, decide: Callable[[Decision], T], *,
+              lock_wait_s: float = 0.002) -> Pending[T] | None:
         """Check and decide now; commit later. None when the ledger is busy or must reload.
 
         Why: a caller on an event loop decides in its own thread (no hand-off to a worker
         and back, which cost more CPU than the decision) and leaves the commit wait,
-        :meth:`Pending.complete`, to a thread that may block. It never waits: when another
-        thread holds the decision lock or the state must first be rebuilt from the store,
+        :meth:`Pending.complete`, to a thread that may block. It waits at most
+        ``lock_wait_s`` for the decision lock (another decision takes a fraction of a
+        millisecond; giving up at once sent bursts of signs to the blocking path, whose
+        decisions then held the lock against the next ones) and never for a reload: then
         it returns None and the caller takes the blocking :meth:`submit` path instead.
         """
-        return self._begin(signed, decide, wait_for_lock=False)
+        return self._begin(signed, decide, lock_wait_s=lock_wait_s)
 
     def _begin(self, signed: SignedCommand, decide: Callable[[Decision], T], *,
-               wait_for_lock: bool) -> Pending[T] | None:
+               lock_wait_s: float | None) -> Pending[T] | None:
+        """``lock_wait_s`` None: wait for the lock and for a reload (``submit``)."""
         command = signed.command
-        if not self._lock.acquire(blocking=wait_for_lock):
+        if not self._lock.acquire(timeout=-1 if lock_wait_s is None else lock_wait_s):
             return None
         try:
-            if self._stale and not wait_for_lock:
+            if self._stale and lock_wait_s is not None:
                 return None
             self.ensure_loaded()
             self.refresh_system_chain()

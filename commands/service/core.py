@@ -24,7 +24,7 @@ import base64
 import binascii
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextvars import copy_context
@@ -37,6 +37,7 @@ from commands.cli.actors import actor_row
 from commands.cli.keys import key_row
 from commands.handlers import SIGNING_COMMANDS, execute, signing_decision
 from commands.service.auth import Authenticator, Principal, authorize_read, record_refusal
+from commands.service.commit_pump import CommitPump
 from commands.service.config import ServiceConfig
 from commands.service.errors import RequestTimedOut
 from commands.service.limits import RateLimiter, check_batch
@@ -168,9 +169,8 @@ class ServiceCore:
         self.log = logger()
         self.executor = ThreadPoolExecutor(max_workers=config.workers,
                                            thread_name_prefix="skms-service")
-        # Waits for the commits of commands decided on the event loop (submit_async): one
-        # thread, as one group commit serves all the requests queued behind it.
-        self._committer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="skms-commit")
+        # Waits for the commits of commands decided on an event loop (submit_async).
+        self._pump = CommitPump()
         self._closed = False
         self._projection_lock = threading.Lock()
         self._projected: dict[str, int] = {}
@@ -211,7 +211,7 @@ class ServiceCore:
             return
         self._closed = True
         self.executor.shutdown(wait=True)
-        self._committer.shutdown(wait=True)
+        self._pump.stop()
         self._checkpoint_timer.stop()
         self.provider.shutdown()
         zeroize(self._ledger_key)
@@ -245,12 +245,11 @@ class ServiceCore:
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         """Run ``function`` on the worker pool from an event loop (REST, gRPC): the loop keeps
         serving while it runs; 504 / DEADLINE_EXCEEDED after the request timeout."""
-        return await self._run_on(self.executor, function, *args)
-
-    async def _run_on(self, executor: ThreadPoolExecutor, function: Callable[..., T],
-                      *args: Any) -> T:
         future = asyncio.get_running_loop().run_in_executor(
-            executor, copy_context().run, function, *args)
+            self.executor, copy_context().run, function, *args)
+        return await self._within_timeout(future)
+
+    async def _within_timeout(self, future: Awaitable[T]) -> T:
         try:
             async with asyncio.timeout(self.limits.request_timeout_s):  # no extra task,
                 return await future                                      # unlike wait_for
@@ -305,11 +304,11 @@ class ServiceCore:
         Why two paths: handing each request to a worker thread and back cost more CPU
         (thread wake-ups, interpreter-lock hand-offs) than the audited sign itself. A Sign
         or SignBatch of the authenticated actor over a store whose head is local is
-        therefore decided right here (:meth:`ledger.application.Ledger.begin`, which never
-        waits for a lock) and only its commit wait goes to the commit thread, which a whole
-        group commit's worth of requests share. Everything else, and a signing command that
-        finds the ledger busy, takes :meth:`submit` on the worker pool: same checks, same
-        results.
+        therefore decided right here (:meth:`ledger.application.Ledger.begin`, which waits
+        at most 2 ms for the decision lock and never for a reload) and only its commit wait
+        goes to the commit pump, which a whole group commit's worth of requests share.
+        Everything else, and a signing command that finds the ledger busy, takes
+        :meth:`submit` on the worker pool: same checks, same results.
         """
         command = signed.command
         if not (self._decide_inline and command.command_type in SIGNING_COMMANDS
@@ -337,7 +336,30 @@ class ServiceCore:
             if pending is None:  # the ledger is busy: decide on the pool instead
                 return await self.run(self._settle, signed, lambda: execute(
                     self.ledger, signed, message=message, messages=messages))
-            return await self._run_on(self._committer, self._settle, signed, pending.complete)
+            answer: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+            self._pump.submit(pending, lambda outcome, error: self._answer(
+                signed, outcome, error, answer))
+            return await self._within_timeout(answer)
+
+    def _answer(self, signed: SignedCommand, outcome: Outcome[Any] | None,
+                error: BaseException | None, answer: asyncio.Future[dict[str, Any]]) -> None:
+        """On the loop, once the command committed (or failed): settle it like
+        :meth:`_settle` and answer the request if it still waits (not timed out)."""
+        def produced() -> Outcome[Any]:
+            if error is not None:
+                raise error
+            if outcome is None:
+                raise RuntimeError("a commit without outcome or error")
+            return outcome
+
+        try:
+            response = self._settle(signed, produced)
+        except BaseException as failure:
+            if not answer.done():
+                answer.set_exception(failure)
+            return
+        if not answer.done():
+            answer.set_result(response)
 
     def _check_route(self, principal: Principal, signed: SignedCommand, *,
                      expect: Iterable[str], expect_args: dict[str, str] | None,

@@ -1,4 +1,4 @@
-"""``Ledger.begin``: decide now, commit on ``Pending.complete``; never wait for the lock."""
+"""``Ledger.begin``: decide now, commit on ``Pending.complete``; never wait long for the lock."""
 
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ def test_a_refusal_is_recorded_before_complete_raises_it(session: Session) -> No
     assert recorded.event_type == "CommandRejected"
 
 
-def test_begin_never_waits_for_the_decision_lock(session: Session) -> None:
+def test_begin_gives_up_when_the_decision_lock_stays_taken(session: Session) -> None:
     key_id = create_key(session)
     ledger = session.ledger()
     signed = signed_sign(session, "bob", key_id, b"busy")
@@ -83,6 +83,8 @@ def test_begin_never_waits_for_the_decision_lock(session: Session) -> None:
     try:
         assert held.wait(30)
         assert ledger.begin(signed, signing_decision(signed, b"busy", None)) is None
+        assert ledger.begin(signed, signing_decision(signed, b"busy", None),
+                            lock_wait_s=0.05) is None
     finally:
         release.set()
         holder.join()

@@ -4,15 +4,19 @@ that finds the ledger busy, goes to the worker pool with the same results."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from commands.sdk.client import ApiError
 from commands.sdk.grpc_client import GrpcClient
-from tests.service.conftest import Running
+from commands.service.limits import Limits
+from ledger.stores.sqlite import SQLiteEventStore
+from tests.service.conftest import Running, start
 
 
 class CountingPool(ThreadPoolExecutor):
@@ -118,3 +122,37 @@ def test_a_refused_sign_is_recorded_on_the_inline_path(fresh_service: Running,
     store = ledger.store
     last = list(store.read("default"))[-1]
     assert last.event_type == "CommandRejected"
+
+
+def test_a_sign_past_the_timeout_still_commits_and_its_retry_gets_the_outcome(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    running = start(tmp_path / "home", limits=Limits(rate=10_000, burst=10_000,
+                                                     request_timeout_s=0.5))
+    try:
+        with running.client("key-manager") as km:
+            key_id = km.create_key("ed25519").result["key_id"]
+        original = SQLiteEventStore.append
+        slow = threading.Event()
+
+        def slow_append(self: SQLiteEventStore, *args: Any, **kwargs: Any) -> None:
+            if slow.is_set():
+                time.sleep(1.5)  # past the 0.5 s request timeout
+            original(self, *args, **kwargs)
+
+        monkeypatch.setattr(SQLiteEventStore, "append", slow_append)
+        with running.client("signer") as signer:
+            signer._domains[key_id] = "default"
+            prepared = signer.prepare_sign(key_id, b"slow disk")
+            slow.set()
+            with pytest.raises(ApiError) as timed_out:
+                signer.send(prepared)
+            assert timed_out.value.status == 504
+            slow.clear()
+            time.sleep(1.5)  # the commit finishes on the pump meanwhile
+            again = signer.send(prepared)
+        assert again.replayed is True and again.result["signature"]
+        events = [e for e in running.server.core.store.read("default")
+                  if e.command_id == prepared.command.command_id]
+        assert [e.event_type for e in events] == ["SignatureIssued"]
+    finally:
+        running.server.stop()
