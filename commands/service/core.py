@@ -281,10 +281,10 @@ class ServiceCore:
                message: bytes | None = None, messages: list[bytes] | None = None,
                route: str = "") -> dict[str, Any]:
         """Check that ``signed`` is the command this route means, then execute it."""
-        self._check_route(principal, signed, expect=expect, expect_args=expect_args,
-                          expect_chain=expect_chain, idempotency_key=idempotency_key,
-                          messages=messages, route=route)
-        cached, running = self._idempotency.begin(signed)
+        cached, running = self._claim(principal, signed, expect=expect, expect_args=expect_args,
+                                      expect_chain=expect_chain,
+                                      idempotency_key=idempotency_key, messages=messages,
+                                      route=route)
         if cached is not None:
             return {**cached, "replayed": True}
         if running is not None:
@@ -317,10 +317,10 @@ class ServiceCore:
                 principal, signed, expect=expect, expect_args=expect_args,
                 expect_chain=expect_chain, idempotency_key=idempotency_key, message=message,
                 messages=messages, route=route))
-        self._check_route(principal, signed, expect=expect, expect_args=expect_args,
-                          expect_chain=expect_chain, idempotency_key=idempotency_key,
-                          messages=messages, route=route)
-        cached, running = self._idempotency.begin(signed)
+        cached, running = self._claim(principal, signed, expect=expect, expect_args=expect_args,
+                                      expect_chain=expect_chain,
+                                      idempotency_key=idempotency_key, messages=messages,
+                                      route=route)
         if cached is not None:
             return {**cached, "replayed": True}
         if running is not None:
@@ -361,11 +361,13 @@ class ServiceCore:
         if not answer.done():
             answer.set_result(response)
 
-    def _check_route(self, principal: Principal, signed: SignedCommand, *,
-                     expect: Iterable[str], expect_args: dict[str, str] | None,
-                     expect_chain: str | None, idempotency_key: str | None,
-                     messages: list[bytes] | None, route: str) -> None:
-        """The command is the one the route names, for the authenticated actor."""
+    def _claim(self, principal: Principal, signed: SignedCommand, *,
+               expect: Iterable[str], expect_args: dict[str, str] | None,
+               expect_chain: str | None, idempotency_key: str | None,
+               messages: list[bytes] | None, route: str
+               ) -> tuple[dict[str, Any] | None, Future[dict[str, Any]] | None]:
+        """Check that the command is the one the route names, for the authenticated actor,
+        then claim its id: ``(cached, running)`` as :meth:`_Idempotency.begin` says."""
         command = signed.command
         if command.actor_id != principal.actor_id:
             raise record_refusal(
@@ -389,6 +391,7 @@ class ServiceCore:
                                field="Idempotency-Key")
         if messages is not None:
             check_batch(len(messages), self.limits, "messages")
+        return self._idempotency.begin(signed)
 
     def _handler_span(self, signed: SignedCommand) -> Any:
         command = signed.command

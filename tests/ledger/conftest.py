@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from commands.session import Session
+from ledger.errors import StoreUnavailable
 from ledger.home import Home
+from ledger.stores.base import EventStore
 
 PASSPHRASE = "test passphrase, not secret"
 
@@ -33,3 +38,38 @@ def create_key(session: Session, algorithm: str = "ed25519", domain: str = "defa
                **args: object) -> str:
     outcome = session.act("alice", "CreateKey", domain, {"algorithm": algorithm, **args})
     return str(outcome.result)
+
+
+@contextmanager
+def lock_held_elsewhere(lock: Any) -> Iterator[None]:
+    """``lock`` held by another thread for the duration of the block."""
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with lock:
+            held.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert held.wait(30)
+        yield
+    finally:
+        release.set()
+        holder.join()
+
+
+@contextmanager
+def failing_appends(store: EventStore) -> Iterator[None]:
+    """Every ``store.append`` inside the block raises ``StoreUnavailable``."""
+    original = store.append
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise StoreUnavailable("disk on fire")
+
+    store.append = broken  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        store.append = original  # type: ignore[method-assign]

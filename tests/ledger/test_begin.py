@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import threading
 
 import pytest
 
@@ -14,7 +13,7 @@ from ledger.audit import Auditor
 from ledger.command import Command, SignedCommand
 from ledger.crypto.memory import zeroize
 from ledger.errors import CommandRejected, InvalidInput, StoreUnavailable
-from tests.ledger.conftest import create_key
+from tests.ledger.conftest import create_key, failing_appends, lock_held_elsewhere
 
 
 def signed_sign(session: Session, actor: str, key_id: str, message: bytes) -> SignedCommand:
@@ -71,23 +70,10 @@ def test_begin_gives_up_when_the_decision_lock_stays_taken(session: Session) -> 
     key_id = create_key(session)
     ledger = session.ledger()
     signed = signed_sign(session, "bob", key_id, b"busy")
-    held, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with ledger._lock:
-            held.set()
-            release.wait(30)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    try:
-        assert held.wait(30)
+    with lock_held_elsewhere(ledger._lock):
         assert ledger.begin(signed, signing_decision(signed, b"busy", None)) is None
         assert ledger.begin(signed, signing_decision(signed, b"busy", None),
                             lock_wait_s=0.05) is None
-    finally:
-        release.set()
-        holder.join()
     pending = ledger.begin(signed, signing_decision(signed, b"busy", None))
     assert pending is not None and pending.complete().seqs
 
@@ -105,20 +91,11 @@ def test_a_failed_commit_fails_complete_and_the_ledger_recovers(session: Session
     key_id = create_key(session)
     ledger = session.ledger()
     store = ledger.store
-    original = store.append
-
-    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
-        raise StoreUnavailable("disk on fire")
-
     signed = signed_sign(session, "bob", key_id, b"never durable")
     pending = ledger.begin(signed, signing_decision(signed, b"never durable", None))
     assert pending is not None
-    store.append = broken  # type: ignore[method-assign]
-    try:
-        with pytest.raises(StoreUnavailable):
-            pending.complete()
-    finally:
-        store.append = original  # type: ignore[method-assign]
+    with failing_appends(store), pytest.raises(StoreUnavailable):
+        pending.complete()
     session.sign("bob", key_id, b"after recovery")
     assert ledger.key(key_id).signature_count == 1
     Auditor(store).verify()

@@ -12,7 +12,7 @@ from ledger.application import Ledger
 from ledger.audit import Auditor
 from ledger.errors import StoreUnavailable
 from ledger.merkle.checkpoint import open_checkpoint
-from tests.ledger.conftest import create_key
+from tests.ledger.conftest import create_key, failing_appends
 
 
 def checkpoint_sizes(session: Session, chain: str) -> list[int]:
@@ -98,15 +98,8 @@ def test_fail_closed_no_signature_without_a_durable_event(session: Session) -> N
     key_id = create_key(session)
     ledger = session.ledger()
     store = ledger.store
-    original = store.append
-
-    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
-        raise StoreUnavailable("disk on fire")
-
-    store.append = broken  # type: ignore[method-assign]
-    with pytest.raises(StoreUnavailable):
+    with failing_appends(store), pytest.raises(StoreUnavailable):
         session.sign("bob", key_id, b"must not be signed")
-    store.append = original  # type: ignore[method-assign]
     # The failed command left nothing behind: the state reloads and the chain continues.
     count = ledger.key(key_id).signature_count if not ledger._stale else None
     session.sign("bob", key_id, b"after recovery")

@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,17 +16,8 @@ from ledger.application import Pending, now_micros
 from ledger.command import Command, SignedCommand
 from ledger.crypto.memory import zeroize
 from ledger.errors import StoreUnavailable
-from tests.ledger.conftest import create_key, new_session
-
-
-@pytest.fixture
-def session(tmp_path: Path) -> Iterator[Session]:
-    current = new_session(tmp_path / "home")
-    current.initialize(name="pump", checkpoint_every_events=1000)
-    current.add_actor("admin", "alice", ["key-manager"], ["*"])
-    current.add_actor("admin", "bob", ["signer"], ["*"])
-    yield current
-    current.close()
+from tests.ledger.conftest import create_key, failing_appends
+from tests.ledger.conftest import session as session  # the fixture, shared
 
 
 def decided(session: Session, key_id: str, message: bytes) -> Pending[Any]:
@@ -85,20 +74,13 @@ def test_outcomes_come_back_durable_on_the_submitting_loop(session: Session) -> 
 
 def test_a_failed_commit_reaches_the_callback(session: Session) -> None:
     key_id = create_key(session)
-    ledger = session.ledger()
     pending = decided(session, key_id, b"not durable")
-    original = ledger.store.append
-
-    def broken(*args: Any, **kwargs: Any) -> None:
-        raise StoreUnavailable("disk on fire")
-
-    ledger.store.append = broken  # type: ignore[method-assign]
     pump = CommitPump()
     try:
-        [(outcome, error, _)] = run_pump([pending], pump)
+        with failing_appends(session.ledger().store):
+            [(outcome, error, _)] = run_pump([pending], pump)
     finally:
         pump.stop()
-        ledger.store.append = original  # type: ignore[method-assign]
     assert outcome is None and isinstance(error, StoreUnavailable)
 
 

@@ -16,6 +16,7 @@ from commands.sdk.client import ApiError
 from commands.sdk.grpc_client import GrpcClient
 from commands.service.limits import Limits
 from ledger.stores.sqlite import SQLiteEventStore
+from tests.ledger.conftest import lock_held_elsewhere
 from tests.service.conftest import Running, start
 
 
@@ -70,15 +71,6 @@ def test_a_busy_ledger_sends_signs_to_the_pool(fresh_service: Running,
     with fresh_service.client("key-manager") as km:
         key_id = km.create_key("ed25519").result["key_id"]
     ledger = fresh_service.server.core.ledger
-    held, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with ledger._lock:
-            held.set()
-            release.wait(30)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
     result: dict[str, Any] = {}
 
     def sign() -> None:
@@ -87,8 +79,7 @@ def test_a_busy_ledger_sends_signs_to_the_pool(fresh_service: Running,
             result["outcome"] = signer.sign(key_id, b"while busy")
 
     before = pool.submitted
-    try:
-        assert held.wait(30)
+    with lock_held_elsewhere(ledger._lock):
         signing = threading.Thread(target=sign)
         signing.start()
         # The request waits for the lock on a pool thread, not on the event loop: the
@@ -99,9 +90,6 @@ def test_a_busy_ledger_sends_signs_to_the_pool(fresh_service: Running,
             threading.Event().wait(0.01)
         with fresh_service.client("auditor") as auditor:
             assert auditor.whoami()["actor_id"]
-    finally:
-        release.set()
-        holder.join()
     signing.join(30)
     assert pool.submitted > before
     assert result["outcome"].result["signature"]
@@ -148,8 +136,15 @@ def test_a_sign_past_the_timeout_still_commits_and_its_retry_gets_the_outcome(
                 signer.send(prepared)
             assert timed_out.value.status == 504
             slow.clear()
-            time.sleep(1.5)  # the commit finishes on the pump meanwhile
-            again = signer.send(prepared)
+            again = None
+            for _ in range(60):  # until the first call has settled (its commit is slow)
+                try:
+                    again = signer.send(prepared)
+                    break
+                except ApiError as error:
+                    if error.status != 504:
+                        raise
+        assert again is not None
         assert again.replayed is True and again.result["signature"]
         events = [e for e in running.server.core.store.read("default")
                   if e.command_id == prepared.command.command_id]
