@@ -7,6 +7,8 @@ head check and an insert. Reads go through a second connection: under WAL they s
 commit without waiting for one in progress, so the ledger's per-command head check and
 readers (feed, audit) never queue behind a commit's fsync. The primary key (chain, seq) and
 the unique (chain, aggregate, version) constraint are the optimistic concurrency control.
+The writing connection never checkpoints the WAL inside a commit; a
+:class:`~ledger.stores.wal_checkpointer.WalCheckpointer` thread does it beside the commits.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 from ledger.errors import ConcurrencyError, StoreError, StoreUnavailable
 from ledger.stores.base import ChainHead, EventStore, KeyRing, StoredCheckpoint, StoredEnvelope
 from ledger.stores.memory import check_batch
+from ledger.stores.wal_checkpointer import WalCheckpointer
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -72,11 +75,13 @@ class SQLiteEventStore(EventStore):
         try:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer's job
             self._db.executescript(_SCHEMA)
         except sqlite3.Error as exc:
             self._db.close()
             raise StoreError(f"cannot initialise SQLite store {self.path}: {exc}") from None
         self._reader = _connect(self.path, timeout_s)
+        self.checkpointer = WalCheckpointer(self._db, lambda: self._lock)
 
     def chains(self) -> list[str]:
         with self._read_lock:
@@ -134,6 +139,7 @@ class SQLiteEventStore(EventStore):
             except BaseException:
                 self._rollback()
                 raise
+        self.checkpointer.appended(sum(len(e.body) for e in envelopes))
 
     def read(self, chain_id: str, from_seq: int = 0,
              to_seq: int | None = None) -> Iterator[StoredEnvelope]:
@@ -176,6 +182,7 @@ class SQLiteEventStore(EventStore):
         return [StoredCheckpoint(*row) for row in rows]
 
     def close(self) -> None:
+        self.checkpointer.stop()
         with self._lock, self._read_lock:
             self._db.close()
             self._reader.close()
@@ -210,6 +217,7 @@ class SQLiteKeyRing(KeyRing):
         try:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer's job
             self._db.execute("PRAGMA secure_delete=ON")
             self._db.execute("CREATE TABLE IF NOT EXISTS keyring (ref TEXT PRIMARY KEY, "
                              "wrapped BLOB NOT NULL)")
