@@ -53,6 +53,10 @@ def settle_heap() -> None:
 @click.option("--feed-stall", type=click.FloatRange(0.1, 600), default=5.0, show_default=True,
               help="Seconds a feed consumer may leave its queue full before it is dropped.")
 @click.option("--workers", type=click.IntRange(1, 512), default=16, show_default=True)
+@click.option("--commit-gather-ms", type=click.FloatRange(0, 100), default=1.0,
+              show_default=True,
+              help="With other requests in flight, wait this long for more signs to share "
+                   "a commit (0: commit at once).")
 @click.option("--otlp-endpoint", default=None, envvar="OTEL_EXPORTER_OTLP_ENDPOINT",
               help="Export traces over OTLP/gRPC (e.g. http://127.0.0.1:4317).")
 @click.option("--grace", type=click.FloatRange(0, 600), default=10.0, show_default=True,
@@ -66,7 +70,8 @@ def serve(state: State, host: str, rest_port: int, grpc_port: int, tls: bool,
           client_auth: str | None, tls_cert: Path | None, tls_key: Path | None,
           client_ca: Path | None, rate: float, burst: int, max_body: int, timeout: float,
           max_batch: int, feed_queue: int, feed_stall: float, workers: int,
-          otlp_endpoint: str | None, grace: float, issue_for: str | None) -> None:
+          commit_gather_ms: float, otlp_endpoint: str | None, grace: float,
+          issue_for: str | None) -> None:
     """Serve REST (FastAPI) and gRPC on loopback, TLS 1.3, until SIGINT/SIGTERM.
 
     On first use the development CA and a server certificate are created under
@@ -95,7 +100,8 @@ def serve(state: State, host: str, rest_port: int, grpc_port: int, tls: bool,
                            rest_port=rest_port, grpc_port=grpc_port, tls=tls,
                            client_auth=client_auth or "none", tls_cert=tls_cert,
                            tls_key=tls_key, client_ca=client_ca, limits=limits,
-                           workers=workers, otlp_endpoint=otlp_endpoint,
+                           workers=workers, commit_gather_s=commit_gather_ms / 1000,
+                           otlp_endpoint=otlp_endpoint,
                            shutdown_grace_s=grace)
     server = Server(config, passphrase)
     stop = Server.stop_on_signals()

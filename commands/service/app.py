@@ -94,7 +94,7 @@ class ServiceMiddleware:
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 
-        core.metrics.inflight.inc()
+        core.metrics.request_started()
         with bound_correlation(correlation), core.tracer.start_as_current_span(
                 f"{scope['method']} {scope['path']}", kind=SpanKind.SERVER,
                 attributes={"http.request.method": scope["method"],
@@ -110,7 +110,7 @@ class ServiceMiddleware:
                 else:
                     await self.app(scope, replay(body, receive), send_wrapper)
             finally:
-                core.metrics.inflight.dec()
+                core.metrics.request_finished()
                 route = scope.get("route")
                 template = getattr(route, "path", None) or "unmatched"
                 span.update_name(f"{scope['method']} {template}")

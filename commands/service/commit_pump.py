@@ -11,12 +11,21 @@ the hand-off costs two wake-ups per group commit rather than per request, and th
 the rest (responses, idempotency) itself. Measured against a job per request, in-process
 with 16 concurrent signs: 1.67-1.70 against 1.72-1.82 ms of CPU per sign; one at a time
 1.77-1.88 against 1.92-1.95 ms.
+
+Why a gather window: the loop decides a sign in well under a millisecond but a commit
+(its fsync) takes about as long, so a pump that commits the moment it wakes finds one
+command waiting and makes one transaction per sign (counted in-process with 16 concurrent
+signs: 1.05 envelopes per append). When other requests are in flight, and so more decisions
+are on their way, the pump first waits ``gather_s`` (1 ms by default): 2.2 to 2.5 signs per
+transaction, and 14 to 16 % less CPU per sign (paired runs, in-process, 16 concurrent).
+A request alone is committed at once, so a lone client's latency does not pay the window.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from contextvars import Context, copy_context
@@ -31,9 +40,15 @@ class CommitPump:
     """``submit`` a decided command with a callback; the callback runs on the submitting
     loop once the command's events are durable (outcome) or failed (error)."""
 
-    def __init__(self, name: str = "skms-commit") -> None:
+    def __init__(self, name: str = "skms-commit", *, gather_s: float = 0.0,
+                 expect_more: Callable[[int], bool] | None = None) -> None:
+        """``expect_more(queued)`` says whether more decisions are likely soon (the service:
+        more requests in flight than commands queued); only then does the pump wait up to
+        ``gather_s`` before committing."""
         self._queue: deque[tuple[Pending[Any], Done, asyncio.AbstractEventLoop, Context]] = (
             deque())
+        self._gather_s = gather_s
+        self._expect_more = expect_more
         self._wake = threading.Event()
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
@@ -59,6 +74,9 @@ class CommitPump:
     def _run(self) -> None:
         while True:
             self._wake.wait()
+            if (self._gather_s > 0 and self._expect_more is not None and not self._stopping
+                    and self._expect_more(len(self._queue))):
+                time.sleep(self._gather_s)
             self._wake.clear()
             batch = []
             while self._queue:

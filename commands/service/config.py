@@ -36,6 +36,7 @@ class ServiceConfig:
     shutdown_grace_s: float = 10.0
     feed_poll_s: float = 0.25
     idempotency_entries: int = 10_000
+    commit_gather_s: float = 0.001
 
     def check(self) -> None:
         if self.client_auth not in CLIENT_AUTH_MODES:
@@ -47,3 +48,5 @@ class ServiceConfig:
             raise ConfigurationError("--tls-cert and --tls-key go together", field="tls-cert")
         if self.workers < 1:
             raise ConfigurationError("must be at least 1", field="workers")
+        if not 0 <= self.commit_gather_s <= 0.1:
+            raise ConfigurationError("must be between 0 and 100 ms", field="commit-gather-ms")

@@ -169,8 +169,11 @@ class ServiceCore:
         self.log = logger()
         self.executor = ThreadPoolExecutor(max_workers=config.workers,
                                            thread_name_prefix="skms-service")
-        # Waits for the commits of commands decided on an event loop (submit_async).
-        self._pump = CommitPump()
+        # Waits for the commits of commands decided on an event loop (submit_async); with
+        # other requests in flight it first gathers the decisions on their way.
+        self._pump = CommitPump(gather_s=config.commit_gather_s,
+                                expect_more=lambda queued: (
+                                    self.metrics.requests_in_flight > queued))
         self._closed = False
         self._projection_lock = threading.Lock()
         self._projected: dict[str, int] = {}

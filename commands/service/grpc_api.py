@@ -230,7 +230,7 @@ class GrpcApi:
             started = time.perf_counter()
             failure: SkmsError | None = None
             status = "OK"
-            core.metrics.inflight.inc()
+            core.metrics.request_started()
             with bound_correlation(correlation), core.tracer.start_as_current_span(
                     f"grpc {path}", kind=SpanKind.SERVER,
                     attributes={"rpc.system": "grpc", "rpc.method": name}) as span:
@@ -255,7 +255,7 @@ class GrpcApi:
                     status = "INTERNAL"
                     span.set_status(Status(StatusCode.ERROR))
                 finally:
-                    core.metrics.inflight.dec()
+                    core.metrics.request_finished()
                     elapsed = time.perf_counter() - started
                     core.metrics.observe("grpc", path, "POST", status, elapsed)
                     logger().info("request", api="grpc", method="POST", route=path,

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -226,6 +227,23 @@ class Metrics:
                                     "slow.", registry=self.registry)
         self.inflight = Gauge("skms_inflight_requests", "Requests being served.",
                               registry=self.registry)
+        self._in_flight = 0
+        self._in_flight_lock = threading.Lock()
+
+    def request_started(self) -> None:
+        """A REST request or RPC begins (the gauge, and the count the commit pump reads)."""
+        with self._in_flight_lock:
+            self._in_flight += 1
+        self.inflight.inc()
+
+    def request_finished(self) -> None:
+        with self._in_flight_lock:
+            self._in_flight -= 1
+        self.inflight.dec()
+
+    @property
+    def requests_in_flight(self) -> int:
+        return self._in_flight
 
     def watch_ledger(self, heads: Callable[[], dict[str, tuple[int, int]]],
                      projected: Callable[[], dict[str, int]]) -> None:
