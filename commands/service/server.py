@@ -6,9 +6,9 @@ server (``grpc.aio``) on an ephemeral loopback port and its TLS front on the gRP
 on one event loop in a thread of their own, then bind the REST port (uvicorn on a second
 loop). All ports may be 0 (the OS picks; tests read the chosen ones back).
 
-The loops are the standard library's: with uvloop, TLS WebSocket handshakes of the feed
-occasionally went unanswered under the full test suite (two hangs in about ten runs, not
-reproduced in isolation), and the known-good loop is worth more than its speed.
+The loops are the standard library's. (Feed handshakes that went unanswered, first seen
+with uvloop and blamed on it, happened with this loop too: the cause was TLS session tickets
+racing the WebSocket client's request; see :func:`commands.service.tls.server_context`.)
 
 Graceful shutdown (:meth:`Server.stop`, also on SIGINT/SIGTERM under ``skms serve``):
 feeds are told to close (1001), the ports stop accepting, requests and RPCs in flight get

@@ -232,6 +232,13 @@ def server_context(files: TLSFiles, client_auth: str) -> ssl.SSLContext:
     context.minimum_version = ssl.TLSVersion.TLSv1_3
     context.maximum_version = ssl.TLSVersion.TLSv1_3
     context.load_cert_chain(str(files.cert), str(files.key))
+    # No TLS 1.3 session tickets. They arrive just after the handshake, and the WebSocket
+    # client (websockets' sync client, which the SDK's feed uses) reads them on its receiving
+    # thread while its main thread writes the upgrade request on the same SSL object, which
+    # is not safe: now and then the request was lost and the client waited for ever (feed
+    # opens under CPU load hung every few hundred; none in 7,500 without tickets). Clients
+    # here do not resume sessions, so the tickets bought nothing.
+    context.num_tickets = 0
     if client_auth != "none":
         if files.client_ca is None:
             raise ConfigurationError("mutual TLS needs a client CA", field="client-ca")
