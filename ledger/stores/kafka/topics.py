@@ -65,8 +65,13 @@ class TopicAdmin:
         return name in found
 
     def partitions(self, name: str) -> list[Any]:
-        """The topic's partitions, as ``TopicPartition`` objects."""
-        found = self._describe([name])
+        """The topic's partitions, as ``TopicPartition`` objects.
+
+        A topic seen (or created) a moment ago may be unknown to the broker this request
+        reaches, which has not caught up yet: then the question is asked again, for up to
+        the store's timeout (a CI run failed on exactly that right after creation)."""
+        found = (self._describe_until_known([name]) if name in self._known
+                 else self._describe([name]))
         if name not in found:
             raise StoreError(f"Kafka topic {name} does not exist")
         indexes = sorted(int(p["partition_index"]) for p in found[name].get("partitions") or [])
@@ -88,6 +93,17 @@ class TopicAdmin:
                 found[str(topic["name"])] = topic
                 self._known.add(str(topic["name"]))
         return found
+
+    def _describe_until_known(self, names: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Describe topics that exist: brokers learn of a new topic one by one, so ask until
+        the one we reach knows them all, with their partitions (or the timeout passes)."""
+        deadline = time.monotonic() + self._settings.timeout_ms / 1000
+        while True:
+            found = self._describe(names)
+            if (all(found.get(n, {}).get("partitions") for n in names)
+                    or time.monotonic() > deadline):
+                return found
+            time.sleep(0.05)
 
     def _configs(self, names: Sequence[str]) -> dict[str, dict[str, str | None]]:
         """Every setting of the topics. A broker that has not yet caught up with a topic just
@@ -129,12 +145,7 @@ class TopicAdmin:
                 with suppress(kafka_errors.TopicAlreadyExistsError):
                     admin.create_topics(request, timeout_ms=self._settings.timeout_ms)
                 admin.wait_for_topics(list(request), timeout_ms=self._settings.timeout_ms)
-            # Brokers learn of a new topic one by one: ask until the one we reach knows it.
-            deadline = time.monotonic() + self._settings.timeout_ms / 1000
-            found = self._describe(names)
-            while len(found) < len(names) and time.monotonic() < deadline:
-                time.sleep(0.05)
-                found = self._describe(names)
+            found = self._describe_until_known(names)
         self.check(specs, found, replicas, min_isr)
 
     def check_existing(self, specs: Sequence[TopicSpec]) -> None:
