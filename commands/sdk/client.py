@@ -22,10 +22,15 @@ Example (``docs/api.md`` has more; every example there runs in the tests)::
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
+import os
+import socket
 import ssl
+import threading
 import time
+import urllib.parse
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -355,20 +360,57 @@ class Client:
         return Feed(self, chain, from_seq, ssl_context, open_timeout)
 
 
+def _connect_within(url: str, open_timeout: float, **options: Any) -> Any:
+    """websockets' sync ``connect``, sure to return or raise soon after ``open_timeout``.
+
+    Why: that client reads on a thread of its own, and when the thread is blocked inside a
+    TLS read (session tickets made the socket readable and nothing followed), the client's
+    own handshake timeout cannot free it: ``connect`` then waited for ever (reproduced
+    against a server that sends tickets and never answers the upgrade). The TCP socket is
+    opened here, and if the opening handshake is not over a second after the timeout it is
+    shut down through a duplicate descriptor: the blocked read returns and ``connect``
+    raises.
+    """
+    from websockets.sync.client import connect
+
+    parts = urllib.parse.urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "wss" else 80)
+    raw = socket.create_connection((parts.hostname or "localhost", port),
+                                   timeout=open_timeout)
+    guard = socket.socket(fileno=os.dup(raw.fileno()))
+    lock = threading.Lock()
+    opening = [True]
+
+    def cut() -> None:
+        with lock:
+            if opening[0]:
+                with contextlib.suppress(OSError):
+                    guard.shutdown(socket.SHUT_RDWR)
+
+    timer = threading.Timer(open_timeout + 1.0, cut)
+    timer.daemon = True
+    timer.start()
+    try:
+        return connect(url, sock=raw, open_timeout=open_timeout, **options)
+    finally:
+        with lock:
+            opening[0] = False
+        timer.cancel()
+        guard.close()
+
+
 class Feed:
     """A synchronous WebSocket feed of one chain's envelopes (decoded, without secrets)."""
 
     def __init__(self, client: Client, chain: str, from_seq: int | None, ssl_context: Any,
                  open_timeout: float) -> None:
-        from websockets.sync.client import connect
-
         scheme = "wss" if client.base_url.startswith("https") else "ws"
         query = f"chain={chain}" + (f"&from_seq={from_seq}" if from_seq is not None else "")
         url = f"{scheme}{client.base_url[client.base_url.index(':'):]}/v1/feed?{query}"
         headers = httpsig.sign_http(client._private_key, client.actor_id, "GET", url, b"")
         context = ssl_context or client.ssl_context
-        self.connection = connect(url, additional_headers=headers, ssl=context,
-                                  open_timeout=open_timeout, max_size=2**24)
+        self.connection = _connect_within(url, open_timeout, additional_headers=headers,
+                                          ssl=context, max_size=2**24)
         self.hello = json.loads(self.connection.recv(timeout=open_timeout))
 
     def recv(self, timeout: float | None = None) -> dict[str, Any]:
