@@ -28,6 +28,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextvars import copy_context
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from opentelemetry import trace
@@ -106,6 +107,17 @@ def parse_signed_bytes(command: str, signature: bytes) -> SignedCommand:
     if len(signature) != 64:
         raise InvalidInput("an Ed25519 signature has 64 bytes", field="signature")
     return SignedCommand.parse(command.encode("ascii"), bytes(signature))
+
+
+@dataclass(frozen=True)
+class _RouteCheck:
+    """What a route expects of the command it carries (checked by :meth:`ServiceCore._claim`)."""
+
+    expect: frozenset[str]
+    expect_args: dict[str, str]
+    expect_chain: str | None
+    idempotency_key: str | None
+    route: str
 
 
 class _Idempotency:
@@ -284,10 +296,13 @@ class ServiceCore:
                message: bytes | None = None, messages: list[bytes] | None = None,
                route: str = "") -> dict[str, Any]:
         """Check that ``signed`` is the command this route means, then execute it."""
-        cached, running = self._claim(principal, signed, expect=expect, expect_args=expect_args,
-                                      expect_chain=expect_chain,
-                                      idempotency_key=idempotency_key, messages=messages,
-                                      route=route)
+        checks = _RouteCheck(frozenset(expect), expect_args or {}, expect_chain,
+                             idempotency_key, route)
+        return self._submit(principal, signed, checks, message, messages)
+
+    def _submit(self, principal: Principal, signed: SignedCommand, checks: _RouteCheck,
+                message: bytes | None, messages: list[bytes] | None) -> dict[str, Any]:
+        cached, running = self._claim(principal, signed, checks, messages)
         if cached is not None:
             return {**cached, "replayed": True}
         if running is not None:
@@ -314,16 +329,12 @@ class ServiceCore:
         :meth:`submit` on the worker pool: same checks, same results.
         """
         command = signed.command
+        checks = _RouteCheck(frozenset(expect), expect_args or {}, expect_chain,
+                             idempotency_key, route)
         if not (self._decide_inline and command.command_type in SIGNING_COMMANDS
                 and command.actor_id == principal.actor_id):
-            return await self.run(lambda: self.submit(
-                principal, signed, expect=expect, expect_args=expect_args,
-                expect_chain=expect_chain, idempotency_key=idempotency_key, message=message,
-                messages=messages, route=route))
-        cached, running = self._claim(principal, signed, expect=expect, expect_args=expect_args,
-                                      expect_chain=expect_chain,
-                                      idempotency_key=idempotency_key, messages=messages,
-                                      route=route)
+            return await self.run(self._submit, principal, signed, checks, message, messages)
+        cached, running = self._claim(principal, signed, checks, messages)
         if cached is not None:
             return {**cached, "replayed": True}
         if running is not None:
@@ -364,10 +375,8 @@ class ServiceCore:
         if not answer.done():
             answer.set_result(response)
 
-    def _claim(self, principal: Principal, signed: SignedCommand, *,
-               expect: Iterable[str], expect_args: dict[str, str] | None,
-               expect_chain: str | None, idempotency_key: str | None,
-               messages: list[bytes] | None, route: str
+    def _claim(self, principal: Principal, signed: SignedCommand, checks: _RouteCheck,
+               messages: list[bytes] | None
                ) -> tuple[dict[str, Any] | None, Future[dict[str, Any]] | None]:
         """Check that the command is the one the route names, for the authenticated actor,
         then claim its id: ``(cached, running)`` as :meth:`_Idempotency.begin` says."""
@@ -378,18 +387,18 @@ class ServiceCore:
                 Unauthorized(f"the command is signed for actor {command.actor_id[:64]!r}, not "
                              f"the authenticated actor {principal.actor_id}",
                              field="command.actor_id", reason_code="actor-mismatch"),
-                what=route)
-        expected = set(expect)
-        if command.command_type not in expected:
-            raise InvalidInput(f"this route takes {' or '.join(sorted(expected))}, not "
+                what=checks.route)
+        if command.command_type not in checks.expect:
+            raise InvalidInput(f"this route takes {' or '.join(sorted(checks.expect))}, not "
                                f"{command.command_type!r}", field="command.type")
-        for name, value in (expect_args or {}).items():
+        for name, value in checks.expect_args.items():
             if command.args.get(name) != value:
                 raise InvalidInput(f"must equal the {name} in the path", field=f"command.args."
                                                                              f"{name}")
-        if expect_chain is not None and command.chain_id != expect_chain:
+        if checks.expect_chain is not None and command.chain_id != checks.expect_chain:
             raise InvalidInput("must equal the chain in the path", field="command.chain_id")
-        if idempotency_key is not None and idempotency_key != command.command_id:
+        if (checks.idempotency_key is not None
+                and checks.idempotency_key != command.command_id):
             raise InvalidInput("the Idempotency-Key must equal the command id",
                                field="Idempotency-Key")
         if messages is not None:

@@ -81,7 +81,7 @@ class SQLiteEventStore(EventStore):
             self._db.close()
             raise StoreError(f"cannot initialise SQLite store {self.path}: {exc}") from None
         self._reader = _connect(self.path, timeout_s)
-        self.checkpointer = WalCheckpointer(self._db, lambda: self._lock)
+        self.checkpointer = WalCheckpointer(self._db, self._lock)
 
     def chains(self) -> list[str]:
         with self._read_lock:

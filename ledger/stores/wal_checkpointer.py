@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -37,7 +36,7 @@ class WalCheckpointer:
     """Runs a passive checkpoint after every ``commits`` commits or ``body_bytes`` bytes."""
 
     def __init__(self, connection: sqlite3.Connection,
-                 write_lock: Callable[[], AbstractContextManager[Any]], *,
+                 write_lock: AbstractContextManager[Any], *,
                  commits: int = DEFAULT_COMMITS, body_bytes: int = DEFAULT_BYTES) -> None:
         self._connection = connection
         self._write_lock = write_lock
@@ -89,7 +88,7 @@ class WalCheckpointer:
 
     def checkpoint(self) -> None:
         """One passive checkpoint of the whole log, between two commits."""
-        with self._write_lock():
+        with self._write_lock:
             try:
                 self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
             except sqlite3.Error as exc:  # commits are unaffected; the next threshold retries

@@ -95,7 +95,7 @@ def test_big_appends_count_by_their_bytes(tmp_path: Path) -> None:
 def test_a_failed_checkpoint_is_recorded_not_raised(tmp_path: Path) -> None:
     connection = sqlite3.connect(tmp_path / "x.db", check_same_thread=False)
     connection.close()  # every execute now fails
-    checkpointer = WalCheckpointer(connection, threading.Lock, commits=1)
+    checkpointer = WalCheckpointer(connection, threading.Lock(), commits=1)
     checkpointer.appended(10)
     checkpointer.stop()
     assert checkpointer.checkpoints == 0
