@@ -24,21 +24,34 @@ this order (the first failure is raised, naming the chain, seq and check):
 
 from __future__ import annotations
 
-import bisect
 import hmac
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from ledger.authorization import EVENTS_OF_COMMAND, SYSTEM_CHAIN, authorize
-from ledger.command import SYSTEM_ACTOR, parse_command, verify_command_signature
+from ledger.audit_examine import (
+    CONTENT,
+    IDENTITY,
+    OPEN,
+    ActorSnapshot,
+    Examined,
+    Identities,
+    Timeline,
+    check_identity,
+    examine,
+    ledger_snapshot,
+)
+from ledger.audit_pool import examined_in_order, worker_pool
+from ledger.authorization import SYSTEM_CHAIN
+from ledger.command import SYSTEM_ACTOR
 from ledger.domain.actor import Actor
 from ledger.domain.events import EVENT_CLASSES, record_to_event
 from ledger.domain.key import Key
 from ledger.domain.ledger_meta import LedgerMeta
 from ledger.domain.wallet import Wallet
-from ledger.envelope import GENESIS_PREV_HASH, NO_AUTHORITY, open_envelope
-from ledger.errors import SkmsError, VerificationError
+from ledger.envelope import GENESIS_PREV_HASH, NO_AUTHORITY
+from ledger.errors import ConfigurationError, SkmsError, VerificationError
 from ledger.merkle.checkpoint import Checkpoint, open_checkpoint
 from ledger.merkle.hasher import hash_leaf
 from ledger.merkle.tree import MerkleTree
@@ -46,13 +59,7 @@ from ledger.stores.base import EventStore, StoredCheckpoint, StoredEnvelope
 
 Progress = Callable[[str, int, int], None]
 
-
-@dataclass(frozen=True)
-class ActorSnapshot:
-    public_key: bytes
-    roles: tuple[str, ...]
-    domains: tuple[str, ...]
-    revoked: bool
+__all__ = ["ActorSnapshot", "AuditReport", "Auditor", "ChainReport", "Progress"]
 
 
 @dataclass
@@ -82,36 +89,35 @@ class AuditReport:
                 "trusted_checkpoints": self.trusted_checkpoints}
 
 
-class _Timeline:
-    """Each actor's identity and roles as of every system-chain seq that changed them."""
-
-    def __init__(self) -> None:
-        self._seqs: dict[str, list[int]] = {}
-        self._states: dict[str, list[ActorSnapshot]] = {}
-
-    def record(self, actor_id: str, seq: int, snapshot: ActorSnapshot) -> None:
-        self._seqs.setdefault(actor_id, []).append(seq)
-        self._states.setdefault(actor_id, []).append(snapshot)
-
-    def at(self, actor_id: str, seq: int) -> ActorSnapshot | None:
-        seqs = self._seqs.get(actor_id)
-        if not seqs:
-            return None
-        index = bisect.bisect_right(seqs, seq) - 1
-        return self._states[actor_id][index] if index >= 0 else None
-
-
 class Auditor:
-    """Verifies every chain of a store; raises :class:`VerificationError` at the first fault."""
+    """Verifies every chain of a store; raises :class:`VerificationError` at the first fault.
+
+    ``jobs`` > 1 examines key domains' chains of at least ``parallel_from_events`` events in
+    that many worker processes (:mod:`ledger.audit_pool`), ``chunk_events`` envelopes at a
+    time; the result, and the first fault named, are the same as with one process. Workers
+    read ahead of the checks, so a store whose reads act on what the auditor has accepted
+    (the replay's tee) needs ``jobs=1``. Pass ``executor`` to reuse a pool across audits (it
+    is then not shut down here).
+    """
 
     def __init__(self, store: EventStore, *, ledger_public_key: bytes | None = None,
-                 trusted_checkpoints: Sequence[str] = (), progress: Progress | None = None
-                 ) -> None:
+                 trusted_checkpoints: Sequence[str] = (), progress: Progress | None = None,
+                 jobs: int = 1, chunk_events: int = 1024, parallel_from_events: int = 20_000,
+                 executor: Executor | None = None) -> None:
+        if jobs < 1:
+            raise ConfigurationError("jobs must be at least 1", field="jobs")
+        if chunk_events < 1:
+            raise ConfigurationError("chunk_events must be at least 1", field="chunk_events")
         self.store = store
         self.pinned_key = ledger_public_key
         self.trusted_notes = list(trusted_checkpoints)
         self.progress = progress
-        self.timeline = _Timeline()
+        self.jobs = jobs
+        self.chunk_events = chunk_events
+        self.parallel_from_events = parallel_from_events
+        self._executor = executor
+        self._own_executor: Executor | None = None
+        self.timeline = Timeline()
         self.system_size = 0
         self.ledger_key: bytes | None = None
         self.key_name = ""
@@ -128,20 +134,43 @@ class Auditor:
         ordered = [SYSTEM_CHAIN] + [c for c in chains if c != SYSTEM_CHAIN]
         trees: dict[str, MerkleTree] = {}
         reports: list[ChainReport] = []
-        for chain_id in ordered:
-            tree, chain_report = self._verify_chain(chain_id, self.store.read(chain_id))
-            trees[chain_id] = tree
-            reports.append(chain_report)
+        try:
+            for chain_id in ordered:
+                tree, chain_report = self._verify_chain(chain_id, self.store.read(chain_id))
+                trees[chain_id] = tree
+                reports.append(chain_report)
+        finally:
+            if self._own_executor is not None:
+                self._own_executor.shutdown(wait=True, cancel_futures=True)
+                self._own_executor = None
         assert self.ledger_key is not None
         report = AuditReport(self.ledger_id, self.ledger_key.hex(), reports)
         for note in self.trusted_notes:
             report.trusted_checkpoints.append(self._check_trusted(note, trees))
         return report
 
+    def _examined(self, chain_id: str, envelopes: Iterable[StoredEnvelope],
+                  total: int) -> Iterator[Examined]:
+        """The chain's envelopes examined (:mod:`ledger.audit_examine`), in order: here, or
+        by worker processes for a long key-domain chain when ``jobs`` > 1."""
+        if chain_id == SYSTEM_CHAIN:  # identities change as it is read: checked in the loop
+            return (examine(stored, chain_id, None) for stored in envelopes)
+        identities = Identities(self.timeline, self.ledger_key)
+        executor = self._executor
+        if executor is None and self.jobs > 1 and total >= self.parallel_from_events:
+            executor = self._own_executor = self._own_executor or worker_pool(self.jobs)
+        if executor is None:
+            return (examine(stored, chain_id, identities) for stored in envelopes)
+        return examined_in_order(envelopes, chain_id, identities, executor,
+                                 chunk_events=self.chunk_events, window=2 * self.jobs + 1)
+
     # --- one chain ---------------------------------------------------------------------------
 
     def _verify_chain(self, chain_id: str, envelopes: Iterable[StoredEnvelope]
                       ) -> tuple[MerkleTree, ChainReport]:
+        """The chain-level checks, in the documented order; a finding of the examination is
+        raised when its stage comes, so the first fault named does not depend on where the
+        envelopes were examined."""
         head = self.store.head(chain_id)
         total = 0 if head is None else head.seq + 1
         tree = MerkleTree()
@@ -154,80 +183,57 @@ class Auditor:
         last_authority = NO_AUTHORITY
         checkpoint_events = 0
         expected = 0
-        for stored in envelopes:
-            def fail(message: str, check: str, seq: int = stored.seq) -> VerificationError:
+        for item in self._examined(chain_id, envelopes, total):
+            def fail(message: str, check: str, seq: int = item.seq) -> VerificationError:
                 return VerificationError(message, seq=seq, chain=chain_id, check=check)
 
-            if stored.seq != expected:
-                kind = ("gap: events missing" if stored.seq > expected
+            if item.seq != expected:
+                kind = ("gap: events missing" if item.seq > expected
                         else "repeated or reordered")
-                raise fail(f"expected seq {expected}, found seq {stored.seq} ({kind})", "seq",
+                raise fail(f"expected seq {expected}, found seq {item.seq} ({kind})", "seq",
                            expected)
-            envelope = open_envelope(stored)
-            if not hmac.compare_digest(envelope.prev_hash, prev_hash):
+            item.raise_finding(OPEN, chain_id)
+            if not hmac.compare_digest(item.prev_hash, prev_hash):
                 raise fail("prev_hash does not link to the previous event", "prev-hash")
-            try:
-                record = envelope.event()
-            except SkmsError as exc:
-                raise fail(f"payload invalid: {exc.message}", "payload") from None
-            # Command: canonical, bound to this envelope, allowed to cause this event.
-            try:
-                command = parse_command(envelope.command)
-            except SkmsError as exc:
-                raise fail(f"command bytes invalid: {exc.message}", "command") from None
-            if (command.chain_id != chain_id or command.actor_id != envelope.actor_id
-                    or command.command_id != envelope.command_id):
-                raise fail("command does not match the envelope's chain, actor or id", "command")
-            if envelope.event_type not in EVENTS_OF_COMMAND.get(command.command_type, ()):
-                raise fail(f"a {command.command_type} command cannot cause "
-                           f"{envelope.event_type}", "command")
-            owner = nonces.setdefault((command.actor_id, command.nonce), command.command_id)
-            if owner != command.command_id:
+            item.raise_finding(CONTENT, chain_id)
+            owner = nonces.setdefault((item.actor_id, item.nonce), item.command_id)
+            if owner != item.command_id:
                 raise fail("nonce reused by a different command (replay)", "command")
-            # Signature and authorization at that point of the chain.
+            record = item.record
+            assert record is not None  # no finding before the identity stage
             if chain_id == SYSTEM_CHAIN:
+                envelope = item.envelope
+                assert envelope is not None  # kept when the identity stage is ours
                 if envelope.authority_seq != NO_AUTHORITY:
                     raise fail("system-chain events carry no authority seq", "authorization")
-                snapshot = self._system_identity(command.actor_id, actors, envelope, record)
+                finding = check_identity(
+                    chain_id, envelope, item.actor_id, item.command_type,
+                    self._system_identity(item.actor_id, actors, envelope, record))
+                if finding is not None:
+                    raise finding.error(chain_id, item.seq)
             else:
-                if not last_authority <= envelope.authority_seq < self.system_size:
-                    raise fail(f"authority seq {envelope.authority_seq} is outside "
+                if not last_authority <= item.authority_seq < self.system_size:
+                    raise fail(f"authority seq {item.authority_seq} is outside "
                                f"[{last_authority}, {self.system_size})", "authorization")
-                last_authority = envelope.authority_seq
-                snapshot = self._domain_identity(command.actor_id, envelope.authority_seq)
-            if snapshot is None:
-                raise fail(f"actor {command.actor_id} is not registered at that point",
-                           "signature")
-            try:
-                verify_command_signature(envelope.command, envelope.actor_signature,
-                                         snapshot.public_key)
-            except SkmsError:
-                raise fail(f"signature of actor {command.actor_id} does not verify",
-                           "signature") from None
-            try:
-                if not (envelope.seq == 0 and command.command_type == "InitializeLedger"):
-                    authorize(actor_id=command.actor_id, roles=snapshot.roles,
-                              domains=snapshot.domains, revoked=snapshot.revoked,
-                              command_type=command.command_type, chain_id=chain_id)
-            except SkmsError as exc:
-                raise fail(f"not authorized then: {exc.message}", "authorization") from None
+                last_authority = item.authority_seq
+                item.raise_finding(IDENTITY, chain_id)
             # Aggregate: the event must apply at the next version.
             try:
-                self._apply(envelope.event_type, record, envelope.aggregate_id,
-                            envelope.aggregate_version, envelope.recorded_at, actors, keys,
-                            journal, chain_id, wallets=wallets)
+                self._apply(item.event_type, record, item.aggregate_id, item.aggregate_version,
+                            item.recorded_at, actors, keys, journal, chain_id,
+                            wallets=wallets)
             except SkmsError as exc:
                 raise fail(exc.message, "aggregate") from None
             except Exception as exc:
                 raise fail(f"event does not apply to its aggregate: {type(exc).__name__}: "
                            f"{exc}", "aggregate") from None
             if chain_id == SYSTEM_CHAIN:
-                self._after_system_event(envelope.seq, envelope.event_type, record, actors)
-            tree.append(hash_leaf(stored.event_hash))
-            if envelope.event_type == "CheckpointPublished":
-                self._check_checkpoint_event(chain_id, envelope.seq, record, tree)
+                self._after_system_event(item.seq, item.event_type, record, actors)
+            tree.append(hash_leaf(item.event_hash))
+            if item.event_type == "CheckpointPublished":
+                self._check_checkpoint_event(chain_id, item.seq, record, tree)
                 checkpoint_events += 1
-            prev_hash = stored.event_hash
+            prev_hash = item.event_hash
             expected += 1
             if self.progress is not None and (expected % 1000 == 0 or expected == total):
                 self.progress(chain_id, expected, total)
@@ -258,22 +264,12 @@ class Auditor:
                                             "pinned", seq=0, chain=SYSTEM_CHAIN,
                                             check="signature")
                 return ActorSnapshot(key, (), ("*",), False)
-            return self._ledger_snapshot()
+            return ledger_snapshot(self.ledger_key)
         actor = actors.get(actor_id)
         if actor is None:
             return None
         return ActorSnapshot(actor.public_key, tuple(actor.roles), tuple(actor.domains),
                              actor.revoked)
-
-    def _domain_identity(self, actor_id: str, authority_seq: int) -> ActorSnapshot | None:
-        if actor_id == SYSTEM_ACTOR:
-            return self._ledger_snapshot()
-        return self.timeline.at(actor_id, authority_seq)
-
-    def _ledger_snapshot(self) -> ActorSnapshot | None:
-        if self.ledger_key is None:
-            return None
-        return ActorSnapshot(self.ledger_key, (), ("*",), False)
 
     def _after_system_event(self, seq: int, event_type: str, record: dict[str, Any],
                             actors: dict[str, Actor]) -> None:

@@ -124,7 +124,9 @@ def replay(source: EventStore, target: EventStore, *, source_keyring: KeyRing | 
     """Copy and verify every chain (and checkpoints, and optionally the key-ring)."""
     report = ReplayReport()
     tee = _Tee(source, target, report)
-    auditor = Auditor(_TeeStore(source, tee), progress=progress)
+    # One process: worker processes would read ahead of the checks, and the tee writes
+    # what has been read once the next is asked for (see ledger.audit_pool).
+    auditor = Auditor(_TeeStore(source, tee), progress=progress, jobs=1)
     report.audit = auditor.verify()
     for chain_id in source.chains():
         for checkpoint in source.checkpoints(chain_id):
