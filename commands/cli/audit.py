@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -48,10 +49,18 @@ def audit() -> None:
               help="A signed checkpoint you trusted earlier (detects truncation and rewrites).")
 @click.option("--ledger-key", default=None, help="Pin the ledger's Ed25519 public key (hex).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--jobs", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Worker processes that examine long key-domain chains (0: one per CPU; "
+                   "1: everything in this process). Same result either way.")
+@click.option("--parallel-from", "parallel_from", type=click.IntRange(min=1), default=20_000,
+              show_default=True, metavar="EVENTS",
+              help="Shorter chains are checked in this process (starting workers costs "
+                   "about a second).")
 @json_option
 @click.pass_obj
 @guarded
-def verify(state: State, trusted: tuple[Path, ...], ledger_key: str | None, quiet: bool) -> None:
+def verify(state: State, trusted: tuple[Path, ...], ledger_key: str | None, quiet: bool,
+           jobs: int, parallel_from: int) -> None:
     """Verify every chain: schema, seq, links, hashes, signatures, authorization, checkpoints."""
     store, _ = state.session().store()
     notes = [p.read_text() for p in trusted]
@@ -62,7 +71,9 @@ def verify(state: State, trusted: tuple[Path, ...], ledger_key: str | None, quie
         except ValueError:
             raise InvalidInput("not hexadecimal", field="ledger-key") from None
     auditor = Auditor(store, ledger_public_key=pinned, trusted_checkpoints=notes,
-                      progress=None if quiet else _progress_printer())
+                      progress=None if quiet else _progress_printer(),
+                      jobs=jobs or len(os.sched_getaffinity(0)),
+                      parallel_from_events=parallel_from)
     report = auditor.verify()
     emit(report.as_dict(), lambda r: "\n".join(
         [f"OK: {r['events']} events in {len(r['chains'])} chains verified "

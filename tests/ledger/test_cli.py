@@ -168,6 +168,41 @@ def test_tampering_makes_audit_exit_1_naming_the_seq(tmp_path: Path) -> None:
     assert "Traceback" not in process.stderr
 
 
+def test_audit_in_worker_processes_matches_one_process(tmp_path: Path) -> None:
+    """``--jobs`` through the real entry point (workers are spawned: they re-import it)."""
+    folder = tmp_path / "home"
+    run(folder, "init")
+    run(folder, "actor", "add", "km", "--role", "key-manager")
+    for _ in range(3):
+        run(folder, "--as", "km", "key", "create", "--algorithm", "ed25519")
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+
+    def audit(*options: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+        process = subprocess.run([sys.executable, "-m", "commands.cli.main", "--home",
+                                  str(folder), "audit", "verify", "--json", "--quiet",
+                                  *options], capture_output=True, text=True, env=env,
+                                 cwd=REPO_ROOT, timeout=120)
+        assert "Traceback" not in process.stderr
+        return process.returncode, json.loads(process.stdout)
+
+    workers = ("--jobs", "2", "--parallel-from", "1")
+    alone = audit("--jobs", "1")
+    assert alone[0] == 0 and alone == audit(*workers)
+    with sqlite3.connect(folder / "ledger.db") as db:
+        (body,) = db.execute("SELECT body FROM events WHERE chain_id='default' AND seq=2"
+                             ).fetchone()
+        db.execute("UPDATE events SET body=? WHERE chain_id='default' AND seq=2",
+                   (body[:-1] + bytes([body[-1] ^ 1]),))
+    refused = audit(*workers)
+    assert refused[0] == 1 and refused == audit("--jobs", "1")
+    assert (refused[1]["chain"], refused[1]["seq"]) == ("default", 2)
+
+
+@pytest.mark.parametrize("option", [("--jobs", "-1"), ("--parallel-from", "0")])
+def test_audit_refuses_nonsense_parallel_options(home: Path, option: tuple[str, str]) -> None:
+    assert option[0] in run(home, "audit", "verify", *option, code=2)
+
+
 def test_replay_command_copies_and_verifies(home: Path, tmp_path: Path) -> None:
     target = f"sqlite:///{tmp_path / 'replica.db'}"
     result = run_json(home, "replay", "--from", f"sqlite:///{home / 'ledger.db'}", "--to", target,

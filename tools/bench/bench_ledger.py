@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import resource
 import sys
 import tempfile
@@ -132,6 +133,8 @@ def main() -> None:
     parser.add_argument("--chain-events", type=int, default=20000)
     parser.add_argument("--chain-store", choices=["sqlite", "memory"], default="sqlite",
                         help="Where the long chain is built (memory skips fsync, for 1M events)")
+    parser.add_argument("--audit-jobs", type=int, default=len(os.sched_getaffinity(0)),
+                        help="Worker processes for the second audit (default: one per CPU)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="skms-bench-"))
@@ -179,8 +182,12 @@ def main() -> None:
     store = session.store()[0]
     total_events = sum(store.head(c).seq + 1 for c in store.chains())  # type: ignore[union-attr]
     start = time.perf_counter()
-    Auditor(store).verify()
+    Auditor(store, jobs=1).verify()
     verify_seconds = time.perf_counter() - start
+    # The same audit with key domains examined in worker processes (pool start included).
+    start = time.perf_counter()
+    Auditor(store, jobs=args.audit_jobs, parallel_from_events=1).verify()
+    parallel_seconds = time.perf_counter() - start
     target = SQLiteEventStore(folder / "replica.db")
     start = time.perf_counter()
     replay(store, target)
@@ -196,6 +203,9 @@ def main() -> None:
         "events": total_events, "chain_store": args.chain_store,
         "build_events_per_s": round(rate(args.chain_events, build_seconds)),
         "verify_events_per_s": round(rate(total_events, verify_seconds)),
+        "audit_jobs": args.audit_jobs,
+        "verify_in_workers_events_per_s": round(rate(total_events, parallel_seconds)),
+        "verify_in_workers_speedup": round(verify_seconds / parallel_seconds, 2),
         "replay_events_per_s": round(rate(total_events, replay_seconds)),
         "raw_ed25519_verify_per_s": round(raw_verify),
     }
