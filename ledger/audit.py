@@ -42,7 +42,7 @@ from ledger.audit_examine import (
     examine,
     ledger_snapshot,
 )
-from ledger.audit_pool import examined_in_order, worker_pool
+from ledger.audit_pool import examined_in_order
 from ledger.authorization import SYSTEM_CHAIN
 from ledger.command import SYSTEM_ACTOR
 from ledger.domain.actor import Actor
@@ -55,11 +55,13 @@ from ledger.errors import ConfigurationError, SkmsError, VerificationError
 from ledger.merkle.checkpoint import Checkpoint, open_checkpoint
 from ledger.merkle.hasher import hash_leaf
 from ledger.merkle.tree import MerkleTree
+from ledger.parallel import worker_pool
 from ledger.stores.base import EventStore, StoredCheckpoint, StoredEnvelope
 
 Progress = Callable[[str, int, int], None]
+Accepted = Callable[[StoredEnvelope], None]
 
-__all__ = ["ActorSnapshot", "AuditReport", "Auditor", "ChainReport", "Progress"]
+__all__ = ["Accepted", "ActorSnapshot", "AuditReport", "Auditor", "ChainReport", "Progress"]
 
 
 @dataclass
@@ -94,16 +96,19 @@ class Auditor:
 
     ``jobs`` > 1 examines key domains' chains of at least ``parallel_from_events`` events in
     that many worker processes (:mod:`ledger.audit_pool`), ``chunk_events`` envelopes at a
-    time; the result, and the first fault named, are the same as with one process. Workers
-    read ahead of the checks, so a store whose reads act on what the auditor has accepted
-    (the replay's tee) needs ``jobs=1``. Pass ``executor`` to reuse a pool across audits (it
-    is then not shut down here).
+    time; the result, and the first fault named, are the same as with one process. Pass
+    ``executor`` to reuse a pool across audits (it is then not shut down here).
+
+    ``on_accepted`` is called with each envelope once every check of it has passed, in chain
+    order (before the chain's stored checkpoints are checked): what the replay copies.
+    Envelopes are read ahead of the checks, so what has been read says nothing.
     """
 
     def __init__(self, store: EventStore, *, ledger_public_key: bytes | None = None,
                  trusted_checkpoints: Sequence[str] = (), progress: Progress | None = None,
                  jobs: int = 1, chunk_events: int = 1024, parallel_from_events: int = 20_000,
-                 executor: Executor | None = None) -> None:
+                 executor: Executor | None = None, on_accepted: Accepted | None = None
+                 ) -> None:
         if jobs < 1:
             raise ConfigurationError("jobs must be at least 1", field="jobs")
         if chunk_events < 1:
@@ -112,6 +117,7 @@ class Auditor:
         self.pinned_key = ledger_public_key
         self.trusted_notes = list(trusted_checkpoints)
         self.progress = progress
+        self.on_accepted = on_accepted
         self.jobs = jobs
         self.chunk_events = chunk_events
         self.parallel_from_events = parallel_from_events
@@ -150,17 +156,17 @@ class Auditor:
         return report
 
     def _examined(self, chain_id: str, envelopes: Iterable[StoredEnvelope],
-                  total: int) -> Iterator[Examined]:
-        """The chain's envelopes examined (:mod:`ledger.audit_examine`), in order: here, or
-        by worker processes for a long key-domain chain when ``jobs`` > 1."""
+                  total: int) -> Iterator[tuple[StoredEnvelope, Examined]]:
+        """The chain's envelopes with their examination (:mod:`ledger.audit_examine`), in
+        order: here, or by worker processes for a long key-domain chain when ``jobs`` > 1."""
         if chain_id == SYSTEM_CHAIN:  # identities change as it is read: checked in the loop
-            return (examine(stored, chain_id, None) for stored in envelopes)
+            return ((stored, examine(stored, chain_id, None)) for stored in envelopes)
         identities = Identities(self.timeline, self.ledger_key)
         executor = self._executor
         if executor is None and self.jobs > 1 and total >= self.parallel_from_events:
             executor = self._own_executor = self._own_executor or worker_pool(self.jobs)
         if executor is None:
-            return (examine(stored, chain_id, identities) for stored in envelopes)
+            return ((stored, examine(stored, chain_id, identities)) for stored in envelopes)
         return examined_in_order(envelopes, chain_id, identities, executor,
                                  chunk_events=self.chunk_events, window=2 * self.jobs + 1)
 
@@ -183,7 +189,7 @@ class Auditor:
         last_authority = NO_AUTHORITY
         checkpoint_events = 0
         expected = 0
-        for item in self._examined(chain_id, envelopes, total):
+        for stored, item in self._examined(chain_id, envelopes, total):
             def fail(message: str, check: str, seq: int = item.seq) -> VerificationError:
                 return VerificationError(message, seq=seq, chain=chain_id, check=check)
 
@@ -235,6 +241,8 @@ class Auditor:
                 checkpoint_events += 1
             prev_hash = item.event_hash
             expected += 1
+            if self.on_accepted is not None:
+                self.on_accepted(stored)
             if self.progress is not None and (expected % 1000 == 0 or expected == total):
                 self.progress(chain_id, expected, total)
         if head is not None and expected != total:

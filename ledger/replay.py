@@ -2,8 +2,9 @@
 
 Why through the auditor: a disaster-recovery copy must never launder a tampered log. Each
 envelope is handed to the auditor first; it is written to the target only once the auditor
-has accepted it, so the target always holds a verified prefix. A target that already
-holds a prefix of a chain is resumed after checking that prefix is byte-identical.
+has accepted it (its ``on_accepted`` hook), so the target always holds a verified prefix.
+A target that already holds a prefix of a chain is resumed after checking that prefix is
+byte-identical.
 """
 
 from __future__ import annotations
@@ -36,7 +37,11 @@ class ReplayReport:
 
 
 class _Tee:
-    """Feeds the auditor and writes each envelope once the auditor has asked for the next."""
+    """Writes each envelope the auditor has accepted, in batches, to the target.
+
+    Reads are not acceptance: the auditor reads ahead when worker processes examine a
+    chain, so only its ``on_accepted`` calls reach :meth:`accept`.
+    """
 
     def __init__(self, source: EventStore, target: EventStore, report: ReplayReport) -> None:
         self.source = source
@@ -45,25 +50,22 @@ class _Tee:
         self.buffer: list[StoredEnvelope] = []
         self.chain_id = ""
         self.target_size = 0
+        self.existing: dict[int, bytes] = {}
 
     def read(self, chain_id: str) -> Iterator[StoredEnvelope]:
+        """Start a chain (the previous one's accepted tail is written first)."""
+        self.flush()
         self.chain_id = chain_id
         head = self.target.head(chain_id)
         self.target_size = 0 if head is None else head.seq + 1
-        existing = {e.seq: e.event_hash for e in self.target.read(chain_id)} if head else {}
-        pending: StoredEnvelope | None = None
-        for envelope in self.source.read(chain_id):
-            if pending is not None:
-                self._accept(pending, existing)
-            pending = envelope
-            yield envelope
-        if pending is not None:
-            self._accept(pending, existing)
-        self.flush()
+        self.existing = ({e.seq: e.event_hash for e in self.target.read(chain_id)} if head
+                         else {})
+        return self.source.read(chain_id)
 
-    def _accept(self, envelope: StoredEnvelope, existing: dict[int, bytes]) -> None:
+    def accept(self, envelope: StoredEnvelope) -> None:
         if envelope.seq < self.target_size:
-            if not hmac.compare_digest(existing.get(envelope.seq, b""), envelope.event_hash):
+            if not hmac.compare_digest(self.existing.get(envelope.seq, b""),
+                                       envelope.event_hash):
                 raise VerificationError("the target already holds a different event here",
                                         seq=envelope.seq, chain=envelope.chain_id,
                                         check="replay")
@@ -120,14 +122,18 @@ class _TeeStore(EventStore):
 
 def replay(source: EventStore, target: EventStore, *, source_keyring: KeyRing | None = None,
            target_keyring: KeyRing | None = None, progress: Progress | None = None,
-           on_chain_done: Callable[[str], None] | None = None) -> ReplayReport:
-    """Copy and verify every chain (and checkpoints, and optionally the key-ring)."""
+           on_chain_done: Callable[[str], None] | None = None, jobs: int = 1,
+           parallel_from_events: int = 20_000) -> ReplayReport:
+    """Copy and verify every chain (and checkpoints, and optionally the key-ring).
+
+    ``jobs`` and ``parallel_from_events`` are the auditor's (:class:`ledger.audit.Auditor`).
+    """
     report = ReplayReport()
     tee = _Tee(source, target, report)
-    # One process: worker processes would read ahead of the checks, and the tee writes
-    # what has been read once the next is asked for (see ledger.audit_pool).
-    auditor = Auditor(_TeeStore(source, tee), progress=progress, jobs=1)
+    auditor = Auditor(_TeeStore(source, tee), progress=progress, jobs=jobs,
+                      parallel_from_events=parallel_from_events, on_accepted=tee.accept)
     report.audit = auditor.verify()
+    tee.flush()
     for chain_id in source.chains():
         for checkpoint in source.checkpoints(chain_id):
             target.put_checkpoint(checkpoint)

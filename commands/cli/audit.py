@@ -39,6 +39,24 @@ def _progress_printer() -> Any:
     return show
 
 
+def parallel_options(command: Any) -> Any:
+    """``--jobs`` and ``--parallel-from``: the auditor's worker processes (audit, replay)."""
+    command = click.option(
+        "--parallel-from", "parallel_from", type=click.IntRange(min=1), default=20_000,
+        show_default=True, metavar="EVENTS",
+        help="Shorter chains are checked in this process (starting workers costs about a "
+             "second).")(command)
+    return click.option(
+        "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
+        help="Worker processes that examine long key-domain chains (0: one per CPU; 1: "
+             "everything in this process). Same result either way.")(command)
+
+
+def worker_count(jobs: int) -> int:
+    """``--jobs 0`` means one worker per CPU this process may run on."""
+    return jobs or len(os.sched_getaffinity(0))
+
+
 @click.group()
 def audit() -> None:
     """Verify the ledger offline; print checkpoints and proofs."""
@@ -49,13 +67,7 @@ def audit() -> None:
               help="A signed checkpoint you trusted earlier (detects truncation and rewrites).")
 @click.option("--ledger-key", default=None, help="Pin the ledger's Ed25519 public key (hex).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-@click.option("--jobs", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Worker processes that examine long key-domain chains (0: one per CPU; "
-                   "1: everything in this process). Same result either way.")
-@click.option("--parallel-from", "parallel_from", type=click.IntRange(min=1), default=20_000,
-              show_default=True, metavar="EVENTS",
-              help="Shorter chains are checked in this process (starting workers costs "
-                   "about a second).")
+@parallel_options
 @json_option
 @click.pass_obj
 @guarded
@@ -72,7 +84,7 @@ def verify(state: State, trusted: tuple[Path, ...], ledger_key: str | None, quie
             raise InvalidInput("not hexadecimal", field="ledger-key") from None
     auditor = Auditor(store, ledger_public_key=pinned, trusted_checkpoints=notes,
                       progress=None if quiet else _progress_printer(),
-                      jobs=jobs or len(os.sched_getaffinity(0)),
+                      jobs=worker_count(jobs),
                       parallel_from_events=parallel_from)
     report = auditor.verify()
     emit(report.as_dict(), lambda r: "\n".join(
@@ -156,17 +168,20 @@ def verify_proof(state: State, file: Path, ledger_key: str | None) -> None:
 @click.option("--to", "target_url", required=True, help="Target store URL.")
 @click.option("--with-keyring", is_flag=True,
               help="Also copy the wrapped data keys (still sealed by the KEK).")
+@parallel_options
 @json_option
 @click.pass_obj
 @guarded
-def replay(state: State, source_url: str, target_url: str, with_keyring: bool) -> None:
+def replay(state: State, source_url: str, target_url: str, with_keyring: bool, jobs: int,
+           parallel_from: int) -> None:
     """Copy every chain to another store, verifying each event before it is written."""
     source, source_keyring = open_store(source_url)
     target, target_keyring = open_store(target_url)
     try:
         report = replay_stores(source, target, source_keyring=source_keyring if with_keyring
                                else None, target_keyring=target_keyring if with_keyring
-                               else None, progress=_progress_printer())
+                               else None, progress=_progress_printer(),
+                               jobs=worker_count(jobs), parallel_from_events=parallel_from)
     finally:
         for closable in (source, target, source_keyring, target_keyring):
             closable.close()

@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledger.audit import Auditor
-from ledger.audit_pool import worker_pool
 from ledger.envelope import Envelope, open_envelope, seal_envelope
 from ledger.errors import SkmsError, VerificationError
+from ledger.parallel import worker_pool
 from ledger.stores.base import StoredEnvelope
 from tests.ledger.conftest import create_key, new_session
 from tests.ledger.test_tamper import ListStore

@@ -203,10 +203,13 @@ def test_audit_refuses_nonsense_parallel_options(home: Path, option: tuple[str, 
     assert option[0] in run(home, "audit", "verify", *option, code=2)
 
 
-def test_replay_command_copies_and_verifies(home: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [(), ("--jobs", "2", "--parallel-from", "1")],
+                         ids=["default", "workers"])
+def test_replay_command_copies_and_verifies(home: Path, tmp_path: Path,
+                                            workers: tuple[str, ...]) -> None:
     target = f"sqlite:///{tmp_path / 'replica.db'}"
     result = run_json(home, "replay", "--from", f"sqlite:///{home / 'ledger.db'}", "--to", target,
-                      "--with-keyring")
+                      "--with-keyring", *workers)
     assert sum(result["copied"].values()) == result["audit"]["events"]
     original = run_json(home, "audit", "verify", "--quiet")
     replica = run_json(home, "--store", target, "audit", "verify", "--quiet")

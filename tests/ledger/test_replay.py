@@ -42,12 +42,19 @@ def test_rebuilt_state_equals_live_state(session: Session) -> None:
     assert state_of(rebuilt) == state_of(live)
 
 
-def test_replay_to_a_new_store_gives_identical_roots(session: Session, tmp_path: Path) -> None:
+IN_ONE_PROCESS = {"jobs": 1}
+IN_WORKERS = {"jobs": 2, "parallel_from_events": 1}  # spawned workers even for short chains
+
+
+@pytest.mark.parametrize("parallel", [IN_ONE_PROCESS, IN_WORKERS], ids=["one", "workers"])
+def test_replay_to_a_new_store_gives_identical_roots(session: Session, tmp_path: Path,
+                                                     parallel: dict[str, int]) -> None:
     busy(session)
     source, keyring = session.store()
     target = SQLiteEventStore(tmp_path / "copy.db")
     target_keyring = SQLiteKeyRing(tmp_path / "copy.keyring.db")
-    report = replay(source, target, source_keyring=keyring, target_keyring=target_keyring)
+    report = replay(source, target, source_keyring=keyring, target_keyring=target_keyring,
+                    **parallel)
     assert sum(report.copied.values()) == sum(len(list(source.read(c))) for c in source.chains())
     original = Auditor(source).verify()
     copied = Auditor(target).verify()
@@ -61,8 +68,12 @@ def test_replay_to_a_new_store_gives_identical_roots(session: Session, tmp_path:
     assert state_of(rebuilt) == state_of(session.ledger())
 
 
+@pytest.mark.parametrize("parallel", [IN_ONE_PROCESS, IN_WORKERS], ids=["one", "workers"])
 def test_replay_refuses_a_tampered_source_and_keeps_a_verified_prefix(
-        session: Session, tmp_path: Path) -> None:
+        session: Session, tmp_path: Path, parallel: dict[str, int],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only what the auditor accepted is written, even when workers read far ahead."""
+    monkeypatch.setattr("ledger.replay.BATCH", 2)  # write as soon as two are accepted
     busy(session)
     source, _ = session.store()
     db = source.path  # type: ignore[attr-defined]
@@ -75,10 +86,14 @@ def test_replay_refuses_a_tampered_source_and_keeps_a_verified_prefix(
                            (bytes(body) + b"\x00",))
     target = SQLiteEventStore(tmp_path / "copy.db")
     with pytest.raises(VerificationError) as caught:
-        replay(source, target)
+        replay(source, target, **parallel)
     assert (caught.value.chain, caught.value.seq) == ("payments", 5)
-    assert [e.seq for e in target.read("payments")] == []  or max(
-        e.seq for e in target.read("payments")) < 5
+    assert [e.seq for e in target.read("payments")] == [0, 1, 2, 3]  # 4 was not yet written
+    others = [c for c in source.chains() if c != "payments"]
+    assert others
+    for chain_id in others:
+        assert ([e.event_hash for e in target.read(chain_id)]
+                == [e.event_hash for e in source.read(chain_id)])
 
 
 def test_keyring_backup_mirrors_shredding(session: Session, tmp_path: Path) -> None:

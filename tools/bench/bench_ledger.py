@@ -192,6 +192,10 @@ def main() -> None:
     start = time.perf_counter()
     replay(store, target)
     replay_seconds = time.perf_counter() - start
+    parallel_target = SQLiteEventStore(folder / "replica-workers.db")
+    start = time.perf_counter()
+    replay(store, parallel_target, jobs=args.audit_jobs, parallel_from_events=1)
+    parallel_replay_seconds = time.perf_counter() - start
     # The raw baseline of the verifier's dominant cost: one Ed25519 verify per event.
     verify_key = nacl.signing.SigningKey(bytes(range(32)))
     signed = verify_key.sign(b"x" * 400)
@@ -207,6 +211,7 @@ def main() -> None:
         "verify_in_workers_events_per_s": round(rate(total_events, parallel_seconds)),
         "verify_in_workers_speedup": round(verify_seconds / parallel_seconds, 2),
         "replay_events_per_s": round(rate(total_events, replay_seconds)),
+        "replay_in_workers_events_per_s": round(rate(total_events, parallel_replay_seconds)),
         "raw_ed25519_verify_per_s": round(raw_verify),
     }
     results["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
