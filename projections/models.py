@@ -240,6 +240,11 @@ def decode(stored: StoredEnvelope) -> LoggedEvent:
                        envelope.actor_id, envelope.recorded_at, envelope.event())
 
 
+def decode_all(stored: Sequence[StoredEnvelope]) -> list[LoggedEvent]:
+    """:func:`decode` of a batch: the unit a worker process decodes for a rebuild."""
+    return [decode(envelope) for envelope in stored]
+
+
 @functools.cache
 def fips_approved(algorithm: str) -> bool | None:
     """FIPS status from the algorithm registries; ``None`` for an algorithm this code lacks."""

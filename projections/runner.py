@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
+from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +36,8 @@ import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
 
 from ledger.errors import ConcurrencyError, ConfigurationError, StoreUnavailable
-from ledger.stores.base import EventStore
+from ledger.parallel import map_in_order, worker_pool
+from ledger.stores.base import EventStore, StoredEnvelope
 from projections.models import (
     ALL_TABLES,
     META,
@@ -46,7 +48,7 @@ from projections.models import (
     BatchRows,
     LoggedEvent,
     Table,
-    decode,
+    decode_all,
     map_events,
 )
 
@@ -110,14 +112,19 @@ class ProjectionRunner:
     """
 
     def __init__(self, store: EventStore, database: str | Path, *,
-                 batch_size: int = DEFAULT_BATCH_SIZE,
+                 batch_size: int = DEFAULT_BATCH_SIZE, jobs: int = 1,
+                 parallel_from_events: int = DEFAULT_BATCH_SIZE,
                  clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         if batch_size < 1:
             raise ConfigurationError("batch size must be at least 1", field="batch-size")
+        if jobs < 1:
+            raise ConfigurationError("jobs must be at least 1", field="jobs")
         self.store = store
         self.database = database
         self.batch_size = batch_size
+        self.jobs = jobs
+        self.parallel_from_events = parallel_from_events
         self._clock = clock
         self._sleep = sleep
         self._con = connect(database)
@@ -210,25 +217,56 @@ class ProjectionRunner:
     def update(self, *, max_batches: int | None = None) -> int:
         """Catch up every chain, one transaction per batch; returns events applied.
 
-        ``max_batches`` bounds the work of one call (progress in small steps, tests).
+        ``max_batches`` bounds the work of one call (progress in small steps, tests). With
+        ``jobs`` > 1 and at least ``parallel_from_events`` to catch up, batches are decoded
+        by that many worker processes ahead of the one being written (decoding, not
+        DuckDB, bounds a rebuild); batches are still written one by one, in order.
         """
         applied = 0
         batches = 0
-        for chain_id in self.store.chains():
-            position = self.position(chain_id)
-            while max_batches is None or batches < max_batches:
-                start = position + 1
-                stored = list(self.store.read(chain_id, start, start + self.batch_size))
-                if not stored:
+        pool = self._pool_if_worth_it()
+        try:
+            for chain_id in self.store.chains():
+                if max_batches is not None and batches >= max_batches:
                     break
-                events = [decode(envelope) for envelope in stored]
-                self.apply_batch(chain_id, events)
-                position = events[-1].seq
-                applied += len(events)
-                batches += 1
-                if len(stored) < self.batch_size:
-                    break
+                for events in self._decoded(self._stored_batches(chain_id), pool):
+                    self.apply_batch(chain_id, events)
+                    applied += len(events)
+                    batches += 1
+                    if max_batches is not None and batches >= max_batches:
+                        break
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
         return applied
+
+    def _stored_batches(self, chain_id: str) -> Iterator[list[StoredEnvelope]]:
+        """The chain's envelopes after the projected position, ``batch_size`` at a time."""
+        start = self.position(chain_id) + 1
+        while True:
+            stored = list(self.store.read(chain_id, start, start + self.batch_size))
+            if not stored:
+                return
+            yield stored
+            if len(stored) < self.batch_size:
+                return
+            start = stored[-1].seq + 1
+
+    def _decoded(self, batches: Iterator[list[StoredEnvelope]],
+                 pool: Executor | None) -> Iterator[list[LoggedEvent]]:
+        if pool is None:
+            return (decode_all(stored) for stored in batches)
+        return (events for _, events in map_in_order(pool, decode_all, batches,
+                                                     window=2 * self.jobs))
+
+    def _pool_if_worth_it(self) -> Executor | None:
+        """Worker processes, when there is enough to decode to repay starting them."""
+        if self.jobs < 2:
+            return None
+        behind = 0
+        for status in self.status():
+            behind += max(0, status.head - status.position)
+        return worker_pool(self.jobs) if behind >= self.parallel_from_events else None
 
     def rebuild(self) -> int:
         """Drop every table and replay the whole log; returns events applied."""

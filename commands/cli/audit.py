@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 import click
 
 from commands.cli.output import State, emit, guarded, json_option
+from commands.cli.workers import parallel_options, worker_count
 from ledger.audit import Auditor
 from ledger.errors import InvalidInput, NotFound
 from ledger.proofs import build_consistency, build_inclusion, verify_proof_document
@@ -37,24 +37,6 @@ def _progress_printer() -> Any:
         sys.stderr.flush()
 
     return show
-
-
-def parallel_options(command: Any) -> Any:
-    """``--jobs`` and ``--parallel-from``: the auditor's worker processes (audit, replay)."""
-    command = click.option(
-        "--parallel-from", "parallel_from", type=click.IntRange(min=1), default=20_000,
-        show_default=True, metavar="EVENTS",
-        help="Shorter chains are checked in this process (starting workers costs about a "
-             "second).")(command)
-    return click.option(
-        "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
-        help="Worker processes that examine long key-domain chains (0: one per CPU; 1: "
-             "everything in this process). Same result either way.")(command)
-
-
-def worker_count(jobs: int) -> int:
-    """``--jobs 0`` means one worker per CPU this process may run on."""
-    return jobs or len(os.sched_getaffinity(0))
 
 
 @click.group()

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from commands.cli.output import State, emit, guarded, json_option
+from commands.cli.workers import parallel_options, worker_count
 from ledger.errors import InvalidInput
 from projections.export import FORMATS, ResultSet, render, write_parquet
 from projections.query import DEFAULT_TIMEOUT, open_sandbox, run_query
@@ -32,9 +33,11 @@ _output = click.option("--output", type=click.Path(path_type=Path, dir_okay=Fals
                                           "parquet).")
 
 
-def _runner(state: State, batch_size: int = DEFAULT_BATCH_SIZE) -> ProjectionRunner:
+def _runner(state: State, batch_size: int = DEFAULT_BATCH_SIZE, jobs: int = 1,
+            parallel_from: int = DEFAULT_BATCH_SIZE) -> ProjectionRunner:
     store, _ = state.session().store()
-    return ProjectionRunner(store, database_path(state.home.path), batch_size=batch_size)
+    return ProjectionRunner(store, database_path(state.home.path), batch_size=batch_size,
+                            jobs=worker_count(jobs), parallel_from_events=parallel_from)
 
 
 def _status_text(result: dict[str, Any]) -> str:
@@ -53,12 +56,13 @@ def projections() -> None:
 
 @projections.command("update")
 @_batch_size
+@parallel_options
 @json_option
 @click.pass_obj
 @guarded
-def update(state: State, batch_size: int) -> None:
+def update(state: State, batch_size: int, jobs: int, parallel_from: int) -> None:
     """Catch the projection up with the store, one transaction per batch."""
-    with _runner(state, batch_size) as runner:
+    with _runner(state, batch_size, jobs, parallel_from) as runner:
         applied = runner.update()
         chains = [s.as_dict() for s in runner.status()]
     emit({"applied": applied, "chains": chains,
@@ -67,12 +71,13 @@ def update(state: State, batch_size: int) -> None:
 
 @projections.command("rebuild")
 @_batch_size
+@parallel_options
 @json_option
 @click.pass_obj
 @guarded
-def rebuild(state: State, batch_size: int) -> None:
+def rebuild(state: State, batch_size: int, jobs: int, parallel_from: int) -> None:
     """Drop every read model and replay the whole log."""
-    with _runner(state, batch_size) as runner:
+    with _runner(state, batch_size, jobs, parallel_from) as runner:
         applied = runner.rebuild()
         chains = [s.as_dict() for s in runner.status()]
     emit({"applied": applied, "chains": chains,

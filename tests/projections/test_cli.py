@@ -43,6 +43,16 @@ def test_update_status_rebuild(demo_home: Path) -> None:
     assert (demo_home / "projections.duckdb").exists()
 
 
+def test_rebuild_in_worker_processes(demo_home: Path) -> None:
+    alone = json.loads(ok(demo_home, "--json", "projections", "rebuild", "--jobs", "1"))
+    table = ok(demo_home, "report", "inventory", "--format", "json")
+    workers = json.loads(ok(demo_home, "--json", "projections", "rebuild", "--jobs", "2",
+                            "--parallel-from", "1", "--batch-size", "5"))
+    assert workers == alone and workers["applied"] == 66
+    assert ok(demo_home, "report", "inventory", "--format", "json") == table
+    assert "--jobs" in refused(demo_home, "projections", "rebuild", "--jobs", "-2")
+
+
 def test_report_list(demo_home: Path) -> None:
     listed = json.loads(ok(demo_home, "--json", "report", "--list"))
     assert [r["name"] for r in listed] == list(REPORTS)

@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -383,3 +384,66 @@ def test_database_locked_by_another_process(demo_ledger: Ledger, tmp_path: Path)
     finally:
         holder.kill()
         holder.wait(timeout=30)
+
+
+IN_WORKERS = {"jobs": 2, "parallel_from_events": 1}  # spawned workers even for a small log
+
+
+@pytest.mark.parametrize("batch_size", [3, 10_000])
+def test_rebuild_in_worker_processes_equals_one_process(lifecycle_ledger: Ledger,
+                                                        tmp_path: Path, batch_size: int,
+                                                        monkeypatch: pytest.MonkeyPatch
+                                                        ) -> None:
+    from ledger.parallel import worker_pool
+
+    pools: list[int] = []
+    monkeypatch.setattr("projections.runner.worker_pool",
+                        lambda jobs: pools.append(jobs) or worker_pool(jobs))
+    alone = tmp_path / "alone.duckdb"
+    project(lifecycle_ledger, alone, batch_size=batch_size)
+    workers = tmp_path / "workers.duckdb"
+    with ProjectionRunner(lifecycle_ledger.memory_store(), workers, batch_size=batch_size,
+                          **IN_WORKERS) as runner:
+        assert runner.rebuild() == sum(len(e) for e in lifecycle_ledger.envelopes.values())
+        assert runner.update() == 0
+    assert pools == [2]  # the rebuild decoded in workers; the empty update did not start any
+    assert_same_projection(alone, workers)
+
+
+def test_workers_keep_max_batches_and_resume_exactly(lifecycle_ledger: Ledger,
+                                                     tmp_path: Path) -> None:
+    """Batches decoded ahead and not written are dropped: the next call starts after the
+    last batch written, so nothing is skipped or applied twice."""
+    database = tmp_path / "p.duckdb"
+    store = lifecycle_ledger.memory_store()
+    with ProjectionRunner(store, database, batch_size=4, **IN_WORKERS) as runner:
+        assert runner.update(max_batches=2) == 8
+        while runner.update(max_batches=3):
+            pass
+    clean = tmp_path / "clean.duckdb"
+    project(lifecycle_ledger, clean)
+    assert_same_projection(database, clean)
+
+
+def test_a_corrupt_envelope_stops_workers_at_the_same_batch(lifecycle_ledger: Ledger,
+                                                            tmp_path: Path) -> None:
+    import dataclasses
+
+    from ledger.errors import VerificationError
+
+    def corrupted() -> Any:
+        store = lifecycle_ledger.memory_store()
+        chain = max(lifecycle_ledger.envelopes, key=lambda c: len(lifecycle_ledger.envelopes[c]))
+        events = store._chains[chain]  # the memory store's own list: corrupt it in place
+        events[9] = dataclasses.replace(events[9], body=events[9].body + b"\0")
+        return store, chain
+
+    outcomes = []
+    for options in ({}, IN_WORKERS):
+        store, chain = corrupted()
+        database = tmp_path / f"p{len(outcomes)}.duckdb"
+        with ProjectionRunner(store, database, batch_size=4, **options) as runner:
+            with pytest.raises(VerificationError) as caught:
+                runner.update()
+            outcomes.append((caught.value.seq, caught.value.check, runner.positions()[chain]))
+    assert outcomes[0] == outcomes[1] == (9, "event-hash", 7)

@@ -290,6 +290,8 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, nargs="+", default=[20_000, 5_000, 50_000])
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--skip-end-to-end", action="store_true")
+    parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)),
+                        help="Worker processes for the second end-to-end run")
     parser.add_argument("--write-docs", action="store_true")
     args = parser.parse_args()
     rng = random.Random(20250101)
@@ -353,6 +355,13 @@ def main() -> None:
                     watch.running():
                 runner.update()
             say(f"runner end-to-end: {watch.wall:.1f} s")
+            database = folder / "end-to-end-workers.duckdb"
+            watch = stage(f"runner end-to-end, decoding in {args.jobs} worker processes "
+                          f"(CPU: this process only), batch {size:,}", total)
+            with ProjectionRunner(store, database, batch_size=size, jobs=args.jobs,
+                                  parallel_from_events=1) as runner, watch.running():
+                runner.update()
+            say(f"runner end-to-end in {args.jobs} workers: {watch.wall:.1f} s")
         latencies = report_latencies(databases[size], args.repeat)
 
     load = os.getloadavg()[0]
