@@ -223,3 +223,13 @@ def test_demo_records_verifies_and_projects(tmp_path: Path) -> None:
     assert summary["projection"]["signatures"] == summary["signatures"]
     assert summary["projection"]["refusals"] == summary["refused_commands"]
     assert summary["projection"]["keys_by_state"] == {"active": 3, "destroyed": 1}
+
+
+@pytest.mark.parametrize(("jobs", "cpus", "expected"), [(0, 2, 2), (0, 64, 4), (0, 1, 1),
+                                                        (7, 2, 7), (1, 64, 1)])
+def test_jobs_zero_means_one_per_cpu_capped(jobs: int, cpus: int, expected: int,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from commands.cli import workers
+
+    monkeypatch.setattr(workers.os, "sched_getaffinity", lambda pid: set(range(cpus)))
+    assert workers.worker_count(jobs) == expected
