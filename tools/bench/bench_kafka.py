@@ -42,9 +42,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 
 from commands.session import Session
+from ledger.audit import Auditor
 from ledger.home import Home
+from ledger.replay import replay
 from ledger.stores.base import StoredEnvelope
 from ledger.stores.kafka import KafkaEventStore, KafkaSettings, encode_envelope
+from ledger.stores.sqlite import SQLiteEventStore
 
 BODY_BYTES = 850  # a SignatureIssued envelope body (command, signature, payload) is ~845
 
@@ -201,6 +204,53 @@ def bench_read(url: str, chain: str) -> dict[str, Any]:
     return {"events": count, "events_per_s": round(count / seconds)}
 
 
+# --------------------------------------------------------------------------- recovery
+
+
+def bench_recovery(url: str, events: int, jobs: int) -> dict[str, Any]:
+    """Disaster recovery on a real ledger: restore a file-sized ledger into Kafka (replay),
+    audit it there in one process and in ``jobs`` workers, export it back (replay)."""
+    folder = Path(tempfile.mkdtemp(prefix="skms-bench-recovery-"))
+    session = Session(Home(folder / "home", "memory://"),
+                      passphrase=bytearray(b"benchmark passphrase"))
+    session.initialize(name="recovery", checkpoint_every_events=1024)
+    session.add_actor("admin", "alice", ["key-manager"], ["*"])
+    session.add_actor("admin", "bob", ["signer"], ["*"])
+    key_id = str(session.act("alice", "CreateKey", "default", {"algorithm": "ed25519"}).result)
+    for n in range(events):
+        session.sign("bob", key_id, f"invoice {n}".encode())
+    source = session.store()[0]
+    total = sum(1 for c in source.chains() for _ in source.read(c))
+
+    def rate(run: Callable[[], object]) -> float:
+        start = time.perf_counter()
+        run()
+        return round(total / (time.perf_counter() - start))
+
+    result: dict[str, Any] = {"events": total, "jobs": jobs}
+    target = KafkaEventStore.from_url(url)
+    try:
+        result["restore_into_kafka_per_s"] = rate(lambda: replay(source, target))
+    finally:
+        target.close()
+    for name, options in (("audit_kafka_one_process_per_s", {"jobs": 1}),
+                          ("audit_kafka_in_workers_per_s",
+                           {"jobs": jobs, "parallel_from_events": 1})):
+        store = KafkaEventStore.from_url(url)  # a fresh reader, as `skms audit verify` is
+        try:
+            result[name] = rate(lambda s=store, o=options: Auditor(s, **o).verify())
+        finally:
+            store.close()
+    store = KafkaEventStore.from_url(url)
+    try:
+        result["export_to_sqlite_in_workers_per_s"] = rate(lambda: replay(
+            store, SQLiteEventStore(folder / "export.db"), jobs=jobs, parallel_from_events=1))
+    finally:
+        store.close()
+    session.close()
+    return result
+
+
 # --------------------------------------------------------------------------- one sign
 
 
@@ -304,6 +354,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--batches", default="1,10,100,500")
     parser.add_argument("--signs", type=int, default=500)
+    parser.add_argument("--recovery-events", type=int, default=20_000,
+                        help="signs in the ledger restored, audited and exported (0: skip)")
+    parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)),
+                        help="worker processes for the audit and export in workers")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--keep-topics", action="store_true")
     args = parser.parse_args()
@@ -333,10 +387,14 @@ def main() -> None:
         results["raw_one_record_transaction_until_visible"] = summary(visible)
         results["sign_sqlite"] = summary(sign_latencies(folder / "sqlite-home", None,
                                                         args.signs))
+        if args.recovery_events:
+            results["recovery"] = bench_recovery(
+                KafkaSettings(bootstrap=tuple(bootstrap), prefix=prefix + "-recovery").url(),
+                args.recovery_events, args.jobs)
     finally:
         if not args.keep_topics:
-            delete_prefix(bootstrap, prefix)
-            delete_prefix(bootstrap, prefix + "-ledger")
+            for name in (prefix, prefix + "-ledger", prefix + "-recovery"):
+                delete_prefix(bootstrap, name)
     results["machine"]["load_average_end"] = round(os.getloadavg()[0], 1)
     if args.json:
         print(json.dumps(results, indent=2))
@@ -357,6 +415,13 @@ def main() -> None:
                  "raw_one_record_transaction_until_visible", "sign_sqlite"):
         row = results[name]
         print(f"| {name} | {row['p50_ms']} | {row['p99_ms']} | {row['mean_ms']} |")
+    if "recovery" in results:
+        recovery = results["recovery"]
+        print(f"\nrecovery of a {recovery['events']}-event ledger, events/s "
+              f"(workers: {recovery['jobs']}):\n\n| step | events/s |\n|---|---|")
+        for name, value in recovery.items():
+            if name.endswith("_per_s"):
+                print(f"| {name} | {value} |")
 
 
 if __name__ == "__main__":
