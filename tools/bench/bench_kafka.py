@@ -1,5 +1,5 @@
 """Kafka store benchmarks (never run by the tests): append rate against a raw producer, read
-rate, and the latency of one audited sign.
+rate, the latency of one audited sign, and a recovery cycle.
 
 Like ``bench_ledger.py``, every store number comes with its raw baseline measured in the same
 run on the same cluster, because brokers on a small shared machine are noisy: compare the
@@ -16,6 +16,9 @@ ratio, not the absolute rate.
   single-record raw transaction (the floor any durable sign on Kafka pays), the same
   transaction also waiting until readers see it (as the store does), and ``Session.sign``
   on the default SQLite home.
+* recovery: a ledger of ``--recovery-events`` signs restored into Kafka (``replay``),
+  audited there by a fresh reader in one process and in ``--jobs`` workers, and exported
+  to SQLite in workers: the steps of docs/operations.md "Disaster recovery".
 
     bash tools/kafka/kafka.sh up --nodes 3
     .venv/bin/python tools/bench/bench_kafka.py \\
