@@ -42,11 +42,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from bench_ledger import bench_session
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 
-from commands.session import Session
 from ledger.audit import Auditor
-from ledger.home import Home
 from ledger.replay import replay
 from ledger.stores.base import StoredEnvelope
 from ledger.stores.kafka import KafkaEventStore, KafkaSettings, encode_envelope
@@ -214,11 +213,7 @@ def bench_recovery(url: str, events: int, jobs: int) -> dict[str, Any]:
     """Disaster recovery on a real ledger: restore a file-sized ledger into Kafka (replay),
     audit it there in one process and in ``jobs`` workers, export it back (replay)."""
     folder = Path(tempfile.mkdtemp(prefix="skms-bench-recovery-"))
-    session = Session(Home(folder / "home", "memory://"),
-                      passphrase=bytearray(b"benchmark passphrase"))
-    session.initialize(name="recovery", checkpoint_every_events=1024)
-    session.add_actor("admin", "alice", ["key-manager"], ["*"])
-    session.add_actor("admin", "bob", ["signer"], ["*"])
+    session = bench_session(folder / "home", "memory://", name="recovery")
     key_id = str(session.act("alice", "CreateKey", "default", {"algorithm": "ed25519"}).result)
     for n in range(events):
         session.sign("bob", key_id, f"invoice {n}".encode())
@@ -258,11 +253,9 @@ def bench_recovery(url: str, events: int, jobs: int) -> dict[str, Any]:
 
 
 def sign_latencies(home: Path, store_url: str | None, count: int) -> list[float]:
-    session = Session(Home(home, store_url), passphrase=bytearray(b"benchmark passphrase"))
+    # Checkpoints every 64 events, the ledger's default.
+    session = bench_session(home, store_url, checkpoint_every_events=None)
     try:
-        session.initialize(name="bench")  # checkpoint every 64 events, the default
-        session.add_actor("admin", "alice", ["key-manager"], ["*"])
-        session.add_actor("admin", "bob", ["signer"], ["*"])
         key_id = str(session.act("alice", "CreateKey", "default",
                                  {"algorithm": "ed25519"}).result)
         for n in range(20):  # warm-up

@@ -127,6 +127,20 @@ def audited_batches(session: Session, key_id: str, count: int, batch: int) -> fl
     return rate(count, time.perf_counter() - begin)
 
 
+def bench_session(home: Path, store_url: str | None = None, *, name: str = "bench",
+                  checkpoint_every_events: int | None = 1024) -> Session:
+    """A new ledger with alice (key-manager) and bob (signer), as the benchmarks use it
+    (``checkpoint_every_events`` None: the ledger's default)."""
+    session = Session(Home(home, store_url), passphrase=bytearray(b"benchmark passphrase"))
+    if checkpoint_every_events is None:
+        session.initialize(name=name)
+    else:
+        session.initialize(name=name, checkpoint_every_events=checkpoint_every_events)
+    session.add_actor("admin", "alice", ["key-manager"], ["*"])
+    session.add_actor("admin", "bob", ["signer"], ["*"])
+    return session
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--signs", type=int, default=2000)
@@ -138,10 +152,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="skms-bench-"))
-    session = Session(Home(folder / "home"), passphrase=bytearray(b"benchmark passphrase"))
-    session.initialize(name="bench", checkpoint_every_events=1024)
-    session.add_actor("admin", "alice", ["key-manager"], ["*"])
-    session.add_actor("admin", "bob", ["signer"], ["*"])
+    session = bench_session(folder / "home")
     results: dict[str, object] = {}
     for algorithm in ("ed25519", "ecdsa-secp256k1"):
         key_id = str(session.act("alice", "CreateKey", "bench", {"algorithm": algorithm}).result)
@@ -163,11 +174,7 @@ def main() -> None:
     # A longer chain for verify and replay rates.
     if args.chain_store == "memory":
         session.close()
-        session = Session(Home(folder / "bulk-home", "memory://"),
-                          passphrase=bytearray(b"benchmark passphrase"))
-        session.initialize(name="bulk", checkpoint_every_events=1024)
-        session.add_actor("admin", "alice", ["key-manager"], ["*"])
-        session.add_actor("admin", "bob", ["signer"], ["*"])
+        session = bench_session(folder / "bulk-home", "memory://", name="bulk")
     key_id = str(session.act("alice", "CreateKey", "bulk", {"algorithm": "ed25519"}).result)
     remaining = args.chain_events
     build_start = time.perf_counter()
