@@ -15,6 +15,8 @@ Measures, in one run on one machine:
 * one client's sequential latency against a second server without TLS, and the CPU cost of
   the per-request checks (RFC 9421 request signature, command signature, body decoding),
   to say where the time goes;
+* one service process's ceiling with no network: the REST application driven through ASGI
+  in-process, beside the ledger's audited sign alone (``app_ceiling.py``);
 * the server process's peak RSS.
 
 The server runs as a real ``skms serve`` process (TLS 1.3, rate limit off) so that client
@@ -605,6 +607,17 @@ def stack_floor(folder: Path, signer: tuple[str, bytes], key_id: str,
         process.wait(60)
 
 
+def app_ceiling(folder: Path, key_id: str, levels: list[int], count: int) -> dict[str, Any]:
+    """The REST application driven through ASGI in one process, no sockets
+    (tools/bench/app_ceiling.py, run in a process of its own): the most signs/s one service
+    process decides before any network cost, beside the ledger's audited sign alone."""
+    done = subprocess.run([sys.executable, str(ROOT / "tools" / "bench" / "app_ceiling.py"),
+                           str(folder), key_id, "--requests", str(count),
+                           "--levels", ",".join(map(str, levels))],
+                          capture_output=True, text=True, cwd=ROOT, timeout=600, check=True)
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
 def _met(value: float, target: float, below: bool = True) -> str:
     return "met" if (value < target if below else value > target) else "**missed**"
 
@@ -729,6 +742,25 @@ def render(report: dict[str, Any]) -> str:
                   f"| server CPU ms per request, 16 clients | "
                   f"{sixteen['server_cpu_ms_per_request']} | "
                   f"{report['rest'].get('server_cpu_ms_16_clients', '')} |"]
+    ceiling = report.get("app_ceiling")
+    if ceiling is not None:
+        verify = ceiling["ed25519_verify_us"]
+        alone = ceiling["ledger_alone"]
+        lines += ["", "**One process's ceiling, no network** (`tools/bench/app_ceiling.py`): "
+                  "the REST application `skms serve` runs, called through ASGI in one process "
+                  "with the same kind of pre-signed sign requests (no socket, TLS or HTTP "
+                  "parsing), beside the ledger's audited sign alone (`execute`, one thread) "
+                  "and pynacl's Ed25519 verification (the server makes two per sign), all in "
+                  "one run. CPU covers the whole process (the commit thread too).", "",
+                  "| path | in flight | signs/s | CPU µs per sign | CPU per sign ÷ one Ed25519 verification |",
+                  "|---|---|---|---|---|",
+                  f"| ledger alone (`execute`) | 1 | {alone['signs_per_s']} | "
+                  f"{alone['cpu_us_per_sign']} | {alone['cpu_us_per_sign'] / verify:.1f} |"]
+        for row in ceiling["application"]:
+            lines.append(f"| REST application, in-process | {row['concurrency']} | "
+                         f"{row['signs_per_s']} | {row['cpu_us_per_sign']} | "
+                         f"{row['cpu_us_per_sign'] / verify:.1f} |")
+        lines += ["", f"One Ed25519 verification: {verify} µs of CPU in this run."]
     lines += ["", f"Server peak RSS: {report['server_peak_rss_mib']} MiB.", "", END_MARK, ""]
     return "\n".join(lines)
 
@@ -761,6 +793,8 @@ def main() -> None:
     parser.add_argument("--open-seconds", type=float, default=5.0)
     parser.add_argument("--open-grace", type=float, default=2.0)
     parser.add_argument("--open-threads", type=int, default=64)
+    parser.add_argument("--ceiling-requests", type=int, default=3000,
+                        help="Sign requests per level of the in-process ceiling stage.")
     parser.add_argument("--write", action="store_true", help="Update docs/performance.md.")
     parser.add_argument("--render", type=Path, default=None, metavar="REPORT_JSON",
                         help="Only write the section from a saved report (stdout of a run).")
@@ -794,6 +828,8 @@ def main() -> None:
         report["without_tls"] = without_tls(folder, key_id, actors["signer"], counts)
         report["stack_floor"] = stack_floor(folder, actors["signer"], key_id, counts,
                                              args.seconds)
+        report["app_ceiling"] = app_ceiling(folder, key_id, counts["levels"],
+                                            args.ceiling_requests)
         report["check_costs"] = check_costs(key_id, actors["signer"], counts["batch_sizes"])
         report["raw_ed25519_per_s_after"] = raw_ed25519_rate()
     print(json.dumps(report, indent=2))
