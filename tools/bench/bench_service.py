@@ -752,7 +752,8 @@ def render(report: dict[str, Any]) -> str:
                   "parsing), beside the ledger's audited sign alone (`execute`, one thread) "
                   "and pynacl's Ed25519 verification (the server makes two per sign), all in "
                   "one run. CPU covers the whole process (the commit thread too).", "",
-                  "| path | in flight | signs/s | CPU µs per sign | CPU per sign ÷ one Ed25519 verification |",
+                  "| path | in flight | signs/s | CPU µs per sign "
+                  "| CPU per sign ÷ one Ed25519 verification |",
                   "|---|---|---|---|---|",
                   f"| ledger alone (`execute`) | 1 | {alone['signs_per_s']} | "
                   f"{alone['cpu_us_per_sign']} | {alone['cpu_us_per_sign'] / verify:.1f} |"]
