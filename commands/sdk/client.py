@@ -391,7 +391,7 @@ def _connect_within(url: str, open_timeout: float, **options: Any) -> Any:
     timer.daemon = True
     timer.start()
     try:
-        return connect(url, sock=raw, open_timeout=open_timeout, **options)
+        return connect(url, sock=raw, open_timeout=open_timeout, legacy=True, **options)
     finally:
         with lock:
             opening[0] = False

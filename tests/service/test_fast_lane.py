@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import ssl
 from typing import Any
 
 import httpx
@@ -33,7 +34,7 @@ def _send(service: Running, http: Any, base: str, path: str, body: bytes,
 
 def _with_lane(service: Running, path: str, body: bytes,
                headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
-    with httpx.Client(verify=str(service.ca)) as http:
+    with httpx.Client(verify=ssl.create_default_context(cafile=str(service.ca))) as http:
         return _send(service, http, service.url, path, body, headers)
 
 
@@ -127,6 +128,6 @@ def test_the_lane_serves_well_formed_signing_requests(service: Running, key_id: 
 def test_lane_requests_are_measured_under_their_route(service: Running, key_id: str) -> None:
     with service.client("signer") as signer:
         signer.sign(key_id, b"counted")
-    with httpx.Client(verify=str(service.ca)) as http:
+    with httpx.Client(verify=ssl.create_default_context(cafile=str(service.ca))) as http:
         text = http.get(service.url + "/metrics").text
     assert 'route="/v1/keys/{key_id}/sign"' in text

@@ -74,7 +74,7 @@ def test_slow_consumer_is_dropped_with_1013_and_can_resume(slow_feed_service: Ru
     with running.client("auditor") as client:
         context = client.ssl_context
     connection = connect(url, sock=raw, ssl=context, server_hostname="localhost",
-                         additional_headers=headers, max_queue=1, max_size=2**24)
+                         additional_headers=headers, max_queue=1, max_size=2**24, legacy=True)
     time.sleep(3)  # read nothing: the server's queue fills and stays full
     received = []
     with pytest.raises(ConnectionClosed) as closed:

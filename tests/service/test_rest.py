@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import ssl
 
 import httpx
 import pytest
@@ -140,7 +141,7 @@ def _raw_signed_post(service: Running, name: str, path: str, body: bytes,
     actor = service.actors[name]
     url = service.url + path
     signed = httpsig.sign_http(actor.private_key, actor.actor_id, "POST", url, body)
-    with httpx.Client(verify=str(service.ca)) as http:
+    with httpx.Client(verify=ssl.create_default_context(cafile=str(service.ca))) as http:
         return http.post(url, content=body, headers={**signed, **(headers or {})})
 
 
@@ -157,7 +158,7 @@ def test_malformed_bodies_are_problems(service: Running, body: bytes) -> None:
 
 
 def test_unknown_route_and_method_are_problems(service: Running) -> None:
-    with httpx.Client(verify=str(service.ca)) as http:
+    with httpx.Client(verify=ssl.create_default_context(cafile=str(service.ca))) as http:
         missing = http.get(service.url + "/v1/nothing")
         wrong = http.delete(service.url + "/v1/keys")
     assert missing.status_code == 404 and wrong.status_code == 405
@@ -194,6 +195,6 @@ def test_algorithms_whoami_and_health(service: Running) -> None:
     with service.client("approver") as approver:
         assert any(a["algorithm"] == "ed25519" for a in approver.algorithms())
         assert approver.whoami()["authenticated_by"] == "signature"
-    with httpx.Client(verify=str(service.ca)) as http:
+    with httpx.Client(verify=ssl.create_default_context(cafile=str(service.ca))) as http:
         assert http.get(service.url + "/healthz").json() == {"status": "ok"}
         assert http.get(service.url + "/readyz").json() == {"status": "ready"}
