@@ -108,13 +108,16 @@ def make_home(folder: Path) -> dict[str, Actor]:
         session.close()
 
 
-def start(folder: Path, *, limits: Limits | None = None, **options: Any) -> Running:
+def start(folder: Path, *, limits: Limits | None = None, traced: bool = True,
+          **options: Any) -> Running:
+    """A server on ``folder``; ``traced=False`` gives it nowhere to send spans, as ``skms
+    serve`` without ``--otlp-endpoint`` has (``spans`` then stays empty)."""
     actors = make_home(folder)
     spans = InMemorySpanExporter()
     config = ServiceConfig(home=folder, rest_port=0, grpc_port=0,
                            limits=limits or Limits(rate=10_000, burst=10_000), **options)
     server = Server(config, bytearray(PASSPHRASE.encode()),
-                    span_processors=[SimpleSpanProcessor(spans)])
+                    span_processors=[SimpleSpanProcessor(spans)] if traced else ())
     server.start()
     return Running(server, folder, actors, spans)
 

@@ -10,9 +10,12 @@ from typing import Any
 
 import httpx
 import pytest
+from opentelemetry import trace
 
+from commands.sdk.client import ApiError
+from commands.sdk.grpc_client import GrpcClient
 from ledger.stores.sqlite import SQLiteEventStore
-from tests.service.conftest import LOGS, Running
+from tests.service.conftest import LOGS, Running, start
 
 
 def eventually(find: Any, timeout: float = 5.0) -> Any:
@@ -63,6 +66,38 @@ def test_trace_spans_api_handler_store(service: Running, key_id: str) -> None:
     assert handler.parent is not None and handler.parent.span_id == api.context.span_id
     assert store.parent is not None and store.parent.span_id == handler.context.span_id
     assert api.attributes is not None and api.attributes["http.response.status_code"] == 200
+
+
+def test_untraced_service_serves_and_records_no_span(tmp_path: Any) -> None:
+    """``skms serve`` without an OTLP endpoint (the default): OpenTelemetry's no-op tracer,
+    on REST and gRPC, on success and refusal, with the request's log line still carrying
+    its correlation id. Every other service test runs with the in-memory exporter."""
+    running = start(tmp_path / "home", traced=False)
+    try:
+        assert isinstance(running.server.core.tracer, trace.NoOpTracer)
+        with running.client("key-manager") as km:
+            key_id = str(km.create_key("ed25519", label="untraced").result["key_id"])
+        with running.client("signer") as signer:
+            prepared = signer.prepare_sign(key_id, b"untraced")
+            assert signer.send(prepared).seq is not None
+            with pytest.raises(ApiError) as refused:
+                signer.create_key("ed25519")
+            assert refused.value.status == 403
+        signer_actor = running.actors["signer"]
+        with GrpcClient(running.grpc_target, signer_actor.actor_id, signer_actor.private_key,
+                        ca=running.ca) as grpc_signer:
+            assert grpc_signer.sign(key_id, b"untraced over grpc").signature
+            with pytest.raises(ApiError) as grpc_refused:
+                grpc_signer.create_key("ed25519")
+            assert grpc_refused.value.problem["grpc_status"] == "PERMISSION_DENIED"
+        correlation = prepared.command.correlation_id
+        line = eventually(lambda: next(
+            json.loads(text) for text in list(LOGS.lines)
+            if correlation in text and '"/v1/keys/{key_id}/sign"' in text))
+        assert line["status"] == 200
+        assert running.spans.get_finished_spans() == ()
+    finally:
+        running.server.stop()
 
 
 def test_correlation_id_in_logs_and_in_the_events(service: Running, key_id: str) -> None:
