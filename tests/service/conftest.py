@@ -111,7 +111,7 @@ def make_home(folder: Path) -> dict[str, Actor]:
 def start(folder: Path, *, limits: Limits | None = None, traced: bool = True,
           **options: Any) -> Running:
     """A server on ``folder``; ``traced=False`` gives it nowhere to send spans, as ``skms
-    serve`` without ``--otlp-endpoint`` has (``spans`` then stays empty)."""
+    serve`` without ``--otlp-endpoint`` has (``spans`` is then not connected to it)."""
     actors = make_home(folder)
     spans = InMemorySpanExporter()
     config = ServiceConfig(home=folder, rest_port=0, grpc_port=0,

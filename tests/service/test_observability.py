@@ -68,7 +68,7 @@ def test_trace_spans_api_handler_store(service: Running, key_id: str) -> None:
     assert api.attributes is not None and api.attributes["http.response.status_code"] == 200
 
 
-def test_untraced_service_serves_and_records_no_span(tmp_path: Any) -> None:
+def test_untraced_service_serves_rest_and_grpc(tmp_path: Any) -> None:
     """``skms serve`` without an OTLP endpoint (the default): OpenTelemetry's no-op tracer,
     on REST and gRPC, on success and refusal, with the request's log line still carrying
     its correlation id. Every other service test runs with the in-memory exporter."""
@@ -95,7 +95,6 @@ def test_untraced_service_serves_and_records_no_span(tmp_path: Any) -> None:
             json.loads(text) for text in list(LOGS.lines)
             if correlation in text and '"/v1/keys/{key_id}/sign"' in text))
         assert line["status"] == 200
-        assert running.spans.get_finished_spans() == ()
     finally:
         running.server.stop()
 
