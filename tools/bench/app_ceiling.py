@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import io
 import json
 import sys
@@ -34,10 +33,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools" / "bench"))
 
 import nacl.signing  # noqa: E402
-from bench_service import MESSAGE, PASSPHRASE, _sign_command  # noqa: E402
+from bench_service import MESSAGE, PASSPHRASE, _sign_command, rest_sign_request  # noqa: E402
 
 from commands.handlers import execute  # noqa: E402
-from commands.sdk import httpsig  # noqa: E402
 from commands.service.app import create_app  # noqa: E402
 from commands.service.config import ServiceConfig  # noqa: E402
 from commands.service.core import ServiceCore  # noqa: E402
@@ -62,17 +60,9 @@ def signer(folder: Path) -> tuple[str, bytes]:
 
 def sign_request(actor: tuple[str, bytes], key_id: str) -> tuple[dict[str, Any], bytes]:
     """One REST sign request as uvicorn would hand it to the application: scope and body."""
-    actor_id, private_key = actor
-    command = _sign_command(actor, key_id)
-    body = json.dumps({"command": command.canonical_bytes.decode("ascii"),
-                       "signature": base64.b64encode(command.signature).decode(),
-                       "message": base64.b64encode(MESSAGE).decode()}).encode()
     path = f"/v1/keys/{key_id}/sign"
-    headers = {"host": AUTHORITY, "content-type": "application/json",
-               "content-length": str(len(body)),
-               "idempotency-key": command.command.command_id,
-               **httpsig.sign_http(private_key, actor_id, "POST", f"https://{AUTHORITY}{path}",
-                                   body)}
+    body, headers = rest_sign_request(actor, key_id, f"https://{AUTHORITY}{path}")
+    headers = {**headers, "host": AUTHORITY, "content-length": str(len(body))}
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
              "method": "POST", "scheme": "https", "path": path, "raw_path": path.encode(),
              "query_string": b"", "root_path": "", "server": ("127.0.0.1", 8443),

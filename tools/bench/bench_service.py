@@ -191,6 +191,21 @@ def _sign_command(signer: tuple[str, bytes], key_id: str) -> SignedCommand:
     return command.sign(private_key)
 
 
+def rest_sign_request(signer: tuple[str, bytes], key_id: str,
+                      url: str) -> tuple[bytes, dict[str, str]]:
+    """Body and headers of one real REST sign request to ``url``: its own command, command
+    signature, RFC 9421 signature and nonce (what the SDK would send)."""
+    actor_id, private_key = signer
+    signed = _sign_command(signer, key_id)
+    body = json.dumps({"command": signed.canonical_bytes.decode("ascii"),
+                       "signature": base64.b64encode(signed.signature).decode(),
+                       "message": base64.b64encode(MESSAGE).decode()}).encode()
+    headers = {"Content-Type": "application/json",
+               "Idempotency-Key": signed.command.command_id,
+               **httpsig.sign_http(private_key, actor_id, "POST", url, body)}
+    return body, headers
+
+
 def presigned_rest(port: int, ca: Path, signer: tuple[str, bytes], key_id: str, count: int,
                    threads: int) -> tuple[list[Callable[[int], Any]], list[Any]]:
     """Open-loop senders over pre-signed REST sign requests (one connection per thread).
@@ -199,19 +214,9 @@ def presigned_rest(port: int, ca: Path, signer: tuple[str, bytes], key_id: str, 
     built before the clock starts so that the load generator's own signing does not take
     the server's CPU; sending is the SDK's transport (http.client, keep-alive).
     """
-    actor_id, private_key = signer
     origin = f"https://127.0.0.1:{port}"
     url = f"{origin}/v1/keys/{key_id}/sign"
-    prepared = []
-    for _ in range(count):
-        signed = _sign_command(signer, key_id)
-        body = json.dumps({"command": signed.canonical_bytes.decode("ascii"),
-                           "signature": base64.b64encode(signed.signature).decode(),
-                           "message": base64.b64encode(MESSAGE).decode()}).encode()
-        headers = {"Content-Type": "application/json",
-                   "Idempotency-Key": signed.command.command_id,
-                   **httpsig.sign_http(private_key, actor_id, "POST", url, body)}
-        prepared.append((body, headers))
+    prepared = [rest_sign_request(signer, key_id, url) for _ in range(count)]
     context = client_context(ca)
     transports = [HttpTransport(origin, ssl_context=context, timeout=30.0)
                   for _ in range(threads)]
