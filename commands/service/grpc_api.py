@@ -30,6 +30,7 @@ from commands.service import protos
 from commands.service.auth import Principal, RequestFacts
 from commands.service.core import ServiceCore, parse_signed_bytes
 from commands.service.errors import AuthenticationFailed, grpc_code, problem
+from commands.service.grpc_front import RelayRegistry
 from commands.service.observability import (
     CORRELATION_HEADER,
     bound_correlation,
@@ -37,7 +38,6 @@ from commands.service.observability import (
     new_correlation_id,
     valid_correlation_id,
 )
-from commands.service.tls import known_peer, peer_address_certificate
 from ledger.errors import InvalidInput, SkmsError
 
 SERVICE = "skms.v1.Skms"
@@ -83,7 +83,8 @@ def _verify_reply(row: dict[str, Any]) -> Any:
 
 def _table(result: dict[str, Any]) -> Any:
     return pb.Table(columns=result["columns"], types=result["types"],
-                    rows_json=json.dumps(result["rows"], default=str))
+                    rows_json=json.dumps(result["rows"], default=str),
+                    truncated=result["truncated"])
 
 
 def _signed(request: Any) -> Any:
@@ -95,9 +96,11 @@ def _signed(request: Any) -> Any:
 class GrpcApi:
     """Builds the method table over a :class:`ServiceCore`."""
 
-    def __init__(self, core: ServiceCore, *, require_front: bool) -> None:
+    def __init__(self, core: ServiceCore, *, relay: RelayRegistry | None) -> None:
+        """``relay``: the TLS front's registry; calls it does not know are refused. None
+        when the server runs without TLS (loopback experiments), where nothing is relayed."""
         self.core = core
-        self.require_front = require_front
+        self.relay = relay
         self.methods: dict[str, tuple[type[Message], Handler]] = {}
         self._build()
 
@@ -160,12 +163,9 @@ class GrpcApi:
                                               r.ledger_key or None))))
         add("ListReports", pb.Empty, lambda p, r: pb.ReportList(
             reports=[pb.ReportInfo(**row) for row in core.reports(p)]))
-        add("RunReport", pb.ReportRequest, lambda p, r: _table(
-            core.report(p, r.name, r.since or None, r.at or None)))
-        add("Query", pb.QueryRequest,
-            lambda p, r: _table(core.query(p, r.sql, r.timeout or None)))
-        add("ProjectionStatus", pb.Empty, lambda p, r: pb.JsonDocument(
-            json=json.dumps(core.projection_status(p))))
+        add("RunReport", pb.ReportRequest, self._run_report)
+        add("Query", pb.QueryRequest, self._query)
+        add("ProjectionStatus", pb.Empty, self._projection_status)
 
     def _add(self, name: str, request_type: type[Message], handler: Handler) -> None:
         self.methods[name] = (request_type, handler)
@@ -199,6 +199,19 @@ class GrpcApi:
                                              shaped.get("signatures", [])],
                                  key_version=shaped.get("key_version", 0),
                                  algorithm=shaped.get("algorithm", ""))
+
+    # Read models run on the core's query pool (commands/service/read_models.py).
+    async def _run_report(self, principal: Principal, request: Any) -> Message:
+        return _table(await self.core.read_models(principal, self.core.report, request.name,
+                                                  request.since or None, request.at or None))
+
+    async def _query(self, principal: Principal, request: Any) -> Message:
+        return _table(await self.core.read_models(principal, self.core.query, request.sql,
+                                                  request.timeout or None))
+
+    async def _projection_status(self, principal: Principal, request: Any) -> Message:
+        status = await self.core.read_models(principal, self.core.projection_status)
+        return pb.JsonDocument(json=json.dumps(status))
 
     def _verify_proof(self, principal: Principal, request: Any) -> Message:
         try:
@@ -236,7 +249,6 @@ class GrpcApi:
                     attributes={"rpc.system": "grpc", "rpc.method": name}) as span:
                 try:
                     principal = self._authenticate(context, metadata, path, raw)
-                    core.charge(principal)
                     try:
                         request = request_type.FromString(raw)
                     except DecodeError:
@@ -276,12 +288,14 @@ class GrpcApi:
     def _authenticate(self, context: grpc.aio.ServicerContext[Any, Any],
                       metadata: dict[str, str],
                       path: str, raw: bytes) -> Principal:
-        address = _peer_address(context.peer())
-        if self.require_front and (address is None or not known_peer(address)):
-            raise AuthenticationFailed("gRPC calls must come through the TLS front",
-                                       reason_code="no-tls")
+        certificate = None
+        if self.relay is not None:
+            relayed, certificate = self.relay.lookup(_peer_address(context.peer()))
+            if not relayed:
+                raise AuthenticationFailed("gRPC calls must come through the TLS front",
+                                           reason_code="no-tls")
         facts = RequestFacts(method="POST", target_uri=None, path=path, headers=metadata,
-                             body=raw, peer_certificate=peer_address_certificate(address))
+                             body=raw, peer_certificate=certificate)
         return self.core.auth.authenticate(facts, grpc=True)
 
 

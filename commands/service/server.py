@@ -33,56 +33,119 @@ from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIO
 
 from commands.service.app import create_app
 from commands.service.config import ServiceConfig
+from commands.service.connections import ClientCounter, HeadGuard
 from commands.service.core import ServiceCore
 from commands.service.grpc_api import GrpcApi
-from commands.service.grpc_front import GrpcTLSFront
+from commands.service.grpc_front import GrpcTLSFront, RelayRegistry
+from commands.service.limits import Limits
 from commands.service.observability import logger
 from commands.service.tls import (
+    PEER_CERTIFICATE_KEY,
     TLSFiles,
     ensure_server_files,
-    forget_peer,
-    remember_peer,
     server_context,
+    transport_certificate,
 )
 from ledger.errors import ConfigurationError
 
 
-def _remember(transport: asyncio.BaseTransport) -> tuple[str, int] | None:
-    """Record the connection's client certificate; return the client address."""
-    ssl_object = transport.get_extra_info("ssl_object")
-    peer = transport.get_extra_info("peername")
-    if peer is None:
-        return None
-    address = (str(peer[0]), int(peer[1]))
-    if ssl_object is not None:
-        remember_peer(address, ssl_object.getpeercert(binary_form=True))
-    return address
+class _GuardedHttpProtocol(HttpToolsProtocol):
+    """uvicorn's HTTP/1.1 protocol (httptools parser) with SKMS's connection limits
+    (:mod:`commands.service.connections`) and the connection's client certificate put into
+    every scope it creates (:data:`commands.service.tls.PEER_CERTIFICATE_KEY`).
 
+    ``limits`` and ``clients`` are set on the subclass :func:`http_protocol` makes for one
+    server."""
 
-class _PeerHttpProtocol(HttpToolsProtocol):
-    """uvicorn's HTTP/1.1 protocol (httptools parser), recording the client certificate of
-    each connection."""
+    limits: Limits
+    clients: ClientCounter
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        self._skms_peer = _remember(transport)
+        self._skms_certificate = transport_certificate(transport)
+        self._skms_head = HeadGuard(self.limits, transport, asyncio.get_running_loop())
         super().connection_made(transport)
+        if not self.clients.open(transport, self.client[0] if self.client else ""):
+            self._skms_head.refuse(503, "too many open connections from this address",
+                                   "too-many-connections")
+            return
+        self._skms_head.begin()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        forget_peer(getattr(self, "_skms_peer", None))
+        self.clients.close(self.transport)
+        self._skms_head.close()
         super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self._skms_head.refused:
+            return
+        super().data_received(data)
+        self._skms_head.received(len(data))
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self.scope[PEER_CERTIFICATE_KEY] = self._skms_certificate  # type: ignore[literal-required]
+        self._skms_head.begin()
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._skms_head.header()
+        if not self._skms_head.refused:
+            super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        if self._skms_head.refused:
+            return
+        self._skms_head.complete()
+        super().on_headers_complete()
+
+    def on_url(self, url: bytes) -> None:
+        if not self._skms_head.refused:
+            super().on_url(url)
 
 
 class _PeerWebSocketProtocol(WebSocketsSansIOProtocol):
-    """uvicorn's WebSocket protocol, forgetting the certificate when the socket closes."""
+    """uvicorn's WebSocket protocol, giving the feed its connection's client certificate.
+
+    The HTTP protocol hands its transport over on upgrade; the connection slot it holds in
+    the per-client count is released when the socket closes, whichever protocol owns it."""
+
+    clients: ClientCounter
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        peer = transport.get_extra_info("peername")
-        self._skms_peer = (str(peer[0]), int(peer[1])) if peer else None
-        super().connection_made(transport)  # type: ignore[arg-type]
+        self._skms_certificate = transport_certificate(transport)
+        super().connection_made(transport)
+
+    async def run_asgi(self) -> None:
+        self.scope[PEER_CERTIFICATE_KEY] = self._skms_certificate  # type: ignore[literal-required]
+        await super().run_asgi()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        forget_peer(getattr(self, "_skms_peer", None))
+        self.clients.close(self.transport)
         super().connection_lost(exc)
+
+
+def http_protocols(limits: Limits) -> tuple[type[HttpToolsProtocol],
+                                            type[WebSocketsSansIOProtocol], ClientCounter]:
+    """The HTTP and WebSocket protocol classes of one server, sharing one client count."""
+    clients = ClientCounter(limits.max_connections_per_client)
+    http = type("SkmsHttpProtocol", (_GuardedHttpProtocol,),
+                {"limits": limits, "clients": clients})
+    websocket = type("SkmsWebSocketProtocol", (_PeerWebSocketProtocol,), {"clients": clients})
+    return http, websocket, clients
+
+
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
+
+
+def authorities(config: ServiceConfig, port: int) -> frozenset[str]:
+    """The ``host:port`` names requests may be addressed to: loopback names, the bound
+    host (unless a wildcard) and ``--public-authority`` names (as given, e.g.
+    ``kms.example.com`` or ``kms.example.com:443``)."""
+    hosts = set(LOOPBACK_NAMES)
+    if config.host not in ("0.0.0.0", "::", ""):  # noqa: S104 (a comparison, not a bind)
+        hosts.add(f"[{config.host}]" if ":" in config.host else config.host)
+    names = {f"{host}:{port}".lower() for host in hosts}
+    names.update(name.lower() for name in config.public_authorities)
+    return frozenset(names)
 
 
 def tls_files(config: ServiceConfig) -> TLSFiles:
@@ -107,6 +170,7 @@ class Server:
         self.files = tls_files(config) if config.tls else None
         self.rest_port = config.rest_port
         self.grpc_port = config.grpc_port
+        self.grpc_backend_port = 0  # where grpc.aio listens (behind the TLS front)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._started = threading.Event()
@@ -126,9 +190,11 @@ class Server:
             context = server_context(self.files, self.config.client_auth)
             context.set_alpn_protocols(["http/1.1"])
             options["ssl_context_factory"] = lambda _config, _default: context
+        http, websocket, _ = http_protocols(self.config.limits)
         return uvicorn.Config(self.app, host=self.config.host, port=self.config.rest_port,
-                              http=_PeerHttpProtocol, loop="asyncio", ws=_PeerWebSocketProtocol,
+                              http=http, loop="asyncio", ws=websocket,
                               lifespan="off", log_config=None, access_log=False,
+                              timeout_keep_alive=max(1, round(self.config.limits.keep_alive_s)),
                               timeout_graceful_shutdown=int(self.config.shutdown_grace_s) or 1,
                               ws_ping_interval=None, server_header=False,
                               # No proxy in front by default: X-Forwarded-* is not believed.
@@ -151,17 +217,23 @@ class Server:
         async def start() -> tuple[grpc.aio.Server, int, GrpcTLSFront | None]:
             server = grpc.aio.server(options=[
                 ("grpc.max_receive_message_length", self.config.limits.max_body_bytes),
-                ("grpc.so_reuseport", 0)])
-            api = GrpcApi(self.core, require_front=self.files is not None)
+                ("grpc.so_reuseport", 0),
+                # An idle connection (a relay of the TLS front, or a client's channel) is
+                # closed after this long; clients reconnect transparently.
+                ("grpc.max_connection_idle_ms", 300_000)])
+            relay = RelayRegistry() if self.files is not None else None
+            api = GrpcApi(self.core, relay=relay)
             server.add_generic_rpc_handlers((api.generic_handler(),))
             address = (f"{self.config.host}:{self.config.grpc_port}" if self.files is None
                        else "127.0.0.1:0")
             port = server.add_insecure_port(address)
+            self.grpc_backend_port = port
             await server.start()
             front = None
-            if self.files is not None:
+            if relay is not None and self.files is not None:
                 context = server_context(self.files, self.config.client_auth)
-                front = GrpcTLSFront(self.config.host, self.config.grpc_port, port, context)
+                front = GrpcTLSFront(self.config.host, self.config.grpc_port, port, context,
+                                     relay, self.config.limits.max_connections_per_client)
                 port = await front.start()
             return server, port, front
 
@@ -207,6 +279,7 @@ class Server:
             await asyncio.sleep(0.01)
         self.rest_port = self._uvicorn.servers[0].sockets[0].getsockname()[1]
         self.grpc_port = grpc_port
+        self.app.state.authorities = authorities(self.config, self.rest_port)
         self._started.set()
         await serving
 

@@ -24,6 +24,7 @@ import datetime as dt
 import ipaddress
 import os
 import ssl
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -185,45 +186,33 @@ def certificate_public_key(der: bytes) -> bytes | None:
     return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
-def pem_to_der(pem: bytes) -> bytes:
-    return x509.load_pem_x509_certificate(pem).public_bytes(serialization.Encoding.DER)
+PEER_CERTIFICATE_KEY = "skms.peer_certificate"
+"""The ASGI scope key holding the client certificate (DER) of the request's own connection.
+
+Why in the scope and nowhere else: the certificate belongs to one TLS connection, and only
+the protocol object that owns that connection may say what it is. The connection protocols
+of ``commands/service/server.py`` read it from their own transport and put it into every
+scope they create; nothing maps addresses to certificates (an address outlives its
+connection and is shared across destinations, so an address map attributes certificates to
+the wrong connection)."""
 
 
-_PEERS: dict[tuple[str, int], bytes | None] = {}
-"""Client certificate (DER) per open TLS connection, keyed by the client's address.
-
-The ASGI server does not hand client certificates to the application, so the connection
-protocol records them here when a connection is made (``commands/service/server.py``) and
-the application looks them up by ``scope["client"]``; the gRPC TLS front does the same for
-its backend connections."""
-
-
-def remember_peer(address: tuple[str, int] | None, der: bytes | None) -> None:
-    if address is not None:
-        _PEERS[(address[0], int(address[1]))] = der
-
-
-def forget_peer(address: tuple[str, int] | None) -> None:
-    if address is not None:
-        _PEERS.pop((address[0], int(address[1])), None)
-
-
-def peer_certificate(scope: dict[str, object]) -> bytes | None:
-    """The client certificate of the connection an ASGI scope belongs to, if any."""
-    client = scope.get("client")
-    if not isinstance(client, tuple | list) or len(client) != 2:
+def transport_certificate(transport: object) -> bytes | None:
+    """The client certificate (DER) a TLS transport's peer presented, if any."""
+    get_extra_info = getattr(transport, "get_extra_info", None)
+    if get_extra_info is None:
         return None
-    return _PEERS.get((str(client[0]), int(client[1])))
-
-
-def peer_address_certificate(address: tuple[str, int] | None) -> bytes | None:
-    if address is None:
+    ssl_object = get_extra_info("ssl_object")
+    if ssl_object is None:
         return None
-    return _PEERS.get((address[0], int(address[1])))
+    der = ssl_object.getpeercert(binary_form=True)
+    return bytes(der) if der else None
 
 
-def known_peer(address: tuple[str, int]) -> bool:
-    return (address[0], int(address[1])) in _PEERS
+def peer_certificate(scope: Mapping[str, object]) -> bytes | None:
+    """The client certificate of the connection this ASGI scope came in on, if any."""
+    der = scope.get(PEER_CERTIFICATE_KEY)
+    return der if isinstance(der, bytes) and der else None
 
 
 def server_context(files: TLSFiles, client_auth: str) -> ssl.SSLContext:
