@@ -18,7 +18,7 @@ from ledger.application import Decision, Ledger, Outcome, check_chain_id
 from ledger.authorization import SYSTEM_CHAIN
 from ledger.command import SignedCommand
 from ledger.crypto.algorithms import profile
-from ledger.domain.actor import Actor, check_roles
+from ledger.domain.actor import Actor, check_actor_name, check_roles
 from ledger.domain.key import DEFAULT_POLICY, USAGES, Key
 from ledger.domain.ledger_meta import LedgerMeta
 from ledger.errors import CommandRejected, IllegalTransition, InvalidInput
@@ -111,13 +111,20 @@ def register_actor(decision: Decision) -> str:
         raise CommandRejected("the ledger identity registers only the first admin",
                               reason_code="bootstrap-only")
     name = _str(args, "name", limit=100)
-    if any(a.name == name for a in ledger.actors.values()):
-        raise CommandRejected(f"an actor named {name!r} already exists", field="name",
-                              reason_code="duplicate")
+    if any(a.name.casefold() == name.casefold() for a in ledger.actors.values()):
+        raise CommandRejected(f"an actor named {name!r} already exists (names are compared "
+                              "without regard to case)", field="name", reason_code="duplicate")
+    check_actor_name(name)
     roles = check_roles(_str_list(args, "roles", []))
     if command.actor_id == "ledger" and "admin" not in roles:
         raise CommandRejected("the bootstrap actor must be an admin", reason_code="bootstrap-only")
     public_key = _hex(args, "public_key", 32)
+    if any(hmac.compare_digest(a.public_key, public_key) for a in ledger.actors.values()) or (
+            ledger.meta is not None
+            and hmac.compare_digest(ledger.meta.ledger_public_key, public_key)):
+        raise CommandRejected("this public key already identifies another actor (or the "
+                              "ledger); every actor needs a key of its own", field="public_key",
+                              reason_code="duplicate-key")
     domains = _str_list(args, "domains", ["*"])
     for domain in domains:
         if domain != "*":

@@ -7,7 +7,8 @@ Requirements:
    over the canonical bytes verifies, its time is within the allowed skew and its nonce and
    id are unused. A retried command (same id, same bytes) returns its earlier outcome.
 3. A refused command is recorded as a ``CommandRejected`` event signed by the ledger, then
-   the refusal is raised.
+   the refusal is raised. Past ``refusal_limit`` refusals of one actor in a window, the
+   rest are summed up in one event per window (``ledger/refusals.py``).
 4. All events of one command are committed together or not at all; concurrent commands
    share one store transaction (group commit); nothing is returned before the commit.
 5. Checkpoints are published every N events and, while events arrive, at least every T
@@ -16,6 +17,7 @@ Requirements:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 import time
@@ -50,11 +52,19 @@ from ledger.errors import (
 )
 from ledger.events.codec import encode_payload
 from ledger.merkle.checkpoint import Checkpoint, sign_note
+from ledger.refusals import (
+    SUMMARY_COMMAND_TYPE,
+    SUMMARY_REASON_CODE,
+    RefusalLimit,
+    RefusalThrottle,
+    Summary,
+)
 from ledger.stores.base import EventStore, KeyRing, StoredCheckpoint, StoredEnvelope
 
 T = TypeVar("T")
 
 MAX_CLOCK_SKEW_MICROS = 300_000_000
+DEFAULT_REFUSAL_LIMIT = RefusalLimit()
 CHAIN_ID_ALPHABET = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
@@ -184,6 +194,8 @@ class CheckpointTimer:
 
     def _run(self) -> None:
         while not self._stop.wait(self._interval_s):
+            with contextlib.suppress(SkmsError):  # the next tick retries
+                self._ledger.flush_refusal_summaries()
             for chain_id in list(self._ledger.chain_states):
                 if self._stop.is_set():
                     return
@@ -204,7 +216,8 @@ class Ledger:
     def __init__(self, store: EventStore, keyring: KeyRing, *, kek: KEKProvider | None = None,
                  ledger_key: bytearray | None = None, clock: Callable[[], int] = now_micros,
                  max_clock_skew_micros: int = MAX_CLOCK_SKEW_MICROS,
-                 auto_checkpoint: bool = True) -> None:
+                 auto_checkpoint: bool = True,
+                 refusal_limit: RefusalLimit | None = DEFAULT_REFUSAL_LIMIT) -> None:
         self.store = store
         self.keyring = keyring
         self.kek = kek
@@ -212,6 +225,7 @@ class Ledger:
         self.clock = clock
         self.max_clock_skew_micros = max_clock_skew_micros
         self.auto_checkpoint = auto_checkpoint
+        self._refusals = RefusalThrottle(refusal_limit) if refusal_limit is not None else None
         self._lock = threading.RLock()
         self._committer = _GroupCommitter(store, self._mark_stale)
         self._stale = True
@@ -405,7 +419,11 @@ class Ledger:
                 return None
             self.ensure_loaded()
             self.refresh_system_chain()
-            earlier = self._earlier_outcome(signed)
+            try:
+                earlier = self._earlier_outcome(signed)
+            except Unauthorized as forged:  # a retry whose signature does not verify
+                return Pending(self, self._queue_rejection(signed, forged), None, [],
+                               refusal=forged)
             if earlier is not None:
                 return Pending(self, None, earlier, [])
             try:
@@ -444,6 +462,8 @@ class Ledger:
                 raise ReplayedCommand(f"command id {command.command_id} was already used for a "
                                       "different command", field="command_id",
                                       reason_code="replay")
+            # The same bytes are not proof of the same actor: check its signature again.
+            signed.verify(self._identity(command.actor_id)[0])
             return Outcome(seen[0], list(seen[2]), None, replayed=True)
         rejected = self._rejections.get(command.command_id)
         if rejected is not None:
@@ -619,15 +639,57 @@ class Ledger:
                                         _valid_chain(command.chain_id)) else SYSTEM_CHAIN
         if self.meta is None or self._ledger_key is None:
             return None
+        digest = hashlib.sha256(signed.canonical_bytes).digest()
+        if self._refusals is not None:
+            now = self.clock()
+            summaries = [self._queue_summary(s) for s in self._refusals.due(now)]
+            if not self._refusals.admit(command.actor_id, chain_id, now, digest,
+                                        refusal.reason_code):
+                # Not recorded one by one; whoever waits on this commits the summaries.
+                return summaries[-1] if summaries else None
         record = {
             "actor_id": command.actor_id[:200], "command_type": command.command_type[:100],
             "command_id": command.command_id[:100], "target": _target(command),
             "reason_code": refusal.reason_code, "reason": refusal.message[:500],
-            "command_digest": hashlib.sha256(signed.canonical_bytes).digest(),
+            "command_digest": digest,
         }
         system = self.system_command("RecordRejection", chain_id,
                                      {"rejected_command_id": command.command_id[:100]},
                                      correlation_id=command.correlation_id[:100])
+        ticket = self._queue_rejection_record(chain_id, record, system)
+        refusal.seq = ticket.envelopes[0].seq
+        return ticket
+
+    def _queue_summary(self, summary: Summary) -> _Ticket:
+        """Queue the CommandRejected event summing up an actor's unrecorded refusals."""
+        command_id = str(uuid.uuid4())
+        record = {
+            "actor_id": summary.actor_id[:200], "command_type": SUMMARY_COMMAND_TYPE,
+            "command_id": command_id, "target": None, "reason_code": SUMMARY_REASON_CODE,
+            "reason": summary.reason(), "command_digest": summary.digest,
+        }
+        system = self.system_command("RecordRejection", SYSTEM_CHAIN, {
+            "rejected_command_id": command_id, "rejected_actor_id": summary.actor_id[:200],
+            "rejected_count": summary.count})
+        return self._queue_rejection_record(SYSTEM_CHAIN, record, system)
+
+    def flush_refusal_summaries(self, *, everything: bool = False) -> int:
+        """Record the summaries of refusal windows that have ended (all, ``everything``:
+        at shutdown); returns how many events were written. The checkpoint timer calls
+        this, so a summary is written even if its actor sends nothing more."""
+        if self._refusals is None:
+            return 0
+        with self._lock:
+            if self.meta is None or self._ledger_key is None:
+                return 0
+            tickets = [self._queue_summary(summary)
+                       for summary in self._refusals.due(self.clock(), everything=everything)]
+        for ticket in tickets:
+            self._committer.wait(ticket)
+        return len(tickets)
+
+    def _queue_rejection_record(self, chain_id: str, record: dict[str, Any],
+                                system: SignedCommand) -> _Ticket:
         state = self.chain(chain_id)
         aggregate_id, version = state.next_journal_version("rejections")
         authority = NO_AUTHORITY if chain_id == SYSTEM_CHAIN else self.system_head_seq()
@@ -637,7 +699,6 @@ class Ledger:
         self._note_built(system, stored, record, now)
         ticket = _Ticket(chain_id, [stored])
         self._committer.enqueue(ticket)
-        refusal.seq = stored.seq
         return ticket
 
     # --- checkpoints -------------------------------------------------------------------------

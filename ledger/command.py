@@ -86,11 +86,50 @@ def verify_command_signature(canonical_bytes: bytes, signature: bytes, public_ke
                            field="signature", reason_code="bad-signature") from None
 
 
+MAX_COMMAND_BYTES = 1_048_576
+MAX_COMMAND_DEPTH = 32
+"""Bounds checked before a command is parsed: no SKMS command nests deeper than a few
+levels, and Python's JSON decoder recurses once per level (a deeply nested document would
+exhaust the interpreter's stack instead of being refused)."""
+
+
+def check_nesting(text: bytes, max_depth: int = MAX_COMMAND_DEPTH) -> None:
+    """Refuse JSON text nesting arrays/objects deeper than ``max_depth``.
+
+    Counting brackets outside strings is exact; when the text holds fewer brackets than the
+    limit in all (every command a client sends), it cannot nest deeper, and the count is
+    all the check costs.
+    """
+    if text.count(b"[") + text.count(b"{") <= max_depth:
+        return
+    depth = 0
+    in_string = escaped = False
+    for byte in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > max_depth:
+                raise InvalidInput(f"nests deeper than {max_depth} levels", field="command")
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+
+
 def parse_command(canonical_bytes: bytes) -> Command:
     """Decode canonical command bytes, insisting they are canonical (re-encoding matches)."""
+    if len(canonical_bytes) > MAX_COMMAND_BYTES:
+        raise InvalidInput(f"longer than {MAX_COMMAND_BYTES} bytes", field="command")
+    check_nesting(canonical_bytes)
     try:
         raw = json.loads(canonical_bytes)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise InvalidInput("command is not valid JSON", field="command") from None
     if not isinstance(raw, dict):
         raise InvalidInput("command must be a JSON object", field="command")

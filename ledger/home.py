@@ -27,6 +27,7 @@ from ledger.crypto.kek import KEKProvider, PassphraseKEK
 from ledger.crypto.memory import zeroize
 from ledger.crypto.scheme import get_scheme
 from ledger.crypto.sealing import seal_private_key, unseal_private_key
+from ledger.domain.actor import check_actor_name
 from ledger.errors import ConfigurationError, InvalidInput, NotFound
 
 CONFIG_FORMAT = 1
@@ -152,6 +153,7 @@ class Home:
 
     def new_identity(self, name: str, kek: KEKProvider) -> bytes:
         """Create and seal a fresh Ed25519 identity key; returns its public key."""
+        check_actor_name(name, (identity.name for identity in self.identities()))
         path = self._identity_path(name)
         if path.exists():
             raise InvalidInput(f"an identity named {name!r} already exists here", field="name")

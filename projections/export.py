@@ -21,6 +21,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
 from ledger.errors import InvalidInput
@@ -35,12 +36,52 @@ class ResultSet:
     columns: tuple[str, ...]
     types: tuple[str, ...]
     arrow: Any
+    truncated: bool = False
 
     @classmethod
     def fetch(cls, relation: duckdb.DuckDBPyRelation) -> ResultSet:
         """Run ``relation`` once and keep everything every output format needs."""
         table = relation.to_arrow_table()
         return cls(tuple(relation.columns), tuple(str(t) for t in relation.types), table)
+
+    @classmethod
+    def fetch_bounded(cls, relation: duckdb.DuckDBPyRelation, *, max_rows: int | None,
+                      max_bytes: int | None, batch_rows: int = 2048) -> ResultSet:
+        """Like :meth:`fetch`, but read batch by batch and stop past ``max_rows`` rows or
+        ``max_bytes`` bytes of Arrow buffers: memory stays bounded by the cut plus one
+        batch, and ``truncated`` says whether rows were left unread."""
+        reader = relation.to_arrow_reader(batch_rows)
+        batches: list[Any] = []
+        rows = size = 0
+        truncated = False
+        for batch in reader:
+            if max_rows is not None and rows + batch.num_rows > max_rows:
+                batch = batch.slice(0, max_rows - rows)
+                truncated = True
+            if max_bytes is not None and size + batch.nbytes > max_bytes:
+                keep = _rows_within(batch, max_bytes - size)
+                batch = batch.slice(0, keep)
+                truncated = True
+            batches.append(batch)
+            rows += batch.num_rows
+            size += batch.nbytes
+            if truncated:
+                break
+        reader.close()
+        table = (pa.Table.from_batches(batches) if batches
+                 else reader.schema.empty_table())
+        return cls(tuple(relation.columns), tuple(str(t) for t in relation.types), table,
+                   truncated)
+
+    def replacing(self, text: str, replacement: str) -> ResultSet:
+        """The same result with ``text`` replaced in every text value (e.g. a path)."""
+        columns = []
+        for column in self.arrow.columns:
+            if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+                column = pc.replace_substring(column, text, replacement)
+            columns.append(column)
+        table = pa.Table.from_arrays(columns, schema=self.arrow.schema)
+        return ResultSet(self.columns, self.types, table, self.truncated)
 
     @property
     def rows(self) -> list[tuple[Any, ...]]:
@@ -149,3 +190,14 @@ def render(result: ResultSet, fmt: str) -> str:
         return to_table(result)
     raise InvalidInput(f"format {fmt!r} is not a text format", field="format",
                        hint=f"choose one of: {', '.join(FORMATS)}")
+
+
+def _rows_within(batch: Any, budget: int) -> int:
+    """How many leading rows of an Arrow batch fit in ``budget`` bytes (at least none)."""
+    if batch.num_rows == 0 or budget <= 0:
+        return 0
+    per_row = max(1, batch.nbytes // batch.num_rows)
+    keep = int(min(batch.num_rows, budget // per_row))
+    while keep > 0 and batch.slice(0, keep).nbytes > budget:  # the estimate was an average
+        keep = keep * 9 // 10
+    return keep

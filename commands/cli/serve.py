@@ -61,6 +61,21 @@ def settle_heap() -> None:
               help="Export traces over OTLP/gRPC (e.g. http://127.0.0.1:4317).")
 @click.option("--grace", type=click.FloatRange(0, 600), default=10.0, show_default=True,
               help="Seconds in-flight requests get at shutdown.")
+@click.option("--public-authority", "public_authorities", multiple=True, metavar="HOST[:PORT]",
+              help="A name clients address this server by, besides loopback (repeatable); "
+                   "signed requests for any other Host are refused.")
+@click.option("--max-connections-per-client", type=click.IntRange(1, 100_000), default=512,
+              show_default=True, help="Open connections one client address may hold.")
+@click.option("--header-timeout", type=click.FloatRange(0.5, 600), default=10.0,
+              show_default=True, help="Seconds a request head may take to arrive.")
+@click.option("--max-header-bytes", type=click.IntRange(1024, 1_048_576), default=32_768,
+              show_default=True)
+@click.option("--query-workers", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Threads for queries and reports (apart from request workers).")
+@click.option("--max-query-rows", type=click.IntRange(1, None), default=10_000,
+              show_default=True, help="Rows a query answer may hold (the rest: truncated).")
+@click.option("--max-query-bytes", type=click.IntRange(1024, None), default=8_388_608,
+              show_default=True)
 @click.option("--issue-client-cert", "issue_for", default=None, metavar="ACTOR",
               help="Print a client certificate (PEM) for ACTOR (name or id) and exit.")
 @json_option
@@ -71,7 +86,9 @@ def serve(state: State, host: str, rest_port: int, grpc_port: int, tls: bool,
           client_ca: Path | None, rate: float, burst: int, max_body: int, timeout: float,
           max_batch: int, feed_queue: int, feed_stall: float, workers: int,
           commit_gather_ms: float, otlp_endpoint: str | None, grace: float,
-          issue_for: str | None) -> None:
+          public_authorities: tuple[str, ...], max_connections_per_client: int,
+          header_timeout: float, max_header_bytes: int, query_workers: int,
+          max_query_rows: int, max_query_bytes: int, issue_for: str | None) -> None:
     """Serve REST (FastAPI) and gRPC on loopback, TLS 1.3, until SIGINT/SIGTERM.
 
     On first use the development CA and a server certificate are created under
@@ -95,14 +112,18 @@ def serve(state: State, host: str, rest_port: int, grpc_port: int, tls: bool,
                                  hint="set SKMS_PASSPHRASE or use --passphrase-file")
     configure_logging()
     limits = Limits(rate=rate, burst=burst, max_body_bytes=max_body, request_timeout_s=timeout,
-                    max_batch=max_batch, feed_queue=feed_queue, feed_stall_s=feed_stall)
+                    max_batch=max_batch, feed_queue=feed_queue, feed_stall_s=feed_stall,
+                    max_connections_per_client=max_connections_per_client,
+                    header_timeout_s=header_timeout, max_header_bytes=max_header_bytes,
+                    query_workers=query_workers, max_query_rows=max_query_rows,
+                    max_query_bytes=max_query_bytes)
     config = ServiceConfig(home=state.home.path, store_url=state.store_override, host=host,
                            rest_port=rest_port, grpc_port=grpc_port, tls=tls,
                            client_auth=client_auth or "none", tls_cert=tls_cert,
                            tls_key=tls_key, client_ca=client_ca, limits=limits,
                            workers=workers, commit_gather_s=commit_gather_ms / 1000,
                            otlp_endpoint=otlp_endpoint,
-                           shutdown_grace_s=grace)
+                           shutdown_grace_s=grace, public_authorities=public_authorities)
     server = Server(config, passphrase)
     stop = Server.stop_on_signals()
     server.start()

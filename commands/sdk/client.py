@@ -352,6 +352,10 @@ class Client:
     def projection_status(self) -> dict[str, Any]:
         return dict(self.request("GET", "/v1/projections/status"))
 
+    def metrics(self) -> str:
+        """The Prometheus exposition text (admins, auditors and analysts)."""
+        return str(self.request("GET", "/metrics"))
+
     # --- feed ----------------------------------------------------------------------------------
 
     def feed(self, chain: str = "default", *, from_seq: int | None = None,

@@ -44,7 +44,7 @@ from commands.service.observability import (
 from ledger.errors import InvalidInput, NotFound, SkmsError
 
 API_VERSION = "1.0.0"
-UNAUTHENTICATED_PATHS = ("/healthz", "/readyz", "/metrics", "/openapi.json")
+UNAUTHENTICATED_PATHS = ("/healthz", "/readyz", "/openapi.json")
 ACCEPT_SIGNATURE = ('sig1=("@method" "@target-uri" "content-digest");alg="ed25519";'
                     'keyid="ACTOR_ID"')
 
@@ -180,6 +180,10 @@ def create_app(core: ServiceCore | None, *, fast_lane: bool = True) -> ServiceAp
                      description="An audit-first cryptographic key ledger. See docs/api.md.")
     app.state.core = core
     app.state.hub = feed.FeedHub()
+    app.state.authorities = None  # set by the Server once its port is known
+    # "/v1/whoami/" is a 404 problem like any unknown path, not a redirect before
+    # authentication.
+    app.router.redirect_slashes = False
     if core is not None:
         core.on_append(app.state.hub.notify)
     app.include_router(rest.router)

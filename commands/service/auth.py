@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from commands.sdk import httpsig
-from commands.service.errors import AuthenticationFailed
+from commands.service.errors import AuthenticationFailed, RateLimited
 from commands.service.tls import certificate_public_key
 from ledger.application import Ledger
 from ledger.authorization import SYSTEM_CHAIN
@@ -39,8 +39,9 @@ from ledger.errors import StoreUnavailable, Unauthorized
 
 ALL_ROLES = frozenset(ROLES)
 
-READ_PERMISSIONS: dict[str, frozenset[str]] = {
+READ_PERMISSIONS: dict[str, frozenset[str] | None] = {
     "whoami": ALL_ROLES,
+    "actors.self": None,
     "algorithms": ALL_ROLES,
     "keys.read": ALL_ROLES,
     "keys.verify": ALL_ROLES,
@@ -51,10 +52,12 @@ READ_PERMISSIONS: dict[str, frozenset[str]] = {
     "projections.read": frozenset({"admin", "auditor", "analyst"}),
     "query": frozenset({"auditor", "analyst"}),
     "feed": frozenset({"admin", "auditor"}),
+    "metrics": frozenset({"admin", "auditor", "analyst"}),
 }
-"""Read capability → roles allowing it. Public key material and verification are open to
-every role; the actor list, the audit trail and the feed to admins and auditors; reports
-to analysts too; free SQL to auditors and analysts only."""
+"""Read capability → roles allowing it (None: any actor, whatever its roles). Public key
+material and verification are open to every role; an actor's own record to the actor; the
+actor list, the audit trail and the feed to admins and auditors; reports to analysts too;
+free SQL to auditors and analysts only. A revoked actor reads nothing, not even itself."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,15 +89,19 @@ class RequestFacts:
 
 
 class NonceCache:
-    """Nonces seen within the freshness window, per actor; bounded in size.
+    """Nonces seen within the freshness window, per actor; bounded in size, and bounded per
+    actor so that one actor cannot fill it for everyone.
 
     When full of unexpired nonces it refuses new ones (503) rather than forgetting one
-    early, which would reopen a replay window. The rate limit keeps it far from full.
+    early, which would reopen a replay window; an actor over its share is refused (429)
+    while others go on. Only requests that passed the rate limit are stored here.
     """
 
-    def __init__(self, capacity: int = 200_000) -> None:
+    def __init__(self, capacity: int = 200_000, per_actor: int | None = None) -> None:
         self.capacity = capacity
+        self.per_actor = per_actor if per_actor is not None else max(1, capacity // 4)
         self._seen: OrderedDict[tuple[str, str], float] = OrderedDict()
+        self._counts: dict[str, int] = {}
         self._lock = threading.Lock()
 
     def add(self, actor_id: str, nonce: str, expires_at: float, now: float) -> bool:
@@ -105,15 +112,31 @@ class NonceCache:
                 if oldest_expiry > now:
                     break
                 del self._seen[oldest_key]
+                self._uncount(oldest_key[0])
             key = (actor_id, nonce)
             if key in self._seen:
                 return False
+            if self._counts.get(actor_id, 0) >= self.per_actor:
+                raise RateLimited(f"actor {actor_id} has {self.per_actor} signed requests "
+                                  "within the freshness window", retry_after=1)
             if len(self._seen) >= self.capacity:
                 raise StoreUnavailable("too many signed requests within the freshness window",
                                        hint="retry in a few seconds")
             self._seen[key] = expires_at
+            self._counts[actor_id] = self._counts.get(actor_id, 0) + 1
             # Entries are kept in expiry order: every entry gets now + the same window.
             return True
+
+    def _uncount(self, actor_id: str) -> None:
+        left = self._counts.get(actor_id, 1) - 1
+        if left > 0:
+            self._counts[actor_id] = left
+        else:
+            self._counts.pop(actor_id, None)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._seen)
 
 
 class Authenticator:
@@ -121,12 +144,18 @@ class Authenticator:
 
     def __init__(self, ledger: Callable[[], Ledger], *, window_s: int = 60,
                  clock: Callable[[], float] = time.time,
-                 on_failure: Callable[[str], None] | None = None) -> None:
+                 on_failure: Callable[[str], None] | None = None,
+                 charge: Callable[[str], None] | None = None,
+                 nonces: NonceCache | None = None) -> None:
+        """``charge(actor_id)`` applies the rate limit (raising when over): it runs once per
+        authenticated request, after the credential checked out and before a nonce is
+        stored, so a rate-limited request never takes a slot of the nonce cache."""
         self._ledger = ledger
         self.window_s = window_s
         self._clock = clock
-        self._nonces = NonceCache()
+        self._nonces = nonces or NonceCache()
         self._on_failure = on_failure
+        self._charge = charge or (lambda actor_id: None)
         self._keys: dict[bytes, list[str]] = {}
         self._keys_for = -1
 
@@ -144,11 +173,13 @@ class Authenticator:
         if by_signature and by_certificate and by_signature.actor_id != by_certificate.actor_id:
             raise self._fail("credential-mismatch", "the request signature and the client "
                              "certificate name different actors")
-        principal = by_signature or by_certificate
-        if principal is None:
+        if by_signature is not None:
+            return by_signature  # charged before its nonce was stored
+        if by_certificate is None:
             raise self._fail("missing", "the request is not signed and carries no client "
                              "certificate")
-        return principal
+        self._charge(by_certificate.actor_id)
+        return by_certificate
 
     def _principal(self, actor_id: str, method: str, nonce: str = "") -> Principal:
         actor = self._ledger().actors.get(actor_id)
@@ -186,6 +217,7 @@ class Authenticator:
             httpsig.verify(actor.public_key, params, values, signature)
         except (httpsig.SignatureMismatch, httpsig.SignatureFormatError) as exc:
             raise self._fail("bad-signature", str(exc)) from None
+        self._charge(actor.actor_id)
         if not self._nonces.add(actor.actor_id, params.nonce, now + 2 * self.window_s, now):
             raise self._fail("replayed", "this request signature (nonce) was already used")
         return self._principal(actor.actor_id, "signature", params.nonce)
@@ -217,7 +249,7 @@ def authorize_read(ledger: Ledger, principal: Principal, capability: str, *,
     if principal.revoked:
         refusal = Unauthorized(f"actor {principal.actor_id} is revoked",
                                reason_code="revoked-actor")
-    elif not allowed & set(principal.roles):
+    elif allowed is not None and not allowed & set(principal.roles):
         need = " or ".join(sorted(allowed))
         refusal = Unauthorized(f"actor {principal.actor_id} lacks the role for {capability} "
                                f"(needs {need})", reason_code="missing-role")

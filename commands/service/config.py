@@ -37,6 +37,7 @@ class ServiceConfig:
     feed_poll_s: float = 0.25
     idempotency_entries: int = 10_000
     commit_gather_s: float = 0.001
+    public_authorities: tuple[str, ...] = ()
 
     def check(self) -> None:
         if self.client_auth not in CLIENT_AUTH_MODES:

@@ -22,7 +22,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import functools
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -43,6 +45,7 @@ from commands.service.config import ServiceConfig
 from commands.service.errors import RequestTimedOut
 from commands.service.limits import RateLimiter, check_batch
 from commands.service.observability import Metrics, TracedEventStore, logger, tracer_provider
+from commands.service.read_models import QueryGate, ReadModelLock
 from ledger.application import Ledger, Outcome
 from ledger.audit import Auditor
 from ledger.authorization import ACTOR_COMMANDS, SYSTEM_CHAIN
@@ -54,13 +57,15 @@ from ledger.errors import (
     InvalidInput,
     InvalidSignature,
     NotFound,
+    SkmsError,
     Unauthorized,
 )
 from ledger.home import Home
 from ledger.proofs import build_consistency, build_inclusion, verify_proof_document
+from ledger.refusals import RefusalLimit
 from ledger.stores.url import open_store
 from projections.export import ResultSet
-from projections.query import DEFAULT_TIMEOUT, open_sandbox, run_query
+from projections.query import DEFAULT_TIMEOUT, QueryBounds, open_sandbox, run_query
 from projections.reports import REPORTS, parse_time, run_report
 from projections.runner import ProjectionRunner, database_path
 
@@ -121,45 +126,61 @@ class _RouteCheck:
 
 
 class _Idempotency:
-    """First responses per command id (bounded), and commands still running."""
+    """First responses per command id (bounded), and commands still running.
+
+    Only the identical signed command (the same canonical bytes *and* the same signature)
+    is answered from here. A command with the same bytes and another signature goes to the
+    ledger, which checks that signature before it says the command already ran (and
+    records a forged one), so a copied command with a made-up signature learns nothing.
+    """
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
-        self._done: OrderedDict[str, tuple[bytes, dict[str, Any]]] = OrderedDict()
-        self._running: dict[str, tuple[bytes, Future[dict[str, Any]]]] = {}
+        self._done: OrderedDict[str, tuple[bytes, bytes, dict[str, Any]]] = OrderedDict()
+        self._running: dict[str, tuple[SignedCommand, Future[dict[str, Any]]]] = {}
         self._lock = threading.Lock()
 
     def begin(self, signed: SignedCommand) -> tuple[dict[str, Any] | None,
                                                     Future[dict[str, Any]] | None]:
         """``(cached, running)``: a finished first response, or a running first call to wait
-        for; both ``None`` when this call is the first and must run the command."""
+        for; both ``None`` when this call must run the command (it then owns the id unless
+        another signature of the same command owns it)."""
         command_id = signed.command.command_id
         with self._lock:
             done = self._done.get(command_id)
-            if done is not None and done[0] == signed.canonical_bytes:
+            if done is not None and _same_signed(done[0], done[1], signed):
                 self._done.move_to_end(command_id)
-                return done[1], None
+                return done[2], None
             running = self._running.get(command_id)
-            if running is not None and running[0] == signed.canonical_bytes:
-                return None, running[1]
-            future: Future[dict[str, Any]] = Future()
-            self._running[command_id] = (signed.canonical_bytes, future)
+            if running is not None:
+                first = running[0]
+                if _same_signed(first.canonical_bytes, first.signature, signed):
+                    return None, running[1]
+                return None, None  # another signature: the ledger decides, we keep no entry
+            if done is None:
+                self._running[command_id] = (signed, Future())
             return None, None
 
     def finish(self, signed: SignedCommand, response: dict[str, Any] | None,
                error: BaseException | None) -> None:
         command_id = signed.command.command_id
         with self._lock:
-            entry = self._running.pop(command_id, None)
+            entry = self._running.get(command_id)
+            if entry is None or entry[0] is not signed:
+                return  # not the first call of this id
+            del self._running[command_id]
             if response is not None:
-                self._done[command_id] = (signed.canonical_bytes, response)
+                self._done[command_id] = (signed.canonical_bytes, signed.signature, response)
                 if len(self._done) > self.capacity:
                     self._done.popitem(last=False)
-        if entry is not None:
-            if error is not None:
-                entry[1].set_exception(error)
-            else:
-                entry[1].set_result(response or {})
+        if error is not None:
+            entry[1].set_exception(error)
+        else:
+            entry[1].set_result(response or {})
+
+
+def _same_signed(canonical: bytes, signature: bytes, signed: SignedCommand) -> bool:
+    return canonical == signed.canonical_bytes and signature == signed.signature
 
 
 class ServiceCore:
@@ -187,7 +208,13 @@ class ServiceCore:
                                 expect_more=lambda queued: (
                                     self.metrics.requests_in_flight > queued))
         self._closed = False
-        self._projection_lock = threading.Lock()
+        # Read models: a pool, a gate and a lock of their own (commands/service/read_models.py).
+        self.query_executor = ThreadPoolExecutor(max_workers=config.limits.query_workers,
+                                                 thread_name_prefix="skms-query")
+        self.query_gate = QueryGate(
+            capacity=config.limits.query_workers + config.limits.max_queued_queries,
+            per_actor=config.limits.max_queries_per_actor)
+        self._read_models = ReadModelLock()
         self._projected: dict[str, int] = {}
         self._listeners: list[Callable[[], None]] = []
         self._idempotency = _Idempotency(config.idempotency_entries)
@@ -199,7 +226,10 @@ class ServiceCore:
         self._kek = self.home.open_kek(passphrase)
         zeroize(passphrase)
         self._ledger_key = self.home.ledger_key(self._kek)
-        self.ledger = Ledger(self.store, keyring, kek=self._kek, ledger_key=self._ledger_key)
+        self.ledger = Ledger(self.store, keyring, kek=self._kek, ledger_key=self._ledger_key,
+                             refusal_limit=RefusalLimit(
+                                 per_window=config.limits.refusals_per_window,
+                                 window_micros=int(config.limits.refusal_window_s * 1e6)))
         self._decide_inline = self.store.local_head
         self.ledger.load()
         self.ledger.reconcile_keyring()
@@ -210,7 +240,7 @@ class ServiceCore:
                                      hint="run 'skms init' first")
         self.auth = Authenticator(lambda: self.ledger, window_s=config.signature_window_s,
                                   on_failure=lambda reason: self.metrics.auth_failures
-                                  .labels(reason).inc())
+                                  .labels(reason).inc(), charge=self.charge)
         self.metrics.watch_ledger(self._heads, lambda: dict(self._projected))
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -226,8 +256,13 @@ class ServiceCore:
             return
         self._closed = True
         self.executor.shutdown(wait=True)
+        self.query_executor.shutdown(wait=True)
         self._pump.stop()
         self._checkpoint_timer.stop()
+        try:
+            self.ledger.flush_refusal_summaries(everything=True)
+        except SkmsError as error:  # the store is gone: the summary is lost, say so
+            self.log.error("refusal summaries not recorded", error=error.message)
         self.provider.shutdown()
         zeroize(self._ledger_key)
         self._kek.close()
@@ -264,6 +299,22 @@ class ServiceCore:
             self.executor, copy_context().run, function, *args)
         return await self._within_timeout(future)
 
+    async def read_models(self, principal: Principal, work: Callable[..., T],
+                          *args: Any) -> T:
+        """Run read-model ``work(principal, *args, deadline=...)`` on the query pool, admitted
+        by the query gate, within the request timeout (see read_models.py)."""
+        self.query_gate.enter(principal.actor_id)
+        deadline = time.monotonic() + self.limits.request_timeout_s
+        try:
+            future = asyncio.get_running_loop().run_in_executor(
+                self.query_executor, copy_context().run,
+                functools.partial(work, principal, *args, deadline=deadline))
+        except BaseException:
+            self.query_gate.leave(principal.actor_id)
+            raise
+        future.add_done_callback(lambda _: self.query_gate.leave(principal.actor_id))
+        return await self._within_timeout(future)
+
     async def _within_timeout(self, future: Awaitable[T]) -> T:
         try:
             async with asyncio.timeout(self.limits.request_timeout_s):  # no extra task,
@@ -281,9 +332,10 @@ class ServiceCore:
 
     # --- authentication helpers --------------------------------------------------------------
 
-    def charge(self, principal: Principal) -> None:
+    def charge(self, actor_id: str) -> None:
+        """The rate limit, applied by authentication (see :class:`Authenticator`)."""
         try:
-            self.rate_limiter.check(principal.actor_id)
+            self.rate_limiter.check(actor_id)
         except Exception:
             self.metrics.rate_limited.inc()
             raise
@@ -551,9 +603,9 @@ class ServiceCore:
         return [actor_row(a) for a in actors]
 
     def get_actor(self, principal: Principal, actor_id: str) -> dict[str, Any]:
-        if actor_id != principal.actor_id:
-            authorize_read(self.ledger, principal, "actors.read", target=actor_id,
-                           what=f"actor {actor_id}")
+        capability = "actors.self" if actor_id == principal.actor_id else "actors.read"
+        authorize_read(self.ledger, principal, capability, target=actor_id,
+                       what=f"actor {actor_id}")
         return actor_row(self.ledger.actor(actor_id))
 
     # --- reads: audit --------------------------------------------------------------------------
@@ -607,17 +659,18 @@ class ServiceCore:
 
     # --- reads: projections --------------------------------------------------------------------
 
-    def _catch_up(self) -> dict[str, int]:
-        """Update the read models; caller holds the projection lock. Returns chain heads."""
-        with ProjectionRunner(self.store, database_path(self.home.path)) as runner:
+    def _catch_up(self, deadline: float) -> dict[str, int]:
+        """Update the read models (excluding queries). Returns the chains' heads."""
+        with self._read_models.writing(deadline), ProjectionRunner(
+                self.store, database_path(self.home.path)) as runner:
             runner.update()
             status = runner.status()
         self._projected = {s.chain_id: s.position for s in status}
         return {s.chain_id: s.head for s in status if s.head >= 0}
 
-    def projection_status(self, principal: Principal) -> dict[str, Any]:
+    def projection_status(self, principal: Principal, *, deadline: float) -> dict[str, Any]:
         authorize_read(self.ledger, principal, "projections.read", what="projection status")
-        with self._projection_lock, ProjectionRunner(
+        with self._read_models.writing(deadline), ProjectionRunner(
                 self.store, database_path(self.home.path)) as runner:
             chains = [s.as_dict() for s in runner.status()]
         return {"chains": chains}
@@ -628,29 +681,50 @@ class ServiceCore:
                 for r in REPORTS.values()]
 
     def report(self, principal: Principal, name: str, since: str | None,
-               at: str | None) -> dict[str, Any]:
+               at: str | None, *, deadline: float) -> dict[str, Any]:
         authorize_read(self.ledger, principal, "reports.read", what=f"report {name}")
         if name not in REPORTS:
             raise NotFound(f"no report named {name!r}", field="name",
                            hint=f"choose one of: {', '.join(REPORTS)}")
         since_value = parse_time(since, field="since") if since else None
         at_value = parse_time(at, field="at") if at else None
-        with self._projection_lock:
-            heads = self._catch_up()
-            con = open_sandbox(database_path(self.home.path))
+        heads = self._catch_up(deadline)
+        with self._read_models.reading(deadline):
+            con = open_sandbox(database_path(self.home.path),
+                               memory_mb=self.limits.query_memory_mb)
             try:
                 result = run_report(con, name, since=since_value, at=at_value, heads=heads)
             finally:
                 con.close()
         return {"name": name, **table(result)}
 
-    def query(self, principal: Principal, sql: str, timeout: float | None) -> dict[str, Any]:
+    def query(self, principal: Principal, sql: str, timeout: float | None, *,
+              deadline: float) -> dict[str, Any]:
+        """One analyst query: the read models brought up to date, then the SQL within its
+        own timeout (from now, and never past the request's deadline), its answer cut at
+        the configured rows and bytes."""
         authorize_read(self.ledger, principal, "query", what="query")
-        limit = min(timeout or DEFAULT_TIMEOUT, self.limits.max_query_timeout_s)
-        with self._projection_lock:
-            self._catch_up()
-            result = run_query(database_path(self.home.path), sql, timeout=limit)
+        remaining = max(0.0, deadline - time.monotonic())
+        limit = min(timeout or DEFAULT_TIMEOUT, self.limits.max_query_timeout_s, remaining)
+        own_deadline = time.monotonic() + limit
+        try:
+            self._catch_up(own_deadline)
+            with self._read_models.reading(own_deadline):
+                bounds = QueryBounds(timeout=max(0.001, own_deadline - time.monotonic()),
+                                     memory_mb=self.limits.query_memory_mb,
+                                     max_rows=self.limits.max_query_rows,
+                                     max_bytes=self.limits.max_query_bytes)
+                result = run_query(database_path(self.home.path), sql, bounds=bounds)
+        except RequestTimedOut:
+            if limit >= remaining:
+                raise  # the request's own deadline: 504
+            raise InvalidInput(f"the query did not finish within its timeout of {limit:g} s "
+                               "(it waited for the read models)", field="timeout",
+                               hint="retry later, or allow a longer timeout") from None
         return table(result)
+
+    def authorize_metrics(self, principal: Principal) -> None:
+        authorize_read(self.ledger, principal, "metrics", what="metrics")
 
     # --- feed ----------------------------------------------------------------------------------
 
@@ -659,6 +733,7 @@ class ServiceCore:
 
 
 def table(result: ResultSet) -> dict[str, Any]:
-    """A result set as columns, DuckDB types and JSON rows."""
+    """A result set as columns, DuckDB types and JSON rows; ``truncated`` when rows past
+    the service's row or byte cap were left out."""
     return {"columns": list(result.columns), "types": list(result.types),
-            "rows": result.records()}
+            "rows": result.records(), "truncated": result.truncated}

@@ -70,6 +70,23 @@ def feed_message(stored: StoredEnvelope) -> dict[str, Any]:
             "event": sanitize(envelope.event())}
 
 
+MAX_SEQ = 2**62
+"""The largest seq a client may name (envelope seqs are Avro longs; the REST API's bound)."""
+
+
+def parse_from_seq(text: str | None) -> int | None:
+    """``from_seq`` as an int: ASCII digits only (``str.isdigit`` also takes '²'), at most
+    :data:`MAX_SEQ`; anything else is a 422 problem on the handshake."""
+    if text is None:
+        return None
+    if not (0 < len(text) <= 19 and text.isascii() and text.isdigit()):
+        raise InvalidInput("must be a non-negative integer (ASCII digits)", field="from_seq")
+    value = int(text)
+    if value > MAX_SEQ:
+        raise InvalidInput(f"must be at most {MAX_SEQ}", field="from_seq")
+    return value
+
+
 class FeedHub:
     """Wakes every open feed when this process appended events (thread-safe ``notify``)."""
 
@@ -110,14 +127,12 @@ async def feed(websocket: WebSocket) -> None:
         chain = websocket.query_params.get("chain", "default")
         if not chain or len(chain) > 64:
             raise InvalidInput("must be a chain id", field="chain")
-        from_text = websocket.query_params.get("from_seq")
-        if from_text is not None and not from_text.isdigit():
-            raise InvalidInput("must be a non-negative integer", field="from_seq")
-        facts = RequestFacts(method="GET", target_uri=rest.target_uri(scope),
+        from_seq = parse_from_seq(websocket.query_params.get("from_seq"))
+        facts = RequestFacts(method="GET",
+                             target_uri=rest.target_uri(scope, rest.authorities_of(websocket)),
                              path=scope.get("path", ""), headers=rest.header_map(scope),
                              body=b"", peer_certificate=peer_certificate(scope))
         principal = core.auth.authenticate(facts)
-        core.charge(principal)
         # Authorization may record a refusal and the head is a store read: both off the loop.
         head = await asyncio.get_running_loop().run_in_executor(
             core.executor, _authorized_head, core, principal, chain)
@@ -126,7 +141,7 @@ async def feed(websocket: WebSocket) -> None:
 
         await websocket.send_denial_response(problem_response(scope, error))
         return
-    position = int(from_text) if from_text is not None else (head.seq + 1 if head else 0)
+    position = from_seq if from_seq is not None else (head.seq + 1 if head else 0)
     await websocket.accept()
     core.metrics.feed_subscribers.inc()
     wake = hub.subscribe()

@@ -24,7 +24,18 @@ from ledger.errors import InvalidInput
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Service limits. ``rate`` is requests per second per actor, ``burst`` the bucket size."""
+    """Service limits. ``rate`` is requests per second per actor, ``burst`` the bucket size.
+
+    Connections (``commands/service/connections.py``): a request head (request line and
+    headers) of at most ``max_header_bytes`` and ``max_headers`` lines, complete within
+    ``header_timeout_s`` of the connection or of its first byte; idle keep-alive connections
+    close after ``keep_alive_s``; at most ``max_connections_per_client`` open connections
+    per client address. Queries (``POST /v1/query``): ``query_workers`` threads of their
+    own, at most ``max_queued_queries`` waiting, ``max_queries_per_actor`` at a time per
+    actor, answers cut at ``max_query_rows`` rows or ``max_query_bytes`` bytes, DuckDB held
+    to ``query_memory_mb``. Refusals: at most ``refusals_per_window`` recorded one by one
+    per actor and ``refusal_window_s``; the rest are counted into one event per window.
+    """
 
     rate: float = 50.0
     burst: int = 100
@@ -34,6 +45,19 @@ class Limits:
     feed_queue: int = 256
     feed_stall_s: float = 5.0
     max_query_timeout_s: float = 30.0
+    max_header_bytes: int = 32_768
+    max_headers: int = 100
+    header_timeout_s: float = 10.0
+    keep_alive_s: float = 5.0
+    max_connections_per_client: int = 512
+    query_workers: int = 2
+    max_queued_queries: int = 8
+    max_queries_per_actor: int = 2
+    max_query_rows: int = 10_000
+    max_query_bytes: int = 8_388_608
+    query_memory_mb: int = 256
+    refusals_per_window: int = 20
+    refusal_window_s: float = 60.0
 
 
 class TokenBucket:

@@ -165,6 +165,9 @@ class TableOut(BaseModel):
     columns: list[str]
     types: list[str]
     rows: list[dict[str, Any]]
+    truncated: bool = Field(False, description="Rows past the service's row or byte cap "
+                                               "(skms serve --max-query-rows, "
+                                               "--max-query-bytes) were left out.")
 
 
 class ReportOut(TableOut):

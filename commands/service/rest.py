@@ -1,6 +1,6 @@
 """REST routes: parse, authenticate, call one :class:`ServiceCore` method, answer JSON.
 
-Every route but ``/healthz``, ``/readyz``, ``/metrics`` and ``/openapi.json`` needs an
+Every route but ``/healthz``, ``/readyz`` and ``/openapi.json`` needs an
 authenticated actor (:func:`authenticated`). Work runs on the core's worker pool under the
 request timeout; the event loop only parses and checks signatures.
 """
@@ -19,6 +19,7 @@ from commands.sdk.routes import KEY_COMMANDS
 from commands.service import models
 from commands.service.auth import Principal, RequestFacts
 from commands.service.core import ServiceCore, b64decode, hexdecode, parse_signed
+from commands.service.errors import AuthenticationFailed
 from commands.service.tls import peer_certificate
 
 T = TypeVar("T")
@@ -37,13 +38,29 @@ def core_of(request: Request) -> ServiceCore:
     return core
 
 
-def target_uri(scope: dict[str, Any]) -> str:
-    """The request's target URI as the client addressed it (RFC 9421 ``@target-uri``)."""
+def authorities_of(request: Request | Any) -> frozenset[str] | None:
+    """The authorities the serving :class:`~commands.service.server.Server` answers to."""
+    found = getattr(request.app.state, "authorities", None)
+    return found if isinstance(found, frozenset) else None
+
+
+def target_uri(scope: dict[str, Any], authorities: frozenset[str] | None = None) -> str:
+    """The request's target URI as the client addressed it (RFC 9421 ``@target-uri``).
+
+    ``authorities``: the ``host:port`` names this server answers to. The authority of the
+    URI comes from the client's Host header, so without this check a request signed for
+    another server (``https://evil.example/...``, sent with ``Host: evil.example``) would
+    verify here; a Host outside the set is refused (401, ``authority``). None: no check
+    (an application driven without a server, in tests and benchmarks)."""
     headers = dict(scope.get("headers") or [])
     host = headers.get(b"host", b"").decode("latin-1")
     if not host and scope.get("server"):
         server_host, server_port = scope["server"]
         host = f"{server_host}:{server_port}"
+    if authorities is not None and host.lower() not in authorities:
+        raise AuthenticationFailed(f"the request is addressed to {host[:100]!r}, which is not "
+                                   "this server", reason_code="authority",
+                                   hint="sign and send the request for this server's URL")
     raw_path = scope.get("raw_path") or scope["path"].encode()
     uri = f"{scope.get('scheme', 'http')}://{host}{raw_path.decode('latin-1')}"
     query = scope.get("query_string") or b""
@@ -70,12 +87,12 @@ async def authenticated(request: Request) -> Principal:
     core = core_of(request)
     body = await request.body()
     scope: dict[str, Any] = dict(request.scope)
-    facts = RequestFacts(method=request.method, target_uri=target_uri(scope),
+    facts = RequestFacts(method=request.method,
+                         target_uri=target_uri(scope, authorities_of(request)),
                          path=scope.get("path", ""), headers=header_map(scope), body=body,
                          peer_certificate=peer_certificate(scope))
     principal = core.auth.authenticate(facts)
     structlog.contextvars.bind_contextvars(actor_id=principal.actor_id)
-    core.charge(principal)
     return principal
 
 
@@ -125,10 +142,12 @@ async def readyz(request: Request, response: Response) -> dict[str, str]:
 
 @router.get("/metrics", tags=["operations"], response_class=Response,
             responses={200: {"content": {"text/plain": {}}}})
-async def metrics(request: Request) -> Response:
-    """Prometheus metrics (text exposition format)."""
-    return Response(generate_latest(core_of(request).metrics.registry),
-                    media_type=CONTENT_TYPE_LATEST)
+async def metrics(request: Request, principal: Actor) -> Response:
+    """Prometheus metrics (text exposition format); admins, auditors and analysts (the
+    series name key domains and count their events)."""
+    core = core_of(request)
+    await run(request, core.authorize_metrics, principal)
+    return Response(generate_latest(core.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get("/v1/whoami", response_model=models.PrincipalOut, tags=["actors"])
@@ -359,17 +378,20 @@ async def report(request: Request, principal: Actor,
                  since: Annotated[str | None, Query(max_length=64)] = None,
                  at: Annotated[str | None, Query(max_length=64)] = None) -> dict[str, Any]:
     """Run one report on freshly updated read models."""
-    return await run(request, core_of(request).report, principal, name, since, at)
+    core = core_of(request)
+    return await core.read_models(principal, core.report, name, since, at)
 
 
 @router.post("/v1/query", response_model=models.TableOut, tags=["reports"])
 async def query(request: Request, principal: Actor, body: models.QueryIn) -> dict[str, Any]:
     """One read-only SQL statement in the sandbox (no file or network access)."""
-    return await run(request, core_of(request).query, principal, body.sql, body.timeout)
+    core = core_of(request)
+    return await core.read_models(principal, core.query, body.sql, body.timeout)
 
 
 @router.get("/v1/projections/status", response_model=models.ProjectionStatusOut,
             tags=["reports"])
 async def projection_status(request: Request, principal: Actor) -> dict[str, Any]:
     """Per chain: projected position, store head and lag."""
-    return await run(request, core_of(request).projection_status, principal)
+    core = core_of(request)
+    return await core.read_models(principal, core.projection_status)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import Any
 
 from eventsourcing.domain import Aggregate
@@ -10,6 +12,38 @@ from ledger.domain.events import HasEventType, micros, register_event, topic_of
 from ledger.errors import IllegalTransition, InvalidInput
 
 ROLES = ("admin", "key-manager", "signer", "approver", "auditor", "analyst")
+
+
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+RESERVED_NAMES = frozenset({"ledger", "system", "scheduler", "root", "anonymous", "unknown",
+                            "everyone", "nobody-else", "skms"})
+UUID_LIKE = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}",
+                       re.IGNORECASE)
+
+
+def check_actor_name(name: str, taken: Iterable[str] = ()) -> str:
+    """The name policy for new actors (penetration test F11).
+
+    Why so strict: an actor name is shown to people who decide by it (approvers, auditors,
+    the CLI's ``--as``) and names a file in the home. So a name is 1-64 ASCII letters,
+    digits, '.', '_' or '-', starting with a letter or digit (no confusable scripts, no
+    invisible or control characters, no bidirectional overrides, no path tricks); it is
+    unique without regard to case among ``taken`` (every name ever registered, revoked
+    actors included); it is none of the reserved names (``ledger`` is the ledger's own
+    identity); and it does not look like an actor id (a UUID).
+    """
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
+        raise InvalidInput("use 1-64 ASCII letters, digits, '.', '_' or '-', starting with a "
+                           "letter or digit", field="name")
+    folded = name.casefold()
+    if folded in RESERVED_NAMES:
+        raise InvalidInput(f"{name!r} is a reserved name", field="name")
+    if UUID_LIKE.fullmatch(name):
+        raise InvalidInput("must not look like an actor id (a UUID)", field="name")
+    if any(folded == other.casefold() for other in taken):
+        raise InvalidInput(f"an actor named {name!r} already exists (names are compared "
+                           "without regard to case)", field="name")
+    return name
 
 
 def check_roles(roles: list[str]) -> list[str]:

@@ -15,7 +15,13 @@ import pyarrow as pa  # type: ignore[import-untyped]
 import pytest
 
 from ledger.errors import InvalidInput
-from projections.query import check_statement, execute_sandboxed, open_sandbox, run_query
+from projections.query import (
+    QueryBounds,
+    check_statement,
+    execute_sandboxed,
+    open_sandbox,
+    run_query,
+)
 from projections.runner import ProjectionRunner
 from tests.projections.conftest import Ledger, table_counts
 
@@ -118,8 +124,61 @@ def test_reading_is_allowed(database: Path) -> None:
     assert result.rows == [(38,)]
     shown = run_query(database, "SHOW TABLES")
     assert "keys" in shown.column("name")
-    explained = run_query(database, "EXPLAIN SELECT * FROM keys")
-    assert len(explained) >= 1
+    described = run_query(database, "DESCRIBE keys")
+    assert "key_id" in described.column("column_name")
+    assert run_query(database, "WITH n AS (SELECT 2 AS v) SELECT v FROM n").rows == [(2,)]
+
+
+@pytest.mark.parametrize("sql", [
+    "EXPLAIN SELECT 1",
+    "EXPLAIN ANALYZE CREATE TEMP TABLE t AS SELECT 1",
+    "EXPLAIN ANALYZE SET VARIABLE x = 1",
+    "EXPLAIN ANALYZE LOAD json",
+    "EXPLAIN ANALYZE CHECKPOINT",
+    "PRAGMA version", "CALL pragma_version()", "SET threads = 4",
+])
+def test_only_plain_selects_run(database: Path, sql: str) -> None:
+    """Penetration test F8: EXPLAIN ANALYZE executes the statement it explains."""
+    with pytest.raises(InvalidInput, match="only reading statements") as refused:
+        run_query(database, sql)
+    assert refused.value.field == "sql"
+
+
+def test_the_home_path_never_leaves(database: Path) -> None:
+    """Penetration test F8: duckdb_databases() and settings name the database's folder."""
+    home = str(database.resolve().parent)
+    for sql in ("SELECT path FROM duckdb_databases() WHERE path IS NOT NULL",
+                "SELECT current_setting('temp_directory') AS t"):
+        result = run_query(database, sql)
+        assert not any(home in str(value) for row in result.rows for value in row), sql
+    result = run_query(database, "SELECT path FROM duckdb_databases() WHERE path IS NOT NULL")
+    assert result.rows and all("<home>" in str(row[0]) for row in result.rows)
+    with pytest.raises(InvalidInput) as refused:
+        run_query(database, "SELECT * FROM no_such_table")
+    assert home not in refused.value.message
+
+
+def test_answers_are_cut_at_the_bounds(database: Path) -> None:
+    """Penetration test F3: rows and bytes are capped while reading, and say so."""
+    sql = "SELECT range AS i, 'xxxxxxxxxxxxxxxx' AS s FROM range(3000000)"
+    cut = run_query(database, sql, bounds=QueryBounds(max_rows=5000))
+    assert len(cut) == 5000 and cut.truncated
+    small = run_query(database, sql, bounds=QueryBounds(max_bytes=100_000))
+    assert 0 < len(small) < 5000 and small.truncated
+    assert small.arrow.nbytes <= 100_000
+    whole = run_query(database, "SELECT * FROM range(10)", bounds=QueryBounds(max_rows=10))
+    assert len(whole) == 10 and not whole.truncated
+
+
+def test_memory_is_bounded(database: Path) -> None:
+    """Penetration test F2: an unbounded recursive CTE stops at the memory limit (or its
+    timeout), with a clear refusal."""
+    with pytest.raises(InvalidInput) as refused:
+        run_query(database, "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n+1 FROM r) "
+                            "SELECT count(*) FROM r",
+                  bounds=QueryBounds(timeout=20, memory_mb=64))
+    assert refused.value.field == "sql"
+    assert "memory" in refused.value.message or "longer than" in refused.value.message
 
 
 def test_the_sandbox_configuration_is_in_force(database: Path) -> None:

@@ -115,7 +115,8 @@ def start(folder: Path, *, limits: Limits | None = None, traced: bool = True,
     actors = make_home(folder)
     spans = InMemorySpanExporter()
     config = ServiceConfig(home=folder, rest_port=0, grpc_port=0,
-                           limits=limits or Limits(rate=10_000, burst=10_000), **options)
+                           limits=limits or Limits(rate=10_000, burst=10_000,
+                                                   refusals_per_window=100_000), **options)
     server = Server(config, bytearray(PASSPHRASE.encode()),
                     span_processors=[SimpleSpanProcessor(spans)] if traced else ())
     server.start()

@@ -128,6 +128,6 @@ def test_the_lane_serves_well_formed_signing_requests(service: Running, key_id: 
 def test_lane_requests_are_measured_under_their_route(service: Running, key_id: str) -> None:
     with service.client("signer") as signer:
         signer.sign(key_id, b"counted")
-    with httpx.Client(verify=ssl.create_default_context(cafile=str(service.ca))) as http:
-        text = http.get(service.url + "/metrics").text
+    with service.client("auditor") as auditor:
+        text = auditor.metrics()
     assert 'route="/v1/keys/{key_id}/sign"' in text

@@ -41,7 +41,7 @@ def test_metrics_cover_requests_latency_events_checkpoints_and_lag(service: Runn
     with service.client("signer") as signer, service.client("analyst") as analyst:
         signer.sign(key_id, b"metrics")
         analyst.report("inventory")
-    text = _get(service, "/metrics").text
+        text = analyst.metrics()
     for name in ("skms_requests_total", "skms_request_duration_seconds_bucket",
                  "skms_events_appended_total", "skms_checkpoint_age_seconds",
                  "skms_projection_lag_events", "skms_chain_head_seq",
@@ -51,6 +51,16 @@ def test_metrics_cover_requests_latency_events_checkpoints_and_lag(service: Runn
     appended = [line for line in text.splitlines()
                 if line.startswith('skms_events_appended_total{chain="default"}')]
     assert appended and float(appended[0].split()[-1]) >= 1
+
+
+def test_metrics_need_an_actor_allowed_to_see_them(service: Running) -> None:
+    """Penetration test, info item: the series name key domains and count their events."""
+    assert _get(service, "/metrics").status_code == 401
+    with service.client("signer") as signer, pytest.raises(ApiError) as refused:
+        signer.metrics()
+    assert refused.value.status == 403 and refused.value.recorded_seq is not None
+    with service.client("auditor") as auditor:
+        assert "skms_requests_total" in auditor.metrics()
 
 
 def test_trace_spans_api_handler_store(service: Running, key_id: str) -> None:
