@@ -1,26 +1,27 @@
 """A session: one home, one store, one loaded ledger, acting for the home's identities.
 
-Front ends (CLI now, services later) go through a session so that every command they
-send is built, signed by the acting identity and executed the same way.
+The CLI goes through a session so that every command it sends is built (by
+:mod:`commands.builders`, as the SDK builds it), signed by the acting identity and
+executed the same way, and every read is answered by :mod:`commands.reads`, as the
+service answers it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
+from commands.builders import Resolver, build
 from commands.handlers import execute
-from commands.wallet_handlers import share_input_name
 from ledger.application import Ledger, Outcome
 from ledger.authorization import SYSTEM_CHAIN
+from ledger.catalogue import CATALOGUE
 from ledger.command import SYSTEM_ACTOR, Command
-from ledger.crypto import hd
 from ledger.crypto.kek import KEKProvider
 from ledger.crypto.memory import zeroize
-from ledger.errors import ConfigurationError, InvalidInput
+from ledger.errors import ConfigurationError
 from ledger.home import Home
 from ledger.stores.base import EventStore, KeyRing
 from ledger.stores.url import open_store
@@ -44,6 +45,7 @@ class Session:
         self._store: EventStore | None = None
         self._keyring: KeyRing | None = None
         self._ledger: Ledger | None = None
+        self._reader: Ledger | None = None
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -74,10 +76,11 @@ class Session:
         """The ledger loaded without secrets: for listings and public keys."""
         if self._ledger is not None:
             return self._ledger
-        store, keyring = self.store()
-        ledger = Ledger(store, keyring)
-        ledger.load()
-        return ledger
+        if self._reader is None:
+            store, keyring = self.store()
+            self._reader = Ledger(store, keyring)
+            self._reader.load()
+        return self._reader
 
     def close(self) -> None:
         if self._ledger_key is not None:
@@ -122,17 +125,29 @@ class Session:
             "name": admin_name, "public_key": admin_key.hex(), "roles": ["admin"],
             "domains": ["*"]}, now_micros()).sign(ledger_key)
         outcome = execute(self._ledger, bootstrap)
-        self.home.bind_identity(admin_name, str(outcome.result))
+        admin_id = str((outcome.result or {})["actor_id"])
+        self.home.bind_identity(admin_name, admin_id)
         return {"ledger_id": ledger_id, "home": str(self.home.path), "store": store.url,
-                "admin": admin_name, "admin_actor_id": outcome.result}
+                "admin": admin_name, "admin_actor_id": admin_id}
 
     # --- acting ------------------------------------------------------------------------------
 
+    def resolver(self) -> Resolver:
+        """Domains of keys and wallets, as this session's ledger holds them."""
+        return Resolver(lambda key_id: self.ledger().key(key_id).domain,
+                        lambda wallet_id: self.ledger().wallet(wallet_id).domain)
+
+    def run(self, actor_name: str, command_type: str, **params: Any) -> Outcome[Any]:
+        """Build a catalogue command from ``params`` (:mod:`commands.builders`), sign it as
+        ``actor_name`` and execute it."""
+        built = build(CATALOGUE.command(command_type), params, self.resolver())
+        return self.act(actor_name, command_type, built.chain_id, built.args,
+                        inputs=built.inputs)
+
     def act(self, actor_name: str, command_type: str, chain_id: str,
-            args: Mapping[str, Any], *, message: bytes | None = None,
-            messages: list[bytes] | None = None,
-            inputs: Mapping[str, bytes] | None = None) -> Outcome[Any]:
-        """Build a command for ``actor_name``, sign it with its identity key, execute it.
+            args: Mapping[str, Any], *, inputs: Mapping[str, Any] | None = None
+            ) -> Outcome[Any]:
+        """Sign exactly these arguments as ``actor_name`` and execute the command.
 
         ``inputs`` is the data of a data command (plaintext, ciphertext, ...); it is handed
         to the handler beside the command, never signed into it or stored.
@@ -147,162 +162,93 @@ class Session:
             signed = command.sign(key)
         finally:
             zeroize(key)
-        return execute(ledger, signed, message=message, messages=messages, inputs=inputs)
+        return execute(ledger, signed, inputs)
 
     def add_actor(self, as_actor: str, name: str, roles: list[str], domains: list[str]
                   ) -> Outcome[Any]:
+        """Register an actor whose identity key is made and kept in this home."""
         public_key = self.home.new_identity(name, self.kek())
-        outcome = self.act(as_actor, "RegisterActor", SYSTEM_CHAIN, {
-            "name": name, "public_key": public_key.hex(), "roles": roles, "domains": domains})
-        self.home.bind_identity(name, str(outcome.result))
+        outcome = self.run(as_actor, "RegisterActor", name=name, public_key=public_key.hex(),
+                           roles=roles, domains=domains)
+        self.home.bind_identity(name, str((outcome.result or {})["actor_id"]))
         return outcome
 
+    # --- shorthands the tests and tools use (each one catalogue command) --------------------
+
     def sign(self, as_actor: str, key_id: str, message: bytes) -> Outcome[Any]:
-        ledger = self.ledger()
-        key = ledger.key(key_id)
-        return self.act(as_actor, "Sign", key.domain, {
-            "key_id": key_id, "message_digest": hashlib.sha256(message).hexdigest()},
-            message=message)
+        return self.run(as_actor, "Sign", key_id=key_id, message=message)
 
     def sign_batch(self, as_actor: str, key_id: str, messages: list[bytes]) -> Outcome[Any]:
-        key = self.ledger().key(key_id)
-        return self.act(as_actor, "SignBatch", key.domain, {
-            "key_id": key_id,
-            "message_digests": [hashlib.sha256(m).hexdigest() for m in messages]},
-            messages=messages)
+        return self.run(as_actor, "SignBatch", key_id=key_id, messages=messages)
 
     def key_command(self, as_actor: str, command_type: str, key_id: str,
                     extra: Mapping[str, Any] | None = None) -> Outcome[Any]:
-        key = self.ledger().key(key_id)
-        return self.act(as_actor, command_type, key.domain, {"key_id": key_id, **(extra or {})})
-
-    # --- using keys on data (commands.crypto_handlers) --------------------------------------
+        return self.run(as_actor, command_type, key_id=key_id, **dict(extra or {}))
 
     def encrypt(self, as_actor: str, key_id: str, plaintext: bytes, aad: bytes = b""
                 ) -> Outcome[Any]:
-        """``result``: ``{"ciphertext", "key_version"}``. The command names the plaintext's
-        size, not its digest (see :mod:`commands.crypto_handlers`)."""
-        return self._data(as_actor, "Encrypt", key_id, {
-            "plaintext_size": len(plaintext), "aad_digest": _digest(aad)},
-            {"plaintext": plaintext, "aad": aad})
+        return self.run(as_actor, "Encrypt", key_id=key_id, plaintext=plaintext, aad=aad)
 
     def decrypt(self, as_actor: str, key_id: str, ciphertext: bytes, aad: bytes = b""
                 ) -> Outcome[Any]:
-        """``result``: ``{"plaintext" (a bytearray to wipe), "key_version"}``, returned only
-        after the DataDecrypted event is committed."""
-        return self._data(as_actor, "Decrypt", key_id, {
-            "ciphertext_digest": _digest(ciphertext), "aad_digest": _digest(aad)},
-            {"ciphertext": ciphertext, "aad": aad})
+        """``result["plaintext"]`` is a bytearray to wipe, returned only after the
+        DataDecrypted event is committed."""
+        return self.run(as_actor, "Decrypt", key_id=key_id, ciphertext=ciphertext, aad=aad)
 
     def generate_data_key(self, as_actor: str, key_id: str, aad: bytes = b"") -> Outcome[Any]:
-        """``result``: ``{"plaintext_key" (a bytearray to wipe), "wrapped_key", ...}``."""
-        return self._data(as_actor, "GenerateDataKey", key_id, {"aad_digest": _digest(aad)},
-                          {"aad": aad})
+        return self.run(as_actor, "GenerateDataKey", key_id=key_id, aad=aad)
 
     def generate_mac(self, as_actor: str, key_id: str, message: bytes) -> Outcome[Any]:
-        return self._data(as_actor, "GenerateMac", key_id,
-                          {"message_digest": _digest(message)}, {"message": message})
+        return self.run(as_actor, "GenerateMac", key_id=key_id, message=message)
 
     def verify_mac(self, as_actor: str, key_id: str, message: bytes, mac: bytes,
                    version: int | None = None) -> Outcome[Any]:
-        args: dict[str, Any] = {"message_digest": _digest(message), "mac_digest": _digest(mac)}
-        if version is not None:
-            args["key_version"] = version
-        return self._data(as_actor, "VerifyMac", key_id, args, {"message": message, "mac": mac})
+        return self.run(as_actor, "VerifyMac", key_id=key_id, message=message, mac=mac,
+                        key_version=version)
 
     def derive_shared_secret(self, as_actor: str, key_id: str, peer_public_key: bytes, *,
                              salt: bytes = b"", info: bytes = b"", length: int = 32,
                              version: int | None = None) -> Outcome[Any]:
-        """``result``: ``{"derived_key" (a bytearray to wipe), "key_version"}``."""
-        args: dict[str, Any] = {"peer_public_key": peer_public_key.hex(), "salt": salt.hex(),
-                                "info": info.hex(), "length": length}
-        if version is not None:
-            args["key_version"] = version
-        return self._data(as_actor, "DeriveSharedSecret", key_id, args, {})
-
-    def _data(self, as_actor: str, command_type: str, key_id: str, args: dict[str, Any],
-              inputs: dict[str, bytes]) -> Outcome[Any]:
-        key = self.ledger().key(key_id)
-        return self.act(as_actor, command_type, key.domain, {"key_id": key_id, **args},
-                        inputs=inputs)
-
-    # --- HD wallets (commands.wallet_handlers) -----------------------------------------------
+        return self.run(as_actor, "DeriveSharedSecret", key_id=key_id,
+                        peer_public_key=peer_public_key.hex(), salt=salt.hex(),
+                        info=info.hex(), length=length, key_version=version)
 
     def create_wallet(self, as_actor: str, *, domain: str = DEFAULT_DOMAIN,
                       word_count: int = 24, language: str = "english", passphrase: str = "",
-                      label: str | None = None, **settings: Any) -> Outcome[Any]:
-        """``result["mnemonic"]`` is the only copy there will ever be: show it once.
-
-        ``settings``: ``purposes``, ``curves``, ``gap_limit`` (see ``WalletCreated``).
-        """
-        args: dict[str, Any] = {"word_count": word_count, "language": language,
-                                "has_passphrase": bool(passphrase), **settings}
-        if label is not None:
-            args["label"] = label
-        inputs = {"passphrase": passphrase.encode()} if passphrase else {}
-        return self.act(as_actor, "CreateWallet", domain, args, inputs=inputs)
+                      **settings: Any) -> Outcome[Any]:
+        """``result["mnemonic"]`` is the only copy there will ever be: show it once."""
+        return self.run(as_actor, "CreateWallet", domain=domain, word_count=word_count,
+                        language=language, passphrase=passphrase.encode(), **settings)
 
     def import_wallet(self, as_actor: str, mnemonic: str, *, passphrase: str = "",
-                      domain: str = DEFAULT_DOMAIN, language: str | None = None,
-                      label: str | None = None, allow_weak: bool = False,
-                      **settings: Any) -> Outcome[Any]:
+                      domain: str = DEFAULT_DOMAIN, **settings: Any) -> Outcome[Any]:
         """Import a mnemonic; the signed command names only the seed's master fingerprint."""
-        checked = hd.parse_mnemonic(mnemonic, language)
-        with hd.wiped(hd.seed_from_mnemonic(checked, passphrase)) as seed:
-            fingerprint = hd.master_fingerprint(seed).hex()
-        args: dict[str, Any] = {"master_fingerprint": fingerprint, "language": checked.language,
-                                "has_passphrase": bool(passphrase), **settings}
-        if allow_weak:
-            args["allow_weak"] = True
-        if label is not None:
-            args["label"] = label
-        inputs = {"mnemonic": checked.text.encode()}
-        if passphrase:
-            inputs["passphrase"] = passphrase.encode()
-        return self.act(as_actor, "ImportWallet", domain, args, inputs=inputs)
+        return self.run(as_actor, "ImportWallet", domain=domain, mnemonic=mnemonic.encode(),
+                        passphrase=passphrase.encode(), **settings)
 
     def wallet_command(self, as_actor: str, command_type: str, wallet_id: str,
-                       extra: Mapping[str, Any] | None = None,
-                       inputs: Mapping[str, bytes] | None = None) -> Outcome[Any]:
-        """DeriveAddress, MarkAddressUsed, ExportXpub, BackupWallet … in the wallet's domain."""
-        wallet = self.ledger().wallet(wallet_id)
-        return self.act(as_actor, command_type, wallet.domain,
-                        {"wallet_id": wallet_id, **(extra or {})}, inputs=inputs)
+                       **params: Any) -> Outcome[Any]:
+        return self.run(as_actor, command_type, wallet_id=wallet_id, **params)
 
     def derive_address(self, as_actor: str, wallet_id: str, **route: Any) -> Outcome[Any]:
-        """``route``: ``purpose``, ``coin``, ``curve``, ``account``, ``change``."""
-        return self.wallet_command(as_actor, "DeriveAddress", wallet_id, route)
+        return self.run(as_actor, "DeriveAddress", wallet_id=wallet_id, **route)
 
     def mark_address_used(self, as_actor: str, wallet_id: str, path: str,
                           curve: str = "secp256k1") -> Outcome[Any]:
-        return self.wallet_command(as_actor, "MarkAddressUsed", wallet_id,
-                                   {"path": path, "curve": curve})
+        return self.run(as_actor, "MarkAddressUsed", wallet_id=wallet_id, path=path,
+                        curve=curve)
 
     def export_xpub(self, as_actor: str, wallet_id: str, **account: Any) -> Outcome[Any]:
-        """``account``: ``purpose``, ``coin``, ``account``."""
-        return self.wallet_command(as_actor, "ExportXpub", wallet_id, account)
+        return self.run(as_actor, "ExportXpub", wallet_id=wallet_id, **account)
 
     def backup_wallet(self, as_actor: str, wallet_id: str, *, threshold: int,
                       custodians: list[str], scheme: str = "feldman") -> Outcome[Any]:
         """``result["documents"]``: one secret share document per custodian, in order."""
-        return self.wallet_command(as_actor, "BackupWallet", wallet_id, {
-            "threshold": threshold, "custodians": list(custodians), "scheme": scheme})
+        return self.run(as_actor, "BackupWallet", wallet_id=wallet_id, threshold=threshold,
+                        custodians=list(custodians), scheme=scheme)
 
-    def recover_wallet(self, as_actor: str, documents: Sequence[Mapping[str, Any]]
+    def recover_wallet(self, as_actor: str, documents: list[Mapping[str, Any]]
                        ) -> Outcome[Any]:
         """Recover from share documents (wallet and backup are named inside them)."""
-        if not documents:
-            raise InvalidInput("no share documents were given", field="shares")
-        first = documents[0]
-        wallet_id, split_id = first.get("wallet_id"), first.get("split_id")
-        if not isinstance(wallet_id, str) or not isinstance(split_id, str):
-            raise InvalidInput("share documents name no wallet or backup", field="shares")
-        indexes = [d.get("index") for d in documents]
-        inputs = {share_input_name(n): json.dumps(dict(d)).encode()
-                  for n, d in enumerate(documents)}
-        return self.wallet_command(as_actor, "RecoverWallet", wallet_id, {
-            "split_id": split_id, "share_indexes": indexes}, inputs=inputs)
-
-
-def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+        return self.run(as_actor, "RecoverWallet",
+                        shares=[json.dumps(dict(d)).encode() for d in documents])

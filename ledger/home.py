@@ -26,7 +26,7 @@ from ledger.crypto.entropy import random_bytes
 from ledger.crypto.kek import KEKProvider, PassphraseKEK
 from ledger.crypto.memory import zeroize
 from ledger.crypto.scheme import get_scheme
-from ledger.crypto.sealing import seal_private_key, unseal_private_key
+from ledger.recipes.sealing import seal_private_key, unseal_private_key
 from ledger.domain.actor import check_actor_name
 from ledger.errors import ConfigurationError, InvalidInput, NotFound
 

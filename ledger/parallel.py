@@ -1,7 +1,7 @@
 """CPU-bound work on chunks of a log in worker processes, results in the log's order.
 
 Why processes: checking and decoding envelopes is Python and C called from Python, so
-threads would share one interpreter lock. Used by the auditor (:mod:`ledger.audit_pool`)
+threads would share one interpreter lock. Used by the auditor (:mod:`ledger.audit.pool`)
 and by projection rebuilds; both keep their order-dependent work in their own loop and hand
 the order-free part to :func:`map_in_order`.
 

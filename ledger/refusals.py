@@ -18,7 +18,16 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from ledger.admission import valid_chain_id
+from ledger.authorization import SYSTEM_CHAIN
+from ledger.command import Command, SignedCommand
+from ledger.errors import CommandRejected
+from ledger.group_commit import Ticket
+from ledger.writer import ChainWriter
 
 SUMMARY_COMMAND_TYPE = "*"
 SUMMARY_REASON_CODE = "refusals-summarized"
@@ -104,3 +113,76 @@ class RefusalThrottle:
                                              dict(window.reasons), window.digest))
                 del self._windows[actor_id]
         return summaries
+
+
+REFUSAL_EVENT = "CommandRejected"
+
+
+class RefusalRecorder:
+    """Turns refusals into ``CommandRejected`` facts signed by the ledger, one by one up to
+    the limit and summed up beyond it (see the module doc). The caller holds the ledger's
+    lock and waits for the tickets returned."""
+
+    def __init__(self, writer: ChainWriter,
+                 system_command: Callable[..., SignedCommand],
+                 clock: Callable[[], int], limit: RefusalLimit | None) -> None:
+        self._writer = writer
+        self._system_command = system_command
+        self._clock = clock
+        self.throttle = RefusalThrottle(limit) if limit is not None else None
+
+    def queue(self, signed: SignedCommand, refusal: CommandRejected) -> Ticket | None:
+        """Queue the refusal's fact; None when it was counted into a summary and no
+        summary is due. Sets ``refusal.seq`` when recorded one by one."""
+        command = signed.command
+        chain_id = command.chain_id if valid_chain_id(command.chain_id) else SYSTEM_CHAIN
+        digest = hashlib.sha256(signed.canonical_bytes).digest()
+        now = self._clock()
+        if self.throttle is not None:
+            summaries = [self._queue_summary(s) for s in self.throttle.due(now)]
+            if not self.throttle.admit(command.actor_id, chain_id, now, digest,
+                                       refusal.reason_code):
+                # Not recorded one by one; whoever waits on this commits the summaries.
+                return summaries[-1] if summaries else None
+        record = {
+            "actor_id": command.actor_id[:200], "command_type": command.command_type[:100],
+            "command_id": command.command_id[:100], "target": target_of(command),
+            "reason_code": refusal.reason_code, "reason": refusal.message[:500],
+            "command_digest": digest,
+        }
+        system = self._system_command("RecordRejection", chain_id,
+                                      {"rejected_command_id": command.command_id[:100]},
+                                      correlation_id=command.correlation_id[:100])
+        ticket = self._writer.write_journal(chain_id, "rejections", REFUSAL_EVENT, record,
+                                            system, now)
+        refusal.seq = ticket.envelopes[0].seq
+        return ticket
+
+    def summaries(self, *, everything: bool = False) -> list[Ticket]:
+        """Queue the summaries of windows that have ended (all of them, ``everything``)."""
+        if self.throttle is None:
+            return []
+        return [self._queue_summary(s)
+                for s in self.throttle.due(self._clock(), everything=everything)]
+
+    def _queue_summary(self, summary: Summary) -> Ticket:
+        command_id = str(uuid.uuid4())
+        record = {
+            "actor_id": summary.actor_id[:200], "command_type": SUMMARY_COMMAND_TYPE,
+            "command_id": command_id, "target": None, "reason_code": SUMMARY_REASON_CODE,
+            "reason": summary.reason(), "command_digest": summary.digest,
+        }
+        system = self._system_command("RecordRejection", SYSTEM_CHAIN, {
+            "rejected_command_id": command_id, "rejected_actor_id": summary.actor_id[:200],
+            "rejected_count": summary.count})
+        return self._writer.write_journal(SYSTEM_CHAIN, "rejections", REFUSAL_EVENT, record,
+                                          system, self._clock())
+
+
+def target_of(command: Command) -> str | None:
+    """What a refused command was about (a key, wallet, actor or name), for the record."""
+    for name in ("key_id", "wallet_id", "actor_id", "name"):
+        value = command.args.get(name)
+        if isinstance(value, str):
+            return value[:200]
+    return None

@@ -23,7 +23,7 @@ from commands.wallet_handlers import DEFAULT_GAP_LIMIT
 from ledger.crypto import hd
 from ledger.domain.wallet import Wallet
 from ledger.errors import InvalidInput
-from ledger.wallet_backup import SCHEMES
+from ledger.recipes.wallet_backup import SCHEMES
 
 MNEMONIC_WARNING = ("This mnemonic is shown once and is not stored anywhere: write it down "
                     "offline now. Anyone who reads it controls the wallet.")

@@ -32,7 +32,7 @@ SIGNATURE_USAGES = frozenset({"sign", "verify"})
 
 
 class MaterialMaker(Protocol):
-    """What :mod:`ledger.key_material` needs to mint any key version."""
+    """What :mod:`ledger.recipes.key_material` needs to mint any key version."""
 
     @property
     def seed_size(self) -> int: ...

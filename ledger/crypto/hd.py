@@ -1,7 +1,7 @@
 """HD wallet primitives: BIP-39 mnemonics, BIP-32/SLIP-10 derivation, BIP-44/49/84/86 addresses.
 
 Hazardous-materials layer: these functions take and return seeds and (for the vector tests)
-private keys. The ledger reaches them only through :mod:`ledger.wallet_material`, which
+private keys. The ledger reaches them only through :mod:`ledger.recipes.wallet_material`, which
 decides where a seed lives (sealed) and how long it exists in clear.
 
 Why a wrapper around ``bip_utils`` rather than calling it from handlers:

@@ -10,7 +10,7 @@ which refuses clearly when the key's kind lacks it.
 
 What both registries share, on purpose, is the key-life surface the ledger needs for any
 key: ``seed_size``, ``generate(seed) -> bytearray`` and ``public_key(secret) -> bytes``.
-That is what lets :mod:`ledger.key_material` generate, seal, rotate and crypto-shred every
+That is what lets :mod:`ledger.recipes.key_material` generate, seal, rotate and crypto-shred every
 key the same way. Symmetric kinds return ``b""`` as their public key: there is nothing
 public about them, and storing a key-check value would only add a value to protect.
 

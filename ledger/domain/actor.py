@@ -6,9 +6,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from eventsourcing.domain import Aggregate
-
-from ledger.domain.events import HasEventType, micros, register_event, topic_of
+from ledger.domain.aggregate import Aggregate, Created, Event
+from ledger.domain.registry import register_event
 from ledger.errors import IllegalTransition, InvalidInput
 
 ROLES = ("admin", "key-manager", "signer", "approver", "auditor", "analyst")
@@ -64,10 +63,8 @@ class Actor(Aggregate):
     revoked: bool
     registered_at: int
 
-    def __init__(self) -> None:
-        """State is set by the creation event's ``apply`` (rebuilt the same way from the log)."""
 
-    class Registered(Aggregate.Created, HasEventType):
+    class Registered(Created):
         event_type = "ActorRegistered"
         actor_id: str
         name: str
@@ -81,9 +78,9 @@ class Actor(Aggregate):
             aggregate.roles = list(self.roles)
             aggregate.domains = list(self.domains)
             aggregate.revoked = False
-            aggregate.registered_at = micros(self.timestamp)
+            aggregate.registered_at = self.recorded_at
 
-    class RolesChanged(Aggregate.Event, HasEventType):
+    class RolesChanged(Event):
         event_type = "ActorRolesChanged"
         actor_id: str
         roles: list[str]
@@ -92,7 +89,7 @@ class Actor(Aggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.roles = list(self.roles)
 
-    class Revoked(Aggregate.Event, HasEventType):
+    class Revoked(Event):
         event_type = "ActorRevoked"
         actor_id: str
         reason: str
@@ -107,19 +104,18 @@ class Actor(Aggregate):
     def may_act_in(self, domain: str) -> bool:
         return "*" in self.domains or domain in self.domains
 
-    def change_roles(self, roles: list[str]) -> None:
+    def change_roles(self, roles: list[str], *, at: int) -> None:
         if self.revoked:
             raise IllegalTransition(f"actor {self.name} is revoked", reason_code="revoked")
-        self.trigger_event(Actor.RolesChanged, actor_id=self.actor_id, roles=check_roles(roles),
+        self.trigger_event(Actor.RolesChanged, at=at, actor_id=self.actor_id, roles=check_roles(roles),
                            previous_roles=list(self.roles))
 
-    def revoke(self, reason: str) -> None:
+    def revoke(self, reason: str, *, at: int) -> None:
         if self.revoked:
             raise IllegalTransition(f"actor {self.name} is already revoked",
                                     reason_code="revoked")
-        self.trigger_event(Actor.Revoked, actor_id=self.actor_id, reason=reason)
+        self.trigger_event(Actor.Revoked, at=at, actor_id=self.actor_id, reason=reason)
 
 
 for _event in (Actor.Registered, Actor.RolesChanged, Actor.Revoked):
     register_event(_event)
-Actor.Registered.aggregate_topic = topic_of(Actor)  # type: ignore[attr-defined]

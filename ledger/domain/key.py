@@ -10,9 +10,8 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from eventsourcing.domain import Aggregate
-
-from ledger.domain.events import HasEventType, micros, register_event, topic_of
+from ledger.domain.aggregate import Aggregate, Created, Event
+from ledger.domain.registry import register_event
 from ledger.errors import IllegalTransition, KeyMaterialDestroyed, Unauthorized
 
 DAY_MICROS = 86_400_000_000
@@ -48,7 +47,7 @@ DEFAULT_POLICY: dict[str, Any] = {
 def _refuse(key: Key, action: str, allowed: str) -> IllegalTransition:
     return IllegalTransition(
         f"cannot {action} key {key.id} in state {key.state.value}",
-        hint=f"{action} is allowed only when the key is {allowed}",
+        hint=f"allowed only while the key is {allowed}",
         reason_code="illegal-transition")
 
 
@@ -71,10 +70,8 @@ class Key(Aggregate):
     signatures_by_day: dict[int, int]
     signature_count: int
 
-    def __init__(self) -> None:
-        """State is set by the creation event's ``apply`` (rebuilt the same way from the log)."""
 
-    class Generated(Aggregate.Created, HasEventType):
+    class Generated(Created):
         event_type = "KeyGenerated"
         key_id: str
         domain: str
@@ -97,9 +94,9 @@ class Key(Aggregate):
             key.current_version = self.version
             key.versions = {self.version: {
                 "public_key": self.public_key, "sealed_material": self.sealed_material,
-                "data_key_ref": self.data_key_ref, "created_at": key.created_micros(self)}}
+                "data_key_ref": self.data_key_ref, "created_at": self.recorded_at}}
             key.policy = dict(self.policy)
-            key.created_at = key.created_micros(self)
+            key.created_at = self.recorded_at
             key.activated_at = None
             key.rotated_at = None
             key.destroy_after = None
@@ -107,16 +104,16 @@ class Key(Aggregate):
             key.signatures_by_day = {}
             key.signature_count = 0
 
-    class Activated(Aggregate.Event, HasEventType):
+    class Activated(Event):
         event_type = "KeyActivated"
         key_id: str
         version: int
 
         def apply(self, aggregate: Any) -> None:
             aggregate.state = KeyState.ACTIVE
-            aggregate.activated_at = aggregate.created_micros(self)
+            aggregate.activated_at = self.recorded_at
 
-    class Rotated(Aggregate.Event, HasEventType):
+    class Rotated(Event):
         event_type = "KeyRotated"
         key_id: str
         previous_version: int
@@ -126,14 +123,14 @@ class Key(Aggregate):
         data_key_ref: str
 
         def apply(self, aggregate: Any) -> None:
-            at = aggregate.created_micros(self)
+            at = self.recorded_at
             aggregate.versions[self.version] = {
                 "public_key": self.public_key, "sealed_material": self.sealed_material,
                 "data_key_ref": self.data_key_ref, "created_at": at}
             aggregate.current_version = self.version
             aggregate.rotated_at = at
 
-    class Suspended(Aggregate.Event, HasEventType):
+    class Suspended(Event):
         event_type = "KeySuspended"
         key_id: str
         reason: str
@@ -141,7 +138,7 @@ class Key(Aggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.state = KeyState.SUSPENDED
 
-    class Reactivated(Aggregate.Event, HasEventType):
+    class Reactivated(Event):
         event_type = "KeyReactivated"
         key_id: str
         reason: str
@@ -149,7 +146,7 @@ class Key(Aggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.state = KeyState.ACTIVE
 
-    class Compromised(Aggregate.Event, HasEventType):
+    class Compromised(Event):
         event_type = "KeyCompromised"
         key_id: str
         reason: str
@@ -158,7 +155,7 @@ class Key(Aggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.state = KeyState.COMPROMISED
 
-    class Deactivated(Aggregate.Event, HasEventType):
+    class Deactivated(Event):
         event_type = "KeyDeactivated"
         key_id: str
         reason: str
@@ -166,7 +163,7 @@ class Key(Aggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.state = KeyState.DEACTIVATED
 
-    class DestructionScheduled(Aggregate.Event, HasEventType):
+    class DestructionScheduled(Event):
         event_type = "KeyDestructionScheduled"
         key_id: str
         destroy_after: int
@@ -175,7 +172,7 @@ class Key(Aggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.destroy_after = self.destroy_after
 
-    class DestructionCancelled(Aggregate.Event, HasEventType):
+    class DestructionCancelled(Event):
         event_type = "KeyDestructionCancelled"
         key_id: str
         reason: str
@@ -183,17 +180,17 @@ class Key(Aggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.destroy_after = None
 
-    class Destroyed(Aggregate.Event, HasEventType):
+    class Destroyed(Event):
         event_type = "KeyDestroyed"
         key_id: str
         shredded_refs: list[str]
 
         def apply(self, aggregate: Any) -> None:
             aggregate.state = KeyState.DESTROYED
-            aggregate.destroyed_at = aggregate.created_micros(self)
+            aggregate.destroyed_at = self.recorded_at
             aggregate.destroy_after = None
 
-    class PolicyChanged(Aggregate.Event, HasEventType):
+    class PolicyChanged(Event):
         event_type = "KeyPolicyChanged"
         key_id: str
         policy: dict[str, Any]
@@ -202,7 +199,7 @@ class Key(Aggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.policy = dict(self.policy)
 
-    class SignatureIssued(Aggregate.Event, HasEventType):
+    class SignatureIssued(Event):
         event_type = "SignatureIssued"
         key_id: str
         key_version: int
@@ -212,11 +209,11 @@ class Key(Aggregate):
         actor_id: str
 
         def apply(self, aggregate: Any) -> None:
-            day = aggregate.created_micros(self) // DAY_MICROS
+            day = self.recorded_at // DAY_MICROS
             aggregate.signatures_by_day[day] = aggregate.signatures_by_day.get(day, 0) + 1
             aggregate.signature_count += 1
 
-    class SignatureBatchIssued(Aggregate.Event, HasEventType):
+    class SignatureBatchIssued(Event):
         event_type = "SignatureBatchIssued"
         key_id: str
         key_version: int
@@ -226,7 +223,7 @@ class Key(Aggregate):
         actor_id: str
 
         def apply(self, aggregate: Any) -> None:
-            day = aggregate.created_micros(self) // DAY_MICROS
+            day = self.recorded_at // DAY_MICROS
             count = len(self.message_digests)
             aggregate.signatures_by_day[day] = aggregate.signatures_by_day.get(day, 0) + count
             aggregate.signature_count += count
@@ -234,7 +231,7 @@ class Key(Aggregate):
     # Using a key for data changes none of its state: these events are the audit record.
     # They carry digests and sizes only, never plaintext, keys or derived secrets.
 
-    class DataEncrypted(Aggregate.Event, HasEventType):
+    class DataEncrypted(Event):
         event_type = "DataEncrypted"
         key_id: str
         key_version: int
@@ -248,7 +245,7 @@ class Key(Aggregate):
         def apply(self, aggregate: Any) -> None:
             """Nothing to change: the record is the point."""
 
-    class DataDecrypted(Aggregate.Event, HasEventType):
+    class DataDecrypted(Event):
         event_type = "DataDecrypted"
         key_id: str
         key_version: int
@@ -262,7 +259,7 @@ class Key(Aggregate):
         def apply(self, aggregate: Any) -> None:
             """Nothing to change: the record is the point."""
 
-    class DataKeyGenerated(Aggregate.Event, HasEventType):
+    class DataKeyGenerated(Event):
         event_type = "DataKeyGenerated"
         key_id: str
         key_version: int
@@ -275,7 +272,7 @@ class Key(Aggregate):
         def apply(self, aggregate: Any) -> None:
             """Nothing to change: the record is the point."""
 
-    class MacGenerated(Aggregate.Event, HasEventType):
+    class MacGenerated(Event):
         event_type = "MacGenerated"
         key_id: str
         key_version: int
@@ -287,7 +284,7 @@ class Key(Aggregate):
         def apply(self, aggregate: Any) -> None:
             """Nothing to change: the record is the point."""
 
-    class MacVerified(Aggregate.Event, HasEventType):
+    class MacVerified(Event):
         event_type = "MacVerified"
         key_id: str
         key_version: int
@@ -299,7 +296,7 @@ class Key(Aggregate):
         def apply(self, aggregate: Any) -> None:
             """Nothing to change: the record is the point."""
 
-    class SharedSecretDerived(Aggregate.Event, HasEventType):
+    class SharedSecretDerived(Event):
         event_type = "SharedSecretDerived"
         key_id: str
         key_version: int
@@ -315,10 +312,6 @@ class Key(Aggregate):
 
     # --- helpers -------------------------------------------------------------------------
 
-    @staticmethod
-    def created_micros(event: Any) -> int:
-        return micros(event.timestamp)
-
     @property
     def key_id(self) -> str:
         return str(self.id)
@@ -329,36 +322,40 @@ class Key(Aggregate):
 
     # --- decisions -----------------------------------------------------------------------
 
-    def activate(self) -> None:
+    def activate(self, *, at: int) -> None:
         self._require("activate", KeyState.PRE_ACTIVATION)
-        self.trigger_event(Key.Activated, key_id=self.key_id, version=self.current_version)
+        self.trigger_event(Key.Activated, at=at, key_id=self.key_id, version=self.current_version)
 
-    def rotate(self, *, public_key: bytes, sealed_material: bytes, data_key_ref: str) -> int:
+    def check_can_rotate(self) -> None:
+        """Refuse before a new version's material is made."""
+        self._require("rotate", KeyState.ACTIVE)
+
+    def rotate(self, *, public_key: bytes, sealed_material: bytes, data_key_ref: str, at: int) -> int:
         self._require("rotate", KeyState.ACTIVE)
         new_version = self.current_version + 1
-        self.trigger_event(Key.Rotated, key_id=self.key_id,
+        self.trigger_event(Key.Rotated, at=at, key_id=self.key_id,
                            previous_version=self.current_version, version=new_version,
                            public_key=public_key, sealed_material=sealed_material,
                            data_key_ref=data_key_ref)
         return new_version
 
-    def suspend(self, reason: str) -> None:
+    def suspend(self, reason: str, *, at: int) -> None:
         self._require("suspend", KeyState.ACTIVE)
-        self.trigger_event(Key.Suspended, key_id=self.key_id, reason=reason)
+        self.trigger_event(Key.Suspended, at=at, key_id=self.key_id, reason=reason)
 
-    def reactivate(self, reason: str) -> None:
+    def reactivate(self, reason: str, *, at: int) -> None:
         self._require("reactivate", KeyState.SUSPENDED)
-        self.trigger_event(Key.Reactivated, key_id=self.key_id, reason=reason)
+        self.trigger_event(Key.Reactivated, at=at, key_id=self.key_id, reason=reason)
 
-    def compromise(self, reason: str, compromise_time: int) -> None:
+    def compromise(self, reason: str, compromise_time: int, *, at: int) -> None:
         self._require("mark compromised", KeyState.PRE_ACTIVATION, KeyState.ACTIVE,
                       KeyState.SUSPENDED, KeyState.DEACTIVATED)
-        self.trigger_event(Key.Compromised, key_id=self.key_id, reason=reason,
+        self.trigger_event(Key.Compromised, at=at, key_id=self.key_id, reason=reason,
                            compromise_time=compromise_time)
 
-    def deactivate(self, reason: str) -> None:
+    def deactivate(self, reason: str, *, at: int) -> None:
         self._require("revoke", KeyState.ACTIVE, KeyState.SUSPENDED)
-        self.trigger_event(Key.Deactivated, key_id=self.key_id, reason=reason)
+        self.trigger_event(Key.Deactivated, at=at, key_id=self.key_id, reason=reason)
 
     def schedule_destruction(self, now: int) -> int:
         self._require("destroy", KeyState.PRE_ACTIVATION, KeyState.DEACTIVATED,
@@ -368,15 +365,15 @@ class Key(Aggregate):
                                     reason_code="illegal-transition")
         wait_days = int(self.policy["destruction_wait_days"])
         destroy_after = now + wait_days * DAY_MICROS
-        self.trigger_event(Key.DestructionScheduled, key_id=self.key_id,
+        self.trigger_event(Key.DestructionScheduled, at=now, key_id=self.key_id,
                            destroy_after=destroy_after, waiting_period_days=wait_days)
         return destroy_after
 
-    def cancel_destruction(self, reason: str) -> None:
+    def cancel_destruction(self, reason: str, *, at: int) -> None:
         if self.state is KeyState.DESTROYED or self.destroy_after is None:
             raise IllegalTransition(f"no destruction of key {self.id} is pending",
                                     reason_code="illegal-transition")
-        self.trigger_event(Key.DestructionCancelled, key_id=self.key_id, reason=reason)
+        self.trigger_event(Key.DestructionCancelled, at=at, key_id=self.key_id, reason=reason)
 
     def destroy(self, now: int) -> list[str]:
         """Record destruction; the caller shreds the returned data-key references."""
@@ -391,13 +388,13 @@ class Key(Aggregate):
                 f"key {self.id} may not be destroyed before its waiting period ends",
                 reason_code="waiting-period")
         refs = sorted(v["data_key_ref"] for v in self.versions.values())
-        self.trigger_event(Key.Destroyed, key_id=self.key_id, shredded_refs=refs)
+        self.trigger_event(Key.Destroyed, at=now, key_id=self.key_id, shredded_refs=refs)
         return refs
 
-    def change_policy(self, policy: dict[str, Any]) -> None:
+    def change_policy(self, policy: dict[str, Any], *, at: int) -> None:
         if self.state is KeyState.DESTROYED:
             raise _refuse(self, "change the policy of", "not destroyed")
-        self.trigger_event(Key.PolicyChanged, key_id=self.key_id, policy=policy,
+        self.trigger_event(Key.PolicyChanged, at=at, key_id=self.key_id, policy=policy,
                            previous_policy=dict(self.policy))
 
     def check_can_sign(self, actor_id: str, now: int, count: int = 1) -> None:
@@ -416,16 +413,16 @@ class Key(Aggregate):
                                     "per day", reason_code="policy-limit")
 
     def record_signature(self, *, actor_id: str, message_digest: bytes,
-                         signature_digest: bytes) -> None:
-        self.trigger_event(Key.SignatureIssued, key_id=self.key_id,
+                         signature_digest: bytes, at: int) -> None:
+        self.trigger_event(Key.SignatureIssued, at=at, key_id=self.key_id,
                            key_version=self.current_version, algorithm=self.algorithm,
                            message_digest=message_digest, signature_digest=signature_digest,
                            actor_id=actor_id)
 
 
     def record_signature_batch(self, *, actor_id: str, message_digests: list[bytes],
-                               signature_digests: list[bytes]) -> None:
-        self.trigger_event(Key.SignatureBatchIssued, key_id=self.key_id,
+                               signature_digests: list[bytes], at: int) -> None:
+        self.trigger_event(Key.SignatureBatchIssued, at=at, key_id=self.key_id,
                            key_version=self.current_version, algorithm=self.algorithm,
                            message_digests=message_digests, signature_digests=signature_digests,
                            actor_id=actor_id)
@@ -469,39 +466,39 @@ class Key(Aggregate):
 
     def record_encryption(self, *, actor_id: str, key_version: int, aad_digest: bytes,
                           ciphertext_digest: bytes, plaintext_size: int,
-                          ciphertext_size: int) -> None:
-        self.trigger_event(Key.DataEncrypted, key_id=self.key_id, key_version=key_version,
+                          ciphertext_size: int, at: int) -> None:
+        self.trigger_event(Key.DataEncrypted, at=at, key_id=self.key_id, key_version=key_version,
                            algorithm=self.algorithm, aad_digest=aad_digest,
                            ciphertext_digest=ciphertext_digest, plaintext_size=plaintext_size,
                            ciphertext_size=ciphertext_size, actor_id=actor_id)
 
     def record_decryption(self, *, actor_id: str, key_version: int, aad_digest: bytes,
                           ciphertext_digest: bytes, plaintext_size: int,
-                          ciphertext_size: int) -> None:
-        self.trigger_event(Key.DataDecrypted, key_id=self.key_id, key_version=key_version,
+                          ciphertext_size: int, at: int) -> None:
+        self.trigger_event(Key.DataDecrypted, at=at, key_id=self.key_id, key_version=key_version,
                            algorithm=self.algorithm, aad_digest=aad_digest,
                            ciphertext_digest=ciphertext_digest, plaintext_size=plaintext_size,
                            ciphertext_size=ciphertext_size, actor_id=actor_id)
 
     def record_data_key(self, *, actor_id: str, key_version: int, aad_digest: bytes,
-                        wrapped_key_digest: bytes, data_key_size: int) -> None:
-        self.trigger_event(Key.DataKeyGenerated, key_id=self.key_id, key_version=key_version,
+                        wrapped_key_digest: bytes, data_key_size: int, at: int) -> None:
+        self.trigger_event(Key.DataKeyGenerated, at=at, key_id=self.key_id, key_version=key_version,
                            algorithm=self.algorithm, aad_digest=aad_digest,
                            wrapped_key_digest=wrapped_key_digest, data_key_size=data_key_size,
                            actor_id=actor_id)
 
     def record_mac(self, *, actor_id: str, key_version: int, message_digest: bytes,
-                   mac_digest: bytes, verified: bool = False) -> None:
+                   mac_digest: bytes, verified: bool = False, at: int) -> None:
         """``MacGenerated``, or ``MacVerified`` when an existing tag was checked."""
         event = Key.MacVerified if verified else Key.MacGenerated
-        self.trigger_event(event, key_id=self.key_id, key_version=key_version,
+        self.trigger_event(event, at=at, key_id=self.key_id, key_version=key_version,
                            algorithm=self.algorithm, message_digest=message_digest,
                            mac_digest=mac_digest, actor_id=actor_id)
 
     def record_derivation(self, *, actor_id: str, key_version: int,
                           peer_public_key_digest: bytes, salt_digest: bytes,
-                          info_digest: bytes, output_size: int) -> None:
-        self.trigger_event(Key.SharedSecretDerived, key_id=self.key_id,
+                          info_digest: bytes, output_size: int, at: int) -> None:
+        self.trigger_event(Key.SharedSecretDerived, at=at, key_id=self.key_id,
                            key_version=key_version, algorithm=self.algorithm,
                            peer_public_key_digest=peer_public_key_digest,
                            salt_digest=salt_digest, info_digest=info_digest,
@@ -516,4 +513,3 @@ for _event in (Key.SignatureBatchIssued, Key.Generated, Key.Activated, Key.Rotat
                Key.Compromised, Key.Deactivated, Key.DestructionScheduled,
                Key.DestructionCancelled, Key.Destroyed, Key.PolicyChanged, Key.SignatureIssued):
     register_event(_event)
-Key.Generated.aggregate_topic = topic_of(Key)  # type: ignore[attr-defined]

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from eventsourcing.domain import Aggregate
-
-from ledger.domain.events import HasEventType, register_event, topic_of
+from ledger.domain.aggregate import Aggregate, Created, Event
+from ledger.domain.registry import register_event
 
 
 class LedgerMeta(Aggregate):
@@ -20,10 +19,8 @@ class LedgerMeta(Aggregate):
     checkpoint_every_seconds: int
     kek_provider: str
 
-    def __init__(self) -> None:
-        """State is set by the creation event's ``apply`` (rebuilt the same way from the log)."""
 
-    class Initialized(Aggregate.Created, HasEventType):
+    class Initialized(Created):
         event_type = "LedgerInitialized"
         ledger_id: str
         ledger_name: str
@@ -41,4 +38,3 @@ class LedgerMeta(Aggregate):
 
 
 register_event(LedgerMeta.Initialized)
-LedgerMeta.Initialized.aggregate_topic = topic_of(LedgerMeta)  # type: ignore[attr-defined]

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from eventsourcing.domain import Aggregate
-
-from ledger.domain.events import HasEventType, micros, register_event, topic_of
+from ledger.domain.aggregate import Aggregate, Event
+from ledger.domain.aggregate import Created as AggregateCreated
+from ledger.domain.registry import register_event
 from ledger.errors import IllegalTransition, InvalidInput
 
 
@@ -59,10 +59,8 @@ class Wallet(Aggregate):
     splits: dict[str, dict[str, Any]]
     recoveries: int
 
-    def __init__(self) -> None:
-        """State is set by the creation event's ``apply`` (rebuilt the same way from the log)."""
 
-    class Created(Aggregate.Created, HasEventType):
+    class Created(AggregateCreated):
         event_type = "WalletCreated"
         wallet_id: str
         domain: str
@@ -93,7 +91,7 @@ class Wallet(Aggregate):
             wallet.purposes = list(self.purposes)
             wallet.curves = list(self.curves)
             wallet.gap_limit = self.gap_limit
-            wallet.created_at = micros(self.timestamp)
+            wallet.created_at = self.recorded_at
             wallet.addresses = {}
             wallet.next_index = {}
             wallet.last_used = {}
@@ -101,7 +99,7 @@ class Wallet(Aggregate):
             wallet.splits = {}
             wallet.recoveries = 0
 
-    class AddressDerived(Aggregate.Event, HasEventType):
+    class AddressDerived(Event):
         event_type = "WalletAddressDerived"
         wallet_id: str
         path: str
@@ -121,10 +119,10 @@ class Wallet(Aggregate):
                 "path": self.path, "purpose": self.purpose, "coin": self.coin,
                 "curve": self.curve, "account": self.account, "change": self.change,
                 "index": self.index, "public_key": self.public_key, "address": self.address,
-                "chain": key, "used": False, "derived_at": micros(self.timestamp)}
+                "chain": key, "used": False, "derived_at": self.recorded_at}
             aggregate.next_index[key] = self.index + 1
 
-    class AddressUsed(Aggregate.Event, HasEventType):
+    class AddressUsed(Event):
         event_type = "WalletAddressUsed"
         wallet_id: str
         path: str
@@ -137,7 +135,7 @@ class Wallet(Aggregate):
             key = row["chain"]
             aggregate.last_used[key] = max(aggregate.last_used.get(key, -1), row["index"])
 
-    class XpubExported(Aggregate.Event, HasEventType):
+    class XpubExported(Event):
         event_type = "WalletXpubExported"
         wallet_id: str
         purpose: str
@@ -151,9 +149,9 @@ class Wallet(Aggregate):
             aggregate.xpub_exports.append({
                 "purpose": self.purpose, "coin": self.coin, "account": self.account,
                 "account_path": self.account_path, "xpub": self.xpub,
-                "actor_id": self.actor_id, "exported_at": micros(self.timestamp)})
+                "actor_id": self.actor_id, "exported_at": self.recorded_at})
 
-    class SecretSplit(Aggregate.Event, HasEventType):
+    class SecretSplit(Event):
         event_type = "SecretSplit"
         wallet_id: str
         split_id: str
@@ -173,9 +171,9 @@ class Wallet(Aggregate):
                 "share_count": self.share_count, "custodians": list(self.custodians),
                 "commitment_digests": list(self.commitment_digests),
                 "ciphertext_digest": self.ciphertext_digest, "recovered": 0,
-                "created_at": micros(self.timestamp)}
+                "created_at": self.recorded_at}
 
-    class SecretRecovered(Aggregate.Event, HasEventType):
+    class SecretRecovered(Event):
         event_type = "SecretRecovered"
         wallet_id: str
         split_id: str
@@ -240,18 +238,18 @@ class Wallet(Aggregate):
 
     def record_address(self, *, actor_id: str, path: str, purpose: str, coin: str, curve: str,
                        account: int, change: int, index: int, public_key: bytes,
-                       address: str | None) -> None:
+                       address: str | None, at: int) -> None:
         expected = self.next_address_index(purpose=purpose, coin=coin, curve=curve,
                                            account=account, change=change)
         if index != expected or address_key(curve, path) in self.addresses:
             raise IllegalTransition(f"address index {index} is not the next one ({expected})",
                                     reason_code="out-of-order")
-        self.trigger_event(Wallet.AddressDerived, wallet_id=self.wallet_id, path=path,
+        self.trigger_event(Wallet.AddressDerived, at=at, wallet_id=self.wallet_id, path=path,
                            purpose=purpose, coin=coin, curve=curve, account=account,
                            change=change, index=index, public_key=public_key,
                            address=address, actor_id=actor_id)
 
-    def mark_used(self, *, actor_id: str, path: str, curve: str = "secp256k1") -> None:
+    def mark_used(self, *, actor_id: str, path: str, curve: str = "secp256k1", at: int) -> None:
         row = self.addresses.get(address_key(curve, path))
         if row is None:
             raise InvalidInput(f"wallet {self.wallet_id} derived no {curve} address at {path}",
@@ -259,7 +257,7 @@ class Wallet(Aggregate):
         if row["used"]:
             raise IllegalTransition(f"address {path} is already marked used",
                                     reason_code="already-used")
-        self.trigger_event(Wallet.AddressUsed, wallet_id=self.wallet_id, path=path,
+        self.trigger_event(Wallet.AddressUsed, at=at, wallet_id=self.wallet_id, path=path,
                            curve=curve, actor_id=actor_id)
 
     def check_can_export(self, purpose: str) -> None:
@@ -268,21 +266,21 @@ class Wallet(Aggregate):
                                     "to export", field="purpose", reason_code="purpose")
 
     def record_xpub_export(self, *, actor_id: str, purpose: str, coin: str, account: int,
-                           account_path: str, xpub: str) -> None:
+                           account_path: str, xpub: str, at: int) -> None:
         self.check_can_export(purpose)
-        self.trigger_event(Wallet.XpubExported, wallet_id=self.wallet_id, purpose=purpose,
+        self.trigger_event(Wallet.XpubExported, at=at, wallet_id=self.wallet_id, purpose=purpose,
                            coin=coin, account=account, account_path=account_path, xpub=xpub,
                            actor_id=actor_id)
 
     def record_split(self, *, actor_id: str, split_id: str, scheme: str, threshold: int,
                      custodians: list[str], commitment_digests: list[bytes],
-                     ciphertext_digest: bytes) -> None:
+                     ciphertext_digest: bytes, at: int) -> None:
         if split_id in self.splits:
             raise IllegalTransition(f"split {split_id} already exists", reason_code="duplicate")
         if not 1 <= threshold <= len(custodians):
             raise InvalidInput("threshold must be between 1 and the number of shares",
                                field="threshold")
-        self.trigger_event(Wallet.SecretSplit, wallet_id=self.wallet_id, split_id=split_id,
+        self.trigger_event(Wallet.SecretSplit, at=at, wallet_id=self.wallet_id, split_id=split_id,
                            scheme=scheme, seed_version=self.seed_version, threshold=threshold,
                            share_count=len(custodians), custodians=list(custodians),
                            commitment_digests=list(commitment_digests),
@@ -296,7 +294,7 @@ class Wallet(Aggregate):
         return found
 
     def record_recovery(self, *, actor_id: str, split_id: str, share_indexes: list[int],
-                        sealed_seed: bytes, data_key_ref: str) -> None:
+                        sealed_seed: bytes, data_key_ref: str, at: int) -> None:
         split = self.split(split_id)
         indexes = sorted(set(share_indexes))
         if len(indexes) != len(share_indexes) or len(indexes) < split["threshold"]:
@@ -305,7 +303,7 @@ class Wallet(Aggregate):
         if not all(1 <= i <= split["share_count"] for i in indexes):
             raise InvalidInput("a share index is outside the backup", field="shares")
         custodians = [split["custodians"][i - 1] for i in indexes]
-        self.trigger_event(Wallet.SecretRecovered, wallet_id=self.wallet_id, split_id=split_id,
+        self.trigger_event(Wallet.SecretRecovered, at=at, wallet_id=self.wallet_id, split_id=split_id,
                            share_indexes=indexes, custodians=custodians,
                            seed_version=self.seed_version + 1, sealed_seed=sealed_seed,
                            data_key_ref=data_key_ref, actor_id=actor_id)
@@ -314,4 +312,3 @@ class Wallet(Aggregate):
 for _event in (Wallet.Created, Wallet.AddressDerived, Wallet.AddressUsed, Wallet.XpubExported,
                Wallet.SecretSplit, Wallet.SecretRecovered):
     register_event(_event)
-Wallet.Created.aggregate_topic = topic_of(Wallet)  # type: ignore[attr-defined]

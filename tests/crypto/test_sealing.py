@@ -6,11 +6,11 @@ import dataclasses
 
 import pytest
 
-from ledger.crypto import sealing
+from ledger.recipes import sealing
 from ledger.crypto.entropy import random_bytes
 from ledger.crypto.kek import KEKProvider, PassphraseKEK
 from ledger.crypto.scheme import get_scheme
-from ledger.crypto.sealing import SealedKey, seal_private_key, unseal_private_key
+from ledger.recipes.sealing import SealedKey, seal_private_key, unseal_private_key
 from ledger.errors import CryptoError, InvalidInput, MaterialDestroyed
 
 AAD = b"skms:key=k-1:version=1"

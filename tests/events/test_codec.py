@@ -68,7 +68,7 @@ def field_cases(*, required_only: bool = False) -> list[tuple[str, str]]:
 def test_every_event_type_of_the_domain_has_a_schema() -> None:
     """Schemas and the domain's event registry match one to one (plus the chain journal's)."""
     import ledger.application  # noqa: F401 - registers every aggregate's events
-    from ledger.domain.events import EVENT_CLASSES
+    from ledger.domain.registry import EVENT_CLASSES
 
     journal = {"CheckpointPublished", "CommandRejected"}
     assert events.event_types() == sorted(set(EVENT_CLASSES) | journal)

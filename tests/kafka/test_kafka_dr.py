@@ -83,10 +83,10 @@ def test_replay_kafka_to_sqlite_and_back_keeps_roots_and_shredding(
         init_ledger(home, origin, checkpoint_every_events=4)
         session = new_session(home)
         try:
-            kept = str(session.act("alice", "CreateKey", "payments",
-                                   {"algorithm": "ecdsa-p256"}).result)
-            doomed = str(session.act("alice", "CreateKey", "default", {
-                "algorithm": "ed25519", "destruction_wait_days": 0}).result)
+            kept = session.act("alice", "CreateKey", "payments",
+                                   {"algorithm": "ecdsa-p256"}).result["key_id"]
+            doomed = session.act("alice", "CreateKey", "default", {
+                "algorithm": "ed25519", "destruction_wait_days": 0}).result["key_id"]
             for n in range(3):
                 session.sign("bob", kept, f"payment {n}".encode())
                 session.sign("bob", doomed, f"memo {n}".encode())

@@ -178,8 +178,8 @@ def test_sigkill_mid_transaction_loses_and_duplicates_nothing(
     # A restarted writer continues the chain (and settles what the last one left open).
     again = new_session(home)
     try:
-        key_id = str(again.act("alice", "CreateKey", "default",
-                               {"algorithm": "ecdsa-p256"}).result)
+        key_id = again.act("alice", "CreateKey", "default",
+                               {"algorithm": "ecdsa-p256"}).result["key_id"]
         outcome = again.sign("bob", key_id, b"after the crashes")
         acknowledged |= {(outcome.chain_id, s) for s in outcome.seqs}
     finally:
@@ -201,7 +201,7 @@ def test_a_second_writer_fences_the_first(kafka_ledger: tuple[Path, str]) -> Non
         # commits (ConcurrencyError), so it retries the same command id.
         created = execute_retrying(ledger, presign(second, "alice", "CreateKey", "default",
                                                    {"algorithm": "ed25519"}))
-        key_id = str(created.result)
+        key_id = str(created.result["key_id"])
         code = first.finish(within_s=60)
         assert code == 1, f"the fenced writer should stop with an error, exited {code}"
         assert "WriterFenced" in first.stderr and "another writer" in first.stderr, (
@@ -214,7 +214,7 @@ def test_a_second_writer_fences_the_first(kafka_ledger: tuple[Path, str]) -> Non
         refused = presign_sign(second, "bob", key_id, b"from a fenced writer")
         for _ in range(2):
             with pytest.raises(WriterFenced) as fenced:
-                execute(ledger, refused, message=b"from a fenced writer")
+                execute(ledger, refused, {"message": b"from a fenced writer"})
             assert "another writer" in fenced.value.message
             assert "stop this writer" in fenced.value.hint
         third.sign("bob", key_id, b"the third writer goes on")
@@ -236,8 +236,8 @@ def test_killing_one_of_three_brokers_loses_no_acknowledged_event(
     errors: list[Exception] = []
     killer: threading.Thread | None = None
     try:
-        key_id = str(session.act("alice", "CreateKey", "default",
-                                 {"algorithm": "ed25519"}).result)
+        key_id = session.act("alice", "CreateKey", "default",
+                                 {"algorithm": "ed25519"}).result["key_id"]
         ledger = session.ledger()
         prefix = url.split("prefix=", 1)[1].split("&", 1)[0]
         victim = partition_leader(url, f"{prefix}.default.events")  # the chain's leader
@@ -281,8 +281,8 @@ def test_frozen_brokers_fail_closed_then_recover(kafka_ledger: tuple[Path, str])
     home, url = kafka_ledger
     session = new_session(home)
     try:
-        key_id = str(session.act("alice", "CreateKey", "default",
-                                 {"algorithm": "ed25519"}).result)
+        key_id = session.act("alice", "CreateKey", "default",
+                                 {"algorithm": "ed25519"}).result["key_id"]
         public_key = session.ledger().key(key_id).versions[1]["public_key"]
         session.sign("bob", key_id, b"before the freeze")
         ledger = session.ledger()
@@ -308,7 +308,7 @@ def test_frozen_brokers_fail_closed_then_recover(kafka_ledger: tuple[Path, str])
             for signed, message in zip(commands, messages, strict=True):
                 with pytest.raises(StoreUnavailable) as failed:
                     within(120, "a command on frozen brokers",
-                           lambda s=signed, m=message: execute(ledger, s, message=m))
+                           lambda s=signed, m=message: execute(ledger, s, {"message": m}))
                 assert "Kafka" in failed.value.message and failed.value.hint
             assert not armed[0], "the freeze never happened"
         finally:
@@ -323,7 +323,8 @@ def test_frozen_brokers_fail_closed_then_recover(kafka_ledger: tuple[Path, str])
         for signed, message in zip(commands, messages, strict=True):
             outcome = execute_retrying(ledger, signed, message=message)
             if not outcome.replayed:
-                get_scheme("ed25519").verify(public_key, message, outcome.result)
+                get_scheme("ed25519").verify(public_key, message,
+                                             bytes.fromhex(outcome.result["signature"]))
         with fresh_store(url) as fresh:
             for signed, message in zip(commands, messages, strict=True):
                 seqs = fresh.seqs_for_command("default", signed.command.command_id)

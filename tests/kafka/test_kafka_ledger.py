@@ -17,7 +17,7 @@ from ledger.application import Ledger
 from ledger.audit import Auditor
 from ledger.crypto.scheme import get_scheme
 from ledger.errors import CommandRejected, MaterialDestroyed, Unauthorized
-from ledger.key_material import sign_with
+from ledger.recipes.key_material import KeyMaterial
 from ledger.stores.kafka_keyring import KafkaKeyRing
 from tests.kafka.conftest import delete_topics, require_broker
 from tests.kafka.kafka_ledger import (
@@ -83,19 +83,19 @@ def test_full_lifecycle_with_crypto_shredding_audits(kafka_home: tuple[Path, str
     session = new_session(home)  # the home's config names the Kafka store
     try:
         assert session.store()[0].url.startswith("kafka://")
-        doomed = str(session.act("alice", "CreateKey", "payments", {
-            "algorithm": "ed25519", "destruction_wait_days": 0}).result)
-        kept = str(session.act("alice", "CreateKey", "payments", {
-            "algorithm": "ecdsa-p256"}).result)
+        doomed = session.act("alice", "CreateKey", "payments", {
+            "algorithm": "ed25519", "destruction_wait_days": 0}).result["key_id"]
+        kept = session.act("alice", "CreateKey", "payments", {
+            "algorithm": "ecdsa-p256"}).result["key_id"]
         ledger = session.ledger()
         for key_id, algorithm in ((doomed, "ed25519"), (kept, "ecdsa-p256")):
             for n in range(3):
                 message = f"{algorithm} invoice {n}".encode()
-                signature = session.sign("bob", key_id, message).result
+                signature = bytes.fromhex(session.sign("bob", key_id, message).result["signature"])
                 get_scheme(algorithm).verify(ledger.key(key_id).versions[1]["public_key"],
                                              message, signature)
-        assert session.key_command("alice", "RotateKey", doomed).result == 2
-        after_rotation = session.sign("bob", doomed, b"signed by version 2").result
+        assert session.key_command("alice", "RotateKey", doomed).result["version"] == 2
+        after_rotation = bytes.fromhex(session.sign("bob", doomed, b"signed by version 2").result["signature"])
         get_scheme("ed25519").verify(ledger.key(doomed).versions[2]["public_key"],
                                      b"signed by version 2", after_rotation)
         with pytest.raises(Unauthorized) as refused:  # a signer may not rotate: recorded
@@ -124,8 +124,8 @@ def test_full_lifecycle_with_crypto_shredding_audits(kafka_home: tuple[Path, str
         last_value = dict(keyring_records(kafka_bootstrap, f"{kafka_prefix}.keyring"))
         assert [last_value[ref.encode()] for ref in refs] == [None, None]
         with pytest.raises(MaterialDestroyed):
-            sign_with("ed25519", doomed, 2, versions[2]["sealed_material"], refs[1],
-                      ledger.kek, keyring, b"after destruction")
+            KeyMaterial(ledger.material.kek, keyring).sign(
+                "ed25519", doomed, 2, versions[2], b"after destruction")
         with pytest.raises(CommandRejected):  # and the ledger refuses (and records) the use
             session.sign("bob", doomed, b"after destruction")
         session.sign("bob", kept, b"the other key still signs")
@@ -152,15 +152,15 @@ def test_a_retried_command_id_yields_its_events_once(kafka_home: tuple[Path, str
         create = presign(session, "alice", "CreateKey", "default", {"algorithm": "ed25519"})
         ledger = session.ledger()
         first = execute(ledger, create)
-        key_id = str(first.result)
+        key_id = str(first.result["key_id"])
         again = execute(ledger, create)
         assert (again.replayed, again.seqs, again.chain_id) == (True, first.seqs, "default")
 
         sign = presign_sign(session, "bob", key_id, b"exactly once")
-        signed = execute(ledger, sign, message=b"exactly once")
+        signed = execute(ledger, sign, {"message": b"exactly once"})
         assert not signed.replayed and signed.result
         head = session.store()[0].head("default")
-        retried = execute(ledger, sign, message=b"exactly once")
+        retried = execute(ledger, sign, {"message": b"exactly once"})
         assert retried.replayed and retried.seqs == signed.seqs
         assert retried.result is None  # a replay never signs again
         assert session.store()[0].head("default") == head
@@ -170,7 +170,7 @@ def test_a_retried_command_id_yields_its_events_once(kafka_home: tuple[Path, str
     # After a restart (new process, new store instance) the command id is still known.
     restarted = new_session(home)
     try:
-        outcome = execute(restarted.ledger(), sign, message=b"exactly once")
+        outcome = execute(restarted.ledger(), sign, {"message": b"exactly once"})
         assert outcome.replayed and outcome.seqs == signed.seqs
     finally:
         restarted.close()

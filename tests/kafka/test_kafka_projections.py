@@ -31,8 +31,8 @@ def test_kafka_fed_projection_equals_sqlite_fed(kafka_bootstrap: str, kafka_pref
     init_ledger(home, url)
     session = new_session(home, url)
     try:
-        key_id = str(session.act("alice", "CreateKey", "payments",
-                                 {"algorithm": "ed25519"}).result)
+        key_id = session.act("alice", "CreateKey", "payments",
+                                 {"algorithm": "ed25519"}).result["key_id"]
         for n in range(5):
             session.sign("bob", key_id, f"invoice {n}".encode())
         session.sign_batch("bob", key_id, [b"a", b"b", b"c"])

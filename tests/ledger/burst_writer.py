@@ -21,7 +21,7 @@ def main() -> None:
         number += 1
         if number % 5 == 1 or not key_ids:
             outcome = session.act("alice", "CreateKey", "default", {"algorithm": "ed25519"})
-            key_ids.append(str(outcome.result))
+            key_ids.append(outcome.result["key_id"])
         else:
             outcome = session.sign("bob", key_ids[number % len(key_ids)], f"m{number}".encode())
         print("ACK", outcome.chain_id, ",".join(map(str, outcome.seqs)), flush=True)

@@ -37,7 +37,7 @@ def session(tmp_path: Path) -> Iterator[Session]:
 def create_key(session: Session, algorithm: str = "ed25519", domain: str = "default",
                **args: object) -> str:
     outcome = session.act("alice", "CreateKey", domain, {"algorithm": algorithm, **args})
-    return str(outcome.result)
+    return str(outcome.result["key_id"])
 
 
 @contextmanager

@@ -167,7 +167,7 @@ def test_short_chains_stay_in_this_process(ledger_copy, monkeypatch) -> None:  #
     def no_pool(jobs: int) -> None:
         raise AssertionError("a pool was started for chains below the threshold")
 
-    monkeypatch.setattr("ledger.audit.worker_pool", no_pool)
+    monkeypatch.setattr("ledger.audit.auditor.worker_pool", no_pool)
     Auditor(ListStore(chains, checkpoints), jobs=4, parallel_from_events=10_000).verify()
 
 

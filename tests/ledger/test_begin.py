@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from commands.handlers import signing_decision
+from commands.handlers import begin, execute
 from commands.session import Session
 from ledger.application import now_micros
 from ledger.audit import Auditor
@@ -38,15 +38,15 @@ def test_begin_decides_and_complete_commits(session: Session) -> None:
     ledger = session.ledger()
     before = len(stored_types(session))
     signed = signed_sign(session, "bob", key_id, b"decided now")
-    pending = ledger.begin(signed, signing_decision(signed, b"decided now", None))
+    pending = begin(ledger, signed, {"message": b"decided now"})
     assert pending is not None and pending.ticket is not None
     # Decided (the seq is taken, the signature made) but not yet in the store.
-    assert pending.outcome is not None and len(pending.outcome.result) == 64
+    assert pending.outcome is not None and len(pending.outcome.result["signature"]) == 128
     assert len(stored_types(session)) == before
     outcome = pending.complete()
     assert outcome.seqs == [before] and stored_types(session)[before] == "SignatureIssued"
     # A retry of the same command through begin returns the first outcome, commits nothing.
-    again = ledger.begin(signed, signing_decision(signed, b"decided now", None))
+    again = begin(ledger, signed, {"message": b"decided now"})
     assert again is not None and again.ticket is None
     assert again.complete().replayed and len(stored_types(session)) == before + 1
     Auditor(session.store()[0]).verify()
@@ -56,7 +56,7 @@ def test_a_refusal_is_recorded_before_complete_raises_it(session: Session) -> No
     key_id = create_key(session)
     ledger = session.ledger()
     signed = signed_sign(session, "carol", key_id, b"an auditor may not sign")
-    pending = ledger.begin(signed, signing_decision(signed, b"an auditor may not sign", None))
+    pending = begin(ledger, signed, {"message": b"an auditor may not sign"})
     assert pending is not None and pending.refusal is not None
     with pytest.raises(CommandRejected) as refused:
         pending.complete()
@@ -71,10 +71,10 @@ def test_begin_gives_up_when_the_decision_lock_stays_taken(session: Session) -> 
     ledger = session.ledger()
     signed = signed_sign(session, "bob", key_id, b"busy")
     with lock_held_elsewhere(ledger._lock):
-        assert ledger.begin(signed, signing_decision(signed, b"busy", None)) is None
-        assert ledger.begin(signed, signing_decision(signed, b"busy", None),
+        assert begin(ledger, signed, {"message": b"busy"}) is None
+        assert begin(ledger, signed, {"message": b"busy"},
                             lock_wait_s=0.05) is None
-    pending = ledger.begin(signed, signing_decision(signed, b"busy", None))
+    pending = begin(ledger, signed, {"message": b"busy"})
     assert pending is not None and pending.complete().seqs
 
 
@@ -83,8 +83,8 @@ def test_begin_leaves_a_reload_to_the_blocking_path(session: Session) -> None:
     ledger = session.ledger()
     ledger._mark_stale()
     signed = signed_sign(session, "bob", key_id, b"stale")
-    assert ledger.begin(signed, signing_decision(signed, b"stale", None)) is None
-    assert ledger.submit(signed, signing_decision(signed, b"stale", None)).seqs
+    assert begin(ledger, signed, {"message": b"stale"}) is None
+    assert execute(ledger, signed, {"message": b"stale"}).seqs
 
 
 def test_a_failed_commit_fails_complete_and_the_ledger_recovers(session: Session) -> None:
@@ -92,7 +92,7 @@ def test_a_failed_commit_fails_complete_and_the_ledger_recovers(session: Session
     ledger = session.ledger()
     store = ledger.store
     signed = signed_sign(session, "bob", key_id, b"never durable")
-    pending = ledger.begin(signed, signing_decision(signed, b"never durable", None))
+    pending = begin(ledger, signed, {"message": b"never durable"})
     assert pending is not None
     with failing_appends(store), pytest.raises(StoreUnavailable):
         pending.complete()
@@ -101,9 +101,9 @@ def test_a_failed_commit_fails_complete_and_the_ledger_recovers(session: Session
     Auditor(store).verify()
 
 
-def test_signing_decision_names_what_is_missing(session: Session) -> None:
+def test_a_sign_without_its_message_names_what_is_missing(session: Session) -> None:
     key_id = create_key(session)
     signed = signed_sign(session, "bob", key_id, b"x")
     with pytest.raises(InvalidInput) as missing:
-        signing_decision(signed, None, None)
+        execute(session.ledger(), signed, {})
     assert missing.value.field == "message"

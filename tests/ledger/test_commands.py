@@ -97,7 +97,7 @@ def test_signature_covers_the_message(session: Session) -> None:
     from ledger.errors import InvalidInput
 
     with pytest.raises(InvalidInput) as refused:
-        execute(ledger, signed_by(session, "bob", command), message=b"something else")
+        execute(ledger, signed_by(session, "bob", command), {"message": b"something else"})
     assert refused.value.field == "message_digest"
 
 

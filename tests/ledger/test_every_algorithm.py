@@ -18,11 +18,11 @@ def test_algorithm_through_the_ledger(session: Session, algorithm: str) -> None:
     key_id = create_key(session, algorithm)
     scheme = get_scheme(algorithm)
     message = f"ledger message for {algorithm}".encode()
-    first = session.sign("bob", key_id, message).result
+    first = bytes.fromhex(session.sign("bob", key_id, message).result["signature"])
     key = session.ledger().key(key_id)
     scheme.verify(key.versions[1]["public_key"], message, first)
-    assert session.key_command("alice", "RotateKey", key_id).result == 2
-    second = session.sign("bob", key_id, message).result
+    assert session.key_command("alice", "RotateKey", key_id).result["version"] == 2
+    second = bytes.fromhex(session.sign("bob", key_id, message).result["signature"])
     scheme.verify(key.versions[2]["public_key"], message, second)
     with pytest.raises((InvalidSignature, InvalidInput)):  # the old version's key refuses it
         scheme.verify(key.versions[1]["public_key"], message, second)

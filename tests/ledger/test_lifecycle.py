@@ -10,7 +10,6 @@ from commands.session import Session
 from ledger.audit import Auditor
 from ledger.crypto.scheme import get_scheme
 from ledger.errors import CommandRejected, IllegalTransition, MaterialDestroyed, Unauthorized
-from ledger.key_material import sign_with
 from tests.ledger.conftest import create_key
 
 
@@ -25,7 +24,8 @@ def test_sign_verifies_with_the_published_public_key(session: Session, algorithm
     message = b"pay 10 EUR to Mallory? no: to Alice"
     outcome = session.sign("bob", key_id, message)
     key = session.ledger().key(key_id)
-    get_scheme(algorithm).verify(key.versions[1]["public_key"], message, outcome.result)
+    signature = bytes.fromhex(outcome.result["signature"])
+    get_scheme(algorithm).verify(key.versions[1]["public_key"], message, signature)
     store, _ = session.store()
     issued = next(iter(store.read("default", outcome.seqs[0], outcome.seqs[0] + 1)))
     assert issued.event_type == "SignatureIssued"
@@ -33,14 +33,14 @@ def test_sign_verifies_with_the_published_public_key(session: Session, algorithm
 
     record = open_envelope(issued).event()
     assert record["message_digest"] == hashlib.sha256(message).digest()
-    assert record["signature_digest"] == hashlib.sha256(outcome.result).digest()
+    assert record["signature_digest"] == hashlib.sha256(signature).digest()
 
 
 def test_full_lifecycle_states(session: Session) -> None:
     key_id = create_key(session, destruction_wait_days=0)
     ledger = session.ledger()
     assert ledger.key(key_id).state.value == "active"
-    assert session.key_command("alice", "RotateKey", key_id).result == 2
+    assert session.key_command("alice", "RotateKey", key_id).result["version"] == 2
     session.key_command("alice", "SuspendKey", key_id, {"reason": "investigation"})
     with pytest.raises(IllegalTransition) as refused:
         session.sign("bob", key_id, b"x")
@@ -143,14 +143,12 @@ def test_destroyed_key_material_is_unrecoverable(session: Session) -> None:
     key = session.ledger().key(key_id)
     version = key.versions[1]
     ledger = session.ledger()
-    signature = sign_with(key.algorithm, key_id, 1, version["sealed_material"],
-                          version["data_key_ref"], ledger.kek, ledger.keyring, b"before")
+    signature = ledger.material.sign(key.algorithm, key_id, 1, version, b"before")
     assert signature
     session.key_command("alice", "RevokeKey", key_id)
     session.key_command("alice", "DestroyKey", key_id)
     with pytest.raises(MaterialDestroyed):
-        sign_with(key.algorithm, key_id, 1, version["sealed_material"],
-                  version["data_key_ref"], ledger.kek, ledger.keyring, b"after")
+        ledger.material.sign(key.algorithm, key_id, 1, version, b"after")
 
 
 def test_shredding_defeats_every_copy_of_the_log_even_with_the_kek(
@@ -158,15 +156,15 @@ def test_shredding_defeats_every_copy_of_the_log_even_with_the_kek(
     """Copies of the log taken before destruction cannot unseal the key once it is destroyed."""
     import shutil
 
-    from ledger.crypto.sealing import unseal_private_key
-    from ledger.key_material import material_aad
+    from ledger.recipes.sealing import unseal_private_key
+    from ledger.recipes.key_material import material_aad
     from ledger.stores.sqlite import SQLiteEventStore
 
     key_id = create_key(session, destruction_wait_days=0)
     ledger = session.ledger()
     version = ledger.key(key_id).versions[1]
     secret = unseal_private_key(version["sealed_material"], ledger.keyring.get(
-        version["data_key_ref"]), ledger.kek, aad=material_aad(key_id, 1))
+        version["data_key_ref"]), ledger.material.kek, aad=material_aad(key_id, 1))
     home = session.home.path
     # The clear private key is nowhere on disk: not in the log, the key-ring, the home.
     for path in home.rglob("*"):
@@ -183,13 +181,13 @@ def test_shredding_defeats_every_copy_of_the_log_even_with_the_kek(
     copy = SQLiteEventStore(backup)
     from ledger.application import Ledger
 
-    from_backup = Ledger(copy, ledger.keyring, kek=ledger.kek)
+    from_backup = Ledger(copy, ledger.keyring, kek=ledger.material.kek)
     from_backup.load()
     sealed = from_backup.key(key_id).versions[1]
     assert sealed["sealed_material"] == version["sealed_material"]
     with pytest.raises(MaterialDestroyed):
         unseal_private_key(sealed["sealed_material"], ledger.keyring.get(sealed["data_key_ref"]),
-                           ledger.kek, aad=material_aad(key_id, 1))
+                           ledger.material.kek, aad=material_aad(key_id, 1))
     keyring_bytes = b"".join(p.read_bytes() for p in home.glob("ledger.keyring.db*"))
     assert version["data_key_ref"].encode() not in keyring_bytes
     Auditor(copy).verify()

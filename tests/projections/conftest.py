@@ -121,9 +121,9 @@ def lifecycle_ledger(demo_ledger: Ledger, tmp_path_factory: pytest.TempPathFacto
     session = Session(Home(home), passphrase=bytearray(PASSPHRASE.encode()))
     try:
         ledger = session.ledger()
-        key_id = str(session.act("alice", "CreateKey", "payments", {
+        key_id = session.act("alice", "CreateKey", "payments", {
             "algorithm": "ecdsa-secp256k1", "label": "leaky",
-            "rotation_period_days": 1}).result)
+            "rotation_period_days": 1}).result["key_id"]
         session.sign("bob", key_id, b"before the leak was noticed")
         created = ledger.key(key_id).created_at
         session.sign("bob", key_id, b"after the leak was noticed")

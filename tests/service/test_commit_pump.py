@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from commands.handlers import signing_decision
+from commands.handlers import begin
 from commands.service.commit_pump import CommitPump
 from commands.service.config import ServiceConfig
 from commands.session import Session
@@ -34,7 +34,7 @@ def decided(session: Session, key_id: str, message: bytes) -> Pending[Any]:
         signed: SignedCommand = command.sign(key)
     finally:
         zeroize(key)
-    pending = session.ledger().begin(signed, signing_decision(signed, message, None))
+    pending = begin(session.ledger(), signed, {"message": message})
     assert pending is not None
     return pending
 

@@ -24,5 +24,5 @@ def session(tmp_path: Path) -> Iterator[Session]:
 
 
 def create(session: Session, algorithm: str, **args: object) -> str:
-    return str(session.act("alice", "CreateKey", "default", {"algorithm": algorithm,
-                                                             **args}).result)
+    return session.act("alice", "CreateKey", "default", {"algorithm": algorithm,
+                                                             **args}).result["key_id"]

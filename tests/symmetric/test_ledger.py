@@ -13,7 +13,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, x25519
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from commands import crypto_handlers
+from commands.handlers import HANDLERS
+from ledger.catalogue.data import MAX_DATA
 from commands.session import Session
 from ledger.audit import Auditor
 from ledger.crypto.ciphertext import read_header
@@ -29,7 +30,6 @@ from ledger.errors import (
     StoreError,
     Unauthorized,
 )
-from ledger.key_material import use_material
 from tests.ledger.conftest import new_session
 from tests.symmetric.conftest import create
 
@@ -70,9 +70,10 @@ def test_encrypt_decrypt_and_data_keys_round_trip(session: Session, algorithm: s
     blob = sealed["ciphertext"]
     assert read_header(blob)[1] == 1
     opened = session.decrypt("bob", key_id, blob, b"doc:42").result
-    assert opened == {"plaintext": bytearray(plaintext), "key_version": 1}
+    assert opened == {"key_id": key_id, "plaintext": bytearray(plaintext), "key_version": 1}
     data_key = session.generate_data_key("bob", key_id, b"bucket/a").result
-    unwrapped = session.decrypt("bob", key_id, data_key["wrapped_key"], b"bucket/a").result
+    unwrapped = session.decrypt("bob", key_id, bytes.fromhex(data_key["wrapped_key"]),
+                                b"bucket/a").result
     assert unwrapped["plaintext"] == data_key["plaintext_key"] and len(unwrapped["plaintext"]) == 32
     (encrypted,) = events(session, "DataEncrypted")
     assert encrypted["ciphertext_digest"] == sha(blob)
@@ -82,9 +83,9 @@ def test_encrypt_decrypt_and_data_keys_round_trip(session: Session, algorithm: s
     assert encrypted["algorithm"] == algorithm
     assert encrypted["actor_id"] == session.ledger().actor("bob").actor_id
     decrypted = events(session, "DataDecrypted")
-    assert [d["ciphertext_digest"] for d in decrypted] == [sha(blob), sha(data_key["wrapped_key"])]
+    assert [d["ciphertext_digest"] for d in decrypted] == [sha(blob), sha(bytes.fromhex(data_key["wrapped_key"]))]
     (generated,) = events(session, "DataKeyGenerated")
-    assert generated["wrapped_key_digest"] == sha(data_key["wrapped_key"])
+    assert generated["wrapped_key_digest"] == sha(bytes.fromhex(data_key["wrapped_key"]))
     assert generated["data_key_size"] == 32
     audit(session)
 
@@ -104,21 +105,23 @@ def test_mac_generate_verify_and_rotation(session: Session) -> None:
     assert session.ledger().key(key_id).versions[1]["public_key"] == b""
     message = b"amount=100;to=alice"
     first = session.generate_mac("bob", key_id, message).result
-    assert len(first["mac"]) == 32
-    assert session.verify_mac("bob", key_id, message, first["mac"]).result == {
-        "valid": True, "key_version": 1}
+    first_tag = bytes.fromhex(first["mac"])
+    assert len(first_tag) == 32
+    assert session.verify_mac("bob", key_id, message, first_tag).result == {
+        "key_id": key_id, "valid": True, "key_version": 1}
     with pytest.raises(AuthenticationFailed, match="does not verify") as refused:
-        session.verify_mac("bob", key_id, message + b"0", first["mac"])
+        session.verify_mac("bob", key_id, message + b"0", first_tag)
     assert recorded_refusal(session, refused.value)["reason_code"] == "mac-mismatch"
     session.key_command("alice", "RotateKey", key_id)
     second = session.generate_mac("bob", key_id, message).result
     assert second["key_version"] == 2 and second["mac"] != first["mac"]
     # Old tags still verify: versions are tried newest first.
-    assert session.verify_mac("bob", key_id, message, first["mac"]).result["key_version"] == 1
+    assert session.verify_mac("bob", key_id, message, first_tag).result["key_version"] == 1
     with pytest.raises(AuthenticationFailed):
-        session.verify_mac("bob", key_id, message, first["mac"], version=2)
+        session.verify_mac("bob", key_id, message, first_tag, version=2)
     generated, verified = events(session, "MacGenerated"), events(session, "MacVerified")
-    assert [g["mac_digest"] for g in generated] == [sha(first["mac"]), sha(second["mac"])]
+    assert [g["mac_digest"] for g in generated] == [sha(first_tag),
+                                                    sha(bytes.fromhex(second["mac"]))]
     assert [v["key_version"] for v in verified] == [1, 1]
     audit(session)
 
@@ -183,11 +186,11 @@ def test_wrong_aad_and_tampered_ciphertexts_are_refused_and_recorded(session: Se
 def test_decrypt_after_rotation_uses_the_version_the_ciphertext_names(session: Session) -> None:
     key_id = create(session, "aes-256-gcm")
     old = session.encrypt("bob", key_id, b"written under v1").result["ciphertext"]
-    assert session.key_command("alice", "RotateKey", key_id).result == 2
+    assert session.key_command("alice", "RotateKey", key_id).result["version"] == 2
     new = session.encrypt("bob", key_id, b"written under v2").result
     assert new["key_version"] == 2 and read_header(new["ciphertext"])[1] == 2
     assert session.decrypt("bob", key_id, old).result == {
-        "plaintext": bytearray(b"written under v1"), "key_version": 1}
+        "key_id": key_id, "plaintext": bytearray(b"written under v1"), "key_version": 1}
     assert session.decrypt("bob", key_id, new["ciphertext"]).result["key_version"] == 2
     assert [e["key_version"] for e in events(session, "DataDecrypted")] == [1, 2]
     future = old[:1] + (9).to_bytes(4, "big") + old[5:]
@@ -285,11 +288,12 @@ def test_inputs_must_match_what_the_actor_signed(session: Session) -> None:
     with pytest.raises(InvalidInput, match="aad_digest"):
         session.act("bob", "Encrypt", "default", signed_for,
                     inputs={"plaintext": b"abc", "aad": b"x"})
-    with pytest.raises(InvalidInput, match="needs its ciphertext"):
+    with pytest.raises(InvalidInput, match="required input is missing") as missing:
         session.act("bob", "Decrypt", "default", {
             "key_id": key_id, "ciphertext_digest": "00" * 32, "aad_digest": "00" * 32})
+    assert missing.value.field == "ciphertext"
     with pytest.raises(InvalidInput, match="larger than"):
-        session.encrypt("bob", key_id, bytes(crypto_handlers.MAX_DATA + 1))
+        session.encrypt("bob", key_id, bytes(MAX_DATA + 1))
 
 
 # --- secrecy and fail-closed --------------------------------------------------------------
@@ -313,9 +317,7 @@ def test_no_plaintext_or_key_bytes_anywhere_in_the_store(session: Session,
             derived = session.derive_shared_secret("bob", key_id, peer_public).result
             secrets.append(bytes(derived["derived_key"]))
         version = ledger.key(key_id).versions[1]
-        secrets.append(bytes(use_material(key_id, 1, version["sealed_material"],
-                                          version["data_key_ref"], ledger.kek, ledger.keyring,
-                                          bytes)))
+        secrets.append(bytes(ledger.material.use(key_id, 1, version, bytes)))
     store, _ = session.store()
     bodies = b"".join(stored.body for chain in store.chains() for stored in store.read(chain))
     files = b"".join(path.read_bytes() for path in session.home.path.rglob("*")
@@ -332,14 +334,14 @@ def test_decrypted_plaintext_is_wiped_when_the_commit_fails(
     key_id = create(session, "aes-256-gcm")
     blob = session.encrypt("bob", key_id, b"must not escape").result["ciphertext"]
     produced: list[dict[str, Any]] = []
-    original = crypto_handlers.DATA_COMMANDS["Decrypt"]
+    original = HANDLERS["Decrypt"]
 
-    def spy(decision: Any, inputs: Any) -> Any:
-        result = original(decision, inputs)
+    def spy(decision: Any) -> Any:
+        result = original(decision)
         produced.append(result)
         return result
 
-    monkeypatch.setitem(crypto_handlers.DATA_COMMANDS, "Decrypt", spy)
+    monkeypatch.setitem(HANDLERS, "Decrypt", spy)
     store, _ = session.store()
 
     def broken_append(*args: object, **kwargs: object) -> None:

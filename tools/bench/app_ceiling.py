@@ -129,10 +129,10 @@ def ledger_alone(core: ServiceCore, actor: tuple[str, bytes], key_id: str,
     """The audited sign the application wraps: ``execute`` on the same ledger, one thread."""
     commands = [_sign_command(actor, key_id) for _ in range(count + 200)]
     for signed in commands[:200]:
-        execute(core.ledger, signed, message=MESSAGE)
+        execute(core.ledger, signed, {"message": MESSAGE})
     cpu, wall = time.process_time(), time.perf_counter()
     for signed in commands[200:]:
-        execute(core.ledger, signed, message=MESSAGE)
+        execute(core.ledger, signed, {"message": MESSAGE})
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     return {"signs_per_s": round(count / wall, 1), "cpu_us_per_sign": round(cpu / count * 1e6, 1)}
 

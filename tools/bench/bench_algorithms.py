@@ -247,7 +247,7 @@ def ledger_sign(actors: Actors, key_id: str) -> Callable[[], Op]:
 
     def prepare() -> Op:
         signed = actors.signed("bob", "Sign", {"key_id": key_id, "message_digest": digest})
-        return lambda: execute(actors.ledger, signed, message=MESSAGE)
+        return lambda: execute(actors.ledger, signed, {"message": MESSAGE})
     return prepare
 
 
@@ -255,7 +255,7 @@ def ledger_data(actors: Actors, command_type: str, args: dict[str, Any],
                 inputs: dict[str, bytes]) -> Callable[[], Op]:
     def prepare() -> Op:
         signed = actors.signed("bob", command_type, args)
-        return lambda: execute(actors.ledger, signed, inputs=inputs)
+        return lambda: execute(actors.ledger, signed, inputs)
     return prepare
 
 

@@ -214,7 +214,7 @@ def bench_recovery(url: str, events: int, jobs: int) -> dict[str, Any]:
     audit it there in one process and in ``jobs`` workers, export it back (replay)."""
     folder = Path(tempfile.mkdtemp(prefix="skms-bench-recovery-"))
     session = bench_session(folder / "home", "memory://", name="recovery")
-    key_id = str(session.act("alice", "CreateKey", "default", {"algorithm": "ed25519"}).result)
+    key_id = session.act("alice", "CreateKey", "default", {"algorithm": "ed25519"}).result["key_id"]
     for n in range(events):
         session.sign("bob", key_id, f"invoice {n}".encode())
     source = session.store()[0]
@@ -256,8 +256,8 @@ def sign_latencies(home: Path, store_url: str | None, count: int) -> list[float]
     # Checkpoints every 64 events, the ledger's default.
     session = bench_session(home, store_url, checkpoint_every_events=None)
     try:
-        key_id = str(session.act("alice", "CreateKey", "default",
-                                 {"algorithm": "ed25519"}).result)
+        key_id = session.act("alice", "CreateKey", "default",
+                                 {"algorithm": "ed25519"}).result["key_id"]
         for n in range(20):  # warm-up
             session.sign("bob", key_id, f"warm-up {n}".encode())
         latencies = []

@@ -74,7 +74,7 @@ def audited_sequential(session: Session, key_id: str, count: int) -> float:
     ledger = session.ledger()
     start = time.perf_counter()
     for signed, message in items:
-        execute(ledger, signed, message=message)  # type: ignore[arg-type]
+        execute(ledger, signed, {"message": message})  # type: ignore[arg-type]
     return rate(count, time.perf_counter() - start)
 
 
@@ -95,7 +95,7 @@ def audited_concurrent(session: Session, key_id: str, count: int,
 
     def work(chunk: list[tuple[object, bytes]]) -> None:
         for signed, message in chunk:
-            execute(ledger, signed, message=message)  # type: ignore[arg-type]
+            execute(ledger, signed, {"message": message})  # type: ignore[arg-type]
 
     workers = [threading.Thread(target=work, args=(c,)) for c in chunks]
     start = time.perf_counter()
@@ -123,7 +123,7 @@ def audited_batches(session: Session, key_id: str, count: int, batch: int) -> fl
     zeroize(secret)
     begin = time.perf_counter()
     for signed, messages in prepared:
-        execute(ledger, signed, messages=messages)
+        execute(ledger, signed, {"messages": messages})
     return rate(count, time.perf_counter() - begin)
 
 
@@ -155,7 +155,7 @@ def main() -> None:
     session = bench_session(folder / "home")
     results: dict[str, object] = {}
     for algorithm in ("ed25519", "ecdsa-secp256k1"):
-        key_id = str(session.act("alice", "CreateKey", "bench", {"algorithm": algorithm}).result)
+        key_id = session.act("alice", "CreateKey", "bench", {"algorithm": algorithm}).result["key_id"]
         raw = raw_sign_rate(algorithm, args.signs)
         sequential = audited_sequential(session, key_id, args.signs)
         concurrent, appends = audited_concurrent(session, key_id, args.signs, 16)
@@ -175,7 +175,7 @@ def main() -> None:
     if args.chain_store == "memory":
         session.close()
         session = bench_session(folder / "bulk-home", "memory://", name="bulk")
-    key_id = str(session.act("alice", "CreateKey", "bulk", {"algorithm": "ed25519"}).result)
+    key_id = session.act("alice", "CreateKey", "bulk", {"algorithm": "ed25519"}).result["key_id"]
     remaining = args.chain_events
     build_start = time.perf_counter()
     while remaining > 0:

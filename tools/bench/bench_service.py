@@ -371,7 +371,7 @@ def prepare_home(folder: Path) -> tuple[str, dict[str, tuple[str, bytes]]]:
     session.initialize(name="bench", checkpoint_every_events=1024)
     session.add_actor("admin", "km", ["key-manager"], ["*"])
     session.add_actor("admin", "signer", ["signer"], ["*"])
-    key_id = str(session.act("km", "CreateKey", "default", {"algorithm": "ed25519"}).result)
+    key_id = session.act("km", "CreateKey", "default", {"algorithm": "ed25519"}).result["key_id"]
     kek = session.kek()
     actors = {name: (session.home.identity(name).actor_id,
                      bytes(session.home.identity_key(name, kek))) for name in ("signer",)}
@@ -391,7 +391,7 @@ def in_process(folder: Path, key_id: str, signer: tuple[str, bytes], counts: dic
             command = Command("Sign", actor_id, "default",
                               {"key_id": key_id, "message_digest": digest},
                               time.time_ns() // 1000)
-            return execute(ledger, command.sign(private_key), message=MESSAGE)
+            return execute(ledger, command.sign(private_key), {"message": MESSAGE})
         return call
 
     throughput(make, 4, 1.0)  # warm up (and let SQLite settle its WAL) before measuring
@@ -409,7 +409,7 @@ def in_process(folder: Path, key_id: str, signer: tuple[str, bytes], counts: dic
             prepared.append((command.sign(private_key), messages))
         started = time.perf_counter()
         for signed, messages in prepared:
-            execute(ledger, signed, messages=messages)
+            execute(ledger, signed, {"messages": messages})
         batches[size] = round(len(prepared) * size / (time.perf_counter() - started), 1)
     result["batch"] = batches
     session.close()

@@ -4,7 +4,7 @@ Why a module of its own: these checks (hash, schema, index, payload, command bin
 actor's signature and authorization) are most of an audit's cost, and for a key domain's
 chain they depend on nothing but the envelope and the actors' identities over time, which
 are known in full once the system chain is verified. So they can run anywhere, in any order:
-in the auditor's own loop, or in worker processes (:mod:`ledger.audit_pool`). The checks
+in the auditor's own loop, or in worker processes (:mod:`ledger.audit.pool`). The checks
 that do need the chain (seq, prev-hash, nonce reuse, authority order, aggregate state,
 Merkle tree, checkpoints) stay in :mod:`ledger.audit`, which raises a finding reported here
 only when its turn comes in the documented order, so an audit names the same first fault
@@ -27,7 +27,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ledger.authorization import EVENTS_OF_COMMAND, authorize
+from ledger.authorization import authorize
+from ledger.catalogue import EVENTS_OF_COMMAND
 from ledger.command import SYSTEM_ACTOR, parse_command, verify_command_signature
 from ledger.envelope import Envelope, open_envelope
 from ledger.errors import SkmsError, VerificationError

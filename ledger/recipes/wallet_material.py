@@ -7,7 +7,7 @@ decides that
 * an imported mnemonic must pass checksum and strength checks first;
 * the only lasting form of a wallet is its 64-byte BIP-39 seed, sealed with AES-256-GCM
   under a fresh data key whose KEK-wrapped copy goes into the key-ring
-  (:func:`ledger.key_material.seal_into_keyring`, exactly as key versions are), bound by
+  (:meth:`ledger.recipes.key_material.KeyMaterial.seal_secret`, exactly as key versions are), bound by
   its associated data to the wallet id and seed version;
 * the seed exists in clear only inside :func:`open_seed`, in a buffer zeroed afterwards.
 
@@ -22,12 +22,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ledger.crypto import hd
-from ledger.crypto.kek import KEKProvider
 from ledger.crypto.memory import zeroize
 from ledger.domain.wallet import Wallet
 from ledger.errors import CommandRejected
-from ledger.key_material import data_key_ref, open_from_keyring, seal_into_keyring
-from ledger.stores.base import KeyRing
+from ledger.recipes.key_material import KeyMaterial, data_key_ref
 
 __all__ = [
     "MIN_DISTINCT_ENTROPY_BYTES",
@@ -62,20 +60,20 @@ class SealedSeed:
     master_fingerprint: bytes
 
 
-def seal_seed(seed: bytearray, wallet_id: str, version: int, kek: KEKProvider | None,
-              keyring: KeyRing) -> SealedSeed:
+def seal_seed(material: KeyMaterial, seed: bytearray, wallet_id: str,
+              version: int) -> SealedSeed:
     """Seal ``seed`` (left to the caller to wipe) under a fresh data key in the key-ring."""
     ref = data_key_ref(wallet_id, version)
-    sealed = seal_into_keyring(seed, ref, seed_aad(wallet_id, version), kek, keyring)
+    sealed = material.seal_secret(seed, ref, seed_aad(wallet_id, version))
     return SealedSeed(sealed, ref, hd.master_fingerprint(seed))
 
 
-def create_seed(wallet_id: str, word_count: int, language: str, passphrase: str,
-                kek: KEKProvider | None, keyring: KeyRing) -> tuple[hd.Mnemonic, SealedSeed]:
+def create_seed(material: KeyMaterial, wallet_id: str, word_count: int, language: str,
+                passphrase: str) -> tuple[hd.Mnemonic, SealedSeed]:
     """A new wallet: its mnemonic (to show once) and its sealed seed (to record)."""
     mnemonic = hd.new_mnemonic(word_count, language)
     with hd.wiped(hd.seed_from_mnemonic(mnemonic, passphrase)) as seed:
-        return mnemonic, seal_seed(seed, wallet_id, 1, kek, keyring)
+        return mnemonic, seal_seed(material, seed, wallet_id, 1)
 
 
 def check_strength(mnemonic: hd.Mnemonic, *, allow_weak: bool = False) -> None:
@@ -95,17 +93,17 @@ def check_strength(mnemonic: hd.Mnemonic, *, allow_weak: bool = False) -> None:
 
 
 @contextmanager
-def open_seed(wallet: Wallet, kek: KEKProvider | None, keyring: KeyRing,
+def open_seed(material: KeyMaterial, wallet: Wallet,
               version: int | None = None) -> Iterator[bytearray]:
-    """``with open_seed(wallet, kek, keyring) as seed:`` the clear seed, wiped on exit.
+    """``with open_seed(material, wallet) as seed:`` the clear seed, wiped on exit.
 
     Raises ``MaterialDestroyed`` if the seed's data key was shredded (or lost: recover
     the wallet from a backup, which seals it again).
     """
     chosen = wallet.seed_version if version is None else version
     entry = wallet.seeds[chosen]
-    seed = open_from_keyring(entry["sealed_seed"], entry["data_key_ref"],
-                             seed_aad(wallet.wallet_id, chosen), kek, keyring)
+    seed = material.open_secret(entry["sealed_seed"], entry["data_key_ref"],
+                                seed_aad(wallet.wallet_id, chosen))
     try:
         yield seed
     finally:

@@ -1,7 +1,7 @@
 """Examining a key domain's chain in worker processes, results in chain order.
 
 Envelopes of a key domain can be examined independently once the system chain is verified
-(:mod:`ledger.audit_examine`), so the auditor hands chunks of them to worker processes
+(:mod:`ledger.audit.examine`), so the auditor hands chunks of them to worker processes
 (:func:`ledger.parallel.map_in_order`) while its own loop runs the chain-level checks on
 the chunks already examined.
 
@@ -23,7 +23,7 @@ from concurrent.futures import Executor
 from functools import partial
 from itertools import islice
 
-from ledger.audit_examine import Examined, Identities, examine_chunk
+from ledger.audit.examine import Examined, Identities, examine_chunk
 from ledger.parallel import map_in_order
 from ledger.stores.base import StoredEnvelope
 

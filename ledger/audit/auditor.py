@@ -30,7 +30,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from ledger.audit_examine import (
+from ledger.audit.examine import (
     CONTENT,
     IDENTITY,
     OPEN,
@@ -42,20 +42,16 @@ from ledger.audit_examine import (
     examine,
     ledger_snapshot,
 )
-from ledger.audit_pool import examined_in_order
+from ledger.audit.pool import examined_in_order
 from ledger.authorization import SYSTEM_CHAIN
 from ledger.command import SYSTEM_ACTOR
-from ledger.domain.actor import Actor
-from ledger.domain.events import EVENT_CLASSES, record_to_event
-from ledger.domain.key import Key
-from ledger.domain.ledger_meta import LedgerMeta
-from ledger.domain.wallet import Wallet
 from ledger.envelope import GENESIS_PREV_HASH, NO_AUTHORITY
 from ledger.errors import ConfigurationError, SkmsError, VerificationError
 from ledger.merkle.checkpoint import Checkpoint, open_checkpoint
 from ledger.merkle.hasher import hash_leaf
 from ledger.merkle.tree import MerkleTree
 from ledger.parallel import worker_pool
+from ledger.state import LedgerState
 from ledger.stores.base import EventStore, StoredCheckpoint, StoredEnvelope
 
 Progress = Callable[[str, int, int], None]
@@ -95,7 +91,7 @@ class Auditor:
     """Verifies every chain of a store; raises :class:`VerificationError` at the first fault.
 
     ``jobs`` > 1 examines key domains' chains of at least ``parallel_from_events`` events in
-    that many worker processes (:mod:`ledger.audit_pool`), ``chunk_events`` envelopes at a
+    that many worker processes (:mod:`ledger.audit.pool`), ``chunk_events`` envelopes at a
     time; the result, and the first fault named, are the same as with one process. Pass
     ``executor`` to reuse a pool across audits (it is then not shut down here).
 
@@ -124,6 +120,7 @@ class Auditor:
         self._executor = executor
         self._own_executor: Executor | None = None
         self.timeline = Timeline()
+        self.fold = LedgerState(strict=True)  # the live ledger's fold, in strict mode
         self.system_size = 0
         self.ledger_key: bytes | None = None
         self.key_name = ""
@@ -157,7 +154,7 @@ class Auditor:
 
     def _examined(self, chain_id: str, envelopes: Iterable[StoredEnvelope],
                   total: int) -> Iterator[tuple[StoredEnvelope, Examined]]:
-        """The chain's envelopes with their examination (:mod:`ledger.audit_examine`), in
+        """The chain's envelopes with their examination (:mod:`ledger.audit.examine`), in
         order: here, or by worker processes for a long key-domain chain when ``jobs`` > 1."""
         if chain_id == SYSTEM_CHAIN:  # identities change as it is read: checked in the loop
             return ((stored, examine(stored, chain_id, None)) for stored in envelopes)
@@ -181,10 +178,6 @@ class Auditor:
         total = 0 if head is None else head.seq + 1
         tree = MerkleTree()
         prev_hash = GENESIS_PREV_HASH
-        actors: dict[str, Actor] = {}
-        keys: dict[str, Key] = {}
-        wallets: dict[str, Wallet] = {}
-        journal: dict[str, int] = {}
         nonces: dict[tuple[str, str], str] = {}
         last_authority = NO_AUTHORITY
         checkpoint_events = 0
@@ -214,7 +207,7 @@ class Auditor:
                     raise fail("system-chain events carry no authority seq", "authorization")
                 finding = check_identity(
                     chain_id, envelope, item.actor_id, item.command_type,
-                    self._system_identity(item.actor_id, actors, envelope, record))
+                    self._system_identity(item.actor_id, envelope, record))
                 if finding is not None:
                     raise finding.error(chain_id, item.seq)
             else:
@@ -223,18 +216,18 @@ class Auditor:
                                f"[{last_authority}, {self.system_size})", "authorization")
                 last_authority = item.authority_seq
                 item.raise_finding(IDENTITY, chain_id)
-            # Aggregate: the event must apply at the next version.
+            # Aggregate: the event must apply at the next version, where it belongs.
             try:
-                self._apply(item.event_type, record, item.aggregate_id, item.aggregate_version,
-                            item.recorded_at, actors, keys, journal, chain_id,
-                            wallets=wallets)
+                self.fold.fold_event(item.event_type, record, item.aggregate_id,
+                                     item.aggregate_version, item.recorded_at, chain_id,
+                                     item.seq)
             except SkmsError as exc:
                 raise fail(exc.message, "aggregate") from None
             except Exception as exc:
                 raise fail(f"event does not apply to its aggregate: {type(exc).__name__}: "
                            f"{exc}", "aggregate") from None
             if chain_id == SYSTEM_CHAIN:
-                self._after_system_event(item.seq, item.event_type, record, actors)
+                self._after_system_event(item.seq, item.event_type, record)
             tree.append(hash_leaf(item.event_hash))
             if item.event_type == "CheckpointPublished":
                 self._check_checkpoint_event(chain_id, item.seq, record, tree)
@@ -260,7 +253,7 @@ class Auditor:
 
     # --- identities --------------------------------------------------------------------------
 
-    def _system_identity(self, actor_id: str, actors: dict[str, Actor], envelope: Any,
+    def _system_identity(self, actor_id: str, envelope: Any,
                          record: dict[str, Any]) -> ActorSnapshot | None:
         if actor_id == SYSTEM_ACTOR:
             if envelope.seq == 0:
@@ -273,71 +266,22 @@ class Auditor:
                                             check="signature")
                 return ActorSnapshot(key, (), ("*",), False)
             return ledger_snapshot(self.ledger_key)
-        actor = actors.get(actor_id)
+        actor = self.fold.actors.get(actor_id)
         if actor is None:
             return None
         return ActorSnapshot(actor.public_key, tuple(actor.roles), tuple(actor.domains),
                              actor.revoked)
 
-    def _after_system_event(self, seq: int, event_type: str, record: dict[str, Any],
-                            actors: dict[str, Actor]) -> None:
+    def _after_system_event(self, seq: int, event_type: str, record: dict[str, Any]) -> None:
         if event_type == "LedgerInitialized":
             self.ledger_key = bytes(record["ledger_public_key"])
             self.key_name = record["origin"]
             self.origin = record["origin"]
             self.ledger_id = record["ledger_id"]
         elif event_type.startswith("Actor"):
-            actor = actors[record["actor_id"]]
+            actor = self.fold.actors[record["actor_id"]]
             self.timeline.record(actor.actor_id, seq, ActorSnapshot(
                 actor.public_key, tuple(actor.roles), tuple(actor.domains), actor.revoked))
-
-    # --- aggregates --------------------------------------------------------------------------
-
-    @staticmethod
-    def _apply(event_type: str, record: dict[str, Any], aggregate_id: str, version: int,
-               recorded_at: int, actors: dict[str, Actor], keys: dict[str, Key],
-               journal: dict[str, int], chain_id: str,
-               wallets: dict[str, Wallet] | None = None) -> None:
-        if event_type not in EVENT_CLASSES:
-            if journal.get(aggregate_id, 0) + 1 != version:
-                raise VerificationError(f"journal {aggregate_id} skips to version {version}")
-            journal[aggregate_id] = version
-            return
-        event = record_to_event(event_type, record, aggregate_id=aggregate_id,
-                                aggregate_version=version, recorded_at=recorded_at)
-        if isinstance(event, LedgerMeta.Initialized):
-            if chain_id != SYSTEM_CHAIN:
-                raise VerificationError("genesis outside the system chain")
-            event.mutate(None)
-        elif isinstance(event, Actor.Registered):
-            if chain_id != SYSTEM_CHAIN or aggregate_id in actors:
-                raise VerificationError("actor registered twice or outside the system chain")
-            if record["actor_id"] != aggregate_id:
-                raise VerificationError("actor id differs from its aggregate id")
-            actors[aggregate_id] = cast(Actor, event.mutate(None))
-        elif isinstance(event, Key.Generated):
-            if aggregate_id in keys or record["domain"] != chain_id:
-                raise VerificationError("key generated twice or in another domain's chain")
-            keys[aggregate_id] = cast(Key, event.mutate(None))
-        elif isinstance(event, Actor.Event):
-            if aggregate_id not in actors:
-                raise VerificationError(f"event for unknown actor {aggregate_id}")
-            event.mutate(actors[aggregate_id])
-        elif isinstance(event, Key.Event):
-            if aggregate_id not in keys:
-                raise VerificationError(f"event for unknown key {aggregate_id}")
-            event.mutate(keys[aggregate_id])
-        elif isinstance(event, Wallet.Created):
-            wallets = {} if wallets is None else wallets
-            if aggregate_id in wallets or record["domain"] != chain_id:
-                raise VerificationError("wallet created twice or in another domain's chain")
-            if record["wallet_id"] != aggregate_id:
-                raise VerificationError("wallet id differs from its aggregate id")
-            wallets[aggregate_id] = cast(Wallet, event.mutate(None))
-        elif isinstance(event, Wallet.Event):
-            if wallets is None or aggregate_id not in wallets:
-                raise VerificationError(f"event for unknown wallet {aggregate_id}")
-            event.mutate(wallets[aggregate_id])
 
     # --- checkpoints -------------------------------------------------------------------------
 

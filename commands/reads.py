@@ -1,0 +1,334 @@
+"""The read layer: every catalogue read, answered one way for the CLI and the service.
+
+A read is a function of a :class:`ReadContext` and the read's checked parameters; it
+returns JSON-ready data of the read's result field (hex for HEX fields). The caller
+decides who may ask (the service checks the read's capability and records a refusal;
+the CLI acts for the home's owner), and supplies, through the context, the domains the
+caller may see, how a key domain is authorized for it, and the read models.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ledger.application import Ledger
+from ledger.audit import Auditor
+from ledger.catalogue import CATALOGUE
+from ledger.catalogue.validation import check_values
+from ledger.crypto.algorithms import all_profiles, profile, public_key_pem
+from ledger.crypto.scheme import get_scheme
+from ledger.domain.actor import Actor
+from ledger.domain.key import Key
+from ledger.domain.wallet import Wallet
+from ledger.errors import InvalidInput, InvalidSignature, NotFound
+from ledger.proofs import build_consistency, build_inclusion, verify_proof_document
+from ledger.stores.base import EventStore
+from projections.export import ResultSet
+from projections.reports import REPORTS, parse_time
+
+ALL = ("*",)
+
+
+class ReadModels(abc.ABC):
+    """The read models as a caller provides them (the service: locked, on its query pool;
+    the CLI: its own runner)."""
+
+    @abc.abstractmethod
+    def report(self, name: str, since: Any, at: Any) -> ResultSet: ...
+
+    @abc.abstractmethod
+    def query(self, sql: str, timeout: float | None) -> ResultSet: ...
+
+    @abc.abstractmethod
+    def status(self) -> list[dict[str, Any]]: ...
+
+
+@dataclass
+class ReadContext:
+    """What a read needs: the loaded ledger and its store, whom it answers (``principal``,
+    for WhoAmI), which domains it may show (``domains``; ``*`` for all), how a refusal
+    for one key domain is raised and recorded (``check_domain``), and the read models."""
+
+    ledger: Ledger
+    store: EventStore
+    principal: Mapping[str, Any] | None = None
+    domains: Sequence[str] = ALL
+    check_domain: Callable[[str, str], None] = field(default=lambda capability, domain: None)
+    read_models: ReadModels | None = None
+    audit_options: Mapping[str, Any] = field(default_factory=dict)
+
+    def sees(self, domain: str) -> bool:
+        return "*" in self.domains or domain in self.domains
+
+    def models(self) -> ReadModels:
+        if self.read_models is None:
+            raise NotFound("no read models here", hint="run skms projections update first")
+        return self.read_models
+
+
+# --- rows (the catalogue's shapes) -------------------------------------------------------
+
+def key_row(key: Key) -> dict[str, Any]:
+    current = key.versions[key.current_version]
+    return {"key_id": key.key_id, "label": key.label, "domain": key.domain,
+            "algorithm": key.algorithm, "state": key.state.value, "usage": list(key.usage),
+            "current_version": key.current_version, "versions": sorted(key.versions),
+            "public_key": bytes(current["public_key"]).hex(), "policy": dict(key.policy),
+            "created_at": key.created_at, "rotated_at": key.rotated_at,
+            "destroy_after": key.destroy_after, "destroyed_at": key.destroyed_at,
+            "signatures": key.signature_count}
+
+
+def actor_row(actor: Actor) -> dict[str, Any]:
+    return {"actor_id": actor.actor_id, "name": actor.name, "roles": list(actor.roles),
+            "domains": list(actor.domains), "revoked": bool(actor.revoked),
+            "public_key": bytes(actor.public_key).hex()}
+
+
+def wallet_row(wallet: Wallet) -> dict[str, Any]:
+    """Everything public about a wallet (never the sealed seed or its key-ring reference)."""
+    return {"wallet_id": wallet.wallet_id, "label": wallet.label, "domain": wallet.domain,
+            "source": wallet.source, "word_count": wallet.word_count,
+            "language": wallet.language, "has_passphrase": wallet.has_passphrase,
+            "master_fingerprint": wallet.master_fingerprint.hex(),
+            "purposes": list(wallet.purposes), "curves": list(wallet.curves),
+            "gap_limit": wallet.gap_limit, "seed_version": wallet.seed_version,
+            "addresses": len(wallet.addresses),
+            "used_addresses": sum(1 for a in wallet.addresses.values() if a["used"]),
+            "xpub_exports": len(wallet.xpub_exports),
+            "backups": [{"split_id": s["split_id"], "scheme": s["scheme"],
+                         "threshold": s["threshold"], "share_count": s["share_count"],
+                         "custodians": list(s["custodians"]), "recovered": s["recovered"]}
+                        for s in wallet.splits.values()],
+            "created_at": wallet.created_at}
+
+
+def address_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {"path": row["path"], "purpose": row["purpose"], "coin": row["coin"],
+            "curve": row["curve"], "account": row["account"], "change": row["change"],
+            "index": row["index"], "public_key": bytes(row["public_key"]).hex(),
+            "address": row["address"], "used": bool(row["used"]),
+            "derived_at": row["derived_at"]}
+
+
+def table(result: ResultSet) -> dict[str, Any]:
+    """A result set as columns, DuckDB types and JSON rows; ``truncated`` when rows past
+    the service's row or byte cap were left out."""
+    return {"columns": list(result.columns), "types": list(result.types),
+            "rows": result.records(), "truncated": result.truncated}
+
+
+def algorithm_rows() -> list[dict[str, Any]]:
+    return [{"algorithm": p.algorithm, "family": p.family, "purpose": p.purpose,
+             "security_bits": p.security_bits,
+             "public_key_size": p.public_key_size or None,
+             "signature_size": p.output_size if p.purpose == "signature" else None,
+             "output_size": p.output_size, "fips_approved": p.fips_approved,
+             "usages": sorted(p.usages), "message_handling": p.description}
+            for p in all_profiles()]
+
+
+# --- reads --------------------------------------------------------------------------------
+
+def _key(ctx: ReadContext, key_id: str, capability: str = "keys.read") -> Key:
+    key = ctx.ledger.key(key_id)
+    ctx.check_domain(capability, key.domain)
+    return key
+
+
+def _wallet(ctx: ReadContext, wallet_id: str) -> Wallet:
+    wallet = ctx.ledger.wallet(wallet_id)
+    ctx.check_domain("keys.read", wallet.domain)
+    return wallet
+
+
+def whoami(ctx: ReadContext) -> dict[str, Any]:
+    if ctx.principal is None:
+        raise NotFound("no actor is asking", field="as")
+    return dict(ctx.principal)
+
+
+def list_algorithms(ctx: ReadContext) -> list[dict[str, Any]]:
+    return algorithm_rows()
+
+
+def list_keys(ctx: ReadContext, domain: str | None = None,
+              state: str | None = None) -> list[dict[str, Any]]:
+    keys = sorted(ctx.ledger.keys.values(), key=lambda k: (k.created_at, k.key_id))
+    return [key_row(k) for k in keys if ctx.sees(k.domain)
+            and (domain is None or k.domain == domain)
+            and (state is None or k.state.value == state)]
+
+
+def get_key(ctx: ReadContext, key_id: str) -> dict[str, Any]:
+    return key_row(_key(ctx, key_id))
+
+
+def get_public_key(ctx: ReadContext, key_id: str, format: str = "pem",  # noqa: A002
+                   version: int | None = None) -> dict[str, Any]:
+    """Any key kind that has a public key (signature keys, X25519/P-256, ML-KEM hybrids)."""
+    key = _key(ctx, key_id)
+    chosen = key.current_version if version is None else version
+    if chosen not in key.versions:
+        raise InvalidInput(f"key has versions {sorted(key.versions)}", field="version")
+    if not profile(key.algorithm).has_public_key:
+        raise InvalidInput(f"key {key_id} is a symmetric {key.algorithm} key: it has no "
+                           "public key", field="key_id",
+                           hint="symmetric keys never leave the ledger; use encrypt/mac")
+    raw = bytes(key.versions[chosen]["public_key"])
+    text = public_key_pem(key.algorithm, raw) if format == "pem" else raw.hex()
+    return {"key_id": key_id, "version": chosen, "format": format, "public_key": text}
+
+
+def verify_with_versions(key: Key, message: bytes, signature: bytes,
+                         version: int | None) -> dict[str, Any]:
+    """Check a signature against one version, or every version newest first."""
+    if profile(key.algorithm).purpose != "signature":
+        raise InvalidInput(f"key {key.key_id} is a {key.algorithm} key, not a signing key",
+                           field="key_id", hint="MACs are checked with mac --verify")
+    if version is not None and version not in key.versions:
+        raise InvalidInput(f"key has versions {sorted(key.versions)}", field="version")
+    scheme = get_scheme(key.algorithm)
+    candidates = [version] if version is not None else sorted(key.versions, reverse=True)
+    for candidate in candidates:
+        try:
+            scheme.verify(bytes(key.versions[candidate]["public_key"]), message, signature)
+        except InvalidSignature:
+            continue
+        except InvalidInput:
+            break
+        return {"valid": True, "key_id": key.key_id, "version": candidate,
+                "state": key.state.value}
+    return {"valid": False, "key_id": key.key_id, "version": None, "state": None}
+
+
+def verify(ctx: ReadContext, key_id: str, message: bytes, signature: str,
+           version: int | None = None) -> dict[str, Any]:
+    return verify_with_versions(_key(ctx, key_id, "keys.verify"), message,
+                                bytes.fromhex(signature), version)
+
+
+def verify_batch(ctx: ReadContext, key_id: str,
+                 items: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    key = _key(ctx, key_id, "keys.verify")
+    return {"results": [verify_with_versions(key, item["message"],
+                                             bytes.fromhex(item["signature"]),
+                                             item.get("version")) for item in items]}
+
+
+def list_actors(ctx: ReadContext) -> list[dict[str, Any]]:
+    return [actor_row(a) for a in sorted(ctx.ledger.actors.values(), key=lambda a: a.name)]
+
+
+def get_actor(ctx: ReadContext, actor_id: str) -> dict[str, Any]:
+    return actor_row(ctx.ledger.actor(actor_id))
+
+
+def list_chains(ctx: ReadContext) -> list[dict[str, Any]]:
+    rows = []
+    for chain_id in ctx.store.chains():
+        head = ctx.store.head(chain_id)
+        latest = ctx.store.latest_checkpoint(chain_id)
+        rows.append({"chain_id": chain_id, "head_seq": head.seq if head else -1,
+                     "head_hash": head.event_hash.hex() if head else "",
+                     "checkpoint_size": latest.size if latest else 0})
+    return rows
+
+
+def get_checkpoint(ctx: ReadContext, chain_id: str) -> dict[str, Any]:
+    latest = ctx.store.latest_checkpoint(chain_id)
+    if latest is None:
+        raise NotFound(f"chain {chain_id!r} has no checkpoint yet", field="chain",
+                       hint="publish one (RequestCheckpoint: skms audit checkpoint --publish)")
+    return {"chain": chain_id, "size": latest.size, "note": latest.note}
+
+
+def inclusion_proof(ctx: ReadContext, chain_id: str, seq: int,
+                    size: int | None = None) -> dict[str, Any]:
+    return build_inclusion(ctx.store, chain_id, seq, size)
+
+
+def consistency_proof(ctx: ReadContext, chain_id: str, old_size: int,
+                      size: int | None = None) -> dict[str, Any]:
+    return build_consistency(ctx.store, chain_id, old_size, size)
+
+
+def verify_proof(ctx: ReadContext, document: Any,
+                 ledger_key: str | None = None) -> dict[str, Any]:
+    pinned = bytes.fromhex(ledger_key) if ledger_key else None
+    try:
+        return verify_proof_document(document, pinned)
+    except (ValueError, TypeError, KeyError):
+        raise InvalidInput("the proof document is malformed", field="document") from None
+
+
+def audit_verify(ctx: ReadContext, trusted_checkpoints: Sequence[str] = (),
+                 ledger_key: str | None = None) -> dict[str, Any]:
+    pinned = bytes.fromhex(ledger_key) if ledger_key else None
+    report = Auditor(ctx.store, ledger_public_key=pinned,
+                     trusted_checkpoints=list(trusted_checkpoints),
+                     **dict(ctx.audit_options)).verify()
+    return report.as_dict()
+
+
+def list_reports(ctx: ReadContext) -> list[dict[str, Any]]:
+    return [{"name": r.name, "since": r.takes_since, "description": r.description}
+            for r in REPORTS.values()]
+
+
+def run_report(ctx: ReadContext, name: str, since: str | None = None,
+               at: str | None = None) -> dict[str, Any]:
+    if name not in REPORTS:
+        raise NotFound(f"no report named {name!r}", field="name",
+                       hint=f"choose one of: {', '.join(REPORTS)}")
+    since_value = parse_time(since, field="since") if since else None
+    at_value = parse_time(at, field="at") if at else None
+    return {"name": name, **table(ctx.models().report(name, since_value, at_value))}
+
+
+def query(ctx: ReadContext, sql: str, timeout: int | None = None) -> dict[str, Any]:
+    return table(ctx.models().query(sql, float(timeout) if timeout else None))
+
+
+def projection_status(ctx: ReadContext) -> dict[str, Any]:
+    return {"chains": ctx.models().status()}
+
+
+def list_wallets(ctx: ReadContext, domain: str | None = None) -> list[dict[str, Any]]:
+    wallets = sorted(ctx.ledger.wallets.values(), key=lambda w: (w.created_at, w.wallet_id))
+    return [wallet_row(w) for w in wallets if ctx.sees(w.domain)
+            and (domain is None or w.domain == domain)]
+
+
+def get_wallet(ctx: ReadContext, wallet_id: str) -> dict[str, Any]:
+    return wallet_row(_wallet(ctx, wallet_id))
+
+
+def list_wallet_addresses(ctx: ReadContext, wallet_id: str,
+                          unused: bool = False) -> list[dict[str, Any]]:
+    wallet = _wallet(ctx, wallet_id)
+    rows = sorted(wallet.addresses.values(), key=lambda r: (r["chain"], r["index"]))
+    return [address_row(r) for r in rows if not (unused and r["used"])]
+
+
+READS: dict[str, Callable[..., Any]] = {
+    "WhoAmI": whoami, "ListAlgorithms": list_algorithms, "ListKeys": list_keys,
+    "GetKey": get_key, "GetPublicKey": get_public_key, "Verify": verify,
+    "VerifyBatch": verify_batch, "ListActors": list_actors, "GetActor": get_actor,
+    "ListChains": list_chains, "GetCheckpoint": get_checkpoint,
+    "InclusionProof": inclusion_proof, "ConsistencyProof": consistency_proof,
+    "VerifyProof": verify_proof, "AuditVerify": audit_verify, "ListReports": list_reports,
+    "RunReport": run_report, "Query": query, "ProjectionStatus": projection_status,
+    "ListWallets": list_wallets, "GetWallet": get_wallet,
+    "ListWalletAddresses": list_wallet_addresses,
+}
+"""Catalogue read name -> its function (a test checks this covers the catalogue)."""
+
+
+def answer(name: str, ctx: ReadContext, params: Mapping[str, Any]) -> Any:
+    """Check a read's parameters against the catalogue and answer it."""
+    spec = CATALOGUE.read(name)
+    return READS[name](ctx, **check_values(spec.params, params, what="parameter"))

@@ -1,0 +1,78 @@
+"""Group commit: the envelopes of concurrent commands made durable in few transactions.
+
+Requirements:
+
+1. Tickets (the envelopes one command built, in seq order) are queued in the order they
+   were built, under the ledger's decision lock.
+2. Whoever waits first commits everything queued so far, one ``append`` per chain; later
+   waiters usually find their ticket already done. Nothing is answered before its commit.
+3. If an append fails, every ticket of that batch and chain fails with the error, and the
+   ledger is told (``on_failure``) so that it reloads before deciding again. A store's
+   error is passed on as it is (a :class:`~ledger.errors.ConcurrencyError` tells the
+   ledger to decide the command again on the new head); anything else becomes a
+   :class:`~ledger.errors.StoreError`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ledger.errors import SkmsError, StoreError
+from ledger.stores.base import EventStore, StoredEnvelope
+
+
+@dataclass
+class Ticket:
+    """One command's envelopes on their way to the store."""
+
+    chain_id: str
+    envelopes: list[StoredEnvelope]
+    done: threading.Event = field(default_factory=threading.Event)
+    error: BaseException | None = None
+
+
+class GroupCommitter:
+    """Commits queued tickets in as few store transactions as possible."""
+
+    def __init__(self, store: EventStore, on_failure: Callable[[], None]) -> None:
+        self._store = store
+        self._on_failure = on_failure
+        self._queue: list[Ticket] = []
+        self._queue_lock = threading.Lock()
+        self._commit_lock = threading.Lock()
+
+    def enqueue(self, ticket: Ticket) -> None:
+        with self._queue_lock:
+            self._queue.append(ticket)
+
+    def wait(self, ticket: Ticket) -> None:
+        """Return once ``ticket`` is durable; raise its batch's error otherwise."""
+        while not ticket.done.is_set():
+            with self._commit_lock:
+                if ticket.done.is_set():
+                    break
+                with self._queue_lock:
+                    batch, self._queue = self._queue, []
+                self._commit(batch)
+        if ticket.error is not None:
+            raise ticket.error
+
+    def _commit(self, batch: list[Ticket]) -> None:
+        by_chain: dict[str, list[Ticket]] = {}
+        for ticket in batch:
+            by_chain.setdefault(ticket.chain_id, []).append(ticket)
+        for chain_id, tickets in by_chain.items():
+            envelopes = [e for t in tickets for e in t.envelopes]
+            try:
+                if envelopes:
+                    self._store.append(chain_id, envelopes, expected_seq=envelopes[0].seq)
+            except BaseException as exc:
+                self._on_failure()
+                error = exc if isinstance(exc, SkmsError) else StoreError(
+                    f"commit failed: {type(exc).__name__}")
+                for ticket in tickets:
+                    ticket.error = error
+            for ticket in tickets:
+                ticket.done.set()

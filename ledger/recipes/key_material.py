@@ -1,0 +1,136 @@
+"""Recipe: generate, seal, unseal, use and shred key material.
+
+Why one object owning the KEK and the key-ring: every secret the ledger keeps is sealed the
+same way (AES-256-GCM under a fresh data key, :mod:`ledger.recipes.sealing`; the sealed
+blob goes into an event, the KEK-wrapped data key into the key-ring beside the log) and
+exists in clear only inside one call, in a ``bytearray`` zeroed before the call returns.
+Holding both halves here means no caller passes them around, and a ledger opened without
+its KEK has no material object at all (``Ledger.material`` says so once, clearly).
+
+Material is born from health-tested OS randomness (:mod:`ledger.crypto.entropy`). The
+associated data binds each blob to its key id and version (or its wallet id and seed
+version), so blobs cannot be swapped between owners.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from ledger.crypto.algorithms import material_maker
+from ledger.crypto.entropy import random_bytes
+from ledger.crypto.kek import KEKProvider
+from ledger.crypto.memory import zeroize
+from ledger.crypto.scheme import get_scheme
+from ledger.recipes.sealing import seal_private_key, unseal_private_key
+from ledger.stores.base import KeyRing
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class NewMaterial:
+    """What a new key version's event records: its public key, sealed secret and data-key
+    reference (the wrapped data key itself is already in the key-ring)."""
+
+    public_key: bytes
+    sealed_material: bytes
+    data_key_ref: str
+
+
+def material_aad(key_id: str, version: int) -> bytes:
+    """Binds sealed material to its key and version: blobs cannot be swapped between keys."""
+    return f"skms-key-material:v1:{key_id}:{version}".encode()
+
+
+def data_key_ref(owner_id: str, version: int) -> str:
+    return f"{owner_id}/v{version}"
+
+
+class KeyMaterial:
+    """The ledger's KEK and key-ring, and the one way to make and use sealed secrets."""
+
+    def __init__(self, kek: KEKProvider, keyring: KeyRing) -> None:
+        self.kek = kek
+        self.keyring = keyring
+
+    # --- key versions ----------------------------------------------------------------------
+
+    def generate(self, algorithm: str, key_id: str, version: int) -> NewMaterial:
+        """Create a key version; its wrapped data key is stored in the key-ring right away.
+
+        If the command that records it then fails, the orphan data key protects nothing
+        reachable and is harmless.
+        """
+        maker = material_maker(algorithm)  # a signature scheme or another key kind
+        seed = random_bytes(maker.seed_size)
+        private_key = bytearray()
+        try:
+            private_key = maker.generate(seed)
+            public_key = maker.public_key(private_key)
+            ref = data_key_ref(key_id, version)
+            sealed = self.seal_secret(private_key, ref, material_aad(key_id, version))
+        finally:
+            zeroize(seed)
+            zeroize(private_key)
+        return NewMaterial(public_key, sealed, ref)
+
+    def use(self, key_id: str, version: int, record: dict[str, Any],
+            operation: Callable[[bytearray], T]) -> T:
+        """Unseal one key version (``record``: its entry in ``Key.versions``), run
+        ``operation`` on the secret, zero it. ``operation`` must not keep the buffer.
+
+        Raises ``KeyMaterialDestroyed`` if the data key was shredded.
+        """
+        secret = self.open_secret(record["sealed_material"], record["data_key_ref"],
+                                  material_aad(key_id, version))
+        try:
+            return operation(secret)
+        finally:
+            zeroize(secret)
+
+    def sign(self, algorithm: str, key_id: str, version: int, record: dict[str, Any],
+             message: bytes) -> bytes:
+        scheme = get_scheme(algorithm)
+        return self.use(key_id, version, record, lambda secret: scheme.sign(secret, message))
+
+    def sign_many(self, algorithm: str, key_id: str, version: int, record: dict[str, Any],
+                  messages: Sequence[bytes]) -> list[bytes]:
+        """Unseal once, sign every message, zero: the batch form of :meth:`sign`."""
+        scheme = get_scheme(algorithm)
+        return self.use(key_id, version, record,
+                        lambda secret: scheme.sign_many(secret, list(messages)))
+
+    # --- any secret ------------------------------------------------------------------------
+
+    def seal_secret(self, secret: bytearray, ref: str, aad: bytes) -> bytes:
+        """Seal a secret (left to the caller to wipe); its wrapped data key goes to ``ref``.
+
+        Returns the sealed blob that goes into the event."""
+        sealed = seal_private_key(secret, self.kek, aad=aad)
+        self.keyring.put(ref, sealed.wrapped_data_key)
+        return sealed.sealed_material
+
+    def open_secret(self, sealed_material: bytes, ref: str, aad: bytes) -> bytearray:
+        """Unseal what :meth:`seal_secret` sealed: a buffer the caller must wipe."""
+        return unseal_private_key(sealed_material, self.keyring.get(ref), self.kek, aad=aad)
+
+    # --- shredding -------------------------------------------------------------------------
+
+    def shred(self, refs: Iterable[str]) -> None:
+        """Destroy data keys: what they wrapped is unrecoverable from any copy of the log."""
+        for ref in refs:
+            self.keyring.shred(ref)
+
+
+
+def shred_leftovers(keyring: KeyRing, destroyed_refs: Iterable[str]) -> list[str]:
+    """Shred data keys the log says were destroyed but the key-ring still holds (a
+    destruction interrupted by a crash between its commit and its shredding). Needs no
+    KEK: shredding only deletes."""
+    present = set(keyring.refs())
+    leftover = [ref for ref in destroyed_refs if ref in present]
+    for ref in leftover:
+        keyring.shred(ref)
+    return leftover
