@@ -1,9 +1,10 @@
 """The one error hierarchy users ever see.
 
 Every failure a user can cause or meet is an :class:`SkmsError` subclass carrying a
-message (what happened), a hint (what to try) and an exit code. Front ends (CLI, REST,
-gRPC) map these classes to exit codes and status codes in one table each; anything that
-is not an ``SkmsError`` is a bug and is allowed to crash.
+message (what happened), a hint (what to try) and, where one value is at fault, the field.
+Front ends map these classes to HTTP and gRPC statuses and exit codes in one table
+(``commands/errors.py``): how serious a failure is for a caller is theirs to say. Anything
+that is not an ``SkmsError`` is a bug and is allowed to crash.
 
 Messages must never contain secret material: they are logged and shown to users.
 """
@@ -14,8 +15,6 @@ from __future__ import annotations
 class SkmsError(Exception):
     """Base class of every user-facing SKMS error."""
 
-    exit_code: int = 2
-    http_status: int = 400
 
     def __init__(self, message: str, *, hint: str = "", field: str | None = None) -> None:
         super().__init__(message)
@@ -36,19 +35,16 @@ class SkmsError(Exception):
 class InvalidInput(SkmsError):
     """A value supplied by the user is malformed; ``field`` names it."""
 
-    http_status = 422
 
 
 class NotFound(SkmsError):
     """The named key, actor, chain or record does not exist."""
 
-    http_status = 404
 
 
 class ConfigurationError(SkmsError):
     """The ledger home, store URL, passphrase or environment is unusable."""
 
-    http_status = 500
 
 
 class CommandRejected(SkmsError):
@@ -58,7 +54,6 @@ class CommandRejected(SkmsError):
     ledger could attribute it; ``seq`` then names that event.
     """
 
-    http_status = 403
 
     def __init__(self, message: str, *, hint: str = "", field: str | None = None,
                  reason_code: str = "rejected", seq: int | None = None) -> None:
@@ -74,20 +69,16 @@ class Unauthorized(CommandRejected):
 class IllegalTransition(CommandRejected):
     """The aggregate's state does not allow this command (e.g. sign with a suspended key)."""
 
-    http_status = 409
 
 
 class ReplayedCommand(CommandRejected):
     """The command's nonce or id was already used, or its timestamp is outside the window."""
 
-    http_status = 409
 
 
 class InvalidSignature(SkmsError):
     """A signature did not verify. Raised, never returned as ``False``."""
 
-    exit_code = 1
-    http_status = 422
 
 
 class InvalidCiphertext(SkmsError):
@@ -95,8 +86,6 @@ class InvalidCiphertext(SkmsError):
     tampering). Raised, never returned; GCM and HPKE cannot tell these causes apart, so the
     message does not try to."""
 
-    exit_code = 1
-    http_status = 422
 
 
 class AuthenticationFailed(CommandRejected):
@@ -106,20 +95,16 @@ class AuthenticationFailed(CommandRejected):
     what probing or tampering looks like in the log.
     """
 
-    exit_code = 1
-    http_status = 422
 
 
 class UnsupportedAlgorithm(SkmsError):
     """The algorithm id is unknown or refused by the ledger's policy (e.g. FIPS mode)."""
 
-    http_status = 422
 
 
 class CryptoError(SkmsError):
     """Sealing, unsealing, KEK or entropy failure. Never carries secret bytes."""
 
-    http_status = 500
 
 
 class EntropyHealthError(CryptoError):
@@ -129,7 +114,6 @@ class EntropyHealthError(CryptoError):
 class MaterialDestroyed(CryptoError):
     """The key's data key was shredded: its private material is unrecoverable by design."""
 
-    http_status = 410
 
 
 class KeyMaterialDestroyed(MaterialDestroyed, CommandRejected):
@@ -143,14 +127,11 @@ class KeyMaterialDestroyed(MaterialDestroyed, CommandRejected):
 class StoreError(SkmsError):
     """Base for persistence failures. Driver errors are translated into these."""
 
-    exit_code = 3
-    http_status = 503
 
 
 class ConcurrencyError(StoreError):
     """Someone else appended first (seq or aggregate version taken). Reload and retry."""
 
-    http_status = 409
 
 
 class StoreUnavailable(StoreError):
@@ -171,8 +152,6 @@ class VerificationError(SkmsError):
     ``seq`` names the first bad event when the failure is tied to one; ``chain`` the chain.
     """
 
-    exit_code = 1
-    http_status = 422
 
     def __init__(self, message: str, *, seq: int | None = None, chain: str | None = None,
                  check: str = "", hint: str = "") -> None:

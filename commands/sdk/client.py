@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import hashlib
 import json
 import os
+import secrets
 import socket
 import ssl
 import threading
@@ -37,27 +37,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from commands.builders import build
 from commands.sdk import httpsig
-from commands.sdk.routes import KEY_COMMANDS
+from commands.sdk.operations import Operations
+from commands.sdk.results import ApiError, CommandResult
 from commands.sdk.tlsclient import client_context
 from commands.sdk.transport import HttpTransport
+from commands.wire import to_json
+from ledger.catalogue import CATALOGUE
+from ledger.catalogue.model import Source
 from ledger.command import Command, SignedCommand
 from ledger.crypto.scheme import get_scheme
+from ledger.errors import InvalidInput
+
+__all__ = ["ApiError", "Client", "CommandResult", "Feed", "Identity", "PreparedCommand"]
 
 CORRELATION_HEADER = "X-Correlation-ID"
-
-
-class ApiError(Exception):
-    """A problem answered by the service (RFC 9457 document in :attr:`problem`)."""
-
-    def __init__(self, status: int, problem: Mapping[str, Any]) -> None:
-        self.status = status
-        self.problem = dict(problem)
-        self.error = str(problem.get("error", ""))
-        self.reason_code = problem.get("reason_code")
-        self.recorded_seq = problem.get("recorded_seq")
-        self.field = problem.get("field")
-        super().__init__(f"{status} {self.error}: {problem.get('detail', '')}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,27 +64,9 @@ class Identity:
 
     @classmethod
     def generate(cls) -> Identity:
-        import secrets
-
         scheme = get_scheme("ed25519")
         private = scheme.generate(secrets.token_bytes(scheme.seed_size))
         return cls(bytes(private), scheme.public_key(private))
-
-
-@dataclass(frozen=True, slots=True)
-class CommandResult:
-    command_id: str
-    chain: str
-    seqs: list[int]
-    seq: int | None
-    replayed: bool
-    correlation_id: str
-    result: Any
-
-    @classmethod
-    def of(cls, data: Mapping[str, Any]) -> CommandResult:
-        return cls(data["command_id"], data["chain"], list(data["seqs"]), data["seq"],
-                   data["replayed"], data["correlation_id"], data["result"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,12 +80,23 @@ class PreparedCommand:
     signed: SignedCommand = field(repr=False)
 
 
+def remember_domain(domains: dict[str, str], command: Command, result: CommandResult) -> None:
+    """A new key's or wallet's domain is the chain its creation went to: no lookup later."""
+    if command.command_type in ("CreateKey", "CreateWallet", "ImportWallet") and isinstance(
+            result.result, dict):
+        made = result.result.get("key_id") or result.result.get("wallet_id")
+        if isinstance(made, str):
+            domains[made] = command.chain_id
+
+
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-class Client:
+class Client(Operations):
     """REST client acting as ``actor_id``. Use as a context manager or call :meth:`close`.
+
+    Every catalogue command and read is a method (:class:`commands.sdk.operations.Operations`).
 
     ``ca``: the CA certificate that signed the server's (``<home>/tls/ca.pem`` for the
     development CA). ``client_cert``: PEM certificate of this actor for mutual TLS; with it,
@@ -176,7 +164,7 @@ class Client:
     def prepare(self, method: str, path: str, command_type: str, chain_id: str,
                 args: Mapping[str, Any], *, extra: Mapping[str, Any] | None = None,
                 correlation_id: str | None = None) -> PreparedCommand:
-        """Build and sign a command (nothing is sent)."""
+        """Build and sign exactly these arguments (nothing is sent)."""
         command = Command(command_type, self.actor_id, chain_id, dict(args),
                           time.time_ns() // 1000, correlation_id=correlation_id or
                           uuid.uuid4().hex)
@@ -185,172 +173,50 @@ class Client:
                 "signature": _b64(signed.signature), **(extra or {})}
         return PreparedCommand(method, path, body, command, signed)
 
+    def prepare_command(self, name: str, params: Mapping[str, Any]) -> PreparedCommand:
+        """Build (:mod:`commands.builders`) and sign a catalogue command; nothing is sent."""
+        spec = CATALOGUE.command(name)
+        if spec.rest is None:
+            raise InvalidInput(f"{name} is not served over the network", field="command.type")
+        built = build(spec, params, self.resolver())
+        values = {**built.args, "chain_id": built.chain_id}
+        path = spec.rest.path.format(**{p: values[p] for p in spec.rest.placeholders()})
+        inputs = {f.name: to_json(f, built.inputs[f.name]) for f in spec.inputs
+                  if f.name in built.inputs}
+        return self.prepare(spec.rest.method, path, name, built.chain_id, built.args,
+                            extra=inputs)
+
     def send(self, prepared: PreparedCommand) -> CommandResult:
         """Send (or re-send) a prepared command; a retry returns the first outcome."""
         data = self.request(prepared.method, prepared.path, json_body=prepared.body,
                             headers={"Idempotency-Key": prepared.command.command_id,
                                      CORRELATION_HEADER: prepared.command.correlation_id})
-        return CommandResult.of(data)
-
-    def _domain(self, key_id: str) -> str:
-        if key_id not in self._domains:
-            self._domains[key_id] = str(self.get_key(key_id)["domain"])
-        return self._domains[key_id]
-
-    def create_key(self, algorithm: str, *, domain: str = "default", label: str | None = None,
-                   usage: list[str] | None = None, activate: bool = True,
-                   **policy: Any) -> CommandResult:
-        args: dict[str, Any] = {"algorithm": algorithm, "activate": activate,
-                                "usage": usage or ["sign", "verify"], **policy}
-        if label is not None:
-            args["label"] = label
-        result = self.send(self.prepare("POST", "/v1/keys", "CreateKey", domain, args))
-        if result.result:
-            self._domains[result.result["key_id"]] = domain
+        result = CommandResult.of(data)
+        remember_domain(self._domains, prepared.command, result)
         return result
 
-    def prepare_key_command(self, action: str, key_id: str,
-                            **args: Any) -> PreparedCommand:
-        return self.prepare("POST", f"/v1/keys/{key_id}/{action}", KEY_COMMANDS[action],
-                            self._domain(key_id), {"key_id": key_id, **args})
-
-    def key_command(self, action: str, key_id: str, **args: Any) -> CommandResult:
-        """``action``: activate, rotate, suspend, reactivate, compromise, revoke, destroy,
-        cancel-destruction or policy (extra args: reason, policy fields)."""
-        return self.send(self.prepare_key_command(action, key_id, **args))
-
-    def rotate_key(self, key_id: str) -> CommandResult:
-        return self.key_command("rotate", key_id)
-
-    def suspend_key(self, key_id: str, reason: str = "suspended") -> CommandResult:
-        return self.key_command("suspend", key_id, reason=reason)
-
-    def reactivate_key(self, key_id: str, reason: str = "reactivated") -> CommandResult:
-        return self.key_command("reactivate", key_id, reason=reason)
-
-    def revoke_key(self, key_id: str, reason: str = "revoked") -> CommandResult:
-        return self.key_command("revoke", key_id, reason=reason)
-
-    def destroy_key(self, key_id: str) -> CommandResult:
-        return self.key_command("destroy", key_id)
-
-    def prepare_sign(self, key_id: str, message: bytes) -> PreparedCommand:
-        return self.prepare("POST", f"/v1/keys/{key_id}/sign", "Sign", self._domain(key_id),
-                            {"key_id": key_id,
-                             "message_digest": hashlib.sha256(message).hexdigest()},
-                            extra={"message": _b64(message)})
-
-    def sign(self, key_id: str, message: bytes) -> CommandResult:
-        """Sign ``message``; ``result["signature"]`` is hex, returned after the commit."""
-        return self.send(self.prepare_sign(key_id, message))
-
-    def sign_batch(self, key_id: str, messages: list[bytes]) -> CommandResult:
-        return self.send(self.prepare(
-            "POST", f"/v1/keys/{key_id}/sign-batch", "SignBatch", self._domain(key_id),
-            {"key_id": key_id,
-             "message_digests": [hashlib.sha256(m).hexdigest() for m in messages]},
-            extra={"messages": [_b64(m) for m in messages]}))
-
-    def register_actor(self, name: str, roles: list[str], public_key: bytes, *,
-                       domains: list[str] | None = None) -> CommandResult:
-        return self.send(self.prepare("POST", "/v1/actors", "RegisterActor", "system", {
-            "name": name, "public_key": public_key.hex(), "roles": roles,
-            "domains": domains or ["*"]}))
-
-    def change_roles(self, actor_id: str, roles: list[str]) -> CommandResult:
-        return self.send(self.prepare("POST", f"/v1/actors/{actor_id}/roles",
-                                      "ChangeActorRoles", "system",
-                                      {"actor_id": actor_id, "roles": roles}))
-
-    def revoke_actor(self, actor_id: str, reason: str = "revoked") -> CommandResult:
-        return self.send(self.prepare("POST", f"/v1/actors/{actor_id}/revoke", "RevokeActor",
-                                      "system", {"actor_id": actor_id, "reason": reason}))
-
-    def request_checkpoint(self, chain_id: str = "default") -> CommandResult:
-        return self.send(self.prepare("POST", f"/v1/chains/{chain_id}/checkpoints",
-                                      "RequestCheckpoint", chain_id, {}))
+    def _command(self, name: str, params: dict[str, Any]) -> CommandResult:
+        return self.send(self.prepare_command(name, params))
 
     # --- reads ---------------------------------------------------------------------------------
 
-    def whoami(self) -> dict[str, Any]:
-        return dict(self.request("GET", "/v1/whoami"))
-
-    def algorithms(self) -> list[dict[str, Any]]:
-        return list(self.request("GET", "/v1/algorithms"))
-
-    def list_keys(self, *, domain: str | None = None,
-                  state: str | None = None) -> list[dict[str, Any]]:
-        return list(self.request("GET", "/v1/keys", params={"domain": domain, "state": state}))
-
-    def get_key(self, key_id: str) -> dict[str, Any]:
-        return dict(self.request("GET", f"/v1/keys/{key_id}"))
-
-    def public_key(self, key_id: str, *, fmt: str = "pem",
-                   version: int | None = None) -> str:
-        data = self.request("GET", f"/v1/keys/{key_id}/public",
-                            params={"format": fmt, "version": version})
-        return str(data["public_key"])
-
-    def verify(self, key_id: str, message: bytes, signature: bytes | str, *,
-               version: int | None = None) -> dict[str, Any]:
-        """``{"valid": bool, "version": n, ...}``; ``signature`` as bytes or hex."""
-        hex_signature = signature if isinstance(signature, str) else signature.hex()
-        return dict(self.request("POST", f"/v1/keys/{key_id}/verify", json_body={
-            "message": _b64(message), "signature": hex_signature, "version": version}))
-
-    def verify_batch(self, key_id: str,
-                     items: list[tuple[bytes, bytes | str]]) -> list[dict[str, Any]]:
-        body = {"items": [{"message": _b64(m), "signature": s if isinstance(s, str) else s.hex()}
-                          for m, s in items]}
-        return list(self.request("POST", f"/v1/keys/{key_id}/verify-batch",
-                                 json_body=body)["results"])
-
-    def list_actors(self) -> list[dict[str, Any]]:
-        return list(self.request("GET", "/v1/actors"))
-
-    def get_actor(self, actor_id: str) -> dict[str, Any]:
-        return dict(self.request("GET", f"/v1/actors/{actor_id}"))
-
-    def chains(self) -> list[dict[str, Any]]:
-        return list(self.request("GET", "/v1/chains"))
-
-    def checkpoint(self, chain_id: str = "default") -> dict[str, Any]:
-        return dict(self.request("GET", f"/v1/chains/{chain_id}/checkpoint"))
-
-    def inclusion_proof(self, chain_id: str, seq: int,
-                        size: int | None = None) -> dict[str, Any]:
-        return dict(self.request("GET", f"/v1/chains/{chain_id}/proofs/inclusion",
-                                 params={"seq": seq, "size": size}))
-
-    def consistency_proof(self, chain_id: str, old_size: int,
-                          size: int | None = None) -> dict[str, Any]:
-        return dict(self.request("GET", f"/v1/chains/{chain_id}/proofs/consistency",
-                                 params={"old_size": old_size, "size": size}))
-
-    def verify_proof(self, document: Mapping[str, Any],
-                     ledger_key: str | None = None) -> dict[str, Any]:
-        return dict(self.request("POST", "/v1/proofs/verify", json_body={
-            "document": dict(document), "ledger_key": ledger_key}))
-
-    def audit_verify(self, trusted_checkpoints: list[str] | None = None,
-                     ledger_key: str | None = None) -> dict[str, Any]:
-        return dict(self.request("POST", "/v1/audit/verify", json_body={
-            "trusted_checkpoints": trusted_checkpoints or [], "ledger_key": ledger_key}))
-
-    def reports(self) -> list[dict[str, Any]]:
-        return list(self.request("GET", "/v1/reports"))
-
-    def report(self, name: str, *, since: str | None = None,
-               at: str | None = None) -> dict[str, Any]:
-        return dict(self.request("GET", f"/v1/reports/{name}",
-                                 params={"since": since, "at": at}))
-
-    def query(self, sql: str, *, timeout: float | None = None) -> dict[str, Any]:
-        return dict(self.request("POST", "/v1/query", json_body={"sql": sql,
-                                                                  "timeout": timeout}))
-
-    def projection_status(self) -> dict[str, Any]:
-        return dict(self.request("GET", "/v1/projections/status"))
+    def _read(self, name: str, params: dict[str, Any]) -> Any:
+        spec = CATALOGUE.read(name)
+        assert spec.rest is not None
+        path = spec.rest.path.format(**{p: params[p] for p in spec.rest.placeholders()})
+        query: dict[str, Any] = {}
+        body: dict[str, Any] = {}
+        for field_spec in spec.params:
+            value = params.get(field_spec.name)
+            if value is None or field_spec.source is Source.PATH:
+                continue
+            if field_spec.source is Source.QUERY:
+                query[field_spec.name] = str(value).lower() if isinstance(value, bool) else value
+            else:
+                body[field_spec.name] = to_json(field_spec, value)
+        if spec.rest.method == "GET":
+            return self.request("GET", path, params=query or None)
+        return self.request(spec.rest.method, path, json_body=body, params=query or None)
 
     def metrics(self) -> str:
         """The Prometheus exposition text (admins, auditors and analysts)."""

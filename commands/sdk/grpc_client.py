@@ -8,28 +8,34 @@ the very same bytes, so the server checks the digest of what it received. Errors
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 import uuid
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import grpc
 
+from commands.builders import build
 from commands.sdk import httpsig
-from commands.sdk.client import ApiError
-from commands.sdk.routes import KEY_COMMANDS
+from commands.sdk.client import remember_domain
+from commands.sdk.operations import Operations
+from commands.sdk.results import ApiError, CommandResult
 from commands.sdk.tlsclient import private_key_pem
 from commands.service import protos
+from commands.service.grpc_api import OUTCOME_FIELDS
+from commands.service.grpc_codec import fill, values_of
+from commands.service.proto_schema import command_path_values
+from commands.wire import to_json
+from ledger.catalogue import CATALOGUE, Field
 from ledger.command import Command
 
 SERVICE = "skms.v1.Skms"
 
 
-class GrpcClient:
-    """A gRPC client acting as ``actor_id`` (TLS with the given CA; mTLS with a cert)."""
+class GrpcClient(Operations):
+    """A gRPC client acting as ``actor_id`` (TLS with the given CA; mTLS with a cert); every
+    catalogue command and read is a method, as on the REST client."""
 
     def __init__(self, target: str, actor_id: str, private_key: bytes | bytearray, *,
                  ca: Path | None = None, client_cert: bytes | None = None,
@@ -80,78 +86,44 @@ class GrpcClient:
         except grpc.RpcError as error:
             raise _api_error(error) from None
 
-    # --- commands ------------------------------------------------------------------------------
+    # --- every catalogue entry (commands.sdk.operations) ----------------------------------------
 
-    def signed_command(self, command_type: str, chain_id: str, args: Mapping[str, Any],
-                       *, correlation_id: str | None = None) -> Any:
-        command = Command(command_type, self.actor_id, chain_id, dict(args),
-                          time.time_ns() // 1000,
-                          correlation_id=correlation_id or uuid.uuid4().hex)
+    def _command(self, name: str, params: dict[str, Any]) -> CommandResult:
+        spec = CATALOGUE.command(name)
+        built = build(spec, params, self.resolver())
+        command = Command(name, self.actor_id, built.chain_id, built.args,
+                          time.time_ns() // 1000, correlation_id=uuid.uuid4().hex)
         signed = command.sign(self._private_key)
-        return self.pb.SignedCommand(command=signed.canonical_bytes.decode("ascii"),
-                                     signature=signed.signature)
+        request = getattr(self.pb, f"{name}Request")()
+        request.command.command = signed.canonical_bytes.decode("ascii")
+        request.command.signature = signed.signature
+        values = {**built.args, "chain_id": built.chain_id}
+        for path_name in command_path_values(spec):
+            setattr(request, path_name, values[path_name])
+        fill(request, spec.inputs, {f.name: to_json(f, v) for f in spec.inputs
+                                    if (v := built.inputs.get(f.name)) is not None})
+        reply = self.call(name, request, f"{name}Reply", command.correlation_id)
+        outcome = values_of(OUTCOME_FIELDS, reply.outcome)
+        result = (_as_json(spec.result.fields, reply.result)
+                  if spec.result is not None and reply.HasField("result") else None)
+        answer = CommandResult(outcome["command_id"], outcome["chain"], outcome["seqs"],
+                               outcome.get("seq"), outcome["replayed"],
+                               outcome["correlation_id"], result)
+        remember_domain(self._domains, command, answer)
+        return answer
 
-    def _domain(self, key_id: str) -> str:
-        if key_id not in self._domains:
-            self._domains[key_id] = self.get_key(key_id).domain
-        return self._domains[key_id]
+    def _read(self, name: str, params: dict[str, Any]) -> Any:
+        spec = CATALOGUE.read(name)
+        request = fill(getattr(self.pb, f"{name}Request")(), spec.params,
+                       {f.name: to_json(f, params[f.name]) for f in spec.params
+                        if params.get(f.name) is not None})
+        reply = self.call(name, request, f"{name}Reply")
+        return to_json(spec.result, values_of([spec.result], reply).get("result"))
 
-    def create_key(self, algorithm: str, *, domain: str = "default", label: str | None = None,
-                   **policy: Any) -> Any:
-        args: dict[str, Any] = {"algorithm": algorithm, **policy}
-        if label is not None:
-            args["label"] = label
-        reply = self.call("CreateKey", self.pb.CommandRequest(
-            command=self.signed_command("CreateKey", domain, args)), "CommandReply")
-        self._domains[json.loads(reply.result_json)["key_id"]] = domain
-        return reply
 
-    def key_command(self, action: str, key_id: str, **args: Any) -> Any:
-        command_type = KEY_COMMANDS[action]
-        signed = self.signed_command(command_type, self._domain(key_id),
-                                     {"key_id": key_id, **args})
-        return self.call(command_type, self.pb.KeyCommandRequest(key_id=key_id,
-                                                                 command=signed),
-                         "CommandReply")
-
-    def sign(self, key_id: str, message: bytes) -> Any:
-        signed = self.signed_command("Sign", self._domain(key_id), {
-            "key_id": key_id, "message_digest": hashlib.sha256(message).hexdigest()})
-        return self.call("Sign", self.pb.SignRequest(key_id=key_id, command=signed,
-                                                     message=message), "SignReply")
-
-    def sign_batch(self, key_id: str, messages: list[bytes]) -> Any:
-        signed = self.signed_command("SignBatch", self._domain(key_id), {
-            "key_id": key_id,
-            "message_digests": [hashlib.sha256(m).hexdigest() for m in messages]})
-        return self.call("SignBatch", self.pb.SignBatchRequest(
-            key_id=key_id, command=signed, messages=messages), "SignBatchReply")
-
-    def register_actor(self, name: str, roles: list[str], public_key: bytes) -> Any:
-        signed = self.signed_command("RegisterActor", "system", {
-            "name": name, "public_key": public_key.hex(), "roles": roles, "domains": ["*"]})
-        return self.call("RegisterActor", self.pb.CommandRequest(command=signed),
-                         "CommandReply")
-
-    def request_checkpoint(self, chain_id: str) -> Any:
-        signed = self.signed_command("RequestCheckpoint", chain_id, {})
-        return self.call("RequestCheckpoint", self.pb.CheckpointRequest(
-            chain_id=chain_id, command=signed), "CommandReply")
-
-    # --- reads ---------------------------------------------------------------------------------
-
-    def whoami(self) -> Any:
-        return self.call("WhoAmI", self.pb.Empty(), "Principal")
-
-    def get_key(self, key_id: str) -> Any:
-        return self.call("GetKey", self.pb.KeyRef(key_id=key_id), "Key")
-
-    def list_keys(self, domain: str = "", state: str = "") -> Any:
-        return self.call("ListKeys", self.pb.KeyFilter(domain=domain, state=state), "KeyList")
-
-    def verify(self, key_id: str, message: bytes, signature: bytes) -> Any:
-        return self.call("Verify", self.pb.VerifyRequest(key_id=key_id, message=message,
-                                                         signature=signature), "VerifyReply")
+def _as_json(fields: tuple[Field, ...], message: Any) -> dict[str, Any]:
+    values = values_of(fields, message)
+    return {f.name: to_json(f, values.get(f.name)) for f in fields}
 
 
 def _api_error(error: grpc.RpcError) -> ApiError:

@@ -25,15 +25,12 @@ from commands.service.asgi_body import read_body, replay
 from commands.service.core import ServiceCore
 from commands.service.errors import (
     PROBLEM_JSON,
-    AuthenticationFailed,
+    HttpStatusError,
     MethodNotAllowed,
     PayloadTooLarge,
-    RateLimited,
-    internal_problem,
-    problem,
-    status_of,
 )
 from commands.service.fast_lane import FastLane
+from commands.service.models import Problem
 from commands.service.observability import (
     CORRELATION_HEADER,
     bound_correlation,
@@ -41,30 +38,16 @@ from commands.service.observability import (
     new_correlation_id,
     valid_correlation_id,
 )
+from commands.service.responses import (
+    ACCEPT_SIGNATURE,
+    correlation_of,
+    internal_error_response,
+    problem_response,
+)
 from ledger.errors import InvalidInput, NotFound, SkmsError
 
 API_VERSION = "1.0.0"
 UNAUTHENTICATED_PATHS = ("/healthz", "/readyz", "/openapi.json")
-ACCEPT_SIGNATURE = ('sig1=("@method" "@target-uri" "content-digest");alg="ed25519";'
-                    'keyid="ACTOR_ID"')
-
-
-def _correlation(scope: Scope) -> str:
-    state = scope.get("state") or {}
-    return str(state.get("correlation_id", ""))
-
-
-def problem_response(request_or_scope: Request | Scope, error: SkmsError) -> JSONResponse:
-    scope = request_or_scope.scope if isinstance(request_or_scope, Request) else request_or_scope
-    document = problem(error, instance=scope.get("path"), correlation_id=_correlation(scope))
-    headers: dict[str, str] = {}
-    if isinstance(error, RateLimited):
-        headers["Retry-After"] = str(error.retry_after)
-    if isinstance(error, AuthenticationFailed):
-        headers["WWW-Authenticate"] = 'Signature realm="skms"'
-        headers["Accept-Signature"] = ACCEPT_SIGNATURE
-    return JSONResponse(document, status_code=status_of(error), headers=headers,
-                        media_type=PROBLEM_JSON)
 
 
 class ServiceMiddleware:
@@ -90,7 +73,7 @@ class ServiceMiddleware:
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
-                extra = [(CORRELATION_HEADER.encode(), _correlation(scope).encode("latin-1"))]
+                extra = [(CORRELATION_HEADER.encode(), correlation_of(scope).encode("latin-1"))]
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 
@@ -123,7 +106,7 @@ class ServiceMiddleware:
                                      elapsed)
                 logger().info("request", api="rest", method=scope["method"], route=template,
                               status=status["code"], ms=round(elapsed * 1000, 3),
-                              correlation_id=_correlation(scope))
+                              correlation_id=correlation_of(scope))
 
 
 def _validation_problem(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -136,14 +119,6 @@ def _validation_problem(request: Request, exc: RequestValidationError) -> JSONRe
         first.get("msg", "invalid request"))
     error = InvalidInput(message, field=".".join(location) or None)
     return problem_response(request, error)
-
-
-def internal_error_response(scope: Scope, exc: BaseException) -> JSONResponse:
-    """A bug: logged with its traceback; the client learns only the correlation id."""
-    logger().error("internal error", exc_info=exc, path=scope.get("path"))
-    return JSONResponse(internal_problem(instance=scope.get("path"),
-                                         correlation_id=_correlation(scope)),
-                        status_code=500, media_type=PROBLEM_JSON)
 
 
 class ServiceApp(FastAPI):
@@ -204,9 +179,7 @@ def create_app(core: ServiceCore | None, *, fast_lane: bool = True) -> ServiceAp
                 f"{request.method} is not allowed on {request.url.path}"))
         if exc.status_code == 404:
             return problem_response(request, NotFound(f"no route {request.url.path}"))
-        error = SkmsError(str(exc.detail))
-        error.http_status = exc.status_code
-        return problem_response(request, error)
+        return problem_response(request, HttpStatusError(str(exc.detail), exc.status_code))
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> JSONResponse:
@@ -231,8 +204,6 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
     schemas = components.setdefault("schemas", {})
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)
-    from commands.service.models import Problem
-
     schemas["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     components["securitySchemes"] = {
         "httpMessageSignature": {

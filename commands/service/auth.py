@@ -27,37 +27,25 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from commands.sdk import httpsig
-from commands.service.errors import AuthenticationFailed, RateLimited
+from commands.service.errors import NotAuthenticated, RateLimited
 from commands.service.tls import certificate_public_key
 from ledger.application import Ledger
 from ledger.authorization import SYSTEM_CHAIN
+from ledger.catalogue import READ_PERMISSIONS
 from ledger.command import SYSTEM_ACTOR, Command, SignedCommand
-from ledger.domain.actor import ROLES
 from ledger.errors import StoreUnavailable, Unauthorized
 
-ALL_ROLES = frozenset(ROLES)
+__all__ = ["READ_PERMISSIONS", "Authenticator", "NonceCache", "Principal", "RequestFacts",
+           "authorize_read", "record_refusal"]
 
-READ_PERMISSIONS: dict[str, frozenset[str] | None] = {
-    "whoami": ALL_ROLES,
-    "actors.self": None,
-    "algorithms": ALL_ROLES,
-    "keys.read": ALL_ROLES,
-    "keys.verify": ALL_ROLES,
-    "proofs.verify": ALL_ROLES,
-    "actors.read": frozenset({"admin", "auditor"}),
-    "audit.read": frozenset({"admin", "auditor"}),
-    "reports.read": frozenset({"admin", "auditor", "analyst"}),
-    "projections.read": frozenset({"admin", "auditor", "analyst"}),
-    "query": frozenset({"auditor", "analyst"}),
-    "feed": frozenset({"admin", "auditor"}),
-    "metrics": frozenset({"admin", "auditor", "analyst"}),
-}
-"""Read capability → roles allowing it (None: any actor, whatever its roles). Public key
-material and verification are open to every role; an actor's own record to the actor; the
-actor list, the audit trail and the feed to admins and auditors; reports to analysts too;
-free SQL to auditors and analysts only. A revoked actor reads nothing, not even itself."""
+# Read capability -> roles allowing it (None: any actor, whatever its roles), derived from
+# the catalogue's reads: public key material and verification are open to every role; an
+# actor's own record to the actor; the actor list, the audit trail and the feed to admins
+# and auditors; reports to analysts too; free SQL to auditors and analysts only. A revoked
+# actor reads nothing, not even itself.
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +62,11 @@ class Principal:
 
     def may_see_domain(self, domain: str) -> bool:
         return "*" in self.domains or domain in self.domains
+
+    def as_dict(self) -> dict[str, Any]:
+        """What WhoAmI answers."""
+        return {"actor_id": self.actor_id, "name": self.name, "roles": list(self.roles),
+                "domains": list(self.domains), "authenticated_by": self.authenticated_by}
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +133,7 @@ class NonceCache:
 
 
 class Authenticator:
-    """Turns request facts into a :class:`Principal` or raises ``AuthenticationFailed``."""
+    """Turns request facts into a :class:`Principal` or raises ``NotAuthenticated``."""
 
     def __init__(self, ledger: Callable[[], Ledger], *, window_s: int = 60,
                  clock: Callable[[], float] = time.time,
@@ -159,10 +152,10 @@ class Authenticator:
         self._keys: dict[bytes, list[str]] = {}
         self._keys_for = -1
 
-    def _fail(self, reason: str, message: str) -> AuthenticationFailed:
+    def _fail(self, reason: str, message: str) -> NotAuthenticated:
         if self._on_failure is not None:
             self._on_failure(reason)
-        return AuthenticationFailed(message, reason_code=reason)
+        return NotAuthenticated(message, reason_code=reason)
 
     def authenticate(self, facts: RequestFacts, *, grpc: bool = False) -> Principal:
         by_signature: Principal | None = None

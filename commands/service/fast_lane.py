@@ -22,7 +22,7 @@ becomes the same 500 problem document as FastAPI's handler writes.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,38 +34,39 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from commands.service import models, rest
 from commands.service.asgi_body import read_body, replay
+from ledger.catalogue import CATALOGUE, CommandSpec, ReadSpec
 from ledger.errors import SkmsError
 
 PATH = re.compile(r"^/v1/keys/([^/]{1,100})/(sign|sign-batch|verify|verify-batch)$")
 MAX_HEADER_ID = 100  # rest.IdempotencyKey's max_length
+LANES = {"sign": "Sign", "sign-batch": "SignBatch", "verify": "Verify",
+         "verify-batch": "VerifyBatch"}
 
 
 @dataclass(frozen=True)
 class _Lane:
     route: APIRoute
+    spec: CommandSpec | ReadSpec
     body_model: type[BaseModel]
     output: TypeAdapter[Any]
-    endpoint: Callable[..., Awaitable[Any]]
-    takes_idempotency_key: bool
 
 
 def _lanes() -> dict[str, _Lane]:
-    """The routes the lane stands in for, found in :data:`rest.router` by path template."""
-    wanted: dict[str, tuple[type[BaseModel], Any, bool]] = {
-        "sign": (models.SignIn, models.CommandOut, True),
-        "sign-batch": (models.SignBatchIn, models.CommandOut, True),
-        "verify": (models.VerifyIn, models.VerifyOut, False),
-        "verify-batch": (models.VerifyBatchIn, models.VerifyBatchOut, False),
-    }
+    """The routes the lane stands in for, found in :data:`rest.router` by operation."""
     found: dict[str, _Lane] = {}
     for route in rest.router.routes:
         if not isinstance(route, APIRoute) or "POST" not in route.methods:
             continue
-        for action, (body_model, output, takes_key) in wanted.items():
-            if route.path == f"/v1/keys/{{key_id}}/{action}":
-                found[action] = _Lane(route, body_model, TypeAdapter(output), route.endpoint,
-                                      takes_key)
-    missing = set(wanted) - set(found)
+        for action, name in LANES.items():
+            if route.path != f"/v1/keys/{{key_id}}/{action}":
+                continue
+            spec = CATALOGUE.find(name)
+            assert spec is not None
+            body = (models.command_body(spec) if isinstance(spec, CommandSpec)
+                    else models.read_body(spec))
+            assert body is not None
+            found[action] = _Lane(route, spec, body, TypeAdapter(route.response_model))
+    missing = set(LANES) - set(found)
     if missing:
         raise RuntimeError(f"fast lane: no FastAPI route for {sorted(missing)}")
     return found
@@ -97,16 +98,23 @@ class FastLane:
             return
         lane = self._lanes[match.group(2)]
         body = await read_body(receive) or b""
-        arguments = self._arguments(scope, lane, match.group(1), body)
+        arguments = self._arguments(scope, lane, body)
         if arguments is None:  # FastAPI validates and answers
             await self.app(scope, replay(body, receive), send)
             return
+        parsed, idempotency = arguments
         scope["route"] = lane.route
         request = Request(scope, replay(body, receive))
         response: Response
         try:
             principal = await rest.authenticated(request)
-            result = await lane.endpoint(request, principal, *arguments)
+            path = {"key_id": match.group(1)}
+            if isinstance(lane.spec, CommandSpec):
+                result: Any = await rest.serve_command(request, principal, lane.spec, parsed,
+                                                       path, idempotency)
+            else:
+                result = await rest.serve_read(request, principal, lane.spec,
+                                               {**path, **parsed.model_dump(exclude_none=True)})
             response = Response(lane.output.dump_json(lane.output.validate_python(result)),
                                 media_type="application/json")
         except SkmsError as error:
@@ -118,9 +126,9 @@ class FastLane:
         await response(scope, receive, send)
 
     @staticmethod
-    def _arguments(scope: Scope, lane: _Lane, key_id: str,
-                   body: bytes) -> tuple[Any, ...] | None:
-        """The endpoint's arguments after ``principal``, or None to let FastAPI decide."""
+    def _arguments(scope: Scope, lane: _Lane, body: bytes
+                   ) -> tuple[BaseModel, str | None] | None:
+        """The parsed body and Idempotency-Key, or None to let FastAPI decide."""
         try:
             content_type = _header(scope, b"content-type") or b""
             idempotency = _header(scope, b"idempotency-key")
@@ -132,9 +140,7 @@ class FastLane:
             parsed = lane.body_model.model_validate_json(body)
         except ValidationError:
             return None
-        if not lane.takes_idempotency_key:
-            return (key_id, parsed)
-        if idempotency is not None and len(idempotency) > MAX_HEADER_ID:
+        if idempotency is not None and (isinstance(lane.spec, ReadSpec)
+                                        or len(idempotency) > MAX_HEADER_ID):
             return None
-        key = idempotency.decode("latin-1") if idempotency is not None else None
-        return (key_id, parsed, key)
+        return parsed, idempotency.decode("latin-1") if idempotency is not None else None

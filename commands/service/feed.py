@@ -34,6 +34,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from commands.service import rest
 from commands.service.auth import RequestFacts
+from commands.service.responses import problem_response
 from commands.service.tls import peer_certificate
 from ledger.envelope import open_envelope
 from ledger.errors import InvalidInput, SkmsError
@@ -137,8 +138,6 @@ async def feed(websocket: WebSocket) -> None:
         head = await asyncio.get_running_loop().run_in_executor(
             core.executor, _authorized_head, core, principal, chain)
     except SkmsError as error:
-        from commands.service.app import problem_response
-
         await websocket.send_denial_response(problem_response(scope, error))
         return
     position = from_seq if from_seq is not None else (head.seq + 1 if head else 0)

@@ -15,7 +15,6 @@ optional mTLS) and calls that did not come through it are refused.
 
 from __future__ import annotations
 
-import inspect
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -25,11 +24,11 @@ import grpc
 from google.protobuf.message import DecodeError, Message
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from commands.sdk.routes import KEY_COMMANDS
 from commands.service import protos
 from commands.service.auth import Principal, RequestFacts
-from commands.service.core import ServiceCore, parse_signed_bytes
-from commands.service.errors import AuthenticationFailed, grpc_code, problem
+from commands.service.core import RouteCheck, ServiceCore, parse_signed_bytes
+from commands.service.errors import NotAuthenticated, grpc_code, problem
+from commands.service.grpc_codec import fill, values_of
 from commands.service.grpc_front import RelayRegistry
 from commands.service.observability import (
     CORRELATION_HEADER,
@@ -38,53 +37,21 @@ from commands.service.observability import (
     new_correlation_id,
     valid_correlation_id,
 )
+from commands.service.proto_schema import PACKAGE, command_path_values
+from commands.service.proto_schema import SERVICE as SERVICE_NAME
+from ledger.catalogue import CATALOGUE, CommandSpec, ReadSpec
+from ledger.catalogue.fields import boolean, integer, listing, text
 from ledger.errors import InvalidInput, SkmsError
 
-SERVICE = "skms.v1.Skms"
+OUTCOME_FIELDS = (text("command_id", ""), text("chain", ""),
+                  listing("seqs", "", integer("item", "")),
+                  integer("seq", "", required=False, nullable=True),
+                  boolean("replayed", ""), text("correlation_id", ""))
+
+SERVICE = f"{PACKAGE}.{SERVICE_NAME}"
 pb, _ = protos.load()
 
-# Sync handlers run on the core's worker pool; async ones (signing) on the event loop.
-Handler = Callable[[Principal, Any], Message | Awaitable[Message]]
-
-
-def _command_reply(result: dict[str, Any]) -> Any:
-    return pb.CommandReply(command_id=result["command_id"], chain=result["chain"],
-                           seqs=result["seqs"], replayed=result["replayed"],
-                           correlation_id=result["correlation_id"],
-                           result_json=json.dumps(result["result"], sort_keys=True))
-
-
-def _key(row: dict[str, Any]) -> Any:
-    key = pb.Key(key_id=row["key_id"], domain=row["domain"], algorithm=row["algorithm"],
-                 state=row["state"], usage=row["usage"], current_version=row["current_version"],
-                 versions=row["versions"], public_key=row["public_key"],
-                 policy_json=json.dumps(row["policy"], sort_keys=True),
-                 created_at=row["created_at"], signatures=row["signatures"])
-    for name in ("label", "rotated_at", "destroy_after", "destroyed_at"):
-        if row.get(name) is not None:
-            setattr(key, name, row[name])
-    return key
-
-
-def _actor(row: dict[str, Any]) -> Any:
-    return pb.Actor(actor_id=row["actor_id"], name=row["name"], roles=row["roles"],
-                    domains=row["domains"], revoked=row["revoked"],
-                    public_key=row["public_key"])
-
-
-def _verify_reply(row: dict[str, Any]) -> Any:
-    reply = pb.VerifyReply(valid=row["valid"], key_id=row["key_id"])
-    if row.get("version") is not None:
-        reply.version = row["version"]
-    if row.get("state") is not None:
-        reply.state = row["state"]
-    return reply
-
-
-def _table(result: dict[str, Any]) -> Any:
-    return pb.Table(columns=result["columns"], types=result["types"],
-                    rows_json=json.dumps(result["rows"], default=str),
-                    truncated=result["truncated"])
+Handler = Callable[[Principal, Any], Awaitable[Message]]
 
 
 def _signed(request: Any) -> Any:
@@ -94,7 +61,7 @@ def _signed(request: Any) -> Any:
 
 
 class GrpcApi:
-    """Builds the method table over a :class:`ServiceCore`."""
+    """Builds the method table over a :class:`ServiceCore`, one RPC per catalogue entry."""
 
     def __init__(self, core: ServiceCore, *, relay: RelayRegistry | None) -> None:
         """``relay``: the TLS front's registry; calls it does not know are refused. None
@@ -102,124 +69,42 @@ class GrpcApi:
         self.core = core
         self.relay = relay
         self.methods: dict[str, tuple[type[Message], Handler]] = {}
-        self._build()
+        for spec in CATALOGUE.client_commands():
+            if spec.rest is not None:
+                self.methods[spec.name] = (getattr(pb, f"{spec.name}Request"),
+                                           self._command(spec))
+        for read in CATALOGUE.reads:
+            if read.rest is not None:
+                self.methods[read.name] = (getattr(pb, f"{read.name}Request"),
+                                           self._read(read))
 
-    def _submit(self, principal: Principal, request: Any, expect: str, *,
-                args: dict[str, str] | None = None, chain: str | None = None,
-                **extra: Any) -> dict[str, Any]:
-        return self.core.submit(principal, _signed(request), expect=(expect,), expect_args=args,
-                                expect_chain=chain, route=f"grpc {expect}", **extra)
+    def _command(self, spec: CommandSpec) -> Handler:
+        reply_type = getattr(pb, f"{spec.name}Reply")
+        path_names = command_path_values(spec)
 
-    def _build(self) -> None:
-        core, add = self.core, self._add
-        add("WhoAmI", pb.Empty, lambda p, r: pb.Principal(**{
-            k: v for k, v in core.whoami(p).items()}))
-        add("ListAlgorithms", pb.Empty, lambda p, r: pb.AlgorithmList(
-            algorithms=[pb.Algorithm(**{k: v for k, v in row.items() if v is not None})
-                        for row in core.algorithms(p)]))
-        add("ListKeys", pb.KeyFilter, lambda p, r: pb.KeyList(keys=[_key(row) for row in (
-            core.list_keys(p, r.domain or None, r.state or None))]))
-        add("GetKey", pb.KeyRef, lambda p, r: _key(core.get_key(p, r.key_id)))
-        add("GetPublicKey", pb.PublicKeyRequest, lambda p, r: pb.PublicKeyReply(
-            **core.public_key(p, r.key_id, r.format or "pem",
-                              r.version if r.HasField("version") else None)))
-        add("CreateKey", pb.CommandRequest,
-            lambda p, r: _command_reply(self._submit(p, r, "CreateKey")))
-        for command_type in KEY_COMMANDS.values():
-            add(command_type, pb.KeyCommandRequest, self._key_command(command_type))
-        add("Sign", pb.SignRequest, self._sign)
-        add("SignBatch", pb.SignBatchRequest, self._sign_batch)
-        add("Verify", pb.VerifyRequest, lambda p, r: _verify_reply(core.verify(
-            p, r.key_id, [(r.message, r.signature,
-                           r.version if r.HasField("version") else None)])[0]))
-        add("VerifyBatch", pb.VerifyBatchRequest, lambda p, r: pb.VerifyBatchReply(
-            results=[_verify_reply(row) for row in core.verify(p, r.key_id, [
-                (i.message, i.signature, i.version if i.HasField("version") else None)
-                for i in r.items])]))
-        add("ListActors", pb.Empty, lambda p, r: pb.ActorList(
-            actors=[_actor(row) for row in core.list_actors(p)]))
-        add("GetActor", pb.ActorRef, lambda p, r: _actor(core.get_actor(p, r.actor_id)))
-        add("RegisterActor", pb.CommandRequest,
-            lambda p, r: _command_reply(self._submit(p, r, "RegisterActor")))
-        add("ChangeActorRoles", pb.ActorCommandRequest, lambda p, r: _command_reply(
-            self._submit(p, r, "ChangeActorRoles", args={"actor_id": r.actor_id})))
-        add("RevokeActor", pb.ActorCommandRequest, lambda p, r: _command_reply(
-            self._submit(p, r, "RevokeActor", args={"actor_id": r.actor_id})))
-        add("ListChains", pb.Empty, lambda p, r: pb.ChainList(
-            chains=[pb.Chain(**row) for row in core.chains(p)]))
-        add("GetCheckpoint", pb.ChainRef,
-            lambda p, r: pb.Checkpoint(**core.checkpoint(p, r.chain_id)))
-        add("RequestCheckpoint", pb.CheckpointRequest, lambda p, r: _command_reply(
-            self._submit(p, r, "RequestCheckpoint", chain=r.chain_id)))
-        add("InclusionProof", pb.InclusionRequest, lambda p, r: pb.JsonDocument(
-            json=json.dumps(core.inclusion(p, r.chain_id, r.seq,
-                                           r.size if r.HasField("size") else None))))
-        add("ConsistencyProof", pb.ConsistencyRequest, lambda p, r: pb.JsonDocument(
-            json=json.dumps(core.consistency(p, r.chain_id, r.old_size,
-                                             r.size if r.HasField("size") else None))))
-        add("VerifyProof", pb.VerifyProofRequest, self._verify_proof)
-        add("AuditVerify", pb.AuditVerifyRequest, lambda p, r: pb.JsonDocument(
-            json=json.dumps(core.audit_verify(p, list(r.trusted_checkpoints),
-                                              r.ledger_key or None))))
-        add("ListReports", pb.Empty, lambda p, r: pb.ReportList(
-            reports=[pb.ReportInfo(**row) for row in core.reports(p)]))
-        add("RunReport", pb.ReportRequest, self._run_report)
-        add("Query", pb.QueryRequest, self._query)
-        add("ProjectionStatus", pb.Empty, self._projection_status)
+        async def handle(principal: Principal, request: Any) -> Message:
+            signed = _signed(request)
+            check = RouteCheck(spec, {name: getattr(request, name) for name in path_names},
+                               None, f"grpc {spec.name}")
+            answer = await self.core.submit_async(principal, signed,
+                                                  values_of(spec.inputs, request), check)
+            reply = reply_type()
+            fill(reply.outcome, OUTCOME_FIELDS, answer)
+            if spec.result is not None and answer["result"] is not None:
+                fill(reply.result, spec.result.fields, answer["result"])
+            return cast(Message, reply)
 
-    def _add(self, name: str, request_type: type[Message], handler: Handler) -> None:
-        self.methods[name] = (request_type, handler)
+        return handle
 
-    def _key_command(self, command_type: str) -> Handler:
-        def run(principal: Principal, request: Any) -> Message:
-            return _command_reply(self._submit(principal, request, command_type,
-                                               args={"key_id": request.key_id}))
-        return run
+    def _read(self, spec: ReadSpec) -> Handler:
+        reply_type = getattr(pb, f"{spec.name}Reply")
 
-    async def _submit_async(self, principal: Principal, request: Any, expect: str,
-                            **extra: Any) -> dict[str, Any]:
-        return await self.core.submit_async(
-            principal, _signed(request), expect=(expect,), expect_args={"key_id": request.key_id},
-            route=f"grpc {expect}", **extra)
+        async def handle(principal: Principal, request: Any) -> Message:
+            result = await self.core.read_async(principal, spec,
+                                                values_of(spec.params, request))
+            return cast(Message, fill(reply_type(), [spec.result], {"result": result}))
 
-    async def _sign(self, principal: Principal, request: Any) -> Message:
-        result = await self._submit_async(principal, request, "Sign", message=request.message)
-        shaped = result["result"] or {}
-        return pb.SignReply(outcome=_command_reply(result),
-                            signature=bytes.fromhex(shaped.get("signature", "")),
-                            key_version=shaped.get("key_version", 0),
-                            algorithm=shaped.get("algorithm", ""))
-
-    async def _sign_batch(self, principal: Principal, request: Any) -> Message:
-        result = await self._submit_async(principal, request, "SignBatch",
-                                          messages=list(request.messages))
-        shaped = result["result"] or {}
-        return pb.SignBatchReply(outcome=_command_reply(result),
-                                 signatures=[bytes.fromhex(s) for s in
-                                             shaped.get("signatures", [])],
-                                 key_version=shaped.get("key_version", 0),
-                                 algorithm=shaped.get("algorithm", ""))
-
-    # Read models run on the core's query pool (commands/service/read_models.py).
-    async def _run_report(self, principal: Principal, request: Any) -> Message:
-        return _table(await self.core.read_models(principal, self.core.report, request.name,
-                                                  request.since or None, request.at or None))
-
-    async def _query(self, principal: Principal, request: Any) -> Message:
-        return _table(await self.core.read_models(principal, self.core.query, request.sql,
-                                                  request.timeout or None))
-
-    async def _projection_status(self, principal: Principal, request: Any) -> Message:
-        status = await self.core.read_models(principal, self.core.projection_status)
-        return pb.JsonDocument(json=json.dumps(status))
-
-    def _verify_proof(self, principal: Principal, request: Any) -> Message:
-        try:
-            document = json.loads(request.document_json)
-        except ValueError:
-            raise InvalidInput("not JSON", field="document_json") from None
-        return pb.VerifyProofReply(**self.core.verify_proof(principal, document,
-                                                            request.ledger_key or None))
+        return handle
 
     # --- transport ---------------------------------------------------------------------------
 
@@ -254,9 +139,7 @@ class GrpcApi:
                     except DecodeError:
                         raise InvalidInput("the request is not a valid "
                                            f"{request_type.__name__}", field="body") from None
-                    reply = cast(Message, await handler(principal, request)
-                                 if inspect.iscoroutinefunction(handler)
-                                 else await core.run(handler, principal, request))
+                    reply = await handler(principal, request)
                     context.set_trailing_metadata(((CORRELATION_HEADER, correlation),))
                     return reply.SerializeToString()
                 except SkmsError as error:
@@ -292,7 +175,7 @@ class GrpcApi:
         if self.relay is not None:
             relayed, certificate = self.relay.lookup(_peer_address(context.peer()))
             if not relayed:
-                raise AuthenticationFailed("gRPC calls must come through the TLS front",
+                raise NotAuthenticated("gRPC calls must come through the TLS front",
                                            reason_code="no-tls")
         facts = RequestFacts(method="POST", target_uri=None, path=path, headers=metadata,
                              body=raw, peer_certificate=certificate)

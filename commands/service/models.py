@@ -1,196 +1,135 @@
-"""Request and response bodies of the REST API (they are the OpenAPI schemas).
+"""Request and response bodies of the REST API, made from the catalogue (they are the
+OpenAPI schemas).
 
-Binary values travel as base64 (messages) or hex (signatures, public keys, hashes), the same
-choices as the CLI's ``--json`` output, so a signature printed by ``skms sign --json`` can be
-pasted into ``POST /v1/keys/{key_id}/verify`` unchanged.
+Representations are the catalogue's (``ledger/catalogue/model.py``): HEX values are hex
+text, BYTES values base64 text, times microseconds. A command's body is the canonical
+command exactly as the actor signed it, the signature, and the command's inputs (the data
+that travels beside it); its arguments are inside the signed command, and their schema is
+in the operation's ``x-skms-command`` extension.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
-_STRICT = ConfigDict(extra="forbid")
+from ledger.catalogue import SHAPES, CommandSpec, Kind, ReadSpec
+from ledger.catalogue import Field as CatalogueField
+from ledger.catalogue.model import Source
 
-
-class SignedCommandIn(BaseModel):
-    """A command signed by the requesting actor (built and signed by the SDK)."""
-
-    model_config = _STRICT
-    command: str = Field(description="The canonical command JSON exactly as signed (ASCII).",
-                         max_length=262_144)
-    signature: str = Field(description="Base64 Ed25519 signature by the actor over "
-                                       "'SKMS-COMMAND-v1\\0' || command.", max_length=128)
+STRICT = ConfigDict(extra="forbid")
+MAX_COMMAND_TEXT = 1_048_576
 
 
-class SignIn(SignedCommandIn):
-    message: str = Field(description="Base64 message; its SHA-256 must equal the command's "
-                                     "message_digest.")
+def _python_type(field: CatalogueField, *, constrained: bool) -> Any:
+    kind = field.kind
+    if kind is Kind.TEXT:
+        base: Any = Annotated[str, Field(max_length=field.max_length)] if (
+            constrained and field.max_length) else str
+    elif kind in (Kind.INTEGER, Kind.TIME):
+        base = Annotated[int, Field(ge=field.minimum, le=field.maximum)] if constrained else int
+    elif kind is Kind.BOOLEAN:
+        base = bool
+    elif kind is Kind.HEX:
+        base = Annotated[str, Field(pattern="^([0-9a-fA-F]{2})*$")] if constrained else str
+    elif kind is Kind.BYTES:
+        base = str  # base64
+    elif kind is Kind.LIST:
+        assert field.item is not None
+        base = list[_python_type(field.item, constrained=constrained)]  # type: ignore[misc]
+    elif kind is Kind.OBJECT:
+        assert field.shape is not None
+        base = shape_model(field.shape)
+    else:
+        base = Any
+    return base | None if field.nullable or not field.required else base
 
 
-class SignBatchIn(SignedCommandIn):
-    messages: list[str] = Field(description="Base64 messages, in the order of the command's "
-                                            "message_digests.")
+def _definitions(fields: tuple[CatalogueField, ...], *, constrained: bool
+                 ) -> dict[str, Any]:
+    definitions: dict[str, Any] = {}
+    for field in fields:
+        described = Field(description=field.doc) if field.required else Field(
+            default=None, description=field.doc)
+        definitions[field.name] = (_python_type(field, constrained=constrained), described)
+    return definitions
 
 
-class CommandOut(BaseModel):
-    command_id: str
-    chain: str
-    seqs: list[int] = Field(description="Seqs of the events the command appended.")
-    seq: int | None = Field(description="The last of seqs.")
-    replayed: bool = Field(description="True when this answers a retry of an earlier command.")
-    correlation_id: str
-    result: Any = Field(description="What the command produced (key id, new version, "
-                                    "signature, ...); null for a replay past the cache.")
+@functools.cache
+def shape_model(name: str) -> type[BaseModel]:
+    """The model of a catalogue shape (a response record)."""
+    shape = SHAPES[name]
+    model: type[BaseModel] = create_model(  # type: ignore[call-overload]
+        name, __doc__=shape.doc, **_definitions(shape.fields, constrained=False))
+    return model
 
 
-class VerifyIn(BaseModel):
-    model_config = _STRICT
-    message: str = Field(description="Base64 message.")
-    signature: str = Field(description="Hex signature.", max_length=131_072)
-    version: int | None = Field(default=None, ge=1, le=1_000_000,
-                                description="Only try this key version.")
+def _by_name(make: Any) -> Any:
+    """Cache a model maker by its entry's name (entries themselves hold lists)."""
+    made: dict[str, Any] = {}
+
+    @functools.wraps(make)
+    def cached(spec: Any) -> Any:
+        if spec.name not in made:
+            made[spec.name] = make(spec)
+        return made[spec.name]
+
+    return cached
 
 
-class VerifyBatchIn(BaseModel):
-    model_config = _STRICT
-    items: list[VerifyIn]
+@_by_name
+def command_body(spec: CommandSpec) -> type[BaseModel]:
+    """``{command, signature, <inputs>}``: what a client sends for ``spec``."""
+    fields: dict[str, Any] = {
+        "command": (str, Field(description="The canonical command JSON exactly as signed "
+                                           "(ASCII).", max_length=MAX_COMMAND_TEXT)),
+        "signature": (str, Field(description="Base64 Ed25519 signature by the actor over "
+                                             "'SKMS-COMMAND-v1\\0' || command.",
+                                 max_length=128)),
+        **_definitions(spec.inputs, constrained=True)}
+    model: type[BaseModel] = create_model(  # type: ignore[call-overload]
+        f"{spec.name}In", __config__=STRICT, __doc__=f"A signed {spec.name} command.",
+        **fields)
+    return model
 
 
-class VerifyOut(BaseModel):
-    valid: bool
-    key_id: str
-    version: int | None
-    state: str | None
+@_by_name
+def command_out(spec: CommandSpec) -> type[BaseModel]:
+    """The outcome of ``spec``: where its events went and its typed result."""
+    result = (shape_model(spec.result.name) | None, Field(
+        default=None, description="What the command produced; null for a replay past "
+                                  "the cache.")) if spec.result else (
+        Any, Field(default=None, description="Nothing."))
+    model: type[BaseModel] = create_model(  # type: ignore[call-overload]
+        f"{spec.name}Out", __doc__=f"The outcome of a {spec.name} command.",
+        command_id=(str, ...), chain=(str, ...),
+        seqs=(list[int], Field(description="Seqs of the events the command appended.")),
+        seq=(int | None, Field(description="The last of seqs.")),
+        replayed=(bool, Field(description="True when this answers a retry of an earlier "
+                                          "command.")),
+        correlation_id=(str, ...), result=result)
+    return model
 
 
-class VerifyBatchOut(BaseModel):
-    results: list[VerifyOut]
+@_by_name
+def read_body(spec: ReadSpec) -> type[BaseModel] | None:
+    """The JSON body of a POST read (its BODY parameters), or None."""
+    fields = tuple(f for f in spec.params if f.source is Source.BODY)
+    if not fields:
+        return None
+    model: type[BaseModel] = create_model(  # type: ignore[call-overload]
+        f"{spec.name}In", __config__=STRICT, __doc__=f"The parameters of {spec.name}.",
+        **_definitions(fields, constrained=True))
+    return model
 
 
-class KeyOut(BaseModel):
-    key_id: str
-    label: str | None
-    domain: str
-    algorithm: str
-    state: str
-    usage: list[str]
-    current_version: int
-    versions: list[int]
-    public_key: str
-    policy: dict[str, Any]
-    created_at: int
-    rotated_at: int | None
-    destroy_after: int | None
-    destroyed_at: int | None
-    signatures: int
-
-
-class PublicKeyOut(BaseModel):
-    key_id: str
-    version: int
-    format: str
-    public_key: str
-
-
-class ActorOut(BaseModel):
-    actor_id: str
-    name: str
-    roles: list[str]
-    domains: list[str]
-    revoked: bool
-    public_key: str
-
-
-class PrincipalOut(BaseModel):
-    actor_id: str
-    name: str
-    roles: list[str]
-    domains: list[str]
-    authenticated_by: str = Field(description="'signature' (RFC 9421) or 'mtls'.")
-
-
-class AlgorithmOut(BaseModel):
-    algorithm: str
-    family: str
-    security_bits: int
-    public_key_size: int
-    signature_size: int | None
-    fips_approved: bool
-    message_handling: str
-
-
-class ChainOut(BaseModel):
-    chain_id: str
-    head_seq: int
-    head_hash: str
-    checkpoint_size: int
-
-
-class CheckpointOut(BaseModel):
-    chain: str
-    size: int
-    note: str = Field(description="C2SP signed note.")
-
-
-class ProofVerifyIn(BaseModel):
-    model_config = _STRICT
-    document: dict[str, Any] = Field(description="An skms-proof-v1 document.")
-    ledger_key: str | None = Field(default=None, max_length=64,
-                                   description="Pin the ledger's Ed25519 public key (hex).")
-
-
-class ProofVerifyOut(BaseModel):
-    valid: bool
-    type: str
-    detail: str
-
-
-class AuditVerifyIn(BaseModel):
-    model_config = _STRICT
-    trusted_checkpoints: list[str] = Field(default_factory=list, max_length=64,
-                                           description="Signed checkpoints trusted earlier.")
-    ledger_key: str | None = Field(default=None, max_length=64,
-                                   description="Pin the ledger's Ed25519 public key (hex).")
-
-
-class ReportInfoOut(BaseModel):
-    name: str
-    since: bool
-    description: str
-
-
-class TableOut(BaseModel):
-    columns: list[str]
-    types: list[str]
-    rows: list[dict[str, Any]]
-    truncated: bool = Field(False, description="Rows past the service's row or byte cap "
-                                               "(skms serve --max-query-rows, "
-                                               "--max-query-bytes) were left out.")
-
-
-class ReportOut(TableOut):
-    name: str
-
-
-class QueryIn(BaseModel):
-    model_config = _STRICT
-    sql: str = Field(max_length=20_000, description="One read-only SELECT over the read "
-                                                    "models.")
-    timeout: float | None = Field(default=None, gt=0, le=3600,
-                                  description="Seconds (capped by the server).")
-
-
-class ChainStatusOut(BaseModel):
-    chain_id: str
-    position: int
-    head: int
-    lag: int
-
-
-class ProjectionStatusOut(BaseModel):
-    chains: list[ChainStatusOut]
+@_by_name
+def read_out(spec: ReadSpec) -> Any:
+    """The response type of a read: a shape, a list of shapes, or a JSON document."""
+    return _python_type(spec.result, constrained=False) if spec.result.kind is not Kind.JSON \
+        else dict[str, Any]
 
 
 class HealthOut(BaseModel):
@@ -198,18 +137,17 @@ class HealthOut(BaseModel):
 
 
 class Problem(BaseModel):
-    """RFC 9457 problem details, with SKMS extensions."""
+    """An RFC 9457 problem document (every error, as ``application/problem+json``)."""
 
-    type: str
+    type: str = Field(description="urn:skms:problem:<error>")
     title: str
     status: int
     detail: str
+    error: str = Field(description="The SKMS error class.")
     instance: str | None = None
-    error: str | None = Field(default=None, description="The SkmsError class.")
-    field: str | None = None
-    hint: str | None = None
+    field: str | None = Field(default=None, description="The input field at fault.")
+    hint: str | None = Field(default=None, description="What to try.")
     reason_code: str | None = None
     recorded_seq: int | None = Field(default=None, description="Seq of the CommandRejected "
-                                                               "event recording the refusal.")
+                                                               "event recording a refusal.")
     correlation_id: str | None = None
-    retry_after: int | None = None

@@ -22,10 +22,19 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
+from commands.reads import ReadModels
 from commands.service.errors import RateLimited, RequestTimedOut
-from ledger.errors import StoreUnavailable
+from commands.service.limits import Limits
+from ledger.errors import InvalidInput, StoreUnavailable
+from ledger.stores.base import EventStore
+from projections.export import ResultSet
+from projections.query import DEFAULT_TIMEOUT, QueryBounds, open_sandbox, run_query
+from projections.reports import run_report
+from projections.runner import ProjectionRunner, database_path
 
 
 class ReadModelLock:
@@ -110,3 +119,61 @@ class QueryGate:
     def running(self) -> int:
         with self._lock:
             return self._total
+
+
+class ServiceReadModels(ReadModels):
+    """The read models as one request of the service sees them: brought up to date under
+    the writer side of the lock, read under the reader side, everything within the
+    request's ``deadline``, queries within their own timeout and the service's caps."""
+
+    def __init__(self, store: EventStore, home: Path, lock: ReadModelLock, limits: Limits,
+                 deadline: float, on_positions: Callable[[dict[str, int]], None]) -> None:
+        self._store = store
+        self._database = database_path(home)
+        self._lock = lock
+        self._limits = limits
+        self._deadline = deadline
+        self._on_positions = on_positions
+
+    def _catch_up(self, deadline: float) -> dict[str, int]:
+        with self._lock.writing(deadline), ProjectionRunner(self._store,
+                                                            self._database) as runner:
+            runner.update()
+            status = runner.status()
+        self._on_positions({s.chain_id: s.position for s in status})
+        return {s.chain_id: s.head for s in status if s.head >= 0}
+
+    def report(self, name: str, since: Any, at: Any) -> ResultSet:
+        heads = self._catch_up(self._deadline)
+        with self._lock.reading(self._deadline):
+            con = open_sandbox(self._database, memory_mb=self._limits.query_memory_mb)
+            try:
+                return run_report(con, name, since=since, at=at, heads=heads)
+            finally:
+                con.close()
+
+    def query(self, sql: str, timeout: float | None) -> ResultSet:
+        """The read models brought up to date, then the SQL within its own timeout (from
+        now, and never past the request's deadline), its answer cut at the caps."""
+        remaining = max(0.0, self._deadline - time.monotonic())
+        limit = min(timeout or DEFAULT_TIMEOUT, self._limits.max_query_timeout_s, remaining)
+        own_deadline = time.monotonic() + limit
+        try:
+            self._catch_up(own_deadline)
+            with self._lock.reading(own_deadline):
+                bounds = QueryBounds(timeout=max(0.001, own_deadline - time.monotonic()),
+                                     memory_mb=self._limits.query_memory_mb,
+                                     max_rows=self._limits.max_query_rows,
+                                     max_bytes=self._limits.max_query_bytes)
+                return run_query(self._database, sql, bounds=bounds)
+        except RequestTimedOut:
+            if limit >= remaining:
+                raise  # the request's own deadline: 504
+            raise InvalidInput(f"the query did not finish within its timeout of {limit:g} s "
+                               "(it waited for the read models)", field="timeout",
+                               hint="retry later, or allow a longer timeout") from None
+
+    def status(self) -> list[dict[str, Any]]:
+        with self._lock.writing(self._deadline), ProjectionRunner(
+                self._store, self._database) as runner:
+            return [s.as_dict() for s in runner.status()]

@@ -1,39 +1,41 @@
-"""REST routes: parse, authenticate, call one :class:`ServiceCore` method, answer JSON.
+"""REST routes, made from the catalogue: one route per command and per read.
 
-Every route but ``/healthz``, ``/readyz`` and ``/openapi.json`` needs an
-authenticated actor (:func:`authenticated`). Work runs on the core's worker pool under the
-request timeout; the event loop only parses and checks signatures.
+Every route but ``/healthz``, ``/readyz`` and ``/openapi.json`` needs an authenticated actor
+(:func:`authenticated`); ``/metrics`` needs one allowed to see metrics. A command's route
+takes the signed command and its inputs (:func:`commands.service.models.command_body`) and
+answers its outcome; a read's route takes its parameters from the path, the query string
+or a JSON body, as the catalogue places them, and answers its result. Both go to the
+:class:`~commands.service.core.ServiceCore` (the same calls gRPC makes).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+import inspect
+from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 
-from commands.sdk.routes import KEY_COMMANDS
 from commands.service import models
 from commands.service.auth import Principal, RequestFacts
-from commands.service.core import ServiceCore, b64decode, hexdecode, parse_signed
-from commands.service.errors import AuthenticationFailed
+from commands.service.core import RouteCheck, ServiceCore, parse_signed
+from commands.service.errors import NotAuthenticated
 from commands.service.tls import peer_certificate
+from commands.wire import from_json
+from ledger.catalogue import CATALOGUE, CommandSpec, Kind, ReadSpec
+from ledger.catalogue.model import Source
 
-T = TypeVar("T")
 router = APIRouter()
 
-KeyId = Annotated[str, Path(max_length=100, description="Key id (UUID).")]
-ActorId = Annotated[str, Path(max_length=100, description="Actor id (UUID).")]
-ChainId = Annotated[str, Path(max_length=64, description="Chain: 'system' or a key domain.")]
 IdempotencyKey = Annotated[str | None, Header(
     alias="Idempotency-Key", max_length=100,
     description="Must equal the command id; a retry returns the first outcome.")]
 
 
-def core_of(request: Request) -> ServiceCore:
+def core_of(request: Request | Any) -> ServiceCore:
     core: ServiceCore = request.app.state.core
     return core
 
@@ -58,9 +60,9 @@ def target_uri(scope: dict[str, Any], authorities: frozenset[str] | None = None)
         server_host, server_port = scope["server"]
         host = f"{server_host}:{server_port}"
     if authorities is not None and host.lower() not in authorities:
-        raise AuthenticationFailed(f"the request is addressed to {host[:100]!r}, which is not "
-                                   "this server", reason_code="authority",
-                                   hint="sign and send the request for this server's URL")
+        raise NotAuthenticated(f"the request is addressed to {host[:100]!r}, which is not "
+                               "this server", reason_code="authority",
+                               hint="sign and send the request for this server's URL")
     raw_path = scope.get("raw_path") or scope["path"].encode()
     uri = f"{scope.get('scheme', 'http')}://{host}{raw_path.decode('latin-1')}"
     query = scope.get("query_string") or b""
@@ -99,26 +101,30 @@ async def authenticated(request: Request) -> Principal:
 Actor = Annotated[Principal, Depends(authenticated)]
 
 
-async def run(request: Request, function: Callable[..., T], *args: Any) -> T:
-    """Run blocking work on the core's pool; give up (504) after the request timeout."""
-    return await core_of(request).run(function, *args)
+# --- serving one command or read (the fast lane calls these too) ---------------------------
 
-
-async def submit(request: Request, principal: Principal, body: models.SignedCommandIn,
-                 expect: tuple[str, ...], *, expect_args: dict[str, str] | None = None,
-                 expect_chain: str | None = None, idempotency_key: str | None = None,
-                 message: bytes | None = None,
-                 messages: list[bytes] | None = None) -> dict[str, Any]:
+async def serve_command(request: Request, principal: Principal, spec: CommandSpec,
+                        body: BaseModel, path: dict[str, str],
+                        idempotency_key: str | None) -> dict[str, Any]:
     core = core_of(request)
-    signed = parse_signed(body.command, body.signature)
+    data = body.model_dump()
+    signed = parse_signed(data.pop("command"), data.pop("signature"))
+    inputs = {f.name: from_json(f, data.get(f.name)) for f in spec.inputs
+              if data.get(f.name) is not None}
     correlation = signed.command.correlation_id or signed.command.command_id
     request.state.correlation_id = correlation
     structlog.contextvars.bind_contextvars(correlation_id=correlation,
                                            command_id=signed.command.command_id)
-    route = f"{request.method} {request.scope['path']}"
-    return await core.submit_async(
-        principal, signed, expect=expect, expect_args=expect_args, expect_chain=expect_chain,
-        idempotency_key=idempotency_key, message=message, messages=messages, route=route)
+    check = RouteCheck(spec, path, idempotency_key,
+                       f"{request.method} {request.scope['path']}")
+    return await core.submit_async(principal, signed, inputs, check)
+
+
+async def serve_read(request: Request, principal: Principal, spec: ReadSpec,
+                     params: dict[str, Any]) -> Any:
+    values = {f.name: from_json(f, params[f.name]) for f in spec.params
+              if params.get(f.name) is not None}
+    return await core_of(request).read_async(principal, spec, values)
 
 
 # --- operations ----------------------------------------------------------------------------------
@@ -146,252 +152,111 @@ async def metrics(request: Request, principal: Actor) -> Response:
     """Prometheus metrics (text exposition format); admins, auditors and analysts (the
     series name key domains and count their events)."""
     core = core_of(request)
-    await run(request, core.authorize_metrics, principal)
+    await core.run(core.authorize_metrics, principal)
     return Response(generate_latest(core.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
-@router.get("/v1/whoami", response_model=models.PrincipalOut, tags=["actors"])
-async def whoami(request: Request, principal: Actor) -> dict[str, Any]:
-    """The authenticated actor, its roles and domains as the ledger holds them."""
-    return await run(request, core_of(request).whoami, principal)
+# --- the catalogue's routes ----------------------------------------------------------------------
+
+def _path_parameter(name: str) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=Annotated[
+        str, Path(max_length=100, description=f"The {name.replace('_', ' ')}.")])
 
 
-@router.get("/v1/algorithms", response_model=list[models.AlgorithmOut], tags=["keys"])
-async def algorithms(request: Request, principal: Actor) -> list[dict[str, Any]]:
-    """The signature algorithms with their metadata."""
-    return await run(request, core_of(request).algorithms, principal)
+def _query_parameter(field: Any) -> inspect.Parameter:
+    python: Any = {Kind.INTEGER: int, Kind.TIME: int, Kind.BOOLEAN: bool}.get(field.kind, str)
+    constraints: dict[str, Any] = {"description": field.doc}
+    if field.kind in (Kind.INTEGER, Kind.TIME):
+        constraints.update(ge=field.minimum, le=field.maximum)
+    elif field.max_length:
+        constraints["max_length"] = field.max_length
+    if field.choices and field.kind is Kind.TEXT:
+        constraints["pattern"] = "^(" + "|".join(field.choices) + ")$"
+    default = field.default if not field.required else ...
+    return inspect.Parameter(field.name, inspect.Parameter.KEYWORD_ONLY,
+                             annotation=Annotated[python | None if not field.required else
+                                                  python, Query(**constraints)],
+                             default=default if default is not ... else inspect.Parameter.empty)
 
 
-# --- keys ----------------------------------------------------------------------------------------
-
-@router.get("/v1/keys", response_model=list[models.KeyOut], tags=["keys"])
-async def list_keys(request: Request, principal: Actor,
-                    domain: Annotated[str | None, Query(max_length=64)] = None,
-                    state: Annotated[str | None, Query(max_length=32)] = None
-                    ) -> list[dict[str, Any]]:
-    """Keys in the actor's domains, oldest first."""
-    return await run(request, core_of(request).list_keys, principal, domain, state)
+def _common(principal: bool = True) -> list[inspect.Parameter]:
+    params = [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                annotation=Request)]
+    if principal:
+        params.append(inspect.Parameter("principal", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                        annotation=Actor))
+    return params
 
 
-@router.post("/v1/keys", response_model=models.CommandOut, status_code=201, tags=["keys"])
-async def create_key(request: Request, principal: Actor, body: models.SignedCommandIn,
-                     idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
-    """Generate a key (CreateKey command); its private material never leaves the ledger."""
-    return await submit(request, principal, body, ("CreateKey",),
-                        idempotency_key=idempotency_key)
+def _command_route(spec: CommandSpec) -> None:
+    assert spec.rest is not None
+    placeholders = spec.rest.placeholders()
+    body_model = models.command_body(spec)
+
+    async def endpoint(request: Request, principal: Principal, body: BaseModel,
+                       idempotency_key: str | None = None, **path: str) -> dict[str, Any]:
+        return await serve_command(request, principal, spec, body, dict(path),
+                                   idempotency_key)
+
+    params = [
+        *_common(),
+        inspect.Parameter("body", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                          annotation=Annotated[body_model, Body()]),
+        inspect.Parameter("idempotency_key", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                          annotation=IdempotencyKey, default=None),
+        *(_path_parameter(name) for name in placeholders)]
+    endpoint.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    endpoint.__name__ = spec.name
+    status = 201 if spec.rest.method == "POST" and spec.name.startswith(
+        ("Create", "Register", "Request", "Import")) else 200
+    router.add_api_route(
+        spec.rest.path, endpoint, methods=[spec.rest.method],
+        response_model=models.command_out(spec), status_code=status, tags=[spec.group],
+        operation_id=spec.name, summary=f"{spec.name} command", description=spec.doc,
+        openapi_extra={"x-skms-command": command_extension(spec)})
 
 
-@router.get("/v1/keys/{key_id}", response_model=models.KeyOut, tags=["keys"])
-async def get_key(request: Request, principal: Actor, key_id: KeyId) -> dict[str, Any]:
-    """One key's state, versions and policy."""
-    return await run(request, core_of(request).get_key, principal, key_id)
+def _read_route(spec: ReadSpec) -> None:
+    assert spec.rest is not None
+    body_model = models.read_body(spec)
+
+    async def endpoint(request: Request, principal: Principal,
+                       body: BaseModel | None = None, **values: Any) -> Any:
+        params = dict(values)
+        if body is not None:
+            params.update(body.model_dump(exclude_none=True))
+        return await serve_read(request, principal, spec, params)
+
+    params = _common()
+    if body_model is not None:
+        params.append(inspect.Parameter("body", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                        annotation=Annotated[body_model, Body()]))
+    for field in spec.params:
+        if field.source is Source.PATH:
+            params.append(_path_parameter(field.name))
+        elif field.source is Source.QUERY:
+            params.append(_query_parameter(field))
+    endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        sorted(params, key=lambda p: (p.kind, p.default is not inspect.Parameter.empty)))
+    endpoint.__name__ = spec.name
+    router.add_api_route(spec.rest.path, endpoint, methods=[spec.rest.method],
+                         response_model=models.read_out(spec), tags=[spec.group],
+                         operation_id=spec.name, summary=spec.name, description=spec.doc)
 
 
-@router.get("/v1/keys/{key_id}/public", response_model=models.PublicKeyOut, tags=["keys"])
-async def public_key(request: Request, principal: Actor, key_id: KeyId,
-                     format: Annotated[str, Query(pattern="^(pem|hex)$")] = "pem",
-                     version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None
-                     ) -> dict[str, Any]:
-    """A public key: PEM SubjectPublicKeyInfo or hex."""
-    return await run(request, core_of(request).public_key, principal, key_id, format, version)
+def command_extension(spec: CommandSpec) -> dict[str, Any]:
+    """What the OpenAPI document says of a command beyond its body: who may issue it, which
+    chain it acts on, which events it may cause, and its signed arguments."""
+    return {"type": spec.name, "roles": sorted(spec.roles), "chain": spec.chain.value,
+            "events": sorted(spec.events),
+            "args": [{"name": f.name, "kind": f.kind.value, "required": f.required,
+                      "derived": f.derived.rule if f.derived else None, "doc": f.doc}
+                     for f in spec.args]}
 
 
-def _key_command_route(action: str, command_type: str) -> None:
-    async def key_command(request: Request, principal: Actor, key_id: KeyId,
-                          body: models.SignedCommandIn,
-                          idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
-        return await submit(request, principal, body, (command_type,),
-                            expect_args={"key_id": key_id}, idempotency_key=idempotency_key)
-
-    key_command.__name__ = f"key_{action.replace('-', '_')}"
-    router.add_api_route(f"/v1/keys/{{key_id}}/{action}", key_command, methods=["POST"],
-                         response_model=models.CommandOut, tags=["keys"],
-                         operation_id=f"key_{action.replace('-', '_')}",
-                         summary=f"{command_type} command",
-                         description=f"Submit a signed {command_type} command for the key.")
-
-
-for _action, _command_type in KEY_COMMANDS.items():
-    _key_command_route(_action, _command_type)
-
-
-@router.post("/v1/keys/{key_id}/sign", response_model=models.CommandOut, tags=["signing"])
-async def sign(request: Request, principal: Actor, key_id: KeyId, body: models.SignIn,
-               idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
-    """Sign a message (Sign command); the signature is returned after its event commits."""
-    return await submit(request, principal, body, ("Sign",), expect_args={"key_id": key_id},
-                        idempotency_key=idempotency_key,
-                        message=b64decode(body.message, "message"))
-
-
-@router.post("/v1/keys/{key_id}/sign-batch", response_model=models.CommandOut,
-             tags=["signing"])
-async def sign_batch(request: Request, principal: Actor, key_id: KeyId,
-                     body: models.SignBatchIn,
-                     idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
-    """Sign many messages under one command and one SignatureBatchIssued event."""
-    messages = [b64decode(m, f"messages[{i}]") for i, m in enumerate(body.messages)]
-    return await submit(request, principal, body, ("SignBatch",),
-                        expect_args={"key_id": key_id}, idempotency_key=idempotency_key,
-                        messages=messages)
-
-
-def _verify_items(items: list[models.VerifyIn]) -> list[tuple[bytes, bytes, int | None]]:
-    return [(b64decode(item.message, f"items[{i}].message"),
-             hexdecode(item.signature, f"items[{i}].signature"), item.version)
-            for i, item in enumerate(items)]
-
-
-@router.post("/v1/keys/{key_id}/verify", response_model=models.VerifyOut, tags=["signing"])
-async def verify(request: Request, principal: Actor, key_id: KeyId,
-                 body: models.VerifyIn) -> dict[str, Any]:
-    """Verify a signature with the key's public versions (valid: false if none verifies)."""
-    results = await run(request, core_of(request).verify, principal, key_id,
-                        _verify_items([body]))
-    return results[0]
-
-
-@router.post("/v1/keys/{key_id}/verify-batch", response_model=models.VerifyBatchOut,
-             tags=["signing"])
-async def verify_batch(request: Request, principal: Actor, key_id: KeyId,
-                       body: models.VerifyBatchIn) -> dict[str, Any]:
-    """Verify many signatures; one result per item, in order."""
-    results = await run(request, core_of(request).verify, principal, key_id,
-                        _verify_items(body.items))
-    return {"results": results}
-
-
-# --- actors --------------------------------------------------------------------------------------
-
-@router.get("/v1/actors", response_model=list[models.ActorOut], tags=["actors"])
-async def list_actors(request: Request, principal: Actor) -> list[dict[str, Any]]:
-    """Registered actors (admins and auditors)."""
-    return await run(request, core_of(request).list_actors, principal)
-
-
-@router.post("/v1/actors", response_model=models.CommandOut, status_code=201, tags=["actors"])
-async def register_actor(request: Request, principal: Actor, body: models.SignedCommandIn,
-                         idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
-    """Register an actor (RegisterActor command) with the public key it generated itself."""
-    return await submit(request, principal, body, ("RegisterActor",),
-                        idempotency_key=idempotency_key)
-
-
-@router.get("/v1/actors/{actor_id}", response_model=models.ActorOut, tags=["actors"])
-async def get_actor(request: Request, principal: Actor, actor_id: ActorId) -> dict[str, Any]:
-    """One actor (any actor may read itself)."""
-    return await run(request, core_of(request).get_actor, principal, actor_id)
-
-
-@router.post("/v1/actors/{actor_id}/roles", response_model=models.CommandOut, tags=["actors"])
-async def change_roles(request: Request, principal: Actor, actor_id: ActorId,
-                       body: models.SignedCommandIn,
-                       idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
-    """Replace an actor's roles (ChangeActorRoles command)."""
-    return await submit(request, principal, body, ("ChangeActorRoles",),
-                        expect_args={"actor_id": actor_id}, idempotency_key=idempotency_key)
-
-
-@router.post("/v1/actors/{actor_id}/revoke", response_model=models.CommandOut,
-             tags=["actors"])
-async def revoke_actor(request: Request, principal: Actor, actor_id: ActorId,
-                       body: models.SignedCommandIn,
-                       idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
-    """Revoke an actor (RevokeActor command): its later requests are refused."""
-    return await submit(request, principal, body, ("RevokeActor",),
-                        expect_args={"actor_id": actor_id}, idempotency_key=idempotency_key)
-
-
-# --- audit ---------------------------------------------------------------------------------------
-
-@router.get("/v1/chains", response_model=list[models.ChainOut], tags=["audit"])
-async def chains(request: Request, principal: Actor) -> list[dict[str, Any]]:
-    """Every chain with its head and latest checkpoint size."""
-    return await run(request, core_of(request).chains, principal)
-
-
-@router.get("/v1/chains/{chain_id}/checkpoint", response_model=models.CheckpointOut,
-            tags=["audit"])
-async def checkpoint(request: Request, principal: Actor, chain_id: ChainId) -> dict[str, Any]:
-    """The latest signed checkpoint (C2SP signed note) of a chain."""
-    return await run(request, core_of(request).checkpoint, principal, chain_id)
-
-
-@router.post("/v1/chains/{chain_id}/checkpoints", response_model=models.CommandOut,
-             status_code=201, tags=["audit"])
-async def request_checkpoint(request: Request, principal: Actor, chain_id: ChainId,
-                             body: models.SignedCommandIn,
-                             idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
-    """Publish a checkpoint now (RequestCheckpoint command; auditors and admins)."""
-    return await submit(request, principal, body, ("RequestCheckpoint",),
-                        expect_chain=chain_id, idempotency_key=idempotency_key)
-
-
-@router.get("/v1/chains/{chain_id}/proofs/inclusion", tags=["audit"],
-            response_model=dict[str, Any])
-async def inclusion_proof(request: Request, principal: Actor, chain_id: ChainId,
-                          seq: Annotated[int, Query(ge=0, le=2**62)],
-                          size: Annotated[int | None, Query(ge=1, le=2**62)] = None
-                          ) -> dict[str, Any]:
-    """An inclusion proof document of event ``seq`` (skms-proof-v1, hashes in base64)."""
-    return await run(request, core_of(request).inclusion, principal, chain_id, seq, size)
-
-
-@router.get("/v1/chains/{chain_id}/proofs/consistency", tags=["audit"],
-            response_model=dict[str, Any])
-async def consistency_proof(request: Request, principal: Actor, chain_id: ChainId,
-                            old_size: Annotated[int, Query(ge=1, le=2**62)],
-                            size: Annotated[int | None, Query(ge=1, le=2**62)] = None
-                            ) -> dict[str, Any]:
-    """A consistency proof document between two tree sizes."""
-    return await run(request, core_of(request).consistency, principal, chain_id, old_size,
-                     size)
-
-
-@router.post("/v1/proofs/verify", response_model=models.ProofVerifyOut, tags=["audit"])
-async def verify_proof(request: Request, principal: Actor,
-                       body: models.ProofVerifyIn) -> dict[str, Any]:
-    """Check an inclusion or consistency proof document (422 problem when invalid)."""
-    return await run(request, core_of(request).verify_proof, principal, body.document,
-                     body.ledger_key)
-
-
-@router.post("/v1/audit/verify", response_model=dict[str, Any], tags=["audit"])
-async def audit_verify(request: Request, principal: Actor,
-                       body: models.AuditVerifyIn) -> dict[str, Any]:
-    """Verify every chain of the store (the offline auditor, run by the server)."""
-    return await run(request, core_of(request).audit_verify, principal,
-                     body.trusted_checkpoints, body.ledger_key)
-
-
-# --- read models ---------------------------------------------------------------------------------
-
-@router.get("/v1/reports", response_model=list[models.ReportInfoOut], tags=["reports"])
-async def reports(request: Request, principal: Actor) -> list[dict[str, Any]]:
-    """The named compliance reports."""
-    return await run(request, core_of(request).reports, principal)
-
-
-@router.get("/v1/reports/{name}", response_model=models.ReportOut, tags=["reports"])
-async def report(request: Request, principal: Actor,
-                 name: Annotated[str, Path(max_length=64)],
-                 since: Annotated[str | None, Query(max_length=64)] = None,
-                 at: Annotated[str | None, Query(max_length=64)] = None) -> dict[str, Any]:
-    """Run one report on freshly updated read models."""
-    core = core_of(request)
-    return await core.read_models(principal, core.report, name, since, at)
-
-
-@router.post("/v1/query", response_model=models.TableOut, tags=["reports"])
-async def query(request: Request, principal: Actor, body: models.QueryIn) -> dict[str, Any]:
-    """One read-only SQL statement in the sandbox (no file or network access)."""
-    core = core_of(request)
-    return await core.read_models(principal, core.query, body.sql, body.timeout)
-
-
-@router.get("/v1/projections/status", response_model=models.ProjectionStatusOut,
-            tags=["reports"])
-async def projection_status(request: Request, principal: Actor) -> dict[str, Any]:
-    """Per chain: projected position, store head and lag."""
-    core = core_of(request)
-    return await core.read_models(principal, core.projection_status)
+for _spec in CATALOGUE.client_commands():
+    if _spec.rest is not None:
+        _command_route(_spec)
+for _read in CATALOGUE.reads:
+    if _read.rest is not None:
+        _read_route(_read)

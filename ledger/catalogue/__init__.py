@@ -129,5 +129,5 @@ READ_PERMISSIONS: dict[str, frozenset[str] | None] = {
 
 
 def sdk_name(spec: Spec) -> str:
-    """The SDK method (and CLI function) name of an entry."""
+    """The SDK method name of an entry (its own ``sdk``, else the snake_case of its name)."""
     return spec.sdk or snake(spec.name)

@@ -35,8 +35,9 @@ COMMANDS = (
     CommandSpec(
         name="ChangeActorRoles", doc="Replace an actor's roles.", group="actors",
         roles=ADMINS, chain=ChainRule.SYSTEM, events=frozenset({"ActorRolesChanged"}),
-        args=(ACTOR_ID, ROLE_LIST), result=SHAPES["ActorRoles"],
-        rest=Route("POST", "/v1/actors/{actor_id}/roles"),
+        args=(ACTOR_ID, dataclasses.replace(ROLE_LIST, required=True, default=None)),
+        result=SHAPES["ActorRoles"],
+        rest=Route("POST", "/v1/actors/{actor_id}/roles"), sdk="change_roles",
         cli=CliRoute(("actor", "roles"), renderer="actor-roles"),
         hooks=Hooks(approval="roles")),
     CommandSpec(

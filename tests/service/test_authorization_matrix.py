@@ -68,7 +68,7 @@ def _actor(running: Running) -> dict[str, Any]:
     with running.client("admin") as admin:
         identity = Identity.generate()
         name = f"target-{identity.public_key.hex()[:12]}"
-        result = admin.register_actor(name, ["analyst"], identity.public_key)
+        result = admin.register_actor(name, identity.public_key.hex(), roles=["analyst"])
     return {"actor_id": result.result["actor_id"]}
 
 
@@ -94,7 +94,8 @@ READS: dict[str, tuple[str, Setup, Call]] = {
     "verify": ("keys.verify", _signed,
                lambda c, f: c.verify(f["key_id"], b"matrix", f["signature"])),
     "verify_batch": ("keys.verify", _signed,
-                     lambda c, f: c.verify_batch(f["key_id"], [(b"matrix", f["signature"])])),
+                     lambda c, f: c.verify_batch(f["key_id"], [
+                         {"message": b"matrix", "signature": f["signature"]}])),
     "verify_proof": ("proofs.verify", _signed, lambda c, f: c.verify_proof(f["proof"])),
     "list_actors": ("actors.read", _nothing, lambda c, f: c.list_actors()),
     "get_actor": ("actors.read", _actor, lambda c, f: c.get_actor(f["actor_id"])),
@@ -128,13 +129,13 @@ COMMANDS: dict[str, tuple[str, Setup, Call]] = {
     "sign": ("Sign", _fresh, lambda c, f: c.sign(f["key_id"], b"m")),
     "sign_batch": ("SignBatch", _fresh, lambda c, f: c.sign_batch(f["key_id"], [b"m", b"n"])),
     "register_actor": ("RegisterActor", _nothing, lambda c, f: c.register_actor(
-        f"reg-{Identity.generate().public_key.hex()[:12]}", ["analyst"],
-        Identity.generate().public_key)),
+        f"reg-{Identity.generate().public_key.hex()[:12]}",
+        Identity.generate().public_key.hex(), roles=["analyst"])),
     "change_roles": ("ChangeActorRoles", _actor,
-                     lambda c, f: c.change_roles(f["actor_id"], ["auditor"])),
+                     lambda c, f: c.change_roles(f["actor_id"], roles=["auditor"])),
     "revoke_actor": ("RevokeActor", _actor, lambda c, f: c.revoke_actor(f["actor_id"])),
     "request_checkpoint": ("RequestCheckpoint", _nothing,
-                           lambda c, f: c.request_checkpoint("system")),
+                           lambda c, f: c.request_checkpoint(chain_id="system")),
 }
 
 

@@ -47,7 +47,7 @@ def _without_lane(service: Running, path: str, body: bytes,
 
 def _sign_body(service: Running, key_id: str, **changes: Any) -> dict[str, Any]:
     with service.client("signer") as signer:
-        prepared = signer.prepare_sign(key_id, b"fast lane")
+        prepared = signer.prepare_command("Sign", {"key_id": key_id, "message": b"fast lane"})
     return {**prepared.body, **changes}
 
 

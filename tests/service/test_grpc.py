@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 
 import pytest
@@ -23,20 +22,21 @@ def grpc_client(running: Running, name: str, **options: object) -> GrpcClient:
 def test_create_sign_verify_round_trip(service: Running) -> None:
     with grpc_client(service, "key-manager") as km, grpc_client(service, "signer") as signer:
         created = km.create_key("ed25519", label="grpc")
-        key_id = json.loads(created.result_json)["key_id"]
+        key_id = created.result["key_id"]
         assert list(created.seqs) and created.chain == "default"
         reply = signer.sign(key_id, b"over grpc")
-        assert reply.key_version == 1 and reply.outcome.seqs
+        assert reply.result["key_version"] == 1 and reply.seqs
+        signature = bytes.fromhex(reply.result["signature"])
         key = signer.get_key(key_id)
-        ed25519.Ed25519PublicKey.from_public_bytes(bytes.fromhex(key.public_key)).verify(
-            reply.signature, b"over grpc")
-        assert signer.verify(key_id, b"over grpc", reply.signature).valid
-        assert not signer.verify(key_id, b"tampered", reply.signature).valid
+        ed25519.Ed25519PublicKey.from_public_bytes(bytes.fromhex(key["public_key"])).verify(
+            signature, b"over grpc")
+        assert signer.verify(key_id, b"over grpc", reply.result["signature"])["valid"]
+        assert not signer.verify(key_id, b"tampered", reply.result["signature"])["valid"]
         batch = signer.sign_batch(key_id, [b"1", b"2"])
-        assert len(batch.signatures) == 2
+        assert len(batch.result["signatures"]) == 2
         rotated = km.key_command("rotate", key_id)
-        assert json.loads(rotated.result_json)["version"] == 2
-        assert any(k.key_id == key_id for k in signer.list_keys().keys)
+        assert rotated.result["version"] == 2
+        assert any(k["key_id"] == key_id for k in signer.list_keys())
 
 
 def test_errors_carry_the_status_table_and_problem(service: Running) -> None:
@@ -60,22 +60,19 @@ def test_grpc_refuses_unsigned_and_accepts_client_certificates(service: Running)
     pem = issue_client_certificate(service.home, actor.public_key, actor.actor_id, "auditor")
     with grpc_client(service, "auditor", client_cert=pem, sign_requests=False) as client:
         who = client.whoami()
-    assert who.name == "auditor" and who.authenticated_by == "mtls"
+    assert who["name"] == "auditor" and who["authenticated_by"] == "mtls"
 
 
 def test_grpc_register_actor_and_checkpoint(service: Running) -> None:
     with grpc_client(service, "admin") as admin:
-        reply = admin.register_actor("grpc-newcomer", ["auditor"],
-                                     Identity.generate().public_key)
-        assert json.loads(reply.result_json)["actor_id"]
+        reply = admin.register_actor("grpc-newcomer", Identity.generate().public_key.hex(),
+                                     roles=["auditor"])
+        assert reply.result["actor_id"]
         checkpoint = admin.request_checkpoint("system")
-        assert json.loads(checkpoint.result_json)["size"] > 0
-        stub_reply = admin.call("ListChains", admin.pb.Empty(), "ChainList")
-        assert {c.chain_id for c in stub_reply.chains} >= {"system"}
-        status = admin.call("ProjectionStatus", admin.pb.Empty(), "JsonDocument")
-        assert "chains" in json.loads(status.json)
-        report = admin.call("RunReport", admin.pb.ReportRequest(name="inventory"), "Table")
-        assert "algorithm" in report.columns
+        assert checkpoint.result["size"] > 0
+        assert {c["chain_id"] for c in admin.chains()} >= {"system"}
+        assert "chains" in admin.projection_status()
+        assert "algorithm" in admin.report("inventory")["columns"]
 
 
 def test_replayed_grpc_signature_is_refused(service: Running) -> None:
@@ -85,7 +82,7 @@ def test_replayed_grpc_signature_is_refused(service: Running) -> None:
 
     actor = service.actors["auditor"]
     with grpc_client(service, "auditor") as client:
-        raw = client.pb.Empty().SerializeToString()
+        raw = client.pb.WhoAmIRequest().SerializeToString()
         path = "/skms.v1.Skms/WhoAmI"
         digest = httpsig.content_digest(raw)
         metadata = [("content-digest", digest), *httpsig.sign(
@@ -93,8 +90,8 @@ def test_replayed_grpc_signature_is_refused(service: Running) -> None:
             {"@method": "POST", "@path": path, "content-digest": digest},
             components=httpsig.GRPC_COMPONENTS).items()]
         stub = client.channel.unary_unary(path, request_serializer=None,
-                                          response_deserializer=client.pb.Principal.FromString)
-        assert stub(raw, metadata=metadata).name == "auditor"
+                                          response_deserializer=client.pb.WhoAmIReply.FromString)
+        assert stub(raw, metadata=metadata).result.name == "auditor"
         with pytest.raises(grpc.RpcError) as replay:
             stub(raw, metadata=metadata)
     assert replay.value.code() == grpc.StatusCode.UNAUTHENTICATED
@@ -103,15 +100,15 @@ def test_replayed_grpc_signature_is_refused(service: Running) -> None:
 def test_large_and_concurrent_calls_cross_the_tls_front_intact(service: Running) -> None:
     """Near the body limit one way, many connections at once: the relay loses nothing."""
     with grpc_client(service, "key-manager") as km:
-        key_id = json.loads(km.create_key("ed25519").result_json)["key_id"]
+        key_id = km.create_key("ed25519").result["key_id"]
         public = ed25519.Ed25519PublicKey.from_public_bytes(
-            bytes.fromhex(km.get_key(key_id).public_key))
+            bytes.fromhex(km.get_key(key_id)["public_key"]))
     messages = [bytes([i % 251]) * 3000 for i in range(250)]  # ~750 KB request
     with grpc_client(service, "signer") as signer:
         batch = signer.sign_batch(key_id, messages)
-    assert len(batch.signatures) == len(messages)
-    for message, signature in zip(messages, batch.signatures, strict=True):
-        public.verify(signature, message)
+    assert len(batch.result["signatures"]) == len(messages)
+    for message, signature in zip(messages, batch.result["signatures"], strict=True):
+        public.verify(bytes.fromhex(signature), message)
 
     failures: list[BaseException] = []
 
@@ -120,7 +117,8 @@ def test_large_and_concurrent_calls_cross_the_tls_front_intact(service: Running)
             with grpc_client(service, "signer") as client:
                 for n in range(5):
                     message = f"{index}-{n}".encode()
-                    public.verify(client.sign(key_id, message).signature, message)
+                    signed = client.sign(key_id, message).result["signature"]
+                    public.verify(bytes.fromhex(signed), message)
         except BaseException as exc:  # reported below
             failures.append(exc)
 

@@ -61,9 +61,9 @@ def test_signs_are_decided_without_the_worker_pool(fresh_service: Running,
         assert pool.submitted == before, "a signing request went through the worker pool"
         assert signer.verify(key_id, b"on the loop",
                              bytes.fromhex(single.result["signature"]))["valid"]
-        assert remote.verify(key_id, b"over gRPC", reply.signature).valid
-    assert len(batch.result["signatures"]) == 3 and len(remote_batch.signatures) == 2
-    assert single.result["signature"] != reply.signature.hex()
+        assert remote.verify(key_id, b"over gRPC", reply.result["signature"])["valid"]
+    assert len(batch.result["signatures"]) == 3 and len(remote_batch.result["signatures"]) == 2
+    assert single.result["signature"] != reply.result["signature"]
 
 
 def test_a_busy_ledger_sends_signs_to_the_pool(fresh_service: Running,
@@ -130,7 +130,7 @@ def test_a_sign_past_the_timeout_still_commits_and_its_retry_gets_the_outcome(
         monkeypatch.setattr(SQLiteEventStore, "append", slow_append)
         with running.client("signer") as signer:
             signer._domains[key_id] = "default"
-            prepared = signer.prepare_sign(key_id, b"slow disk")
+            prepared = signer.prepare_command("Sign", {"key_id": key_id, "message": b"slow disk"})
             slow.set()
             with pytest.raises(ApiError) as timed_out:
                 signer.send(prepared)

@@ -88,7 +88,7 @@ def test_untraced_service_serves_rest_and_grpc(tmp_path: Any) -> None:
         with running.client("key-manager") as km:
             key_id = str(km.create_key("ed25519", label="untraced").result["key_id"])
         with running.client("signer") as signer:
-            prepared = signer.prepare_sign(key_id, b"untraced")
+            prepared = signer.prepare_command("Sign", {"key_id": key_id, "message": b"untraced"})
             assert signer.send(prepared).seq is not None
             with pytest.raises(ApiError) as refused:
                 signer.create_key("ed25519")
@@ -96,7 +96,7 @@ def test_untraced_service_serves_rest_and_grpc(tmp_path: Any) -> None:
         signer_actor = running.actors["signer"]
         with GrpcClient(running.grpc_target, signer_actor.actor_id, signer_actor.private_key,
                         ca=running.ca) as grpc_signer:
-            assert grpc_signer.sign(key_id, b"untraced over grpc").signature
+            assert grpc_signer.sign(key_id, b"untraced over grpc").result["signature"]
             with pytest.raises(ApiError) as grpc_refused:
                 grpc_signer.create_key("ed25519")
             assert grpc_refused.value.problem["grpc_status"] == "PERMISSION_DENIED"
@@ -111,7 +111,7 @@ def test_untraced_service_serves_rest_and_grpc(tmp_path: Any) -> None:
 
 def test_correlation_id_in_logs_and_in_the_events(service: Running, key_id: str) -> None:
     with service.client("signer") as signer:
-        prepared = signer.prepare_sign(key_id, b"correlated")
+        prepared = signer.prepare_command("Sign", {"key_id": key_id, "message": b"correlated"})
         result = signer.send(prepared)
     correlation = prepared.command.correlation_id
     assert result.correlation_id == correlation

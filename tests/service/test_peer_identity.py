@@ -51,7 +51,7 @@ def victim_channel(service: Running) -> Iterator[GrpcClient]:
     with GrpcClient(service.grpc_target, actor.actor_id, actor.private_key, ca=service.ca,
                     client_cert=_certificate(service, "auditor"),
                     sign_requests=False) as client:
-        assert client.whoami().authenticated_by == "mtls"
+        assert client.whoami()["authenticated_by"] == "mtls"
         yield client
 
 
@@ -77,7 +77,7 @@ async def test_a_connection_sharing_the_relay_address_is_not_the_victim(
 
 
 def test_the_victim_still_authenticates_by_certificate(victim_channel: GrpcClient) -> None:
-    assert victim_channel.whoami().name == "auditor"
+    assert victim_channel.whoami()["name"] == "auditor"
 
 
 def test_rest_reads_the_certificate_of_its_own_scope_only() -> None:
@@ -113,5 +113,5 @@ def test_direct_calls_to_the_grpc_backend_are_refused(service: Running) -> None:
             call = channel.unary_unary("/skms.v1.Skms/WhoAmI",
                                        request_serializer=None, response_deserializer=None)
             with pytest.raises(grpc.RpcError) as refused:
-                call(pb.Empty().SerializeToString(), timeout=5)
+                call(pb.WhoAmIRequest().SerializeToString(), timeout=5)
             assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED

@@ -26,17 +26,18 @@ def test_key_lifecycle_sign_verify_and_audit(service: Running) -> None:
         assert created.chain == "default" and len(created.seqs) == 2
         signed = signer.sign(key_id, b"invoice 1")
         signature = bytes.fromhex(signed.result["signature"])
-        public = bytes.fromhex(signer.public_key(key_id, fmt="hex"))
+        public = bytes.fromhex(signer.public_key(key_id, format="hex")["public_key"])
         ed25519.Ed25519PublicKey.from_public_bytes(public).verify(signature, b"invoice 1")
         assert signer.verify(key_id, b"invoice 1", signature)["valid"] is True
         assert signer.verify(key_id, b"other", signature)["valid"] is False
         batch = signer.sign_batch(key_id, [b"a", b"b", b"c"])
-        results = signer.verify_batch(key_id, list(zip([b"a", b"b", b"c"],
-                                                       batch.result["signatures"], strict=True)))
-        assert [r["valid"] for r in results] == [True, True, True]
+        results = signer.verify_batch(key_id, [
+            {"message": m, "signature": s}
+            for m, s in zip([b"a", b"b", b"c"], batch.result["signatures"], strict=True)])
+        assert [r["valid"] for r in results["results"]] == [True, True, True]
         assert km.rotate_key(key_id).result["version"] == 2
         assert signer.verify(key_id, b"invoice 1", signature)["version"] == 1
-        assert km.suspend_key(key_id, "hold").result["state"] == "suspended"
+        assert km.suspend_key(key_id, reason="hold").result["state"] == "suspended"
         with pytest.raises(ApiError) as refused:
             signer.sign(key_id, b"while suspended")
         assert refused.value.status == 409 and refused.value.recorded_seq is not None
@@ -61,7 +62,8 @@ def test_key_lifecycle_sign_verify_and_audit(service: Running) -> None:
 def test_actor_management_with_client_generated_key(service: Running) -> None:
     newcomer = Identity.generate()
     with service.client("admin") as admin:
-        registered = admin.register_actor("rest-newcomer", ["signer"], newcomer.public_key)
+        registered = admin.register_actor("rest-newcomer", newcomer.public_key.hex(),
+                                          roles=["signer"])
         actor_id = registered.result["actor_id"]
         assert admin.get_actor(actor_id)["public_key"] == newcomer.public_key.hex()
         assert admin.change_roles(actor_id, ["signer", "auditor"]).result["roles"] == [
@@ -71,7 +73,7 @@ def test_actor_management_with_client_generated_key(service: Running) -> None:
     with Client(service.url, actor_id, newcomer.private_key, ca=service.ca) as client:
         assert client.whoami()["roles"] == ["auditor", "signer"]
         with service.client("admin") as admin:
-            admin.revoke_actor(actor_id, "left")
+            admin.revoke_actor(actor_id, reason="left")
         with pytest.raises(ApiError) as refused:
             client.list_actors()
         assert refused.value.status == 403 and refused.value.reason_code == "revoked-actor"
@@ -80,7 +82,7 @@ def test_actor_management_with_client_generated_key(service: Running) -> None:
 def test_signature_stored_in_the_ledger_is_the_clients_own(service: Running, key_id: str
                                                            ) -> None:
     with service.client("signer") as signer:
-        prepared = signer.prepare_sign(key_id, b"non-repudiation")
+        prepared = signer.prepare_command("Sign", {"key_id": key_id, "message": b"non-repudiation"})
         result = signer.send(prepared)
     store, _ = open_store(f"sqlite:///{service.home / 'ledger.db'}")
     try:
@@ -96,7 +98,7 @@ def test_signature_stored_in_the_ledger_is_the_clients_own(service: Running, key
 def test_retry_with_idempotency_key_returns_the_first_outcome(service: Running,
                                                               key_id: str) -> None:
     with service.client("signer") as signer:
-        prepared = signer.prepare_sign(key_id, b"pay once")
+        prepared = signer.prepare_command("Sign", {"key_id": key_id, "message": b"pay once"})
         first = signer.send(prepared)
         again = signer.send(prepared)
     assert again.replayed is True
@@ -105,7 +107,7 @@ def test_retry_with_idempotency_key_returns_the_first_outcome(service: Running,
 
 def test_idempotency_key_must_match_the_command_id(service: Running, key_id: str) -> None:
     with service.client("signer") as signer:
-        prepared = signer.prepare_sign(key_id, b"x")
+        prepared = signer.prepare_command("Sign", {"key_id": key_id, "message": b"x"})
         with pytest.raises(ApiError) as refused:
             signer.request("POST", prepared.path, json_body=prepared.body,
                            headers={"Idempotency-Key": "not-the-command-id"})
@@ -126,7 +128,7 @@ def test_command_signed_for_another_actor_is_refused_and_recorded(service: Runni
 
 def test_route_and_command_must_agree(service: Running, key_id: str) -> None:
     with service.client("key-manager") as km:
-        prepared = km.prepare_key_command("rotate", key_id)
+        prepared = km.prepare_command("RotateKey", {"key_id": key_id})
         with pytest.raises(ApiError) as wrong_route:
             km.request("POST", f"/v1/keys/{key_id}/suspend", json_body=prepared.body)
         assert wrong_route.value.status == 422 and wrong_route.value.field == "command.type"
@@ -168,7 +170,7 @@ def test_unknown_route_and_method_are_problems(service: Running) -> None:
 
 def test_message_must_match_the_signed_digest(service: Running, key_id: str) -> None:
     with service.client("signer") as signer:
-        prepared = signer.prepare_sign(key_id, b"what I signed")
+        prepared = signer.prepare_command("Sign", {"key_id": key_id, "message": b"what I signed"})
         body = {**prepared.body, "message": base64.b64encode(b"something else").decode()}
         with pytest.raises(ApiError) as refused:
             signer.request("POST", prepared.path, json_body=body)

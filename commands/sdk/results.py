@@ -1,0 +1,39 @@
+"""What the SDK returns and raises: a command's outcome, and the service's problems."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+class ApiError(Exception):
+    """A problem answered by the service (RFC 9457 document in :attr:`problem`)."""
+
+    def __init__(self, status: int, problem: Mapping[str, Any]) -> None:
+        self.status = status
+        self.problem = dict(problem)
+        self.error = str(problem.get("error", ""))
+        self.reason_code = problem.get("reason_code")
+        self.recorded_seq = problem.get("recorded_seq")
+        self.field = problem.get("field")
+        super().__init__(f"{status} {self.error}: {problem.get('detail', '')}")
+
+
+@dataclass(frozen=True, slots=True)
+class CommandResult:
+    """Where a command's events went and what it produced (``result``: the catalogue's
+    result shape as JSON; None for a replay past the server's cache)."""
+
+    command_id: str
+    chain: str
+    seqs: list[int]
+    seq: int | None
+    replayed: bool
+    correlation_id: str
+    result: Any
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any]) -> CommandResult:
+        return cls(data["command_id"], data["chain"], list(data["seqs"]), data.get("seq"),
+                   bool(data["replayed"]), data["correlation_id"], data.get("result"))
