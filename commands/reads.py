@@ -147,7 +147,8 @@ def _wallet(ctx: ReadContext, wallet_id: str) -> Wallet:
 
 def whoami(ctx: ReadContext) -> dict[str, Any]:
     if ctx.principal is None:
-        raise NotFound("no actor is asking", field="as")
+        raise NotFound("no registered actor is asking", field="as",
+                       hint="act as an identity registered in the ledger")
     return dict(ctx.principal)
 
 
@@ -167,7 +168,7 @@ def get_key(ctx: ReadContext, key_id: str) -> dict[str, Any]:
     return key_row(_key(ctx, key_id))
 
 
-def get_public_key(ctx: ReadContext, key_id: str, format: str = "pem",  # noqa: A002
+def get_public_key(ctx: ReadContext, key_id: str, format: str = "pem",
                    version: int | None = None) -> dict[str, Any]:
     """Any key kind that has a public key (signature keys, X25519/P-256, ML-KEM hybrids)."""
     key = _key(ctx, key_id)

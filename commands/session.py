@@ -24,7 +24,6 @@ from ledger.crypto.memory import zeroize
 from ledger.errors import ConfigurationError
 from ledger.home import Home
 from ledger.stores.base import EventStore, KeyRing
-from ledger.stores.url import open_store
 
 DEFAULT_DOMAIN = "default"
 BOOTSTRAP_ADMIN = "admin"
@@ -51,7 +50,7 @@ class Session:
 
     def store(self) -> tuple[EventStore, KeyRing]:
         if self._store is None or self._keyring is None:
-            self._store, self._keyring = open_store(self.home.store_url())
+            self._store, self._keyring = self.home.open_store()
         return self._store, self._keyring
 
     def kek(self) -> KEKProvider:

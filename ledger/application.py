@@ -94,6 +94,7 @@ class Outcome(Generic[T]):
     seqs: list[int]
     result: T | None
     replayed: bool = False
+    command_id: str = ""
 
 
 @dataclass
@@ -341,7 +342,8 @@ class Ledger:
                 return self._refused(signed, decide, inputs, forged, attempt)
             if earlier is not None:
                 outcome: Outcome[T] = Outcome(earlier.chain_id, list(earlier.seqs), None,
-                                              replayed=True)
+                                              replayed=True,
+                                              command_id=signed.command.command_id)
                 return Pending(self, signed, decide, inputs, None, outcome, [], None, attempt)
             try:
                 admission.admit(self.state, signed, now=self.clock(),
@@ -359,7 +361,8 @@ class Ledger:
                 raise
         finally:
             self._lock.release()
-        outcome = Outcome(ticket.chain_id, [e.seq for e in ticket.envelopes], result)
+        outcome = Outcome(ticket.chain_id, [e.seq for e in ticket.envelopes], result,
+                          command_id=signed.command.command_id)
         return Pending(self, signed, decide, inputs, ticket, outcome, decision.after_commit,
                        None, attempt)
 

@@ -26,9 +26,11 @@ from ledger.crypto.entropy import random_bytes
 from ledger.crypto.kek import KEKProvider, PassphraseKEK
 from ledger.crypto.memory import zeroize
 from ledger.crypto.scheme import get_scheme
-from ledger.recipes.sealing import seal_private_key, unseal_private_key
 from ledger.domain.actor import check_actor_name
 from ledger.errors import ConfigurationError, InvalidInput, NotFound
+from ledger.recipes.sealing import seal_private_key, unseal_private_key
+from ledger.stores.base import EventStore, KeyRing
+from ledger.stores.url import open_store
 
 CONFIG_FORMAT = 1
 LEDGER_KEY_AAD = b"skms-ledger-signing-key:v1"
@@ -86,15 +88,20 @@ class Home:
             raise ConfigurationError(f"{self.config_path} is not an SKMS {CONFIG_FORMAT} config")
         return data
 
-    def default_store_url(self) -> str:
-        return f"sqlite:///{(self.path / 'ledger.db').resolve()}"
+    DEFAULT_STORE = "sqlite:///ledger.db"
+    """The store of a home that names none: ``ledger.db`` in the home (a relative URL, so
+    the home can be moved or restored elsewhere)."""
 
     def store_url(self) -> str:
         if self._store_override:
             return self._store_override
         if self.exists():
-            return str(self.config().get("store") or self.default_store_url())
-        return self.default_store_url()
+            return str(self.config().get("store") or self.DEFAULT_STORE)
+        return self.DEFAULT_STORE
+
+    def open_store(self) -> tuple[EventStore, KeyRing]:
+        """The store this home names (relative sqlite paths are inside the home)."""
+        return open_store(self.store_url(), base=self.path)
 
     # --- creation ----------------------------------------------------------------------------
 
@@ -119,7 +126,7 @@ class Home:
         config = {
             "format": CONFIG_FORMAT,
             "ledger_id": ledger_id,
-            "store": self._store_override or self.default_store_url(),
+            "store": self._store_override or self.DEFAULT_STORE,
             "kek": params,
             "ledger_key": {
                 "public_key": scheme.public_key(ledger_key).hex(),
@@ -176,6 +183,13 @@ class Home:
         data = json.loads(path.read_text())
         data["actor_id"] = actor_id
         self._write_json(path, data)
+
+    def forget_identity(self, name: str) -> None:
+        """Remove an identity the ledger never registered (its registration was refused);
+        a registered one stays: it signed commands the log holds."""
+        path = self._identity_path(name)
+        if path.is_file() and not json.loads(path.read_text()).get("actor_id"):
+            path.unlink()
 
     def identities(self) -> list[Identity]:
         folder = self.path / "identities"

@@ -60,9 +60,15 @@ def _tree_and_checkpoint(store: EventStore, chain_id: str, size: int | None
 
 
 def build_inclusion(store: EventStore, chain_id: str, seq: int, size: int | None) -> dict[str, Any]:
+    asked = size
     tree, checkpoint, size = _tree_and_checkpoint(store, chain_id, size)
     if not 0 <= seq < size:
-        raise InvalidInput(f"must be below the tree size {size}", field="seq")
+        hint = ""
+        if asked is None and seq < tree.size:
+            hint = (f"the latest checkpoint of {chain_id!r} covers seqs 0-{size - 1}: publish "
+                    f"a new one (RequestCheckpoint; skms audit checkpoint --publish --chain "
+                    f"{chain_id}), or ask for a proof at size {tree.size} (not yet signed)")
+        raise InvalidInput(f"must be below the tree size {size}", field="seq", hint=hint)
     origin, key = _ledger_identity(store)
     stored = next(iter(store.read(chain_id, seq, seq + 1)))
     return {

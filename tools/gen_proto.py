@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from commands.service.proto_schema import proto_text  # noqa: E402
+from commands.service.proto_schema import proto_text
 
 TARGET = Path(__file__).resolve().parents[1] / "schemas" / "skms.proto"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from commands.sdk.codegen import operations_source  # noqa: E402
+from commands.sdk.codegen import operations_source
 
 TARGET = Path(__file__).resolve().parents[1] / "commands" / "sdk" / "operations.py"
 

@@ -9,7 +9,9 @@ from typing import Any
 
 import click
 
-from commands.cli.output import State, emit, guarded, json_option
+from commands.cli.printer import emit, guarded, json_option
+from commands.cli.state import CliState
+from ledger.application import Outcome
 from ledger.audit import Auditor
 from ledger.crypto.scheme import get_scheme
 from ledger.errors import CommandRejected
@@ -24,9 +26,9 @@ from projections.runner import ProjectionRunner, database_path
 @json_option
 @click.pass_obj
 @guarded
-def demo(state: State, signatures: int) -> None:
+def demo(state: CliState, signatures: int) -> None:
     """Initialize a ledger (if needed) and run a realistic key lifecycle through it."""
-    session = state.session()
+    session = state.new_session()
     started = time.perf_counter()
     steps: list[str] = []
 
@@ -45,10 +47,10 @@ def demo(state: State, signatures: int) -> None:
         step(f"registered {name} as {', '.join(roles)}")
     keys: dict[str, str] = {}
     for algorithm in ("ed25519", "ecdsa-secp256k1", "ecdsa-p256"):
-        outcome = session.act("alice", "CreateKey", "payments",
-                              {"algorithm": algorithm, "label": f"payments-{algorithm}"})
-        keys[algorithm] = str(outcome.result)
-        step(f"alice created an {algorithm} key {outcome.result}")
+        created = _made(session.run("alice", "CreateKey", domain="payments",
+                                    algorithm=algorithm, label=f"payments-{algorithm}"))
+        keys[algorithm] = created["key_id"]
+        step(f"alice created an {algorithm} key {created['key_id']}")
     ledger = session.ledger()
     signed = 0
     for algorithm, key_id in keys.items():
@@ -57,7 +59,8 @@ def demo(state: State, signatures: int) -> None:
             message = f"invoice #{number} paid from {algorithm} account".encode()
             outcome = session.sign("bob", key_id, message)
             scheme.verify(ledger.key(key_id).versions[ledger.key(key_id).current_version]
-                          ["public_key"], message, outcome.result)
+                          ["public_key"], message,
+                          bytes.fromhex(_made(outcome)["signature"]))
             signed += 1
     step(f"bob signed {signed} invoices; every signature verified with the public key")
     session.key_command("alice", "RotateKey", keys["ed25519"])
@@ -79,14 +82,14 @@ def demo(state: State, signatures: int) -> None:
         step(f"bob (a signer) tried to rotate a key: refused and recorded at seq {refusal.seq}")
     session.key_command("alice", "ReactivateKey", keys["ecdsa-p256"], {"reason": "hold lifted"})
     step("alice reactivated the ecdsa-p256 key")
-    doomed = session.act("alice", "CreateKey", "payments", {
-        "algorithm": "ecdsa-secp256k1", "label": "retired-hot-wallet",
-        "destruction_wait_days": 0}).result
-    session.sign("bob", str(doomed), b"last transfer from the retired wallet")
-    session.key_command("alice", "RevokeKey", str(doomed), {"reason": "wallet retired"})
-    session.key_command("alice", "DestroyKey", str(doomed))
+    doomed = _made(session.run("alice", "CreateKey", domain="payments",
+                               algorithm="ecdsa-secp256k1", label="retired-hot-wallet",
+                               destruction_wait_days=0))["key_id"]
+    session.sign("bob", doomed, b"last transfer from the retired wallet")
+    session.key_command("alice", "RevokeKey", doomed, {"reason": "wallet retired"})
+    session.key_command("alice", "DestroyKey", doomed)
     step(f"alice retired key {doomed}: revoked, then destroyed (data key shredded)")
-    checkpoint = session.act("carol", "RequestCheckpoint", "payments", {}).result
+    checkpoint = _made(session.run("carol", "RequestCheckpoint", chain_id="payments"))
     step(f"carol requested a checkpoint of 'payments' at size {checkpoint['size']}")
     store, _ = session.store()
     report = Auditor(store).verify()
@@ -112,6 +115,12 @@ def demo(state: State, signatures: int) -> None:
            f"checkpoints) in {s['seconds']} s total",
            f"try: skms --home {session.home.path} audit verify",
            f"     skms --home {session.home.path} report inventory"]))
+
+
+def _made(outcome: Outcome[Any]) -> dict[str, Any]:
+    """The result of a command this demo just ran (never a replay: fresh command ids)."""
+    assert isinstance(outcome.result, dict)
+    return outcome.result
 
 
 def _project_and_report(home: Path, store: EventStore) -> dict[str, Any]:

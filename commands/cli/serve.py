@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from commands.cli.output import State, emit, guarded, json_option
+from commands.cli.printer import emit, guarded, json_option
+from commands.cli.state import CliState
 from ledger.errors import ConfigurationError
 
 
@@ -81,7 +82,7 @@ def settle_heap() -> None:
 @json_option
 @click.pass_obj
 @guarded
-def serve(state: State, host: str, rest_port: int, grpc_port: int, tls: bool,
+def serve(state: CliState, host: str, rest_port: int, grpc_port: int, tls: bool,
           client_auth: str | None, tls_cert: Path | None, tls_key: Path | None,
           client_ca: Path | None, rate: float, burst: int, max_body: int, timeout: float,
           max_batch: int, feed_queue: int, feed_stall: float, workers: int,

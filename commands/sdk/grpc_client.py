@@ -70,7 +70,8 @@ class GrpcClient(Operations):
         """Send one signed request; return the reply message or raise :class:`ApiError`."""
         raw = request.SerializeToString()
         path = f"/{SERVICE}/{method}"
-        metadata = [("x-correlation-id", correlation_id or uuid.uuid4().hex)]
+        metadata: list[tuple[str, str | bytes]] = [
+            ("x-correlation-id", correlation_id or uuid.uuid4().hex)]
         if self.sign_requests:
             digest = httpsig.content_digest(raw)
             headers = httpsig.sign(self._private_key, self.actor_id,
@@ -78,11 +79,12 @@ class GrpcClient(Operations):
                                     "content-digest": digest},
                                    components=httpsig.GRPC_COMPONENTS)
             metadata += [("content-digest", digest), *headers.items()]
-        stub = self.channel.unary_unary(path, request_serializer=None,
+        stub: grpc.UnaryUnaryMultiCallable[bytes, Any] = self.channel.unary_unary(
+            path, request_serializer=None,
                                         response_deserializer=getattr(self.pb, reply_type)
                                         .FromString)
         try:
-            return stub(raw, metadata=metadata, timeout=self.timeout)
+            return stub(raw, metadata=tuple(metadata), timeout=self.timeout)
         except grpc.RpcError as error:
             raise _api_error(error) from None
 
@@ -129,7 +131,8 @@ def _as_json(fields: tuple[Field, ...], message: Any) -> dict[str, Any]:
 def _api_error(error: grpc.RpcError) -> ApiError:
     problem: dict[str, Any] = {"detail": error.details() if hasattr(error, "details") else ""}
     trailers = error.trailing_metadata() if hasattr(error, "trailing_metadata") else None
-    for key, value in trailers or ():
+    for item in trailers or ():
+        key, value = item.key, item.value
         if key == "skms-problem":
             problem = json.loads(value)
     code = error.code() if hasattr(error, "code") else grpc.StatusCode.UNKNOWN

@@ -23,7 +23,8 @@ class ApiError(Exception):
 @dataclass(frozen=True, slots=True)
 class CommandResult:
     """Where a command's events went and what it produced (``result``: the catalogue's
-    result shape as JSON; None for a replay past the server's cache)."""
+    result shape as JSON, its fields also readable as attributes; None for a replay past
+    the server's cache)."""
 
     command_id: str
     chain: str
@@ -32,6 +33,13 @@ class CommandResult:
     replayed: bool
     correlation_id: str
     result: Any
+
+    def __getattr__(self, name: str) -> Any:
+        """The result's fields read as attributes (``signed.signature``)."""
+        result = object.__getattribute__(self, "result")
+        if isinstance(result, Mapping) and name in result:
+            return result[name]
+        raise AttributeError(f"{type(self).__name__} has no field {name!r}")
 
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> CommandResult:

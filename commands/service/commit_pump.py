@@ -91,6 +91,7 @@ class CommitPump:
                 ) -> None:
         by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Done, Any, Any]]] = {}
         for pending, done, loop, context in batch:
+            result: tuple[Done, Any, BaseException | None]
             try:
                 result = (done, context.run(pending.complete), None)
             except BaseException as error:  # handed to the request, which raises it

@@ -49,7 +49,6 @@ from ledger.crypto.memory import zeroize
 from ledger.errors import ConfigurationError, InvalidInput, SkmsError, Unauthorized
 from ledger.home import Home
 from ledger.refusals import RefusalLimit
-from ledger.stores.url import open_store
 
 T = TypeVar("T")
 
@@ -105,7 +104,7 @@ class ServiceCore:
         self._listeners: list[Callable[[], None]] = []
         self._idempotency = Idempotency(config.idempotency_entries)
         self.rate_limiter = RateLimiter(self.limits)
-        store, keyring = open_store(self.home.store_url())
+        store, keyring = self.home.open_store()
         # Store spans only when spans go somewhere: the wrapper costs on every store call.
         self.store = TracedEventStore(store, self.tracer) if self.traced else store
         self.keyring = keyring
@@ -310,9 +309,9 @@ class ServiceCore:
             raise InvalidInput("the Idempotency-Key must equal the command id",
                                field="Idempotency-Key")
         for field in spec.inputs:
-            value = inputs.get(field.name)
-            if isinstance(value, list) and field.name == "messages":
-                check_batch(len(value), self.limits, "messages")
+            given = inputs.get(field.name)
+            if isinstance(given, list) and field.name == "messages":
+                check_batch(len(given), self.limits, "messages")
         return self._idempotency.begin(signed)
 
     def _handler_span(self, signed: SignedCommand) -> Any:

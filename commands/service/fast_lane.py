@@ -55,7 +55,7 @@ def _lanes() -> dict[str, _Lane]:
     """The routes the lane stands in for, found in :data:`rest.router` by operation."""
     found: dict[str, _Lane] = {}
     for route in rest.router.routes:
-        if not isinstance(route, APIRoute) or "POST" not in route.methods:
+        if not isinstance(route, APIRoute) or "POST" not in (route.methods or ()):
             continue
         for action, name in LANES.items():
             if route.path != f"/v1/keys/{{key_id}}/{action}":

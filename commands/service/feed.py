@@ -38,13 +38,17 @@ from commands.service.responses import problem_response
 from commands.service.tls import peer_certificate
 from ledger.envelope import open_envelope
 from ledger.errors import InvalidInput, SkmsError
-from ledger.stores.base import StoredEnvelope
+from ledger.stores.base import EventStore, StoredEnvelope
 
 router = APIRouter()
 SECRET_FIELDS = frozenset({"sealed_material", "wrapped_data_key", "private_key"})
 CLOSE_SLOW_CONSUMER = 1013
 CLOSE_GOING_AWAY = 1001
 PAGE = 500
+
+
+def _page(store: EventStore, chain: str, position: int) -> list[StoredEnvelope]:
+    return list(store.read(chain, position, position + PAGE))
 
 
 def sanitize(value: Any) -> Any:
@@ -201,8 +205,7 @@ async def _produce(core: Any, hub: FeedHub, wake: asyncio.Event, outbox: _Outbox
     """
     loop = asyncio.get_running_loop()
     while not hub.closing and not sender.done() and not listener.done():
-        page = await loop.run_in_executor(
-            core.executor, lambda p=position: list(core.store.read(chain, p, p + PAGE)))
+        page = await loop.run_in_executor(core.executor, _page, core.store, chain, position)
         for stored in page:
             message = await loop.run_in_executor(core.executor, feed_message, stored)
             try:

@@ -102,14 +102,15 @@ class GrpcApi:
         async def handle(principal: Principal, request: Any) -> Message:
             result = await self.core.read_async(principal, spec,
                                                 values_of(spec.params, request))
-            return cast(Message, fill(reply_type(), [spec.result], {"result": result}))
+            return fill(reply_type(), [spec.result], {"result": result})
 
         return handle
 
     # --- transport ---------------------------------------------------------------------------
 
     def generic_handler(self) -> grpc.GenericRpcHandler:
-        handlers = {name: grpc.unary_unary_rpc_method_handler(
+        handlers: dict[str, grpc.RpcMethodHandler[Any, Any]] = {
+            name: grpc.unary_unary_rpc_method_handler(
             self._endpoint(name, request_type, handler),
             request_deserializer=None, response_serializer=None)
             for name, (request_type, handler) in self.methods.items()}
@@ -121,7 +122,7 @@ class GrpcApi:
         core = self.core
 
         async def endpoint(raw: bytes, context: grpc.aio.ServicerContext[Any, Any]) -> bytes:
-            metadata = {k.lower(): v for k, v in context.invocation_metadata()
+            metadata = {k.lower(): v for k, v in context.invocation_metadata() or ()
                         if isinstance(v, str)}
             correlation = (valid_correlation_id(metadata.get(CORRELATION_HEADER))
                            or new_correlation_id())

@@ -89,7 +89,8 @@ class _Side(asyncio.Protocol):
         self.on_lost: Callable[[], None] | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]  (a Transport in practice)
+        assert isinstance(transport, asyncio.Transport)  # a socket's transport
+        self.transport = transport
 
     def data_received(self, data: bytes) -> None:
         peer = self.peer

@@ -61,7 +61,7 @@ def _definitions(fields: tuple[CatalogueField, ...], *, constrained: bool
 def shape_model(name: str) -> type[BaseModel]:
     """The model of a catalogue shape (a response record)."""
     shape = SHAPES[name]
-    model: type[BaseModel] = create_model(  # type: ignore[call-overload]
+    model: type[BaseModel] = create_model(
         name, __doc__=shape.doc, **_definitions(shape.fields, constrained=False))
     return model
 
@@ -89,7 +89,7 @@ def command_body(spec: CommandSpec) -> type[BaseModel]:
                                              "'SKMS-COMMAND-v1\\0' || command.",
                                  max_length=128)),
         **_definitions(spec.inputs, constrained=True)}
-    model: type[BaseModel] = create_model(  # type: ignore[call-overload]
+    model: type[BaseModel] = create_model(
         f"{spec.name}In", __config__=STRICT, __doc__=f"A signed {spec.name} command.",
         **fields)
     return model
@@ -98,11 +98,11 @@ def command_body(spec: CommandSpec) -> type[BaseModel]:
 @_by_name
 def command_out(spec: CommandSpec) -> type[BaseModel]:
     """The outcome of ``spec``: where its events went and its typed result."""
-    result = (shape_model(spec.result.name) | None, Field(
+    result: Any = (shape_model(spec.result.name) | None, Field(
         default=None, description="What the command produced; null for a replay past "
                                   "the cache.")) if spec.result else (
         Any, Field(default=None, description="Nothing."))
-    model: type[BaseModel] = create_model(  # type: ignore[call-overload]
+    model: type[BaseModel] = create_model(
         f"{spec.name}Out", __doc__=f"The outcome of a {spec.name} command.",
         command_id=(str, ...), chain=(str, ...),
         seqs=(list[int], Field(description="Seqs of the events the command appended.")),
@@ -119,7 +119,7 @@ def read_body(spec: ReadSpec) -> type[BaseModel] | None:
     fields = tuple(f for f in spec.params if f.source is Source.BODY)
     if not fields:
         return None
-    model: type[BaseModel] = create_model(  # type: ignore[call-overload]
+    model: type[BaseModel] = create_model(
         f"{spec.name}In", __config__=STRICT, __doc__=f"The parameters of {spec.name}.",
         **_definitions(fields, constrained=True))
     return model

@@ -26,7 +26,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import IO, Any
+from typing import IO, Any, TextIO, cast
 
 import structlog
 from opentelemetry import trace
@@ -75,7 +75,7 @@ def configure_logging(stream: IO[str] | None = None, level: int = logging.INFO) 
             structlog.processors.JSONRenderer(sort_keys=True, default=str),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.WriteLoggerFactory(file=stream or sys.stderr),
+        logger_factory=structlog.WriteLoggerFactory(file=cast(TextIO, stream or sys.stderr)),
         cache_logger_on_first_use=True,
     )
     global _logger

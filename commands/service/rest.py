@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+from collections.abc import MutableMapping
 from typing import Annotated, Any
 
 import structlog
@@ -69,7 +70,7 @@ def target_uri(scope: dict[str, Any], authorities: frozenset[str] | None = None)
     return f"{uri}?{query.decode('latin-1')}" if query else uri
 
 
-def header_map(scope: dict[str, Any]) -> dict[str, str]:
+def header_map(scope: MutableMapping[str, Any]) -> dict[str, str]:
     """Lower-case header names to values (repeats joined by ", "), computed once per
     request: the middleware, authentication and the routes all ask."""
     cached: dict[str, str] | None = scope.get("skms.headers")

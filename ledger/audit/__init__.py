@@ -2,6 +2,6 @@
 in worker processes (:mod:`ledger.audit.examine`) and the pool that runs them
 (:mod:`ledger.audit.pool`)."""
 
-from ledger.audit.auditor import Accepted, AuditReport, Auditor, ChainReport, Progress
+from ledger.audit.auditor import Accepted, Auditor, AuditReport, ChainReport, Progress
 
 __all__ = ["Accepted", "AuditReport", "Auditor", "ChainReport", "Progress"]

@@ -28,7 +28,7 @@ import hmac
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from ledger.audit.examine import (
     CONTENT,

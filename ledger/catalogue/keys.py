@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 
 from ledger.catalogue.fields import (
-    DOMAIN,
     KEY_ID,
     REASON,
     boolean,

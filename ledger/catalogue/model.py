@@ -76,12 +76,14 @@ class Cli:
     positional argument, a flag, or a file to read (``reader``: ``file`` reads bytes,
     ``text`` takes the option's text as UTF-8 bytes, ``secret-file`` reads a file or stdin
     and never takes the value on the command line, ``actor`` resolves actor names to ids,
-    ``files`` reads one file per value)."""
+    ``files`` reads one file per value). ``default`` is the CLI's own default of a field
+    every other front end must name (``--chain default``)."""
 
     option: str | None = None
     positional: bool = False
     reader: str | None = None
     hidden: bool = False
+    default: Any = None
 
 
 @dataclass(frozen=True, slots=True)

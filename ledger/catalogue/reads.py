@@ -7,6 +7,8 @@ entries); ``roles`` None means any actor, whatever its roles (a revoked one read
 
 from __future__ import annotations
 
+import dataclasses
+
 from ledger.catalogue.fields import (
     ACTOR_ID,
     CHAIN_ID,
@@ -33,9 +35,8 @@ ANALYSTS = frozenset({"admin", "auditor", "analyst"})
 MAX_SEQ = 2**62
 MAX_BATCH = 1000
 
-CHAIN_PARAM = in_path(CHAIN_ID)
-CHAIN_OPTION = text("chain_id", "Chain ('system' or a key domain).", max_length=64,
-                    required=False, default="default", cli=Cli(option="--chain"))
+CHAIN_PARAM = in_path(dataclasses.replace(CHAIN_ID, cli=Cli(option="--chain",
+                                                            default="default")))
 LEDGER_KEY = hexa("ledger_key", "Pin the ledger's public key (else the genesis' key is "
                   "trusted).", required=False, nullable=True, size=32)
 VERIFY_ITEM_FIELDS = (
@@ -55,7 +56,8 @@ READS = (
     ReadSpec("WhoAmI", "The authenticated actor, its roles and domains as the ledger holds "
              "them.", "actors", "whoami", EVERY_ROLE, (),
              shaped("result", "The actor.", "Principal"),
-             rest=Route("GET", "/v1/whoami"), sdk="whoami", cli=CliRoute(("whoami",), renderer="principal")),
+             rest=Route("GET", "/v1/whoami"), sdk="whoami",
+             cli=CliRoute(("whoami",), renderer="principal")),
     ReadSpec("ListAlgorithms", "Every key algorithm (signature, encryption, MAC, key "
              "agreement) with its metadata.", "keys", "algorithms", EVERY_ROLE, (),
              _list("result", "Algorithms.", "Algorithm"),
@@ -166,7 +168,8 @@ READS = (
                             required=False, nullable=True, max_length=64)),
               in_query(text("at", "As of this time.", required=False, nullable=True,
                             max_length=64))),
-             shaped("result", "The rows.", "Report"), rest=Route("GET", "/v1/reports/{name}"), sdk="report",
+             shaped("result", "The rows.", "Report"), rest=Route("GET", "/v1/reports/{name}"),
+             sdk="report",
              cli=CliRoute(("report",), renderer="table"), read_models=True),
     ReadSpec("Query", "One read-only SQL SELECT in the sandbox (no file or network access).",
              "reports", "query", frozenset({"auditor", "analyst"}),

@@ -122,7 +122,8 @@ COMMANDS = (
     _wallet("MarkAddressUsed", "Mark a derived address used (the gap limit counts from "
             "the last used one).", "addresses/used", "WalletAddressUsed", "AddressUse",
             roles=HANDS,
-            args=(text("path", "The address's derivation path.", max_length=200),
+            args=(text("path", "The address's derivation path.", max_length=200,
+                       cli=Cli(positional=True)),
                   text("curve", "Curve.", required=False, default="secp256k1",
                        max_length=16, choices=tuple(hd.CURVES))),
             cli=("wallet", "mark-used"), renderer="address-used"),

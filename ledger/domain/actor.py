@@ -107,8 +107,8 @@ class Actor(Aggregate):
     def change_roles(self, roles: list[str], *, at: int) -> None:
         if self.revoked:
             raise IllegalTransition(f"actor {self.name} is revoked", reason_code="revoked")
-        self.trigger_event(Actor.RolesChanged, at=at, actor_id=self.actor_id, roles=check_roles(roles),
-                           previous_roles=list(self.roles))
+        self.trigger_event(Actor.RolesChanged, at=at, actor_id=self.actor_id,
+                           roles=check_roles(roles), previous_roles=list(self.roles))
 
     def revoke(self, reason: str, *, at: int) -> None:
         if self.revoked:

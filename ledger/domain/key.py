@@ -318,7 +318,9 @@ class Key(Aggregate):
 
     def _require(self, action: str, *allowed: KeyState) -> None:
         if self.state not in allowed:
-            raise _refuse(self, action, " or ".join(s.value for s in allowed))
+            names = [s.value for s in allowed]
+            spoken = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+            raise _refuse(self, action, spoken)
 
     # --- decisions -----------------------------------------------------------------------
 
@@ -330,7 +332,8 @@ class Key(Aggregate):
         """Refuse before a new version's material is made."""
         self._require("rotate", KeyState.ACTIVE)
 
-    def rotate(self, *, public_key: bytes, sealed_material: bytes, data_key_ref: str, at: int) -> int:
+    def rotate(self, *, public_key: bytes, sealed_material: bytes, data_key_ref: str,
+               at: int) -> int:
         self._require("rotate", KeyState.ACTIVE)
         new_version = self.current_version + 1
         self.trigger_event(Key.Rotated, at=at, key_id=self.key_id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledger.domain.aggregate import Aggregate, Created, Event
+from ledger.domain.aggregate import Aggregate, Created
 from ledger.domain.registry import register_event
 
 

@@ -303,7 +303,8 @@ class Wallet(Aggregate):
         if not all(1 <= i <= split["share_count"] for i in indexes):
             raise InvalidInput("a share index is outside the backup", field="shares")
         custodians = [split["custodians"][i - 1] for i in indexes]
-        self.trigger_event(Wallet.SecretRecovered, at=at, wallet_id=self.wallet_id, split_id=split_id,
+        self.trigger_event(Wallet.SecretRecovered, at=at, wallet_id=self.wallet_id,
+                           split_id=split_id,
                            share_indexes=indexes, custodians=custodians,
                            seed_version=self.seed_version + 1, sealed_seed=sealed_seed,
                            data_key_ref=data_key_ref, actor_id=actor_id)

@@ -7,7 +7,8 @@ decides that
 * an imported mnemonic must pass checksum and strength checks first;
 * the only lasting form of a wallet is its 64-byte BIP-39 seed, sealed with AES-256-GCM
   under a fresh data key whose KEK-wrapped copy goes into the key-ring
-  (:meth:`ledger.recipes.key_material.KeyMaterial.seal_secret`, exactly as key versions are), bound by
+  (:meth:`ledger.recipes.key_material.KeyMaterial.seal_secret`, exactly as key versions
+  are), bound by
   its associated data to the wallet id and seed version;
 * the seed exists in clear only inside :func:`open_seed`, in a buffer zeroed afterwards.
 

@@ -65,8 +65,8 @@ class SQLiteEventStore(EventStore):
     local_head = True
 
     def __init__(self, path: str | Path, *, timeout_s: float = 30.0) -> None:
-        self.path = Path(path)
-        self.url = f"sqlite:///{self.path}"
+        self.path = Path(path).absolute()
+        self.url = f"sqlite:///{self.path}"  # four slashes: an absolute path
         self._lock = threading.RLock()  # the writing connection
         self._read_lock = threading.RLock()  # the reading connection and the remembered heads
         self._heads: dict[str, ChainHead | None] = {}

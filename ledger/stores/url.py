@@ -1,6 +1,7 @@
 """One config key picks the store: a URL.
 
-``sqlite:///abs/path/ledger.db`` (key-ring in ``keyring.db`` beside it), ``memory://``,
+``sqlite:////abs/path/ledger.db`` (key-ring in ``ledger.keyring.db`` beside it; three
+slashes for a relative path), ``memory://``,
 ``kafka://host:port[,host:port][?prefix=...]`` (key-ring in a compacted topic).
 """
 
@@ -13,16 +14,28 @@ from ledger.errors import ConfigurationError
 from ledger.stores.base import EventStore, KeyRing
 
 
-def open_store(url: str) -> tuple[EventStore, KeyRing]:
-    """Open the event store and its key-ring named by ``url``."""
+def sqlite_path(url: str, base: Path | None = None) -> Path:
+    """The file of a ``sqlite:`` URL, as SQLAlchemy spells them: ``sqlite:////abs/path``
+    (four slashes) is absolute, ``sqlite:///rel/path`` relative to ``base`` (a ledger
+    home, whose config names its own store relatively so that the home can move) or to the
+    working directory."""
+    text = urlsplit(url).path
+    if not text or text == "/" or text == "//":
+        raise ConfigurationError("sqlite URL needs a file path", field="store",
+                                 hint="e.g. sqlite:////var/lib/skms/ledger.db")
+    if text.startswith("//"):
+        return Path(text[1:])
+    return (base or Path.cwd()) / text[1:]
+
+
+def open_store(url: str, base: Path | None = None) -> tuple[EventStore, KeyRing]:
+    """Open the event store and its key-ring named by ``url`` (relative sqlite paths are
+    taken from ``base``)."""
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
-        if not parts.path or parts.path == "/":
-            raise ConfigurationError("sqlite URL needs a file path", field="store",
-                                     hint="e.g. sqlite:////var/lib/skms/ledger.db")
         from ledger.stores.sqlite import SQLiteEventStore, SQLiteKeyRing
 
-        path = Path(parts.path)
+        path = sqlite_path(url, base)
         return SQLiteEventStore(path), SQLiteKeyRing(path.with_name(path.stem + ".keyring.db"))
     if parts.scheme == "memory":
         from ledger.stores.memory import MemoryEventStore, MemoryKeyRing

@@ -6,12 +6,13 @@ import dataclasses
 
 import pytest
 
-from ledger.recipes import sealing
+from commands.errors import answer_for
 from ledger.crypto.entropy import random_bytes
 from ledger.crypto.kek import KEKProvider, PassphraseKEK
 from ledger.crypto.scheme import get_scheme
-from ledger.recipes.sealing import SealedKey, seal_private_key, unseal_private_key
 from ledger.errors import CryptoError, InvalidInput, MaterialDestroyed
+from ledger.recipes import sealing
+from ledger.recipes.sealing import SealedKey, seal_private_key, unseal_private_key
 
 AAD = b"skms:key=k-1:version=1"
 
@@ -47,7 +48,7 @@ def test_shredded_data_key_raises_material_destroyed(kek: PassphraseKEK) -> None
     sealed = seal_private_key(bytearray(b"k" * 32), kek, aad=AAD)
     with pytest.raises(MaterialDestroyed) as info:
         unseal_private_key(sealed.sealed_material, None, kek, aad=AAD)
-    assert info.value.http_status == 410
+    assert answer_for(info.value).http == 410
 
 
 def test_every_tampered_byte_of_either_blob_is_rejected(kek: PassphraseKEK) -> None:

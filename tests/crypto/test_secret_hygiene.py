@@ -21,8 +21,8 @@ from ledger.crypto.ecdsa_secp256k1 import SECP256K1_ORDER
 from ledger.crypto.entropy import HealthMonitor
 from ledger.crypto.kek import PassphraseKEK
 from ledger.crypto.scheme import all_schemes, get_scheme
-from ledger.recipes.sealing import seal_private_key, unseal_private_key
 from ledger.errors import SkmsError
+from ledger.recipes.sealing import seal_private_key, unseal_private_key
 
 PASSPHRASE = bytearray(b"hunter2-but-much-longer-and-unique-4711")
 

@@ -97,7 +97,7 @@ def execute_retrying(ledger: Ledger, signed: SignedCommand, *, message: bytes | 
     deadline = time.monotonic() + within_s
     for attempt in range(1, attempts + 1):
         try:
-            return execute(ledger, signed, {"message": message})
+            return execute(ledger, signed, None if message is None else {"message": message})
         except (StoreUnavailable, ConcurrencyError) as exc:
             if errors is not None:
                 errors.append(exc)

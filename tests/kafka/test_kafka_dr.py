@@ -92,7 +92,9 @@ def test_replay_kafka_to_sqlite_and_back_keeps_roots_and_shredding(
                 session.sign("bob", doomed, f"memo {n}".encode())
             session.key_command("alice", "RotateKey", kept)
             session.key_command("alice", "RevokeKey", doomed)
-            shredded = session.key_command("alice", "DestroyKey", doomed).result["shredded_refs"]
+            shredded = [v["data_key_ref"] for v in session.ledger().key(doomed).versions.values()]
+            assert session.key_command("alice", "DestroyKey", doomed).result["state"] == \
+                "destroyed"
             session.act("carol", "RequestCheckpoint", "payments", {})
             trusted = tmp_path / "trusted-payments.note"
             latest = session.store()[0].latest_checkpoint("payments")

@@ -103,15 +103,17 @@ def test_batch_signing(home: Path, tmp_path: Path) -> None:
         path.write_bytes(f"document {n}".encode())
         files += ["--input", str(path)]
     result = run_json(home, "--as", "signer", "sign", key_id, *files)
-    assert len(result["signatures"]) == 3
-    for row in result["signatures"]:
-        run(home, "verify", key_id, "--input", row["input"], "--signature", row["signature"])
+    assert len(result["signatures"]) == 3 and len(result["seqs"]) == 1
+    for path, signature in zip(files[1::2], result["signatures"], strict=True):
+        run(home, "verify", key_id, "--input", path, "--signature", signature)
+    shown = run(home, "--as", "signer", "sign", key_id, *files)
+    assert [line.split()[1] for line in shown.splitlines()] == files[1::2]
 
 
 def test_audit_commands(home: Path, tmp_path: Path) -> None:
     report = run_json(home, "audit", "verify", "--quiet")
     assert report["ok"] is True and report["events"] > 0
-    note = run(home, "--as", "aud", "audit", "checkpoint", "--new")
+    note = run(home, "--as", "aud", "audit", "checkpoint", "--publish")
     assert note.startswith("skms.ledger/") and "\u2014 " in note
     checkpoint_file = tmp_path / "trusted.note"
     checkpoint_file.write_text(note)

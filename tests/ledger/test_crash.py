@@ -80,7 +80,7 @@ def test_sigkill_during_a_burst_loses_no_acknowledged_event(tmp_path: Path) -> N
     assert len(acknowledged) > 20, "the writer barely ran; the test proved nothing"
     # A restart continues the chain.
     again = new_session(home)
-    key_id = again.act("alice", "CreateKey", "default", {"algorithm": "ecdsa-p256"}).result["key_id"]
+    key_id = again.run("alice", "CreateKey", algorithm="ecdsa-p256").result["key_id"]
     again.sign("bob", key_id, b"after the crashes")
     Auditor(again.store()[0]).verify()
     again.close()

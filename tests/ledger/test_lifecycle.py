@@ -156,8 +156,8 @@ def test_shredding_defeats_every_copy_of_the_log_even_with_the_kek(
     """Copies of the log taken before destruction cannot unseal the key once it is destroyed."""
     import shutil
 
-    from ledger.recipes.sealing import unseal_private_key
     from ledger.recipes.key_material import material_aad
+    from ledger.recipes.sealing import unseal_private_key
     from ledger.stores.sqlite import SQLiteEventStore
 
     key_id = create_key(session, destruction_wait_days=0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from commands.errors import answer_for
 from ledger.errors import VerificationError
 from ledger.merkle import (
     MerkleTree,
@@ -226,4 +227,4 @@ def test_root_mismatch_error_carries_both_roots() -> None:
     assert wrong.hex() in str(error) and root.hex() in str(error)
     assert isinstance(error, ProofError) and isinstance(error, VerificationError)
     assert error.check == "merkle.inclusion"
-    assert error.exit_code == 1
+    assert answer_for(error).exit == 1

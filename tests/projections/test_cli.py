@@ -67,7 +67,8 @@ def test_report_table_csv_json(demo_home: Path) -> None:
     assert [r["command_type"] for r in rows] == ["Sign", "RotateKey"]
     parsed = json.loads(ok(demo_home, "report", "inventory", "--format", "json"))
     assert sum(r["keys"] for r in parsed) == 4
-    assert json.loads(ok(demo_home, "--json", "report", "inventory")) == parsed
+    api = json.loads(ok(demo_home, "--json", "report", "inventory"))  # the REST form
+    assert api["rows"] == parsed and api["name"] == "inventory" and api["truncated"] is False
 
 
 def test_report_files_read_back(demo_home: Path, tmp_path: Path) -> None:
@@ -102,15 +103,15 @@ def test_every_report_draws_a_chart(demo_home: Path, tmp_path: Path, name: str) 
 
 def test_report_options(demo_home: Path) -> None:
     overdue = json.loads(ok(demo_home, "--json", "report", "overdue-rotation",
-                            "--at", "2200-01-01"))
+                            "--at", "2200-01-01"))["rows"]
     assert len(overdue) == 3
     future = json.loads(ok(demo_home, "--json", "report", "signing-activity",
-                           "--since", "2200-01-01T00:00:00Z"))
+                           "--since", "2200-01-01T00:00:00Z"))["rows"]
     assert future == []
     waited = json.loads(ok(demo_home, "--json", "report", "chain-status",
-                           "--wait-for", "58", "--chain", "payments"))
+                           "--wait-for", "58", "--wait-chain", "payments"))["rows"]
     assert {r["chain"]: r["lag"] for r in waited} == {"payments": 0, "system": 0}
-    stale = json.loads(ok(demo_home, "--json", "report", "chain-status", "--no-update"))
+    stale = json.loads(ok(demo_home, "--json", "report", "chain-status", "--no-update"))["rows"]
     assert {r["chain"]: r["head"] for r in stale} == {"payments": None, "system": None}
 
 
@@ -118,14 +119,14 @@ def test_report_errors_are_messages(demo_home: Path) -> None:
     assert "no projection database" in refused(demo_home, "report", "inventory",
                                                "--no-update")
     assert "no report named" in refused(demo_home, "report", "private-keys")
-    assert "name a report" in refused(demo_home, "report")
+    assert "NAME: required parameter is missing" in refused(demo_home, "report")
     assert "does not take --since" in refused(demo_home, "report", "chain-status",
                                               "--since", "2024-01-01")
     assert "does not take --at" in refused(demo_home, "report", "inventory", "--at", "2030-01-01")
     assert "not an ISO date" in refused(demo_home, "report", "inventory", "--since", "soon")
     assert "go together" in refused(demo_home, "report", "inventory", "--wait-for", "3")
     assert "not 100000" in refused(demo_home, "report", "inventory", "--wait-for", "100000",
-                                   "--chain", "payments", "--timeout", "0.3")
+                                   "--wait-chain", "payments", "--wait-timeout", "0.3")
 
 
 def test_query_formats(demo_home: Path, tmp_path: Path) -> None:
@@ -144,7 +145,7 @@ def test_query_formats(demo_home: Path, tmp_path: Path) -> None:
     assert str(table_back.schema.field("registered_at").type) == "timestamp[us]"
     counted = json.loads(ok(demo_home, "--json", "query",
                             "SELECT count(*) AS n FROM signatures"))
-    assert counted == [{"n": 38}]
+    assert counted["rows"] == [{"n": 38}] and counted["columns"] == ["n"]
 
 
 @pytest.mark.parametrize("sql", [
@@ -156,7 +157,7 @@ def test_query_formats(demo_home: Path, tmp_path: Path) -> None:
 ])
 def test_query_refusals_exit_non_zero_without_traceback(demo_home: Path, sql: str) -> None:
     output = refused(demo_home, "query", sql)
-    assert output.startswith("error: sql:")
+    assert output.startswith("error: SQL:")
     result = invoke(demo_home, "--json", "query", sql)
     payload = json.loads(result.stdout)
     assert payload["ok"] is False and payload["field"] == "sql"

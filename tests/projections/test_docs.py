@@ -65,5 +65,5 @@ def test_the_example_query_runs(demo_home: Path) -> None:
     sql = " ".join(example.group(1).split())
     result = invoke(demo_home, "--json", "query", sql)
     assert result.exit_code == 0, result.output
-    rows = json.loads(result.stdout)
+    rows = json.loads(result.stdout)["rows"]
     assert sum(r["signatures"] for r in rows) == 38

@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from commands.errors import answer_for
 from ledger.errors import ConcurrencyError, StoreUnavailable
 from ledger.stores.url import open_store
 from projections.models import KEY_LIFECYCLE_EVENTS, LoggedEvent, decode
@@ -295,7 +296,7 @@ def test_wait_for_times_out_with_a_clear_error(demo_ledger: Ledger, tmp_path: Pa
                           clock=lambda: float(next(ticks)), sleep=slept.append) as runner, \
             pytest.raises(ProjectionTimeout, match="not 10000") as caught:
         runner.wait_for("payments", 10_000, timeout=5, poll_interval=0.5)
-    assert caught.value.exit_code == 3
+    assert answer_for(caught.value).exit == 3
     assert slept and all(s == 0.5 for s in slept)
 
 

@@ -45,8 +45,8 @@ class SignRequests(requests.auth.AuthBase):
 def fuzzer(service: Running) -> Iterator[SignRequests]:
     identity = Identity.generate()
     with service.client("admin") as admin:
-        actor_id = admin.register_actor("fuzzer", identity.public_key.hex(), roles=list(ROLES)).result[
-            "actor_id"]
+        actor_id = admin.register_actor("fuzzer", identity.public_key.hex(),
+                                        roles=list(ROLES)).actor_id
     yield SignRequests(actor_id, identity.private_key)
 
 

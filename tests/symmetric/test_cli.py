@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -56,18 +57,26 @@ def test_encrypt_decrypt_files(home: Path, tmp_path: Path, algorithm: str) -> No
     sealed = tmp_path / "report.enc"
     result = run_json(home, "--as", "app", "encrypt", key_id, "--input", str(source),
                       "--aad", "report:2026", "--output", str(sealed))
-    assert result["key_version"] == 1 and result["algorithm"] == algorithm
-    assert sealed.read_bytes() != source.read_bytes()
+    assert result["key_version"] == 1 and result["size"] == sealed.stat().st_size
+    assert "ciphertext" not in result and sealed.read_bytes() != source.read_bytes()
+    assert sealed.stat().st_mode & 0o777 == 0o600
     restored = tmp_path / "report.out"
     run(home, "--as", "app", "decrypt", key_id, "--input", str(sealed), "--aad", "report:2026",
         "--output", str(restored))
     assert restored.read_bytes() == source.read_bytes()
-    # Text mode writes the plaintext itself to stdout; hex ciphertexts are accepted too.
+    # Text mode writes the plaintext itself to stdout; hex and base64 ciphertexts are
+    # accepted too (the JSON form of a ciphertext is base64, as REST sends it).
     hex_file = tmp_path / "report.hex"
     hex_file.write_text(sealed.read_bytes().hex())
-    shown = run(home, "--as", "app", "decrypt", key_id, "--input", str(hex_file), "--hex",
-                "--aad", "report:2026")
+    shown = run(home, "--as", "app", "decrypt", key_id, "--input", str(hex_file),
+                "--input-encoding", "hex", "--aad", "report:2026")
     assert shown.encode() == source.read_bytes()
+    printed = tmp_path / "report.b64"
+    printed.write_text(run(home, "--as", "app", "encrypt", key_id, "--input", str(source),
+                           "--aad", "report:2026"))
+    again = run_json(home, "--as", "app", "decrypt", key_id, "--input", str(printed),
+                     "--input-encoding", "base64", "--aad", "report:2026")
+    assert base64.b64decode(again["plaintext"]) == source.read_bytes()
     refused = run_json(home, "--as", "app", "decrypt", key_id, "--input", str(sealed),
                        "--aad", "wrong", code=1)
     assert refused["error"] == "AuthenticationFailed"
@@ -82,8 +91,8 @@ def test_datakey_and_unwrap_then_use_locally(home: Path, tmp_path: Path) -> None
     wrapped = tmp_path / "wrapped.hex"
     wrapped.write_text(issued["wrapped_key"])
     unwrapped = run_json(home, "--as", "app", "decrypt", key_id, "--input", str(wrapped),
-                         "--hex", "--aad", "bucket/a")
-    assert bytes.fromhex(unwrapped["plaintext"]) == clear
+                         "--input-encoding", "hex", "--aad", "bucket/a")
+    assert base64.b64decode(unwrapped["plaintext"]) == clear
     AESGCM(clear).encrypt(b"\x00" * 12, b"bulk data", None)  # a real AES-256 key
 
 

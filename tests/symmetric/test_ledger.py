@@ -13,10 +13,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, x25519
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from commands.errors import answer_for
 from commands.handlers import HANDLERS
-from ledger.catalogue.data import MAX_DATA
 from commands.session import Session
 from ledger.audit import Auditor
+from ledger.catalogue.data import MAX_DATA
 from ledger.crypto.ciphertext import read_header
 from ledger.crypto.mlkem768_x25519 import KIND as HYBRID
 from ledger.envelope import open_envelope
@@ -83,7 +84,8 @@ def test_encrypt_decrypt_and_data_keys_round_trip(session: Session, algorithm: s
     assert encrypted["algorithm"] == algorithm
     assert encrypted["actor_id"] == session.ledger().actor("bob").actor_id
     decrypted = events(session, "DataDecrypted")
-    assert [d["ciphertext_digest"] for d in decrypted] == [sha(blob), sha(bytes.fromhex(data_key["wrapped_key"]))]
+    wrapped = bytes.fromhex(data_key["wrapped_key"])
+    assert [d["ciphertext_digest"] for d in decrypted] == [sha(blob), sha(wrapped)]
     (generated,) = events(session, "DataKeyGenerated")
     assert generated["wrapped_key_digest"] == sha(bytes.fromhex(data_key["wrapped_key"]))
     assert generated["data_key_size"] == 32
@@ -172,7 +174,7 @@ def test_wrong_aad_and_tampered_ciphertexts_are_refused_and_recorded(session: Se
     for ciphertext, aad in ((blob, b"wrong"), (bytes(flipped), b"right"), (truncated, b"right")):
         with pytest.raises(AuthenticationFailed, match="does not authenticate") as refused:
             session.decrypt("bob", key_id, ciphertext, aad)
-        assert refused.value.exit_code == 1
+        assert answer_for(refused.value).exit == 1
         record = recorded_refusal(session, refused.value)
         assert record["reason_code"] == "authentication-failed"
         assert record["command_type"] == "Decrypt"

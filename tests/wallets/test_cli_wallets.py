@@ -88,7 +88,7 @@ def test_derive_list_mark_used_and_gap_limit(home: Path, vector_wallet: str) -> 
     refused = invoke(home, "--as", "signer", "wallet", "derive", vector_wallet, code=2)
     assert "gap limit" in refused.stderr and refused.stdout == ""
     invoke(home, "--as", "signer", "wallet", "mark-used", vector_wallet, vectors[1]["path"])
-    change = run_json(home, "--as", "signer", "wallet", "derive", vector_wallet, "--change")
+    change = run_json(home, "--as", "signer", "wallet", "derive", vector_wallet, "--change", "1")
     assert change["address"] == vectors[3]["address"]
     listed = run_json(home, "wallet", "address", vector_wallet)
     assert [row["used"] for row in listed][:2] == [True, False]
@@ -111,7 +111,7 @@ def test_backup_files_and_recovery(home: Path, vector_wallet: str, tmp_path: Pat
                                    scheme: str) -> None:
     out = tmp_path / "shares"
     made = run_json(home, "--as", "km", "wallet", "backup", vector_wallet, "--threshold", "2",
-                    "--shares", "3", "--custodian", "ann", "--custodian", "ben",
+                    "--custodian", "ann", "--custodian", "ben",
                     "--custodian", "cy lee", "--out-dir", str(out), "--scheme", scheme)
     files = [Path(f["file"]) for f in made["files"]]
     assert [f.name for f in files] == ["share-01-ann.json", "share-02-ben.json",
@@ -122,11 +122,10 @@ def test_backup_files_and_recovery(home: Path, vector_wallet: str, tmp_path: Pat
         secret = json.loads(path.read_text()).get("share") or \
             json.loads(path.read_text())["mnemonic"]
         assert secret not in json.dumps(made)
-    recovered = run_json(home, "--as", "km", "wallet", "recover", "--share-file",
-                         str(files[2]), "--share-file", str(files[0]))
+    recovered = run_json(home, "--as", "km", "wallet", "recover",
+                         str(files[2]), str(files[0]))
     assert recovered["share_indexes"] == [1, 3] and recovered["custodians"] == ["ann", "cy lee"]
-    below = run_json(home, "--as", "km", "wallet", "recover", "--share-file", str(files[1]),
-                     code=2)
+    below = run_json(home, "--as", "km", "wallet", "recover", str(files[1]), code=2)
     assert below["field"] == "shares"
     document = json.loads(files[1].read_text())
     if scheme == "feldman":
@@ -137,18 +136,17 @@ def test_backup_files_and_recovery(home: Path, vector_wallet: str, tmp_path: Pat
         document["mnemonic"] = " ".join([*words[:-1], words[-2]])
     corrupted = tmp_path / "corrupted.json"
     corrupted.write_text(json.dumps(document))
-    failure = invoke(home, "--as", "km", "wallet", "recover", "--share-file", str(files[0]),
-                     "--share-file", str(corrupted), code=2)
+    failure = invoke(home, "--as", "km", "wallet", "recover", str(files[0]),
+                     str(corrupted), code=2)
     assert "share(s) 2" in failure.stderr and failure.stdout == ""
     assert "recorded in the ledger" in failure.stderr
     again = invoke(home, "--as", "km", "wallet", "backup", vector_wallet, "--threshold", "2",
-                   "--shares", "3", "--custodian", "ann", "--custodian", "ben", "--custodian",
+                   "--custodian", "ann", "--custodian", "ben", "--custodian",
                    "cy lee", "--out-dir", str(out), code=2)
     assert "already exist" in again.stderr
     mismatch = invoke(home, "--as", "km", "wallet", "backup", vector_wallet, "--threshold",
-                      "2", "--shares", "3", "--custodian", "ann", "--out-dir",
-                      str(tmp_path / "x"), code=2)
-    assert "--custodian" in mismatch.stderr
+                      "2", "--custodian", "ann", "--out-dir", str(tmp_path / "x"), code=2)
+    assert "--threshold" in mismatch.stderr and not (tmp_path / "x").exists()
 
 
 def test_audit_verifies_after_wallet_activity(home: Path, vector_wallet: str) -> None:

@@ -155,7 +155,8 @@ def main() -> None:
     session = bench_session(folder / "home")
     results: dict[str, object] = {}
     for algorithm in ("ed25519", "ecdsa-secp256k1"):
-        key_id = session.act("alice", "CreateKey", "bench", {"algorithm": algorithm}).result["key_id"]
+        key_id = session.run("alice", "CreateKey", domain="bench",
+                             algorithm=algorithm).result["key_id"]
         raw = raw_sign_rate(algorithm, args.signs)
         sequential = audited_sequential(session, key_id, args.signs)
         concurrent, appends = audited_concurrent(session, key_id, args.signs, 16)

@@ -1,0 +1,126 @@
+"""The subcommands that exist only beside the home: ``init``, ``replay`` and
+``projections update/rebuild`` (maintenance of the read models), none of which is a
+request an actor signs."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import click
+
+from commands.cli.printer import emit, guarded, json_option
+from commands.cli.state import CliState
+from commands.cli.views import progress_printer
+from commands.cli.workers import parallel_options, worker_count
+from ledger.errors import ConfigurationError
+from ledger.replay import replay as replay_stores
+from ledger.stores.url import open_store
+from projections.runner import DEFAULT_BATCH_SIZE, ProjectionRunner, database_path
+
+
+@click.command()
+@click.option("--name", default="skms", show_default=True, help="A name for this ledger.")
+@click.option("--fips", is_flag=True, help="Refuse algorithms that are not FIPS-approved.")
+@click.option("--checkpoint-every", default=64, show_default=True, type=click.IntRange(1, 10**6),
+              help="Publish a checkpoint every N events.")
+@click.option("--checkpoint-seconds", default=60, show_default=True,
+              type=click.IntRange(1, 86400), help="...and at least every T seconds.")
+@json_option
+@click.pass_obj
+@guarded
+def init(state: CliState, name: str, fips: bool, checkpoint_every: int,
+         checkpoint_seconds: int) -> None:
+    """Create a ledger home, its genesis event and the first admin identity."""
+    if urlsplit(state.home.store_url()).scheme == "memory":
+        raise ConfigurationError("a memory:// store lives only as long as this process: the "
+                                 "ledger would be gone when init returns", field="store",
+                                 hint="use the default SQLite store, or kafka://HOST:PORT")
+    result = state.new_session().initialize(
+        name=name, fips_mode=fips, checkpoint_every_events=checkpoint_every,
+        checkpoint_every_seconds=checkpoint_seconds)
+    emit(result, lambda r: f"initialized ledger {r['ledger_id']} in {r['home']}\n"
+                           f"store: {r['store']}\nadmin identity: {r['admin']} "
+                           f"({r['admin_actor_id']})")
+
+
+@click.command()
+@click.option("--from", "source_url", required=True, help="Source store URL.")
+@click.option("--to", "target_url", required=True, help="Target store URL.")
+@click.option("--with-keyring", is_flag=True,
+              help="Also copy the wrapped data keys (still sealed by the KEK).")
+@parallel_options
+@json_option
+@guarded
+def replay(source_url: str, target_url: str, with_keyring: bool, jobs: int,
+           parallel_from: int) -> None:
+    """Copy every chain to another store, verifying each event before it is written."""
+    source, source_keyring = open_store(source_url)
+    target, target_keyring = open_store(target_url)
+    try:
+        report = replay_stores(source, target,
+                               source_keyring=source_keyring if with_keyring else None,
+                               target_keyring=target_keyring if with_keyring else None,
+                               progress=progress_printer(), jobs=worker_count(jobs),
+                               parallel_from_events=parallel_from)
+    finally:
+        for closable in (source, target, source_keyring, target_keyring):
+            closable.close()
+    emit(report.as_dict(), lambda r: f"replayed {sum(r['copied'].values())} events "
+         f"({r['checkpoints']} checkpoints, {r['keyring_entries']} key-ring entries) "
+         f"from {source_url} to {target_url}; verified")
+
+
+BATCH_SIZE = click.option("--batch-size", type=click.IntRange(1, 10_000_000),
+                          default=DEFAULT_BATCH_SIZE, show_default=True,
+                          help="Events per DuckDB transaction.")
+
+
+def _maintain(state: CliState, batch_size: int, jobs: int, parallel_from: int, *,
+              rebuild: bool) -> None:
+    store, _ = state.session().store()
+    with ProjectionRunner(store, database_path(state.home.path), batch_size=batch_size,
+                          jobs=worker_count(jobs), parallel_from_events=parallel_from) as runner:
+        applied = runner.rebuild() if rebuild else runner.update()
+        chains = [s.as_dict() for s in runner.status()]
+    emit({"applied": applied, "chains": chains,
+          "database": str(database_path(state.home.path))}, _maintained)
+
+
+def _maintained(result: dict[str, Any]) -> str:
+    lines = [f"{'chain':<16} {'position':>9} {'head':>9} {'lag':>9}"]
+    lines += [f"{c['chain_id']:<16} {c['position']:>9} {c['head']:>9} {c['lag']:>9}"
+              for c in result["chains"]]
+    lines.append(f"applied {result['applied']} events to {result['database']}")
+    return "\n".join(lines)
+
+
+@click.command("update")
+@BATCH_SIZE
+@parallel_options
+@json_option
+@click.pass_obj
+@guarded
+def update(state: CliState, batch_size: int, jobs: int, parallel_from: int) -> None:
+    """Catch the read models up with the store, one transaction per batch."""
+    _maintain(state, batch_size, jobs, parallel_from, rebuild=False)
+
+
+@click.command("rebuild")
+@BATCH_SIZE
+@parallel_options
+@json_option
+@click.pass_obj
+@guarded
+def rebuild(state: CliState, batch_size: int, jobs: int, parallel_from: int) -> None:
+    """Drop every read model and replay the whole log into them."""
+    _maintain(state, batch_size, jobs, parallel_from, rebuild=True)
+
+
+def add_local_commands(root: click.Group) -> None:
+    root.add_command(init)
+    root.add_command(replay)
+    group = root.commands.get("projections")
+    assert isinstance(group, click.Group), "the catalogue names projections status"
+    group.add_command(update)
+    group.add_command(rebuild)

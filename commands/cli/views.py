@@ -1,0 +1,616 @@
+"""How the CLI shows each kind of result: the renderers the catalogue's ``CliRoute``
+names, with the few options that are about showing, not about the command (where to
+write a file, progress bars, output formats).
+
+A view gets a :class:`Shown`: the result as the ledger returned it (``raw``: secrets as
+bytearrays this process wipes after use), its JSON form (``data``: what ``--json``
+prints, the same as REST answers, with ``seq``/``seqs``/``chain``/``command_id`` of a
+command beside it), the view's own options and what the user typed. Text output shows
+times as RFC 3339 and policies as ``name=value``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from commands.cli.printer import emit
+from commands.cli.state import CliState
+from commands.cli.workers import parallel_options, worker_count
+from ledger.crypto.memory import zeroize
+from ledger.errors import InvalidInput
+
+MNEMONIC_WARNING = ("This mnemonic is shown once and is not stored anywhere: write it down "
+                    "offline now. Anyone who reads it controls the wallet.")
+
+
+@dataclass
+class Shown:
+    """One result on its way to the user (see the module doc)."""
+
+    raw: Any
+    data: Any
+    state: CliState
+    extras: Mapping[str, Any] = field(default_factory=dict)
+    given: Mapping[str, Any] = field(default_factory=dict)
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    table: Any = None  # a report's or query's ResultSet, for the formats beyond JSON
+
+    @property
+    def json_data(self) -> Any:
+        if self.meta and isinstance(self.data, dict):
+            return {**self.data, **self.meta}
+        return self.data
+
+
+@dataclass
+class Preparing:
+    """What a view may set up before the command runs: checks of its own options, the
+    auditor's options and the read models' options of the read context."""
+
+    state: CliState
+    extras: Mapping[str, Any]
+    params: dict[str, Any]
+    audit_options: dict[str, Any] = field(default_factory=dict)
+    models_options: dict[str, Any] = field(default_factory=dict)
+    cleanup: list[Callable[[bool], None]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class View:
+    """A renderer: ``text`` of a result, or ``show`` for the few that write files or raw
+    bytes; ``failed`` results exit 1 (a signature that does not verify)."""
+
+    text: Callable[[Shown], str] | None = None
+    show: Callable[[Shown], None] | None = None
+    options: tuple[Callable[[Any], Any], ...] = ()
+    prepare: Callable[[Preparing], None] | None = None
+    failed: Callable[[Any], bool] = field(default=lambda data: False)
+
+    def deliver(self, shown: Shown) -> None:
+        if self.show is not None:
+            self.show(shown)
+            return
+        text = self.text
+        emit(shown.json_data, None if text is None else (lambda _: text(shown)))
+
+
+VIEWS: dict[str, View] = {}
+
+
+def view(name: str, **options: Any) -> Callable[[Callable[[Shown], str]], Callable[[Shown], str]]:
+    """Register ``function`` as the text of the view ``name``."""
+
+    def register(function: Callable[[Shown], str]) -> Callable[[Shown], str]:
+        VIEWS[name] = View(text=function, **options)
+        return function
+
+    return register
+
+
+# --- formatting ---------------------------------------------------------------------------
+
+def rfc3339(micros: int | None) -> str:
+    """Microseconds since the epoch as ``2026-12-01T10:00:00Z`` ("-" for none)."""
+    if micros is None:
+        return "-"
+    moment = dt.datetime.fromtimestamp(micros / 1_000_000, tz=dt.UTC)
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def value_text(value: Any, *, time: bool = False) -> str:
+    """A value in one line: times as RFC 3339, lists comma-separated, objects as
+    ``name=value``, nothing as "-"."""
+    if time:
+        return rfc3339(value)
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}={value_text(v)}" for k, v in value.items()) or "-"
+    if isinstance(value, list | tuple):
+        if value and all(isinstance(v, Mapping) for v in value):
+            return "; ".join(value_text(v) for v in value)
+        return ", ".join(value_text(v) for v in value) or "-"
+    return str(value)
+
+
+TIME_FIELDS = frozenset({"created_at", "rotated_at", "destroy_after", "destroyed_at",
+                         "derived_at", "compromise_time"})
+
+
+def record(data: Mapping[str, Any]) -> str:
+    """``name: value`` lines, names aligned."""
+    width = max((len(k) for k in data), default=0)
+    return "\n".join(f"{k + ':':<{width + 1}} {value_text(v, time=k in TIME_FIELDS)}"
+                     for k, v in data.items())
+
+
+def rows(items: Sequence[Mapping[str, Any]], line: Callable[[Mapping[str, Any]], str],
+         empty: str) -> str:
+    return "\n".join(line(item) for item in items) or empty
+
+
+def seq_of(shown: Shown) -> str:
+    return f"seq {shown.meta.get('seq')}"
+
+
+# --- identity, algorithms, keys -----------------------------------------------------------
+
+@view("principal")
+def _principal(s: Shown) -> str:
+    d = s.data
+    return (f"{d['name']} ({d['actor_id']}): roles {value_text(d['roles'])}; domains "
+            f"{value_text(d['domains'])}; authenticated by {d['authenticated_by']}")
+
+
+@view("algorithms")
+def _algorithms(s: Shown) -> str:
+    return rows(s.data, lambda x: f"{x['algorithm']:<24} {x['purpose']:<21} "
+                                  f"{x['security_bits']:>4}-bit  "
+                                  f"{'FIPS' if x['fips_approved'] else 'non-FIPS':<9} "
+                                  f"{x['message_handling']}", "no algorithms")
+
+
+@view("keys")
+def _keys(s: Shown) -> str:
+    return rows(s.data, lambda x: f"{x['key_id']}  {x['algorithm']:<16} {x['state']:<15} "
+                                  f"v{x['current_version']:<3} {x['domain']:<10} "
+                                  f"{x['label'] or ''}".rstrip(), "no keys")
+
+
+@view("key")
+def _key(s: Shown) -> str:
+    return record(s.data)
+
+
+@view("public-key")
+def _public_key(s: Shown) -> str:
+    return str(s.data["public_key"]).rstrip("\n")
+
+
+@view("key-created")
+def _key_created(s: Shown) -> str:
+    d = s.data
+    return (f"created {d['algorithm']} key {d['key_id']} in domain {d['domain']} "
+            f"({d['state']}, {seq_of(s)})")
+
+
+@view("key-status")
+def _key_status(s: Shown) -> str:
+    d = s.data
+    due = f", destruction due at {rfc3339(d['destroy_after'])}" if d.get("destroy_after") \
+        and d["state"] != "destroyed" else ""
+    return f"key {d['key_id']}: {d['state']} v{d['version']}{due} ({seq_of(s)})"
+
+
+@view("key-policy")
+def _key_policy(s: Shown) -> str:
+    d = s.data
+    return f"key {d['key_id']} policy: {value_text(d['policy'])} ({seq_of(s)})"
+
+
+# --- signing and data ---------------------------------------------------------------------
+
+@view("signature")
+def _signature(s: Shown) -> str:
+    return str(s.data["signature"])
+
+
+@view("signatures")
+def _signatures(s: Shown) -> str:
+    names = list(s.given.get("input") or ())
+    signatures = s.data["signatures"]
+    return "\n".join(f"{signature}  {name}" for signature, name in
+                     zip(signatures, names or [""] * len(signatures), strict=True))
+
+
+def _all_valid(data: Any) -> bool:
+    return not all(r["valid"] for r in data["results"])
+
+
+@view("verification", failed=lambda data: not data["valid"])
+def _verification(s: Shown) -> str:
+    d = s.data
+    if not d["valid"]:
+        return "invalid signature"
+    return f"valid (key version {d['version']}, key {d['state']})"
+
+
+@view("verifications", failed=_all_valid)
+def _verifications(s: Shown) -> str:
+    return "\n".join(f"{n}: valid (key version {r['version']})" if r["valid"]
+                     else f"{n}: invalid" for n, r in enumerate(s.data["results"]))
+
+
+OUTPUT = click.option("--output", type=click.Path(dir_okay=False), default=None,
+                      help="Write the bytes to this file (created 0600) instead of stdout.")
+
+
+def write_private(path: str, data: bytes | bytearray, *, where: str = "output") -> None:
+    """Create ``path`` with mode 0600 (never replacing a file) and write ``data``."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise InvalidInput(f"{path} already exists", field=where,
+                           hint="choose a new file name") from None
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {path}: {exc.strerror}", field=where) from None
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(data)
+
+
+def _bytes_result(name: str, *, secret: bool) -> Callable[[Shown], None]:
+    """Show a result whose payload is bytes: into ``--output``, else raw to stdout for
+    secrets (so that no hex or base64 copy of them is made) or base64 for the rest; under
+    ``--json``, the JSON form (base64) unless ``--output`` took the bytes."""
+
+    def show(s: Shown) -> None:
+        payload = s.raw[name]
+        try:
+            output = s.extras.get("output")
+            data = dict(s.json_data)
+            if output is not None:
+                write_private(output, payload)
+                data.pop(name)
+                data.update(output=output, size=len(payload))
+                emit(data, lambda d: f"wrote {d['size']} bytes to {output} (key version "
+                                     f"{d['key_version']}, {seq_of(s)})")
+            elif secret and not s.state.json:
+                sys.stdout.buffer.write(payload)
+                sys.stdout.buffer.flush()
+            else:
+                emit(data, lambda d: str(d[name]))
+        finally:
+            if isinstance(payload, bytearray):
+                zeroize(payload)
+
+    return show
+
+
+VIEWS["ciphertext"] = View(show=_bytes_result("ciphertext", secret=False), options=(OUTPUT,))
+VIEWS["plaintext"] = View(show=_bytes_result("plaintext", secret=True), options=(OUTPUT,))
+
+
+@view("data-key")
+def _data_key(s: Shown) -> str:
+    return f"plaintext_key: {s.data['plaintext_key']}\nwrapped_key: {s.data['wrapped_key']}"
+
+
+@view("mac")
+def _mac(s: Shown) -> str:
+    return str(s.data["mac"])
+
+
+@view("mac-check")
+def _mac_check(s: Shown) -> str:
+    return f"valid (key version {s.data['key_version']}, {seq_of(s)})"
+
+
+@view("derived-key")
+def _derived_key(s: Shown) -> str:
+    return str(s.data["derived_key"])
+
+
+# --- actors -------------------------------------------------------------------------------
+
+@view("actors")
+def _actors(s: Shown) -> str:
+    return rows(s.data, lambda x: f"{x['name']:<16} {x['actor_id']}  "
+                                  f"{','.join(x['roles']):<24} "
+                                  f"{'REVOKED' if x['revoked'] else ''}".rstrip(), "no actors")
+
+
+@view("actor")
+def _actor(s: Shown) -> str:
+    return record(s.data)
+
+
+def _prepare_identity(p: Preparing) -> None:
+    """The CLI acts for actors whose keys it keeps: a new actor's Ed25519 identity is made
+    and sealed in the home first, and forgotten again if the ledger refuses it."""
+    session = p.state.session()
+    name = str(p.params.get("name") or "")
+    p.params["public_key"] = session.home.new_identity(name, session.kek()).hex()
+
+    def settle(ok: bool) -> None:
+        if not ok:
+            session.home.forget_identity(name)
+
+    p.cleanup.append(settle)
+
+
+def _show_actor_added(s: Shown) -> None:
+    s.state.session().home.bind_identity(s.data["name"], s.data["actor_id"])
+    emit(s.json_data, lambda d: f"registered {d['name']} as {d['actor_id']} ({seq_of(s)})")
+
+
+VIEWS["actor-added"] = View(show=_show_actor_added, prepare=_prepare_identity)
+
+
+@view("actor-roles")
+def _actor_roles(s: Shown) -> str:
+    return f"{s.data['actor_id']} now has roles {value_text(s.data['roles'])} ({seq_of(s)})"
+
+
+@view("actor-revoked")
+def _actor_revoked(s: Shown) -> str:
+    return f"revoked {s.data['actor_id']} ({seq_of(s)})"
+
+
+# --- audit --------------------------------------------------------------------------------
+
+@view("chains")
+def _chains(s: Shown) -> str:
+    header = f"{'chain':<16} {'head seq':>9} {'checkpoint':>10}  head hash"
+    return "\n".join([header] + [f"{c['chain_id']:<16} {c['head_seq']:>9} "
+                                 f"{c['checkpoint_size']:>10}  {c['head_hash'][:16]}"
+                                 for c in s.data])
+
+
+@view("checkpoint")
+def _checkpoint(s: Shown) -> str:
+    return str(s.data["note"]).rstrip("\n")
+
+
+def _json_document(s: Shown) -> None:
+    click.echo(json.dumps(s.json_data, indent=2, sort_keys=True))
+
+
+VIEWS["json"] = View(show=_json_document)
+
+
+@view("proof-verification")
+def _proof_verification(s: Shown) -> str:
+    return f"valid {s.data['type']} proof ({s.data['detail']})"
+
+
+def progress_printer() -> Callable[[str, int, int], None]:
+    """A progress bar on stderr (sparse when stderr is not a terminal)."""
+    last: dict[str, int] = {}
+
+    def show(chain: str, done: int, total: int) -> None:
+        if not sys.stderr.isatty() and done != total and done - last.get(chain, 0) < 50_000:
+            return
+        last[chain] = done
+        width = 30
+        filled = width if total == 0 else int(width * done / total)
+        sys.stderr.write(f"\r{chain:<12} [{'#' * filled}{'.' * (width - filled)}] "
+                         f"{done}/{total}")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+def _prepare_audit(p: Preparing) -> None:
+    p.audit_options.update(
+        progress=None if p.extras.get("quiet") else progress_printer(),
+        jobs=worker_count(int(p.extras.get("jobs") or 0)),
+        parallel_from_events=int(p.extras.get("parallel_from") or 20_000))
+
+
+def _audit_text(s: Shown) -> str:
+    r = s.data
+    return "\n".join(
+        [f"OK: {r['events']} events in {len(r['chains'])} chains verified "
+         f"(ledger {r['ledger_id']})"]
+        + [f"  {c['chain_id']:<12} size {c['size']:<7} root {c['root'][:16]}…  "
+           f"checkpoints {c['checkpoints_verified']}" for c in r["chains"]]
+        + [f"  consistent with trusted checkpoint of {t['chain']} at size {t['size']}"
+           for t in r["trusted_checkpoints"]])
+
+
+QUIET = click.option("--quiet", is_flag=True, help="No progress bar.")
+VIEWS["audit"] = View(text=_audit_text, prepare=_prepare_audit,
+                      options=(QUIET, parallel_options))
+
+
+# --- read models --------------------------------------------------------------------------
+
+@view("reports")
+def _reports(s: Shown) -> str:
+    return rows(s.data, lambda r: f"{r['name']:<26} {r['description']}", "no reports")
+
+
+def _prepare_models(p: Preparing) -> None:
+    p.models_options.update(no_update=bool(p.extras.get("no_update")),
+                            wait_for=p.extras.get("wait_for"),
+                            wait_chain=p.extras.get("wait_chain"),
+                            wait_timeout=float(p.extras.get("wait_timeout") or 30.0))
+    if p.extras.get("format") == "parquet" and not p.extras.get("output"):
+        raise InvalidInput("parquet output needs --output FILE", field="output")
+
+
+def _show_table(s: Shown) -> None:
+    """A report or query as a table, CSV, JSON or Parquet, to stdout or ``--output``;
+    ``--chart FILE`` also draws a report as a bar chart (PNG)."""
+    from projections.export import render, write_parquet
+
+    result = s.table
+    chosen = s.extras.get("format") or ("json" if s.state.json else "table")
+    chart = s.extras.get("chart")
+    if chart is not None:
+        _draw_chart(s, result, Path(chart))
+    output = s.extras.get("output")
+    if output is None:
+        if chosen == "json" and s.state.json:
+            emit(s.data)
+        else:
+            click.echo(render(result, chosen), nl=False)
+        return
+    if chosen == "parquet":
+        write_parquet(result, Path(output))
+    else:
+        try:
+            Path(output).write_text(render(result, chosen), encoding="utf-8")
+        except OSError as exc:
+            raise InvalidInput(f"cannot write {output}: {exc.strerror}",
+                               field="output") from None
+    emit({"rows": len(result), "format": chosen, "output": output},
+         lambda r: f"wrote {r['rows']} rows to {r['output']} ({r['format']})")
+
+
+def _draw_chart(s: Shown, result: Any, target: Path) -> None:
+    from projections.charts import render_chart
+    from projections.reports import get_report
+
+    name = s.data.get("name") if isinstance(s.data, Mapping) else None
+    if not name:
+        raise InvalidInput("only reports are drawn as charts", field="chart")
+    if target.suffix.lower() != ".png":
+        raise InvalidInput("the chart is a PNG image: name the file *.png", field="chart")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    render_chart(result, get_report(name).chart, target, subtitle=f"skms report {name} · {stamp}")
+    click.echo(f"chart written to {target}", err=True)
+
+
+TABLE_OPTIONS = (
+    click.option("--format", type=click.Choice(("table", "csv", "json", "parquet")),
+                 default=None, help="Output format (default: table, or json under --json)."),
+    click.option("--output", type=click.Path(dir_okay=False), default=None,
+                 help="Write to FILE instead of stdout (required for parquet)."),
+    click.option("--no-update", is_flag=True,
+                 help="Answer from the read models as they are; do not read the store."),
+    click.option("--wait-for", type=click.IntRange(0, None), default=None, metavar="SEQ",
+                 help="First wait until --wait-chain is projected up to SEQ "
+                      "(read-your-writes)."),
+    click.option("--wait-chain", default=None, help="The chain of --wait-for."),
+    click.option("--wait-timeout", type=click.FloatRange(0.1, 86400), default=30.0,
+                 show_default=True, help="Seconds --wait-for may take."),
+)
+VIEWS["table"] = View(show=_show_table, prepare=_prepare_models, options=(
+    *TABLE_OPTIONS,
+    click.option("--chart", type=click.Path(dir_okay=False), default=None,
+                 help="Reports only: also draw a bar chart into FILE (PNG).")))
+
+
+def _projection_status(s: Shown) -> str:
+    lines = [f"{'chain':<16} {'position':>9} {'head':>9} {'lag':>9}"]
+    lines += [f"{c['chain_id']:<16} {c['position']:>9} {c['head']:>9} {c['lag']:>9}"
+              for c in s.data["chains"]]
+    return "\n".join(lines)
+
+
+VIEWS["projection-status"] = View(text=_projection_status)
+
+
+# --- wallets ------------------------------------------------------------------------------
+
+@view("wallets")
+def _wallets(s: Shown) -> str:
+    return rows(s.data, lambda x: f"{x['wallet_id']}  {x['master_fingerprint']}  "
+                                  f"{x['source']:<9} {x['addresses']:>4} addr  "
+                                  f"{x['domain']:<10} {x['label'] or ''}".rstrip(),
+                "no wallets")
+
+
+@view("wallet")
+def _wallet(s: Shown) -> str:
+    return record(s.data)
+
+
+@view("addresses")
+def _addresses(s: Shown) -> str:
+    return rows(s.data, lambda x: f"{x['path']:<28} {x['curve']:<10} "
+                                  f"{x['address'] or x['public_key']}"
+                                  f"{'  (used)' if x['used'] else ''}", "no addresses")
+
+
+def _show_wallet_created(s: Shown) -> None:
+    """The mnemonic once, on stdout; the warning on stderr (and in the JSON)."""
+    data = {**s.json_data, "warning": MNEMONIC_WARNING}
+    if not s.state.json:
+        click.echo(f"warning: {MNEMONIC_WARNING}", err=True)
+    emit(data, lambda d: f"created wallet {d['wallet_id']} ({seq_of(s)}, fingerprint "
+                         f"{d['master_fingerprint']})\nmnemonic: {d['mnemonic']}")
+
+
+VIEWS["wallet-created"] = View(show=_show_wallet_created)
+
+
+@view("wallet-imported")
+def _wallet_imported(s: Shown) -> str:
+    d = s.data
+    return (f"imported wallet {d['wallet_id']} ({d['word_count']} {d['language']} words, "
+            f"fingerprint {d['master_fingerprint']}, {seq_of(s)})")
+
+
+@view("address")
+def _address(s: Shown) -> str:
+    return f"{s.data['address'] or s.data['public_key']}  {s.data['path']}"
+
+
+@view("address-used")
+def _address_used(s: Shown) -> str:
+    return f"{s.data['path']} marked used ({seq_of(s)})"
+
+
+@view("xpub")
+def _xpub(s: Shown) -> str:
+    return str(s.data["xpub"])
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def share_file(folder: Path, index: int, custodian: str) -> Path:
+    safe = _UNSAFE.sub("_", custodian).strip("._") or "custodian"
+    return folder / f"share-{index:02d}-{safe[:40]}.json"
+
+
+def _prepare_backup(p: Preparing) -> None:
+    """The share files must not exist yet: nothing is split before that is known."""
+    folder = Path(str(p.extras["out_dir"]))
+    custodians = list(p.params.get("custodians") or ())
+    targets = [share_file(folder, n, name) for n, name in enumerate(custodians, start=1)]
+    if len(set(targets)) != len(targets):
+        raise InvalidInput("custodian names must differ", field="custodians")
+    existing = [str(t) for t in targets if t.exists()]
+    if existing:
+        raise InvalidInput(f"share files already exist: {', '.join(existing)}",
+                           field="out_dir", hint="choose an empty folder")
+
+
+def _show_backup(s: Shown) -> None:
+    """Each share document to its own 0600 file; never to stdout."""
+    folder = Path(str(s.extras["out_dir"]))
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    files = []
+    for document in s.raw["documents"]:
+        target = share_file(folder, int(document["index"]), str(document["custodian"]))
+        write_private(str(target), (json.dumps(document, indent=2, sort_keys=True)
+                                    + "\n").encode(), where="out_dir")
+        files.append({"index": document["index"], "custodian": document["custodian"],
+                      "file": str(target)})
+    data = {k: v for k, v in s.json_data.items() if k != "documents"}
+    data["files"] = files
+    emit(data, lambda d: "\n".join(
+        [f"backup {d['split_id']} of wallet {d['wallet_id']}: {d['threshold']}-of-"
+         f"{d['share_count']} ({d['scheme']}, {seq_of(s)})"]
+        + [f"share {f['index']} for {f['custodian']}: {f['file']}" for f in files]
+        + ["hand each file to its custodian, then delete it here"]))
+
+
+VIEWS["backup"] = View(show=_show_backup, prepare=_prepare_backup, options=(
+    click.option("--out-dir", type=click.Path(file_okay=False), required=True,
+                 help="Folder for the share files (created 0700; one 0600 file each)."),))
+
+
+@view("recovered")
+def _recovered(s: Shown) -> str:
+    d = s.data
+    return (f"recovered wallet {d['wallet_id']} from shares "
+            f"{', '.join(map(str, d['share_indexes']))} ({', '.join(d['custodians'])}); "
+            f"seed version {d['seed_version']} ({seq_of(s)})")
