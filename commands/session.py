@@ -225,10 +225,6 @@ class Session:
         return self.run(as_actor, "ImportWallet", domain=domain, mnemonic=mnemonic.encode(),
                         passphrase=passphrase.encode(), **settings)
 
-    def wallet_command(self, as_actor: str, command_type: str, wallet_id: str,
-                       **params: Any) -> Outcome[Any]:
-        return self.run(as_actor, command_type, wallet_id=wallet_id, **params)
-
     def derive_address(self, as_actor: str, wallet_id: str, **route: Any) -> Outcome[Any]:
         return self.run(as_actor, "DeriveAddress", wallet_id=wallet_id, **route)
 

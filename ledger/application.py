@@ -240,9 +240,6 @@ class Ledger:
     def chain(self, chain_id: str) -> Any:
         return self.state.chain(chain_id)
 
-    def system_head_seq(self) -> int:
-        return self.state.chain(SYSTEM_CHAIN).next_seq - 1
-
     @property
     def material(self) -> KeyMaterial:
         """The KEK and key-ring; a ledger opened without its KEK cannot touch material."""

@@ -15,7 +15,6 @@ from __future__ import annotations
 class SkmsError(Exception):
     """Base class of every user-facing SKMS error."""
 
-
     def __init__(self, message: str, *, hint: str = "", field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
@@ -36,15 +35,12 @@ class InvalidInput(SkmsError):
     """A value supplied by the user is malformed; ``field`` names it."""
 
 
-
 class NotFound(SkmsError):
     """The named key, actor, chain or record does not exist."""
 
 
-
 class ConfigurationError(SkmsError):
     """The ledger home, store URL, passphrase or environment is unusable."""
-
 
 
 class CommandRejected(SkmsError):
@@ -53,7 +49,6 @@ class CommandRejected(SkmsError):
     The refusal itself is recorded in the ledger as a ``CommandRejected`` event when the
     ledger could attribute it; ``seq`` then names that event.
     """
-
 
     def __init__(self, message: str, *, hint: str = "", field: str | None = None,
                  reason_code: str = "rejected", seq: int | None = None) -> None:
@@ -70,22 +65,18 @@ class IllegalTransition(CommandRejected):
     """The aggregate's state does not allow this command (e.g. sign with a suspended key)."""
 
 
-
 class ReplayedCommand(CommandRejected):
     """The command's nonce or id was already used, or its timestamp is outside the window."""
-
 
 
 class InvalidSignature(SkmsError):
     """A signature did not verify. Raised, never returned as ``False``."""
 
 
-
 class InvalidCiphertext(SkmsError):
     """A ciphertext did not authenticate (wrong key or version, wrong associated data, or
     tampering). Raised, never returned; GCM and HPKE cannot tell these causes apart, so the
     message does not try to."""
-
 
 
 class AuthenticationFailed(CommandRejected):
@@ -96,15 +87,12 @@ class AuthenticationFailed(CommandRejected):
     """
 
 
-
 class UnsupportedAlgorithm(SkmsError):
     """The algorithm id is unknown or refused by the ledger's policy (e.g. FIPS mode)."""
 
 
-
 class CryptoError(SkmsError):
     """Sealing, unsealing, KEK or entropy failure. Never carries secret bytes."""
-
 
 
 class EntropyHealthError(CryptoError):
@@ -113,7 +101,6 @@ class EntropyHealthError(CryptoError):
 
 class MaterialDestroyed(CryptoError):
     """The key's data key was shredded: its private material is unrecoverable by design."""
-
 
 
 class KeyMaterialDestroyed(MaterialDestroyed, CommandRejected):
@@ -128,10 +115,8 @@ class StoreError(SkmsError):
     """Base for persistence failures. Driver errors are translated into these."""
 
 
-
 class ConcurrencyError(StoreError):
     """Someone else appended first (seq or aggregate version taken). Reload and retry."""
-
 
 
 class StoreUnavailable(StoreError):
@@ -151,7 +136,6 @@ class VerificationError(SkmsError):
 
     ``seq`` names the first bad event when the failure is tied to one; ``chain`` the chain.
     """
-
 
     def __init__(self, message: str, *, seq: int | None = None, chain: str | None = None,
                  check: str = "", hint: str = "") -> None:

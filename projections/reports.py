@@ -28,6 +28,7 @@ SINCE = "since"
 AT = "at"
 HEADS = "heads"
 
+
 @dataclass(frozen=True, slots=True)
 class Chart:
     """How a report becomes a bar chart: ``y`` summed per ``x`` (rows counted if no ``y``)."""

@@ -529,11 +529,10 @@ def _addresses(s: Shown) -> str:
 
 
 def _show_wallet_created(s: Shown) -> None:
-    """The mnemonic once, on stdout; the warning on stderr (and in the JSON)."""
-    data = {**s.json_data, "warning": MNEMONIC_WARNING}
-    if not s.state.json:
-        click.echo(f"warning: {MNEMONIC_WARNING}", err=True)
-    emit(data, lambda d: f"created wallet {d['wallet_id']} ({seq_of(s)}, fingerprint "
+    """The mnemonic once, on stdout; the warning on stderr (also under ``--json``, whose
+    document stays the one REST answers)."""
+    click.echo(f"warning: {MNEMONIC_WARNING}", err=True)
+    emit(s.json_data, lambda d: f"created wallet {d['wallet_id']} ({seq_of(s)}, fingerprint "
                          f"{d['master_fingerprint']})\nmnemonic: {d['mnemonic']}")
 
 

@@ -104,7 +104,7 @@ class Client(Operations):
     """
 
     def __init__(self, base_url: str, actor_id: str, private_key: bytes | bytearray, *,
-                 ca: Path | None = None, client_cert: bytes | None = None,
+                 ca: Path | str | None = None, client_cert: bytes | None = None,
                  sign_requests: bool = True, timeout: float = 30.0,
                  ssl_context: ssl.SSLContext | None = None) -> None:
         self.base_url = base_url.rstrip("/")

@@ -38,7 +38,7 @@ class GrpcClient(Operations):
     catalogue command and read is a method, as on the REST client."""
 
     def __init__(self, target: str, actor_id: str, private_key: bytes | bytearray, *,
-                 ca: Path | None = None, client_cert: bytes | None = None,
+                 ca: Path | str | None = None, client_cert: bytes | None = None,
                  sign_requests: bool = True, timeout: float = 30.0) -> None:
         self.pb, _ = protos.load()
         self.actor_id = actor_id
@@ -50,7 +50,7 @@ class GrpcClient(Operations):
             self.channel = grpc.insecure_channel(target)
         else:
             credentials = grpc.ssl_channel_credentials(
-                root_certificates=ca.read_bytes(),
+                root_certificates=Path(ca).read_bytes(),
                 private_key=private_key_pem(self._private_key) if client_cert else None,
                 certificate_chain=client_cert)
             self.channel = grpc.secure_channel(target, credentials, options=[

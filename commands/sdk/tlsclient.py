@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 
-def client_context(ca: Path, *, cert_pem: bytes | None = None,
+def client_context(ca: Path | str, *, cert_pem: bytes | None = None,
                    private_key: bytes | bytearray | None = None) -> ssl.SSLContext:
     """A TLS 1.3 client context trusting ``ca``, optionally presenting an actor certificate.
 

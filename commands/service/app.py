@@ -1,7 +1,7 @@
 """The ASGI application: routes, middleware (limits, correlation, metrics, traces, logs),
 error handlers (problem+json) and the OpenAPI 3.1 document.
 
-``create_app(core)`` is the only factory; ``tools/gen_openapi.py`` calls it with no core to
+``create_app(core)`` is the only factory; ``tools/gen_catalogue.py`` calls it with no core to
 write ``schemas/openapi.json``, which ``tests/service/test_openapi.py`` keeps equal to what a
 live server serves.
 """
@@ -233,4 +233,3 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
 def openapi_json(document: dict[str, Any]) -> str:
     """The committed form of the document (sorted keys, stable across runs)."""
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
-

@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from commands.service.errors import PayloadTooLarge, RateLimited
+from commands.service.errors import RateLimited
 from ledger.errors import InvalidInput
 
 
@@ -110,12 +110,6 @@ class RateLimiter:
             retry_after = max(1, math.ceil(wait))
             raise RateLimited(f"actor {actor_id} exceeded {self.limits.rate:g} requests/s "
                               f"(burst {self.limits.burst})", retry_after=retry_after)
-
-
-def check_body_size(length: int, limits: Limits) -> None:
-    if length > limits.max_body_bytes:
-        raise PayloadTooLarge(f"the body has more than {limits.max_body_bytes} bytes",
-                              field="body", hint="split the request (e.g. smaller batches)")
 
 
 def check_batch(count: int, limits: Limits, field: str) -> None:

@@ -8,7 +8,7 @@ One RPC per command and per read, named as the catalogue names them:
 * shapes are messages of the same names; HEX values are strings (hex, as in JSON), BYTES
   values bytes, JSON documents strings named ``*_json``, nullable scalars ``optional``.
 
-``tools/gen_proto.py`` writes the file; a test keeps it equal to :func:`proto_text`, and
+``tools/gen_catalogue.py`` writes the file; a test keeps it equal to :func:`proto_text`, and
 the service builds its handlers from the same catalogue, so the three cannot differ.
 """
 
@@ -73,7 +73,7 @@ def command_path_values(spec: CommandSpec) -> tuple[str, ...]:
 
 def proto_text() -> str:
     lines = [
-        "// Generated from the command catalogue by tools/gen_proto.py; do not edit.",
+        "// Generated from the command catalogue by tools/gen_catalogue.py; do not edit.",
         'syntax = "proto3";', "", f"package {PACKAGE};", "",
         "// A command signed by the requesting actor (built and signed by the SDK).",
         "message SignedCommand {",

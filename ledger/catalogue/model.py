@@ -25,7 +25,6 @@ Representations, the same on every transport:
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -187,9 +186,6 @@ class CommandSpec:
     def arg(self, name: str) -> Field:
         return _named(self.args, name, self.name)
 
-    def input(self, name: str) -> Field:
-        return _named(self.inputs, name, self.name)
-
 
 @dataclass(frozen=True, slots=True)
 class ReadSpec:
@@ -235,7 +231,3 @@ def snake(name: str) -> str:
             out.append("_")
         out.append(char.lower())
     return "".join(out)
-
-
-def fields_by_name(fields: tuple[Field, ...]) -> Mapping[str, Field]:
-    return {f.name: f for f in fields}

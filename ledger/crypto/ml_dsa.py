@@ -54,7 +54,6 @@ class _Parameters:
     from_public: Callable[[bytes], _PublicKey]
 
 
-
 class MLDSAScheme(SignatureScheme):
     """Pure ML-DSA with one parameter set; the private key is the 32-byte seed ``xi``."""
 

@@ -139,4 +139,3 @@ def recover_secret(shares: Sequence[ScalarShare], commitments: Sequence[bytes],
         return aead.open_(key, ciphertext[1:], _aad(context, commitments))
     finally:
         zeroize(key)
-

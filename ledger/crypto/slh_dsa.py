@@ -53,7 +53,6 @@ from ledger.errors import CryptoError, InvalidInput, InvalidSignature
 __all__ = ["MAX_CONTEXT_SIZE", "SCHEMES", "SLHDSAScheme"]
 
 
-
 @dataclass(frozen=True, slots=True)
 class _Parameters:
     name: str
@@ -61,7 +60,6 @@ class _Parameters:
     signature_size: int
     oid: str  # RFC 9909
     library: ModuleType
-
 
 
 class SLHDSAScheme(SignatureScheme):

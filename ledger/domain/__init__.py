@@ -1,4 +1,5 @@
-"""Aggregates (keys, actors, the ledger itself) built on the ``eventsourcing`` library.
+"""Aggregates (keys, actors, wallets, the ledger itself) on SKMS's own base
+(:mod:`ledger.domain.aggregate`).
 
 Domain code decides; it never touches stores, envelopes or bytes on disk.
 """

@@ -63,7 +63,6 @@ class Actor(Aggregate):
     revoked: bool
     registered_at: int
 
-
     class Registered(Created):
         event_type = "ActorRegistered"
         actor_id: str
@@ -100,9 +99,6 @@ class Actor(Aggregate):
     @property
     def actor_id(self) -> str:
         return str(self.id)
-
-    def may_act_in(self, domain: str) -> bool:
-        return "*" in self.domains or domain in self.domains
 
     def change_roles(self, roles: list[str], *, at: int) -> None:
         if self.revoked:

@@ -70,7 +70,6 @@ class Key(Aggregate):
     signatures_by_day: dict[int, int]
     signature_count: int
 
-
     class Generated(Created):
         event_type = "KeyGenerated"
         key_id: str
@@ -422,14 +421,12 @@ class Key(Aggregate):
                            message_digest=message_digest, signature_digest=signature_digest,
                            actor_id=actor_id)
 
-
     def record_signature_batch(self, *, actor_id: str, message_digests: list[bytes],
                                signature_digests: list[bytes], at: int) -> None:
         self.trigger_event(Key.SignatureBatchIssued, at=at, key_id=self.key_id,
                            key_version=self.current_version, algorithm=self.algorithm,
                            message_digests=message_digests, signature_digests=signature_digests,
                            actor_id=actor_id)
-
 
     # --- data operations (encrypt, decrypt, data keys, MACs, key agreement) -----------------
 

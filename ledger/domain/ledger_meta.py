@@ -19,7 +19,6 @@ class LedgerMeta(Aggregate):
     checkpoint_every_seconds: int
     kek_provider: str
 
-
     class Initialized(Created):
         event_type = "LedgerInitialized"
         ledger_id: str

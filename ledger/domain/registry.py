@@ -24,11 +24,6 @@ def register_event(cls: type[Event]) -> type[Event]:
     return cls
 
 
-def event_to_record(event: Event) -> tuple[str, dict[str, Any]]:
-    """The event's type name and its Avro record."""
-    return event.event_type, event.fields()
-
-
 def record_to_event(event_type: str, record: dict[str, Any], *, aggregate_id: str,
                     aggregate_version: int, recorded_at: int) -> Event:
     """Rebuild a domain event object from its Avro record and envelope coordinates."""

@@ -59,7 +59,6 @@ class Wallet(Aggregate):
     splits: dict[str, dict[str, Any]]
     recoveries: int
 
-
     class Created(AggregateCreated):
         event_type = "WalletCreated"
         wallet_id: str

@@ -124,7 +124,6 @@ class KeyMaterial:
             self.keyring.shred(ref)
 
 
-
 def shred_leftovers(keyring: KeyRing, destroyed_refs: Iterable[str]) -> list[str]:
     """Shred data keys the log says were destroyed but the key-ring still holds (a
     destruction interrupted by a crash between its commit and its shredding). Needs no

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from ledger.stores.kafka import KafkaEventStore, KafkaSettings
-from ledger.stores.kafka_keyring import KafkaKeyRing
+from ledger.stores.kafka.keyring import KafkaKeyRing
 
 BOOTSTRAP = os.environ.get("SKMS_KAFKA_BOOTSTRAP", "127.0.0.1:19092")
 

@@ -19,7 +19,7 @@ from ledger.crypto.scheme import get_scheme
 from ledger.envelope import open_envelope
 from ledger.errors import CommandRejected, MaterialDestroyed, Unauthorized
 from ledger.recipes.key_material import KeyMaterial
-from ledger.stores.kafka_keyring import KafkaKeyRing
+from ledger.stores.kafka.keyring import KafkaKeyRing
 from tests.kafka.conftest import delete_topics, require_broker
 from tests.kafka.kafka_ledger import (
     assert_gapless,

@@ -13,7 +13,7 @@ from ledger.errors import ConcurrencyError, StoreMisconfigured, StoreUnavailable
 from ledger.stores.base import StoredCheckpoint, StoredEnvelope
 from ledger.stores.kafka import KafkaEventStore
 from ledger.stores.kafka import store as kafka_store_module
-from ledger.stores.kafka_keyring import KafkaKeyRing
+from ledger.stores.kafka.keyring import KafkaKeyRing
 from tests.kafka.conftest import require_broker
 
 pytestmark = pytest.mark.kafka

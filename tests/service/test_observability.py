@@ -115,6 +115,7 @@ def test_correlation_id_in_logs_and_in_the_events(service: Running, key_id: str)
         result = signer.send(prepared)
     correlation = prepared.command.correlation_id
     assert result.correlation_id == correlation
+
     def request_line() -> Any:
         return next(line for line in (json.loads(text) for text in list(LOGS.lines)
                                       if correlation in text)

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools" / "bench"))
 
 import nacl.signing  # noqa: E402
-from bench_service import MESSAGE, PASSPHRASE, _sign_command, rest_sign_request  # noqa: E402
+from bench_service import MESSAGE, PASSPHRASE, rest_sign_request, sign_command  # noqa: E402
 
 from commands.handlers import execute  # noqa: E402
 from commands.service.app import create_app  # noqa: E402
@@ -127,7 +127,7 @@ def application_rate(core: ServiceCore, actor: tuple[str, bytes], key_id: str,
 def ledger_alone(core: ServiceCore, actor: tuple[str, bytes], key_id: str,
                  count: int) -> dict[str, Any]:
     """The audited sign the application wraps: ``execute`` on the same ledger, one thread."""
-    commands = [_sign_command(actor, key_id) for _ in range(count + 200)]
+    commands = [sign_command(actor, key_id) for _ in range(count + 200)]
     for signed in commands[:200]:
         execute(core.ledger, signed, {"message": MESSAGE})
     cpu, wall = time.process_time(), time.perf_counter()

@@ -183,7 +183,7 @@ def open_loop(calls: list[Callable[[int], Any]], rate: float, seconds: float,
             "p99_ms": round(percentile(values, 0.99), 2), "lower_bound": bool(censored)}
 
 
-def _sign_command(signer: tuple[str, bytes], key_id: str) -> SignedCommand:
+def sign_command(signer: tuple[str, bytes], key_id: str) -> SignedCommand:
     actor_id, private_key = signer
     command = Command("Sign", actor_id, "default",
                       {"key_id": key_id, "message_digest": hashlib.sha256(MESSAGE).hexdigest()},
@@ -196,7 +196,7 @@ def rest_sign_request(signer: tuple[str, bytes], key_id: str,
     """Body and headers of one real REST sign request to ``url``: its own command, command
     signature, RFC 9421 signature and nonce (what the SDK would send)."""
     actor_id, private_key = signer
-    signed = _sign_command(signer, key_id)
+    signed = sign_command(signer, key_id)
     body = json.dumps({"command": signed.canonical_bytes.decode("ascii"),
                        "signature": base64.b64encode(signed.signature).decode(),
                        "message": base64.b64encode(MESSAGE).decode()}).encode()
@@ -242,7 +242,7 @@ def presigned_grpc(port: int, ca: Path, signer: tuple[str, bytes], key_id: str, 
     path = f"/{GRPC_SERVICE}/Sign"
     prepared = []
     for _ in range(count):
-        signed = _sign_command(signer, key_id)
+        signed = sign_command(signer, key_id)
         raw = pb.SignRequest(key_id=key_id, message=MESSAGE, command=pb.SignedCommand(
             command=signed.canonical_bytes.decode("ascii"),
             signature=signed.signature)).SerializeToString()

@@ -17,7 +17,7 @@ Topics (created when missing; existing ones are checked and a bad setting raises
 ``<prefix>.chains``               compacted registry: key = chain id, written in the same
                                   transaction as a chain's first envelopes, so a listed chain
                                   always has at least one envelope
-``<prefix>.keyring``              compacted key-ring (see :mod:`ledger.stores.kafka_keyring`)
+``<prefix>.keyring``              compacted key-ring (see :mod:`ledger.stores.kafka.keyring`)
 
 Every topic has replication factor ``min(3, brokers)``, ``min.insync.replicas`` 2 with three or
 more replicas (else 1) and ``unclean.leader.election.enable=false``. ``<chain>`` is the chain id

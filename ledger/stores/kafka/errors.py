@@ -23,7 +23,7 @@ _FENCED_ERRORS: Final[tuple[type[BaseException], ...]] = (
 )
 
 
-def _short(exc: BaseException) -> str:
+def short(exc: BaseException) -> str:
     text = str(exc)
     if not text.startswith(type(exc).__name__):
         text = f"{type(exc).__name__}: {text}"
@@ -51,7 +51,7 @@ def translate(exc: BaseException, action: str) -> Exception:
         return exc
     if not isinstance(exc, Exception):
         raise exc
-    detail = _short(exc)
+    detail = short(exc)
     if isinstance(exc, _FENCED_ERRORS):
         return WriterFenced(f"{action}: another writer took over ({detail})",
                             hint="stop this writer; the newer one owns the chain")

@@ -9,7 +9,7 @@ from typing import Any
 from kafka import KafkaProducer
 from kafka import errors as kafka_errors
 
-from ledger.stores.kafka.errors import _short
+from ledger.stores.kafka.errors import short
 from ledger.stores.kafka.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -30,11 +30,11 @@ def make_producer(settings: KafkaSettings, transactional_id: str | None) -> Any:
     return KafkaProducer(**config)
 
 
-def _remaining_ms(deadline: float) -> int:
+def remaining_ms(deadline: float) -> int:
     return max(1, int((deadline - time.monotonic()) * 1000))
 
 
-def _end_transaction(producer: Any, commit: bool, timeout_ms: int) -> None:
+def end_transaction(producer: Any, commit: bool, timeout_ms: int) -> None:
     """commit_transaction/abort_transaction with a bound (kafka-python's wait forever)."""
     manager = getattr(producer, "_transaction_manager", None)
     sender = getattr(producer, "_sender", None)
@@ -56,6 +56,6 @@ def abort_quietly(producer: Any, timeout_ms: int) -> None:
     try:
         if manager is not None and manager.has_fatal_error():
             return
-        _end_transaction(producer, commit=False, timeout_ms=timeout_ms)
+        end_transaction(producer, commit=False, timeout_ms=timeout_ms)
     except Exception as exc:  # the append already failed; report that, not this
-        log.debug("abort after a failed Kafka transaction failed too: %s", _short(exc))
+        log.debug("abort after a failed Kafka transaction failed too: %s", short(exc))

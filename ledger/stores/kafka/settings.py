@@ -24,8 +24,6 @@ _URL_KEYS: Final = ("prefix", "timeout_ms", "transaction_timeout_ms", "client_id
 _MESSAGE_LIMIT: Final = 300
 
 
-
-
 @dataclass(frozen=True, slots=True)
 class KafkaSettings:
     """Parsed ``kafka://`` URL; shared by the event store and the key-ring."""

@@ -26,12 +26,13 @@ from ledger.stores.base import (
     StoredCheckpoint,
     StoredEnvelope,
 )
-from ledger.stores.kafka.errors import _short, is_fenced, kafka_errors_translated, translate
+from ledger.stores.kafka.errors import is_fenced, kafka_errors_translated, short, translate
+from ledger.stores.kafka.keyring import KafkaKeyRing
 from ledger.stores.kafka.producer import (
-    _end_transaction,
-    _remaining_ms,
     abort_quietly,
+    end_transaction,
     make_producer,
+    remaining_ms,
 )
 from ledger.stores.kafka.reading import ReaderPool, close_quietly, scan
 from ledger.stores.kafka.records import (
@@ -129,9 +130,7 @@ class KafkaEventStore(EventStore):
         return TopicSpec(self.settings.registry_topic, compacted=True, single_partition=False)
 
     def keyring(self) -> KeyRing:
-        """A :class:`~ledger.stores.kafka_keyring.KafkaKeyRing` on the same cluster and prefix."""
-        from ledger.stores.kafka_keyring import KafkaKeyRing  # here: avoids an import cycle
-
+        """A :class:`~ledger.stores.kafka.keyring.KafkaKeyRing` on the same cluster and prefix."""
         return KafkaKeyRing(self.settings)
 
     # ---- state
@@ -241,7 +240,7 @@ class KafkaEventStore(EventStore):
         if isinstance(error, StoreUnavailable):
             error = StoreUnavailable(
                 f"{action}: Kafka did not confirm the transaction within "
-                f"{self.settings.timeout_ms} ms ({_short(exc)}); it was not acknowledged",
+                f"{self.settings.timeout_ms} ms ({short(exc)}); it was not acknowledged",
                 hint="retry the command: its command id shows whether it landed after all "
                      "(seqs_for_command); check the brokers with tools/kafka/kafka.sh status")
         raise error from exc
@@ -325,8 +324,8 @@ class KafkaEventStore(EventStore):
                     futures.append(producer.send(
                         self.settings.registry_topic, key=chain_id.encode("utf-8"),
                         value=registry_value, headers=[("skms-kind", b"chain")]))
-                metas = [f.get(timeout=_remaining_ms(deadline) / 1000) for f in futures]
-                _end_transaction(producer, commit=True, timeout_ms=_remaining_ms(deadline))
+                metas = [f.get(timeout=remaining_ms(deadline) / 1000) for f in futures]
+                end_transaction(producer, commit=True, timeout_ms=remaining_ms(deadline))
             except Exception as exc:
                 self._fail_writer(st, producer, exc, action)
             for env, meta in zip(envelopes, metas, strict=False):
@@ -425,8 +424,8 @@ class KafkaEventStore(EventStore):
                 key, value, headers = encode_checkpoint(checkpoint)
                 future = producer.send(st.checkpoint_topic.name, value=value, key=key,
                                        headers=headers, partition=0)
-                meta = future.get(timeout=_remaining_ms(deadline) / 1000)
-                _end_transaction(producer, commit=True, timeout_ms=_remaining_ms(deadline))
+                meta = future.get(timeout=remaining_ms(deadline) / 1000)
+                end_transaction(producer, commit=True, timeout_ms=remaining_ms(deadline))
             except Exception as exc:
                 self._fail_writer(st, producer, exc, action)
             st.checkpoints[checkpoint.size] = checkpoint

@@ -26,16 +26,11 @@ from kafka import TopicPartition
 
 from ledger.errors import InvalidInput, StoreError
 from ledger.stores.base import KeyRing
-from ledger.stores.kafka import (
-    KafkaSettings,
-    ReaderPool,
-    TopicAdmin,
-    TopicSpec,
-    close_quietly,
-    kafka_errors_translated,
-    make_producer,
-    scan,
-)
+from ledger.stores.kafka.errors import kafka_errors_translated
+from ledger.stores.kafka.producer import make_producer
+from ledger.stores.kafka.reading import ReaderPool, close_quietly, scan
+from ledger.stores.kafka.settings import KafkaSettings, TopicSpec
+from ledger.stores.kafka.topics import TopicAdmin
 
 KEYRING_CONFIGS: Final = (
     ("segment.ms", "3600000"),

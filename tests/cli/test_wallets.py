@@ -57,9 +57,10 @@ def test_create_prints_the_mnemonic_once_with_a_warning(home: Path) -> None:
     assert "warning:" in text.stderr and "shown once" in text.stderr
     line = next(x for x in text.stdout.splitlines() if x.startswith("mnemonic: "))
     assert len(line.removeprefix("mnemonic: ").split()) == 12
-    created = run_json(home, "--as", "km", "wallet", "create", "--words", "15",
-                       "--language", "french")
-    assert len(created["mnemonic"].split()) == 15 and "shown once" in created["warning"]
+    answer = invoke(home, "--as", "km", "wallet", "create", "--words", "15", "--language",
+                    "french", "--json")
+    created = json.loads(answer.stdout)
+    assert len(created["mnemonic"].split()) == 15 and "shown once" in answer.stderr
     shown = run_json(home, "wallet", "show", created["wallet_id"])
     assert shown["language"] == "french" and "mnemonic" not in shown
     assert created["mnemonic"] not in invoke(home, "wallet", "list").output
