@@ -19,7 +19,7 @@ from ledger.audit import Auditor
 from ledger.catalogue import CATALOGUE
 from ledger.catalogue.validation import check_values
 from ledger.crypto.algorithms import all_profiles, profile, public_key_pem
-from ledger.crypto.scheme import get_scheme
+from ledger.crypto.schemes import get_scheme
 from ledger.domain.actor import Actor
 from ledger.domain.key import Key
 from ledger.domain.wallet import Wallet

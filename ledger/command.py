@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ledger.canonical import canonical_json
-from ledger.crypto.scheme import get_scheme
+from ledger.crypto.schemes import get_scheme
 from ledger.errors import InvalidInput, InvalidSignature, Unauthorized
 
 COMMAND_DOMAIN = b"SKMS-COMMAND-v1\x00"

@@ -25,7 +25,7 @@ from typing import Any
 from ledger.crypto.entropy import random_bytes
 from ledger.crypto.kek import KEKProvider, PassphraseKEK
 from ledger.crypto.memory import zeroize
-from ledger.crypto.scheme import get_scheme
+from ledger.crypto.schemes import get_scheme
 from ledger.domain.actor import check_actor_name
 from ledger.errors import ConfigurationError, InvalidInput, NotFound
 from ledger.recipes.sealing import seal_private_key, unseal_private_key

@@ -13,7 +13,7 @@ from commands.cli.printer import emit, guarded, json_option
 from commands.cli.state import CliState
 from ledger.application import Outcome
 from ledger.audit import Auditor
-from ledger.crypto.scheme import get_scheme
+from ledger.crypto.schemes import get_scheme
 from ledger.errors import CommandRejected
 from ledger.stores.base import EventStore
 from projections.query import open_sandbox

@@ -20,7 +20,7 @@ from commands.handlers.registry import handles
 from ledger.application import Decision
 from ledger.crypto.ciphertext import read_header
 from ledger.crypto.data_keys import DATA_KEY_SIZE, generate_data_key
-from ledger.crypto.kinds import get_agreement, get_cipher, get_mac
+from ledger.crypto.key_kinds import get_agreement, get_cipher, get_mac
 from ledger.domain.key import Key
 from ledger.errors import AuthenticationFailed, InvalidCiphertext, InvalidInput, InvalidSignature
 

@@ -47,7 +47,7 @@ from commands.wire import to_json
 from ledger.catalogue import CATALOGUE
 from ledger.catalogue.model import Source
 from ledger.command import Command, SignedCommand
-from ledger.crypto.scheme import get_scheme
+from ledger.crypto.schemes import get_scheme
 from ledger.errors import InvalidInput
 
 __all__ = ["ApiError", "Client", "CommandResult", "Feed", "Identity", "PreparedCommand"]

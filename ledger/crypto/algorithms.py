@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from ledger.crypto.key_kinds import all_kinds, get_kind, is_kind
 from ledger.crypto.kinds import KeyKind as _KeyKind
-from ledger.crypto.kinds import all_kinds, get_kind, is_kind
-from ledger.crypto.scheme import all_schemes, get_scheme
+from ledger.crypto.schemes import all_schemes, get_scheme
 from ledger.errors import UnsupportedAlgorithm
 
 __all__ = [

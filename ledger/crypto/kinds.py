@@ -23,24 +23,19 @@ from __future__ import annotations
 import abc
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar, cast
+from typing import TypeVar
 
 from ledger.crypto.entropy import random_bytes
 from ledger.errors import UnsupportedAlgorithm
 
 __all__ = [
+    "REGISTERED",
     "AgreementKind",
     "DataCipher",
     "KeyKind",
     "KindInfo",
     "MacKind",
     "Rng",
-    "all_kinds",
-    "get_agreement",
-    "get_cipher",
-    "get_kind",
-    "get_mac",
-    "is_kind",
     "register_kind",
 ]
 
@@ -152,69 +147,12 @@ class AgreementKind(KeyKind):
         """The peer key in canonical form, or :class:`~ledger.errors.InvalidInput`."""
 
 
-_REGISTRY: dict[str, KeyKind] = {}
+REGISTERED: dict[str, KeyKind] = {}
+"""Every non-signature key kind by id; filled as each kind module is imported (see
+:mod:`ledger.crypto.key_kinds`, which imports them all and answers lookups)."""
 
 
 def register_kind(kind: K) -> K:
     """Add a kind to the registry (done once, at import of its module)."""
-    _REGISTRY[kind.kind_id] = kind
+    REGISTERED[kind.kind_id] = kind
     return kind
-
-
-def is_kind(kind_id: str) -> bool:
-    """Whether ``kind_id`` names a registered non-signature kind."""
-    _load_builtin()
-    return kind_id in _REGISTRY
-
-
-def get_kind(kind_id: str) -> KeyKind:
-    """The kind with this id, or ``UnsupportedAlgorithm`` naming the known ids."""
-    _load_builtin()
-    kind = _REGISTRY.get(kind_id)
-    if kind is None:
-        known = ", ".join(sorted(_REGISTRY))
-        raise UnsupportedAlgorithm(f"unknown key kind {kind_id!r}", field="algorithm",
-                                   hint=f"choose one of: {known}")
-    return kind
-
-
-def _with_capability(kind_id: str, capability: type, what: str) -> KeyKind:
-    # Asking for the capability here (rather than ``isinstance`` at each caller) gives one
-    # clear refusal, e.g. "hmac-sha256 keys cannot encrypt", wherever the mismatch happens.
-    kind = get_kind(kind_id)
-    if not isinstance(kind, capability):
-        raise UnsupportedAlgorithm(f"{kind_id} keys cannot {what}", field="algorithm",
-                                   hint=f"a {kind_id} key is for: {kind.info.operation}")
-    return kind
-
-
-def get_cipher(kind_id: str) -> DataCipher:
-    """The kind, if it encrypts data; else ``UnsupportedAlgorithm``."""
-    return cast(DataCipher, _with_capability(kind_id, DataCipher, "encrypt or decrypt"))
-
-
-def get_mac(kind_id: str) -> MacKind:
-    """The kind, if it computes MACs; else ``UnsupportedAlgorithm``."""
-    return cast(MacKind, _with_capability(kind_id, MacKind, "compute MACs"))
-
-
-def get_agreement(kind_id: str) -> AgreementKind:
-    """The kind, if it does key agreement; else ``UnsupportedAlgorithm``."""
-    return cast(AgreementKind, _with_capability(kind_id, AgreementKind, "derive shared keys"))
-
-
-def all_kinds() -> list[KeyKind]:
-    """Every registered kind, sorted by id."""
-    _load_builtin()
-    return [_REGISTRY[k] for k in sorted(_REGISTRY)]
-
-
-def _load_builtin() -> None:
-    # Importing a kind module registers it; lazy, as in ledger.crypto.scheme.
-    from ledger.crypto import (  # noqa: F401
-        aes256_gcm,
-        ecdh_p256,
-        hmac_sha256,
-        mlkem768_x25519,
-        x25519_ecdh,
-    )

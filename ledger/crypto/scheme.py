@@ -1,4 +1,4 @@
-"""One interface for every signature scheme, and the registry keyed by stable ids.
+"""One interface for every signature scheme, and the registry its modules join.
 
 Why an ABC and a registry: the ledger, the CLI and later the services only ever name an
 algorithm by its stable id (``"ed25519"``); library objects (pynacl, coincurve,
@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass
-
-from ledger.errors import UnsupportedAlgorithm
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,52 +69,12 @@ class SignatureScheme(abc.ABC):
         """PEM SubjectPublicKeyInfo for the canonical public key."""
 
 
-_REGISTRY: dict[str, SignatureScheme] = {}
+REGISTERED: dict[str, SignatureScheme] = {}
+"""Every scheme by id; filled as each scheme module is imported (see
+:mod:`ledger.crypto.schemes`, which imports them all and answers lookups)."""
 
 
 def register(scheme: SignatureScheme) -> SignatureScheme:
     """Add a scheme to the registry (done once, at import of its module)."""
-    _REGISTRY[scheme.scheme_id] = scheme
+    REGISTERED[scheme.scheme_id] = scheme
     return scheme
-
-
-def get_scheme(scheme_id: str) -> SignatureScheme:
-    """The scheme with this id, or ``UnsupportedAlgorithm`` naming the known ids."""
-    found = _REGISTRY.get(scheme_id)
-    if found is not None:
-        return found
-    _load_builtin()
-    try:
-        return _REGISTRY[scheme_id]
-    except KeyError:
-        known = ", ".join(sorted(_REGISTRY))
-        raise UnsupportedAlgorithm(
-            f"unknown algorithm {scheme_id!r}", field="algorithm", hint=f"choose one of: {known}"
-        ) from None
-
-
-def all_schemes() -> list[SignatureScheme]:
-    """Every registered scheme, sorted by id."""
-    _load_builtin()
-    return [_REGISTRY[k] for k in sorted(_REGISTRY)]
-
-
-def _load_builtin() -> None:
-    # Importing a scheme module registers it; kept lazy so importing this module is cheap.
-    # Each module's library is a declared dependency in pyproject.toml (blspy, pqcrypto,
-    # pypqc, coincurve, pynacl, cryptography).
-    from ledger.crypto import (  # noqa: F401
-        bls12381_pop,
-        ecdsa_p256,
-        ecdsa_p384,
-        ecdsa_p521,
-        ecdsa_secp256k1,
-        ed25519,
-        falcon,
-        hybrid_mldsa65_ed25519,
-        ml_dsa,
-        rsa_pkcs1v15,
-        rsa_pss,
-        schnorr_bip340,
-        slh_dsa,
-    )

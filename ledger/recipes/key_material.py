@@ -22,7 +22,7 @@ from ledger.crypto.algorithms import material_maker
 from ledger.crypto.entropy import random_bytes
 from ledger.crypto.kek import KEKProvider
 from ledger.crypto.memory import zeroize
-from ledger.crypto.scheme import get_scheme
+from ledger.crypto.schemes import get_scheme
 from ledger.recipes.sealing import seal_private_key, unseal_private_key
 from ledger.stores.base import KeyRing
 

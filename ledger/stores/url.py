@@ -30,7 +30,8 @@ def sqlite_path(url: str, base: Path | None = None) -> Path:
 
 def open_store(url: str, base: Path | None = None) -> tuple[EventStore, KeyRing]:
     """Open the event store and its key-ring named by ``url`` (relative sqlite paths are
-    taken from ``base``)."""
+    taken from ``base``). Each store module is imported only when its scheme is named: a
+    SQLite ledger never loads the Kafka client."""
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
         from ledger.stores.sqlite import SQLiteEventStore, SQLiteKeyRing

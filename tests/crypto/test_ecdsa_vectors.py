@@ -19,7 +19,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from ledger.crypto.ecdsa_secp256k1 import SECP256K1_ORDER
-from ledger.crypto.scheme import get_scheme
+from ledger.crypto.schemes import get_scheme
 from ledger.errors import InvalidSignature
 from tests.vectors import wycheproof_cases
 

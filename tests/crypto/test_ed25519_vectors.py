@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from ledger.crypto.scheme import get_scheme
+from ledger.crypto.schemes import get_scheme
 from ledger.errors import InvalidSignature
 from tests.vectors import load_json, wycheproof_cases
 

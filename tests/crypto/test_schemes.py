@@ -14,7 +14,8 @@ from ledger.crypto.ecdsa_p256 import P256_ORDER
 from ledger.crypto.ecdsa_secp256k1 import SECP256K1_ORDER
 from ledger.crypto.entropy import random_bytes
 from ledger.crypto.memory import zeroize
-from ledger.crypto.scheme import SignatureScheme, all_schemes, get_scheme
+from ledger.crypto.scheme import SignatureScheme
+from ledger.crypto.schemes import all_schemes, get_scheme
 from ledger.errors import InvalidInput, InvalidSignature, UnsupportedAlgorithm
 
 SCHEME_IDS = ["ecdsa-p256", "ecdsa-secp256k1", "ed25519"]
@@ -38,7 +39,7 @@ def _keypair(scheme: SignatureScheme) -> tuple[bytearray, bytes]:
 def test_registry_lists_the_builtin_schemes() -> None:
     registered = [s.scheme_id for s in all_schemes()]
     assert registered == sorted(registered)
-    assert set(SCHEME_IDS) <= set(registered)  # the full suite is pinned in tests/crypto_suite
+    assert set(SCHEME_IDS) <= set(registered)  # the full suite is pinned in test_suite_properties
     for scheme_id in SCHEME_IDS:
         assert get_scheme(scheme_id).info.scheme_id == scheme_id
 

@@ -9,7 +9,7 @@ import pytest
 from commands.errors import answer_for
 from ledger.crypto.entropy import random_bytes
 from ledger.crypto.kek import KEKProvider, PassphraseKEK
-from ledger.crypto.scheme import get_scheme
+from ledger.crypto.schemes import get_scheme
 from ledger.errors import CryptoError, InvalidInput, MaterialDestroyed
 from ledger.recipes import sealing
 from ledger.recipes.sealing import SealedKey, seal_private_key, unseal_private_key

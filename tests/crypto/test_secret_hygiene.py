@@ -20,7 +20,7 @@ from ledger.crypto import aead
 from ledger.crypto.ecdsa_secp256k1 import SECP256K1_ORDER
 from ledger.crypto.entropy import HealthMonitor
 from ledger.crypto.kek import PassphraseKEK
-from ledger.crypto.scheme import all_schemes, get_scheme
+from ledger.crypto.schemes import all_schemes, get_scheme
 from ledger.errors import SkmsError
 from ledger.recipes.sealing import seal_private_key, unseal_private_key
 

@@ -35,7 +35,7 @@ def die() -> None:
 
 
 def install(point: str, at_commit: int) -> None:
-    real_end = kafka_store._end_transaction
+    real_end = kafka_store.end_transaction
     commits = 0
 
     def end_transaction(producer: Any, commit: bool, timeout_ms: int) -> None:
@@ -55,7 +55,7 @@ def install(point: str, at_commit: int) -> None:
         real_end(producer, commit, timeout_ms)
         die()
 
-    kafka_store._end_transaction = end_transaction  # type: ignore[assignment]
+    kafka_store.end_transaction = end_transaction  # type: ignore[assignment]
 
 
 def main() -> None:

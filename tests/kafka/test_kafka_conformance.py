@@ -10,7 +10,7 @@ import pytest
 from ledger.stores.base import EventStore, KeyRing
 from ledger.stores.kafka import KafkaEventStore
 from tests.kafka.conftest import delete_topics, require_broker
-from tests.store_conformance import StoreConformance
+from tests.stores.conformance import StoreConformance
 
 pytestmark = pytest.mark.kafka
 require_broker(module_level=True)

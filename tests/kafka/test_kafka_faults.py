@@ -31,7 +31,7 @@ import pytest
 from commands.handlers import execute
 from ledger.application import Outcome
 from ledger.audit import Auditor
-from ledger.crypto.scheme import get_scheme
+from ledger.crypto.schemes import get_scheme
 from ledger.envelope import open_envelope
 from ledger.errors import StoreUnavailable, WriterFenced
 from ledger.stores.base import StoredEnvelope

@@ -15,7 +15,7 @@ from kafka import KafkaConsumer, TopicPartition
 from commands.handlers import execute
 from ledger.application import Ledger
 from ledger.audit import Auditor
-from ledger.crypto.scheme import get_scheme
+from ledger.crypto.schemes import get_scheme
 from ledger.envelope import open_envelope
 from ledger.errors import CommandRejected, MaterialDestroyed, Unauthorized
 from ledger.recipes.key_material import KeyMaterial

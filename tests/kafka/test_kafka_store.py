@@ -71,7 +71,7 @@ def test_multi_envelope_append_is_one_transaction(kafka_store: KafkaEventStore,
 
     # The commit of the next append "times out": the records reached the broker, but the
     # transaction is aborted, so nobody ever sees them and the append fails closed.
-    real_end = kafka_store_module._end_transaction
+    real_end = kafka_store_module.end_transaction
 
     def commit_times_out(producer: object, commit: bool, timeout_ms: int) -> None:
         if commit:
@@ -79,10 +79,10 @@ def test_multi_envelope_append_is_one_transaction(kafka_store: KafkaEventStore,
             raise KafkaTimeoutError("simulated: commit not confirmed")
         real_end(producer, commit, timeout_ms)
 
-    monkeypatch.setattr(kafka_store_module, "_end_transaction", commit_times_out)
+    monkeypatch.setattr(kafka_store_module, "end_transaction", commit_times_out)
     with pytest.raises(StoreUnavailable, match="not confirm"):
         store.append("main", [env(5), env(6), env(7)], expected_seq=5)
-    monkeypatch.setattr(kafka_store_module, "_end_transaction", real_end)
+    monkeypatch.setattr(kafka_store_module, "end_transaction", real_end)
 
     assert [e.seq for e in make_kafka_store().read("main")] == [0, 1, 2, 3, 4]
     head = store.head("main")

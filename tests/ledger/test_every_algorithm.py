@@ -6,7 +6,7 @@ import pytest
 
 from commands.session import Session
 from ledger.audit import Auditor
-from ledger.crypto.scheme import all_schemes, get_scheme
+from ledger.crypto.schemes import all_schemes, get_scheme
 from ledger.errors import InvalidInput, InvalidSignature
 from tests.ledger.conftest import create_key
 

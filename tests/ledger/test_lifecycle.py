@@ -8,7 +8,7 @@ import pytest
 
 from commands.session import Session
 from ledger.audit import Auditor
-from ledger.crypto.scheme import get_scheme
+from ledger.crypto.schemes import get_scheme
 from ledger.errors import CommandRejected, IllegalTransition, MaterialDestroyed, Unauthorized
 from tests.ledger.conftest import create_key
 

@@ -53,7 +53,7 @@ from commands.handlers import execute
 from commands.session import Session, now_micros
 from ledger.command import Command
 from ledger.crypto.memory import zeroize
-from ledger.crypto.scheme import all_schemes, get_scheme
+from ledger.crypto.schemes import all_schemes, get_scheme
 from ledger.home import Home
 
 DOMAIN = "bench"

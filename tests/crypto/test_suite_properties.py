@@ -15,9 +15,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, mldsa, padding, rsa
 
 from ledger.crypto.memory import zeroize
-from ledger.crypto.scheme import all_schemes, get_scheme
+from ledger.crypto.schemes import all_schemes, get_scheme
 from ledger.errors import InvalidInput, InvalidSignature, UnsupportedAlgorithm
-from tests.crypto_suite._keys import KeyCache
+from tests.crypto._keys import KeyCache
 
 # Reviewed metadata: (family, security bits, FIPS-approved). A new scheme must be added here.
 EXPECTED = {

@@ -18,9 +18,9 @@ from py_ecc.bls import G2ProofOfPossession as PyEccPop
 from py_ecc.optimized_bls12_381 import field_modulus
 
 from ledger.crypto import bls12381_pop as bls
-from ledger.crypto.scheme import get_scheme
+from ledger.crypto.schemes import get_scheme
 from ledger.errors import InvalidInput, InvalidSignature, SkmsError
-from tests.crypto_suite._keys import KeyCache
+from tests.crypto._keys import KeyCache
 from tests.vectors import vectors_dir
 
 SCHEME = get_scheme("bls12381-pop")

@@ -31,8 +31,8 @@ from ledger.errors import (
     StoreError,
     Unauthorized,
 )
+from tests.commands.conftest import create
 from tests.ledger.conftest import new_session
-from tests.symmetric.conftest import create
 
 
 def events(session: Session, event_type: str) -> list[dict[str, Any]]:

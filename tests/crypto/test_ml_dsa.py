@@ -28,9 +28,9 @@ from cryptography.hazmat.primitives.asymmetric import mldsa
 from pqcrypto.sign import ml_dsa_44, ml_dsa_65, ml_dsa_87
 
 from ledger.crypto.ml_dsa import MLDSAScheme
-from ledger.crypto.scheme import get_scheme
+from ledger.crypto.schemes import get_scheme
 from ledger.errors import InvalidInput, InvalidSignature
-from tests.crypto_suite._keys import KeyCache
+from tests.crypto._keys import KeyCache
 from tests.vectors import load_vectors, wycheproof_cases
 
 LEVELS = ("44", "65", "87")

@@ -18,10 +18,10 @@ from cryptography.hazmat.primitives.asymmetric import mldsa
 from pqcrypto.sign import ml_dsa_44, slh_dsa_sha2_128f, slh_dsa_sha2_128s, slh_dsa_sha2_256s
 
 from ledger.crypto._spki import pem_public_key, spki_der
-from ledger.crypto.scheme import get_scheme
+from ledger.crypto.schemes import get_scheme
 from ledger.crypto.slh_dsa import SLHDSAScheme
 from ledger.errors import CryptoError, InvalidInput, InvalidSignature
-from tests.crypto_suite._keys import KeyCache
+from tests.crypto._keys import KeyCache
 
 LIBRARY = {
     "slh-dsa-sha2-128s": (slh_dsa_sha2_128s, 16),

@@ -17,9 +17,9 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from ledger.crypto._rsa_common import max_pkcs8_size, spki_size
 from ledger.crypto.rsa_pss import RsaPssScheme
-from ledger.crypto.scheme import get_scheme
+from ledger.crypto.schemes import get_scheme
 from ledger.errors import CryptoError, InvalidInput, InvalidSignature
-from tests.crypto_suite._keys import KeyCache
+from tests.crypto._keys import KeyCache
 from tests.vectors import wycheproof_cases
 
 PSS = wycheproof_cases("wycheproof/rsa_pss_2048_sha256_mgf1_32_test.json")

@@ -19,9 +19,9 @@ from ledger.crypto._ecdsa_common import EcdsaScheme, encode_signature
 from ledger.crypto._ecdsa_wide import WideEcdsaScheme, max_der_signature_size
 from ledger.crypto.ecdsa_p384 import P384_ORDER
 from ledger.crypto.ecdsa_p521 import P521_ORDER
-from ledger.crypto.scheme import get_scheme
+from ledger.crypto.schemes import get_scheme
 from ledger.errors import InvalidInput, InvalidSignature
-from tests.crypto_suite._keys import KeyCache
+from tests.crypto._keys import KeyCache
 from tests.vectors import wycheproof_cases
 
 P384 = wycheproof_cases("wycheproof/ecdsa_secp384r1_sha384_test.json")

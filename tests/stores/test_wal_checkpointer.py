@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ledger.stores.sqlite import SQLiteEventStore
 from ledger.stores.wal_checkpointer import WalCheckpointer
-from tests.store_conformance import envelope
+from tests.stores.conformance import envelope
 
 BODY = b"x" * 1500  # about one audited sign's envelope
 

@@ -23,10 +23,10 @@ from ledger.crypto.algorithms import all_profiles, material_maker, profile, publ
 from ledger.crypto.data_keys import DataKey, generate_data_key
 from ledger.crypto.ecdh_p256 import KIND as P256
 from ledger.crypto.hmac_sha256 import KIND as HMAC
-from ledger.crypto.kinds import all_kinds, get_agreement, get_cipher, get_mac
+from ledger.crypto.key_kinds import all_kinds, get_agreement, get_cipher, get_mac
 from ledger.crypto.mlkem768_x25519 import ENC_SIZE, LABEL, PUBLIC_KEY_SIZE
 from ledger.crypto.mlkem768_x25519 import KIND as HYBRID
-from ledger.crypto.scheme import all_schemes
+from ledger.crypto.schemes import all_schemes
 from ledger.crypto.x25519_ecdh import KIND as X25519
 from ledger.errors import InvalidCiphertext, InvalidInput, InvalidSignature, UnsupportedAlgorithm
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from ledger.crypto.entropy import random_bytes
 from ledger.crypto.memory import zeroize
-from ledger.crypto.scheme import SignatureScheme, get_scheme
+from ledger.crypto.scheme import SignatureScheme
+from ledger.crypto.schemes import get_scheme
 
 MESSAGE = b"append event 42 to chain main"
 

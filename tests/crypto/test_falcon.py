@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from ledger.crypto.falcon import FalconScheme
-from ledger.crypto.scheme import get_scheme
+from ledger.crypto.schemes import get_scheme
 from ledger.errors import CryptoError, InvalidInput, InvalidSignature
-from tests.crypto_suite._keys import KeyCache
+from tests.crypto._keys import KeyCache
 from tests.vectors import load_vectors
 
 SCHEME = get_scheme("falcon-512")

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.crypto_suite._keys import KeyCache
+from tests.crypto._keys import KeyCache
 
 
 @pytest.fixture(scope="session")

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from coincurve import PrivateKey, PublicKeyXOnly
 
-from ledger.crypto.scheme import get_scheme
+from ledger.crypto.schemes import get_scheme
 from ledger.crypto.schnorr_bip340 import sign_with_aux_rand
 from ledger.errors import InvalidInput, InvalidSignature
-from tests.crypto_suite._keys import KeyCache
+from tests.crypto._keys import KeyCache
 from tests.vectors import load_vectors
 
 SCHEME = get_scheme("schnorr-bip340")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from ledger.crypto.hybrid_mldsa65_ed25519 import DOMAIN, split_signature
-from ledger.crypto.scheme import get_scheme
+from ledger.crypto.schemes import get_scheme
 from ledger.errors import InvalidSignature
-from tests.crypto_suite._keys import KeyCache
+from tests.crypto._keys import KeyCache
 
 HYBRID = get_scheme("hybrid-mldsa65-ed25519")
 ML_DSA = get_scheme("ml-dsa-65")

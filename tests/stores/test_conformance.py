@@ -11,7 +11,7 @@ import pytest
 from ledger.stores.base import EventStore, KeyRing
 from ledger.stores.memory import MemoryEventStore, MemoryKeyRing
 from ledger.stores.sqlite import SQLiteEventStore, SQLiteKeyRing
-from tests.store_conformance import StoreConformance, envelope
+from tests.stores.conformance import StoreConformance, envelope
 
 
 class TestMemoryStore(StoreConformance):

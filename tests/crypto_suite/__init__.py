@@ -1,1 +1,0 @@
-"""Tests of the full algorithm suite: every registered scheme, official vectors per scheme."""

@@ -1,1 +1,0 @@
-"""Symmetric keys and key transport: primitives, vectors, the ledger path and the CLI."""
