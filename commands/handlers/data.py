@@ -31,42 +31,23 @@ def _unauthentic(key: Key, problem: InvalidCiphertext) -> AuthenticationFailed:
                                 reason_code="authentication-failed")
 
 
-@handles("Encrypt")
-def encrypt(decision: Decision) -> dict[str, Any]:
-    """Encrypt the plaintext under the key's current version."""
-    args, actor = decision.args, decision.command.actor_id
-    plaintext = decision.inputs["plaintext"]
-    if args["plaintext_size"] != len(plaintext):
-        raise InvalidInput("the plaintext does not have the signed plaintext_size",
-                           field="plaintext_size")
-    aad = decision.inputs["aad"]
-    aad_digest = matching_digest(decision, "aad_digest", aad)
-    key = key_in_chain(decision)
-    version = key.check_can_use("encrypt", actor)
+def _seal(decision: Decision, key: Key, version: int, plaintext: bytes | bytearray,
+          aad: bytes) -> bytes:
+    """The ciphertext of ``plaintext`` under one version (it names that version)."""
     cipher = get_cipher(key.algorithm)
     public_key = key.versions[version]["public_key"]
     if cipher.encrypt_needs_secret:
-        blob = decision.ledger.material.use(key.key_id, version, key.versions[version],
+        return decision.ledger.material.use(key.key_id, version, key.versions[version],
                                             lambda secret: cipher.encrypt(
                                                 secret, public_key, plaintext, aad,
                                                 key_version=version))
-    else:
-        blob = cipher.encrypt(None, public_key, plaintext, aad, key_version=version)
-    key.record_encryption(actor_id=actor, key_version=version, aad_digest=aad_digest,
-                          ciphertext_digest=sha256(blob), plaintext_size=len(plaintext),
-                          ciphertext_size=len(blob), at=decision.now)
-    return {"key_id": key.key_id, "ciphertext": blob, "key_version": version}
+    return cipher.encrypt(None, public_key, plaintext, aad, key_version=version)
 
 
-@handles("Decrypt")
-def decrypt(decision: Decision) -> dict[str, Any]:
-    """Decrypt with the version the ciphertext names; the plaintext waits for the commit."""
+def _open(decision: Decision, key: Key, blob: bytes, aad: bytes) -> tuple[bytearray, int]:
+    """The plaintext of ``blob`` and the version it names (checked usable for decrypting);
+    a ciphertext that does not authenticate is an :class:`AuthenticationFailed` refusal."""
     actor = decision.command.actor_id
-    blob = decision.inputs["ciphertext"]
-    ciphertext_digest = matching_digest(decision, "ciphertext_digest", blob)
-    aad = decision.inputs["aad"]
-    aad_digest = matching_digest(decision, "aad_digest", aad)
-    key = key_in_chain(decision)
     key.check_can_use("decrypt", actor, processing=True)  # state first: destroyed, held, ...
     try:
         _, named = read_header(blob)
@@ -80,9 +61,41 @@ def decrypt(decision: Decision) -> dict[str, Any]:
             lambda secret: cipher.decrypt(secret, blob, aad))
     except InvalidCiphertext as problem:
         raise _unauthentic(key, problem) from None
-    key.record_decryption(actor_id=actor, key_version=version, aad_digest=aad_digest,
-                          ciphertext_digest=ciphertext_digest, plaintext_size=len(plaintext),
+    return plaintext, version
+
+
+@handles("Encrypt")
+def encrypt(decision: Decision) -> dict[str, Any]:
+    """Encrypt the plaintext under the key's current version."""
+    args, actor = decision.args, decision.command.actor_id
+    plaintext = decision.inputs["plaintext"]
+    if args["plaintext_size"] != len(plaintext):
+        raise InvalidInput("the plaintext does not have the signed plaintext_size",
+                           field="plaintext_size")
+    aad = decision.inputs["aad"]
+    aad_digest = matching_digest(decision, "aad_digest", aad)
+    key = key_in_chain(decision)
+    version = key.check_can_use("encrypt", actor)
+    blob = _seal(decision, key, version, plaintext, aad)
+    key.record_encryption(actor_id=actor, key_version=version, aad_digest=aad_digest,
+                          ciphertext_digest=sha256(blob), plaintext_size=len(plaintext),
                           ciphertext_size=len(blob), at=decision.now)
+    return {"key_id": key.key_id, "ciphertext": blob, "key_version": version}
+
+
+@handles("Decrypt")
+def decrypt(decision: Decision) -> dict[str, Any]:
+    """Decrypt with the version the ciphertext names; the plaintext waits for the commit."""
+    blob = decision.inputs["ciphertext"]
+    ciphertext_digest = matching_digest(decision, "ciphertext_digest", blob)
+    aad = decision.inputs["aad"]
+    aad_digest = matching_digest(decision, "aad_digest", aad)
+    key = key_in_chain(decision)
+    plaintext, version = _open(decision, key, blob, aad)
+    key.record_decryption(actor_id=decision.command.actor_id, key_version=version,
+                          aad_digest=aad_digest, ciphertext_digest=ciphertext_digest,
+                          plaintext_size=len(plaintext), ciphertext_size=len(blob),
+                          at=decision.now)
     return {"key_id": key.key_id, "plaintext": plaintext, "key_version": version}
 
 
