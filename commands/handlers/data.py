@@ -21,6 +21,7 @@ from ledger.application import Decision
 from ledger.crypto.ciphertext import read_header
 from ledger.crypto.data_keys import DATA_KEY_SIZE, generate_data_key
 from ledger.crypto.key_kinds import get_agreement, get_cipher, get_mac
+from ledger.crypto.memory import zeroize
 from ledger.domain.key import Key
 from ledger.errors import AuthenticationFailed, InvalidCiphertext, InvalidInput, InvalidSignature
 
@@ -97,6 +98,34 @@ def decrypt(decision: Decision) -> dict[str, Any]:
                           plaintext_size=len(plaintext), ciphertext_size=len(blob),
                           at=decision.now)
     return {"key_id": key.key_id, "plaintext": plaintext, "key_version": version}
+
+
+@handles("ReEncrypt")
+def reencrypt(decision: Decision) -> dict[str, Any]:
+    """Open with the version the ciphertext names, seal under the current one, and record
+    both (the decryption and the encryption are what happened); the plaintext exists only
+    inside this call, in a buffer wiped before it returns."""
+    actor = decision.command.actor_id
+    blob = decision.inputs["ciphertext"]
+    ciphertext_digest = matching_digest(decision, "ciphertext_digest", blob)
+    aad = decision.inputs["aad"]
+    aad_digest = matching_digest(decision, "aad_digest", aad)
+    key = key_in_chain(decision)
+    current = key.check_can_use("encrypt", actor)
+    plaintext, source = _open(decision, key, blob, aad)
+    try:
+        fresh = _seal(decision, key, current, plaintext, aad)
+        size = len(plaintext)
+    finally:
+        zeroize(plaintext)
+    key.record_decryption(actor_id=actor, key_version=source, aad_digest=aad_digest,
+                          ciphertext_digest=ciphertext_digest, plaintext_size=size,
+                          ciphertext_size=len(blob), at=decision.now)
+    key.record_encryption(actor_id=actor, key_version=current, aad_digest=aad_digest,
+                          ciphertext_digest=sha256(fresh), plaintext_size=size,
+                          ciphertext_size=len(fresh), at=decision.now)
+    return {"key_id": key.key_id, "ciphertext": fresh, "key_version": current,
+            "source_version": source}
 
 
 @handles("GenerateDataKey")

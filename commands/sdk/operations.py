@@ -154,6 +154,13 @@ class Operations(abc.ABC):
         after its DataDecrypted event is committed (Decrypt)."""
         return self._command("Decrypt", given(key_id=key_id, ciphertext=ciphertext, aad=aad))
 
+    def re_encrypt(self, key_id: str, ciphertext: bytes, *,
+                   aad: bytes | None = None) -> CommandResult:
+        """Rewrap a ciphertext under the key's current version (after a rotation) without the
+        plaintext leaving the ledger; recorded as the decryption and the encryption it is
+        (ReEncrypt)."""
+        return self._command("ReEncrypt", given(key_id=key_id, ciphertext=ciphertext, aad=aad))
+
     def generate_data_key(self, key_id: str, *, aad: bytes | None = None) -> CommandResult:
         """A data key for envelope encryption: shown once in clear, plus wrapped under the key
         (GenerateDataKey)."""

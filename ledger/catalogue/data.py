@@ -33,10 +33,10 @@ AAD_DIGEST = sha256_of("aad_digest", "aad", "SHA-256 of the associated data.")
 def _data_command(name: str, verb: str, doc: str, event: str, result: str, *,
                   args: tuple[Field, ...], inputs: tuple[Field, ...],
                   renderer: str, cli: CliRoute | None = None,
-                  hooks: Hooks | None = None) -> CommandSpec:
+                  hooks: Hooks | None = None, events: set[str] | None = None) -> CommandSpec:
     return CommandSpec(
         name=name, doc=doc, group="data", roles=USERS, chain=ChainRule.KEY,
-        events=frozenset({event}), args=(KEY_ID, *args), inputs=inputs,
+        events=frozenset({event, *(events or ())}), args=(KEY_ID, *args), inputs=inputs,
         result=SHAPES[result], rest=Route("POST", f"/v1/keys/{{key_id}}/{verb}"),
         cli=cli or CliRoute((verb,), renderer=renderer), hooks=hooks or Hooks())
 
@@ -61,6 +61,15 @@ COMMANDS = (
         inputs=(data("ciphertext", "The ciphertext.", maximum=2 * MAX_DATA,
                      cli=Cli(option="--input", reader="file")), AAD),
         renderer="plaintext", hooks=Hooks(approval="decrypt", reveals_secret=True)),
+    _data_command(
+        "ReEncrypt", "reencrypt", "Rewrap a ciphertext under the key's current version (after "
+        "a rotation) without the plaintext leaving the ledger; recorded as the decryption "
+        "and the encryption it is.", "DataDecrypted", "ReEncryption",
+        args=(sha256_of("ciphertext_digest", "ciphertext", "SHA-256 of the ciphertext."),
+              AAD_DIGEST),
+        inputs=(data("ciphertext", "The ciphertext (any version of the key).",
+                     maximum=2 * MAX_DATA, cli=Cli(option="--input", reader="file")), AAD),
+        renderer="ciphertext", events={"DataEncrypted"}),
     _data_command(
         "GenerateDataKey", "datakey", "A data key for envelope encryption: shown once in "
         "clear, plus wrapped under the key.", "DataKeyGenerated", "DataKey",

@@ -373,3 +373,40 @@ def test_fips_ledger_refuses_kinds_that_are_not_approved(tmp_path: Path) -> None
         audit(fips)
     finally:
         fips.close()
+
+
+# --- rewrapping ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("algorithm", ["aes-256-gcm", "mlkem768-x25519"])
+def test_reencrypt_rewraps_under_the_current_version_and_records_both(
+        session: Session, algorithm: str) -> None:
+    key_id = create(session, algorithm)
+    old = session.encrypt("bob", key_id, b"ledger page 7", b"page").result["ciphertext"]
+    session.key_command("alice", "RotateKey", key_id)
+    fresh = session.run("bob", "ReEncrypt", key_id=key_id, ciphertext=old, aad=b"page").result
+    assert (fresh["key_version"], fresh["source_version"]) == (2, 1)
+    assert read_header(fresh["ciphertext"])[1] == 2 and fresh["ciphertext"] != old
+    for blob in (old, fresh["ciphertext"]):  # both open to the same plaintext
+        assert session.decrypt("bob", key_id, blob, b"page").result["plaintext"] == \
+            bytearray(b"ledger page 7")
+    decrypted = [e for e in events(session, "DataDecrypted") if e["ciphertext_digest"] == sha(old)]
+    rewrapped = [e for e in events(session, "DataEncrypted")
+                 if e["ciphertext_digest"] == sha(fresh["ciphertext"])]
+    assert [e["key_version"] for e in decrypted][:1] == [1] and len(rewrapped) == 1
+    assert rewrapped[0]["key_version"] == 2 and rewrapped[0]["plaintext_size"] == 13
+    audit(session)
+
+
+def test_reencrypt_refuses_what_decrypt_refuses(session: Session) -> None:
+    key_id = create(session, "aes-256-gcm")
+    old = session.encrypt("bob", key_id, b"x", b"right").result["ciphertext"]
+    with pytest.raises(AuthenticationFailed) as wrong_aad:
+        session.run("bob", "ReEncrypt", key_id=key_id, ciphertext=old, aad=b"wrong")
+    assert recorded_refusal(session, wrong_aad.value)["reason_code"] == "authentication-failed"
+    with pytest.raises(Unauthorized):  # a key-manager is not a key user
+        session.run("alice", "ReEncrypt", key_id=key_id, ciphertext=old, aad=b"right")
+    session.key_command("alice", "SuspendKey", key_id)
+    with pytest.raises(IllegalTransition):
+        session.run("bob", "ReEncrypt", key_id=key_id, ciphertext=old, aad=b"right")
+    assert not [e for e in events(session, "DataEncrypted") if e["key_version"] != 1]
+    audit(session)

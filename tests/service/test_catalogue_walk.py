@@ -162,6 +162,7 @@ SCENARIOS: dict[str, Scenario] = {
         "key_id": shared("aes", lambda: w.key("aes-256-gcm")),
         "ciphertext": w.ciphertext(shared("aes", lambda: w.key("aes-256-gcm"))),
         "aad": b"ctx"}),
+    "ReEncrypt": Scenario("signer", lambda w: _rotated_ciphertext(w)),
     "GenerateDataKey": Scenario("signer", lambda w: {
         "key_id": shared("aes", lambda: w.key("aes-256-gcm")), "aad": b"bucket"}),
     "GenerateMac": Scenario("signer", lambda w: {
@@ -226,6 +227,13 @@ def _mac(w: World) -> dict[str, Any]:
     key_id = shared("hmac", lambda: w.key("hmac-sha256"))
     tag = shared("tag", lambda: w.signer.generate_mac(key_id, b"m").mac)
     return {"key_id": key_id, "message": b"m", "mac": bytes.fromhex(tag), "key_version": 1}
+
+
+def _rotated_ciphertext(w: World) -> dict[str, Any]:
+    key_id = w.key("aes-256-gcm")
+    old = w.ciphertext(key_id)
+    w.km.rotate_key(key_id)
+    return {"key_id": key_id, "ciphertext": old, "aad": b"ctx"}
 
 
 def _used(w: World) -> dict[str, Any]:
