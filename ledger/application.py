@@ -284,11 +284,37 @@ class Ledger:
         per command; new system events are folded in (or everything is reloaded if the
         chain no longer extends what we hold).
         """
-        head = self.store.head(SYSTEM_CHAIN)
-        state = self.state.chain(SYSTEM_CHAIN)
+        self._fold_new(SYSTEM_CHAIN)
+
+    def catch_up(self) -> None:
+        """Fold in what other processes appended to any chain of a store they share with
+        this one (a CLI beside a server on one home), before a read answers from memory.
+
+        Only for stores whose heads are local (SQLite: answered from memory until some
+        connection commits); a Kafka chain has one fenced writer, so nobody else appends to
+        it. While a decision holds the lock, the read does not wait: that writer is folding
+        the chain anyway, and a lost race is retried on its side.
+        """
+        if not self.store.local_head or not self._lock.acquire(timeout=0.05):
+            return
+        try:
+            if self._stale:
+                self.load()
+                return
+            chains = self.store.chains()
+            for chain_id in sorted(chains, key=lambda c: c != SYSTEM_CHAIN):
+                self._fold_new(chain_id)
+        finally:
+            self._lock.release()
+
+    def _fold_new(self, chain_id: str) -> None:
+        """Apply the store's envelopes past our head of ``chain_id`` (reload everything if
+        the chain no longer extends what we hold)."""
+        head = self.store.head(chain_id)
+        state = self.state.chain(chain_id)
         if head is None or head.seq < state.next_seq:
             return
-        for stored in self.store.read(SYSTEM_CHAIN, state.next_seq, head.seq + 1):
+        for stored in self.store.read(chain_id, state.next_seq, head.seq + 1):
             envelope = open_envelope(stored)
             if envelope.prev_hash != state.head_hash:
                 self.load()

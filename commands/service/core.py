@@ -353,6 +353,7 @@ class ServiceCore:
             capability = spec.self_capability
         target = next((str(params[n]) for n in ("key_id", "actor_id", "wallet_id")
                        if params.get(n)), None)
+        self.ledger.catch_up()
         authorize_read(self.ledger, principal, capability, target=target, what=spec.name)
         context = ReadContext(
             ledger=self.ledger, store=self.store, principal=principal.as_dict(),

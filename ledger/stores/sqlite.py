@@ -70,6 +70,7 @@ class SQLiteEventStore(EventStore):
         self._lock = threading.RLock()  # the writing connection
         self._read_lock = threading.RLock()  # the reading connection and the remembered heads
         self._heads: dict[str, ChainHead | None] = {}
+        self._chains: list[str] | None = None
         self._seen_version = -1
         self._db = _connect(self.path, timeout_s)
         try:
@@ -84,9 +85,20 @@ class SQLiteEventStore(EventStore):
         self.checkpointer = WalCheckpointer(self._db, self._lock)
 
     def chains(self) -> list[str]:
+        """Remembered, like :meth:`head`, until some connection commits."""
         with self._read_lock:
-            rows = self._query("SELECT DISTINCT chain_id FROM events ORDER BY chain_id", ())
-        return [row[0] for row in rows]
+            self._forget_if_changed()
+            if self._chains is None:
+                rows = self._query("SELECT DISTINCT chain_id FROM events ORDER BY chain_id", ())
+                self._chains = [row[0] for row in rows]
+            return list(self._chains)
+
+    def _forget_if_changed(self) -> None:
+        version = self._query("PRAGMA data_version", ())[0][0]
+        if version != self._seen_version:
+            self._heads.clear()
+            self._chains = None
+            self._seen_version = version
 
     def head(self, chain_id: str) -> ChainHead | None:
         """The chain's head; remembered until some connection commits.
@@ -98,10 +110,7 @@ class SQLiteEventStore(EventStore):
         group commit that is most commands, the check costs no query.
         """
         with self._read_lock:
-            version = self._query("PRAGMA data_version", ())[0][0]
-            if version != self._seen_version:
-                self._heads.clear()
-                self._seen_version = version
+            self._forget_if_changed()
             if chain_id in self._heads:
                 return self._heads[chain_id]
             rows = self._query("SELECT seq, event_hash FROM events WHERE chain_id = ? "
