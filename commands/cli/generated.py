@@ -26,14 +26,14 @@ from typing import Any
 
 import click
 
-from commands.cli.printer import current_state, guarded, json_option
+from commands.cli.printer import current_state, guarded, json_option, print_option
 from commands.cli.read_models import CliReadModels
 from commands.cli.readers import option_name, read_value
 from commands.cli.state import CliState
 from commands.cli.views import VIEWS, Preparing, Shown, View
 from commands.reads import ReadContext, answer
 from commands.wire import shape_to_json, to_json
-from ledger.catalogue import CATALOGUE, ChainRule, CommandSpec, Field, Kind, Spec
+from ledger.catalogue import CATALOGUE, SHAPES, ChainRule, CommandSpec, Field, Kind, Spec
 from ledger.catalogue.fields import DOMAIN, text
 from ledger.catalogue.model import Cli
 from ledger.errors import InvalidInput, SkmsError
@@ -177,7 +177,7 @@ def build_command(name: str, entries: Sequence[Entry]) -> click.Command:
     callback = guarded(_runner(entries, {str(p.name) for p in extras}), options)
     command = click.Command(name, callback=callback, params=positional + params + extras,
                             help=_command_help(entries), short_help=_short(entries))
-    return json_option(command)
+    return print_option(json_option(command))
 
 
 def _command_help(entries: Sequence[Entry]) -> str:
@@ -265,6 +265,8 @@ def _decoded(value: Any, encoding: str, where: str) -> Any:
 def _execute(entry: Entry, params: dict[str, Any], extras: Mapping[str, Any],
              given: Mapping[str, Any], state: CliState) -> None:
     view = entry.view
+    if state.print_field:
+        _check_printable(entry.spec, state.print_field)
     preparing = Preparing(state, extras, params)
     if view.prepare is not None:
         view.prepare(preparing)
@@ -297,6 +299,21 @@ def _execute(entry: Entry, params: dict[str, Any], extras: Mapping[str, Any],
                        meta=meta, table=models.last if models else None))
     if view.failed(data):
         sys.exit(1)
+
+
+def _check_printable(spec: Spec, name: str) -> None:
+    """``--print FIELD`` names a field of the result, or nothing runs."""
+    if isinstance(spec, CommandSpec):
+        names = {f.name for f in spec.result.fields} if spec.result else set()
+        names |= {"seq", "seqs", "chain", "command_id"}
+    elif spec.result.kind is Kind.OBJECT and spec.result.shape:
+        names = {f.name for f in SHAPES[spec.result.shape].fields}
+    else:
+        names = set()
+    if name not in names:
+        raise InvalidInput(f"{spec.name} answers no field {name!r}" + (
+            f"; it has {', '.join(sorted(names))}" if names else " (it answers a list)"),
+            field="print")
 
 
 def _principal(state: CliState) -> dict[str, Any] | None:

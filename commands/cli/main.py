@@ -33,12 +33,14 @@ from ledger.home import default_home
               help="The identity (kept in this home) that signs the command.")
 @click.option("-v", "--verbose", is_flag=True, help="Show the traceback of an internal error.")
 @click.option("--json", "json_output", is_flag=True, help="Print results as JSON.")
+@click.option("--print", "print_field", default=None, metavar="FIELD",
+              help="Print only this field of the result (for scripts).")
 @click.pass_context
 def cli(ctx: click.Context, home: Path | None, store: str | None, passphrase_file: Path | None,
-        as_actor: str, verbose: bool, json_output: bool) -> None:
+        as_actor: str, verbose: bool, json_output: bool, print_field: str | None) -> None:
     """SKMS: an audit-first key ledger. Every action is a signed, chained event."""
     state = CliState(home or default_home(), store, passphrase_file, as_actor, verbose,
-                     json_output)
+                     json_output, print_field)
     ctx.obj = state
     ctx.call_on_close(state.close)
 

@@ -21,7 +21,7 @@ import click
 
 from commands.cli.state import CliState
 from commands.errors import BUG_EXIT, answer_for
-from ledger.errors import CommandRejected, SkmsError, VerificationError
+from ledger.errors import CommandRejected, InvalidInput, SkmsError, VerificationError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,14 +32,33 @@ def current_state() -> CliState | None:
 
 
 def emit(data: Any, text: str | Callable[[Any], str] | None = None) -> None:
-    """``data`` as JSON under ``--json`` (or when there is no text form), else ``text``."""
+    """``data`` as JSON under ``--json`` (or when there is no text form), one field of it
+    under ``--print FIELD`` (for scripts: ``KEY=$(skms ... --print key_id)``), else
+    ``text``."""
     state = current_state()
+    if state is not None and state.print_field:
+        click.echo(field_text(data, state.print_field))
+        return
     if (state is not None and state.json) or text is None:
         click.echo(json.dumps(data, indent=2, sort_keys=True, default=_json_default))
     else:
         shown = text(data) if callable(text) else text
         if shown:
             click.echo(shown)
+
+
+def field_text(data: Any, name: str) -> str:
+    """One field of a result as a line of text (a list: one line per item)."""
+    if not isinstance(data, Mapping) or name not in data:
+        known = ", ".join(sorted(data)) if isinstance(data, Mapping) else "none (a list)"
+        raise InvalidInput(f"the result has no field {name!r}; it has {known}",
+                           field="print")
+    value = data[name]
+    if isinstance(value, list):
+        return "\n".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True)
+    return "" if value is None else str(value)
 
 
 def _json_default(value: Any) -> Any:
@@ -133,3 +152,17 @@ def json_option(function: F) -> F:
     return click.option("--json", "json_flag", is_flag=True, expose_value=False,
                         callback=set_json, is_eager=True,
                         help="Print the result as JSON.")(function)
+
+
+def print_option(function: F) -> F:
+    """Every subcommand takes ``--print FIELD`` (also accepted before the subcommand)."""
+
+    def set_field(ctx: click.Context, _: click.Parameter, value: str | None) -> str | None:
+        state = ctx.find_object(CliState)
+        if value and state is not None:
+            state.print_field = value
+        return value
+
+    return click.option("--print", "print_flag", default=None, metavar="FIELD",
+                        expose_value=False, callback=set_field, is_eager=True,
+                        help="Print only this field of the result.")(function)

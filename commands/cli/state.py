@@ -22,13 +22,15 @@ class CliState:
     """The options of the ``skms`` group and the session they open (once)."""
 
     def __init__(self, home: Path, store: str | None, passphrase_file: Path | None,
-                 as_actor: str, verbose: bool, json_output: bool) -> None:
+                 as_actor: str, verbose: bool, json_output: bool,
+                 print_field: str | None = None) -> None:
         self.home = Home(home, store)
         self.store_override = store
         self.passphrase_file = passphrase_file
         self.as_actor = as_actor
         self.verbose = verbose
         self.json = json_output
+        self.print_field = print_field
         self._session: Session | None = None
 
     def passphrase(self) -> bytearray | None:
