@@ -39,6 +39,7 @@ KAFKA_BOOTSTRAP := 127.0.0.1:19092,127.0.0.1:19093,127.0.0.1:19094
 test: setup lint kafka-up
 	$(BIN)/python tools/gen_events_doc.py --check
 	$(BIN)/python tools/gen_catalogue.py --check
+	$(BIN)/python tools/gen_vectors.py --check
 	$(BIN)/pytest -q -p no:cacheprovider -n 2 --ignore=tests/kafka
 	SKMS_KAFKA_BOOTSTRAP=$(KAFKA_BOOTSTRAP) $(BIN)/pytest -q -p no:cacheprovider tests/kafka
 
