@@ -16,8 +16,9 @@ def settle_heap() -> None:
     """Keep the loaded ledger out of the garbage collector's way.
 
     Why: the loaded ledger (aggregates, command ids, chain state) is hundreds of thousands of
-    long-lived objects; without this, every full collection walks them all again and took
-    about 14 % of the server's CPU under load (profiled). ``gc.freeze`` moves everything alive
+    long-lived objects; without this, every full collection walks them all again, a
+    noticeable share of the server's CPU under load (docs/performance.md). ``gc.freeze``
+    moves everything alive
     after start-up to a permanent generation; a larger first threshold makes collections of
     per-request garbage rarer. Cycles created later are still collected.
     """

@@ -1,8 +1,8 @@
 """HTTP/1.1 for the SDK: keep-alive connections from a small pool, on :mod:`http.client`.
 
-Why not httpx: measured against the service on loopback, an httpx request cost about 650 µs
-of client CPU and :mod:`http.client` about 150 µs (tools/bench/bench_service.py), and the
-SDK's latency is the user's latency. The SDK needs little: one origin, TLS with a pinned
+Why not httpx: against the service on loopback an httpx request costs several times the
+client CPU of :mod:`http.client` (docs/performance.md), and the SDK's latency is the
+user's latency. The SDK needs little: one origin, TLS with a pinned
 context, bodies it has already serialised, JSON answers.
 
 A request is given as a function producing its headers, called once per attempt, so that a

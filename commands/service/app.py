@@ -125,8 +125,8 @@ class ServiceApp(FastAPI):
     """FastAPI with SKMS's front layers (``ServiceMiddleware``, ``FastLane``) outside it.
 
     Why outside Starlette's middleware stack: its layers (error, telemetry and body-limit
-    middleware, the app and router calls) cost about 0.2 ms of the event loop's CPU per
-    request, a tenth of a whole audited sign, and the signing routes the lane serves need
+    middleware, the app and router calls) cost a tenth of a whole audited sign in event-loop
+    CPU per request (docs/performance.md), and the signing routes the lane serves need
     none of them. Every request still passes ``ServiceMiddleware`` (correlation id, body
     limit, span, metrics, log line); what the lane does not take goes on to FastAPI.
     """

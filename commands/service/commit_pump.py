@@ -1,24 +1,20 @@
 """One thread that waits for the commits of commands decided on an event loop.
 
-Why not one executor job per request: a hand-off round trip through an executor cost about
-0.14 ms of CPU (a thread wake-up each way, chained futures; measured alone), and the
-committing thread's Python work contends with the event loop for the interpreter lock
-(in-process, a sign used about 1.9 ms of CPU with a job per request, 1.4 ms when the loop
-committed itself, blocking). The pump takes every command decided since it last looked,
-waits for their group commit (the first ``complete`` commits them all; the others find
-their events durable), and gives all the outcomes back to each loop in one callback, so
-the hand-off costs two wake-ups per group commit rather than per request, and the loop does
-the rest (responses, idempotency) itself. Measured against a job per request, in-process
-with 16 concurrent signs: 1.67-1.70 against 1.72-1.82 ms of CPU per sign; one at a time
-1.77-1.88 against 1.92-1.95 ms.
+Why not one executor job per request: a hand-off through an executor costs a thread
+wake-up each way per request, and the committing thread's Python work contends with the
+event loop for the interpreter lock. The pump takes every command decided since it last
+looked, waits for their group commit (the first ``complete`` commits them all; the others
+find their events durable), and gives all the outcomes back to each loop in one callback,
+so the hand-off costs two wake-ups per group commit rather than per request, and the loop
+does the rest (responses, idempotency) itself.
 
 Why a gather window: the loop decides a sign in well under a millisecond but a commit
 (its fsync) takes about as long, so a pump that commits the moment it wakes finds one
-command waiting and makes one transaction per sign (counted in-process with 16 concurrent
-signs: 1.05 envelopes per append). When other requests are in flight, and so more decisions
-are on their way, the pump first waits ``gather_s`` (1 ms by default): 2.2 to 2.5 signs per
-transaction, and 14 to 16 % less CPU per sign (paired runs, in-process, 16 concurrent).
-A request alone is committed at once, so a lone client's latency does not pay the window.
+command waiting and makes one transaction per sign. When other requests are in flight, and
+so more decisions are on their way, the pump first waits ``gather_s`` (1 ms by default) so
+that one transaction carries several signs; a request alone is committed at once, so a
+lone client's latency does not pay the window. (Paired measurements of both choices:
+docs/performance.md, "Design choices, measured".)
 """
 
 from __future__ import annotations

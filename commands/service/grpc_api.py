@@ -7,7 +7,7 @@ classes are still the only (de)serialisers.
 
 The server is ``grpc.aio`` on an event loop of its own: each call authenticates and parses
 on the loop and runs its handler on the core's worker pool under the request timeout, like
-REST. (The thread-pool server cost about twice the CPU and latency per call, measured.)
+REST (the thread-pool server costs more CPU and latency per call: docs/performance.md).
 
 When TLS is on, gRPC is served behind :mod:`commands.service.grpc_front` (TLS 1.3 only,
 optional mTLS) and calls that did not come through it are refused.

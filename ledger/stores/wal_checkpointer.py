@@ -1,9 +1,9 @@
 """Checkpoints an SQLite write-ahead log after a commit instead of inside one.
 
 Why: with SQLite's default auto-checkpoint, the commit that pushes the WAL past 1,000 pages
-copies the log into the database file and syncs it before returning. Measured on the
-embedded store, one audited sign in about 150 then waited 1.5 ms instead of 0.3 ms for its
-commit, which is the one-client p99 the service is judged on. The store turns auto-checkpoint
+copies the log into the database file and syncs it before returning, so one sign in every
+hundred or so waits several times longer for its commit: that tail is the one-client p99
+the service is judged on (figures in docs/performance.md). The store turns auto-checkpoint
 off on its writing connection and this thread runs the same passive checkpoint on that
 connection right after the commit that crossed the threshold has returned, holding the
 store's write lock: the request that triggered it is already answered, and the next commit
@@ -12,7 +12,7 @@ the next commands overlap it).
 
 Why on the writing connection, under the write lock, and not beside the writer: a passive
 checkpoint racing a writer never catches up with the log's end, so the WAL never restarts
-and grows without bound (measured: 82 MB after 3,000 signs). Holding the write lock, the
+and grows without bound. Holding the write lock, the
 checkpoint copies every frame and the next commit starts the log from its beginning again.
 
 Durability does not depend on it: a committed transaction is in the synced WAL whether or
