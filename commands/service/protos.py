@@ -18,8 +18,9 @@ from pathlib import Path
 from types import ModuleType
 
 from ledger.errors import ConfigurationError
+from ledger.schema_files import proto_file
 
-PROTO = Path(__file__).resolve().parents[2] / "schemas" / "skms.proto"
+PROTO = proto_file()
 GENERATED = Path(__file__).resolve().parent / "_generated"
 PACKAGE = "commands.service._generated"
 STAMP = "proto.sha256"
