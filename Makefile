@@ -8,7 +8,7 @@ KAFKA_NODES ?= 3
 # The demo's passphrase is deliberately public: it protects throw-away demo keys only.
 DEMO_PASSPHRASE ?= skms-demo-passphrase-not-a-secret
 
-.PHONY: setup run test lint unit kafka-up kafka-down bench docs clean
+.PHONY: setup run test lint unit kafka-up kafka-down bench docs generate clean
 
 setup: $(VENV)/.installed
 
@@ -47,6 +47,11 @@ unit: setup
 
 docs: setup
 	$(BIN)/python tools/gen_events_doc.py
+
+# After editing the catalogue (or a lock refresh that moved grpcio-tools): rewrite the SDK's
+# operations, schemas/skms.proto, schemas/openapi.json and the committed gRPC code from it.
+generate: setup
+	$(BIN)/python tools/gen_catalogue.py
 
 bench: setup
 	$(BIN)/python tools/bench/bench_ledger.py
