@@ -8,15 +8,42 @@ KAFKA_NODES ?= 3
 # The demo's passphrase is deliberately public: it protects throw-away demo keys only.
 DEMO_PASSPHRASE ?= skms-demo-passphrase-not-a-secret
 
-.PHONY: setup run test lint unit kafka-up kafka-down bench docs clean
+.PHONY: setup run test lint unit kafka-up kafka-down bench docs generate lock lock-upgrade clean
 
+# Dependencies come from the hashed lock (requirements/dev.txt), never from pyproject's
+# ranges. The locked pip is installed first (the one a new venv brings is slower and
+# older); then the wheels are fetched once into $(SKMS_WHEELHOUSE), checked against their hashes
+# and installed from there, and tests/packaging installs the wheel's runtime dependencies
+# from the same folder without the network. SKMS itself is then installed editable on top.
+LOCK := requirements/dev.txt
+RUNTIME_LOCK := requirements/runtime.txt
+TOOLS_LOCK := requirements/tools.txt
+# Relative to the checkout; exported because tests/packaging reads it too.
+SKMS_WHEELHOUSE ?= .wheelhouse
+export SKMS_WHEELHOUSE
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml $(LOCK) $(TOOLS_LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e ".[dev]"
+	$(BIN)/python -m pip install -q --require-hashes -r $(TOOLS_LOCK)
+	$(BIN)/python -m pip download -q --require-hashes -r $(LOCK) -d $(SKMS_WHEELHOUSE)
+	$(BIN)/python -m pip install -q --no-index --find-links $(SKMS_WHEELHOUSE) --require-hashes -r $(LOCK)
+	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
 	@touch $@
+
+# Re-resolve the locks after editing pyproject's dependencies (kept pins stay where they
+# are); `make lock-upgrade` moves every pin to the newest version pyproject's ranges allow.
+# Both resolve for Python 3.11 on every platform, with the hash of every file. Afterwards
+# run `make generate` (a moved grpcio-tools changes the committed gRPC code) and `make setup`.
+UV_COMPILE = $(BIN)/uv pip compile --universal --python-version 3.11 --generate-hashes \
+	--custom-compile-command "make lock" -q
+lock: setup
+	$(UV_COMPILE) $(LOCK_ARGS) pyproject.toml --extra dev requirements/tools.in -o $(LOCK)
+	$(UV_COMPILE) $(LOCK_ARGS) pyproject.toml -c $(LOCK) -o $(RUNTIME_LOCK)
+	$(UV_COMPILE) $(LOCK_ARGS) requirements/tools.in -c $(LOCK) -o $(TOOLS_LOCK)
+
+lock-upgrade:
+	$(MAKE) lock LOCK_ARGS=--upgrade
 
 run: setup
 	rm -rf $(DEMO_HOME)
@@ -48,6 +75,11 @@ unit: setup
 
 docs: setup
 	$(BIN)/python tools/gen_events_doc.py
+
+# After editing the catalogue (or a lock refresh that moved grpcio-tools): rewrite the SDK's
+# operations, schemas/skms.proto, schemas/openapi.json and the committed gRPC code from it.
+generate: setup
+	$(BIN)/python tools/gen_catalogue.py
 
 bench: setup
 	$(BIN)/python tools/bench/bench_ledger.py

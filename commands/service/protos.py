@@ -1,67 +1,42 @@
-"""Generated gRPC code, produced from ``schemas/skms.proto`` when first needed.
+"""The gRPC code generated from ``schemas/skms.proto``: committed, imported, never written.
 
-Why generate at run time instead of committing: the generated modules must match the
-installed protobuf runtime; generating with the installed grpcio-tools keeps them in step
-and keeps machine-written code out of review. :func:`load` regenerates when the proto's
-SHA-256 differs from the stamp in ``commands/service/_generated/`` (git-ignored), under a
-file lock so parallel test workers do not race. ``python -m commands.service.protos``
-does the same from a shell (``make protos``).
+Requirements (``tests/packaging/test_generated_grpc.py`` checks each):
+
+1. The generated modules live in ``commands/service/generated/`` and are committed, so an
+   installed SKMS imports them as they are and never writes into its own folder (a
+   wheel's site-packages may be read-only, shared between users, or checked against the
+   wheel's RECORD).
+2. They are written only by ``python tools/gen_catalogue.py`` (``make generate``), from the
+   proto it writes from the catalogue in the same run, with grpcio-tools from the locked
+   ``dev`` extra; regenerating from an unchanged catalogue gives the committed bytes exactly.
+3. ``python tools/gen_catalogue.py --check`` regenerates them into a temporary folder and
+   names every file that differs, so a catalogue edit without regenerating, or a lock
+   refresh that moves grpcio-tools, cannot land unnoticed.
+4. The generated code refuses a protobuf or grpcio runtime older than the one it was
+   generated for; pyproject's lower bounds for both follow the committed code.
+
+Why committed rather than generated when the wheel is built: a build hook runs in pip's
+isolated build environment, which resolves grpcio-tools afresh and unpinned; its protobuf
+gencode can then be newer than the locked protobuf runtime, which protobuf refuses at
+import (``VersionError``). An editable install would also still need a generated copy in
+the source tree. Committing keeps one set of bytes for the checkout and every install, and
+keeps the compiler (grpcio-tools) out of the runtime dependencies.
 """
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import importlib
-import sys
 from pathlib import Path
 from types import ModuleType
 
-from ledger.errors import ConfigurationError
-
-PROTO = Path(__file__).resolve().parents[2] / "schemas" / "skms.proto"
-GENERATED = Path(__file__).resolve().parent / "_generated"
-PACKAGE = "commands.service._generated"
-STAMP = "proto.sha256"
-
-
-def generate(force: bool = False) -> Path:
-    """Run protoc (grpcio-tools) into ``_generated/`` unless the stamp says it is current."""
-    if not PROTO.is_file():
-        raise ConfigurationError(f"the gRPC schema {PROTO} is missing")
-    digest = hashlib.sha256(PROTO.read_bytes()).hexdigest()
-    GENERATED.mkdir(exist_ok=True)
-    with open(GENERATED / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        stamp = GENERATED / STAMP
-        if not force and stamp.is_file() and stamp.read_text().strip() == digest:
-            return GENERATED
-        from grpc_tools import protoc
-
-        include = Path(protoc.__file__).parent / "_proto"
-        status = protoc.main(["grpc_tools.protoc", f"-I{PROTO.parent}", f"-I{include}",
-                              f"--python_out={GENERATED}", f"--pyi_out={GENERATED}",
-                              f"--grpc_python_out={GENERATED}", str(PROTO)])
-        if status != 0:
-            raise ConfigurationError(f"protoc failed on {PROTO} (exit {status})")
-        grpc_module = GENERATED / "skms_pb2_grpc.py"
-        text = grpc_module.read_text()
-        grpc_module.write_text(text.replace("import skms_pb2 as", f"from {PACKAGE} import "
-                                            "skms_pb2 as"))
-        (GENERATED / "__init__.py").write_text('"""Generated from schemas/skms.proto; do not '
-                                               'edit, do not commit."""\n')
-        stamp.write_text(digest + "\n")
-    return GENERATED
+GENERATED = Path(__file__).resolve().parent / "generated"
+PACKAGE = "commands.service.generated"
+MESSAGES_MODULE = "skms_pb2"
+SERVICES_MODULE = "skms_pb2_grpc"
 
 
 def load() -> tuple[ModuleType, ModuleType]:
-    """``(skms_pb2, skms_pb2_grpc)``, generating them first when needed."""
-    generate()
-    importlib.invalidate_caches()
-    messages = importlib.import_module(f"{PACKAGE}.skms_pb2")
-    services = importlib.import_module(f"{PACKAGE}.skms_pb2_grpc")
+    """``(skms_pb2, skms_pb2_grpc)``: the committed modules, imported as they are."""
+    messages = importlib.import_module(f"{PACKAGE}.{MESSAGES_MODULE}")
+    services = importlib.import_module(f"{PACKAGE}.{SERVICES_MODULE}")
     return messages, services
-
-
-if __name__ == "__main__":
-    print(generate(force="--force" in sys.argv))

@@ -39,6 +39,7 @@ from typing import Any
 from fastavro import parse_schema, schemaless_reader, schemaless_writer
 
 from ledger.errors import ConfigurationError, InvalidInput, VerificationError
+from ledger.schema_files import avro_dir
 
 ENVELOPE = "EnvelopeBody"
 NAMESPACE = "skms.events"
@@ -64,15 +65,16 @@ class _Invalid(Exception):
 
 
 def schemas_dir() -> Path:
-    """The schema folder: ``$SKMS_SCHEMAS_DIR`` when set, else the repository's.
+    """The schema folder: ``$SKMS_SCHEMAS_DIR`` when set, else the one SKMS ships.
 
-    Resolved relative to this file (not the working directory) so the CLI, tests and
-    tools agree on one folder wherever they are started from.
+    The shipped folder is package data found by :mod:`ledger.schema_files` (not the
+    working directory), so the CLI, tests and tools agree on one folder wherever they are
+    started from, in a checkout and in an installed wheel alike.
     """
     configured = os.environ.get(SCHEMAS_DIR_ENV)
     if configured:
         return Path(configured).expanduser().resolve()
-    return Path(__file__).resolve().parents[2] / "schemas" / "avro"
+    return avro_dir()
 
 
 class EventCodec:

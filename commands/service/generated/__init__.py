@@ -1,0 +1,1 @@
+"""Generated from schemas/skms.proto by python tools/gen_catalogue.py; do not edit."""

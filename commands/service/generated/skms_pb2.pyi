@@ -1,0 +1,1339 @@
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class SignedCommand(_message.Message):
+    __slots__ = ("command", "signature")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    command: str
+    signature: bytes
+    def __init__(self, command: _Optional[str] = ..., signature: _Optional[bytes] = ...) -> None: ...
+
+class CommandOutcome(_message.Message):
+    __slots__ = ("command_id", "chain", "seqs", "seq", "replayed", "correlation_id")
+    COMMAND_ID_FIELD_NUMBER: _ClassVar[int]
+    CHAIN_FIELD_NUMBER: _ClassVar[int]
+    SEQS_FIELD_NUMBER: _ClassVar[int]
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
+    CORRELATION_ID_FIELD_NUMBER: _ClassVar[int]
+    command_id: str
+    chain: str
+    seqs: _containers.RepeatedScalarFieldContainer[int]
+    seq: int
+    replayed: bool
+    correlation_id: str
+    def __init__(self, command_id: _Optional[str] = ..., chain: _Optional[str] = ..., seqs: _Optional[_Iterable[int]] = ..., seq: _Optional[int] = ..., replayed: _Optional[bool] = ..., correlation_id: _Optional[str] = ...) -> None: ...
+
+class Principal(_message.Message):
+    __slots__ = ("actor_id", "name", "roles", "domains", "authenticated_by")
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ROLES_FIELD_NUMBER: _ClassVar[int]
+    DOMAINS_FIELD_NUMBER: _ClassVar[int]
+    AUTHENTICATED_BY_FIELD_NUMBER: _ClassVar[int]
+    actor_id: str
+    name: str
+    roles: _containers.RepeatedScalarFieldContainer[str]
+    domains: _containers.RepeatedScalarFieldContainer[str]
+    authenticated_by: str
+    def __init__(self, actor_id: _Optional[str] = ..., name: _Optional[str] = ..., roles: _Optional[_Iterable[str]] = ..., domains: _Optional[_Iterable[str]] = ..., authenticated_by: _Optional[str] = ...) -> None: ...
+
+class Algorithm(_message.Message):
+    __slots__ = ("algorithm", "family", "purpose", "security_bits", "public_key_size", "signature_size", "output_size", "fips_approved", "usages", "message_handling")
+    ALGORITHM_FIELD_NUMBER: _ClassVar[int]
+    FAMILY_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
+    SECURITY_BITS_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_KEY_SIZE_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    OUTPUT_SIZE_FIELD_NUMBER: _ClassVar[int]
+    FIPS_APPROVED_FIELD_NUMBER: _ClassVar[int]
+    USAGES_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_HANDLING_FIELD_NUMBER: _ClassVar[int]
+    algorithm: str
+    family: str
+    purpose: str
+    security_bits: int
+    public_key_size: int
+    signature_size: int
+    output_size: int
+    fips_approved: bool
+    usages: _containers.RepeatedScalarFieldContainer[str]
+    message_handling: str
+    def __init__(self, algorithm: _Optional[str] = ..., family: _Optional[str] = ..., purpose: _Optional[str] = ..., security_bits: _Optional[int] = ..., public_key_size: _Optional[int] = ..., signature_size: _Optional[int] = ..., output_size: _Optional[int] = ..., fips_approved: _Optional[bool] = ..., usages: _Optional[_Iterable[str]] = ..., message_handling: _Optional[str] = ...) -> None: ...
+
+class Key(_message.Message):
+    __slots__ = ("key_id", "label", "domain", "algorithm", "state", "usage", "current_version", "versions", "public_key", "policy_json", "created_at", "rotated_at", "destroy_after", "destroyed_at", "signatures")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    ALGORITHM_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    USAGE_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_VERSION_FIELD_NUMBER: _ClassVar[int]
+    VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    POLICY_JSON_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    ROTATED_AT_FIELD_NUMBER: _ClassVar[int]
+    DESTROY_AFTER_FIELD_NUMBER: _ClassVar[int]
+    DESTROYED_AT_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURES_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    label: str
+    domain: str
+    algorithm: str
+    state: str
+    usage: _containers.RepeatedScalarFieldContainer[str]
+    current_version: int
+    versions: _containers.RepeatedScalarFieldContainer[int]
+    public_key: str
+    policy_json: str
+    created_at: int
+    rotated_at: int
+    destroy_after: int
+    destroyed_at: int
+    signatures: int
+    def __init__(self, key_id: _Optional[str] = ..., label: _Optional[str] = ..., domain: _Optional[str] = ..., algorithm: _Optional[str] = ..., state: _Optional[str] = ..., usage: _Optional[_Iterable[str]] = ..., current_version: _Optional[int] = ..., versions: _Optional[_Iterable[int]] = ..., public_key: _Optional[str] = ..., policy_json: _Optional[str] = ..., created_at: _Optional[int] = ..., rotated_at: _Optional[int] = ..., destroy_after: _Optional[int] = ..., destroyed_at: _Optional[int] = ..., signatures: _Optional[int] = ...) -> None: ...
+
+class PublicKey(_message.Message):
+    __slots__ = ("key_id", "version", "format", "public_key")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    version: int
+    format: str
+    public_key: str
+    def __init__(self, key_id: _Optional[str] = ..., version: _Optional[int] = ..., format: _Optional[str] = ..., public_key: _Optional[str] = ...) -> None: ...
+
+class Verification(_message.Message):
+    __slots__ = ("valid", "key_id", "version", "state")
+    VALID_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    valid: bool
+    key_id: str
+    version: int
+    state: str
+    def __init__(self, valid: _Optional[bool] = ..., key_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class VerifyItem(_message.Message):
+    __slots__ = ("message", "signature", "version")
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    message: bytes
+    signature: str
+    version: int
+    def __init__(self, message: _Optional[bytes] = ..., signature: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
+
+class Verifications(_message.Message):
+    __slots__ = ("results",)
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[Verification]
+    def __init__(self, results: _Optional[_Iterable[_Union[Verification, _Mapping]]] = ...) -> None: ...
+
+class Actor(_message.Message):
+    __slots__ = ("actor_id", "name", "roles", "domains", "revoked", "public_key")
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ROLES_FIELD_NUMBER: _ClassVar[int]
+    DOMAINS_FIELD_NUMBER: _ClassVar[int]
+    REVOKED_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    actor_id: str
+    name: str
+    roles: _containers.RepeatedScalarFieldContainer[str]
+    domains: _containers.RepeatedScalarFieldContainer[str]
+    revoked: bool
+    public_key: str
+    def __init__(self, actor_id: _Optional[str] = ..., name: _Optional[str] = ..., roles: _Optional[_Iterable[str]] = ..., domains: _Optional[_Iterable[str]] = ..., revoked: _Optional[bool] = ..., public_key: _Optional[str] = ...) -> None: ...
+
+class Chain(_message.Message):
+    __slots__ = ("chain_id", "head_seq", "head_hash", "checkpoint_size")
+    CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
+    HEAD_SEQ_FIELD_NUMBER: _ClassVar[int]
+    HEAD_HASH_FIELD_NUMBER: _ClassVar[int]
+    CHECKPOINT_SIZE_FIELD_NUMBER: _ClassVar[int]
+    chain_id: str
+    head_seq: int
+    head_hash: str
+    checkpoint_size: int
+    def __init__(self, chain_id: _Optional[str] = ..., head_seq: _Optional[int] = ..., head_hash: _Optional[str] = ..., checkpoint_size: _Optional[int] = ...) -> None: ...
+
+class Checkpoint(_message.Message):
+    __slots__ = ("chain", "size", "note")
+    CHAIN_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    chain: str
+    size: int
+    note: str
+    def __init__(self, chain: _Optional[str] = ..., size: _Optional[int] = ..., note: _Optional[str] = ...) -> None: ...
+
+class ProofVerification(_message.Message):
+    __slots__ = ("valid", "type", "detail")
+    VALID_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    valid: bool
+    type: str
+    detail: str
+    def __init__(self, valid: _Optional[bool] = ..., type: _Optional[str] = ..., detail: _Optional[str] = ...) -> None: ...
+
+class ReportInfo(_message.Message):
+    __slots__ = ("name", "since", "description")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SINCE_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    since: bool
+    description: str
+    def __init__(self, name: _Optional[str] = ..., since: _Optional[bool] = ..., description: _Optional[str] = ...) -> None: ...
+
+class Table(_message.Message):
+    __slots__ = ("columns", "types", "rows_json", "truncated")
+    COLUMNS_FIELD_NUMBER: _ClassVar[int]
+    TYPES_FIELD_NUMBER: _ClassVar[int]
+    ROWS_JSON_FIELD_NUMBER: _ClassVar[int]
+    TRUNCATED_FIELD_NUMBER: _ClassVar[int]
+    columns: _containers.RepeatedScalarFieldContainer[str]
+    types: _containers.RepeatedScalarFieldContainer[str]
+    rows_json: str
+    truncated: bool
+    def __init__(self, columns: _Optional[_Iterable[str]] = ..., types: _Optional[_Iterable[str]] = ..., rows_json: _Optional[str] = ..., truncated: _Optional[bool] = ...) -> None: ...
+
+class Report(_message.Message):
+    __slots__ = ("name", "columns", "types", "rows_json", "truncated")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    COLUMNS_FIELD_NUMBER: _ClassVar[int]
+    TYPES_FIELD_NUMBER: _ClassVar[int]
+    ROWS_JSON_FIELD_NUMBER: _ClassVar[int]
+    TRUNCATED_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    columns: _containers.RepeatedScalarFieldContainer[str]
+    types: _containers.RepeatedScalarFieldContainer[str]
+    rows_json: str
+    truncated: bool
+    def __init__(self, name: _Optional[str] = ..., columns: _Optional[_Iterable[str]] = ..., types: _Optional[_Iterable[str]] = ..., rows_json: _Optional[str] = ..., truncated: _Optional[bool] = ...) -> None: ...
+
+class ProjectionStatus(_message.Message):
+    __slots__ = ("chains_json",)
+    CHAINS_JSON_FIELD_NUMBER: _ClassVar[int]
+    chains_json: str
+    def __init__(self, chains_json: _Optional[str] = ...) -> None: ...
+
+class Wallet(_message.Message):
+    __slots__ = ("wallet_id", "label", "domain", "source", "word_count", "language", "has_passphrase", "master_fingerprint", "purposes", "curves", "gap_limit", "seed_version", "addresses", "used_addresses", "xpub_exports", "backups_json", "created_at")
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    WORD_COUNT_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    HAS_PASSPHRASE_FIELD_NUMBER: _ClassVar[int]
+    MASTER_FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
+    PURPOSES_FIELD_NUMBER: _ClassVar[int]
+    CURVES_FIELD_NUMBER: _ClassVar[int]
+    GAP_LIMIT_FIELD_NUMBER: _ClassVar[int]
+    SEED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    ADDRESSES_FIELD_NUMBER: _ClassVar[int]
+    USED_ADDRESSES_FIELD_NUMBER: _ClassVar[int]
+    XPUB_EXPORTS_FIELD_NUMBER: _ClassVar[int]
+    BACKUPS_JSON_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    wallet_id: str
+    label: str
+    domain: str
+    source: str
+    word_count: int
+    language: str
+    has_passphrase: bool
+    master_fingerprint: str
+    purposes: _containers.RepeatedScalarFieldContainer[str]
+    curves: _containers.RepeatedScalarFieldContainer[str]
+    gap_limit: int
+    seed_version: int
+    addresses: int
+    used_addresses: int
+    xpub_exports: int
+    backups_json: str
+    created_at: int
+    def __init__(self, wallet_id: _Optional[str] = ..., label: _Optional[str] = ..., domain: _Optional[str] = ..., source: _Optional[str] = ..., word_count: _Optional[int] = ..., language: _Optional[str] = ..., has_passphrase: _Optional[bool] = ..., master_fingerprint: _Optional[str] = ..., purposes: _Optional[_Iterable[str]] = ..., curves: _Optional[_Iterable[str]] = ..., gap_limit: _Optional[int] = ..., seed_version: _Optional[int] = ..., addresses: _Optional[int] = ..., used_addresses: _Optional[int] = ..., xpub_exports: _Optional[int] = ..., backups_json: _Optional[str] = ..., created_at: _Optional[int] = ...) -> None: ...
+
+class WalletAddress(_message.Message):
+    __slots__ = ("path", "purpose", "coin", "curve", "account", "change", "index", "public_key", "address", "used", "derived_at")
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
+    COIN_FIELD_NUMBER: _ClassVar[int]
+    CURVE_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_FIELD_NUMBER: _ClassVar[int]
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    USED_FIELD_NUMBER: _ClassVar[int]
+    DERIVED_AT_FIELD_NUMBER: _ClassVar[int]
+    path: str
+    purpose: str
+    coin: str
+    curve: str
+    account: int
+    change: int
+    index: int
+    public_key: str
+    address: str
+    used: bool
+    derived_at: int
+    def __init__(self, path: _Optional[str] = ..., purpose: _Optional[str] = ..., coin: _Optional[str] = ..., curve: _Optional[str] = ..., account: _Optional[int] = ..., change: _Optional[int] = ..., index: _Optional[int] = ..., public_key: _Optional[str] = ..., address: _Optional[str] = ..., used: _Optional[bool] = ..., derived_at: _Optional[int] = ...) -> None: ...
+
+class LedgerInitialized(_message.Message):
+    __slots__ = ("ledger_id",)
+    LEDGER_ID_FIELD_NUMBER: _ClassVar[int]
+    ledger_id: str
+    def __init__(self, ledger_id: _Optional[str] = ...) -> None: ...
+
+class ActorRegistration(_message.Message):
+    __slots__ = ("actor_id", "name")
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    actor_id: str
+    name: str
+    def __init__(self, actor_id: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+
+class ActorRoles(_message.Message):
+    __slots__ = ("actor_id", "roles")
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    ROLES_FIELD_NUMBER: _ClassVar[int]
+    actor_id: str
+    roles: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, actor_id: _Optional[str] = ..., roles: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ActorRevocation(_message.Message):
+    __slots__ = ("actor_id", "revoked")
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    REVOKED_FIELD_NUMBER: _ClassVar[int]
+    actor_id: str
+    revoked: bool
+    def __init__(self, actor_id: _Optional[str] = ..., revoked: _Optional[bool] = ...) -> None: ...
+
+class KeyCreation(_message.Message):
+    __slots__ = ("key_id", "algorithm", "domain", "state", "version")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    ALGORITHM_FIELD_NUMBER: _ClassVar[int]
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    algorithm: str
+    domain: str
+    state: str
+    version: int
+    def __init__(self, key_id: _Optional[str] = ..., algorithm: _Optional[str] = ..., domain: _Optional[str] = ..., state: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
+
+class KeyStatus(_message.Message):
+    __slots__ = ("key_id", "state", "version", "destroy_after", "destroyed_at")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    DESTROY_AFTER_FIELD_NUMBER: _ClassVar[int]
+    DESTROYED_AT_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    state: str
+    version: int
+    destroy_after: int
+    destroyed_at: int
+    def __init__(self, key_id: _Optional[str] = ..., state: _Optional[str] = ..., version: _Optional[int] = ..., destroy_after: _Optional[int] = ..., destroyed_at: _Optional[int] = ...) -> None: ...
+
+class KeyPolicy(_message.Message):
+    __slots__ = ("key_id", "policy_json")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    POLICY_JSON_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    policy_json: str
+    def __init__(self, key_id: _Optional[str] = ..., policy_json: _Optional[str] = ...) -> None: ...
+
+class Signature(_message.Message):
+    __slots__ = ("key_id", "signature", "key_version", "algorithm")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    KEY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    ALGORITHM_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    signature: str
+    key_version: int
+    algorithm: str
+    def __init__(self, key_id: _Optional[str] = ..., signature: _Optional[str] = ..., key_version: _Optional[int] = ..., algorithm: _Optional[str] = ...) -> None: ...
+
+class Signatures(_message.Message):
+    __slots__ = ("key_id", "signatures", "key_version", "algorithm")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURES_FIELD_NUMBER: _ClassVar[int]
+    KEY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    ALGORITHM_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    signatures: _containers.RepeatedScalarFieldContainer[str]
+    key_version: int
+    algorithm: str
+    def __init__(self, key_id: _Optional[str] = ..., signatures: _Optional[_Iterable[str]] = ..., key_version: _Optional[int] = ..., algorithm: _Optional[str] = ...) -> None: ...
+
+class CheckpointPublication(_message.Message):
+    __slots__ = ("size", "note")
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    size: int
+    note: str
+    def __init__(self, size: _Optional[int] = ..., note: _Optional[str] = ...) -> None: ...
+
+class Ciphertext(_message.Message):
+    __slots__ = ("key_id", "ciphertext", "key_version")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    CIPHERTEXT_FIELD_NUMBER: _ClassVar[int]
+    KEY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    ciphertext: bytes
+    key_version: int
+    def __init__(self, key_id: _Optional[str] = ..., ciphertext: _Optional[bytes] = ..., key_version: _Optional[int] = ...) -> None: ...
+
+class Plaintext(_message.Message):
+    __slots__ = ("key_id", "plaintext", "key_version")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    PLAINTEXT_FIELD_NUMBER: _ClassVar[int]
+    KEY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    plaintext: bytes
+    key_version: int
+    def __init__(self, key_id: _Optional[str] = ..., plaintext: _Optional[bytes] = ..., key_version: _Optional[int] = ...) -> None: ...
+
+class DataKey(_message.Message):
+    __slots__ = ("key_id", "plaintext_key", "wrapped_key", "key_version")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    PLAINTEXT_KEY_FIELD_NUMBER: _ClassVar[int]
+    WRAPPED_KEY_FIELD_NUMBER: _ClassVar[int]
+    KEY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    plaintext_key: str
+    wrapped_key: str
+    key_version: int
+    def __init__(self, key_id: _Optional[str] = ..., plaintext_key: _Optional[str] = ..., wrapped_key: _Optional[str] = ..., key_version: _Optional[int] = ...) -> None: ...
+
+class Mac(_message.Message):
+    __slots__ = ("key_id", "mac", "key_version")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    MAC_FIELD_NUMBER: _ClassVar[int]
+    KEY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    mac: str
+    key_version: int
+    def __init__(self, key_id: _Optional[str] = ..., mac: _Optional[str] = ..., key_version: _Optional[int] = ...) -> None: ...
+
+class MacCheck(_message.Message):
+    __slots__ = ("key_id", "valid", "key_version")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    VALID_FIELD_NUMBER: _ClassVar[int]
+    KEY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    valid: bool
+    key_version: int
+    def __init__(self, key_id: _Optional[str] = ..., valid: _Optional[bool] = ..., key_version: _Optional[int] = ...) -> None: ...
+
+class DerivedKey(_message.Message):
+    __slots__ = ("key_id", "derived_key", "key_version")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    DERIVED_KEY_FIELD_NUMBER: _ClassVar[int]
+    KEY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    derived_key: str
+    key_version: int
+    def __init__(self, key_id: _Optional[str] = ..., derived_key: _Optional[str] = ..., key_version: _Optional[int] = ...) -> None: ...
+
+class WalletCreation(_message.Message):
+    __slots__ = ("wallet_id", "mnemonic", "word_count", "language", "master_fingerprint")
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    MNEMONIC_FIELD_NUMBER: _ClassVar[int]
+    WORD_COUNT_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    MASTER_FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
+    wallet_id: str
+    mnemonic: str
+    word_count: int
+    language: str
+    master_fingerprint: str
+    def __init__(self, wallet_id: _Optional[str] = ..., mnemonic: _Optional[str] = ..., word_count: _Optional[int] = ..., language: _Optional[str] = ..., master_fingerprint: _Optional[str] = ...) -> None: ...
+
+class WalletImport(_message.Message):
+    __slots__ = ("wallet_id", "word_count", "language", "master_fingerprint")
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    WORD_COUNT_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    MASTER_FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
+    wallet_id: str
+    word_count: int
+    language: str
+    master_fingerprint: str
+    def __init__(self, wallet_id: _Optional[str] = ..., word_count: _Optional[int] = ..., language: _Optional[str] = ..., master_fingerprint: _Optional[str] = ...) -> None: ...
+
+class DerivedAddress(_message.Message):
+    __slots__ = ("wallet_id", "path", "purpose", "coin", "curve", "account", "change", "index", "public_key", "address")
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
+    COIN_FIELD_NUMBER: _ClassVar[int]
+    CURVE_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_FIELD_NUMBER: _ClassVar[int]
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    wallet_id: str
+    path: str
+    purpose: str
+    coin: str
+    curve: str
+    account: int
+    change: int
+    index: int
+    public_key: str
+    address: str
+    def __init__(self, wallet_id: _Optional[str] = ..., path: _Optional[str] = ..., purpose: _Optional[str] = ..., coin: _Optional[str] = ..., curve: _Optional[str] = ..., account: _Optional[int] = ..., change: _Optional[int] = ..., index: _Optional[int] = ..., public_key: _Optional[str] = ..., address: _Optional[str] = ...) -> None: ...
+
+class AddressUse(_message.Message):
+    __slots__ = ("wallet_id", "path", "curve", "used")
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    CURVE_FIELD_NUMBER: _ClassVar[int]
+    USED_FIELD_NUMBER: _ClassVar[int]
+    wallet_id: str
+    path: str
+    curve: str
+    used: bool
+    def __init__(self, wallet_id: _Optional[str] = ..., path: _Optional[str] = ..., curve: _Optional[str] = ..., used: _Optional[bool] = ...) -> None: ...
+
+class Xpub(_message.Message):
+    __slots__ = ("wallet_id", "purpose", "coin", "account", "account_path", "xpub")
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
+    COIN_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_PATH_FIELD_NUMBER: _ClassVar[int]
+    XPUB_FIELD_NUMBER: _ClassVar[int]
+    wallet_id: str
+    purpose: str
+    coin: str
+    account: int
+    account_path: str
+    xpub: str
+    def __init__(self, wallet_id: _Optional[str] = ..., purpose: _Optional[str] = ..., coin: _Optional[str] = ..., account: _Optional[int] = ..., account_path: _Optional[str] = ..., xpub: _Optional[str] = ...) -> None: ...
+
+class WalletBackup(_message.Message):
+    __slots__ = ("wallet_id", "split_id", "scheme", "threshold", "share_count", "custodians", "documents_json")
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    SPLIT_ID_FIELD_NUMBER: _ClassVar[int]
+    SCHEME_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    SHARE_COUNT_FIELD_NUMBER: _ClassVar[int]
+    CUSTODIANS_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENTS_JSON_FIELD_NUMBER: _ClassVar[int]
+    wallet_id: str
+    split_id: str
+    scheme: str
+    threshold: int
+    share_count: int
+    custodians: _containers.RepeatedScalarFieldContainer[str]
+    documents_json: str
+    def __init__(self, wallet_id: _Optional[str] = ..., split_id: _Optional[str] = ..., scheme: _Optional[str] = ..., threshold: _Optional[int] = ..., share_count: _Optional[int] = ..., custodians: _Optional[_Iterable[str]] = ..., documents_json: _Optional[str] = ...) -> None: ...
+
+class WalletRecovery(_message.Message):
+    __slots__ = ("wallet_id", "split_id", "share_indexes", "custodians", "seed_version", "master_fingerprint")
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    SPLIT_ID_FIELD_NUMBER: _ClassVar[int]
+    SHARE_INDEXES_FIELD_NUMBER: _ClassVar[int]
+    CUSTODIANS_FIELD_NUMBER: _ClassVar[int]
+    SEED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    MASTER_FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
+    wallet_id: str
+    split_id: str
+    share_indexes: _containers.RepeatedScalarFieldContainer[int]
+    custodians: _containers.RepeatedScalarFieldContainer[str]
+    seed_version: int
+    master_fingerprint: str
+    def __init__(self, wallet_id: _Optional[str] = ..., split_id: _Optional[str] = ..., share_indexes: _Optional[_Iterable[int]] = ..., custodians: _Optional[_Iterable[str]] = ..., seed_version: _Optional[int] = ..., master_fingerprint: _Optional[str] = ...) -> None: ...
+
+class RequestCheckpointRequest(_message.Message):
+    __slots__ = ("command", "chain_id")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    chain_id: str
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., chain_id: _Optional[str] = ...) -> None: ...
+
+class RequestCheckpointReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: CheckpointPublication
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[CheckpointPublication, _Mapping]] = ...) -> None: ...
+
+class RegisterActorRequest(_message.Message):
+    __slots__ = ("command",)
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ...) -> None: ...
+
+class RegisterActorReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: ActorRegistration
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[ActorRegistration, _Mapping]] = ...) -> None: ...
+
+class ChangeActorRolesRequest(_message.Message):
+    __slots__ = ("command", "actor_id")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    actor_id: str
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., actor_id: _Optional[str] = ...) -> None: ...
+
+class ChangeActorRolesReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: ActorRoles
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[ActorRoles, _Mapping]] = ...) -> None: ...
+
+class RevokeActorRequest(_message.Message):
+    __slots__ = ("command", "actor_id")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    actor_id: str
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., actor_id: _Optional[str] = ...) -> None: ...
+
+class RevokeActorReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: ActorRevocation
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[ActorRevocation, _Mapping]] = ...) -> None: ...
+
+class CreateKeyRequest(_message.Message):
+    __slots__ = ("command",)
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ...) -> None: ...
+
+class CreateKeyReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: KeyCreation
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[KeyCreation, _Mapping]] = ...) -> None: ...
+
+class ActivateKeyRequest(_message.Message):
+    __slots__ = ("command", "key_id")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ...) -> None: ...
+
+class ActivateKeyReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: KeyStatus
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[KeyStatus, _Mapping]] = ...) -> None: ...
+
+class RotateKeyRequest(_message.Message):
+    __slots__ = ("command", "key_id")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ...) -> None: ...
+
+class RotateKeyReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: KeyStatus
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[KeyStatus, _Mapping]] = ...) -> None: ...
+
+class SuspendKeyRequest(_message.Message):
+    __slots__ = ("command", "key_id")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ...) -> None: ...
+
+class SuspendKeyReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: KeyStatus
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[KeyStatus, _Mapping]] = ...) -> None: ...
+
+class ReactivateKeyRequest(_message.Message):
+    __slots__ = ("command", "key_id")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ...) -> None: ...
+
+class ReactivateKeyReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: KeyStatus
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[KeyStatus, _Mapping]] = ...) -> None: ...
+
+class CompromiseKeyRequest(_message.Message):
+    __slots__ = ("command", "key_id")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ...) -> None: ...
+
+class CompromiseKeyReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: KeyStatus
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[KeyStatus, _Mapping]] = ...) -> None: ...
+
+class RevokeKeyRequest(_message.Message):
+    __slots__ = ("command", "key_id")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ...) -> None: ...
+
+class RevokeKeyReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: KeyStatus
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[KeyStatus, _Mapping]] = ...) -> None: ...
+
+class DestroyKeyRequest(_message.Message):
+    __slots__ = ("command", "key_id")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ...) -> None: ...
+
+class DestroyKeyReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: KeyStatus
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[KeyStatus, _Mapping]] = ...) -> None: ...
+
+class CancelDestructionRequest(_message.Message):
+    __slots__ = ("command", "key_id")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ...) -> None: ...
+
+class CancelDestructionReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: KeyStatus
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[KeyStatus, _Mapping]] = ...) -> None: ...
+
+class ChangeKeyPolicyRequest(_message.Message):
+    __slots__ = ("command", "key_id")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ...) -> None: ...
+
+class ChangeKeyPolicyReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: KeyPolicy
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[KeyPolicy, _Mapping]] = ...) -> None: ...
+
+class SignRequest(_message.Message):
+    __slots__ = ("command", "key_id", "message")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    message: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ..., message: _Optional[bytes] = ...) -> None: ...
+
+class SignReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: Signature
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[Signature, _Mapping]] = ...) -> None: ...
+
+class SignBatchRequest(_message.Message):
+    __slots__ = ("command", "key_id", "messages")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    MESSAGES_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    messages: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ..., messages: _Optional[_Iterable[bytes]] = ...) -> None: ...
+
+class SignBatchReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: Signatures
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[Signatures, _Mapping]] = ...) -> None: ...
+
+class EncryptRequest(_message.Message):
+    __slots__ = ("command", "key_id", "plaintext", "aad")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    PLAINTEXT_FIELD_NUMBER: _ClassVar[int]
+    AAD_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    plaintext: bytes
+    aad: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ..., plaintext: _Optional[bytes] = ..., aad: _Optional[bytes] = ...) -> None: ...
+
+class EncryptReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: Ciphertext
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[Ciphertext, _Mapping]] = ...) -> None: ...
+
+class DecryptRequest(_message.Message):
+    __slots__ = ("command", "key_id", "ciphertext", "aad")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    CIPHERTEXT_FIELD_NUMBER: _ClassVar[int]
+    AAD_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    ciphertext: bytes
+    aad: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ..., ciphertext: _Optional[bytes] = ..., aad: _Optional[bytes] = ...) -> None: ...
+
+class DecryptReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: Plaintext
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[Plaintext, _Mapping]] = ...) -> None: ...
+
+class GenerateDataKeyRequest(_message.Message):
+    __slots__ = ("command", "key_id", "aad")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    AAD_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    aad: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ..., aad: _Optional[bytes] = ...) -> None: ...
+
+class GenerateDataKeyReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: DataKey
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[DataKey, _Mapping]] = ...) -> None: ...
+
+class GenerateMacRequest(_message.Message):
+    __slots__ = ("command", "key_id", "message")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    message: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ..., message: _Optional[bytes] = ...) -> None: ...
+
+class GenerateMacReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: Mac
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[Mac, _Mapping]] = ...) -> None: ...
+
+class VerifyMacRequest(_message.Message):
+    __slots__ = ("command", "key_id", "message", "mac")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    MAC_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    message: bytes
+    mac: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ..., message: _Optional[bytes] = ..., mac: _Optional[bytes] = ...) -> None: ...
+
+class VerifyMacReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: MacCheck
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[MacCheck, _Mapping]] = ...) -> None: ...
+
+class DeriveSharedSecretRequest(_message.Message):
+    __slots__ = ("command", "key_id")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ...) -> None: ...
+
+class DeriveSharedSecretReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: DerivedKey
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[DerivedKey, _Mapping]] = ...) -> None: ...
+
+class CreateWalletRequest(_message.Message):
+    __slots__ = ("command", "passphrase")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    PASSPHRASE_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    passphrase: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., passphrase: _Optional[bytes] = ...) -> None: ...
+
+class CreateWalletReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: WalletCreation
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[WalletCreation, _Mapping]] = ...) -> None: ...
+
+class ImportWalletRequest(_message.Message):
+    __slots__ = ("command", "mnemonic", "passphrase")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    MNEMONIC_FIELD_NUMBER: _ClassVar[int]
+    PASSPHRASE_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    mnemonic: bytes
+    passphrase: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., mnemonic: _Optional[bytes] = ..., passphrase: _Optional[bytes] = ...) -> None: ...
+
+class ImportWalletReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: WalletImport
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[WalletImport, _Mapping]] = ...) -> None: ...
+
+class DeriveAddressRequest(_message.Message):
+    __slots__ = ("command", "wallet_id")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    wallet_id: str
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., wallet_id: _Optional[str] = ...) -> None: ...
+
+class DeriveAddressReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: DerivedAddress
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[DerivedAddress, _Mapping]] = ...) -> None: ...
+
+class MarkAddressUsedRequest(_message.Message):
+    __slots__ = ("command", "wallet_id")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    wallet_id: str
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., wallet_id: _Optional[str] = ...) -> None: ...
+
+class MarkAddressUsedReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: AddressUse
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[AddressUse, _Mapping]] = ...) -> None: ...
+
+class ExportXpubRequest(_message.Message):
+    __slots__ = ("command", "wallet_id")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    wallet_id: str
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., wallet_id: _Optional[str] = ...) -> None: ...
+
+class ExportXpubReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: Xpub
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[Xpub, _Mapping]] = ...) -> None: ...
+
+class BackupWalletRequest(_message.Message):
+    __slots__ = ("command", "wallet_id")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    wallet_id: str
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., wallet_id: _Optional[str] = ...) -> None: ...
+
+class BackupWalletReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: WalletBackup
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[WalletBackup, _Mapping]] = ...) -> None: ...
+
+class RecoverWalletRequest(_message.Message):
+    __slots__ = ("command", "wallet_id", "shares")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    SHARES_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    wallet_id: str
+    shares: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., wallet_id: _Optional[str] = ..., shares: _Optional[_Iterable[bytes]] = ...) -> None: ...
+
+class RecoverWalletReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: WalletRecovery
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[WalletRecovery, _Mapping]] = ...) -> None: ...
+
+class WhoAmIRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class WhoAmIReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: Principal
+    def __init__(self, result: _Optional[_Union[Principal, _Mapping]] = ...) -> None: ...
+
+class ListAlgorithmsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListAlgorithmsReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: _containers.RepeatedCompositeFieldContainer[Algorithm]
+    def __init__(self, result: _Optional[_Iterable[_Union[Algorithm, _Mapping]]] = ...) -> None: ...
+
+class ListKeysRequest(_message.Message):
+    __slots__ = ("domain", "state")
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    domain: str
+    state: str
+    def __init__(self, domain: _Optional[str] = ..., state: _Optional[str] = ...) -> None: ...
+
+class ListKeysReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: _containers.RepeatedCompositeFieldContainer[Key]
+    def __init__(self, result: _Optional[_Iterable[_Union[Key, _Mapping]]] = ...) -> None: ...
+
+class GetKeyRequest(_message.Message):
+    __slots__ = ("key_id",)
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    def __init__(self, key_id: _Optional[str] = ...) -> None: ...
+
+class GetKeyReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: Key
+    def __init__(self, result: _Optional[_Union[Key, _Mapping]] = ...) -> None: ...
+
+class GetPublicKeyRequest(_message.Message):
+    __slots__ = ("key_id", "format", "version")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    format: str
+    version: int
+    def __init__(self, key_id: _Optional[str] = ..., format: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
+
+class GetPublicKeyReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: PublicKey
+    def __init__(self, result: _Optional[_Union[PublicKey, _Mapping]] = ...) -> None: ...
+
+class VerifyRequest(_message.Message):
+    __slots__ = ("key_id", "message", "signature", "version")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    message: bytes
+    signature: str
+    version: int
+    def __init__(self, key_id: _Optional[str] = ..., message: _Optional[bytes] = ..., signature: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
+
+class VerifyReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: Verification
+    def __init__(self, result: _Optional[_Union[Verification, _Mapping]] = ...) -> None: ...
+
+class VerifyBatchRequest(_message.Message):
+    __slots__ = ("key_id", "items")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    items: _containers.RepeatedCompositeFieldContainer[VerifyItem]
+    def __init__(self, key_id: _Optional[str] = ..., items: _Optional[_Iterable[_Union[VerifyItem, _Mapping]]] = ...) -> None: ...
+
+class VerifyBatchReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: Verifications
+    def __init__(self, result: _Optional[_Union[Verifications, _Mapping]] = ...) -> None: ...
+
+class ListActorsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListActorsReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: _containers.RepeatedCompositeFieldContainer[Actor]
+    def __init__(self, result: _Optional[_Iterable[_Union[Actor, _Mapping]]] = ...) -> None: ...
+
+class GetActorRequest(_message.Message):
+    __slots__ = ("actor_id",)
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    actor_id: str
+    def __init__(self, actor_id: _Optional[str] = ...) -> None: ...
+
+class GetActorReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: Actor
+    def __init__(self, result: _Optional[_Union[Actor, _Mapping]] = ...) -> None: ...
+
+class ListChainsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListChainsReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: _containers.RepeatedCompositeFieldContainer[Chain]
+    def __init__(self, result: _Optional[_Iterable[_Union[Chain, _Mapping]]] = ...) -> None: ...
+
+class GetCheckpointRequest(_message.Message):
+    __slots__ = ("chain_id",)
+    CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
+    chain_id: str
+    def __init__(self, chain_id: _Optional[str] = ...) -> None: ...
+
+class GetCheckpointReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: Checkpoint
+    def __init__(self, result: _Optional[_Union[Checkpoint, _Mapping]] = ...) -> None: ...
+
+class InclusionProofRequest(_message.Message):
+    __slots__ = ("chain_id", "seq", "size")
+    CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    chain_id: str
+    seq: int
+    size: int
+    def __init__(self, chain_id: _Optional[str] = ..., seq: _Optional[int] = ..., size: _Optional[int] = ...) -> None: ...
+
+class InclusionProofReply(_message.Message):
+    __slots__ = ("result_json",)
+    RESULT_JSON_FIELD_NUMBER: _ClassVar[int]
+    result_json: str
+    def __init__(self, result_json: _Optional[str] = ...) -> None: ...
+
+class ConsistencyProofRequest(_message.Message):
+    __slots__ = ("chain_id", "old_size", "size")
+    CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
+    OLD_SIZE_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    chain_id: str
+    old_size: int
+    size: int
+    def __init__(self, chain_id: _Optional[str] = ..., old_size: _Optional[int] = ..., size: _Optional[int] = ...) -> None: ...
+
+class ConsistencyProofReply(_message.Message):
+    __slots__ = ("result_json",)
+    RESULT_JSON_FIELD_NUMBER: _ClassVar[int]
+    result_json: str
+    def __init__(self, result_json: _Optional[str] = ...) -> None: ...
+
+class VerifyProofRequest(_message.Message):
+    __slots__ = ("document_json", "ledger_key")
+    DOCUMENT_JSON_FIELD_NUMBER: _ClassVar[int]
+    LEDGER_KEY_FIELD_NUMBER: _ClassVar[int]
+    document_json: str
+    ledger_key: str
+    def __init__(self, document_json: _Optional[str] = ..., ledger_key: _Optional[str] = ...) -> None: ...
+
+class VerifyProofReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: ProofVerification
+    def __init__(self, result: _Optional[_Union[ProofVerification, _Mapping]] = ...) -> None: ...
+
+class AuditVerifyRequest(_message.Message):
+    __slots__ = ("trusted_checkpoints", "ledger_key")
+    TRUSTED_CHECKPOINTS_FIELD_NUMBER: _ClassVar[int]
+    LEDGER_KEY_FIELD_NUMBER: _ClassVar[int]
+    trusted_checkpoints: _containers.RepeatedScalarFieldContainer[str]
+    ledger_key: str
+    def __init__(self, trusted_checkpoints: _Optional[_Iterable[str]] = ..., ledger_key: _Optional[str] = ...) -> None: ...
+
+class AuditVerifyReply(_message.Message):
+    __slots__ = ("result_json",)
+    RESULT_JSON_FIELD_NUMBER: _ClassVar[int]
+    result_json: str
+    def __init__(self, result_json: _Optional[str] = ...) -> None: ...
+
+class ListReportsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListReportsReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: _containers.RepeatedCompositeFieldContainer[ReportInfo]
+    def __init__(self, result: _Optional[_Iterable[_Union[ReportInfo, _Mapping]]] = ...) -> None: ...
+
+class RunReportRequest(_message.Message):
+    __slots__ = ("name", "since", "at")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SINCE_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    since: str
+    at: str
+    def __init__(self, name: _Optional[str] = ..., since: _Optional[str] = ..., at: _Optional[str] = ...) -> None: ...
+
+class RunReportReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: Report
+    def __init__(self, result: _Optional[_Union[Report, _Mapping]] = ...) -> None: ...
+
+class QueryRequest(_message.Message):
+    __slots__ = ("sql", "timeout")
+    SQL_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_FIELD_NUMBER: _ClassVar[int]
+    sql: str
+    timeout: int
+    def __init__(self, sql: _Optional[str] = ..., timeout: _Optional[int] = ...) -> None: ...
+
+class QueryReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: Table
+    def __init__(self, result: _Optional[_Union[Table, _Mapping]] = ...) -> None: ...
+
+class ProjectionStatusRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ProjectionStatusReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: ProjectionStatus
+    def __init__(self, result: _Optional[_Union[ProjectionStatus, _Mapping]] = ...) -> None: ...
+
+class ListWalletsRequest(_message.Message):
+    __slots__ = ("domain",)
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    domain: str
+    def __init__(self, domain: _Optional[str] = ...) -> None: ...
+
+class ListWalletsReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: _containers.RepeatedCompositeFieldContainer[Wallet]
+    def __init__(self, result: _Optional[_Iterable[_Union[Wallet, _Mapping]]] = ...) -> None: ...
+
+class GetWalletRequest(_message.Message):
+    __slots__ = ("wallet_id",)
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    wallet_id: str
+    def __init__(self, wallet_id: _Optional[str] = ...) -> None: ...
+
+class GetWalletReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: Wallet
+    def __init__(self, result: _Optional[_Union[Wallet, _Mapping]] = ...) -> None: ...
+
+class ListWalletAddressesRequest(_message.Message):
+    __slots__ = ("wallet_id", "unused")
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    UNUSED_FIELD_NUMBER: _ClassVar[int]
+    wallet_id: str
+    unused: bool
+    def __init__(self, wallet_id: _Optional[str] = ..., unused: _Optional[bool] = ...) -> None: ...
+
+class ListWalletAddressesReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: _containers.RepeatedCompositeFieldContainer[WalletAddress]
+    def __init__(self, result: _Optional[_Iterable[_Union[WalletAddress, _Mapping]]] = ...) -> None: ...
