@@ -414,6 +414,18 @@ class Plaintext(_message.Message):
     key_version: int
     def __init__(self, key_id: _Optional[str] = ..., plaintext: _Optional[bytes] = ..., key_version: _Optional[int] = ...) -> None: ...
 
+class ReEncryption(_message.Message):
+    __slots__ = ("key_id", "ciphertext", "key_version", "source_version")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    CIPHERTEXT_FIELD_NUMBER: _ClassVar[int]
+    KEY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    ciphertext: bytes
+    key_version: int
+    source_version: int
+    def __init__(self, key_id: _Optional[str] = ..., ciphertext: _Optional[bytes] = ..., key_version: _Optional[int] = ..., source_version: _Optional[int] = ...) -> None: ...
+
 class DataKey(_message.Message):
     __slots__ = ("key_id", "plaintext_key", "wrapped_key", "key_version")
     KEY_ID_FIELD_NUMBER: _ClassVar[int]
@@ -863,6 +875,26 @@ class DecryptReply(_message.Message):
     outcome: CommandOutcome
     result: Plaintext
     def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[Plaintext, _Mapping]] = ...) -> None: ...
+
+class ReEncryptRequest(_message.Message):
+    __slots__ = ("command", "key_id", "ciphertext", "aad")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    CIPHERTEXT_FIELD_NUMBER: _ClassVar[int]
+    AAD_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    ciphertext: bytes
+    aad: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ..., ciphertext: _Optional[bytes] = ..., aad: _Optional[bytes] = ...) -> None: ...
+
+class ReEncryptReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: ReEncryption
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[ReEncryption, _Mapping]] = ...) -> None: ...
 
 class GenerateDataKeyRequest(_message.Message):
     __slots__ = ("command", "key_id", "aad")

@@ -124,6 +124,11 @@ class SkmsStub:
                 request_serializer=skms__pb2.DecryptRequest.SerializeToString,
                 response_deserializer=skms__pb2.DecryptReply.FromString,
                 _registered_method=True)
+        self.ReEncrypt = channel.unary_unary(
+                '/skms.v1.Skms/ReEncrypt',
+                request_serializer=skms__pb2.ReEncryptRequest.SerializeToString,
+                response_deserializer=skms__pb2.ReEncryptReply.FromString,
+                _registered_method=True)
         self.GenerateDataKey = channel.unary_unary(
                 '/skms.v1.Skms/GenerateDataKey',
                 request_serializer=skms__pb2.GenerateDataKeyRequest.SerializeToString,
@@ -397,6 +402,12 @@ class SkmsServicer:
         raise NotImplementedError('Method not implemented!')
 
     def Decrypt(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReEncrypt(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -692,6 +703,11 @@ def add_SkmsServicer_to_server(servicer, server):
                     servicer.Decrypt,
                     request_deserializer=skms__pb2.DecryptRequest.FromString,
                     response_serializer=skms__pb2.DecryptReply.SerializeToString,
+            ),
+            'ReEncrypt': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReEncrypt,
+                    request_deserializer=skms__pb2.ReEncryptRequest.FromString,
+                    response_serializer=skms__pb2.ReEncryptReply.SerializeToString,
             ),
             'GenerateDataKey': grpc.unary_unary_rpc_method_handler(
                     servicer.GenerateDataKey,
@@ -1345,6 +1361,33 @@ class Skms:
             '/skms.v1.Skms/Decrypt',
             skms__pb2.DecryptRequest.SerializeToString,
             skms__pb2.DecryptReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReEncrypt(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/ReEncrypt',
+            skms__pb2.ReEncryptRequest.SerializeToString,
+            skms__pb2.ReEncryptReply.FromString,
             options,
             channel_credentials,
             insecure,
