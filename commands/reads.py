@@ -18,6 +18,7 @@ from ledger.application import Ledger
 from ledger.audit import Auditor
 from ledger.catalogue import CATALOGUE
 from ledger.catalogue.validation import check_values
+from ledger.checkpoints import verifier_keys
 from ledger.crypto.algorithms import all_profiles, profile, public_key_pem
 from ledger.crypto.schemes import get_scheme
 from ledger.domain.actor import Actor
@@ -244,7 +245,11 @@ def get_checkpoint(ctx: ReadContext, chain_id: str) -> dict[str, Any]:
     if latest is None:
         raise NotFound(f"chain {chain_id!r} has no checkpoint yet", field="chain",
                        hint="publish one (RequestCheckpoint: skms audit checkpoint --publish)")
-    return {"chain": chain_id, "size": latest.size, "note": latest.note}
+    meta = ctx.ledger.meta
+    if meta is None:
+        raise NotFound("the ledger is not initialized", hint="run 'skms init'")
+    return {"chain": chain_id, "size": latest.size, "note": latest.note,
+            **verifier_keys(meta.origin, chain_id, meta.ledger_public_key)}
 
 
 def inclusion_proof(ctx: ReadContext, chain_id: str, seq: int,

@@ -47,7 +47,7 @@ from ledger.authorization import SYSTEM_CHAIN
 from ledger.command import SYSTEM_ACTOR
 from ledger.envelope import GENESIS_PREV_HASH, NO_AUTHORITY
 from ledger.errors import ConfigurationError, SkmsError, VerificationError
-from ledger.merkle.checkpoint import Checkpoint, open_checkpoint
+from ledger.merkle.checkpoint import Checkpoint, chain_origin, ledger_verifiers, open_checkpoint
 from ledger.merkle.hasher import hash_leaf
 from ledger.merkle.tree import MerkleTree
 from ledger.parallel import worker_pool
@@ -290,14 +290,15 @@ class Auditor:
             raise VerificationError("no ledger key to check checkpoints with", seq=seq,
                                     chain=chain_id, check="checkpoint")
         try:
-            return open_checkpoint(note, {self.key_name: self.ledger_key})
+            return open_checkpoint(note, ledger_verifiers(self.key_name, chain_id,
+                                                          self.ledger_key))
         except SkmsError as exc:
             raise VerificationError(f"checkpoint signature invalid: {exc.message}", seq=seq,
                                     chain=chain_id, check="checkpoint") from None
 
     def _check_root(self, checkpoint: Checkpoint, chain_id: str, tree: MerkleTree,
                     seq: int | None) -> None:
-        if checkpoint.origin != f"{self.origin}/{chain_id}":
+        if checkpoint.origin != chain_origin(self.origin, chain_id):
             raise VerificationError(f"checkpoint origin {checkpoint.origin!r} is not this "
                                     "chain's", seq=seq, chain=chain_id, check="checkpoint")
         if checkpoint.size > tree.size:
