@@ -262,11 +262,12 @@ def consistency_proof(ctx: ReadContext, chain_id: str, old_size: int,
     return build_consistency(ctx.store, chain_id, old_size, size)
 
 
-def verify_proof(ctx: ReadContext, document: Any,
-                 ledger_key: str | None = None) -> dict[str, Any]:
+def verify_proof(ctx: ReadContext, document: Any, ledger_key: str | None = None,
+                 trusted_checkpoints: Sequence[str] = ()) -> dict[str, Any]:
     pinned = bytes.fromhex(ledger_key) if ledger_key else None
+    trusted = trusted_checkpoints[0] if trusted_checkpoints else None
     try:
-        return verify_proof_document(document, pinned)
+        return verify_proof_document(document, pinned, trusted)
     except (ValueError, TypeError, KeyError):
         raise InvalidInput("the proof document is malformed", field="document") from None
 
