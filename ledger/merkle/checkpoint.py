@@ -323,7 +323,7 @@ def _trusted_keys(verifiers: Mapping[str, bytes]) -> dict[tuple[str, bytes], Ver
 
 def _is_key_name(name: str) -> bool:
     return bool(name) and "+" not in name and not any(ch.isspace() for ch in name) \
-        and not _has_control_characters(name)
+        and not _has_control_characters(name) and _utf8(name) is not None
 
 
 def _require_key_name(name: str, field: str = "name") -> None:

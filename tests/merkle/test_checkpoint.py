@@ -389,3 +389,17 @@ def test_add_signature_keeps_the_lines_and_refuses_what_is_not_a_note() -> None:
     for not_a_note in (CHECKPOINT.body(), note.rstrip("\n")):
         with pytest.raises(InvalidInput):
             add_signature(not_a_note, "witness.example/w1", OTHER_SEED)
+
+
+@pytest.mark.parametrize("name", ["log\udc80", "\ud800"])
+def test_key_names_that_are_not_valid_unicode_are_invalid_input(name: str) -> None:
+    """Regression (fuzzing, tests/fuzz/corpus/checkpoint/regression-surrogate-in-verifier-
+    key-name): a lone surrogate in a verifier key's name escaped as UnicodeEncodeError
+    from the key ID's hash input; a name must be text a note can carry."""
+    good = verifier_key_string(LOG_NAME, LOG_PUBLIC)
+    with pytest.raises(InvalidInput):
+        parse_verifier_key(name + good[len(LOG_NAME):])
+    with pytest.raises(InvalidInput):
+        open_note(_signed(), {name: LOG_PUBLIC})
+    with pytest.raises(InvalidInput):
+        sign_note(CHECKPOINT.body(), name, LOG_SEED)
