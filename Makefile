@@ -8,7 +8,7 @@ KAFKA_NODES ?= 3
 # The demo's passphrase is deliberately public: it protects throw-away demo keys only.
 DEMO_PASSPHRASE ?= skms-demo-passphrase-not-a-secret
 
-.PHONY: setup run test lint unit kafka-up kafka-down bench docs clean
+.PHONY: setup run test lint unit kafka-up kafka-down bench docs clean go-deps
 
 setup: $(VENV)/.installed
 
@@ -36,11 +36,18 @@ kafka-down:
 # Everything CI runs: lint, then the whole suite with the services it needs started here.
 # Kafka tests run in their own serial pass: the fault tests kill and freeze brokers.
 KAFKA_BOOTSTRAP := 127.0.0.1:19092,127.0.0.1:19093,127.0.0.1:19094
-test: setup lint kafka-up
+test: setup lint kafka-up go-deps
 	$(BIN)/python tools/gen_events_doc.py --check
 	$(BIN)/python tools/gen_catalogue.py --check
 	$(BIN)/pytest -q -p no:cacheprovider -n 2 --ignore=tests/kafka
 	SKMS_KAFKA_BOOTSTRAP=$(KAFKA_BOOTSTRAP) $(BIN)/pytest -q -p no:cacheprovider tests/kafka
+
+# The Go modules of the independent verifier (tools/verify-go), from the Go module proxy
+# only (no 'direct' fallback to VCS hosts; hashes pinned by go.sum, never changed here).
+# tests/interop then builds offline from the module cache (GOPROXY=off).
+go-deps:
+	cd tools/verify-go && GOPROXY=https://proxy.golang.org GOFLAGS=-mod=readonly \
+		GOTOOLCHAIN=local go mod download
 
 unit: setup
 	$(BIN)/pytest -q -m "not kafka" -p no:cacheprovider
