@@ -8,14 +8,14 @@ KAFKA_NODES ?= 3
 # The demo's passphrase is deliberately public: it protects throw-away demo keys only.
 DEMO_PASSPHRASE ?= skms-demo-passphrase-not-a-secret
 
-.PHONY: setup run test lint unit kafka-up kafka-down bench docs clean go-deps
+.PHONY: setup run test lint unit kafka-up kafka-down bench docs clean go-deps fuzz fuzz-short
 
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e ".[dev]"
+	$(BIN)/pip install -q -e ".[dev,fuzz]"
 	@touch $@
 
 run: setup
@@ -41,6 +41,17 @@ test: setup lint kafka-up go-deps
 	$(BIN)/python tools/gen_catalogue.py --check
 	$(BIN)/pytest -q -p no:cacheprovider -n 2 --ignore=tests/kafka
 	SKMS_KAFKA_BOOTSTRAP=$(KAFKA_BOOTSTRAP) $(BIN)/pytest -q -p no:cacheprovider tests/kafka
+
+# Coverage-guided fuzzing (atheris; docs/assurance.md): every harness from its committed
+# corpus. make test only replays the corpus (tests/fuzz/test_corpus.py, seconds); fuzz-short
+# is its own CI step (30 s per harness, about 6 minutes in all); fuzz is the long run by hand
+# (an hour in all). Exit 1 on any finding; findings and logs in .fuzz-artifacts/.
+FUZZ_HARNESSES := $(words $(wildcard tests/fuzz/corpus/*))
+fuzz-short: setup
+	$(BIN)/python tools/fuzz/run.py --seconds 30
+
+fuzz: setup
+	$(BIN)/python tools/fuzz/run.py --seconds $$((3600 / $(FUZZ_HARNESSES)))
 
 # The Go modules of the independent verifier (tools/verify-go), from the Go module proxy
 # only (no 'direct' fallback to VCS hosts; hashes pinned by go.sum, never changed here).
