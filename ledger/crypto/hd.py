@@ -245,7 +245,8 @@ def mnemonic_entropy(mnemonic: Mnemonic) -> bytearray:
     return bytearray(entropy)
 
 
-def seed_from_mnemonic(mnemonic: Mnemonic, passphrase: str = "") -> bytearray:
+def seed_from_mnemonic(mnemonic: Mnemonic,  # nosec B107 - "" is BIP-39's no-passphrase
+                       passphrase: str = "") -> bytearray:
     """The 64-byte BIP-39 seed (PBKDF2-HMAC-SHA512, 2048 rounds) as a buffer to wipe."""
     seed = Bip39SeedGenerator(mnemonic.text, LANGUAGES[mnemonic.language]).Generate(
         unicodedata.normalize("NFKD", passphrase))
