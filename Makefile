@@ -70,8 +70,11 @@ scan: setup
 # only (no 'direct' fallback to VCS hosts; hashes pinned by go.sum, never changed here).
 # tests/interop then builds offline from the module cache (GOPROXY=off).
 go-deps:
-	cd tools/verify-go && GOPROXY=https://proxy.golang.org GOFLAGS=-mod=readonly \
-		GOTOOLCHAIN=local go mod download
+	@if command -v go >/dev/null; then \
+		cd tools/verify-go && GOPROXY=https://proxy.golang.org GOFLAGS=-mod=readonly \
+			GOTOOLCHAIN=local go mod download; \
+	elif [ "$$CI" = true ]; then echo "go is required in CI (tests/interop)" >&2; exit 1; \
+	else echo "go is not installed: tests/interop will skip"; fi
 
 unit: setup
 	$(BIN)/pytest -q -m "not kafka" -p no:cacheprovider
