@@ -8,7 +8,7 @@ KAFKA_NODES ?= 3
 # The demo's passphrase is deliberately public: it protects throw-away demo keys only.
 DEMO_PASSPHRASE ?= skms-demo-passphrase-not-a-secret
 
-.PHONY: setup run test lint unit kafka-up kafka-down bench docs generate lock lock-upgrade clean
+.PHONY: setup run test lint unit kafka-up kafka-down bench docs generate lock lock-upgrade clean go-deps fuzz fuzz-short scan
 
 # Dependencies come from the hashed lock (requirements/dev.txt), never from pyproject's
 # ranges. The locked pip is installed first (the one a new venv brings is slower and
@@ -38,7 +38,7 @@ $(VENV)/.installed: pyproject.toml $(LOCK) $(TOOLS_LOCK)
 UV_COMPILE = $(BIN)/uv pip compile --universal --python-version 3.11 --generate-hashes \
 	--custom-compile-command "make lock" -q
 lock: setup
-	$(UV_COMPILE) $(LOCK_ARGS) pyproject.toml --extra dev requirements/tools.in -o $(LOCK)
+	$(UV_COMPILE) $(LOCK_ARGS) pyproject.toml --extra dev --extra fuzz requirements/tools.in -o $(LOCK)
 	$(UV_COMPILE) $(LOCK_ARGS) pyproject.toml -c $(LOCK) -o $(RUNTIME_LOCK)
 	$(UV_COMPILE) $(LOCK_ARGS) requirements/tools.in -c $(LOCK) -o $(TOOLS_LOCK)
 
@@ -63,12 +63,46 @@ kafka-down:
 # Everything CI runs: lint, then the whole suite with the services it needs started here.
 # Kafka tests run in their own serial pass: the fault tests kill and freeze brokers.
 KAFKA_BOOTSTRAP := 127.0.0.1:19092,127.0.0.1:19093,127.0.0.1:19094
-test: setup lint kafka-up
+test: setup lint kafka-up go-deps
 	$(BIN)/python tools/gen_events_doc.py --check
 	$(BIN)/python tools/gen_catalogue.py --check
 	$(BIN)/python tools/gen_vectors.py --check
 	$(BIN)/pytest -q -p no:cacheprovider -n 2 --ignore=tests/kafka
 	SKMS_KAFKA_BOOTSTRAP=$(KAFKA_BOOTSTRAP) $(BIN)/pytest -q -p no:cacheprovider tests/kafka
+
+# Coverage-guided fuzzing (atheris; docs/assurance.md): every harness from its committed
+# corpus. make test only replays the corpus (tests/fuzz/test_corpus.py, seconds); fuzz-short
+# is its own CI step (30 s per harness, about 6 minutes in all); fuzz is the long run by hand
+# (an hour in all). Exit 1 on any finding; findings and logs in .fuzz-artifacts/.
+FUZZ_HARNESSES := $(words $(wildcard tests/fuzz/corpus/*))
+fuzz-short: setup
+	$(BIN)/python tools/fuzz/run.py --seconds 30
+
+fuzz: setup
+	$(BIN)/python tools/fuzz/run.py --seconds $$((3600 / $(FUZZ_HARNESSES)))
+
+# Static and dependency analysis (docs/assurance.md; ruff's S rules run in lint): bandit with
+# every finding justified in place, the secret-flow lint, licences against the allow-list,
+# known vulnerabilities from PyPI's JSON (the one step needing the network: one request per
+# installed distribution). Reviewed exceptions: tools/scan/exceptions.toml. Every step runs;
+# the target fails if any did.
+scan: setup
+	@status=0; \
+	$(BIN)/python tools/scan/bandit_gate.py || status=1; \
+	$(BIN)/python tools/scan/secret_flow.py || status=1; \
+	$(BIN)/python tools/scan/licenses.py || status=1; \
+	$(BIN)/python tools/scan/vulns.py || status=1; \
+	exit $$status
+
+# The Go modules of the independent verifier (tools/verify-go), from the Go module proxy
+# only (no 'direct' fallback to VCS hosts; hashes pinned by go.sum, never changed here).
+# tests/interop then builds offline from the module cache (GOPROXY=off).
+go-deps:
+	@if command -v go >/dev/null; then \
+		cd tools/verify-go && GOPROXY=https://proxy.golang.org GOFLAGS=-mod=readonly \
+			GOTOOLCHAIN=local go mod download; \
+	elif [ "$$CI" = true ]; then echo "go is required in CI (tests/interop)" >&2; exit 1; \
+	else echo "go is not installed: tests/interop will skip"; fi
 
 unit: setup
 	$(BIN)/pytest -q -m "not kafka" -p no:cacheprovider

@@ -18,6 +18,7 @@ from ledger.application import Ledger
 from ledger.audit import Auditor
 from ledger.catalogue import CATALOGUE
 from ledger.catalogue.validation import check_values
+from ledger.checkpoints import verifier_keys
 from ledger.crypto.algorithms import all_profiles, profile, public_key_pem
 from ledger.crypto.schemes import get_scheme
 from ledger.domain.actor import Actor
@@ -244,7 +245,11 @@ def get_checkpoint(ctx: ReadContext, chain_id: str) -> dict[str, Any]:
     if latest is None:
         raise NotFound(f"chain {chain_id!r} has no checkpoint yet", field="chain",
                        hint="publish one (RequestCheckpoint: skms audit checkpoint --publish)")
-    return {"chain": chain_id, "size": latest.size, "note": latest.note}
+    meta = ctx.ledger.meta
+    if meta is None:
+        raise NotFound("the ledger is not initialized", hint="run 'skms init'")
+    return {"chain": chain_id, "size": latest.size, "note": latest.note,
+            **verifier_keys(meta.origin, chain_id, meta.ledger_public_key)}
 
 
 def inclusion_proof(ctx: ReadContext, chain_id: str, seq: int,
@@ -257,11 +262,12 @@ def consistency_proof(ctx: ReadContext, chain_id: str, old_size: int,
     return build_consistency(ctx.store, chain_id, old_size, size)
 
 
-def verify_proof(ctx: ReadContext, document: Any,
-                 ledger_key: str | None = None) -> dict[str, Any]:
+def verify_proof(ctx: ReadContext, document: Any, ledger_key: str | None = None,
+                 trusted_checkpoints: Sequence[str] = ()) -> dict[str, Any]:
     pinned = bytes.fromhex(ledger_key) if ledger_key else None
+    trusted = trusted_checkpoints[0] if trusted_checkpoints else None
     try:
-        return verify_proof_document(document, pinned)
+        return verify_proof_document(document, pinned, trusted)
     except (ValueError, TypeError, KeyError):
         raise InvalidInput("the proof document is malformed", field="document") from None
 

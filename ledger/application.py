@@ -36,7 +36,7 @@ from ledger.admission import MAX_CLOCK_SKEW_MICROS
 from ledger.authorization import SYSTEM_CHAIN
 from ledger.catalogue import CATALOGUE, CommandSpec
 from ledger.catalogue.validation import check_values
-from ledger.checkpoints import Checkpoints, CheckpointTimer
+from ledger.checkpoints import Checkpoints, CheckpointTimer, verifier_keys
 from ledger.command import SYSTEM_ACTOR, Command, SignedCommand
 from ledger.crypto.kek import KEKProvider
 from ledger.domain.actor import Actor
@@ -414,7 +414,10 @@ class Ledger:
         chain_id = signed.command.chain_id
         if decision.checkpoint_requested:
             checkpoint, ticket = self._checkpoints.publish(chain_id, requested_by=signed)
-            return ticket, {"size": checkpoint.size, "note": checkpoint.note}
+            meta = self.state.meta
+            assert meta is not None  # publish refuses an uninitialized ledger
+            return ticket, {"size": checkpoint.size, "note": checkpoint.note,
+                            **verifier_keys(meta.origin, chain_id, meta.ledger_public_key)}
         events = [EventToWrite(event.event_type, event.fields(), str(event.originator_id),
                                event.originator_version, event.recorded_at)
                   for aggregate in decision.touched for event in aggregate.collect_events()]

@@ -6,7 +6,11 @@ Requirements:
    since the last one, or ``checkpoint_every_seconds`` while any have; publishing signs the
    chain's root at its current size with the ledger key, stores the note, and records a
    ``CheckpointPublished`` event (signed by the ledger, or carrying the actor's own
-   ``RequestCheckpoint`` command when an actor asked for it).
+   ``RequestCheckpoint`` command when an actor asked for it). The note carries two
+   signature lines by the ledger key: under the checkpoint's origin line (C2SP
+   tlog-checkpoint: witnesses look a log's key up by origin), then under the ledger's
+   origin, the name earlier SKMS versions sign and verify with
+   (:func:`ledger.merkle.checkpoint.sign_ledger_checkpoint`).
 2. The due check is cheap and may run without the ledger's lock (a stale answer only
    delays publishing to the next command or timer tick); publishing holds the lock.
 3. :class:`CheckpointTimer` publishes due checkpoints when traffic stops, so no event
@@ -23,12 +27,25 @@ from collections.abc import Callable
 from ledger.command import SignedCommand
 from ledger.errors import ConfigurationError, NotFound, SkmsError
 from ledger.group_commit import Ticket
-from ledger.merkle.checkpoint import Checkpoint, sign_note
+from ledger.merkle.checkpoint import (
+    Checkpoint,
+    chain_origin,
+    chain_verifier_key,
+    sign_ledger_checkpoint,
+    verifier_key_string,
+)
 from ledger.state import LedgerState
 from ledger.stores.base import EventStore, StoredCheckpoint
 from ledger.writer import ChainWriter
 
 CHECKPOINT_EVENT = "CheckpointPublished"
+
+
+def verifier_keys(ledger_origin: str, chain_id: str, public_key: bytes) -> dict[str, str]:
+    """The two verifier keys a chain's checkpoints open with, as results name them: the
+    C2SP one (named by the chain's origin line) and the ledger-named one of older notes."""
+    return {"verifier_key": chain_verifier_key(ledger_origin, chain_id, public_key),
+            "ledger_verifier_key": verifier_key_string(ledger_origin, public_key)}
 
 
 class Checkpoints:
@@ -68,8 +85,9 @@ class Checkpoints:
             raise NotFound(f"chain {chain_id!r} has no events", field="chain")
         size = chain.next_seq
         root = chain.frontier.root()
-        body = Checkpoint(origin=f"{meta.origin}/{chain_id}", size=size, root_hash=root).body()
-        note = sign_note(body, meta.origin, self._ledger_key())
+        unsigned = Checkpoint(origin=chain_origin(meta.origin, chain_id), size=size,
+                              root_hash=root)
+        note = sign_ledger_checkpoint(unsigned, meta.origin, self._ledger_key())
         stored = StoredCheckpoint(chain_id, size, note)
         self._store.put_checkpoint(stored)
         signed = requested_by or self._system_command("PublishCheckpoint", chain_id,

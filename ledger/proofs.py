@@ -4,6 +4,16 @@ A proof document is self-contained JSON (hashes in base64) that names the chain,
 the signed checkpoint whose root it proves against and the ledger's public key. Offline
 checking needs only this document – and, to be meaningful, the ledger key pinned by the
 auditor (``--ledger-key``); without a pin the document's own key is used and said so.
+
+Checking a document (:func:`verify_proof_document`), each part tied to something trusted,
+since a part that is not lets a server show two histories (immudb's GHSA-672p-m5jq-mrh8):
+
+1. A signed checkpoint in the document must be of the chain the document names (its
+   origin line), and name the proof's size and root; so must a signed old checkpoint.
+2. With a pinned key, a document whose root no signed checkpoint covers is refused.
+3. With a trusted checkpoint, a consistency proof must start from it and an inclusion
+   proof be at its size.
+4. A malformed field is an ``InvalidInput`` naming it, never another exception.
 """
 
 from __future__ import annotations
@@ -16,7 +26,12 @@ from typing import Any
 from ledger.envelope import open_envelope
 from ledger.errors import InvalidInput, NotFound, VerificationError
 from ledger.events.codec import decode_payload
-from ledger.merkle.checkpoint import open_checkpoint
+from ledger.merkle.checkpoint import (
+    Checkpoint,
+    chain_origin,
+    ledger_verifiers,
+    open_checkpoint,
+)
 from ledger.merkle.hasher import hash_leaf
 from ledger.merkle.tree import MerkleTree
 from ledger.merkle.verify import verify_consistency, verify_inclusion
@@ -99,26 +114,97 @@ def build_consistency(store: EventStore, chain_id: str, old_size: int, size: int
     }
 
 
-def verify_proof_document(document: Any, pinned_key: bytes | None) -> dict[str, Any]:
-    """Check a proof document; raise ``VerificationError`` (or ``InvalidInput``) if bad."""
+def _document_key(document: dict[str, Any]) -> bytes:
+    value = document.get("ledger_public_key")
+    if not isinstance(value, str):
+        raise InvalidInput("missing or not hex text", field="ledger_public_key")
+    try:
+        return bytes.fromhex(value)
+    except ValueError:
+        raise InvalidInput("not hexadecimal", field="ledger_public_key") from None
+
+
+def _text(document: dict[str, Any], field: str) -> str:
+    value = document.get(field)
+    if not isinstance(value, str):
+        raise InvalidInput("missing or not text", field=field)
+    return value
+
+
+def _signed_checkpoint(document: dict[str, Any], field: str, key: bytes) -> Checkpoint:
+    """The document's checkpoint ``field``, signed by ``key`` and of the chain it names.
+
+    The origin line is checked, not only the signature: a checkpoint of another chain of
+    the same ledger is as validly signed, and would otherwise let a proof about one tree
+    pass for a proof about another.
+    """
+    name, chain = _text(document, "ledger_key_name"), _text(document, "chain")
+    checkpoint = open_checkpoint(_text(document, field), ledger_verifiers(name, chain, key))
+    if checkpoint.origin != chain_origin(name, chain):
+        raise VerificationError(f"the signed checkpoint is of {checkpoint.origin!r}, not of "
+                                f"chain {chain!r}", check="checkpoint")
+    return checkpoint
+
+
+def _check_trusted(document: dict[str, Any], trusted_note: str, key: bytes | None) -> str:
+    """The proof must start from (consistency) or end at (inclusion) the checkpoint the
+    caller trusted: the proof's other root is the server's word until it is tied to that
+    one, which is the class of bug in immudb's GHSA-672p-m5jq-mrh8."""
+    if key is None:
+        raise InvalidInput("checking against a trusted checkpoint needs the ledger key",
+                           field="ledger_key")
+    name, chain = _text(document, "ledger_key_name"), _text(document, "chain")
+    trusted = open_checkpoint(trusted_note, ledger_verifiers(name, chain, key))
+    if trusted.origin != chain_origin(name, chain):
+        raise VerificationError(f"the trusted checkpoint is of {trusted.origin!r}, not of "
+                                f"chain {chain!r}", check="trusted-checkpoint")
+    kind = document.get("type")
+    size_field, root_field = (("old_size", "old_root") if kind == "consistency"
+                              else ("tree_size", "root"))
+    if (document.get(size_field) != trusted.size
+            or _unb64(document.get(root_field), root_field) != trusted.root_hash):
+        raise VerificationError(
+            f"the proof's {size_field.replace('_', ' ')} and root are not those of the "
+            f"checkpoint you trusted (size {trusted.size})", check="trusted-checkpoint",
+            hint=("ask for a consistency proof from your trusted size" if kind == "consistency"
+                  else "ask for the inclusion proof at your trusted size (--size)"))
+    return f"checked against your trusted checkpoint at size {trusted.size}"
+
+
+def verify_proof_document(document: Any, pinned_key: bytes | None,
+                          trusted_checkpoint: str | None = None) -> dict[str, Any]:
+    """Check a proof document; raise ``VerificationError`` (or ``InvalidInput``) if bad.
+
+    With ``pinned_key`` the root must be covered by a checkpoint that key signed for the
+    chain the document names; a document without one is refused (an unsigned root proves
+    nothing about the ledger). Without a pin the document's own key is used, and the
+    result says so. With ``trusted_checkpoint`` (a signed note the caller kept) a
+    consistency proof must start from it and an inclusion proof must be at its size.
+    """
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise InvalidInput(f"not an {FORMAT} document", field="format")
-    path = [_unb64(h, "path") for h in document.get("path") or []]
+    hashes = document.get("path")
+    if not isinstance(hashes, list):
+        raise InvalidInput("must be a list of base64 hashes", field="path")
+    path = [_unb64(h, "path") for h in hashes]
     root = _unb64(document.get("root"), "root")
     size = document.get("tree_size")
     if not isinstance(size, int) or isinstance(size, bool):
         raise InvalidInput("must be an integer", field="tree_size")
     signed = "root not covered by a signed checkpoint"
-    note = document.get("checkpoint")
-    if note is not None:
-        key_hex = document.get("ledger_public_key")
-        key = pinned_key if pinned_key is not None else bytes.fromhex(str(key_hex))
-        checkpoint = open_checkpoint(str(note), {str(document.get("ledger_key_name")): key})
+    key = pinned_key
+    if document.get("checkpoint") is not None:
+        key = pinned_key if pinned_key is not None else _document_key(document)
+        checkpoint = _signed_checkpoint(document, "checkpoint", key)
         if checkpoint.size != size or checkpoint.root_hash != root:
             raise VerificationError("the signed checkpoint names another size or root",
                                     check="checkpoint")
         signed = ("root signed by the pinned ledger key" if pinned_key is not None else
                   "root signed by the key in the document (pin it with --ledger-key)")
+    elif pinned_key is not None:
+        raise VerificationError("no signed checkpoint covers the proof's root, so the pinned "
+                                "key vouches for nothing in it", check="checkpoint",
+                                hint="ask for the proof at a checkpointed size (--size)")
     if document.get("type") == "inclusion":
         index = document.get("leaf_index")
         if not isinstance(index, int) or isinstance(index, bool):
@@ -129,14 +215,25 @@ def verify_proof_document(document: Any, pinned_key: bytes | None) -> dict[str, 
             raise VerificationError("leaf hash is not the hash of the event hash",
                                     check="inclusion")
         verify_inclusion(leaf, index, size, path, root)
+        if trusted_checkpoint is not None:
+            signed += "; " + _check_trusted(document, trusted_checkpoint, key)
         return {"valid": True, "type": "inclusion",
                 "detail": f"seq {index} is in {document.get('chain')} at size {size}; {signed}"}
     if document.get("type") == "consistency":
         old_size = document.get("old_size")
         if not isinstance(old_size, int) or isinstance(old_size, bool):
             raise InvalidInput("must be an integer", field="old_size")
-        verify_consistency(old_size, size, path, _unb64(document.get("old_root"), "old_root"),
-                           root)
+        old_root = _unb64(document.get("old_root"), "old_root")
+        old_signed = "old root unsigned: compare it with the checkpoint you trusted"
+        if document.get("old_checkpoint") is not None and key is not None:
+            old = _signed_checkpoint(document, "old_checkpoint", key)
+            if old.size != old_size or old.root_hash != old_root:
+                raise VerificationError("the signed old checkpoint names another size or root",
+                                        check="checkpoint")
+            old_signed = "old root signed too"
+        verify_consistency(old_size, size, path, old_root, root)
+        if trusted_checkpoint is not None:
+            old_signed = _check_trusted(document, trusted_checkpoint, key)
         return {"valid": True, "type": "consistency",
-                "detail": f"size {old_size} is a prefix of size {size}; {signed}"}
+                "detail": f"size {old_size} is a prefix of size {size}; {signed}; {old_signed}"}
     raise InvalidInput("type must be inclusion or consistency", field="type")

@@ -360,6 +360,11 @@ def _chains(s: Shown) -> str:
 
 @view("checkpoint")
 def _checkpoint(s: Shown) -> str:
+    """The note alone on stdout (``skms audit checkpoint > trusted.note`` keeps a note);
+    the verifier keys to open it with on stderr."""
+    click.echo(f"# C2SP verifier key (origin name): {s.data['verifier_key']}\n"
+               f"# ledger verifier key (older notes): {s.data['ledger_verifier_key']}",
+               err=True)
     return str(s.data["note"]).rstrip("\n")
 
 

@@ -59,7 +59,7 @@ CORRELATION_HEADER = "X-Correlation-ID"
 class Identity:
     """An actor's identity key pair on the client side (``private_key`` is the raw seed)."""
 
-    private_key: bytes
+    private_key: bytes = field(repr=False)  # the repr must not show the seed
     public_key: bytes
 
     @classmethod

@@ -294,10 +294,12 @@ class Operations(abc.ABC):
         return self._read("ConsistencyProof", given(
             chain_id=chain_id, old_size=old_size, size=size))
 
-    def verify_proof(self, document: Any, ledger_key: str | None = None) -> Any:
+    def verify_proof(self, document: Any, ledger_key: str | None = None,
+                     trusted_checkpoints: list[str] | None = None) -> Any:
         """Check an inclusion or consistency proof document (a 422 problem when it does not
         verify) (VerifyProof)."""
-        return self._read("VerifyProof", given(document=document, ledger_key=ledger_key))
+        return self._read("VerifyProof", given(
+            document=document, ledger_key=ledger_key, trusted_checkpoints=trusted_checkpoints))
 
     def audit_verify(self, trusted_checkpoints: list[str] | None = None,
                      ledger_key: str | None = None) -> Any:

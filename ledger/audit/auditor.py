@@ -4,7 +4,8 @@ It needs nothing but the store's bytes (and, optionally, a trusted earlier check
 the ledger's public key). For every chain, system chain first, each envelope must pass, in
 this order (the first failure is raised, naming the chain, seq and check):
 
-1. ``seq``       – envelopes are numbered 0, 1, 2, … with no gap, repeat or reorder.
+1. ``seq``       – envelopes are numbered 0, 1, 2, … with no gap, repeat or reorder,
+   and the store's head names the last one read (its seq and its hash).
 2. ``event-hash``/``schema``/``index`` – hash over the stored body, body decodes against its
    schema, the stored index columns equal the body's values.
 3. ``prev-hash`` – links to the previous envelope's hash (zeros for seq 0).
@@ -47,7 +48,7 @@ from ledger.authorization import SYSTEM_CHAIN
 from ledger.command import SYSTEM_ACTOR
 from ledger.envelope import GENESIS_PREV_HASH, NO_AUTHORITY
 from ledger.errors import ConfigurationError, SkmsError, VerificationError
-from ledger.merkle.checkpoint import Checkpoint, open_checkpoint
+from ledger.merkle.checkpoint import Checkpoint, chain_origin, ledger_verifiers, open_checkpoint
 from ledger.merkle.hasher import hash_leaf
 from ledger.merkle.tree import MerkleTree
 from ledger.parallel import worker_pool
@@ -241,6 +242,10 @@ class Auditor:
         if head is not None and expected != total:
             raise VerificationError(f"the chain ends at seq {expected - 1} but its head says "
                                     f"{head.seq}", seq=expected, chain=chain_id, check="seq")
+        if head is not None and not hmac.compare_digest(head.event_hash, prev_hash):
+            raise VerificationError(f"the store's head names another event at seq {head.seq} "
+                                    "than the one read", seq=head.seq, chain=chain_id,
+                                    check="seq")
         if chain_id == SYSTEM_CHAIN:
             self.system_size = expected
         stored_checkpoints = self.store.checkpoints(chain_id)
@@ -290,14 +295,15 @@ class Auditor:
             raise VerificationError("no ledger key to check checkpoints with", seq=seq,
                                     chain=chain_id, check="checkpoint")
         try:
-            return open_checkpoint(note, {self.key_name: self.ledger_key})
+            return open_checkpoint(note, ledger_verifiers(self.key_name, chain_id,
+                                                          self.ledger_key))
         except SkmsError as exc:
             raise VerificationError(f"checkpoint signature invalid: {exc.message}", seq=seq,
                                     chain=chain_id, check="checkpoint") from None
 
     def _check_root(self, checkpoint: Checkpoint, chain_id: str, tree: MerkleTree,
                     seq: int | None) -> None:
-        if checkpoint.origin != f"{self.origin}/{chain_id}":
+        if checkpoint.origin != chain_origin(self.origin, chain_id):
             raise VerificationError(f"checkpoint origin {checkpoint.origin!r} is not this "
                                     "chain's", seq=seq, chain=chain_id, check="checkpoint")
         if checkpoint.size > tree.size:

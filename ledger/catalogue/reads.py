@@ -144,7 +144,13 @@ READS = (
     ReadSpec("VerifyProof", "Check an inclusion or consistency proof document (a 422 "
              "problem when it does not verify).", "audit", "proofs.verify", EVERY_ROLE,
              (document("document", "The proof document.",
-                       cli=Cli(positional=True, reader="json-file")), LEDGER_KEY),
+                       cli=Cli(positional=True, reader="json-file")), LEDGER_KEY,
+              listing("trusted_checkpoints", "A checkpoint note you trusted earlier (at most "
+                      "one): a consistency proof must start from it, an inclusion proof be "
+                      "at its size; needs the ledger key (pinned or the document's).",
+                      text("item", "A signed note.", max_length=100_000), required=False,
+                      default=[], maximum=1,
+                      cli=Cli(option="--trusted-checkpoint", reader="text-files"))),
              shaped("result", "The verdict.", "ProofVerification"),
              rest=Route("POST", "/v1/proofs/verify"),
              cli=CliRoute(("audit", "verify-proof"), renderer="proof-verification")),

@@ -18,6 +18,13 @@ from ledger.catalogue.model import Field, Shape
 
 _NAME = text("item", "A value.", max_length=200)
 _TIMES_NOTE = "Microseconds since 1970-01-01 UTC."
+_VERIFIER_KEYS = (
+    text("verifier_key", "The chain's C2SP verifier key (origin+keyid+base64): what a "
+         "witness or golang.org/x/mod/sumdb/note opens its checkpoints with.", max_length=400),
+    text("ledger_verifier_key", "The ledger-named verifier key (ledger origin+keyid+base64) "
+         "that checkpoints published before the origin-named signature verify with.",
+         max_length=400),
+)
 
 
 def _shape(name: str, doc: str, *fields: Field) -> Shape:
@@ -80,7 +87,8 @@ SHAPES: dict[str, Shape] = {s.name: s for s in (
            integer("checkpoint_size", "Size of the latest checkpoint (0: none).")),
     _shape("Checkpoint", "The latest signed checkpoint of a chain.",
            text("chain", "Chain."), integer("size", "Tree size."),
-           text("note", "The C2SP signed note.", max_length=100_000)),
+           text("note", "The C2SP signed note.", max_length=100_000),
+           *_VERIFIER_KEYS),
     _shape("ProofVerification", "The outcome of checking a proof document.",
            boolean("valid", "It verifies."), text("type", "inclusion or consistency."),
            text("detail", "What was proven.", max_length=2000)),
@@ -148,7 +156,8 @@ SHAPES: dict[str, Shape] = {s.name: s for s in (
            integer("key_version", "Version that signed."), text("algorithm", "Algorithm.")),
     _shape("CheckpointPublication", "The checkpoint just published.",
            integer("size", "Tree size."), text("note", "C2SP signed note.",
-                                                max_length=100_000)),
+                                                max_length=100_000),
+           *_VERIFIER_KEYS),
     _shape("Ciphertext", "A ciphertext (it names the key version that made it).",
            text("key_id", "Key id."), data("ciphertext", "The ciphertext."),
            integer("key_version", "Key version.")),

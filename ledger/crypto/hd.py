@@ -23,6 +23,8 @@ Supported: the nine official BIP-39 wordlists ``bip_utils`` ships (English, Chin
 simplified/traditional, Czech, French, Italian, Korean, Portuguese, Spanish; it has no
 Japanese list), 12/15/18/21/24 words; curves secp256k1 (BIP-32), ed25519 and nist256p1
 (SLIP-10). SLIP-10 curve25519 is not offered because ``bip_utils`` does not implement it.
+nist256p1 is derived here on ``cryptography`` rather than by ``bip_utils``, whose nist256p1
+keys are python-ecdsa's (not constant time: :func:`_nist256p1_node` says why).
 """
 
 from __future__ import annotations
@@ -36,10 +38,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bip_utils import (
-    Bip32KeyData,
     Bip32PathParser,
     Bip32Slip10Ed25519,
-    Bip32Slip10Nist256p1,
     Bip32Slip10Secp256k1,
     Bip39Languages,
     Bip39MnemonicDecoder,
@@ -54,8 +54,11 @@ from bip_utils import (
     Bip84Coins,
     Bip86,
     Bip86Coins,
+    Hash160,
 )
 from bip_utils.bip.bip39.bip39_mnemonic_utils import Bip39WordsListGetter
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from ledger.crypto.entropy import random_bytes
 from ledger.crypto.memory import zeroize
@@ -103,11 +106,15 @@ LANGUAGES: dict[str, Any] = {
 WORD_COUNTS = (12, 15, 18, 21, 24)
 """BIP-39 lengths: 128 to 256 bits of entropy in steps of 32 (11 bits a word, with checksum)."""
 
-CURVES: dict[str, Any] = {
+CURVES = ("secp256k1", "ed25519", "nist256p1")
+"""The curves a wallet may derive keys on (SLIP-10 curve names)."""
+
+_LIBRARY_CURVES: dict[str, Any] = {
     "secp256k1": Bip32Slip10Secp256k1,
     "ed25519": Bip32Slip10Ed25519,
-    "nist256p1": Bip32Slip10Nist256p1,
 }
+"""Curves derived with ``bip_utils`` (secp256k1 on coincurve, ed25519 on PyNaCl);
+nist256p1 is derived here on ``cryptography`` (:func:`_nist256p1_node`)."""
 
 PURPOSES = ("44", "49", "84", "86", "slip10")
 """BIP-44 (P2PKH / Ethereum), BIP-49 (P2SH-P2WPKH), BIP-84 (P2WPKH), BIP-86 (P2TR), and
@@ -238,7 +245,8 @@ def mnemonic_entropy(mnemonic: Mnemonic) -> bytearray:
     return bytearray(entropy)
 
 
-def seed_from_mnemonic(mnemonic: Mnemonic, passphrase: str = "") -> bytearray:
+def seed_from_mnemonic(mnemonic: Mnemonic,  # nosec B107 - "" is BIP-39's no-passphrase
+                       passphrase: str = "") -> bytearray:
     """The 64-byte BIP-39 seed (PBKDF2-HMAC-SHA512, 2048 rounds) as a buffer to wipe."""
     seed = Bip39SeedGenerator(mnemonic.text, LANGUAGES[mnemonic.language]).Generate(
         unicodedata.normalize("NFKD", passphrase))
@@ -267,12 +275,10 @@ class Node:
         return f"Node({self.curve}, {self.path})"
 
 
-def _curve_class(curve: str) -> Any:
-    found = CURVES.get(curve)
-    if found is None:
+def _check_curve(curve: str) -> None:
+    if curve not in CURVES:
         raise InvalidInput(f"unsupported curve; choose one of {', '.join(CURVES)}",
                            field="curve")
-    return found
 
 
 def _check_seed(seed: bytes | bytearray) -> None:
@@ -285,13 +291,14 @@ def derive_node(seed: bytes | bytearray, curve: str, path: str) -> Node:
     _check_seed(seed)
     if curve == "curve25519":
         return _curve25519_node(seed, path)
-    cls = _curve_class(curve)
+    _check_curve(curve)
+    if curve == "nist256p1":
+        return _nist256p1_node(seed, path)
     node: Any = None
     try:
-        node = cls.FromSeed(bytes(seed))
+        node = _LIBRARY_CURVES[curve].FromSeed(bytes(seed))
         for index in Bip32PathParser.Parse(path):
-            node = _nist256p1_child(node, int(index.ToInt())) if curve == "nist256p1" \
-                else node.ChildKey(index)
+            node = node.ChildKey(index)
     except Exception:
         node = None
     if node is None:
@@ -316,7 +323,6 @@ def _curve25519_node(seed: bytes | bytearray, path: str) -> Node:
     child key ``IL`` and chain code ``IR``; the public key is ``0x00 || X25519(k)``. The
     fingerprint is the first 4 bytes of HASH160 of the parent's public key.
     """
-    from bip_utils import Hash160
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
     def public_of(private: bytes) -> bytes:
@@ -345,37 +351,61 @@ def _curve25519_node(seed: bytes | bytearray, path: str) -> Node:
 
 
 NIST256P1_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+NIST256P1_SEED_KEY = b"Nist256p1 seed"
+"""SLIP-10's HMAC key for the nist256p1 master node."""
 
 
-def _nist256p1_child(node: Any, index: int) -> Any:
-    """One SLIP-10 private derivation step on nist256p1, with the spec's retry rule.
+def _nist256p1_public(private: bytes) -> bytes:
+    """``serP(k·G)``: the compressed SEC1 public key, by OpenSSL's P-256 arithmetic."""
+    key = ec.derive_private_key(int.from_bytes(private, "big"), ec.SECP256R1())
+    return key.public_key().public_bytes(Encoding.X962, PublicFormat.CompressedPoint)
 
-    Why our own step: ``bip_utils`` reduces ``IL + k`` modulo n without checking
-    ``IL < n`` or a zero result. On nist256p1 that happens about once in 2^32 derivations
-    (SLIP-10 has a vector for it); SLIP-10 then re-hashes ``0x01 || IR || index``. In the
-    usual case we return the library's own child, so only the rare branch is ours.
-    """
-    chain_code = bytes(node.ChainCode().ToBytes())
-    private = bytes(node.PrivateKey().Raw().ToBytes())
-    serialized = index.to_bytes(4, "big")
-    if index & HARDENED:
-        data = b"\x00" + private + serialized
-    else:
-        data = bytes(node.PublicKey().RawCompressed().ToBytes()) + serialized
-    retried = False
+
+def _nist256p1_step(chain: bytes, data: bytes, serialized: bytes,
+                    parent: int) -> tuple[int, bytes]:
+    """One SLIP-10 derivation: ``I = HMAC-SHA512(chain, data)``, key ``(IL + parent) mod
+    n`` (``parent`` 0 for the master node); if ``IL >= n`` or the key is 0, retry with
+    ``0x01 || IR || ser32(i)`` (a child) or ``I`` itself (the master)."""
     while True:
-        digest = hmac.new(chain_code, data, hashlib.sha512).digest()
+        digest = hmac.new(chain, data, hashlib.sha512).digest()
         left, right = int.from_bytes(digest[:32], "big"), digest[32:]
-        child = (left + int.from_bytes(private, "big")) % NIST256P1_ORDER
-        if left < NIST256P1_ORDER and child != 0:
-            break
-        retried = True
-        data = b"\x01" + right + serialized
-    if not retried:
-        return node.ChildKey(index)
-    key_data = Bip32KeyData(depth=int(node.Depth().ToInt()) + 1, index=index,
-                            chain_code=right, parent_fprint=bytes(node.FingerPrint().ToBytes()))
-    return Bip32Slip10Nist256p1.FromPrivateKey(child.to_bytes(32, "big"), key_data)
+        key = (left + parent) % NIST256P1_ORDER
+        if left < NIST256P1_ORDER and key != 0:
+            return key, right
+        data = b"\x01" + right + serialized if serialized else digest
+
+
+def _nist256p1_node(seed: bytes | bytearray, path: str) -> Node:
+    """SLIP-10 derivation for nist256p1 on ``cryptography``'s P-256 group arithmetic.
+
+    Why not ``bip_utils``: its nist256p1 keys are python-ecdsa's, whose scalar
+    multiplication is not constant time (CVE-2024-23342, Minerva; no fix planned), and every
+    derivation multiplies the generator by secret scalars (the parent's key, for its
+    public key and fingerprint). Here those products are OpenSSL's; the rest is SLIP-10's
+    HMAC-SHA512 and modular addition as the spec writes them, retry rules included (its
+    vectors, in ``tests/wallets/test_hd_vectors.py``, cover both retries). The fingerprint
+    is the first 4 bytes of HASH160 of the parent's compressed public key.
+    """
+    try:
+        elements = list(Bip32PathParser.Parse(path))
+    except Exception:
+        raise InvalidInput(f"cannot parse path {path!r}", field="path") from None
+    key, chain = _nist256p1_step(NIST256P1_SEED_KEY, bytes(seed), b"", 0)
+    fingerprint, depth, index = bytes(4), 0, 0
+    for element in elements:
+        index = int(element.ToInt())
+        private = key.to_bytes(32, "big")
+        public = _nist256p1_public(private)
+        fingerprint = bytes(Hash160.QuickDigest(public))[:4]
+        serialized = index.to_bytes(4, "big")
+        data = (b"\x00" + private if element.IsHardened() else public) + serialized
+        key, chain = _nist256p1_step(chain, data, serialized, key)
+        depth += 1
+    private = key.to_bytes(32, "big")
+    return Node(curve="nist256p1", path=path, depth=depth, index=index,
+                parent_fingerprint=fingerprint, chain_code=chain,
+                private_key=bytearray(private), public_key=_nist256p1_public(private),
+                xprv=None, xpub=None)
 
 
 def master_fingerprint(seed: bytes | bytearray) -> bytes:
@@ -435,7 +465,7 @@ def check_route(purpose: str, coin: str, curve: str) -> None:
     """Refuse combinations no standard defines (e.g. BIP-84 on ed25519, BIP-49 for ether)."""
     if purpose not in PURPOSES:
         raise InvalidInput(f"must be one of {', '.join(PURPOSES)}", field="purpose")
-    _curve_class(curve)
+    _check_curve(curve)
     if coin not in COINS[purpose]:
         raise InvalidInput(f"purpose {purpose} supports coins "
                            f"{', '.join(sorted(COINS[purpose]))}", field="coin")

@@ -14,7 +14,8 @@ Requirements (``tests/events`` checks each):
 4. Decoding reads with the writer's schema version and resolves to the reader's (default:
    latest), so old events stay readable after a schema change. Bytes that are truncated,
    followed by garbage, or not the canonical encoding of what they decode to raise
-   :class:`~ledger.errors.VerificationError`; no fastavro exception escapes.
+   :class:`~ledger.errors.VerificationError`, and so does a record the encoder would
+   refuse (an ``int`` beyond 32 bits); no fastavro exception escapes.
 5. Values are plain Python primitives. ``logicalType`` annotations (``timestamp-micros``)
    document meaning for humans and other-language readers, but this codec ignores them:
    times are ``int`` microseconds since the Unix epoch in and out, because converting to
@@ -180,7 +181,8 @@ class EventCodec:
             raise InvalidInput(f"no reader schema {event_type} v{reader}",
                                field="reader_version")
         writer_schema = self._parsed[(event_type, schema_version)]
-        record = self._decode_exact(writer_schema, data, label)
+        record = self._decode_exact(writer_schema, data, label,
+                                    self._validators[(event_type, schema_version)])
         if reader == schema_version:
             return record
         try:
@@ -223,7 +225,8 @@ class EventCodec:
                 f"envelope body does not match schema {ENVELOPE}: format_version {shown} "
                 "is not a known envelope format", check="schema")
         label = f"envelope body does not match schema {ENVELOPE} v{version}"
-        return self._decode_exact(self._parsed[(ENVELOPE, version)], data, label)
+        return self._decode_exact(self._parsed[(ENVELOPE, version)], data, label,
+                                  self._validators[(ENVELOPE, version)])
 
     # ----------------------------------------------------------------- internals
 
@@ -257,12 +260,17 @@ class EventCodec:
         return buffer.getvalue()
 
     @staticmethod
-    def _decode_exact(schema: dict[str, Any], data: bytes, label: str) -> dict[str, Any]:
+    def _decode_exact(schema: dict[str, Any], data: bytes, label: str,
+                      validator: _Validator) -> dict[str, Any]:
         """Decode ``data`` with its writer schema and insist the bytes are canonical.
 
         Re-encoding and comparing rejects, in one check, truncated values fastavro would
         pad, trailing garbage, overlong varints and booleans other than 0/1: the chain
-        hashes bytes, so exactly one byte string may stand for a record.
+        hashes bytes, so exactly one byte string may stand for a record. The record must
+        then pass the encoder's own validator: fastavro reads an ``int`` or ``long`` varint
+        of any size (and writes it back the same), so without it a body holding, say, an
+        ``int`` of 2^40 would decode although no SKMS could have written it (found by
+        fuzzing, ``tests/fuzz/corpus/envelope/regression-int-out-of-range``).
         """
         if not isinstance(data, bytes | bytearray | memoryview):
             raise VerificationError(f"{label}: expected bytes, got {type(data).__name__}",
@@ -286,6 +294,11 @@ class EventCodec:
             raise VerificationError(
                 f"{label}: bytes are not the canonical encoding of the record they decode to",
                 check="schema")
+        try:
+            validator(record, "")
+        except _Invalid as problem:
+            raise VerificationError(f"{label}: field {problem.path}: {problem.message}",
+                                    check="schema") from None
         return record
 
     @staticmethod

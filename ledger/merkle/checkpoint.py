@@ -252,6 +252,54 @@ def open_checkpoint(note_text: str, verifiers: Mapping[str, bytes]) -> Checkpoin
     return Checkpoint.parse_body(open_note(note_text, verifiers))
 
 
+# --- SKMS's naming of chains and keys ---------------------------------------------------------
+
+def chain_origin(ledger_origin: str, chain_id: str) -> str:
+    """The origin line of a chain's checkpoints: ``<ledger origin>/<chain id>``."""
+    return f"{ledger_origin}/{chain_id}"
+
+
+def add_signature(note_text: str, name: str, private_key: bytes | bytearray) -> str:
+    """``note_text`` with one more signature line over the same text, by ``name``.
+
+    For a second key name on one note (or a cosignature). The existing lines are kept as
+    they are; the note's layout is checked as :func:`sign_note` checks a body.
+    """
+    split = note_text.rfind("\n\n")
+    if split < 0 or not note_text.endswith("\n"):
+        raise InvalidInput("not a signed note (no blank line before signatures)",
+                           field="note")
+    body = note_text[: split + 1]
+    signed = sign_note(body, name, private_key)
+    return note_text + signed[signed.rfind("\n", 0, -1) + 1 :]
+
+
+def sign_ledger_checkpoint(checkpoint: Checkpoint, ledger_origin: str,
+                           private_key: bytes | bytearray) -> str:
+    """A chain checkpoint signed by the ledger key under two key names.
+
+    First under the checkpoint's origin line, as C2SP tlog-checkpoint asks ("the key name
+    SHOULD be the origin"; witnesses look the log's key up by origin), then under the
+    ledger's origin, the one name every earlier SKMS signed with and verifies against, so
+    notes stay readable by older auditors and old notes (one line) still verify.
+    """
+    note = sign_checkpoint(checkpoint, checkpoint.origin, private_key)
+    return add_signature(note, ledger_origin, private_key)
+
+
+def ledger_verifiers(ledger_origin: str, chain_id: str, public_key: bytes
+                     ) -> dict[str, bytes]:
+    """The trusted keys to open a chain's checkpoints with: both names the ledger signs
+    under (:func:`sign_ledger_checkpoint`); a present line by either must verify."""
+    return {ledger_origin: public_key, chain_origin(ledger_origin, chain_id): public_key}
+
+
+def chain_verifier_key(ledger_origin: str, chain_id: str, public_key: bytes) -> str:
+    """The C2SP verifier key of a chain's checkpoints (``origin+keyid+base64``): what a
+    witness or ``golang.org/x/mod/sumdb/note`` is configured with for that log."""
+    return verifier_key_string(chain_origin(ledger_origin, chain_id), public_key)
+
+
 def _parse_signature_line(line: str) -> tuple[str, bytes]:
     if not line.startswith(SIGNATURE_LINE_PREFIX):
         raise _note_error("a signature line must start with an em dash and a space")
@@ -275,7 +323,7 @@ def _trusted_keys(verifiers: Mapping[str, bytes]) -> dict[tuple[str, bytes], Ver
 
 def _is_key_name(name: str) -> bool:
     return bool(name) and "+" not in name and not any(ch.isspace() for ch in name) \
-        and not _has_control_characters(name)
+        and not _has_control_characters(name) and _utf8(name) is not None
 
 
 def _require_key_name(name: str, field: str = "name") -> None:

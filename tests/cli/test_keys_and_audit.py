@@ -113,8 +113,12 @@ def test_batch_signing(home: Path, tmp_path: Path) -> None:
 def test_audit_commands(home: Path, tmp_path: Path) -> None:
     report = run_json(home, "audit", "verify", "--quiet")
     assert report["ok"] is True and report["events"] > 0
-    note = run(home, "--as", "aud", "audit", "checkpoint", "--publish")
+    shown = invoke(home, ("--as", "aud", "audit", "checkpoint", "--publish"), 0, None)
+    note = str(shown.stdout)  # the verifier keys go to stderr: '> trusted.note' stays a note
     assert note.startswith("skms.ledger/") and "\u2014 " in note
+    origin = note.split("\n", 1)[0]
+    assert f"C2SP verifier key (origin name): {origin}+" in str(shown.stderr)
+    assert note.count("\u2014 ") == 2  # signed under the origin line and the ledger name
     checkpoint_file = tmp_path / "trusted.note"
     checkpoint_file.write_text(note)
     run(home, "audit", "verify", "--quiet", "--trusted-checkpoint", str(checkpoint_file))

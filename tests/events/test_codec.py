@@ -6,9 +6,11 @@ covered as soon as its ``.avsc`` file exists.
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
+from fastavro import schemaless_writer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -287,6 +289,42 @@ def test_non_canonical_bytes_are_rejected() -> None:
     assert activated == b"\x02k\x02"
     with pytest.raises(VerificationError, match="canonical"):
         events.decode_payload("KeyActivated", 1, b"\x02k\x82\x00")
+
+
+def zigzag_varint(value: int) -> bytes:
+    """Avro's encoding of an int or long of any size (zig-zag, then base-128 varint)."""
+    number = (value << 1) ^ (value >> 127)
+    out = bytearray()
+    while True:
+        low, number = number & 0x7F, number >> 7
+        out.append(low | (0x80 if number else 0))
+        if not number:
+            return bytes(out)
+
+
+@pytest.mark.parametrize("value", [2**31, -(2**31) - 1, 2**40])
+def test_an_int_outside_its_avro_range_is_refused(value: int) -> None:
+    """Regression (fuzzing, tests/fuzz/corpus/envelope/regression-int-out-of-range):
+    fastavro reads an ``int`` varint of any size and writes it back alike, so the bytes
+    were canonical and decoded, though no SKMS could have written them."""
+    data = b"\x02k" + zigzag_varint(value)  # KeyActivated: key_id "k", version (int)
+    with pytest.raises(VerificationError, match="field version") as caught:
+        events.decode_payload("KeyActivated", 1, data)
+    assert caught.value.check == "schema"
+    assert events.decode_payload("KeyActivated", 1, b"\x02k" + zigzag_varint(2**31 - 1)) \
+        == {"key_id": "k", "version": 2**31 - 1}
+
+
+def test_an_envelope_int_outside_its_range_is_refused() -> None:
+    """The same for an envelope body: written by fastavro itself (which does not check
+    ranges when writing), the bytes are canonical, and still refused."""
+    version = CODEC.latest_version(events.ENVELOPE)
+    record = {**events.decode_envelope_body(events.encode_envelope_body(sample_envelope())),
+              "schema_version": 2**40}
+    buffer = io.BytesIO()
+    schemaless_writer(buffer, CODEC.parsed_schema(events.ENVELOPE, version), record)
+    with pytest.raises(VerificationError, match="field schema_version"):
+        events.decode_envelope_body(buffer.getvalue())
 
 
 def test_unknown_versions_and_types_on_decode() -> None:

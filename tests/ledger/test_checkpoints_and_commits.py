@@ -7,11 +7,20 @@ import threading
 
 import pytest
 
+from commands.reads import ReadContext, get_checkpoint
 from commands.session import Session
 from ledger.application import Ledger
 from ledger.audit import Auditor
 from ledger.errors import StoreUnavailable
-from ledger.merkle.checkpoint import open_checkpoint
+from ledger.merkle.checkpoint import (
+    Checkpoint,
+    chain_verifier_key,
+    open_checkpoint,
+    parse_verifier_key,
+    sign_checkpoint,
+    verifier_key_string,
+)
+from ledger.stores.base import StoredCheckpoint
 from tests.ledger.conftest import create_key, failing_appends
 
 
@@ -59,6 +68,45 @@ def test_checkpoint_on_demand_is_recorded_and_signed(session: Session) -> None:
     assert meta is not None
     checkpoint = open_checkpoint(result["note"], {meta.origin: key})
     assert checkpoint.size == result["size"] == last.seq
+
+
+def test_checkpoints_are_signed_under_their_origin_line_and_the_ledger_name(
+        session: Session) -> None:
+    """C2SP tlog-checkpoint: the key name SHOULD be the origin line (witnesses look a log's
+    key up by it); the ledger-named line keeps older verifiers working. Each name alone
+    opens the note, and the result names both verifier keys."""
+    create_key(session)
+    result = session.act("carol", "RequestCheckpoint", "default", {}).result
+    meta = session.ledger().meta
+    assert meta is not None
+    key = session.home.ledger_public_key()
+    origin = f"{meta.origin}/default"
+    note = result["note"]
+    assert note.startswith(origin + "\n")
+    names = [line.split(" ")[1] for line in note.split("\n\n", 1)[1].splitlines()]
+    assert names == [origin, meta.origin]
+    assert open_checkpoint(note, {origin: key}) == open_checkpoint(note, {meta.origin: key})
+    assert parse_verifier_key(result["verifier_key"]) == (origin, key)
+    assert result["verifier_key"] == chain_verifier_key(meta.origin, "default", key)
+    assert result["ledger_verifier_key"] == verifier_key_string(meta.origin, key)
+    store, _ = session.store()
+    read = get_checkpoint(ReadContext(session.ledger(), store), "default")
+    assert read["verifier_key"] == result["verifier_key"] and read["note"] == note
+
+
+def test_old_notes_signed_under_the_ledger_name_only_still_audit(session: Session) -> None:
+    """Stores written before the origin-named signature keep verifying: the auditor
+    trusts both names, and a present line under either must verify."""
+    create_key(session)
+    store, _ = session.store()
+    meta = session.ledger().meta
+    assert meta is not None
+    size = len(list(store.read("default")))
+    root = Auditor(store).verify().chains[-1].root
+    old_style = sign_checkpoint(Checkpoint(f"{meta.origin}/default", size, bytes.fromhex(root)),
+                                meta.origin, session.home.ledger_key(session.kek()))
+    store.put_checkpoint(StoredCheckpoint("default", size, old_style))
+    Auditor(store).verify()
 
 
 def test_concurrent_signs_share_transactions(session: Session) -> None:

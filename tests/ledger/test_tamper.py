@@ -175,3 +175,25 @@ def test_trusted_checkpoint_passes_on_the_real_chain(ledger_copy) -> None:  # ty
     report = Auditor(ListStore(chains, checkpoints),
                      trusted_checkpoints=[checkpoints[CHAIN][0].note]).verify()
     assert report.trusted_checkpoints[0]["chain"] == CHAIN
+
+
+class HeadNamesAnotherEvent(ListStore):
+    """Serves the chain honestly but its head names another last event (same seq)."""
+
+    def head(self, chain_id: str) -> ChainHead | None:
+        head = super().head(chain_id)
+        if head is None or chain_id != CHAIN:
+            return head
+        return ChainHead(chain_id, head.seq, bytes(32))
+
+
+def test_a_head_naming_another_last_event_is_caught(ledger_copy) -> None:  # type: ignore[no-untyped-def]
+    """Regression: the auditor compared the head's seq only, so a store could answer
+    ``head()`` (what writers and proofs start from) with an event ``read()`` never shows."""
+    chains, checkpoints = ledger_copy
+    with pytest.raises(VerificationError) as caught:
+        Auditor(HeadNamesAnotherEvent(chains, checkpoints)).verify()
+    error = caught.value
+    last = len(chains[CHAIN]) - 1
+    assert (error.chain, error.seq, error.check) == (CHAIN, last, "seq")
+    assert "head names another event" in error.message

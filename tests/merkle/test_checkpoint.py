@@ -22,12 +22,17 @@ from ledger.merkle import (
     Checkpoint,
     CheckpointError,
     NoteError,
+    add_signature,
+    chain_origin,
+    chain_verifier_key,
     key_id,
+    ledger_verifiers,
     open_checkpoint,
     open_note,
     parse_body,
     parse_verifier_key,
     sign_checkpoint,
+    sign_ledger_checkpoint,
     sign_note,
     verifier_key_string,
 )
@@ -342,3 +347,59 @@ def _bad_verifier_keys() -> dict[str, str]:
 def test_malformed_verifier_keys_are_rejected(name: str) -> None:
     with pytest.raises(InvalidInput):
         parse_verifier_key(_bad_verifier_keys()[name])
+
+
+# --- SKMS's key names: the chain's origin line and the ledger's origin ---------------------
+
+CHAIN_CHECKPOINT = Checkpoint(chain_origin(LOG_NAME, "default"), 42, ROOT)
+
+
+def test_ledger_checkpoints_carry_an_origin_named_and_a_ledger_named_line() -> None:
+    note = sign_ledger_checkpoint(CHAIN_CHECKPOINT, LOG_NAME, LOG_SEED)
+    lines = note.split("\n\n", 1)[1].splitlines()
+    assert [line.split(" ")[1] for line in lines] == [f"{LOG_NAME}/default", LOG_NAME]
+    assert note.startswith(sign_checkpoint(CHAIN_CHECKPOINT, CHAIN_CHECKPOINT.origin, LOG_SEED))
+    for name in (CHAIN_CHECKPOINT.origin, LOG_NAME):
+        assert open_checkpoint(note, {name: LOG_PUBLIC}) == CHAIN_CHECKPOINT
+    assert open_checkpoint(note, ledger_verifiers(LOG_NAME, "default", LOG_PUBLIC)) \
+        == CHAIN_CHECKPOINT
+    assert chain_verifier_key(LOG_NAME, "default", LOG_PUBLIC) == verifier_key_string(
+        f"{LOG_NAME}/default", LOG_PUBLIC)
+
+
+def test_a_bad_line_under_either_trusted_name_rejects_the_note() -> None:
+    note = sign_ledger_checkpoint(CHAIN_CHECKPOINT, LOG_NAME, LOG_SEED)
+    for line in (0, 1):  # break the origin-named, then the ledger-named signature
+        body, block = note.split("\n\n", 1)
+        lines = block.splitlines()
+        prefix, blob_b64 = lines[line].rsplit(" ", 1)
+        blob = bytearray(base64.b64decode(blob_b64))
+        blob[-1] ^= 0x01  # same key ID, broken signature
+        lines[line] = f"{prefix} {base64.b64encode(bytes(blob)).decode()}"
+        forged = body + "\n\n" + "\n".join(lines) + "\n"
+        with pytest.raises(NoteError, match="does not verify"):
+            open_checkpoint(forged, ledger_verifiers(LOG_NAME, "default", LOG_PUBLIC))
+
+
+def test_add_signature_keeps_the_lines_and_refuses_what_is_not_a_note() -> None:
+    note = _signed()
+    cosigned = add_signature(note, "witness.example/w1", OTHER_SEED)
+    assert cosigned.startswith(note) and cosigned.count("\u2014 ") == 2
+    assert open_note(cosigned, {"witness.example/w1": OTHER_PUBLIC}) == CHECKPOINT.body()
+    for not_a_note in (CHECKPOINT.body(), note.rstrip("\n")):
+        with pytest.raises(InvalidInput):
+            add_signature(not_a_note, "witness.example/w1", OTHER_SEED)
+
+
+@pytest.mark.parametrize("name", ["log\udc80", "\ud800"])
+def test_key_names_that_are_not_valid_unicode_are_invalid_input(name: str) -> None:
+    """Regression (fuzzing, tests/fuzz/corpus/checkpoint/regression-surrogate-in-verifier-
+    key-name): a lone surrogate in a verifier key's name escaped as UnicodeEncodeError
+    from the key ID's hash input; a name must be text a note can carry."""
+    good = verifier_key_string(LOG_NAME, LOG_PUBLIC)
+    with pytest.raises(InvalidInput):
+        parse_verifier_key(name + good[len(LOG_NAME):])
+    with pytest.raises(InvalidInput):
+        open_note(_signed(), {name: LOG_PUBLIC})
+    with pytest.raises(InvalidInput):
+        sign_note(CHECKPOINT.body(), name, LOG_SEED)

@@ -171,14 +171,18 @@ class Chain(_message.Message):
     def __init__(self, chain_id: _Optional[str] = ..., head_seq: _Optional[int] = ..., head_hash: _Optional[str] = ..., checkpoint_size: _Optional[int] = ...) -> None: ...
 
 class Checkpoint(_message.Message):
-    __slots__ = ("chain", "size", "note")
+    __slots__ = ("chain", "size", "note", "verifier_key", "ledger_verifier_key")
     CHAIN_FIELD_NUMBER: _ClassVar[int]
     SIZE_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
+    VERIFIER_KEY_FIELD_NUMBER: _ClassVar[int]
+    LEDGER_VERIFIER_KEY_FIELD_NUMBER: _ClassVar[int]
     chain: str
     size: int
     note: str
-    def __init__(self, chain: _Optional[str] = ..., size: _Optional[int] = ..., note: _Optional[str] = ...) -> None: ...
+    verifier_key: str
+    ledger_verifier_key: str
+    def __init__(self, chain: _Optional[str] = ..., size: _Optional[int] = ..., note: _Optional[str] = ..., verifier_key: _Optional[str] = ..., ledger_verifier_key: _Optional[str] = ...) -> None: ...
 
 class ProofVerification(_message.Message):
     __slots__ = ("valid", "type", "detail")
@@ -387,12 +391,16 @@ class Signatures(_message.Message):
     def __init__(self, key_id: _Optional[str] = ..., signatures: _Optional[_Iterable[str]] = ..., key_version: _Optional[int] = ..., algorithm: _Optional[str] = ...) -> None: ...
 
 class CheckpointPublication(_message.Message):
-    __slots__ = ("size", "note")
+    __slots__ = ("size", "note", "verifier_key", "ledger_verifier_key")
     SIZE_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
+    VERIFIER_KEY_FIELD_NUMBER: _ClassVar[int]
+    LEDGER_VERIFIER_KEY_FIELD_NUMBER: _ClassVar[int]
     size: int
     note: str
-    def __init__(self, size: _Optional[int] = ..., note: _Optional[str] = ...) -> None: ...
+    verifier_key: str
+    ledger_verifier_key: str
+    def __init__(self, size: _Optional[int] = ..., note: _Optional[str] = ..., verifier_key: _Optional[str] = ..., ledger_verifier_key: _Optional[str] = ...) -> None: ...
 
 class Ciphertext(_message.Message):
     __slots__ = ("key_id", "ciphertext", "key_version")
@@ -1255,12 +1263,14 @@ class ConsistencyProofReply(_message.Message):
     def __init__(self, result_json: _Optional[str] = ...) -> None: ...
 
 class VerifyProofRequest(_message.Message):
-    __slots__ = ("document_json", "ledger_key")
+    __slots__ = ("document_json", "ledger_key", "trusted_checkpoints")
     DOCUMENT_JSON_FIELD_NUMBER: _ClassVar[int]
     LEDGER_KEY_FIELD_NUMBER: _ClassVar[int]
+    TRUSTED_CHECKPOINTS_FIELD_NUMBER: _ClassVar[int]
     document_json: str
     ledger_key: str
-    def __init__(self, document_json: _Optional[str] = ..., ledger_key: _Optional[str] = ...) -> None: ...
+    trusted_checkpoints: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, document_json: _Optional[str] = ..., ledger_key: _Optional[str] = ..., trusted_checkpoints: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class VerifyProofReply(_message.Message):
     __slots__ = ("result",)

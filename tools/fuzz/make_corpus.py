@@ -1,0 +1,161 @@
+"""Write the seed corpus of every fuzz harness (``tests/fuzz/corpus/<harness>/seed-*``).
+
+Seeds are real SKMS output (envelopes, commands, checkpoints, proofs from a sample ledger
+built through the product's own session) plus a few hand-made edge cases, so the fuzzer
+starts deep inside each parser instead of at its first byte. Run it again after a format
+change; it leaves ``regression-*`` inputs (crashes found once) alone.
+
+    .venv/bin/python tools/fuzz/make_corpus.py
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from commands.sdk import httpsig
+from ledger.command import parse_command
+from ledger.crypto import hd
+from ledger.envelope import open_envelope
+from ledger.events.codec import event_types
+from ledger.merkle.checkpoint import Checkpoint, sign_checkpoint
+from ledger.proofs import build_consistency, build_inclusion
+from tests.fuzz.targets import (
+    BODY_ENTRIES,
+    FUZZ_KEY_NAME,
+    FUZZ_KEY_SEED,
+    FUZZ_WALLET_SEED,
+    HARNESSES,
+    backup_documents,
+    fuzz_verifier_key,
+)
+from tests.sample_ledger import KEY_CHAIN, build_sample
+
+CORPUS = Path(__file__).resolve().parents[2] / "tests" / "fuzz" / "corpus"
+BIP32_TV1_XPUB = ("xpub661MyMwAqRbcFtXgS5sYJABqqG9YLmC4Q1Rdap9gSE8NqtwybGhePY2gZ29ESFjqJoCu1"
+                  "Rupje8YtGqsefD265TMg7usUDFdp6W1EGMcet8")
+"""BIP-32 test vector 1, chain m (public)."""
+
+
+def fuzz_signed(checkpoint: Checkpoint) -> str:
+    return sign_checkpoint(checkpoint, FUZZ_KEY_NAME, bytearray(FUZZ_KEY_SEED))
+
+
+def seeds() -> dict[str, list[bytes]]:
+    sample = build_sample()
+    out: dict[str, list[bytes]] = {name: [] for name in HARNESSES}
+
+    by_type: dict[str, bytes] = {}
+    commands: list[bytes] = []
+    all_commands: list[bytes] = []
+    for stored in sample.envelopes():
+        envelope = open_envelope(stored)
+        all_commands.append(envelope.command)
+        if envelope.command not in commands and len(commands) < 8:
+            commands.append(envelope.command)
+        if envelope.event_type not in by_type:
+            index = event_types().index(envelope.event_type)
+            payload = b"P" + bytes([index, envelope.schema_version - 1]) + envelope.payload
+            out["envelope"].append(payload)
+            by_type[envelope.event_type] = stored.body
+    out["envelope"] += [*list(by_type.values()), b"", b"\x02", b"\x02" + b"\x00" * 40]
+    out["command"] += [*commands, b"{}", b'{"type":1}', b"[" * 40, b'{"args":{"a":1.5}}']
+
+    body = json.dumps({"algorithm": "ed25519"}).encode()
+    headers = httpsig.sign_http(bytearray(FUZZ_KEY_SEED), "actor-1", "POST",
+                                "https://skms.test/v1/keys", body, created=1_700_000_000,
+                                nonce="n" * 24)
+    out["httpsig"] += [
+        "\n".join([headers["signature-input"], headers["signature"],
+                   headers["content-digest"]]).encode() + b"\n" + body,
+        b'sig1=("@method" "@path" "content-digest");created=1;nonce="abcdefghijklmnop";'
+        b'keyid="a";alg="ed25519"\nsig1=::\nsha-256=:AA==:\n',
+        b"sig2=();created=-1\n\n\n",
+    ]
+
+    checkpoints = [Checkpoint(FUZZ_KEY_NAME, size, hashlib.sha256(str(size).encode()).digest())
+                   for size in (0, 1, 18_446_744_073_709_551_615)]
+    checkpoints.append(Checkpoint(FUZZ_KEY_NAME, 7, bytes(32), ("ext one", "ext two")))
+    real = sample.checkpoints[KEY_CHAIN][-1].note
+    out["checkpoint"] += [fuzz_signed(c).encode() for c in checkpoints] + [
+        checkpoints[1].body().encode(), real.encode(), fuzz_verifier_key().encode(),
+        b"origin\n01\nAAAA\n\n\xe2\x80\x94 x AAAAAAA=\n"]
+
+    store = sample.memory_store()
+    size = sample.checkpoints[KEY_CHAIN][-1].size
+    inclusion = build_inclusion(store, KEY_CHAIN, 3, size)
+    consistency = build_consistency(store, KEY_CHAIN, sample.checkpoints[KEY_CHAIN][0].size,
+                                    size)
+    for document in (inclusion, consistency):
+        out["proofs"].append(json.dumps(document, sort_keys=True).encode())
+        pinned = dict(document)  # the same proof, its root signed with the fuzz key
+        pinned["checkpoint"] = fuzz_signed(Checkpoint(
+            f"{sample.origin}/{KEY_CHAIN}", document["tree_size"],
+            base64.b64decode(document["root"])))
+        pinned["ledger_key_name"] = FUZZ_KEY_NAME
+        out["proofs"].append(json.dumps(pinned, sort_keys=True).encode())
+        bare = {k: v for k, v in document.items() if k != "checkpoint"}
+        out["proofs"].append(json.dumps(bare, sort_keys=True).encode())
+    out["proofs"].append(b'{"format":"skms-proof-v1","type":"inclusion","tree_size":1}')
+
+    out["feed"] += [b"0", b"42", b"4611686018427387904", b"4611686018427387905", b"",
+                    b"0042", "\u00b2".encode()]
+
+    for scheme_byte, scheme in ((b"\x00", "feldman"), (b"\x01", "slip39")):
+        documents = backup_documents(scheme)
+        out["wallet_backup"] += [scheme_byte + json.dumps(documents[:2]).encode(),
+                                 scheme_byte + json.dumps(documents).encode(),
+                                 scheme_byte + json.dumps(documents[:1]).encode()]
+    out["wallet_backup"].append(b"\x00[{}]")
+
+    mnemonic = hd.new_mnemonic(12, rng=lambda n: bytearray(range(n))).text
+    spanish = hd.new_mnemonic(24, "spanish", rng=lambda n: bytearray(n)).text
+    _, xpub = hd.account_xpub(FUZZ_WALLET_SEED, purpose="84", coin="bitcoin", account=0)
+    out["mnemonic"] += [mnemonic.encode(), spanish.encode(), b"english\t" + mnemonic.encode(),
+                        BIP32_TV1_XPUB.encode(), xpub.encode(), b"abandon " * 11 + b"zoo"]
+
+    zero_signature = base64.b64encode(bytes(64)).decode()
+    by_type = {parse_command(c).command_type: c.decode() for c in all_commands}
+
+    def signed(command_type: str, **inputs: Any) -> str:
+        return json.dumps({"command": by_type[command_type], "signature": zero_signature,
+                           **inputs})
+
+    bodies = {
+        "CreateKey": signed("CreateKey"),
+        "RotateKey": signed("RotateKey"),
+        "RequestCheckpoint": signed("RequestCheckpoint"),
+        "Sign": signed("Sign", message="bWVzc2FnZSAw"),  # "message 0", what was signed
+        "SignBatch": json.dumps({"command": by_type["Sign"], "signature": zero_signature,
+                                 "messages": ["aGVsbG8=", "!!"]}),
+        "Verify": '{"message": "aGVsbG8=", "signature": "00ff", "version": 1}',
+        "VerifyBatch": '{"items": [{"message": "", "signature": ""}]}',
+        "VerifyProof": json.dumps({"document": inclusion, "trusted_checkpoints": [real],
+                                   "ledger_key": sample.ledger_public_key.hex()}),
+        "AuditVerify": json.dumps({"trusted_checkpoints": [real], "ledger_key": "zz"}),
+        "Query": '{"sql": "SELECT 1", "timeout": 2}',
+    }
+    names = [spec.name for spec in BODY_ENTRIES]
+    out["http_bodies"] += [bytes([names.index(n)]) + text.encode() for n, text in bodies.items()]
+    return out
+
+
+def main() -> None:
+    for name, inputs in seeds().items():
+        folder = CORPUS / name
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("seed-*"):
+            old.unlink()
+        for number, data in enumerate(inputs):
+            (folder / f"seed-{number:02d}").write_bytes(data)
+        print(f"{name:<14} {len(inputs):>3} seeds, {sum(map(len, inputs)):>6} bytes")
+
+
+if __name__ == "__main__":
+    main()
