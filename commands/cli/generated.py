@@ -33,10 +33,12 @@ from commands.cli.state import CliState
 from commands.cli.views import VIEWS, Preparing, Shown, View
 from commands.reads import ReadContext, answer
 from commands.wire import shape_to_json, to_json
+from ledger.application import Ledger
 from ledger.catalogue import CATALOGUE, SHAPES, ChainRule, CommandSpec, Field, Kind, Spec
 from ledger.catalogue.fields import DOMAIN, text
 from ledger.catalogue.model import Cli
 from ledger.errors import InvalidInput, SkmsError
+from ledger.stores.memory import MemoryEventStore, MemoryKeyRing
 
 CHAIN = text("chain_id", "The chain ('system' or a key domain).", max_length=64,
              cli=Cli(option="--chain", default="default"))
@@ -273,16 +275,20 @@ def _execute(entry: Entry, params: dict[str, Any], extras: Mapping[str, Any],
     ok = False
     models: CliReadModels | None = None
     try:
-        session = state.session()
         if isinstance(entry.spec, CommandSpec):
             spec = entry.spec
-            outcome = session.run(state.as_actor, spec.name, **params)
+            outcome = state.session().run(state.as_actor, spec.name, **params)
             raw = outcome.result or {}
             data = shape_to_json(spec.result.name, raw) if spec.result else {}
             meta = {"seq": outcome.seqs[-1] if outcome.seqs else None,
                     "seqs": list(outcome.seqs), "chain": outcome.chain_id,
                     "command_id": outcome.command_id}
+        elif entry.spec.offline:  # a proof or the algorithm list: no home needed
+            raw = answer(entry.spec.name, _no_ledger(), params)
+            data = to_json(entry.spec.result, raw)
+            meta = {}
         else:
+            session = state.session()
             store, _ = session.store()
             models = CliReadModels(store, state.home.path, **preparing.models_options)
             context = ReadContext(ledger=session.read_only_ledger(), store=store,
@@ -299,6 +305,12 @@ def _execute(entry: Entry, params: dict[str, Any], extras: Mapping[str, Any],
                        meta=meta, table=models.last if models else None))
     if view.failed(data):
         sys.exit(1)
+
+
+def _no_ledger() -> ReadContext:
+    """The context of a read answered from its parameters alone: an empty ledger."""
+    store, keyring = MemoryEventStore(), MemoryKeyRing()
+    return ReadContext(ledger=Ledger(store, keyring), store=store)
 
 
 def _check_printable(spec: Spec, name: str) -> None:

@@ -202,6 +202,7 @@ class ReadSpec:
     rest: Route | None = None
     cli: CliRoute | None = None
     read_models: bool = False           # answered from DuckDB on the query pool
+    offline: bool = False               # answered from its parameters alone (no ledger)
     sdk: str | None = None
     self_capability: str | None = None  # the capability when the caller reads itself
 

@@ -156,3 +156,13 @@ def test_two_processes_sign_in_one_home_at_once(home: Path, tmp_path: Path) -> N
     assert report["ok"] is True
     shown = json.loads(invoke(home, "key", "show", key_id, "--json").stdout)
     assert shown["signatures"] == 4
+
+
+def test_proofs_and_algorithms_need_no_home(home: Path, tmp_path: Path) -> None:
+    proof = tmp_path / "proof.json"
+    proof.write_text(invoke(home, "audit", "proof", "1", "--chain", "system", "--size",
+                            "2").stdout)
+    nowhere = tmp_path / "no-home"
+    verified = invoke(nowhere, "audit", "verify-proof", str(proof))
+    assert verified.stdout.startswith("valid inclusion proof")
+    assert "ed25519" in invoke(nowhere, "algorithms").stdout and not nowhere.exists()

@@ -381,11 +381,14 @@ def test_every_read_answers_alike_on_every_front_end(service: Running, world: Wo
     spec = CATALOGUE.read(name)
     scenario = SCENARIOS[name]
     params = scenario.params(world)
-    answers = {front_end: call(front_end, service, spec, scenario.actor, params, tmp_path, [])
-               for front_end in FRONT_ENDS}
-    if name == "WhoAmI":
-        assert [answers[f].pop("authenticated_by") for f in FRONT_ENDS] == [
-            "signature", "signature", "local"]
+    for _ in range(3):  # the ledger may checkpoint on its timer between two front ends
+        answers = {front_end: call(front_end, service, spec, scenario.actor, params, tmp_path,
+                                   []) for front_end in FRONT_ENDS}
+        if name == "WhoAmI":
+            assert [answers[f].pop("authenticated_by") for f in FRONT_ENDS] == [
+                "signature", "signature", "local"]
+        if answers["rest"] == answers["grpc"] == answers["cli"]:
+            break
     assert answers["rest"] == answers["grpc"] == answers["cli"], name
     assert answers["rest"] not in (None, [], {}), "a scenario must ask something real"
 
