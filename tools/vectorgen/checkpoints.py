@@ -80,7 +80,11 @@ def _corrupt(sample: SampleLedger) -> dict[str, Json]:
     last = checkpoints[PAYMENTS_DOMAIN][-1]
     note = last.note
     body, signatures = note.split("\n\n")
-    name_part, blob = signatures.rstrip("\n").split(" ")[1:]
+    # A note carries one signature line per key name (the chain's origin, the ledger's
+    # older name); the corruptions below work on the line of the name the verifiers trust.
+    ours = next(line for line in signatures.rstrip("\n").split("\n")
+                if line.split(" ")[1] == sample.origin)
+    name_part, blob = ours.split(" ")[1:]
     flipped = base64.b64encode(flip_bit(base64.b64decode(blob), -1)).decode()
     short = base64.b64encode(base64.b64decode(blob)[:-1]).decode()
     origin = f"{sample.origin}/{PAYMENTS_DOMAIN}"

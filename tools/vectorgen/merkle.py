@@ -266,12 +266,18 @@ def _documents(sample: SampleLedger) -> dict[str, Json]:
                                                                 checkpoint=forged_note),
                                              {"error": "NoteError", "check": "note.signature"},
                                              key, "inclusion"),
-        "inclusion/no-checkpoint": ("no checkpoint: the proof verifies against the root it "
-                                    "carries, and says the root is not signed", _edited(
-                                        inclusion, checkpoint=None), None, key, "inclusion"),
-        "inclusion/no-checkpoint-forged-root": ("no checkpoint and another root", _edited(
+        "inclusion/no-checkpoint": ("no checkpoint, no key pinned: the proof verifies "
+                                    "against the root it carries, and says the root is not "
+                                    "signed", _edited(inclusion, checkpoint=None), None, None,
+                                    "inclusion"),
+        "inclusion/no-checkpoint-pinned": ("no checkpoint but a pinned key: the key vouches "
+                                           "for no root, so the proof is refused", _edited(
+                                               inclusion, checkpoint=None), checkpoint_fault,
+                                           key, "inclusion"),
+        "inclusion/no-checkpoint-forged-root": ("no checkpoint, no key pinned, and another "
+                                                "root", _edited(
             inclusion, checkpoint=None, root=_flip_b64(inclusion["root"])),
-            inclusion_mismatch, key, "inclusion"),
+            inclusion_mismatch, None, "inclusion"),
         "inclusion/path-not-base64": ("a path entry is not base64", _edited(
             inclusion, path=["not base64!", *path[1:]]), {**invalid, "field": "path"}, key,
             "inclusion"),
@@ -284,9 +290,14 @@ def _documents(sample: SampleLedger) -> dict[str, Json]:
             inclusion, type="exclusion"), {**invalid, "field": "type"}, key, "inclusion"),
         "consistency/happy-path": ("payments sizes 7 -> 10, ledger key pinned", consistency,
                                    None, key, "consistency"),
-        "consistency/old-root-changed": ("the old root with one bit flipped", _edited(
-            consistency, old_root=_flip_b64(consistency["old_root"])), consistency_mismatch,
+        "consistency/old-root-changed": ("the old root with one bit flipped: the signed old "
+                                         "checkpoint names another root", _edited(
+            consistency, old_root=_flip_b64(consistency["old_root"])), checkpoint_fault,
             key, "consistency"),
+        "consistency/old-root-changed-unsigned": ("the old root with one bit flipped, no "
+                                                  "signed old checkpoint", _edited(
+            consistency, old_root=_flip_b64(consistency["old_root"]), old_checkpoint=None),
+            consistency_mismatch, key, "consistency"),
         "consistency/path-bit-flip": ("proof hash 0 with one bit flipped", _edited(
             consistency, path=[_flip_b64(consistency["path"][0]), *consistency["path"][1:]]),
             consistency_mismatch, key, "consistency"),
