@@ -4,7 +4,9 @@ A new ``.avsc`` file fails the first test until ``projections.models.EVENT_TABLE
 the tables it fills, and the second until the lifecycle fixture records one such event; the
 third then checks, event by event on that real log, that each type changes exactly the
 declared tables (so a declaration without a mapping, or a mapping without a declaration,
-fails too).
+fails too). The catalogue gives the same list from the other side: a new command's events
+(``ledger.catalogue.EVENTS_OF_COMMAND``) fail the command test until they are projected
+and recorded by the fixture, naming the command that causes them.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 from collections.abc import Collection
 from typing import Any
 
+from ledger.catalogue import EVENTS_OF_COMMAND
 from ledger.events import ENVELOPE, schemas_dir
 from projections.models import (
     EVENT_TABLES,
@@ -58,6 +61,33 @@ def test_the_lifecycle_ledger_records_every_event_type(lifecycle_ledger: Ledger)
     missing = schema_event_types() - recorded
     assert not missing, (f"the lifecycle_ledger fixture records no {sorted(missing)}: add a "
                          "command that emits it, so its projection is tested")
+
+
+def command_caused_events() -> dict[str, set[str]]:
+    """Event type -> the catalogue commands that may cause it."""
+    causes: dict[str, set[str]] = {}
+    for command, events in EVENTS_OF_COMMAND.items():
+        for event_type in events:
+            causes.setdefault(event_type, set()).add(command)
+    return causes
+
+
+def test_every_event_a_command_may_cause_is_projected(lifecycle_ledger: Ledger) -> None:
+    causes = command_caused_events()
+    commands = set().union(*causes.values())
+    assert {"Encrypt", "BackupWallet", "InitializeLedger"} <= commands  # the walk works
+    unknown = {e: sorted(c) for e, c in causes.items() if e not in schema_event_types()}
+    assert not unknown, f"commands cause events no schemas/avro file defines: {unknown}"
+    known = {t.name for t in READ_MODELS}
+    unprojected = {e: sorted(c) for e, c in causes.items()
+                   if not EVENT_TABLES.get(e) or not EVENT_TABLES[e] <= known}
+    assert not unprojected, (f"events (and the commands causing them) without a projection: "
+                             f"{unprojected}: map them in projections/models.py and declare "
+                             "their tables in EVENT_TABLES")
+    recorded = {e.event_type for e in lifecycle_ledger.events()}
+    untested = {e: sorted(c) for e, c in causes.items() if e not in recorded}
+    assert not untested, (f"the lifecycle_ledger fixture records none of {untested}: run "
+                          "such a command there, so the event-by-event test maps it")
 
 
 class _Entities:
