@@ -434,6 +434,32 @@ def test_other_schema_version_is_rebuilt(demo_ledger: Ledger, tmp_path: Path) ->
     assert_same_projection(database, clean)
 
 
+V2_TABLES = ("key_operations", "wallets", "wallet_addresses", "wallet_address_uses",
+             "wallet_xpub_exports", "wallet_backups", "wallet_recoveries", "ledger_genesis")
+"""Tables schema version 2 added: a version 1 database has none of them."""
+
+
+def test_a_version_1_database_is_rebuilt_with_every_event(lifecycle_ledger: Ledger,
+                                                          tmp_path: Path) -> None:
+    """A file written before data operations and wallets were projected says it is caught
+    up; opening it with this code must replay the log, not leave those events out."""
+    database = tmp_path / "p.duckdb"
+    project(lifecycle_ledger, database)
+    con = duckdb.connect(str(database))
+    for name in V2_TABLES:
+        con.execute(f"DROP TABLE {name}")
+    con.execute("UPDATE projection_meta SET schema_version = 1")
+    con.close()
+    with ProjectionRunner(lifecycle_ledger.memory_store(), database) as runner:
+        assert runner.positions() == {}
+        runner.update()
+    counts = table_counts(database)
+    assert all(counts[name] > 0 for name in V2_TABLES), counts
+    clean = tmp_path / "clean.duckdb"
+    project(lifecycle_ledger, clean)
+    assert_same_projection(database, clean)
+
+
 _HOLDER = """
 import sys, time, duckdb
 con = duckdb.connect(sys.argv[1])
