@@ -192,7 +192,8 @@ KEY_OPERATIONS = Table("key_operations", "One row per use of a key on data: Data
     _c("event_type", "VARCHAR", "DataEncrypted, DataDecrypted, DataKeyGenerated, "
                                 "MacGenerated, MacVerified or SharedSecretDerived."),
     _c("operation", "VARCHAR", "Short name of the operation, as the CLI command: encrypt, "
-                               "decrypt, datakey, mac, mac-verify or derive."),
+                               "decrypt, datakey, mac, mac-verify (skms mac --verify) or "
+                               "derive."),
     _c("actor_id", "VARCHAR", "Actor whose signed command used the key."),
     _c("recorded_at", TIMESTAMP, "When the operation was recorded."),
     _c("aad_digest_hex", "VARCHAR", "encrypt, decrypt, datakey: SHA-256 of the associated "
