@@ -136,6 +136,106 @@ GROUP BY ALL
 ORDER BY signatures DESC, k.key_id""", {SINCE},
             Chart("algorithm", "signatures", "Signatures with non-FIPS keys")),
 
+    _report("data-key-usage", "Uses of keys on data (encrypt, decrypt, datakey, mac, "
+            "mac-verify, derive) per day (UTC), key, actor and operation, with the bytes "
+            "involved (--since: used since T).", """
+WITH daily AS (
+    SELECT CAST(recorded_at AS DATE) AS day, key_id, algorithm, actor_id, operation,
+           count(*) AS operations, sum(plaintext_size)::BIGINT AS plaintext_bytes,
+           sum(ciphertext_size)::BIGINT AS ciphertext_bytes,
+           sum(output_size)::BIGINT AS output_bytes
+    FROM key_operations
+    WHERE $since::TIMESTAMP IS NULL OR recorded_at >= $since::TIMESTAMP
+    GROUP BY ALL)
+SELECT d.day, d.key_id, k.label AS key_label, d.algorithm, d.actor_id, a.name AS actor_name,
+       d.operation, d.operations, d.plaintext_bytes, d.ciphertext_bytes, d.output_bytes
+FROM daily d
+LEFT JOIN actors a ON a.actor_id = d.actor_id
+LEFT JOIN keys k ON k.key_id = d.key_id
+ORDER BY d.day, d.key_id, actor_name, d.actor_id, d.operation""", {SINCE},
+            Chart("operation", "operations", "Key uses on data by operation")),
+
+    _report("decrypt-activity", "Every decryption: who opened which ciphertext with which "
+            "key version, and which recorded operation made the ciphertext (--since: "
+            "decrypted since T).", """
+WITH origin AS (  -- the encryption or data key that produced each ciphertext, if recorded
+    SELECT key_id, ciphertext_digest_hex, operation, actor_id, recorded_at
+    FROM key_operations
+    WHERE operation IN ('encrypt', 'datakey')
+    QUALIFY row_number() OVER (PARTITION BY key_id, ciphertext_digest_hex
+                               ORDER BY recorded_at, chain, seq) = 1)
+SELECT d.recorded_at, d.chain, d.seq, d.actor_id, a.name AS actor_name, d.key_id,
+       k.label AS key_label, d.algorithm, d.key_version, k.current_version AS key_current_version,
+       d.ciphertext_digest_hex, d.aad_digest_hex, d.plaintext_size, d.ciphertext_size,
+       o.operation AS origin_operation, o.actor_id AS origin_actor_id,
+       o.recorded_at AS origin_recorded_at
+FROM key_operations d
+LEFT JOIN actors a ON a.actor_id = d.actor_id
+LEFT JOIN keys k ON k.key_id = d.key_id
+LEFT JOIN origin o ON o.key_id = d.key_id AND o.ciphertext_digest_hex = d.ciphertext_digest_hex
+WHERE d.operation = 'decrypt'
+  AND ($since::TIMESTAMP IS NULL OR d.recorded_at >= $since::TIMESTAMP)
+ORDER BY d.recorded_at, d.chain, d.seq""", {SINCE},
+            Chart("actor_name", None, "Decryptions per actor")),
+
+    _report("wallet-activity", "Per HD wallet: addresses derived and marked used, and "
+            "account xpubs exported (--since: activity since T; wallets without any are "
+            "left out).", """
+WITH derived AS (
+    SELECT wallet_id, count(*) AS addresses_derived, max(recorded_at) AS last_derived_at
+    FROM wallet_addresses
+    WHERE $since::TIMESTAMP IS NULL OR recorded_at >= $since::TIMESTAMP
+    GROUP BY wallet_id),
+used AS (
+    SELECT wallet_id, count(*) AS addresses_used, max(recorded_at) AS last_used_at
+    FROM wallet_address_uses
+    WHERE $since::TIMESTAMP IS NULL OR recorded_at >= $since::TIMESTAMP
+    GROUP BY wallet_id),
+exported AS (
+    SELECT wallet_id, count(*) AS xpub_exports,
+           count(DISTINCT account_path) AS exported_accounts,
+           max(recorded_at) AS last_exported_at
+    FROM wallet_xpub_exports
+    WHERE $since::TIMESTAMP IS NULL OR recorded_at >= $since::TIMESTAMP
+    GROUP BY wallet_id)
+SELECT w.wallet_id, w.domain, w.label, w.source,
+       coalesce(d.addresses_derived, 0) AS addresses_derived, d.last_derived_at,
+       coalesce(u.addresses_used, 0) AS addresses_used, u.last_used_at,
+       coalesce(x.xpub_exports, 0) AS xpub_exports,
+       coalesce(x.exported_accounts, 0) AS exported_accounts, x.last_exported_at
+FROM wallets w
+LEFT JOIN derived d ON d.wallet_id = w.wallet_id
+LEFT JOIN used u ON u.wallet_id = w.wallet_id
+LEFT JOIN exported x ON x.wallet_id = w.wallet_id
+WHERE $since::TIMESTAMP IS NULL OR d.wallet_id IS NOT NULL OR u.wallet_id IS NOT NULL
+   OR x.wallet_id IS NOT NULL
+ORDER BY w.created_at, w.wallet_id""", {SINCE},
+            Chart("wallet_id", "addresses_derived", "Addresses derived per wallet")),
+
+    _report("backups", "Every wallet with each of its seed backups (scheme, threshold, "
+            "custodians) and whether it was ever recovered; a wallet without a backup has "
+            "one row with status no-backup (--since: wallets created since T).", """
+WITH recovered AS (
+    SELECT wallet_id, split_id, count(*) AS recoveries, max(recorded_at) AS last_recovered_at,
+           arg_max(custodians, seq) AS last_recovery_custodians
+    FROM wallet_recoveries
+    GROUP BY wallet_id, split_id)
+SELECT w.wallet_id, w.domain, w.label,
+       CASE WHEN b.split_id IS NULL THEN 'no-backup'
+            WHEN r.recoveries IS NULL THEN 'not-recovered'
+            ELSE 'recovered' END AS status,
+       b.split_id, b.scheme, b.threshold, b.share_count, b.custodians, b.seed_version,
+       b.recorded_at AS backed_up_at, coalesce(a.name, b.actor_id) AS backed_up_by,
+       coalesce(r.recoveries, 0) AS recoveries, r.last_recovered_at,
+       r.last_recovery_custodians
+FROM wallets w
+LEFT JOIN wallet_backups b ON b.wallet_id = w.wallet_id
+LEFT JOIN actors a ON a.actor_id = b.actor_id
+LEFT JOIN recovered r ON r.wallet_id = b.wallet_id AND r.split_id = b.split_id
+WHERE $since::TIMESTAMP IS NULL OR w.created_at >= $since::TIMESTAMP
+ORDER BY w.created_at, w.wallet_id, b.recorded_at, b.split_id""", {SINCE},
+            Chart("status", None, "Wallet backups by status")),
+
     _report("chain-status", "Per chain: last checkpoint, projected position, store head and "
             "projection lag (head and lag are empty with --no-update).", """
 WITH heads AS (

@@ -59,6 +59,7 @@ CHECKPOINT_THRESHOLD = "256MB"
 _ARROW_TYPES: dict[str, Any] = {
     "VARCHAR": pa.string(), "BIGINT": pa.int64(), "INTEGER": pa.int32(),
     "BOOLEAN": pa.bool_(), TIMESTAMP: pa.timestamp("us"), "VARCHAR[]": pa.list_(pa.string()),
+    "INTEGER[]": pa.list_(pa.int32()),
 }
 """Arrow type per column type; TIMESTAMP columns take the mapping's microsecond ints as is."""
 

@@ -1,5 +1,6 @@
 """Fixtures: real ledgers on the SQLite store (the ``demo`` command, plus a lifecycle that
-touches every event type), and helpers to compare projection databases."""
+touches every event type: key lifecycle, data operations, HD wallets and their backups),
+and helpers to compare projection databases."""
 
 from __future__ import annotations
 
@@ -7,16 +8,19 @@ import json
 import shutil
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
 from click.testing import CliRunner
+from cryptography.hazmat.primitives.asymmetric import x25519
 
 from commands.cli.main import cli
 from commands.session import Session
+from ledger.application import Outcome
+from ledger.crypto import hd
 from ledger.home import Home
 from ledger.stores.base import StoredEnvelope
 from ledger.stores.memory import MemoryEventStore
@@ -39,6 +43,11 @@ class Ledger:
 
     home: Path
     envelopes: dict[str, list[StoredEnvelope]]
+    secrets: list[bytes] = field(default_factory=list, repr=False)
+    """Secrets handed to callers while the ledger was built (plaintexts, data keys, derived
+    keys, seeds, shares, ...), never logged: no projected column may hold any of them."""
+    secret_texts: list[str] = field(default_factory=list, repr=False)
+    """Secret words (mnemonics of wallets and of SLIP-39 shares), likewise."""
 
     @property
     def url(self) -> str:
@@ -113,12 +122,24 @@ def demo_ledger(tmp_path_factory: pytest.TempPathFactory) -> Ledger:
     return read_ledger(home)
 
 
+VECTOR_MNEMONIC = ("abandon abandon abandon abandon abandon abandon abandon abandon abandon "
+                   "abandon abandon about")
+"""The public BIP-84 test-vector mnemonic: imported (``allow_weak``) as a second wallet."""
+
+CUSTODIANS = ["ann", "ben", "cy"]
+
+
 @pytest.fixture(scope="session")
 def lifecycle_ledger(demo_ledger: Ledger, tmp_path_factory: pytest.TempPathFactory) -> Ledger:
     """The demo plus every other event type: compromise, policy and role changes,
-    revocation, scheduled and cancelled destruction."""
+    revocation, scheduled and cancelled destruction, a signature batch, keys used on data
+    (encrypt, decrypt before and after a rotation, data keys, MACs, key agreement) and two
+    HD wallets (addresses, xpub export, a recovered Feldman and an unused SLIP-39 backup on
+    the first; nothing but one address on the second)."""
     home = copy_home(demo_ledger.home, tmp_path_factory.mktemp("lifecycle") / "home")
     session = Session(Home(home), passphrase=bytearray(PASSPHRASE.encode()))
+    secrets: list[bytes] = []
+    texts: list[str] = []
     try:
         ledger = session.ledger()
         key_id = session.act("alice", "CreateKey", "payments", {
@@ -139,9 +160,80 @@ def lifecycle_ledger(demo_ledger: Ledger, tmp_path_factory: pytest.TempPathFacto
         session.act("admin", "ChangeActorRoles", "system", {"actor_id": dave,
                                                             "roles": ["auditor", "analyst"]})
         session.act("admin", "RevokeActor", "system", {"actor_id": carol, "reason": "left"})
+        session.sign_batch("bob", ed25519, [b"batch invoice 1", b"batch invoice 2"])
+        _use_keys_on_data(session, secrets)
+        _run_wallets(session, secrets, texts)
     finally:
         session.close()
-    return read_ledger(home)
+    recorded = read_ledger(home)
+    recorded.secrets, recorded.secret_texts = secrets, texts
+    return recorded
+
+
+def _result(outcome: Outcome[Any]) -> dict[str, Any]:
+    """A command's result, which these commands always return as a dict."""
+    assert isinstance(outcome.result, dict)
+    return outcome.result
+
+
+def _use_keys_on_data(session: Session, secrets: list[bytes]) -> None:
+    """bob and erin use AES, HMAC and X25519 keys; erin decrypts after a rotation."""
+    session.add_actor("admin", "erin", ["signer"], ["payments"])
+
+    def create(algorithm: str, label: str) -> str:
+        return str(_result(session.act("alice", "CreateKey", "payments",
+                                       {"algorithm": algorithm, "label": label}))["key_id"])
+
+    records, hooks, peering = (create("aes-256-gcm", "records"),
+                               create("hmac-sha256", "webhooks"), create("x25519", "peering"))
+    plaintext = b"payroll 2025: the salaries of every employee, not for the log"
+    sealed = _result(session.encrypt("bob", records, plaintext, aad=b"payroll"))
+    opened = _result(session.decrypt("bob", records, sealed["ciphertext"], aad=b"payroll"))
+    data_key = _result(session.generate_data_key("bob", records, aad=b"backup-volume"))
+    wrapped = bytes.fromhex(data_key["wrapped_key"])  # hex text, like every tag and key
+    unwrapped = _result(session.decrypt("bob", records, wrapped, aad=b"backup-volume"))
+    session.key_command("alice", "RotateKey", records)
+    again = _result(session.decrypt("erin", records, sealed["ciphertext"], aad=b"payroll"))
+    message = b"webhook body: order 7 shipped"
+    tag = bytes.fromhex(_result(session.generate_mac("bob", hooks, message))["mac"])
+    session.verify_mac("erin", hooks, message, tag)
+    peer = x25519.X25519PrivateKey.generate().public_key().public_bytes_raw()
+    derived = _result(session.derive_shared_secret("bob", peering, peer, salt=b"salt",
+                                                   info=b"peering v1"))
+    secrets += [plaintext, bytes(opened["plaintext"]), bytes(data_key["plaintext_key"]),
+                wrapped, bytes(unwrapped["plaintext"]),
+                bytes(again["plaintext"]), bytes(tag), bytes(derived["derived_key"])]
+
+
+def _run_wallets(session: Session, secrets: list[bytes], texts: list[str]) -> None:
+    """alice creates a wallet, bob hands out and uses addresses, alice exports an xpub,
+    backs the seed up twice and recovers it from the first backup; an imported second
+    wallet is never backed up."""
+    created = _result(session.create_wallet("alice", domain="payments", label="treasury",
+                                            word_count=12, passphrase="wallet passphrase 7",
+                                            purposes=["84", "44", "slip10"],
+                                            curves=["secp256k1", "ed25519"]))
+    wallet_id = created["wallet_id"]
+    mnemonic = hd.parse_mnemonic(created["mnemonic"])
+    texts.append(created["mnemonic"])
+    secrets += [bytes(hd.seed_from_mnemonic(mnemonic, "wallet passphrase 7")),
+                bytes(hd.mnemonic_entropy(mnemonic)), b"wallet passphrase 7"]
+    paths = [_result(session.derive_address("bob", wallet_id, purpose="84"))["path"]
+             for _ in range(3)]
+    session.mark_address_used("bob", wallet_id, paths[0])
+    session.derive_address("bob", wallet_id, purpose="slip10", curve="ed25519")
+    session.export_xpub("alice", wallet_id, purpose="84")
+    feldman = _result(session.backup_wallet("alice", wallet_id, threshold=2,
+                                            custodians=CUSTODIANS))
+    secrets += [bytes.fromhex(d["share"]) for d in feldman["documents"]]
+    session.recover_wallet("alice", feldman["documents"][1:])
+    slip39 = _result(session.backup_wallet("alice", wallet_id, threshold=2,
+                                           custodians=["ann", "dan"], scheme="slip39"))
+    texts += [d["mnemonic"] for d in slip39["documents"]]
+    imported = _result(session.import_wallet("alice", VECTOR_MNEMONIC, domain="payments",
+                                             label="test-vector", allow_weak=True))
+    secrets.append(bytes(hd.seed_from_mnemonic(hd.parse_mnemonic(VECTOR_MNEMONIC))))
+    session.derive_address("bob", imported["wallet_id"], purpose="84")
 
 
 @pytest.fixture

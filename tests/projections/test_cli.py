@@ -1,4 +1,5 @@
-"""``skms projections``, ``skms report`` and ``skms query`` end to end on a demo home."""
+"""``skms projections``, ``skms report`` and ``skms query`` end to end on a demo home (and
+charts on the home of the lifecycle ledger, which ran every command)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pyarrow.parquet as pq  # type: ignore[import-untyped]
 import pytest
 
 from projections.reports import REPORTS
-from tests.projections.conftest import invoke
+from tests.projections.conftest import Ledger, copy_home, invoke
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -99,6 +100,29 @@ def test_every_report_draws_a_chart(demo_home: Path, tmp_path: Path, name: str) 
     data = chart.read_bytes()
     assert data.startswith(PNG_MAGIC)
     assert len(data) > 5_000
+
+
+@pytest.fixture(scope="module")
+def lifecycle_home(lifecycle_ledger: Ledger, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private copy of the home that ran every command (data keys, wallets, backups)."""
+    return copy_home(lifecycle_ledger.home, tmp_path_factory.mktemp("charts") / "home")
+
+
+@pytest.mark.parametrize("name", list(REPORTS))
+def test_every_report_charts_rows_of_a_full_ledger(lifecycle_home: Path, tmp_path: Path,
+                                                   name: str) -> None:
+    """Unlike the demo (no data operations, no wallets), this ledger gives every report
+    rows, so each chart has bars: its x and y columns hold values."""
+    extra = ["--at", "2200-01-01"] if name == "overdue-rotation" else []
+    rows = json.loads(ok(lifecycle_home, "--json", "report", name, *extra))["rows"]
+    chart = REPORTS[name].chart
+    assert rows, name
+    assert any(r[chart.x] is not None for r in rows)
+    if chart.y is not None:
+        assert sum(r[chart.y] or 0 for r in rows) > 0
+    picture = tmp_path / f"{name}.png"
+    ok(lifecycle_home, "report", name, "--chart", str(picture), *extra)
+    assert picture.read_bytes().startswith(PNG_MAGIC)
 
 
 def test_report_options(demo_home: Path) -> None:

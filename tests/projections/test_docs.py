@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from projections.models import ALL_TABLES
+from projections.models import ALL_TABLES, EVENT_TABLES
 from projections.query import open_sandbox
 from projections.reports import REPORTS, run_report
 from projections.runner import ProjectionRunner
@@ -43,7 +43,8 @@ def test_every_table_and_column_is_documented_in_order() -> None:
 
 def test_every_report_and_its_columns_are_documented(demo_ledger: Ledger,
                                                      tmp_path: Path) -> None:
-    text = DOC.read_text(encoding="utf-8")
+    # Only the Reports section: a report may share its name with a table's column.
+    text = DOC.read_text(encoding="utf-8").split("\n## Reports\n", 1)[1].split("\n## ", 1)[0]
     database = tmp_path / "p.duckdb"
     with ProjectionRunner(demo_ledger.memory_store(), database) as runner:
         runner.update()
@@ -67,3 +68,18 @@ def test_the_example_query_runs(demo_home: Path) -> None:
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)["rows"]
     assert sum(r["signatures"] for r in rows) == 38
+
+
+def test_the_event_to_table_map_is_documented() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    section = text.split("### Which events fill which table\n", 1)[1].split("\n## ", 1)[0]
+    documented: dict[str, frozenset[str]] = {}
+    for line in section.splitlines():
+        cells = line.split(" | ")
+        if not line.startswith("| `") or len(cells) != 2:
+            continue
+        tables = frozenset(re.findall(r"`([a-z_]+)`", cells[1]))
+        for event_type in re.findall(r"`([A-Za-z]+)`", cells[0]):
+            assert event_type not in documented, f"{event_type} is listed twice"
+            documented[event_type] = tables
+    assert documented == dict(EVENT_TABLES)

@@ -162,3 +162,97 @@ def test_parse_time() -> None:
     with pytest.raises(InvalidInput) as caught:
         parse_time("last tuesday", field="since")
     assert caught.value.field == "since"
+
+
+def recorded_at(ledger: Ledger, event_type: str, index: int = 0) -> dt.datetime:
+    """When the ``index``-th event of a type was recorded, as the reports' naive UTC."""
+    times = [e.recorded_at for e in ledger.events() if e.event_type == event_type]
+    return EPOCH + dt.timedelta(microseconds=times[index])
+
+
+def actor_ids(ledger: Ledger) -> dict[str, str]:
+    return {e.record["name"]: e.record["actor_id"] for e in ledger.events()
+            if e.event_type == "ActorRegistered"}
+
+
+def test_data_key_usage(lifecycle: duckdb.DuckDBPyConnection, lifecycle_ledger: Ledger) -> None:
+    rows = records(run_report(lifecycle, "data-key-usage"))
+    totals: dict[tuple[str, str, str], int] = {}
+    for row in rows:
+        key = (row["key_label"], row["actor_name"], row["operation"])
+        totals[key] = totals.get(key, 0) + row["operations"]
+    assert totals == {("records", "bob", "encrypt"): 1, ("records", "bob", "decrypt"): 2,
+                      ("records", "bob", "datakey"): 1, ("records", "erin", "decrypt"): 1,
+                      ("webhooks", "bob", "mac"): 1, ("webhooks", "erin", "mac-verify"): 1,
+                      ("peering", "bob", "derive"): 1}
+    events = lifecycle_ledger.events()
+    encrypted = next(e.record for e in events if e.event_type == "DataEncrypted")
+    bob_decrypts = [e.record for e in events if e.event_type == "DataDecrypted"][:2]
+    by_key = {(r["key_label"], r["actor_name"], r["operation"]): r for r in rows}
+    encrypt = by_key[("records", "bob", "encrypt")]
+    assert (encrypt["plaintext_bytes"], encrypt["ciphertext_bytes"], encrypt["output_bytes"]) \
+        == (encrypted["plaintext_size"], encrypted["ciphertext_size"], None)
+    decrypt = by_key[("records", "bob", "decrypt")]
+    assert decrypt["plaintext_bytes"] == sum(d["plaintext_size"] for d in bob_decrypts)
+    assert decrypt["plaintext_bytes"] == encrypted["plaintext_size"] + 32  # + the data key
+    assert by_key[("records", "bob", "datakey")]["output_bytes"] == 32
+    assert by_key[("peering", "bob", "derive")]["output_bytes"] == 32
+    assert by_key[("webhooks", "bob", "mac")]["plaintext_bytes"] is None
+    assert {r["algorithm"] for r in rows} == {"aes-256-gcm", "hmac-sha256", "x25519"}
+    assert all(isinstance(r["day"], dt.date) for r in rows)
+    since = records(run_report(lifecycle, "data-key-usage",
+                               since=recorded_at(lifecycle_ledger, "MacGenerated")))
+    assert {(r["operation"], r["operations"]) for r in since} == {
+        ("mac", 1), ("mac-verify", 1), ("derive", 1)}
+
+
+def test_decrypt_activity(lifecycle: duckdb.DuckDBPyConnection,
+                          lifecycle_ledger: Ledger) -> None:
+    rows = records(run_report(lifecycle, "decrypt-activity"))
+    assert len(rows) == lifecycle_ledger.count("DataDecrypted") == 3
+    bob = actor_ids(lifecycle_ledger)["bob"]
+    assert [(r["actor_name"], r["key_label"], r["key_version"], r["key_current_version"],
+             r["origin_operation"], r["origin_actor_id"]) for r in rows] == [
+        ("bob", "records", 1, 2, "encrypt", bob),
+        ("bob", "records", 1, 2, "datakey", bob),
+        ("erin", "records", 1, 2, "encrypt", bob)]
+    assert rows[0]["ciphertext_digest_hex"] == rows[2]["ciphertext_digest_hex"]
+    assert rows[0]["origin_recorded_at"] == recorded_at(lifecycle_ledger, "DataEncrypted")
+    assert rows[1]["plaintext_size"] == 32
+    since = records(run_report(lifecycle, "decrypt-activity",
+                               since=recorded_at(lifecycle_ledger, "DataDecrypted", 2)))
+    assert [r["actor_name"] for r in since] == ["erin"]
+
+
+def test_wallet_activity(lifecycle: duckdb.DuckDBPyConnection,
+                         lifecycle_ledger: Ledger) -> None:
+    rows = records(run_report(lifecycle, "wallet-activity"))
+    assert [(r["label"], r["source"], r["addresses_derived"], r["addresses_used"],
+             r["xpub_exports"], r["exported_accounts"]) for r in rows] == [
+        ("treasury", "generated", 4, 1, 1, 1), ("test-vector", "imported", 1, 0, 0, 0)]
+    assert sum(r["addresses_derived"] for r in rows) == lifecycle_ledger.count(
+        "WalletAddressDerived")
+    assert rows[0]["last_exported_at"] == recorded_at(lifecycle_ledger, "WalletXpubExported")
+    assert rows[1]["last_used_at"] is None and rows[1]["last_exported_at"] is None
+    # Since the second wallet was imported, only it did anything.
+    since = records(run_report(lifecycle, "wallet-activity",
+                               since=recorded_at(lifecycle_ledger, "WalletCreated", 1)))
+    assert [(r["label"], r["addresses_derived"]) for r in since] == [("test-vector", 1)]
+
+
+def test_backups(lifecycle: duckdb.DuckDBPyConnection, lifecycle_ledger: Ledger) -> None:
+    rows = records(run_report(lifecycle, "backups"))
+    assert [(r["label"], r["status"], r["scheme"], r["threshold"], r["share_count"],
+             r["custodians"], r["recoveries"], r["last_recovery_custodians"]) for r in rows] == [
+        ("treasury", "recovered", "feldman-secp256k1-aes256gcm-v1", 2, 3, ["ann", "ben", "cy"],
+         1, ["ben", "cy"]),
+        ("treasury", "not-recovered", "slip39", 2, 2, ["ann", "dan"], 0, None),
+        ("test-vector", "no-backup", None, None, None, None, 0, None)]
+    splits = [e.record for e in lifecycle_ledger.events() if e.event_type == "SecretSplit"]
+    assert [r["split_id"] for r in rows[:2]] == [s["split_id"] for s in splits]
+    assert rows[0]["backed_up_by"] == "alice" and rows[0]["seed_version"] == 1
+    assert rows[0]["last_recovered_at"] == recorded_at(lifecycle_ledger, "SecretRecovered")
+    assert rows[2]["split_id"] is None and rows[2]["backed_up_at"] is None
+    since = records(run_report(lifecycle, "backups",
+                               since=recorded_at(lifecycle_ledger, "WalletCreated", 1)))
+    assert [(r["label"], r["status"]) for r in since] == [("test-vector", "no-backup")]

@@ -19,8 +19,11 @@ What it measures, on one machine in one run:
    the same read-only sandbox connection ``skms report`` uses).
 
 Usage: ``python tools/bench/bench_projections.py [--events 1000000] [--batch-size 5000]
-[--write-docs]``. ``--write-docs`` puts the table into ``docs/performance.md`` under
-"## Projections".
+[--mix signatures|full] [--write-docs]``. ``--write-docs`` puts the table into
+``docs/performance.md`` under "## Projections". ``--mix full`` turns 40% of the
+signatures into data operations (encrypt, decrypt, data keys, MACs, key agreement) and HD
+wallet events (addresses derived and used, xpub exports, backups), which exercise every
+table; the default mix is the one the documented figures were measured on.
 """
 
 from __future__ import annotations
@@ -67,6 +70,9 @@ DAY_US = 86_400_000_000
 START_US = 1_735_689_600_000_000  # 2025-01-01T00:00:00Z
 SPAN_DAYS = 90
 ALGORITHMS = ("ed25519", "ecdsa-p256", "ecdsa-secp256k1")
+DATA_OPERATIONS = ("DataEncrypted", "DataDecrypted", "DataKeyGenerated", "MacGenerated",
+                   "MacVerified", "SharedSecretDerived")
+WALLETS = 20
 POLICY = {"rotation_period_days": 30, "destruction_wait_days": 0, "allowed_signers": [],
           "max_signatures_per_day": None}
 
@@ -110,9 +116,82 @@ class LogWriter:
                 self.store.append(name, batch, expected_seq=batch[0].seq)
 
 
-def generate(total: int, keys: int, rng: random.Random) -> MemoryEventStore:
+def data_operation(event_type: str, key_id: str, version: int, actor: str,
+                   rng: random.Random) -> dict[str, Any]:
+    """The record of a key used on data: digests and sizes, as the handlers record them."""
+    record: dict[str, Any] = {"key_id": key_id, "key_version": version,
+                              "algorithm": "aes-256-gcm", "actor_id": actor}
+    if event_type in ("DataEncrypted", "DataDecrypted"):
+        size = rng.randrange(16, 65_536)
+        record.update(aad_digest=rng.randbytes(32), ciphertext_digest=rng.randbytes(32),
+                      plaintext_size=size, ciphertext_size=size + 34)
+    elif event_type == "DataKeyGenerated":
+        record.update(aad_digest=rng.randbytes(32), wrapped_key_digest=rng.randbytes(32),
+                      data_key_size=32)
+    elif event_type in ("MacGenerated", "MacVerified"):
+        record.update(algorithm="hmac-sha256", message_digest=rng.randbytes(32),
+                      mac_digest=rng.randbytes(32))
+    else:
+        record.update(algorithm="x25519", peer_public_key_digest=rng.randbytes(32),
+                      salt_digest=rng.randbytes(32), info_digest=rng.randbytes(32),
+                      output_size=32)
+    return record
+
+
+class WalletTraffic:
+    """HD wallet events: WALLETS wallets, then addresses derived (most), marked used,
+    account xpubs exported and seed backups."""
+
+    def __init__(self, log: LogWriter, actors: list[str], rng: random.Random) -> None:
+        self.log, self.actors, self.rng = log, actors, rng
+        self.next_index: dict[str, int] = {}
+        for index in range(WALLETS):
+            wallet_id = f"wallet-{index:03d}"
+            log.add("payments", "WalletCreated", wallet_id, actors[0], {
+                "wallet_id": wallet_id, "domain": "payments", "label": f"bench-{index}",
+                "source": "generated", "word_count": 24, "language": "english",
+                "has_passphrase": False, "master_fingerprint": rng.randbytes(4),
+                "sealed_seed": rng.randbytes(96), "data_key_ref": f"{wallet_id}/s1",
+                "purposes": ["84"], "curves": ["secp256k1"], "gap_limit": 20})
+            self.next_index[wallet_id] = 0
+
+    def add(self) -> None:
+        rng, log = self.rng, self.log
+        wallet_id = f"wallet-{rng.randrange(WALLETS):03d}"
+        actor = self.actors[1 + int(wallet_id[7:]) % (len(self.actors) - 1)]
+        roll = rng.random()
+        if roll < 0.75 or self.next_index[wallet_id] == 0:
+            index = self.next_index[wallet_id]
+            self.next_index[wallet_id] = index + 1
+            log.add("payments", "WalletAddressDerived", wallet_id, actor, {
+                "wallet_id": wallet_id, "path": f"m/84'/0'/0'/0/{index}", "purpose": "84",
+                "coin": "bitcoin", "curve": "secp256k1", "account": 0, "change": 0,
+                "index": index, "public_key": b"\x02" + rng.randbytes(32),
+                "address": f"bc1q{rng.randbytes(20).hex()}", "actor_id": actor})
+        elif roll < 0.97:
+            index = rng.randrange(self.next_index[wallet_id])
+            log.add("payments", "WalletAddressUsed", wallet_id, actor, {
+                "wallet_id": wallet_id, "path": f"m/84'/0'/0'/0/{index}",
+                "curve": "secp256k1", "actor_id": actor})
+        elif roll < 0.995:
+            log.add("payments", "WalletXpubExported", wallet_id, actor, {
+                "wallet_id": wallet_id, "purpose": "84", "coin": "bitcoin", "account": 0,
+                "account_path": "m/84'/0'/0'", "xpub": "zpub" + rng.randbytes(52).hex(),
+                "actor_id": actor})
+        else:
+            log.add("payments", "SecretSplit", wallet_id, self.actors[0], {
+                "wallet_id": wallet_id, "split_id": f"split-{log.written}",
+                "scheme": "feldman-secp256k1-aes256gcm-v1", "seed_version": 1,
+                "threshold": 2, "share_count": 3, "custodians": ["ann", "ben", "cy"],
+                "commitment_digests": [rng.randbytes(32), rng.randbytes(32)],
+                "ciphertext_digest": rng.randbytes(32), "actor_id": self.actors[0]})
+
+
+def generate(total: int, keys: int, rng: random.Random, *, mix: str = "signatures"
+             ) -> MemoryEventStore:
     """A log of ``total`` envelopes: actors, keys with lifecycles, checkpoints, refusals,
-    and signatures for the rest (spread over 90 days, each key used by one service)."""
+    and signatures for the rest (spread over 90 days, each key used by one service); with
+    ``mix="full"``, 30% of the rest are data operations and 10% wallet events."""
     store = MemoryEventStore()
     log = LogWriter(store, total)
     actors = [f"actor-{i:03d}" for i in range(24)]
@@ -133,6 +212,7 @@ def generate(total: int, keys: int, rng: random.Random) -> MemoryEventStore:
         log.add("payments", "KeyActivated", key_id, actors[0], {"key_id": key_id, "version": 1})
     versions = dict.fromkeys(key_ids, 1)
     live = list(key_ids)
+    wallets = WalletTraffic(log, actors, rng) if mix == "full" else None
     while log.written < total:
         position = log.written
         roll = rng.random()
@@ -162,6 +242,14 @@ def generate(total: int, keys: int, rng: random.Random) -> MemoryEventStore:
             log.add("payments", "KeyCompromised", key_id, actors[0], {
                 "key_id": key_id, "reason": "benchmark",
                 "compromise_time": START_US + position * (SPAN_DAYS * DAY_US // total)})
+        elif wallets is not None and roll < 0.1065:
+            wallets.add()
+        elif wallets is not None and roll < 0.4065:
+            key_id = live[rng.randrange(len(live))]
+            actor = actors[1 + int(key_id[4:]) % (len(actors) - 1)]
+            event_type = DATA_OPERATIONS[rng.randrange(len(DATA_OPERATIONS))]
+            log.add("payments", event_type, key_id, actor,
+                    data_operation(event_type, key_id, versions[key_id], actor, rng))
         else:
             key_id = live[rng.randrange(len(live))]
             actor = actors[1 + int(key_id[4:]) % (len(actors) - 1)]  # each key has one user
@@ -290,6 +378,8 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, nargs="+", default=[20_000, 5_000, 50_000])
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--skip-end-to-end", action="store_true")
+    parser.add_argument("--mix", choices=("signatures", "full"), default="signatures",
+                        help="full: also data operations and wallet events")
     parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)),
                         help="Worker processes for the second end-to-end run")
     parser.add_argument("--write-docs", action="store_true")
@@ -311,7 +401,7 @@ def main() -> None:
         folder = Path(tmp)
         watch = stage("generate (real envelopes; not a projection cost)", args.events)
         with watch.running():
-            store = generate(args.events, args.keys, rng)
+            store = generate(args.events, args.keys, rng, mix=args.mix)
         total = sum(1 for c in store.chains() for _ in store.read(c))
         say(f"generated {total:,} envelopes in {watch.wall:.1f} s")
 
@@ -365,14 +455,17 @@ def main() -> None:
         latencies = report_latencies(databases[size], args.repeat)
 
     load = os.getloadavg()[0]
+    mixed = " --mix full" if args.mix == "full" else ""
+    rest = ("the rest 60% signatures, 30% data operations and 10% wallet events "
+            f"({WALLETS} wallets)" if args.mix == "full" else "the rest signatures")
     lines.append(f"Measured {dt.date.today().isoformat()} with "
-                 f"`python tools/bench/bench_projections.py --events {args.events}` on "
+                 f"`python tools/bench/bench_projections.py --events {args.events}{mixed}` on "
                  f"{os.cpu_count()} CPU(s), Python {platform.python_version()}, DuckDB "
                  f"{duckdb.__version__}, pyarrow {pa.__version__}; 1-minute load average "
                  f"{load_before:.1f} at the start and {load:.1f} at the end (other work shared "
                  f"the machine). The log: {args.keys:,} keys, 24 actors, a checkpoint every "
-                 f"1,000 events, 0.5% refused commands, rotations and compromises; the "
-                 f"rest signatures over {SPAN_DAYS} days.")
+                 f"1,000 events, 0.5% refused commands, rotations and compromises; "
+                 f"{rest} over {SPAN_DAYS} days.")
     lines.append("")
     lines.append("| Stage | Events | Wall s | Events/s (wall) | CPU s | Events/s (CPU) |")
     lines.append("|-------|-------:|-------:|----------------:|------:|---------------:|")
