@@ -87,6 +87,7 @@ def test_every_runtime_dependency_is_pinned_in_both_locks_within_its_range(spec:
 
 
 @pytest.mark.parametrize("spec", [*PYPROJECT["project"]["optional-dependencies"]["dev"],
+                                  *PYPROJECT["project"]["optional-dependencies"]["fuzz"],
                                   *PYPROJECT["build-system"]["requires"]])
 def test_every_dev_and_build_dependency_is_pinned_in_the_dev_lock(spec: str) -> None:
     requirement = Requirement(spec)
@@ -119,7 +120,8 @@ def declared(*groups: list[str]) -> set[str]:
 @pytest.mark.parametrize(("lock", "allowed"), [
     (RUNTIME, declared(PYPROJECT["project"]["dependencies"])),
     (DEV, declared(PYPROJECT["project"]["dependencies"],
-                   PYPROJECT["project"]["optional-dependencies"]["dev"])),
+                   PYPROJECT["project"]["optional-dependencies"]["dev"],
+                   PYPROJECT["project"]["optional-dependencies"]["fuzz"])),
 ], ids=["runtime", "dev"])
 def test_nothing_is_locked_for_pyproject_that_pyproject_no_longer_declares(
         lock: dict[str, list[Pin]], allowed: set[str]) -> None:
