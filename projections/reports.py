@@ -16,6 +16,7 @@ All times are UTC. See ``docs/projections.md`` for every report's columns.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -274,14 +275,23 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def parse_time(text: str, *, field: str) -> dt.datetime:
-    """An ISO date or date-time; a time with an offset is converted to UTC, one without is
-    taken as UTC already."""
+_AGO = re.compile(r"(\d{1,6})([dhm])")
+_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+
+
+def parse_time(text: str, *, field: str, now: dt.datetime | None = None) -> dt.datetime:
+    """An ISO date or date-time, or a span back from ``now`` (``7d``, ``24h``, ``30m``); a
+    time with an offset is converted to UTC, one without is taken as UTC already."""
+    ago = _AGO.fullmatch(text.strip())
+    if ago is not None:
+        span = dt.timedelta(**{_UNITS[ago.group(2)]: int(ago.group(1))})
+        return (now or utc_now()) - span
     try:
         value = dt.datetime.fromisoformat(text.strip())
     except ValueError:
-        raise InvalidInput(f"{text!r} is not an ISO date or date-time", field=field,
-                           hint="e.g. 2025-01-31 or 2025-01-31T12:00:00Z") from None
+        raise InvalidInput(f"{text!r} is not an ISO date or date-time, nor a span like 7d, "
+                           "24h or 30m", field=field,
+                           hint="e.g. 2025-01-31, 2025-01-31T12:00:00Z or 7d") from None
     if value.tzinfo is not None:
         value = value.astimezone(dt.UTC).replace(tzinfo=None)
     return value

@@ -256,3 +256,21 @@ def test_backups(lifecycle: duckdb.DuckDBPyConnection, lifecycle_ledger: Ledger)
     since = records(run_report(lifecycle, "backups",
                                since=recorded_at(lifecycle_ledger, "WalletCreated", 1)))
     assert [(r["label"], r["status"]) for r in since] == [("test-vector", "no-backup")]
+
+
+def test_since_takes_a_span_back_from_now() -> None:
+    import datetime as dt
+
+    from ledger.errors import InvalidInput
+    from projections.reports import parse_time
+
+    now = dt.datetime(2026, 12, 1, 12, 0)
+    assert parse_time("7d", field="since", now=now) == dt.datetime(2026, 11, 24, 12, 0)
+    assert parse_time("24h", field="since", now=now) == dt.datetime(2026, 11, 30, 12, 0)
+    assert parse_time("30m", field="since", now=now) == dt.datetime(2026, 12, 1, 11, 30)
+    assert parse_time("2026-01-02T03:04:05+01:00", field="since") == dt.datetime(
+        2026, 1, 2, 2, 4, 5)
+    for bad in ("7w", "-1d", "d7", "1.5h"):
+        with pytest.raises(InvalidInput) as refused:
+            parse_time(bad, field="since")
+        assert refused.value.field == "since" and "7d" in refused.value.hint
