@@ -57,7 +57,8 @@ sys.path.insert(0, str(ROOT))
 
 import nacl.signing  # noqa: E402
 
-from commands.handlers import MAX_BATCH, execute  # noqa: E402
+from commands.handlers import execute  # noqa: E402
+from ledger.catalogue.keys import MAX_BATCH  # noqa: E402
 from commands.sdk import httpsig  # noqa: E402
 from commands.sdk.client import Client  # noqa: E402
 from commands.sdk.grpc_client import SERVICE as GRPC_SERVICE  # noqa: E402
