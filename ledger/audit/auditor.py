@@ -45,7 +45,7 @@ from ledger.audit.examine import (
 )
 from ledger.audit.pool import examined_in_order
 from ledger.authorization import SYSTEM_CHAIN
-from ledger.command import SYSTEM_ACTOR
+from ledger.command import LEDGER_IDENTITIES, SYSTEM_ACTOR
 from ledger.envelope import GENESIS_PREV_HASH, NO_AUTHORITY
 from ledger.errors import ConfigurationError, SkmsError, VerificationError
 from ledger.merkle.checkpoint import Checkpoint, chain_origin, ledger_verifiers, open_checkpoint
@@ -260,8 +260,8 @@ class Auditor:
 
     def _system_identity(self, actor_id: str, envelope: Any,
                          record: dict[str, Any]) -> ActorSnapshot | None:
-        if actor_id == SYSTEM_ACTOR:
-            if envelope.seq == 0:
+        if actor_id in LEDGER_IDENTITIES:
+            if envelope.seq == 0 and actor_id == SYSTEM_ACTOR:
                 if envelope.event_type != "LedgerInitialized":
                     return None
                 key = bytes(record["ledger_public_key"])

@@ -29,7 +29,7 @@ from typing import Any
 
 from ledger.authorization import authorize
 from ledger.catalogue import EVENTS_OF_COMMAND
-from ledger.command import SYSTEM_ACTOR, parse_command, verify_command_signature
+from ledger.command import LEDGER_IDENTITIES, parse_command, verify_command_signature
 from ledger.envelope import Envelope, open_envelope
 from ledger.errors import SkmsError, VerificationError
 from ledger.stores.base import StoredEnvelope
@@ -76,7 +76,7 @@ class Identities:
     ledger_key: bytes | None
 
     def at(self, actor_id: str, authority_seq: int) -> ActorSnapshot | None:
-        if actor_id == SYSTEM_ACTOR:
+        if actor_id in LEDGER_IDENTITIES:
             return ledger_snapshot(self.ledger_key)
         return self.timeline.at(actor_id, authority_seq)
 
