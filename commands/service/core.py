@@ -420,10 +420,12 @@ def command_response(spec: CommandSpec, signed: SignedCommand,
     replay past the cache: the ledger knows only that the command ran)."""
     command = signed.command
     result = None
-    if not outcome.replayed and spec.result is not None and outcome.result is not None:
+    if outcome.approval_id is not None:  # held for its approvers: the request, no result
+        result = None
+    elif not outcome.replayed and spec.result is not None and outcome.result is not None:
         result = shape_to_json(spec.result.name, outcome.result)
     return {"command_id": command.command_id, "chain": outcome.chain_id,
             "seqs": list(outcome.seqs), "seq": outcome.seqs[-1] if outcome.seqs else None,
             "replayed": outcome.replayed,
             "correlation_id": command.correlation_id or command.command_id,
-            "result": result}
+            "status": outcome.status, "approval_id": outcome.approval_id, "result": result}

@@ -18,7 +18,9 @@ Requirements:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from ledger.approvals.policy import (
@@ -34,6 +36,7 @@ from ledger.catalogue import APPROVAL_HOOKS, CATALOGUE, CommandSpec
 from ledger.command import Command, SignedCommand
 from ledger.domain.approval import ON_QUORUM, ON_RESUBMIT, Approval, ApprovalStatus
 from ledger.domain.approval_policy import ApprovalPolicies, Rule
+from ledger.errors import IllegalTransition
 from ledger.state import LedgerState
 
 REQUEST_DOMAIN = b"SKMS-APPROVAL-REQUEST-v1\x00"
@@ -127,12 +130,21 @@ def open_request(approval_id: Any, signed: SignedCommand, args: Mapping[str, Any
             command.command_type), subject=subject_of(args))
 
 
-def approval_seqs(state: LedgerState, approval: Approval) -> list[int]:
-    """Where each counted approval was recorded (its command's seqs in this chain)."""
+def approval_seqs(state: LedgerState, approval: Approval, deciding: str = "") -> list[int]:
+    """Where each counted approval was recorded: the seq of its ``ApprovalGranted`` (the
+    first event of the approver's command); ``deciding`` names the command being decided
+    now, whose first event takes the chain's next seq."""
     seqs = []
     for command_id in approval.approval_command_ids:
         record = state.commands.get(command_id)
-        seqs.append(record.seqs[0] if record and record.seqs else -1)
+        if record is not None and record.seqs:
+            seqs.append(record.seqs[0])
+        elif command_id == deciding:
+            seqs.append(state.chain(approval.chain_id).next_seq)
+        else:
+            raise IllegalTransition(f"approval {command_id} of request "
+                                    f"{approval.approval_id} is not in the log",
+                                    reason_code="approval-missing")
     return seqs
 
 
@@ -140,3 +152,43 @@ def book_for(state: LedgerState, chain_id: str) -> ApprovalPolicies:
     """The chain's policy book (a new, empty one until its first rule)."""
     book = state.policy_books.get(chain_id)
     return book if book is not None else ApprovalPolicies.for_chain(chain_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Screening:
+    """What the gate decided for one admitted command: hold it as ``request`` (record the
+    request instead of deciding it), run it under ``executing`` (an approved resubmission),
+    or neither (no quorum needed)."""
+
+    request: Approval | None = None
+    executing: Approval | None = None
+
+
+def screen(state: LedgerState, signed: SignedCommand, now: int,
+           new_id: Callable[[], uuid.UUID]) -> Screening:
+    """The gate (requirements 1-3), on the command's own signed arguments, so the auditor
+    computes the same quorum from the envelope's bytes."""
+    command = signed.command
+    if command.command_type not in APPROVAL_HOOKS:
+        return Screening()
+    approval = approved_for(state, command, now)
+    if approval is not None:
+        return Screening(executing=approval)
+    need = required_now(state, command, command.args)
+    if need.approvals == 0:
+        return Screening()
+    return Screening(request=open_request(new_id(), signed, command.args, need, at=now))
+
+
+def execute_under(state: LedgerState, approval: Approval, command_id: str, *, at: int,
+                  deciding: str = "") -> None:
+    """Record that ``command_id`` runs under ``approval`` (its ``ApprovalExecuted``)."""
+    approval.execute(command_id, approval_seqs(state, approval, deciding), at=at)
+
+
+def pending_result(approval: Approval, now: int) -> dict[str, Any]:
+    """What a held command answers (the CLI prints it as JSON, exit 0)."""
+    return {"status": "pending", "approval_id": approval.approval_id,
+            "command_type": approval.command_type, "required": approval.required,
+            "request_digest": approval.request_digest.hex(),
+            "expires_at": approval.expires_at}

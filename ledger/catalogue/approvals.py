@@ -1,5 +1,5 @@
-"""Catalogue entries: approval quorums (policies, approvals, rejections) and the ledger
-scheduler's own commands (expiring requests, rotating due keys).
+"""Catalogue entries: approval quorums (policies, approvals, rejections, and the ledger
+scheduler closing expired requests).
 
 Any command whose entry has an approval hook (``Hooks(approval=...)``) may be gated by a
 policy naming it; the gate is generic (:mod:`ledger.approvals.gate`), so a command of any
@@ -10,7 +10,6 @@ as ``value_field`` with a limit.
 from __future__ import annotations
 
 from ledger.catalogue.fields import (
-    KEY_ID,
     boolean,
     hexa,
     in_path,
@@ -76,7 +75,8 @@ COMMANDS = (
         "completing the quorum executes the command (or, for one that needs its data or "
         "returns a secret, lets its requester send it again).",
         group="approvals", roles=APPROVERS, chain=ChainRule.APPROVAL,
-        events=frozenset({"ApprovalGranted"}), args=(APPROVAL_ID, REQUEST_DIGEST),
+        events=frozenset({"ApprovalGranted", "ApprovalExecuted"}),
+        args=(APPROVAL_ID, REQUEST_DIGEST),
         result=SHAPES["ApprovalDecision"],
         rest=Route("POST", "/v1/approvals/{approval_id}/approve"),
         cli=CliRoute(("approval", "approve"), renderer="approval-decision")),
@@ -95,11 +95,6 @@ COMMANDS = (
         events=frozenset({"ApprovalExpired"}),
         args=(text("approval_id", "The approval request's id.", max_length=100),),
         system=True, scheduled=True),
-    CommandSpec(
-        name="RotateDueKey", doc="The scheduler rotates a key whose rotation period has "
-        "passed (the auditor accepts it only for a key that was due).",
-        group="keys", roles=NOBODY, chain=ChainRule.KEY, events=frozenset({"KeyRotated"}),
-        args=(KEY_ID,), system=True, scheduled=True),
 )
 
 READS = (
