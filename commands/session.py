@@ -134,7 +134,12 @@ class Session:
     def resolver(self) -> Resolver:
         """Domains of keys and wallets, as this session's ledger holds them."""
         return Resolver(lambda key_id: self.ledger().key(key_id).domain,
-                        lambda wallet_id: self.ledger().wallet(wallet_id).domain)
+                        lambda wallet_id: self.ledger().wallet(wallet_id).domain,
+                        self._approval)
+
+    def _approval(self, approval_id: str) -> tuple[str, str]:
+        approval = self.ledger().state.approval(approval_id)
+        return approval.chain_id, approval.request_digest.hex()
 
     def run(self, actor_name: str, command_type: str, **params: Any) -> Outcome[Any]:
         """Build a catalogue command from ``params`` (:mod:`commands.builders`), sign it as

@@ -662,14 +662,14 @@ def _approval(s: Shown) -> str:
 
 
 def _show_approval_decision(s: Shown) -> None:
-    """The approval completing a quorum prints the executed command's result; any other
-    decision, where the request stands."""
+    """The approval completing a quorum prints the executed command's result (as JSON; under
+    ``--json`` inside the decision, with where its events went); any other decision, where
+    the request stands."""
     d = s.json_data
-    if d.get("result") is not None:
-        emit(d["result"], None)
-        return
-    emit(d, lambda x: f"approval {x['approval_id']}: {x['status']}, {x['approvals']} of "
-                      f"{x['required']} for {x['command_type']} ({seq_of(s)})")
+    executed = d.get("result")
+    emit(d, lambda x: json.dumps(executed, indent=2, sort_keys=True) if executed is not None
+         else f"approval {x['approval_id']}: {x['status']}, {x['approvals']} of "
+              f"{x['required']} for {x['command_type']} ({seq_of(s)})")
 
 
 VIEWS["approval-decision"] = View(show=_show_approval_decision)

@@ -47,7 +47,7 @@ OUTCOME_FIELDS = (text("command_id", ""), text("chain", ""),
                   listing("seqs", "", integer("item", "")),
                   integer("seq", "", required=False, nullable=True),
                   boolean("replayed", ""), text("correlation_id", ""),
-                  text("status", "", required=False),
+                  text("status", ""),
                   text("approval_id", "", required=False, nullable=True))
 
 SERVICE = f"{PACKAGE}.{SERVICE_NAME}"
