@@ -16,7 +16,11 @@ this order (the first failure is raised, naming the chain, seq and check):
    point* (system chain: just before the event; key domains: at the system-chain seq the
    envelope names as its authority, which may never go backwards).
 7. ``authorization`` – the actor held a role allowing the command in that domain then.
-8. ``aggregate`` – the event applies to its aggregate at the next version (state machine).
+8. ``approval``  – approval quorums (:mod:`ledger.audit.approvals`): a held command's
+   request matches the policy in force then; every approval names its request's digest,
+   by a distinct approver, never the requester, before the expiry; an execution names
+   every approval; and a command needing a quorum never ran without one.
+   ``aggregate`` – the event applies to its aggregate at the next version (state machine).
 9. ``checkpoint`` – every checkpoint (as event and as stored note) is signed by the ledger
    key and its root equals the Merkle root of the chain at its size.
 10. ``trusted-checkpoint`` – a checkpoint the auditor already trusted is consistent with
@@ -31,6 +35,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
+from ledger.audit.approvals import ApprovalAudit
 from ledger.audit.examine import (
     CONTENT,
     IDENTITY,
@@ -122,6 +127,7 @@ class Auditor:
         self._own_executor: Executor | None = None
         self.timeline = Timeline()
         self.fold = LedgerState(strict=True)  # the live ledger's fold, in strict mode
+        self.approvals = ApprovalAudit(self.fold)
         self.system_size = 0
         self.ledger_key: bytes | None = None
         self.key_name = ""
@@ -217,6 +223,7 @@ class Auditor:
                                f"[{last_authority}, {self.system_size})", "authorization")
                 last_authority = item.authority_seq
                 item.raise_finding(IDENTITY, chain_id)
+            self.approvals.before(chain_id, item)
             # Aggregate: the event must apply at the next version, where it belongs.
             try:
                 self.fold.fold_event(item.event_type, record, item.aggregate_id,
@@ -227,6 +234,7 @@ class Auditor:
             except Exception as exc:
                 raise fail(f"event does not apply to its aggregate: {type(exc).__name__}: "
                            f"{exc}", "aggregate") from None
+            self.approvals.after(chain_id, item)
             if chain_id == SYSTEM_CHAIN:
                 self._after_system_event(item.seq, item.event_type, record)
             tree.append(hash_leaf(item.event_hash))
