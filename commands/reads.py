@@ -80,7 +80,9 @@ def key_row(key: Key) -> dict[str, Any]:
     return {"key_id": key.key_id, "label": key.label, "domain": key.domain,
             "algorithm": key.algorithm, "state": key.state.value, "usage": list(key.usage),
             "current_version": key.current_version, "versions": sorted(key.versions),
-            "public_key": bytes(current["public_key"]).hex(), "policy": dict(key.policy),
+            "public_key": bytes(current["public_key"]).hex(),
+            "policy": {**key.policy, "min_decrypt_version": key.min_decrypt_version,
+                       "min_verify_version": key.min_verify_version},
             "created_at": key.created_at, "rotated_at": key.rotated_at,
             "destroy_after": key.destroy_after, "destroyed_at": key.destroyed_at,
             "signatures": key.signature_count}
@@ -196,8 +198,10 @@ def verify_with_versions(key: Key, message: bytes, signature: bytes,
                            field="key_id", hint="MACs are checked with mac --verify")
     if version is not None and version not in key.versions:
         raise InvalidInput(f"key has versions {sorted(key.versions)}", field="version")
+    if version is not None:
+        key.check_version_floor("verify", version)
     scheme = get_scheme(key.algorithm)
-    candidates = [version] if version is not None else sorted(key.versions, reverse=True)
+    candidates = [version] if version is not None else key.verifiable_versions()
     for candidate in candidates:
         try:
             scheme.verify(bytes(key.versions[candidate]["public_key"]), message, signature)

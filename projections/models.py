@@ -435,7 +435,7 @@ ALL_TABLES: tuple[Table, ...] = (*READ_MODELS, POSITIONS, META)
 KEY_LIFECYCLE_EVENTS = frozenset({
     "KeyGenerated", "KeyActivated", "KeyRotated", "KeySuspended", "KeyReactivated",
     "KeyCompromised", "KeyDeactivated", "KeyDestructionScheduled", "KeyDestructionCancelled",
-    "KeyDestroyed", "KeyPolicyChanged"})
+    "KeyDestroyed", "KeyPolicyChanged", "KeyVersionFloorsSet"})
 ACTOR_EVENTS = frozenset({"ActorRegistered", "ActorRolesChanged", "ActorRevoked"})
 SIGNATURE_EVENTS = frozenset({"SignatureIssued", "SignatureBatchIssued"})
 KEY_OPERATION_NAMES: Mapping[str, str] = {
@@ -599,6 +599,7 @@ class _BatchMapper:
             "KeyDestructionCancelled": self._destruction_cancelled,
             "KeyDestroyed": self._destroyed,
             "KeyPolicyChanged": self._policy_changed,
+            "KeyVersionFloorsSet": self._floors_set,
             "ActorRegistered": self._actor_registered,
             "ActorRolesChanged": self._actor_roles_changed,
             "ActorRevoked": self._actor_revoked,
@@ -812,6 +813,9 @@ class _BatchMapper:
             if version["data_key_ref"] in shredded:
                 version["shredded_at"] = event.recorded_at
                 self.dirty_versions.add(key_id)
+
+    def _floors_set(self, event: LoggedEvent) -> None:
+        self._key(event)  # the timeline row; the floors are in its details
 
     def _policy_changed(self, event: LoggedEvent) -> None:
         key = self._key(event)

@@ -134,12 +134,17 @@ class Operations(abc.ABC):
     def change_key_policy(self, key_id: str, *, rotation_period_days: int | None = None,
                           destruction_wait_days: int | None = None,
                           allowed_signers: list[str] | None = None,
-                          max_signatures_per_day: int | None = None) -> CommandResult:
-        """Change a key's policy (ChangeKeyPolicy)."""
+                          max_signatures_per_day: int | None = None,
+                          min_decrypt_version: int | None = None,
+                          min_verify_version: int | None = None) -> CommandResult:
+        """Change a key's policy; the version floors retire old versions: below
+        min_decrypt_version nothing decrypts, below min_verify_version no signature or MAC
+        verifies (refusals recorded) (ChangeKeyPolicy)."""
         return self._command("ChangeKeyPolicy", given(
             key_id=key_id, rotation_period_days=rotation_period_days,
             destruction_wait_days=destruction_wait_days, allowed_signers=allowed_signers,
-            max_signatures_per_day=max_signatures_per_day))
+            max_signatures_per_day=max_signatures_per_day, min_decrypt_version=min_decrypt_version,
+            min_verify_version=min_verify_version))
 
     def sign(self, key_id: str, message: bytes) -> CommandResult:
         """Sign a message; the signature is returned after its event commits. ECDSA signs SHA-256

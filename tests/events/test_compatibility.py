@@ -112,6 +112,8 @@ RELEASED = {
         "afc2acfb772832d65239cd6be805f8987421a09884aeb2243dd32fdb3890e2da",
     "ApprovalPolicySet.v1.avsc":
         "c85db4df147cb43b08c1972b1d8c8b1057c12612f6e1f2d4b587f2a631001877",
+    "KeyVersionFloorsSet.v1.avsc":
+        "4a53aafa1e858f6acc8be7aef095aea883a8c2dd088cf148eccd69b344deea54",
 }
 
 

@@ -223,6 +223,7 @@ def _use_keys_on_data(session: Session, secrets: list[bytes]) -> None:
     unwrapped = _result(session.decrypt("bob", records, wrapped, aad=b"backup-volume"))
     session.key_command("alice", "RotateKey", records)
     again = _result(session.decrypt("erin", records, sealed["ciphertext"], aad=b"payroll"))
+    session.key_command("alice", "ChangeKeyPolicy", records, {"min_decrypt_version": 2})
     message = b"webhook body: order 7 shipped"
     tag = bytes.fromhex(_result(session.generate_mac("bob", hooks, message))["mac"])
     session.verify_mac("erin", hooks, message, tag)
