@@ -23,9 +23,14 @@ from ledger.errors import CommandRejected
 
 @dataclass
 class DueWork:
-    """What one run did: the approval requests it closed as expired."""
+    """What one run did: the approval requests it closed as expired, the keys it rotated."""
 
     expired_approvals: list[str] = field(default_factory=list)
+    rotated_keys: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {"expired_approvals": list(self.expired_approvals),
+                "rotated_keys": list(self.rotated_keys)}
 
 
 def expire_approvals(ledger: Ledger, done: DueWork) -> None:
@@ -44,9 +49,25 @@ def expire_approvals(ledger: Ledger, done: DueWork) -> None:
         done.expired_approvals.append(approval.approval_id)
 
 
+def rotate_due_keys(ledger: Ledger, done: DueWork) -> None:
+    now = ledger.clock()
+    due = sorted((k for k in ledger.state.keys.values()
+                  if (at := k.rotation_due_at()) is not None and at <= now),
+                 key=lambda k: (k.rotation_due_at() or 0, k.key_id))
+    for key in due:
+        signed = ledger.system_command("RotateDueKey", key.domain, {"key_id": key.key_id},
+                                       actor_id=SCHEDULER_ACTOR)
+        try:
+            execute(ledger, signed)
+        except CommandRejected:  # rotated (or changed) meanwhile (requirement 1)
+            continue
+        done.rotated_keys.append(key.key_id)
+
+
 def run_due(ledger: Ledger) -> DueWork:
     """Everything due now (requirement 2)."""
     ledger.ensure_loaded()
     done = DueWork()
     expire_approvals(ledger, done)
+    rotate_due_keys(ledger, done)
     return done

@@ -20,6 +20,7 @@ this order (the first failure is raised, naming the chain, seq and check):
    request matches the policy in force then; every approval names its request's digest,
    by a distinct approver, never the requester, before the expiry; an execution names
    every approval; and a command needing a quorum never ran without one.
+   ``scheduled`` – the scheduler rotated only keys that were due then.
    ``aggregate`` – the event applies to its aggregate at the next version (state machine).
 9. ``checkpoint`` – every checkpoint (as event and as stored note) is signed by the ledger
    key and its root equals the Merkle root of the chain at its size.
@@ -49,6 +50,7 @@ from ledger.audit.examine import (
     ledger_snapshot,
 )
 from ledger.audit.pool import examined_in_order
+from ledger.audit.scheduled import check_scheduled
 from ledger.authorization import SYSTEM_CHAIN
 from ledger.command import LEDGER_IDENTITIES, SYSTEM_ACTOR
 from ledger.envelope import GENESIS_PREV_HASH, NO_AUTHORITY
@@ -224,6 +226,7 @@ class Auditor:
                 last_authority = item.authority_seq
                 item.raise_finding(IDENTITY, chain_id)
             self.approvals.before(chain_id, item)
+            check_scheduled(self.fold, chain_id, item)
             # Aggregate: the event must apply at the next version, where it belongs.
             try:
                 self.fold.fold_event(item.event_type, record, item.aggregate_id,

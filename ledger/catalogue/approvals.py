@@ -10,6 +10,7 @@ as ``value_field`` with a limit.
 from __future__ import annotations
 
 from ledger.catalogue.fields import (
+    KEY_ID,
     boolean,
     hexa,
     in_path,
@@ -95,6 +96,11 @@ COMMANDS = (
         events=frozenset({"ApprovalExpired"}),
         args=(text("approval_id", "The approval request's id.", max_length=100),),
         system=True, scheduled=True),
+    CommandSpec(
+        name="RotateDueKey", doc="The scheduler rotates a key whose rotation period has "
+        "passed (the auditor accepts it only for a key that was due then).",
+        group="keys", roles=NOBODY, chain=ChainRule.KEY, events=frozenset({"KeyRotated"}),
+        args=(KEY_ID,), system=True, scheduled=True),
 )
 
 READS = (

@@ -551,6 +551,15 @@ class Key(Aggregate):
                                     hint="re-encrypt or re-sign under a newer version",
                                     reason_code="version-retired")
 
+    def rotation_due_at(self) -> int | None:
+        """When the current version is due for rotation by the policy's period (None: no
+        period, or a key that no longer rotates)."""
+        days = int(self.policy.get("rotation_period_days") or 0)
+        if days <= 0 or self.state is not KeyState.ACTIVE:
+            return None
+        last = self.rotated_at if self.rotated_at is not None else self.created_at
+        return last + days * DAY_MICROS
+
     def verifiable_versions(self) -> list[int]:
         """Versions whose signatures and MACs still verify, newest first."""
         return sorted((v for v in self.versions if v >= self.min_verify_version),
