@@ -19,7 +19,7 @@ from ledger.application import Ledger, Outcome
 from ledger.authorization import SYSTEM_CHAIN
 from ledger.catalogue import CATALOGUE
 from ledger.command import SYSTEM_ACTOR, Command
-from ledger.crypto.kek import KEKProvider
+from ledger.crypto.kek import KDF_PBKDF2, KDF_SCRYPT, KEKProvider
 from ledger.crypto.memory import zeroize
 from ledger.errors import ConfigurationError
 from ledger.home import Home
@@ -102,7 +102,10 @@ class Session:
         if self._passphrase is None:
             raise ConfigurationError("initializing needs a passphrase",
                                      hint="set SKMS_PASSPHRASE or use --passphrase-file")
-        kek, ledger_key, ledger_id = self.home.create(self._passphrase)
+        # FIPS mode (issue 15, section 6): the passphrase KEK comes from PBKDF2-HMAC-SHA256
+        # (600,000 iterations or more), never scrypt, and the home refuses scrypt from now on
+        kek, ledger_key, ledger_id = self.home.create(
+            self._passphrase, kdf=KDF_PBKDF2 if fips_mode else KDF_SCRYPT, fips=fips_mode)
         self._kek, self._ledger_key = kek, ledger_key
         store, keyring = self.store()
         if store.chains():
