@@ -177,7 +177,8 @@ class Session:
         public_key = self.home.new_identity(name, self.kek())
         outcome = self.run(as_actor, "RegisterActor", name=name, public_key=public_key.hex(),
                            roles=roles, domains=domains)
-        self.home.bind_identity(name, str((outcome.result or {})["actor_id"]))
+        if outcome.approval_id is None:  # held for approvers: no actor id to bind yet
+            self.home.bind_identity(name, str((outcome.result or {})["actor_id"]))
         return outcome
 
     # --- shorthands the tests and tools use (each one catalogue command) --------------------
