@@ -25,6 +25,8 @@ from ledger.chain_state import ChainState
 from ledger.command import parse_command
 from ledger.domain.actor import Actor
 from ledger.domain.aggregate import Aggregate, Created
+from ledger.domain.approval import Approval
+from ledger.domain.approval_policy import ApprovalPolicies, book_id
 from ledger.domain.key import Key
 from ledger.domain.ledger_meta import LedgerMeta
 from ledger.domain.registry import EVENT_CLASSES, record_to_event
@@ -62,6 +64,8 @@ class LedgerState:
         self.actors: dict[str, Actor] = {}
         self.keys: dict[str, Key] = {}
         self.wallets: dict[str, Wallet] = {}
+        self.approvals: dict[str, Approval] = {}
+        self.policy_books: dict[str, ApprovalPolicies] = {}
         self.chains: dict[str, ChainState] = {}
         self.commands: dict[str, CommandRecord] = {}
         self.rejections: dict[str, RefusalRecord] = {}
@@ -96,10 +100,18 @@ class LedgerState:
             raise NotFound(f"no wallet {wallet_id!r}", field="wallet_id")
         return found
 
+    def approval(self, approval_id: str) -> Approval:
+        found = self.approvals.get(approval_id)
+        if found is None:
+            raise NotFound(f"no approval request {approval_id!r}", field="approval_id")
+        return found
+
     def aggregates(self) -> Iterator[Aggregate]:
         yield from self.actors.values()
         yield from self.keys.values()
         yield from self.wallets.values()
+        yield from self.approvals.values()
+        yield from self.policy_books.values()
 
     # --- the fold ----------------------------------------------------------------------
 
@@ -150,6 +162,17 @@ class LedgerState:
             wallet = self._existing(self.wallets, aggregate_id, "wallet")
             self._require(wallet.domain == chain_id, "wallet event in another domain's chain")
             event.mutate(wallet)
+        elif kind is Approval:
+            approval = self._existing(self.approvals, aggregate_id, "approval request")
+            self._require(approval.chain_id == chain_id,
+                          "approval event in another chain than its request's")
+            event.mutate(approval)
+        elif kind is ApprovalPolicies:
+            self._require(record["chain_id"] == chain_id and str(book_id(chain_id))
+                          == aggregate_id, "approval policy outside its chain's book")
+            book = self.policy_books.get(chain_id) or ApprovalPolicies.for_chain(chain_id)
+            event.mutate(book)
+            self.policy_books[chain_id] = book
         else:
             raise VerificationError(f"no aggregate handles {event_type}")
 
@@ -176,6 +199,11 @@ class LedgerState:
             self._require(record["wallet_id"] == aggregate_id,
                           "wallet id differs from its aggregate id")
             self.wallets[aggregate_id] = cast(Wallet, event.mutate(None))
+        elif kind is Approval:
+            self._require(aggregate_id not in self.approvals and record["chain_id"] == chain_id
+                          and record["approval_id"] == aggregate_id,
+                          "approval requested twice, under another id or in another chain")
+            self.approvals[aggregate_id] = cast(Approval, event.mutate(None))
         else:
             raise VerificationError(f"no aggregate is created by {event.event_type}")
 
@@ -187,6 +215,10 @@ class LedgerState:
             self.wallets[aggregate.wallet_id] = aggregate
         elif isinstance(aggregate, Actor):
             self.actors[aggregate.actor_id] = aggregate
+        elif isinstance(aggregate, Approval):
+            self.approvals[aggregate.approval_id] = aggregate
+        elif isinstance(aggregate, ApprovalPolicies):
+            self.policy_books[aggregate.chain_id] = aggregate
         elif isinstance(aggregate, LedgerMeta):
             self.meta = aggregate
             self.ledger_id = str(aggregate.id)
