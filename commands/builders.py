@@ -26,6 +26,7 @@ from typing import Any
 
 from ledger.authorization import SYSTEM_CHAIN
 from ledger.catalogue import ChainRule, CommandSpec, Field
+from ledger.chains import declared
 from ledger.crypto import hd
 from ledger.errors import InvalidInput
 
@@ -179,6 +180,14 @@ def _share_field(field: Field, values: Sequence[Any]) -> Any:
     return value
 
 
+def _chain_value(declare: Callable[[bytes], int]) -> Callable[[Field, Sequence[Any]], Any]:
+    """The ``value`` a chain transaction moves, as decimal text (``ledger.chains.declared``)."""
+    def rule(field: Field, values: Sequence[Any]) -> Any:
+        name = field.derived.inputs[0] if field.derived else "tx"
+        return None if values[0] is None else str(declare(_bytes(values[0], name)))
+    return rule
+
+
 DERIVATIONS: dict[str, Callable[[Field, Sequence[Any]], Any]] = {
     "sha256": _sha256,
     "sha256-each": _sha256_each,
@@ -187,4 +196,7 @@ DERIVATIONS: dict[str, Callable[[Field, Sequence[Any]], Any]] = {
     "bip32-fingerprint": _fingerprint,
     "mnemonic-language": _language,
     "share-field": _share_field,
+    "evm-value": _chain_value(declared.evm_value),
+    "psbt-value": _chain_value(declared.psbt_declared_value),
+    "solana-value": _chain_value(declared.solana_value),
 }

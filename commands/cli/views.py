@@ -618,3 +618,42 @@ def _recovered(s: Shown) -> str:
     return (f"recovered wallet {d['wallet_id']} from shares "
             f"{', '.join(map(str, d['share_indexes']))} ({', '.join(d['custodians'])}); "
             f"seed version {d['seed_version']} ({seq_of(s)})")
+
+
+# --- chains --------------------------------------------------------------------------------
+
+@view("evm-transaction")
+def _evm_transaction(s: Shown) -> str:
+    """The raw transaction alone on stdout (``| cast publish``); facts with ``--json``."""
+    return str(s.data["raw"])
+
+
+@view("evm-signature")
+def _evm_signature(s: Shown) -> str:
+    return str(s.data["signature"])
+
+
+@view("psbt")
+def _psbt(s: Shown) -> str:
+    """The PSBT (base64) alone on stdout, ready for the next signer or ``chain btc finalize``."""
+    return str(s.data["psbt"])
+
+
+@view("finalized-psbt")
+def _finalized_psbt(s: Shown) -> str:
+    return str(s.data["tx"])
+
+
+@view("solana-transaction")
+def _solana_transaction(s: Shown) -> str:
+    return str(s.data["transaction"])
+
+
+@view("solana-message")
+def _solana_message(s: Shown) -> str:
+    return str(s.data["signature"])
+
+
+@view("chain-address")
+def _chain_address(s: Shown) -> str:
+    return str(s.data["address"])

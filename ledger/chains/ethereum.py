@@ -60,6 +60,7 @@ __all__ = [
     "sign_personal_message",
     "sign_transaction",
     "sign_typed_data",
+    "transaction_value",
 ]
 
 ETHEREUM_PATH = "m/44'/60'/0'/0/{index}"
@@ -261,6 +262,14 @@ def _normalize_transaction(tx: Any, chain: EvmChain | None) -> tuple[int, dict[s
     if kind in (1, 2):
         out["accessList"] = _access_list(fields.get("accessList", []))
     return kind, out
+
+
+def transaction_value(tx: Any) -> int:
+    """The native value a transaction moves (wei; 0 when it names none), checked as the
+    signer checks it: what a client declares and an approval policy compares."""
+    if not isinstance(tx, dict):
+        raise InvalidInput("must be a JSON object of transaction fields", field="tx")
+    return _int_field(tx.get("value", 0), "value", _UINT256)
 
 
 def _legacy_signing_payload(fields: dict[str, Any]) -> list[Any]:

@@ -53,6 +53,7 @@ __all__ = [
     "sign_offchain_message",
     "sign_transaction",
     "solana_path",
+    "transaction_transfers",
 ]
 
 SOLANA_PATH = "m/44'/501'/{index}'/0'"
@@ -150,6 +151,15 @@ def _transfers(message: Message | MessageV0) -> tuple[Transfer, ...]:
             recipient = str(keys[target]) if target < len(keys) else f"lookup:{target}"
             found.append(Transfer(recipient, int.from_bytes(data[4:], "little"), "SOL"))
     return tuple(found)
+
+
+def transaction_transfers(tx_base64: str) -> tuple[Transfer, ...]:
+    """The System Program transfers of a wire transaction (what a client declares)."""
+    _, tx = _decode_wire(tx_base64)
+    message = tx.message
+    if not isinstance(message, Message | MessageV0):
+        raise InvalidInput("only legacy and v0 messages are signed", field="tx")
+    return _transfers(message)
 
 
 def sign_transaction(key: PrivateKey, tx_base64: str, *,

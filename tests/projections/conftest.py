@@ -163,6 +163,7 @@ def lifecycle_ledger(demo_ledger: Ledger, tmp_path_factory: pytest.TempPathFacto
         session.sign_batch("bob", ed25519, [b"batch invoice 1", b"batch invoice 2"])
         _use_keys_on_data(session, secrets)
         _run_wallets(session, secrets, texts)
+        _sign_on_chains(session)
     finally:
         session.close()
     recorded = read_ledger(home)
@@ -203,6 +204,16 @@ def _use_keys_on_data(session: Session, secrets: list[bytes]) -> None:
     secrets += [plaintext, bytes(opened["plaintext"]), bytes(data_key["plaintext_key"]),
                 wrapped, bytes(unwrapped["plaintext"]),
                 bytes(again["plaintext"]), bytes(tag), bytes(derived["derived_key"])]
+
+
+def _sign_on_chains(session: Session) -> None:
+    """bob signs an EIP-1559 transfer on Sepolia with a secp256k1 key (ChainSignatureIssued)."""
+    key_id = str(_result(session.act("alice", "CreateKey", "payments", {
+        "algorithm": "ecdsa-secp256k1", "label": "hot-wallet"}))["key_id"])
+    tx = {"nonce": 0, "gas": 21000, "maxFeePerGas": 2 * 10**9, "maxPriorityFeePerGas": 10**9,
+          "to": "0x3535353535353535353535353535353535353535", "value": 10**18,
+          "chainId": 11155111}
+    session.run("bob", "SignEvmTransaction", key_id=key_id, tx=json.dumps(tx).encode())
 
 
 def _run_wallets(session: Session, secrets: list[bytes], texts: list[str]) -> None:

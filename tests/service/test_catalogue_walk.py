@@ -34,6 +34,7 @@ from ledger.catalogue import CATALOGUE, CommandSpec, Field, Kind, Spec, sdk_name
 from ledger.crypto import hd
 from ledger.envelope import open_envelope
 from ledger.stores.sqlite import SQLiteEventStore
+from tests.chains import inputs as chain_inputs
 from tests.service.conftest import PASSPHRASE, Running
 
 FRONT_ENDS = ("rest", "grpc", "cli")
@@ -220,7 +221,42 @@ SCENARIOS: dict[str, Scenario] = {
     "GetWallet": Scenario("auditor", lambda w: {"wallet_id": shared("wallet", w.wallet)}),
     "ListWalletAddresses": Scenario("auditor", lambda w: {
         "wallet_id": shared("wallet", w.wallet), "unused": True}),
+    # chains
+    "SignEvmTransaction": Scenario("signer", lambda w: {
+        "key_id": _secp(w), "tx": chain_inputs.as_json(chain_inputs.eip1559()),
+        "network": "sepolia"}),
+    "SignEvmMessage": Scenario("signer", lambda w: {"key_id": _secp(w),
+                                                    "message": b"walk message"}),
+    "SignEvmTypedData": Scenario("signer", lambda w: {
+        "key_id": _secp(w), "typed_data": chain_inputs.as_json(
+            chain_inputs.mail_typed_data())}),
+    "SignPsbt": Scenario("signer", lambda w: {"key_id": _secp(w), "psbt": _psbt(w),
+                                              "network": "testnet"}),
+    "SignSolanaTransaction": Scenario("signer", lambda w: {
+        "key_id": shared("key", w.key), "tx": chain_inputs.solana_transfer(_public(
+            w, shared("key", w.key))), "cluster": "devnet"}),
+    "SignSolanaMessage": Scenario("signer", lambda w: {"key_id": shared("key", w.key),
+                                                       "message": b"walk message"}),
+    "EvmAddress": Scenario("auditor", lambda w: {"key_id": _secp(w)}),
+    "BitcoinAddress": Scenario("auditor", lambda w: {"key_id": _secp(w), "type": "p2tr",
+                                                     "network": "testnet"}),
+    "SolanaAddress": Scenario("auditor", lambda w: {"key_id": shared("key", w.key)}),
+    "FinalizePsbt": Scenario("analyst", lambda w: {"psbt": shared("signed-psbt", lambda: (
+        w.signer.sign_psbt(_secp(w), _psbt(w), network="testnet").psbt.encode()))}),
 }
+
+
+def _secp(w: World) -> str:
+    return str(shared("secp", lambda: w.key("ecdsa-secp256k1")))
+
+
+def _public(w: World, key_id: str) -> bytes:
+    return bytes.fromhex(w.km.public_key(key_id, format="hex")["public_key"])
+
+
+def _psbt(w: World) -> bytes:
+    return bytes(shared("psbt", lambda: chain_inputs.single_key_psbt(
+        _public(w, _secp(w))).serialize()))
 
 
 def _mac(w: World) -> dict[str, Any]:

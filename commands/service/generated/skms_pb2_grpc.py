@@ -184,6 +184,36 @@ class SkmsStub:
                 request_serializer=skms__pb2.RecoverWalletRequest.SerializeToString,
                 response_deserializer=skms__pb2.RecoverWalletReply.FromString,
                 _registered_method=True)
+        self.SignEvmTransaction = channel.unary_unary(
+                '/skms.v1.Skms/SignEvmTransaction',
+                request_serializer=skms__pb2.SignEvmTransactionRequest.SerializeToString,
+                response_deserializer=skms__pb2.SignEvmTransactionReply.FromString,
+                _registered_method=True)
+        self.SignEvmMessage = channel.unary_unary(
+                '/skms.v1.Skms/SignEvmMessage',
+                request_serializer=skms__pb2.SignEvmMessageRequest.SerializeToString,
+                response_deserializer=skms__pb2.SignEvmMessageReply.FromString,
+                _registered_method=True)
+        self.SignEvmTypedData = channel.unary_unary(
+                '/skms.v1.Skms/SignEvmTypedData',
+                request_serializer=skms__pb2.SignEvmTypedDataRequest.SerializeToString,
+                response_deserializer=skms__pb2.SignEvmTypedDataReply.FromString,
+                _registered_method=True)
+        self.SignPsbt = channel.unary_unary(
+                '/skms.v1.Skms/SignPsbt',
+                request_serializer=skms__pb2.SignPsbtRequest.SerializeToString,
+                response_deserializer=skms__pb2.SignPsbtReply.FromString,
+                _registered_method=True)
+        self.SignSolanaTransaction = channel.unary_unary(
+                '/skms.v1.Skms/SignSolanaTransaction',
+                request_serializer=skms__pb2.SignSolanaTransactionRequest.SerializeToString,
+                response_deserializer=skms__pb2.SignSolanaTransactionReply.FromString,
+                _registered_method=True)
+        self.SignSolanaMessage = channel.unary_unary(
+                '/skms.v1.Skms/SignSolanaMessage',
+                request_serializer=skms__pb2.SignSolanaMessageRequest.SerializeToString,
+                response_deserializer=skms__pb2.SignSolanaMessageReply.FromString,
+                _registered_method=True)
         self.WhoAmI = channel.unary_unary(
                 '/skms.v1.Skms/WhoAmI',
                 request_serializer=skms__pb2.WhoAmIRequest.SerializeToString,
@@ -293,6 +323,26 @@ class SkmsStub:
                 '/skms.v1.Skms/ListWalletAddresses',
                 request_serializer=skms__pb2.ListWalletAddressesRequest.SerializeToString,
                 response_deserializer=skms__pb2.ListWalletAddressesReply.FromString,
+                _registered_method=True)
+        self.EvmAddress = channel.unary_unary(
+                '/skms.v1.Skms/EvmAddress',
+                request_serializer=skms__pb2.EvmAddressRequest.SerializeToString,
+                response_deserializer=skms__pb2.EvmAddressReply.FromString,
+                _registered_method=True)
+        self.BitcoinAddress = channel.unary_unary(
+                '/skms.v1.Skms/BitcoinAddress',
+                request_serializer=skms__pb2.BitcoinAddressRequest.SerializeToString,
+                response_deserializer=skms__pb2.BitcoinAddressReply.FromString,
+                _registered_method=True)
+        self.SolanaAddress = channel.unary_unary(
+                '/skms.v1.Skms/SolanaAddress',
+                request_serializer=skms__pb2.SolanaAddressRequest.SerializeToString,
+                response_deserializer=skms__pb2.SolanaAddressReply.FromString,
+                _registered_method=True)
+        self.FinalizePsbt = channel.unary_unary(
+                '/skms.v1.Skms/FinalizePsbt',
+                request_serializer=skms__pb2.FinalizePsbtRequest.SerializeToString,
+                response_deserializer=skms__pb2.FinalizePsbtReply.FromString,
                 _registered_method=True)
 
 
@@ -479,6 +529,42 @@ class SkmsServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SignEvmTransaction(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SignEvmMessage(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SignEvmTypedData(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SignPsbt(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SignSolanaTransaction(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SignSolanaMessage(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def WhoAmI(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -606,6 +692,30 @@ class SkmsServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListWalletAddresses(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EvmAddress(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BitcoinAddress(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SolanaAddress(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FinalizePsbt(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -764,6 +874,36 @@ def add_SkmsServicer_to_server(servicer, server):
                     request_deserializer=skms__pb2.RecoverWalletRequest.FromString,
                     response_serializer=skms__pb2.RecoverWalletReply.SerializeToString,
             ),
+            'SignEvmTransaction': grpc.unary_unary_rpc_method_handler(
+                    servicer.SignEvmTransaction,
+                    request_deserializer=skms__pb2.SignEvmTransactionRequest.FromString,
+                    response_serializer=skms__pb2.SignEvmTransactionReply.SerializeToString,
+            ),
+            'SignEvmMessage': grpc.unary_unary_rpc_method_handler(
+                    servicer.SignEvmMessage,
+                    request_deserializer=skms__pb2.SignEvmMessageRequest.FromString,
+                    response_serializer=skms__pb2.SignEvmMessageReply.SerializeToString,
+            ),
+            'SignEvmTypedData': grpc.unary_unary_rpc_method_handler(
+                    servicer.SignEvmTypedData,
+                    request_deserializer=skms__pb2.SignEvmTypedDataRequest.FromString,
+                    response_serializer=skms__pb2.SignEvmTypedDataReply.SerializeToString,
+            ),
+            'SignPsbt': grpc.unary_unary_rpc_method_handler(
+                    servicer.SignPsbt,
+                    request_deserializer=skms__pb2.SignPsbtRequest.FromString,
+                    response_serializer=skms__pb2.SignPsbtReply.SerializeToString,
+            ),
+            'SignSolanaTransaction': grpc.unary_unary_rpc_method_handler(
+                    servicer.SignSolanaTransaction,
+                    request_deserializer=skms__pb2.SignSolanaTransactionRequest.FromString,
+                    response_serializer=skms__pb2.SignSolanaTransactionReply.SerializeToString,
+            ),
+            'SignSolanaMessage': grpc.unary_unary_rpc_method_handler(
+                    servicer.SignSolanaMessage,
+                    request_deserializer=skms__pb2.SignSolanaMessageRequest.FromString,
+                    response_serializer=skms__pb2.SignSolanaMessageReply.SerializeToString,
+            ),
             'WhoAmI': grpc.unary_unary_rpc_method_handler(
                     servicer.WhoAmI,
                     request_deserializer=skms__pb2.WhoAmIRequest.FromString,
@@ -873,6 +1013,26 @@ def add_SkmsServicer_to_server(servicer, server):
                     servicer.ListWalletAddresses,
                     request_deserializer=skms__pb2.ListWalletAddressesRequest.FromString,
                     response_serializer=skms__pb2.ListWalletAddressesReply.SerializeToString,
+            ),
+            'EvmAddress': grpc.unary_unary_rpc_method_handler(
+                    servicer.EvmAddress,
+                    request_deserializer=skms__pb2.EvmAddressRequest.FromString,
+                    response_serializer=skms__pb2.EvmAddressReply.SerializeToString,
+            ),
+            'BitcoinAddress': grpc.unary_unary_rpc_method_handler(
+                    servicer.BitcoinAddress,
+                    request_deserializer=skms__pb2.BitcoinAddressRequest.FromString,
+                    response_serializer=skms__pb2.BitcoinAddressReply.SerializeToString,
+            ),
+            'SolanaAddress': grpc.unary_unary_rpc_method_handler(
+                    servicer.SolanaAddress,
+                    request_deserializer=skms__pb2.SolanaAddressRequest.FromString,
+                    response_serializer=skms__pb2.SolanaAddressReply.SerializeToString,
+            ),
+            'FinalizePsbt': grpc.unary_unary_rpc_method_handler(
+                    servicer.FinalizePsbt,
+                    request_deserializer=skms__pb2.FinalizePsbtRequest.FromString,
+                    response_serializer=skms__pb2.FinalizePsbtReply.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1696,6 +1856,168 @@ class Skms:
             _registered_method=True)
 
     @staticmethod
+    def SignEvmTransaction(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/SignEvmTransaction',
+            skms__pb2.SignEvmTransactionRequest.SerializeToString,
+            skms__pb2.SignEvmTransactionReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SignEvmMessage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/SignEvmMessage',
+            skms__pb2.SignEvmMessageRequest.SerializeToString,
+            skms__pb2.SignEvmMessageReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SignEvmTypedData(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/SignEvmTypedData',
+            skms__pb2.SignEvmTypedDataRequest.SerializeToString,
+            skms__pb2.SignEvmTypedDataReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SignPsbt(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/SignPsbt',
+            skms__pb2.SignPsbtRequest.SerializeToString,
+            skms__pb2.SignPsbtReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SignSolanaTransaction(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/SignSolanaTransaction',
+            skms__pb2.SignSolanaTransactionRequest.SerializeToString,
+            skms__pb2.SignSolanaTransactionReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SignSolanaMessage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/SignSolanaMessage',
+            skms__pb2.SignSolanaMessageRequest.SerializeToString,
+            skms__pb2.SignSolanaMessageReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def WhoAmI(request,
             target,
             options=(),
@@ -2279,6 +2601,114 @@ class Skms:
             '/skms.v1.Skms/ListWalletAddresses',
             skms__pb2.ListWalletAddressesRequest.SerializeToString,
             skms__pb2.ListWalletAddressesReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EvmAddress(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/EvmAddress',
+            skms__pb2.EvmAddressRequest.SerializeToString,
+            skms__pb2.EvmAddressReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BitcoinAddress(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/BitcoinAddress',
+            skms__pb2.BitcoinAddressRequest.SerializeToString,
+            skms__pb2.BitcoinAddressReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SolanaAddress(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/SolanaAddress',
+            skms__pb2.SolanaAddressRequest.SerializeToString,
+            skms__pb2.SolanaAddressReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FinalizePsbt(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/FinalizePsbt',
+            skms__pb2.FinalizePsbtRequest.SerializeToString,
+            skms__pb2.FinalizePsbtReply.FromString,
             options,
             channel_credentials,
             insecure,
