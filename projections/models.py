@@ -376,17 +376,22 @@ LEDGER_GENESIS = Table("ledger_genesis", "The LedgerInitialized event that opene
     _c("recorded_at", TIMESTAMP, "When the ledger was initialised."),
 ))
 
-CHAIN_SIGNATURES = Table("chain_signatures", "One row per ChainSignatureIssued event: a "
-                                             "blockchain transaction or message a key signed "
-                                             "(Ethereum/EVM, Bitcoin PSBT, Solana). Public "
-                                             "facts only.", (
+CHAIN_SIGNATURES = Table("chain_signatures", "One row per ChainSignatureIssued or "
+                                             "WalletChainSignatureIssued event: a blockchain "
+                                             "transaction or message a key or an HD wallet "
+                                             "signed (Ethereum/EVM, Bitcoin PSBT, Solana). "
+                                             "Public facts only.", (
     _c("chain", "VARCHAR", "Chain (key domain) holding the event."),
     _c("seq", "BIGINT", "Seq of the event."),
-    _c("key_id", "VARCHAR", "Key that signed."),
-    _c("key_version", "INTEGER", "Key version that signed."),
-    _c("algorithm", "VARCHAR", "The key's algorithm (ecdsa-secp256k1 or ed25519)."),
+    _c("key_id", "VARCHAR", "Key that signed (NULL for a wallet)."),
+    _c("key_version", "INTEGER", "Key version that signed (NULL for a wallet)."),
+    _c("algorithm", "VARCHAR", "The key's algorithm (ecdsa-secp256k1 or ed25519; for a "
+                               "wallet, that of its derived keys)."),
     _c("actor_id", "VARCHAR", "Actor that requested the signature."),
     _c("recorded_at", TIMESTAMP, "When the signature was recorded."),
+    _c("wallet_id", "VARCHAR", "Wallet whose derived keys signed (NULL for a key)."),
+    _c("paths", "VARCHAR[]", "Derivation paths of the wallet keys that signed (empty for a "
+                             "key)."),
     _c("family", "VARCHAR", "evm, bitcoin or solana."),
     _c("network", "VARCHAR", "EVM registry name, Bitcoin network or Solana cluster; 'any' for "
                              "messages bound to no chain."),
@@ -460,6 +465,7 @@ EVENT_TABLES: Mapping[str, frozenset[str]] = {
     "CheckpointPublished": frozenset({CHECKPOINTS.name}),
     "LedgerInitialized": frozenset({LEDGER_GENESIS.name}),
     "ChainSignatureIssued": frozenset({KEYS.name, CHAIN_SIGNATURES.name}),
+    "WalletChainSignatureIssued": frozenset({CHAIN_SIGNATURES.name}),
 }
 """The tables each event type writes (entity tables only when the entity is known). A test
 walks the schema folder and fails for an event type missing here, and checks, event by
@@ -611,6 +617,7 @@ class _BatchMapper:
             "CheckpointPublished": self._checkpoint,
             "LedgerInitialized": self._genesis,
             "ChainSignatureIssued": self._chain_signature,
+            "WalletChainSignatureIssued": self._chain_signature,
         }
 
     def run(self, events: Sequence[LoggedEvent]) -> BatchRows:
@@ -976,18 +983,24 @@ class _BatchMapper:
     # --- refusals, checkpoints and the genesis -----------------------------------------
 
     def _chain_signature(self, event: LoggedEvent) -> None:
+        """Keys and wallets alike; a key's signature also counts on its ``keys`` row."""
         record = event.record
         fee = record["fee"]
+        key_id = record.get("key_id")
+        algorithm = record.get("algorithm") or (
+            "ed25519" if record["family"] == "solana" else "ecdsa-secp256k1")
         self.chain_signatures.append((
-            event.chain_id, event.seq, record["key_id"], record["key_version"],
-            record["algorithm"], record["actor_id"], event.recorded_at, record["family"],
+            event.chain_id, event.seq, key_id, record.get("key_version"), algorithm,
+            record["actor_id"], event.recorded_at, record.get("wallet_id"),
+            list(record.get("paths", ())), record["family"],
             record["network"], record["chain_id"], record["kind"], record["signer"],
             record["tx_hash"], record["input_digest"].hex(),
             [d.hex() for d in record["digests"]],
             [d.hex() for d in record["signature_digests"]], list(record["recipients"]),
             list(record["amounts"]), record["asset"], record["value"],
             None if fee is None else int(fee)))
-        self._count_signatures(event, record["key_id"], 1)
+        if key_id is not None:
+            self._count_signatures(event, key_id, 1)
 
     def _rejected(self, event: LoggedEvent) -> None:
         record = event.record

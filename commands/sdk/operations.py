@@ -272,6 +272,52 @@ class Operations(abc.ABC):
         (SignSolanaMessage)."""
         return self._command("SignSolanaMessage", given(key_id=key_id, message=message))
 
+    def wallet_sign_evm_transaction(self, wallet_id: str, tx: bytes, *, index: int | None = None,
+                                    network: str | None = None) -> CommandResult:
+        """Sign a legacy (EIP-155), EIP-2930 or EIP-1559 transaction (type chosen from the
+        fields, as eth-account does) with a wallet's secp256k1 key; returns the raw
+        transaction, its hash and the sender (WalletSignEvmTransaction)."""
+        return self._command("WalletSignEvmTransaction", given(
+            wallet_id=wallet_id, index=index, network=network, tx=tx))
+
+    def wallet_sign_evm_message(self, wallet_id: str, message: bytes, *,
+                                index: int | None = None) -> CommandResult:
+        """EIP-191 personal_sign of a message with a wallet's secp256k1 key: a 65-byte r||s||v
+        signature (WalletSignEvmMessage)."""
+        return self._command("WalletSignEvmMessage", given(
+            wallet_id=wallet_id, index=index, message=message))
+
+    def wallet_sign_evm_typed_data(self, wallet_id: str, typed_data: bytes, *,
+                                   index: int | None = None) -> CommandResult:
+        """EIP-712 typed data (the JSON eth_signTypedData_v4 takes: types, primaryType, domain,
+        message) with a wallet's secp256k1 key (WalletSignEvmTypedData)."""
+        return self._command("WalletSignEvmTypedData", given(
+            wallet_id=wallet_id, index=index, typed_data=typed_data))
+
+    def wallet_sign_psbt(self, wallet_id: str, psbt: bytes, *,
+                         network: str | None = None) -> CommandResult:
+        """Add the wallet's signatures to every PSBT input it can sign (by BIP-32 / taproot key
+        origins or by script): P2PKH, P2SH-P2WPKH, P2WPKH, P2TR key path (BIP-341,
+        SIGHASH_DEFAULT) and P2WSH m-of-n multisig. Inputs without their UTXO, or asking for a
+        sighash other than DEFAULT or ALL, are refused (WalletSignPsbt)."""
+        return self._command("WalletSignPsbt", given(
+            wallet_id=wallet_id, network=network, psbt=psbt))
+
+    def wallet_sign_solana_transaction(self, wallet_id: str, tx: bytes, *, index: int | None = None,
+                                       cluster: str | None = None) -> CommandResult:
+        """Sign a Solana wire transaction (legacy or v0) with a wallet's Ed25519 (SLIP-10) key
+        where it is a required signer; other signatures are kept
+        (WalletSignSolanaTransaction)."""
+        return self._command("WalletSignSolanaTransaction", given(
+            wallet_id=wallet_id, index=index, cluster=cluster, tx=tx))
+
+    def wallet_sign_solana_message(self, wallet_id: str, message: bytes, *,
+                                   index: int | None = None) -> CommandResult:
+        """Sign a Solana off-chain message (v0 preamble, UTF-8 text) with a wallet's Ed25519
+        (SLIP-10) key (WalletSignSolanaMessage)."""
+        return self._command("WalletSignSolanaMessage", given(
+            wallet_id=wallet_id, index=index, message=message))
+
     def whoami(self) -> Any:
         """The authenticated actor, its roles and domains as the ledger holds them (WhoAmI)."""
         return self._read("WhoAmI", given())

@@ -15,11 +15,15 @@ refuses a transaction that moves more than it declares.
 
 from __future__ import annotations
 
+import dataclasses
+
 from ledger.catalogue.fields import (
     KEY_ID,
+    WALLET_ID,
     data,
     in_path,
     in_query,
+    integer,
     sha256_of,
     shaped,
     text,
@@ -69,11 +73,33 @@ def _sign(name: str, doc: str, path: str, cli: tuple[str, ...], renderer: str, r
         cli=CliRoute(("chain", *cli), renderer=renderer), hooks=Hooks(approval=approval))
 
 
+WALLET = dataclasses.replace(WALLET_ID, cli=Cli(option="--wallet"))
+INDEX = integer("index", "Account index: m/44'/60'/0'/0/INDEX on EVM chains, "
+                "m/44'/501'/INDEX'/0' on Solana.", required=False, default=0, minimum=0,
+                maximum=2**31 - 1)
+
+
+def _from_wallet(spec: CommandSpec, *, indexed: bool = True) -> CommandSpec:
+    """The same command signed by an HD wallet's derived key(s): ``--wallet W`` on the CLI
+    selects it instead of the key form."""
+    assert spec.rest is not None and spec.cli is not None
+    verb = spec.rest.path.split("/chains/", 1)[1]
+    return dataclasses.replace(
+        spec, name="Wallet" + spec.name, doc=spec.doc.replace(
+            "with a secp256k1 key", "with a wallet's secp256k1 key").replace(
+            "with an Ed25519 key", "with a wallet's Ed25519 (SLIP-10) key").replace(
+            "this secp256k1 key's", "the wallet's"),
+        chain=ChainRule.WALLET, events=frozenset({"WalletChainSignatureIssued"}),
+        args=(WALLET, *((INDEX,) if indexed else ()), *spec.args[1:]),
+        rest=Route("POST", f"/v1/wallets/{{wallet_id}}/chains/{verb}"),
+        cli=dataclasses.replace(spec.cli, selector="--wallet"))
+
+
 def _message(name: str, doc: str) -> Field:
     return data(name, doc, maximum=MAX_MESSAGE, cli=Cli(option="--input", reader="file"))
 
 
-COMMANDS = (
+KEY_COMMANDS = (
     _sign("SignEvmTransaction", "Sign a legacy (EIP-155), EIP-2930 or EIP-1559 transaction "
           "(type chosen from the fields, as eth-account does) with a secp256k1 key; returns "
           "the raw transaction, its hash and the sender.", "evm/sign-transaction",
@@ -127,6 +153,10 @@ COMMANDS = (
           (sha256_of("message_digest", "message", "SHA-256 of the message."),),
           (_message("message", "The message, UTF-8 text."),)),
 )
+
+WALLET_COMMANDS = tuple(_from_wallet(spec, indexed=spec.name != "SignPsbt")
+                        for spec in KEY_COMMANDS)
+COMMANDS = KEY_COMMANDS + WALLET_COMMANDS
 
 _KEY = in_path(KEY_ID)
 

@@ -20,6 +20,7 @@ from solders.transaction import Transaction, VersionedTransaction
 from ledger.chains.bitcoin.addresses import output_script
 from ledger.chains.bitcoin.encoding import TxOut, multisig_script, p2wsh_script, sha256
 from ledger.chains.bitcoin.psbt import KeyOrigin, Psbt
+from ledger.crypto import hd
 from tests.chains.helpers import FINGERPRINT, Spend, create_psbt
 from tests.vectors import load_json
 
@@ -71,10 +72,10 @@ def solana_transfer(payer: bytes, lamports: int = 5_000, *, v0: bool = False) ->
 
 def single_key_psbt(public_key: bytes, kinds: tuple[str, ...] = ("p2wpkh", "p2tr"), *,
                     pay: int = 60_000, change: int = 30_000, amount: int = 50_000,
-                    origin: str | None = None) -> Psbt:
+                    origin: str | None = None, fingerprint: bytes = FINGERPRINT) -> Psbt:
     """Inputs of ``kinds`` paying ``public_key``; ``pay`` to a stranger, ``change`` back to
     the key's P2WPKH (marked as the wallet's own with a BIP-32 origin)."""
-    origins = [KeyOrigin.from_text(FINGERPRINT, origin)] if origin else []
+    origins = [KeyOrigin.from_text(fingerprint, origin)] if origin else []
     spends = [Spend(kind, [public_key], amount, origins=origins, witness_utxo=kind != "p2pkh",
                     non_witness_utxo=kind == "p2pkh") for kind in kinds]
     psbt = create_psbt(spends, [TxOut(pay, BTC_RECIPIENT),
@@ -95,3 +96,11 @@ def multisig_psbt(public_keys: list[bytes], threshold: int = 2, *, pay: int = 70
         psbt.outputs[1].bip32_derivations[key] = KeyOrigin.from_text(FINGERPRINT,
                                                                      "m/48'/1'/0'/2'/1/0")
     return psbt
+
+
+def wallet_public_key(mnemonic: str, curve: str, path: str) -> bytes:
+    """A wallet's public key at ``path``, derived here from its mnemonic (as a watch-only
+    coordinator would from an xpub): compressed SEC1, or the 32 Ed25519 bytes."""
+    seed = hd.seed_from_mnemonic(hd.parse_mnemonic(mnemonic))
+    node = hd.derive_node(seed, curve, path)
+    return node.public_key[1:] if curve == "ed25519" else node.public_key

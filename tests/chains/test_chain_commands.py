@@ -22,6 +22,7 @@ import pytest
 from eth_account import Account
 from eth_account.messages import encode_defunct, encode_typed_data
 from eth_utils.crypto import keccak
+from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 from solders.signature import Signature
 from solders.transaction import VersionedTransaction
@@ -32,6 +33,7 @@ from commands.session import Session
 from ledger.audit import Auditor
 from ledger.catalogue import CATALOGUE
 from ledger.chains.bitcoin.psbt import KeyOrigin
+from ledger.crypto import hd
 from ledger.envelope import open_envelope
 from ledger.errors import IllegalTransition, InvalidInput
 from tests.chains import inputs
@@ -333,3 +335,90 @@ def test_no_private_key_reaches_the_log(session: Session) -> None:
     for stored in store.read("default"):
         event = json.dumps(open_envelope(stored).event(), default=lambda b: bytes(b).hex())
         assert secret.hex() not in event
+
+
+# --- HD wallets ------------------------------------------------------------------------------
+
+def _wallet(session: Session, curves: list[str] | None = None) -> tuple[str, str, bytes]:
+    made = session.create_wallet("alice", word_count=12,
+                                 curves=curves or ["secp256k1", "ed25519"]).result
+    return made["wallet_id"], made["mnemonic"], bytes.fromhex(made["master_fingerprint"])
+
+
+def wallet_events(session: Session) -> list[dict[str, Any]]:
+    store, _ = session.store()
+    return [e.event() for e in (open_envelope(s) for s in store.read("default"))
+            if e.event_type == "WalletChainSignatureIssued"]
+
+
+def test_wallet_evm_accounts_match_eth_accounts_own_hd_derivation(session: Session) -> None:
+    wallet_id, mnemonic, _ = _wallet(session)
+    Account.enable_unaudited_hdwallet_features()
+    expected = Account.from_mnemonic(mnemonic, account_path="m/44'/60'/0'/0/2").address
+    tx = inputs.as_json(inputs.eip1559())
+    result = session.run("bob", "WalletSignEvmTransaction", wallet_id=wallet_id, index=2,
+                         tx=tx).result
+    assert Account.recover_transaction(result["raw"]) == expected == result["from"]
+    assert (result["wallet_id"], result["paths"], result["key_id"]) == (
+        wallet_id, ["m/44'/60'/0'/0/2"], None)
+    signed = session.run("bob", "WalletSignEvmMessage", wallet_id=wallet_id,
+                         message=b"hello").result
+    first = Account.from_mnemonic(mnemonic, account_path="m/44'/60'/0'/0/0").address
+    assert Account.recover_message(encode_defunct(primitive=b"hello"),
+                                   signature=signed["signature"]) == first
+    transaction, message = wallet_events(session)
+    assert transaction["paths"] == ["m/44'/60'/0'/0/2"] and transaction["value"] == str(10**17)
+    assert transaction["input_digest"] == sha(tx) and transaction["signer"] == expected
+    assert message["kind"] == "personal_message"
+    audit(session)
+
+
+def test_wallet_solana_accounts_match_solders_derivation(session: Session) -> None:
+    wallet_id, mnemonic, _ = _wallet(session)
+    seed = bytes(hd.seed_from_mnemonic(hd.parse_mnemonic(mnemonic)))
+    theirs = Keypair.from_seed_and_derivation_path(seed, "m/44'/501'/1'/0'")
+    tx = inputs.solana_transfer(bytes(theirs.pubkey()), 1_000)
+    result = session.run("bob", "WalletSignSolanaTransaction", wallet_id=wallet_id, index=1,
+                         tx=tx).result
+    signed = VersionedTransaction.from_bytes(base64.b64decode(result["transaction"]))
+    assert all(signed.verify_with_results())
+    assert result["paths"] == ["m/44'/501'/1'/0'"]
+    message = session.run("bob", "WalletSignSolanaMessage", wallet_id=wallet_id, index=1,
+                          message=b"gm").result
+    assert message["signer"] == str(theirs.pubkey())
+    assert Signature.from_string(message["signature"]).verify(
+        theirs.pubkey(), base64.b64decode(message["message"]))
+    (event, _) = wallet_events(session)
+    assert event["public_keys"] == [bytes(theirs.pubkey())]
+
+
+def test_wallet_psbt_signs_the_origins_it_names_and_bdk_finalizes(session: Session) -> None:
+    wallet_id, mnemonic, fingerprint = _wallet(session)
+    paths = ["m/84'/1'/0'/0/0", "m/86'/1'/0'/0/3"]
+    publics = [inputs.wallet_public_key(mnemonic, "secp256k1", p) for p in paths]
+    segwit = inputs.single_key_psbt(publics[0], ("p2wpkh",), origin=paths[0],
+                                    fingerprint=fingerprint)
+    result = session.run("bob", "WalletSignPsbt", wallet_id=wallet_id,
+                         psbt=segwit.serialize(), network="testnet").result
+    assert result["paths"] == [paths[0]] and result["value"] == "60000"
+    finalized, bdk_tx, errors = bdk_finalize(result["psbt"])
+    assert finalized, errors
+    assert read(session, "FinalizePsbt", psbt=result["psbt"].encode())["tx"] == bdk_tx
+    taproot = inputs.single_key_psbt(publics[1], ("p2tr",), origin=paths[1],
+                                     fingerprint=fingerprint)
+    signed = session.run("bob", "WalletSignPsbt", wallet_id=wallet_id,
+                         psbt=taproot.serialize()).result
+    assert signed["signed_inputs"][0]["script_type"] == "p2tr"
+    assert bdk_finalize(signed["psbt"])[0]
+    stranger = inputs.single_key_psbt(publics[0], ("p2wpkh",), origin=paths[0])
+    with pytest.raises(InvalidInput, match="no input names a key") as refused:
+        session.run("bob", "WalletSignPsbt", wallet_id=wallet_id, psbt=stranger.serialize())
+    assert refused.value.field == "psbt"
+    audit(session)
+
+
+def test_wallet_without_the_chains_curve_is_refused(session: Session) -> None:
+    wallet_id, _, _ = _wallet(session, ["secp256k1"])
+    with pytest.raises(IllegalTransition, match="curve"):
+        session.run("bob", "WalletSignSolanaMessage", wallet_id=wallet_id, message=b"m")
+    assert wallet_events(session) == []

@@ -6,7 +6,11 @@ and checks its own signature before returning it (recovery for Ethereum, verific
 Bitcoin). Measuring the raw secp256k1 / BIP-340 / Ed25519 sign in the same run shows what
 that costs; compare the ratios more than the absolute numbers on a shared machine.
 
-    .venv/bin/python tools/bench/bench_chains.py [--seconds 0.5] [--json]
+    .venv/bin/python tools/bench/bench_chains.py [--seconds 0.5] [--json] [--ledger]
+
+``--ledger`` also measures whole commands through a throw-away SQLite ledger (signed
+command, admission, unseal, chain signer, ChainSignatureIssued committed with fsync) beside
+the plain ``Sign`` command of the same key in the same run.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import hashlib
 import json
 import platform
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -32,11 +37,13 @@ from solders.pubkey import Pubkey
 from solders.system_program import TransferParams, transfer
 from solders.transaction import Transaction as SolanaTransaction
 
+from commands.session import Session
 from ledger.chains import ethereum, solana
 from ledger.chains.bitcoin.addresses import output_script
 from ledger.chains.bitcoin.encoding import OutPoint, Transaction, TxIn, TxOut
 from ledger.chains.bitcoin.psbt import Psbt, PsbtInput, PsbtOutput
 from ledger.chains.bitcoin.signer import SigningKey, sign_psbt
+from ledger.home import Home
 
 SECRET = bytearray(hashlib.sha256(b"bench-chains").digest())
 DIGEST = hashlib.sha256(b"digest").digest()
@@ -130,18 +137,70 @@ def run(seconds: float) -> list[dict[str, Any]]:
     return rows
 
 
+def run_ledger(seconds: float) -> list[dict[str, Any]]:
+    """Commands per second through the ledger, chain commands beside ``Sign``."""
+    folder = Path(tempfile.mkdtemp(prefix="skms-bench-chains-"))
+    session = Session(Home(folder / "home"), passphrase=bytearray(b"benchmark passphrase"))
+    session.initialize(name="bench", checkpoint_every_events=1024)
+    session.add_actor("admin", "alice", ["key-manager"], ["*"])
+    session.add_actor("admin", "bob", ["signer"], ["*"])
+    try:
+        secp = session.act("alice", "CreateKey", "default",
+                           {"algorithm": "ecdsa-secp256k1"}).result["key_id"]
+        ed = session.act("alice", "CreateKey", "default",
+                         {"algorithm": "ed25519"}).result["key_id"]
+        ledger = session.ledger()
+        secp_public = bytes(ledger.key(secp).versions[1]["public_key"])
+        ed_public = bytes(ledger.key(ed).versions[1]["public_key"])
+        tx = json.dumps({"nonce": 1, "maxFeePerGas": 3 * 10**9, "maxPriorityFeePerGas": 10**9,
+                         "gas": 21000, "to": TO, "value": 1, "chainId": 8453}).encode()
+        script = output_script(secp_public, "p2wpkh")
+        psbt = Psbt(Transaction(2, (TxIn(OutPoint(b"\x01" * 32, 0), b"", 0xFFFFFFFD),),
+                                (TxOut(90_000, script),), 0),
+                    [PsbtInput(witness_utxo=TxOut(100_000, script))], [PsbtOutput()])
+        pay = transfer(TransferParams(from_pubkey=Pubkey.from_bytes(ed_public),
+                                      to_pubkey=Pubkey.new_unique(), lamports=5))
+        sol = base64.b64encode(bytes(SolanaTransaction.new_unsigned(Message.new_with_blockhash(
+            [pay], Pubkey.from_bytes(ed_public), Hash.default()))))
+        base = {
+            "ecdsa-secp256k1": rate(lambda: session.sign("bob", secp, b"message"), seconds),
+            "ed25519": rate(lambda: session.sign("bob", ed, b"message"), seconds),
+        }
+        kinds = [
+            ("ledger SignEvmTransaction (1559)", "ecdsa-secp256k1", rate(lambda: session.run(
+                "bob", "SignEvmTransaction", key_id=secp, tx=tx), seconds)),
+            ("ledger SignEvmMessage", "ecdsa-secp256k1", rate(lambda: session.run(
+                "bob", "SignEvmMessage", key_id=secp, message=b"message"), seconds)),
+            ("ledger SignPsbt (1 p2wpkh input)", "ecdsa-secp256k1", rate(lambda: session.run(
+                "bob", "SignPsbt", key_id=secp, psbt=psbt.serialize()), seconds)),
+            ("ledger SignSolanaTransaction", "ed25519", rate(lambda: session.run(
+                "bob", "SignSolanaTransaction", key_id=ed, tx=sol), seconds)),
+        ]
+    finally:
+        session.close()
+    rows = [{"kind": f"ledger Sign ({name})", "signs_per_s": round(value), "raw": name,
+             "ratio_to_raw": 1.0} for name, value in base.items()]
+    rows += [{"kind": name, "signs_per_s": round(value), "raw": f"ledger Sign ({primitive})",
+              "ratio_to_raw": round(value / base[primitive], 3)}
+             for name, primitive, value in kinds]
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=0.5, help="per measurement")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--ledger", action="store_true", help="also whole commands")
     args = parser.parse_args()
     rows = run(args.seconds)
+    if args.ledger:
+        rows += run_ledger(args.seconds)
     if args.json:
         print(json.dumps({"python": platform.python_version(), "rows": rows}, indent=2))
         return
-    print(f"{'kind':32} {'signs/s':>10} {'raw':>22} {'ratio':>7}")
+    print(f"{'kind':36} {'signs/s':>10} {'raw':>28} {'ratio':>7}")
     for row in rows:
-        print(f"{row['kind']:32} {row['signs_per_s']:>10} {row['raw']:>22} "
+        print(f"{row['kind']:36} {row['signs_per_s']:>10} {row['raw']:>28} "
               f"{row['ratio_to_raw']:>7}")
 
 

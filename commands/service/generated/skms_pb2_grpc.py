@@ -214,6 +214,36 @@ class SkmsStub:
                 request_serializer=skms__pb2.SignSolanaMessageRequest.SerializeToString,
                 response_deserializer=skms__pb2.SignSolanaMessageReply.FromString,
                 _registered_method=True)
+        self.WalletSignEvmTransaction = channel.unary_unary(
+                '/skms.v1.Skms/WalletSignEvmTransaction',
+                request_serializer=skms__pb2.WalletSignEvmTransactionRequest.SerializeToString,
+                response_deserializer=skms__pb2.WalletSignEvmTransactionReply.FromString,
+                _registered_method=True)
+        self.WalletSignEvmMessage = channel.unary_unary(
+                '/skms.v1.Skms/WalletSignEvmMessage',
+                request_serializer=skms__pb2.WalletSignEvmMessageRequest.SerializeToString,
+                response_deserializer=skms__pb2.WalletSignEvmMessageReply.FromString,
+                _registered_method=True)
+        self.WalletSignEvmTypedData = channel.unary_unary(
+                '/skms.v1.Skms/WalletSignEvmTypedData',
+                request_serializer=skms__pb2.WalletSignEvmTypedDataRequest.SerializeToString,
+                response_deserializer=skms__pb2.WalletSignEvmTypedDataReply.FromString,
+                _registered_method=True)
+        self.WalletSignPsbt = channel.unary_unary(
+                '/skms.v1.Skms/WalletSignPsbt',
+                request_serializer=skms__pb2.WalletSignPsbtRequest.SerializeToString,
+                response_deserializer=skms__pb2.WalletSignPsbtReply.FromString,
+                _registered_method=True)
+        self.WalletSignSolanaTransaction = channel.unary_unary(
+                '/skms.v1.Skms/WalletSignSolanaTransaction',
+                request_serializer=skms__pb2.WalletSignSolanaTransactionRequest.SerializeToString,
+                response_deserializer=skms__pb2.WalletSignSolanaTransactionReply.FromString,
+                _registered_method=True)
+        self.WalletSignSolanaMessage = channel.unary_unary(
+                '/skms.v1.Skms/WalletSignSolanaMessage',
+                request_serializer=skms__pb2.WalletSignSolanaMessageRequest.SerializeToString,
+                response_deserializer=skms__pb2.WalletSignSolanaMessageReply.FromString,
+                _registered_method=True)
         self.WhoAmI = channel.unary_unary(
                 '/skms.v1.Skms/WhoAmI',
                 request_serializer=skms__pb2.WhoAmIRequest.SerializeToString,
@@ -565,6 +595,42 @@ class SkmsServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WalletSignEvmTransaction(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WalletSignEvmMessage(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WalletSignEvmTypedData(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WalletSignPsbt(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WalletSignSolanaTransaction(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WalletSignSolanaMessage(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def WhoAmI(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -903,6 +969,36 @@ def add_SkmsServicer_to_server(servicer, server):
                     servicer.SignSolanaMessage,
                     request_deserializer=skms__pb2.SignSolanaMessageRequest.FromString,
                     response_serializer=skms__pb2.SignSolanaMessageReply.SerializeToString,
+            ),
+            'WalletSignEvmTransaction': grpc.unary_unary_rpc_method_handler(
+                    servicer.WalletSignEvmTransaction,
+                    request_deserializer=skms__pb2.WalletSignEvmTransactionRequest.FromString,
+                    response_serializer=skms__pb2.WalletSignEvmTransactionReply.SerializeToString,
+            ),
+            'WalletSignEvmMessage': grpc.unary_unary_rpc_method_handler(
+                    servicer.WalletSignEvmMessage,
+                    request_deserializer=skms__pb2.WalletSignEvmMessageRequest.FromString,
+                    response_serializer=skms__pb2.WalletSignEvmMessageReply.SerializeToString,
+            ),
+            'WalletSignEvmTypedData': grpc.unary_unary_rpc_method_handler(
+                    servicer.WalletSignEvmTypedData,
+                    request_deserializer=skms__pb2.WalletSignEvmTypedDataRequest.FromString,
+                    response_serializer=skms__pb2.WalletSignEvmTypedDataReply.SerializeToString,
+            ),
+            'WalletSignPsbt': grpc.unary_unary_rpc_method_handler(
+                    servicer.WalletSignPsbt,
+                    request_deserializer=skms__pb2.WalletSignPsbtRequest.FromString,
+                    response_serializer=skms__pb2.WalletSignPsbtReply.SerializeToString,
+            ),
+            'WalletSignSolanaTransaction': grpc.unary_unary_rpc_method_handler(
+                    servicer.WalletSignSolanaTransaction,
+                    request_deserializer=skms__pb2.WalletSignSolanaTransactionRequest.FromString,
+                    response_serializer=skms__pb2.WalletSignSolanaTransactionReply.SerializeToString,
+            ),
+            'WalletSignSolanaMessage': grpc.unary_unary_rpc_method_handler(
+                    servicer.WalletSignSolanaMessage,
+                    request_deserializer=skms__pb2.WalletSignSolanaMessageRequest.FromString,
+                    response_serializer=skms__pb2.WalletSignSolanaMessageReply.SerializeToString,
             ),
             'WhoAmI': grpc.unary_unary_rpc_method_handler(
                     servicer.WhoAmI,
@@ -2007,6 +2103,168 @@ class Skms:
             '/skms.v1.Skms/SignSolanaMessage',
             skms__pb2.SignSolanaMessageRequest.SerializeToString,
             skms__pb2.SignSolanaMessageReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WalletSignEvmTransaction(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/WalletSignEvmTransaction',
+            skms__pb2.WalletSignEvmTransactionRequest.SerializeToString,
+            skms__pb2.WalletSignEvmTransactionReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WalletSignEvmMessage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/WalletSignEvmMessage',
+            skms__pb2.WalletSignEvmMessageRequest.SerializeToString,
+            skms__pb2.WalletSignEvmMessageReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WalletSignEvmTypedData(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/WalletSignEvmTypedData',
+            skms__pb2.WalletSignEvmTypedDataRequest.SerializeToString,
+            skms__pb2.WalletSignEvmTypedDataReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WalletSignPsbt(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/WalletSignPsbt',
+            skms__pb2.WalletSignPsbtRequest.SerializeToString,
+            skms__pb2.WalletSignPsbtReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WalletSignSolanaTransaction(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/WalletSignSolanaTransaction',
+            skms__pb2.WalletSignSolanaTransactionRequest.SerializeToString,
+            skms__pb2.WalletSignSolanaTransactionReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WalletSignSolanaMessage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/WalletSignSolanaMessage',
+            skms__pb2.WalletSignSolanaMessageRequest.SerializeToString,
+            skms__pb2.WalletSignSolanaMessageReply.FromString,
             options,
             channel_credentials,
             insecure,
