@@ -26,6 +26,7 @@ from typing import Any
 
 from ledger.authorization import SYSTEM_CHAIN
 from ledger.catalogue import ChainRule, CommandSpec, Field
+from ledger.chains import declared
 from ledger.crypto import hd
 from ledger.errors import InvalidInput, NotFound
 
@@ -208,6 +209,12 @@ def _share_field(field: Field, values: Sequence[Any]) -> Any:
 def _from_ledger(field: Field, values: Sequence[Any]) -> Any:
     raise InvalidInput("read from the ledger by the builder, not derived from inputs",
                        field=field.name)
+def _chain_value(declare: Callable[[bytes], int]) -> Callable[[Field, Sequence[Any]], Any]:
+    """The ``value`` a chain transaction moves, as decimal text (``ledger.chains.declared``)."""
+    def rule(field: Field, values: Sequence[Any]) -> Any:
+        name = field.derived.inputs[0] if field.derived else "tx"
+        return None if values[0] is None else str(declare(_bytes(values[0], name)))
+    return rule
 
 
 DERIVATIONS: dict[str, Callable[[Field, Sequence[Any]], Any]] = {
@@ -219,4 +226,7 @@ DERIVATIONS: dict[str, Callable[[Field, Sequence[Any]], Any]] = {
     "bip32-fingerprint": _fingerprint,
     "mnemonic-language": _language,
     "share-field": _share_field,
+    "evm-value": _chain_value(declared.evm_value),
+    "psbt-value": _chain_value(declared.psbt_declared_value),
+    "solana-value": _chain_value(declared.solana_value),
 }

@@ -19,6 +19,10 @@ from ledger.audit import Auditor
 from ledger.authorization import SYSTEM_CHAIN
 from ledger.catalogue import CATALOGUE
 from ledger.catalogue.validation import check_values
+from ledger.chains import ethereum, solana
+from ledger.chains.bitcoin.addresses import address_for_key
+from ledger.chains.bitcoin.finalize import finalize_psbt
+from ledger.chains.declared import read_psbt
 from ledger.checkpoints import verifier_keys
 from ledger.command import parse_command
 from ledger.crypto.algorithms import all_profiles, profile, public_key_pem
@@ -379,6 +383,51 @@ def list_approval_policies(ctx: ReadContext, domain: str | None = None
                          "ttl_seconds": rule.ttl_seconds, "when_above": rule.when_above,
                          "value_field": rule.value_field, "previous_approvals": 0})
     return rows
+# --- chains: addresses of a key's current version, and the PSBT finalizer ---------------
+
+def _chain_key(ctx: ReadContext, key_id: str, algorithm: str, chain: str) -> tuple[Key, bytes]:
+    key = _key(ctx, key_id)
+    if key.algorithm != algorithm:
+        raise InvalidInput(f"{chain} addresses are of {algorithm} keys; key {key_id} is "
+                           f"{key.algorithm}", field="key_id")
+    return key, bytes(key.versions[key.current_version]["public_key"])
+
+
+def _address_row(key: Key, public_key: bytes, family: str, network: str, kind: str,
+                 address: str) -> dict[str, Any]:
+    return {"key_id": key.key_id, "key_version": key.current_version, "family": family,
+            "network": network, "type": kind, "address": address,
+            "public_key": public_key.hex()}
+
+
+def evm_address(ctx: ReadContext, key_id: str) -> dict[str, Any]:
+    key, public = _chain_key(ctx, key_id, "ecdsa-secp256k1", "EVM")
+    return _address_row(key, public, "evm", "any", "eip55",
+                        ethereum.address_from_public_key(public))
+
+
+def bitcoin_address(ctx: ReadContext, key_id: str, type: str = "p2wpkh",
+                    network: str = "mainnet") -> dict[str, Any]:
+    key, public = _chain_key(ctx, key_id, "ecdsa-secp256k1", "Bitcoin")
+    return _address_row(key, public, "bitcoin", network, type,
+                        address_for_key(public, type, network))
+
+
+def solana_address(ctx: ReadContext, key_id: str) -> dict[str, Any]:
+    key, public = _chain_key(ctx, key_id, "ed25519", "Solana")
+    return _address_row(key, public, "solana", "any", "base58",
+                        solana.address_from_public_key(public))
+
+
+def finalize_psbt_(ctx: ReadContext, psbt: bytes) -> dict[str, Any]:
+    done = finalize_psbt(read_psbt(psbt))
+    return {"tx": done.tx_hex, "txid": done.txid}
+
+
+CHAIN_READS: dict[str, Callable[..., Any]] = {
+    "EvmAddress": evm_address, "BitcoinAddress": bitcoin_address,
+    "SolanaAddress": solana_address, "FinalizePsbt": finalize_psbt_,
+}
 
 
 READS: dict[str, Callable[..., Any]] = {
@@ -393,6 +442,7 @@ READS: dict[str, Callable[..., Any]] = {
     "ListWalletAddresses": list_wallet_addresses,
     "ListApprovals": list_approvals, "GetApproval": get_approval,
     "ListApprovalPolicies": list_approval_policies,
+    **CHAIN_READS,
 }
 """Catalogue read name -> its function (a test checks this covers the catalogue)."""
 

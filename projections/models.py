@@ -39,11 +39,12 @@ from ledger.envelope import open_envelope
 from ledger.errors import UnsupportedAlgorithm
 from ledger.stores.base import StoredEnvelope
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Bumped whenever a table or column changes; a database built with another version is rebuilt.
 
 2: tables for data operations, wallets, backups and the genesis event.
-3: approval requests, decisions and policy rules."""
+3: approval requests, decisions and policy rules.
+4: chain_signatures (blockchain transactions and messages)."""
 
 SECRET_FIELDS = frozenset({"sealed_material", "sealed_seed"})
 """Event fields that hold secret material and are never projected, not even as JSON:
@@ -411,11 +412,49 @@ APPROVAL_POLICY_CHANGES = Table("approval_policy_changes", "One row per approval
     _c("recorded_at", TIMESTAMP, "When the rule was set."),
 ))
 
+CHAIN_SIGNATURES = Table("chain_signatures", "One row per ChainSignatureIssued or "
+                                             "WalletChainSignatureIssued event: a blockchain "
+                                             "transaction or message a key or an HD wallet "
+                                             "signed (Ethereum/EVM, Bitcoin PSBT, Solana). "
+                                             "Public facts only.", (
+    _c("chain", "VARCHAR", "Chain (key domain) holding the event."),
+    _c("seq", "BIGINT", "Seq of the event."),
+    _c("key_id", "VARCHAR", "Key that signed (NULL for a wallet)."),
+    _c("key_version", "INTEGER", "Key version that signed (NULL for a wallet)."),
+    _c("algorithm", "VARCHAR", "The key's algorithm (ecdsa-secp256k1 or ed25519; for a "
+                               "wallet, that of its derived keys)."),
+    _c("actor_id", "VARCHAR", "Actor that requested the signature."),
+    _c("recorded_at", TIMESTAMP, "When the signature was recorded."),
+    _c("wallet_id", "VARCHAR", "Wallet whose derived keys signed (NULL for a key)."),
+    _c("paths", "VARCHAR[]", "Derivation paths of the wallet keys that signed (empty for a "
+                             "key)."),
+    _c("family", "VARCHAR", "evm, bitcoin or solana."),
+    _c("network", "VARCHAR", "EVM registry name, Bitcoin network or Solana cluster; 'any' for "
+                             "messages bound to no chain."),
+    _c("evm_chain_id", "VARCHAR", "EIP-155 chain id (decimal) on EVM chains, else NULL."),
+    _c("kind", "VARCHAR", "transaction, personal_message, typed_data, psbt or "
+                          "offchain_message."),
+    _c("signer", "VARCHAR", "Signer address (EVM, Solana) or public key hex (Bitcoin)."),
+    _c("tx_hash", "VARCHAR", "Transaction hash / txid / Solana transaction id; NULL for "
+                             "messages (and PSBTs whose txid is not yet fixed)."),
+    _c("input_digest_hex", "VARCHAR", "SHA-256 of the transaction, PSBT or message input, hex."),
+    _c("digests_hex", "VARCHAR[]", "Every digest signed (EVM signing hash, each Bitcoin "
+                                   "sighash, SHA-256 of Ed25519-signed bytes), hex."),
+    _c("signature_digests_hex", "VARCHAR[]", "SHA-256 of each signature produced, hex."),
+    _c("recipients", "VARCHAR[]", "Recipient of each native-value transfer."),
+    _c("amounts", "VARCHAR[]", "Amount of each transfer in the smallest unit, decimal."),
+    _c("asset", "VARCHAR", "Native asset of the amounts (ETH, POL, BTC, SOL); NULL for "
+                           "messages."),
+    _c("value", "VARCHAR", "What the transaction moves to others, smallest unit, exact "
+                           "decimal (wei exceed BIGINT: CAST(value AS HUGEINT) to sum)."),
+    _c("fee", "BIGINT", "Bitcoin fee in satoshi when every spent output is known, else NULL."),
+))
+
 READ_MODELS: tuple[Table, ...] = (
     KEYS, KEY_VERSIONS, KEY_EVENTS, ACTORS, ACTOR_ROLE_HISTORY, SIGNATURES, KEY_OPERATIONS,
     WALLETS, WALLET_ADDRESSES, WALLET_ADDRESS_USES, WALLET_XPUB_EXPORTS, WALLET_BACKUPS,
     WALLET_RECOVERIES, COMMAND_REJECTIONS, CHECKPOINTS, LEDGER_GENESIS,
-    APPROVAL_EVENTS, APPROVAL_POLICY_CHANGES)
+    APPROVAL_EVENTS, APPROVAL_POLICY_CHANGES, CHAIN_SIGNATURES)
 """Every table the mapping fills, in the order they are written."""
 
 POSITIONS = Table("projection_positions", "How far each chain has been projected. Written "
@@ -466,6 +505,8 @@ EVENT_TABLES: Mapping[str, frozenset[str]] = {
     "LedgerInitialized": frozenset({LEDGER_GENESIS.name}),
     **{kind: frozenset({APPROVAL_EVENTS.name}) for kind in APPROVAL_EVENT_TYPES},
     "ApprovalPolicySet": frozenset({APPROVAL_POLICY_CHANGES.name}),
+    "ChainSignatureIssued": frozenset({KEYS.name, CHAIN_SIGNATURES.name}),
+    "WalletChainSignatureIssued": frozenset({CHAIN_SIGNATURES.name}),
 }
 """The tables each event type writes (entity tables only when the entity is known). A test
 walks the schema folder and fails for an event type missing here, and checks, event by
@@ -585,6 +626,7 @@ class _BatchMapper:
         self.genesis: list[tuple[Any, ...]] = []
         self.approval_events: list[tuple[Any, ...]] = []
         self.policy_changes: list[tuple[Any, ...]] = []
+        self.chain_signatures: list[tuple[Any, ...]] = []
         self._handlers: dict[str, Callable[[LoggedEvent], None]] = {
             "SignatureIssued": self._signature,
             "SignatureBatchIssued": self._signature_batch,
@@ -620,6 +662,8 @@ class _BatchMapper:
             "LedgerInitialized": self._genesis,
             **{kind: self._approval_event for kind in APPROVAL_EVENT_TYPES},
             "ApprovalPolicySet": self._policy_set,
+            "ChainSignatureIssued": self._chain_signature,
+            "WalletChainSignatureIssued": self._chain_signature,
         }
 
     def run(self, events: Sequence[LoggedEvent]) -> BatchRows:
@@ -640,7 +684,8 @@ class _BatchMapper:
         wallet_ids: set[str] = set()
         for event in events:
             kind = event.event_type
-            if kind in SIGNATURE_EVENTS or kind in KEY_LIFECYCLE_EVENTS:
+            if kind in SIGNATURE_EVENTS or kind in KEY_LIFECYCLE_EVENTS \
+                    or kind == "ChainSignatureIssued":
                 key_ids.add(event.record["key_id"])
                 if kind in ("KeyRotated", "KeyDestroyed"):
                     version_ids.add(event.record["key_id"])
@@ -672,7 +717,8 @@ class _BatchMapper:
                          CHECKPOINTS.name: self.checkpoints,
                          LEDGER_GENESIS.name: self.genesis,
                          APPROVAL_EVENTS.name: self.approval_events,
-                         APPROVAL_POLICY_CHANGES.name: self.policy_changes}
+                         APPROVAL_POLICY_CHANGES.name: self.policy_changes,
+                         CHAIN_SIGNATURES.name: self.chain_signatures}
         rows.replaced = {
             KEYS.name: [_row(KEYS, self.keys[k]) for k in sorted(self.dirty_keys)],
             KEY_VERSIONS.name: [_row(KEY_VERSIONS, v) for k in sorted(self.dirty_versions)
@@ -986,6 +1032,26 @@ class _BatchMapper:
             wallet["data_key_ref"] = record["data_key_ref"]
 
     # --- refusals, checkpoints and the genesis -----------------------------------------
+
+    def _chain_signature(self, event: LoggedEvent) -> None:
+        """Keys and wallets alike; a key's signature also counts on its ``keys`` row."""
+        record = event.record
+        fee = record["fee"]
+        key_id = record.get("key_id")
+        algorithm = record.get("algorithm") or (
+            "ed25519" if record["family"] == "solana" else "ecdsa-secp256k1")
+        self.chain_signatures.append((
+            event.chain_id, event.seq, key_id, record.get("key_version"), algorithm,
+            record["actor_id"], event.recorded_at, record.get("wallet_id"),
+            list(record.get("paths", ())), record["family"],
+            record["network"], record["chain_id"], record["kind"], record["signer"],
+            record["tx_hash"], record["input_digest"].hex(),
+            [d.hex() for d in record["digests"]],
+            [d.hex() for d in record["signature_digests"]], list(record["recipients"]),
+            list(record["amounts"]), record["asset"], record["value"],
+            None if fee is None else int(fee)))
+        if key_id is not None:
+            self._count_signatures(event, key_id, 1)
 
     def _rejected(self, event: LoggedEvent) -> None:
         record = event.record

@@ -113,6 +113,19 @@ LEFT JOIN keys k ON k.key_id = d.key_id
 ORDER BY d.day, actor_name, d.actor_id, d.key_id""", {SINCE},
             Chart("day", "signatures", "Signatures per day")),
 
+    _report("chain-activity", "Blockchain signatures per UTC day, chain family, network, "
+            "key or wallet and kind, with the value moved to others in the smallest unit (--since: "
+            "signed since T).", """
+SELECT CAST(c.recorded_at AS DATE) AS day, c.family, c.network, c.key_id,
+       k.label AS key_label, c.wallet_id, c.kind, c.asset, count(*) AS signatures,
+       sum(TRY_CAST(c.value AS HUGEINT)) AS value, count(DISTINCT c.actor_id) AS actors
+FROM chain_signatures c
+LEFT JOIN keys k ON k.key_id = c.key_id
+WHERE $since::TIMESTAMP IS NULL OR c.recorded_at >= $since::TIMESTAMP
+GROUP BY ALL
+ORDER BY day, c.family, c.network, c.key_id, c.wallet_id, c.kind""", {SINCE},
+            Chart("day", "signatures", "Chain signatures per day")),
+
     _report("refused-commands", "Every refused command with its reason (--since: refused "
             "since T).", """
 SELECT r.recorded_at, r.chain, r.seq, r.actor_id, a.name AS actor_name, r.command_type,

@@ -50,6 +50,11 @@ GROUP_HELP = {
     "wallet": "HD wallets: seeds sealed in the ledger, every derivation recorded.",
     "audit": "Verify the ledger offline; checkpoints and proofs.",
     "projections": "The DuckDB read models (<home>/projections.duckdb).",
+    "chain": "Sign blockchain transactions and messages with ledger keys and HD wallets.",
+    "eth": "Ethereum and EVM chains: addresses, transactions, personal_sign, EIP-712.",
+    "btc": "Bitcoin: addresses, PSBT signing (P2PKH, P2SH-P2WPKH, P2WPKH, P2TR, P2WSH "
+           "multisig), finalizing.",
+    "sol": "Solana: addresses, legacy and v0 transactions, off-chain messages.",
 }
 
 

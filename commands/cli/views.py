@@ -673,3 +673,40 @@ def _show_approval_decision(s: Shown) -> None:
 
 
 VIEWS["approval-decision"] = View(show=_show_approval_decision)
+# --- chains --------------------------------------------------------------------------------
+
+@view("evm-transaction")
+def _evm_transaction(s: Shown) -> str:
+    """The raw transaction alone on stdout (``| cast publish``); facts with ``--json``."""
+    return str(s.data["raw"])
+
+
+@view("evm-signature")
+def _evm_signature(s: Shown) -> str:
+    return str(s.data["signature"])
+
+
+@view("psbt")
+def _psbt(s: Shown) -> str:
+    """The PSBT (base64) alone on stdout, ready for the next signer or ``chain btc finalize``."""
+    return str(s.data["psbt"])
+
+
+@view("finalized-psbt")
+def _finalized_psbt(s: Shown) -> str:
+    return str(s.data["tx"])
+
+
+@view("solana-transaction")
+def _solana_transaction(s: Shown) -> str:
+    return str(s.data["transaction"])
+
+
+@view("solana-message")
+def _solana_message(s: Shown) -> str:
+    return str(s.data["signature"])
+
+
+@view("chain-address")
+def _chain_address(s: Shown) -> str:
+    return str(s.data["address"])

@@ -14,6 +14,7 @@ from typing import Any
 from commands.handlers import (
     actors,
     approvals,
+    chains,
     data,
     keys,
     ledger_handlers,
@@ -30,7 +31,7 @@ from ledger.errors import InvalidInput
 __all__ = ["HANDLERS", "Handler", "begin", "decide_for", "execute"]
 
 _MODULES = (actors, data, keys, ledger_handlers, signing, wallets,  # each registers its own
-            approvals, scheduled)
+            approvals, scheduled, chains)
 check_complete()
 
 

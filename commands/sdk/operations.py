@@ -268,6 +268,87 @@ class Operations(abc.ABC):
         """Reject a pending request by its digest: it is closed (RejectRequest)."""
         return self._command("RejectRequest", given(approval_id=approval_id, reason=reason))
 
+    def sign_evm_transaction(self, key_id: str, tx: bytes, *,
+                             network: str | None = None) -> CommandResult:
+        """Sign a legacy (EIP-155), EIP-2930 or EIP-1559 transaction (type chosen from the
+        fields, as eth-account does) with a secp256k1 key; returns the raw transaction, its
+        hash and the sender (SignEvmTransaction)."""
+        return self._command("SignEvmTransaction", given(key_id=key_id, network=network, tx=tx))
+
+    def sign_evm_message(self, key_id: str, message: bytes) -> CommandResult:
+        """EIP-191 personal_sign of a message with a secp256k1 key: a 65-byte r||s||v signature
+        (SignEvmMessage)."""
+        return self._command("SignEvmMessage", given(key_id=key_id, message=message))
+
+    def sign_evm_typed_data(self, key_id: str, typed_data: bytes) -> CommandResult:
+        """EIP-712 typed data (the JSON eth_signTypedData_v4 takes: types, primaryType, domain,
+        message) with a secp256k1 key (SignEvmTypedData)."""
+        return self._command("SignEvmTypedData", given(key_id=key_id, typed_data=typed_data))
+
+    def sign_psbt(self, key_id: str, psbt: bytes, *, network: str | None = None) -> CommandResult:
+        """Add this secp256k1 key's signatures to every PSBT input it can sign (by BIP-32 /
+        taproot key origins or by script): P2PKH, P2SH-P2WPKH, P2WPKH, P2TR key path (BIP-341,
+        SIGHASH_DEFAULT) and P2WSH m-of-n multisig. Inputs without their UTXO, or asking for a
+        sighash other than DEFAULT or ALL, are refused (SignPsbt)."""
+        return self._command("SignPsbt", given(key_id=key_id, network=network, psbt=psbt))
+
+    def sign_solana_transaction(self, key_id: str, tx: bytes, *,
+                                cluster: str | None = None) -> CommandResult:
+        """Sign a Solana wire transaction (legacy or v0) with an Ed25519 key where it is a
+        required signer; other signatures are kept (SignSolanaTransaction)."""
+        return self._command("SignSolanaTransaction", given(key_id=key_id, cluster=cluster, tx=tx))
+
+    def sign_solana_message(self, key_id: str, message: bytes) -> CommandResult:
+        """Sign a Solana off-chain message (v0 preamble, UTF-8 text) with an Ed25519 key
+        (SignSolanaMessage)."""
+        return self._command("SignSolanaMessage", given(key_id=key_id, message=message))
+
+    def wallet_sign_evm_transaction(self, wallet_id: str, tx: bytes, *, index: int | None = None,
+                                    network: str | None = None) -> CommandResult:
+        """Sign a legacy (EIP-155), EIP-2930 or EIP-1559 transaction (type chosen from the
+        fields, as eth-account does) with a wallet's secp256k1 key; returns the raw
+        transaction, its hash and the sender (WalletSignEvmTransaction)."""
+        return self._command("WalletSignEvmTransaction", given(
+            wallet_id=wallet_id, index=index, network=network, tx=tx))
+
+    def wallet_sign_evm_message(self, wallet_id: str, message: bytes, *,
+                                index: int | None = None) -> CommandResult:
+        """EIP-191 personal_sign of a message with a wallet's secp256k1 key: a 65-byte r||s||v
+        signature (WalletSignEvmMessage)."""
+        return self._command("WalletSignEvmMessage", given(
+            wallet_id=wallet_id, index=index, message=message))
+
+    def wallet_sign_evm_typed_data(self, wallet_id: str, typed_data: bytes, *,
+                                   index: int | None = None) -> CommandResult:
+        """EIP-712 typed data (the JSON eth_signTypedData_v4 takes: types, primaryType, domain,
+        message) with a wallet's secp256k1 key (WalletSignEvmTypedData)."""
+        return self._command("WalletSignEvmTypedData", given(
+            wallet_id=wallet_id, index=index, typed_data=typed_data))
+
+    def wallet_sign_psbt(self, wallet_id: str, psbt: bytes, *,
+                         network: str | None = None) -> CommandResult:
+        """Add the wallet's signatures to every PSBT input it can sign (by BIP-32 / taproot key
+        origins or by script): P2PKH, P2SH-P2WPKH, P2WPKH, P2TR key path (BIP-341,
+        SIGHASH_DEFAULT) and P2WSH m-of-n multisig. Inputs without their UTXO, or asking for a
+        sighash other than DEFAULT or ALL, are refused (WalletSignPsbt)."""
+        return self._command("WalletSignPsbt", given(
+            wallet_id=wallet_id, network=network, psbt=psbt))
+
+    def wallet_sign_solana_transaction(self, wallet_id: str, tx: bytes, *, index: int | None = None,
+                                       cluster: str | None = None) -> CommandResult:
+        """Sign a Solana wire transaction (legacy or v0) with a wallet's Ed25519 (SLIP-10) key
+        where it is a required signer; other signatures are kept
+        (WalletSignSolanaTransaction)."""
+        return self._command("WalletSignSolanaTransaction", given(
+            wallet_id=wallet_id, index=index, cluster=cluster, tx=tx))
+
+    def wallet_sign_solana_message(self, wallet_id: str, message: bytes, *,
+                                   index: int | None = None) -> CommandResult:
+        """Sign a Solana off-chain message (v0 preamble, UTF-8 text) with a wallet's Ed25519
+        (SLIP-10) key (WalletSignSolanaMessage)."""
+        return self._command("WalletSignSolanaMessage", given(
+            wallet_id=wallet_id, index=index, message=message))
+
     def whoami(self) -> Any:
         """The authenticated actor, its roles and domains as the ledger holds them (WhoAmI)."""
         return self._read("WhoAmI", given())
@@ -379,3 +460,21 @@ class Operations(abc.ABC):
         """The approval policy rules in force (ledger-wide and in the caller's domains)
         (ListApprovalPolicies)."""
         return self._read("ListApprovalPolicies", given(domain=domain))
+
+    def evm_address(self, key_id: str) -> Any:
+        """A secp256k1 key's EIP-55 address (the same on every EVM chain) (EvmAddress)."""
+        return self._read("EvmAddress", given(key_id=key_id))
+
+    def bitcoin_address(self, key_id: str, type: str | None = None,
+                        network: str | None = None) -> Any:
+        """A secp256k1 key's Bitcoin address of one type and network (BitcoinAddress)."""
+        return self._read("BitcoinAddress", given(key_id=key_id, type=type, network=network))
+
+    def solana_address(self, key_id: str) -> Any:
+        """An Ed25519 key's Solana address (base58) (SolanaAddress)."""
+        return self._read("SolanaAddress", given(key_id=key_id))
+
+    def finalize_psbt(self, psbt: bytes) -> Any:
+        """Finalize a fully signed PSBT (every signature is verified) and extract the network
+        transaction (FinalizePsbt)."""
+        return self._read("FinalizePsbt", given(psbt=psbt))

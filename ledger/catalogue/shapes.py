@@ -27,6 +27,15 @@ _VERIFIER_KEYS = (
 )
 
 
+_CHAIN_SIGNER = (
+    text("key_id", "The ledger key that signed (null for a wallet).", nullable=True),
+    integer("key_version", "Its version (null for a wallet).", nullable=True),
+    text("wallet_id", "The wallet whose derived keys signed (null for a key).", nullable=True),
+    listing("paths", "Derivation paths of the wallet keys that signed (empty for a key).",
+            text("item", "A path.", max_length=200)),
+)
+
+
 def _shape(name: str, doc: str, *fields: Field) -> Shape:
     return Shape(name, doc, fields)
 
@@ -260,4 +269,57 @@ SHAPES: dict[str, Shape] = {s.name: s for s in (
            listing("custodians", "Their custodians.", _NAME),
            integer("seed_version", "New seed version."),
            hexa("master_fingerprint", "BIP-32 master fingerprint.")),
+    # --- chains (Ethereum/EVM, Bitcoin PSBT, Solana) -------------------------------------
+    _shape("ChainAddress", "A key's address on a chain.",
+           text("key_id", "Key id."), integer("key_version", "Key version."),
+           text("family", "evm, bitcoin or solana."),
+           text("network", "Network (Bitcoin: mainnet, testnet, regtest; else any)."),
+           text("type", "Address type (Bitcoin: p2pkh, p2sh-p2wpkh, p2wpkh, p2tr; EIP-55 on "
+                "EVM chains; base58 on Solana)."),
+           text("address", "The address.", max_length=200),
+           hexa("public_key", "The key's public key.")),
+    _shape("EvmTransaction", "A signed EVM transaction, ready for eth_sendRawTransaction.",
+           *_CHAIN_SIGNER,
+           text("raw", "The signed transaction, 0x-hex.", max_length=1 << 22),
+           text("hash", "Its transaction hash, 0x-hex.", max_length=66),
+           text("from", "The sender (EIP-55).", max_length=42),
+           integer("type", "Transaction type: 0 legacy (EIP-155), 1 EIP-2930, 2 EIP-1559."),
+           integer("chain_id", "EIP-155 chain id."), text("network", "Registry name."),
+           text("value", "Wei moved, decimal.", max_length=80)),
+    _shape("EvmSignature", "A 65-byte r||s||v signature (v = 27 + recovery id) of a message.",
+           *_CHAIN_SIGNER,
+           text("signature", "0x-hex of r||s||v.", max_length=132),
+           text("hash", "The EIP-191 / EIP-712 hash signed, 0x-hex.", max_length=66),
+           text("signer", "The signer's address (EIP-55).", max_length=42)),
+    _shape("SignedPsbtInput", "One PSBT input this key signed.",
+           integer("index", "Input index."),
+           text("script_type", "p2pkh, p2sh-p2wpkh, p2wpkh, p2wsh, p2sh-p2wsh, p2sh or p2tr."),
+           hexa("public_key", "The key that signed it."),
+           text("sighash", "Sighash type (DEFAULT, ALL, ...)."),
+           hexa("digest", "The sighash signed."),
+           text("amount", "Satoshis the input spends, decimal.", max_length=40)),
+    _shape("SignedPsbt", "A PSBT with this key's signatures added (others' kept).",
+           *_CHAIN_SIGNER,
+           text("psbt", "The PSBT, base64.", max_length=1 << 23),
+           listing("signed_inputs", "Inputs signed.",
+                   shaped("item", "An input.", "SignedPsbtInput")),
+           text("txid", "The txid (null while a non-segwit input can change it).",
+                nullable=True, max_length=64),
+           text("value", "Satoshis to others, decimal.", max_length=40),
+           text("fee", "Fee in satoshis when every spent output is known.", nullable=True,
+                max_length=40)),
+    _shape("FinalizedPsbt", "A complete transaction from a fully signed PSBT.",
+           text("tx", "The network transaction, hex.", max_length=1 << 23),
+           text("txid", "Its txid.", max_length=64)),
+    _shape("SolanaTransaction", "A Solana wire transaction with this key's signature added.",
+           *_CHAIN_SIGNER,
+           text("transaction", "The signed wire transaction, base64.", max_length=1 << 16),
+           text("signature", "This key's signature, base58.", max_length=100),
+           text("value", "Lamports moved by System transfers, decimal.", max_length=40)),
+    _shape("SolanaMessage", "A signed Solana off-chain message (v0 preamble).",
+           *_CHAIN_SIGNER,
+           text("signature", "The signature, base58.", max_length=100),
+           text("signer", "The signer's address, base58.", max_length=50),
+           text("message", "The signed bytes (preamble and body), base64.",
+                max_length=1 << 18)),
 )}

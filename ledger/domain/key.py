@@ -309,6 +309,35 @@ class Key(Aggregate):
         def apply(self, aggregate: Any) -> None:
             """Nothing to change: the record is the point."""
 
+    class ChainSignatureIssued(Event):
+        """A blockchain transaction or message signed (public facts only); it counts as one
+        signature towards the key's daily limit."""
+
+        event_type = "ChainSignatureIssued"
+        key_id: str
+        key_version: int
+        algorithm: str
+        actor_id: str
+        family: str
+        network: str
+        chain_id: str | None
+        kind: str
+        signer: str
+        tx_hash: str | None
+        input_digest: bytes
+        digests: list[bytes]
+        signature_digests: list[bytes]
+        recipients: list[str]
+        amounts: list[str]
+        asset: str | None
+        value: str
+        fee: str | None
+
+        def apply(self, aggregate: Any) -> None:
+            day = self.recorded_at // DAY_MICROS
+            aggregate.signatures_by_day[day] = aggregate.signatures_by_day.get(day, 0) + 1
+            aggregate.signature_count += 1
+
     # --- helpers -------------------------------------------------------------------------
 
     @property
@@ -427,6 +456,13 @@ class Key(Aggregate):
                            key_version=self.current_version, algorithm=self.algorithm,
                            message_digests=message_digests, signature_digests=signature_digests,
                            actor_id=actor_id)
+
+    def record_chain_signature(self, *, actor_id: str, key_version: int,
+                               facts: dict[str, Any], at: int) -> None:
+        """``facts``: the event's chain fields (see ``ChainSignatureIssued``)."""
+        self.trigger_event(Key.ChainSignatureIssued, at=at, key_id=self.key_id,
+                           key_version=key_version, algorithm=self.algorithm,
+                           actor_id=actor_id, **facts)
 
     # --- data operations (encrypt, decrypt, data keys, MACs, key agreement) -----------------
 
@@ -566,6 +602,7 @@ class Key(Aggregate):
                       reverse=True)
 
 
+register_event(Key.ChainSignatureIssued)
 for _use_event in (Key.DataEncrypted, Key.DataDecrypted, Key.DataKeyGenerated,
                    Key.MacGenerated, Key.MacVerified, Key.SharedSecretDerived):
     register_event(_use_event)

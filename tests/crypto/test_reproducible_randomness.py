@@ -27,9 +27,9 @@ def test_random_bytes_follow_the_seed_only_inside_the_block() -> None:
 
 
 def test_seeds_do_not_nest_and_must_be_bytes() -> None:
-    with reproducible_randomness(b"outer"), pytest.raises(InvalidInput):
-        with reproducible_randomness(b"inner"):
-            pass
+    with reproducible_randomness(b"outer"), pytest.raises(InvalidInput), \
+            reproducible_randomness(b"inner"):
+        pass
     with pytest.raises(InvalidInput) as refused:
         ReproducibleStream(b"")
     assert refused.value.field == "seed"

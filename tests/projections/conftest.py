@@ -165,6 +165,7 @@ def lifecycle_ledger(demo_ledger: Ledger, tmp_path_factory: pytest.TempPathFacto
         _use_keys_on_data(session, secrets)
         _run_wallets(session, secrets, texts)
         _run_approvals(session, key_id)
+        _sign_on_chains(session)
     finally:
         session.close()
     recorded = read_ledger(home)
@@ -233,6 +234,21 @@ def _use_keys_on_data(session: Session, secrets: list[bytes]) -> None:
     secrets += [plaintext, bytes(opened["plaintext"]), bytes(data_key["plaintext_key"]),
                 wrapped, bytes(unwrapped["plaintext"]),
                 bytes(again["plaintext"]), bytes(tag), bytes(derived["derived_key"])]
+
+
+def _sign_on_chains(session: Session) -> None:
+    """bob signs an EIP-1559 transfer on Sepolia with a secp256k1 key (ChainSignatureIssued)
+    and a message with the treasury wallet's account 1 (WalletChainSignatureIssued)."""
+    key_id = str(_result(session.act("alice", "CreateKey", "payments", {
+        "algorithm": "ecdsa-secp256k1", "label": "hot-wallet"}))["key_id"])
+    tx = {"nonce": 0, "gas": 21000, "maxFeePerGas": 2 * 10**9, "maxPriorityFeePerGas": 10**9,
+          "to": "0x3535353535353535353535353535353535353535", "value": 10**18,
+          "chainId": 11155111}
+    session.run("bob", "SignEvmTransaction", key_id=key_id, tx=json.dumps(tx).encode())
+    treasury = next(w.wallet_id for w in session.ledger().wallets.values()
+                    if w.label == "treasury")
+    session.run("bob", "WalletSignEvmMessage", wallet_id=treasury, index=1,
+                message=b"proof of reserves 2026-12")
 
 
 def _run_wallets(session: Session, secrets: list[bytes], texts: list[str]) -> None:

@@ -34,6 +34,7 @@ from ledger.catalogue import CATALOGUE, CommandSpec, Field, Kind, Spec, sdk_name
 from ledger.crypto import hd
 from ledger.envelope import open_envelope
 from ledger.stores.sqlite import SQLiteEventStore
+from tests.chains import inputs as chain_inputs
 from tests.service.conftest import PASSPHRASE, Running
 
 FRONT_ENDS = ("rest", "grpc", "cli")
@@ -244,7 +245,78 @@ SCENARIOS: dict[str, Scenario] = {
                                                     "domain": w.held_domain()}),
     "GetApproval": Scenario("auditor", lambda w: {"approval_id": shared("held", w.held)}),
     "ListApprovalPolicies": Scenario("auditor", lambda w: {"domain": w.held_domain()}),
+    # chains
+    "SignEvmTransaction": Scenario("signer", lambda w: {
+        "key_id": _secp(w), "tx": chain_inputs.as_json(chain_inputs.eip1559()),
+        "network": "sepolia"}),
+    "SignEvmMessage": Scenario("signer", lambda w: {"key_id": _secp(w),
+                                                    "message": b"walk message"}),
+    "SignEvmTypedData": Scenario("signer", lambda w: {
+        "key_id": _secp(w), "typed_data": chain_inputs.as_json(
+            chain_inputs.mail_typed_data())}),
+    "SignPsbt": Scenario("signer", lambda w: {"key_id": _secp(w), "psbt": _psbt(w),
+                                              "network": "testnet"}),
+    "SignSolanaTransaction": Scenario("signer", lambda w: {
+        "key_id": shared("key", w.key), "tx": chain_inputs.solana_transfer(_public(
+            w, shared("key", w.key))), "cluster": "devnet"}),
+    "SignSolanaMessage": Scenario("signer", lambda w: {"key_id": shared("key", w.key),
+                                                       "message": b"walk message"}),
+    "EvmAddress": Scenario("auditor", lambda w: {"key_id": _secp(w)}),
+    "BitcoinAddress": Scenario("auditor", lambda w: {"key_id": _secp(w), "type": "p2tr",
+                                                     "network": "testnet"}),
+    "SolanaAddress": Scenario("auditor", lambda w: {"key_id": shared("key", w.key)}),
+    "WalletSignEvmTransaction": Scenario("signer", lambda w: {
+        **_chain_wallet(w), "index": 2, "tx": chain_inputs.as_json(chain_inputs.eip1559())}),
+    "WalletSignEvmMessage": Scenario("signer", lambda w: {**_chain_wallet(w),
+                                                          "message": b"walk message"}),
+    "WalletSignEvmTypedData": Scenario("signer", lambda w: {
+        **_chain_wallet(w), "typed_data": chain_inputs.as_json(
+            chain_inputs.mail_typed_data())}),
+    "WalletSignPsbt": Scenario("signer", lambda w: {**_chain_wallet(w),
+                                                    "psbt": _wallet_psbt(w)}),
+    "WalletSignSolanaTransaction": Scenario("signer", lambda w: {
+        **_chain_wallet(w), "tx": chain_inputs.solana_transfer(
+            chain_inputs.wallet_public_key(_wallet_mnemonic(w), "ed25519",
+                                           "m/44'/501'/0'/0'"))}),
+    "WalletSignSolanaMessage": Scenario("signer", lambda w: {**_chain_wallet(w),
+                                                             "message": b"walk message"}),
+    "FinalizePsbt": Scenario("analyst", lambda w: {"psbt": shared("signed-psbt", lambda: (
+        w.signer.sign_psbt(_secp(w), _psbt(w), network="testnet").psbt.encode()))}),
 }
+
+
+def _secp(w: World) -> str:
+    return str(shared("secp", lambda: w.key("ecdsa-secp256k1")))
+
+
+def _public(w: World, key_id: str) -> bytes:
+    return bytes.fromhex(w.km.public_key(key_id, format="hex")["public_key"])
+
+
+def _made_chain_wallet(w: World) -> Any:
+    return w.km.create_wallet(word_count=12, curves=["secp256k1", "ed25519"])
+
+
+def _chain_wallet(w: World) -> dict[str, Any]:
+    return {"wallet_id": str(shared("chain-wallet", lambda: _made_chain_wallet(w)).wallet_id)}
+
+
+def _wallet_mnemonic(w: World) -> str:
+    return str(shared("chain-wallet", lambda: _made_chain_wallet(w)).mnemonic)
+
+
+def _wallet_psbt(w: World) -> bytes:
+    made = shared("chain-wallet", lambda: _made_chain_wallet(w))
+    path = "m/84'/1'/0'/0/0"
+    public = chain_inputs.wallet_public_key(str(made.mnemonic), "secp256k1", path)
+    return bytes(chain_inputs.single_key_psbt(
+        public, ("p2wpkh",), origin=path,
+        fingerprint=bytes.fromhex(str(made.master_fingerprint))).serialize())
+
+
+def _psbt(w: World) -> bytes:
+    return bytes(shared("psbt", lambda: chain_inputs.single_key_psbt(
+        _public(w, _secp(w))).serialize()))
 
 
 def _mac(w: World) -> dict[str, Any]:

@@ -668,6 +668,149 @@ class WalletRecovery(_message.Message):
     master_fingerprint: str
     def __init__(self, wallet_id: _Optional[str] = ..., split_id: _Optional[str] = ..., share_indexes: _Optional[_Iterable[int]] = ..., custodians: _Optional[_Iterable[str]] = ..., seed_version: _Optional[int] = ..., master_fingerprint: _Optional[str] = ...) -> None: ...
 
+class ChainAddress(_message.Message):
+    __slots__ = ("key_id", "key_version", "family", "network", "type", "address", "public_key")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    FAMILY_FIELD_NUMBER: _ClassVar[int]
+    NETWORK_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    key_version: int
+    family: str
+    network: str
+    type: str
+    address: str
+    public_key: str
+    def __init__(self, key_id: _Optional[str] = ..., key_version: _Optional[int] = ..., family: _Optional[str] = ..., network: _Optional[str] = ..., type: _Optional[str] = ..., address: _Optional[str] = ..., public_key: _Optional[str] = ...) -> None: ...
+
+class EvmTransaction(_message.Message):
+    __slots__ = ("key_id", "key_version", "wallet_id", "paths", "raw", "hash", "type", "chain_id", "network", "value")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    PATHS_FIELD_NUMBER: _ClassVar[int]
+    RAW_FIELD_NUMBER: _ClassVar[int]
+    HASH_FIELD_NUMBER: _ClassVar[int]
+    FROM_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
+    NETWORK_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    key_version: int
+    wallet_id: str
+    paths: _containers.RepeatedScalarFieldContainer[str]
+    raw: str
+    hash: str
+    type: int
+    chain_id: int
+    network: str
+    value: str
+    def __init__(self, key_id: _Optional[str] = ..., key_version: _Optional[int] = ..., wallet_id: _Optional[str] = ..., paths: _Optional[_Iterable[str]] = ..., raw: _Optional[str] = ..., hash: _Optional[str] = ..., type: _Optional[int] = ..., chain_id: _Optional[int] = ..., network: _Optional[str] = ..., value: _Optional[str] = ..., **kwargs) -> None: ...
+
+class EvmSignature(_message.Message):
+    __slots__ = ("key_id", "key_version", "wallet_id", "paths", "signature", "hash", "signer")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    PATHS_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    HASH_FIELD_NUMBER: _ClassVar[int]
+    SIGNER_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    key_version: int
+    wallet_id: str
+    paths: _containers.RepeatedScalarFieldContainer[str]
+    signature: str
+    hash: str
+    signer: str
+    def __init__(self, key_id: _Optional[str] = ..., key_version: _Optional[int] = ..., wallet_id: _Optional[str] = ..., paths: _Optional[_Iterable[str]] = ..., signature: _Optional[str] = ..., hash: _Optional[str] = ..., signer: _Optional[str] = ...) -> None: ...
+
+class SignedPsbtInput(_message.Message):
+    __slots__ = ("index", "script_type", "public_key", "sighash", "digest", "amount")
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    SCRIPT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    SIGHASH_FIELD_NUMBER: _ClassVar[int]
+    DIGEST_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    index: int
+    script_type: str
+    public_key: str
+    sighash: str
+    digest: str
+    amount: str
+    def __init__(self, index: _Optional[int] = ..., script_type: _Optional[str] = ..., public_key: _Optional[str] = ..., sighash: _Optional[str] = ..., digest: _Optional[str] = ..., amount: _Optional[str] = ...) -> None: ...
+
+class SignedPsbt(_message.Message):
+    __slots__ = ("key_id", "key_version", "wallet_id", "paths", "psbt", "signed_inputs", "txid", "value", "fee")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    PATHS_FIELD_NUMBER: _ClassVar[int]
+    PSBT_FIELD_NUMBER: _ClassVar[int]
+    SIGNED_INPUTS_FIELD_NUMBER: _ClassVar[int]
+    TXID_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    FEE_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    key_version: int
+    wallet_id: str
+    paths: _containers.RepeatedScalarFieldContainer[str]
+    psbt: str
+    signed_inputs: _containers.RepeatedCompositeFieldContainer[SignedPsbtInput]
+    txid: str
+    value: str
+    fee: str
+    def __init__(self, key_id: _Optional[str] = ..., key_version: _Optional[int] = ..., wallet_id: _Optional[str] = ..., paths: _Optional[_Iterable[str]] = ..., psbt: _Optional[str] = ..., signed_inputs: _Optional[_Iterable[_Union[SignedPsbtInput, _Mapping]]] = ..., txid: _Optional[str] = ..., value: _Optional[str] = ..., fee: _Optional[str] = ...) -> None: ...
+
+class FinalizedPsbt(_message.Message):
+    __slots__ = ("tx", "txid")
+    TX_FIELD_NUMBER: _ClassVar[int]
+    TXID_FIELD_NUMBER: _ClassVar[int]
+    tx: str
+    txid: str
+    def __init__(self, tx: _Optional[str] = ..., txid: _Optional[str] = ...) -> None: ...
+
+class SolanaTransaction(_message.Message):
+    __slots__ = ("key_id", "key_version", "wallet_id", "paths", "transaction", "signature", "value")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    PATHS_FIELD_NUMBER: _ClassVar[int]
+    TRANSACTION_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    key_version: int
+    wallet_id: str
+    paths: _containers.RepeatedScalarFieldContainer[str]
+    transaction: str
+    signature: str
+    value: str
+    def __init__(self, key_id: _Optional[str] = ..., key_version: _Optional[int] = ..., wallet_id: _Optional[str] = ..., paths: _Optional[_Iterable[str]] = ..., transaction: _Optional[str] = ..., signature: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+
+class SolanaMessage(_message.Message):
+    __slots__ = ("key_id", "key_version", "wallet_id", "paths", "signature", "signer", "message")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    PATHS_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    SIGNER_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    key_version: int
+    wallet_id: str
+    paths: _containers.RepeatedScalarFieldContainer[str]
+    signature: str
+    signer: str
+    message: str
+    def __init__(self, key_id: _Optional[str] = ..., key_version: _Optional[int] = ..., wallet_id: _Optional[str] = ..., paths: _Optional[_Iterable[str]] = ..., signature: _Optional[str] = ..., signer: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
+
 class RequestCheckpointRequest(_message.Message):
     __slots__ = ("command", "chain_id")
     COMMAND_FIELD_NUMBER: _ClassVar[int]
@@ -1214,6 +1357,222 @@ class RejectRequestReply(_message.Message):
     result: ApprovalDecision
     def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[ApprovalDecision, _Mapping]] = ...) -> None: ...
 
+class SignEvmTransactionRequest(_message.Message):
+    __slots__ = ("command", "key_id", "tx")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    TX_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    tx: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ..., tx: _Optional[bytes] = ...) -> None: ...
+
+class SignEvmTransactionReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: EvmTransaction
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[EvmTransaction, _Mapping]] = ...) -> None: ...
+
+class SignEvmMessageRequest(_message.Message):
+    __slots__ = ("command", "key_id", "message")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    message: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ..., message: _Optional[bytes] = ...) -> None: ...
+
+class SignEvmMessageReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: EvmSignature
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[EvmSignature, _Mapping]] = ...) -> None: ...
+
+class SignEvmTypedDataRequest(_message.Message):
+    __slots__ = ("command", "key_id", "typed_data")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    TYPED_DATA_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    typed_data: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ..., typed_data: _Optional[bytes] = ...) -> None: ...
+
+class SignEvmTypedDataReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: EvmSignature
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[EvmSignature, _Mapping]] = ...) -> None: ...
+
+class SignPsbtRequest(_message.Message):
+    __slots__ = ("command", "key_id", "psbt")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    PSBT_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    psbt: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ..., psbt: _Optional[bytes] = ...) -> None: ...
+
+class SignPsbtReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: SignedPsbt
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[SignedPsbt, _Mapping]] = ...) -> None: ...
+
+class SignSolanaTransactionRequest(_message.Message):
+    __slots__ = ("command", "key_id", "tx")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    TX_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    tx: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ..., tx: _Optional[bytes] = ...) -> None: ...
+
+class SignSolanaTransactionReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: SolanaTransaction
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[SolanaTransaction, _Mapping]] = ...) -> None: ...
+
+class SignSolanaMessageRequest(_message.Message):
+    __slots__ = ("command", "key_id", "message")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    message: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ..., message: _Optional[bytes] = ...) -> None: ...
+
+class SignSolanaMessageReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: SolanaMessage
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[SolanaMessage, _Mapping]] = ...) -> None: ...
+
+class WalletSignEvmTransactionRequest(_message.Message):
+    __slots__ = ("command", "wallet_id", "tx")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    TX_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    wallet_id: str
+    tx: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., wallet_id: _Optional[str] = ..., tx: _Optional[bytes] = ...) -> None: ...
+
+class WalletSignEvmTransactionReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: EvmTransaction
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[EvmTransaction, _Mapping]] = ...) -> None: ...
+
+class WalletSignEvmMessageRequest(_message.Message):
+    __slots__ = ("command", "wallet_id", "message")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    wallet_id: str
+    message: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., wallet_id: _Optional[str] = ..., message: _Optional[bytes] = ...) -> None: ...
+
+class WalletSignEvmMessageReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: EvmSignature
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[EvmSignature, _Mapping]] = ...) -> None: ...
+
+class WalletSignEvmTypedDataRequest(_message.Message):
+    __slots__ = ("command", "wallet_id", "typed_data")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    TYPED_DATA_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    wallet_id: str
+    typed_data: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., wallet_id: _Optional[str] = ..., typed_data: _Optional[bytes] = ...) -> None: ...
+
+class WalletSignEvmTypedDataReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: EvmSignature
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[EvmSignature, _Mapping]] = ...) -> None: ...
+
+class WalletSignPsbtRequest(_message.Message):
+    __slots__ = ("command", "wallet_id", "psbt")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    PSBT_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    wallet_id: str
+    psbt: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., wallet_id: _Optional[str] = ..., psbt: _Optional[bytes] = ...) -> None: ...
+
+class WalletSignPsbtReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: SignedPsbt
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[SignedPsbt, _Mapping]] = ...) -> None: ...
+
+class WalletSignSolanaTransactionRequest(_message.Message):
+    __slots__ = ("command", "wallet_id", "tx")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    TX_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    wallet_id: str
+    tx: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., wallet_id: _Optional[str] = ..., tx: _Optional[bytes] = ...) -> None: ...
+
+class WalletSignSolanaTransactionReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: SolanaTransaction
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[SolanaTransaction, _Mapping]] = ...) -> None: ...
+
+class WalletSignSolanaMessageRequest(_message.Message):
+    __slots__ = ("command", "wallet_id", "message")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    wallet_id: str
+    message: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., wallet_id: _Optional[str] = ..., message: _Optional[bytes] = ...) -> None: ...
+
+class WalletSignSolanaMessageReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: SolanaMessage
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[SolanaMessage, _Mapping]] = ...) -> None: ...
+
 class WhoAmIRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
@@ -1539,3 +1898,55 @@ class ListApprovalPoliciesReply(_message.Message):
     RESULT_FIELD_NUMBER: _ClassVar[int]
     result: _containers.RepeatedCompositeFieldContainer[ApprovalRule]
     def __init__(self, result: _Optional[_Iterable[_Union[ApprovalRule, _Mapping]]] = ...) -> None: ...
+
+class EvmAddressRequest(_message.Message):
+    __slots__ = ("key_id",)
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    def __init__(self, key_id: _Optional[str] = ...) -> None: ...
+
+class EvmAddressReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: ChainAddress
+    def __init__(self, result: _Optional[_Union[ChainAddress, _Mapping]] = ...) -> None: ...
+
+class BitcoinAddressRequest(_message.Message):
+    __slots__ = ("key_id", "type", "network")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    NETWORK_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    type: str
+    network: str
+    def __init__(self, key_id: _Optional[str] = ..., type: _Optional[str] = ..., network: _Optional[str] = ...) -> None: ...
+
+class BitcoinAddressReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: ChainAddress
+    def __init__(self, result: _Optional[_Union[ChainAddress, _Mapping]] = ...) -> None: ...
+
+class SolanaAddressRequest(_message.Message):
+    __slots__ = ("key_id",)
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    def __init__(self, key_id: _Optional[str] = ...) -> None: ...
+
+class SolanaAddressReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: ChainAddress
+    def __init__(self, result: _Optional[_Union[ChainAddress, _Mapping]] = ...) -> None: ...
+
+class FinalizePsbtRequest(_message.Message):
+    __slots__ = ("psbt",)
+    PSBT_FIELD_NUMBER: _ClassVar[int]
+    psbt: bytes
+    def __init__(self, psbt: _Optional[bytes] = ...) -> None: ...
+
+class FinalizePsbtReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: FinalizedPsbt
+    def __init__(self, result: _Optional[_Union[FinalizedPsbt, _Mapping]] = ...) -> None: ...

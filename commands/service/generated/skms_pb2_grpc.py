@@ -199,6 +199,66 @@ class SkmsStub:
                 request_serializer=skms__pb2.RejectRequestRequest.SerializeToString,
                 response_deserializer=skms__pb2.RejectRequestReply.FromString,
                 _registered_method=True)
+        self.SignEvmTransaction = channel.unary_unary(
+                '/skms.v1.Skms/SignEvmTransaction',
+                request_serializer=skms__pb2.SignEvmTransactionRequest.SerializeToString,
+                response_deserializer=skms__pb2.SignEvmTransactionReply.FromString,
+                _registered_method=True)
+        self.SignEvmMessage = channel.unary_unary(
+                '/skms.v1.Skms/SignEvmMessage',
+                request_serializer=skms__pb2.SignEvmMessageRequest.SerializeToString,
+                response_deserializer=skms__pb2.SignEvmMessageReply.FromString,
+                _registered_method=True)
+        self.SignEvmTypedData = channel.unary_unary(
+                '/skms.v1.Skms/SignEvmTypedData',
+                request_serializer=skms__pb2.SignEvmTypedDataRequest.SerializeToString,
+                response_deserializer=skms__pb2.SignEvmTypedDataReply.FromString,
+                _registered_method=True)
+        self.SignPsbt = channel.unary_unary(
+                '/skms.v1.Skms/SignPsbt',
+                request_serializer=skms__pb2.SignPsbtRequest.SerializeToString,
+                response_deserializer=skms__pb2.SignPsbtReply.FromString,
+                _registered_method=True)
+        self.SignSolanaTransaction = channel.unary_unary(
+                '/skms.v1.Skms/SignSolanaTransaction',
+                request_serializer=skms__pb2.SignSolanaTransactionRequest.SerializeToString,
+                response_deserializer=skms__pb2.SignSolanaTransactionReply.FromString,
+                _registered_method=True)
+        self.SignSolanaMessage = channel.unary_unary(
+                '/skms.v1.Skms/SignSolanaMessage',
+                request_serializer=skms__pb2.SignSolanaMessageRequest.SerializeToString,
+                response_deserializer=skms__pb2.SignSolanaMessageReply.FromString,
+                _registered_method=True)
+        self.WalletSignEvmTransaction = channel.unary_unary(
+                '/skms.v1.Skms/WalletSignEvmTransaction',
+                request_serializer=skms__pb2.WalletSignEvmTransactionRequest.SerializeToString,
+                response_deserializer=skms__pb2.WalletSignEvmTransactionReply.FromString,
+                _registered_method=True)
+        self.WalletSignEvmMessage = channel.unary_unary(
+                '/skms.v1.Skms/WalletSignEvmMessage',
+                request_serializer=skms__pb2.WalletSignEvmMessageRequest.SerializeToString,
+                response_deserializer=skms__pb2.WalletSignEvmMessageReply.FromString,
+                _registered_method=True)
+        self.WalletSignEvmTypedData = channel.unary_unary(
+                '/skms.v1.Skms/WalletSignEvmTypedData',
+                request_serializer=skms__pb2.WalletSignEvmTypedDataRequest.SerializeToString,
+                response_deserializer=skms__pb2.WalletSignEvmTypedDataReply.FromString,
+                _registered_method=True)
+        self.WalletSignPsbt = channel.unary_unary(
+                '/skms.v1.Skms/WalletSignPsbt',
+                request_serializer=skms__pb2.WalletSignPsbtRequest.SerializeToString,
+                response_deserializer=skms__pb2.WalletSignPsbtReply.FromString,
+                _registered_method=True)
+        self.WalletSignSolanaTransaction = channel.unary_unary(
+                '/skms.v1.Skms/WalletSignSolanaTransaction',
+                request_serializer=skms__pb2.WalletSignSolanaTransactionRequest.SerializeToString,
+                response_deserializer=skms__pb2.WalletSignSolanaTransactionReply.FromString,
+                _registered_method=True)
+        self.WalletSignSolanaMessage = channel.unary_unary(
+                '/skms.v1.Skms/WalletSignSolanaMessage',
+                request_serializer=skms__pb2.WalletSignSolanaMessageRequest.SerializeToString,
+                response_deserializer=skms__pb2.WalletSignSolanaMessageReply.FromString,
+                _registered_method=True)
         self.WhoAmI = channel.unary_unary(
                 '/skms.v1.Skms/WhoAmI',
                 request_serializer=skms__pb2.WhoAmIRequest.SerializeToString,
@@ -323,6 +383,26 @@ class SkmsStub:
                 '/skms.v1.Skms/ListApprovalPolicies',
                 request_serializer=skms__pb2.ListApprovalPoliciesRequest.SerializeToString,
                 response_deserializer=skms__pb2.ListApprovalPoliciesReply.FromString,
+                _registered_method=True)
+        self.EvmAddress = channel.unary_unary(
+                '/skms.v1.Skms/EvmAddress',
+                request_serializer=skms__pb2.EvmAddressRequest.SerializeToString,
+                response_deserializer=skms__pb2.EvmAddressReply.FromString,
+                _registered_method=True)
+        self.BitcoinAddress = channel.unary_unary(
+                '/skms.v1.Skms/BitcoinAddress',
+                request_serializer=skms__pb2.BitcoinAddressRequest.SerializeToString,
+                response_deserializer=skms__pb2.BitcoinAddressReply.FromString,
+                _registered_method=True)
+        self.SolanaAddress = channel.unary_unary(
+                '/skms.v1.Skms/SolanaAddress',
+                request_serializer=skms__pb2.SolanaAddressRequest.SerializeToString,
+                response_deserializer=skms__pb2.SolanaAddressReply.FromString,
+                _registered_method=True)
+        self.FinalizePsbt = channel.unary_unary(
+                '/skms.v1.Skms/FinalizePsbt',
+                request_serializer=skms__pb2.FinalizePsbtRequest.SerializeToString,
+                response_deserializer=skms__pb2.FinalizePsbtReply.FromString,
                 _registered_method=True)
 
 
@@ -527,6 +607,78 @@ class SkmsServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SignEvmTransaction(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SignEvmMessage(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SignEvmTypedData(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SignPsbt(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SignSolanaTransaction(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SignSolanaMessage(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WalletSignEvmTransaction(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WalletSignEvmMessage(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WalletSignEvmTypedData(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WalletSignPsbt(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WalletSignSolanaTransaction(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WalletSignSolanaMessage(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def WhoAmI(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -672,6 +824,30 @@ class SkmsServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListApprovalPolicies(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EvmAddress(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BitcoinAddress(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SolanaAddress(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FinalizePsbt(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -845,6 +1021,66 @@ def add_SkmsServicer_to_server(servicer, server):
                     request_deserializer=skms__pb2.RejectRequestRequest.FromString,
                     response_serializer=skms__pb2.RejectRequestReply.SerializeToString,
             ),
+            'SignEvmTransaction': grpc.unary_unary_rpc_method_handler(
+                    servicer.SignEvmTransaction,
+                    request_deserializer=skms__pb2.SignEvmTransactionRequest.FromString,
+                    response_serializer=skms__pb2.SignEvmTransactionReply.SerializeToString,
+            ),
+            'SignEvmMessage': grpc.unary_unary_rpc_method_handler(
+                    servicer.SignEvmMessage,
+                    request_deserializer=skms__pb2.SignEvmMessageRequest.FromString,
+                    response_serializer=skms__pb2.SignEvmMessageReply.SerializeToString,
+            ),
+            'SignEvmTypedData': grpc.unary_unary_rpc_method_handler(
+                    servicer.SignEvmTypedData,
+                    request_deserializer=skms__pb2.SignEvmTypedDataRequest.FromString,
+                    response_serializer=skms__pb2.SignEvmTypedDataReply.SerializeToString,
+            ),
+            'SignPsbt': grpc.unary_unary_rpc_method_handler(
+                    servicer.SignPsbt,
+                    request_deserializer=skms__pb2.SignPsbtRequest.FromString,
+                    response_serializer=skms__pb2.SignPsbtReply.SerializeToString,
+            ),
+            'SignSolanaTransaction': grpc.unary_unary_rpc_method_handler(
+                    servicer.SignSolanaTransaction,
+                    request_deserializer=skms__pb2.SignSolanaTransactionRequest.FromString,
+                    response_serializer=skms__pb2.SignSolanaTransactionReply.SerializeToString,
+            ),
+            'SignSolanaMessage': grpc.unary_unary_rpc_method_handler(
+                    servicer.SignSolanaMessage,
+                    request_deserializer=skms__pb2.SignSolanaMessageRequest.FromString,
+                    response_serializer=skms__pb2.SignSolanaMessageReply.SerializeToString,
+            ),
+            'WalletSignEvmTransaction': grpc.unary_unary_rpc_method_handler(
+                    servicer.WalletSignEvmTransaction,
+                    request_deserializer=skms__pb2.WalletSignEvmTransactionRequest.FromString,
+                    response_serializer=skms__pb2.WalletSignEvmTransactionReply.SerializeToString,
+            ),
+            'WalletSignEvmMessage': grpc.unary_unary_rpc_method_handler(
+                    servicer.WalletSignEvmMessage,
+                    request_deserializer=skms__pb2.WalletSignEvmMessageRequest.FromString,
+                    response_serializer=skms__pb2.WalletSignEvmMessageReply.SerializeToString,
+            ),
+            'WalletSignEvmTypedData': grpc.unary_unary_rpc_method_handler(
+                    servicer.WalletSignEvmTypedData,
+                    request_deserializer=skms__pb2.WalletSignEvmTypedDataRequest.FromString,
+                    response_serializer=skms__pb2.WalletSignEvmTypedDataReply.SerializeToString,
+            ),
+            'WalletSignPsbt': grpc.unary_unary_rpc_method_handler(
+                    servicer.WalletSignPsbt,
+                    request_deserializer=skms__pb2.WalletSignPsbtRequest.FromString,
+                    response_serializer=skms__pb2.WalletSignPsbtReply.SerializeToString,
+            ),
+            'WalletSignSolanaTransaction': grpc.unary_unary_rpc_method_handler(
+                    servicer.WalletSignSolanaTransaction,
+                    request_deserializer=skms__pb2.WalletSignSolanaTransactionRequest.FromString,
+                    response_serializer=skms__pb2.WalletSignSolanaTransactionReply.SerializeToString,
+            ),
+            'WalletSignSolanaMessage': grpc.unary_unary_rpc_method_handler(
+                    servicer.WalletSignSolanaMessage,
+                    request_deserializer=skms__pb2.WalletSignSolanaMessageRequest.FromString,
+                    response_serializer=skms__pb2.WalletSignSolanaMessageReply.SerializeToString,
+            ),
             'WhoAmI': grpc.unary_unary_rpc_method_handler(
                     servicer.WhoAmI,
                     request_deserializer=skms__pb2.WhoAmIRequest.FromString,
@@ -969,6 +1205,26 @@ def add_SkmsServicer_to_server(servicer, server):
                     servicer.ListApprovalPolicies,
                     request_deserializer=skms__pb2.ListApprovalPoliciesRequest.FromString,
                     response_serializer=skms__pb2.ListApprovalPoliciesReply.SerializeToString,
+            ),
+            'EvmAddress': grpc.unary_unary_rpc_method_handler(
+                    servicer.EvmAddress,
+                    request_deserializer=skms__pb2.EvmAddressRequest.FromString,
+                    response_serializer=skms__pb2.EvmAddressReply.SerializeToString,
+            ),
+            'BitcoinAddress': grpc.unary_unary_rpc_method_handler(
+                    servicer.BitcoinAddress,
+                    request_deserializer=skms__pb2.BitcoinAddressRequest.FromString,
+                    response_serializer=skms__pb2.BitcoinAddressReply.SerializeToString,
+            ),
+            'SolanaAddress': grpc.unary_unary_rpc_method_handler(
+                    servicer.SolanaAddress,
+                    request_deserializer=skms__pb2.SolanaAddressRequest.FromString,
+                    response_serializer=skms__pb2.SolanaAddressReply.SerializeToString,
+            ),
+            'FinalizePsbt': grpc.unary_unary_rpc_method_handler(
+                    servicer.FinalizePsbt,
+                    request_deserializer=skms__pb2.FinalizePsbtRequest.FromString,
+                    response_serializer=skms__pb2.FinalizePsbtReply.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1873,6 +2129,330 @@ class Skms:
             _registered_method=True)
 
     @staticmethod
+    def SignEvmTransaction(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/SignEvmTransaction',
+            skms__pb2.SignEvmTransactionRequest.SerializeToString,
+            skms__pb2.SignEvmTransactionReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SignEvmMessage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/SignEvmMessage',
+            skms__pb2.SignEvmMessageRequest.SerializeToString,
+            skms__pb2.SignEvmMessageReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SignEvmTypedData(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/SignEvmTypedData',
+            skms__pb2.SignEvmTypedDataRequest.SerializeToString,
+            skms__pb2.SignEvmTypedDataReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SignPsbt(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/SignPsbt',
+            skms__pb2.SignPsbtRequest.SerializeToString,
+            skms__pb2.SignPsbtReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SignSolanaTransaction(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/SignSolanaTransaction',
+            skms__pb2.SignSolanaTransactionRequest.SerializeToString,
+            skms__pb2.SignSolanaTransactionReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SignSolanaMessage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/SignSolanaMessage',
+            skms__pb2.SignSolanaMessageRequest.SerializeToString,
+            skms__pb2.SignSolanaMessageReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WalletSignEvmTransaction(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/WalletSignEvmTransaction',
+            skms__pb2.WalletSignEvmTransactionRequest.SerializeToString,
+            skms__pb2.WalletSignEvmTransactionReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WalletSignEvmMessage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/WalletSignEvmMessage',
+            skms__pb2.WalletSignEvmMessageRequest.SerializeToString,
+            skms__pb2.WalletSignEvmMessageReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WalletSignEvmTypedData(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/WalletSignEvmTypedData',
+            skms__pb2.WalletSignEvmTypedDataRequest.SerializeToString,
+            skms__pb2.WalletSignEvmTypedDataReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WalletSignPsbt(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/WalletSignPsbt',
+            skms__pb2.WalletSignPsbtRequest.SerializeToString,
+            skms__pb2.WalletSignPsbtReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WalletSignSolanaTransaction(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/WalletSignSolanaTransaction',
+            skms__pb2.WalletSignSolanaTransactionRequest.SerializeToString,
+            skms__pb2.WalletSignSolanaTransactionReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WalletSignSolanaMessage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/WalletSignSolanaMessage',
+            skms__pb2.WalletSignSolanaMessageRequest.SerializeToString,
+            skms__pb2.WalletSignSolanaMessageReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def WhoAmI(request,
             target,
             options=(),
@@ -2537,6 +3117,114 @@ class Skms:
             '/skms.v1.Skms/ListApprovalPolicies',
             skms__pb2.ListApprovalPoliciesRequest.SerializeToString,
             skms__pb2.ListApprovalPoliciesReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EvmAddress(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/EvmAddress',
+            skms__pb2.EvmAddressRequest.SerializeToString,
+            skms__pb2.EvmAddressReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BitcoinAddress(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/BitcoinAddress',
+            skms__pb2.BitcoinAddressRequest.SerializeToString,
+            skms__pb2.BitcoinAddressReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SolanaAddress(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/SolanaAddress',
+            skms__pb2.SolanaAddressRequest.SerializeToString,
+            skms__pb2.SolanaAddressReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FinalizePsbt(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/FinalizePsbt',
+            skms__pb2.FinalizePsbtRequest.SerializeToString,
+            skms__pb2.FinalizePsbtReply.FromString,
             options,
             channel_credentials,
             insecure,
