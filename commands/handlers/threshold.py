@@ -424,7 +424,7 @@ def sign_threshold_share(decision: Decision) -> dict[str, Any]:
     document = ShareMessage(group.group_id, session_id, share).to_dict()
     group.record_share(actor_id=_actor(decision), session_id=session_id,
                        message_digest=digest, signers=list(signers), signing_package=signing,
-                       share=canonical_text(document), at=decision.now)
+                       signature_share=canonical_text(document), at=decision.now)
     return {"group_id": group.group_id, "session_id": session_id,
             "identifier": group.identifier, "message": document}
 

@@ -163,7 +163,7 @@ class ThresholdGroup(Aggregate):
         message_digest: bytes
         signers: list[int]
         signing_package: str
-        share: str
+        signature_share: str
         actor_id: str
 
         def apply(self, aggregate: Any) -> None:
@@ -260,7 +260,8 @@ class ThresholdGroup(Aggregate):
         return session
 
     def record_share(self, *, actor_id: str, session_id: str, message_digest: bytes,
-                     signers: list[int], signing_package: str, share: str, at: int) -> None:
+                     signers: list[int], signing_package: str, signature_share: str,
+                     at: int) -> None:
         self.check_can_sign()
         if self.suite in FROST_SUITES:
             self.unused_session(session_id)
@@ -268,8 +269,8 @@ class ThresholdGroup(Aggregate):
             raise IllegalTransition(f"this participant already signed in session {session_id}")
         self.trigger_event(self.ShareIssued, at=at, group_id=self.group_id,
                            session_id=session_id, message_digest=message_digest,
-                           signers=signers, signing_package=signing_package, share=share,
-                           actor_id=actor_id)
+                           signers=signers, signing_package=signing_package,
+                           signature_share=signature_share, actor_id=actor_id)
 
     def record_signature(self, *, actor_id: str, session_id: str, message_digest: bytes,
                          signers: list[int], signature_shares: str, signature: bytes,

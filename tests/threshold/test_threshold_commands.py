@@ -15,14 +15,19 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import coincurve
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from nacl.signing import VerifyKey
+from py_ecc.bls import G2ProofOfPossession
 
 from commands.session import Session
 from ledger.audit import Auditor
 from ledger.envelope import open_envelope
 from ledger.errors import CommandRejected, IllegalTransition, InvalidInput
+from projections.query import open_sandbox
+from projections.reports import run_report
+from projections.runner import ProjectionRunner
 from tests.ledger.conftest import new_session
 
 Seats = dict[int, Session]
@@ -201,8 +206,6 @@ def test_rotation_by_a_new_dkg_retires_the_old_group(seats: Seats) -> None:
 
 
 def test_frost_secp256k1_signature_verifies_with_coincurve(seats: Seats) -> None:
-    import coincurve
-
     keys = dkg(seats, "frost-secp256k1")
     result = sign(seats, keys[1]["group_id"], [1, 3], b"secp")
     signature = bytes.fromhex(result["signature"])
@@ -230,8 +233,6 @@ def _hash_to_scalar_secp256k1(message: bytes, dst: bytes) -> bytes:
 
 
 def test_threshold_bls_verifies_with_py_ecc(seats: Seats) -> None:
-    from py_ecc.bls import G2ProofOfPossession
-
     keys = dkg(seats, "bls12381-min-pk")
     group_id, message, session_id = keys[1]["group_id"], b"bls message", "bls-1"
     shares = [seats[i].run("bob", "SignThresholdShare", group_id=group_id,
@@ -259,3 +260,39 @@ def test_bad_input_names_the_field(seats: Seats) -> None:
         seats[1].run("alice", "StartThresholdDkg", suite="frost-ed25519", threshold=2,
                      participants=3, identifier=2, group_id=first["group_id"])
     assert refused.value.reason_code == "exists"
+
+
+def test_projections_and_reports_show_groups_sessions_and_aborts(seats: Seats,
+                                                                 tmp_path: Path) -> None:
+    keys = dkg(seats)
+    group_id = keys[1]["group_id"]
+    sign(seats, group_id, [1, 2], b"projected")
+    commitment = seats[1].run("bob", "CommitThresholdSigning", group_id=group_id,
+                              session_id="lonely").result["message"]
+    with pytest.raises(CommandRejected):
+        seats[1].run("bob", "SignThresholdShare", group_id=group_id, session_id="lonely",
+                     commitments=[commitment], message=b"x")
+    database = tmp_path / "p.duckdb"
+    with ProjectionRunner(seats[1].store()[0], database) as runner:
+        runner.update()
+    con = open_sandbox(database)
+    try:
+        kinds = [r[0] for r in con.execute(
+            "SELECT event_type FROM threshold_events ORDER BY seq").fetchall()]
+        assert kinds == ["ThresholdDkgStarted", "ThresholdDkgShared", "ThresholdKeyCreated",
+                         "ThresholdNoncesCommitted", "ThresholdShareIssued",
+                         "ThresholdSignatureAggregated", "ThresholdNoncesCommitted"]
+        details = " ".join(r[0] for r in con.execute(
+            "SELECT details_json FROM threshold_events").fetchall())
+        assert "sealed" not in details
+        groups = run_report(con, "threshold-groups")
+        (row,) = [dict(zip(groups.columns, r, strict=True)) for r in groups.rows]
+        assert (row["group_id"], row["suite"], row["threshold"], row["participants"],
+                row["stage"], row["sessions"], row["shares_issued"], row["signatures"]) == (
+            group_id, "frost-ed25519", 2, 3, "active", 2, 1, 1)
+        assert row["group_public_key_hex"] == keys[1]["group_public_key"]
+        aborts = run_report(con, "threshold-aborts")
+        (abort,) = [dict(zip(aborts.columns, r, strict=True)) for r in aborts.rows]
+        assert (abort["reason_code"], abort["target"]) == ("below-threshold", group_id)
+    finally:
+        con.close()
