@@ -645,7 +645,16 @@ def _show_threshold_message(s: Shown) -> None:
                              json.dumps(s.json_data[name], sort_keys=True))))
 
 
-VIEWS["threshold-message"] = View(show=_show_threshold_message, options=(THRESHOLD_OUT,))
+def _prepare_threshold_out(p: Preparing) -> None:
+    """Refuse an existing ``--out`` file before the round runs: its message would be lost."""
+    out = p.extras.get("out")
+    if out is not None and Path(str(out)).exists():
+        raise InvalidInput(f"{out} already exists", field="out",
+                           hint="choose a new file name")
+
+
+VIEWS["threshold-message"] = View(show=_show_threshold_message,
+                                  prepare=_prepare_threshold_out, options=(THRESHOLD_OUT,))
 
 
 @view("threshold-key")
