@@ -8,6 +8,7 @@ arithmetic (RFC 9591 verification equation); threshold BLS with py_ecc's standar
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import uuid
@@ -23,6 +24,8 @@ from py_ecc.bls import G2ProofOfPossession
 
 from commands.session import Session
 from ledger.audit import Auditor
+from ledger.audit.threshold_replay import replay_problem
+from ledger.domain.threshold_group import ThresholdGroup
 from ledger.envelope import open_envelope
 from ledger.errors import CommandRejected, IllegalTransition, InvalidInput
 from projections.query import open_sandbox
@@ -296,3 +299,37 @@ def test_projections_and_reports_show_groups_sessions_and_aborts(seats: Seats,
         assert (abort["reason_code"], abort["target"]) == ("below-threshold", group_id)
     finally:
         con.close()
+
+
+def test_the_auditor_replays_the_key_generation(seats: Seats) -> None:
+    keys = dkg(seats)
+    group_id = keys[1]["group_id"]
+    honest = seats[1].ledger().threshold_group(group_id)
+    assert replay_problem("ThresholdDkgShared", {}, honest) is None
+    assert replay_problem("ThresholdKeyCreated", {}, honest) is None
+
+    def altered(**fields: Any) -> ThresholdGroup:
+        group = copy.copy(honest)
+        for name, value in fields.items():
+            setattr(group, name, value)
+        return group
+
+    other_key = bytes.fromhex(dkg(seats)[1]["group_public_key"])
+    assert "differs from the package" in str(replay_problem(
+        "ThresholdKeyCreated", {}, altered(group_public_key=other_key)))
+    package = json.loads(honest.public_key_package)
+    package["group_public_key"] = other_key.hex()
+    assert replay_problem("ThresholdKeyCreated", {}, altered(
+        group_public_key=other_key, public_key_package=json.dumps(package))) is not None
+    peers = json.loads(honest.peer_packages)
+    response = bytearray(bytes.fromhex(peers[0]["package"]["proof_response"]))
+    response[0] ^= 1
+    peers[0]["package"]["proof_response"] = bytes(response).hex()
+    assert "proof of knowledge does not verify" in str(replay_problem(
+        "ThresholdDkgShared", {}, altered(peer_packages=json.dumps(peers))))
+    assert "transcript digest" in str(replay_problem(
+        "ThresholdDkgShared", {}, altered(transcript_digest=bytes(32))))
+    assert "not within the group" in str(replay_problem(
+        "ThresholdSignatureAggregated", {"signers": [1, 4], "signature": b"s"}, honest))
+    assert "needs 2" in str(replay_problem(
+        "ThresholdShareIssued", {"signers": [1]}, honest))
