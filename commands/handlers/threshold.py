@@ -73,8 +73,8 @@ def _domain(decision: Decision) -> str:
     return chain
 
 
-def _group(decision: Decision, name: str = "group_id") -> ThresholdGroup:
-    group = decision.ledger.threshold_group(decision.args[name])
+def _group(decision: Decision) -> ThresholdGroup:
+    group = decision.ledger.threshold_group(decision.args["group_id"])
     if group.domain != decision.command.chain_id:
         raise CommandRejected(f"group {group.group_id} belongs to domain {group.domain!r}, "
                               f"not {decision.command.chain_id!r}", field="chain_id",
@@ -149,8 +149,11 @@ def start_threshold_dkg(decision: Decision) -> dict[str, Any]:
                               field="group_id", reason_code="exists")
     replaces = args.get("replaces")
     suite = suite_by_name(args["suite"])
-    if replaces:
-        old = _group(decision, "replaces")
+    if replaces:  # looked up, not touched: its retirement comes with the new key
+        old = ledger.threshold_group(replaces)
+        if old.domain != domain:
+            raise CommandRejected(f"group {replaces} belongs to domain {old.domain!r}",
+                                  field="replaces", reason_code="wrong-chain")
         old.require_stage("active", "be replaced")
         if old.suite != suite.name:
             raise InvalidInput(f"group {replaces} is a {old.suite} key", field="suite")

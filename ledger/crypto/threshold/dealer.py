@@ -103,6 +103,6 @@ def verify_dealer_share(share: KeyShare, commitments: Sequence[bytes]) -> None:
     group = share.suite.group
     if not group.equal(commitments[0], share.group_public_key) or not vss_verify(
             group, share.identifier, share.secret_scalar(), commitments):
-        raise CheatingParticipant(0, "dealer_share",
+        raise CheatingParticipant(0, "dealer_share",  # secret-ok: names participant 0, no value
                                   f"the dealer's share for participant {share.identifier} "
                                   "does not match the commitments")

@@ -318,18 +318,19 @@ def _finish(secret: DkgRound2Secret, shares: Sequence[DkgSecretShare]
     scalars = group.scalars
     received: dict[int, DkgSecretShare] = {}
     for share in shares:
+        sender, recipient = share.sender, share.recipient  # secret-ok: identifiers
         if share.suite is not secret.suite or share.session_id != secret.session_id:
-            raise CheatingParticipant(share.sender, "secret_share",
-                                      f"participant {share.sender}'s share belongs to another "
+            raise CheatingParticipant(sender, "secret_share",
+                                      f"participant {sender}'s share belongs to another "
                                       "suite or session")
-        if share.recipient != secret.identifier:
-            raise InvalidInput(f"a share addressed to {share.recipient}, not to this "
+        if recipient != secret.identifier:
+            raise InvalidInput(f"a share addressed to {recipient}, not to this "
                                "participant", field="round2_shares")
-        if share.sender not in secret.commitments or share.sender == secret.identifier:
-            raise InvalidInput(f"unexpected share from {share.sender}", field="round2_shares")
-        if share.sender in received:
-            raise InvalidInput(f"two shares from {share.sender}", field="round2_shares")
-        received[share.sender] = share
+        if sender not in secret.commitments or sender == secret.identifier:
+            raise InvalidInput(f"unexpected share from {sender}", field="round2_shares")
+        if sender in received:
+            raise InvalidInput(f"two shares from {sender}", field="round2_shares")
+        received[sender] = share
     missing = sorted(set(secret.commitments) - set(received) - {secret.identifier})
     if missing:
         raise InvalidInput(f"no round 2 share from {missing}", field="round2_shares")

@@ -237,9 +237,10 @@ def sign(key_share: KeyShare, nonces: SigningNonces, package: SigningPackage) ->
                            field="suite")
     if nonces.identifier != key_share.identifier:
         raise InvalidInput("these nonces belong to another participant", field="nonces")
-    if len(package.commitments) < key_share.min_signers:
+    needed = key_share.min_signers  # secret-ok: the threshold is public
+    if len(package.commitments) < needed:
         raise InvalidInput(f"{len(package.commitments)} signer(s) in the package, "
-                           f"{key_share.min_signers} needed", field="commitments")
+                           f"{needed} needed", field="commitments")
     own = package.commitment_of(key_share.identifier)
     group = suite.group
     if not (group.equal(own.hiding, nonces.commitments.hiding)
@@ -292,7 +293,7 @@ def verify_signature_share(public_key_package: PublicKeyPackage, package: Signin
         raise InvalidInput("the share is not in the package's suite", field="suite")
     session = _session(public_key_package.group_public_key, package)
     if not _share_is_valid(public_key_package, package, session, share):
-        raise InvalidSignatureShare([share.identifier])
+        raise InvalidSignatureShare([share.identifier])  # secret-ok: an identifier
 
 
 def aggregate(public_key_package: PublicKeyPackage, package: SigningPackage,

@@ -47,7 +47,7 @@ class PublicKeyPackage:
 
     suite: KeyGenSuite
     group_public_key: bytes
-    verifying_shares: Mapping[int, bytes]
+    verifying_shares: Mapping[int, bytes]  # secret-ok: public points
     min_signers: int
 
     @property

@@ -285,7 +285,7 @@ class SignatureShare:
 
     suite: Ciphersuite
     identifier: int
-    share: bytes
+    share: bytes  # secret-ok: a signature share is public once sent
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": _SIG_SHARE, "version": FORMAT_VERSION, "suite": self.suite.name,

@@ -146,7 +146,7 @@ class ShareMessage:
 
     group_id: str
     session_id: str
-    share: SignatureShare | PartialSignature
+    share: SignatureShare | PartialSignature  # secret-ok: a signature share is public once sent
 
     @property
     def identifier(self) -> int:
