@@ -10,6 +10,7 @@ caller may see, how a key domain is authorized for it, and the read models.
 from __future__ import annotations
 
 import abc
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +31,7 @@ from ledger.crypto.schemes import get_scheme
 from ledger.domain.actor import Actor
 from ledger.domain.approval import Approval
 from ledger.domain.key import Key
+from ledger.domain.threshold_group import ThresholdGroup
 from ledger.domain.wallet import Wallet
 from ledger.errors import InvalidInput, InvalidSignature, NotFound
 from ledger.proofs import build_consistency, build_inclusion, verify_proof_document
@@ -428,6 +430,24 @@ CHAIN_READS: dict[str, Callable[..., Any]] = {
     "EvmAddress": evm_address, "BitcoinAddress": bitcoin_address,
     "SolanaAddress": solana_address, "FinalizePsbt": finalize_psbt_,
 }
+def threshold_group_row(group: ThresholdGroup) -> dict[str, Any]:
+    """Everything public about a threshold seat (never a sealed state or its reference)."""
+    return {"group_id": group.group_id, "domain": group.domain, "suite": group.suite,
+            "label": group.label, "threshold": group.threshold,
+            "participants": group.participants, "identifier": group.identifier,
+            "stage": group.stage, "replaces": group.replaces, "retired_by": group.retired_by,
+            "group_public_key": group.group_public_key.hex(),
+            "public_key_package": (json.loads(group.public_key_package)
+                                   if group.public_key_package else None),
+            "transcript_digest": group.transcript_digest.hex(),
+            "sessions": len(group.sessions), "signatures": group.signatures,
+            "created_at": group.created_at}
+
+
+def get_threshold_group(ctx: ReadContext, group_id: str) -> dict[str, Any]:
+    group = ctx.ledger.threshold_group(group_id)
+    ctx.check_domain("keys.read", group.domain)
+    return threshold_group_row(group)
 
 
 READS: dict[str, Callable[..., Any]] = {
@@ -443,6 +463,7 @@ READS: dict[str, Callable[..., Any]] = {
     "ListApprovals": list_approvals, "GetApproval": get_approval,
     "ListApprovalPolicies": list_approval_policies,
     **CHAIN_READS,
+    "GetThresholdGroup": get_threshold_group,
 }
 """Catalogue read name -> its function (a test checks this covers the catalogue)."""
 

@@ -44,6 +44,7 @@ from ledger.domain.actor import Actor
 from ledger.domain.aggregate import Aggregate
 from ledger.domain.key import Key
 from ledger.domain.ledger_meta import LedgerMeta
+from ledger.domain.threshold_group import ThresholdGroup
 from ledger.domain.wallet import Wallet
 from ledger.envelope import open_envelope
 from ledger.errors import (
@@ -254,6 +255,9 @@ class Ledger:
 
     def wallet(self, wallet_id: str) -> Wallet:
         return self.state.wallet(wallet_id)
+
+    def threshold_group(self, group_id: str) -> ThresholdGroup:
+        return self.state.threshold_group(group_id)
 
     def chain(self, chain_id: str) -> Any:
         return self.state.chain(chain_id)

@@ -30,6 +30,7 @@ from ledger.domain.approval_policy import ApprovalPolicies, book_id
 from ledger.domain.key import Key
 from ledger.domain.ledger_meta import LedgerMeta
 from ledger.domain.registry import EVENT_CLASSES, record_to_event
+from ledger.domain.threshold_group import ThresholdGroup
 from ledger.domain.wallet import Wallet
 from ledger.envelope import Envelope
 from ledger.errors import NotFound, VerificationError
@@ -66,6 +67,7 @@ class LedgerState:
         self.wallets: dict[str, Wallet] = {}
         self.approvals: dict[str, Approval] = {}
         self.policy_books: dict[str, ApprovalPolicies] = {}
+        self.threshold_groups: dict[str, ThresholdGroup] = {}
         self.chains: dict[str, ChainState] = {}
         self.commands: dict[str, CommandRecord] = {}
         self.rejections: dict[str, RefusalRecord] = {}
@@ -106,12 +108,19 @@ class LedgerState:
             raise NotFound(f"no approval request {approval_id!r}", field="approval_id")
         return found
 
+    def threshold_group(self, group_id: str) -> ThresholdGroup:
+        found = self.threshold_groups.get(group_id)
+        if found is None:
+            raise NotFound(f"no threshold group {group_id!r}", field="group_id")
+        return found
+
     def aggregates(self) -> Iterator[Aggregate]:
         yield from self.actors.values()
         yield from self.keys.values()
         yield from self.wallets.values()
         yield from self.approvals.values()
         yield from self.policy_books.values()
+        yield from self.threshold_groups.values()
 
     # --- the fold ----------------------------------------------------------------------
 
@@ -173,6 +182,11 @@ class LedgerState:
             book = self.policy_books.get(chain_id) or ApprovalPolicies.for_chain(chain_id)
             event.mutate(book)
             self.policy_books[chain_id] = book
+        elif kind is ThresholdGroup:
+            group = self._existing(self.threshold_groups, aggregate_id, "threshold group")
+            self._require(group.domain == chain_id,
+                          "threshold group event in another domain's chain")
+            event.mutate(group)
         else:
             raise VerificationError(f"no aggregate handles {event_type}")
 
@@ -204,6 +218,13 @@ class LedgerState:
                           and record["approval_id"] == aggregate_id,
                           "approval requested twice, under another id or in another chain")
             self.approvals[aggregate_id] = cast(Approval, event.mutate(None))
+        elif kind is ThresholdGroup:
+            self._require(aggregate_id not in self.threshold_groups
+                          and record["domain"] == chain_id,
+                          "threshold group started twice or in another domain's chain")
+            self._require(record["group_id"] == aggregate_id,
+                          "threshold group id differs from its aggregate id")
+            self.threshold_groups[aggregate_id] = cast(ThresholdGroup, event.mutate(None))
         else:
             raise VerificationError(f"no aggregate is created by {event.event_type}")
 
@@ -213,6 +234,8 @@ class LedgerState:
             self.keys[aggregate.key_id] = aggregate
         elif isinstance(aggregate, Wallet):
             self.wallets[aggregate.wallet_id] = aggregate
+        elif isinstance(aggregate, ThresholdGroup):
+            self.threshold_groups[aggregate.group_id] = aggregate
         elif isinstance(aggregate, Actor):
             self.actors[aggregate.actor_id] = aggregate
         elif isinstance(aggregate, Approval):

@@ -39,17 +39,20 @@ from ledger.envelope import open_envelope
 from ledger.errors import UnsupportedAlgorithm
 from ledger.stores.base import StoredEnvelope
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Bumped whenever a table or column changes; a database built with another version is rebuilt.
 
 2: tables for data operations, wallets, backups and the genesis event.
 3: approval requests, decisions and policy rules.
-4: chain_signatures (blockchain transactions and messages)."""
+4: chain_signatures (blockchain transactions and messages).
+5: threshold_events (threshold group keys: DKG rounds, signing sessions)."""
 
-SECRET_FIELDS = frozenset({"sealed_material", "sealed_seed"})
+SECRET_FIELDS = frozenset({"sealed_material", "sealed_seed", "sealed_state", "sealed_share",
+                           "sealed_nonces"})
 """Event fields that hold secret material and are never projected, not even as JSON:
 key material (KeyGenerated, KeyRotated) and wallet seeds (WalletCreated, SecretRecovered),
-each sealed under a data key."""
+each sealed under a data key, and a threshold seat's sealed DKG state, signing share and
+nonces."""
 
 TIMESTAMP = "TIMESTAMP"
 
@@ -450,11 +453,41 @@ CHAIN_SIGNATURES = Table("chain_signatures", "One row per ChainSignatureIssued o
     _c("fee", "BIGINT", "Bitcoin fee in satoshi when every spent output is known, else NULL."),
 ))
 
+THRESHOLD_EVENTS = Table("threshold_events", "One row per event of a threshold group seat "
+                                             "(DKG rounds, signing sessions, retirement): "
+                                             "public values only.", (
+    _c("chain", "VARCHAR", "Chain holding the event (the group's key domain)."),
+    _c("seq", "BIGINT", "Seq of the event."),
+    _c("group_id", "VARCHAR", "Group the seat belongs to (the same on every participant's "
+                              "ledger)."),
+    _c("event_type", "VARCHAR", "ThresholdDkgStarted, ThresholdDkgShared, ThresholdKeyCreated, "
+                                "ThresholdNoncesCommitted, ThresholdShareIssued, "
+                                "ThresholdSignatureAggregated or ThresholdGroupRetired."),
+    _c("suite", "VARCHAR", "frost-ed25519, frost-secp256k1 or bls12381-min-pk "
+                           "(ThresholdDkgStarted only; NULL otherwise)."),
+    _c("threshold", "INTEGER", "Signers needed (ThresholdDkgStarted only)."),
+    _c("participants", "INTEGER", "Participants holding a share (ThresholdDkgStarted only)."),
+    _c("identifier", "INTEGER", "This seat's participant identifier (ThresholdDkgStarted "
+                                "only)."),
+    _c("session_id", "VARCHAR", "Signing session (signing events only)."),
+    _c("signers", "INTEGER[]", "Identifiers of the signing set (ThresholdShareIssued, "
+                               "ThresholdSignatureAggregated)."),
+    _c("message_digest_hex", "VARCHAR", "SHA-256 of the message signed, hex (signing "
+                                        "events)."),
+    _c("public_value_hex", "VARCHAR", "The group public key (ThresholdKeyCreated) or the "
+                                      "group signature (ThresholdSignatureAggregated), hex."),
+    _c("actor_id", "VARCHAR", "Actor whose command caused the event."),
+    _c("recorded_at", TIMESTAMP, "When the event was recorded."),
+    _c("details_json", "VARCHAR", "The event's other public fields as JSON (sealed state "
+                                  "never included)."),
+))
+
 READ_MODELS: tuple[Table, ...] = (
     KEYS, KEY_VERSIONS, KEY_EVENTS, ACTORS, ACTOR_ROLE_HISTORY, SIGNATURES, KEY_OPERATIONS,
     WALLETS, WALLET_ADDRESSES, WALLET_ADDRESS_USES, WALLET_XPUB_EXPORTS, WALLET_BACKUPS,
     WALLET_RECOVERIES, COMMAND_REJECTIONS, CHECKPOINTS, LEDGER_GENESIS,
-    APPROVAL_EVENTS, APPROVAL_POLICY_CHANGES, CHAIN_SIGNATURES)
+    APPROVAL_EVENTS, APPROVAL_POLICY_CHANGES, CHAIN_SIGNATURES,
+    THRESHOLD_EVENTS)
 """Every table the mapping fills, in the order they are written."""
 
 POSITIONS = Table("projection_positions", "How far each chain has been projected. Written "
@@ -485,6 +518,10 @@ APPROVAL_EVENT_TYPES = frozenset({"ApprovalRequested", "ApprovalGranted", "Appro
                                   "ApprovalExpired", "ApprovalExecuted"})
 WALLET_EVENTS = frozenset({"WalletCreated", "WalletAddressDerived", "WalletAddressUsed",
                            "WalletXpubExported", "SecretSplit", "SecretRecovered"})
+THRESHOLD_EVENT_TYPES = frozenset({
+    "ThresholdDkgStarted", "ThresholdDkgShared", "ThresholdKeyCreated",
+    "ThresholdNoncesCommitted", "ThresholdShareIssued", "ThresholdSignatureAggregated",
+    "ThresholdGroupRetired"})
 
 EVENT_TABLES: Mapping[str, frozenset[str]] = {
     **{kind: frozenset({KEYS.name, KEY_EVENTS.name}) for kind in KEY_LIFECYCLE_EVENTS},
@@ -507,6 +544,7 @@ EVENT_TABLES: Mapping[str, frozenset[str]] = {
     "ApprovalPolicySet": frozenset({APPROVAL_POLICY_CHANGES.name}),
     "ChainSignatureIssued": frozenset({KEYS.name, CHAIN_SIGNATURES.name}),
     "WalletChainSignatureIssued": frozenset({CHAIN_SIGNATURES.name}),
+    **{kind: frozenset({THRESHOLD_EVENTS.name}) for kind in THRESHOLD_EVENT_TYPES},
 }
 """The tables each event type writes (entity tables only when the entity is known). A test
 walks the schema folder and fails for an event type missing here, and checks, event by
@@ -627,6 +665,7 @@ class _BatchMapper:
         self.approval_events: list[tuple[Any, ...]] = []
         self.policy_changes: list[tuple[Any, ...]] = []
         self.chain_signatures: list[tuple[Any, ...]] = []
+        self.threshold_events: list[tuple[Any, ...]] = []
         self._handlers: dict[str, Callable[[LoggedEvent], None]] = {
             "SignatureIssued": self._signature,
             "SignatureBatchIssued": self._signature_batch,
@@ -664,6 +703,7 @@ class _BatchMapper:
             "ApprovalPolicySet": self._policy_set,
             "ChainSignatureIssued": self._chain_signature,
             "WalletChainSignatureIssued": self._chain_signature,
+            **{kind: self._threshold for kind in THRESHOLD_EVENT_TYPES},
         }
 
     def run(self, events: Sequence[LoggedEvent]) -> BatchRows:
@@ -718,7 +758,8 @@ class _BatchMapper:
                          LEDGER_GENESIS.name: self.genesis,
                          APPROVAL_EVENTS.name: self.approval_events,
                          APPROVAL_POLICY_CHANGES.name: self.policy_changes,
-                         CHAIN_SIGNATURES.name: self.chain_signatures}
+                         CHAIN_SIGNATURES.name: self.chain_signatures,
+                         THRESHOLD_EVENTS.name: self.threshold_events}
         rows.replaced = {
             KEYS.name: [_row(KEYS, self.keys[k]) for k in sorted(self.dirty_keys)],
             KEY_VERSIONS.name: [_row(KEY_VERSIONS, v) for k in sorted(self.dirty_versions)
@@ -1090,3 +1131,22 @@ class _BatchMapper:
             event.chain_id, event.seq, record["scope"], record["target"],
             record["command_type"], record["approvals"], record["previous_approvals"],
             record["ttl_seconds"], record["when_above"], event.actor_id, event.recorded_at))
+
+    # --- threshold group seats --------------------------------------------------------
+
+    def _threshold(self, event: LoggedEvent) -> None:
+        record = event.record
+        started = event.event_type == "ThresholdDkgStarted"
+        public = record.get("group_public_key") or record.get("signature")
+        digest = record.get("message_digest")
+        self.threshold_events.append((
+            event.chain_id, event.seq, record["group_id"], event.event_type,
+            record["suite"] if started else None, record["threshold"] if started else None,
+            record["participants"] if started else None,
+            record["identifier"] if started else None, record.get("session_id"),
+            list(record["signers"]) if "signers" in record else None,
+            _hex(digest), _hex(public), record["actor_id"], event.recorded_at,
+            details_json(record, omit=(
+                "group_id", "actor_id", "suite", "threshold", "participants", "identifier",
+                "session_id", "signers", "message_digest", "group_public_key",
+                "signature"))))

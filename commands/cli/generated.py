@@ -55,7 +55,13 @@ GROUP_HELP = {
     "btc": "Bitcoin: addresses, PSBT signing (P2PKH, P2SH-P2WPKH, P2WPKH, P2TR, P2WSH "
            "multisig), finalizing.",
     "sol": "Solana: addresses, legacy and v0 transactions, off-chain messages.",
+    "threshold": "Threshold group keys (FROST, threshold BLS): DKG and signing rounds with "
+                 "other ledgers.",
+    "threshold dkg": "Distributed key generation: start (or join), round, finish.",
+    "threshold sign": "Signing sessions: commit, share, aggregate.",
+    "threshold key": "This ledger's seat in a group key.",
 }
+"""Help of each command group, by its path (``threshold dkg``)."""
 
 
 def user_fields(spec: Spec) -> tuple[Field, ...]:
@@ -365,10 +371,10 @@ def add_catalogue_commands(root: click.Group) -> None:
     """Add every catalogue entry's subcommand under ``root`` (groups made as needed)."""
     for path, entries in entries_by_path(CATALOGUE.entries()).items():
         parent = root
-        for part in path[:-1]:
+        for depth, part in enumerate(path[:-1], start=1):
             existing = parent.commands.get(part)
             if not isinstance(existing, click.Group):
-                existing = click.Group(part, help=GROUP_HELP.get(part))
+                existing = click.Group(part, help=GROUP_HELP.get(" ".join(path[:depth])))
                 parent.add_command(existing)
             parent = existing
         parent.add_command(build_command(path[-1], entries))

@@ -710,3 +710,60 @@ def _solana_message(s: Shown) -> str:
 @view("chain-address")
 def _chain_address(s: Shown) -> str:
     return str(s.data["address"])
+# --- threshold group keys -------------------------------------------------------------------
+
+THRESHOLD_OUT = click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
+                             help="Write the round message(s) to this new file (JSON), "
+                                  "for the other participants' --in.")
+
+
+def _show_threshold_message(s: Shown) -> None:
+    """A round's outgoing message(s): into ``--out FILE`` (air-gapped exchange), else
+    printed as JSON; the rest of the result as text."""
+    data = dict(s.json_data)
+    name = "messages" if "messages" in data else "message"
+    out = s.extras.get("out")
+    if out is not None:
+        write_private(str(out), (json.dumps(data[name], indent=2, sort_keys=True)
+                                 + "\n").encode(), where="out")
+        data.pop(name)
+        data["out"] = str(out)
+    seat = f"group {data['group_id']}, participant {data['identifier']}"
+    session = f" session {data['session_id']}" if "session_id" in data else ""
+    emit(data, lambda d: (f"{seat}{session} ({seq_of(s)}): "
+                          + (f"{name} written to {out}" if out is not None else
+                             json.dumps(s.json_data[name], sort_keys=True))))
+
+
+def _prepare_threshold_out(p: Preparing) -> None:
+    """Refuse an existing ``--out`` file before the round runs: its message would be lost."""
+    out = p.extras.get("out")
+    if out is not None and Path(str(out)).exists():
+        raise InvalidInput(f"{out} already exists", field="out",
+                           hint="choose a new file name")
+
+
+VIEWS["threshold-message"] = View(show=_show_threshold_message,
+                                  prepare=_prepare_threshold_out, options=(THRESHOLD_OUT,))
+
+
+@view("threshold-key")
+def _threshold_key(s: Shown) -> str:
+    d = s.data
+    return (f"group {d['group_id']}: {d['suite']} {d['threshold']}-of-{d['participants']}, "
+            f"participant {d['identifier']} ({seq_of(s)})\n"
+            f"group public key: {d['group_public_key']}\n"
+            f"transcript: {d['transcript_digest']} (compare with every participant)")
+
+
+@view("threshold-signature")
+def _threshold_signature(s: Shown) -> str:
+    d = s.data
+    return d["signature"] if not s.meta else (
+        f"{d['signature']}\n{d['suite']} signature of group {d['group_id']} by participants "
+        f"{', '.join(map(str, d['signers']))} ({seq_of(s)})")
+
+
+@view("threshold-group")
+def _threshold_group(s: Shown) -> str:
+    return record({k: v for k, v in s.data.items() if k != "public_key_package"})

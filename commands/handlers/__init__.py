@@ -20,6 +20,7 @@ from commands.handlers import (
     ledger_handlers,
     scheduled,
     signing,
+    threshold,
     wallets,
 )
 from commands.handlers.registry import HANDLERS, Handler, check_complete
@@ -31,7 +32,7 @@ from ledger.errors import InvalidInput
 __all__ = ["HANDLERS", "Handler", "begin", "decide_for", "execute"]
 
 _MODULES = (actors, data, keys, ledger_handlers, signing, wallets,  # each registers its own
-            approvals, scheduled, chains)
+            approvals, scheduled, chains, threshold)
 check_complete()
 
 

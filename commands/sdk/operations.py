@@ -349,6 +349,54 @@ class Operations(abc.ABC):
         return self._command("WalletSignSolanaMessage", given(
             wallet_id=wallet_id, index=index, message=message))
 
+    def start_threshold_dkg(self, suite: str, threshold: int, participants: int, identifier: int, *,
+                            group_id: str | None = None, replaces: str | None = None,
+                            label: str | None = None, domain: str | None = None) -> CommandResult:
+        """Take a seat in a new threshold group key: round 1 of the distributed key generation.
+        Without a group id a new group is started; with one, this ledger joins it
+        (StartThresholdDkg)."""
+        return self._command("StartThresholdDkg", given(
+            suite=suite, threshold=threshold, participants=participants, identifier=identifier,
+            group_id=group_id, replaces=replaces, label=label, domain=domain))
+
+    def run_threshold_dkg_round(self, group_id: str, round1_messages: list[Any], *,
+                                domain: str | None = None) -> CommandResult:
+        """DKG round 2: check every other participant's round 1 message (a bad proof names its
+        sender) and seal one share to each (RunThresholdDkgRound)."""
+        return self._command("RunThresholdDkgRound", given(
+            group_id=group_id, round1_messages=round1_messages, domain=domain))
+
+    def finish_threshold_dkg(self, group_id: str, round2_messages: list[Any], *,
+                             domain: str | None = None) -> CommandResult:
+        """Finish the DKG: open and check the shares sent to this participant (a bad share names
+        its sender) and seal the signing share (FinishThresholdDkg)."""
+        return self._command("FinishThresholdDkg", given(
+            group_id=group_id, round2_messages=round2_messages, domain=domain))
+
+    def commit_threshold_signing(self, group_id: str, session_id: str, *,
+                                 domain: str | None = None) -> CommandResult:
+        """FROST round 1: fresh single-use nonces, sealed; their commitments go to the signers of
+        the session (CommitThresholdSigning)."""
+        return self._command("CommitThresholdSigning", given(
+            group_id=group_id, session_id=session_id, domain=domain))
+
+    def sign_threshold_share(self, group_id: str, session_id: str, commitments: list[Any],
+                             message: bytes, *, domain: str | None = None) -> CommandResult:
+        """FROST round 2 (or a BLS partial signature): this participant's signature share of the
+        message; the session's nonces are consumed (SignThresholdShare)."""
+        return self._command("SignThresholdShare", given(
+            group_id=group_id, session_id=session_id, commitments=commitments, message=message,
+            domain=domain))
+
+    def aggregate_threshold_signature(self, group_id: str, session_id: str, commitments: list[Any],
+                                      shares: list[Any], message: bytes, *,
+                                      domain: str | None = None) -> CommandResult:
+        """Verify every signature share (a bad share names its signer) and assemble the group
+        signature (AggregateThresholdSignature)."""
+        return self._command("AggregateThresholdSignature", given(
+            group_id=group_id, session_id=session_id, commitments=commitments, shares=shares,
+            message=message, domain=domain))
+
     def whoami(self) -> Any:
         """The authenticated actor, its roles and domains as the ledger holds them (WhoAmI)."""
         return self._read("WhoAmI", given())
@@ -478,3 +526,8 @@ class Operations(abc.ABC):
         """Finalize a fully signed PSBT (every signature is verified) and extract the network
         transaction (FinalizePsbt)."""
         return self._read("FinalizePsbt", given(psbt=psbt))
+
+    def get_threshold_group(self, group_id: str) -> Any:
+        """This ledger's seat in a threshold group: suite, threshold, stage, group key, verifying
+        shares, sessions (never a secret) (GetThresholdGroup)."""
+        return self._read("GetThresholdGroup", given(group_id=group_id))

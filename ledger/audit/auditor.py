@@ -21,7 +21,9 @@ this order (the first failure is raised, naming the chain, seq and check):
    by a distinct approver, never the requester, before the expiry; an execution names
    every approval; and a command needing a quorum never ran without one.
    ``scheduled`` – the scheduler rotated only keys that were due then.
-   ``aggregate`` – the event applies to its aggregate at the next version (state machine).
+   ``aggregate`` – the event applies to its aggregate at the next version (state machine);
+   ``threshold`` – a threshold seat's key generation replays from the public values it
+   logged (:mod:`ledger.audit.threshold_replay`).
 9. ``checkpoint`` – every checkpoint (as event and as stored note) is signed by the ledger
    key and its root equals the Merkle root of the chain at its size.
 10. ``trusted-checkpoint`` – a checkpoint the auditor already trusted is consistent with
@@ -51,6 +53,7 @@ from ledger.audit.examine import (
 )
 from ledger.audit.pool import examined_in_order
 from ledger.audit.scheduled import check_scheduled
+from ledger.audit.threshold_replay import REPLAYED_EVENTS, replay_problem
 from ledger.authorization import SYSTEM_CHAIN
 from ledger.command import LEDGER_IDENTITIES, SYSTEM_ACTOR
 from ledger.envelope import GENESIS_PREV_HASH, NO_AUTHORITY
@@ -238,6 +241,11 @@ class Auditor:
                 raise fail(f"event does not apply to its aggregate: {type(exc).__name__}: "
                            f"{exc}", "aggregate") from None
             self.approvals.after(chain_id, item)
+            if item.event_type in REPLAYED_EVENTS:
+                problem = replay_problem(item.event_type, record,
+                                         self.fold.threshold_group(item.aggregate_id))
+                if problem is not None:
+                    raise fail(problem, "threshold")
             if chain_id == SYSTEM_CHAIN:
                 self._after_system_event(item.seq, item.event_type, record)
             tree.append(hash_leaf(item.event_hash))

@@ -16,7 +16,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ledger.catalogue import actors, approvals, chains, data, keys, reads, system, wallets
+from ledger.catalogue import (
+    actors,
+    approvals,
+    chains,
+    data,
+    keys,
+    reads,
+    system,
+    threshold,
+    wallets,
+)
 from ledger.catalogue.model import (
     ChainRule,
     CommandSpec,
@@ -115,8 +125,9 @@ class Catalogue:
 
 CATALOGUE = Catalogue(
     commands=(*system.COMMANDS, *actors.COMMANDS, *keys.COMMANDS, *data.COMMANDS,
-              *wallets.COMMANDS, *approvals.COMMANDS, *chains.COMMANDS),
-    reads=(*reads.READS, *approvals.READS, *chains.READS),
+              *wallets.COMMANDS, *approvals.COMMANDS, *chains.COMMANDS,
+              *threshold.COMMANDS),
+    reads=(*reads.READS, *approvals.READS, *chains.READS, *threshold.READS),
 )
 
 PERMISSIONS: dict[str, frozenset[str]] = {

@@ -22,7 +22,8 @@ from ledger.catalogue.validation import check_value
 from ledger.errors import InvalidInput
 from tests.vectors import REPO_ROOT
 
-READERS = {"file", "text", "hex", "secret-file", "files", "text-files", "json-file", "actor"}
+READERS = {"file", "text", "hex", "secret-file", "files", "text-files", "json-file", "actor",
+           "json-files"}
 """Every reader :mod:`commands.cli.readers` implements."""
 
 

@@ -114,6 +114,20 @@ RELEASED = {
         "c85db4df147cb43b08c1972b1d8c8b1057c12612f6e1f2d4b587f2a631001877",
     "KeyVersionFloorsSet.v1.avsc":
         "4a53aafa1e858f6acc8be7aef095aea883a8c2dd088cf148eccd69b344deea54",
+    "ThresholdDkgShared.v1.avsc":
+        "212da15ca943d500fbf12a1bab5cc6488220c74f11850a316ed7b242d91548b4",
+    "ThresholdDkgStarted.v1.avsc":
+        "b3e6feb65e952177dfda5ce09e1eca54c75d439f065a8fb2879348b7a6153586",
+    "ThresholdGroupRetired.v1.avsc":
+        "10685883bf3ced262b2b31fe13e4068ba624d859c1f4e2e4d87b233d3bb4d907",
+    "ThresholdKeyCreated.v1.avsc":
+        "05dbecd4e8155cee2a8599b8ea49e682e8e1a3a6627cc8729ea4dced0471e839",
+    "ThresholdNoncesCommitted.v1.avsc":
+        "636b55bc94153160bfdcbff87e636143b7148a2ec4a78403bd3be07f0cb54133",
+    "ThresholdShareIssued.v1.avsc":
+        "3bf179c0bea9251c1013ca4900269100d2a43a0e2253a53aca8c59e1f2ef6be7",
+    "ThresholdSignatureAggregated.v1.avsc":
+        "ee88eac064fc9aaa8cb94bde554c76231e9a73fcf54ece2e8a676512e4dd2c54",
 }
 
 

@@ -22,11 +22,14 @@ from commands.scheduler import run_due
 from commands.session import Session
 from ledger.application import Outcome
 from ledger.crypto import hd
+from ledger.errors import CommandRejected
 from ledger.home import Home
+from ledger.recipes.threshold_material import open_state
 from ledger.stores.base import StoredEnvelope
 from ledger.stores.memory import MemoryEventStore
 from ledger.stores.url import open_store
 from projections.models import READ_MODELS, decode
+from tests.threshold.peers import group_with_peers
 
 PASSPHRASE = "projection tests, not secret"
 ENV = {"SKMS_PASSPHRASE": PASSPHRASE}
@@ -136,7 +139,8 @@ def lifecycle_ledger(demo_ledger: Ledger, tmp_path_factory: pytest.TempPathFacto
     revocation, scheduled and cancelled destruction, a signature batch, keys used on data
     (encrypt, decrypt before and after a rotation, data keys, MACs, key agreement) and two
     HD wallets (addresses, xpub export, a recovered Feldman and an unused SLIP-39 backup on
-    the first; nothing but one address on the second)."""
+    the first; nothing but one address on the second), and a FROST group key (DKG with two
+    simulated peers, one signing session, rotation by a second DKG)."""
     home = copy_home(demo_ledger.home, tmp_path_factory.mktemp("lifecycle") / "home")
     session = Session(Home(home), passphrase=bytearray(PASSPHRASE.encode()))
     secrets: list[bytes] = []
@@ -166,6 +170,7 @@ def lifecycle_ledger(demo_ledger: Ledger, tmp_path_factory: pytest.TempPathFacto
         _run_wallets(session, secrets, texts)
         _run_approvals(session, key_id)
         _sign_on_chains(session)
+        _run_threshold(session, secrets)
     finally:
         session.close()
     recorded = read_ledger(home)
@@ -280,6 +285,42 @@ def _run_wallets(session: Session, secrets: list[bytes], texts: list[str]) -> No
                                              label="test-vector", allow_weak=True))
     secrets.append(bytes(hd.seed_from_mnemonic(hd.parse_mnemonic(VECTOR_MNEMONIC))))
     session.derive_address("bob", imported["wallet_id"], purpose="84")
+
+
+def _run_threshold(session: Session, secrets: list[bytes]) -> None:
+    """alice takes seat 1 of a 2-of-3 FROST(Ed25519) group (the peers are simulated), bob
+    signs with peer 3, is refused a session alone, and a second DKG replaces the group."""
+    def run(actor: str) -> Any:
+        return lambda name, params: _result(session.run(actor, name, domain="payments",
+                                                        **params))
+
+    group_id, peers = group_with_peers(run("alice"), label="treasury-frost")
+    secrets += peers.shares_to_seat
+    ledger = session.ledger()
+    seat = ledger.threshold_group(group_id)
+    share = open_state(ledger.material, group_id, "share", seat.sealed_share, seat.share_ref)
+    secrets.append(bytes.fromhex(share["signing_share"]))
+    message = b"threshold payout 1"
+    commitments = [run("bob")("CommitThresholdSigning", {"group_id": group_id,
+                                                         "session_id": "payout-1"})["message"],
+                   peers.commit(3, "payout-1")]
+    session_nonces = ledger.threshold_group(group_id).sessions["payout-1"]
+    nonces = open_state(ledger.material, group_id, "nonces/payout-1",
+                        session_nonces["sealed_nonces"], session_nonces["data_key_ref"])
+    secrets += [bytes.fromhex(nonces["hiding"]), bytes.fromhex(nonces["binding"])]
+    own = run("bob")("SignThresholdShare", {"group_id": group_id, "session_id": "payout-1",
+                                            "commitments": commitments,
+                                            "message": message})["message"]
+    run("bob")("AggregateThresholdSignature", {
+        "group_id": group_id, "session_id": "payout-1", "commitments": commitments,
+        "shares": [own, peers.share(3, "payout-1", message, commitments)],
+        "message": message})
+    lonely = run("bob")("CommitThresholdSigning", {"group_id": group_id,
+                                                   "session_id": "lonely"})["message"]
+    with pytest.raises(CommandRejected):  # below the threshold: recorded, in the aborts
+        session.run("bob", "SignThresholdShare", domain="payments", group_id=group_id,
+                    session_id="lonely", commitments=[lonely], message=message)
+    group_with_peers(run("alice"), replaces=group_id)
 
 
 @pytest.fixture

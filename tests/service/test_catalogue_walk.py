@@ -36,6 +36,7 @@ from ledger.envelope import open_envelope
 from ledger.stores.sqlite import SQLiteEventStore
 from tests.chains import inputs as chain_inputs
 from tests.service.conftest import PASSPHRASE, Running
+from tests.threshold.peers import Peers, group_with_peers
 
 FRONT_ENDS = ("rest", "grpc", "cli")
 COUNTER = itertools.count()
@@ -117,6 +118,41 @@ class World:
 
     def held_domain(self) -> str:
         return str(self.km.get_approval(shared("held", self.held))["chain"])
+    # threshold groups: this ledger is participant 1, the other two are simulated peers
+    def threshold_start(self) -> tuple[dict[str, Any], Peers]:
+        first = dict(self.km.start_threshold_dkg(suite="frost-ed25519", threshold=2,
+                                                 participants=3, identifier=1).result)
+        return first, Peers("frost-ed25519", first["group_id"], 2, 3)
+
+    def threshold_round(self) -> dict[str, Any]:
+        first, peers = self.threshold_start()
+        return {"group_id": first["group_id"], "round1_messages": peers.round1()}
+
+    def threshold_finish(self) -> dict[str, Any]:
+        first, peers = self.threshold_start()
+        self.km.run_threshold_dkg_round(first["group_id"], peers.round1())
+        return {"group_id": first["group_id"],
+                "round2_messages": peers.round2(first["message"])}
+
+    def threshold_group(self) -> tuple[str, Peers]:
+        clients = {"StartThresholdDkg": self.km, "RunThresholdDkgRound": self.km,
+                   "FinishThresholdDkg": self.km}
+        return group_with_peers(lambda name, params: dict(getattr(
+            clients[name], sdk_name(CATALOGUE.command(name)))(**params).result))
+
+    def threshold_commitments(self, message: bytes) -> dict[str, Any]:
+        group_id, peers = shared("threshold", self.threshold_group)
+        session_id = f"walk-{next(COUNTER)}"
+        own = self.signer.commit_threshold_signing(group_id, session_id).result["message"]
+        return {"group_id": group_id, "session_id": session_id, "message": message,
+                "commitments": [own, peers.commit(2, session_id)]}
+
+    def threshold_shares(self, message: bytes) -> dict[str, Any]:
+        params = self.threshold_commitments(message)
+        _, peers = shared("threshold", self.threshold_group)
+        own = self.signer.sign_threshold_share(**params).result["message"]
+        return {**params, "shares": [own, peers.share(2, params["session_id"], message,
+                                                      params["commitments"])]}
 
 
 _SHARED: dict[str, Any] = {}
@@ -199,6 +235,17 @@ SCENARIOS: dict[str, Scenario] = {
         "wallet_id": shared("wallet", w.wallet), "custodians": ["ann", "ben", "cy"],
         "threshold": 2}, cli_extra=lambda tmp: ["--out-dir", str(tmp / "shares")]),
     "RecoverWallet": Scenario("key-manager", lambda w: w.shares()),
+    # threshold group keys
+    "StartThresholdDkg": Scenario("key-manager", lambda w: {
+        "suite": "frost-ed25519", "threshold": 2, "participants": 3, "identifier": 1,
+        "label": "walk"}),
+    "RunThresholdDkgRound": Scenario("key-manager", lambda w: w.threshold_round()),
+    "FinishThresholdDkg": Scenario("key-manager", lambda w: w.threshold_finish()),
+    "CommitThresholdSigning": Scenario("signer", lambda w: {
+        "group_id": shared("threshold", w.threshold_group)[0],
+        "session_id": f"walk-{next(COUNTER)}"}),
+    "SignThresholdShare": Scenario("signer", lambda w: w.threshold_commitments(b"walk")),
+    "AggregateThresholdSignature": Scenario("signer", lambda w: w.threshold_shares(b"walk")),
     # audit
     "RequestCheckpoint": Scenario("auditor", lambda w: {"chain_id": shared(
         "default-chain", lambda: (w.key(), "default")[1])}),
@@ -282,6 +329,8 @@ SCENARIOS: dict[str, Scenario] = {
                                                              "message": b"walk message"}),
     "FinalizePsbt": Scenario("analyst", lambda w: {"psbt": shared("signed-psbt", lambda: (
         w.signer.sign_psbt(_secp(w), _psbt(w), network="testnet").psbt.encode()))}),
+    "GetThresholdGroup": Scenario("auditor", lambda w: {
+        "group_id": shared("threshold", w.threshold_group)[0]}),
 }
 
 
@@ -361,6 +410,8 @@ def cli_texts(field: Field, value: Any, tmp: Path) -> list[str]:
             return [_file(tmp, v if isinstance(v, bytes) else v.encode()) for v in value]
         if reader == "json-file":
             return [_file(tmp, json.dumps(to_json(field, value)).encode())]
+        if reader == "json-files":
+            return [_file(tmp, json.dumps(v).encode()) for v in value]
         return [str(v) for v in value]
     if reader in ("file", "secret-file"):
         return [_file(tmp, value)]

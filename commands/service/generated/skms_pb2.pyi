@@ -811,6 +811,132 @@ class SolanaMessage(_message.Message):
     message: str
     def __init__(self, key_id: _Optional[str] = ..., key_version: _Optional[int] = ..., wallet_id: _Optional[str] = ..., paths: _Optional[_Iterable[str]] = ..., signature: _Optional[str] = ..., signer: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
 
+class ThresholdDkgRound1(_message.Message):
+    __slots__ = ("group_id", "suite", "threshold", "participants", "identifier", "message_json")
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    SUITE_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    PARTICIPANTS_FIELD_NUMBER: _ClassVar[int]
+    IDENTIFIER_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_JSON_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    suite: str
+    threshold: int
+    participants: int
+    identifier: int
+    message_json: str
+    def __init__(self, group_id: _Optional[str] = ..., suite: _Optional[str] = ..., threshold: _Optional[int] = ..., participants: _Optional[int] = ..., identifier: _Optional[int] = ..., message_json: _Optional[str] = ...) -> None: ...
+
+class ThresholdDkgRound2(_message.Message):
+    __slots__ = ("group_id", "identifier", "transcript_digest", "messages_json")
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    IDENTIFIER_FIELD_NUMBER: _ClassVar[int]
+    TRANSCRIPT_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    MESSAGES_JSON_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    identifier: int
+    transcript_digest: str
+    messages_json: str
+    def __init__(self, group_id: _Optional[str] = ..., identifier: _Optional[int] = ..., transcript_digest: _Optional[str] = ..., messages_json: _Optional[str] = ...) -> None: ...
+
+class ThresholdKey(_message.Message):
+    __slots__ = ("group_id", "suite", "threshold", "participants", "identifier", "group_public_key", "public_key_package_json", "transcript_digest", "replaces")
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    SUITE_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    PARTICIPANTS_FIELD_NUMBER: _ClassVar[int]
+    IDENTIFIER_FIELD_NUMBER: _ClassVar[int]
+    GROUP_PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_KEY_PACKAGE_JSON_FIELD_NUMBER: _ClassVar[int]
+    TRANSCRIPT_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    REPLACES_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    suite: str
+    threshold: int
+    participants: int
+    identifier: int
+    group_public_key: str
+    public_key_package_json: str
+    transcript_digest: str
+    replaces: str
+    def __init__(self, group_id: _Optional[str] = ..., suite: _Optional[str] = ..., threshold: _Optional[int] = ..., participants: _Optional[int] = ..., identifier: _Optional[int] = ..., group_public_key: _Optional[str] = ..., public_key_package_json: _Optional[str] = ..., transcript_digest: _Optional[str] = ..., replaces: _Optional[str] = ...) -> None: ...
+
+class ThresholdCommitment(_message.Message):
+    __slots__ = ("group_id", "session_id", "identifier", "message_json")
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    IDENTIFIER_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_JSON_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    session_id: str
+    identifier: int
+    message_json: str
+    def __init__(self, group_id: _Optional[str] = ..., session_id: _Optional[str] = ..., identifier: _Optional[int] = ..., message_json: _Optional[str] = ...) -> None: ...
+
+class ThresholdSignatureShare(_message.Message):
+    __slots__ = ("group_id", "session_id", "identifier", "message_json")
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    IDENTIFIER_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_JSON_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    session_id: str
+    identifier: int
+    message_json: str
+    def __init__(self, group_id: _Optional[str] = ..., session_id: _Optional[str] = ..., identifier: _Optional[int] = ..., message_json: _Optional[str] = ...) -> None: ...
+
+class ThresholdSignature(_message.Message):
+    __slots__ = ("group_id", "session_id", "suite", "signers", "signature", "group_public_key")
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    SUITE_FIELD_NUMBER: _ClassVar[int]
+    SIGNERS_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    GROUP_PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    session_id: str
+    suite: str
+    signers: _containers.RepeatedScalarFieldContainer[int]
+    signature: str
+    group_public_key: str
+    def __init__(self, group_id: _Optional[str] = ..., session_id: _Optional[str] = ..., suite: _Optional[str] = ..., signers: _Optional[_Iterable[int]] = ..., signature: _Optional[str] = ..., group_public_key: _Optional[str] = ...) -> None: ...
+
+class ThresholdGroup(_message.Message):
+    __slots__ = ("group_id", "domain", "suite", "label", "threshold", "participants", "identifier", "stage", "replaces", "retired_by", "group_public_key", "public_key_package_json", "transcript_digest", "sessions", "signatures", "created_at")
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    SUITE_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    PARTICIPANTS_FIELD_NUMBER: _ClassVar[int]
+    IDENTIFIER_FIELD_NUMBER: _ClassVar[int]
+    STAGE_FIELD_NUMBER: _ClassVar[int]
+    REPLACES_FIELD_NUMBER: _ClassVar[int]
+    RETIRED_BY_FIELD_NUMBER: _ClassVar[int]
+    GROUP_PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_KEY_PACKAGE_JSON_FIELD_NUMBER: _ClassVar[int]
+    TRANSCRIPT_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    SESSIONS_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURES_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    domain: str
+    suite: str
+    label: str
+    threshold: int
+    participants: int
+    identifier: int
+    stage: str
+    replaces: str
+    retired_by: str
+    group_public_key: str
+    public_key_package_json: str
+    transcript_digest: str
+    sessions: int
+    signatures: int
+    created_at: int
+    def __init__(self, group_id: _Optional[str] = ..., domain: _Optional[str] = ..., suite: _Optional[str] = ..., label: _Optional[str] = ..., threshold: _Optional[int] = ..., participants: _Optional[int] = ..., identifier: _Optional[int] = ..., stage: _Optional[str] = ..., replaces: _Optional[str] = ..., retired_by: _Optional[str] = ..., group_public_key: _Optional[str] = ..., public_key_package_json: _Optional[str] = ..., transcript_digest: _Optional[str] = ..., sessions: _Optional[int] = ..., signatures: _Optional[int] = ..., created_at: _Optional[int] = ...) -> None: ...
+
 class RequestCheckpointRequest(_message.Message):
     __slots__ = ("command", "chain_id")
     COMMAND_FIELD_NUMBER: _ClassVar[int]
@@ -1573,6 +1699,94 @@ class WalletSignSolanaMessageReply(_message.Message):
     result: SolanaMessage
     def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[SolanaMessage, _Mapping]] = ...) -> None: ...
 
+class StartThresholdDkgRequest(_message.Message):
+    __slots__ = ("command",)
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ...) -> None: ...
+
+class StartThresholdDkgReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: ThresholdDkgRound1
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[ThresholdDkgRound1, _Mapping]] = ...) -> None: ...
+
+class RunThresholdDkgRoundRequest(_message.Message):
+    __slots__ = ("command",)
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ...) -> None: ...
+
+class RunThresholdDkgRoundReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: ThresholdDkgRound2
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[ThresholdDkgRound2, _Mapping]] = ...) -> None: ...
+
+class FinishThresholdDkgRequest(_message.Message):
+    __slots__ = ("command",)
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ...) -> None: ...
+
+class FinishThresholdDkgReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: ThresholdKey
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[ThresholdKey, _Mapping]] = ...) -> None: ...
+
+class CommitThresholdSigningRequest(_message.Message):
+    __slots__ = ("command",)
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ...) -> None: ...
+
+class CommitThresholdSigningReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: ThresholdCommitment
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[ThresholdCommitment, _Mapping]] = ...) -> None: ...
+
+class SignThresholdShareRequest(_message.Message):
+    __slots__ = ("command", "message")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    message: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., message: _Optional[bytes] = ...) -> None: ...
+
+class SignThresholdShareReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: ThresholdSignatureShare
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[ThresholdSignatureShare, _Mapping]] = ...) -> None: ...
+
+class AggregateThresholdSignatureRequest(_message.Message):
+    __slots__ = ("command", "message")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    message: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., message: _Optional[bytes] = ...) -> None: ...
+
+class AggregateThresholdSignatureReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: ThresholdSignature
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[ThresholdSignature, _Mapping]] = ...) -> None: ...
+
 class WhoAmIRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
@@ -1950,3 +2164,15 @@ class FinalizePsbtReply(_message.Message):
     RESULT_FIELD_NUMBER: _ClassVar[int]
     result: FinalizedPsbt
     def __init__(self, result: _Optional[_Union[FinalizedPsbt, _Mapping]] = ...) -> None: ...
+
+class GetThresholdGroupRequest(_message.Message):
+    __slots__ = ("group_id",)
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    def __init__(self, group_id: _Optional[str] = ...) -> None: ...
+
+class GetThresholdGroupReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: ThresholdGroup
+    def __init__(self, result: _Optional[_Union[ThresholdGroup, _Mapping]] = ...) -> None: ...

@@ -259,6 +259,36 @@ class SkmsStub:
                 request_serializer=skms__pb2.WalletSignSolanaMessageRequest.SerializeToString,
                 response_deserializer=skms__pb2.WalletSignSolanaMessageReply.FromString,
                 _registered_method=True)
+        self.StartThresholdDkg = channel.unary_unary(
+                '/skms.v1.Skms/StartThresholdDkg',
+                request_serializer=skms__pb2.StartThresholdDkgRequest.SerializeToString,
+                response_deserializer=skms__pb2.StartThresholdDkgReply.FromString,
+                _registered_method=True)
+        self.RunThresholdDkgRound = channel.unary_unary(
+                '/skms.v1.Skms/RunThresholdDkgRound',
+                request_serializer=skms__pb2.RunThresholdDkgRoundRequest.SerializeToString,
+                response_deserializer=skms__pb2.RunThresholdDkgRoundReply.FromString,
+                _registered_method=True)
+        self.FinishThresholdDkg = channel.unary_unary(
+                '/skms.v1.Skms/FinishThresholdDkg',
+                request_serializer=skms__pb2.FinishThresholdDkgRequest.SerializeToString,
+                response_deserializer=skms__pb2.FinishThresholdDkgReply.FromString,
+                _registered_method=True)
+        self.CommitThresholdSigning = channel.unary_unary(
+                '/skms.v1.Skms/CommitThresholdSigning',
+                request_serializer=skms__pb2.CommitThresholdSigningRequest.SerializeToString,
+                response_deserializer=skms__pb2.CommitThresholdSigningReply.FromString,
+                _registered_method=True)
+        self.SignThresholdShare = channel.unary_unary(
+                '/skms.v1.Skms/SignThresholdShare',
+                request_serializer=skms__pb2.SignThresholdShareRequest.SerializeToString,
+                response_deserializer=skms__pb2.SignThresholdShareReply.FromString,
+                _registered_method=True)
+        self.AggregateThresholdSignature = channel.unary_unary(
+                '/skms.v1.Skms/AggregateThresholdSignature',
+                request_serializer=skms__pb2.AggregateThresholdSignatureRequest.SerializeToString,
+                response_deserializer=skms__pb2.AggregateThresholdSignatureReply.FromString,
+                _registered_method=True)
         self.WhoAmI = channel.unary_unary(
                 '/skms.v1.Skms/WhoAmI',
                 request_serializer=skms__pb2.WhoAmIRequest.SerializeToString,
@@ -403,6 +433,11 @@ class SkmsStub:
                 '/skms.v1.Skms/FinalizePsbt',
                 request_serializer=skms__pb2.FinalizePsbtRequest.SerializeToString,
                 response_deserializer=skms__pb2.FinalizePsbtReply.FromString,
+                _registered_method=True)
+        self.GetThresholdGroup = channel.unary_unary(
+                '/skms.v1.Skms/GetThresholdGroup',
+                request_serializer=skms__pb2.GetThresholdGroupRequest.SerializeToString,
+                response_deserializer=skms__pb2.GetThresholdGroupReply.FromString,
                 _registered_method=True)
 
 
@@ -679,6 +714,42 @@ class SkmsServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def StartThresholdDkg(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RunThresholdDkgRound(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FinishThresholdDkg(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CommitThresholdSigning(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SignThresholdShare(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AggregateThresholdSignature(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def WhoAmI(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -848,6 +919,12 @@ class SkmsServicer:
         raise NotImplementedError('Method not implemented!')
 
     def FinalizePsbt(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetThresholdGroup(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -1081,6 +1158,36 @@ def add_SkmsServicer_to_server(servicer, server):
                     request_deserializer=skms__pb2.WalletSignSolanaMessageRequest.FromString,
                     response_serializer=skms__pb2.WalletSignSolanaMessageReply.SerializeToString,
             ),
+            'StartThresholdDkg': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartThresholdDkg,
+                    request_deserializer=skms__pb2.StartThresholdDkgRequest.FromString,
+                    response_serializer=skms__pb2.StartThresholdDkgReply.SerializeToString,
+            ),
+            'RunThresholdDkgRound': grpc.unary_unary_rpc_method_handler(
+                    servicer.RunThresholdDkgRound,
+                    request_deserializer=skms__pb2.RunThresholdDkgRoundRequest.FromString,
+                    response_serializer=skms__pb2.RunThresholdDkgRoundReply.SerializeToString,
+            ),
+            'FinishThresholdDkg': grpc.unary_unary_rpc_method_handler(
+                    servicer.FinishThresholdDkg,
+                    request_deserializer=skms__pb2.FinishThresholdDkgRequest.FromString,
+                    response_serializer=skms__pb2.FinishThresholdDkgReply.SerializeToString,
+            ),
+            'CommitThresholdSigning': grpc.unary_unary_rpc_method_handler(
+                    servicer.CommitThresholdSigning,
+                    request_deserializer=skms__pb2.CommitThresholdSigningRequest.FromString,
+                    response_serializer=skms__pb2.CommitThresholdSigningReply.SerializeToString,
+            ),
+            'SignThresholdShare': grpc.unary_unary_rpc_method_handler(
+                    servicer.SignThresholdShare,
+                    request_deserializer=skms__pb2.SignThresholdShareRequest.FromString,
+                    response_serializer=skms__pb2.SignThresholdShareReply.SerializeToString,
+            ),
+            'AggregateThresholdSignature': grpc.unary_unary_rpc_method_handler(
+                    servicer.AggregateThresholdSignature,
+                    request_deserializer=skms__pb2.AggregateThresholdSignatureRequest.FromString,
+                    response_serializer=skms__pb2.AggregateThresholdSignatureReply.SerializeToString,
+            ),
             'WhoAmI': grpc.unary_unary_rpc_method_handler(
                     servicer.WhoAmI,
                     request_deserializer=skms__pb2.WhoAmIRequest.FromString,
@@ -1225,6 +1332,11 @@ def add_SkmsServicer_to_server(servicer, server):
                     servicer.FinalizePsbt,
                     request_deserializer=skms__pb2.FinalizePsbtRequest.FromString,
                     response_serializer=skms__pb2.FinalizePsbtReply.SerializeToString,
+            ),
+            'GetThresholdGroup': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetThresholdGroup,
+                    request_deserializer=skms__pb2.GetThresholdGroupRequest.FromString,
+                    response_serializer=skms__pb2.GetThresholdGroupReply.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -2453,6 +2565,168 @@ class Skms:
             _registered_method=True)
 
     @staticmethod
+    def StartThresholdDkg(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/StartThresholdDkg',
+            skms__pb2.StartThresholdDkgRequest.SerializeToString,
+            skms__pb2.StartThresholdDkgReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RunThresholdDkgRound(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/RunThresholdDkgRound',
+            skms__pb2.RunThresholdDkgRoundRequest.SerializeToString,
+            skms__pb2.RunThresholdDkgRoundReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FinishThresholdDkg(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/FinishThresholdDkg',
+            skms__pb2.FinishThresholdDkgRequest.SerializeToString,
+            skms__pb2.FinishThresholdDkgReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CommitThresholdSigning(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/CommitThresholdSigning',
+            skms__pb2.CommitThresholdSigningRequest.SerializeToString,
+            skms__pb2.CommitThresholdSigningReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SignThresholdShare(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/SignThresholdShare',
+            skms__pb2.SignThresholdShareRequest.SerializeToString,
+            skms__pb2.SignThresholdShareReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AggregateThresholdSignature(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/AggregateThresholdSignature',
+            skms__pb2.AggregateThresholdSignatureRequest.SerializeToString,
+            skms__pb2.AggregateThresholdSignatureReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def WhoAmI(request,
             target,
             options=(),
@@ -3225,6 +3499,33 @@ class Skms:
             '/skms.v1.Skms/FinalizePsbt',
             skms__pb2.FinalizePsbtRequest.SerializeToString,
             skms__pb2.FinalizePsbtReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetThresholdGroup(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/GetThresholdGroup',
+            skms__pb2.GetThresholdGroupRequest.SerializeToString,
+            skms__pb2.GetThresholdGroupReply.FromString,
             options,
             channel_credentials,
             insecure,
