@@ -39,7 +39,7 @@ from ledger.envelope import open_envelope
 from ledger.errors import UnsupportedAlgorithm
 from ledger.stores.base import StoredEnvelope
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Bumped whenever a table or column changes; a database built with another version is rebuilt.
 
 2: tables for data operations, wallets, backups and the genesis event."""
@@ -375,10 +375,43 @@ LEDGER_GENESIS = Table("ledger_genesis", "The LedgerInitialized event that opene
     _c("recorded_at", TIMESTAMP, "When the ledger was initialised."),
 ))
 
+ZK_RECORDS = Table("zk_records", "One row per zero-knowledge record: CommitmentCreated, "
+                                 "RangeProofIssued, SnarkSetupRecorded and SnarkProofIssued. "
+                                 "Public values only (commitments, digests, public signals); "
+                                 "a column that does not apply is NULL.", (
+    _c("chain", "VARCHAR", "Chain holding the event."),
+    _c("seq", "BIGINT", "Seq of the event."),
+    _c("key_id", "VARCHAR", "Commitment key or circuit key."),
+    _c("key_version", "INTEGER", "Key version used (NULL for a range proof, whose "
+                                 "commitments may span versions)."),
+    _c("event_type", "VARCHAR", "CommitmentCreated, RangeProofIssued, SnarkSetupRecorded or "
+                                "SnarkProofIssued."),
+    _c("operation", "VARCHAR", "commit, range-prove, snark-setup or snark-prove."),
+    _c("actor_id", "VARCHAR", "Actor whose signed command caused the record."),
+    _c("recorded_at", TIMESTAMP, "When the record was made."),
+    _c("commitment_ids", "VARCHAR[]", "commit: the new commitment's id; range-prove: the "
+                                      "commitments proved about."),
+    _c("commitments_hex", "VARCHAR[]", "The commitments (32-byte ristretto255 points), hex, "
+                                       "aligned with commitment_ids."),
+    _c("parts", "VARCHAR[]", "commit: the commitment ids a sum adds up (empty otherwise)."),
+    _c("bits", "INTEGER", "range-prove: every value is below 2^bits."),
+    _c("context_digest_hex", "VARCHAR", "range-prove: SHA-256 of the proof's context, hex."),
+    _c("proof_digest_hex", "VARCHAR", "range-prove, snark-prove: SHA-256 of the proof, hex."),
+    _c("proof_size", "INTEGER", "range-prove: bytes of the serialised proof."),
+    _c("circuit", "VARCHAR", "snark-setup, snark-prove: the circuit's name."),
+    _c("transcript_digest_hex", "VARCHAR", "snark-setup: SHA-256 of the ceremony transcript, "
+                                           "hex."),
+    _c("vkey_digest_hex", "VARCHAR", "snark-setup, snark-prove: SHA-256 of the canonical "
+                                     "verification key, hex."),
+    _c("public_signals", "VARCHAR[]", "snark-prove: the public signals (decimal)."),
+    _c("public_digest_hex", "VARCHAR", "snark-prove: SHA-256 of the public signals, hex."),
+))
+
 READ_MODELS: tuple[Table, ...] = (
     KEYS, KEY_VERSIONS, KEY_EVENTS, ACTORS, ACTOR_ROLE_HISTORY, SIGNATURES, KEY_OPERATIONS,
     WALLETS, WALLET_ADDRESSES, WALLET_ADDRESS_USES, WALLET_XPUB_EXPORTS, WALLET_BACKUPS,
-    WALLET_RECOVERIES, COMMAND_REJECTIONS, CHECKPOINTS, LEDGER_GENESIS)
+    WALLET_RECOVERIES, COMMAND_REJECTIONS, CHECKPOINTS, LEDGER_GENESIS,
+    ZK_RECORDS)
 """Every table the mapping fills, in the order they are written."""
 
 POSITIONS = Table("projection_positions", "How far each chain has been projected. Written "
@@ -407,6 +440,9 @@ KEY_OPERATION_NAMES: Mapping[str, str] = {
 """The ``operation`` of each data event in ``key_operations`` (the CLI command's name)."""
 WALLET_EVENTS = frozenset({"WalletCreated", "WalletAddressDerived", "WalletAddressUsed",
                            "WalletXpubExported", "SecretSplit", "SecretRecovered"})
+ZK_OPERATION_NAMES: Mapping[str, str] = {
+    "CommitmentCreated": "commit", "RangeProofIssued": "range-prove"}
+"""The ``operation`` of each zero-knowledge event in ``zk_records``."""
 
 EVENT_TABLES: Mapping[str, frozenset[str]] = {
     **{kind: frozenset({KEYS.name, KEY_EVENTS.name}) for kind in KEY_LIFECYCLE_EVENTS},
@@ -425,6 +461,7 @@ EVENT_TABLES: Mapping[str, frozenset[str]] = {
     "CommandRejected": frozenset({COMMAND_REJECTIONS.name}),
     "CheckpointPublished": frozenset({CHECKPOINTS.name}),
     "LedgerInitialized": frozenset({LEDGER_GENESIS.name}),
+    **{kind: frozenset({ZK_RECORDS.name}) for kind in ZK_OPERATION_NAMES},
 }
 """The tables each event type writes (entity tables only when the entity is known). A test
 walks the schema folder and fails for an event type missing here, and checks, event by
@@ -542,6 +579,7 @@ class _BatchMapper:
         self.rejections: list[tuple[Any, ...]] = []
         self.checkpoints: list[tuple[Any, ...]] = []
         self.genesis: list[tuple[Any, ...]] = []
+        self.zk_records: list[tuple[Any, ...]] = []
         self._handlers: dict[str, Callable[[LoggedEvent], None]] = {
             "SignatureIssued": self._signature,
             "SignatureBatchIssued": self._signature_batch,
@@ -574,6 +612,7 @@ class _BatchMapper:
             "CommandRejected": self._rejected,
             "CheckpointPublished": self._checkpoint,
             "LedgerInitialized": self._genesis,
+            **{kind: self._zk_record for kind in ZK_OPERATION_NAMES},
         }
 
     def run(self, events: Sequence[LoggedEvent]) -> BatchRows:
@@ -624,7 +663,8 @@ class _BatchMapper:
                          WALLET_RECOVERIES.name: self.recoveries,
                          COMMAND_REJECTIONS.name: self.rejections,
                          CHECKPOINTS.name: self.checkpoints,
-                         LEDGER_GENESIS.name: self.genesis}
+                         LEDGER_GENESIS.name: self.genesis,
+                         ZK_RECORDS.name: self.zk_records}
         rows.replaced = {
             KEYS.name: [_row(KEYS, self.keys[k]) for k in sorted(self.dirty_keys)],
             KEY_VERSIONS.name: [_row(KEY_VERSIONS, v) for k in sorted(self.dirty_versions)
@@ -933,6 +973,24 @@ class _BatchMapper:
             wallet["last_recovered_at"] = event.recorded_at
             wallet["seed_version"] = record["seed_version"]
             wallet["data_key_ref"] = record["data_key_ref"]
+
+    # --- zero-knowledge records --------------------------------------------------------
+
+    def _zk_record(self, event: LoggedEvent) -> None:
+        record, kind = event.record, event.event_type
+        if kind == "CommitmentCreated":
+            ids, points = [record["commitment_id"]], [record["commitment"]]
+        else:
+            ids, points = list(record.get("commitment_ids") or []), record.get("commitments") or []
+        version = record.get("key_version", record.get("version"))
+        self.zk_records.append((
+            event.chain_id, event.seq, record["key_id"], version, kind,
+            ZK_OPERATION_NAMES[kind], record["actor_id"], event.recorded_at, ids,
+            [bytes(p).hex() for p in points], list(record.get("parts") or []),
+            record.get("bits"), _hex(record.get("context_digest")),
+            _hex(record.get("proof_digest")), record.get("proof_size"), record.get("circuit"),
+            _hex(record.get("transcript_digest")), _hex(record.get("vkey_digest")),
+            list(record.get("public_signals") or []), _hex(record.get("public_digest"))))
 
     # --- refusals, checkpoints and the genesis -----------------------------------------
 

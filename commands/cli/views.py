@@ -618,3 +618,46 @@ def _recovered(s: Shown) -> str:
     return (f"recovered wallet {d['wallet_id']} from shares "
             f"{', '.join(map(str, d['share_indexes']))} ({', '.join(d['custodians'])}); "
             f"seed version {d['seed_version']} ({seq_of(s)})")
+
+
+# --- zero-knowledge (ledger/catalogue/zk.py) ----------------------------------------------
+# A proof alone on stdout (``skms zk range-prove ... > proof.hex``), so that it can be handed
+# to the verifying command as it is; verdicts name what was proved.
+
+@view("commitment")
+def _commitment(s: Shown) -> str:
+    d = s.data
+    summed = f" = {' + '.join(d['parts'])}" if d["parts"] else ""
+    return (f"{d['commitment']}  commitment {d['commitment_id']}{summed} (key {d['key_id']} "
+            f"version {d['key_version']}, {seq_of(s)})")
+
+
+@view("range-proof")
+def _range_proof(s: Shown) -> str:
+    return str(s.data["proof"])
+
+
+@view("range-verification")
+def _range_verification(s: Shown) -> str:
+    d = s.data
+    return (f"valid: {len(d['commitments'])} commitment(s) hold values in [0, 2^{d['bits']}) "
+            f"({', '.join(d['commitments'])})")
+
+
+@view("snark-verification")
+def _snark_verification(s: Shown) -> str:
+    d = s.data
+    return (f"valid Groth16 proof (BN254) for public signals [{', '.join(d['public_signals'])}]"
+            f" (verification key sha256 {d['vkey_digest']})")
+
+
+@view("stark-proof")
+def _stark_proof(s: Shown) -> str:
+    return str(s.data["proof"])
+
+
+@view("stark-verification")
+def _stark_verification(s: Shown) -> str:
+    d = s.data
+    return (f"valid: {d['steps']} hashes take {d['start']} to {d['end']} "
+            f"({d['security_bits']}-bit conjectured security)")

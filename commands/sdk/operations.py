@@ -237,6 +237,23 @@ class Operations(abc.ABC):
         """Rebuild a wallet's seed from threshold shares and seal it again (RecoverWallet)."""
         return self._command("RecoverWallet", given(shares=shares))
 
+    def commit(self, key_id: str, commitment_id: str, *, parts: list[str] | None = None,
+               value: int | None = None) -> CommandResult:
+        """A Pedersen commitment (ristretto255) to a value, or the homomorphic sum of earlier
+        commitments of the key (--part, repeated); the blinding is derived from the key's
+        sealed secret, so the ledger stores neither it nor the value (Commit)."""
+        return self._command("Commit", given(
+            key_id=key_id, commitment_id=commitment_id, parts=parts, value=value))
+
+    def prove_range(self, key_id: str, commitment_ids: list[str], values: list[int], *,
+                    bits: int | None = None, context: str | None = None) -> CommandResult:
+        """A Bulletproofs range proof that each named commitment of the key holds a value in [0,
+        2^bits) (aggregated: 1, 2, 4, 8 or 16 commitments); the values are checked against the
+        commitments and never recorded (ProveRange)."""
+        return self._command("ProveRange", given(
+            key_id=key_id, commitment_ids=commitment_ids, bits=bits, context=context,
+            values=values))
+
     def whoami(self) -> Any:
         """The authenticated actor, its roles and domains as the ledger holds them (WhoAmI)."""
         return self._read("WhoAmI", given())
@@ -334,3 +351,26 @@ class Operations(abc.ABC):
     def list_wallet_addresses(self, wallet_id: str, unused: bool | None = None) -> Any:
         """The addresses a wallet handed out, in order (ListWalletAddresses)."""
         return self._read("ListWalletAddresses", given(wallet_id=wallet_id, unused=unused))
+
+    def verify_range(self, proof: str, context: str | None = None,
+                     commitments: list[str] | None = None, bits: int | None = None) -> Any:
+        """Verify a range proof (a 422 problem when it does not verify); optionally pin the
+        commitments and range it must speak about (VerifyRange)."""
+        return self._read("VerifyRange", given(
+            proof=proof, context=context, commitments=commitments, bits=bits))
+
+    def verify_snark(self, vkey: Any, proof: Any, public: Any) -> Any:
+        """Verify a Groth16 proof on BN254 in snarkjs's JSON formats (verification key, proof,
+        public signals); a 422 problem when it does not verify (VerifySnark)."""
+        return self._read("VerifySnark", given(vkey=vkey, proof=proof, public=public))
+
+    def prove_stark(self, start: str, steps: int) -> Any:
+        """A transparent STARK (winterfell, FRI) that N Rescue-Prime hashes from a public start
+        end at the answered value (ProveStark)."""
+        return self._read("ProveStark", given(start=start, steps=steps))
+
+    def verify_stark(self, proof: str, start: str | None = None, end: str | None = None,
+                     steps: int | None = None) -> Any:
+        """Verify a hash-chain STARK (a 422 problem when it does not verify); optionally pin the
+        start, end and steps it must prove (VerifyStark)."""
+        return self._read("VerifyStark", given(proof=proof, start=start, end=end, steps=steps))

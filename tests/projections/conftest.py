@@ -163,6 +163,7 @@ def lifecycle_ledger(demo_ledger: Ledger, tmp_path_factory: pytest.TempPathFacto
         session.sign_batch("bob", ed25519, [b"batch invoice 1", b"batch invoice 2"])
         _use_keys_on_data(session, secrets)
         _run_wallets(session, secrets, texts)
+        _use_zk(session)
     finally:
         session.close()
     recorded = read_ledger(home)
@@ -203,6 +204,19 @@ def _use_keys_on_data(session: Session, secrets: list[bytes]) -> None:
     secrets += [plaintext, bytes(opened["plaintext"]), bytes(data_key["plaintext_key"]),
                 wrapped, bytes(unwrapped["plaintext"]),
                 bytes(again["plaintext"]), bytes(tag), bytes(derived["derived_key"])]
+
+
+def _use_zk(session: Session) -> None:
+    """bob commits to two balances under a commitment key, adds them up, and proves the
+    three in range."""
+    key_id = str(_result(session.act("alice", "CreateKey", "payments", {
+        "algorithm": "pedersen-ristretto255", "label": "balances"}))["key_id"])
+    for name, value in (("alice-balance", 1500), ("bob-balance", 2500)):
+        session.run("bob", "Commit", key_id=key_id, commitment_id=name, value=value)
+    session.run("bob", "Commit", key_id=key_id, commitment_id="total",
+                parts=["alice-balance", "bob-balance"])
+    session.run("bob", "ProveRange", key_id=key_id, bits=16, context=b"q4".hex(),
+                commitment_ids=["alice-balance", "bob-balance"], values=[1500, 2500])
 
 
 def _run_wallets(session: Session, secrets: list[bytes], texts: list[str]) -> None:

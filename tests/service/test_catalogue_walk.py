@@ -220,7 +220,44 @@ SCENARIOS: dict[str, Scenario] = {
     "GetWallet": Scenario("auditor", lambda w: {"wallet_id": shared("wallet", w.wallet)}),
     "ListWalletAddresses": Scenario("auditor", lambda w: {
         "wallet_id": shared("wallet", w.wallet), "unused": True}),
+    # zero-knowledge
+    "Commit": Scenario("signer", lambda w: {
+        "key_id": shared("pedersen", lambda: w.key("pedersen-ristretto255")),
+        "commitment_id": f"walk-{next(COUNTER)}", "value": 42}),
+    "ProveRange": Scenario("signer", lambda w: _committed(w)),
+    "VerifyRange": Scenario("analyst", lambda w: shared("range-proof", lambda: _range(w))),
+    "VerifySnark": Scenario("analyst", lambda w: _snark()),
+    "ProveStark": Scenario("analyst", lambda w: {"start": b"walk".hex(), "steps": 8}),
+    "VerifyStark": Scenario("analyst", lambda w: shared("stark", _stark)),
 }
+
+
+def _committed(w: World) -> dict[str, Any]:
+    key_id = shared("pedersen", lambda: w.key("pedersen-ristretto255"))
+    names = [f"walk-{next(COUNTER)}", f"walk-{next(COUNTER)}"]
+    for name, value in zip(names, (7, 1000), strict=True):
+        w.signer.commit(key_id, name, value=value)
+    return {"key_id": key_id, "commitment_ids": names, "values": [7, 1000], "bits": 32,
+            "context": b"walk".hex()}
+
+
+def _range(w: World) -> dict[str, Any]:
+    made = w.signer.prove_range(**_committed(w))
+    return {"proof": made.proof, "context": b"walk".hex(), "commitments": made.commitments,
+            "bits": 32}
+
+
+def _snark() -> dict[str, Any]:
+    folder = Path(__file__).parents[1] / "zk" / "data"
+    return {name: json.loads((folder / f"snarkjs_{name}.json").read_text())
+            for name in ("vkey", "proof", "public")}
+
+
+def _stark() -> dict[str, Any]:
+    from ledger.crypto.zk import stark
+
+    made = stark.prove(stark.start_from_bytes(b"walk"), 8)
+    return {"proof": made.to_bytes().hex(), "steps": 8, "end": made.end.hex()}
 
 
 def _mac(w: World) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 Pedersen commitments is derived from.
 
 Why a key: the ledger commits to values for its users (a balance, a limit, a counter) and
-must later prove things about those commitments (range proofs) or open them, without ever
+must later prove things about those commitments (range proofs), without ever
 storing the values and without keeping one secret per commitment. So each key version
 holds one 32-byte secret ``k``, sealed like all key material, and the blinding of the
 commitment ``commitment_id`` made under that version is

@@ -32,6 +32,7 @@ __all__ = [
     "ALLOWED_BITS",
     "MAX_CONTEXT",
     "MAX_VALUES",
+    "SCHEME",
     "RangeProof",
     "proof_size",
     "prove",

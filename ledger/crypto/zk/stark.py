@@ -31,6 +31,7 @@ __all__ = [
     "GOLDILOCKS_MODULUS",
     "MAX_PROOF_BYTES",
     "MAX_STEPS",
+    "SCHEME",
     "HashChainProof",
     "hash_chain",
     "parameters",
