@@ -441,7 +441,8 @@ KEY_OPERATION_NAMES: Mapping[str, str] = {
 WALLET_EVENTS = frozenset({"WalletCreated", "WalletAddressDerived", "WalletAddressUsed",
                            "WalletXpubExported", "SecretSplit", "SecretRecovered"})
 ZK_OPERATION_NAMES: Mapping[str, str] = {
-    "CommitmentCreated": "commit", "RangeProofIssued": "range-prove"}
+    "CommitmentCreated": "commit", "RangeProofIssued": "range-prove",
+    "SnarkSetupRecorded": "snark-setup", "SnarkProofIssued": "snark-prove"}
 """The ``operation`` of each zero-knowledge event in ``zk_records``."""
 
 EVENT_TABLES: Mapping[str, frozenset[str]] = {

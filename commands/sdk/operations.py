@@ -254,6 +254,24 @@ class Operations(abc.ABC):
             key_id=key_id, commitment_ids=commitment_ids, bits=bits, context=context,
             values=values))
 
+    def register_circuit(self, circuit: str, transcript: bytes, zkey: bytes, wasm: bytes,
+                         vkey: bytes, *, label: str | None = None,
+                         domain: str | None = None) -> CommandResult:
+        """Record a Groth16 trusted-setup ceremony (tools/zk/setup_ceremony.py) as a new circuit
+        key: the transcript's digest in the ledger, the verification key as the key's public
+        key, the proving key and witness generator sealed as its material. Each file must be
+        the one the transcript lists, and the proving key must hold this verification key
+        (RegisterCircuit)."""
+        return self._command("RegisterCircuit", given(
+            circuit=circuit, label=label, transcript=transcript, zkey=zkey, wasm=wasm, vkey=vkey,
+            domain=domain))
+
+    def prove_snark(self, key_id: str, input: bytes) -> CommandResult:
+        """A Groth16 proof with a circuit key (snarkjs runs as a subprocess): the input file
+        holds the witness, never recorded; the ledger checks the proof verifies and records
+        its digest and public signals (ProveSnark)."""
+        return self._command("ProveSnark", given(key_id=key_id, input=input))
+
     def whoami(self) -> Any:
         """The authenticated actor, its roles and domains as the ledger holds them (WhoAmI)."""
         return self._read("WhoAmI", given())

@@ -8,13 +8,27 @@ making a STARK about public data, are offline reads: they use no key and change 
 
 1. ``Commit`` and ``ProveRange`` act on a commitment key (``pedersen-ristretto255``), on its
    chain; their events carry commitments and the proof's digest (docs/privacy.md).
-2. ``VerifyRange``, ``VerifySnark``, ``ProveStark``, ``VerifyStark`` are answered from their
+2. ``RegisterCircuit`` turns a trusted-setup ceremony's outputs into a circuit key
+   (``groth16-bn254``): the signed command names the transcript's digest, and every file
+   must be the one the transcript lists. ``ProveSnark`` proves with it; the circuit's input
+   file is the witness and travels as an input, never recorded.
+3. ``VerifyRange``, ``VerifySnark``, ``ProveStark``, ``VerifyStark`` are answered from their
    parameters alone (``offline``): any actor may ask, the CLI needs no home.
 """
 
 from __future__ import annotations
 
-from ledger.catalogue.fields import KEY_ID, document, hexa, integer, listing, shaped, text
+from ledger.catalogue.fields import (
+    KEY_ID,
+    data,
+    document,
+    hexa,
+    integer,
+    listing,
+    sha256_of,
+    shaped,
+    text,
+)
 from ledger.catalogue.model import (
     ChainRule,
     Cli,
@@ -25,11 +39,15 @@ from ledger.catalogue.model import (
     Route,
 )
 from ledger.catalogue.shapes import SHAPES
+from ledger.crypto.zk.ceremony import MAX_TRANSCRIPT
+from ledger.crypto.zk.circuit_key import MAX_MATERIAL, MAX_VKEY
 from ledger.crypto.zk.range_proof import proof_size
+from ledger.crypto.zk.snarkjs import MAX_INPUT_BYTES
 from ledger.crypto.zk.stark import MAX_PROOF_BYTES, MAX_STEPS
 from ledger.domain.actor import ROLES
 
 USERS = frozenset({"signer"})
+KEY_MANAGERS = frozenset({"key-manager"})
 EVERY_ROLE = frozenset(ROLES)
 MAX_VALUE = 2**63 - 1  # int64 on every transport; range proofs cover up to 64 bits
 MAX_VALUES = 16  # one aggregated range proof (a power of two: 1, 2, 4, 8, 16)
@@ -84,6 +102,38 @@ COMMANDS = (
                         minimum=1, maximum=MAX_VALUES, cli=Cli(option="--value")),),
         result=SHAPES["RangeProof"], rest=Route("POST", "/v1/keys/{key_id}/range-prove"),
         cli=CliRoute(("zk", "range-prove"), renderer="range-proof")),
+    CommandSpec(
+        name="RegisterCircuit", doc="Record a Groth16 trusted-setup ceremony "
+        "(tools/zk/setup_ceremony.py) as a new circuit key: the transcript's digest in the "
+        "ledger, the verification key as the key's public key, the proving key and witness "
+        "generator sealed as its material. Each file must be the one the transcript lists, "
+        "and the proving key must hold this verification key.", group="zk",
+        roles=KEY_MANAGERS, chain=ChainRule.DOMAIN,
+        events=frozenset({"KeyGenerated", "KeyActivated", "SnarkSetupRecorded"}),
+        args=(text("circuit", "The circuit's name in the transcript.", max_length=64),
+              text("label", "A label.", required=False, nullable=True, max_length=200),
+              sha256_of("transcript_digest", "transcript", "SHA-256 of the ceremony "
+                        "transcript (it names every file's SHA-256).")),
+        inputs=(data("transcript", "The ceremony transcript (transcript.json).",
+                     maximum=MAX_TRANSCRIPT, cli=Cli(reader="file")),
+                data("zkey", "The proving key (<circuit>.zkey).", maximum=MAX_MATERIAL,
+                     cli=Cli(reader="file")),
+                data("wasm", "The witness generator (<circuit>_js/<circuit>.wasm).",
+                     maximum=MAX_MATERIAL, cli=Cli(reader="file")),
+                data("vkey", "The verification key (<circuit>.vkey.json).",
+                     maximum=MAX_VKEY, cli=Cli(reader="file"))),
+        result=SHAPES["CircuitKey"], rest=Route("POST", "/v1/zk/circuits"),
+        cli=CliRoute(("zk", "snark", "setup"), renderer="circuit-key")),
+    CommandSpec(
+        name="ProveSnark", doc="A Groth16 proof with a circuit key (snarkjs runs as a "
+        "subprocess): the input file holds the witness, never recorded; the ledger checks the "
+        "proof verifies and records its digest and public signals.", group="zk",
+        roles=USERS, chain=ChainRule.KEY, events=frozenset({"SnarkProofIssued"}),
+        args=(KEY_ID,),
+        inputs=(data("input", "The circuit's inputs (snarkjs input.json: signal names to "
+                     "decimal numbers).", maximum=MAX_INPUT_BYTES, cli=Cli(reader="file")),),
+        result=SHAPES["SnarkProof"], rest=Route("POST", "/v1/keys/{key_id}/snark-prove"),
+        cli=CliRoute(("zk", "snark", "prove"), renderer="snark-proof")),
 )
 
 READS = (

@@ -73,6 +73,7 @@ class Key(Aggregate):
     signatures_by_day: dict[int, int]
     signature_count: int
     commitments: dict[str, dict[str, Any]]
+    setups: dict[int, dict[str, Any]]
 
     class Generated(Created):
         event_type = "KeyGenerated"
@@ -107,6 +108,7 @@ class Key(Aggregate):
             key.signatures_by_day = {}
             key.signature_count = 0
             key.commitments = {}
+            key.setups = {}
 
     class Activated(Event):
         event_type = "KeyActivated"
@@ -346,6 +348,40 @@ class Key(Aggregate):
         def apply(self, aggregate: Any) -> None:
             """Nothing to change: the record is the point."""
 
+    class SnarkSetupRecorded(Event):
+        event_type = "SnarkSetupRecorded"
+        key_id: str
+        version: int
+        circuit: str
+        transcript_digest: bytes
+        zkey_digest: bytes
+        wasm_digest: bytes
+        vkey_digest: bytes
+        n_public: int
+        power: int
+        tools: list[str]
+        actor_id: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.setups[self.version] = {
+                "circuit": self.circuit, "transcript_digest": self.transcript_digest,
+                "vkey_digest": self.vkey_digest, "n_public": self.n_public,
+                "power": self.power, "tools": list(self.tools)}
+
+    class SnarkProofIssued(Event):
+        event_type = "SnarkProofIssued"
+        key_id: str
+        key_version: int
+        circuit: str
+        vkey_digest: bytes
+        proof_digest: bytes
+        public_signals: list[str]
+        public_digest: bytes
+        actor_id: str
+
+        def apply(self, aggregate: Any) -> None:
+            """Nothing to change: the record is the point."""
+
     # --- helpers -------------------------------------------------------------------------
 
     @property
@@ -572,7 +608,40 @@ class Key(Aggregate):
                            proof_size=proof_size, actor_id=actor_id)
 
 
-for _zk_event in (Key.CommitmentCreated, Key.RangeProofIssued):
+    def record_snark_setup(self, *, actor_id: str, circuit: str, transcript_digest: bytes,
+                           zkey_digest: bytes, wasm_digest: bytes, vkey_digest: bytes,
+                           n_public: int, power: int, tools: list[str], at: int) -> None:
+        """The ceremony behind the current version (right after its KeyGenerated or
+        KeyRotated, in the same command)."""
+        if self.current_version in self.setups:
+            raise IllegalTransition(f"version {self.current_version} of key {self.id} has "
+                                    "its ceremony already", reason_code="exists")
+        self.trigger_event(Key.SnarkSetupRecorded, at=at, key_id=self.key_id,
+                           version=self.current_version, circuit=circuit,
+                           transcript_digest=transcript_digest, zkey_digest=zkey_digest,
+                           wasm_digest=wasm_digest, vkey_digest=vkey_digest,
+                           n_public=n_public, power=power, tools=tools, actor_id=actor_id)
+
+    def setup(self, version: int) -> dict[str, Any]:
+        """The ceremony a circuit key's version came from."""
+        found = self.setups.get(version)
+        if found is None:
+            raise NotFound(f"key {self.id} version {version} has no recorded ceremony",
+                           field="key_id")
+        return found
+
+    def record_snark_proof(self, *, actor_id: str, key_version: int, proof_digest: bytes,
+                           public_signals: list[str], public_digest: bytes, at: int) -> None:
+        made = self.setup(key_version)
+        self.trigger_event(Key.SnarkProofIssued, at=at, key_id=self.key_id,
+                           key_version=key_version, circuit=made["circuit"],
+                           vkey_digest=made["vkey_digest"], proof_digest=proof_digest,
+                           public_signals=public_signals, public_digest=public_digest,
+                           actor_id=actor_id)
+
+
+for _zk_event in (Key.CommitmentCreated, Key.RangeProofIssued, Key.SnarkSetupRecorded,
+                  Key.SnarkProofIssued):
     register_event(_zk_event)
 for _use_event in (Key.DataEncrypted, Key.DataDecrypted, Key.DataKeyGenerated,
                    Key.MacGenerated, Key.MacVerified, Key.SharedSecretDerived):

@@ -32,9 +32,11 @@ from commands.sdk.grpc_client import GrpcClient
 from commands.wire import to_json
 from ledger.catalogue import CATALOGUE, CommandSpec, Field, Kind, Spec, sdk_name
 from ledger.crypto import hd
+from ledger.crypto.zk import poseidon, stark
 from ledger.envelope import open_envelope
 from ledger.stores.sqlite import SQLiteEventStore
 from tests.service.conftest import PASSPHRASE, Running
+from tests.vectors import in_ci
 
 FRONT_ENDS = ("rest", "grpc", "cli")
 COUNTER = itertools.count()
@@ -229,7 +231,32 @@ SCENARIOS: dict[str, Scenario] = {
     "VerifySnark": Scenario("analyst", lambda w: _snark()),
     "ProveStark": Scenario("analyst", lambda w: {"start": b"walk".hex(), "steps": 8}),
     "VerifyStark": Scenario("analyst", lambda w: shared("stark", _stark)),
+    "RegisterCircuit": Scenario("key-manager", lambda w: _ceremony()),
+    "ProveSnark": Scenario("signer", lambda w: {
+        "key_id": shared("circuit", lambda: str(w.km.register_circuit(**_ceremony()).key_id)),
+        "input": _opening_input()}),
 }
+ZK_BUILD = Path(__file__).resolve().parents[2] / "tools" / "zk" / "build"
+
+
+def _ceremony() -> dict[str, Any]:
+    """The built-in circuit's ceremony outputs, as `make zk-tools` leaves them."""
+    if not (ZK_BUILD / "transcript.json").is_file():
+        message = "no ceremony in tools/zk/build: run `make zk-tools`"
+        if in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    name = "commitment_opening"
+    return {"circuit": name, "label": "walk", "domain": "default",
+            "transcript": (ZK_BUILD / "transcript.json").read_bytes(),
+            "zkey": (ZK_BUILD / f"{name}.zkey").read_bytes(),
+            "wasm": (ZK_BUILD / f"{name}_js" / f"{name}.wasm").read_bytes(),
+            "vkey": (ZK_BUILD / f"{name}.vkey.json").read_bytes()}
+
+
+def _opening_input() -> bytes:
+    return json.dumps({"secret": "1234", "blinding": "5678",
+                       "commitment": str(poseidon.hash2(1234, 5678))}).encode()
 
 
 def _committed(w: World) -> dict[str, Any]:
@@ -254,8 +281,6 @@ def _snark() -> dict[str, Any]:
 
 
 def _stark() -> dict[str, Any]:
-    from ledger.crypto.zk import stark
-
     made = stark.prove(stark.start_from_bytes(b"walk"), 8)
     return {"proof": made.to_bytes().hex(), "steps": 8, "end": made.end.hex()}
 

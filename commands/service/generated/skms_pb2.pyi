@@ -650,6 +650,48 @@ class SnarkVerification(_message.Message):
     public_digest: str
     def __init__(self, valid: _Optional[bool] = ..., n_public: _Optional[int] = ..., public_signals: _Optional[_Iterable[str]] = ..., vkey_digest: _Optional[str] = ..., proof_digest: _Optional[str] = ..., public_digest: _Optional[str] = ...) -> None: ...
 
+class CircuitKey(_message.Message):
+    __slots__ = ("key_id", "algorithm", "domain", "state", "version", "circuit", "n_public", "transcript_digest", "vkey_digest")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    ALGORITHM_FIELD_NUMBER: _ClassVar[int]
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    CIRCUIT_FIELD_NUMBER: _ClassVar[int]
+    N_PUBLIC_FIELD_NUMBER: _ClassVar[int]
+    TRANSCRIPT_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    VKEY_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    algorithm: str
+    domain: str
+    state: str
+    version: int
+    circuit: str
+    n_public: int
+    transcript_digest: str
+    vkey_digest: str
+    def __init__(self, key_id: _Optional[str] = ..., algorithm: _Optional[str] = ..., domain: _Optional[str] = ..., state: _Optional[str] = ..., version: _Optional[int] = ..., circuit: _Optional[str] = ..., n_public: _Optional[int] = ..., transcript_digest: _Optional[str] = ..., vkey_digest: _Optional[str] = ...) -> None: ...
+
+class SnarkProof(_message.Message):
+    __slots__ = ("key_id", "key_version", "circuit", "proof_json", "public_json", "proof_digest", "public_digest", "vkey_digest")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    CIRCUIT_FIELD_NUMBER: _ClassVar[int]
+    PROOF_JSON_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_JSON_FIELD_NUMBER: _ClassVar[int]
+    PROOF_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    VKEY_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    key_version: int
+    circuit: str
+    proof_json: str
+    public_json: str
+    proof_digest: str
+    public_digest: str
+    vkey_digest: str
+    def __init__(self, key_id: _Optional[str] = ..., key_version: _Optional[int] = ..., circuit: _Optional[str] = ..., proof_json: _Optional[str] = ..., public_json: _Optional[str] = ..., proof_digest: _Optional[str] = ..., public_digest: _Optional[str] = ..., vkey_digest: _Optional[str] = ...) -> None: ...
+
 class StarkProof(_message.Message):
     __slots__ = ("scheme", "start", "steps", "end", "proof", "proof_digest", "proof_size", "security_bits")
     SCHEME_FIELD_NUMBER: _ClassVar[int]
@@ -1225,6 +1267,46 @@ class ProveRangeReply(_message.Message):
     outcome: CommandOutcome
     result: RangeProof
     def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[RangeProof, _Mapping]] = ...) -> None: ...
+
+class RegisterCircuitRequest(_message.Message):
+    __slots__ = ("command", "transcript", "zkey", "wasm", "vkey")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    TRANSCRIPT_FIELD_NUMBER: _ClassVar[int]
+    ZKEY_FIELD_NUMBER: _ClassVar[int]
+    WASM_FIELD_NUMBER: _ClassVar[int]
+    VKEY_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    transcript: bytes
+    zkey: bytes
+    wasm: bytes
+    vkey: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., transcript: _Optional[bytes] = ..., zkey: _Optional[bytes] = ..., wasm: _Optional[bytes] = ..., vkey: _Optional[bytes] = ...) -> None: ...
+
+class RegisterCircuitReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: CircuitKey
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[CircuitKey, _Mapping]] = ...) -> None: ...
+
+class ProveSnarkRequest(_message.Message):
+    __slots__ = ("command", "key_id", "input")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    INPUT_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    input: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ..., input: _Optional[bytes] = ...) -> None: ...
+
+class ProveSnarkReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: SnarkProof
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[SnarkProof, _Mapping]] = ...) -> None: ...
 
 class WhoAmIRequest(_message.Message):
     __slots__ = ()

@@ -194,6 +194,16 @@ class SkmsStub:
                 request_serializer=skms__pb2.ProveRangeRequest.SerializeToString,
                 response_deserializer=skms__pb2.ProveRangeReply.FromString,
                 _registered_method=True)
+        self.RegisterCircuit = channel.unary_unary(
+                '/skms.v1.Skms/RegisterCircuit',
+                request_serializer=skms__pb2.RegisterCircuitRequest.SerializeToString,
+                response_deserializer=skms__pb2.RegisterCircuitReply.FromString,
+                _registered_method=True)
+        self.ProveSnark = channel.unary_unary(
+                '/skms.v1.Skms/ProveSnark',
+                request_serializer=skms__pb2.ProveSnarkRequest.SerializeToString,
+                response_deserializer=skms__pb2.ProveSnarkReply.FromString,
+                _registered_method=True)
         self.WhoAmI = channel.unary_unary(
                 '/skms.v1.Skms/WhoAmI',
                 request_serializer=skms__pb2.WhoAmIRequest.SerializeToString,
@@ -521,6 +531,18 @@ class SkmsServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RegisterCircuit(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ProveSnark(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def WhoAmI(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -839,6 +861,16 @@ def add_SkmsServicer_to_server(servicer, server):
                     servicer.ProveRange,
                     request_deserializer=skms__pb2.ProveRangeRequest.FromString,
                     response_serializer=skms__pb2.ProveRangeReply.SerializeToString,
+            ),
+            'RegisterCircuit': grpc.unary_unary_rpc_method_handler(
+                    servicer.RegisterCircuit,
+                    request_deserializer=skms__pb2.RegisterCircuitRequest.FromString,
+                    response_serializer=skms__pb2.RegisterCircuitReply.SerializeToString,
+            ),
+            'ProveSnark': grpc.unary_unary_rpc_method_handler(
+                    servicer.ProveSnark,
+                    request_deserializer=skms__pb2.ProveSnarkRequest.FromString,
+                    response_serializer=skms__pb2.ProveSnarkReply.SerializeToString,
             ),
             'WhoAmI': grpc.unary_unary_rpc_method_handler(
                     servicer.WhoAmI,
@@ -1835,6 +1867,60 @@ class Skms:
             '/skms.v1.Skms/ProveRange',
             skms__pb2.ProveRangeRequest.SerializeToString,
             skms__pb2.ProveRangeReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RegisterCircuit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/RegisterCircuit',
+            skms__pb2.RegisterCircuitRequest.SerializeToString,
+            skms__pb2.RegisterCircuitReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ProveSnark(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/ProveSnark',
+            skms__pb2.ProveSnarkRequest.SerializeToString,
+            skms__pb2.ProveSnarkReply.FromString,
             options,
             channel_credentials,
             insecure,

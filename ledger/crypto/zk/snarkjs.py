@@ -39,8 +39,8 @@ from ledger.crypto.zk.groth16 import (
 )
 from ledger.errors import CryptoError, InvalidInput
 
-__all__ = ["TOOLS_ENV", "CircuitArtifacts", "SnarkjsProver", "default_node_modules",
-           "default_prover", "parse_inputs"]
+__all__ = ["MAX_INPUT_BYTES", "TOOLS_ENV", "CircuitArtifacts", "SnarkjsProver",
+           "default_node_modules", "default_prover", "parse_inputs"]
 
 TOOLS_ENV = "SKMS_ZK_TOOLS"
 DEFAULT_TIMEOUT = 120.0
