@@ -9,6 +9,9 @@ included). Medians of a few runs; the machine is shared, so compare ratios.
 
     .venv/bin/python tools/bench/bench_zk.py [--quick] [--json OUT.json]
 
+The "ledger" rows run the same work as commands (Commit, ProveRange, ProveSnark) through a
+Session on a fresh SQLite home: signing, admission, unsealing, the event's commit.
+
 Groth16 rows need `make zk-tools` (tools/zk/node_modules and tools/zk/build); they are
 skipped with a note otherwise.
 """
@@ -31,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from ledger.crypto.zk import groth16, native, pedersen, poseidon, range_proof, stark  # noqa: E402
 from ledger.crypto.zk.snarkjs import CircuitArtifacts, SnarkjsProver  # noqa: E402
+from tests.ledger.conftest import new_session  # noqa: E402
 from tests.zk import pyecc_groth16  # noqa: E402
 
 ZK_TOOLS = ROOT / "tools" / "zk"
@@ -119,6 +123,49 @@ def bench_groth16(runs: int) -> list[dict[str, Any]]:
     return rows
 
 
+def bench_commands(runs: int) -> list[dict[str, Any]]:
+    """The zero-knowledge commands end to end, beside the primitive rows above."""
+    counter = iter(range(10**6))
+    with tempfile.TemporaryDirectory() as folder:
+        session = new_session(Path(folder) / "home")
+        try:
+            session.initialize(name="bench", checkpoint_every_events=1000)
+            session.add_actor("admin", "alice", ["key-manager"], ["*"])
+            session.add_actor("admin", "bob", ["signer"], ["*"])
+            key_id = session.act("alice", "CreateKey", "default", {
+                "algorithm": "pedersen-ristretto255"}).result["key_id"]
+
+            def commit() -> str:
+                name = f"c{next(counter)}"
+                session.run("bob", "Commit", key_id=key_id, commitment_id=name, value=7)
+                return name
+
+            rows = [row("ledger: Commit (one commitment)", median_seconds(commit, runs * 3))]
+            proved = commit()
+            rows.append(row("ledger: ProveRange, 64-bit x1", median_seconds(
+                lambda: session.run("bob", "ProveRange", key_id=key_id,
+                                    commitment_ids=[proved], values=[7], bits=64), runs)))
+            build = ZK_TOOLS / "build"
+            if SnarkjsProver(ZK_TOOLS / "node_modules").available() and (
+                    build / "transcript.json").is_file():
+                name = "commitment_opening"
+                circuit = session.run(
+                    "alice", "RegisterCircuit", circuit=name, domain="default",
+                    transcript=(build / "transcript.json").read_bytes(),
+                    zkey=(build / f"{name}.zkey").read_bytes(),
+                    wasm=(build / f"{name}_js" / f"{name}.wasm").read_bytes(),
+                    vkey=(build / f"{name}.vkey.json").read_bytes()).result["key_id"]
+                witness = json.dumps({"secret": "42", "blinding": "4242",
+                                      "commitment": str(poseidon.hash2(42, 4242))}).encode()
+                rows.append(row("ledger: ProveSnark (snarkjs + Rust verify + record)",
+                                median_seconds(lambda: session.run(
+                                    "bob", "ProveSnark", key_id=circuit, input=witness),
+                                    max(1, runs // 2))))
+        finally:
+            session.close()
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer runs")
@@ -129,7 +176,7 @@ def main() -> int:
         return 2
     runs = 3 if args.quick else 7
     rows = (bench_range_proofs(runs) + bench_stark(runs, (1024, 8192))
-            + bench_groth16(runs))
+            + bench_groth16(runs) + bench_commands(runs))
     width = max(len(r["operation"]) for r in rows)
     print(f"{'operation':<{width}}  {'ms':>10}  {'bytes':>7}  note")
     for r in rows:

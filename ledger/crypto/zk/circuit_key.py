@@ -4,9 +4,9 @@ as ledger key material.
 Why a key: a Groth16 proving key is only as good as the ceremony that made it, and a
 ledger that proves with it must be able to say which ceremony, since when, and stop using
 it (a suspected leak of the ceremony's toxic waste is a key compromise). Holding the keys
-as key versions gives exactly the lifecycle of every other key: a version per ceremony
-(a new ceremony is a rotation), suspension, revocation, compromise, destruction, allowed
-actors, and every proof recorded against the version that made it.
+as a key gives exactly the lifecycle of every other key: the ceremony recorded with it,
+suspension, revocation, compromise, destruction, allowed actors, and every proof recorded
+against the version that made it.
 
 1. A version's public key is the snarkjs verification key, as canonical JSON (sorted keys,
    no spaces): `skms key public KEY --format hex` hands it to stock snarkjs.
@@ -15,10 +15,11 @@ actors, and every proof recorded against the version that made it.
    endian). Neither is secret (the toxic waste is not in them); sealing them anyway keeps one
    path for all material, and destroying the key removes the ledger's ability to prove.
 3. Versions are not generated: they come from a ceremony (``tools/zk/setup_ceremony.py``)
-   recorded by ``skms zk snark setup``; ``CreateKey`` and ``RotateKey`` refuse this kind.
+   recorded by ``skms zk snark setup`` (RegisterCircuit); ``CreateKey`` and ``RotateKey``
+   refuse this kind: a new ceremony is a new key.
 4. The packed material must stay below :data:`MAX_MATERIAL` (768 KiB): the event holding it
    must fit a Kafka record (1 MiB by default). That is room for circuits of about 1,500
-   constraints (the built-in ones have 324 and 455); see docs/zk.md for larger circuits.
+   constraints (the built-in ones have 324 and 455); see docs/privacy.md.
 """
 
 from __future__ import annotations
@@ -112,8 +113,7 @@ class CircuitKind(KeyKind):
         raise UnsupportedAlgorithm(
             "groth16-bn254 keys come from a trusted-setup ceremony, not from random bytes",
             field="algorithm",
-            hint="run tools/zk/setup_ceremony.py, then `skms zk snark setup` (a new key) or "
-                 "`skms zk snark setup --key KEY` (a new version)")
+            hint="run tools/zk/setup_ceremony.py, then `skms zk snark setup` (a new key)")
 
     def public_key(self, secret: bytes | bytearray) -> bytes:
         raise UnsupportedAlgorithm("a groth16-bn254 verification key is recorded with its "
