@@ -130,7 +130,11 @@ native: setup
 # or a circuit changed (reinstalling the Node tools does not redo it: the keys would change).
 # Under CI=true the zk tests fail, never skip, when these are missing.
 ZK := tools/zk
-zk-tools: $(ZK)/node_modules/.installed $(ZK)/build/transcript.sha256
+zk-tools: $(ZK)/node_modules/.installed $(ZK)/build/transcript.sha256 $(VENV)/skms-zk-tools
+
+# Where the product looks for them by default (ledger/crypto/zk/snarkjs.py; else $SKMS_ZK_TOOLS).
+$(VENV)/skms-zk-tools: | $(ZK)/node_modules/.installed
+	ln -sfn $(abspath $(ZK)) $@
 
 $(ZK)/node_modules/.installed: $(ZK)/package.json $(ZK)/package-lock.json
 	@command -v npm >/dev/null || { echo "Node.js and npm are required (apt-get install -y nodejs npm)" >&2; exit 1; }

@@ -100,6 +100,15 @@ RELEASED = {
         "899c9108007a699a4b65b065b0430add8c537cab4d0322259f622783ca54b43e",
     "SecretRecovered.v1.avsc":
         "ce2fb61ae7e08d36c0312f1a6e94a2e0a665bf06da6596438f728b04e149badc",
+    # zero-knowledge (feat/zk)
+    "CommitmentCreated.v1.avsc":
+        "0bf64b80f2e0ed18cb25f32c2d009fdd3503b5f47ed5132a48a34340c7331f7f",
+    "RangeProofIssued.v1.avsc":
+        "7850926c6bc9e39a41df7316d52f9003faa0a928a0fa2e95dd6783de56008369",
+    "SnarkSetupRecorded.v1.avsc":
+        "423d8119764e0a3913b5cbfdbd50bce2d9a93ef963419a7ea8e45cde24f7e969",
+    "SnarkProofIssued.v1.avsc":
+        "c62267b08e562ce79d671caab6e6bd28ae6a1364dbdbb1e61a9fde6b17600f94",
 }
 
 

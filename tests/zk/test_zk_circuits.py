@@ -179,3 +179,26 @@ def test_a_suspended_or_destroyed_circuit_key_cannot_prove(session: Session,
     with pytest.raises(MaterialDestroyed):
         session.run("bob", "ProveSnark", key_id=key_id, input=opening_input())
     Auditor(session.store()[0]).verify()
+
+
+def test_the_bound_circuit_proves_below_the_bound_only(session: Session,
+                                                      ceremony: Path) -> None:
+    """'This committed value is below a bound': the second built-in circuit, as a key."""
+    made = register(session, ceremony, circuit="bounded_value", **files(ceremony,
+                                                                        "bounded_value"))
+    assert made["n_public"] == 2
+
+    def witness(value: int, bound: int) -> bytes:
+        blinding = 2**200 + 7
+        return json.dumps({"value": str(value), "blinding": str(blinding),
+                           "bound": str(bound),
+                           "commitment": str(poseidon.hash2(value, blinding))}).encode()
+
+    proved = session.run("bob", "ProveSnark", key_id=made["key_id"],
+                         input=witness(4999, 5000)).result
+    assert proved["public"][1] == "5000"  # public signals: commitment, bound
+    for value in (5000, 5001):
+        with pytest.raises(InvalidInput) as refused:
+            session.run("bob", "ProveSnark", key_id=made["key_id"], input=witness(value, 5000))
+        assert refused.value.field == "input"
+    assert len(events(session, "SnarkProofIssued")) == 1

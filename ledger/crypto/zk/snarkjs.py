@@ -16,7 +16,9 @@ never links or vendors them. Verification does not need them (``groth16``, in Ru
    circuit) or ``CryptoError`` (the tool is missing or broke); its output is not echoed, as it
    may quote the witness.
 5. Where the tools are: ``$SKMS_ZK_TOOLS/node_modules`` when that variable is set, else
-   ``tools/zk/node_modules`` of the source tree this package runs from (``make zk-tools``).
+   ``<venv>/skms-zk-tools/node_modules``, the link ``make zk-tools`` makes from the virtual
+   environment to the checkout's ``tools/zk`` (an installed package cannot find the source
+   tree from its own path).
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
+import subprocess  # nosec B404 - runs the pinned snarkjs only (module doc, 2)
+import sys
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -127,7 +130,7 @@ def default_node_modules() -> Path:
     configured = os.environ.get(TOOLS_ENV)
     if configured:
         return Path(configured) / "node_modules"
-    return Path(__file__).resolve().parents[3] / "tools" / "zk" / "node_modules"
+    return Path(sys.prefix) / "skms-zk-tools" / "node_modules"
 
 
 def default_prover() -> SnarkjsProver:
@@ -150,8 +153,9 @@ class SnarkjsProver:
         if not self.available():
             raise CryptoError("snarkjs is not installed", hint="run `make zk-tools`")
         try:
-            completed = subprocess.run([self.node, str(self.cli), *args], cwd=cwd,
-                                       capture_output=True, timeout=self.timeout, check=False)
+            completed = subprocess.run(  # nosec B603 - fixed argv: node, snarkjs, our files
+                [self.node, str(self.cli), *args], cwd=cwd, capture_output=True,
+                timeout=self.timeout, check=False)
         except subprocess.TimeoutExpired:
             raise CryptoError(f"snarkjs did not finish within {self.timeout:.0f} s") from None
         if completed.returncode != 0:
