@@ -15,6 +15,7 @@ actor past the refusal limit, ``ledger.refusals``).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from functools import reduce
 from typing import Any
 
@@ -23,7 +24,7 @@ from commands.handlers.registry import handles
 from ledger.application import Decision
 from ledger.crypto.memory import zeroize
 from ledger.crypto.zk import pedersen, range_proof
-from ledger.crypto.zk.commitment_key import commitment_kind
+from ledger.crypto.zk.commitment_key import CommitmentKind, commitment_kind
 from ledger.crypto.zk.pedersen import PedersenCommitment
 from ledger.domain.key import Key
 from ledger.errors import (
@@ -33,38 +34,90 @@ from ledger.errors import (
     InvalidSignature,
 )
 
+MAX_LEAVES = 256
+"""At most this many commitments to values under one sum (sums of sums expand to them), so
+that opening a sum costs a bounded number of derivations: one unsealing per key version."""
 
-def _derived(decision: Decision, key: Key, version: int, commitment_id: str) -> bytearray:
-    """The blinding of ``commitment_id`` under one key version (a buffer to wipe)."""
+
+def leaves_of(key: Key, commitment_id: str, *, field: str) -> list[str]:
+    """The commitments to values a commitment adds up (itself, for a commitment to a value),
+    with repetitions; ``InvalidInput`` naming ``field`` past :data:`MAX_LEAVES` (or a sum
+    nested deeper than that)."""
+    leaves: list[str] = []
+    pending = [commitment_id]
+    for _ in range(4 * MAX_LEAVES):
+        if not pending:
+            return leaves
+        current = pending.pop()
+        made = key.commitment(current)
+        if made["parts"]:
+            pending.extend(made["parts"])
+        else:
+            leaves.append(current)
+        if len(leaves) + len(pending) > MAX_LEAVES:
+            break
+    raise InvalidInput(f"a sum may add up at most {MAX_LEAVES} commitments to values",
+                       field=field)
+
+
+def blindings_of(decision: Decision, key: Key, commitment_ids: list[str]) -> list[bytearray]:
+    """The blindings that open recorded commitments (a sum: the sum of its leaves'), each a
+    buffer to wipe. Each key version involved is unsealed once."""
     kind = commitment_kind(key.algorithm)
-    return decision.ledger.material.use(key.key_id, version, key.versions[version],
-                                        lambda secret: kind.blinding(secret, commitment_id))
-
-
-def blinding_of(decision: Decision, key: Key, commitment_id: str) -> bytearray:
-    """The blinding that opens a recorded commitment (a sum: its parts' blindings added)."""
-    made = key.commitment(commitment_id)
-    if not made["parts"]:
-        return _derived(decision, key, made["version"], commitment_id)
-    total: bytearray | None = None
-    for part in made["parts"]:
-        blinding = blinding_of(decision, key, part)
-        if total is None:
-            total = blinding
-            continue
-        try:
-            total_next = pedersen.add_blindings(total, blinding)
-        finally:
-            zeroize(total)
+    expanded = [leaves_of(key, c, field="commitment_ids") for c in commitment_ids]
+    needed: dict[int, set[str]] = {}
+    for leaves in expanded:
+        for leaf in leaves:
+            needed.setdefault(key.commitment(leaf)["version"], set()).add(leaf)
+    derived: dict[str, bytearray] = {}
+    sums: list[bytearray] = []
+    try:
+        for version, names in sorted(needed.items()):
+            derived.update(decision.ledger.material.use(
+                key.key_id, version, key.versions[version], _deriver(kind, sorted(names))))
+        for leaves in expanded:
+            sums.append(_sum(derived, leaves))
+        return sums
+    except BaseException:
+        for blinding in sums:
             zeroize(blinding)
-        total = total_next
-    assert total is not None
+        raise
+    finally:
+        for blinding in derived.values():
+            zeroize(blinding)
+
+
+def _deriver(kind: CommitmentKind, names: list[str]
+             ) -> Callable[[bytearray], dict[str, bytearray]]:
+    """The blindings of ``names`` from one version's secret (wiped if one derivation fails)."""
+    def derive(secret: bytearray) -> dict[str, bytearray]:
+        made: dict[str, bytearray] = {}
+        try:
+            for name in names:
+                made[name] = kind.blinding(secret, name)
+        except BaseException:
+            for blinding in made.values():
+                zeroize(blinding)
+            raise
+        return made
+    return derive
+
+
+def _sum(derived: dict[str, bytearray], leaves: list[str]) -> bytearray:
+    total = bytearray(derived[leaves[0]])
+    for leaf in leaves[1:]:
+        added = pedersen.add_blindings(total, derived[leaf])
+        zeroize(total)
+        total = added
     return total
 
 
 def _commit_parts(key: Key, parts: list[str]) -> bytes:
     if len(set(parts)) != len(parts):
         raise InvalidInput("a commitment id appears twice in parts", field="parts")
+    if sum(len(leaves_of(key, part, field="parts")) for part in parts) > MAX_LEAVES:
+        raise InvalidInput(f"a sum may add up at most {MAX_LEAVES} commitments to values",
+                           field="parts")
     points = [PedersenCommitment(key.commitment(part)["point"]) for part in parts]
     return reduce(lambda left, right: left + right, points).point
 
@@ -88,7 +141,10 @@ def commit(decision: Decision) -> dict[str, Any]:
     if value is None:
         point = _commit_parts(key, parts)
     else:
-        blinding = _derived(decision, key, version, commitment_id)
+        kind = commitment_kind(key.algorithm)
+        blinding = decision.ledger.material.use(
+            key.key_id, version, key.versions[version],
+            lambda secret: kind.blinding(secret, commitment_id))
         try:
             point = pedersen.commit(value, blinding=blinding)[0].point
         finally:
@@ -112,12 +168,12 @@ def prove_range(decision: Decision) -> dict[str, Any]:
                            field="values")
     points = [PedersenCommitment(key.commitment(c)["point"]) for c in ids]
     context = bytes.fromhex(args["context"])
-    blindings: list[bytearray] = []
+    blindings = blindings_of(decision, key, ids)
     try:
-        for commitment_id, commitment, value in zip(ids, points, values, strict=True):
-            blindings.append(blinding_of(decision, key, commitment_id))
+        for commitment_id, commitment, value, blinding in zip(ids, points, values, blindings,
+                                                              strict=True):
             try:
-                pedersen.verify_opening(commitment, value, blindings[-1])
+                pedersen.verify_opening(commitment, value, blinding)
             except InvalidSignature:
                 raise AuthenticationFailed(f"the value given for {commitment_id!r} is not the "
                                            "one it commits to", field="values",

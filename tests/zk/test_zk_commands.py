@@ -287,3 +287,23 @@ def test_stark_prove_and_verify_match_the_direct_chain() -> None:
         zk_reads.verify_stark(None, raw.hex())
     with pytest.raises(InvalidInput, match="power of two"):
         zk_reads.prove_stark(None, b"x".hex(), 3)
+
+
+def test_sums_of_sums_are_bounded_and_open_with_one_unsealing_per_version(
+        session: Session) -> None:
+    """Doubling sums: 2^k leaves after k levels; 256 leaves (MAX_LEAVES) still prove, 512 are
+    refused when the sum is made, naming the field."""
+    key_id = create(session)
+    commit(session, key_id, "a", 1)
+    session.key_command("alice", "RotateKey", key_id)
+    commit(session, key_id, "b", 2)  # another version: the sum spans two
+    left, right = "a", "b"
+    for level in range(1, 9):
+        commit(session, key_id, f"d{level}", parts=[left, right])
+        commit(session, key_id, f"e{level}", parts=[left, right])
+        left, right = f"d{level}", f"e{level}"
+    made = prove(session, key_id, ["d8"], [128 * 3], bits=16)
+    assert zk_reads.verify_range(None, made["proof"], commitments=made["commitments"])["valid"]
+    with pytest.raises(InvalidInput, match="at most 256") as refused:
+        commit(session, key_id, "d9", parts=["d8", "e8"])
+    assert refused.value.field == "parts"
