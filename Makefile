@@ -8,7 +8,7 @@ KAFKA_NODES ?= 3
 # The demo's passphrase is deliberately public: it protects throw-away demo keys only.
 DEMO_PASSPHRASE ?= skms-demo-passphrase-not-a-secret
 
-.PHONY: setup run test lint unit kafka-up kafka-down bench docs generate lock lock-upgrade clean go-deps fuzz fuzz-short scan
+.PHONY: setup run test lint unit kafka-up kafka-down bench docs generate lock lock-upgrade clean go-deps fuzz fuzz-short scan native zk-tools
 
 # Dependencies come from the hashed lock (requirements/dev.txt), never from pyproject's
 # ranges. The locked pip is installed first (the one a new venv brings is slower and
@@ -63,7 +63,7 @@ kafka-down:
 # Everything CI runs: lint, then the whole suite with the services it needs started here.
 # Kafka tests run in their own serial pass: the fault tests kill and freeze brokers.
 KAFKA_BOOTSTRAP := 127.0.0.1:19092,127.0.0.1:19093,127.0.0.1:19094
-test: setup lint kafka-up go-deps
+test: setup lint kafka-up go-deps native zk-tools
 	$(BIN)/python tools/gen_events_doc.py --check
 	$(BIN)/python tools/gen_catalogue.py --check
 	$(BIN)/python tools/gen_vectors.py --check
@@ -103,6 +103,47 @@ go-deps:
 			GOTOOLCHAIN=local go mod download; \
 	elif [ "$$CI" = true ]; then echo "go is required in CI (tests/interop)" >&2; exit 1; \
 	else echo "go is not installed: tests/interop will skip"; fi
+
+# The Rust extension skms_native (ledger/native: Bulletproofs, a winterfell STARK, Groth16 on
+# BN254), built with maturin (from the lock) only when the installed wheel was built from other
+# sources: the wheel records the SHA-256 of its sources as skms_native.SOURCE_DIGEST. Cold
+# build ~2.5 min on 2 cores; a no-op when up to date. Needs cargo (rustup).
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+NATIVE := ledger/native
+NATIVE_SOURCES = $(NATIVE)/Cargo.toml $(NATIVE)/Cargo.lock $(NATIVE)/pyproject.toml \
+	$(sort $(wildcard $(NATIVE)/src/*.rs))
+NATIVE_DIGEST = $(shell cat $(NATIVE_SOURCES) | sha256sum | cut -c1-64)
+
+native: setup
+	@if [ "$$($(BIN)/python -c 'import skms_native; print(skms_native.SOURCE_DIGEST)' \
+	        2>/dev/null)" = "$(NATIVE_DIGEST)" ]; then \
+	    echo "skms_native is up to date"; \
+	else \
+	    rm -rf $(NATIVE)/target/wheels && \
+	    SKMS_NATIVE_SOURCE_DIGEST=$(NATIVE_DIGEST) $(BIN)/maturin build --release --strip \
+	        --locked -q -m $(NATIVE)/Cargo.toml -i $(BIN)/python -o $(NATIVE)/target/wheels && \
+	    $(BIN)/pip install -q --force-reinstall --no-deps $(NATIVE)/target/wheels/*.whl; \
+	fi
+
+# circom (WASM) and snarkjs, pinned by tools/zk/package-lock.json (npm ci), then the built-in
+# circuits' trusted setup (tools/zk/setup_ceremony.py, ~1 min) when tools/zk/build has none yet
+# or a circuit changed (reinstalling the Node tools does not redo it: the keys would change).
+# Under CI=true the zk tests fail, never skip, when these are missing.
+ZK := tools/zk
+zk-tools: $(ZK)/node_modules/.installed $(ZK)/build/transcript.sha256 $(VENV)/skms-zk-tools
+
+# Where the product looks for them by default (ledger/crypto/zk/snarkjs.py; else $SKMS_ZK_TOOLS).
+$(VENV)/skms-zk-tools: | $(ZK)/node_modules/.installed
+	ln -sfn $(abspath $(ZK)) $@
+
+$(ZK)/node_modules/.installed: $(ZK)/package.json $(ZK)/package-lock.json
+	@command -v npm >/dev/null || { echo "Node.js and npm are required (apt-get install -y nodejs npm)" >&2; exit 1; }
+	cd $(ZK) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(ZK)/build/transcript.sha256: $(wildcard $(ZK)/circuits/*.circom) | $(ZK)/node_modules/.installed
+	rm -rf $(ZK)/build
+	$(BIN)/python $(ZK)/setup_ceremony.py --out $(ZK)/build
 
 unit: setup
 	$(BIN)/pytest -q -m "not kafka" -p no:cacheprovider

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from commands.zk_reads import ZK_READS
 from ledger.application import Ledger
 from ledger.audit import Auditor
 from ledger.authorization import SYSTEM_CHAIN
@@ -464,6 +465,7 @@ READS: dict[str, Callable[..., Any]] = {
     "ListApprovalPolicies": list_approval_policies,
     **CHAIN_READS,
     "GetThresholdGroup": get_threshold_group,
+    **ZK_READS,
 }
 """Catalogue read name -> its function (a test checks this covers the catalogue)."""
 

@@ -39,13 +39,14 @@ from ledger.envelope import open_envelope
 from ledger.errors import UnsupportedAlgorithm
 from ledger.stores.base import StoredEnvelope
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """Bumped whenever a table or column changes; a database built with another version is rebuilt.
 
 2: tables for data operations, wallets, backups and the genesis event.
 3: approval requests, decisions and policy rules.
 4: chain_signatures (blockchain transactions and messages).
-5: threshold_events (threshold group keys: DKG rounds, signing sessions)."""
+5: threshold_events (threshold group keys: DKG rounds, signing sessions).
+6: zk_records (commitments, range proofs, SNARK set-ups and proofs)."""
 
 SECRET_FIELDS = frozenset({"sealed_material", "sealed_seed", "sealed_state", "sealed_share",
                            "sealed_nonces"})
@@ -482,12 +483,45 @@ THRESHOLD_EVENTS = Table("threshold_events", "One row per event of a threshold g
                                   "never included)."),
 ))
 
+ZK_RECORDS = Table("zk_records", "One row per zero-knowledge record: CommitmentCreated, "
+                                 "RangeProofIssued, SnarkSetupRecorded and SnarkProofIssued. "
+                                 "Public values only (commitments, digests, public signals); "
+                                 "a column that does not apply is NULL.", (
+    _c("chain", "VARCHAR", "Chain holding the event."),
+    _c("seq", "BIGINT", "Seq of the event."),
+    _c("key_id", "VARCHAR", "Commitment key or circuit key."),
+    _c("key_version", "INTEGER", "Key version used (NULL for a range proof, whose "
+                                 "commitments may span versions)."),
+    _c("event_type", "VARCHAR", "CommitmentCreated, RangeProofIssued, SnarkSetupRecorded or "
+                                "SnarkProofIssued."),
+    _c("operation", "VARCHAR", "commit, range-prove, snark-setup or snark-prove."),
+    _c("actor_id", "VARCHAR", "Actor whose signed command caused the record."),
+    _c("recorded_at", TIMESTAMP, "When the record was made."),
+    _c("commitment_ids", "VARCHAR[]", "commit: the new commitment's id; range-prove: the "
+                                      "commitments proved about."),
+    _c("commitments_hex", "VARCHAR[]", "The commitments (32-byte ristretto255 points), hex, "
+                                       "aligned with commitment_ids."),
+    _c("parts", "VARCHAR[]", "commit: the commitment ids a sum adds up (empty otherwise)."),
+    _c("bits", "INTEGER", "range-prove: every value is below 2^bits."),
+    _c("context_digest_hex", "VARCHAR", "range-prove: SHA-256 of the proof's context, hex."),
+    _c("proof_digest_hex", "VARCHAR", "range-prove, snark-prove: SHA-256 of the proof, hex."),
+    _c("proof_size", "INTEGER", "range-prove: bytes of the serialised proof."),
+    _c("circuit", "VARCHAR", "snark-setup, snark-prove: the circuit's name."),
+    _c("transcript_digest_hex", "VARCHAR", "snark-setup: SHA-256 of the ceremony transcript, "
+                                           "hex."),
+    _c("vkey_digest_hex", "VARCHAR", "snark-setup, snark-prove: SHA-256 of the canonical "
+                                     "verification key, hex."),
+    _c("public_signals", "VARCHAR[]", "snark-prove: the public signals (decimal)."),
+    _c("public_digest_hex", "VARCHAR", "snark-prove: SHA-256 of the public signals, hex."),
+))
+
 READ_MODELS: tuple[Table, ...] = (
     KEYS, KEY_VERSIONS, KEY_EVENTS, ACTORS, ACTOR_ROLE_HISTORY, SIGNATURES, KEY_OPERATIONS,
     WALLETS, WALLET_ADDRESSES, WALLET_ADDRESS_USES, WALLET_XPUB_EXPORTS, WALLET_BACKUPS,
     WALLET_RECOVERIES, COMMAND_REJECTIONS, CHECKPOINTS, LEDGER_GENESIS,
     APPROVAL_EVENTS, APPROVAL_POLICY_CHANGES, CHAIN_SIGNATURES,
-    THRESHOLD_EVENTS)
+    THRESHOLD_EVENTS,
+    ZK_RECORDS)
 """Every table the mapping fills, in the order they are written."""
 
 POSITIONS = Table("projection_positions", "How far each chain has been projected. Written "
@@ -522,6 +556,10 @@ THRESHOLD_EVENT_TYPES = frozenset({
     "ThresholdDkgStarted", "ThresholdDkgShared", "ThresholdKeyCreated",
     "ThresholdNoncesCommitted", "ThresholdShareIssued", "ThresholdSignatureAggregated",
     "ThresholdGroupRetired"})
+ZK_OPERATION_NAMES: Mapping[str, str] = {
+    "CommitmentCreated": "commit", "RangeProofIssued": "range-prove",
+    "SnarkSetupRecorded": "snark-setup", "SnarkProofIssued": "snark-prove"}
+"""The ``operation`` of each zero-knowledge event in ``zk_records``."""
 
 EVENT_TABLES: Mapping[str, frozenset[str]] = {
     **{kind: frozenset({KEYS.name, KEY_EVENTS.name}) for kind in KEY_LIFECYCLE_EVENTS},
@@ -545,6 +583,7 @@ EVENT_TABLES: Mapping[str, frozenset[str]] = {
     "ChainSignatureIssued": frozenset({KEYS.name, CHAIN_SIGNATURES.name}),
     "WalletChainSignatureIssued": frozenset({CHAIN_SIGNATURES.name}),
     **{kind: frozenset({THRESHOLD_EVENTS.name}) for kind in THRESHOLD_EVENT_TYPES},
+    **{kind: frozenset({ZK_RECORDS.name}) for kind in ZK_OPERATION_NAMES},
 }
 """The tables each event type writes (entity tables only when the entity is known). A test
 walks the schema folder and fails for an event type missing here, and checks, event by
@@ -666,6 +705,7 @@ class _BatchMapper:
         self.policy_changes: list[tuple[Any, ...]] = []
         self.chain_signatures: list[tuple[Any, ...]] = []
         self.threshold_events: list[tuple[Any, ...]] = []
+        self.zk_records: list[tuple[Any, ...]] = []
         self._handlers: dict[str, Callable[[LoggedEvent], None]] = {
             "SignatureIssued": self._signature,
             "SignatureBatchIssued": self._signature_batch,
@@ -704,6 +744,7 @@ class _BatchMapper:
             "ChainSignatureIssued": self._chain_signature,
             "WalletChainSignatureIssued": self._chain_signature,
             **{kind: self._threshold for kind in THRESHOLD_EVENT_TYPES},
+            **{kind: self._zk_record for kind in ZK_OPERATION_NAMES},
         }
 
     def run(self, events: Sequence[LoggedEvent]) -> BatchRows:
@@ -759,7 +800,8 @@ class _BatchMapper:
                          APPROVAL_EVENTS.name: self.approval_events,
                          APPROVAL_POLICY_CHANGES.name: self.policy_changes,
                          CHAIN_SIGNATURES.name: self.chain_signatures,
-                         THRESHOLD_EVENTS.name: self.threshold_events}
+                         THRESHOLD_EVENTS.name: self.threshold_events,
+                         ZK_RECORDS.name: self.zk_records}
         rows.replaced = {
             KEYS.name: [_row(KEYS, self.keys[k]) for k in sorted(self.dirty_keys)],
             KEY_VERSIONS.name: [_row(KEY_VERSIONS, v) for k in sorted(self.dirty_versions)
@@ -1071,6 +1113,24 @@ class _BatchMapper:
             wallet["last_recovered_at"] = event.recorded_at
             wallet["seed_version"] = record["seed_version"]
             wallet["data_key_ref"] = record["data_key_ref"]
+
+    # --- zero-knowledge records --------------------------------------------------------
+
+    def _zk_record(self, event: LoggedEvent) -> None:
+        record, kind = event.record, event.event_type
+        if kind == "CommitmentCreated":
+            ids, points = [record["commitment_id"]], [record["commitment"]]
+        else:
+            ids, points = list(record.get("commitment_ids") or []), record.get("commitments") or []
+        version = record.get("key_version", record.get("version"))
+        self.zk_records.append((
+            event.chain_id, event.seq, record["key_id"], version, kind,
+            ZK_OPERATION_NAMES[kind], record["actor_id"], event.recorded_at, ids,
+            [bytes(p).hex() for p in points], list(record.get("parts") or []),
+            record.get("bits"), _hex(record.get("context_digest")),
+            _hex(record.get("proof_digest")), record.get("proof_size"), record.get("circuit"),
+            _hex(record.get("transcript_digest")), _hex(record.get("vkey_digest")),
+            list(record.get("public_signals") or []), _hex(record.get("public_digest"))))
 
     # --- refusals, checkpoints and the genesis -----------------------------------------
 

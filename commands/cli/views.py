@@ -767,3 +767,75 @@ def _threshold_signature(s: Shown) -> str:
 @view("threshold-group")
 def _threshold_group(s: Shown) -> str:
     return record({k: v for k, v in s.data.items() if k != "public_key_package"})
+# --- zero-knowledge (ledger/catalogue/zk.py) ----------------------------------------------
+# A proof alone on stdout (``skms zk range-prove ... > proof.hex``), so that it can be handed
+# to the verifying command as it is; verdicts name what was proved.
+
+@view("commitment")
+def _commitment(s: Shown) -> str:
+    d = s.data
+    summed = f" = {' + '.join(d['parts'])}" if d["parts"] else ""
+    return (f"{d['commitment']}  commitment {d['commitment_id']}{summed} (key {d['key_id']} "
+            f"version {d['key_version']}, {seq_of(s)})")
+
+
+@view("range-proof")
+def _range_proof(s: Shown) -> str:
+    return str(s.data["proof"])
+
+
+@view("range-verification")
+def _range_verification(s: Shown) -> str:
+    d = s.data
+    return (f"valid: {len(d['commitments'])} commitment(s) hold values in [0, 2^{d['bits']}) "
+            f"({', '.join(d['commitments'])})")
+
+
+@view("snark-verification")
+def _snark_verification(s: Shown) -> str:
+    d = s.data
+    return (f"valid Groth16 proof (BN254) for public signals [{', '.join(d['public_signals'])}]"
+            f" (verification key sha256 {d['vkey_digest']})")
+
+
+@view("stark-proof")
+def _stark_proof(s: Shown) -> str:
+    return str(s.data["proof"])
+
+
+@view("stark-verification")
+def _stark_verification(s: Shown) -> str:
+    d = s.data
+    return (f"valid: {d['steps']} hashes take {d['start']} to {d['end']} "
+            f"({d['security_bits']}-bit conjectured security)")
+
+
+@view("circuit-key")
+def _circuit_key(s: Shown) -> str:
+    d = s.data
+    return (f"circuit key {d['key_id']} ({d['circuit']}, {d['n_public']} public signal(s), "
+            f"version {d['version']}, {d['state']}); ceremony transcript sha256 "
+            f"{d['transcript_digest']} ({seq_of(s)})")
+
+
+def _show_snark_proof(s: Shown) -> None:
+    """snarkjs's proof.json and public.json into ``--proof-out`` / ``--public-out`` (public
+    values: mode 0644), so that stock ``snarkjs groth16 verify`` reads them as they are."""
+    d = s.data
+    written = []
+    for option, name in (("proof_out", "proof"), ("public_out", "public")):
+        target = s.extras.get(option)
+        if target:
+            Path(target).write_text(json.dumps(d[name], indent=1) + "\n", encoding="utf-8")
+            written.append(f"{name}: {target}")
+    emit(s.json_data, lambda _: "\n".join(
+        [f"Groth16 proof with key {d['key_id']} version {d['key_version']} ({d['circuit']}, "
+         f"{seq_of(s)}); public signals [{', '.join(d['public'])}]", *written]
+        if written else [json.dumps({"proof": d["proof"], "public": d["public"]})]))
+
+
+VIEWS["snark-proof"] = View(show=_show_snark_proof, options=(
+    click.option("--proof-out", type=click.Path(dir_okay=False), default=None,
+                 help="Write the proof (snarkjs proof.json) to this file."),
+    click.option("--public-out", type=click.Path(dir_okay=False), default=None,
+                 help="Write the public signals (snarkjs public.json) to this file.")))

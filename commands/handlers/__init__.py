@@ -22,6 +22,8 @@ from commands.handlers import (
     signing,
     threshold,
     wallets,
+    zk,
+    zk_circuits,
 )
 from commands.handlers.registry import HANDLERS, Handler, check_complete
 from ledger.application import Decision, Ledger, Outcome, Pending
@@ -32,7 +34,7 @@ from ledger.errors import InvalidInput
 __all__ = ["HANDLERS", "Handler", "begin", "decide_for", "execute"]
 
 _MODULES = (actors, data, keys, ledger_handlers, signing, wallets,  # each registers its own
-            approvals, scheduled, chains, threshold)
+            approvals, scheduled, chains, threshold, zk, zk_circuits)
 check_complete()
 
 

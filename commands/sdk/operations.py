@@ -397,6 +397,41 @@ class Operations(abc.ABC):
             group_id=group_id, session_id=session_id, commitments=commitments, shares=shares,
             message=message, domain=domain))
 
+    def commit(self, key_id: str, commitment_id: str, *, parts: list[str] | None = None,
+               value: int | None = None) -> CommandResult:
+        """A Pedersen commitment (ristretto255) to a value, or the homomorphic sum of earlier
+        commitments of the key (--part, repeated); the blinding is derived from the key's
+        sealed secret, so the ledger stores neither it nor the value (Commit)."""
+        return self._command("Commit", given(
+            key_id=key_id, commitment_id=commitment_id, parts=parts, value=value))
+
+    def prove_range(self, key_id: str, commitment_ids: list[str], values: list[int], *,
+                    bits: int | None = None, context: str | None = None) -> CommandResult:
+        """A Bulletproofs range proof that each named commitment of the key holds a value in [0,
+        2^bits) (aggregated: 1, 2, 4, 8 or 16 commitments); the values are checked against the
+        commitments and never recorded (ProveRange)."""
+        return self._command("ProveRange", given(
+            key_id=key_id, commitment_ids=commitment_ids, bits=bits, context=context,
+            values=values))
+
+    def register_circuit(self, circuit: str, transcript: bytes, zkey: bytes, wasm: bytes,
+                         vkey: bytes, *, label: str | None = None,
+                         domain: str | None = None) -> CommandResult:
+        """Record a Groth16 trusted-setup ceremony (tools/zk/setup_ceremony.py) as a new circuit
+        key: the transcript's digest in the ledger, the verification key as the key's public
+        key, the proving key and witness generator sealed as its material. Each file must be
+        the one the transcript lists, and the proving key must hold this verification key
+        (RegisterCircuit)."""
+        return self._command("RegisterCircuit", given(
+            circuit=circuit, label=label, transcript=transcript, zkey=zkey, wasm=wasm, vkey=vkey,
+            domain=domain))
+
+    def prove_snark(self, key_id: str, input: bytes) -> CommandResult:
+        """A Groth16 proof with a circuit key (snarkjs runs as a subprocess): the input file
+        holds the witness, never recorded; the ledger checks the proof verifies and records
+        its digest and public signals (ProveSnark)."""
+        return self._command("ProveSnark", given(key_id=key_id, input=input))
+
     def whoami(self) -> Any:
         """The authenticated actor, its roles and domains as the ledger holds them (WhoAmI)."""
         return self._read("WhoAmI", given())
@@ -531,3 +566,26 @@ class Operations(abc.ABC):
         """This ledger's seat in a threshold group: suite, threshold, stage, group key, verifying
         shares, sessions (never a secret) (GetThresholdGroup)."""
         return self._read("GetThresholdGroup", given(group_id=group_id))
+
+    def verify_range(self, proof: str, context: str | None = None,
+                     commitments: list[str] | None = None, bits: int | None = None) -> Any:
+        """Verify a range proof (a 422 problem when it does not verify); optionally pin the
+        commitments and range it must speak about (VerifyRange)."""
+        return self._read("VerifyRange", given(
+            proof=proof, context=context, commitments=commitments, bits=bits))
+
+    def verify_snark(self, vkey: Any, proof: Any, public: Any) -> Any:
+        """Verify a Groth16 proof on BN254 in snarkjs's JSON formats (verification key, proof,
+        public signals); a 422 problem when it does not verify (VerifySnark)."""
+        return self._read("VerifySnark", given(vkey=vkey, proof=proof, public=public))
+
+    def prove_stark(self, start: str, steps: int) -> Any:
+        """A transparent STARK (winterfell, FRI) that N Rescue-Prime hashes from a public start
+        end at the answered value (ProveStark)."""
+        return self._read("ProveStark", given(start=start, steps=steps))
+
+    def verify_stark(self, proof: str, start: str | None = None, end: str | None = None,
+                     steps: int | None = None) -> Any:
+        """Verify a hash-chain STARK (a 422 problem when it does not verify); optionally pin the
+        start, end and steps it must prove (VerifyStark)."""
+        return self._read("VerifyStark", given(proof=proof, start=start, end=end, steps=steps))

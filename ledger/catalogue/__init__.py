@@ -26,6 +26,7 @@ from ledger.catalogue import (
     system,
     threshold,
     wallets,
+    zk,
 )
 from ledger.catalogue.model import (
     ChainRule,
@@ -126,8 +127,8 @@ class Catalogue:
 CATALOGUE = Catalogue(
     commands=(*system.COMMANDS, *actors.COMMANDS, *keys.COMMANDS, *data.COMMANDS,
               *wallets.COMMANDS, *approvals.COMMANDS, *chains.COMMANDS,
-              *threshold.COMMANDS),
-    reads=(*reads.READS, *approvals.READS, *chains.READS, *threshold.READS),
+              *threshold.COMMANDS, *zk.COMMANDS),
+    reads=(*reads.READS, *approvals.READS, *chains.READS, *threshold.READS, *zk.READS),
 )
 
 PERMISSIONS: dict[str, frozenset[str]] = {

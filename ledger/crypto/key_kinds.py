@@ -17,6 +17,7 @@ from ledger.crypto import (  # noqa: F401 (importing a kind module registers it)
     x25519_ecdh,
 )
 from ledger.crypto.kinds import REGISTERED, AgreementKind, DataCipher, KeyKind, MacKind
+from ledger.crypto.zk import circuit_key, commitment_key  # noqa: F401 (registers them)
 from ledger.errors import UnsupportedAlgorithm
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from ledger.domain.aggregate import Aggregate, Created, Event
 from ledger.domain.registry import register_event
-from ledger.errors import IllegalTransition, KeyMaterialDestroyed, Unauthorized
+from ledger.errors import IllegalTransition, KeyMaterialDestroyed, NotFound, Unauthorized
 
 DAY_MICROS = 86_400_000_000
 
@@ -26,10 +26,13 @@ class KeyState(enum.StrEnum):
     DESTROYED = "destroyed"
 
 
-USAGES = frozenset({"sign", "verify", "encrypt", "decrypt", "mac", "derive", "wrap"})
+USAGES = frozenset({"sign", "verify", "encrypt", "decrypt", "mac", "derive", "wrap", "commit",
+                    "prove"})
 """Every usage a key may list; which ones fit an algorithm is in its profile
 (``ledger.crypto.algorithms``): sign/verify for signature schemes, encrypt/decrypt/wrap for
-AES-256-GCM and ML-KEM-768+X25519, mac for HMAC, derive for X25519 and P-256 ECDH."""
+AES-256-GCM and ML-KEM-768+X25519, mac for HMAC, derive for X25519 and P-256 ECDH, commit
+for Pedersen commitment keys (commitments, openings, range proofs), prove/verify for
+Groth16 circuit keys."""
 
 PROCESSING_STATES = frozenset({"active", "deactivated"})
 """States in which a key may still *process* protected data (decrypt, verify a MAC), per
@@ -69,6 +72,8 @@ class Key(Aggregate):
     destroyed_at: int | None
     signatures_by_day: dict[int, int]
     signature_count: int
+    commitments: dict[str, dict[str, Any]]
+    setups: dict[int, dict[str, Any]]
 
     class Generated(Created):
         event_type = "KeyGenerated"
@@ -102,6 +107,8 @@ class Key(Aggregate):
             key.destroyed_at = None
             key.signatures_by_day = {}
             key.signature_count = 0
+            key.commitments = {}
+            key.setups = {}
 
     class Activated(Event):
         event_type = "KeyActivated"
@@ -337,6 +344,71 @@ class Key(Aggregate):
             day = self.recorded_at // DAY_MICROS
             aggregate.signatures_by_day[day] = aggregate.signatures_by_day.get(day, 0) + 1
             aggregate.signature_count += 1
+    # Zero-knowledge uses of a key: commitment keys (pedersen-ristretto255) and circuit keys
+    # (groth16-bn254). Public values only: commitments, public signals, digests; never a
+    # committed value, a blinding or a witness.
+
+    class CommitmentCreated(Event):
+        event_type = "CommitmentCreated"
+        key_id: str
+        key_version: int
+        commitment_id: str
+        commitment: bytes
+        parts: list[str]
+        actor_id: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.commitments[self.commitment_id] = {
+                "version": self.key_version, "point": self.commitment,
+                "parts": list(self.parts)}
+
+    class RangeProofIssued(Event):
+        event_type = "RangeProofIssued"
+        key_id: str
+        commitment_ids: list[str]
+        commitments: list[bytes]
+        bits: int
+        context_digest: bytes
+        proof_digest: bytes
+        proof_size: int
+        actor_id: str
+
+        def apply(self, aggregate: Any) -> None:
+            """Nothing to change: the record is the point."""
+
+    class SnarkSetupRecorded(Event):
+        event_type = "SnarkSetupRecorded"
+        key_id: str
+        version: int
+        circuit: str
+        transcript_digest: bytes
+        zkey_digest: bytes
+        wasm_digest: bytes
+        vkey_digest: bytes
+        n_public: int
+        power: int
+        tools: list[str]
+        actor_id: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.setups[self.version] = {
+                "circuit": self.circuit, "transcript_digest": self.transcript_digest,
+                "vkey_digest": self.vkey_digest, "n_public": self.n_public,
+                "power": self.power, "tools": list(self.tools)}
+
+    class SnarkProofIssued(Event):
+        event_type = "SnarkProofIssued"
+        key_id: str
+        key_version: int
+        circuit: str
+        vkey_digest: bytes
+        proof_digest: bytes
+        public_signals: list[str]
+        public_digest: bytes
+        actor_id: str
+
+        def apply(self, aggregate: Any) -> None:
+            """Nothing to change: the record is the point."""
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -601,8 +673,72 @@ class Key(Aggregate):
         return sorted((v for v in self.versions if v >= self.min_verify_version),
                       reverse=True)
 
+    # --- zero-knowledge uses --------------------------------------------------------------
 
-register_event(Key.ChainSignatureIssued)
+    def commitment(self, commitment_id: str) -> dict[str, Any]:
+        """One of the key's commitments (its version, point, parts, context digest)."""
+        found = self.commitments.get(commitment_id)
+        if found is None:
+            raise NotFound(f"key {self.id} made no commitment {commitment_id!r}",
+                           field="commitment_id")
+        return found
+
+    def record_commitment(self, *, actor_id: str, key_version: int, commitment_id: str,
+                          commitment: bytes, parts: list[str], at: int) -> None:
+        if commitment_id in self.commitments:
+            raise IllegalTransition(f"commitment {commitment_id} exists already",
+                                    reason_code="exists")
+        for part in parts:
+            self.commitment(part)
+        self.trigger_event(Key.CommitmentCreated, at=at, key_id=self.key_id,
+                           key_version=key_version, commitment_id=commitment_id,
+                           commitment=commitment, parts=parts, actor_id=actor_id)
+
+    def record_range_proof(self, *, actor_id: str, commitment_ids: list[str], bits: int,
+                           context_digest: bytes, proof_digest: bytes, proof_size: int,
+                           at: int) -> None:
+        points = [self.commitment(c)["point"] for c in commitment_ids]
+        self.trigger_event(Key.RangeProofIssued, at=at, key_id=self.key_id,
+                           commitment_ids=commitment_ids, commitments=points, bits=bits,
+                           context_digest=context_digest, proof_digest=proof_digest,
+                           proof_size=proof_size, actor_id=actor_id)
+
+
+    def record_snark_setup(self, *, actor_id: str, circuit: str, transcript_digest: bytes,
+                           zkey_digest: bytes, wasm_digest: bytes, vkey_digest: bytes,
+                           n_public: int, power: int, tools: list[str], at: int) -> None:
+        """The ceremony behind the current version (right after its KeyGenerated or
+        KeyRotated, in the same command)."""
+        if self.current_version in self.setups:
+            raise IllegalTransition(f"version {self.current_version} of key {self.id} has "
+                                    "its ceremony already", reason_code="exists")
+        self.trigger_event(Key.SnarkSetupRecorded, at=at, key_id=self.key_id,
+                           version=self.current_version, circuit=circuit,
+                           transcript_digest=transcript_digest, zkey_digest=zkey_digest,
+                           wasm_digest=wasm_digest, vkey_digest=vkey_digest,
+                           n_public=n_public, power=power, tools=tools, actor_id=actor_id)
+
+    def setup(self, version: int) -> dict[str, Any]:
+        """The ceremony a circuit key's version came from."""
+        found = self.setups.get(version)
+        if found is None:
+            raise NotFound(f"key {self.id} version {version} has no recorded ceremony",
+                           field="key_id")
+        return found
+
+    def record_snark_proof(self, *, actor_id: str, key_version: int, proof_digest: bytes,
+                           public_signals: list[str], public_digest: bytes, at: int) -> None:
+        made = self.setup(key_version)
+        self.trigger_event(Key.SnarkProofIssued, at=at, key_id=self.key_id,
+                           key_version=key_version, circuit=made["circuit"],
+                           vkey_digest=made["vkey_digest"], proof_digest=proof_digest,
+                           public_signals=public_signals, public_digest=public_digest,
+                           actor_id=actor_id)
+
+
+for _zk_event in (Key.CommitmentCreated, Key.RangeProofIssued, Key.SnarkSetupRecorded,
+                  Key.SnarkProofIssued):
+    register_event(_zk_event)
 for _use_event in (Key.DataEncrypted, Key.DataDecrypted, Key.DataKeyGenerated,
                    Key.MacGenerated, Key.MacVerified, Key.SharedSecretDerived):
     register_event(_use_event)
@@ -612,3 +748,4 @@ for _event in (Key.SignatureBatchIssued, Key.Generated, Key.Activated, Key.Rotat
                Key.DestructionCancelled, Key.Destroyed, Key.PolicyChanged, Key.SignatureIssued):
     register_event(_event)
 register_event(Key.VersionFloorsSet)
+register_event(Key.ChainSignatureIssued)

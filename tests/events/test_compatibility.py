@@ -128,6 +128,15 @@ RELEASED = {
         "3bf179c0bea9251c1013ca4900269100d2a43a0e2253a53aca8c59e1f2ef6be7",
     "ThresholdSignatureAggregated.v1.avsc":
         "ee88eac064fc9aaa8cb94bde554c76231e9a73fcf54ece2e8a676512e4dd2c54",
+    # zero-knowledge (feat/zk)
+    "CommitmentCreated.v1.avsc":
+        "0bf64b80f2e0ed18cb25f32c2d009fdd3503b5f47ed5132a48a34340c7331f7f",
+    "RangeProofIssued.v1.avsc":
+        "7850926c6bc9e39a41df7316d52f9003faa0a928a0fa2e95dd6783de56008369",
+    "SnarkSetupRecorded.v1.avsc":
+        "423d8119764e0a3913b5cbfdbd50bce2d9a93ef963419a7ea8e45cde24f7e969",
+    "SnarkProofIssued.v1.avsc":
+        "c62267b08e562ce79d671caab6e6bd28ae6a1364dbdbb1e61a9fde6b17600f94",
 }
 
 

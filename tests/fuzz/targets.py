@@ -32,6 +32,7 @@ from typing import Any
 
 import pydantic
 
+from commands import zk_reads
 from commands.sdk import httpsig
 from commands.service.core import parse_signed
 from commands.service.feed import MAX_SEQ, parse_from_seq
@@ -44,8 +45,16 @@ from ledger.catalogue.validation import check_values
 from ledger.command import parse_command, verify_command_signature
 from ledger.crypto import hd
 from ledger.crypto.schemes import get_scheme
+from ledger.crypto.zk.ceremony import CeremonyTranscript
+from ledger.crypto.zk.snarkjs import parse_inputs
 from ledger.envelope import event_hash_of, open_envelope
-from ledger.errors import InvalidInput, SkmsError, Unauthorized, VerificationError
+from ledger.errors import (
+    InvalidInput,
+    InvalidSignature,
+    SkmsError,
+    Unauthorized,
+    VerificationError,
+)
 from ledger.events.codec import (
     decode_envelope_body,
     decode_payload,
@@ -343,6 +352,35 @@ def http_bodies_target(data: bytes) -> None:
             open_checkpoint(note, {FUZZ_KEY_NAME: fuzz_public_key()})
 
 
+# --- zero-knowledge proofs ----------------------------------------------------------------
+
+ZK_PARSERS = ("range", "stark", "snark", "transcript", "input")
+"""What the first byte of a ``zk_proofs`` input picks (modulo their number)."""
+
+
+def zk_proofs_target(data: bytes) -> None:
+    """A proof or file a caller hands the zero-knowledge commands and reads, through the
+    product's own entry points: a range proof and a STARK proof (their bytes, verified), a
+    snarkjs ``{"vkey", "proof", "public"}`` triple (verified), a ceremony transcript, a
+    circuit's input file."""
+    if not data:
+        return
+    kind, body = ZK_PARSERS[data[0] % len(ZK_PARSERS)], data[1:]
+    if kind == "range":
+        zk_reads.verify_range(None, body.hex())
+    elif kind == "stark":
+        zk_reads.verify_stark(None, body.hex())
+    elif kind == "snark":
+        document = json_of(body)
+        if isinstance(document, dict):
+            zk_reads.verify_snark(None, document.get("vkey"), document.get("proof"),
+                                  document.get("public"))
+    elif kind == "transcript":
+        CeremonyTranscript.from_bytes(body)
+    else:
+        parse_inputs(body)
+
+
 HARNESSES: dict[str, Harness] = {h.name: h for h in (
     Harness("envelope", envelope_target, (VerificationError,), 4096,
             "envelope bodies and event payloads (ledger/envelope.py, ledger/events/codec.py)"),
@@ -365,6 +403,9 @@ HARNESSES: dict[str, Harness] = {h.name: h for h in (
     Harness("http_bodies", http_bodies_target, (pydantic.ValidationError, SkmsError), 8192,
             "REST request bodies of every catalogue entry (commands/service/models.py, the "
             "routes' decoding, catalogue validation)"),
+    Harness("zk_proofs", zk_proofs_target, (InvalidInput, InvalidSignature), 65536,
+            "range proofs, STARK proofs, snarkjs Groth16 documents, ceremony transcripts, "
+            "circuit inputs (commands/zk_reads.py, ledger/crypto/zk/)"),
 )}
 """Every harness by name; ``tools/fuzz/run.py`` and the corpus replay test use this table."""
 

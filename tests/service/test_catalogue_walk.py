@@ -32,11 +32,13 @@ from commands.sdk.grpc_client import GrpcClient
 from commands.wire import to_json
 from ledger.catalogue import CATALOGUE, CommandSpec, Field, Kind, Spec, sdk_name
 from ledger.crypto import hd
+from ledger.crypto.zk import poseidon, stark
 from ledger.envelope import open_envelope
 from ledger.stores.sqlite import SQLiteEventStore
 from tests.chains import inputs as chain_inputs
 from tests.service.conftest import PASSPHRASE, Running
 from tests.threshold.peers import Peers, group_with_peers
+from tests.vectors import in_ci
 
 FRONT_ENDS = ("rest", "grpc", "cli")
 COUNTER = itertools.count()
@@ -331,7 +333,67 @@ SCENARIOS: dict[str, Scenario] = {
         w.signer.sign_psbt(_secp(w), _psbt(w), network="testnet").psbt.encode()))}),
     "GetThresholdGroup": Scenario("auditor", lambda w: {
         "group_id": shared("threshold", w.threshold_group)[0]}),
+    # zero-knowledge
+    "Commit": Scenario("signer", lambda w: {
+        "key_id": shared("pedersen", lambda: w.key("pedersen-ristretto255")),
+        "commitment_id": f"walk-{next(COUNTER)}", "value": 42}),
+    "ProveRange": Scenario("signer", lambda w: _committed(w)),
+    "VerifyRange": Scenario("analyst", lambda w: shared("range-proof", lambda: _range(w))),
+    "VerifySnark": Scenario("analyst", lambda w: _snark()),
+    "ProveStark": Scenario("analyst", lambda w: {"start": b"walk".hex(), "steps": 8}),
+    "VerifyStark": Scenario("analyst", lambda w: shared("stark", _stark)),
+    "RegisterCircuit": Scenario("key-manager", lambda w: _ceremony()),
+    "ProveSnark": Scenario("signer", lambda w: {
+        "key_id": shared("circuit", lambda: str(w.km.register_circuit(**_ceremony()).key_id)),
+        "input": _opening_input()}),
 }
+ZK_BUILD = Path(__file__).resolve().parents[2] / "tools" / "zk" / "build"
+
+
+def _ceremony() -> dict[str, Any]:
+    """The built-in circuit's ceremony outputs, as `make zk-tools` leaves them."""
+    if not (ZK_BUILD / "transcript.json").is_file():
+        message = "no ceremony in tools/zk/build: run `make zk-tools`"
+        if in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    name = "commitment_opening"
+    return {"circuit": name, "label": "walk", "domain": "default",
+            "transcript": (ZK_BUILD / "transcript.json").read_bytes(),
+            "zkey": (ZK_BUILD / f"{name}.zkey").read_bytes(),
+            "wasm": (ZK_BUILD / f"{name}_js" / f"{name}.wasm").read_bytes(),
+            "vkey": (ZK_BUILD / f"{name}.vkey.json").read_bytes()}
+
+
+def _opening_input() -> bytes:
+    return json.dumps({"secret": "1234", "blinding": "5678",
+                       "commitment": str(poseidon.hash2(1234, 5678))}).encode()
+
+
+def _committed(w: World) -> dict[str, Any]:
+    key_id = shared("pedersen", lambda: w.key("pedersen-ristretto255"))
+    names = [f"walk-{next(COUNTER)}", f"walk-{next(COUNTER)}"]
+    for name, value in zip(names, (7, 1000), strict=True):
+        w.signer.commit(key_id, name, value=value)
+    return {"key_id": key_id, "commitment_ids": names, "values": [7, 1000], "bits": 32,
+            "context": b"walk".hex()}
+
+
+def _range(w: World) -> dict[str, Any]:
+    made = w.signer.prove_range(**_committed(w))
+    return {"proof": made.proof, "context": b"walk".hex(), "commitments": made.commitments,
+            "bits": 32}
+
+
+def _snark() -> dict[str, Any]:
+    folder = Path(__file__).parents[1] / "zk" / "data"
+    return {name: json.loads((folder / f"snarkjs_{name}.json").read_text())
+            for name in ("vkey", "proof", "public")}
+
+
+def _stark() -> dict[str, Any]:
+    made = stark.prove(stark.start_from_bytes(b"walk"), 8)
+    return {"proof": made.to_bytes().hex(), "steps": 8, "end": made.end.hex()}
 
 
 def _secp(w: World) -> str:

@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from commands.sdk import httpsig
 from ledger.command import parse_command
 from ledger.crypto import hd
+from ledger.crypto.zk import range_proof, stark
 from ledger.envelope import open_envelope
 from ledger.events.codec import event_types
 from ledger.merkle.checkpoint import Checkpoint, sign_checkpoint
@@ -32,6 +33,7 @@ from tests.fuzz.targets import (
     FUZZ_KEY_SEED,
     FUZZ_WALLET_SEED,
     HARNESSES,
+    ZK_PARSERS,
     backup_documents,
     fuzz_verifier_key,
 )
@@ -143,7 +145,32 @@ def seeds() -> dict[str, list[bytes]]:
     }
     names = [spec.name for spec in BODY_ENTRIES]
     out["http_bodies"] += [bytes([names.index(n)]) + text.encode() for n, text in bodies.items()]
+    out["zk_proofs"] += zk_seeds()
     return out
+
+
+def zk_seeds() -> list[bytes]:
+    """A real proof of each kind (deterministic), the snarkjs fixture, a transcript, inputs."""
+    def replayable(size: int) -> bytearray:
+        return bytearray(hashlib.shake_256(b"skms fuzz range proof").digest(size))
+
+    made, _ = range_proof.prove([200], bits=8, context=b"", rng=replayable)
+    chain = stark.prove(stark.start_from_bytes(b"fuzz"), 2)
+    fixture = Path(__file__).resolve().parents[2] / "tests" / "zk" / "data"
+    snark = {name: json.loads((fixture / f"snarkjs_{name}.json").read_text())
+             for name in ("vkey", "proof", "public")}
+    transcript = {"format": "skms-groth16-ceremony-v1", "curve": "bn128", "power": 10,
+                  "tools": {"snarkjs": "0.7.6"}, "circuits": ["commitment_opening"],
+                  "files": {"commitment_opening.zkey": "00" * 32}, "commands": [["snarkjs"]]}
+    kinds = {kind: index for index, kind in enumerate(ZK_PARSERS)}
+    tampered = bytearray(made.to_bytes())
+    tampered[-1] ^= 1
+    return [bytes([kinds["range"]]) + made.to_bytes(),
+            bytes([kinds["range"]]) + bytes(tampered),
+            bytes([kinds["stark"]]) + chain.to_bytes(),
+            bytes([kinds["snark"]]) + json.dumps(snark).encode(),
+            bytes([kinds["transcript"]]) + json.dumps(transcript).encode(),
+            bytes([kinds["input"]]) + b'{"secret": "1", "blinding": ["2", "3"]}']
 
 
 def main() -> None:

@@ -937,6 +937,146 @@ class ThresholdGroup(_message.Message):
     created_at: int
     def __init__(self, group_id: _Optional[str] = ..., domain: _Optional[str] = ..., suite: _Optional[str] = ..., label: _Optional[str] = ..., threshold: _Optional[int] = ..., participants: _Optional[int] = ..., identifier: _Optional[int] = ..., stage: _Optional[str] = ..., replaces: _Optional[str] = ..., retired_by: _Optional[str] = ..., group_public_key: _Optional[str] = ..., public_key_package_json: _Optional[str] = ..., transcript_digest: _Optional[str] = ..., sessions: _Optional[int] = ..., signatures: _Optional[int] = ..., created_at: _Optional[int] = ...) -> None: ...
 
+class Commitment(_message.Message):
+    __slots__ = ("key_id", "key_version", "commitment_id", "commitment", "parts")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    COMMITMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    COMMITMENT_FIELD_NUMBER: _ClassVar[int]
+    PARTS_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    key_version: int
+    commitment_id: str
+    commitment: str
+    parts: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, key_id: _Optional[str] = ..., key_version: _Optional[int] = ..., commitment_id: _Optional[str] = ..., commitment: _Optional[str] = ..., parts: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class RangeProof(_message.Message):
+    __slots__ = ("key_id", "scheme", "bits", "commitment_ids", "commitments", "proof", "proof_digest", "proof_size")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    SCHEME_FIELD_NUMBER: _ClassVar[int]
+    BITS_FIELD_NUMBER: _ClassVar[int]
+    COMMITMENT_IDS_FIELD_NUMBER: _ClassVar[int]
+    COMMITMENTS_FIELD_NUMBER: _ClassVar[int]
+    PROOF_FIELD_NUMBER: _ClassVar[int]
+    PROOF_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    PROOF_SIZE_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    scheme: str
+    bits: int
+    commitment_ids: _containers.RepeatedScalarFieldContainer[str]
+    commitments: _containers.RepeatedScalarFieldContainer[str]
+    proof: str
+    proof_digest: str
+    proof_size: int
+    def __init__(self, key_id: _Optional[str] = ..., scheme: _Optional[str] = ..., bits: _Optional[int] = ..., commitment_ids: _Optional[_Iterable[str]] = ..., commitments: _Optional[_Iterable[str]] = ..., proof: _Optional[str] = ..., proof_digest: _Optional[str] = ..., proof_size: _Optional[int] = ...) -> None: ...
+
+class RangeVerification(_message.Message):
+    __slots__ = ("valid", "bits", "commitments", "proof_digest")
+    VALID_FIELD_NUMBER: _ClassVar[int]
+    BITS_FIELD_NUMBER: _ClassVar[int]
+    COMMITMENTS_FIELD_NUMBER: _ClassVar[int]
+    PROOF_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    valid: bool
+    bits: int
+    commitments: _containers.RepeatedScalarFieldContainer[str]
+    proof_digest: str
+    def __init__(self, valid: _Optional[bool] = ..., bits: _Optional[int] = ..., commitments: _Optional[_Iterable[str]] = ..., proof_digest: _Optional[str] = ...) -> None: ...
+
+class SnarkVerification(_message.Message):
+    __slots__ = ("valid", "n_public", "public_signals", "vkey_digest", "proof_digest", "public_digest")
+    VALID_FIELD_NUMBER: _ClassVar[int]
+    N_PUBLIC_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_SIGNALS_FIELD_NUMBER: _ClassVar[int]
+    VKEY_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    PROOF_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    valid: bool
+    n_public: int
+    public_signals: _containers.RepeatedScalarFieldContainer[str]
+    vkey_digest: str
+    proof_digest: str
+    public_digest: str
+    def __init__(self, valid: _Optional[bool] = ..., n_public: _Optional[int] = ..., public_signals: _Optional[_Iterable[str]] = ..., vkey_digest: _Optional[str] = ..., proof_digest: _Optional[str] = ..., public_digest: _Optional[str] = ...) -> None: ...
+
+class CircuitKey(_message.Message):
+    __slots__ = ("key_id", "algorithm", "domain", "state", "version", "circuit", "n_public", "transcript_digest", "vkey_digest")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    ALGORITHM_FIELD_NUMBER: _ClassVar[int]
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    CIRCUIT_FIELD_NUMBER: _ClassVar[int]
+    N_PUBLIC_FIELD_NUMBER: _ClassVar[int]
+    TRANSCRIPT_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    VKEY_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    algorithm: str
+    domain: str
+    state: str
+    version: int
+    circuit: str
+    n_public: int
+    transcript_digest: str
+    vkey_digest: str
+    def __init__(self, key_id: _Optional[str] = ..., algorithm: _Optional[str] = ..., domain: _Optional[str] = ..., state: _Optional[str] = ..., version: _Optional[int] = ..., circuit: _Optional[str] = ..., n_public: _Optional[int] = ..., transcript_digest: _Optional[str] = ..., vkey_digest: _Optional[str] = ...) -> None: ...
+
+class SnarkProof(_message.Message):
+    __slots__ = ("key_id", "key_version", "circuit", "proof_json", "public_json", "proof_digest", "public_digest", "vkey_digest")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    CIRCUIT_FIELD_NUMBER: _ClassVar[int]
+    PROOF_JSON_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_JSON_FIELD_NUMBER: _ClassVar[int]
+    PROOF_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    VKEY_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    key_version: int
+    circuit: str
+    proof_json: str
+    public_json: str
+    proof_digest: str
+    public_digest: str
+    vkey_digest: str
+    def __init__(self, key_id: _Optional[str] = ..., key_version: _Optional[int] = ..., circuit: _Optional[str] = ..., proof_json: _Optional[str] = ..., public_json: _Optional[str] = ..., proof_digest: _Optional[str] = ..., public_digest: _Optional[str] = ..., vkey_digest: _Optional[str] = ...) -> None: ...
+
+class StarkProof(_message.Message):
+    __slots__ = ("scheme", "start", "steps", "end", "proof", "proof_digest", "proof_size", "security_bits")
+    SCHEME_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    STEPS_FIELD_NUMBER: _ClassVar[int]
+    END_FIELD_NUMBER: _ClassVar[int]
+    PROOF_FIELD_NUMBER: _ClassVar[int]
+    PROOF_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    PROOF_SIZE_FIELD_NUMBER: _ClassVar[int]
+    SECURITY_BITS_FIELD_NUMBER: _ClassVar[int]
+    scheme: str
+    start: str
+    steps: int
+    end: str
+    proof: str
+    proof_digest: str
+    proof_size: int
+    security_bits: int
+    def __init__(self, scheme: _Optional[str] = ..., start: _Optional[str] = ..., steps: _Optional[int] = ..., end: _Optional[str] = ..., proof: _Optional[str] = ..., proof_digest: _Optional[str] = ..., proof_size: _Optional[int] = ..., security_bits: _Optional[int] = ...) -> None: ...
+
+class StarkVerification(_message.Message):
+    __slots__ = ("valid", "start", "steps", "end", "proof_digest", "security_bits")
+    VALID_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    STEPS_FIELD_NUMBER: _ClassVar[int]
+    END_FIELD_NUMBER: _ClassVar[int]
+    PROOF_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    SECURITY_BITS_FIELD_NUMBER: _ClassVar[int]
+    valid: bool
+    start: str
+    steps: int
+    end: str
+    proof_digest: str
+    security_bits: int
+    def __init__(self, valid: _Optional[bool] = ..., start: _Optional[str] = ..., steps: _Optional[int] = ..., end: _Optional[str] = ..., proof_digest: _Optional[str] = ..., security_bits: _Optional[int] = ...) -> None: ...
+
 class RequestCheckpointRequest(_message.Message):
     __slots__ = ("command", "chain_id")
     COMMAND_FIELD_NUMBER: _ClassVar[int]
@@ -1787,6 +1927,82 @@ class AggregateThresholdSignatureReply(_message.Message):
     result: ThresholdSignature
     def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[ThresholdSignature, _Mapping]] = ...) -> None: ...
 
+class CommitRequest(_message.Message):
+    __slots__ = ("command", "key_id", "value")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    value: int
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+
+class CommitReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: Commitment
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[Commitment, _Mapping]] = ...) -> None: ...
+
+class ProveRangeRequest(_message.Message):
+    __slots__ = ("command", "key_id", "values")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    values: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ..., values: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class ProveRangeReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: RangeProof
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[RangeProof, _Mapping]] = ...) -> None: ...
+
+class RegisterCircuitRequest(_message.Message):
+    __slots__ = ("command", "transcript", "zkey", "wasm", "vkey")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    TRANSCRIPT_FIELD_NUMBER: _ClassVar[int]
+    ZKEY_FIELD_NUMBER: _ClassVar[int]
+    WASM_FIELD_NUMBER: _ClassVar[int]
+    VKEY_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    transcript: bytes
+    zkey: bytes
+    wasm: bytes
+    vkey: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., transcript: _Optional[bytes] = ..., zkey: _Optional[bytes] = ..., wasm: _Optional[bytes] = ..., vkey: _Optional[bytes] = ...) -> None: ...
+
+class RegisterCircuitReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: CircuitKey
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[CircuitKey, _Mapping]] = ...) -> None: ...
+
+class ProveSnarkRequest(_message.Message):
+    __slots__ = ("command", "key_id", "input")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    INPUT_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    input: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ..., input: _Optional[bytes] = ...) -> None: ...
+
+class ProveSnarkReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: SnarkProof
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[SnarkProof, _Mapping]] = ...) -> None: ...
+
 class WhoAmIRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
@@ -2176,3 +2392,69 @@ class GetThresholdGroupReply(_message.Message):
     RESULT_FIELD_NUMBER: _ClassVar[int]
     result: ThresholdGroup
     def __init__(self, result: _Optional[_Union[ThresholdGroup, _Mapping]] = ...) -> None: ...
+
+class VerifyRangeRequest(_message.Message):
+    __slots__ = ("proof", "context", "commitments", "bits")
+    PROOF_FIELD_NUMBER: _ClassVar[int]
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    COMMITMENTS_FIELD_NUMBER: _ClassVar[int]
+    BITS_FIELD_NUMBER: _ClassVar[int]
+    proof: str
+    context: str
+    commitments: _containers.RepeatedScalarFieldContainer[str]
+    bits: int
+    def __init__(self, proof: _Optional[str] = ..., context: _Optional[str] = ..., commitments: _Optional[_Iterable[str]] = ..., bits: _Optional[int] = ...) -> None: ...
+
+class VerifyRangeReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: RangeVerification
+    def __init__(self, result: _Optional[_Union[RangeVerification, _Mapping]] = ...) -> None: ...
+
+class VerifySnarkRequest(_message.Message):
+    __slots__ = ("vkey_json", "proof_json", "public_json")
+    VKEY_JSON_FIELD_NUMBER: _ClassVar[int]
+    PROOF_JSON_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_JSON_FIELD_NUMBER: _ClassVar[int]
+    vkey_json: str
+    proof_json: str
+    public_json: str
+    def __init__(self, vkey_json: _Optional[str] = ..., proof_json: _Optional[str] = ..., public_json: _Optional[str] = ...) -> None: ...
+
+class VerifySnarkReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: SnarkVerification
+    def __init__(self, result: _Optional[_Union[SnarkVerification, _Mapping]] = ...) -> None: ...
+
+class ProveStarkRequest(_message.Message):
+    __slots__ = ("start", "steps")
+    START_FIELD_NUMBER: _ClassVar[int]
+    STEPS_FIELD_NUMBER: _ClassVar[int]
+    start: str
+    steps: int
+    def __init__(self, start: _Optional[str] = ..., steps: _Optional[int] = ...) -> None: ...
+
+class ProveStarkReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: StarkProof
+    def __init__(self, result: _Optional[_Union[StarkProof, _Mapping]] = ...) -> None: ...
+
+class VerifyStarkRequest(_message.Message):
+    __slots__ = ("proof", "start", "end", "steps")
+    PROOF_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    END_FIELD_NUMBER: _ClassVar[int]
+    STEPS_FIELD_NUMBER: _ClassVar[int]
+    proof: str
+    start: str
+    end: str
+    steps: int
+    def __init__(self, proof: _Optional[str] = ..., start: _Optional[str] = ..., end: _Optional[str] = ..., steps: _Optional[int] = ...) -> None: ...
+
+class VerifyStarkReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: StarkVerification
+    def __init__(self, result: _Optional[_Union[StarkVerification, _Mapping]] = ...) -> None: ...

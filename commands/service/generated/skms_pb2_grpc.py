@@ -289,6 +289,26 @@ class SkmsStub:
                 request_serializer=skms__pb2.AggregateThresholdSignatureRequest.SerializeToString,
                 response_deserializer=skms__pb2.AggregateThresholdSignatureReply.FromString,
                 _registered_method=True)
+        self.Commit = channel.unary_unary(
+                '/skms.v1.Skms/Commit',
+                request_serializer=skms__pb2.CommitRequest.SerializeToString,
+                response_deserializer=skms__pb2.CommitReply.FromString,
+                _registered_method=True)
+        self.ProveRange = channel.unary_unary(
+                '/skms.v1.Skms/ProveRange',
+                request_serializer=skms__pb2.ProveRangeRequest.SerializeToString,
+                response_deserializer=skms__pb2.ProveRangeReply.FromString,
+                _registered_method=True)
+        self.RegisterCircuit = channel.unary_unary(
+                '/skms.v1.Skms/RegisterCircuit',
+                request_serializer=skms__pb2.RegisterCircuitRequest.SerializeToString,
+                response_deserializer=skms__pb2.RegisterCircuitReply.FromString,
+                _registered_method=True)
+        self.ProveSnark = channel.unary_unary(
+                '/skms.v1.Skms/ProveSnark',
+                request_serializer=skms__pb2.ProveSnarkRequest.SerializeToString,
+                response_deserializer=skms__pb2.ProveSnarkReply.FromString,
+                _registered_method=True)
         self.WhoAmI = channel.unary_unary(
                 '/skms.v1.Skms/WhoAmI',
                 request_serializer=skms__pb2.WhoAmIRequest.SerializeToString,
@@ -438,6 +458,26 @@ class SkmsStub:
                 '/skms.v1.Skms/GetThresholdGroup',
                 request_serializer=skms__pb2.GetThresholdGroupRequest.SerializeToString,
                 response_deserializer=skms__pb2.GetThresholdGroupReply.FromString,
+                _registered_method=True)
+        self.VerifyRange = channel.unary_unary(
+                '/skms.v1.Skms/VerifyRange',
+                request_serializer=skms__pb2.VerifyRangeRequest.SerializeToString,
+                response_deserializer=skms__pb2.VerifyRangeReply.FromString,
+                _registered_method=True)
+        self.VerifySnark = channel.unary_unary(
+                '/skms.v1.Skms/VerifySnark',
+                request_serializer=skms__pb2.VerifySnarkRequest.SerializeToString,
+                response_deserializer=skms__pb2.VerifySnarkReply.FromString,
+                _registered_method=True)
+        self.ProveStark = channel.unary_unary(
+                '/skms.v1.Skms/ProveStark',
+                request_serializer=skms__pb2.ProveStarkRequest.SerializeToString,
+                response_deserializer=skms__pb2.ProveStarkReply.FromString,
+                _registered_method=True)
+        self.VerifyStark = channel.unary_unary(
+                '/skms.v1.Skms/VerifyStark',
+                request_serializer=skms__pb2.VerifyStarkRequest.SerializeToString,
+                response_deserializer=skms__pb2.VerifyStarkReply.FromString,
                 _registered_method=True)
 
 
@@ -750,6 +790,30 @@ class SkmsServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Commit(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ProveRange(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RegisterCircuit(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ProveSnark(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def WhoAmI(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -925,6 +989,30 @@ class SkmsServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetThresholdGroup(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifyRange(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifySnark(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ProveStark(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifyStark(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -1188,6 +1276,26 @@ def add_SkmsServicer_to_server(servicer, server):
                     request_deserializer=skms__pb2.AggregateThresholdSignatureRequest.FromString,
                     response_serializer=skms__pb2.AggregateThresholdSignatureReply.SerializeToString,
             ),
+            'Commit': grpc.unary_unary_rpc_method_handler(
+                    servicer.Commit,
+                    request_deserializer=skms__pb2.CommitRequest.FromString,
+                    response_serializer=skms__pb2.CommitReply.SerializeToString,
+            ),
+            'ProveRange': grpc.unary_unary_rpc_method_handler(
+                    servicer.ProveRange,
+                    request_deserializer=skms__pb2.ProveRangeRequest.FromString,
+                    response_serializer=skms__pb2.ProveRangeReply.SerializeToString,
+            ),
+            'RegisterCircuit': grpc.unary_unary_rpc_method_handler(
+                    servicer.RegisterCircuit,
+                    request_deserializer=skms__pb2.RegisterCircuitRequest.FromString,
+                    response_serializer=skms__pb2.RegisterCircuitReply.SerializeToString,
+            ),
+            'ProveSnark': grpc.unary_unary_rpc_method_handler(
+                    servicer.ProveSnark,
+                    request_deserializer=skms__pb2.ProveSnarkRequest.FromString,
+                    response_serializer=skms__pb2.ProveSnarkReply.SerializeToString,
+            ),
             'WhoAmI': grpc.unary_unary_rpc_method_handler(
                     servicer.WhoAmI,
                     request_deserializer=skms__pb2.WhoAmIRequest.FromString,
@@ -1337,6 +1445,26 @@ def add_SkmsServicer_to_server(servicer, server):
                     servicer.GetThresholdGroup,
                     request_deserializer=skms__pb2.GetThresholdGroupRequest.FromString,
                     response_serializer=skms__pb2.GetThresholdGroupReply.SerializeToString,
+            ),
+            'VerifyRange': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyRange,
+                    request_deserializer=skms__pb2.VerifyRangeRequest.FromString,
+                    response_serializer=skms__pb2.VerifyRangeReply.SerializeToString,
+            ),
+            'VerifySnark': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifySnark,
+                    request_deserializer=skms__pb2.VerifySnarkRequest.FromString,
+                    response_serializer=skms__pb2.VerifySnarkReply.SerializeToString,
+            ),
+            'ProveStark': grpc.unary_unary_rpc_method_handler(
+                    servicer.ProveStark,
+                    request_deserializer=skms__pb2.ProveStarkRequest.FromString,
+                    response_serializer=skms__pb2.ProveStarkReply.SerializeToString,
+            ),
+            'VerifyStark': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyStark,
+                    request_deserializer=skms__pb2.VerifyStarkRequest.FromString,
+                    response_serializer=skms__pb2.VerifyStarkReply.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -2727,6 +2855,114 @@ class Skms:
             _registered_method=True)
 
     @staticmethod
+    def Commit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/Commit',
+            skms__pb2.CommitRequest.SerializeToString,
+            skms__pb2.CommitReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ProveRange(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/ProveRange',
+            skms__pb2.ProveRangeRequest.SerializeToString,
+            skms__pb2.ProveRangeReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RegisterCircuit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/RegisterCircuit',
+            skms__pb2.RegisterCircuitRequest.SerializeToString,
+            skms__pb2.RegisterCircuitReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ProveSnark(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/ProveSnark',
+            skms__pb2.ProveSnarkRequest.SerializeToString,
+            skms__pb2.ProveSnarkReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def WhoAmI(request,
             target,
             options=(),
@@ -3526,6 +3762,114 @@ class Skms:
             '/skms.v1.Skms/GetThresholdGroup',
             skms__pb2.GetThresholdGroupRequest.SerializeToString,
             skms__pb2.GetThresholdGroupReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyRange(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/VerifyRange',
+            skms__pb2.VerifyRangeRequest.SerializeToString,
+            skms__pb2.VerifyRangeReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifySnark(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/VerifySnark',
+            skms__pb2.VerifySnarkRequest.SerializeToString,
+            skms__pb2.VerifySnarkReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ProveStark(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/ProveStark',
+            skms__pb2.ProveStarkRequest.SerializeToString,
+            skms__pb2.ProveStarkReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyStark(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/VerifyStark',
+            skms__pb2.VerifyStarkRequest.SerializeToString,
+            skms__pb2.VerifyStarkReply.FromString,
             options,
             channel_credentials,
             insecure,
