@@ -22,9 +22,9 @@ from commands.scheduler import run_due
 from commands.session import Session
 from ledger.application import Outcome
 from ledger.crypto import hd
-from ledger.errors import CommandRejected
 from ledger.crypto.zk import poseidon
 from ledger.crypto.zk.snarkjs import default_prover
+from ledger.errors import CommandRejected
 from ledger.home import Home
 from ledger.recipes.threshold_material import open_state
 from ledger.stores.base import StoredEnvelope
