@@ -12,6 +12,8 @@ Requirements:
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from commands.handlers import execute
@@ -62,6 +64,23 @@ def rotate_due_keys(ledger: Ledger, done: DueWork) -> None:
         except CommandRejected:  # rotated (or changed) meanwhile (requirement 1)
             continue
         done.rotated_keys.append(key.key_id)
+
+
+class Periodic:
+    """``run_due`` at most every ``interval_s`` (the service's timer ticks every second; a
+    scan of every key and request that often would be wasted work)."""
+
+    def __init__(self, ledger: Ledger, interval_s: float = 30.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.ledger, self.interval_s, self.clock = ledger, interval_s, clock
+        self.last: float | None = None
+
+    def __call__(self) -> DueWork | None:
+        now = self.clock()
+        if self.last is not None and now - self.last < self.interval_s:
+            return None
+        self.last = now
+        return run_due(self.ledger)
 
 
 def run_due(ledger: Ledger) -> DueWork:

@@ -32,7 +32,7 @@ from opentelemetry.sdk.trace import SpanProcessor
 
 from commands.handlers import begin, execute
 from commands.reads import ReadContext, answer
-from commands.scheduler import run_due
+from commands.scheduler import Periodic
 from commands.service.auth import Authenticator, Principal, authorize_read, record_refusal
 from commands.service.commit_pump import CommitPump
 from commands.service.config import ServiceConfig
@@ -122,7 +122,7 @@ class ServiceCore:
         # Checkpoints at least every T seconds even when traffic stops (see the ledger),
         # and the scheduler's due work (expired approval requests) on the same tick.
         self._checkpoint_timer = self.ledger.start_checkpoint_timer(
-            scheduled=lambda: run_due(self.ledger))
+            scheduled=Periodic(self.ledger))
         if not self.ledger.initialized:
             raise ConfigurationError(f"the store {store.url} holds no ledger",
                                      hint="run 'skms init' first")

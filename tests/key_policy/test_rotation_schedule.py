@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from commands.cli.main import cli
 from commands.handlers import execute
-from commands.scheduler import run_due
+from commands.scheduler import Periodic, run_due
 from commands.session import Session
 from ledger.audit import Auditor
 from ledger.command import SCHEDULER_ACTOR
@@ -88,3 +88,15 @@ def test_skms_rotate_due_once_for_cron(tmp_path: Path) -> None:
     assert json.loads(skms("rotate-due", "--json")) == {"expired_approvals": [],
                                                         "rotated_keys": []}
     assert "rotated 0 key(s)" in skms("rotate-due")
+
+
+def test_the_service_timer_runs_the_scheduler_at_most_every_interval(session: Session) -> None:
+    key_id = create_key(session, rotation_period_days=1)
+    ticks = iter([0.0, 10.0, 31.0])
+    periodic = Periodic(session.ledger(), 30.0, clock=lambda: next(ticks))
+    later(session, 1.01)
+    first = periodic()
+    assert first is not None and first.rotated_keys == [key_id]
+    assert periodic() is None  # 10 s later: skipped
+    third = periodic()
+    assert third is not None and third.rotated_keys == []
