@@ -2,7 +2,8 @@
 
 Layout of ``$SKMS_HOME``::
 
-    config.json          store URL, ledger id, public KEK parameters, sealed ledger key
+    config.json          store URL, ledger id, public KEK parameters, sealed ledger key,
+                         and (with an HSM) the PKCS#11 module, token and PIN file path
     ledger.db            default SQLite event store (WAL)
     ledger.keyring.db    wrapped data keys, beside the log (crypto-shredding)
     identities/NAME.json actors' Ed25519 identity keys, sealed under the KEK
@@ -28,11 +29,16 @@ from ledger.crypto.memory import zeroize
 from ledger.crypto.schemes import get_scheme
 from ledger.domain.actor import check_actor_name
 from ledger.errors import ConfigurationError, InvalidInput, NotFound
+from ledger.hsm.config import Pkcs11Config
+from ledger.hsm.keystore import HsmKeyStore
+from ledger.hsm.pkcs11_kek import PROVIDER as PKCS11_PROVIDER
+from ledger.hsm.pkcs11_kek import Pkcs11KEK
 from ledger.recipes.sealing import seal_private_key, unseal_private_key
 from ledger.stores.base import EventStore, KeyRing
 from ledger.stores.url import open_store
 
 CONFIG_FORMAT = 1
+SOFTWARE_KEK = "passphrase"
 LEDGER_KEY_AAD = b"skms-ledger-signing-key:v1"
 
 
@@ -105,25 +111,48 @@ class Home:
 
     # --- creation ----------------------------------------------------------------------------
 
-    def create(self, passphrase: bytearray, *, kdf: str = "scrypt"
+    def create(self, passphrase: bytearray | None, *, kdf: str = "scrypt",
+               kek_provider: str = SOFTWARE_KEK, pkcs11: Pkcs11Config | None = None
                ) -> tuple[KEKProvider, bytearray, str]:
         """Write a new config with fresh KEK parameters and ledger signing key.
 
-        Returns the KEK, the ledger key seed (caller zeroes it) and the ledger id.
+        ``kek_provider`` ``pkcs11`` generates the KEK on the token ``pkcs11`` names (no
+        passphrase then); with the passphrase KEK, ``pkcs11`` names the HSM that holds
+        token-resident keys only. Returns the KEK, the ledger key seed (caller zeroes it)
+        and the ledger id.
         """
         if self.exists():
             raise ConfigurationError(f"a ledger home already exists at {self.path}",
                                      hint="choose another --home or remove it")
+        if kek_provider not in (SOFTWARE_KEK, PKCS11_PROVIDER):
+            raise InvalidInput(f"the KEK is {SOFTWARE_KEK} or {PKCS11_PROVIDER}", field="kek")
+        if kek_provider == PKCS11_PROVIDER and pkcs11 is None:
+            raise InvalidInput("a pkcs11 KEK needs --pkcs11-module, --token-label and "
+                               "--pin-file", field="pkcs11-module")
+        if kek_provider == SOFTWARE_KEK and passphrase is None:
+            raise ConfigurationError("initializing needs a passphrase",
+                                     hint="set SKMS_PASSPHRASE or use --passphrase-file")
+        ledger_id = str(uuid.uuid4())
+        kek: KEKProvider
+        bound = None if pkcs11 is None else self._bind_token(pkcs11)
+        if kek_provider == PKCS11_PROVIDER and bound is not None:
+            pin = bound.read_pin()
+            try:
+                kek, params = Pkcs11KEK.create(bound.module, bound.token_label, pin,
+                                               key_label=f"skms-kek-{ledger_id}")
+            finally:
+                zeroize(pin)
+        else:
+            assert passphrase is not None
+            kek, params = PassphraseKEK.create(passphrase, kdf)
         self.path.mkdir(parents=True, exist_ok=True)
         os.chmod(self.path, 0o700)
-        kek, params = PassphraseKEK.create(passphrase, kdf)
         scheme = get_scheme("ed25519")
         seed = random_bytes(scheme.seed_size)
         ledger_key = scheme.generate(seed)
         zeroize(seed)
         sealed = seal_private_key(ledger_key, kek, aad=LEDGER_KEY_AAD)
-        ledger_id = str(uuid.uuid4())
-        config = {
+        config: dict[str, Any] = {
             "format": CONFIG_FORMAT,
             "ledger_id": ledger_id,
             "store": self._store_override or self.DEFAULT_STORE,
@@ -134,13 +163,64 @@ class Home:
                 "wrapped_data_key": _b64(sealed.wrapped_data_key),
             },
         }
+        if bound is not None:
+            config["pkcs11"] = bound.to_dict()
         self._write_json(self.config_path, config)
         return kek, ledger_key, ledger_id
 
+    @staticmethod
+    def _bind_token(pkcs11: Pkcs11Config) -> Pkcs11Config:
+        """Log in once (a wrong PIN or label fails before anything is written) and record
+        the token's serial, which every later open must match."""
+        with pkcs11.open() as token:
+            return pkcs11.bound(token)
+
     # --- opening -----------------------------------------------------------------------------
 
-    def open_kek(self, passphrase: bytearray) -> KEKProvider:
-        return PassphraseKEK.from_params(passphrase, self.config()["kek"])
+    def kek_provider(self) -> str:
+        """``pkcs11`` when the KEK lives on a token, else ``passphrase``."""
+        params = self.config()["kek"]
+        return PKCS11_PROVIDER if params.get("provider") == PKCS11_PROVIDER else SOFTWARE_KEK
+
+    def kek_description(self) -> str:
+        """What the genesis event records as its KEK provider (public)."""
+        params = self.config()["kek"]
+        if self.kek_provider() == PKCS11_PROVIDER:
+            return (f"pkcs11-{params['method']}:{params['token_label']}/"
+                    f"{params['token_serial']}")[:100]
+        return f"passphrase-{params['kdf']}"
+
+    def needs_passphrase(self) -> bool:
+        return self.kek_provider() == SOFTWARE_KEK
+
+    def pkcs11_config(self) -> Pkcs11Config | None:
+        """The home's HSM (PKCS#11 module, token, PIN file), if it names one."""
+        entry = self.config().get("pkcs11")
+        return None if entry is None else Pkcs11Config.from_dict(entry)
+
+    def key_store(self) -> HsmKeyStore | None:
+        """The home's token for token-resident keys (opened on first use), if any."""
+        config = self.pkcs11_config()
+        return None if config is None else HsmKeyStore(config)
+
+    def open_kek(self, passphrase: bytearray | None) -> KEKProvider:
+        """The KEK: re-derived from ``passphrase``, or reached on the token with the PIN
+        read from the home's PIN file (``passphrase`` is then not needed)."""
+        params = self.config()["kek"]
+        if self.kek_provider() == PKCS11_PROVIDER:
+            pkcs11 = self.pkcs11_config()
+            if pkcs11 is None:
+                raise ConfigurationError("the KEK is on a PKCS#11 token but the home names "
+                                         "no token", field="pkcs11")
+            pin = pkcs11.read_pin()
+            try:
+                return Pkcs11KEK.from_params(pin, params)
+            finally:
+                zeroize(pin)
+        if passphrase is None:
+            raise ConfigurationError("this command needs the ledger passphrase",
+                                     hint="set SKMS_PASSPHRASE or use --passphrase-file")
+        return PassphraseKEK.from_params(passphrase, params)
 
     def ledger_key(self, kek: KEKProvider) -> bytearray:
         entry = self.config()["ledger_key"]

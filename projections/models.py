@@ -39,7 +39,7 @@ from ledger.envelope import open_envelope
 from ledger.errors import UnsupportedAlgorithm
 from ledger.stores.base import StoredEnvelope
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Bumped whenever a table or column changes; a database built with another version is rebuilt.
 
 2: tables for data operations, wallets, backups and the genesis event."""
@@ -375,10 +375,32 @@ LEDGER_GENESIS = Table("ledger_genesis", "The LedgerInitialized event that opene
     _c("recorded_at", TIMESTAMP, "When the ledger was initialised."),
 ))
 
+KEY_TOKEN_OBJECTS = Table("key_token_objects", "One row per key version generated on a "
+                                               "PKCS#11 token (KeyHeldOnToken): where it "
+                                               "lives and what the token said about it.", (
+    _c("chain", "VARCHAR", "Chain holding the event."),
+    _c("seq", "BIGINT", "Seq of the event."),
+    _c("key_id", "VARCHAR", "Key the version belongs to."),
+    _c("version", "INTEGER", "The key version held on the token."),
+    _c("backend", "VARCHAR", "Key backend (pkcs11)."),
+    _c("token_label", "VARCHAR", "Label of the token."),
+    _c("token_serial", "VARCHAR", "Serial number of the token."),
+    _c("token_model", "VARCHAR", "Manufacturer and model of the token."),
+    _c("object_id_hex", "VARCHAR", "CKA_ID of the key objects, hex."),
+    _c("object_label", "VARCHAR", "CKA_LABEL of the key objects."),
+    _c("mechanism", "VARCHAR", "Signing mechanism on the token."),
+    _c("non_extractable", "BOOLEAN", "Whether the recorded attributes prove the key cannot "
+                                     "leave the token (extractable false; sensitive, "
+                                     "never_extractable, always_sensitive, local, token true)."),
+    _c("attributes_json", "VARCHAR", "The recorded attributes as JSON (sorted keys)."),
+    _c("recorded_at", TIMESTAMP, "When it was recorded."),
+))
+
 READ_MODELS: tuple[Table, ...] = (
     KEYS, KEY_VERSIONS, KEY_EVENTS, ACTORS, ACTOR_ROLE_HISTORY, SIGNATURES, KEY_OPERATIONS,
     WALLETS, WALLET_ADDRESSES, WALLET_ADDRESS_USES, WALLET_XPUB_EXPORTS, WALLET_BACKUPS,
-    WALLET_RECOVERIES, COMMAND_REJECTIONS, CHECKPOINTS, LEDGER_GENESIS)
+    WALLET_RECOVERIES, COMMAND_REJECTIONS, CHECKPOINTS, LEDGER_GENESIS,
+    KEY_TOKEN_OBJECTS)
 """Every table the mapping fills, in the order they are written."""
 
 POSITIONS = Table("projection_positions", "How far each chain has been projected. Written "
@@ -425,6 +447,7 @@ EVENT_TABLES: Mapping[str, frozenset[str]] = {
     "CommandRejected": frozenset({COMMAND_REJECTIONS.name}),
     "CheckpointPublished": frozenset({CHECKPOINTS.name}),
     "LedgerInitialized": frozenset({LEDGER_GENESIS.name}),
+    "KeyHeldOnToken": frozenset({KEY_TOKEN_OBJECTS.name}),
 }
 """The tables each event type writes (entity tables only when the entity is known). A test
 walks the schema folder and fails for an event type missing here, and checks, event by
@@ -542,6 +565,7 @@ class _BatchMapper:
         self.rejections: list[tuple[Any, ...]] = []
         self.checkpoints: list[tuple[Any, ...]] = []
         self.genesis: list[tuple[Any, ...]] = []
+        self.token_objects: list[tuple[Any, ...]] = []
         self._handlers: dict[str, Callable[[LoggedEvent], None]] = {
             "SignatureIssued": self._signature,
             "SignatureBatchIssued": self._signature_batch,
@@ -574,6 +598,7 @@ class _BatchMapper:
             "CommandRejected": self._rejected,
             "CheckpointPublished": self._checkpoint,
             "LedgerInitialized": self._genesis,
+            "KeyHeldOnToken": self._held_on_token,
         }
 
     def run(self, events: Sequence[LoggedEvent]) -> BatchRows:
@@ -624,7 +649,8 @@ class _BatchMapper:
                          WALLET_RECOVERIES.name: self.recoveries,
                          COMMAND_REJECTIONS.name: self.rejections,
                          CHECKPOINTS.name: self.checkpoints,
-                         LEDGER_GENESIS.name: self.genesis}
+                         LEDGER_GENESIS.name: self.genesis,
+                         KEY_TOKEN_OBJECTS.name: self.token_objects}
         rows.replaced = {
             KEYS.name: [_row(KEYS, self.keys[k]) for k in sorted(self.dirty_keys)],
             KEY_VERSIONS.name: [_row(KEY_VERSIONS, v) for k in sorted(self.dirty_versions)
@@ -752,6 +778,19 @@ class _BatchMapper:
         key = self._key(event)
         if key is not None:
             key["destroy_after"] = None
+
+    def _held_on_token(self, event: LoggedEvent) -> None:
+        record = event.record
+        attributes = record["attributes"]
+        proven = (not attributes["extractable"] and attributes["sensitive"]
+                  and attributes["never_extractable"] and attributes["always_sensitive"]
+                  and attributes["local"] and attributes["token"])
+        self.token_objects.append((
+            event.chain_id, event.seq, record["key_id"], record["version"], record["backend"],
+            record["token_label"], record["token_serial"],
+            f"{record['token_manufacturer']} {record['token_model']}".strip(),
+            record["object_id"].hex(), record["object_label"], record["mechanism"], proven,
+            json.dumps(attributes, sort_keys=True), event.recorded_at))
 
     def _destroyed(self, event: LoggedEvent) -> None:
         key = self._key(event)

@@ -100,6 +100,10 @@ RELEASED = {
         "899c9108007a699a4b65b065b0430add8c537cab4d0322259f622783ca54b43e",
     "SecretRecovered.v1.avsc":
         "ce2fb61ae7e08d36c0312f1a6e94a2e0a665bf06da6596438f728b04e149badc",
+    "KeyHeldOnToken.v1.avsc":
+        "10759f86a8093244c55ad1aa1526b54e432eb4e3d6afd8ea79dd204f9f1cca5e",
+    "_TokenKeyAttributes.v1.avsc":
+        "dc62ea7855b87ed1fc6f21b39021afa3ccf71d9637e5f1310e4400d42105e023",
 }
 
 

@@ -22,10 +22,12 @@ from commands.session import Session
 from ledger.application import Outcome
 from ledger.crypto import hd
 from ledger.home import Home
+from ledger.hsm.token import open_token
 from ledger.stores.base import StoredEnvelope
 from ledger.stores.memory import MemoryEventStore
 from ledger.stores.url import open_store
 from projections.models import READ_MODELS, decode
+from tests.hsm.softhsm import SoftToken, make_token
 
 PASSPHRASE = "projection tests, not secret"
 ENV = {"SKMS_PASSPHRASE": PASSPHRASE}
@@ -92,6 +94,19 @@ class Ledger:
         return added
 
 
+def add_hsm(home: Path, token: SoftToken) -> None:
+    """Name a SoftHSM2 token as the home's HSM for token-resident keys (as ``skms init
+    --pkcs11-module ... --token-label ... --pin-file ...`` would have)."""
+    config_path = home / "config.json"
+    config = json.loads(config_path.read_text())
+    pin = token.pin()
+    with open_token(token.module, token.label, pin) as opened:
+        serial = opened.info.serial
+    config["pkcs11"] = {"module": token.module, "token_label": token.label,
+                        "token_serial": serial, "pin_file": str(token.pin_file)}
+    config_path.write_text(json.dumps(config, indent=2))
+
+
 def copy_home(source: Path, target: Path) -> Path:
     """Copy a ledger home; its config names the store by absolute path, so repoint it."""
     shutil.copytree(source, target)
@@ -137,6 +152,8 @@ def lifecycle_ledger(demo_ledger: Ledger, tmp_path_factory: pytest.TempPathFacto
     HD wallets (addresses, xpub export, a recovered Feldman and an unused SLIP-39 backup on
     the first; nothing but one address on the second)."""
     home = copy_home(demo_ledger.home, tmp_path_factory.mktemp("lifecycle") / "home")
+    environment = pytest.MonkeyPatch()
+    add_hsm(home, make_token(home.parent / "softhsm", "lifecycle", environment.setenv))
     session = Session(Home(home), passphrase=bytearray(PASSPHRASE.encode()))
     secrets: list[bytes] = []
     texts: list[str] = []
@@ -163,8 +180,12 @@ def lifecycle_ledger(demo_ledger: Ledger, tmp_path_factory: pytest.TempPathFacto
         session.sign_batch("bob", ed25519, [b"batch invoice 1", b"batch invoice 2"])
         _use_keys_on_data(session, secrets)
         _run_wallets(session, secrets, texts)
+        on_token = session.act("alice", "CreateKey", "payments", {
+            "algorithm": "ecdsa-p256", "backend": "pkcs11"}).result["key_id"]
+        session.sign("bob", on_token, b"signed on the token")  # KeyHeldOnToken
     finally:
         session.close()
+        environment.undo()
     recorded = read_ledger(home)
     recorded.secrets, recorded.secret_texts = secrets, texts
     return recorded
