@@ -33,6 +33,7 @@ from ledger.hsm.config import Pkcs11Config
 from ledger.hsm.keystore import HsmKeyStore
 from ledger.hsm.pkcs11_kek import PROVIDER as PKCS11_PROVIDER
 from ledger.hsm.pkcs11_kek import Pkcs11KEK
+from ledger.recipes.kek_change import move_secret
 from ledger.recipes.sealing import seal_private_key, unseal_private_key
 from ledger.stores.base import EventStore, KeyRing
 from ledger.stores.url import open_store
@@ -182,10 +183,11 @@ class Home:
         params = self.config()["kek"]
         return PKCS11_PROVIDER if params.get("provider") == PKCS11_PROVIDER else SOFTWARE_KEK
 
-    def kek_description(self) -> str:
-        """What the genesis event records as its KEK provider (public)."""
-        params = self.config()["kek"]
-        if self.kek_provider() == PKCS11_PROVIDER:
+    def kek_description(self, params: dict[str, Any] | None = None) -> str:
+        """What the genesis event records as its KEK provider (public): the home's KEK,
+        or the one ``params`` describe."""
+        params = self.config()["kek"] if params is None else params
+        if params.get("provider") == PKCS11_PROVIDER:
             return (f"pkcs11-{params['method']}:{params['token_label']}/"
                     f"{params['token_serial']}")[:100]
         return f"passphrase-{params['kdf']}"
@@ -206,8 +208,11 @@ class Home:
     def open_kek(self, passphrase: bytearray | None) -> KEKProvider:
         """The KEK: re-derived from ``passphrase``, or reached on the token with the PIN
         read from the home's PIN file (``passphrase`` is then not needed)."""
-        params = self.config()["kek"]
-        if self.kek_provider() == PKCS11_PROVIDER:
+        return self._open_kek_params(self.config()["kek"], passphrase)
+
+    def _open_kek_params(self, params: dict[str, Any], passphrase: bytearray | None
+                         ) -> KEKProvider:
+        if params.get("provider") == PKCS11_PROVIDER:
             pkcs11 = self.pkcs11_config()
             if pkcs11 is None:
                 raise ConfigurationError("the KEK is on a PKCS#11 token but the home names "
@@ -221,6 +226,74 @@ class Home:
             raise ConfigurationError("this command needs the ledger passphrase",
                                      hint="set SKMS_PASSPHRASE or use --passphrase-file")
         return PassphraseKEK.from_params(passphrase, params)
+
+    # --- KEK rotation (ledger/recipes/kek_change.py) -----------------------------------------
+
+    def name_hsm(self, pkcs11: Pkcs11Config) -> None:
+        """Record ``pkcs11`` as the home's token (once: a home has one HSM, which holds its
+        token-resident keys, so another is refused rather than orphaning them)."""
+        bound = self._bind_token(pkcs11)
+        existing = self.pkcs11_config()
+        if existing is not None:
+            if (existing.module, existing.token_label, existing.token_serial) != (
+                    bound.module, bound.token_label, bound.token_serial):
+                raise InvalidInput("this home already names another PKCS#11 token",
+                                   field="pkcs11-module",
+                                   hint="the KEK can move to a new key on the home's token")
+            return
+        config = self.config()
+        config["pkcs11"] = bound.to_dict()
+        self._write_json(self.config_path, config)
+
+    def begin_kek_change(self, params: dict[str, object]) -> None:
+        """Save the new KEK's public parameters before anything moves (``kek_next``)."""
+        config = self.config()
+        config["kek_next"] = params
+        self._write_json(self.config_path, config)
+
+    def pending_kek(self) -> dict[str, Any] | None:
+        """The new KEK of an unfinished rotation, if any."""
+        pending = self.config().get("kek_next")
+        return pending if isinstance(pending, dict) else None
+
+    def open_pending_kek(self, passphrase: bytearray | None) -> KEKProvider:
+        """Reopen ``kek_next`` (a resumed rotation) as :meth:`open_kek` opens ``kek``."""
+        pending = self.pending_kek()
+        if pending is None:
+            raise ConfigurationError("no KEK rotation is pending in this home")
+        return self._open_kek_params(pending, passphrase)
+
+    def rewrap_secrets(self, old: KEKProvider, new: KEKProvider) -> int:
+        """Move the ledger key and every identity key to ``new``; each file is replaced
+        atomically, and one already under ``new`` (a resumed run) is left as it is."""
+        moved = 0
+        config = self.config()
+        entry = config["ledger_key"]
+        rewrapped = move_secret(_unb64(entry.get("wrapped_data_key"), "ledger_key"), old, new,
+                                LEDGER_KEY_AAD)
+        if rewrapped is not None:
+            entry["wrapped_data_key"] = _b64(rewrapped)
+            self._write_json(self.config_path, config)
+        moved += 1
+        folder = self.path / "identities"
+        for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+            data = json.loads(path.read_text())
+            rewrapped = move_secret(_unb64(data.get("wrapped_data_key"), "identity"), old, new,
+                                    self._identity_aad(data["name"]))
+            if rewrapped is not None:
+                data["wrapped_data_key"] = _b64(rewrapped)
+                self._write_json(path, data)
+            moved += 1
+        return moved
+
+    def finish_kek_change(self) -> None:
+        """Make ``kek_next`` the home's KEK (one atomic write)."""
+        config = self.config()
+        pending = config.pop("kek_next", None)
+        if not isinstance(pending, dict):
+            raise ConfigurationError("no KEK rotation is pending in this home")
+        config["kek"] = pending
+        self._write_json(self.config_path, config)
 
     def ledger_key(self, kek: KEKProvider) -> bytearray:
         entry = self.config()["ledger_key"]

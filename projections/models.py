@@ -396,11 +396,30 @@ KEY_TOKEN_OBJECTS = Table("key_token_objects", "One row per key version generate
     _c("recorded_at", TIMESTAMP, "When it was recorded."),
 ))
 
+KEK_ROTATIONS = Table("kek_rotations", "One row per KekRotationStarted and "
+                                       "KekRotationCompleted: when the ledger's KEK moved, "
+                                       "from which to which, and what was rewrapped.", (
+    _c("chain", "VARCHAR", "Chain holding the event (the system chain)."),
+    _c("seq", "BIGINT", "Seq of the event."),
+    _c("rotation_id", "VARCHAR", "The rotation both rows share."),
+    _c("phase", "VARCHAR", "started or completed."),
+    _c("old_kek_id", "VARCHAR", "KEK moved from (started rows; NULL on completed)."),
+    _c("new_kek_id", "VARCHAR", "KEK moved to."),
+    _c("new_kek_provider", "VARCHAR", "The new KEK's provider (started rows)."),
+    _c("data_keys", "INTEGER", "Data keys in the key-ring at the start (started rows)."),
+    _c("rewrapped", "INTEGER", "Data keys rewrapped (completed rows)."),
+    _c("already_new", "INTEGER", "Data keys moved before a crash and resumed (completed)."),
+    _c("skipped", "INTEGER", "Data keys shredded while it ran (completed rows)."),
+    _c("home_secrets", "INTEGER", "Home secrets rewrapped (completed rows)."),
+    _c("digest_hex", "VARCHAR", "Digest of the moved data keys, hex (completed rows)."),
+    _c("recorded_at", TIMESTAMP, "When it was recorded."),
+))
+
 READ_MODELS: tuple[Table, ...] = (
     KEYS, KEY_VERSIONS, KEY_EVENTS, ACTORS, ACTOR_ROLE_HISTORY, SIGNATURES, KEY_OPERATIONS,
     WALLETS, WALLET_ADDRESSES, WALLET_ADDRESS_USES, WALLET_XPUB_EXPORTS, WALLET_BACKUPS,
     WALLET_RECOVERIES, COMMAND_REJECTIONS, CHECKPOINTS, LEDGER_GENESIS,
-    KEY_TOKEN_OBJECTS)
+    KEY_TOKEN_OBJECTS, KEK_ROTATIONS)
 """Every table the mapping fills, in the order they are written."""
 
 POSITIONS = Table("projection_positions", "How far each chain has been projected. Written "
@@ -448,6 +467,8 @@ EVENT_TABLES: Mapping[str, frozenset[str]] = {
     "CheckpointPublished": frozenset({CHECKPOINTS.name}),
     "LedgerInitialized": frozenset({LEDGER_GENESIS.name}),
     "KeyHeldOnToken": frozenset({KEY_TOKEN_OBJECTS.name}),
+    "KekRotationStarted": frozenset({KEK_ROTATIONS.name}),
+    "KekRotationCompleted": frozenset({KEK_ROTATIONS.name}),
 }
 """The tables each event type writes (entity tables only when the entity is known). A test
 walks the schema folder and fails for an event type missing here, and checks, event by
@@ -566,6 +587,7 @@ class _BatchMapper:
         self.checkpoints: list[tuple[Any, ...]] = []
         self.genesis: list[tuple[Any, ...]] = []
         self.token_objects: list[tuple[Any, ...]] = []
+        self.kek_rotations: list[tuple[Any, ...]] = []
         self._handlers: dict[str, Callable[[LoggedEvent], None]] = {
             "SignatureIssued": self._signature,
             "SignatureBatchIssued": self._signature_batch,
@@ -599,6 +621,8 @@ class _BatchMapper:
             "CheckpointPublished": self._checkpoint,
             "LedgerInitialized": self._genesis,
             "KeyHeldOnToken": self._held_on_token,
+            "KekRotationStarted": self._kek_rotation,
+            "KekRotationCompleted": self._kek_rotation,
         }
 
     def run(self, events: Sequence[LoggedEvent]) -> BatchRows:
@@ -650,7 +674,8 @@ class _BatchMapper:
                          COMMAND_REJECTIONS.name: self.rejections,
                          CHECKPOINTS.name: self.checkpoints,
                          LEDGER_GENESIS.name: self.genesis,
-                         KEY_TOKEN_OBJECTS.name: self.token_objects}
+                         KEY_TOKEN_OBJECTS.name: self.token_objects,
+                         KEK_ROTATIONS.name: self.kek_rotations}
         rows.replaced = {
             KEYS.name: [_row(KEYS, self.keys[k]) for k in sorted(self.dirty_keys)],
             KEY_VERSIONS.name: [_row(KEY_VERSIONS, v) for k in sorted(self.dirty_versions)
@@ -791,6 +816,18 @@ class _BatchMapper:
             f"{record['token_manufacturer']} {record['token_model']}".strip(),
             record["object_id"].hex(), record["object_label"], record["mechanism"], proven,
             json.dumps(attributes, sort_keys=True), event.recorded_at))
+
+    def _kek_rotation(self, event: LoggedEvent) -> None:
+        record = event.record
+        started = event.event_type == "KekRotationStarted"
+        digest = record.get("digest")
+        self.kek_rotations.append((
+            event.chain_id, event.seq, record["rotation_id"],
+            "started" if started else "completed", record.get("old_kek_id"),
+            record["new_kek_id"], record.get("new_kek_provider"), record.get("data_keys"),
+            record.get("rewrapped"), record.get("already_new"), record.get("skipped"),
+            record.get("home_secrets"), None if digest is None else digest.hex(),
+            event.recorded_at))
 
     def _destroyed(self, event: LoggedEvent) -> None:
         key = self._key(event)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ledger.catalogue import actors, data, keys, reads, system, wallets
+from ledger.catalogue import actors, data, kek, keys, reads, system, wallets
 from ledger.catalogue.model import (
     ChainRule,
     CommandSpec,
@@ -99,7 +99,8 @@ class Catalogue:
 
 CATALOGUE = Catalogue(
     commands=(*system.COMMANDS, *actors.COMMANDS, *keys.COMMANDS, *data.COMMANDS,
-              *wallets.COMMANDS),
+              *wallets.COMMANDS,
+              *kek.COMMANDS),
     reads=reads.READS,
 )
 

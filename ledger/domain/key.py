@@ -15,6 +15,10 @@ from ledger.domain.registry import register_event
 from ledger.errors import IllegalTransition, KeyMaterialDestroyed, Unauthorized
 
 DAY_MICROS = 86_400_000_000
+TOKEN_KEY_PROOF = {"extractable": False, "sensitive": True, "never_extractable": True,
+                   "always_sensitive": True, "local": True, "token": True}
+"""The recorded PKCS#11 attributes (``KeyHeldOnToken.attributes``) that, together, say a
+key was generated on the token and can never leave it."""
 
 
 class KeyState(enum.StrEnum):
@@ -326,6 +330,20 @@ class Key(Aggregate):
         attributes: dict[str, bool]
 
         def apply(self, aggregate: Any) -> None:
+            # The auditor's fold runs this too: a token key whose recorded attributes do not
+            # prove it never leaves the token, or a version that sealed material after all,
+            # is refused at its seq.
+            wrong = [name for name, wanted in TOKEN_KEY_PROOF.items()
+                     if self.attributes.get(name) is not wanted]
+            if wrong:
+                raise IllegalTransition(f"key {aggregate.id} v{self.version}: the token's "
+                                        f"attributes do not prove non-extractability "
+                                        f"({', '.join(wrong)})", reason_code="hsm-attributes")
+            held = aggregate.versions.get(self.version)
+            if held is None or held["sealed_material"] or held["data_key_ref"]:
+                raise IllegalTransition(f"key {aggregate.id} v{self.version} is sealed by the "
+                                        "ledger, not held on a token",
+                                        reason_code="illegal-transition")
             aggregate.versions[self.version]["hsm"] = {
                 "backend": self.backend, "token_label": self.token_label,
                 "token_serial": self.token_serial,
@@ -366,10 +384,8 @@ class Key(Aggregate):
         return new_version
 
     def hold_on_token(self, version: int, token: dict[str, Any], *, at: int) -> None:
-        """Record that ``version`` was generated on a token (``token``: the event's fields)."""
-        if version not in self.versions or self.versions[version]["sealed_material"]:
-            raise IllegalTransition(f"version {version} of key {self.id} is not a token key",
-                                    reason_code="illegal-transition")
+        """Record that ``version`` was generated on a token (``token``: the event's fields;
+        refused by the event itself unless its attributes prove non-extractability)."""
         self.trigger_event(Key.HeldOnToken, at=at, key_id=self.key_id, version=version,
                            **token)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,9 @@ from pkcs11 import Attribute, ObjectClass
 from commands.cli.main import cli
 from ledger.crypto.ecdsa_p256 import P256_ORDER
 from ledger.crypto.ecdsa_p384 import P384_ORDER
+from ledger.domain.key import DEFAULT_POLICY, Key
 from ledger.envelope import open_envelope
+from ledger.errors import IllegalTransition
 from ledger.home import Home
 from ledger.hsm.token import open_token
 from ledger.stores.url import open_store
@@ -299,3 +302,39 @@ def test_the_message_digest_is_what_the_token_signed(tmp_path: Path, token: Soft
     with open_token(token.module, token.label, token.pin()) as session:
         assert int(pkcs11.Mechanism.ECDSA) in session.mechanisms
         assert int(pkcs11.Mechanism.ECDSA_SHA256) not in session.mechanisms
+
+
+# --- what the log may say about a token key (the auditor's fold applies the same event) ----
+
+
+def _token_fields(**attributes: bool) -> dict[str, Any]:
+    proof = {"extractable": False, "sensitive": True, "never_extractable": True,
+             "always_sensitive": True, "local": True, "login_required": True, "token": True,
+             "modifiable": False}
+    return {"backend": "pkcs11", "token_label": "t", "token_serial": "1",
+            "token_manufacturer": "m", "token_model": "x", "object_id": bytes(16),
+            "object_label": "l", "mechanism": "CKM_ECDSA",
+            "attributes": {**proof, **attributes}}
+
+
+def _new_key(sealed: bytes) -> Key:
+    return Key.create(Key.Generated, aggregate_id=uuid.uuid4(), at=1, key_id="k", domain="d",
+                      label=None, algorithm="ecdsa-p256", usage=["sign", "verify"], version=1,
+                      public_key=b"\x02" + bytes(32), sealed_material=sealed,
+                      data_key_ref="k/v1" if sealed else "", policy=dict(DEFAULT_POLICY))
+
+
+@pytest.mark.parametrize("attribute", ["extractable", "sensitive", "never_extractable",
+                                       "always_sensitive", "local", "token"])
+def test_a_token_key_whose_attributes_prove_nothing_is_refused(attribute: str) -> None:
+    wrong = {attribute: attribute == "extractable"}
+    with pytest.raises(IllegalTransition, match=attribute):
+        _new_key(b"").hold_on_token(1, _token_fields(**wrong), at=2)
+    key = _new_key(b"")
+    key.hold_on_token(1, _token_fields(), at=2)
+    assert key.held_on_token()
+
+
+def test_a_sealed_version_cannot_claim_to_be_on_a_token() -> None:
+    with pytest.raises(IllegalTransition, match="sealed by the ledger"):
+        _new_key(b"sealed").hold_on_token(1, _token_fields(), at=2)

@@ -185,7 +185,14 @@ def lifecycle_ledger(demo_ledger: Ledger, tmp_path_factory: pytest.TempPathFacto
         session.sign("bob", on_token, b"signed on the token")  # KeyHeldOnToken
     finally:
         session.close()
-        environment.undo()
+    # The KEK moves to a new one derived from the same passphrase (new salt, new kek_id):
+    # KekRotationStarted and KekRotationCompleted, and the home still opens as before.
+    rotated = CliRunner().invoke(cli, ["--home", str(home), "kek", "rotate", "--to",
+                                       "passphrase"],
+                                 env={**ENV, "SKMS_NEW_PASSPHRASE": PASSPHRASE},
+                                 catch_exceptions=False)
+    environment.undo()
+    assert rotated.exit_code == 0, rotated.output
     recorded = read_ledger(home)
     recorded.secrets, recorded.secret_texts = secrets, texts
     return recorded
