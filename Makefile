@@ -8,7 +8,7 @@ KAFKA_NODES ?= 3
 # The demo's passphrase is deliberately public: it protects throw-away demo keys only.
 DEMO_PASSPHRASE ?= skms-demo-passphrase-not-a-secret
 
-.PHONY: setup run test lint unit kafka-up kafka-down bench docs generate lock lock-upgrade clean go-deps fuzz fuzz-short scan native zk-tools
+.PHONY: setup run test lint unit kafka-up kafka-down bench docs generate lock lock-upgrade clean go-deps fuzz fuzz-short scan native zk-tools softhsm
 
 # Dependencies come from the hashed lock (requirements/dev.txt), never from pyproject's
 # ranges. The locked pip is installed first (the one a new venv brings is slower and
@@ -57,13 +57,18 @@ lint: setup
 kafka-up:
 	bash tools/kafka/kafka.sh up --nodes $(KAFKA_NODES)
 
+# SoftHSM2 for the HSM tests (tests/hsm): Debian's softhsm2, installed when missing (root);
+# each test then makes its own throw-away token under its temp dir (tools/softhsm/softhsm.sh).
+softhsm:
+	bash tools/softhsm/softhsm.sh install
+
 kafka-down:
 	bash tools/kafka/kafka.sh down
 
 # Everything CI runs: lint, then the whole suite with the services it needs started here.
 # Kafka tests run in their own serial pass: the fault tests kill and freeze brokers.
 KAFKA_BOOTSTRAP := 127.0.0.1:19092,127.0.0.1:19093,127.0.0.1:19094
-test: setup lint kafka-up go-deps native zk-tools
+test: setup lint softhsm kafka-up go-deps native zk-tools
 	$(BIN)/python tools/gen_events_doc.py --check
 	$(BIN)/python tools/gen_catalogue.py --check
 	$(BIN)/python tools/gen_vectors.py --check

@@ -92,7 +92,17 @@ def key_row(key: Key) -> dict[str, Any]:
                        "min_verify_version": key.min_verify_version},
             "created_at": key.created_at, "rotated_at": key.rotated_at,
             "destroy_after": key.destroy_after, "destroyed_at": key.destroyed_at,
-            "signatures": key.signature_count}
+            "signatures": key.signature_count, **key_location(current)}
+
+
+def key_location(version: Mapping[str, Any]) -> dict[str, Any]:
+    """``backend`` and ``location`` of a key version (public values only)."""
+    held = version.get("hsm")
+    if held is None:
+        return {"backend": "software", "location": None}
+    location = {name: value for name, value in held.items() if name != "object_id"}
+    location["object_id"] = bytes(held["object_id"]).hex()
+    return {"backend": held["backend"], "location": location}
 
 
 def actor_row(actor: Actor) -> dict[str, Any]:

@@ -23,6 +23,8 @@ from ledger.crypto.kek import KDF_PBKDF2, KDF_SCRYPT, KEKProvider
 from ledger.crypto.memory import zeroize
 from ledger.errors import ConfigurationError
 from ledger.home import Home
+from ledger.hsm.config import Pkcs11Config
+from ledger.hsm.keystore import HsmKeyStore
 from ledger.stores.base import EventStore, KeyRing
 
 DEFAULT_DOMAIN = "default"
@@ -40,6 +42,7 @@ class Session:
         self.home = home
         self._passphrase = passphrase
         self._kek: KEKProvider | None = None
+        self._hsm: HsmKeyStore | None = None
         self._ledger_key: bytearray | None = None
         self._store: EventStore | None = None
         self._keyring: KeyRing | None = None
@@ -54,19 +57,24 @@ class Session:
         return self._store, self._keyring
 
     def kek(self) -> KEKProvider:
+        """The passphrase's KEK, or the token's (its PIN read from the home's PIN file)."""
         if self._kek is None:
-            if self._passphrase is None:
-                raise ConfigurationError("this command needs the ledger passphrase",
-                                         hint="set SKMS_PASSPHRASE or use --passphrase-file")
             self._kek = self.home.open_kek(self._passphrase)
         return self._kek
+
+    def key_store(self) -> HsmKeyStore | None:
+        """The home's HSM for token-resident keys (logged in on first use), if any."""
+        if self._hsm is None:
+            self._hsm = self.home.key_store()
+        return self._hsm
 
     def ledger(self) -> Ledger:
         if self._ledger is None:
             store, keyring = self.store()
             kek = self.kek()
             self._ledger_key = self.home.ledger_key(kek)
-            self._ledger = Ledger(store, keyring, kek=kek, ledger_key=self._ledger_key)
+            self._ledger = Ledger(store, keyring, kek=kek, ledger_key=self._ledger_key,
+                                  hsm=self.key_store())
             self._ledger.load()
             self._ledger.reconcile_keyring()
         return self._ledger
@@ -92,6 +100,8 @@ class Session:
             zeroize(self._ledger_key)
         if self._kek is not None:
             self._kek.close()
+        if self._hsm is not None:
+            self._hsm.close()
         if self._passphrase is not None:
             zeroize(self._passphrase)
         if self._store is not None:
@@ -102,22 +112,25 @@ class Session:
     # --- creating a ledger -------------------------------------------------------------------
 
     def initialize(self, *, name: str, fips_mode: bool = False, checkpoint_every_events: int = 64,
-                   checkpoint_every_seconds: int = 60, admin_name: str = BOOTSTRAP_ADMIN
+                   checkpoint_every_seconds: int = 60, admin_name: str = BOOTSTRAP_ADMIN,
+                   kek_provider: str = "passphrase", pkcs11: Pkcs11Config | None = None
                    ) -> dict[str, Any]:
-        """Create the home, the genesis event and the first admin (its key kept here)."""
-        if self._passphrase is None:
-            raise ConfigurationError("initializing needs a passphrase",
-                                     hint="set SKMS_PASSPHRASE or use --passphrase-file")
-        # FIPS mode (issue 15, section 6): the passphrase KEK comes from PBKDF2-HMAC-SHA256
-        # (600,000 iterations or more), never scrypt, and the home refuses scrypt from now on
+        """Create the home, the genesis event and the first admin (its key kept here).
+
+        ``kek_provider="pkcs11"`` puts the KEK on the token ``pkcs11`` names (no passphrase
+        needed then); ``pkcs11`` alone names the HSM for token-resident keys. FIPS mode
+        (issue 15, section 6): a passphrase KEK comes from PBKDF2-HMAC-SHA256 (600,000
+        iterations or more), never scrypt, and the home refuses scrypt from now on."""
         kek, ledger_key, ledger_id = self.home.create(
-            self._passphrase, kdf=KDF_PBKDF2 if fips_mode else KDF_SCRYPT, fips=fips_mode)
+            self._passphrase, kdf=KDF_PBKDF2 if fips_mode else KDF_SCRYPT, fips=fips_mode,
+            kek_provider=kek_provider, pkcs11=pkcs11)
         self._kek, self._ledger_key = kek, ledger_key
         store, keyring = self.store()
         if store.chains():
             raise ConfigurationError(f"the store {store.url} already holds a ledger",
                                      hint="point --store at an empty store")
-        self._ledger = Ledger(store, keyring, kek=kek, ledger_key=ledger_key)
+        self._ledger = Ledger(store, keyring, kek=kek, ledger_key=ledger_key,
+                              hsm=self.key_store())
         self._ledger.load()
         public_key = self.home.ledger_public_key()
         genesis = Command("InitializeLedger", SYSTEM_ACTOR, SYSTEM_CHAIN, {
@@ -125,7 +138,7 @@ class Session:
             "origin": f"skms.ledger/{ledger_id}", "fips_mode": fips_mode,
             "checkpoint_every_events": checkpoint_every_events,
             "checkpoint_every_seconds": checkpoint_every_seconds,
-            "kek_provider": f"passphrase-{self.home.config()['kek']['kdf']}",
+            "kek_provider": self.home.kek_description(),
         }, now_micros()).sign(ledger_key)
         execute(self._ledger, genesis)
         admin_key = self.home.new_identity(admin_name, kek)

@@ -57,6 +57,7 @@ from ledger.errors import (
     Unauthorized,
 )
 from ledger.group_commit import GroupCommitter, Ticket
+from ledger.hsm.keystore import HsmKeyStore
 from ledger.recipes.key_material import KeyMaterial, shred_leftovers
 from ledger.refusals import RefusalLimit, RefusalRecorder
 from ledger.state import LedgerState
@@ -192,12 +193,13 @@ class Ledger:
 
     def __init__(self, store: EventStore, keyring: KeyRing, *, kek: KEKProvider | None = None,
                  ledger_key: bytearray | None = None, clock: Callable[[], int] = now_micros,
+                 hsm: HsmKeyStore | None = None,
                  max_clock_skew_micros: int = MAX_CLOCK_SKEW_MICROS,
                  auto_checkpoint: bool = True,
                  refusal_limit: RefusalLimit | None = DEFAULT_REFUSAL_LIMIT) -> None:
         self.store = store
         self.keyring = keyring
-        self._material = KeyMaterial(kek, keyring) if kek is not None else None
+        self._material = KeyMaterial(kek, keyring, hsm) if kek is not None else None
         self._ledger_key = ledger_key
         self.clock = clock
         self.max_clock_skew_micros = max_clock_skew_micros
@@ -570,5 +572,6 @@ class Ledger:
     def reconcile_keyring(self) -> list[str]:
         """Shred data keys of destroyed keys (finishes a destruction interrupted by a crash)."""
         refs = [version["data_key_ref"] for key in self.state.keys.values()
-                if key.state.value == "destroyed" for version in key.versions.values()]
+                if key.state.value == "destroyed" for version in key.versions.values()
+                if version["data_key_ref"]]
         return shred_leftovers(self.keyring, refs)

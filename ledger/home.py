@@ -2,7 +2,8 @@
 
 Layout of ``$SKMS_HOME``::
 
-    config.json          store URL, ledger id, public KEK parameters, sealed ledger key
+    config.json          store URL, ledger id, public KEK parameters, sealed ledger key,
+                         and (with an HSM) the PKCS#11 module, token and PIN file path
     ledger.db            default SQLite event store (WAL)
     ledger.keyring.db    wrapped data keys, beside the log (crypto-shredding)
     identities/NAME.json actors' Ed25519 identity keys, sealed under the KEK
@@ -28,11 +29,17 @@ from ledger.crypto.memory import zeroize
 from ledger.crypto.schemes import get_scheme
 from ledger.domain.actor import check_actor_name
 from ledger.errors import ConfigurationError, InvalidInput, NotFound
+from ledger.hsm.config import Pkcs11Config
+from ledger.hsm.keystore import HsmKeyStore
+from ledger.hsm.pkcs11_kek import PROVIDER as PKCS11_PROVIDER
+from ledger.hsm.pkcs11_kek import Pkcs11KEK
+from ledger.recipes.kek_change import move_secret
 from ledger.recipes.sealing import seal_private_key, unseal_private_key
 from ledger.stores.base import EventStore, KeyRing
 from ledger.stores.url import open_store
 
 CONFIG_FORMAT = 1
+SOFTWARE_KEK = "passphrase"
 LEDGER_KEY_AAD = b"skms-ledger-signing-key:v1"
 
 
@@ -105,12 +112,16 @@ class Home:
 
     # --- creation ----------------------------------------------------------------------------
 
-    def create(self, passphrase: bytearray, *, kdf: str = "scrypt", fips: bool = False
+    def create(self, passphrase: bytearray | None, *, kdf: str = "scrypt", fips: bool = False,
+               kek_provider: str = SOFTWARE_KEK, pkcs11: Pkcs11Config | None = None
                ) -> tuple[KEKProvider, bytearray, str]:
         """Write a new config with fresh KEK parameters and ledger signing key (``fips``:
         PBKDF2 only, recorded in the config so that :meth:`open_kek` refuses scrypt).
 
-        Returns the KEK, the ledger key seed (caller zeroes it) and the ledger id.
+        ``kek_provider`` ``pkcs11`` generates the KEK on the token ``pkcs11`` names (no
+        passphrase then); with the passphrase KEK, ``pkcs11`` names the HSM that holds
+        token-resident keys only. Returns the KEK, the ledger key seed (caller zeroes it)
+        and the ledger id.
         """
         if fips and kdf != KDF_PBKDF2:
             raise ConfigurationError("FIPS mode derives the KEK with PBKDF2-HMAC-SHA256, "
@@ -118,16 +129,35 @@ class Home:
         if self.exists():
             raise ConfigurationError(f"a ledger home already exists at {self.path}",
                                      hint="choose another --home or remove it")
+        if kek_provider not in (SOFTWARE_KEK, PKCS11_PROVIDER):
+            raise InvalidInput(f"the KEK is {SOFTWARE_KEK} or {PKCS11_PROVIDER}", field="kek")
+        if kek_provider == PKCS11_PROVIDER and pkcs11 is None:
+            raise InvalidInput("a pkcs11 KEK needs --pkcs11-module, --token-label and "
+                               "--pin-file", field="pkcs11-module")
+        if kek_provider == SOFTWARE_KEK and passphrase is None:
+            raise ConfigurationError("initializing needs a passphrase",
+                                     hint="set SKMS_PASSPHRASE or use --passphrase-file")
+        ledger_id = str(uuid.uuid4())
+        kek: KEKProvider
+        bound = None if pkcs11 is None else self._bind_token(pkcs11)
+        if kek_provider == PKCS11_PROVIDER and bound is not None:
+            pin = bound.read_pin()
+            try:
+                kek, params = Pkcs11KEK.create(bound.module, bound.token_label, pin,
+                                               key_label=f"skms-kek-{ledger_id}")
+            finally:
+                zeroize(pin)
+        else:
+            assert passphrase is not None
+            kek, params = PassphraseKEK.create(passphrase, kdf)
         self.path.mkdir(parents=True, exist_ok=True)
         os.chmod(self.path, 0o700)
-        kek, params = PassphraseKEK.create(passphrase, kdf)
         scheme = get_scheme("ed25519")
         seed = random_bytes(scheme.seed_size)
         ledger_key = scheme.generate(seed)
         zeroize(seed)
         sealed = seal_private_key(ledger_key, kek, aad=LEDGER_KEY_AAD)
-        ledger_id = str(uuid.uuid4())
-        config = {
+        config: dict[str, Any] = {
             "format": CONFIG_FORMAT,
             "ledger_id": ledger_id,
             "store": self._store_override or self.DEFAULT_STORE,
@@ -139,18 +169,144 @@ class Home:
                 "wrapped_data_key": _b64(sealed.wrapped_data_key),
             },
         }
+        if bound is not None:
+            config["pkcs11"] = bound.to_dict()
         self._write_json(self.config_path, config)
         return kek, ledger_key, ledger_id
 
+    @staticmethod
+    def _bind_token(pkcs11: Pkcs11Config) -> Pkcs11Config:
+        """Log in once (a wrong PIN or label fails before anything is written) and record
+        the token's serial, which every later open must match."""
+        with pkcs11.open() as token:
+            return pkcs11.bound(token)
+
     # --- opening -----------------------------------------------------------------------------
 
-    def open_kek(self, passphrase: bytearray) -> KEKProvider:
+    def kek_provider(self) -> str:
+        """``pkcs11`` when the KEK lives on a token, else ``passphrase``."""
+        params = self.config()["kek"]
+        return PKCS11_PROVIDER if params.get("provider") == PKCS11_PROVIDER else SOFTWARE_KEK
+
+    def kek_description(self, params: dict[str, Any] | None = None) -> str:
+        """What the genesis event records as its KEK provider (public): the home's KEK,
+        or the one ``params`` describe."""
+        params = self.config()["kek"] if params is None else params
+        if params.get("provider") == PKCS11_PROVIDER:
+            return (f"pkcs11-{params['method']}:{params['token_label']}/"
+                    f"{params['token_serial']}")[:100]
+        return f"passphrase-{params['kdf']}"
+
+    def needs_passphrase(self) -> bool:
+        return self.kek_provider() == SOFTWARE_KEK
+
+    def pkcs11_config(self) -> Pkcs11Config | None:
+        """The home's HSM (PKCS#11 module, token, PIN file), if it names one."""
+        entry = self.config().get("pkcs11")
+        return None if entry is None else Pkcs11Config.from_dict(entry)
+
+    def key_store(self) -> HsmKeyStore | None:
+        """The home's token for token-resident keys (opened on first use), if any."""
+        config = self.pkcs11_config()
+        return None if config is None else HsmKeyStore(config)
+
+    def open_kek(self, passphrase: bytearray | None) -> KEKProvider:
+        """The KEK: re-derived from ``passphrase``, or reached on the token with the PIN
+        read from the home's PIN file (``passphrase`` is then not needed). A FIPS-mode home
+        refuses a passphrase KEK derived with anything but PBKDF2."""
         config = self.config()
-        if config.get("fips") is True and config["kek"].get("kdf") != KDF_PBKDF2:
+        params = config["kek"]
+        if (config.get("fips") is True and params.get("provider") != PKCS11_PROVIDER
+                and params.get("kdf") != KDF_PBKDF2):
             raise ConfigurationError("this home runs in FIPS mode and refuses a "
-                                     f"{config['kek'].get('kdf')} KEK", field="kek",
+                                     f"{params.get('kdf')} KEK", field="kek",
                                      hint="FIPS mode takes PBKDF2-HMAC-SHA256 only")
-        return PassphraseKEK.from_params(passphrase, config["kek"])
+        return self._open_kek_params(params, passphrase)
+
+    def _open_kek_params(self, params: dict[str, Any], passphrase: bytearray | None
+                         ) -> KEKProvider:
+        if params.get("provider") == PKCS11_PROVIDER:
+            pkcs11 = self.pkcs11_config()
+            if pkcs11 is None:
+                raise ConfigurationError("the KEK is on a PKCS#11 token but the home names "
+                                         "no token", field="pkcs11")
+            pin = pkcs11.read_pin()
+            try:
+                return Pkcs11KEK.from_params(pin, params)
+            finally:
+                zeroize(pin)
+        if passphrase is None:
+            raise ConfigurationError("this command needs the ledger passphrase",
+                                     hint="set SKMS_PASSPHRASE or use --passphrase-file")
+        return PassphraseKEK.from_params(passphrase, params)
+
+    # --- KEK rotation (ledger/recipes/kek_change.py) -----------------------------------------
+
+    def name_hsm(self, pkcs11: Pkcs11Config) -> None:
+        """Record ``pkcs11`` as the home's token (once: a home has one HSM, which holds its
+        token-resident keys, so another is refused rather than orphaning them)."""
+        bound = self._bind_token(pkcs11)
+        existing = self.pkcs11_config()
+        if existing is not None:
+            if (existing.module, existing.token_label, existing.token_serial) != (
+                    bound.module, bound.token_label, bound.token_serial):
+                raise InvalidInput("this home already names another PKCS#11 token",
+                                   field="pkcs11-module",
+                                   hint="the KEK can move to a new key on the home's token")
+            return
+        config = self.config()
+        config["pkcs11"] = bound.to_dict()
+        self._write_json(self.config_path, config)
+
+    def begin_kek_change(self, params: dict[str, object]) -> None:
+        """Save the new KEK's public parameters before anything moves (``kek_next``)."""
+        config = self.config()
+        config["kek_next"] = params
+        self._write_json(self.config_path, config)
+
+    def pending_kek(self) -> dict[str, Any] | None:
+        """The new KEK of an unfinished rotation, if any."""
+        pending = self.config().get("kek_next")
+        return pending if isinstance(pending, dict) else None
+
+    def open_pending_kek(self, passphrase: bytearray | None) -> KEKProvider:
+        """Reopen ``kek_next`` (a resumed rotation) as :meth:`open_kek` opens ``kek``."""
+        pending = self.pending_kek()
+        if pending is None:
+            raise ConfigurationError("no KEK rotation is pending in this home")
+        return self._open_kek_params(pending, passphrase)
+
+    def rewrap_secrets(self, old: KEKProvider, new: KEKProvider) -> int:
+        """Move the ledger key and every identity key to ``new``; each file is replaced
+        atomically, and one already under ``new`` (a resumed run) is left as it is."""
+        moved = 0
+        config = self.config()
+        entry = config["ledger_key"]
+        rewrapped = move_secret(_unb64(entry.get("wrapped_data_key"), "ledger_key"), old, new,
+                                LEDGER_KEY_AAD)
+        if rewrapped is not None:
+            entry["wrapped_data_key"] = _b64(rewrapped)
+            self._write_json(self.config_path, config)
+        moved += 1
+        folder = self.path / "identities"
+        for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+            data = json.loads(path.read_text())
+            rewrapped = move_secret(_unb64(data.get("wrapped_data_key"), "identity"), old, new,
+                                    self._identity_aad(data["name"]))
+            if rewrapped is not None:
+                data["wrapped_data_key"] = _b64(rewrapped)
+                self._write_json(path, data)
+            moved += 1
+        return moved
+
+    def finish_kek_change(self) -> None:
+        """Make ``kek_next`` the home's KEK (one atomic write)."""
+        config = self.config()
+        pending = config.pop("kek_next", None)
+        if not isinstance(pending, dict):
+            raise ConfigurationError("no KEK rotation is pending in this home")
+        config["kek"] = pending
+        self._write_json(self.config_path, config)
 
     def ledger_key(self, kek: KEKProvider) -> bytearray:
         entry = self.config()["ledger_key"]

@@ -167,6 +167,12 @@ class LedgerState:
             key = self._existing(self.keys, aggregate_id, "key")
             self._require(key.domain == chain_id, "key event in another domain's chain")
             event.mutate(key)
+        elif kind is LedgerMeta:
+            self._require(chain_id == SYSTEM_CHAIN and self.meta is not None
+                          and str(self.meta.id) == aggregate_id,
+                          "ledger event outside the system chain or before genesis")
+            assert self.meta is not None
+            event.mutate(self.meta)
         elif kind is Wallet:
             wallet = self._existing(self.wallets, aggregate_id, "wallet")
             self._require(wallet.domain == chain_id, "wallet event in another domain's chain")

@@ -39,14 +39,15 @@ from ledger.envelope import open_envelope
 from ledger.errors import UnsupportedAlgorithm
 from ledger.stores.base import StoredEnvelope
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 """Bumped whenever a table or column changes; a database built with another version is rebuilt.
 
 2: tables for data operations, wallets, backups and the genesis event.
 3: approval requests, decisions and policy rules.
 4: chain_signatures (blockchain transactions and messages).
 5: threshold_events (threshold group keys: DKG rounds, signing sessions).
-6: zk_records (commitments, range proofs, SNARK set-ups and proofs)."""
+6: zk_records (commitments, range proofs, SNARK set-ups and proofs).
+7: key_token_objects and kek_rotations (HSM-held keys, KEK rotations)."""
 
 SECRET_FIELDS = frozenset({"sealed_material", "sealed_seed", "sealed_state", "sealed_share",
                            "sealed_nonces"})
@@ -515,13 +516,54 @@ ZK_RECORDS = Table("zk_records", "One row per zero-knowledge record: CommitmentC
     _c("public_digest_hex", "VARCHAR", "snark-prove: SHA-256 of the public signals, hex."),
 ))
 
+KEY_TOKEN_OBJECTS = Table("key_token_objects", "One row per key version generated on a "
+                                               "PKCS#11 token (KeyHeldOnToken): where it "
+                                               "lives and what the token said about it.", (
+    _c("chain", "VARCHAR", "Chain holding the event."),
+    _c("seq", "BIGINT", "Seq of the event."),
+    _c("key_id", "VARCHAR", "Key the version belongs to."),
+    _c("version", "INTEGER", "The key version held on the token."),
+    _c("backend", "VARCHAR", "Key backend (pkcs11)."),
+    _c("token_label", "VARCHAR", "Label of the token."),
+    _c("token_serial", "VARCHAR", "Serial number of the token."),
+    _c("token_model", "VARCHAR", "Manufacturer and model of the token."),
+    _c("object_id_hex", "VARCHAR", "CKA_ID of the key objects, hex."),
+    _c("object_label", "VARCHAR", "CKA_LABEL of the key objects."),
+    _c("mechanism", "VARCHAR", "Signing mechanism on the token."),
+    _c("non_extractable", "BOOLEAN", "Whether the recorded attributes prove the key cannot "
+                                     "leave the token (extractable false; sensitive, "
+                                     "never_extractable, always_sensitive, local, token true)."),
+    _c("attributes_json", "VARCHAR", "The recorded attributes as JSON (sorted keys)."),
+    _c("recorded_at", TIMESTAMP, "When it was recorded."),
+))
+
+KEK_ROTATIONS = Table("kek_rotations", "One row per KekRotationStarted and "
+                                       "KekRotationCompleted: when the ledger's KEK moved, "
+                                       "from which to which, and what was rewrapped.", (
+    _c("chain", "VARCHAR", "Chain holding the event (the system chain)."),
+    _c("seq", "BIGINT", "Seq of the event."),
+    _c("rotation_id", "VARCHAR", "The rotation both rows share."),
+    _c("phase", "VARCHAR", "started or completed."),
+    _c("old_kek_id", "VARCHAR", "KEK moved from (started rows; NULL on completed)."),
+    _c("new_kek_id", "VARCHAR", "KEK moved to."),
+    _c("new_kek_provider", "VARCHAR", "The new KEK's provider (started rows)."),
+    _c("data_keys", "INTEGER", "Data keys in the key-ring at the start (started rows)."),
+    _c("rewrapped", "INTEGER", "Data keys rewrapped (completed rows)."),
+    _c("already_new", "INTEGER", "Data keys moved before a crash and resumed (completed)."),
+    _c("skipped", "INTEGER", "Data keys shredded while it ran (completed rows)."),
+    _c("home_secrets", "INTEGER", "Home secrets rewrapped (completed rows)."),
+    _c("digest_hex", "VARCHAR", "Digest of the moved data keys, hex (completed rows)."),
+    _c("recorded_at", TIMESTAMP, "When it was recorded."),
+))
+
 READ_MODELS: tuple[Table, ...] = (
     KEYS, KEY_VERSIONS, KEY_EVENTS, ACTORS, ACTOR_ROLE_HISTORY, SIGNATURES, KEY_OPERATIONS,
     WALLETS, WALLET_ADDRESSES, WALLET_ADDRESS_USES, WALLET_XPUB_EXPORTS, WALLET_BACKUPS,
     WALLET_RECOVERIES, COMMAND_REJECTIONS, CHECKPOINTS, LEDGER_GENESIS,
     APPROVAL_EVENTS, APPROVAL_POLICY_CHANGES, CHAIN_SIGNATURES,
     THRESHOLD_EVENTS,
-    ZK_RECORDS)
+    ZK_RECORDS,
+    KEY_TOKEN_OBJECTS, KEK_ROTATIONS)
 """Every table the mapping fills, in the order they are written."""
 
 POSITIONS = Table("projection_positions", "How far each chain has been projected. Written "
@@ -584,6 +626,9 @@ EVENT_TABLES: Mapping[str, frozenset[str]] = {
     "WalletChainSignatureIssued": frozenset({CHAIN_SIGNATURES.name}),
     **{kind: frozenset({THRESHOLD_EVENTS.name}) for kind in THRESHOLD_EVENT_TYPES},
     **{kind: frozenset({ZK_RECORDS.name}) for kind in ZK_OPERATION_NAMES},
+    "KeyHeldOnToken": frozenset({KEY_TOKEN_OBJECTS.name}),
+    "KekRotationStarted": frozenset({KEK_ROTATIONS.name}),
+    "KekRotationCompleted": frozenset({KEK_ROTATIONS.name}),
 }
 """The tables each event type writes (entity tables only when the entity is known). A test
 walks the schema folder and fails for an event type missing here, and checks, event by
@@ -706,6 +751,8 @@ class _BatchMapper:
         self.chain_signatures: list[tuple[Any, ...]] = []
         self.threshold_events: list[tuple[Any, ...]] = []
         self.zk_records: list[tuple[Any, ...]] = []
+        self.token_objects: list[tuple[Any, ...]] = []
+        self.kek_rotations: list[tuple[Any, ...]] = []
         self._handlers: dict[str, Callable[[LoggedEvent], None]] = {
             "SignatureIssued": self._signature,
             "SignatureBatchIssued": self._signature_batch,
@@ -745,6 +792,9 @@ class _BatchMapper:
             "WalletChainSignatureIssued": self._chain_signature,
             **{kind: self._threshold for kind in THRESHOLD_EVENT_TYPES},
             **{kind: self._zk_record for kind in ZK_OPERATION_NAMES},
+            "KeyHeldOnToken": self._held_on_token,
+            "KekRotationStarted": self._kek_rotation,
+            "KekRotationCompleted": self._kek_rotation,
         }
 
     def run(self, events: Sequence[LoggedEvent]) -> BatchRows:
@@ -801,7 +851,9 @@ class _BatchMapper:
                          APPROVAL_POLICY_CHANGES.name: self.policy_changes,
                          CHAIN_SIGNATURES.name: self.chain_signatures,
                          THRESHOLD_EVENTS.name: self.threshold_events,
-                         ZK_RECORDS.name: self.zk_records}
+                         ZK_RECORDS.name: self.zk_records,
+                         KEY_TOKEN_OBJECTS.name: self.token_objects,
+                         KEK_ROTATIONS.name: self.kek_rotations}
         rows.replaced = {
             KEYS.name: [_row(KEYS, self.keys[k]) for k in sorted(self.dirty_keys)],
             KEY_VERSIONS.name: [_row(KEY_VERSIONS, v) for k in sorted(self.dirty_versions)
@@ -929,6 +981,31 @@ class _BatchMapper:
         key = self._key(event)
         if key is not None:
             key["destroy_after"] = None
+
+    def _held_on_token(self, event: LoggedEvent) -> None:
+        record = event.record
+        attributes = record["attributes"]
+        proven = (not attributes["extractable"] and attributes["sensitive"]
+                  and attributes["never_extractable"] and attributes["always_sensitive"]
+                  and attributes["local"] and attributes["token"])
+        self.token_objects.append((
+            event.chain_id, event.seq, record["key_id"], record["version"], record["backend"],
+            record["token_label"], record["token_serial"],
+            f"{record['token_manufacturer']} {record['token_model']}".strip(),
+            record["object_id"].hex(), record["object_label"], record["mechanism"], proven,
+            json.dumps(attributes, sort_keys=True), event.recorded_at))
+
+    def _kek_rotation(self, event: LoggedEvent) -> None:
+        record = event.record
+        started = event.event_type == "KekRotationStarted"
+        digest = record.get("digest")
+        self.kek_rotations.append((
+            event.chain_id, event.seq, record["rotation_id"],
+            "started" if started else "completed", record.get("old_kek_id"),
+            record["new_kek_id"], record.get("new_kek_provider"), record.get("data_keys"),
+            record.get("rewrapped"), record.get("already_new"), record.get("skipped"),
+            record.get("home_secrets"), None if digest is None else digest.hex(),
+            event.recorded_at))
 
     def _destroyed(self, event: LoggedEvent) -> None:
         key = self._key(event)

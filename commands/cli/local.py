@@ -14,7 +14,8 @@ from commands.cli.state import CliState
 from commands.cli.views import progress_printer
 from commands.cli.workers import parallel_options, worker_count
 from commands.scheduler import run_due
-from ledger.errors import ConfigurationError
+from ledger.errors import ConfigurationError, InvalidInput
+from ledger.hsm.config import Pkcs11Config
 from ledger.replay import replay as replay_stores
 from ledger.stores.url import open_store
 from projections.runner import DEFAULT_BATCH_SIZE, ProjectionRunner, database_path
@@ -27,11 +28,24 @@ from projections.runner import DEFAULT_BATCH_SIZE, ProjectionRunner, database_pa
               help="Publish a checkpoint every N events.")
 @click.option("--checkpoint-seconds", default=60, show_default=True,
               type=click.IntRange(1, 86400), help="...and at least every T seconds.")
+@click.option("--kek", "kek_provider", type=click.Choice(["passphrase", "pkcs11"]),
+              default="passphrase", show_default=True,
+              help="Where the key-encryption key lives: derived from the passphrase, or a "
+                   "non-extractable AES key generated on a PKCS#11 token (HSM).")
+@click.option("--pkcs11-module", default=None,
+              help="Absolute path of the PKCS#11 library (e.g. libsofthsm2.so); with "
+                   "--token-label and --pin-file it names the HSM for --kek pkcs11 and for "
+                   "keys created with --backend pkcs11.")
+@click.option("--token-label", default=None, help="Label of the token on that module.")
+@click.option("--pin-file", default=None,
+              help="File holding the token's user PIN (mode 0600); its path is recorded, the "
+                   "PIN never is ($SKMS_PKCS11_PIN_FILE overrides it later).")
 @json_option
 @click.pass_obj
 @guarded
 def init(state: CliState, name: str, fips: bool, checkpoint_every: int,
-         checkpoint_seconds: int) -> None:
+         checkpoint_seconds: int, kek_provider: str, pkcs11_module: str | None,
+         token_label: str | None, pin_file: str | None) -> None:
     """Create a ledger home, its genesis event and the first admin identity."""
     if urlsplit(state.home.store_url()).scheme == "memory":
         raise ConfigurationError("a memory:// store lives only as long as this process: the "
@@ -39,7 +53,8 @@ def init(state: CliState, name: str, fips: bool, checkpoint_every: int,
                                  hint="use the default SQLite store, or kafka://HOST:PORT")
     result = state.new_session().initialize(
         name=name, fips_mode=fips, checkpoint_every_events=checkpoint_every,
-        checkpoint_every_seconds=checkpoint_seconds)
+        checkpoint_every_seconds=checkpoint_seconds, kek_provider=kek_provider,
+        pkcs11=pkcs11_options(pkcs11_module, token_label, pin_file))
     emit(result, lambda r: f"initialized ledger {r['ledger_id']} in {r['home']}\n"
                            f"store: {r['store']}\nadmin identity: {r['admin']} "
                            f"({r['admin_actor_id']})")
@@ -55,6 +70,20 @@ def rotate_due(state: CliState) -> None:
     done = run_due(state.session().ledger()).as_dict()
     emit(done, lambda d: f"rotated {len(d['rotated_keys'])} key(s), closed "
                          f"{len(d['expired_approvals'])} expired approval request(s)")
+
+
+def pkcs11_options(module: str | None, token_label: str | None, pin_file: str | None
+                   ) -> Pkcs11Config | None:
+    """The HSM ``init`` names: all three options or none."""
+    given = {"pkcs11-module": module, "token-label": token_label, "pin-file": pin_file}
+    if all(value is None for value in given.values()):
+        return None
+    missing = [name for name, value in given.items() if value is None]
+    if missing:
+        raise InvalidInput("an HSM needs --pkcs11-module, --token-label and --pin-file",
+                           field=missing[0])
+    assert module is not None and token_label is not None and pin_file is not None
+    return Pkcs11Config(module=module, token_label=token_label, pin_file=pin_file)
 
 
 @click.command()

@@ -16,6 +16,7 @@ import click
 from commands.cli import local
 from commands.cli.demo import demo
 from commands.cli.generated import add_catalogue_commands
+from commands.cli.kek import kek_group
 from commands.cli.serve import serve
 from commands.cli.shell import shell
 from commands.cli.state import CliState
@@ -51,6 +52,7 @@ local.add_local_commands(cli)
 cli.add_command(demo)
 cli.add_command(serve)
 cli.add_command(shell)
+cli.add_command(kek_group)
 
 
 def main() -> None:

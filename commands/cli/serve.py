@@ -125,6 +125,8 @@ def serve(state: CliState, host: str, rest_port: int, grpc_port: int, tls: bool,
         click.echo(pem.decode(), nl=False)
         return
     passphrase = state.passphrase()
+    if passphrase is None and not state.home.needs_passphrase():
+        passphrase = bytearray()  # the KEK is on the home's token: its PIN file opens it
     if passphrase is None:
         raise ConfigurationError("the service needs the ledger passphrase",
                                  hint="set SKMS_PASSPHRASE or use --passphrase-file")

@@ -16,6 +16,7 @@ from commands.handlers import (
     approvals,
     chains,
     data,
+    kek,
     keys,
     ledger_handlers,
     scheduled,
@@ -34,7 +35,7 @@ from ledger.errors import InvalidInput
 __all__ = ["HANDLERS", "Handler", "begin", "decide_for", "execute"]
 
 _MODULES = (actors, data, keys, ledger_handlers, signing, wallets,  # each registers its own
-            approvals, scheduled, chains, threshold, zk, zk_circuits)
+            approvals, scheduled, chains, threshold, zk, zk_circuits, kek)
 check_complete()
 
 

@@ -12,6 +12,7 @@ from ledger.authorization import SYSTEM_CHAIN
 from ledger.crypto.algorithms import profile
 from ledger.domain.key import DEFAULT_POLICY, Key
 from ledger.errors import CommandRejected, InvalidInput
+from ledger.hsm.keystore import check_token_key, token_fields
 
 POLICY_FIELDS = ("rotation_period_days", "destruction_wait_days", "allowed_signers",
                  "max_signatures_per_day")
@@ -50,13 +51,21 @@ def create_key(decision: Decision) -> dict[str, Any]:
         raise InvalidInput(f"a {algorithm.algorithm} key may only have usages "
                            f"{sorted(algorithm.usages)}", field="usage")
     policy = policy_of(args, DEFAULT_POLICY, command.args)
+    on_token = args.get("backend", "software") == "pkcs11"
+    if on_token:
+        check_token_key(algorithm.algorithm, usage)
     key_id = ledger.new_id()
-    material = ledger.material.generate(algorithm.algorithm, str(key_id), 1)
+    if on_token:
+        material, record = ledger.material.generate_on_token(algorithm.algorithm, str(key_id), 1)
+    else:
+        material = ledger.material.generate(algorithm.algorithm, str(key_id), 1)
     key = Key.create(Key.Generated, aggregate_id=key_id, at=decision.now, key_id=str(key_id),
                      domain=command.chain_id, label=args.get("label"),
                      algorithm=algorithm.algorithm, usage=usage, version=1,
                      public_key=material.public_key, sealed_material=material.sealed_material,
                      data_key_ref=material.data_key_ref, policy=policy)
+    if on_token:
+        key.hold_on_token(1, token_fields(record), at=decision.now)
     if args["activate"]:
         key.activate(at=decision.now)
     decision.touch(key)
@@ -76,9 +85,16 @@ def rotate_key(decision: Decision) -> dict[str, Any]:
     key = key_in_chain(decision)
     key.check_can_rotate()  # before any material is made
     version = key.current_version + 1
-    material = decision.ledger.material.generate(key.algorithm, key.key_id, version)
+    on_token = key.held_on_token()  # a key on an HSM stays there
+    if on_token:
+        material, record = decision.ledger.material.generate_on_token(key.algorithm,
+                                                                      key.key_id, version)
+    else:
+        material = decision.ledger.material.generate(key.algorithm, key.key_id, version)
     key.rotate(public_key=material.public_key, sealed_material=material.sealed_material,
                data_key_ref=material.data_key_ref, at=decision.now)
+    if on_token:
+        key.hold_on_token(version, token_fields(record), at=decision.now)
     return status(key)
 
 
@@ -120,7 +136,12 @@ def destroy_key(decision: Decision) -> dict[str, Any]:
         return status(key)
     refs = key.destroy(decision.now)
     material = decision.ledger.material
+    versions = list(key.versions.values())
     decision.after_commit.append(lambda: material.shred(refs))
+    if any("hsm" in version for version in versions):
+        # The token objects go once KeyDestroyed is durable, like the data keys.
+        decision.after_commit.append(
+            lambda: material.destroy_on_token(key.algorithm, versions))
     return status(key)
 
 

@@ -80,7 +80,7 @@ class Operations(abc.ABC):
         """Revoke an actor: its later requests are refused (RevokeActor)."""
         return self._command("RevokeActor", given(actor_id=actor_id, reason=reason))
 
-    def create_key(self, algorithm: str, *, label: str | None = None,
+    def create_key(self, algorithm: str, *, backend: str | None = None, label: str | None = None,
                    usage: list[str] | None = None, activate: bool | None = None,
                    rotation_period_days: int | None = None,
                    destruction_wait_days: int | None = None,
@@ -90,7 +90,7 @@ class Operations(abc.ABC):
         """Generate a key; its private material is sealed and never leaves the ledger
         (CreateKey)."""
         return self._command("CreateKey", given(
-            algorithm=algorithm, label=label, usage=usage, activate=activate,
+            algorithm=algorithm, backend=backend, label=label, usage=usage, activate=activate,
             rotation_period_days=rotation_period_days, destruction_wait_days=destruction_wait_days,
             allowed_signers=allowed_signers, max_signatures_per_day=max_signatures_per_day,
             domain=domain))
@@ -100,7 +100,8 @@ class Operations(abc.ABC):
         return self._command("ActivateKey", given(key_id=key_id))
 
     def rotate_key(self, key_id: str) -> CommandResult:
-        """Create a new key version; older versions only verify or decrypt (RotateKey)."""
+        """Create a new key version; older versions only verify or decrypt. A key on an HSM gets
+        its new version on the same token (RotateKey)."""
         return self._command("RotateKey", given(key_id=key_id))
 
     def suspend_key(self, key_id: str, *, reason: str | None = None) -> CommandResult:

@@ -112,7 +112,9 @@ class ServiceCore:
         self._kek = self.home.open_kek(passphrase)
         zeroize(passphrase)
         self._ledger_key = self.home.ledger_key(self._kek)
+        self._hsm = self.home.key_store()
         self.ledger = Ledger(self.store, keyring, kek=self._kek, ledger_key=self._ledger_key,
+                             hsm=self._hsm,
                              refusal_limit=RefusalLimit(
                                  per_window=config.limits.refusals_per_window,
                                  window_micros=int(config.limits.refusal_window_s * 1e6)))
@@ -154,6 +156,8 @@ class ServiceCore:
         self.provider.shutdown()
         zeroize(self._ledger_key)
         self._kek.close()
+        if self._hsm is not None:
+            self._hsm.close()
         self.store.close()
         self.keyring.close()
 

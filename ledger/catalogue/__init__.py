@@ -21,6 +21,7 @@ from ledger.catalogue import (
     approvals,
     chains,
     data,
+    kek,
     keys,
     reads,
     system,
@@ -127,7 +128,7 @@ class Catalogue:
 CATALOGUE = Catalogue(
     commands=(*system.COMMANDS, *actors.COMMANDS, *keys.COMMANDS, *data.COMMANDS,
               *wallets.COMMANDS, *approvals.COMMANDS, *chains.COMMANDS,
-              *threshold.COMMANDS, *zk.COMMANDS),
+              *threshold.COMMANDS, *zk.COMMANDS, *kek.COMMANDS),
     reads=(*reads.READS, *approvals.READS, *chains.READS, *threshold.READS, *zk.READS),
 )
 

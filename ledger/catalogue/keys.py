@@ -35,6 +35,7 @@ MAX_MESSAGE = 1 << 20
 MAX_BATCH = 1000
 
 ALGORITHMS = tuple(p.algorithm for p in all_profiles())
+BACKENDS = ("software", "pkcs11")
 
 POLICY = (
     integer("rotation_period_days", "Rotate after this many days (0: never).",
@@ -77,9 +78,14 @@ COMMANDS = (
         name="CreateKey", doc="Generate a key; its private material is sealed and never "
                               "leaves the ledger.",
         group="keys", roles=KEY_MANAGERS, chain=ChainRule.DOMAIN,
-        events=frozenset({"KeyGenerated", "KeyActivated"}),
+        events=frozenset({"KeyGenerated", "KeyActivated", "KeyHeldOnToken"}),
         args=(text("algorithm", "Algorithm id (see ListAlgorithms).", max_length=64,
                    choices=ALGORITHMS),
+              text("backend", "Where the private key lives: sealed by the ledger "
+                   "(software) or generated on the home's PKCS#11 token, non-extractable "
+                   "(pkcs11: ecdsa-p256, ecdsa-p384, ed25519; signing only).",
+                   required=False, default="software", max_length=16,
+                   choices=BACKENDS),
               text("label", "A label.", required=False, nullable=True, max_length=200),
               listing("usage", "Usages (default: the algorithm's usual ones).",
                       text("item", "A usage.", max_length=16, choices=tuple(sorted(USAGES))),
@@ -91,7 +97,8 @@ COMMANDS = (
         cli=CliRoute(("key", "create"), renderer="key-created")),
     _lifecycle("ActivateKey", "activate", "Activate a pre-activation key.", {"KeyActivated"}),
     _lifecycle("RotateKey", "rotate", "Create a new key version; older versions only verify "
-               "or decrypt.", {"KeyRotated"}),
+               "or decrypt. A key on an HSM gets its new version on the same token.",
+               {"KeyRotated", "KeyHeldOnToken"}),
     _lifecycle("SuspendKey", "suspend", "Suspend an active key (a hold: nothing until "
                "reactivated).", {"KeySuspended"}, reason="suspended"),
     _lifecycle("ReactivateKey", "reactivate", "Reactivate a suspended key.",

@@ -71,7 +71,13 @@ SHAPES: dict[str, Shape] = {s.name: s for s in (
            time("created_at", _TIMES_NOTE), time("rotated_at", _TIMES_NOTE, nullable=True),
            time("destroy_after", "When a scheduled destruction falls due.", nullable=True),
            time("destroyed_at", _TIMES_NOTE, nullable=True),
-           integer("signatures", "Signatures made with it.")),
+           integer("signatures", "Signatures made with it."),
+           text("backend", "Where the current version's private key lives: software "
+                           "(sealed by the ledger's KEK) or pkcs11 (on an HSM token)."),
+           document("location", "For a pkcs11 key: the token (label, serial, model), the "
+                                "object id and label, the signing mechanism and the recorded "
+                                "attributes proving it cannot leave the token; null "
+                                "otherwise.", nullable=True)),
     _shape("PublicKey", "A public key in the requested format.",
            text("key_id", "Key id."), integer("version", "Key version."),
            text("format", "pem or hex."), text("public_key", "The key.", max_length=100_000)),

@@ -39,6 +39,7 @@ __all__ = [
     "EcdsaScheme",
     "check_private_scalar",
     "check_sec1_public_key",
+    "der_from_raw_signature",
     "encode_signature",
     "is_low_s",
     "normalize_low_s",
@@ -139,6 +140,25 @@ def parse_der_signature(signature: bytes, order: int) -> tuple[int, int]:
 def encode_signature(r: int, s: int) -> bytes:
     """Canonical DER for ``(r, s)``."""
     return encode_dss_signature(r, s)
+
+
+def der_from_raw_signature(raw: bytes, order: int) -> bytes:
+    """Canonical low-``s`` DER from a fixed-width ``r || s`` (PKCS#11 ``CKM_ECDSA``, P1363).
+
+    Why here: an HSM signs with raw ``CKM_ECDSA`` and returns ``r || s``, each as wide as the
+    group order; the ledger's signatures must be the very bytes its software schemes emit
+    (canonical DER, low ``s``), so the conversion applies the same :func:`normalize_low_s`
+    and :func:`encode_signature`, for any curve size. A wrong width or an out-of-range value
+    means the token misbehaved and raises ``InvalidSignature`` rather than being encoded.
+    """
+    size = (order.bit_length() + 7) // 8
+    if not isinstance(raw, bytes | bytearray) or len(raw) != 2 * size:
+        raise InvalidSignature(f"raw ECDSA signature must be {2 * size} bytes (r || s)")
+    r = int.from_bytes(raw[:size], "big")
+    s = int.from_bytes(raw[size:], "big")
+    if not (0 < r < order and 0 < s < order):
+        raise InvalidSignature("signature values are out of range")
+    return encode_signature(r, normalize_low_s(s, order))
 
 
 def is_low_s(s: int, order: int) -> bool:

@@ -15,6 +15,10 @@ from ledger.domain.registry import register_event
 from ledger.errors import IllegalTransition, KeyMaterialDestroyed, NotFound, Unauthorized
 
 DAY_MICROS = 86_400_000_000
+TOKEN_KEY_PROOF = {"extractable": False, "sensitive": True, "never_extractable": True,
+                   "always_sensitive": True, "local": True, "token": True}
+"""The recorded PKCS#11 attributes (``KeyHeldOnToken.attributes``) that, together, say a
+key was generated on the token and can never leave it."""
 
 
 class KeyState(enum.StrEnum):
@@ -410,6 +414,44 @@ class Key(Aggregate):
         def apply(self, aggregate: Any) -> None:
             """Nothing to change: the record is the point."""
 
+    class HeldOnToken(Event):
+        """The version lives on a PKCS#11 token; its Generated/Rotated event sealed nothing."""
+
+        event_type = "KeyHeldOnToken"
+        key_id: str
+        version: int
+        backend: str
+        token_label: str
+        token_serial: str
+        token_manufacturer: str
+        token_model: str
+        object_id: bytes
+        object_label: str
+        mechanism: str
+        attributes: dict[str, bool]
+
+        def apply(self, aggregate: Any) -> None:
+            # The auditor's fold runs this too: a token key whose recorded attributes do not
+            # prove it never leaves the token, or a version that sealed material after all,
+            # is refused at its seq.
+            wrong = [name for name, wanted in TOKEN_KEY_PROOF.items()
+                     if self.attributes.get(name) is not wanted]
+            if wrong:
+                raise IllegalTransition(f"key {aggregate.id} v{self.version}: the token's "
+                                        f"attributes do not prove non-extractability "
+                                        f"({', '.join(wrong)})", reason_code="hsm-attributes")
+            held = aggregate.versions.get(self.version)
+            if held is None or held["sealed_material"] or held["data_key_ref"]:
+                raise IllegalTransition(f"key {aggregate.id} v{self.version} is sealed by the "
+                                        "ledger, not held on a token",
+                                        reason_code="illegal-transition")
+            aggregate.versions[self.version]["hsm"] = {
+                "backend": self.backend, "token_label": self.token_label,
+                "token_serial": self.token_serial,
+                "token_manufacturer": self.token_manufacturer, "token_model": self.token_model,
+                "object_id": self.object_id, "object_label": self.object_label,
+                "mechanism": self.mechanism, "attributes": dict(self.attributes)}
+
     # --- helpers -------------------------------------------------------------------------
 
     @property
@@ -441,6 +483,16 @@ class Key(Aggregate):
                            public_key=public_key, sealed_material=sealed_material,
                            data_key_ref=data_key_ref)
         return new_version
+
+    def hold_on_token(self, version: int, token: dict[str, Any], *, at: int) -> None:
+        """Record that ``version`` was generated on a token (``token``: the event's fields;
+        refused by the event itself unless its attributes prove non-extractability)."""
+        self.trigger_event(Key.HeldOnToken, at=at, key_id=self.key_id, version=version,
+                           **token)
+
+    def held_on_token(self) -> bool:
+        """Whether the current version lives on an HSM (signs there, holds no sealed copy)."""
+        return "hsm" in self.versions[self.current_version]
 
     def suspend(self, reason: str, *, at: int) -> None:
         self._require("suspend", KeyState.ACTIVE)
@@ -490,7 +542,7 @@ class Key(Aggregate):
             raise IllegalTransition(
                 f"key {self.id} may not be destroyed before its waiting period ends",
                 reason_code="waiting-period")
-        refs = sorted(v["data_key_ref"] for v in self.versions.values())
+        refs = sorted(v["data_key_ref"] for v in self.versions.values() if v["data_key_ref"])
         self.trigger_event(Key.Destroyed, at=now, key_id=self.key_id, shredded_refs=refs)
         return refs
 
@@ -745,7 +797,8 @@ for _use_event in (Key.DataEncrypted, Key.DataDecrypted, Key.DataKeyGenerated,
 for _event in (Key.SignatureBatchIssued, Key.Generated, Key.Activated, Key.Rotated,
                Key.Suspended, Key.Reactivated,
                Key.Compromised, Key.Deactivated, Key.DestructionScheduled,
-               Key.DestructionCancelled, Key.Destroyed, Key.PolicyChanged, Key.SignatureIssued):
+               Key.DestructionCancelled, Key.Destroyed, Key.PolicyChanged, Key.SignatureIssued,
+               Key.HeldOnToken):
     register_event(_event)
 register_event(Key.VersionFloorsSet)
 register_event(Key.ChainSignatureIssued)

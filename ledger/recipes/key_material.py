@@ -10,6 +10,11 @@ its KEK has no material object at all (``Ledger.material`` says so once, clearly
 Material is born from health-tested OS randomness (:mod:`ledger.crypto.entropy`). The
 associated data binds each blob to its key id and version (or its wallet id and seed
 version), so blobs cannot be swapped between owners.
+
+A key version made on an HSM (``CreateKey --backend pkcs11``) has no sealed copy at all: its
+record carries an ``hsm`` entry (from ``KeyHeldOnToken``) and :meth:`KeyMaterial.sign` sends
+it to the token through the home's :class:`ledger.hsm.keystore.HsmKeyStore`; :meth:`use`
+refuses it, since its secret never exists outside the token.
 """
 
 from __future__ import annotations
@@ -23,6 +28,9 @@ from ledger.crypto.entropy import random_bytes
 from ledger.crypto.kek import KEKProvider
 from ledger.crypto.memory import zeroize
 from ledger.crypto.schemes import get_scheme
+from ledger.errors import CommandRejected, ConfigurationError
+from ledger.hsm.keystore import HsmKeyStore, record_of
+from ledger.hsm.signing import HsmKeyRecord
 from ledger.recipes.sealing import seal_private_key, unseal_private_key
 from ledger.stores.base import KeyRing
 
@@ -51,9 +59,34 @@ def data_key_ref(owner_id: str, version: int) -> str:
 class KeyMaterial:
     """The ledger's KEK and key-ring, and the one way to make and use sealed secrets."""
 
-    def __init__(self, kek: KEKProvider, keyring: KeyRing) -> None:
+    def __init__(self, kek: KEKProvider, keyring: KeyRing, hsm: HsmKeyStore | None = None
+                 ) -> None:
         self.kek = kek
         self.keyring = keyring
+        self.hsm = hsm
+
+    def token_store(self) -> HsmKeyStore:
+        """The home's HSM, or a clear refusal when the home names none."""
+        if self.hsm is None:
+            raise ConfigurationError("this ledger has no HSM for token-resident keys",
+                                     field="backend",
+                                     hint="skms init --pkcs11-module PATH --token-label L "
+                                          "--pin-file F names one")
+        return self.hsm
+
+    def generate_on_token(self, algorithm: str, key_id: str, version: int
+                          ) -> tuple[NewMaterial, HsmKeyRecord]:
+        """A key version generated on the HSM: the public key, no sealed material, no data
+        key (both recorded empty), and the token record its ``KeyHeldOnToken`` carries."""
+        record = self.token_store().generate(algorithm, key_id, version)
+        return NewMaterial(record.public_key, b"", ""), record
+
+    def destroy_on_token(self, algorithm: str, versions: Iterable[dict[str, Any]]) -> None:
+        """Destroy the token objects of the HSM-held versions among ``versions``."""
+        for version in versions:
+            record = record_of(algorithm, version)
+            if record is not None:
+                self.token_store().destroy(record)
 
     # --- key versions ----------------------------------------------------------------------
 
@@ -83,6 +116,9 @@ class KeyMaterial:
 
         Raises ``KeyMaterialDestroyed`` if the data key was shredded.
         """
+        if "hsm" in record:
+            raise CommandRejected("this key version lives on an HSM; it only signs there",
+                                  field="key_id", reason_code="hsm-key")
         secret = self.open_secret(record["sealed_material"], record["data_key_ref"],
                                   material_aad(key_id, version))
         try:
@@ -92,12 +128,18 @@ class KeyMaterial:
 
     def sign(self, algorithm: str, key_id: str, version: int, record: dict[str, Any],
              message: bytes) -> bytes:
+        held = record_of(algorithm, record)
+        if held is not None:
+            return self.token_store().sign(held, message)
         scheme = get_scheme(algorithm)
         return self.use(key_id, version, record, lambda secret: scheme.sign(secret, message))
 
     def sign_many(self, algorithm: str, key_id: str, version: int, record: dict[str, Any],
                   messages: Sequence[bytes]) -> list[bytes]:
         """Unseal once, sign every message, zero: the batch form of :meth:`sign`."""
+        held = record_of(algorithm, record)
+        if held is not None:
+            return self.token_store().sign_many(held, messages)
         scheme = get_scheme(algorithm)
         return self.use(key_id, version, record,
                         lambda secret: scheme.sign_many(secret, list(messages)))

@@ -32,6 +32,8 @@ __all__ = [
     "DATA_KEY_SIZE",
     "SEALING_VERSION",
     "SealedKey",
+    "check_data_key",
+    "rewrap_data_key",
     "seal_private_key",
     "unseal_private_key",
 ]
@@ -113,3 +115,37 @@ def unseal_private_key(
         return aead.open_(data_key, material, _MATERIAL_LABEL + aad)
     finally:
         zeroize(data_key)
+
+
+def rewrap_data_key(wrapped_data_key: bytes, old: KEKProvider, new: KEKProvider, *,
+                    aad: bytes) -> bytes:
+    """Move a wrapped data key from ``old`` to ``new`` (KEK rotation), same context.
+
+    The clear data key exists only between the two calls, in a buffer wiped at once; the
+    sealed material it protects is untouched. ``CryptoError`` when ``old`` cannot open it.
+    """
+    aad = _check_aad(aad)
+    inner = _strip_version(wrapped_data_key, "wrapped data key")
+    data_key = old.unwrap(inner, _DATA_KEY_LABEL + aad)
+    try:
+        if len(data_key) != DATA_KEY_SIZE:
+            raise CryptoError("unwrapped data key has the wrong size")
+        rewrapped = new.wrap(data_key, _DATA_KEY_LABEL + aad)
+    finally:
+        zeroize(data_key)
+    return bytes([SEALING_VERSION]) + rewrapped
+
+
+def check_data_key(wrapped_data_key: bytes, kek: KEKProvider, *, aad: bytes) -> None:
+    """``CryptoError`` unless ``wrapped_data_key`` opens under ``kek`` for ``aad``.
+
+    Why: a resumed rotation must tell a key it already moved from one it cannot open; the
+    clear key is wiped as soon as it is recovered.
+    """
+    aad = _check_aad(aad)
+    inner = _strip_version(wrapped_data_key, "wrapped data key")
+    data_key = kek.unwrap(inner, _DATA_KEY_LABEL + aad)
+    size = len(data_key)
+    zeroize(data_key)
+    if size != DATA_KEY_SIZE:
+        raise CryptoError("unwrapped data key has the wrong size")

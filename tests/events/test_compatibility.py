@@ -137,6 +137,14 @@ RELEASED = {
         "423d8119764e0a3913b5cbfdbd50bce2d9a93ef963419a7ea8e45cde24f7e969",
     "SnarkProofIssued.v1.avsc":
         "c62267b08e562ce79d671caab6e6bd28ae6a1364dbdbb1e61a9fde6b17600f94",
+    "KeyHeldOnToken.v1.avsc":
+        "10759f86a8093244c55ad1aa1526b54e432eb4e3d6afd8ea79dd204f9f1cca5e",
+    "_TokenKeyAttributes.v1.avsc":
+        "dc62ea7855b87ed1fc6f21b39021afa3ccf71d9637e5f1310e4400d42105e023",
+    "KekRotationStarted.v1.avsc":
+        "b96359f1201b7fb8b475886a638aa77f96564771c4215590e3215f0ebb5568bb",
+    "KekRotationCompleted.v1.avsc":
+        "c094207d64e74da093712ea6d2c0eb571a536c240db1340eca7e310fbbe3b8e4",
 }
 
 

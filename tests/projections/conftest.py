@@ -26,11 +26,13 @@ from ledger.crypto.zk import poseidon
 from ledger.crypto.zk.snarkjs import default_prover
 from ledger.errors import CommandRejected
 from ledger.home import Home
+from ledger.hsm.token import open_token
 from ledger.recipes.threshold_material import open_state
 from ledger.stores.base import StoredEnvelope
 from ledger.stores.memory import MemoryEventStore
 from ledger.stores.url import open_store
 from projections.models import READ_MODELS, decode
+from tests.hsm.softhsm import SoftToken, make_token
 from tests.threshold.peers import group_with_peers
 from tests.vectors import REPO_ROOT, in_ci
 
@@ -99,6 +101,19 @@ class Ledger:
         return added
 
 
+def add_hsm(home: Path, token: SoftToken) -> None:
+    """Name a SoftHSM2 token as the home's HSM for token-resident keys (as ``skms init
+    --pkcs11-module ... --token-label ... --pin-file ...`` would have)."""
+    config_path = home / "config.json"
+    config = json.loads(config_path.read_text())
+    pin = token.pin()
+    with open_token(token.module, token.label, pin) as opened:
+        serial = opened.info.serial
+    config["pkcs11"] = {"module": token.module, "token_label": token.label,
+                        "token_serial": serial, "pin_file": str(token.pin_file)}
+    config_path.write_text(json.dumps(config, indent=2))
+
+
 def copy_home(source: Path, target: Path) -> Path:
     """Copy a ledger home; its config names the store by absolute path, so repoint it."""
     shutil.copytree(source, target)
@@ -147,6 +162,8 @@ def lifecycle_ledger(demo_ledger: Ledger, tmp_path_factory: pytest.TempPathFacto
     records (commitments, a range proof, a SNARK set-up and proof)."""
     ceremony = zk_ceremony()
     home = copy_home(demo_ledger.home, tmp_path_factory.mktemp("lifecycle") / "home")
+    environment = pytest.MonkeyPatch()
+    add_hsm(home, make_token(home.parent / "softhsm", "lifecycle", environment.setenv))
     session = Session(Home(home), passphrase=bytearray(PASSPHRASE.encode()))
     secrets: list[bytes] = []
     texts: list[str] = []
@@ -178,8 +195,19 @@ def lifecycle_ledger(demo_ledger: Ledger, tmp_path_factory: pytest.TempPathFacto
         _run_threshold(session, secrets)
         _use_zk(session)
         _use_circuit(session, ceremony, secrets)
+        on_token = session.act("alice", "CreateKey", "payments", {
+            "algorithm": "ecdsa-p256", "backend": "pkcs11"}).result["key_id"]
+        session.sign("bob", on_token, b"signed on the token")  # KeyHeldOnToken
     finally:
         session.close()
+    # The KEK moves to a new one derived from the same passphrase (new salt, new kek_id):
+    # KekRotationStarted and KekRotationCompleted, and the home still opens as before.
+    rotated = CliRunner().invoke(cli, ["--home", str(home), "kek", "rotate", "--to",
+                                       "passphrase"],
+                                 env={**ENV, "SKMS_NEW_PASSPHRASE": PASSPHRASE},
+                                 catch_exceptions=False)
+    environment.undo()
+    assert rotated.exit_code == 0, rotated.output
     recorded = read_ledger(home)
     recorded.secrets, recorded.secret_texts = secrets, texts
     return recorded

@@ -73,7 +73,7 @@ class Algorithm(_message.Message):
     def __init__(self, algorithm: _Optional[str] = ..., family: _Optional[str] = ..., purpose: _Optional[str] = ..., security_bits: _Optional[int] = ..., public_key_size: _Optional[int] = ..., signature_size: _Optional[int] = ..., output_size: _Optional[int] = ..., fips_approved: _Optional[bool] = ..., usages: _Optional[_Iterable[str]] = ..., message_handling: _Optional[str] = ...) -> None: ...
 
 class Key(_message.Message):
-    __slots__ = ("key_id", "label", "domain", "algorithm", "state", "usage", "current_version", "versions", "public_key", "policy_json", "created_at", "rotated_at", "destroy_after", "destroyed_at", "signatures")
+    __slots__ = ("key_id", "label", "domain", "algorithm", "state", "usage", "current_version", "versions", "public_key", "policy_json", "created_at", "rotated_at", "destroy_after", "destroyed_at", "signatures", "backend", "location_json")
     KEY_ID_FIELD_NUMBER: _ClassVar[int]
     LABEL_FIELD_NUMBER: _ClassVar[int]
     DOMAIN_FIELD_NUMBER: _ClassVar[int]
@@ -89,6 +89,8 @@ class Key(_message.Message):
     DESTROY_AFTER_FIELD_NUMBER: _ClassVar[int]
     DESTROYED_AT_FIELD_NUMBER: _ClassVar[int]
     SIGNATURES_FIELD_NUMBER: _ClassVar[int]
+    BACKEND_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_JSON_FIELD_NUMBER: _ClassVar[int]
     key_id: str
     label: str
     domain: str
@@ -104,7 +106,9 @@ class Key(_message.Message):
     destroy_after: int
     destroyed_at: int
     signatures: int
-    def __init__(self, key_id: _Optional[str] = ..., label: _Optional[str] = ..., domain: _Optional[str] = ..., algorithm: _Optional[str] = ..., state: _Optional[str] = ..., usage: _Optional[_Iterable[str]] = ..., current_version: _Optional[int] = ..., versions: _Optional[_Iterable[int]] = ..., public_key: _Optional[str] = ..., policy_json: _Optional[str] = ..., created_at: _Optional[int] = ..., rotated_at: _Optional[int] = ..., destroy_after: _Optional[int] = ..., destroyed_at: _Optional[int] = ..., signatures: _Optional[int] = ...) -> None: ...
+    backend: str
+    location_json: str
+    def __init__(self, key_id: _Optional[str] = ..., label: _Optional[str] = ..., domain: _Optional[str] = ..., algorithm: _Optional[str] = ..., state: _Optional[str] = ..., usage: _Optional[_Iterable[str]] = ..., current_version: _Optional[int] = ..., versions: _Optional[_Iterable[int]] = ..., public_key: _Optional[str] = ..., policy_json: _Optional[str] = ..., created_at: _Optional[int] = ..., rotated_at: _Optional[int] = ..., destroy_after: _Optional[int] = ..., destroyed_at: _Optional[int] = ..., signatures: _Optional[int] = ..., backend: _Optional[str] = ..., location_json: _Optional[str] = ...) -> None: ...
 
 class PublicKey(_message.Message):
     __slots__ = ("key_id", "version", "format", "public_key")

@@ -1,0 +1,40 @@
+"""Catalogue entries: KEK rotation, recorded by the ledger itself.
+
+Why a system command: the rotation needs the old and new KEK's secrets (passphrases, a
+token PIN), which never travel in a signed request; ``skms kek rotate`` runs beside the home
+and the ledger records its start and end with its own key, like checkpoints.
+"""
+
+from __future__ import annotations
+
+from ledger.catalogue.fields import hexa, integer, text
+from ledger.catalogue.model import ChainRule, CommandSpec
+
+NOBODY: frozenset[str] = frozenset()
+
+COMMANDS = (
+    CommandSpec(
+        name="RecordKekRotation", doc="The ledger's record of a KEK rotation starting or "
+                                      "completing (``skms kek rotate``; never over the "
+                                      "network).",
+        group="ledger", roles=NOBODY, chain=ChainRule.SYSTEM,
+        events=frozenset({"KekRotationStarted", "KekRotationCompleted"}),
+        args=(text("phase", "started or completed.", max_length=16,
+                   choices=("started", "completed")),
+              hexa("rotation_id", "The rotation's id.", size=16),
+              text("old_kek_id", "The KEK moved from.", max_length=100),
+              text("new_kek_id", "The KEK moved to.", max_length=100),
+              text("new_kek_provider", "The new KEK provider.", max_length=100),
+              integer("data_keys", "Data keys in the key-ring at the start.", required=False,
+                      default=0, minimum=0, maximum=2**31 - 1),
+              integer("rewrapped", "Data keys rewrapped.", required=False, default=0,
+                      minimum=0, maximum=2**31 - 1),
+              integer("already_new", "Data keys already under the new KEK.", required=False,
+                      default=0, minimum=0, maximum=2**31 - 1),
+              integer("skipped", "Data keys shredded meanwhile.", required=False, default=0,
+                      minimum=0, maximum=2**31 - 1),
+              integer("home_secrets", "Home secrets rewrapped.", required=False, default=0,
+                      minimum=0, maximum=2**31 - 1),
+              hexa("digest", "The moved keys' digest.", required=False, size=32)),
+        system=True),
+)
