@@ -31,7 +31,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,11 +128,16 @@ def bundle_digest(bundle: Mapping[str, Any]) -> bytes:
     return hashlib.sha256(canonical_json(dict(bundle))).digest()
 
 
+Signer = Callable[[bytes], bytes]
+"""The ledger's Ed25519 signature over a message (:meth:`ledger.application.Ledger.
+ledger_signature`)."""
+
+
 def create(entries: Sequence[Entry], *, bundle_id: str, ledger_id: str,
-           ledger_key: bytes | bytearray, created_at: int, created_by: str,
+           ledger_public_key: bytes, sign: Signer, created_at: int, created_by: str,
            custodians: Sequence[CustodyKey], threshold: int, scheme: str) -> NewBundle:
-    """Seal ``entries`` under a fresh DEK and split it for ``custodians``; sign the bundle
-    with the ledger's Ed25519 ``ledger_key``. The entries' secrets stay the caller's."""
+    """Seal ``entries`` under a fresh DEK and split it for ``custodians``; the ledger signs
+    the bundle (``sign``). The entries' secrets stay the caller's."""
     if not entries:
         raise InvalidInput("nothing to back up", field="keys")
     if len(entries) > MAX_ENTRIES:
@@ -165,7 +170,7 @@ def create(entries: Sequence[Entry], *, bundle_id: str, ledger_id: str,
         first = split.documents[0]
         bundle: dict[str, Any] = {
             "format": BUNDLE_FORMAT, "bundle_id": bundle_id, "ledger_id": ledger_id,
-            "ledger_public_key": get_scheme("ed25519").public_key(ledger_key).hex(),
+            "ledger_public_key": ledger_public_key.hex(),
             "created_at": created_at, "created_by": created_by,
             "scheme": split.scheme_id, "threshold": threshold, "share_count": len(names),
             "custodians": [{**c.to_dict(), "index": n, "sealed_share": blob.hex()}
@@ -177,9 +182,7 @@ def create(entries: Sequence[Entry], *, bundle_id: str, ledger_id: str,
             "manifest": manifest,
         }
         bundle["payload"] = aead.seal(dek, plaintext, _payload_aad(bundle)).hex()
-        signature = get_scheme("ed25519").sign(ledger_key, SIGNING_LABEL
-                                               + canonical_json(bundle))
-        bundle["signature"] = signature.hex()
+        bundle["signature"] = sign(SIGNING_LABEL + canonical_json(bundle)).hex()
         for document in split.documents:  # the clear shares die here
             document.pop("share", None)
             document.pop("mnemonic", None)
