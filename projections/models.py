@@ -39,15 +39,16 @@ from ledger.envelope import open_envelope
 from ledger.errors import UnsupportedAlgorithm
 from ledger.stores.base import StoredEnvelope
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Bumped whenever a table or column changes; a database built with another version is rebuilt.
 
-2: tables for data operations, wallets, backups and the genesis event."""
+2: tables for data operations, wallets, backups and the genesis event.
+3: custody_events (BYOK import tokens)."""
 
-SECRET_FIELDS = frozenset({"sealed_material", "sealed_seed"})
+SECRET_FIELDS = frozenset({"sealed_material", "sealed_seed", "sealed_wrapping_key"})
 """Event fields that hold secret material and are never projected, not even as JSON:
-key material (KeyGenerated, KeyRotated) and wallet seeds (WalletCreated, SecretRecovered),
-each sealed under a data key."""
+key material (KeyGenerated, KeyRotated), wallet seeds (WalletCreated, SecretRecovered) and
+BYOK wrapping keys (ImportTokenIssued), each sealed under a data key."""
 
 TIMESTAMP = "TIMESTAMP"
 
@@ -357,6 +358,18 @@ CHECKPOINTS = Table("checkpoints", "One row per CheckpointPublished event.", (
     _c("recorded_at", TIMESTAMP, "When the checkpoint was recorded."),
 ))
 
+CUSTODY_EVENTS = Table("custody_events", "One row per custody event that is not a key's own: "
+                                         "BYOK import tokens issued and redeemed. Public "
+                                         "fields only (the sealed wrapping key is dropped).", (
+    _c("chain", "VARCHAR", "Chain holding the event."),
+    _c("seq", "BIGINT", "Seq of the event."),
+    _c("event_type", "VARCHAR", "ImportTokenIssued or ImportTokenRedeemed."),
+    _c("subject_id", "VARCHAR", "The import token."),
+    _c("actor_id", "VARCHAR", "Actor whose signed command caused it."),
+    _c("recorded_at", TIMESTAMP, "When it was recorded."),
+    _c("details_json", "VARCHAR", "The event's public fields as JSON (bytes as hex)."),
+))
+
 LEDGER_GENESIS = Table("ledger_genesis", "The LedgerInitialized event that opened the "
                                          "system chain: one row.", (
     _c("chain", "VARCHAR", "Chain holding the event (the system chain)."),
@@ -378,7 +391,8 @@ LEDGER_GENESIS = Table("ledger_genesis", "The LedgerInitialized event that opene
 READ_MODELS: tuple[Table, ...] = (
     KEYS, KEY_VERSIONS, KEY_EVENTS, ACTORS, ACTOR_ROLE_HISTORY, SIGNATURES, KEY_OPERATIONS,
     WALLETS, WALLET_ADDRESSES, WALLET_ADDRESS_USES, WALLET_XPUB_EXPORTS, WALLET_BACKUPS,
-    WALLET_RECOVERIES, COMMAND_REJECTIONS, CHECKPOINTS, LEDGER_GENESIS)
+    WALLET_RECOVERIES, COMMAND_REJECTIONS, CHECKPOINTS, LEDGER_GENESIS,
+    CUSTODY_EVENTS)
 """Every table the mapping fills, in the order they are written."""
 
 POSITIONS = Table("projection_positions", "How far each chain has been projected. Written "
@@ -395,10 +409,15 @@ META = Table("projection_meta", "Bookkeeping of the projection database itself."
 
 ALL_TABLES: tuple[Table, ...] = (*READ_MODELS, POSITIONS, META)
 
+CUSTODY_KEY_EVENTS = frozenset({"KeyProvenanceRecorded", "KeyExported"})
+"""A key's custody events: on its timeline (``key_events``), digests only."""
+CUSTODY_SUBJECTS: Mapping[str, str] = {"ImportTokenIssued": "token_id",
+                                       "ImportTokenRedeemed": "token_id"}
+"""Custody events that are not a key's own (``custody_events``) and their subject field."""
 KEY_LIFECYCLE_EVENTS = frozenset({
     "KeyGenerated", "KeyActivated", "KeyRotated", "KeySuspended", "KeyReactivated",
     "KeyCompromised", "KeyDeactivated", "KeyDestructionScheduled", "KeyDestructionCancelled",
-    "KeyDestroyed", "KeyPolicyChanged"})
+    "KeyDestroyed", "KeyPolicyChanged"}) | CUSTODY_KEY_EVENTS
 ACTOR_EVENTS = frozenset({"ActorRegistered", "ActorRolesChanged", "ActorRevoked"})
 SIGNATURE_EVENTS = frozenset({"SignatureIssued", "SignatureBatchIssued"})
 KEY_OPERATION_NAMES: Mapping[str, str] = {
@@ -425,6 +444,7 @@ EVENT_TABLES: Mapping[str, frozenset[str]] = {
     "CommandRejected": frozenset({COMMAND_REJECTIONS.name}),
     "CheckpointPublished": frozenset({CHECKPOINTS.name}),
     "LedgerInitialized": frozenset({LEDGER_GENESIS.name}),
+    **{kind: frozenset({CUSTODY_EVENTS.name}) for kind in CUSTODY_SUBJECTS},
 }
 """The tables each event type writes (entity tables only when the entity is known). A test
 walks the schema folder and fails for an event type missing here, and checks, event by
@@ -542,6 +562,7 @@ class _BatchMapper:
         self.rejections: list[tuple[Any, ...]] = []
         self.checkpoints: list[tuple[Any, ...]] = []
         self.genesis: list[tuple[Any, ...]] = []
+        self.custody: list[tuple[Any, ...]] = []
         self._handlers: dict[str, Callable[[LoggedEvent], None]] = {
             "SignatureIssued": self._signature,
             "SignatureBatchIssued": self._signature_batch,
@@ -574,6 +595,8 @@ class _BatchMapper:
             "CommandRejected": self._rejected,
             "CheckpointPublished": self._checkpoint,
             "LedgerInitialized": self._genesis,
+            **{kind: self._key_timeline for kind in CUSTODY_KEY_EVENTS},
+            **{kind: self._custody for kind in CUSTODY_SUBJECTS},
         }
 
     def run(self, events: Sequence[LoggedEvent]) -> BatchRows:
@@ -624,7 +647,8 @@ class _BatchMapper:
                          WALLET_RECOVERIES.name: self.recoveries,
                          COMMAND_REJECTIONS.name: self.rejections,
                          CHECKPOINTS.name: self.checkpoints,
-                         LEDGER_GENESIS.name: self.genesis}
+                         LEDGER_GENESIS.name: self.genesis,
+                         CUSTODY_EVENTS.name: self.custody}
         rows.replaced = {
             KEYS.name: [_row(KEYS, self.keys[k]) for k in sorted(self.dirty_keys)],
             KEY_VERSIONS.name: [_row(KEY_VERSIONS, v) for k in sorted(self.dirty_versions)
@@ -955,3 +979,16 @@ class _BatchMapper:
             record["ledger_public_key"].hex(), record["origin"], record["fips_mode"],
             record["checkpoint_every_events"], record["checkpoint_every_seconds"],
             record["kek_provider"], event.recorded_at))
+
+    # --- custody -----------------------------------------------------------------------
+
+    def _key_timeline(self, event: LoggedEvent) -> None:
+        """A custody event of a key: its timeline row (the key row's last seq moves)."""
+        self._key(event)
+
+    def _custody(self, event: LoggedEvent) -> None:
+        record = event.record
+        subject = CUSTODY_SUBJECTS[event.event_type]
+        self.custody.append((event.chain_id, event.seq, event.event_type, record[subject],
+                             event.actor_id, event.recorded_at,
+                             details_json(record, omit=(subject,))))

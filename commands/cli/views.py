@@ -618,3 +618,17 @@ def _recovered(s: Shown) -> str:
     return (f"recovered wallet {d['wallet_id']} from shares "
             f"{', '.join(map(str, d['share_indexes']))} ({', '.join(d['custodians'])}); "
             f"seed version {d['seed_version']} ({seq_of(s)})")
+
+
+# --- custody (BYOK, export) -------------------------------------------------------------------
+
+@view("import-params")
+def _import_params(s: Shown) -> str:
+    d = s.data
+    return (f"import token {d['token']} for one {d['algorithm']} key in domain {d['domain']}, "
+            f"until {rfc3339(d['expires_at'])} ({seq_of(s)})\n"
+            f"wrap with {d['wrapping_algorithm']} (RSA-OAEP-SHA256 + AES-KWP) for:\n"
+            f"{str(d['wrapping_public_key']).rstrip()}")
+
+
+VIEWS["key-exported"] = View(show=_bytes_result("wrapped", secret=False), options=(OUTPUT,))

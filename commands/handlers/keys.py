@@ -57,6 +57,9 @@ def create_key(decision: Decision) -> dict[str, Any]:
                      algorithm=algorithm.algorithm, usage=usage, version=1,
                      public_key=material.public_key, sealed_material=material.sealed_material,
                      data_key_ref=material.data_key_ref, policy=policy)
+    if args["exportable"]:
+        key.record_provenance(origin="generated", exportable=True, import_token_id=None,
+                              at=decision.now)
     if args["activate"]:
         key.activate(at=decision.now)
     decision.touch(key)

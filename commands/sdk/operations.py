@@ -79,7 +79,7 @@ class Operations(abc.ABC):
                    rotation_period_days: int | None = None,
                    destruction_wait_days: int | None = None,
                    allowed_signers: list[str] | None = None,
-                   max_signatures_per_day: int | None = None,
+                   max_signatures_per_day: int | None = None, exportable: bool | None = None,
                    domain: str | None = None) -> CommandResult:
         """Generate a key; its private material is sealed and never leaves the ledger
         (CreateKey)."""
@@ -87,7 +87,7 @@ class Operations(abc.ABC):
             algorithm=algorithm, label=label, usage=usage, activate=activate,
             rotation_period_days=rotation_period_days, destruction_wait_days=destruction_wait_days,
             allowed_signers=allowed_signers, max_signatures_per_day=max_signatures_per_day,
-            domain=domain))
+            exportable=exportable, domain=domain))
 
     def activate_key(self, key_id: str) -> CommandResult:
         """Activate a pre-activation key (ActivateKey)."""
@@ -236,6 +236,39 @@ class Operations(abc.ABC):
     def recover_wallet(self, shares: list[bytes]) -> CommandResult:
         """Rebuild a wallet's seed from threshold shares and seal it again (RecoverWallet)."""
         return self._command("RecoverWallet", given(shares=shares))
+
+    def get_import_parameters(self, algorithm: str, *, valid_hours: int | None = None,
+                              domain: str | None = None) -> CommandResult:
+        """A one-time RSA-3072 wrapping public key and an import token for bringing one key of
+        the given algorithm into the domain (BYOK). Wrap the key material with RSA-OAEP-SHA256
+        + AES-KWP (RFC 5649; AWS KMS's RSA_AES_KEY_WRAP_SHA_256) and run ImportKey before the
+        token expires; the token is good for one import (GetImportParameters)."""
+        return self._command("GetImportParameters", given(
+            algorithm=algorithm, valid_hours=valid_hours, domain=domain))
+
+    def import_key(self, token: str, wrapped: bytes, *, label: str | None = None,
+                   usage: list[str] | None = None, activate: bool | None = None,
+                   exportable: bool | None = None, rotation_period_days: int | None = None,
+                   destruction_wait_days: int | None = None,
+                   allowed_signers: list[str] | None = None,
+                   max_signatures_per_day: int | None = None,
+                   domain: str | None = None) -> CommandResult:
+        """Import a key wrapped for an import token's public key; its events say it came from
+        outside (origin external). The token is spent and its wrapping key shredded
+        (ImportKey)."""
+        return self._command("ImportKey", given(
+            token=token, label=label, usage=usage, activate=activate, exportable=exportable,
+            rotation_period_days=rotation_period_days, destruction_wait_days=destruction_wait_days,
+            allowed_signers=allowed_signers, max_signatures_per_day=max_signatures_per_day,
+            wrapped=wrapped, domain=domain))
+
+    def export_key(self, key_id: str, wrapping_public_key: bytes, *,
+                   key_version: int | None = None) -> CommandResult:
+        """A key version's material wrapped for an RSA public key (RSA-OAEP-SHA256 + AES-KWP, the
+        import format); only keys created exportable. Recorded with the digests of the
+        recipient's key and of the wrapped bytes (ExportKey)."""
+        return self._command("ExportKey", given(
+            key_id=key_id, key_version=key_version, wrapping_public_key=wrapping_public_key))
 
     def whoami(self) -> Any:
         """The authenticated actor, its roles and domains as the ledger holds them (WhoAmI)."""

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ledger.catalogue import actors, data, keys, reads, system, wallets
+from ledger.catalogue import custody as custody_entries
 from ledger.catalogue.model import (
     ChainRule,
     CommandSpec,
@@ -99,7 +100,8 @@ class Catalogue:
 
 CATALOGUE = Catalogue(
     commands=(*system.COMMANDS, *actors.COMMANDS, *keys.COMMANDS, *data.COMMANDS,
-              *wallets.COMMANDS),
+              *wallets.COMMANDS,
+              *custody_entries.COMMANDS),
     reads=reads.READS,
 )
 

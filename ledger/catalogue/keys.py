@@ -48,6 +48,9 @@ POLICY = (
             required=False, nullable=True, minimum=1, maximum=10**12),
 )
 
+EXPORTABLE = boolean("exportable", "Allow wrapped export (skms key export) of this key, "
+                     "ever; chosen once, at creation.", required=False, default=False)
+
 
 def _lifecycle(name: str, verb: str, doc: str, events: set[str], *,
                reason: str | None = None, approval: str | None = None,
@@ -70,7 +73,7 @@ COMMANDS = (
         name="CreateKey", doc="Generate a key; its private material is sealed and never "
                               "leaves the ledger.",
         group="keys", roles=KEY_MANAGERS, chain=ChainRule.DOMAIN,
-        events=frozenset({"KeyGenerated", "KeyActivated"}),
+        events=frozenset({"KeyGenerated", "KeyProvenanceRecorded", "KeyActivated"}),
         args=(text("algorithm", "Algorithm id (see ListAlgorithms).", max_length=64,
                    choices=ALGORITHMS),
               text("label", "A label.", required=False, nullable=True, max_length=200),
@@ -79,7 +82,7 @@ COMMANDS = (
                       required=False, minimum=1, maximum=len(USAGES)),
               boolean("activate", "Activate at once.", required=False, default=True,
                       cli=Cli(option="--activate/--no-activate")),
-              *POLICY),
+              *POLICY, EXPORTABLE),
         result=SHAPES["KeyCreation"], rest=Route("POST", "/v1/keys"),
         cli=CliRoute(("key", "create"), renderer="key-created")),
     _lifecycle("ActivateKey", "activate", "Activate a pre-activation key.", {"KeyActivated"}),

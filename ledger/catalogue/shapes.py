@@ -220,4 +220,18 @@ SHAPES: dict[str, Shape] = {s.name: s for s in (
            listing("custodians", "Their custodians.", _NAME),
            integer("seed_version", "New seed version."),
            hexa("master_fingerprint", "BIP-32 master fingerprint.")),
+    # --- custody (BYOK, export) --------------------------------------------------------
+    _shape("ImportParameters", "What a BYOK import needs: a one-time wrapping key.",
+           text("token", "The import token (single use)."), text("algorithm", "Algorithm."),
+           text("domain", "Domain the key will live in."),
+           text("wrapping_algorithm", "RSA_AES_KEY_WRAP_SHA_256."),
+           text("wrapping_public_key", "RSA-3072 public key, PEM SubjectPublicKeyInfo.",
+                max_length=2000),
+           time("expires_at", _TIMES_NOTE)),
+    _shape("KeyExport", "A key version's material, wrapped for the recipient's RSA key.",
+           text("key_id", "Key id."), integer("key_version", "Version exported."),
+           text("algorithm", "Algorithm."),
+           text("material_format", "pkcs8-der, or raw (symmetric and other schemes)."),
+           text("wrapping_algorithm", "RSA_AES_KEY_WRAP_SHA_256."),
+           data("wrapped", "RSA-OAEP-SHA256(AES key) || AES-KWP(AES key, material).")),
 )}

@@ -88,9 +88,6 @@ class Key(Aggregate):
         sealed_material: bytes
         data_key_ref: str
         policy: dict[str, Any]
-        origin: str = "generated"
-        exportable: bool = False
-        import_token_id: str | None = None
 
         def apply(self, aggregate: Any) -> None:
             key: Key = aggregate
@@ -111,9 +108,9 @@ class Key(Aggregate):
             key.destroyed_at = None
             key.signatures_by_day = {}
             key.signature_count = 0
-            key.origin = self.origin
-            key.exportable = self.exportable
-            key.import_token_id = self.import_token_id
+            key.origin = "generated"  # until a KeyProvenanceRecorded says otherwise
+            key.exportable = False
+            key.import_token_id = None
             key.escrow = {}
             key.escrow_releases = 0
             key.exports = 0
@@ -324,8 +321,26 @@ class Key(Aggregate):
         def apply(self, aggregate: Any) -> None:
             """Nothing to change: the record is the point."""
 
-    # Custody: escrow copies, their release, and wrapped export (digests only, never
-    # material; the escrow copy itself lives in the key-ring, so destruction shreds it).
+    # Custody: provenance, escrow copies, their release, and wrapped export (digests only,
+    # never material; the escrow copy itself lives in the key-ring, so destruction shreds
+    # it).
+
+    class ProvenanceRecorded(Event):
+        event_type = "KeyProvenanceRecorded"
+        key_id: str
+        origin: str
+        exportable: bool
+        import_token_id: str | None
+
+        def apply(self, aggregate: Any) -> None:
+            key: Key = aggregate
+            if key.version != 1 or key.origin != "generated" or key.exportable:
+                raise IllegalTransition(  # the auditor's fold refuses a late provenance
+                    f"key {key.id}: provenance is recorded once, at creation",
+                    reason_code="provenance-late")
+            key.origin = self.origin
+            key.exportable = self.exportable
+            key.import_token_id = self.import_token_id
 
     class Escrowed(Event):
         event_type = "KeyEscrowed"
@@ -357,6 +372,7 @@ class Key(Aggregate):
         key_id: str
         key_version: int
         algorithm: str
+        material_format: str
         wrapping_key_digest: bytes
         wrapped_digest: bytes
         actor_id: str
@@ -457,6 +473,12 @@ class Key(Aggregate):
 
     # --- custody -------------------------------------------------------------------------
 
+    def record_provenance(self, *, origin: str, exportable: bool,
+                          import_token_id: str | None, at: int) -> None:
+        """Where the material came from and whether it may leave (creation only)."""
+        self.trigger_event(Key.ProvenanceRecorded, at=at, key_id=self.key_id, origin=origin,
+                           exportable=exportable, import_token_id=import_token_id)
+
     def record_escrow(self, *, version: int, agent_id: str, escrow_ref: str,
                       escrow_digest: bytes, at: int) -> None:
         if self.state is KeyState.DESTROYED:
@@ -506,10 +528,12 @@ class Key(Aggregate):
                                     reason_code="unknown-version")
         return chosen
 
-    def record_export(self, *, key_version: int, wrapping_key_digest: bytes,
-                      wrapped_digest: bytes, actor_id: str, at: int) -> None:
+    def record_export(self, *, key_version: int, material_format: str,
+                      wrapping_key_digest: bytes, wrapped_digest: bytes, actor_id: str,
+                      at: int) -> None:
         self.trigger_event(Key.Exported, at=at, key_id=self.key_id, key_version=key_version,
-                           algorithm=self.algorithm, wrapping_key_digest=wrapping_key_digest,
+                           algorithm=self.algorithm, material_format=material_format,
+                           wrapping_key_digest=wrapping_key_digest,
                            wrapped_digest=wrapped_digest, actor_id=actor_id)
 
     def change_policy(self, policy: dict[str, Any], *, at: int) -> None:
@@ -627,7 +651,7 @@ class Key(Aggregate):
 for _use_event in (Key.DataEncrypted, Key.DataDecrypted, Key.DataKeyGenerated,
                    Key.MacGenerated, Key.MacVerified, Key.SharedSecretDerived):
     register_event(_use_event)
-for _custody_event in (Key.Escrowed, Key.EscrowReleased, Key.Exported):
+for _custody_event in (Key.ProvenanceRecorded, Key.Exported):  # escrow: with its commands
     register_event(_custody_event)
 for _event in (Key.SignatureBatchIssued, Key.Generated, Key.Activated, Key.Rotated,
                Key.Suspended, Key.Reactivated,

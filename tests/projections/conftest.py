@@ -5,6 +5,7 @@ and helpers to compare projection databases."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections import Counter
 from collections.abc import Iterator
@@ -15,7 +16,8 @@ from typing import Any
 import duckdb
 import pytest
 from click.testing import CliRunner
-from cryptography.hazmat.primitives.asymmetric import x25519
+from cryptography.hazmat.primitives import hashes, keywrap, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa, x25519
 
 from commands.cli.main import cli
 from commands.session import Session
@@ -163,6 +165,7 @@ def lifecycle_ledger(demo_ledger: Ledger, tmp_path_factory: pytest.TempPathFacto
         session.sign_batch("bob", ed25519, [b"batch invoice 1", b"batch invoice 2"])
         _use_keys_on_data(session, secrets)
         _run_wallets(session, secrets, texts)
+        _run_custody(session, secrets)
     finally:
         session.close()
     recorded = read_ledger(home)
@@ -203,6 +206,29 @@ def _use_keys_on_data(session: Session, secrets: list[bytes]) -> None:
     secrets += [plaintext, bytes(opened["plaintext"]), bytes(data_key["plaintext_key"]),
                 wrapped, bytes(unwrapped["plaintext"]),
                 bytes(again["plaintext"]), bytes(tag), bytes(derived["derived_key"])]
+
+
+def _run_custody(session: Session, secrets: list[bytes]) -> None:
+    """alice imports an HMAC key she made herself (BYOK, wrapped by independent code) as
+    exportable, and exports it wrapped for an RSA key of hers."""
+    answer = _result(session.run("alice", "GetImportParameters", domain="payments",
+                                 algorithm="hmac-sha256"))
+    recipient = serialization.load_pem_public_key(answer["wrapping_public_key"].encode())
+    assert isinstance(recipient, rsa.RSAPublicKey)
+    oaep = padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(),
+                        label=None)
+    material, aes_key = os.urandom(32), os.urandom(32)
+    wrapped = recipient.encrypt(aes_key, oaep) + keywrap.aes_key_wrap_with_padding(
+        aes_key, material)
+    key_id = _result(session.run("alice", "ImportKey", domain="payments",
+                                 token=answer["token"], wrapped=wrapped, label="byok",
+                                 exportable=True))["key_id"]
+    mine = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    exported = _result(session.run("alice", "ExportKey", key_id=key_id,
+                                   wrapping_public_key=mine.public_key().public_bytes(
+                                       serialization.Encoding.PEM,
+                                       serialization.PublicFormat.SubjectPublicKeyInfo)))
+    secrets += [material, aes_key, bytes(exported["wrapped"])]
 
 
 def _run_wallets(session: Session, secrets: list[bytes], texts: list[str]) -> None:

@@ -15,6 +15,7 @@ import dataclasses
 import hashlib
 import itertools
 import json
+import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from cryptography.hazmat.primitives.asymmetric import x25519
+from cryptography.hazmat.primitives import hashes, keywrap, serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa, x25519
 
 from commands.cli.generated import Entry, entries_by_path
 from commands.cli.main import cli
@@ -185,6 +187,13 @@ SCENARIOS: dict[str, Scenario] = {
         "wallet_id": shared("wallet", w.wallet), "custodians": ["ann", "ben", "cy"],
         "threshold": 2}, cli_extra=lambda tmp: ["--out-dir", str(tmp / "shares")]),
     "RecoverWallet": Scenario("key-manager", lambda w: w.shares()),
+    # custody (BYOK, export)
+    "GetImportParameters": Scenario("key-manager", lambda w: {"algorithm": "ed25519",
+                                                              "domain": "default"}),
+    "ImportKey": Scenario("key-manager", lambda w: _byok_import(w)),
+    "ExportKey": Scenario("key-manager", lambda w: {
+        "key_id": shared("exportable", lambda: w.key(exportable=True)),
+        "wrapping_public_key": _byok_recipient()}),
     # audit
     "RequestCheckpoint": Scenario("auditor", lambda w: {"chain_id": shared(
         "default-chain", lambda: (w.key(), "default")[1])}),
@@ -234,6 +243,26 @@ def _rotated_ciphertext(w: World) -> dict[str, Any]:
     old = w.ciphertext(key_id)
     w.km.rotate_key(key_id)
     return {"key_id": key_id, "ciphertext": old, "aad": b"ctx"}
+
+
+def _byok_import(w: World) -> dict[str, Any]:
+    """A fresh token, and an Ed25519 key wrapped for it by independent code (the user's)."""
+    answer = w.km.get_import_parameters("ed25519", domain="default")
+    recipient = serialization.load_pem_public_key(answer.wrapping_public_key.encode())
+    assert isinstance(recipient, rsa.RSAPublicKey)
+    aes_key = os.urandom(32)
+    material = ed25519.Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption())
+    wrapped = recipient.encrypt(aes_key, padding.OAEP(
+        mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None))
+    return {"token": answer.token, "domain": "default",
+            "wrapped": wrapped + keywrap.aes_key_wrap_with_padding(aes_key, material)}
+
+
+def _byok_recipient() -> bytes:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key() \
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 def _used(w: World) -> dict[str, Any]:

@@ -588,6 +588,38 @@ class WalletRecovery(_message.Message):
     master_fingerprint: str
     def __init__(self, wallet_id: _Optional[str] = ..., split_id: _Optional[str] = ..., share_indexes: _Optional[_Iterable[int]] = ..., custodians: _Optional[_Iterable[str]] = ..., seed_version: _Optional[int] = ..., master_fingerprint: _Optional[str] = ...) -> None: ...
 
+class ImportParameters(_message.Message):
+    __slots__ = ("token", "algorithm", "domain", "wrapping_algorithm", "wrapping_public_key", "expires_at")
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    ALGORITHM_FIELD_NUMBER: _ClassVar[int]
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    WRAPPING_ALGORITHM_FIELD_NUMBER: _ClassVar[int]
+    WRAPPING_PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    token: str
+    algorithm: str
+    domain: str
+    wrapping_algorithm: str
+    wrapping_public_key: str
+    expires_at: int
+    def __init__(self, token: _Optional[str] = ..., algorithm: _Optional[str] = ..., domain: _Optional[str] = ..., wrapping_algorithm: _Optional[str] = ..., wrapping_public_key: _Optional[str] = ..., expires_at: _Optional[int] = ...) -> None: ...
+
+class KeyExport(_message.Message):
+    __slots__ = ("key_id", "key_version", "algorithm", "material_format", "wrapping_algorithm", "wrapped")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    ALGORITHM_FIELD_NUMBER: _ClassVar[int]
+    MATERIAL_FORMAT_FIELD_NUMBER: _ClassVar[int]
+    WRAPPING_ALGORITHM_FIELD_NUMBER: _ClassVar[int]
+    WRAPPED_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    key_version: int
+    algorithm: str
+    material_format: str
+    wrapping_algorithm: str
+    wrapped: bytes
+    def __init__(self, key_id: _Optional[str] = ..., key_version: _Optional[int] = ..., algorithm: _Optional[str] = ..., material_format: _Optional[str] = ..., wrapping_algorithm: _Optional[str] = ..., wrapped: _Optional[bytes] = ...) -> None: ...
+
 class RequestCheckpointRequest(_message.Message):
     __slots__ = ("command", "chain_id")
     COMMAND_FIELD_NUMBER: _ClassVar[int]
@@ -1091,6 +1123,54 @@ class RecoverWalletReply(_message.Message):
     outcome: CommandOutcome
     result: WalletRecovery
     def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[WalletRecovery, _Mapping]] = ...) -> None: ...
+
+class GetImportParametersRequest(_message.Message):
+    __slots__ = ("command",)
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ...) -> None: ...
+
+class GetImportParametersReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: ImportParameters
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[ImportParameters, _Mapping]] = ...) -> None: ...
+
+class ImportKeyRequest(_message.Message):
+    __slots__ = ("command", "wrapped")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    WRAPPED_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    wrapped: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., wrapped: _Optional[bytes] = ...) -> None: ...
+
+class ImportKeyReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: KeyCreation
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[KeyCreation, _Mapping]] = ...) -> None: ...
+
+class ExportKeyRequest(_message.Message):
+    __slots__ = ("command", "key_id", "wrapping_public_key")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    WRAPPING_PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    wrapping_public_key: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ..., wrapping_public_key: _Optional[bytes] = ...) -> None: ...
+
+class ExportKeyReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: KeyExport
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[KeyExport, _Mapping]] = ...) -> None: ...
 
 class WhoAmIRequest(_message.Message):
     __slots__ = ()

@@ -184,6 +184,21 @@ class SkmsStub:
                 request_serializer=skms__pb2.RecoverWalletRequest.SerializeToString,
                 response_deserializer=skms__pb2.RecoverWalletReply.FromString,
                 _registered_method=True)
+        self.GetImportParameters = channel.unary_unary(
+                '/skms.v1.Skms/GetImportParameters',
+                request_serializer=skms__pb2.GetImportParametersRequest.SerializeToString,
+                response_deserializer=skms__pb2.GetImportParametersReply.FromString,
+                _registered_method=True)
+        self.ImportKey = channel.unary_unary(
+                '/skms.v1.Skms/ImportKey',
+                request_serializer=skms__pb2.ImportKeyRequest.SerializeToString,
+                response_deserializer=skms__pb2.ImportKeyReply.FromString,
+                _registered_method=True)
+        self.ExportKey = channel.unary_unary(
+                '/skms.v1.Skms/ExportKey',
+                request_serializer=skms__pb2.ExportKeyRequest.SerializeToString,
+                response_deserializer=skms__pb2.ExportKeyReply.FromString,
+                _registered_method=True)
         self.WhoAmI = channel.unary_unary(
                 '/skms.v1.Skms/WhoAmI',
                 request_serializer=skms__pb2.WhoAmIRequest.SerializeToString,
@@ -479,6 +494,24 @@ class SkmsServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetImportParameters(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ImportKey(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportKey(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def WhoAmI(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -763,6 +796,21 @@ def add_SkmsServicer_to_server(servicer, server):
                     servicer.RecoverWallet,
                     request_deserializer=skms__pb2.RecoverWalletRequest.FromString,
                     response_serializer=skms__pb2.RecoverWalletReply.SerializeToString,
+            ),
+            'GetImportParameters': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetImportParameters,
+                    request_deserializer=skms__pb2.GetImportParametersRequest.FromString,
+                    response_serializer=skms__pb2.GetImportParametersReply.SerializeToString,
+            ),
+            'ImportKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.ImportKey,
+                    request_deserializer=skms__pb2.ImportKeyRequest.FromString,
+                    response_serializer=skms__pb2.ImportKeyReply.SerializeToString,
+            ),
+            'ExportKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportKey,
+                    request_deserializer=skms__pb2.ExportKeyRequest.FromString,
+                    response_serializer=skms__pb2.ExportKeyReply.SerializeToString,
             ),
             'WhoAmI': grpc.unary_unary_rpc_method_handler(
                     servicer.WhoAmI,
@@ -1685,6 +1733,87 @@ class Skms:
             '/skms.v1.Skms/RecoverWallet',
             skms__pb2.RecoverWalletRequest.SerializeToString,
             skms__pb2.RecoverWalletReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetImportParameters(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/GetImportParameters',
+            skms__pb2.GetImportParametersRequest.SerializeToString,
+            skms__pb2.GetImportParametersReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/ImportKey',
+            skms__pb2.ImportKeyRequest.SerializeToString,
+            skms__pb2.ImportKeyReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/ExportKey',
+            skms__pb2.ExportKeyRequest.SerializeToString,
+            skms__pb2.ExportKeyReply.FromString,
             options,
             channel_credentials,
             insecure,

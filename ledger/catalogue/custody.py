@@ -1,0 +1,82 @@
+"""Catalogue entries: custody of key material (bring your own key, wrapped export).
+
+Approval hooks: ``ExportKey`` names the ``export`` approval policy (a quorum decides it
+where a policy asks for one; the approvals capability keys on the command name and this
+hook) and is marked ``exports_material``.
+"""
+
+from __future__ import annotations
+
+from ledger.catalogue.fields import (
+    KEY_ID,
+    KEY_VERSION,
+    boolean,
+    data,
+    integer,
+    listing,
+    sha256_of,
+    text,
+)
+from ledger.catalogue.keys import ALGORITHMS, EXPORTABLE, KEY_MANAGERS, POLICY
+from ledger.catalogue.model import ChainRule, Cli, CliRoute, CommandSpec, Hooks, Route
+from ledger.catalogue.shapes import SHAPES
+from ledger.domain.key import USAGES
+
+MAX_WRAPPED = 20_000
+MAX_PUBLIC_KEY = 4_096
+
+COMMANDS = (
+    CommandSpec(
+        name="GetImportParameters",
+        doc="A one-time RSA-3072 wrapping public key and an import token for bringing one "
+            "key of the given algorithm into the domain (BYOK). Wrap the key material with "
+            "RSA-OAEP-SHA256 + AES-KWP (RFC 5649; AWS KMS's RSA_AES_KEY_WRAP_SHA_256) and "
+            "run ImportKey before the token expires; the token is good for one import.",
+        group="keys", roles=KEY_MANAGERS, chain=ChainRule.DOMAIN,
+        events=frozenset({"ImportTokenIssued"}),
+        args=(text("algorithm", "Algorithm of the key to import (see ListAlgorithms).",
+                   max_length=64, choices=ALGORITHMS),
+              integer("valid_hours", "Hours the token may be used.", required=False,
+                      default=24, minimum=1, maximum=168)),
+        result=SHAPES["ImportParameters"], rest=Route("POST", "/v1/keys/import-params"),
+        cli=CliRoute(("key", "import-params"), renderer="import-params")),
+    CommandSpec(
+        name="ImportKey",
+        doc="Import a key wrapped for an import token's public key; its events say it "
+            "came from outside (origin external). The token is spent and its wrapping "
+            "key shredded.",
+        group="keys", roles=KEY_MANAGERS, chain=ChainRule.DOMAIN,
+        events=frozenset({"KeyGenerated", "KeyProvenanceRecorded", "KeyActivated",
+                          "ImportTokenRedeemed"}),
+        args=(text("token", "The import token (GetImportParameters).", max_length=100),
+              sha256_of("wrapped_digest", "wrapped", "SHA-256 of the wrapped material."),
+              text("label", "A label.", required=False, nullable=True, max_length=200),
+              listing("usage", "Usages (default: the algorithm's usual ones).",
+                      text("item", "A usage.", max_length=16, choices=tuple(sorted(USAGES))),
+                      required=False, minimum=1, maximum=len(USAGES)),
+              boolean("activate", "Activate at once.", required=False, default=True,
+                      cli=Cli(option="--activate/--no-activate")),
+              EXPORTABLE, *POLICY),
+        inputs=(data("wrapped", "RSA-OAEP-SHA256(AES key) || AES-KWP(AES key, material); "
+                                "material: PKCS#8 DER (EC, Ed25519, X25519, RSA), 32 raw "
+                                "bytes (AES, HMAC), else the scheme's own encoding.",
+                     maximum=MAX_WRAPPED, cli=Cli(option="--wrapped", reader="file")),),
+        result=SHAPES["KeyCreation"], rest=Route("POST", "/v1/keys/import"),
+        cli=CliRoute(("key", "import"), renderer="key-created")),
+    CommandSpec(
+        name="ExportKey",
+        doc="A key version's material wrapped for an RSA public key (RSA-OAEP-SHA256 + "
+            "AES-KWP, the import format); only keys created exportable. Recorded with the "
+            "digests of the recipient's key and of the wrapped bytes.",
+        group="keys", roles=KEY_MANAGERS, chain=ChainRule.KEY,
+        events=frozenset({"KeyExported"}),
+        args=(KEY_ID, KEY_VERSION,
+              sha256_of("wrapping_key_digest", "wrapping_public_key",
+                        "SHA-256 of the recipient's RSA public key, as given.")),
+        inputs=(data("wrapping_public_key", "The recipient's RSA public key, 2048 to 4096 "
+                                            "bits (PEM or DER SubjectPublicKeyInfo).",
+                     maximum=MAX_PUBLIC_KEY, cli=Cli(option="--to", reader="file")),),
+        result=SHAPES["KeyExport"], rest=Route("POST", "/v1/keys/{key_id}/export"),
+        cli=CliRoute(("key", "export"), renderer="key-exported"),
+        hooks=Hooks(approval="export", exports_material=True)),
+)
