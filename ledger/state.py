@@ -106,13 +106,14 @@ class LedgerState:
             raise NotFound(f"no backup {backup_id!r}", field="backup_id")
         return found
 
-    def escrow_agent(self, agent_id_or_name: str) -> EscrowAgent:
+    def escrow_agent(self, agent_id_or_name: str, *, field: str = "escrow_agent"
+                     ) -> EscrowAgent:
         found = self.escrow_agents.get(agent_id_or_name)
         if found is None:
             matches = [a for a in self.escrow_agents.values() if a.name == agent_id_or_name]
             found = matches[0] if len(matches) == 1 else None
         if found is None:
-            raise NotFound(f"no escrow agent {agent_id_or_name!r}", field="escrow_agent")
+            raise NotFound(f"no escrow agent {agent_id_or_name!r}", field=field)
         return found
 
     def import_token(self, token_id: str) -> ImportToken:

@@ -43,12 +43,14 @@ SCHEMA_VERSION = 3
 """Bumped whenever a table or column changes; a database built with another version is rebuilt.
 
 2: tables for data operations, wallets, backups and the genesis event.
-3: custody_events (BYOK import tokens)."""
+3: custody_events (BYOK import tokens, escrow agents)."""
 
-SECRET_FIELDS = frozenset({"sealed_material", "sealed_seed", "sealed_wrapping_key"})
+SECRET_FIELDS = frozenset({"sealed_material", "sealed_seed", "sealed_wrapping_key",
+                           "sealed_escrow"})
 """Event fields that hold secret material and are never projected, not even as JSON:
-key material (KeyGenerated, KeyRotated), wallet seeds (WalletCreated, SecretRecovered) and
-BYOK wrapping keys (ImportTokenIssued), each sealed under a data key."""
+key material (KeyGenerated, KeyRotated), wallet seeds (WalletCreated, SecretRecovered),
+BYOK wrapping keys (ImportTokenIssued) and escrow copies (KeyEscrowed), each sealed under
+a data key."""
 
 TIMESTAMP = "TIMESTAMP"
 
@@ -359,12 +361,14 @@ CHECKPOINTS = Table("checkpoints", "One row per CheckpointPublished event.", (
 ))
 
 CUSTODY_EVENTS = Table("custody_events", "One row per custody event that is not a key's own: "
-                                         "BYOK import tokens issued and redeemed. Public "
-                                         "fields only (the sealed wrapping key is dropped).", (
+                                         "BYOK import tokens issued and redeemed, escrow "
+                                         "agents registered. Public fields only (the sealed "
+                                         "wrapping key is dropped).", (
     _c("chain", "VARCHAR", "Chain holding the event."),
     _c("seq", "BIGINT", "Seq of the event."),
-    _c("event_type", "VARCHAR", "ImportTokenIssued or ImportTokenRedeemed."),
-    _c("subject_id", "VARCHAR", "The import token."),
+    _c("event_type", "VARCHAR", "ImportTokenIssued, ImportTokenRedeemed or "
+                                "EscrowAgentRegistered."),
+    _c("subject_id", "VARCHAR", "The import token, or the escrow agent."),
     _c("actor_id", "VARCHAR", "Actor whose signed command caused it."),
     _c("recorded_at", TIMESTAMP, "When it was recorded."),
     _c("details_json", "VARCHAR", "The event's public fields as JSON (bytes as hex)."),
@@ -409,10 +413,12 @@ META = Table("projection_meta", "Bookkeeping of the projection database itself."
 
 ALL_TABLES: tuple[Table, ...] = (*READ_MODELS, POSITIONS, META)
 
-CUSTODY_KEY_EVENTS = frozenset({"KeyProvenanceRecorded", "KeyExported"})
+CUSTODY_KEY_EVENTS = frozenset({"KeyProvenanceRecorded", "KeyExported", "KeyEscrowed",
+                                "EscrowReleased"})
 """A key's custody events: on its timeline (``key_events``), digests only."""
 CUSTODY_SUBJECTS: Mapping[str, str] = {"ImportTokenIssued": "token_id",
-                                       "ImportTokenRedeemed": "token_id"}
+                                       "ImportTokenRedeemed": "token_id",
+                                       "EscrowAgentRegistered": "agent_id"}
 """Custody events that are not a key's own (``custody_events``) and their subject field."""
 KEY_LIFECYCLE_EVENTS = frozenset({
     "KeyGenerated", "KeyActivated", "KeyRotated", "KeySuspended", "KeyReactivated",

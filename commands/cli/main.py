@@ -15,6 +15,7 @@ import click
 
 from commands.cli import local
 from commands.cli.demo import demo
+from commands.cli.escrow_local import add_escrow_commands
 from commands.cli.generated import add_catalogue_commands
 from commands.cli.serve import serve
 from commands.cli.state import CliState
@@ -49,6 +50,7 @@ add_catalogue_commands(cli)
 local.add_local_commands(cli)
 cli.add_command(demo)
 cli.add_command(serve)
+add_escrow_commands(cli)
 
 
 def main() -> None:

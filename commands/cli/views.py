@@ -632,3 +632,28 @@ def _import_params(s: Shown) -> str:
 
 
 VIEWS["key-exported"] = View(show=_bytes_result("wrapped", secret=False), options=(OUTPUT,))
+
+
+@view("escrow-agent")
+def _escrow_agent(s: Shown) -> str:
+    d = s.data
+    return (f"registered escrow agent {d['name']} ({d['agent_id']}, {d['kem']}, key digest "
+            f"{d['public_key_digest'][:16]}..., {seq_of(s)})")
+
+
+def _show_escrow_release(s: Shown) -> None:
+    """The package to a new 0600 file (``--output``), else the whole result as JSON."""
+    output = s.extras.get("output")
+    if output is None:
+        _json_document(s)
+        return
+    write_private(str(output), (json.dumps(s.raw["package"], indent=2, sort_keys=True)
+                                + "\n").encode())
+    data = {k: v for k, v in s.json_data.items() if k != "package"}
+    emit({**data, "output": output}, lambda d: (
+        f"released key {d['key_id']} versions {', '.join(map(str, d['versions']))} to escrow "
+        f"agent {d['agent_id']} ({seq_of(s)}): {output}; the agent opens it offline with "
+        "skms escrow open"))
+
+
+VIEWS["escrow-release"] = View(show=_show_escrow_release, options=(OUTPUT,))

@@ -1,15 +1,18 @@
-"""Handlers: bring your own key (import tokens, wrapped import) and wrapped export.
+"""Handlers: bring your own key (import tokens, wrapped import), wrapped export, escrow.
 
-The wrapping recipe is :mod:`ledger.recipes.byok`; these handlers decide and record. An
-import token's wrapping private key is sealed like key material (its data key in the
-key-ring), so the token's event holds nothing usable from the log alone, and the key-ring
-entry is shredded once the token is spent.
+The recipes are :mod:`ledger.recipes.byok` and :mod:`ledger.recipes.escrow`; these
+handlers decide and record. An import token's wrapping private key is sealed like key
+material (its data key in the key-ring), so the token's event holds nothing usable from
+the log alone, and the key-ring entry is shredded once the token is spent. Escrow copies
+are sealed twice (to the agent, then under a ledger data key), so destroying the key
+shreds them too.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from commands.handlers.escrow_copies import agent_key
 from commands.handlers.keys import policy_of
 from commands.handlers.lookups import key_in_chain, matching_digest, sha256
 from commands.handlers.registry import handles
@@ -17,10 +20,10 @@ from ledger.application import Decision
 from ledger.authorization import SYSTEM_CHAIN
 from ledger.crypto.algorithms import profile
 from ledger.crypto.memory import zeroize
-from ledger.domain.custody import ImportToken
+from ledger.domain.custody import EscrowAgent, ImportToken
 from ledger.domain.key import DEFAULT_POLICY, Key
 from ledger.errors import CommandRejected, InvalidInput
-from ledger.recipes import byok
+from ledger.recipes import byok, custody_keys, escrow
 from ledger.recipes.key_material import data_key_ref, material_aad
 
 MICROS_PER_HOUR = 3_600_000_000
@@ -134,3 +137,50 @@ def export_key(decision: Decision) -> dict[str, Any]:
     return {"key_id": key.key_id, "key_version": version, "algorithm": key.algorithm,
             "material_format": fmt, "wrapping_algorithm": byok.WRAPPING_ALGORITHM,
             "wrapped": wrapped}
+
+
+# --- escrow ---------------------------------------------------------------------------------
+
+@handles("RegisterEscrowAgent")
+def register_escrow_agent(decision: Decision) -> dict[str, Any]:
+    state = decision.ledger.state
+    public = custody_keys.parse_public(decision.args["agent_key"], field="agent_key")
+    if public.kem != custody_keys.HYBRID:
+        raise InvalidInput("escrow agents use the hybrid ML-KEM-768+X25519 KEM",
+                           field="agent_key")
+    if any(a.name == public.name for a in state.escrow_agents.values()):
+        raise InvalidInput(f"an escrow agent named {public.name!r} exists", field="agent_key")
+    agent_id = decision.ledger.new_id()
+    agent = EscrowAgent.create(EscrowAgent.Registered, aggregate_id=agent_id,
+                               at=decision.now, agent_id=str(agent_id), name=public.name,
+                               kem=public.kem, public_key=public.public_key,
+                               actor_id=decision.command.actor_id)
+    decision.touch(agent)
+    return {"agent_id": agent.agent_id, "name": agent.name, "kem": agent.kem,
+            "public_key_digest": public.digest.hex()}
+
+
+@handles("ReleaseEscrow")
+def release_escrow(decision: Decision) -> dict[str, Any]:
+    ledger, args = decision.ledger, decision.args
+    key = key_in_chain(decision)
+    named = args.get("agent")
+    wanted = ledger.state.escrow_agent(named, field="agent").agent_id if named else None
+    agent_id, versions = key.check_can_release_escrow(wanted)
+    agent = ledger.state.escrow_agent(agent_id)
+    blobs = [(v, key.versions[v]["public_key"],
+              escrow.open_copy(ledger.material, key_id=key.key_id, version=v,
+                               entry=key.escrow[v])) for v in versions]
+    assert ledger.meta is not None
+    package = escrow.make_package(
+        ledger_id=str(ledger.state.ledger_id), ledger_public_key=ledger.meta.ledger_public_key,
+        key_id=key.key_id, algorithm=key.algorithm, agent_id=agent_id,
+        agent=agent_key(agent), versions=blobs, reason=args["reason"],
+        released_at=decision.now, released_by=decision.command.actor_id,
+        sign=ledger.ledger_signature)
+    digest = escrow.package_digest(package)
+    key.record_escrow_release(agent_id=agent_id, versions=versions, package_digest=digest,
+                              reason=args["reason"], actor_id=decision.command.actor_id,
+                              at=decision.now)
+    return {"key_id": key.key_id, "agent_id": agent_id, "versions": versions,
+            "package_digest": digest.hex(), "package": package}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from commands.handlers.escrow_copies import escrow_version
 from commands.handlers.lookups import key_in_chain
 from commands.handlers.registry import handles
 from ledger.application import Decision
@@ -50,6 +51,8 @@ def create_key(decision: Decision) -> dict[str, Any]:
         raise InvalidInput(f"a {algorithm.algorithm} key may only have usages "
                            f"{sorted(algorithm.usages)}", field="usage")
     policy = policy_of(args, DEFAULT_POLICY, command.args)
+    agent = (ledger.state.escrow_agent(args["escrow"], field="escrow") if args.get("escrow")
+             else None)
     key_id = ledger.new_id()
     material = ledger.material.generate(algorithm.algorithm, str(key_id), 1)
     key = Key.create(Key.Generated, aggregate_id=key_id, at=decision.now, key_id=str(key_id),
@@ -60,6 +63,8 @@ def create_key(decision: Decision) -> dict[str, Any]:
     if args["exportable"]:
         key.record_provenance(origin="generated", exportable=True, import_token_id=None,
                               at=decision.now)
+    if agent is not None:
+        escrow_version(decision, key, 1, agent)
     if args["activate"]:
         key.activate(at=decision.now)
     decision.touch(key)
@@ -82,6 +87,8 @@ def rotate_key(decision: Decision) -> dict[str, Any]:
     material = decision.ledger.material.generate(key.algorithm, key.key_id, version)
     key.rotate(public_key=material.public_key, sealed_material=material.sealed_material,
                data_key_ref=material.data_key_ref, at=decision.now)
+    for agent_id in key.escrow_agents():  # an escrowed key stays escrowed
+        escrow_version(decision, key, version, decision.ledger.state.escrow_agent(agent_id))
     return status(key)
 
 

@@ -80,14 +80,14 @@ class Operations(abc.ABC):
                    destruction_wait_days: int | None = None,
                    allowed_signers: list[str] | None = None,
                    max_signatures_per_day: int | None = None, exportable: bool | None = None,
-                   domain: str | None = None) -> CommandResult:
+                   escrow: str | None = None, domain: str | None = None) -> CommandResult:
         """Generate a key; its private material is sealed and never leaves the ledger
         (CreateKey)."""
         return self._command("CreateKey", given(
             algorithm=algorithm, label=label, usage=usage, activate=activate,
             rotation_period_days=rotation_period_days, destruction_wait_days=destruction_wait_days,
             allowed_signers=allowed_signers, max_signatures_per_day=max_signatures_per_day,
-            exportable=exportable, domain=domain))
+            exportable=exportable, escrow=escrow, domain=domain))
 
     def activate_key(self, key_id: str) -> CommandResult:
         """Activate a pre-activation key (ActivateKey)."""
@@ -269,6 +269,19 @@ class Operations(abc.ABC):
         recipient's key and of the wrapped bytes (ExportKey)."""
         return self._command("ExportKey", given(
             key_id=key_id, key_version=key_version, wrapping_public_key=wrapping_public_key))
+
+    def register_escrow_agent(self, agent_key: Any) -> CommandResult:
+        """Register an escrow agent by its ML-KEM-768+X25519 public key document (skms escrow
+        keygen makes the pair; the private half stays with the agent, offline). Keys created
+        with --escrow AGENT are also sealed to it (RegisterEscrowAgent)."""
+        return self._command("RegisterEscrowAgent", given(agent_key=agent_key))
+
+    def release_escrow(self, key_id: str, reason: str, *,
+                       agent: str | None = None) -> CommandResult:
+        """Hand an escrowed key's sealed copies to its escrow agent in a release package signed
+        by the ledger; only the agent's private key opens it (skms escrow open, offline). A
+        destroyed key has nothing left to release (ReleaseEscrow)."""
+        return self._command("ReleaseEscrow", given(key_id=key_id, agent=agent, reason=reason))
 
     def whoami(self) -> Any:
         """The authenticated actor, its roles and domains as the ledger holds them (WhoAmI)."""

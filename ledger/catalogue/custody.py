@@ -1,8 +1,9 @@
-"""Catalogue entries: custody of key material (bring your own key, wrapped export).
+"""Catalogue entries: custody of key material (bring your own key, wrapped export, escrow).
 
-Approval hooks: ``ExportKey`` names the ``export`` approval policy (a quorum decides it
-where a policy asks for one; the approvals capability keys on the command name and this
-hook) and is marked ``exports_material``.
+Approval hooks: ``ExportKey`` names the ``export`` approval policy and ``ReleaseEscrow``
+the ``escrow-release`` one (a quorum decides them where a policy asks for one; the
+approvals capability keys on the command name and this hook); both are marked
+``exports_material``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from ledger.catalogue.fields import (
     KEY_VERSION,
     boolean,
     data,
+    document,
     integer,
     listing,
     sha256_of,
@@ -24,6 +26,7 @@ from ledger.domain.key import USAGES
 
 MAX_WRAPPED = 20_000
 MAX_PUBLIC_KEY = 4_096
+ADMINS = frozenset({"admin"})
 
 COMMANDS = (
     CommandSpec(
@@ -79,4 +82,29 @@ COMMANDS = (
         result=SHAPES["KeyExport"], rest=Route("POST", "/v1/keys/{key_id}/export"),
         cli=CliRoute(("key", "export"), renderer="key-exported"),
         hooks=Hooks(approval="export", exports_material=True)),
+    CommandSpec(
+        name="RegisterEscrowAgent",
+        doc="Register an escrow agent by its ML-KEM-768+X25519 public key document "
+            "(skms escrow keygen makes the pair; the private half stays with the agent, "
+            "offline). Keys created with --escrow AGENT are also sealed to it.",
+        group="escrow", roles=ADMINS, chain=ChainRule.SYSTEM,
+        events=frozenset({"EscrowAgentRegistered"}),
+        args=(document("agent_key", "The agent's public key document.",
+                       cli=Cli(option="--public-key", reader="json-file")),),
+        result=SHAPES["EscrowAgent"], rest=Route("POST", "/v1/escrow/agents"),
+        cli=CliRoute(("escrow", "register"), renderer="escrow-agent")),
+    CommandSpec(
+        name="ReleaseEscrow",
+        doc="Hand an escrowed key's sealed copies to its escrow agent in a release package "
+            "signed by the ledger; only the agent's private key opens it (skms escrow "
+            "open, offline). A destroyed key has nothing left to release.",
+        group="escrow", roles=ADMINS, chain=ChainRule.KEY,
+        events=frozenset({"EscrowReleased"}),
+        args=(KEY_ID,
+              text("agent", "The escrow agent (id or name; default: the key's only one).",
+                   required=False, nullable=True, max_length=100),
+              text("reason", "Why (recorded in the event).", max_length=500)),
+        result=SHAPES["EscrowRelease"], rest=Route("POST", "/v1/keys/{key_id}/escrow-release"),
+        cli=CliRoute(("escrow", "release"), renderer="escrow-release"),
+        hooks=Hooks(approval="escrow-release", exports_material=True)),
 )

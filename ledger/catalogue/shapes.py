@@ -234,4 +234,13 @@ SHAPES: dict[str, Shape] = {s.name: s for s in (
            text("material_format", "pkcs8-der, or raw (symmetric and other schemes)."),
            text("wrapping_algorithm", "RSA_AES_KEY_WRAP_SHA_256."),
            data("wrapped", "RSA-OAEP-SHA256(AES key) || AES-KWP(AES key, material).")),
+    _shape("EscrowAgent", "A registered escrow agent.",
+           text("agent_id", "Agent id."), text("name", "Agent name."),
+           text("kem", "mlkem768-x25519."),
+           hexa("public_key_digest", "SHA-256 over the KEM name and the public key.")),
+    _shape("EscrowRelease", "A release package for the escrow agent (open it offline).",
+           text("key_id", "Key id."), text("agent_id", "Agent id."),
+           listing("versions", "Key versions released.", integer("item", "A version.")),
+           hexa("package_digest", "SHA-256 of the signed package, as recorded."),
+           document("package", "The signed release package (JSON).")),
 )}

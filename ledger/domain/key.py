@@ -347,11 +347,13 @@ class Key(Aggregate):
         key_id: str
         version: int
         agent_id: str
+        sealed_escrow: bytes
         escrow_ref: str
         escrow_digest: bytes
 
         def apply(self, aggregate: Any) -> None:
             aggregate.escrow[self.version] = {"agent_id": self.agent_id,
+                                              "sealed_escrow": self.sealed_escrow,
                                               "escrow_ref": self.escrow_ref,
                                               "escrow_digest": self.escrow_digest}
 
@@ -479,13 +481,17 @@ class Key(Aggregate):
         self.trigger_event(Key.ProvenanceRecorded, at=at, key_id=self.key_id, origin=origin,
                            exportable=exportable, import_token_id=import_token_id)
 
-    def record_escrow(self, *, version: int, agent_id: str, escrow_ref: str,
-                      escrow_digest: bytes, at: int) -> None:
+    def escrow_agents(self) -> list[str]:
+        """The agents this key's versions are escrowed with (a new version goes to them)."""
+        return sorted({e["agent_id"] for e in self.escrow.values()})
+
+    def record_escrow(self, *, version: int, agent_id: str, sealed_escrow: bytes,
+                      escrow_ref: str, escrow_digest: bytes, at: int) -> None:
         if self.state is KeyState.DESTROYED:
             raise _refuse(self, "escrow", "not destroyed")
         self.trigger_event(Key.Escrowed, at=at, key_id=self.key_id, version=version,
-                           agent_id=agent_id, escrow_ref=escrow_ref,
-                           escrow_digest=escrow_digest)
+                           agent_id=agent_id, sealed_escrow=sealed_escrow,
+                           escrow_ref=escrow_ref, escrow_digest=escrow_digest)
 
     def check_can_release_escrow(self, agent_id: str | None) -> tuple[str, list[int]]:
         """The agent and the escrowed versions a release would hand out; refused for a
@@ -651,7 +657,8 @@ class Key(Aggregate):
 for _use_event in (Key.DataEncrypted, Key.DataDecrypted, Key.DataKeyGenerated,
                    Key.MacGenerated, Key.MacVerified, Key.SharedSecretDerived):
     register_event(_use_event)
-for _custody_event in (Key.ProvenanceRecorded, Key.Exported):  # escrow: with its commands
+for _custody_event in (Key.ProvenanceRecorded, Key.Exported, Key.Escrowed,
+                      Key.EscrowReleased):
     register_event(_custody_event)
 for _event in (Key.SignatureBatchIssued, Key.Generated, Key.Activated, Key.Rotated,
                Key.Suspended, Key.Reactivated,

@@ -109,6 +109,12 @@ RELEASED = {
         "b66a3d3d03f90a3e5afd98448459f5291858223ee8032cd3f7f1362d5295ef8b",
     "KeyProvenanceRecorded.v1.avsc":
         "2a6ab3f33636720e786a464d342a4c3b13b665a5f8db62aee614a27df96ad67e",
+    "EscrowAgentRegistered.v1.avsc":
+        "2a7829bb7bc1e095189feaea04877bb79b69ff7538f61620135c1a3822b2d464",
+    "EscrowReleased.v1.avsc":
+        "35593adeb2ee8add922fa31fab105bb4f95116193e742bef4d1cf6e7f0024949",
+    "KeyEscrowed.v1.avsc":
+        "1766ec76a341b5841a6e81d26d2702129cb1e86c4215cc18b1181a7c729baaf5",
 }
 
 

@@ -24,6 +24,7 @@ from commands.session import Session
 from ledger.application import Outcome
 from ledger.crypto import hd
 from ledger.home import Home
+from ledger.recipes import custody_keys, escrow
 from ledger.stores.base import StoredEnvelope
 from ledger.stores.memory import MemoryEventStore
 from ledger.stores.url import open_store
@@ -210,7 +211,8 @@ def _use_keys_on_data(session: Session, secrets: list[bytes]) -> None:
 
 def _run_custody(session: Session, secrets: list[bytes]) -> None:
     """alice imports an HMAC key she made herself (BYOK, wrapped by independent code) as
-    exportable, and exports it wrapped for an RSA key of hers."""
+    exportable, and exports it wrapped for an RSA key of hers; admin registers an escrow
+    agent, alice creates and rotates a key escrowed with it, admin releases it."""
     answer = _result(session.run("alice", "GetImportParameters", domain="payments",
                                  algorithm="hmac-sha256"))
     recipient = serialization.load_pem_public_key(answer["wrapping_public_key"].encode())
@@ -229,6 +231,16 @@ def _run_custody(session: Session, secrets: list[bytes]) -> None:
                                        serialization.Encoding.PEM,
                                        serialization.PublicFormat.SubjectPublicKeyInfo)))
     secrets += [material, aes_key, bytes(exported["wrapped"])]
+    public, private = custody_keys.generate("vault-escrow")
+    session.run("admin", "RegisterEscrowAgent", agent_key=public)
+    escrowed = _result(session.run("alice", "CreateKey", domain="payments",
+                                   algorithm="ed25519", label="escrowed",
+                                   escrow="vault-escrow"))["key_id"]
+    session.key_command("alice", "RotateKey", escrowed)
+    released = _result(session.run("admin", "ReleaseEscrow", key_id=escrowed,
+                                   reason="court order 17"))
+    opened = escrow.open_package(released["package"], private)
+    secrets += [bytes(item.material) for item in opened]
 
 
 def _run_wallets(session: Session, secrets: list[bytes], texts: list[str]) -> None:

@@ -132,7 +132,8 @@ def test_no_secret_value_in_any_cell(lifecycle_ledger: Ledger, tmp_path: Path) -
     logged = [s for e in events for s in _secret_values(e.record)]
     sealed_seeds = [e for e in events if e.event_type in ("WalletCreated", "SecretRecovered")]
     assert len(logged) == lifecycle_ledger.count("KeyGenerated") + lifecycle_ledger.count(
-        "KeyRotated") + len(sealed_seeds) + lifecycle_ledger.count("ImportTokenIssued")
+        "KeyRotated") + len(sealed_seeds) + lifecycle_ledger.count("ImportTokenIssued") \
+        + lifecycle_ledger.count("KeyEscrowed")
     assert len(lifecycle_ledger.secrets) >= 15 and len(lifecycle_ledger.secret_texts) == 3
     needles = [form for secret in logged + lifecycle_ledger.secrets
                for form in _byte_forms(secret)]

@@ -35,6 +35,7 @@ from commands.wire import to_json
 from ledger.catalogue import CATALOGUE, CommandSpec, Field, Kind, Spec, sdk_name
 from ledger.crypto import hd
 from ledger.envelope import open_envelope
+from ledger.recipes import custody_keys
 from ledger.stores.sqlite import SQLiteEventStore
 from tests.service.conftest import PASSPHRASE, Running
 
@@ -194,6 +195,11 @@ SCENARIOS: dict[str, Scenario] = {
     "ExportKey": Scenario("key-manager", lambda w: {
         "key_id": shared("exportable", lambda: w.key(exportable=True)),
         "wrapping_public_key": _byok_recipient()}),
+    "RegisterEscrowAgent": Scenario("admin", lambda w: {
+        "agent_key": custody_keys.generate(f"walk-agent-{next(COUNTER)}")[0]}),
+    "ReleaseEscrow": Scenario("admin", lambda w: {
+        "key_id": shared("escrowed", lambda: w.key(escrow=_escrow_agent(w))),
+        "reason": "walk"}),
     # audit
     "RequestCheckpoint": Scenario("auditor", lambda w: {"chain_id": shared(
         "default-chain", lambda: (w.key(), "default")[1])}),
@@ -258,6 +264,12 @@ def _byok_import(w: World) -> dict[str, Any]:
         mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None))
     return {"token": answer.token, "domain": "default",
             "wrapped": wrapped + keywrap.aes_key_wrap_with_padding(aes_key, material)}
+
+
+def _escrow_agent(w: World) -> str:
+    name = f"walk-escrow-{next(COUNTER)}"
+    w.admin.register_escrow_agent(agent_key=custody_keys.generate(name)[0])
+    return name
 
 
 def _byok_recipient() -> bytes:

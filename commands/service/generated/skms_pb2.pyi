@@ -620,6 +620,32 @@ class KeyExport(_message.Message):
     wrapped: bytes
     def __init__(self, key_id: _Optional[str] = ..., key_version: _Optional[int] = ..., algorithm: _Optional[str] = ..., material_format: _Optional[str] = ..., wrapping_algorithm: _Optional[str] = ..., wrapped: _Optional[bytes] = ...) -> None: ...
 
+class EscrowAgent(_message.Message):
+    __slots__ = ("agent_id", "name", "kem", "public_key_digest")
+    AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    KEM_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_KEY_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    agent_id: str
+    name: str
+    kem: str
+    public_key_digest: str
+    def __init__(self, agent_id: _Optional[str] = ..., name: _Optional[str] = ..., kem: _Optional[str] = ..., public_key_digest: _Optional[str] = ...) -> None: ...
+
+class EscrowRelease(_message.Message):
+    __slots__ = ("key_id", "agent_id", "versions", "package_digest", "package_json")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    PACKAGE_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    PACKAGE_JSON_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    agent_id: str
+    versions: _containers.RepeatedScalarFieldContainer[int]
+    package_digest: str
+    package_json: str
+    def __init__(self, key_id: _Optional[str] = ..., agent_id: _Optional[str] = ..., versions: _Optional[_Iterable[int]] = ..., package_digest: _Optional[str] = ..., package_json: _Optional[str] = ...) -> None: ...
+
 class RequestCheckpointRequest(_message.Message):
     __slots__ = ("command", "chain_id")
     COMMAND_FIELD_NUMBER: _ClassVar[int]
@@ -1171,6 +1197,36 @@ class ExportKeyReply(_message.Message):
     outcome: CommandOutcome
     result: KeyExport
     def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[KeyExport, _Mapping]] = ...) -> None: ...
+
+class RegisterEscrowAgentRequest(_message.Message):
+    __slots__ = ("command",)
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ...) -> None: ...
+
+class RegisterEscrowAgentReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: EscrowAgent
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[EscrowAgent, _Mapping]] = ...) -> None: ...
+
+class ReleaseEscrowRequest(_message.Message):
+    __slots__ = ("command", "key_id")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ...) -> None: ...
+
+class ReleaseEscrowReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: EscrowRelease
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[EscrowRelease, _Mapping]] = ...) -> None: ...
 
 class WhoAmIRequest(_message.Message):
     __slots__ = ()

@@ -199,6 +199,16 @@ class SkmsStub:
                 request_serializer=skms__pb2.ExportKeyRequest.SerializeToString,
                 response_deserializer=skms__pb2.ExportKeyReply.FromString,
                 _registered_method=True)
+        self.RegisterEscrowAgent = channel.unary_unary(
+                '/skms.v1.Skms/RegisterEscrowAgent',
+                request_serializer=skms__pb2.RegisterEscrowAgentRequest.SerializeToString,
+                response_deserializer=skms__pb2.RegisterEscrowAgentReply.FromString,
+                _registered_method=True)
+        self.ReleaseEscrow = channel.unary_unary(
+                '/skms.v1.Skms/ReleaseEscrow',
+                request_serializer=skms__pb2.ReleaseEscrowRequest.SerializeToString,
+                response_deserializer=skms__pb2.ReleaseEscrowReply.FromString,
+                _registered_method=True)
         self.WhoAmI = channel.unary_unary(
                 '/skms.v1.Skms/WhoAmI',
                 request_serializer=skms__pb2.WhoAmIRequest.SerializeToString,
@@ -512,6 +522,18 @@ class SkmsServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RegisterEscrowAgent(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReleaseEscrow(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def WhoAmI(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -811,6 +833,16 @@ def add_SkmsServicer_to_server(servicer, server):
                     servicer.ExportKey,
                     request_deserializer=skms__pb2.ExportKeyRequest.FromString,
                     response_serializer=skms__pb2.ExportKeyReply.SerializeToString,
+            ),
+            'RegisterEscrowAgent': grpc.unary_unary_rpc_method_handler(
+                    servicer.RegisterEscrowAgent,
+                    request_deserializer=skms__pb2.RegisterEscrowAgentRequest.FromString,
+                    response_serializer=skms__pb2.RegisterEscrowAgentReply.SerializeToString,
+            ),
+            'ReleaseEscrow': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReleaseEscrow,
+                    request_deserializer=skms__pb2.ReleaseEscrowRequest.FromString,
+                    response_serializer=skms__pb2.ReleaseEscrowReply.SerializeToString,
             ),
             'WhoAmI': grpc.unary_unary_rpc_method_handler(
                     servicer.WhoAmI,
@@ -1814,6 +1846,60 @@ class Skms:
             '/skms.v1.Skms/ExportKey',
             skms__pb2.ExportKeyRequest.SerializeToString,
             skms__pb2.ExportKeyReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RegisterEscrowAgent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/RegisterEscrowAgent',
+            skms__pb2.RegisterEscrowAgentRequest.SerializeToString,
+            skms__pb2.RegisterEscrowAgentReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReleaseEscrow(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/ReleaseEscrow',
+            skms__pb2.ReleaseEscrowRequest.SerializeToString,
+            skms__pb2.ReleaseEscrowReply.FromString,
             options,
             channel_credentials,
             insecure,
