@@ -43,7 +43,7 @@ SCHEMA_VERSION = 3
 """Bumped whenever a table or column changes; a database built with another version is rebuilt.
 
 2: tables for data operations, wallets, backups and the genesis event.
-3: custody_events (BYOK import tokens, escrow agents)."""
+3: custody_events (BYOK import tokens, escrow agents, key-ring backups)."""
 
 SECRET_FIELDS = frozenset({"sealed_material", "sealed_seed", "sealed_wrapping_key",
                            "sealed_escrow"})
@@ -362,13 +362,14 @@ CHECKPOINTS = Table("checkpoints", "One row per CheckpointPublished event.", (
 
 CUSTODY_EVENTS = Table("custody_events", "One row per custody event that is not a key's own: "
                                          "BYOK import tokens issued and redeemed, escrow "
-                                         "agents registered. Public fields only (the sealed "
-                                         "wrapping key is dropped).", (
+                                         "agents registered, backups created and restored. "
+                                         "Public fields only (the sealed wrapping key is "
+                                         "dropped).", (
     _c("chain", "VARCHAR", "Chain holding the event."),
     _c("seq", "BIGINT", "Seq of the event."),
-    _c("event_type", "VARCHAR", "ImportTokenIssued, ImportTokenRedeemed or "
-                                "EscrowAgentRegistered."),
-    _c("subject_id", "VARCHAR", "The import token, or the escrow agent."),
+    _c("event_type", "VARCHAR", "ImportTokenIssued, ImportTokenRedeemed, "
+                                "EscrowAgentRegistered, BackupCreated or BackupRestored."),
+    _c("subject_id", "VARCHAR", "The import token, the escrow agent or the backup."),
     _c("actor_id", "VARCHAR", "Actor whose signed command caused it."),
     _c("recorded_at", TIMESTAMP, "When it was recorded."),
     _c("details_json", "VARCHAR", "The event's public fields as JSON (bytes as hex)."),
@@ -418,7 +419,9 @@ CUSTODY_KEY_EVENTS = frozenset({"KeyProvenanceRecorded", "KeyExported", "KeyEscr
 """A key's custody events: on its timeline (``key_events``), digests only."""
 CUSTODY_SUBJECTS: Mapping[str, str] = {"ImportTokenIssued": "token_id",
                                        "ImportTokenRedeemed": "token_id",
-                                       "EscrowAgentRegistered": "agent_id"}
+                                       "EscrowAgentRegistered": "agent_id",
+                                       "BackupCreated": "backup_id",
+                                       "BackupRestored": "backup_id"}
 """Custody events that are not a key's own (``custody_events``) and their subject field."""
 KEY_LIFECYCLE_EVENTS = frozenset({
     "KeyGenerated", "KeyActivated", "KeyRotated", "KeySuspended", "KeyReactivated",

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from commands.cli import local
+from commands.cli.backup_local import add_backup_commands
 from commands.cli.demo import demo
 from commands.cli.escrow_local import add_escrow_commands
 from commands.cli.generated import add_catalogue_commands
@@ -51,6 +52,7 @@ local.add_local_commands(cli)
 cli.add_command(demo)
 cli.add_command(serve)
 add_escrow_commands(cli)
+add_backup_commands(cli)
 
 
 def main() -> None:

@@ -657,3 +657,31 @@ def _show_escrow_release(s: Shown) -> None:
 
 
 VIEWS["escrow-release"] = View(show=_show_escrow_release, options=(OUTPUT,))
+
+
+def _show_backup_bundle(s: Shown) -> None:
+    """The bundle to a new 0600 file (``--output``), else the whole result as JSON."""
+    output = s.extras.get("output")
+    if output is None:
+        _json_document(s)
+        return
+    write_private(str(output), (json.dumps(s.raw["bundle"], sort_keys=True) + "\n").encode())
+    data = {k: v for k, v in s.json_data.items() if k != "bundle"}
+    emit({**data, "output": output}, lambda d: (
+        f"backup {d['backup_id']}: {d['version_count']} versions of {d['key_count']} keys, "
+        f"{d['threshold']}-of-{d['share_count']} ({d['scheme']}) for "
+        f"{', '.join(d['custodians'])} ({seq_of(s)}): {output}"))
+
+
+VIEWS["backup-bundle"] = View(show=_show_backup_bundle, options=(OUTPUT,))
+
+
+@view("backup-restored")
+def _backup_restored(s: Shown) -> str:
+    d = s.data
+    lines = [f"restored {len(d['restored_refs'])} data keys of backup {d['backup_id']} with "
+             f"shares {', '.join(map(str, d['share_indexes']))} ({', '.join(d['custodians'])}; "
+             f"{seq_of(s)})"]
+    lines += [f"  skipped {ref}: {why}"
+              for ref, why in zip(d["skipped_refs"], d["skipped_reasons"], strict=True)]
+    return "\n".join(lines)

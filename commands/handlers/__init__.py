@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from commands.handlers import actors, data, keys, ledger_handlers, signing, wallets
+from commands.handlers import backups as backup_handlers
 from commands.handlers import custody as custody_handlers
 from commands.handlers.registry import HANDLERS, Handler, check_complete
 from ledger.application import Decision, Ledger, Outcome, Pending
@@ -22,7 +23,7 @@ from ledger.errors import InvalidInput
 __all__ = ["HANDLERS", "Handler", "begin", "decide_for", "execute"]
 
 _MODULES = (actors, data, keys, ledger_handlers, signing, wallets)  # each registers its own
-_CUSTODY_MODULES = (custody_handlers,)
+_CUSTODY_MODULES = (custody_handlers, backup_handlers)
 check_complete()
 
 

@@ -283,6 +283,25 @@ class Operations(abc.ABC):
         destroyed key has nothing left to release (ReleaseEscrow)."""
         return self._command("ReleaseEscrow", given(key_id=key_id, agent=agent, reason=reason))
 
+    def create_backup(self, custodians: list[Any], threshold: int, *,
+                      key_ids: list[str] | None = None, all_keys: bool | None = None,
+                      scheme: str | None = None) -> CommandResult:
+        """Back up keys' data keys in one bundle for custodians: sealed under a fresh bundle key
+        split threshold-of-n (Shamir with Feldman commitments, or SLIP-39), each share sealed
+        to its custodian's public key (HPKE: ML-KEM-768+X25519 or X25519). The bundle goes
+        only to the caller; the log records what it holds, to whom, the threshold and digests
+        (CreateBackup)."""
+        return self._command("CreateBackup", given(
+            key_ids=key_ids, all_keys=all_keys, custodians=custodians, threshold=threshold,
+            scheme=scheme))
+
+    def restore_backup(self, backup_id: str, bundle: bytes, shares: list[bytes]) -> CommandResult:
+        """Put a backup's data keys back into this home's key-ring (wrapped under its KEK) from
+        threshold custodians' opened shares. The bundle must be the one the log recorded;
+        versions destroyed since, or not in the log, are never restored (RestoreBackup)."""
+        return self._command("RestoreBackup", given(
+            backup_id=backup_id, bundle=bundle, shares=shares))
+
     def whoami(self) -> Any:
         """The authenticated actor, its roles and domains as the ledger holds them (WhoAmI)."""
         return self._read("WhoAmI", given())

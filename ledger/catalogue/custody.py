@@ -1,9 +1,11 @@
-"""Catalogue entries: custody of key material (bring your own key, wrapped export, escrow).
+"""Catalogue entries: custody of key material (bring your own key, wrapped export, escrow,
+threshold backups of the key-ring).
 
 Approval hooks: ``ExportKey`` names the ``export`` approval policy and ``ReleaseEscrow``
 the ``escrow-release`` one (a quorum decides them where a policy asks for one; the
 approvals capability keys on the command name and this hook); both are marked
-``exports_material``.
+``exports_material``. ``CreateBackup`` and ``RestoreBackup`` name ``backup`` and
+``restore``, as the wallet backups do.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from ledger.domain.key import USAGES
 MAX_WRAPPED = 20_000
 MAX_PUBLIC_KEY = 4_096
 ADMINS = frozenset({"admin"})
+MAX_CUSTODIANS = 16
+MAX_BUNDLE = 32 << 20
 
 COMMANDS = (
     CommandSpec(
@@ -107,4 +111,48 @@ COMMANDS = (
         result=SHAPES["EscrowRelease"], rest=Route("POST", "/v1/keys/{key_id}/escrow-release"),
         cli=CliRoute(("escrow", "release"), renderer="escrow-release"),
         hooks=Hooks(approval="escrow-release", exports_material=True)),
+    CommandSpec(
+        name="CreateBackup",
+        doc="Back up keys' data keys in one bundle for custodians: sealed under a fresh "
+            "bundle key split threshold-of-n (Shamir with Feldman commitments, or SLIP-39), "
+            "each share sealed to its custodian's public key (HPKE: ML-KEM-768+X25519 or "
+            "X25519). The bundle goes only to the caller; the log records what it holds, "
+            "to whom, the threshold and digests.",
+        group="backup", roles=ADMINS, chain=ChainRule.SYSTEM,
+        events=frozenset({"BackupCreated"}),
+        args=(listing("key_ids", "Keys to back up (every live version of each).",
+                      text("item", "A key id.", max_length=100), required=False, default=[],
+                      maximum=100_000, cli=Cli(option="--key")),
+              boolean("all_keys", "Back up every key that is not destroyed.",
+                      required=False, default=False, cli=Cli(option="--all")),
+              listing("custodians", "The custodians' public key documents (skms backup "
+                                    "custodian-keygen), one share each.",
+                      document("item", "A public key document."), minimum=1,
+                      maximum=MAX_CUSTODIANS,
+                      cli=Cli(option="--custodians", reader="json-file")),
+              integer("threshold", "Shares needed to restore.", minimum=1,
+                      maximum=MAX_CUSTODIANS),
+              text("scheme", "feldman (Shamir with Feldman commitments) or slip39.",
+                   required=False, default="feldman", max_length=16,
+                   choices=("feldman", "slip39"))),
+        result=SHAPES["BackupBundle"], rest=Route("POST", "/v1/backups"),
+        cli=CliRoute(("backup", "create"), renderer="backup-bundle"),
+        hooks=Hooks(approval="backup")),
+    CommandSpec(
+        name="RestoreBackup",
+        doc="Put a backup's data keys back into this home's key-ring (wrapped under its "
+            "KEK) from threshold custodians' opened shares. The bundle must be the one the "
+            "log recorded; versions destroyed since, or not in the log, are never restored.",
+        group="backup", roles=ADMINS, chain=ChainRule.SYSTEM,
+        events=frozenset({"BackupRestored"}),
+        args=(text("backup_id", "The backup (its BackupCreated).", max_length=100),),
+        inputs=(data("bundle", "The bundle file (JSON), as CreateBackup returned it.",
+                     maximum=MAX_BUNDLE, cli=Cli(option="--bundle", reader="file")),
+                listing("shares", "Opened share documents (skms backup open-share).",
+                        data("item", "A share document (JSON).", maximum=65536),
+                        minimum=1, maximum=MAX_CUSTODIANS,
+                        cli=Cli(positional=True, reader="files"))),
+        result=SHAPES["BackupRestore"], rest=Route("POST", "/v1/backups/{backup_id}/restore"),
+        cli=CliRoute(("backup", "restore"), renderer="backup-restored"),
+        hooks=Hooks(approval="restore")),
 )

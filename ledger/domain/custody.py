@@ -215,7 +215,6 @@ class ImportToken(Aggregate):
                            shredded_ref=self.wrapping_key_ref, actor_id=actor_id)
 
 
-# Backup events are registered together with their schemas, when their commands land;
-# until then no event of theirs can be written or read.
-for _event in (EscrowAgent.Registered, ImportToken.Issued, ImportToken.Redeemed):
+for _event in (Backup.Created, Backup.Restored, EscrowAgent.Registered, ImportToken.Issued,
+               ImportToken.Redeemed):
     register_event(_event)

@@ -24,7 +24,7 @@ from commands.session import Session
 from ledger.application import Outcome
 from ledger.crypto import hd
 from ledger.home import Home
-from ledger.recipes import custody_keys, escrow
+from ledger.recipes import backup_bundle, custody_keys, escrow
 from ledger.stores.base import StoredEnvelope
 from ledger.stores.memory import MemoryEventStore
 from ledger.stores.url import open_store
@@ -212,7 +212,8 @@ def _use_keys_on_data(session: Session, secrets: list[bytes]) -> None:
 def _run_custody(session: Session, secrets: list[bytes]) -> None:
     """alice imports an HMAC key she made herself (BYOK, wrapped by independent code) as
     exportable, and exports it wrapped for an RSA key of hers; admin registers an escrow
-    agent, alice creates and rotates a key escrowed with it, admin releases it."""
+    agent, alice creates and rotates a key escrowed with it, admin releases it; admin backs
+    both keys up 2-of-3 and restores the bundle (every data key still present)."""
     answer = _result(session.run("alice", "GetImportParameters", domain="payments",
                                  algorithm="hmac-sha256"))
     recipient = serialization.load_pem_public_key(answer["wrapping_public_key"].encode())
@@ -241,6 +242,13 @@ def _run_custody(session: Session, secrets: list[bytes]) -> None:
                                    reason="court order 17"))
     opened = escrow.open_package(released["package"], private)
     secrets += [bytes(item.material) for item in opened]
+    pairs = [custody_keys.generate(name) for name in ("ann", "ben", "cy")]
+    made = _result(session.run("admin", "CreateBackup", key_ids=[key_id, escrowed],
+                               custodians=[p for p, _ in pairs], threshold=2))
+    shares = [json.dumps(backup_bundle.open_share(made["bundle"], pairs[i][1])).encode()
+              for i in (0, 1)]
+    session.run("admin", "RestoreBackup", backup_id=made["backup_id"],
+                bundle=json.dumps(made["bundle"]).encode(), shares=shares)
 
 
 def _run_wallets(session: Session, secrets: list[bytes], texts: list[str]) -> None:

@@ -35,7 +35,7 @@ from commands.wire import to_json
 from ledger.catalogue import CATALOGUE, CommandSpec, Field, Kind, Spec, sdk_name
 from ledger.crypto import hd
 from ledger.envelope import open_envelope
-from ledger.recipes import custody_keys
+from ledger.recipes import backup_bundle, custody_keys
 from ledger.stores.sqlite import SQLiteEventStore
 from tests.service.conftest import PASSPHRASE, Running
 
@@ -200,6 +200,11 @@ SCENARIOS: dict[str, Scenario] = {
     "ReleaseEscrow": Scenario("admin", lambda w: {
         "key_id": shared("escrowed", lambda: w.key(escrow=_escrow_agent(w))),
         "reason": "walk"}),
+    "CreateBackup": Scenario("admin", lambda w: {
+        "key_ids": [shared("key", w.key)], "threshold": 2,
+        "custodians": [p for p, _ in _CUSTODIANS]},
+        cli_extra=lambda tmp: _bundle_output(tmp)),
+    "RestoreBackup": Scenario("admin", lambda w: _backup_to_restore(w)),
     # audit
     "RequestCheckpoint": Scenario("auditor", lambda w: {"chain_id": shared(
         "default-chain", lambda: (w.key(), "default")[1])}),
@@ -264,6 +269,23 @@ def _byok_import(w: World) -> dict[str, Any]:
         mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None))
     return {"token": answer.token, "domain": "default",
             "wrapped": wrapped + keywrap.aes_key_wrap_with_padding(aes_key, material)}
+
+
+_CUSTODIANS = [custody_keys.generate(name) for name in ("walk-ann", "walk-ben", "walk-cy")]
+
+
+def _bundle_output(folder: Path) -> list[str]:
+    folder.mkdir(parents=True, exist_ok=True)
+    return ["--output", str(folder / f"bundle-{next(COUNTER)}.json")]
+
+
+def _backup_to_restore(w: World) -> dict[str, Any]:
+    made = w.admin.create_backup(key_ids=[shared("key", w.key)], threshold=2,
+                                 custodians=[p for p, _ in _CUSTODIANS])
+    shares = [json.dumps(backup_bundle.open_share(made.bundle, _CUSTODIANS[i][1])).encode()
+              for i in (0, 2)]
+    return {"backup_id": made.backup_id, "bundle": json.dumps(made.bundle).encode(),
+            "shares": shares}
 
 
 def _escrow_agent(w: World) -> str:
@@ -412,6 +434,8 @@ def test_every_command_on_every_front_end(service: Running, world: World, tmp_pa
     assert shapes["rest"] == shapes["grpc"] == expected
     if name == "BackupWallet":  # the CLI writes the share documents to files instead
         assert shapes["cli"] == expected - {"documents"} | {"files"}
+    elif name == "CreateBackup":  # the CLI writes the bundle to --output instead
+        assert shapes["cli"] == expected - {"bundle"} | {"output"}
     else:
         assert shapes["cli"] == expected
 

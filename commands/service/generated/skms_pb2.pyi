@@ -646,6 +646,44 @@ class EscrowRelease(_message.Message):
     package_json: str
     def __init__(self, key_id: _Optional[str] = ..., agent_id: _Optional[str] = ..., versions: _Optional[_Iterable[int]] = ..., package_digest: _Optional[str] = ..., package_json: _Optional[str] = ...) -> None: ...
 
+class BackupBundle(_message.Message):
+    __slots__ = ("backup_id", "scheme", "threshold", "share_count", "custodians", "key_count", "version_count", "bundle_digest", "bundle_json")
+    BACKUP_ID_FIELD_NUMBER: _ClassVar[int]
+    SCHEME_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    SHARE_COUNT_FIELD_NUMBER: _ClassVar[int]
+    CUSTODIANS_FIELD_NUMBER: _ClassVar[int]
+    KEY_COUNT_FIELD_NUMBER: _ClassVar[int]
+    VERSION_COUNT_FIELD_NUMBER: _ClassVar[int]
+    BUNDLE_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    BUNDLE_JSON_FIELD_NUMBER: _ClassVar[int]
+    backup_id: str
+    scheme: str
+    threshold: int
+    share_count: int
+    custodians: _containers.RepeatedScalarFieldContainer[str]
+    key_count: int
+    version_count: int
+    bundle_digest: str
+    bundle_json: str
+    def __init__(self, backup_id: _Optional[str] = ..., scheme: _Optional[str] = ..., threshold: _Optional[int] = ..., share_count: _Optional[int] = ..., custodians: _Optional[_Iterable[str]] = ..., key_count: _Optional[int] = ..., version_count: _Optional[int] = ..., bundle_digest: _Optional[str] = ..., bundle_json: _Optional[str] = ...) -> None: ...
+
+class BackupRestore(_message.Message):
+    __slots__ = ("backup_id", "share_indexes", "custodians", "restored_refs", "skipped_refs", "skipped_reasons")
+    BACKUP_ID_FIELD_NUMBER: _ClassVar[int]
+    SHARE_INDEXES_FIELD_NUMBER: _ClassVar[int]
+    CUSTODIANS_FIELD_NUMBER: _ClassVar[int]
+    RESTORED_REFS_FIELD_NUMBER: _ClassVar[int]
+    SKIPPED_REFS_FIELD_NUMBER: _ClassVar[int]
+    SKIPPED_REASONS_FIELD_NUMBER: _ClassVar[int]
+    backup_id: str
+    share_indexes: _containers.RepeatedScalarFieldContainer[int]
+    custodians: _containers.RepeatedScalarFieldContainer[str]
+    restored_refs: _containers.RepeatedScalarFieldContainer[str]
+    skipped_refs: _containers.RepeatedScalarFieldContainer[str]
+    skipped_reasons: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, backup_id: _Optional[str] = ..., share_indexes: _Optional[_Iterable[int]] = ..., custodians: _Optional[_Iterable[str]] = ..., restored_refs: _Optional[_Iterable[str]] = ..., skipped_refs: _Optional[_Iterable[str]] = ..., skipped_reasons: _Optional[_Iterable[str]] = ...) -> None: ...
+
 class RequestCheckpointRequest(_message.Message):
     __slots__ = ("command", "chain_id")
     COMMAND_FIELD_NUMBER: _ClassVar[int]
@@ -1227,6 +1265,38 @@ class ReleaseEscrowReply(_message.Message):
     outcome: CommandOutcome
     result: EscrowRelease
     def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[EscrowRelease, _Mapping]] = ...) -> None: ...
+
+class CreateBackupRequest(_message.Message):
+    __slots__ = ("command",)
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ...) -> None: ...
+
+class CreateBackupReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: BackupBundle
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[BackupBundle, _Mapping]] = ...) -> None: ...
+
+class RestoreBackupRequest(_message.Message):
+    __slots__ = ("command", "bundle", "shares")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    BUNDLE_FIELD_NUMBER: _ClassVar[int]
+    SHARES_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    bundle: bytes
+    shares: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., bundle: _Optional[bytes] = ..., shares: _Optional[_Iterable[bytes]] = ...) -> None: ...
+
+class RestoreBackupReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: BackupRestore
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[BackupRestore, _Mapping]] = ...) -> None: ...
 
 class WhoAmIRequest(_message.Message):
     __slots__ = ()

@@ -209,6 +209,16 @@ class SkmsStub:
                 request_serializer=skms__pb2.ReleaseEscrowRequest.SerializeToString,
                 response_deserializer=skms__pb2.ReleaseEscrowReply.FromString,
                 _registered_method=True)
+        self.CreateBackup = channel.unary_unary(
+                '/skms.v1.Skms/CreateBackup',
+                request_serializer=skms__pb2.CreateBackupRequest.SerializeToString,
+                response_deserializer=skms__pb2.CreateBackupReply.FromString,
+                _registered_method=True)
+        self.RestoreBackup = channel.unary_unary(
+                '/skms.v1.Skms/RestoreBackup',
+                request_serializer=skms__pb2.RestoreBackupRequest.SerializeToString,
+                response_deserializer=skms__pb2.RestoreBackupReply.FromString,
+                _registered_method=True)
         self.WhoAmI = channel.unary_unary(
                 '/skms.v1.Skms/WhoAmI',
                 request_serializer=skms__pb2.WhoAmIRequest.SerializeToString,
@@ -534,6 +544,18 @@ class SkmsServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateBackup(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RestoreBackup(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def WhoAmI(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -843,6 +865,16 @@ def add_SkmsServicer_to_server(servicer, server):
                     servicer.ReleaseEscrow,
                     request_deserializer=skms__pb2.ReleaseEscrowRequest.FromString,
                     response_serializer=skms__pb2.ReleaseEscrowReply.SerializeToString,
+            ),
+            'CreateBackup': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateBackup,
+                    request_deserializer=skms__pb2.CreateBackupRequest.FromString,
+                    response_serializer=skms__pb2.CreateBackupReply.SerializeToString,
+            ),
+            'RestoreBackup': grpc.unary_unary_rpc_method_handler(
+                    servicer.RestoreBackup,
+                    request_deserializer=skms__pb2.RestoreBackupRequest.FromString,
+                    response_serializer=skms__pb2.RestoreBackupReply.SerializeToString,
             ),
             'WhoAmI': grpc.unary_unary_rpc_method_handler(
                     servicer.WhoAmI,
@@ -1900,6 +1932,60 @@ class Skms:
             '/skms.v1.Skms/ReleaseEscrow',
             skms__pb2.ReleaseEscrowRequest.SerializeToString,
             skms__pb2.ReleaseEscrowReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateBackup(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/CreateBackup',
+            skms__pb2.CreateBackupRequest.SerializeToString,
+            skms__pb2.CreateBackupReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RestoreBackup(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/RestoreBackup',
+            skms__pb2.RestoreBackupRequest.SerializeToString,
+            skms__pb2.RestoreBackupReply.FromString,
             options,
             channel_credentials,
             insecure,
