@@ -685,3 +685,12 @@ def _backup_restored(s: Shown) -> str:
     lines += [f"  skipped {ref}: {why}"
               for ref, why in zip(d["skipped_refs"], d["skipped_reasons"], strict=True)]
     return "\n".join(lines)
+
+
+@view("unbacked-keys")
+def _unbacked_keys(s: Shown) -> str:
+    return rows(s.data, lambda x: f"{x['key_id']}  {x['algorithm']:<16} {x['state']:<15} "
+                                  f"{x['domain']:<10} missing v"
+                                  f"{','.join(map(str, x['missing_versions']))}"
+                                  f"  last backup {x['last_backup_id'] or '-'}",
+                "every key is backed up")

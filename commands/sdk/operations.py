@@ -399,3 +399,9 @@ class Operations(abc.ABC):
     def list_wallet_addresses(self, wallet_id: str, unused: bool | None = None) -> Any:
         """The addresses a wallet handed out, in order (ListWalletAddresses)."""
         return self._read("ListWalletAddresses", given(wallet_id=wallet_id, unused=unused))
+
+    def list_keys_without_backup(self, domain: str | None = None) -> Any:
+        """Keys not destroyed that have a version no backup holds (restoring every backup would
+        not bring it back), with the last backup that holds any version of them
+        (ListKeysWithoutBackup)."""
+        return self._read("ListKeysWithoutBackup", given(domain=domain))

@@ -257,4 +257,12 @@ SHAPES: dict[str, Shape] = {s.name: s for s in (
            listing("restored_refs", "Key-ring references restored.", _NAME),
            listing("skipped_refs", "References not restored.", _NAME),
            listing("skipped_reasons", "Why, in the same order.", _NAME)),
+    _shape("UnbackedKey", "A key some version of which no backup holds.",
+           text("key_id", "Key id."), text("domain", "Domain."),
+           text("algorithm", "Algorithm."), text("state", "State."),
+           listing("missing_versions", "Versions no backup holds.",
+                   integer("item", "A version.")),
+           text("last_backup_id", "The last backup holding any version of it.",
+                nullable=True),
+           time("last_backup_at", _TIMES_NOTE, nullable=True)),
 )}

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from commands.cli.main import cli
+from commands.reads import ReadContext, answer
 from commands.session import Session
 from ledger.audit import Auditor
 from ledger.envelope import open_envelope
@@ -219,3 +220,26 @@ def test_the_cli_writes_the_bundle_to_a_private_file(session: Session, tmp_path:
     assert ran.exit_code == 0, ran.output
     assert (target.stat().st_mode & 0o777) == 0o600
     assert backup_bundle.verify(json.loads(target.read_text())).manifest[0]["id"] == key_id
+
+
+
+def test_keys_without_a_backup_are_reported(session: Session, tmp_path: Path) -> None:
+    def missing() -> dict[str, Any]:
+        ctx = ReadContext(ledger=session.ledger(), store=session.store()[0])
+        return {row["key_id"]: row for row in answer("ListKeysWithoutBackup", ctx, {})}
+
+    covered = str(session.run("alice", "CreateKey", domain="default",
+                              algorithm="ed25519").result["key_id"])
+    never = str(session.run("alice", "CreateKey", domain="payments",
+                            algorithm="ed25519").result["key_id"])
+    assert set(missing()) == {covered, never}
+    made, _, _ = backed_up(session, tmp_path, key_ids=[covered])
+    assert set(missing()) == {never}
+    assert missing()[never]["missing_versions"] == [1]
+    assert missing()[never]["last_backup_id"] is None
+    session.key_command("alice", "RotateKey", covered)  # v2 exists only since the backup
+    row = missing()[covered]
+    assert row["missing_versions"] == [2] and row["last_backup_id"] == made["backup_id"]
+    ctx = ReadContext(ledger=session.ledger(), store=session.store()[0])
+    assert [r["key_id"] for r in answer("ListKeysWithoutBackup", ctx,
+                                        {"domain": "payments"})] == [never]

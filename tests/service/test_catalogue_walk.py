@@ -205,6 +205,8 @@ SCENARIOS: dict[str, Scenario] = {
         "custodians": [p for p, _ in _CUSTODIANS]},
         cli_extra=lambda tmp: _bundle_output(tmp)),
     "RestoreBackup": Scenario("admin", lambda w: _backup_to_restore(w)),
+    "ListKeysWithoutBackup": Scenario("auditor", lambda w: {
+        "domain": shared("unbacked-domain", lambda: (w.key(), "default")[1])}),
     # audit
     "RequestCheckpoint": Scenario("auditor", lambda w: {"chain_id": shared(
         "default-chain", lambda: (w.key(), "default")[1])}),
@@ -236,10 +238,11 @@ SCENARIOS: dict[str, Scenario] = {
     "RunReport": Scenario("analyst", lambda w: {"name": "inventory"}),
     "Query": Scenario("analyst", lambda w: {"sql": "SELECT count(*) AS n FROM actors"}),
     "ProjectionStatus": Scenario("analyst", lambda w: {}),
-    "ListWallets": Scenario("auditor", lambda w: {"domain": "default"}),
+    "ListWallets": Scenario("auditor", lambda w: {"domain": shared(  # a worker of its own
+        "wallet-domain", lambda: (shared("wallet", w.wallet), "default")[1])}),
     "GetWallet": Scenario("auditor", lambda w: {"wallet_id": shared("wallet", w.wallet)}),
     "ListWalletAddresses": Scenario("auditor", lambda w: {
-        "wallet_id": shared("wallet", w.wallet), "unused": True}),
+        "wallet_id": shared("wallet-with-address", lambda: _with_address(w)), "unused": True}),
 }
 
 
@@ -297,6 +300,13 @@ def _escrow_agent(w: World) -> str:
 def _byok_recipient() -> bytes:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key() \
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def _with_address(w: World) -> str:
+    """A wallet with one unused address, whatever else this worker's walk ran."""
+    wallet_id = w.wallet()
+    w.derived_path(wallet_id)
+    return wallet_id
 
 
 def _used(w: World) -> dict[str, Any]:

@@ -684,6 +684,24 @@ class BackupRestore(_message.Message):
     skipped_reasons: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, backup_id: _Optional[str] = ..., share_indexes: _Optional[_Iterable[int]] = ..., custodians: _Optional[_Iterable[str]] = ..., restored_refs: _Optional[_Iterable[str]] = ..., skipped_refs: _Optional[_Iterable[str]] = ..., skipped_reasons: _Optional[_Iterable[str]] = ...) -> None: ...
 
+class UnbackedKey(_message.Message):
+    __slots__ = ("key_id", "domain", "algorithm", "state", "missing_versions", "last_backup_id", "last_backup_at")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    ALGORITHM_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    MISSING_VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    LAST_BACKUP_ID_FIELD_NUMBER: _ClassVar[int]
+    LAST_BACKUP_AT_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    domain: str
+    algorithm: str
+    state: str
+    missing_versions: _containers.RepeatedScalarFieldContainer[int]
+    last_backup_id: str
+    last_backup_at: int
+    def __init__(self, key_id: _Optional[str] = ..., domain: _Optional[str] = ..., algorithm: _Optional[str] = ..., state: _Optional[str] = ..., missing_versions: _Optional[_Iterable[int]] = ..., last_backup_id: _Optional[str] = ..., last_backup_at: _Optional[int] = ...) -> None: ...
+
 class RequestCheckpointRequest(_message.Message):
     __slots__ = ("command", "chain_id")
     COMMAND_FIELD_NUMBER: _ClassVar[int]
@@ -1585,3 +1603,15 @@ class ListWalletAddressesReply(_message.Message):
     RESULT_FIELD_NUMBER: _ClassVar[int]
     result: _containers.RepeatedCompositeFieldContainer[WalletAddress]
     def __init__(self, result: _Optional[_Iterable[_Union[WalletAddress, _Mapping]]] = ...) -> None: ...
+
+class ListKeysWithoutBackupRequest(_message.Message):
+    __slots__ = ("domain",)
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    domain: str
+    def __init__(self, domain: _Optional[str] = ...) -> None: ...
+
+class ListKeysWithoutBackupReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: _containers.RepeatedCompositeFieldContainer[UnbackedKey]
+    def __init__(self, result: _Optional[_Iterable[_Union[UnbackedKey, _Mapping]]] = ...) -> None: ...

@@ -329,6 +329,11 @@ class SkmsStub:
                 request_serializer=skms__pb2.ListWalletAddressesRequest.SerializeToString,
                 response_deserializer=skms__pb2.ListWalletAddressesReply.FromString,
                 _registered_method=True)
+        self.ListKeysWithoutBackup = channel.unary_unary(
+                '/skms.v1.Skms/ListKeysWithoutBackup',
+                request_serializer=skms__pb2.ListKeysWithoutBackupRequest.SerializeToString,
+                response_deserializer=skms__pb2.ListKeysWithoutBackupReply.FromString,
+                _registered_method=True)
 
 
 class SkmsServicer:
@@ -688,6 +693,12 @@ class SkmsServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListKeysWithoutBackup(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SkmsServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -985,6 +996,11 @@ def add_SkmsServicer_to_server(servicer, server):
                     servicer.ListWalletAddresses,
                     request_deserializer=skms__pb2.ListWalletAddressesRequest.FromString,
                     response_serializer=skms__pb2.ListWalletAddressesReply.SerializeToString,
+            ),
+            'ListKeysWithoutBackup': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListKeysWithoutBackup,
+                    request_deserializer=skms__pb2.ListKeysWithoutBackupRequest.FromString,
+                    response_serializer=skms__pb2.ListKeysWithoutBackupReply.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -2580,6 +2596,33 @@ class Skms:
             '/skms.v1.Skms/ListWalletAddresses',
             skms__pb2.ListWalletAddressesRequest.SerializeToString,
             skms__pb2.ListWalletAddressesReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListKeysWithoutBackup(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/ListKeysWithoutBackup',
+            skms__pb2.ListKeysWithoutBackupRequest.SerializeToString,
+            skms__pb2.ListKeysWithoutBackupReply.FromString,
             options,
             channel_credentials,
             insecure,
