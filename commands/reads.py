@@ -480,6 +480,31 @@ READS: dict[str, Callable[..., Any]] = {
 """Catalogue read name -> its function (a test checks this covers the catalogue)."""
 
 
+def list_keys_without_backup(ctx: ReadContext, domain: str | None = None
+                             ) -> list[dict[str, Any]]:
+    """Keys a disaster would lose: a live version no BackupCreated holds."""
+    backups = sorted(ctx.ledger.state.backups.values(), key=lambda b: b.created_at)
+    found = []
+    for key in sorted(ctx.ledger.keys.values(), key=lambda k: (k.created_at, k.key_id)):
+        if key.state.value == "destroyed" or not ctx.sees(key.domain) or (
+                domain is not None and key.domain != domain):
+            continue
+        holding = [b for b in backups if key.key_id in b.covers()]
+        held = set().union(*(b.covers()[key.key_id] for b in holding))
+        missing = sorted(set(key.versions) - held)
+        if missing:
+            last = holding[-1] if holding else None
+            found.append({"key_id": key.key_id, "domain": key.domain,
+                          "algorithm": key.algorithm, "state": key.state.value,
+                          "missing_versions": missing,
+                          "last_backup_id": None if last is None else last.backup_id,
+                          "last_backup_at": None if last is None else last.created_at})
+    return found
+
+
+READS["ListKeysWithoutBackup"] = list_keys_without_backup  # custody (backups)
+
+
 def answer(name: str, ctx: ReadContext, params: Mapping[str, Any]) -> Any:
     """Check a read's parameters against the catalogue and answer it."""
     spec = CATALOGUE.read(name)

@@ -40,6 +40,7 @@ from ledger.catalogue.validation import check_values
 from ledger.checkpoints import Checkpoints, CheckpointTimer, verifier_keys
 from ledger.command import SYSTEM_ACTOR, Command, SignedCommand
 from ledger.crypto.kek import KEKProvider
+from ledger.crypto.schemes import get_scheme
 from ledger.domain.actor import Actor
 from ledger.domain.aggregate import Aggregate
 from ledger.domain.key import Key
@@ -486,6 +487,15 @@ class Ledger:
                           args=args, issued_at=self.clock(), correlation_id=correlation_id)
         return command.sign(self._require_key())
 
+    def ledger_signature(self, message: bytes) -> bytes:
+        """The ledger's own Ed25519 signature over ``message`` (backup bundles, escrow
+        release packages: documents that leave the ledger and are checked offline)."""
+        return get_scheme("ed25519").sign(self._require_key(), message)
+
+    def ledger_key_copy(self) -> bytearray:
+        """A copy of the ledger's signing key, for a whole-ledger backup (wipe it)."""
+        return bytearray(self._require_key())
+
     def _require_key(self) -> bytearray:
         if self._ledger_key is None:
             raise ConfigurationError("the ledger signing key is not loaded",
@@ -571,7 +581,6 @@ class Ledger:
 
     def reconcile_keyring(self) -> list[str]:
         """Shred data keys of destroyed keys (finishes a destruction interrupted by a crash)."""
-        refs = [version["data_key_ref"] for key in self.state.keys.values()
-                if key.state.value == "destroyed" for version in key.versions.values()
-                if version["data_key_ref"]]
+        refs = [ref for key in self.state.keys.values() if key.state.value == "destroyed"
+                for ref in key.shreddable_refs() if ref]  # a token key's versions have none
         return shred_leftovers(self.keyring, refs)

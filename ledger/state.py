@@ -27,6 +27,7 @@ from ledger.domain.actor import Actor
 from ledger.domain.aggregate import Aggregate, Created
 from ledger.domain.approval import Approval
 from ledger.domain.approval_policy import ApprovalPolicies, book_id
+from ledger.domain.custody import Backup, EscrowAgent, ImportToken
 from ledger.domain.key import Key
 from ledger.domain.ledger_meta import LedgerMeta
 from ledger.domain.registry import EVENT_CLASSES, record_to_event
@@ -68,6 +69,9 @@ class LedgerState:
         self.approvals: dict[str, Approval] = {}
         self.policy_books: dict[str, ApprovalPolicies] = {}
         self.threshold_groups: dict[str, ThresholdGroup] = {}
+        self.backups: dict[str, Backup] = {}
+        self.escrow_agents: dict[str, EscrowAgent] = {}
+        self.import_tokens: dict[str, ImportToken] = {}
         self.chains: dict[str, ChainState] = {}
         self.commands: dict[str, CommandRecord] = {}
         self.rejections: dict[str, RefusalRecord] = {}
@@ -114,6 +118,28 @@ class LedgerState:
             raise NotFound(f"no threshold group {group_id!r}", field="group_id")
         return found
 
+    def backup(self, backup_id: str) -> Backup:
+        found = self.backups.get(backup_id)
+        if found is None:
+            raise NotFound(f"no backup {backup_id!r}", field="backup_id")
+        return found
+
+    def escrow_agent(self, agent_id_or_name: str, *, field: str = "escrow_agent"
+                     ) -> EscrowAgent:
+        found = self.escrow_agents.get(agent_id_or_name)
+        if found is None:
+            matches = [a for a in self.escrow_agents.values() if a.name == agent_id_or_name]
+            found = matches[0] if len(matches) == 1 else None
+        if found is None:
+            raise NotFound(f"no escrow agent {agent_id_or_name!r}", field=field)
+        return found
+
+    def import_token(self, token_id: str) -> ImportToken:
+        found = self.import_tokens.get(token_id)
+        if found is None:
+            raise NotFound(f"no import token {token_id!r}", field="token")
+        return found
+
     def aggregates(self) -> Iterator[Aggregate]:
         yield from self.actors.values()
         yield from self.keys.values()
@@ -121,6 +147,9 @@ class LedgerState:
         yield from self.approvals.values()
         yield from self.policy_books.values()
         yield from self.threshold_groups.values()
+        yield from self.backups.values()
+        yield from self.escrow_agents.values()
+        yield from self.import_tokens.values()
 
     # --- the fold ----------------------------------------------------------------------
 
@@ -193,6 +222,14 @@ class LedgerState:
             self._require(group.domain == chain_id,
                           "threshold group event in another domain's chain")
             event.mutate(group)
+        elif kind is Backup:
+            self._require(chain_id == SYSTEM_CHAIN, "backup event outside the system chain")
+            event.mutate(self._existing(self.backups, aggregate_id, "backup"))
+        elif kind is ImportToken:
+            token = self._existing(self.import_tokens, aggregate_id, "import token")
+            self._require(token.domain == chain_id,
+                          "import token event in another domain's chain")
+            event.mutate(token)
         else:
             raise VerificationError(f"no aggregate handles {event_type}")
 
@@ -231,6 +268,25 @@ class LedgerState:
             self._require(record["group_id"] == aggregate_id,
                           "threshold group id differs from its aggregate id")
             self.threshold_groups[aggregate_id] = cast(ThresholdGroup, event.mutate(None))
+        elif kind is Backup:
+            self._require(chain_id == SYSTEM_CHAIN and aggregate_id not in self.backups
+                          and record["backup_id"] == aggregate_id,
+                          "backup created twice, outside the system chain or under "
+                          "another id")
+            self.backups[aggregate_id] = cast(Backup, event.mutate(None))
+        elif kind is EscrowAgent:
+            self._require(chain_id == SYSTEM_CHAIN and aggregate_id not in self.escrow_agents
+                          and record["agent_id"] == aggregate_id,
+                          "escrow agent registered twice, outside the system chain or "
+                          "under another id")
+            self.escrow_agents[aggregate_id] = cast(EscrowAgent, event.mutate(None))
+        elif kind is ImportToken:
+            self._require(aggregate_id not in self.import_tokens
+                          and record["domain"] == chain_id
+                          and record["token_id"] == aggregate_id,
+                          "import token issued twice, in another domain's chain or under "
+                          "another id")
+            self.import_tokens[aggregate_id] = cast(ImportToken, event.mutate(None))
         else:
             raise VerificationError(f"no aggregate is created by {event.event_type}")
 
@@ -248,6 +304,12 @@ class LedgerState:
             self.approvals[aggregate.approval_id] = aggregate
         elif isinstance(aggregate, ApprovalPolicies):
             self.policy_books[aggregate.chain_id] = aggregate
+        elif isinstance(aggregate, Backup):
+            self.backups[aggregate.backup_id] = aggregate
+        elif isinstance(aggregate, EscrowAgent):
+            self.escrow_agents[aggregate.agent_id] = aggregate
+        elif isinstance(aggregate, ImportToken):
+            self.import_tokens[aggregate.token_id] = aggregate
         elif isinstance(aggregate, LedgerMeta):
             self.meta = aggregate
             self.ledger_id = str(aggregate.id)

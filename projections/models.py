@@ -39,7 +39,7 @@ from ledger.envelope import open_envelope
 from ledger.errors import UnsupportedAlgorithm
 from ledger.stores.base import StoredEnvelope
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 """Bumped whenever a table or column changes; a database built with another version is rebuilt.
 
 2: tables for data operations, wallets, backups and the genesis event.
@@ -47,14 +47,15 @@ SCHEMA_VERSION = 7
 4: chain_signatures (blockchain transactions and messages).
 5: threshold_events (threshold group keys: DKG rounds, signing sessions).
 6: zk_records (commitments, range proofs, SNARK set-ups and proofs).
-7: key_token_objects and kek_rotations (HSM-held keys, KEK rotations)."""
+7: key_token_objects and kek_rotations (HSM-held keys, KEK rotations).
+8: custody_events (BYOK import tokens, escrow agents, key-ring backups)."""
 
 SECRET_FIELDS = frozenset({"sealed_material", "sealed_seed", "sealed_state", "sealed_share",
-                           "sealed_nonces"})
+                           "sealed_nonces", "sealed_wrapping_key", "sealed_escrow"})
 """Event fields that hold secret material and are never projected, not even as JSON:
-key material (KeyGenerated, KeyRotated) and wallet seeds (WalletCreated, SecretRecovered),
-each sealed under a data key, and a threshold seat's sealed DKG state, signing share and
-nonces."""
+key material (KeyGenerated, KeyRotated), wallet seeds (WalletCreated, SecretRecovered),
+BYOK wrapping keys (ImportTokenIssued) and escrow copies (KeyEscrowed), each sealed under
+a data key, and a threshold seat's sealed DKG state, signing share and nonces."""
 
 TIMESTAMP = "TIMESTAMP"
 
@@ -364,6 +365,21 @@ CHECKPOINTS = Table("checkpoints", "One row per CheckpointPublished event.", (
     _c("recorded_at", TIMESTAMP, "When the checkpoint was recorded."),
 ))
 
+CUSTODY_EVENTS = Table("custody_events", "One row per custody event that is not a key's own: "
+                                         "BYOK import tokens issued and redeemed, escrow "
+                                         "agents registered, backups created and restored. "
+                                         "Public fields only (the sealed wrapping key is "
+                                         "dropped).", (
+    _c("chain", "VARCHAR", "Chain holding the event."),
+    _c("seq", "BIGINT", "Seq of the event."),
+    _c("event_type", "VARCHAR", "ImportTokenIssued, ImportTokenRedeemed, "
+                                "EscrowAgentRegistered, BackupCreated or BackupRestored."),
+    _c("subject_id", "VARCHAR", "The import token, the escrow agent or the backup."),
+    _c("actor_id", "VARCHAR", "Actor whose signed command caused it."),
+    _c("recorded_at", TIMESTAMP, "When it was recorded."),
+    _c("details_json", "VARCHAR", "The event's public fields as JSON (bytes as hex)."),
+))
+
 LEDGER_GENESIS = Table("ledger_genesis", "The LedgerInitialized event that opened the "
                                          "system chain: one row.", (
     _c("chain", "VARCHAR", "Chain holding the event (the system chain)."),
@@ -563,7 +579,8 @@ READ_MODELS: tuple[Table, ...] = (
     APPROVAL_EVENTS, APPROVAL_POLICY_CHANGES, CHAIN_SIGNATURES,
     THRESHOLD_EVENTS,
     ZK_RECORDS,
-    KEY_TOKEN_OBJECTS, KEK_ROTATIONS)
+    KEY_TOKEN_OBJECTS, KEK_ROTATIONS,
+    CUSTODY_EVENTS)
 """Every table the mapping fills, in the order they are written."""
 
 POSITIONS = Table("projection_positions", "How far each chain has been projected. Written "
@@ -580,10 +597,19 @@ META = Table("projection_meta", "Bookkeeping of the projection database itself."
 
 ALL_TABLES: tuple[Table, ...] = (*READ_MODELS, POSITIONS, META)
 
+CUSTODY_KEY_EVENTS = frozenset({"KeyProvenanceRecorded", "KeyExported", "KeyEscrowed",
+                                "EscrowReleased"})
+"""A key's custody events: on its timeline (``key_events``), digests only."""
+CUSTODY_SUBJECTS: Mapping[str, str] = {"ImportTokenIssued": "token_id",
+                                       "ImportTokenRedeemed": "token_id",
+                                       "EscrowAgentRegistered": "agent_id",
+                                       "BackupCreated": "backup_id",
+                                       "BackupRestored": "backup_id"}
+"""Custody events that are not a key's own (``custody_events``) and their subject field."""
 KEY_LIFECYCLE_EVENTS = frozenset({
     "KeyGenerated", "KeyActivated", "KeyRotated", "KeySuspended", "KeyReactivated",
     "KeyCompromised", "KeyDeactivated", "KeyDestructionScheduled", "KeyDestructionCancelled",
-    "KeyDestroyed", "KeyPolicyChanged", "KeyVersionFloorsSet"})
+    "KeyDestroyed", "KeyPolicyChanged", "KeyVersionFloorsSet"}) | CUSTODY_KEY_EVENTS
 ACTOR_EVENTS = frozenset({"ActorRegistered", "ActorRolesChanged", "ActorRevoked"})
 SIGNATURE_EVENTS = frozenset({"SignatureIssued", "SignatureBatchIssued"})
 KEY_OPERATION_NAMES: Mapping[str, str] = {
@@ -629,6 +655,7 @@ EVENT_TABLES: Mapping[str, frozenset[str]] = {
     "KeyHeldOnToken": frozenset({KEY_TOKEN_OBJECTS.name}),
     "KekRotationStarted": frozenset({KEK_ROTATIONS.name}),
     "KekRotationCompleted": frozenset({KEK_ROTATIONS.name}),
+    **{kind: frozenset({CUSTODY_EVENTS.name}) for kind in CUSTODY_SUBJECTS},
 }
 """The tables each event type writes (entity tables only when the entity is known). A test
 walks the schema folder and fails for an event type missing here, and checks, event by
@@ -753,6 +780,7 @@ class _BatchMapper:
         self.zk_records: list[tuple[Any, ...]] = []
         self.token_objects: list[tuple[Any, ...]] = []
         self.kek_rotations: list[tuple[Any, ...]] = []
+        self.custody: list[tuple[Any, ...]] = []
         self._handlers: dict[str, Callable[[LoggedEvent], None]] = {
             "SignatureIssued": self._signature,
             "SignatureBatchIssued": self._signature_batch,
@@ -795,6 +823,8 @@ class _BatchMapper:
             "KeyHeldOnToken": self._held_on_token,
             "KekRotationStarted": self._kek_rotation,
             "KekRotationCompleted": self._kek_rotation,
+            **{kind: self._key_timeline for kind in CUSTODY_KEY_EVENTS},
+            **{kind: self._custody for kind in CUSTODY_SUBJECTS},
         }
 
     def run(self, events: Sequence[LoggedEvent]) -> BatchRows:
@@ -853,7 +883,8 @@ class _BatchMapper:
                          THRESHOLD_EVENTS.name: self.threshold_events,
                          ZK_RECORDS.name: self.zk_records,
                          KEY_TOKEN_OBJECTS.name: self.token_objects,
-                         KEK_ROTATIONS.name: self.kek_rotations}
+                         KEK_ROTATIONS.name: self.kek_rotations,
+                         CUSTODY_EVENTS.name: self.custody}
         rows.replaced = {
             KEYS.name: [_row(KEYS, self.keys[k]) for k in sorted(self.dirty_keys)],
             KEY_VERSIONS.name: [_row(KEY_VERSIONS, v) for k in sorted(self.dirty_versions)
@@ -1287,3 +1318,16 @@ class _BatchMapper:
                 "group_id", "actor_id", "suite", "threshold", "participants", "identifier",
                 "session_id", "signers", "message_digest", "group_public_key",
                 "signature"))))
+
+    # --- custody -----------------------------------------------------------------------
+
+    def _key_timeline(self, event: LoggedEvent) -> None:
+        """A custody event of a key: its timeline row (the key row's last seq moves)."""
+        self._key(event)
+
+    def _custody(self, event: LoggedEvent) -> None:
+        record = event.record
+        subject = CUSTODY_SUBJECTS[event.event_type]
+        self.custody.append((event.chain_id, event.seq, event.event_type, record[subject],
+                             event.actor_id, event.recorded_at,
+                             details_json(record, omit=(subject,))))

@@ -14,7 +14,9 @@ from pathlib import Path
 import click
 
 from commands.cli import local
+from commands.cli.backup_local import add_backup_commands
 from commands.cli.demo import demo
+from commands.cli.escrow_local import add_escrow_commands
 from commands.cli.generated import add_catalogue_commands
 from commands.cli.kek import kek_group
 from commands.cli.serve import serve
@@ -53,6 +55,8 @@ cli.add_command(demo)
 cli.add_command(serve)
 cli.add_command(shell)
 cli.add_command(kek_group)
+add_escrow_commands(cli)
+add_backup_commands(cli)
 
 
 def main() -> None:

@@ -839,3 +839,77 @@ VIEWS["snark-proof"] = View(show=_show_snark_proof, options=(
                  help="Write the proof (snarkjs proof.json) to this file."),
     click.option("--public-out", type=click.Path(dir_okay=False), default=None,
                  help="Write the public signals (snarkjs public.json) to this file.")))
+# --- custody (BYOK, export) -------------------------------------------------------------------
+
+@view("import-params")
+def _import_params(s: Shown) -> str:
+    d = s.data
+    return (f"import token {d['token']} for one {d['algorithm']} key in domain {d['domain']}, "
+            f"until {rfc3339(d['expires_at'])} ({seq_of(s)})\n"
+            f"wrap with {d['wrapping_algorithm']} (RSA-OAEP-SHA256 + AES-KWP) for:\n"
+            f"{str(d['wrapping_public_key']).rstrip()}")
+
+
+VIEWS["key-exported"] = View(show=_bytes_result("wrapped", secret=False), options=(OUTPUT,))
+
+
+@view("escrow-agent")
+def _escrow_agent(s: Shown) -> str:
+    d = s.data
+    return (f"registered escrow agent {d['name']} ({d['agent_id']}, {d['kem']}, key digest "
+            f"{d['public_key_digest'][:16]}..., {seq_of(s)})")
+
+
+def _show_escrow_release(s: Shown) -> None:
+    """The package to a new 0600 file (``--output``), else the whole result as JSON."""
+    output = s.extras.get("output")
+    if output is None:
+        _json_document(s)
+        return
+    write_private(str(output), (json.dumps(s.raw["package"], indent=2, sort_keys=True)
+                                + "\n").encode())
+    data = {k: v for k, v in s.json_data.items() if k != "package"}
+    emit({**data, "output": output}, lambda d: (
+        f"released key {d['key_id']} versions {', '.join(map(str, d['versions']))} to escrow "
+        f"agent {d['agent_id']} ({seq_of(s)}): {output}; the agent opens it offline with "
+        "skms escrow open"))
+
+
+VIEWS["escrow-release"] = View(show=_show_escrow_release, options=(OUTPUT,))
+
+
+def _show_backup_bundle(s: Shown) -> None:
+    """The bundle to a new 0600 file (``--output``), else the whole result as JSON."""
+    output = s.extras.get("output")
+    if output is None:
+        _json_document(s)
+        return
+    write_private(str(output), (json.dumps(s.raw["bundle"], sort_keys=True) + "\n").encode())
+    data = {k: v for k, v in s.json_data.items() if k != "bundle"}
+    emit({**data, "output": output}, lambda d: (
+        f"backup {d['backup_id']}: {d['version_count']} versions of {d['key_count']} keys, "
+        f"{d['threshold']}-of-{d['share_count']} ({d['scheme']}) for "
+        f"{', '.join(d['custodians'])} ({seq_of(s)}): {output}"))
+
+
+VIEWS["backup-bundle"] = View(show=_show_backup_bundle, options=(OUTPUT,))
+
+
+@view("backup-restored")
+def _backup_restored(s: Shown) -> str:
+    d = s.data
+    lines = [f"restored {len(d['restored_refs'])} data keys of backup {d['backup_id']} with "
+             f"shares {', '.join(map(str, d['share_indexes']))} ({', '.join(d['custodians'])}; "
+             f"{seq_of(s)})"]
+    lines += [f"  skipped {ref}: {why}"
+              for ref, why in zip(d["skipped_refs"], d["skipped_reasons"], strict=True)]
+    return "\n".join(lines)
+
+
+@view("unbacked-keys")
+def _unbacked_keys(s: Shown) -> str:
+    return rows(s.data, lambda x: f"{x['key_id']}  {x['algorithm']:<16} {x['state']:<15} "
+                                  f"{x['domain']:<10} missing v"
+                                  f"{','.join(map(str, x['missing_versions']))}"
+                                  f"  last backup {x['last_backup_id'] or '-'}",
+                "every key is backed up")

@@ -26,6 +26,8 @@ from commands.handlers import (
     zk,
     zk_circuits,
 )
+from commands.handlers import backups as backup_handlers
+from commands.handlers import custody as custody_handlers
 from commands.handlers.registry import HANDLERS, Handler, check_complete
 from ledger.application import Decision, Ledger, Outcome, Pending
 from ledger.command import SignedCommand
@@ -36,6 +38,7 @@ __all__ = ["HANDLERS", "Handler", "begin", "decide_for", "execute"]
 
 _MODULES = (actors, data, keys, ledger_handlers, signing, wallets,  # each registers its own
             approvals, scheduled, chains, threshold, zk, zk_circuits, kek)
+_CUSTODY_MODULES = (custody_handlers, backup_handlers)
 check_complete()
 
 

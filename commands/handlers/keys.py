@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from commands.handlers.escrow_copies import escrow_version
 from commands.handlers.lookups import key_in_chain
 from commands.handlers.registry import handles
 from ledger.application import Decision
@@ -54,6 +55,12 @@ def create_key(decision: Decision) -> dict[str, Any]:
     on_token = args.get("backend", "software") == "pkcs11"
     if on_token:
         check_token_key(algorithm.algorithm, usage)
+        for custody in ("exportable", "escrow"):  # a token key never leaves the token
+            if args.get(custody):
+                raise InvalidInput("a key on the HSM cannot be exported or escrowed",
+                                   field=custody)
+    agent = (ledger.state.escrow_agent(args["escrow"], field="escrow") if args.get("escrow")
+             else None)
     key_id = ledger.new_id()
     if on_token:
         material, record = ledger.material.generate_on_token(algorithm.algorithm, str(key_id), 1)
@@ -66,6 +73,11 @@ def create_key(decision: Decision) -> dict[str, Any]:
                      data_key_ref=material.data_key_ref, policy=policy)
     if on_token:
         key.hold_on_token(1, token_fields(record), at=decision.now)
+    if args["exportable"]:
+        key.record_provenance(origin="generated", exportable=True, import_token_id=None,
+                              at=decision.now)
+    if agent is not None:
+        escrow_version(decision, key, 1, agent)
     if args["activate"]:
         key.activate(at=decision.now)
     decision.touch(key)
@@ -95,6 +107,8 @@ def rotate_key(decision: Decision) -> dict[str, Any]:
                data_key_ref=material.data_key_ref, at=decision.now)
     if on_token:
         key.hold_on_token(version, token_fields(record), at=decision.now)
+    for agent_id in key.escrow_agents():  # an escrowed key stays escrowed
+        escrow_version(decision, key, version, decision.ledger.state.escrow_agent(agent_id))
     return status(key)
 
 

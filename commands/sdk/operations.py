@@ -85,15 +85,15 @@ class Operations(abc.ABC):
                    rotation_period_days: int | None = None,
                    destruction_wait_days: int | None = None,
                    allowed_signers: list[str] | None = None,
-                   max_signatures_per_day: int | None = None,
-                   domain: str | None = None) -> CommandResult:
+                   max_signatures_per_day: int | None = None, exportable: bool | None = None,
+                   escrow: str | None = None, domain: str | None = None) -> CommandResult:
         """Generate a key; its private material is sealed and never leaves the ledger
         (CreateKey)."""
         return self._command("CreateKey", given(
             algorithm=algorithm, backend=backend, label=label, usage=usage, activate=activate,
             rotation_period_days=rotation_period_days, destruction_wait_days=destruction_wait_days,
             allowed_signers=allowed_signers, max_signatures_per_day=max_signatures_per_day,
-            domain=domain))
+            exportable=exportable, escrow=escrow, domain=domain))
 
     def activate_key(self, key_id: str) -> CommandResult:
         """Activate a pre-activation key (ActivateKey)."""
@@ -433,6 +433,71 @@ class Operations(abc.ABC):
         its digest and public signals (ProveSnark)."""
         return self._command("ProveSnark", given(key_id=key_id, input=input))
 
+    def get_import_parameters(self, algorithm: str, *, valid_hours: int | None = None,
+                              domain: str | None = None) -> CommandResult:
+        """A one-time RSA-3072 wrapping public key and an import token for bringing one key of
+        the given algorithm into the domain (BYOK). Wrap the key material with RSA-OAEP-SHA256
+        + AES-KWP (RFC 5649; AWS KMS's RSA_AES_KEY_WRAP_SHA_256) and run ImportKey before the
+        token expires; the token is good for one import (GetImportParameters)."""
+        return self._command("GetImportParameters", given(
+            algorithm=algorithm, valid_hours=valid_hours, domain=domain))
+
+    def import_key(self, token: str, wrapped: bytes, *, label: str | None = None,
+                   usage: list[str] | None = None, activate: bool | None = None,
+                   exportable: bool | None = None, rotation_period_days: int | None = None,
+                   destruction_wait_days: int | None = None,
+                   allowed_signers: list[str] | None = None,
+                   max_signatures_per_day: int | None = None,
+                   domain: str | None = None) -> CommandResult:
+        """Import a key wrapped for an import token's public key; its events say it came from
+        outside (origin external). The token is spent and its wrapping key shredded
+        (ImportKey)."""
+        return self._command("ImportKey", given(
+            token=token, label=label, usage=usage, activate=activate, exportable=exportable,
+            rotation_period_days=rotation_period_days, destruction_wait_days=destruction_wait_days,
+            allowed_signers=allowed_signers, max_signatures_per_day=max_signatures_per_day,
+            wrapped=wrapped, domain=domain))
+
+    def export_key(self, key_id: str, wrapping_public_key: bytes, *,
+                   key_version: int | None = None) -> CommandResult:
+        """A key version's material wrapped for an RSA public key (RSA-OAEP-SHA256 + AES-KWP, the
+        import format); only keys created exportable. Recorded with the digests of the
+        recipient's key and of the wrapped bytes (ExportKey)."""
+        return self._command("ExportKey", given(
+            key_id=key_id, key_version=key_version, wrapping_public_key=wrapping_public_key))
+
+    def register_escrow_agent(self, agent_key: Any) -> CommandResult:
+        """Register an escrow agent by its ML-KEM-768+X25519 public key document (skms escrow
+        keygen makes the pair; the private half stays with the agent, offline). Keys created
+        with --escrow AGENT are also sealed to it (RegisterEscrowAgent)."""
+        return self._command("RegisterEscrowAgent", given(agent_key=agent_key))
+
+    def release_escrow(self, key_id: str, reason: str, *,
+                       agent: str | None = None) -> CommandResult:
+        """Hand an escrowed key's sealed copies to its escrow agent in a release package signed
+        by the ledger; only the agent's private key opens it (skms escrow open, offline). A
+        destroyed key has nothing left to release (ReleaseEscrow)."""
+        return self._command("ReleaseEscrow", given(key_id=key_id, agent=agent, reason=reason))
+
+    def create_backup(self, custodians: list[Any], threshold: int, *,
+                      key_ids: list[str] | None = None, all_keys: bool | None = None,
+                      scheme: str | None = None) -> CommandResult:
+        """Back up keys' data keys in one bundle for custodians: sealed under a fresh bundle key
+        split threshold-of-n (Shamir with Feldman commitments, or SLIP-39), each share sealed
+        to its custodian's public key (HPKE: ML-KEM-768+X25519 or X25519). The bundle goes
+        only to the caller; the log records what it holds, to whom, the threshold and digests
+        (CreateBackup)."""
+        return self._command("CreateBackup", given(
+            key_ids=key_ids, all_keys=all_keys, custodians=custodians, threshold=threshold,
+            scheme=scheme))
+
+    def restore_backup(self, backup_id: str, bundle: bytes, shares: list[bytes]) -> CommandResult:
+        """Put a backup's data keys back into this home's key-ring (wrapped under its KEK) from
+        threshold custodians' opened shares. The bundle must be the one the log recorded;
+        versions destroyed since, or not in the log, are never restored (RestoreBackup)."""
+        return self._command("RestoreBackup", given(
+            backup_id=backup_id, bundle=bundle, shares=shares))
+
     def whoami(self) -> Any:
         """The authenticated actor, its roles and domains as the ledger holds them (WhoAmI)."""
         return self._read("WhoAmI", given())
@@ -530,6 +595,12 @@ class Operations(abc.ABC):
     def list_wallet_addresses(self, wallet_id: str, unused: bool | None = None) -> Any:
         """The addresses a wallet handed out, in order (ListWalletAddresses)."""
         return self._read("ListWalletAddresses", given(wallet_id=wallet_id, unused=unused))
+
+    def list_keys_without_backup(self, domain: str | None = None) -> Any:
+        """Keys not destroyed that have a version no backup holds (restoring every backup would
+        not bring it back), with the last backup that holds any version of them
+        (ListKeysWithoutBackup)."""
+        return self._read("ListKeysWithoutBackup", given(domain=domain))
 
     def list_approvals(self, pending: bool | None = None, domain: str | None = None) -> Any:
         """Approval requests in the caller's domains, oldest first (ListApprovals)."""

@@ -29,6 +29,7 @@ from ledger.catalogue import (
     wallets,
     zk,
 )
+from ledger.catalogue import custody as custody_entries
 from ledger.catalogue.model import (
     ChainRule,
     CommandSpec,
@@ -128,7 +129,8 @@ class Catalogue:
 CATALOGUE = Catalogue(
     commands=(*system.COMMANDS, *actors.COMMANDS, *keys.COMMANDS, *data.COMMANDS,
               *wallets.COMMANDS, *approvals.COMMANDS, *chains.COMMANDS,
-              *threshold.COMMANDS, *zk.COMMANDS, *kek.COMMANDS),
+              *threshold.COMMANDS, *zk.COMMANDS, *kek.COMMANDS,
+              *custody_entries.COMMANDS),
     reads=(*reads.READS, *approvals.READS, *chains.READS, *threshold.READS, *zk.READS),
 )
 

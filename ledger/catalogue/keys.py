@@ -55,6 +55,11 @@ VERSION_FLOORS = (
     integer("min_verify_version", "Oldest version whose signatures and MACs still verify "
             "(null: keep).", required=False, nullable=True, minimum=1, maximum=1_000_000),
 )
+EXPORTABLE = boolean("exportable", "Allow wrapped export (skms key export) of this key, "
+                     "ever; chosen once, at creation.", required=False, default=False)
+ESCROW = text("escrow", "Escrow agent (id or name): every version's material is also "
+              "sealed to it, for an approved release.", required=False, nullable=True,
+              max_length=100)
 
 
 def _lifecycle(name: str, verb: str, doc: str, events: set[str], *,
@@ -78,7 +83,8 @@ COMMANDS = (
         name="CreateKey", doc="Generate a key; its private material is sealed and never "
                               "leaves the ledger.",
         group="keys", roles=KEY_MANAGERS, chain=ChainRule.DOMAIN,
-        events=frozenset({"KeyGenerated", "KeyActivated", "KeyHeldOnToken"}),
+        events=frozenset({"KeyGenerated", "KeyProvenanceRecorded", "KeyActivated",
+                          "KeyHeldOnToken", "KeyEscrowed"}),
         args=(text("algorithm", "Algorithm id (see ListAlgorithms).", max_length=64,
                    choices=ALGORITHMS),
               text("backend", "Where the private key lives: sealed by the ledger "
@@ -92,13 +98,13 @@ COMMANDS = (
                       required=False, minimum=1, maximum=len(USAGES)),
               boolean("activate", "Activate at once.", required=False, default=True,
                       cli=Cli(option="--activate/--no-activate")),
-              *POLICY),
+              *POLICY, EXPORTABLE, ESCROW),
         result=SHAPES["KeyCreation"], rest=Route("POST", "/v1/keys"),
         cli=CliRoute(("key", "create"), renderer="key-created")),
     _lifecycle("ActivateKey", "activate", "Activate a pre-activation key.", {"KeyActivated"}),
     _lifecycle("RotateKey", "rotate", "Create a new key version; older versions only verify "
                "or decrypt. A key on an HSM gets its new version on the same token.",
-               {"KeyRotated", "KeyHeldOnToken"}),
+               {"KeyRotated", "KeyHeldOnToken", "KeyEscrowed"}),
     _lifecycle("SuspendKey", "suspend", "Suspend an active key (a hold: nothing until "
                "reactivated).", {"KeySuspended"}, reason="suspended"),
     _lifecycle("ReactivateKey", "reactivate", "Reactivate a suspended key.",

@@ -211,4 +211,14 @@ READS = (
              _list("result", "Addresses.", "WalletAddress"),
              rest=Route("GET", "/v1/wallets/{wallet_id}/addresses"),
              cli=CliRoute(("wallet", "address"), renderer="addresses")),
+    # custody: what a disaster would lose
+    ReadSpec("ListKeysWithoutBackup", "Keys not destroyed that have a version no backup "
+             "holds (restoring every backup would not bring it back), with the last backup "
+             "that holds any version of them.", "backup", "backups.read",
+             frozenset({"admin", "auditor", "key-manager"}),
+             (in_query(text("domain", "Only this domain.", required=False, nullable=True,
+                            max_length=64)),),
+             _list("result", "Keys.", "UnbackedKey"),
+             rest=Route("GET", "/v1/backups/missing"),
+             cli=CliRoute(("backup", "missing"), renderer="unbacked-keys")),
 )

@@ -44,7 +44,8 @@ from ledger.crypto.entropy import random_bytes
 from ledger.crypto.kinds import DataCipher, KindInfo, Rng, register_kind
 from ledger.errors import InvalidCiphertext, InvalidInput
 
-__all__ = ["ENC_SIZE", "KIND", "LABEL", "PUBLIC_KEY_SIZE", "MLKEM768X25519Kind"]
+__all__ = ["ENC_SIZE", "KIND", "LABEL", "PUBLIC_KEY_SIZE", "MLKEM768X25519Kind",
+           "hpke_private_key", "hpke_public_key"]
 
 LABEL = b"skms/hpke-mlkem768-x25519/v1\x00"
 _MLKEM_SEED = 64
@@ -79,6 +80,17 @@ def _public(public_key: bytes) -> hpke.MLKEM768X25519PublicKey:
         # FIPS 203 §7.2 modulus check failed: not a valid encapsulation key.
         raise InvalidInput("not a valid ML-KEM-768+X25519 public key",
                            field="public_key") from None
+
+
+def hpke_private_key(secret: bytes | bytearray) -> hpke.MLKEM768X25519PrivateKey:
+    """The library's private key object of a ``seed(64) || x25519(32)`` secret, for other
+    HPKE recipes (custodian and escrow keys) that share this key format."""
+    return _private(secret)
+
+
+def hpke_public_key(public_key: bytes) -> hpke.MLKEM768X25519PublicKey:
+    """The library's public key object of an ``ek(1184) || x25519(32)`` key."""
+    return _public(public_key)
 
 
 class MLKEM768X25519Kind(DataCipher):

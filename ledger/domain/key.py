@@ -78,6 +78,12 @@ class Key(Aggregate):
     signature_count: int
     commitments: dict[str, dict[str, Any]]
     setups: dict[int, dict[str, Any]]
+    origin: str
+    exportable: bool
+    import_token_id: str | None
+    escrow: dict[int, dict[str, Any]]
+    escrow_releases: int
+    exports: int
 
     class Generated(Created):
         event_type = "KeyGenerated"
@@ -113,6 +119,12 @@ class Key(Aggregate):
             key.signature_count = 0
             key.commitments = {}
             key.setups = {}
+            key.origin = "generated"  # until a KeyProvenanceRecorded says otherwise
+            key.exportable = False
+            key.import_token_id = None
+            key.escrow = {}
+            key.escrow_releases = 0
+            key.exports = 0
 
     class Activated(Event):
         event_type = "KeyActivated"
@@ -452,6 +464,67 @@ class Key(Aggregate):
                 "object_id": self.object_id, "object_label": self.object_label,
                 "mechanism": self.mechanism, "attributes": dict(self.attributes)}
 
+    # Custody: provenance, escrow copies, their release, and wrapped export (digests only,
+    # never material; the escrow copy itself lives in the key-ring, so destruction shreds
+    # it).
+
+    class ProvenanceRecorded(Event):
+        event_type = "KeyProvenanceRecorded"
+        key_id: str
+        origin: str
+        exportable: bool
+        import_token_id: str | None
+
+        def apply(self, aggregate: Any) -> None:
+            key: Key = aggregate
+            if key.version != 1 or key.origin != "generated" or key.exportable:
+                raise IllegalTransition(  # the auditor's fold refuses a late provenance
+                    f"key {key.id}: provenance is recorded once, at creation",
+                    reason_code="provenance-late")
+            key.origin = self.origin
+            key.exportable = self.exportable
+            key.import_token_id = self.import_token_id
+
+    class Escrowed(Event):
+        event_type = "KeyEscrowed"
+        key_id: str
+        version: int
+        agent_id: str
+        sealed_escrow: bytes
+        escrow_ref: str
+        escrow_digest: bytes
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.escrow[self.version] = {"agent_id": self.agent_id,
+                                              "sealed_escrow": self.sealed_escrow,
+                                              "escrow_ref": self.escrow_ref,
+                                              "escrow_digest": self.escrow_digest}
+
+    class EscrowReleased(Event):
+        event_type = "EscrowReleased"
+        key_id: str
+        agent_id: str
+        versions: list[int]
+        package_digest: bytes
+        reason: str
+        actor_id: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.escrow_releases += 1
+
+    class Exported(Event):
+        event_type = "KeyExported"
+        key_id: str
+        key_version: int
+        algorithm: str
+        material_format: str
+        wrapping_key_digest: bytes
+        wrapped_digest: bytes
+        actor_id: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.exports += 1
+
     # --- helpers -------------------------------------------------------------------------
 
     @property
@@ -542,9 +615,85 @@ class Key(Aggregate):
             raise IllegalTransition(
                 f"key {self.id} may not be destroyed before its waiting period ends",
                 reason_code="waiting-period")
-        refs = sorted(v["data_key_ref"] for v in self.versions.values() if v["data_key_ref"])
+        refs = sorted(r for r in self.shreddable_refs() if r)  # token versions have none
         self.trigger_event(Key.Destroyed, at=now, key_id=self.key_id, shredded_refs=refs)
         return refs
+
+    def shreddable_refs(self) -> list[str]:
+        """Every key-ring entry destruction shreds: each version's data key and each
+        escrow copy (so crypto-shredding also covers what an agent could be released)."""
+        refs = {v["data_key_ref"] for v in self.versions.values()}
+        refs |= {e["escrow_ref"] for e in self.escrow.values()}
+        return sorted(refs)
+
+    # --- custody -------------------------------------------------------------------------
+
+    def record_provenance(self, *, origin: str, exportable: bool,
+                          import_token_id: str | None, at: int) -> None:
+        """Where the material came from and whether it may leave (creation only)."""
+        self.trigger_event(Key.ProvenanceRecorded, at=at, key_id=self.key_id, origin=origin,
+                           exportable=exportable, import_token_id=import_token_id)
+
+    def escrow_agents(self) -> list[str]:
+        """The agents this key's versions are escrowed with (a new version goes to them)."""
+        return sorted({e["agent_id"] for e in self.escrow.values()})
+
+    def record_escrow(self, *, version: int, agent_id: str, sealed_escrow: bytes,
+                      escrow_ref: str, escrow_digest: bytes, at: int) -> None:
+        if self.state is KeyState.DESTROYED:
+            raise _refuse(self, "escrow", "not destroyed")
+        self.trigger_event(Key.Escrowed, at=at, key_id=self.key_id, version=version,
+                           agent_id=agent_id, sealed_escrow=sealed_escrow,
+                           escrow_ref=escrow_ref, escrow_digest=escrow_digest)
+
+    def check_can_release_escrow(self, agent_id: str | None) -> tuple[str, list[int]]:
+        """The agent and the escrowed versions a release would hand out; refused for a
+        destroyed key (its escrow copies were shredded with it) or one never escrowed."""
+        if self.state is KeyState.DESTROYED:
+            raise KeyMaterialDestroyed(
+                f"key {self.id} was destroyed; its escrow copies were shredded with it",
+                reason_code="material-destroyed")
+        agents = sorted({e["agent_id"] for e in self.escrow.values()})
+        if not agents:
+            raise IllegalTransition(f"key {self.id} has no escrow copy",
+                                    hint="create keys with --escrow AGENT",
+                                    reason_code="not-escrowed")
+        chosen = agent_id or (agents[0] if len(agents) == 1 else None)
+        if chosen is None or chosen not in agents:
+            raise IllegalTransition(f"key {self.id} is escrowed with {', '.join(agents)}",
+                                    reason_code="wrong-agent")
+        versions = sorted(v for v, e in self.escrow.items() if e["agent_id"] == chosen)
+        return chosen, versions
+
+    def record_escrow_release(self, *, agent_id: str, versions: list[int],
+                              package_digest: bytes, reason: str, actor_id: str,
+                              at: int) -> None:
+        self.trigger_event(Key.EscrowReleased, at=at, key_id=self.key_id, agent_id=agent_id,
+                           versions=versions, package_digest=package_digest, reason=reason,
+                           actor_id=actor_id)
+
+    def check_can_export(self, version: int | None) -> int:
+        """The version to export; refused unless the key was created exportable."""
+        if self.state is KeyState.DESTROYED:
+            raise KeyMaterialDestroyed(f"key {self.id} was destroyed; nothing to export",
+                                       reason_code="material-destroyed")
+        if not self.exportable:
+            raise IllegalTransition(f"key {self.id} is not exportable",
+                                    hint="exportability is chosen once, at creation "
+                                         "(--exportable)", reason_code="not-exportable")
+        chosen = self.current_version if version is None else version
+        if chosen not in self.versions:
+            raise IllegalTransition(f"key {self.id} has no version {chosen}",
+                                    reason_code="unknown-version")
+        return chosen
+
+    def record_export(self, *, key_version: int, material_format: str,
+                      wrapping_key_digest: bytes, wrapped_digest: bytes, actor_id: str,
+                      at: int) -> None:
+        self.trigger_event(Key.Exported, at=at, key_id=self.key_id, key_version=key_version,
+                           algorithm=self.algorithm, material_format=material_format,
+                           wrapping_key_digest=wrapping_key_digest,
+                           wrapped_digest=wrapped_digest, actor_id=actor_id)
 
     def change_policy(self, policy: dict[str, Any], *, at: int) -> None:
         if self.state is KeyState.DESTROYED:
@@ -794,6 +943,9 @@ for _zk_event in (Key.CommitmentCreated, Key.RangeProofIssued, Key.SnarkSetupRec
 for _use_event in (Key.DataEncrypted, Key.DataDecrypted, Key.DataKeyGenerated,
                    Key.MacGenerated, Key.MacVerified, Key.SharedSecretDerived):
     register_event(_use_event)
+for _custody_event in (Key.ProvenanceRecorded, Key.Exported, Key.Escrowed,
+                      Key.EscrowReleased):
+    register_event(_custody_event)
 for _event in (Key.SignatureBatchIssued, Key.Generated, Key.Activated, Key.Rotated,
                Key.Suspended, Key.Reactivated,
                Key.Compromised, Key.Deactivated, Key.DestructionScheduled,

@@ -33,9 +33,12 @@ __all__ = [
     "SEALING_VERSION",
     "SealedKey",
     "check_data_key",
+    "open_with_data_key",
     "rewrap_data_key",
     "seal_private_key",
     "unseal_private_key",
+    "unwrap_data_key",
+    "wrap_data_key",
 ]
 
 SEALING_VERSION = 0x01
@@ -149,3 +152,35 @@ def check_data_key(wrapped_data_key: bytes, kek: KEKProvider, *, aad: bytes) -> 
     zeroize(data_key)
     if size != DATA_KEY_SIZE:
         raise CryptoError("unwrapped data key has the wrong size")
+# --- data keys on their own (backup and restore of the key-ring) ---------------------------
+
+def unwrap_data_key(wrapped_data_key: bytes, kek: KEKProvider, *, aad: bytes) -> bytearray:
+    """The data key of a key-ring entry in clear (a buffer to wipe), for a backup bundle.
+
+    The material it seals stays sealed; only the layer that ties it to this home's KEK is
+    taken off, so a bundle can carry it to a home with another KEK.
+    """
+    aad = _check_aad(aad)
+    data_key = kek.unwrap(_strip_version(wrapped_data_key, "wrapped data key"),
+                          _DATA_KEY_LABEL + aad)
+    if len(data_key) != DATA_KEY_SIZE:
+        zeroize(data_key)
+        raise CryptoError("unwrapped data key has the wrong size")
+    return data_key
+
+
+def wrap_data_key(data_key: bytearray, kek: KEKProvider, *, aad: bytes) -> bytes:
+    """A key-ring entry for ``data_key`` under ``kek`` (what :func:`seal_private_key` stores);
+    ``data_key`` stays the caller's to wipe."""
+    aad = _check_aad(aad)
+    if not isinstance(data_key, bytearray) or len(data_key) != DATA_KEY_SIZE:
+        raise InvalidInput("a data key is a 32-byte buffer", field="data_key")
+    return bytes([SEALING_VERSION]) + kek.wrap(data_key, _DATA_KEY_LABEL + aad)
+
+
+def open_with_data_key(sealed_material: bytes, data_key: bytes | bytearray, *,
+                       aad: bytes) -> bytearray:
+    """Open sealed material with its data key in clear (a restore checks the pair)."""
+    aad = _check_aad(aad)
+    material = _strip_version(sealed_material, "sealed material")
+    return aead.open_(bytes(data_key), material, _MATERIAL_LABEL + aad)

@@ -38,7 +38,8 @@ from ledger.crypto.ecdsa_secp256k1 import SECP256K1_ORDER
 from ledger.crypto.shamir import InsufficientShares, InvalidShare, ScalarShare
 from ledger.errors import InvalidInput
 
-__all__ = ["SCHEMES", "SHARE_FORMAT", "Backup", "make_backup", "recover_seed"]
+__all__ = ["SCHEMES", "SHARE_FORMAT", "Backup", "make_backup", "recover_from_documents",
+           "recover_seed", "split_for_custodians"]
 
 SHARE_FORMAT = "skms-wallet-share/v1"
 SCHEMES: dict[str, str] = {"feldman": secret_sharing.SCHEME_ID, "slip39": "slip39"}
@@ -74,17 +75,33 @@ def make_backup(seed: bytes | bytearray, *, wallet_id: str, split_id: str, schem
                 threshold: int, custodians: Sequence[str],
                 master_fingerprint: bytes) -> Backup:
     """Split ``seed`` for ``custodians`` (share ``i`` goes to ``custodians[i-1]``)."""
+    return split_for_custodians(
+        seed, share_format=SHARE_FORMAT, subject=("wallet_id", wallet_id), split_id=split_id,
+        scheme=scheme, threshold=threshold, custodians=custodians,
+        context=backup_context(wallet_id, split_id),
+        extra={"master_fingerprint": master_fingerprint.hex()})
+
+
+def split_for_custodians(secret: bytes | bytearray, *, share_format: str,
+                         subject: tuple[str, str], split_id: str, scheme: str, threshold: int,
+                         custodians: Sequence[str], context: bytes,
+                         extra: Mapping[str, Any] | None = None) -> Backup:
+    """Split any secret into share documents (the wallet seed's recipe, for any owner).
+
+    ``subject`` is the (field, value) naming what the shares belong to (``wallet_id``,
+    ``bundle_id``); ``context`` binds the Feldman ciphertext to it; ``extra`` adds public
+    fields to every document.
+    """
     scheme_id = SCHEMES.get(scheme)
     if scheme_id is None:
         raise InvalidInput(f"must be one of {', '.join(SCHEMES)}", field="scheme")
     count = len(custodians)
-    common = {"format": SHARE_FORMAT, "scheme": scheme_id, "wallet_id": wallet_id,
+    common = {"format": share_format, "scheme": scheme_id, subject[0]: subject[1],
               "split_id": split_id, "threshold": threshold, "share_count": count,
-              "master_fingerprint": master_fingerprint.hex()}
+              **dict(extra or {})}
     documents: list[dict[str, Any]] = []
     if scheme == "feldman":
-        split = secret_sharing.split_secret(seed, threshold, count,
-                                            context=backup_context(wallet_id, split_id))
+        split = secret_sharing.split_secret(secret, threshold, count, context=context)
         commitments = [c.hex() for c in split.commitments]
         for share in split.shares:
             documents.append({**common, "index": share.index,
@@ -94,7 +111,7 @@ def make_backup(seed: bytes | bytearray, *, wallet_id: str, split_id: str, schem
         return Backup(scheme_id, [secret_sharing.commitment_digest(c)
                                   for c in split.commitments],
                       secret_sharing.ciphertext_digest(split.ciphertext), documents)
-    mnemonics = slip39.split(seed, threshold, count)
+    mnemonics = slip39.split(secret, threshold, count)
     digests = []
     for index, mnemonic in enumerate(mnemonics, start=1):
         documents.append({**common, "index": index, "custodian": custodians[index - 1],
@@ -112,14 +129,18 @@ def _text(document: Mapping[str, Any], name: str) -> str:
     return value
 
 
-def _check_common(documents: Sequence[Mapping[str, Any]], wallet_id: str, split_id: str,
-                  scheme_id: str, share_count: int) -> list[int]:
+def _check_common(documents: Sequence[Mapping[str, Any]], share_format: str,
+                  subject: tuple[str, str], split_id: str, scheme_id: str,
+                  share_count: int) -> list[int]:
     indexes = []
     for document in documents:
-        if not isinstance(document, Mapping) or document.get("format") != SHARE_FORMAT:
-            raise InvalidInput(f"not a {SHARE_FORMAT} share document", field="shares")
-        if _text(document, "wallet_id") != wallet_id or _text(document, "split_id") != split_id:
-            raise InvalidInput("the shares belong to another wallet or backup", field="shares")
+        if not isinstance(document, Mapping) or document.get("format") != share_format:
+            raise InvalidInput(f"not a {share_format} share document", field="shares")
+        if (_text(document, subject[0]) != subject[1]
+                or _text(document, "split_id") != split_id):
+            owner = subject[0].removesuffix("_id")
+            raise InvalidInput(f"the shares belong to another {owner} or backup",
+                               field="shares")
         if _text(document, "scheme") != scheme_id:
             raise InvalidInput("the shares were made with another scheme", field="shares")
         index = document.get("index")
@@ -205,13 +226,25 @@ def recover_seed(documents: Sequence[Mapping[str, Any]], *, wallet_id: str,
 
     ``split`` is the backup as the wallet recorded it (``Wallet.splits[split_id]``).
     """
+    return recover_from_documents(documents, share_format=SHARE_FORMAT,
+                                  subject=("wallet_id", wallet_id), split=split,
+                                  context=backup_context(wallet_id, split["split_id"]))
+
+
+def recover_from_documents(documents: Sequence[Mapping[str, Any]], *, share_format: str,
+                           subject: tuple[str, str], split: Mapping[str, Any],
+                           context: bytes) -> tuple[bytearray, list[int]]:
+    """The secret of :func:`split_for_custodians` (a buffer to wipe) and the sorted share
+    indexes used, after checking every document against ``split`` (what the ledger
+    recorded: ``split_id``, ``scheme``, ``threshold``, ``share_count``,
+    ``commitment_digests``, ``ciphertext_digest``)."""
     if not documents:
         raise InsufficientShares(0, split["threshold"])
     split_id = split["split_id"]
-    indexes = _check_common(documents, wallet_id, split_id, split["scheme"],
+    indexes = _check_common(documents, share_format, subject, split_id, split["scheme"],
                             split["share_count"])
     if split["scheme"] == secret_sharing.SCHEME_ID:
-        seed = _feldman(documents, indexes, split, backup_context(wallet_id, split_id))
+        secret = _feldman(documents, indexes, split, context)
     else:
-        seed = _slip39(documents, indexes, split, split_id)
-    return seed, sorted(indexes)
+        secret = _slip39(documents, indexes, split, split_id)
+    return secret, sorted(indexes)

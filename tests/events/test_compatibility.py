@@ -145,6 +145,25 @@ RELEASED = {
         "b96359f1201b7fb8b475886a638aa77f96564771c4215590e3215f0ebb5568bb",
     "KekRotationCompleted.v1.avsc":
         "c094207d64e74da093712ea6d2c0eb571a536c240db1340eca7e310fbbe3b8e4",
+    # custody (BYOK, export)
+    "ImportTokenIssued.v1.avsc":
+        "92dc5aa6e95995471ff968da1d6f9c85ba067a8847c0d1ea378947e7f679c3b9",
+    "ImportTokenRedeemed.v1.avsc":
+        "98dbbc091b74cc536aed8e472d7c86b20b27adffe26c108f162d39074836157c",
+    "KeyExported.v1.avsc":
+        "b66a3d3d03f90a3e5afd98448459f5291858223ee8032cd3f7f1362d5295ef8b",
+    "KeyProvenanceRecorded.v1.avsc":
+        "2a6ab3f33636720e786a464d342a4c3b13b665a5f8db62aee614a27df96ad67e",
+    "EscrowAgentRegistered.v1.avsc":
+        "2a7829bb7bc1e095189feaea04877bb79b69ff7538f61620135c1a3822b2d464",
+    "EscrowReleased.v1.avsc":
+        "35593adeb2ee8add922fa31fab105bb4f95116193e742bef4d1cf6e7f0024949",
+    "KeyEscrowed.v1.avsc":
+        "1766ec76a341b5841a6e81d26d2702129cb1e86c4215cc18b1181a7c729baaf5",
+    "BackupCreated.v1.avsc":
+        "8c7e1600924b42af6a48647dc4af65b49a9a74d5113abab1e97e2bd8010bad32",
+    "BackupRestored.v1.avsc":
+        "c9edc42c4e31cfe307f7a855ca3b67e008f89e96ee44c425254d50355b127c92",
 }
 
 

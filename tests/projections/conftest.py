@@ -5,6 +5,7 @@ and helpers to compare projection databases."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections import Counter
 from collections.abc import Iterator
@@ -15,7 +16,8 @@ from typing import Any
 import duckdb
 import pytest
 from click.testing import CliRunner
-from cryptography.hazmat.primitives.asymmetric import x25519
+from cryptography.hazmat.primitives import hashes, keywrap, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa, x25519
 
 from commands.cli.main import cli
 from commands.scheduler import run_due
@@ -27,6 +29,7 @@ from ledger.crypto.zk.snarkjs import default_prover
 from ledger.errors import CommandRejected
 from ledger.home import Home
 from ledger.hsm.token import open_token
+from ledger.recipes import backup_bundle, custody_keys, escrow
 from ledger.recipes.threshold_material import open_state
 from ledger.stores.base import StoredEnvelope
 from ledger.stores.memory import MemoryEventStore
@@ -198,6 +201,7 @@ def lifecycle_ledger(demo_ledger: Ledger, tmp_path_factory: pytest.TempPathFacto
         on_token = session.act("alice", "CreateKey", "payments", {
             "algorithm": "ecdsa-p256", "backend": "pkcs11"}).result["key_id"]
         session.sign("bob", on_token, b"signed on the token")  # KeyHeldOnToken
+        _run_custody(session, secrets)
     finally:
         session.close()
     # The KEK moves to a new one derived from the same passphrase (new salt, new kek_id):
@@ -328,6 +332,46 @@ def _use_circuit(session: Session, ceremony: Path, secrets: list[bytes]) -> None
                           "commitment": str(poseidon.hash2(secret, blinding))}).encode()
     session.run("bob", "ProveSnark", key_id=key_id, input=witness)
     secrets += [str(secret).encode(), str(blinding).encode()]
+def _run_custody(session: Session, secrets: list[bytes]) -> None:
+    """alice imports an HMAC key she made herself (BYOK, wrapped by independent code) as
+    exportable, and exports it wrapped for an RSA key of hers; admin registers an escrow
+    agent, alice creates and rotates a key escrowed with it, admin releases it; admin backs
+    both keys up 2-of-3 and restores the bundle (every data key still present)."""
+    answer = _result(session.run("alice", "GetImportParameters", domain="payments",
+                                 algorithm="hmac-sha256"))
+    recipient = serialization.load_pem_public_key(answer["wrapping_public_key"].encode())
+    assert isinstance(recipient, rsa.RSAPublicKey)
+    oaep = padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(),
+                        label=None)
+    material, aes_key = os.urandom(32), os.urandom(32)
+    wrapped = recipient.encrypt(aes_key, oaep) + keywrap.aes_key_wrap_with_padding(
+        aes_key, material)
+    key_id = _result(session.run("alice", "ImportKey", domain="payments",
+                                 token=answer["token"], wrapped=wrapped, label="byok",
+                                 exportable=True))["key_id"]
+    mine = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    exported = _result(session.run("alice", "ExportKey", key_id=key_id,
+                                   wrapping_public_key=mine.public_key().public_bytes(
+                                       serialization.Encoding.PEM,
+                                       serialization.PublicFormat.SubjectPublicKeyInfo)))
+    secrets += [material, aes_key, bytes(exported["wrapped"])]
+    public, private = custody_keys.generate("vault-escrow")
+    session.run("admin", "RegisterEscrowAgent", agent_key=public)
+    escrowed = _result(session.run("alice", "CreateKey", domain="payments",
+                                   algorithm="ed25519", label="escrowed",
+                                   escrow="vault-escrow"))["key_id"]
+    session.key_command("alice", "RotateKey", escrowed)
+    released = _result(session.run("admin", "ReleaseEscrow", key_id=escrowed,
+                                   reason="court order 17"))
+    opened = escrow.open_package(released["package"], private)
+    secrets += [bytes(item.material) for item in opened]
+    pairs = [custody_keys.generate(name) for name in ("ann", "ben", "cy")]
+    made = _result(session.run("admin", "CreateBackup", key_ids=[key_id, escrowed],
+                               custodians=[p for p, _ in pairs], threshold=2))
+    shares = [json.dumps(backup_bundle.open_share(made["bundle"], pairs[i][1])).encode()
+              for i in (0, 1)]
+    session.run("admin", "RestoreBackup", backup_id=made["backup_id"],
+                bundle=json.dumps(made["bundle"]).encode(), shares=shares)
 
 
 def _run_wallets(session: Session, secrets: list[bytes], texts: list[str]) -> None:

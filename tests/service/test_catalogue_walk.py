@@ -15,6 +15,7 @@ import dataclasses
 import hashlib
 import itertools
 import json
+import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from cryptography.hazmat.primitives.asymmetric import x25519
+from cryptography.hazmat.primitives import hashes, keywrap, serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa, x25519
 
 from commands.cli.generated import Entry, entries_by_path
 from commands.cli.main import cli
@@ -34,6 +36,7 @@ from ledger.catalogue import CATALOGUE, CommandSpec, Field, Kind, Spec, sdk_name
 from ledger.crypto import hd
 from ledger.crypto.zk import poseidon, stark
 from ledger.envelope import open_envelope
+from ledger.recipes import backup_bundle, custody_keys
 from ledger.stores.sqlite import SQLiteEventStore
 from tests.chains import inputs as chain_inputs
 from tests.service.conftest import PASSPHRASE, Running
@@ -248,6 +251,25 @@ SCENARIOS: dict[str, Scenario] = {
         "session_id": f"walk-{next(COUNTER)}"}),
     "SignThresholdShare": Scenario("signer", lambda w: w.threshold_commitments(b"walk")),
     "AggregateThresholdSignature": Scenario("signer", lambda w: w.threshold_shares(b"walk")),
+    # custody (BYOK, export)
+    "GetImportParameters": Scenario("key-manager", lambda w: {"algorithm": "ed25519",
+                                                              "domain": "default"}),
+    "ImportKey": Scenario("key-manager", lambda w: _byok_import(w)),
+    "ExportKey": Scenario("key-manager", lambda w: {
+        "key_id": shared("exportable", lambda: w.key(exportable=True)),
+        "wrapping_public_key": _byok_recipient()}),
+    "RegisterEscrowAgent": Scenario("admin", lambda w: {
+        "agent_key": custody_keys.generate(f"walk-agent-{next(COUNTER)}")[0]}),
+    "ReleaseEscrow": Scenario("admin", lambda w: {
+        "key_id": shared("escrowed", lambda: w.key(escrow=_escrow_agent(w))),
+        "reason": "walk"}),
+    "CreateBackup": Scenario("admin", lambda w: {
+        "key_ids": [shared("key", w.key)], "threshold": 2,
+        "custodians": [p for p, _ in _CUSTODIANS]},
+        cli_extra=lambda tmp: _bundle_output(tmp)),
+    "RestoreBackup": Scenario("admin", lambda w: _backup_to_restore(w)),
+    "ListKeysWithoutBackup": Scenario("auditor", lambda w: {
+        "domain": shared("unbacked-domain", lambda: (w.key(), "default")[1])}),
     # audit
     "RequestCheckpoint": Scenario("auditor", lambda w: {"chain_id": shared(
         "default-chain", lambda: (w.key(), "default")[1])}),
@@ -279,10 +301,11 @@ SCENARIOS: dict[str, Scenario] = {
     "RunReport": Scenario("analyst", lambda w: {"name": "inventory"}),
     "Query": Scenario("analyst", lambda w: {"sql": "SELECT count(*) AS n FROM actors"}),
     "ProjectionStatus": Scenario("analyst", lambda w: {}),
-    "ListWallets": Scenario("auditor", lambda w: {"domain": "default"}),
+    "ListWallets": Scenario("auditor", lambda w: {"domain": shared(  # a worker of its own
+        "wallet-domain", lambda: (shared("wallet", w.wallet), "default")[1])}),
     "GetWallet": Scenario("auditor", lambda w: {"wallet_id": shared("wallet", w.wallet)}),
     "ListWalletAddresses": Scenario("auditor", lambda w: {
-        "wallet_id": shared("wallet", w.wallet), "unused": True}),
+        "wallet_id": shared("wallet-with-address", lambda: _with_address(w)), "unused": True}),
     # approvals
     "SetApprovalPolicy": Scenario("admin", lambda w: {
         "command": "DestroyKey", "approvals": 2, "domain": f"gated-{next(COUNTER)}",
@@ -443,6 +466,56 @@ def _rotated_ciphertext(w: World) -> dict[str, Any]:
     return {"key_id": key_id, "ciphertext": old, "aad": b"ctx"}
 
 
+def _byok_import(w: World) -> dict[str, Any]:
+    """A fresh token, and an Ed25519 key wrapped for it by independent code (the user's)."""
+    answer = w.km.get_import_parameters("ed25519", domain="default")
+    recipient = serialization.load_pem_public_key(answer.wrapping_public_key.encode())
+    assert isinstance(recipient, rsa.RSAPublicKey)
+    aes_key = os.urandom(32)
+    material = ed25519.Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption())
+    wrapped = recipient.encrypt(aes_key, padding.OAEP(
+        mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None))
+    return {"token": answer.token, "domain": "default",
+            "wrapped": wrapped + keywrap.aes_key_wrap_with_padding(aes_key, material)}
+
+
+_CUSTODIANS = [custody_keys.generate(name) for name in ("walk-ann", "walk-ben", "walk-cy")]
+
+
+def _bundle_output(folder: Path) -> list[str]:
+    folder.mkdir(parents=True, exist_ok=True)
+    return ["--output", str(folder / f"bundle-{next(COUNTER)}.json")]
+
+
+def _backup_to_restore(w: World) -> dict[str, Any]:
+    made = w.admin.create_backup(key_ids=[shared("key", w.key)], threshold=2,
+                                 custodians=[p for p, _ in _CUSTODIANS])
+    shares = [json.dumps(backup_bundle.open_share(made.bundle, _CUSTODIANS[i][1])).encode()
+              for i in (0, 2)]
+    return {"backup_id": made.backup_id, "bundle": json.dumps(made.bundle).encode(),
+            "shares": shares}
+
+
+def _escrow_agent(w: World) -> str:
+    name = f"walk-escrow-{next(COUNTER)}"
+    w.admin.register_escrow_agent(agent_key=custody_keys.generate(name)[0])
+    return name
+
+
+def _byok_recipient() -> bytes:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key() \
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def _with_address(w: World) -> str:
+    """A wallet with one unused address, whatever else this worker's walk ran."""
+    wallet_id = w.wallet()
+    w.derived_path(wallet_id)
+    return wallet_id
+
+
 def _used(w: World) -> dict[str, Any]:
     wallet_id = shared("wallet", w.wallet)
     return {"wallet_id": wallet_id, "path": w.derived_path(wallet_id)}
@@ -582,6 +655,8 @@ def test_every_command_on_every_front_end(service: Running, world: World, tmp_pa
     assert shapes["rest"] == shapes["grpc"] == expected
     if name == "BackupWallet":  # the CLI writes the share documents to files instead
         assert shapes["cli"] == expected - {"documents"} | {"files"}
+    elif name == "CreateBackup":  # the CLI writes the bundle to --output instead
+        assert shapes["cli"] == expected - {"bundle"} | {"output"}
     else:
         assert shapes["cli"] == expected
 

@@ -1081,6 +1081,120 @@ class StarkVerification(_message.Message):
     security_bits: int
     def __init__(self, valid: _Optional[bool] = ..., start: _Optional[str] = ..., steps: _Optional[int] = ..., end: _Optional[str] = ..., proof_digest: _Optional[str] = ..., security_bits: _Optional[int] = ...) -> None: ...
 
+class ImportParameters(_message.Message):
+    __slots__ = ("token", "algorithm", "domain", "wrapping_algorithm", "wrapping_public_key", "expires_at")
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    ALGORITHM_FIELD_NUMBER: _ClassVar[int]
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    WRAPPING_ALGORITHM_FIELD_NUMBER: _ClassVar[int]
+    WRAPPING_PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    token: str
+    algorithm: str
+    domain: str
+    wrapping_algorithm: str
+    wrapping_public_key: str
+    expires_at: int
+    def __init__(self, token: _Optional[str] = ..., algorithm: _Optional[str] = ..., domain: _Optional[str] = ..., wrapping_algorithm: _Optional[str] = ..., wrapping_public_key: _Optional[str] = ..., expires_at: _Optional[int] = ...) -> None: ...
+
+class KeyExport(_message.Message):
+    __slots__ = ("key_id", "key_version", "algorithm", "material_format", "wrapping_algorithm", "wrapped")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    ALGORITHM_FIELD_NUMBER: _ClassVar[int]
+    MATERIAL_FORMAT_FIELD_NUMBER: _ClassVar[int]
+    WRAPPING_ALGORITHM_FIELD_NUMBER: _ClassVar[int]
+    WRAPPED_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    key_version: int
+    algorithm: str
+    material_format: str
+    wrapping_algorithm: str
+    wrapped: bytes
+    def __init__(self, key_id: _Optional[str] = ..., key_version: _Optional[int] = ..., algorithm: _Optional[str] = ..., material_format: _Optional[str] = ..., wrapping_algorithm: _Optional[str] = ..., wrapped: _Optional[bytes] = ...) -> None: ...
+
+class EscrowAgent(_message.Message):
+    __slots__ = ("agent_id", "name", "kem", "public_key_digest")
+    AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    KEM_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_KEY_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    agent_id: str
+    name: str
+    kem: str
+    public_key_digest: str
+    def __init__(self, agent_id: _Optional[str] = ..., name: _Optional[str] = ..., kem: _Optional[str] = ..., public_key_digest: _Optional[str] = ...) -> None: ...
+
+class EscrowRelease(_message.Message):
+    __slots__ = ("key_id", "agent_id", "versions", "package_digest", "package_json")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    PACKAGE_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    PACKAGE_JSON_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    agent_id: str
+    versions: _containers.RepeatedScalarFieldContainer[int]
+    package_digest: str
+    package_json: str
+    def __init__(self, key_id: _Optional[str] = ..., agent_id: _Optional[str] = ..., versions: _Optional[_Iterable[int]] = ..., package_digest: _Optional[str] = ..., package_json: _Optional[str] = ...) -> None: ...
+
+class BackupBundle(_message.Message):
+    __slots__ = ("backup_id", "scheme", "threshold", "share_count", "custodians", "key_count", "version_count", "bundle_digest", "bundle_json")
+    BACKUP_ID_FIELD_NUMBER: _ClassVar[int]
+    SCHEME_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    SHARE_COUNT_FIELD_NUMBER: _ClassVar[int]
+    CUSTODIANS_FIELD_NUMBER: _ClassVar[int]
+    KEY_COUNT_FIELD_NUMBER: _ClassVar[int]
+    VERSION_COUNT_FIELD_NUMBER: _ClassVar[int]
+    BUNDLE_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    BUNDLE_JSON_FIELD_NUMBER: _ClassVar[int]
+    backup_id: str
+    scheme: str
+    threshold: int
+    share_count: int
+    custodians: _containers.RepeatedScalarFieldContainer[str]
+    key_count: int
+    version_count: int
+    bundle_digest: str
+    bundle_json: str
+    def __init__(self, backup_id: _Optional[str] = ..., scheme: _Optional[str] = ..., threshold: _Optional[int] = ..., share_count: _Optional[int] = ..., custodians: _Optional[_Iterable[str]] = ..., key_count: _Optional[int] = ..., version_count: _Optional[int] = ..., bundle_digest: _Optional[str] = ..., bundle_json: _Optional[str] = ...) -> None: ...
+
+class BackupRestore(_message.Message):
+    __slots__ = ("backup_id", "share_indexes", "custodians", "restored_refs", "skipped_refs", "skipped_reasons")
+    BACKUP_ID_FIELD_NUMBER: _ClassVar[int]
+    SHARE_INDEXES_FIELD_NUMBER: _ClassVar[int]
+    CUSTODIANS_FIELD_NUMBER: _ClassVar[int]
+    RESTORED_REFS_FIELD_NUMBER: _ClassVar[int]
+    SKIPPED_REFS_FIELD_NUMBER: _ClassVar[int]
+    SKIPPED_REASONS_FIELD_NUMBER: _ClassVar[int]
+    backup_id: str
+    share_indexes: _containers.RepeatedScalarFieldContainer[int]
+    custodians: _containers.RepeatedScalarFieldContainer[str]
+    restored_refs: _containers.RepeatedScalarFieldContainer[str]
+    skipped_refs: _containers.RepeatedScalarFieldContainer[str]
+    skipped_reasons: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, backup_id: _Optional[str] = ..., share_indexes: _Optional[_Iterable[int]] = ..., custodians: _Optional[_Iterable[str]] = ..., restored_refs: _Optional[_Iterable[str]] = ..., skipped_refs: _Optional[_Iterable[str]] = ..., skipped_reasons: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class UnbackedKey(_message.Message):
+    __slots__ = ("key_id", "domain", "algorithm", "state", "missing_versions", "last_backup_id", "last_backup_at")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    ALGORITHM_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    MISSING_VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    LAST_BACKUP_ID_FIELD_NUMBER: _ClassVar[int]
+    LAST_BACKUP_AT_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    domain: str
+    algorithm: str
+    state: str
+    missing_versions: _containers.RepeatedScalarFieldContainer[int]
+    last_backup_id: str
+    last_backup_at: int
+    def __init__(self, key_id: _Optional[str] = ..., domain: _Optional[str] = ..., algorithm: _Optional[str] = ..., state: _Optional[str] = ..., missing_versions: _Optional[_Iterable[int]] = ..., last_backup_id: _Optional[str] = ..., last_backup_at: _Optional[int] = ...) -> None: ...
+
 class RequestCheckpointRequest(_message.Message):
     __slots__ = ("command", "chain_id")
     COMMAND_FIELD_NUMBER: _ClassVar[int]
@@ -2007,6 +2121,116 @@ class ProveSnarkReply(_message.Message):
     result: SnarkProof
     def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[SnarkProof, _Mapping]] = ...) -> None: ...
 
+class GetImportParametersRequest(_message.Message):
+    __slots__ = ("command",)
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ...) -> None: ...
+
+class GetImportParametersReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: ImportParameters
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[ImportParameters, _Mapping]] = ...) -> None: ...
+
+class ImportKeyRequest(_message.Message):
+    __slots__ = ("command", "wrapped")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    WRAPPED_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    wrapped: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., wrapped: _Optional[bytes] = ...) -> None: ...
+
+class ImportKeyReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: KeyCreation
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[KeyCreation, _Mapping]] = ...) -> None: ...
+
+class ExportKeyRequest(_message.Message):
+    __slots__ = ("command", "key_id", "wrapping_public_key")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    WRAPPING_PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    wrapping_public_key: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ..., wrapping_public_key: _Optional[bytes] = ...) -> None: ...
+
+class ExportKeyReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: KeyExport
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[KeyExport, _Mapping]] = ...) -> None: ...
+
+class RegisterEscrowAgentRequest(_message.Message):
+    __slots__ = ("command",)
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ...) -> None: ...
+
+class RegisterEscrowAgentReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: EscrowAgent
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[EscrowAgent, _Mapping]] = ...) -> None: ...
+
+class ReleaseEscrowRequest(_message.Message):
+    __slots__ = ("command", "key_id")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ...) -> None: ...
+
+class ReleaseEscrowReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: EscrowRelease
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[EscrowRelease, _Mapping]] = ...) -> None: ...
+
+class CreateBackupRequest(_message.Message):
+    __slots__ = ("command",)
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ...) -> None: ...
+
+class CreateBackupReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: BackupBundle
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[BackupBundle, _Mapping]] = ...) -> None: ...
+
+class RestoreBackupRequest(_message.Message):
+    __slots__ = ("command", "bundle", "shares")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    BUNDLE_FIELD_NUMBER: _ClassVar[int]
+    SHARES_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    bundle: bytes
+    shares: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., bundle: _Optional[bytes] = ..., shares: _Optional[_Iterable[bytes]] = ...) -> None: ...
+
+class RestoreBackupReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: BackupRestore
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[BackupRestore, _Mapping]] = ...) -> None: ...
+
 class WhoAmIRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
@@ -2294,6 +2518,18 @@ class ListWalletAddressesReply(_message.Message):
     RESULT_FIELD_NUMBER: _ClassVar[int]
     result: _containers.RepeatedCompositeFieldContainer[WalletAddress]
     def __init__(self, result: _Optional[_Iterable[_Union[WalletAddress, _Mapping]]] = ...) -> None: ...
+
+class ListKeysWithoutBackupRequest(_message.Message):
+    __slots__ = ("domain",)
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    domain: str
+    def __init__(self, domain: _Optional[str] = ...) -> None: ...
+
+class ListKeysWithoutBackupReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: _containers.RepeatedCompositeFieldContainer[UnbackedKey]
+    def __init__(self, result: _Optional[_Iterable[_Union[UnbackedKey, _Mapping]]] = ...) -> None: ...
 
 class ListApprovalsRequest(_message.Message):
     __slots__ = ("pending", "domain")

@@ -309,6 +309,41 @@ class SkmsStub:
                 request_serializer=skms__pb2.ProveSnarkRequest.SerializeToString,
                 response_deserializer=skms__pb2.ProveSnarkReply.FromString,
                 _registered_method=True)
+        self.GetImportParameters = channel.unary_unary(
+                '/skms.v1.Skms/GetImportParameters',
+                request_serializer=skms__pb2.GetImportParametersRequest.SerializeToString,
+                response_deserializer=skms__pb2.GetImportParametersReply.FromString,
+                _registered_method=True)
+        self.ImportKey = channel.unary_unary(
+                '/skms.v1.Skms/ImportKey',
+                request_serializer=skms__pb2.ImportKeyRequest.SerializeToString,
+                response_deserializer=skms__pb2.ImportKeyReply.FromString,
+                _registered_method=True)
+        self.ExportKey = channel.unary_unary(
+                '/skms.v1.Skms/ExportKey',
+                request_serializer=skms__pb2.ExportKeyRequest.SerializeToString,
+                response_deserializer=skms__pb2.ExportKeyReply.FromString,
+                _registered_method=True)
+        self.RegisterEscrowAgent = channel.unary_unary(
+                '/skms.v1.Skms/RegisterEscrowAgent',
+                request_serializer=skms__pb2.RegisterEscrowAgentRequest.SerializeToString,
+                response_deserializer=skms__pb2.RegisterEscrowAgentReply.FromString,
+                _registered_method=True)
+        self.ReleaseEscrow = channel.unary_unary(
+                '/skms.v1.Skms/ReleaseEscrow',
+                request_serializer=skms__pb2.ReleaseEscrowRequest.SerializeToString,
+                response_deserializer=skms__pb2.ReleaseEscrowReply.FromString,
+                _registered_method=True)
+        self.CreateBackup = channel.unary_unary(
+                '/skms.v1.Skms/CreateBackup',
+                request_serializer=skms__pb2.CreateBackupRequest.SerializeToString,
+                response_deserializer=skms__pb2.CreateBackupReply.FromString,
+                _registered_method=True)
+        self.RestoreBackup = channel.unary_unary(
+                '/skms.v1.Skms/RestoreBackup',
+                request_serializer=skms__pb2.RestoreBackupRequest.SerializeToString,
+                response_deserializer=skms__pb2.RestoreBackupReply.FromString,
+                _registered_method=True)
         self.WhoAmI = channel.unary_unary(
                 '/skms.v1.Skms/WhoAmI',
                 request_serializer=skms__pb2.WhoAmIRequest.SerializeToString,
@@ -418,6 +453,11 @@ class SkmsStub:
                 '/skms.v1.Skms/ListWalletAddresses',
                 request_serializer=skms__pb2.ListWalletAddressesRequest.SerializeToString,
                 response_deserializer=skms__pb2.ListWalletAddressesReply.FromString,
+                _registered_method=True)
+        self.ListKeysWithoutBackup = channel.unary_unary(
+                '/skms.v1.Skms/ListKeysWithoutBackup',
+                request_serializer=skms__pb2.ListKeysWithoutBackupRequest.SerializeToString,
+                response_deserializer=skms__pb2.ListKeysWithoutBackupReply.FromString,
                 _registered_method=True)
         self.ListApprovals = channel.unary_unary(
                 '/skms.v1.Skms/ListApprovals',
@@ -814,6 +854,48 @@ class SkmsServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetImportParameters(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ImportKey(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportKey(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RegisterEscrowAgent(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReleaseEscrow(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateBackup(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RestoreBackup(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def WhoAmI(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -941,6 +1023,12 @@ class SkmsServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListWalletAddresses(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListKeysWithoutBackup(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -1296,6 +1384,41 @@ def add_SkmsServicer_to_server(servicer, server):
                     request_deserializer=skms__pb2.ProveSnarkRequest.FromString,
                     response_serializer=skms__pb2.ProveSnarkReply.SerializeToString,
             ),
+            'GetImportParameters': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetImportParameters,
+                    request_deserializer=skms__pb2.GetImportParametersRequest.FromString,
+                    response_serializer=skms__pb2.GetImportParametersReply.SerializeToString,
+            ),
+            'ImportKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.ImportKey,
+                    request_deserializer=skms__pb2.ImportKeyRequest.FromString,
+                    response_serializer=skms__pb2.ImportKeyReply.SerializeToString,
+            ),
+            'ExportKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportKey,
+                    request_deserializer=skms__pb2.ExportKeyRequest.FromString,
+                    response_serializer=skms__pb2.ExportKeyReply.SerializeToString,
+            ),
+            'RegisterEscrowAgent': grpc.unary_unary_rpc_method_handler(
+                    servicer.RegisterEscrowAgent,
+                    request_deserializer=skms__pb2.RegisterEscrowAgentRequest.FromString,
+                    response_serializer=skms__pb2.RegisterEscrowAgentReply.SerializeToString,
+            ),
+            'ReleaseEscrow': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReleaseEscrow,
+                    request_deserializer=skms__pb2.ReleaseEscrowRequest.FromString,
+                    response_serializer=skms__pb2.ReleaseEscrowReply.SerializeToString,
+            ),
+            'CreateBackup': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateBackup,
+                    request_deserializer=skms__pb2.CreateBackupRequest.FromString,
+                    response_serializer=skms__pb2.CreateBackupReply.SerializeToString,
+            ),
+            'RestoreBackup': grpc.unary_unary_rpc_method_handler(
+                    servicer.RestoreBackup,
+                    request_deserializer=skms__pb2.RestoreBackupRequest.FromString,
+                    response_serializer=skms__pb2.RestoreBackupReply.SerializeToString,
+            ),
             'WhoAmI': grpc.unary_unary_rpc_method_handler(
                     servicer.WhoAmI,
                     request_deserializer=skms__pb2.WhoAmIRequest.FromString,
@@ -1405,6 +1528,11 @@ def add_SkmsServicer_to_server(servicer, server):
                     servicer.ListWalletAddresses,
                     request_deserializer=skms__pb2.ListWalletAddressesRequest.FromString,
                     response_serializer=skms__pb2.ListWalletAddressesReply.SerializeToString,
+            ),
+            'ListKeysWithoutBackup': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListKeysWithoutBackup,
+                    request_deserializer=skms__pb2.ListKeysWithoutBackupRequest.FromString,
+                    response_serializer=skms__pb2.ListKeysWithoutBackupReply.SerializeToString,
             ),
             'ListApprovals': grpc.unary_unary_rpc_method_handler(
                     servicer.ListApprovals,
@@ -2963,6 +3091,195 @@ class Skms:
             _registered_method=True)
 
     @staticmethod
+    def GetImportParameters(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/GetImportParameters',
+            skms__pb2.GetImportParametersRequest.SerializeToString,
+            skms__pb2.GetImportParametersReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/ImportKey',
+            skms__pb2.ImportKeyRequest.SerializeToString,
+            skms__pb2.ImportKeyReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/ExportKey',
+            skms__pb2.ExportKeyRequest.SerializeToString,
+            skms__pb2.ExportKeyReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RegisterEscrowAgent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/RegisterEscrowAgent',
+            skms__pb2.RegisterEscrowAgentRequest.SerializeToString,
+            skms__pb2.RegisterEscrowAgentReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReleaseEscrow(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/ReleaseEscrow',
+            skms__pb2.ReleaseEscrowRequest.SerializeToString,
+            skms__pb2.ReleaseEscrowReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateBackup(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/CreateBackup',
+            skms__pb2.CreateBackupRequest.SerializeToString,
+            skms__pb2.CreateBackupReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RestoreBackup(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/RestoreBackup',
+            skms__pb2.RestoreBackupRequest.SerializeToString,
+            skms__pb2.RestoreBackupReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def WhoAmI(request,
             target,
             options=(),
@@ -3546,6 +3863,33 @@ class Skms:
             '/skms.v1.Skms/ListWalletAddresses',
             skms__pb2.ListWalletAddressesRequest.SerializeToString,
             skms__pb2.ListWalletAddressesReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListKeysWithoutBackup(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/ListKeysWithoutBackup',
+            skms__pb2.ListKeysWithoutBackupRequest.SerializeToString,
+            skms__pb2.ListKeysWithoutBackupReply.FromString,
             options,
             channel_credentials,
             insecure,
