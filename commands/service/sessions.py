@@ -51,7 +51,7 @@ SIGN_IN_PURPOSE = "skms-dashboard-sign-in"
 COOKIE = "__Host-skms-session"
 CSRF_HEADER = "x-skms-csrf"
 CSRF_QUERY = "csrf"
-TOKEN_VERSION = "v1"
+TOKEN_VERSION = "v1"  # noqa: S105 - the token format's version, not a secret
 _TOKEN = re.compile(r"^v1\.([A-Za-z0-9_-]{22})\.([0-9]{1,12})\.([A-Za-z0-9_-]{43})$")
 _CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 SIGN_IN_HINT = "sign in again on the dashboard (/ui)"
@@ -180,7 +180,8 @@ class SessionStore:
         """The open session a token names, checking its signature and expiry."""
         match = _TOKEN.match(token)
         if match is None:
-            raise NotAuthenticated("the session token is malformed", reason_code="session", hint=SIGN_IN_HINT)
+            raise NotAuthenticated("the session token is malformed", reason_code="session",
+                                   hint=SIGN_IN_HINT)
         signed = token[: token.rindex(".")]
         try:
             claimed = base64.urlsafe_b64decode(match.group(3) + "=")
@@ -190,7 +191,8 @@ class SessionStore:
         expected = hmac.new(self._key, signed.encode("ascii"), hashlib.sha256).digest()
         if not hmac.compare_digest(claimed, expected):
             raise NotAuthenticated("the session token was not issued by this server "
-                                   "(or it restarted): sign in again", reason_code="session", hint=SIGN_IN_HINT)
+                                   "(or it restarted): sign in again",
+                                   reason_code="session", hint=SIGN_IN_HINT)
         with self._lock:
             session = self._sessions.get(match.group(1))
         if session is None or session.expires_at < self._clock():
@@ -213,7 +215,8 @@ class SessionStore:
         websocket = headers.get("upgrade", "").lower() == "websocket"
         if csrf is None and websocket and target_uri is not None:
             query = urllib.parse.parse_qs(urllib.parse.urlsplit(target_uri).query)
-            csrf = (query.get(CSRF_QUERY) or [None])[0]
+            found = query.get(CSRF_QUERY)
+            csrf = found[0] if found else None
         if csrf is None or not hmac.compare_digest(csrf.encode(), session.csrf.encode()):
             raise NotAuthenticated("a dashboard session needs its CSRF token (X-SKMS-CSRF)",
                                    reason_code="csrf", hint=SIGN_IN_HINT)
@@ -231,7 +234,8 @@ def check_same_origin(headers: Mapping[str, str], target_uri: str | None) -> Non
     site = headers.get("sec-fetch-site")
     if site is not None and site != "same-origin":
         raise NotAuthenticated(f"a dashboard request must come from its own page "
-                               f"(Sec-Fetch-Site: {site[:32]})", reason_code="origin", hint=SIGN_IN_HINT)
+                               f"(Sec-Fetch-Site: {site[:32]})", reason_code="origin",
+                               hint=SIGN_IN_HINT)
     origin = headers.get("origin")
     websocket = headers.get("upgrade", "").lower() == "websocket"
     if origin is None and not websocket:

@@ -218,6 +218,10 @@ SCENARIOS: dict[str, Scenario] = {
     "ProjectionStatus": Scenario("analyst", lambda w: {}),
     "ListWallets": Scenario("auditor", lambda w: {"domain": "default"}),
     "GetWallet": Scenario("auditor", lambda w: {"wallet_id": shared("wallet", w.wallet)}),
+    # dashboard (issue 19)
+    "KeyHistory": Scenario("auditor", lambda w: {"key_id": shared("key", w.key)}),
+    "ListEnvelopes": Scenario("auditor", lambda w: {"chain_id": "system", "from_seq": 0,
+                                                    "limit": 2}),
     "ListWalletAddresses": Scenario("auditor", lambda w: {
         "wallet_id": shared("wallet", w.wallet), "unused": True}),
 }
