@@ -1,0 +1,125 @@
+// The verification badge, computed in the browser from bytes, never taken from the server's
+// word: every stored envelope body is hashed here (event hash, RFC 9162 leaf), its inclusion
+// path is folded up to a root, and that root must be the one a checkpoint note signed by the
+// ledger key names; the note's Ed25519 signature is checked with WebCrypto.
+
+import { base64, concat, ed25519Verify, equal, fromBase64, fromHex, sha256, utf8 } from "./bytes.js";
+
+export const EVENT_DOMAIN = utf8("SKMS-EVENT-v1\u0000");
+const LEAF = Uint8Array.of(0);
+const NODE = Uint8Array.of(1);
+
+export class Failure extends Error {
+  constructor(seq, reason) {
+    super(seq === null ? reason : `seq ${seq}: ${reason}`);
+    this.seq = seq;
+  }
+}
+
+/** A C2SP verifier key ``name+hex key id+base64(0x01 || key)``. */
+export function parseVerifierKey(text) {
+  const parts = text.split("+");
+  if (parts.length !== 3 || !/^[0-9a-f]{8}$/.test(parts[1])) throw new Error("not a verifier key");
+  const raw = fromBase64(parts[2]);
+  if (raw.length !== 33 || raw[0] !== 1) throw new Error("not an Ed25519 verifier key");
+  return { name: parts[0], keyId: fromHex(parts[1]), publicKey: raw.slice(1) };
+}
+
+export async function keyId(name, publicKey) {
+  return (await sha256(utf8(name), Uint8Array.of(0x0a, 0x01), publicKey)).slice(0, 4);
+}
+
+/** Open a signed note with one trusted key; returns the checkpoint it signs. */
+export async function openCheckpoint(note, verifier) {
+  const split = note.lastIndexOf("\n\n");
+  if (split < 0 || !note.endsWith("\n")) throw new Failure(null, "the checkpoint is not a signed note");
+  const body = note.slice(0, split + 1);
+  const expectedId = await keyId(verifier.name, verifier.publicKey);
+  if (!equal(expectedId, verifier.keyId)) throw new Failure(null, "the verifier key's id does not match its key");
+  let verified = false;
+  for (const line of note.slice(split + 2, -1).split("\n")) {
+    const match = /^\u2014 (\S+) ([A-Za-z0-9+/=]+)$/.exec(line);
+    if (!match) throw new Failure(null, "a signature line of the checkpoint is malformed");
+    if (match[1] !== verifier.name) continue;
+    const blob = fromBase64(match[2]);
+    if (!equal(blob.slice(0, 4), expectedId)) continue;
+    if (blob.length !== 68 || !(await ed25519Verify(verifier.publicKey, blob.slice(4), utf8(body)))) {
+      throw new Failure(null, `the checkpoint signature by ${verifier.name} does not verify`);
+    }
+    verified = true;
+  }
+  if (!verified) throw new Failure(null, `no signature by ${verifier.name} on the checkpoint`);
+  const [origin, size, root] = body.slice(0, -1).split("\n");
+  if (origin !== verifier.name) throw new Failure(null, "the checkpoint is of another log");
+  if (!/^(0|[1-9][0-9]*)$/.test(size)) throw new Failure(null, "the checkpoint size is malformed");
+  const rootHash = fromBase64(root);
+  if (rootHash.length !== 32 || base64(rootHash) !== root) throw new Failure(null, "the checkpoint root is malformed");
+  return { origin, size: Number(size), root: rootHash, body };
+}
+
+/** RFC 9162 §2.1.3.2: the root an inclusion path leads to from a leaf hash. */
+export async function rootFromInclusion(index, treeSize, leafHash, path) {
+  if (index >= treeSize) return null;
+  let fn = index;
+  let sn = treeSize - 1;
+  let r = leafHash;
+  for (const p of path) {
+    if (sn === 0) return null;
+    if (fn % 2 === 1 || fn === sn) {
+      r = await sha256(NODE, p, r);
+      if (fn % 2 === 0) {
+        while (fn % 2 === 0 && fn !== 0) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
+      }
+    } else {
+      r = await sha256(NODE, r, p);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return sn === 0 ? r : null;
+}
+
+export async function eventHash(body) {
+  return sha256(EVENT_DOMAIN, body);
+}
+
+export async function leafHash(eventHashBytes) {
+  return sha256(LEAF, eventHashBytes);
+}
+
+/** Check one page of ListEnvelopes against a verified checkpoint; returns the verified
+ * event hashes by seq, or throws a Failure naming the first seq that does not verify. */
+export async function checkEnvelopes(page, checkpoint, verifiedHashes) {
+  for (const envelope of page.envelopes) {
+    if (envelope.seq >= checkpoint.size) break;
+    const computed = await eventHash(fromBase64(envelope.body));
+    if (!equal(computed, fromHex(envelope.event_hash))) {
+      throw new Failure(envelope.seq, "the stored body does not hash to its recorded event hash");
+    }
+    const path = envelope.inclusion.map(fromHex);
+    const root = await rootFromInclusion(envelope.seq, checkpoint.size, await leafHash(computed), path);
+    if (root === null || !equal(root, checkpoint.root)) {
+      throw new Failure(envelope.seq, `not included under checkpoint ${checkpoint.size}`);
+    }
+    verifiedHashes.set(envelope.seq, envelope.event_hash);
+  }
+}
+
+/** Verify a whole chain up to its latest checkpoint. ``read`` is api.read; ``pinned`` a
+ * verifier key text the user trusts (else the one the server names, said so). */
+export async function verifyChain(read, chain, pinned, onProgress = () => {}) {
+  const info = await read("GetCheckpoint", { chain_id: chain });
+  const verifierText = pinned || info.verifier_key;
+  const checkpoint = await openCheckpoint(info.note, parseVerifierKey(verifierText));
+  const hashes = new Map();
+  for (let from = 0; from < checkpoint.size; from += 500) {
+    const page = await read("ListEnvelopes", { chain_id: chain, from_seq: from, limit: 500, size: checkpoint.size });
+    if (page.envelopes.length === 0) throw new Failure(from, "the store returned no envelope");
+    await checkEnvelopes(page, checkpoint, hashes);
+    onProgress(Math.min(from + 500, checkpoint.size), checkpoint.size);
+  }
+  if (hashes.size !== checkpoint.size) throw new Failure(hashes.size, "missing from the store");
+  return { checkpoint, hashes, pinned: Boolean(pinned), verifier: verifierText };
+}
+
+export { concat };
