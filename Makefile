@@ -62,9 +62,12 @@ kafka-down:
 	bash tools/kafka/kafka.sh down
 
 # The dashboard's browser tests (tests/dashboard) drive Debian's chromium through Playwright
-# (no browser download); installed here once, idempotently (apt).
+# (no browser download), installed here once, idempotently (apt); axe-core (accessibility
+# checks, test time only) comes from npm by the committed lock.
 browser-deps:
 	bash tools/dashboard/chromium.sh
+	test -f tools/dashboard/node_modules/axe-core/axe.min.js || \
+		(cd tools/dashboard && npm ci --ignore-scripts --no-audit --no-fund)
 
 # Everything CI runs: lint, then the whole suite with the services it needs started here.
 # Kafka tests run in their own serial pass: the fault tests kill and freeze brokers.
