@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from playwright.sync_api import Browser, Page, expect
 
-from tests.dashboard.test_browser import TIMEOUT_MS, shot
+from tests.dashboard.test_browser import TIMEOUT_MS, cli, shot
 from tests.service.conftest import Running
 
 AXE = Path(__file__).parents[2] / "tools" / "dashboard" / "node_modules" / "axe-core" / \
@@ -49,12 +49,13 @@ def new_page(browser: Browser, service: Running) -> Page:
 
 @pytest.fixture(scope="module")
 def admin(browser: Browser, dashboard_service: Running) -> Iterator[Page]:
-    """Signed in as the admin with a PKCS#8 PEM identity file (the file input)."""
+    """Signed in as the admin with the PKCS#8 PEM file ``skms serve --export-dashboard-key``
+    writes (through the page's file input)."""
     page = new_page(browser, dashboard_service)
-    seed = dashboard_service.actors["admin"].private_key
-    pem = Ed25519PrivateKey.from_private_bytes(seed).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption())
+    pem = cli(dashboard_service, "serve", "--export-dashboard-key", "admin").encode() + b"\n"
+    exported = serialization.load_pem_private_key(pem, password=None)
+    assert isinstance(exported, Ed25519PrivateKey)
+    assert exported.public_key().public_bytes_raw() == dashboard_service.actors["admin"].public_key
     page.set_input_files("#identity-file", {"name": "admin.pem", "mimeType": "text/plain",
                                             "buffer": pem})
     page.click("#sign-in")

@@ -99,8 +99,9 @@ export function verifyNow() {
         setBadge("pending", `${live.chain}: no checkpoint yet`);
       } else {
         Object.assign(live, { verified: null, failure: error });
-        const where = error instanceof Failure && error.seq !== null ? ` — seq ${error.seq}` : "";
-        setBadge("bad", `verification FAILED${where}: ${error.message}`);
+        const named = error instanceof Failure && error.seq !== null;
+        setBadge("bad", named ? `verification FAILED at seq ${error.seq} of ${live.chain}: ${error.reason}`
+          : `verification FAILED: ${error.message}`);
       }
     }
     emit("verified");

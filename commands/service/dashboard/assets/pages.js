@@ -291,7 +291,7 @@ export async function healthPage(main) {
   try {
     const text = await request("GET", "/metrics");
     const series = text.split("\n").filter((l) => l && !l.startsWith("#") && /^skms_/.test(l));
-    main.append(h("h2", {}, `Metrics (${series.length} SKMS series)`), h("pre", { id: "metrics" }, series.slice(0, 80).join("\n")));
+    main.append(h("h2", {}, `Metrics (${series.length} SKMS series)`), h("pre", { id: "metrics" }, series.slice(0, 40).join("\n")));
   } catch (error) {
     main.append(message(`metrics: ${error.message}`, true));
   }

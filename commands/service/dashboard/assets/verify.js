@@ -13,6 +13,7 @@ export class Failure extends Error {
   constructor(seq, reason) {
     super(seq === null ? reason : `seq ${seq}: ${reason}`);
     this.seq = seq;
+    this.reason = reason;
   }
 }
 
