@@ -1,8 +1,9 @@
 // Canonical JSON exactly as ledger/canonical.py writes it (json.dumps with sorted keys, no
-// whitespace, ASCII only): the bytes an actor signs. Floats have no canonical form here.
+// whitespace, ASCII only: everything outside space..tilde escaped as \\uXXXX, as Python does):
+// the bytes an actor signs. Floats have no canonical form here.
 
 function escapeNonAscii(text) {
-  return text.replace(/[\u0080-\uffff]/g,
+  return text.replace(/[\u007f-\uffff]/g,
     (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"));
 }
 

@@ -19,11 +19,14 @@ export class Failure extends Error {
 
 /** A C2SP verifier key ``name+hex key id+base64(0x01 || key)``. */
 export function parseVerifierKey(text) {
-  const parts = text.split("+");
-  if (parts.length !== 3 || !/^[0-9a-f]{8}$/.test(parts[1])) throw new Error("not a verifier key");
-  const raw = fromBase64(parts[2]);
+  // name+keyid+key: the name has no '+', the key id is 8 hex digits, and the base64 key
+  // may itself hold '+' characters.
+  const match = /^([^+\s]+)\+([0-9a-f]{8})\+([A-Za-z0-9+/]+={0,2})$/.exec(text.trim());
+  if (!match) throw new Error("not a verifier key");
+  const parts = match;
+  const raw = fromBase64(parts[3]);
   if (raw.length !== 33 || raw[0] !== 1) throw new Error("not an Ed25519 verifier key");
-  return { name: parts[0], keyId: fromHex(parts[1]), publicKey: raw.slice(1) };
+  return { name: parts[1], keyId: fromHex(parts[2]), publicKey: raw.slice(1) };
 }
 
 export async function keyId(name, publicKey) {
