@@ -1,5 +1,5 @@
 // Canonical JSON exactly as ledger/canonical.py writes it (json.dumps with sorted keys, no
-// whitespace, ASCII only: everything outside space..tilde escaped as \\uXXXX, as Python does):
+// whitespace, ASCII only: everything outside space..tilde escaped as \uXXXX, as Python does):
 // the bytes an actor signs. Floats have no canonical form here.
 
 function escapeNonAscii(text) {
