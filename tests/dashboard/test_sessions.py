@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import socket
 import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -293,3 +294,33 @@ def test_the_store_is_bounded_and_never_forgets_early() -> None:
     store.challenge()
     with pytest.raises(StoreUnavailable):
         store.challenge()
+
+
+def handshake(service: Running, query: str, headers: dict[str, str]) -> str:
+    """The status line the feed answers a WebSocket handshake with."""
+    raw = socket.create_connection(("127.0.0.1", service.server.rest_port), timeout=30)
+    with _context(service).wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+        lines = [f"GET /v1/feed?{query} HTTP/1.1",
+                 f"Host: 127.0.0.1:{service.server.rest_port}", "Upgrade: websocket",
+                 "Connection: Upgrade", "Sec-WebSocket-Version: 13",
+                 f"Sec-WebSocket-Key: {base64.b64encode(b'0123456789abcdef').decode()}",
+                 *(f"{k}: {v}" for k, v in headers.items())]
+        tls.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        return tls.recv(4096).split(b"\r\n", 1)[0].decode()
+
+
+def test_the_feed_takes_a_session_only_with_its_csrf_token_and_origin(
+        service: Running) -> None:
+    headers = session_headers(sign_in(service, "auditor"))
+    cookie = {"Cookie": headers["Cookie"], "Origin": service.url}
+    csrf = headers["X-SKMS-CSRF"]
+    assert " 101 " in handshake(service, f"chain=default&csrf={csrf}", cookie)
+    assert " 401 " in handshake(service, "chain=default", cookie)
+    assert " 401 " in handshake(service, f"chain=default&csrf={csrf}",
+                                {**cookie, "Origin": "https://evil.example"})
+    assert " 401 " in handshake(service, f"chain=default&csrf={csrf}",
+                                {"Cookie": headers["Cookie"]})
+    # A signer's session is authenticated, but the feed is for admins and auditors.
+    signer = session_headers(sign_in(service, "signer"))
+    assert " 403 " in handshake(service, f"chain=default&csrf={signer['X-SKMS-CSRF']}",
+                                {"Cookie": signer["Cookie"], "Origin": service.url})
