@@ -79,11 +79,16 @@ def assets_folder() -> Path:
 
 
 @cache
+def shipped_assets() -> dict[str, bytes]:
+    """Every file the page may load, read once: a request can only name one of these (so
+    no path, and no name a client makes up, reaches the file system or a cache)."""
+    return {path.name: path.read_bytes() for path in sorted(assets_folder().iterdir())
+            if path.is_file() and _ASSET_NAME.fullmatch(path.name)
+            and path.suffix in CONTENT_TYPES}
+
+
 def _asset(name: str) -> bytes | None:
-    if not _ASSET_NAME.fullmatch(name) or Path(name).suffix not in CONTENT_TYPES:
-        return None
-    path = assets_folder() / name
-    return path.read_bytes() if path.is_file() else None
+    return shipped_assets().get(name)
 
 
 def _headers(extra: dict[str, str] | None = None) -> dict[str, str]:
