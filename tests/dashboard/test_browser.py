@@ -104,6 +104,7 @@ def test_rotate_from_the_page_is_signed_by_the_actor(manager: Page,
     manager.get_by_role("button", name="rotate", exact=True).click()
     expect(manager.locator("#key-version")).to_have_text("2")
     expect(manager.locator("#key-history")).to_contain_text("KeyRotated")
+    expect(manager.locator("#key-lives-in")).to_contain_text(f"{key_id}/v2")
     shot(manager, "key")
     # The ledger holds the command the page signed: key-manager's signature over it.
     store = dashboard_service.server.core.store

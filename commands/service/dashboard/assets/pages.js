@@ -17,6 +17,13 @@ function failed(main, error) {
 
 // --- keys ------------------------------------------------------------------------------
 
+/** Where a key's material is: sealed in the log, its data key (KEK-wrapped) in the key-ring
+ * beside the store, until destruction shreds the data keys. */
+function livesIn(key) {
+  return key.state === "destroyed" ? "nowhere: its data keys were shredded"
+    : "sealed in the ledger; data key in the key-ring (KEK-wrapped)";
+}
+
 function keyLink(keyId) {
   return h("a", { href: `#/key/${encodeURIComponent(keyId)}` }, h("code", {}, keyId));
 }
@@ -34,7 +41,7 @@ export async function keysPage(main, unsubscribe) {
       ["key", "label", "domain", "algorithm", "state", "versions", "policy", "lives in", "signatures"], rows,
       (c, k) => ({ key: keyLink(k.key_id), label: k.label || "", domain: k.domain, algorithm: k.algorithm,
                    state: k.state, versions: `${k.current_version} of ${k.versions.join(", ")}`,
-                   policy: json(k.policy), "lives in": "sealed in the ledger (KEK)",
+                   policy: json(k.policy), "lives in": livesIn(k),
                    signatures: k.signatures }[c])));
   };
   const load = async () => {
@@ -77,13 +84,18 @@ export async function keyPage(main, unsubscribe, keyId) {
     ["current version", h("span", { id: "key-version" }, String(k.current_version))],
     ["versions", k.versions.join(", ")], ["public key", h("code", {}, k.public_key)],
     ["policy", json(k.policy)], ["created", when(k.created_at)], ["rotated", when(k.rotated_at)],
-    ["signatures", String(k.signatures)], ["lives in", "sealed in the ledger (KEK)"],
+    ["signatures", String(k.signatures)], ["lives in", h("span", { id: "key-lives-in" }, livesIn(k))],
   ].map(([field, value]) => ({ field, value })), (c, r) => r[c]));
   drawDetails(key);
   const drawHistory = async () => {
     try {
       const result = await read("KeyHistory", { key_id: keyId });
       const rows = result.rows;
+      const refs = rows.map((r) => JSON.parse(r.details_json || "{}").data_key_ref).filter(Boolean);
+      const place = document.getElementById("key-lives-in");
+      if (place && refs.length && !place.textContent.startsWith("nowhere")) {
+        place.textContent = `sealed in the ledger; data keys ${refs.join(", ")} in the key-ring (KEK-wrapped)`;
+      }
       history.replaceChildren(table(["seq", "event", "actor", "recorded", "details"], rows, (c, r) => ({
         seq: `${r.chain}#${r.seq}`, event: r.event_type, actor: h("code", {}, r.actor_id),
         recorded: String(r.recorded_at), details: h("code", {}, r.details_json) }[c])));
