@@ -20,7 +20,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from playwright.sync_api import Browser, Page, expect
 
+from ledger.merkle.checkpoint import verifier_key_string
 from tests.dashboard.test_browser import TIMEOUT_MS, cli, shot
+from tests.dashboard.test_sessions import client_pem
 from tests.service.conftest import Running
 
 AXE = Path(__file__).parents[2] / "tools" / "dashboard" / "node_modules" / "axe-core" / \
@@ -127,3 +129,47 @@ def test_the_proof_viewer_verifies_inclusion_in_the_browser(admin: Page,
     expect(section).to_contain_text("signature verified here")
     section.get_by_role("button", name="Prove inclusion").click()
     expect(section).to_contain_text("✓ seq 0 is in checkpoint")
+
+
+def test_sign_in_with_a_client_certificate_reads_but_cannot_act(
+        browser: Browser, dashboard_service: Running, tmp_path: Path) -> None:
+    cert, key = client_pem(dashboard_service, "key-manager", tmp_path)
+    context = browser.new_context(ignore_https_errors=True, client_certificates=[
+        {"origin": dashboard_service.url, "certPath": str(cert), "keyPath": str(key)}])
+    try:
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(f"{dashboard_service.url}/ui")
+        page.click("#sign-in-certificate")
+        expect(page.locator("#who")).to_contain_text("key-manager")
+        with dashboard_service.client("key-manager") as client:
+            key_id = str(client.create_key("ed25519", label="by-cert").result["key_id"])
+        page.goto(f"{dashboard_service.url}/ui#/key/{key_id}")
+        expect(page.locator("#key-details")).to_contain_text("by-cert")
+        expect(page.locator("main")).to_contain_text("Signed in by client certificate")
+        expect(page.get_by_role("button", name="rotate", exact=True)).to_have_count(0)
+    finally:
+        context.close()
+
+
+def test_a_wrong_pinned_key_turns_the_badge_red(admin: Page,
+                                                dashboard_service: Running) -> None:
+    stranger = Ed25519PrivateKey.generate().public_key().public_bytes_raw()
+    with dashboard_service.client("auditor") as client:
+        client.request_checkpoint("default")
+        info = client.checkpoint("default")
+    name = info["verifier_key"].split("+")[0]
+    forged = verifier_key_string(name, stranger)
+    admin.goto(f"{dashboard_service.url}/ui#/checkpoints")
+    admin.fill("#pinned-key", forged)
+    admin.get_by_role("button", name="Pin").click()
+    badge = admin.locator("#badge")
+    expect(badge).to_have_class(re.compile(r"\bbad\b"))
+    expect(badge).to_contain_text(f"no signature by {name}")
+    admin.fill("#pinned-key", info["verifier_key"])
+    admin.get_by_role("button", name="Pin").click()
+    expect(badge).to_contain_text("(pinned key)")
+    expect(badge).to_have_class(re.compile(r"\bok\b"))
+    admin.fill("#pinned-key", "")
+    admin.get_by_role("button", name="Pin").click()
+    expect(badge).to_contain_text("server's key (not pinned)")

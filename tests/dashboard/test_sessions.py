@@ -206,7 +206,7 @@ def test_a_session_cannot_sign_a_command_for_another_actor(service: Running) -> 
     assert refused.status in (401, 403), refused.body
 
 
-def _client_pem(service: Running, actor: str, folder: Path) -> tuple[Path, Path]:
+def client_pem(service: Running, actor: str, folder: Path) -> tuple[Path, Path]:
     identity = service.actors[actor]
     cert = folder / f"{actor}.pem"
     cert.write_bytes(issue_client_certificate(service.home, identity.public_key,
@@ -220,7 +220,7 @@ def _client_pem(service: Running, actor: str, folder: Path) -> tuple[Path, Path]
 
 def test_sign_in_by_client_certificate_binds_the_session(service: Running,
                                                          tmp_path: Path) -> None:
-    cert = _client_pem(service, "auditor", tmp_path)
+    cert = client_pem(service, "auditor", tmp_path)
     opened = call(service, "POST", "/ui/session", {"method": "certificate"}, cert=cert)
     assert opened.status == 200, opened.body
     headers = session_headers(opened)

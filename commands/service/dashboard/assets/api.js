@@ -111,6 +111,9 @@ export async function runCommand(name, values) {
   const spec = commandSpec(name);
   if (!spec) throw new Error(`this server has no command ${name}`);
   if (!buildable(spec)) throw new Error(`${name} needs inputs the page does not build`);
+  if (!state.identity) {
+    throw new Error("signed in by client certificate: sign in with the actor's key to sign commands");
+  }
   const args = {};
   for (const field of spec.args) {
     const value = values[field.name];
@@ -141,6 +144,14 @@ export async function signIn(identity) {
   const opened = await request("POST", "/ui/session", {
     method: "key", public_key: identity.publicKeyHex, challenge, signature: base64(signature) });
   Object.assign(state, { csrf: opened.csrf, actor: opened.actor, identity, expiresAt: opened.expires_at });
+  return opened;
+}
+
+/** Sign in with the connection's TLS client certificate (mutual TLS): the session can read;
+ * commands still need the actor's key, which this way of signing in does not give the page. */
+export async function signInWithCertificate() {
+  const opened = await request("POST", "/ui/session", { method: "certificate" });
+  Object.assign(state, { csrf: opened.csrf, actor: opened.actor, identity: null, expiresAt: opened.expires_at });
   return opened;
 }
 

@@ -1,7 +1,7 @@
 // The dashboard's entry point: sign-in, then a page per hash route. Plain ES modules from
 // this server only (no build step, no CDN): what runs is exactly what the package ships.
 
-import { loadCatalogue, signIn, signOut, state } from "./api.js";
+import { loadCatalogue, signIn, signInWithCertificate, signOut, state } from "./api.js";
 import { h, message } from "./dom.js";
 import { Identity } from "./identity.js";
 import { connect, disconnect, setBadge } from "./live.js";
@@ -55,7 +55,7 @@ function signInPage() {
   const go = async (identity) => {
     status.textContent = "signing in…";
     try {
-      await signIn(identity);
+      await (identity ? signIn(identity) : signInWithCertificate());
       connect("default");
       await render();
     } catch (error) {
@@ -84,7 +84,11 @@ function signInPage() {
       h("pre", { id: "generated-key" }, identity.publicKeyHex),
       h("button", { type: "button", onclick: () => go(identity) }, "Sign in with the generated key"));
   } }, "Generate a new identity key here");
-  main.append(h("h1", {}, "Sign in"), form, h("h2", {}, "New actor"), generate, generated, status);
+  const byCertificate = h("button", { type: "button", class: "secondary", id: "sign-in-certificate",
+    onclick: () => go(null) }, "Sign in with this browser's client certificate");
+  main.append(h("h1", {}, "Sign in"), form,
+    h("p", {}, byCertificate, " (mutual TLS; reads only: commands need the actor's key)"),
+    h("h2", {}, "New actor"), generate, generated, status);
 }
 
 window.addEventListener("hashchange", () => { if (state.actor) render(); });

@@ -57,7 +57,7 @@ export async function keysPage(main, unsubscribe) {
   };
   await load();
   const create = commandSpec("CreateKey");
-  if (create && may(create) && buildable(create)) {
+  if (create && state.identity && may(create) && buildable(create)) {
     const fields = create.args.filter((f) => typeable(f) && (f.required || ["label", "activate"].includes(f.name)));
     main.append(h("h2", {}, "New key"), fieldForm(fields, "Create key", async (values) => {
       const answer = await runCommand("CreateKey", values);
@@ -117,7 +117,8 @@ export async function keyPage(main, unsubscribe, keyId) {
       })));
   }
   main.append(h("h2", {}, "Details"), details, h("h2", {}, "Actions"),
-    actions.childElementCount ? actions : message("This actor may take no action on keys here."),
+    !state.identity ? message("Signed in by client certificate: sign in with the actor's key to act.")
+      : actions.childElementCount ? actions : message("This actor may take no action on keys here."),
     h("h2", {}, "History"), history);
   await drawHistory();
   unsubscribe.push(onLive((kind, event) => {
