@@ -41,6 +41,15 @@ export async function loadCatalogue() {
   return state.catalogue;
 }
 
+let schemas = null;
+/** The Avro schemas the server writes envelopes with (public, like the catalogue). */
+export async function loadSchemas() {
+  if (schemas === null) {
+    schemas = (await answer(await fetch("/ui/schemas.json", { credentials: "same-origin" }))).schemas;
+  }
+  return schemas;
+}
+
 export function readSpec(name) {
   return state.catalogue.reads.find((r) => r.name === name) || null;
 }

@@ -2,7 +2,7 @@
 // query, same origin) and the verification badge it keeps current: a new checkpoint on the
 // chain re-runs the browser's own verification (verify.js).
 
-import { read, state } from "./api.js";
+import { loadSchemas, read, state } from "./api.js";
 import { Failure, verifyChain } from "./verify.js";
 
 const PIN_KEY = "skms.pinned-verifier-key";
@@ -88,7 +88,7 @@ export function verifyNow() {
   running = running.then(async () => {
     setBadge("pending", `verifying ${live.chain}…`);
     try {
-      const result = await verifyChain(read, live.chain, pinnedKey(),
+      const result = await verifyChain(read, live.chain, pinnedKey(), await loadSchemas(),
         (done, total) => setBadge("pending", `verifying ${live.chain}: ${done}/${total}`));
       Object.assign(live, { verified: result, failure: null });
       const trust = result.pinned ? "pinned key" : "server's key (not pinned)";

@@ -135,8 +135,11 @@ function verifiedMark(event) {
   }
   if (!verified) return h("span", { class: "warn" }, "not verified");
   if (event.seq >= verified.checkpoint.size) return h("span", { class: "warn" }, "after the checkpoint");
-  return verified.hashes.get(event.seq) === event.event_hash
-    ? h("span", { class: "ok" }, `✓ in checkpoint ${verified.checkpoint.size}`)
+  // The row shows the feed's fields: they must be the ones decoded from the verified bytes.
+  const entry = verified.verified.get(event.seq);
+  const same = entry && entry.event_hash === event.event_hash && entry.event_type === event.event_type
+    && entry.actor_id === event.actor_id && entry.aggregate_id === event.aggregate_id;
+  return same ? h("span", { class: "ok" }, `✓ in checkpoint ${verified.checkpoint.size}`)
     : h("span", { class: "bad" }, "✗ differs from the verified bytes");
 }
 

@@ -1,11 +1,52 @@
 // The verification badge, computed in the browser from bytes, never taken from the server's
 // word: every stored envelope body is hashed here (event hash, RFC 9162 leaf), its inclusion
 // path is folded up to a root, and that root must be the one a checkpoint note signed by the
-// ledger key names; the note's Ed25519 signature is checked with WebCrypto.
+// ledger key names; the note's Ed25519 signature is checked with WebCrypto. Each body is
+// also decoded (Avro, by the server's published schema): its seq and chain must be where
+// it sits, its prev_hash the hash of the entry before, and the command it carries must be
+// signed by the actor it names (SKMS-COMMAND-v1, Ed25519), as the auditor checks offline.
 
 import { base64, concat, ed25519Verify, equal, fromBase64, fromHex, sha256, utf8 } from "./bytes.js";
 
 export const EVENT_DOMAIN = utf8("SKMS-EVENT-v1\u0000");
+export const COMMAND_DOMAIN = utf8("SKMS-COMMAND-v1\u0000");
+const SYSTEM_ACTOR = "ledger";
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** Decode an Avro binary record whose fields are all primitives (int, long, string, bytes),
+ * as EnvelopeBody is; refuses truncated input and trailing bytes. */
+export function decodeRecord(schema, bytes) {
+  let at = 0;
+  const varint = () => {
+    let result = 0n;
+    let shift = 0n;
+    for (;;) {
+      if (at >= bytes.length || shift > 63n) throw new Error("truncated Avro varint");
+      const byte = bytes[at++];
+      result |= BigInt(byte & 0x7f) << shift;
+      shift += 7n;
+      if ((byte & 0x80) === 0) break;
+    }
+    return Number((result >> 1n) ^ -(result & 1n));
+  };
+  const record = {};
+  for (const field of schema.fields) {
+    const type = typeof field.type === "object" ? field.type.type : field.type;
+    if (type === "int" || type === "long") {
+      record[field.name] = varint();
+    } else if (type === "bytes" || type === "string") {
+      const length = varint();
+      if (length < 0 || at + length > bytes.length) throw new Error(`truncated Avro ${type}`);
+      const slice = bytes.slice(at, at + length);
+      at += length;
+      record[field.name] = type === "string" ? strictUtf8.decode(slice) : slice;
+    } else {
+      throw new Error(`no decoder for Avro type ${type}`);
+    }
+  }
+  if (at !== bytes.length) throw new Error("trailing bytes after the Avro record");
+  return record;
+}
 const LEAF = Uint8Array.of(0);
 const NODE = Uint8Array.of(1);
 
@@ -91,39 +132,71 @@ export async function leafHash(eventHashBytes) {
   return sha256(LEAF, eventHashBytes);
 }
 
-/** Check one page of ListEnvelopes against a verified checkpoint; returns the verified
- * event hashes by seq, or throws a Failure naming the first seq that does not verify. */
-export async function checkEnvelopes(page, checkpoint, verifiedHashes) {
+/** Check one page of ListEnvelopes against a verified checkpoint. ``context`` carries the
+ * envelope schema, the actors' keys, the chain and the hash of the entry before the page;
+ * verified entries go to ``verified`` by seq. Throws a Failure naming the first bad seq. */
+export async function checkEnvelopes(page, checkpoint, context, verified) {
   for (const envelope of page.envelopes) {
     if (envelope.seq >= checkpoint.size) break;
-    const computed = await eventHash(fromBase64(envelope.body));
+    const seq = envelope.seq;
+    const bytes = fromBase64(envelope.body);
+    const computed = await eventHash(bytes);
     if (!equal(computed, fromHex(envelope.event_hash))) {
-      throw new Failure(envelope.seq, "the stored body does not hash to its recorded event hash");
+      throw new Failure(seq, "the stored body does not hash to its recorded event hash");
     }
     const path = envelope.inclusion.map(fromHex);
-    const root = await rootFromInclusion(envelope.seq, checkpoint.size, await leafHash(computed), path);
+    const root = await rootFromInclusion(seq, checkpoint.size, await leafHash(computed), path);
     if (root === null || !equal(root, checkpoint.root)) {
-      throw new Failure(envelope.seq, `not included under checkpoint ${checkpoint.size}`);
+      throw new Failure(seq, `not included under checkpoint ${checkpoint.size}`);
     }
-    verifiedHashes.set(envelope.seq, envelope.event_hash);
+    let body;
+    try { body = decodeRecord(context.schema, bytes); } catch (error) {
+      throw new Failure(seq, `the body does not decode: ${error.message}`);
+    }
+    if (body.seq !== seq || body.chain_id !== context.chain) {
+      throw new Failure(seq, `the body says it is seq ${body.seq} of ${body.chain_id}`);
+    }
+    if (!equal(body.prev_hash, context.previous)) {
+      throw new Failure(seq, "its prev_hash is not the hash of the entry before it");
+    }
+    if (body.command.length > 0) {
+      const key = body.actor_id === SYSTEM_ACTOR ? context.ledgerKey : context.actorKeys.get(body.actor_id);
+      if (!key) throw new Failure(seq, `its command is signed by ${body.actor_id}, an actor the ledger does not know`);
+      if (!(await ed25519Verify(key, body.actor_signature, concat(COMMAND_DOMAIN, body.command)))) {
+        throw new Failure(seq, `the command's signature by ${body.actor_id} does not verify`);
+      }
+    }
+    context.previous = computed;
+    verified.set(seq, { event_hash: envelope.event_hash, event_type: body.event_type,
+                        actor_id: body.actor_id, aggregate_id: body.aggregate_id });
   }
 }
 
 /** Verify a whole chain up to its latest checkpoint. ``read`` is api.read; ``pinned`` a
- * verifier key text the user trusts (else the one the server names, said so). */
-export async function verifyChain(read, chain, pinned, onProgress = () => {}) {
+ * verifier key text the user trusts (else the one the server names, said so); ``schemas``
+ * the server's Avro schema document. */
+export async function verifyChain(read, chain, pinned, schemas, onProgress = () => {}) {
   const info = await read("GetCheckpoint", { chain_id: chain });
   const verifierText = pinned || info.verifier_key;
-  const checkpoint = await openCheckpoint(info.note, parseVerifierKey(verifierText));
-  const hashes = new Map();
+  const verifier = parseVerifierKey(verifierText);
+  const checkpoint = await openCheckpoint(info.note, verifier);
+  const actors = await read("ListActors", {});
+  const context = {
+    chain, schema: schemas["EnvelopeBody.v1"], previous: new Uint8Array(32),
+    ledgerKey: verifier.publicKey,
+    actorKeys: new Map(actors.map((a) => [a.actor_id, fromHex(a.public_key)])),
+  };
+  const verified = new Map();
   for (let from = 0; from < checkpoint.size; from += 500) {
     const page = await read("ListEnvelopes", { chain_id: chain, from_seq: from, limit: 500, size: checkpoint.size });
-    if (page.envelopes.length === 0) throw new Failure(from, "the store returned no envelope");
-    await checkEnvelopes(page, checkpoint, hashes);
+    if (page.envelopes.length === 0 || page.envelopes[0].seq !== from) {
+      throw new Failure(from, "missing from the store");
+    }
+    await checkEnvelopes(page, checkpoint, context, verified);
     onProgress(Math.min(from + 500, checkpoint.size), checkpoint.size);
   }
-  if (hashes.size !== checkpoint.size) throw new Failure(hashes.size, "missing from the store");
-  return { checkpoint, hashes, pinned: Boolean(pinned), verifier: verifierText };
+  if (verified.size !== checkpoint.size) throw new Failure(verified.size, "missing from the store");
+  return { checkpoint, verified, pinned: Boolean(pinned), verifier: verifierText };
 }
 
 export { concat };
