@@ -2,7 +2,7 @@
 
 Routes (none is in the OpenAPI document: they serve a browser, not API clients):
 
-* ``GET /ui`` (and ``/ui/``): the page; ``GET /ui/assets/NAME``: its built files, only
+* ``GET /ui`` (and ``/ui/``): the page; ``GET /ui/assets/NAME``: its files, only
   those shipped in ``assets/``. Every answer carries a strict Content-Security-Policy
   (scripts, styles and connections from this origin only, no inline script or style,
   Trusted Types for the DOM sinks, no framing), so nothing but the shipped bundle runs.
@@ -74,7 +74,7 @@ _HEX_KEY = re.compile(r"^[0-9a-f]{64}$")
 
 
 def assets_folder() -> Path:
-    """The built page, shipped as package data of this package."""
+    """The page, shipped as package data of this package."""
     return Path(str(files("commands.service.dashboard") / "assets"))
 
 
