@@ -12,12 +12,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, expect, sync_playwright
 
 from tests.service.conftest import Running, start
 
 CHROMIUM = Path(os.environ.get("SKMS_CHROMIUM", "/usr/bin/chromium"))
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+# The machine runs the whole suite on two shared cores: a page waiting on the read models
+# may take more than expect()'s 5 s default (what is awaited is the same, only longer).
+expect.set_options(timeout=30_000)
 
 
 def need_chromium() -> None:
