@@ -180,8 +180,9 @@ class RefusalRecorder:
 
 
 def target_of(command: Command) -> str | None:
-    """What a refused command was about (a key, wallet, actor or name), for the record."""
-    for name in ("key_id", "wallet_id", "actor_id", "name"):
+    """What a refused command was about (a key, wallet, actor, name or threshold group), for
+    the record."""
+    for name in ("key_id", "wallet_id", "actor_id", "name", "group_id"):
         value = command.args.get(name)
         if isinstance(value, str):
             return value[:200]

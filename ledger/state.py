@@ -25,9 +25,12 @@ from ledger.chain_state import ChainState
 from ledger.command import parse_command
 from ledger.domain.actor import Actor
 from ledger.domain.aggregate import Aggregate, Created
+from ledger.domain.approval import Approval
+from ledger.domain.approval_policy import ApprovalPolicies, book_id
 from ledger.domain.key import Key
 from ledger.domain.ledger_meta import LedgerMeta
 from ledger.domain.registry import EVENT_CLASSES, record_to_event
+from ledger.domain.threshold_group import ThresholdGroup
 from ledger.domain.wallet import Wallet
 from ledger.envelope import Envelope
 from ledger.errors import NotFound, VerificationError
@@ -62,6 +65,9 @@ class LedgerState:
         self.actors: dict[str, Actor] = {}
         self.keys: dict[str, Key] = {}
         self.wallets: dict[str, Wallet] = {}
+        self.approvals: dict[str, Approval] = {}
+        self.policy_books: dict[str, ApprovalPolicies] = {}
+        self.threshold_groups: dict[str, ThresholdGroup] = {}
         self.chains: dict[str, ChainState] = {}
         self.commands: dict[str, CommandRecord] = {}
         self.rejections: dict[str, RefusalRecord] = {}
@@ -96,10 +102,25 @@ class LedgerState:
             raise NotFound(f"no wallet {wallet_id!r}", field="wallet_id")
         return found
 
+    def approval(self, approval_id: str) -> Approval:
+        found = self.approvals.get(approval_id)
+        if found is None:
+            raise NotFound(f"no approval request {approval_id!r}", field="approval_id")
+        return found
+
+    def threshold_group(self, group_id: str) -> ThresholdGroup:
+        found = self.threshold_groups.get(group_id)
+        if found is None:
+            raise NotFound(f"no threshold group {group_id!r}", field="group_id")
+        return found
+
     def aggregates(self) -> Iterator[Aggregate]:
         yield from self.actors.values()
         yield from self.keys.values()
         yield from self.wallets.values()
+        yield from self.approvals.values()
+        yield from self.policy_books.values()
+        yield from self.threshold_groups.values()
 
     # --- the fold ----------------------------------------------------------------------
 
@@ -150,6 +171,22 @@ class LedgerState:
             wallet = self._existing(self.wallets, aggregate_id, "wallet")
             self._require(wallet.domain == chain_id, "wallet event in another domain's chain")
             event.mutate(wallet)
+        elif kind is Approval:
+            approval = self._existing(self.approvals, aggregate_id, "approval request")
+            self._require(approval.chain_id == chain_id,
+                          "approval event in another chain than its request's")
+            event.mutate(approval)
+        elif kind is ApprovalPolicies:
+            self._require(record["chain_id"] == chain_id and str(book_id(chain_id))
+                          == aggregate_id, "approval policy outside its chain's book")
+            book = self.policy_books.get(chain_id) or ApprovalPolicies.for_chain(chain_id)
+            event.mutate(book)
+            self.policy_books[chain_id] = book
+        elif kind is ThresholdGroup:
+            group = self._existing(self.threshold_groups, aggregate_id, "threshold group")
+            self._require(group.domain == chain_id,
+                          "threshold group event in another domain's chain")
+            event.mutate(group)
         else:
             raise VerificationError(f"no aggregate handles {event_type}")
 
@@ -176,6 +213,18 @@ class LedgerState:
             self._require(record["wallet_id"] == aggregate_id,
                           "wallet id differs from its aggregate id")
             self.wallets[aggregate_id] = cast(Wallet, event.mutate(None))
+        elif kind is Approval:
+            self._require(aggregate_id not in self.approvals and record["chain_id"] == chain_id
+                          and record["approval_id"] == aggregate_id,
+                          "approval requested twice, under another id or in another chain")
+            self.approvals[aggregate_id] = cast(Approval, event.mutate(None))
+        elif kind is ThresholdGroup:
+            self._require(aggregate_id not in self.threshold_groups
+                          and record["domain"] == chain_id,
+                          "threshold group started twice or in another domain's chain")
+            self._require(record["group_id"] == aggregate_id,
+                          "threshold group id differs from its aggregate id")
+            self.threshold_groups[aggregate_id] = cast(ThresholdGroup, event.mutate(None))
         else:
             raise VerificationError(f"no aggregate is created by {event.event_type}")
 
@@ -185,8 +234,14 @@ class LedgerState:
             self.keys[aggregate.key_id] = aggregate
         elif isinstance(aggregate, Wallet):
             self.wallets[aggregate.wallet_id] = aggregate
+        elif isinstance(aggregate, ThresholdGroup):
+            self.threshold_groups[aggregate.group_id] = aggregate
         elif isinstance(aggregate, Actor):
             self.actors[aggregate.actor_id] = aggregate
+        elif isinstance(aggregate, Approval):
+            self.approvals[aggregate.approval_id] = aggregate
+        elif isinstance(aggregate, ApprovalPolicies):
+            self.policy_books[aggregate.chain_id] = aggregate
         elif isinstance(aggregate, LedgerMeta):
             self.meta = aggregate
             self.ledger_id = str(aggregate.id)

@@ -39,15 +39,20 @@ from ledger.envelope import open_envelope
 from ledger.errors import UnsupportedAlgorithm
 from ledger.stores.base import StoredEnvelope
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 5
 """Bumped whenever a table or column changes; a database built with another version is rebuilt.
 
-2: tables for data operations, wallets, backups and the genesis event."""
+2: tables for data operations, wallets, backups and the genesis event.
+3: approval requests, decisions and policy rules.
+4: chain_signatures (blockchain transactions and messages).
+5: threshold_events (threshold group keys: DKG rounds, signing sessions)."""
 
-SECRET_FIELDS = frozenset({"sealed_material", "sealed_seed"})
+SECRET_FIELDS = frozenset({"sealed_material", "sealed_seed", "sealed_state", "sealed_share",
+                           "sealed_nonces"})
 """Event fields that hold secret material and are never projected, not even as JSON:
 key material (KeyGenerated, KeyRotated) and wallet seeds (WalletCreated, SecretRecovered),
-each sealed under a data key."""
+each sealed under a data key, and a threshold seat's sealed DKG state, signing share and
+nonces."""
 
 TIMESTAMP = "TIMESTAMP"
 
@@ -375,10 +380,114 @@ LEDGER_GENESIS = Table("ledger_genesis", "The LedgerInitialized event that opene
     _c("recorded_at", TIMESTAMP, "When the ledger was initialised."),
 ))
 
+APPROVAL_EVENTS = Table("approval_events", "One row per approval request and per decision "
+                                         "on it (ApprovalRequested, ApprovalGranted, "
+                                         "ApprovalRejected, ApprovalExpired, "
+                                         "ApprovalExecuted).", (
+    _c("chain", "VARCHAR", "Chain holding the event (the chain the held command acts on)."),
+    _c("seq", "BIGINT", "Seq of the event."),
+    _c("approval_id", "VARCHAR", "The request."),
+    _c("event_type", "VARCHAR", "Which of the five approval events."),
+    _c("actor_id", "VARCHAR", "Actor whose command caused the event: the requester, an "
+                              "approver, or the scheduler for an expiry."),
+    _c("command_type", "VARCHAR", "The held command (ApprovalRequested only; NULL else)."),
+    _c("approvals", "INTEGER", "Approvals counted after this event (ApprovalGranted), or "
+                               "needed (ApprovalRequested); NULL else."),
+    _c("details_json", "VARCHAR", "The event's other public fields as JSON (the held "
+                                  "command's bytes are left out; they are in the log)."),
+    _c("recorded_at", TIMESTAMP, "When the event was recorded."),
+))
+
+APPROVAL_POLICY_CHANGES = Table("approval_policy_changes", "One row per approval policy "
+                                                           "rule set or removed "
+                                                           "(ApprovalPolicySet).", (
+    _c("chain", "VARCHAR", "Chain whose policy book holds the rule."),
+    _c("seq", "BIGINT", "Seq of the event."),
+    _c("scope", "VARCHAR", "ledger, domain or key."),
+    _c("target", "VARCHAR", "The domain or key id; empty for ledger-wide rules."),
+    _c("command_type", "VARCHAR", "The catalogue command the rule gates."),
+    _c("approvals", "INTEGER", "Distinct approvers needed from now on (0: removed)."),
+    _c("previous_approvals", "INTEGER", "What the rule required before (0: none)."),
+    _c("ttl_seconds", "INTEGER", "How long a request may wait for its quorum."),
+    _c("when_above", "VARCHAR", "Limit on the command's value argument (decimal); NULL: "
+                                "always."),
+    _c("actor_id", "VARCHAR", "Actor whose command set the rule."),
+    _c("recorded_at", TIMESTAMP, "When the rule was set."),
+))
+
+CHAIN_SIGNATURES = Table("chain_signatures", "One row per ChainSignatureIssued or "
+                                             "WalletChainSignatureIssued event: a blockchain "
+                                             "transaction or message a key or an HD wallet "
+                                             "signed (Ethereum/EVM, Bitcoin PSBT, Solana). "
+                                             "Public facts only.", (
+    _c("chain", "VARCHAR", "Chain (key domain) holding the event."),
+    _c("seq", "BIGINT", "Seq of the event."),
+    _c("key_id", "VARCHAR", "Key that signed (NULL for a wallet)."),
+    _c("key_version", "INTEGER", "Key version that signed (NULL for a wallet)."),
+    _c("algorithm", "VARCHAR", "The key's algorithm (ecdsa-secp256k1 or ed25519; for a "
+                               "wallet, that of its derived keys)."),
+    _c("actor_id", "VARCHAR", "Actor that requested the signature."),
+    _c("recorded_at", TIMESTAMP, "When the signature was recorded."),
+    _c("wallet_id", "VARCHAR", "Wallet whose derived keys signed (NULL for a key)."),
+    _c("paths", "VARCHAR[]", "Derivation paths of the wallet keys that signed (empty for a "
+                             "key)."),
+    _c("family", "VARCHAR", "evm, bitcoin or solana."),
+    _c("network", "VARCHAR", "EVM registry name, Bitcoin network or Solana cluster; 'any' for "
+                             "messages bound to no chain."),
+    _c("evm_chain_id", "VARCHAR", "EIP-155 chain id (decimal) on EVM chains, else NULL."),
+    _c("kind", "VARCHAR", "transaction, personal_message, typed_data, psbt or "
+                          "offchain_message."),
+    _c("signer", "VARCHAR", "Signer address (EVM, Solana) or public key hex (Bitcoin)."),
+    _c("tx_hash", "VARCHAR", "Transaction hash / txid / Solana transaction id; NULL for "
+                             "messages (and PSBTs whose txid is not yet fixed)."),
+    _c("input_digest_hex", "VARCHAR", "SHA-256 of the transaction, PSBT or message input, hex."),
+    _c("digests_hex", "VARCHAR[]", "Every digest signed (EVM signing hash, each Bitcoin "
+                                   "sighash, SHA-256 of Ed25519-signed bytes), hex."),
+    _c("signature_digests_hex", "VARCHAR[]", "SHA-256 of each signature produced, hex."),
+    _c("recipients", "VARCHAR[]", "Recipient of each native-value transfer."),
+    _c("amounts", "VARCHAR[]", "Amount of each transfer in the smallest unit, decimal."),
+    _c("asset", "VARCHAR", "Native asset of the amounts (ETH, POL, BTC, SOL); NULL for "
+                           "messages."),
+    _c("value", "VARCHAR", "What the transaction moves to others, smallest unit, exact "
+                           "decimal (wei exceed BIGINT: CAST(value AS HUGEINT) to sum)."),
+    _c("fee", "BIGINT", "Bitcoin fee in satoshi when every spent output is known, else NULL."),
+))
+
+THRESHOLD_EVENTS = Table("threshold_events", "One row per event of a threshold group seat "
+                                             "(DKG rounds, signing sessions, retirement): "
+                                             "public values only.", (
+    _c("chain", "VARCHAR", "Chain holding the event (the group's key domain)."),
+    _c("seq", "BIGINT", "Seq of the event."),
+    _c("group_id", "VARCHAR", "Group the seat belongs to (the same on every participant's "
+                              "ledger)."),
+    _c("event_type", "VARCHAR", "ThresholdDkgStarted, ThresholdDkgShared, ThresholdKeyCreated, "
+                                "ThresholdNoncesCommitted, ThresholdShareIssued, "
+                                "ThresholdSignatureAggregated or ThresholdGroupRetired."),
+    _c("suite", "VARCHAR", "frost-ed25519, frost-secp256k1 or bls12381-min-pk "
+                           "(ThresholdDkgStarted only; NULL otherwise)."),
+    _c("threshold", "INTEGER", "Signers needed (ThresholdDkgStarted only)."),
+    _c("participants", "INTEGER", "Participants holding a share (ThresholdDkgStarted only)."),
+    _c("identifier", "INTEGER", "This seat's participant identifier (ThresholdDkgStarted "
+                                "only)."),
+    _c("session_id", "VARCHAR", "Signing session (signing events only)."),
+    _c("signers", "INTEGER[]", "Identifiers of the signing set (ThresholdShareIssued, "
+                               "ThresholdSignatureAggregated)."),
+    _c("message_digest_hex", "VARCHAR", "SHA-256 of the message signed, hex (signing "
+                                        "events)."),
+    _c("public_value_hex", "VARCHAR", "The group public key (ThresholdKeyCreated) or the "
+                                      "group signature (ThresholdSignatureAggregated), hex."),
+    _c("actor_id", "VARCHAR", "Actor whose command caused the event."),
+    _c("recorded_at", TIMESTAMP, "When the event was recorded."),
+    _c("details_json", "VARCHAR", "The event's other public fields as JSON (sealed state "
+                                  "never included)."),
+))
+
 READ_MODELS: tuple[Table, ...] = (
     KEYS, KEY_VERSIONS, KEY_EVENTS, ACTORS, ACTOR_ROLE_HISTORY, SIGNATURES, KEY_OPERATIONS,
     WALLETS, WALLET_ADDRESSES, WALLET_ADDRESS_USES, WALLET_XPUB_EXPORTS, WALLET_BACKUPS,
-    WALLET_RECOVERIES, COMMAND_REJECTIONS, CHECKPOINTS, LEDGER_GENESIS)
+    WALLET_RECOVERIES, COMMAND_REJECTIONS, CHECKPOINTS, LEDGER_GENESIS,
+    APPROVAL_EVENTS, APPROVAL_POLICY_CHANGES, CHAIN_SIGNATURES,
+    THRESHOLD_EVENTS)
 """Every table the mapping fills, in the order they are written."""
 
 POSITIONS = Table("projection_positions", "How far each chain has been projected. Written "
@@ -398,15 +507,21 @@ ALL_TABLES: tuple[Table, ...] = (*READ_MODELS, POSITIONS, META)
 KEY_LIFECYCLE_EVENTS = frozenset({
     "KeyGenerated", "KeyActivated", "KeyRotated", "KeySuspended", "KeyReactivated",
     "KeyCompromised", "KeyDeactivated", "KeyDestructionScheduled", "KeyDestructionCancelled",
-    "KeyDestroyed", "KeyPolicyChanged"})
+    "KeyDestroyed", "KeyPolicyChanged", "KeyVersionFloorsSet"})
 ACTOR_EVENTS = frozenset({"ActorRegistered", "ActorRolesChanged", "ActorRevoked"})
 SIGNATURE_EVENTS = frozenset({"SignatureIssued", "SignatureBatchIssued"})
 KEY_OPERATION_NAMES: Mapping[str, str] = {
     "DataEncrypted": "encrypt", "DataDecrypted": "decrypt", "DataKeyGenerated": "datakey",
     "MacGenerated": "mac", "MacVerified": "mac-verify", "SharedSecretDerived": "derive"}
 """The ``operation`` of each data event in ``key_operations`` (the CLI command's name)."""
+APPROVAL_EVENT_TYPES = frozenset({"ApprovalRequested", "ApprovalGranted", "ApprovalRejected",
+                                  "ApprovalExpired", "ApprovalExecuted"})
 WALLET_EVENTS = frozenset({"WalletCreated", "WalletAddressDerived", "WalletAddressUsed",
                            "WalletXpubExported", "SecretSplit", "SecretRecovered"})
+THRESHOLD_EVENT_TYPES = frozenset({
+    "ThresholdDkgStarted", "ThresholdDkgShared", "ThresholdKeyCreated",
+    "ThresholdNoncesCommitted", "ThresholdShareIssued", "ThresholdSignatureAggregated",
+    "ThresholdGroupRetired"})
 
 EVENT_TABLES: Mapping[str, frozenset[str]] = {
     **{kind: frozenset({KEYS.name, KEY_EVENTS.name}) for kind in KEY_LIFECYCLE_EVENTS},
@@ -425,6 +540,11 @@ EVENT_TABLES: Mapping[str, frozenset[str]] = {
     "CommandRejected": frozenset({COMMAND_REJECTIONS.name}),
     "CheckpointPublished": frozenset({CHECKPOINTS.name}),
     "LedgerInitialized": frozenset({LEDGER_GENESIS.name}),
+    **{kind: frozenset({APPROVAL_EVENTS.name}) for kind in APPROVAL_EVENT_TYPES},
+    "ApprovalPolicySet": frozenset({APPROVAL_POLICY_CHANGES.name}),
+    "ChainSignatureIssued": frozenset({KEYS.name, CHAIN_SIGNATURES.name}),
+    "WalletChainSignatureIssued": frozenset({CHAIN_SIGNATURES.name}),
+    **{kind: frozenset({THRESHOLD_EVENTS.name}) for kind in THRESHOLD_EVENT_TYPES},
 }
 """The tables each event type writes (entity tables only when the entity is known). A test
 walks the schema folder and fails for an event type missing here, and checks, event by
@@ -542,6 +662,10 @@ class _BatchMapper:
         self.rejections: list[tuple[Any, ...]] = []
         self.checkpoints: list[tuple[Any, ...]] = []
         self.genesis: list[tuple[Any, ...]] = []
+        self.approval_events: list[tuple[Any, ...]] = []
+        self.policy_changes: list[tuple[Any, ...]] = []
+        self.chain_signatures: list[tuple[Any, ...]] = []
+        self.threshold_events: list[tuple[Any, ...]] = []
         self._handlers: dict[str, Callable[[LoggedEvent], None]] = {
             "SignatureIssued": self._signature,
             "SignatureBatchIssued": self._signature_batch,
@@ -556,6 +680,7 @@ class _BatchMapper:
             "KeyDestructionCancelled": self._destruction_cancelled,
             "KeyDestroyed": self._destroyed,
             "KeyPolicyChanged": self._policy_changed,
+            "KeyVersionFloorsSet": self._floors_set,
             "ActorRegistered": self._actor_registered,
             "ActorRolesChanged": self._actor_roles_changed,
             "ActorRevoked": self._actor_revoked,
@@ -574,6 +699,11 @@ class _BatchMapper:
             "CommandRejected": self._rejected,
             "CheckpointPublished": self._checkpoint,
             "LedgerInitialized": self._genesis,
+            **{kind: self._approval_event for kind in APPROVAL_EVENT_TYPES},
+            "ApprovalPolicySet": self._policy_set,
+            "ChainSignatureIssued": self._chain_signature,
+            "WalletChainSignatureIssued": self._chain_signature,
+            **{kind: self._threshold for kind in THRESHOLD_EVENT_TYPES},
         }
 
     def run(self, events: Sequence[LoggedEvent]) -> BatchRows:
@@ -594,7 +724,8 @@ class _BatchMapper:
         wallet_ids: set[str] = set()
         for event in events:
             kind = event.event_type
-            if kind in SIGNATURE_EVENTS or kind in KEY_LIFECYCLE_EVENTS:
+            if kind in SIGNATURE_EVENTS or kind in KEY_LIFECYCLE_EVENTS \
+                    or kind == "ChainSignatureIssued":
                 key_ids.add(event.record["key_id"])
                 if kind in ("KeyRotated", "KeyDestroyed"):
                     version_ids.add(event.record["key_id"])
@@ -624,7 +755,11 @@ class _BatchMapper:
                          WALLET_RECOVERIES.name: self.recoveries,
                          COMMAND_REJECTIONS.name: self.rejections,
                          CHECKPOINTS.name: self.checkpoints,
-                         LEDGER_GENESIS.name: self.genesis}
+                         LEDGER_GENESIS.name: self.genesis,
+                         APPROVAL_EVENTS.name: self.approval_events,
+                         APPROVAL_POLICY_CHANGES.name: self.policy_changes,
+                         CHAIN_SIGNATURES.name: self.chain_signatures,
+                         THRESHOLD_EVENTS.name: self.threshold_events}
         rows.replaced = {
             KEYS.name: [_row(KEYS, self.keys[k]) for k in sorted(self.dirty_keys)],
             KEY_VERSIONS.name: [_row(KEY_VERSIONS, v) for k in sorted(self.dirty_versions)
@@ -765,6 +900,9 @@ class _BatchMapper:
             if version["data_key_ref"] in shredded:
                 version["shredded_at"] = event.recorded_at
                 self.dirty_versions.add(key_id)
+
+    def _floors_set(self, event: LoggedEvent) -> None:
+        self._key(event)  # the timeline row; the floors are in its details
 
     def _policy_changed(self, event: LoggedEvent) -> None:
         key = self._key(event)
@@ -936,6 +1074,26 @@ class _BatchMapper:
 
     # --- refusals, checkpoints and the genesis -----------------------------------------
 
+    def _chain_signature(self, event: LoggedEvent) -> None:
+        """Keys and wallets alike; a key's signature also counts on its ``keys`` row."""
+        record = event.record
+        fee = record["fee"]
+        key_id = record.get("key_id")
+        algorithm = record.get("algorithm") or (
+            "ed25519" if record["family"] == "solana" else "ecdsa-secp256k1")
+        self.chain_signatures.append((
+            event.chain_id, event.seq, key_id, record.get("key_version"), algorithm,
+            record["actor_id"], event.recorded_at, record.get("wallet_id"),
+            list(record.get("paths", ())), record["family"],
+            record["network"], record["chain_id"], record["kind"], record["signer"],
+            record["tx_hash"], record["input_digest"].hex(),
+            [d.hex() for d in record["digests"]],
+            [d.hex() for d in record["signature_digests"]], list(record["recipients"]),
+            list(record["amounts"]), record["asset"], record["value"],
+            None if fee is None else int(fee)))
+        if key_id is not None:
+            self._count_signatures(event, key_id, 1)
+
     def _rejected(self, event: LoggedEvent) -> None:
         record = event.record
         self.rejections.append((
@@ -955,3 +1113,40 @@ class _BatchMapper:
             record["ledger_public_key"].hex(), record["origin"], record["fips_mode"],
             record["checkpoint_every_events"], record["checkpoint_every_seconds"],
             record["kek_provider"], event.recorded_at))
+
+    # --- approvals ---------------------------------------------------------------------
+
+    def _approval_event(self, event: LoggedEvent) -> None:
+        record = event.record
+        approvals = record.get("approvals", record.get("required"))
+        self.approval_events.append((
+            event.chain_id, event.seq, record["approval_id"], event.event_type,
+            event.actor_id, record.get("command_type"), approvals,
+            details_json(record, omit=("approval_id", "command", "command_signature",
+                                       "command_type")), event.recorded_at))
+
+    def _policy_set(self, event: LoggedEvent) -> None:
+        record = event.record
+        self.policy_changes.append((
+            event.chain_id, event.seq, record["scope"], record["target"],
+            record["command_type"], record["approvals"], record["previous_approvals"],
+            record["ttl_seconds"], record["when_above"], event.actor_id, event.recorded_at))
+
+    # --- threshold group seats --------------------------------------------------------
+
+    def _threshold(self, event: LoggedEvent) -> None:
+        record = event.record
+        started = event.event_type == "ThresholdDkgStarted"
+        public = record.get("group_public_key") or record.get("signature")
+        digest = record.get("message_digest")
+        self.threshold_events.append((
+            event.chain_id, event.seq, record["group_id"], event.event_type,
+            record["suite"] if started else None, record["threshold"] if started else None,
+            record["participants"] if started else None,
+            record["identifier"] if started else None, record.get("session_id"),
+            list(record["signers"]) if "signers" in record else None,
+            _hex(digest), _hex(public), record["actor_id"], event.recorded_at,
+            details_json(record, omit=(
+                "group_id", "actor_id", "suite", "threshold", "participants", "identifier",
+                "session_id", "signers", "message_digest", "group_public_key",
+                "signature"))))

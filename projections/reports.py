@@ -113,6 +113,19 @@ LEFT JOIN keys k ON k.key_id = d.key_id
 ORDER BY d.day, actor_name, d.actor_id, d.key_id""", {SINCE},
             Chart("day", "signatures", "Signatures per day")),
 
+    _report("chain-activity", "Blockchain signatures per UTC day, chain family, network, "
+            "key or wallet and kind, with the value moved to others in the smallest unit (--since: "
+            "signed since T).", """
+SELECT CAST(c.recorded_at AS DATE) AS day, c.family, c.network, c.key_id,
+       k.label AS key_label, c.wallet_id, c.kind, c.asset, count(*) AS signatures,
+       sum(TRY_CAST(c.value AS HUGEINT)) AS value, count(DISTINCT c.actor_id) AS actors
+FROM chain_signatures c
+LEFT JOIN keys k ON k.key_id = c.key_id
+WHERE $since::TIMESTAMP IS NULL OR c.recorded_at >= $since::TIMESTAMP
+GROUP BY ALL
+ORDER BY day, c.family, c.network, c.key_id, c.wallet_id, c.kind""", {SINCE},
+            Chart("day", "signatures", "Chain signatures per day")),
+
     _report("refused-commands", "Every refused command with its reason (--since: refused "
             "since T).", """
 SELECT r.recorded_at, r.chain, r.seq, r.actor_id, a.name AS actor_name, r.command_type,
@@ -259,6 +272,48 @@ LEFT JOIN heads h ON h.chain_id = c.chain_id
 LEFT JOIN last_checkpoint cp ON cp.chain = c.chain_id
 ORDER BY c.chain_id""", {HEADS}, Chart("chain", "events_since_checkpoint",
                                         "Events since the last checkpoint")),
+
+    _report("threshold-groups", "Per threshold group seat of this ledger: suite, t-of-n, "
+            "its participant identifier, stage, group key, signing sessions, shares issued "
+            "and signatures aggregated (--since: groups with activity since T).", """
+WITH started AS (
+    SELECT group_id, chain AS domain, suite, threshold, participants, identifier,
+           recorded_at AS started_at
+    FROM threshold_events WHERE event_type = 'ThresholdDkgStarted'),
+activity AS (
+    SELECT group_id,
+           max(CASE WHEN event_type = 'ThresholdKeyCreated' THEN public_value_hex END)
+               AS group_public_key_hex,
+           bool_or(event_type = 'ThresholdDkgShared') AS shared,
+           bool_or(event_type = 'ThresholdKeyCreated') AS created,
+           bool_or(event_type = 'ThresholdGroupRetired') AS retired,
+           count(DISTINCT session_id) AS sessions,
+           count(*) FILTER (WHERE event_type = 'ThresholdShareIssued') AS shares_issued,
+           count(*) FILTER (WHERE event_type = 'ThresholdSignatureAggregated') AS signatures,
+           max(recorded_at) AS last_activity_at
+    FROM threshold_events GROUP BY group_id)
+SELECT s.group_id, s.domain, s.suite, s.threshold, s.participants, s.identifier,
+       CASE WHEN a.retired THEN 'retired' WHEN a.created THEN 'active'
+            WHEN a.shared THEN 'round2' ELSE 'round1' END AS stage,
+       a.group_public_key_hex, a.sessions, a.shares_issued, a.signatures, s.started_at,
+       a.last_activity_at
+FROM started s JOIN activity a ON a.group_id = s.group_id
+WHERE $since::TIMESTAMP IS NULL OR a.last_activity_at >= $since::TIMESTAMP
+ORDER BY s.started_at, s.group_id""", {SINCE},
+            Chart("group_id", "signatures", "Group signatures per threshold group")),
+
+    _report("threshold-aborts", "Refused threshold steps: cheating DKG participants and bad "
+            "signature shares (named in the reason), sessions below the threshold, nonce "
+            "reuse and out-of-order rounds (--since: refused since T).", """
+SELECT r.recorded_at, r.chain, r.seq, r.command_type, r.target, r.reason_code, r.reason,
+       r.actor_id
+FROM command_rejections r
+WHERE r.command_type IN ('StartThresholdDkg', 'RunThresholdDkgRound', 'FinishThresholdDkg',
+                         'CommitThresholdSigning', 'SignThresholdShare',
+                         'AggregateThresholdSignature')
+  AND ($since::TIMESTAMP IS NULL OR r.recorded_at >= $since::TIMESTAMP)
+ORDER BY r.recorded_at, r.chain, r.seq""", {SINCE},
+            Chart("reason_code", None, "Threshold refusals by reason")),
 )}
 
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import click
 
-from commands.cli.printer import current_state, guarded, json_option, print_option
+from commands.cli.printer import current_state, emit, guarded, json_option, print_option
 from commands.cli.read_models import CliReadModels
 from commands.cli.readers import option_name, read_value
 from commands.cli.state import CliState
@@ -50,7 +50,18 @@ GROUP_HELP = {
     "wallet": "HD wallets: seeds sealed in the ledger, every derivation recorded.",
     "audit": "Verify the ledger offline; checkpoints and proofs.",
     "projections": "The DuckDB read models (<home>/projections.duckdb).",
+    "chain": "Sign blockchain transactions and messages with ledger keys and HD wallets.",
+    "eth": "Ethereum and EVM chains: addresses, transactions, personal_sign, EIP-712.",
+    "btc": "Bitcoin: addresses, PSBT signing (P2PKH, P2SH-P2WPKH, P2WPKH, P2TR, P2WSH "
+           "multisig), finalizing.",
+    "sol": "Solana: addresses, legacy and v0 transactions, off-chain messages.",
+    "threshold": "Threshold group keys (FROST, threshold BLS): DKG and signing rounds with "
+                 "other ledgers.",
+    "threshold dkg": "Distributed key generation: start (or join), round, finish.",
+    "threshold sign": "Signing sessions: commit, share, aggregate.",
+    "threshold key": "This ledger's seat in a group key.",
 }
+"""Help of each command group, by its path (``threshold dkg``)."""
 
 
 def user_fields(spec: Spec) -> tuple[Field, ...]:
@@ -278,6 +289,10 @@ def _execute(entry: Entry, params: dict[str, Any], extras: Mapping[str, Any],
         if isinstance(entry.spec, CommandSpec):
             spec = entry.spec
             outcome = state.session().run(state.as_actor, spec.name, **params)
+            if outcome.approval_id is not None:  # held for its approvers: say so, exit 0
+                ok = True
+                emit(outcome.result)
+                return
             raw = outcome.result or {}
             data = shape_to_json(spec.result.name, raw) if spec.result else {}
             meta = {"seq": outcome.seqs[-1] if outcome.seqs else None,
@@ -356,10 +371,10 @@ def add_catalogue_commands(root: click.Group) -> None:
     """Add every catalogue entry's subcommand under ``root`` (groups made as needed)."""
     for path, entries in entries_by_path(CATALOGUE.entries()).items():
         parent = root
-        for part in path[:-1]:
+        for depth, part in enumerate(path[:-1], start=1):
             existing = parent.commands.get(part)
             if not isinstance(existing, click.Group):
-                existing = click.Group(part, help=GROUP_HELP.get(part))
+                existing = click.Group(part, help=GROUP_HELP.get(" ".join(path[:depth])))
                 parent.add_command(existing)
             parent = existing
         parent.add_command(build_command(path[-1], entries))

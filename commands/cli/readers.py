@@ -105,6 +105,8 @@ def read_value(field: Field, raw: Any, actor: ActorLookup) -> Any:
             return [_text_bytes(read_bytes(v, where), where) for v in values]
         if reader == "json-file":
             return _json_file(field, str(values[0]), where)
+        if reader == "json-files":
+            return [_json_file(field.item, str(v), where) for v in values]
         item = field.item
         if reader == "actor":
             return [actor(str(v)) for v in values]

@@ -618,3 +618,152 @@ def _recovered(s: Shown) -> str:
     return (f"recovered wallet {d['wallet_id']} from shares "
             f"{', '.join(map(str, d['share_indexes']))} ({', '.join(d['custodians'])}); "
             f"seed version {d['seed_version']} ({seq_of(s)})")
+
+
+# --- approvals ----------------------------------------------------------------------------
+
+def _rule_line(d: Mapping[str, Any]) -> str:
+    where = "ledger-wide" if d["scope"] == "ledger" else f"{d['scope']} {d['target']}"
+    limit = f" when {d['value_field']} > {d['when_above']}" if d.get("when_above") else ""
+    return (f"{d['command']}: {d['approvals']} approver(s){limit} ({where}; requests wait "
+            f"{d['ttl_seconds']} s)")
+
+
+@view("approval-rule")
+def _approval_rule(s: Shown) -> str:
+    d = s.data
+    if d["approvals"] == 0:
+        return f"removed the rule for {d['command']} ({seq_of(s)})"
+    return f"{_rule_line(d)} (was {d['previous_approvals']}; {seq_of(s)})"
+
+
+@view("approval-rules")
+def _approval_rules(s: Shown) -> str:
+    return rows(s.data, _rule_line, "no approval policy rules")
+
+
+def _approval_line(d: Mapping[str, Any]) -> str:
+    return (f"{d['approval_id']}  {d['status']:<8} {d['command_type']:<18} "
+            f"{d['approvals']}/{d['required']}  {d['subject'] or '-'}  by {d['requester_id']}"
+            f"  expires {rfc3339(d['expires_at'])}")
+
+
+@view("approvals")
+def _approvals(s: Shown) -> str:
+    return rows(s.data, _approval_line, "no approval requests")
+
+
+@view("approval")
+def _approval(s: Shown) -> str:
+    d = dict(s.data)
+    for name in ("requested_at", "expires_at", "closed_at"):
+        d[name] = rfc3339(d[name])
+    return record(d)
+
+
+def _show_approval_decision(s: Shown) -> None:
+    """The approval completing a quorum prints the executed command's result (as JSON; under
+    ``--json`` inside the decision, with where its events went); any other decision, where
+    the request stands."""
+    d = s.json_data
+    executed = d.get("result")
+    emit(d, lambda x: json.dumps(executed, indent=2, sort_keys=True) if executed is not None
+         else f"approval {x['approval_id']}: {x['status']}, {x['approvals']} of "
+              f"{x['required']} for {x['command_type']} ({seq_of(s)})")
+
+
+VIEWS["approval-decision"] = View(show=_show_approval_decision)
+# --- chains --------------------------------------------------------------------------------
+
+@view("evm-transaction")
+def _evm_transaction(s: Shown) -> str:
+    """The raw transaction alone on stdout (``| cast publish``); facts with ``--json``."""
+    return str(s.data["raw"])
+
+
+@view("evm-signature")
+def _evm_signature(s: Shown) -> str:
+    return str(s.data["signature"])
+
+
+@view("psbt")
+def _psbt(s: Shown) -> str:
+    """The PSBT (base64) alone on stdout, ready for the next signer or ``chain btc finalize``."""
+    return str(s.data["psbt"])
+
+
+@view("finalized-psbt")
+def _finalized_psbt(s: Shown) -> str:
+    return str(s.data["tx"])
+
+
+@view("solana-transaction")
+def _solana_transaction(s: Shown) -> str:
+    return str(s.data["transaction"])
+
+
+@view("solana-message")
+def _solana_message(s: Shown) -> str:
+    return str(s.data["signature"])
+
+
+@view("chain-address")
+def _chain_address(s: Shown) -> str:
+    return str(s.data["address"])
+# --- threshold group keys -------------------------------------------------------------------
+
+THRESHOLD_OUT = click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
+                             help="Write the round message(s) to this new file (JSON), "
+                                  "for the other participants' --in.")
+
+
+def _show_threshold_message(s: Shown) -> None:
+    """A round's outgoing message(s): into ``--out FILE`` (air-gapped exchange), else
+    printed as JSON; the rest of the result as text."""
+    data = dict(s.json_data)
+    name = "messages" if "messages" in data else "message"
+    out = s.extras.get("out")
+    if out is not None:
+        write_private(str(out), (json.dumps(data[name], indent=2, sort_keys=True)
+                                 + "\n").encode(), where="out")
+        data.pop(name)
+        data["out"] = str(out)
+    seat = f"group {data['group_id']}, participant {data['identifier']}"
+    session = f" session {data['session_id']}" if "session_id" in data else ""
+    emit(data, lambda d: (f"{seat}{session} ({seq_of(s)}): "
+                          + (f"{name} written to {out}" if out is not None else
+                             json.dumps(s.json_data[name], sort_keys=True))))
+
+
+def _prepare_threshold_out(p: Preparing) -> None:
+    """Refuse an existing ``--out`` file before the round runs: its message would be lost."""
+    out = p.extras.get("out")
+    if out is not None and Path(str(out)).exists():
+        raise InvalidInput(f"{out} already exists", field="out",
+                           hint="choose a new file name")
+
+
+VIEWS["threshold-message"] = View(show=_show_threshold_message,
+                                  prepare=_prepare_threshold_out, options=(THRESHOLD_OUT,))
+
+
+@view("threshold-key")
+def _threshold_key(s: Shown) -> str:
+    d = s.data
+    return (f"group {d['group_id']}: {d['suite']} {d['threshold']}-of-{d['participants']}, "
+            f"participant {d['identifier']} ({seq_of(s)})\n"
+            f"group public key: {d['group_public_key']}\n"
+            f"transcript: {d['transcript_digest']} (compare with every participant)")
+
+
+@view("threshold-signature")
+def _threshold_signature(s: Shown) -> str:
+    d = s.data
+    return d["signature"] if not s.meta else (
+        f"{d['signature']}\n{d['suite']} signature of group {d['group_id']} by participants "
+        f"{', '.join(map(str, d['signers']))} ({seq_of(s)})")
+
+
+@view("threshold-group")
+def _threshold_group(s: Shown) -> str:
+    return record({k: v for k, v in s.data.items() if k != "public_key_package"})

@@ -11,7 +11,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from commands.handlers import actors, data, keys, ledger_handlers, signing, wallets
+from commands.handlers import (
+    actors,
+    approvals,
+    chains,
+    data,
+    keys,
+    ledger_handlers,
+    scheduled,
+    signing,
+    threshold,
+    wallets,
+)
 from commands.handlers.registry import HANDLERS, Handler, check_complete
 from ledger.application import Decision, Ledger, Outcome, Pending
 from ledger.command import SignedCommand
@@ -20,7 +31,8 @@ from ledger.errors import InvalidInput
 
 __all__ = ["HANDLERS", "Handler", "begin", "decide_for", "execute"]
 
-_MODULES = (actors, data, keys, ledger_handlers, signing, wallets)  # each registers its own
+_MODULES = (actors, data, keys, ledger_handlers, signing, wallets,  # each registers its own
+            approvals, scheduled, chains, threshold)
 check_complete()
 
 

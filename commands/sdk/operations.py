@@ -35,7 +35,7 @@ class Operations(abc.ABC):
 
     def resolver(self) -> Resolver:
         """Domains of keys and wallets, asked of the server once each."""
-        return Resolver(self._key_domain, self._wallet_domain)
+        return Resolver(self._key_domain, self._wallet_domain, self._approval)
 
     def _key_domain(self, key_id: str) -> str:
         if key_id not in self._domains:
@@ -46,6 +46,12 @@ class Operations(abc.ABC):
         if wallet_id not in self._domains:
             self._domains[wallet_id] = str(self.get_wallet(wallet_id)["domain"])
         return self._domains[wallet_id]
+
+    def _approval(self, approval_id: str) -> tuple[str, str]:
+        """The request's chain and digest, asked of the server each time (the approver
+        signs the digest of the request it was shown)."""
+        request = self.get_approval(approval_id)
+        return str(request["chain"]), str(request["request_digest"])
 
     def key_command(self, action: str, key_id: str, **args: Any) -> CommandResult:
         """The key command whose REST route ends in ``/<action>`` (``rotate``, ...)."""
@@ -128,12 +134,17 @@ class Operations(abc.ABC):
     def change_key_policy(self, key_id: str, *, rotation_period_days: int | None = None,
                           destruction_wait_days: int | None = None,
                           allowed_signers: list[str] | None = None,
-                          max_signatures_per_day: int | None = None) -> CommandResult:
-        """Change a key's policy (ChangeKeyPolicy)."""
+                          max_signatures_per_day: int | None = None,
+                          min_decrypt_version: int | None = None,
+                          min_verify_version: int | None = None) -> CommandResult:
+        """Change a key's policy; the version floors retire old versions: below
+        min_decrypt_version nothing decrypts, below min_verify_version no signature or MAC
+        verifies (refusals recorded) (ChangeKeyPolicy)."""
         return self._command("ChangeKeyPolicy", given(
             key_id=key_id, rotation_period_days=rotation_period_days,
             destruction_wait_days=destruction_wait_days, allowed_signers=allowed_signers,
-            max_signatures_per_day=max_signatures_per_day))
+            max_signatures_per_day=max_signatures_per_day, min_decrypt_version=min_decrypt_version,
+            min_verify_version=min_verify_version))
 
     def sign(self, key_id: str, message: bytes) -> CommandResult:
         """Sign a message; the signature is returned after its event commits. ECDSA signs SHA-256
@@ -236,6 +247,155 @@ class Operations(abc.ABC):
     def recover_wallet(self, shares: list[bytes]) -> CommandResult:
         """Rebuild a wallet's seed from threshold shares and seal it again (RecoverWallet)."""
         return self._command("RecoverWallet", given(shares=shares))
+
+    def set_approval_policy(self, command: str, approvals: int, *, domain: str | None = None,
+                            key_id: str | None = None, when_above: str | None = None,
+                            ttl_seconds: int | None = None) -> CommandResult:
+        """Require M distinct approvers for a catalogue command: ledger-wide, in one key domain
+        or for one key (the strictest rule applies; 0 removes the rule). The change itself
+        needs the quorum in force before it (SetApprovalPolicy)."""
+        return self._command("SetApprovalPolicy", given(
+            command=command, approvals=approvals, domain=domain, key_id=key_id,
+            when_above=when_above, ttl_seconds=ttl_seconds))
+
+    def approve_request(self, approval_id: str) -> CommandResult:
+        """Approve a pending request by its digest; the approval completing the quorum executes
+        the command (or, for one that needs its data or returns a secret, lets its requester
+        send it again) (ApproveRequest)."""
+        return self._command("ApproveRequest", given(approval_id=approval_id))
+
+    def reject_request(self, approval_id: str, reason: str) -> CommandResult:
+        """Reject a pending request by its digest: it is closed (RejectRequest)."""
+        return self._command("RejectRequest", given(approval_id=approval_id, reason=reason))
+
+    def sign_evm_transaction(self, key_id: str, tx: bytes, *,
+                             network: str | None = None) -> CommandResult:
+        """Sign a legacy (EIP-155), EIP-2930 or EIP-1559 transaction (type chosen from the
+        fields, as eth-account does) with a secp256k1 key; returns the raw transaction, its
+        hash and the sender (SignEvmTransaction)."""
+        return self._command("SignEvmTransaction", given(key_id=key_id, network=network, tx=tx))
+
+    def sign_evm_message(self, key_id: str, message: bytes) -> CommandResult:
+        """EIP-191 personal_sign of a message with a secp256k1 key: a 65-byte r||s||v signature
+        (SignEvmMessage)."""
+        return self._command("SignEvmMessage", given(key_id=key_id, message=message))
+
+    def sign_evm_typed_data(self, key_id: str, typed_data: bytes) -> CommandResult:
+        """EIP-712 typed data (the JSON eth_signTypedData_v4 takes: types, primaryType, domain,
+        message) with a secp256k1 key (SignEvmTypedData)."""
+        return self._command("SignEvmTypedData", given(key_id=key_id, typed_data=typed_data))
+
+    def sign_psbt(self, key_id: str, psbt: bytes, *, network: str | None = None) -> CommandResult:
+        """Add this secp256k1 key's signatures to every PSBT input it can sign (by BIP-32 /
+        taproot key origins or by script): P2PKH, P2SH-P2WPKH, P2WPKH, P2TR key path (BIP-341,
+        SIGHASH_DEFAULT) and P2WSH m-of-n multisig. Inputs without their UTXO, or asking for a
+        sighash other than DEFAULT or ALL, are refused (SignPsbt)."""
+        return self._command("SignPsbt", given(key_id=key_id, network=network, psbt=psbt))
+
+    def sign_solana_transaction(self, key_id: str, tx: bytes, *,
+                                cluster: str | None = None) -> CommandResult:
+        """Sign a Solana wire transaction (legacy or v0) with an Ed25519 key where it is a
+        required signer; other signatures are kept (SignSolanaTransaction)."""
+        return self._command("SignSolanaTransaction", given(key_id=key_id, cluster=cluster, tx=tx))
+
+    def sign_solana_message(self, key_id: str, message: bytes) -> CommandResult:
+        """Sign a Solana off-chain message (v0 preamble, UTF-8 text) with an Ed25519 key
+        (SignSolanaMessage)."""
+        return self._command("SignSolanaMessage", given(key_id=key_id, message=message))
+
+    def wallet_sign_evm_transaction(self, wallet_id: str, tx: bytes, *, index: int | None = None,
+                                    network: str | None = None) -> CommandResult:
+        """Sign a legacy (EIP-155), EIP-2930 or EIP-1559 transaction (type chosen from the
+        fields, as eth-account does) with a wallet's secp256k1 key; returns the raw
+        transaction, its hash and the sender (WalletSignEvmTransaction)."""
+        return self._command("WalletSignEvmTransaction", given(
+            wallet_id=wallet_id, index=index, network=network, tx=tx))
+
+    def wallet_sign_evm_message(self, wallet_id: str, message: bytes, *,
+                                index: int | None = None) -> CommandResult:
+        """EIP-191 personal_sign of a message with a wallet's secp256k1 key: a 65-byte r||s||v
+        signature (WalletSignEvmMessage)."""
+        return self._command("WalletSignEvmMessage", given(
+            wallet_id=wallet_id, index=index, message=message))
+
+    def wallet_sign_evm_typed_data(self, wallet_id: str, typed_data: bytes, *,
+                                   index: int | None = None) -> CommandResult:
+        """EIP-712 typed data (the JSON eth_signTypedData_v4 takes: types, primaryType, domain,
+        message) with a wallet's secp256k1 key (WalletSignEvmTypedData)."""
+        return self._command("WalletSignEvmTypedData", given(
+            wallet_id=wallet_id, index=index, typed_data=typed_data))
+
+    def wallet_sign_psbt(self, wallet_id: str, psbt: bytes, *,
+                         network: str | None = None) -> CommandResult:
+        """Add the wallet's signatures to every PSBT input it can sign (by BIP-32 / taproot key
+        origins or by script): P2PKH, P2SH-P2WPKH, P2WPKH, P2TR key path (BIP-341,
+        SIGHASH_DEFAULT) and P2WSH m-of-n multisig. Inputs without their UTXO, or asking for a
+        sighash other than DEFAULT or ALL, are refused (WalletSignPsbt)."""
+        return self._command("WalletSignPsbt", given(
+            wallet_id=wallet_id, network=network, psbt=psbt))
+
+    def wallet_sign_solana_transaction(self, wallet_id: str, tx: bytes, *, index: int | None = None,
+                                       cluster: str | None = None) -> CommandResult:
+        """Sign a Solana wire transaction (legacy or v0) with a wallet's Ed25519 (SLIP-10) key
+        where it is a required signer; other signatures are kept
+        (WalletSignSolanaTransaction)."""
+        return self._command("WalletSignSolanaTransaction", given(
+            wallet_id=wallet_id, index=index, cluster=cluster, tx=tx))
+
+    def wallet_sign_solana_message(self, wallet_id: str, message: bytes, *,
+                                   index: int | None = None) -> CommandResult:
+        """Sign a Solana off-chain message (v0 preamble, UTF-8 text) with a wallet's Ed25519
+        (SLIP-10) key (WalletSignSolanaMessage)."""
+        return self._command("WalletSignSolanaMessage", given(
+            wallet_id=wallet_id, index=index, message=message))
+
+    def start_threshold_dkg(self, suite: str, threshold: int, participants: int, identifier: int, *,
+                            group_id: str | None = None, replaces: str | None = None,
+                            label: str | None = None, domain: str | None = None) -> CommandResult:
+        """Take a seat in a new threshold group key: round 1 of the distributed key generation.
+        Without a group id a new group is started; with one, this ledger joins it
+        (StartThresholdDkg)."""
+        return self._command("StartThresholdDkg", given(
+            suite=suite, threshold=threshold, participants=participants, identifier=identifier,
+            group_id=group_id, replaces=replaces, label=label, domain=domain))
+
+    def run_threshold_dkg_round(self, group_id: str, round1_messages: list[Any], *,
+                                domain: str | None = None) -> CommandResult:
+        """DKG round 2: check every other participant's round 1 message (a bad proof names its
+        sender) and seal one share to each (RunThresholdDkgRound)."""
+        return self._command("RunThresholdDkgRound", given(
+            group_id=group_id, round1_messages=round1_messages, domain=domain))
+
+    def finish_threshold_dkg(self, group_id: str, round2_messages: list[Any], *,
+                             domain: str | None = None) -> CommandResult:
+        """Finish the DKG: open and check the shares sent to this participant (a bad share names
+        its sender) and seal the signing share (FinishThresholdDkg)."""
+        return self._command("FinishThresholdDkg", given(
+            group_id=group_id, round2_messages=round2_messages, domain=domain))
+
+    def commit_threshold_signing(self, group_id: str, session_id: str, *,
+                                 domain: str | None = None) -> CommandResult:
+        """FROST round 1: fresh single-use nonces, sealed; their commitments go to the signers of
+        the session (CommitThresholdSigning)."""
+        return self._command("CommitThresholdSigning", given(
+            group_id=group_id, session_id=session_id, domain=domain))
+
+    def sign_threshold_share(self, group_id: str, session_id: str, commitments: list[Any],
+                             message: bytes, *, domain: str | None = None) -> CommandResult:
+        """FROST round 2 (or a BLS partial signature): this participant's signature share of the
+        message; the session's nonces are consumed (SignThresholdShare)."""
+        return self._command("SignThresholdShare", given(
+            group_id=group_id, session_id=session_id, commitments=commitments, message=message,
+            domain=domain))
+
+    def aggregate_threshold_signature(self, group_id: str, session_id: str, commitments: list[Any],
+                                      shares: list[Any], message: bytes, *,
+                                      domain: str | None = None) -> CommandResult:
+        """Verify every signature share (a bad share names its signer) and assemble the group
+        signature (AggregateThresholdSignature)."""
+        return self._command("AggregateThresholdSignature", given(
+            group_id=group_id, session_id=session_id, commitments=commitments, shares=shares,
+            message=message, domain=domain))
 
     def whoami(self) -> Any:
         """The authenticated actor, its roles and domains as the ledger holds them (WhoAmI)."""
@@ -348,3 +508,40 @@ class Operations(abc.ABC):
     def list_wallet_addresses(self, wallet_id: str, unused: bool | None = None) -> Any:
         """The addresses a wallet handed out, in order (ListWalletAddresses)."""
         return self._read("ListWalletAddresses", given(wallet_id=wallet_id, unused=unused))
+
+    def list_approvals(self, pending: bool | None = None, domain: str | None = None) -> Any:
+        """Approval requests in the caller's domains, oldest first (ListApprovals)."""
+        return self._read("ListApprovals", given(pending=pending, domain=domain))
+
+    def get_approval(self, approval_id: str) -> Any:
+        """One approval request: the command, its digest, the policy that gated it, who decided,
+        its expiry (GetApproval)."""
+        return self._read("GetApproval", given(approval_id=approval_id))
+
+    def approval_policies(self, domain: str | None = None) -> Any:
+        """The approval policy rules in force (ledger-wide and in the caller's domains)
+        (ListApprovalPolicies)."""
+        return self._read("ListApprovalPolicies", given(domain=domain))
+
+    def evm_address(self, key_id: str) -> Any:
+        """A secp256k1 key's EIP-55 address (the same on every EVM chain) (EvmAddress)."""
+        return self._read("EvmAddress", given(key_id=key_id))
+
+    def bitcoin_address(self, key_id: str, type: str | None = None,
+                        network: str | None = None) -> Any:
+        """A secp256k1 key's Bitcoin address of one type and network (BitcoinAddress)."""
+        return self._read("BitcoinAddress", given(key_id=key_id, type=type, network=network))
+
+    def solana_address(self, key_id: str) -> Any:
+        """An Ed25519 key's Solana address (base58) (SolanaAddress)."""
+        return self._read("SolanaAddress", given(key_id=key_id))
+
+    def finalize_psbt(self, psbt: bytes) -> Any:
+        """Finalize a fully signed PSBT (every signature is verified) and extract the network
+        transaction (FinalizePsbt)."""
+        return self._read("FinalizePsbt", given(psbt=psbt))
+
+    def get_threshold_group(self, group_id: str) -> Any:
+        """This ledger's seat in a threshold group: suite, threshold, stage, group key, verifying
+        shares, sessions (never a secret) (GetThresholdGroup)."""
+        return self._read("GetThresholdGroup", given(group_id=group_id))

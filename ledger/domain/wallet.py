@@ -190,6 +190,34 @@ class Wallet(Aggregate):
             aggregate.seed_version = self.seed_version
             aggregate.recoveries += 1
 
+    class ChainSignatureIssued(Event):
+        """A blockchain transaction or message signed with keys derived from the seed
+        (public facts only: see ``Key.ChainSignatureIssued``)."""
+
+        event_type = "WalletChainSignatureIssued"
+        wallet_id: str
+        seed_version: int
+        paths: list[str]
+        public_keys: list[bytes]
+        actor_id: str
+        family: str
+        network: str
+        chain_id: str | None
+        kind: str
+        signer: str
+        tx_hash: str | None
+        input_digest: bytes
+        digests: list[bytes]
+        signature_digests: list[bytes]
+        recipients: list[str]
+        amounts: list[str]
+        asset: str | None
+        value: str
+        fee: str | None
+
+        def apply(self, aggregate: Any) -> None:
+            """Nothing to change: the record is the point."""
+
     # --- helpers -------------------------------------------------------------------------
 
     @property
@@ -259,6 +287,14 @@ class Wallet(Aggregate):
         self.trigger_event(Wallet.AddressUsed, at=at, wallet_id=self.wallet_id, path=path,
                            curve=curve, actor_id=actor_id)
 
+    def record_chain_signature(self, *, actor_id: str, paths: list[str],
+                               public_keys: list[bytes], facts: dict[str, Any],
+                               at: int) -> None:
+        """``facts``: the event's chain fields (see ``ChainSignatureIssued``)."""
+        self.trigger_event(Wallet.ChainSignatureIssued, at=at, wallet_id=self.wallet_id,
+                           seed_version=self.seed_version, paths=paths,
+                           public_keys=public_keys, actor_id=actor_id, **facts)
+
     def check_can_export(self, purpose: str) -> None:
         if purpose not in self.purposes or purpose == "slip10":
             raise IllegalTransition(f"wallet {self.wallet_id} has no BIP-{purpose} accounts "
@@ -310,5 +346,5 @@ class Wallet(Aggregate):
 
 
 for _event in (Wallet.Created, Wallet.AddressDerived, Wallet.AddressUsed, Wallet.XpubExported,
-               Wallet.SecretSplit, Wallet.SecretRecovered):
+               Wallet.SecretSplit, Wallet.SecretRecovered, Wallet.ChainSignatureIssued):
     register_event(_event)

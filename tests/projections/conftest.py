@@ -18,14 +18,18 @@ from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric import x25519
 
 from commands.cli.main import cli
+from commands.scheduler import run_due
 from commands.session import Session
 from ledger.application import Outcome
 from ledger.crypto import hd
+from ledger.errors import CommandRejected
 from ledger.home import Home
+from ledger.recipes.threshold_material import open_state
 from ledger.stores.base import StoredEnvelope
 from ledger.stores.memory import MemoryEventStore
 from ledger.stores.url import open_store
 from projections.models import READ_MODELS, decode
+from tests.threshold.peers import group_with_peers
 
 PASSPHRASE = "projection tests, not secret"
 ENV = {"SKMS_PASSPHRASE": PASSPHRASE}
@@ -135,7 +139,8 @@ def lifecycle_ledger(demo_ledger: Ledger, tmp_path_factory: pytest.TempPathFacto
     revocation, scheduled and cancelled destruction, a signature batch, keys used on data
     (encrypt, decrypt before and after a rotation, data keys, MACs, key agreement) and two
     HD wallets (addresses, xpub export, a recovered Feldman and an unused SLIP-39 backup on
-    the first; nothing but one address on the second)."""
+    the first; nothing but one address on the second), and a FROST group key (DKG with two
+    simulated peers, one signing session, rotation by a second DKG)."""
     home = copy_home(demo_ledger.home, tmp_path_factory.mktemp("lifecycle") / "home")
     session = Session(Home(home), passphrase=bytearray(PASSPHRASE.encode()))
     secrets: list[bytes] = []
@@ -163,11 +168,41 @@ def lifecycle_ledger(demo_ledger: Ledger, tmp_path_factory: pytest.TempPathFacto
         session.sign_batch("bob", ed25519, [b"batch invoice 1", b"batch invoice 2"])
         _use_keys_on_data(session, secrets)
         _run_wallets(session, secrets, texts)
+        _run_approvals(session, key_id)
+        _sign_on_chains(session)
+        _run_threshold(session, secrets)
     finally:
         session.close()
     recorded = read_ledger(home)
     recorded.secrets, recorded.secret_texts = secrets, texts
     return recorded
+
+
+def _run_approvals(session: Session, key_id: str) -> None:
+    """A 2-of-N rule on policy changes in 'payments': three requests to lengthen a key's
+    destruction wait by a day, one executed by its second approval, one
+    rejected, one left to expire (the ledger's clock moved past its TTL)."""
+    session.add_actor("admin", "olga", ["approver"], ["payments"])
+    session.add_actor("admin", "pete", ["approver"], ["*"])
+    session.run("admin", "SetApprovalPolicy", command="ChangeKeyPolicy", approvals=2,
+                domain="payments", ttl_seconds=60)
+    wait = session.ledger().key(key_id).policy["destruction_wait_days"]
+
+    def request() -> str:
+        return str(session.run("alice", "ChangeKeyPolicy", key_id=key_id,
+                               destruction_wait_days=wait + 1).approval_id)
+
+    executed, rejected, expired = request(), request(), request()
+    session.run("olga", "ApproveRequest", approval_id=executed)
+    session.run("pete", "ApproveRequest", approval_id=executed)
+    session.run("olga", "RejectRequest", approval_id=rejected, reason="not this one")
+    ledger = session.ledger()
+    real = ledger.clock
+    ledger.clock = lambda: real() + 61_000_000
+    try:
+        assert run_due(ledger).expired_approvals == [expired]
+    finally:
+        ledger.clock = real
 
 
 def _result(outcome: Outcome[Any]) -> dict[str, Any]:
@@ -194,6 +229,7 @@ def _use_keys_on_data(session: Session, secrets: list[bytes]) -> None:
     unwrapped = _result(session.decrypt("bob", records, wrapped, aad=b"backup-volume"))
     session.key_command("alice", "RotateKey", records)
     again = _result(session.decrypt("erin", records, sealed["ciphertext"], aad=b"payroll"))
+    session.key_command("alice", "ChangeKeyPolicy", records, {"min_decrypt_version": 2})
     message = b"webhook body: order 7 shipped"
     tag = bytes.fromhex(_result(session.generate_mac("bob", hooks, message))["mac"])
     session.verify_mac("erin", hooks, message, tag)
@@ -203,6 +239,21 @@ def _use_keys_on_data(session: Session, secrets: list[bytes]) -> None:
     secrets += [plaintext, bytes(opened["plaintext"]), bytes(data_key["plaintext_key"]),
                 wrapped, bytes(unwrapped["plaintext"]),
                 bytes(again["plaintext"]), bytes(tag), bytes(derived["derived_key"])]
+
+
+def _sign_on_chains(session: Session) -> None:
+    """bob signs an EIP-1559 transfer on Sepolia with a secp256k1 key (ChainSignatureIssued)
+    and a message with the treasury wallet's account 1 (WalletChainSignatureIssued)."""
+    key_id = str(_result(session.act("alice", "CreateKey", "payments", {
+        "algorithm": "ecdsa-secp256k1", "label": "hot-wallet"}))["key_id"])
+    tx = {"nonce": 0, "gas": 21000, "maxFeePerGas": 2 * 10**9, "maxPriorityFeePerGas": 10**9,
+          "to": "0x3535353535353535353535353535353535353535", "value": 10**18,
+          "chainId": 11155111}
+    session.run("bob", "SignEvmTransaction", key_id=key_id, tx=json.dumps(tx).encode())
+    treasury = next(w.wallet_id for w in session.ledger().wallets.values()
+                    if w.label == "treasury")
+    session.run("bob", "WalletSignEvmMessage", wallet_id=treasury, index=1,
+                message=b"proof of reserves 2026-12")
 
 
 def _run_wallets(session: Session, secrets: list[bytes], texts: list[str]) -> None:
@@ -234,6 +285,42 @@ def _run_wallets(session: Session, secrets: list[bytes], texts: list[str]) -> No
                                              label="test-vector", allow_weak=True))
     secrets.append(bytes(hd.seed_from_mnemonic(hd.parse_mnemonic(VECTOR_MNEMONIC))))
     session.derive_address("bob", imported["wallet_id"], purpose="84")
+
+
+def _run_threshold(session: Session, secrets: list[bytes]) -> None:
+    """alice takes seat 1 of a 2-of-3 FROST(Ed25519) group (the peers are simulated), bob
+    signs with peer 3, is refused a session alone, and a second DKG replaces the group."""
+    def run(actor: str) -> Any:
+        return lambda name, params: _result(session.run(actor, name, domain="payments",
+                                                        **params))
+
+    group_id, peers = group_with_peers(run("alice"), label="treasury-frost")
+    secrets += peers.shares_to_seat
+    ledger = session.ledger()
+    seat = ledger.threshold_group(group_id)
+    share = open_state(ledger.material, group_id, "share", seat.sealed_share, seat.share_ref)
+    secrets.append(bytes.fromhex(share["signing_share"]))
+    message = b"threshold payout 1"
+    commitments = [run("bob")("CommitThresholdSigning", {"group_id": group_id,
+                                                         "session_id": "payout-1"})["message"],
+                   peers.commit(3, "payout-1")]
+    session_nonces = ledger.threshold_group(group_id).sessions["payout-1"]
+    nonces = open_state(ledger.material, group_id, "nonces/payout-1",
+                        session_nonces["sealed_nonces"], session_nonces["data_key_ref"])
+    secrets += [bytes.fromhex(nonces["hiding"]), bytes.fromhex(nonces["binding"])]
+    own = run("bob")("SignThresholdShare", {"group_id": group_id, "session_id": "payout-1",
+                                            "commitments": commitments,
+                                            "message": message})["message"]
+    run("bob")("AggregateThresholdSignature", {
+        "group_id": group_id, "session_id": "payout-1", "commitments": commitments,
+        "shares": [own, peers.share(3, "payout-1", message, commitments)],
+        "message": message})
+    lonely = run("bob")("CommitThresholdSigning", {"group_id": group_id,
+                                                   "session_id": "lonely"})["message"]
+    with pytest.raises(CommandRejected):  # below the threshold: recorded, in the aborts
+        session.run("bob", "SignThresholdShare", domain="payments", group_id=group_id,
+                    session_id="lonely", commitments=[lonely], message=message)
+    group_with_peers(run("alice"), replaces=group_id)
 
 
 @pytest.fixture

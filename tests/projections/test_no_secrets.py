@@ -131,8 +131,11 @@ def test_no_secret_value_in_any_cell(lifecycle_ledger: Ledger, tmp_path: Path) -
     events = lifecycle_ledger.events()
     logged = [s for e in events for s in _secret_values(e.record)]
     sealed_seeds = [e for e in events if e.event_type in ("WalletCreated", "SecretRecovered")]
+    sealed_threshold = [e for e in events if e.event_type in (
+        "ThresholdDkgStarted", "ThresholdDkgShared", "ThresholdKeyCreated",
+        "ThresholdNoncesCommitted")]
     assert len(logged) == lifecycle_ledger.count("KeyGenerated") + lifecycle_ledger.count(
-        "KeyRotated") + len(sealed_seeds)
+        "KeyRotated") + len(sealed_seeds) + len(sealed_threshold)
     assert len(lifecycle_ledger.secrets) >= 15 and len(lifecycle_ledger.secret_texts) == 3
     needles = [form for secret in logged + lifecycle_ledger.secrets
                for form in _byte_forms(secret)]

@@ -34,7 +34,9 @@ from ledger.catalogue import CATALOGUE, CommandSpec, Field, Kind, Spec, sdk_name
 from ledger.crypto import hd
 from ledger.envelope import open_envelope
 from ledger.stores.sqlite import SQLiteEventStore
+from tests.chains import inputs as chain_inputs
 from tests.service.conftest import PASSPHRASE, Running
+from tests.threshold.peers import Peers, group_with_peers
 
 FRONT_ENDS = ("rest", "grpc", "cli")
 COUNTER = itertools.count()
@@ -103,6 +105,54 @@ class World:
 
     def signature(self, key_id: str, message: bytes) -> str:
         return str(self.signer.sign(key_id, message).signature)
+
+    def held(self) -> str:
+        """A pending approval request: a policy change of a key in a domain of its own,
+        whose rule needs one approver."""
+        domain = f"gated-{next(COUNTER)}"
+        key_id = str(self.km.create_key("ed25519", domain=domain).key_id)
+        self.admin.set_approval_policy("ChangeKeyPolicy", 1, domain=domain)
+        held = self.km.change_key_policy(key_id, rotation_period_days=30)
+        assert held.status == "pending" and held.approval_id
+        return str(held.approval_id)
+
+    def held_domain(self) -> str:
+        return str(self.km.get_approval(shared("held", self.held))["chain"])
+    # threshold groups: this ledger is participant 1, the other two are simulated peers
+    def threshold_start(self) -> tuple[dict[str, Any], Peers]:
+        first = dict(self.km.start_threshold_dkg(suite="frost-ed25519", threshold=2,
+                                                 participants=3, identifier=1).result)
+        return first, Peers("frost-ed25519", first["group_id"], 2, 3)
+
+    def threshold_round(self) -> dict[str, Any]:
+        first, peers = self.threshold_start()
+        return {"group_id": first["group_id"], "round1_messages": peers.round1()}
+
+    def threshold_finish(self) -> dict[str, Any]:
+        first, peers = self.threshold_start()
+        self.km.run_threshold_dkg_round(first["group_id"], peers.round1())
+        return {"group_id": first["group_id"],
+                "round2_messages": peers.round2(first["message"])}
+
+    def threshold_group(self) -> tuple[str, Peers]:
+        clients = {"StartThresholdDkg": self.km, "RunThresholdDkgRound": self.km,
+                   "FinishThresholdDkg": self.km}
+        return group_with_peers(lambda name, params: dict(getattr(
+            clients[name], sdk_name(CATALOGUE.command(name)))(**params).result))
+
+    def threshold_commitments(self, message: bytes) -> dict[str, Any]:
+        group_id, peers = shared("threshold", self.threshold_group)
+        session_id = f"walk-{next(COUNTER)}"
+        own = self.signer.commit_threshold_signing(group_id, session_id).result["message"]
+        return {"group_id": group_id, "session_id": session_id, "message": message,
+                "commitments": [own, peers.commit(2, session_id)]}
+
+    def threshold_shares(self, message: bytes) -> dict[str, Any]:
+        params = self.threshold_commitments(message)
+        _, peers = shared("threshold", self.threshold_group)
+        own = self.signer.sign_threshold_share(**params).result["message"]
+        return {**params, "shares": [own, peers.share(2, params["session_id"], message,
+                                                      params["commitments"])]}
 
 
 _SHARED: dict[str, Any] = {}
@@ -185,6 +235,17 @@ SCENARIOS: dict[str, Scenario] = {
         "wallet_id": shared("wallet", w.wallet), "custodians": ["ann", "ben", "cy"],
         "threshold": 2}, cli_extra=lambda tmp: ["--out-dir", str(tmp / "shares")]),
     "RecoverWallet": Scenario("key-manager", lambda w: w.shares()),
+    # threshold group keys
+    "StartThresholdDkg": Scenario("key-manager", lambda w: {
+        "suite": "frost-ed25519", "threshold": 2, "participants": 3, "identifier": 1,
+        "label": "walk"}),
+    "RunThresholdDkgRound": Scenario("key-manager", lambda w: w.threshold_round()),
+    "FinishThresholdDkg": Scenario("key-manager", lambda w: w.threshold_finish()),
+    "CommitThresholdSigning": Scenario("signer", lambda w: {
+        "group_id": shared("threshold", w.threshold_group)[0],
+        "session_id": f"walk-{next(COUNTER)}"}),
+    "SignThresholdShare": Scenario("signer", lambda w: w.threshold_commitments(b"walk")),
+    "AggregateThresholdSignature": Scenario("signer", lambda w: w.threshold_shares(b"walk")),
     # audit
     "RequestCheckpoint": Scenario("auditor", lambda w: {"chain_id": shared(
         "default-chain", lambda: (w.key(), "default")[1])}),
@@ -224,7 +285,91 @@ SCENARIOS: dict[str, Scenario] = {
                                                     "limit": 2}),
     "ListWalletAddresses": Scenario("auditor", lambda w: {
         "wallet_id": shared("wallet", w.wallet), "unused": True}),
+    # approvals
+    "SetApprovalPolicy": Scenario("admin", lambda w: {
+        "command": "DestroyKey", "approvals": 2, "domain": f"gated-{next(COUNTER)}",
+        "ttl_seconds": 3600}),
+    "ApproveRequest": Scenario("approver", lambda w: {"approval_id": w.held()}),
+    "RejectRequest": Scenario("approver", lambda w: {"approval_id": w.held(),
+                                                     "reason": "walked"}),
+    "ListApprovals": Scenario("auditor", lambda w: {"pending": True,
+                                                    "domain": w.held_domain()}),
+    "GetApproval": Scenario("auditor", lambda w: {"approval_id": shared("held", w.held)}),
+    "ListApprovalPolicies": Scenario("auditor", lambda w: {"domain": w.held_domain()}),
+    # chains
+    "SignEvmTransaction": Scenario("signer", lambda w: {
+        "key_id": _secp(w), "tx": chain_inputs.as_json(chain_inputs.eip1559()),
+        "network": "sepolia"}),
+    "SignEvmMessage": Scenario("signer", lambda w: {"key_id": _secp(w),
+                                                    "message": b"walk message"}),
+    "SignEvmTypedData": Scenario("signer", lambda w: {
+        "key_id": _secp(w), "typed_data": chain_inputs.as_json(
+            chain_inputs.mail_typed_data())}),
+    "SignPsbt": Scenario("signer", lambda w: {"key_id": _secp(w), "psbt": _psbt(w),
+                                              "network": "testnet"}),
+    "SignSolanaTransaction": Scenario("signer", lambda w: {
+        "key_id": shared("key", w.key), "tx": chain_inputs.solana_transfer(_public(
+            w, shared("key", w.key))), "cluster": "devnet"}),
+    "SignSolanaMessage": Scenario("signer", lambda w: {"key_id": shared("key", w.key),
+                                                       "message": b"walk message"}),
+    "EvmAddress": Scenario("auditor", lambda w: {"key_id": _secp(w)}),
+    "BitcoinAddress": Scenario("auditor", lambda w: {"key_id": _secp(w), "type": "p2tr",
+                                                     "network": "testnet"}),
+    "SolanaAddress": Scenario("auditor", lambda w: {"key_id": shared("key", w.key)}),
+    "WalletSignEvmTransaction": Scenario("signer", lambda w: {
+        **_chain_wallet(w), "index": 2, "tx": chain_inputs.as_json(chain_inputs.eip1559())}),
+    "WalletSignEvmMessage": Scenario("signer", lambda w: {**_chain_wallet(w),
+                                                          "message": b"walk message"}),
+    "WalletSignEvmTypedData": Scenario("signer", lambda w: {
+        **_chain_wallet(w), "typed_data": chain_inputs.as_json(
+            chain_inputs.mail_typed_data())}),
+    "WalletSignPsbt": Scenario("signer", lambda w: {**_chain_wallet(w),
+                                                    "psbt": _wallet_psbt(w)}),
+    "WalletSignSolanaTransaction": Scenario("signer", lambda w: {
+        **_chain_wallet(w), "tx": chain_inputs.solana_transfer(
+            chain_inputs.wallet_public_key(_wallet_mnemonic(w), "ed25519",
+                                           "m/44'/501'/0'/0'"))}),
+    "WalletSignSolanaMessage": Scenario("signer", lambda w: {**_chain_wallet(w),
+                                                             "message": b"walk message"}),
+    "FinalizePsbt": Scenario("analyst", lambda w: {"psbt": shared("signed-psbt", lambda: (
+        w.signer.sign_psbt(_secp(w), _psbt(w), network="testnet").psbt.encode()))}),
+    "GetThresholdGroup": Scenario("auditor", lambda w: {
+        "group_id": shared("threshold", w.threshold_group)[0]}),
 }
+
+
+def _secp(w: World) -> str:
+    return str(shared("secp", lambda: w.key("ecdsa-secp256k1")))
+
+
+def _public(w: World, key_id: str) -> bytes:
+    return bytes.fromhex(w.km.public_key(key_id, format="hex")["public_key"])
+
+
+def _made_chain_wallet(w: World) -> Any:
+    return w.km.create_wallet(word_count=12, curves=["secp256k1", "ed25519"])
+
+
+def _chain_wallet(w: World) -> dict[str, Any]:
+    return {"wallet_id": str(shared("chain-wallet", lambda: _made_chain_wallet(w)).wallet_id)}
+
+
+def _wallet_mnemonic(w: World) -> str:
+    return str(shared("chain-wallet", lambda: _made_chain_wallet(w)).mnemonic)
+
+
+def _wallet_psbt(w: World) -> bytes:
+    made = shared("chain-wallet", lambda: _made_chain_wallet(w))
+    path = "m/84'/1'/0'/0/0"
+    public = chain_inputs.wallet_public_key(str(made.mnemonic), "secp256k1", path)
+    return bytes(chain_inputs.single_key_psbt(
+        public, ("p2wpkh",), origin=path,
+        fingerprint=bytes.fromhex(str(made.master_fingerprint))).serialize())
+
+
+def _psbt(w: World) -> bytes:
+    return bytes(shared("psbt", lambda: chain_inputs.single_key_psbt(
+        _public(w, _secp(w))).serialize()))
 
 
 def _mac(w: World) -> dict[str, Any]:
@@ -269,6 +414,8 @@ def cli_texts(field: Field, value: Any, tmp: Path) -> list[str]:
             return [_file(tmp, v if isinstance(v, bytes) else v.encode()) for v in value]
         if reader == "json-file":
             return [_file(tmp, json.dumps(to_json(field, value)).encode())]
+        if reader == "json-files":
+            return [_file(tmp, json.dumps(v).encode()) for v in value]
         return [str(v) for v in value]
     if reader in ("file", "secret-file"):
         return [_file(tmp, value)]
@@ -344,11 +491,13 @@ def call(front_end: str, service: Running, spec: Spec, actor: str, params: dict[
     return answer
 
 
-def recorded(service: Running, chain: str, seqs: list[int]) -> list[str]:
+def recorded(service: Running, chain: str, seqs: list[int], command_id: str) -> list[str]:
+    """The types of the command's own events among ``seqs`` (the approval completing a
+    quorum also writes the held command's events, signed by their requester)."""
     store = SQLiteEventStore(service.home / "ledger.db")
     try:
-        return [open_envelope(e).event_type for seq in seqs
-                for e in store.read(chain, seq, seq + 1)]
+        return [envelope.event_type for seq in seqs for e in store.read(chain, seq, seq + 1)
+                if (envelope := open_envelope(e)).command_id == command_id]
     finally:
         store.close()
 
@@ -367,7 +516,7 @@ def test_every_command_on_every_front_end(service: Running, world: World, tmp_pa
         params = scenario.params(world)
         answer = call(front_end, service, spec, scenario.actor, params, tmp_path,
                       scenario.cli_extra(tmp_path / front_end) if front_end == "cli" else [])
-        events = recorded(service, answer["chain"], answer["seqs"])
+        events = recorded(service, answer["chain"], answer["seqs"], answer["command_id"])
         assert events and set(events) <= spec.events, (front_end, events)
         assert len(answer["command_id"]) == 36
         shapes[front_end] = {k for k in answer if k not in META}

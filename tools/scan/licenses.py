@@ -10,8 +10,10 @@ SKMS is Apache-2.0, so what it ships with must not impose copyleft on it:
    the least.
 2. *Runtime* distributions are the closure of SKMS's own ``dependencies`` (no extras):
    what a user installs. A runtime distribution must be permissive, or have a reviewed
-   ``[[licence]]`` entry of its family in ``tools/scan/exceptions.toml`` (weak copyleft
-   only). Strong copyleft or unknown fails the check.
+   ``[[licence]]`` entry of its family in ``tools/scan/exceptions.toml`` (weak copyleft,
+   or an *unknown* one whose entry names the permissive licence its upstream declares,
+   e.g. a release published without licence metadata). Strong copyleft, or unknown
+   without such an entry, fails the check.
 3. Development tools (the ``dev`` and ``fuzz`` extras and their dependencies) are listed
    too; copyleft there is reported but does not fail the check (they are not shipped).
 
@@ -59,7 +61,8 @@ _FAMILIES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bBSD|REDISTRIBUTION AND USE IN SOURCE AND BINARY", re.I), PERMISSIVE),
     (re.compile(r"APACHE", re.I), PERMISSIVE),
     (re.compile(r"\bISC\b|\bPSF|PYTHON SOFTWARE FOUNDATION|\bPSFL\b|\bZLIB\b|\b0BSD\b|"
-                r"\bCC0|PUBLIC DOMAIN|UNLICENSE|\bHPND\b|MIT-CMU|\bBSL-1\.0\b|BOOST", re.I),
+                r"\bCC0|PUBLIC DOMAIN|UNLICENSE|\bHPND\b|MIT-CMU|\bBSL-1\.0\b|BOOST|"
+                r"\bCNRI-PYTHON\b", re.I),
      PERMISSIVE),
 ]
 
@@ -150,6 +153,9 @@ def verdict(name: str, family: str, runtime: bool) -> str:
         return "ok"
     accepted = EXCEPTIONS.get(canonicalize_name(name))
     if family == WEAK and accepted is not None and accepted["family"] == family:
+        return "ok (exception)"
+    if family == UNKNOWN and accepted is not None and accepted["family"] == family \
+            and family_of_expression(accepted["licence"]) == PERMISSIVE:
         return "ok (exception)"
     return "FAIL"
 

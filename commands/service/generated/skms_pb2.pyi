@@ -15,20 +15,24 @@ class SignedCommand(_message.Message):
     def __init__(self, command: _Optional[str] = ..., signature: _Optional[bytes] = ...) -> None: ...
 
 class CommandOutcome(_message.Message):
-    __slots__ = ("command_id", "chain", "seqs", "seq", "replayed", "correlation_id")
+    __slots__ = ("command_id", "chain", "seqs", "seq", "replayed", "correlation_id", "status", "approval_id")
     COMMAND_ID_FIELD_NUMBER: _ClassVar[int]
     CHAIN_FIELD_NUMBER: _ClassVar[int]
     SEQS_FIELD_NUMBER: _ClassVar[int]
     SEQ_FIELD_NUMBER: _ClassVar[int]
     REPLAYED_FIELD_NUMBER: _ClassVar[int]
     CORRELATION_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    APPROVAL_ID_FIELD_NUMBER: _ClassVar[int]
     command_id: str
     chain: str
     seqs: _containers.RepeatedScalarFieldContainer[int]
     seq: int
     replayed: bool
     correlation_id: str
-    def __init__(self, command_id: _Optional[str] = ..., chain: _Optional[str] = ..., seqs: _Optional[_Iterable[int]] = ..., seq: _Optional[int] = ..., replayed: _Optional[bool] = ..., correlation_id: _Optional[str] = ...) -> None: ...
+    status: str
+    approval_id: str
+    def __init__(self, command_id: _Optional[str] = ..., chain: _Optional[str] = ..., seqs: _Optional[_Iterable[int]] = ..., seq: _Optional[int] = ..., replayed: _Optional[bool] = ..., correlation_id: _Optional[str] = ..., status: _Optional[str] = ..., approval_id: _Optional[str] = ...) -> None: ...
 
 class Principal(_message.Message):
     __slots__ = ("actor_id", "name", "roles", "domains", "authenticated_by")
@@ -598,6 +602,82 @@ class WalletBackup(_message.Message):
     documents_json: str
     def __init__(self, wallet_id: _Optional[str] = ..., split_id: _Optional[str] = ..., scheme: _Optional[str] = ..., threshold: _Optional[int] = ..., share_count: _Optional[int] = ..., custodians: _Optional[_Iterable[str]] = ..., documents_json: _Optional[str] = ...) -> None: ...
 
+class Approval(_message.Message):
+    __slots__ = ("approval_id", "chain", "command_type", "requester_id", "subject", "status", "required", "approvals", "approvers", "rules", "request_digest", "execution", "command_args_json", "requested_at", "expires_at", "closed_at", "reason", "executed_command_id")
+    APPROVAL_ID_FIELD_NUMBER: _ClassVar[int]
+    CHAIN_FIELD_NUMBER: _ClassVar[int]
+    COMMAND_TYPE_FIELD_NUMBER: _ClassVar[int]
+    REQUESTER_ID_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    REQUIRED_FIELD_NUMBER: _ClassVar[int]
+    APPROVALS_FIELD_NUMBER: _ClassVar[int]
+    APPROVERS_FIELD_NUMBER: _ClassVar[int]
+    RULES_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    EXECUTION_FIELD_NUMBER: _ClassVar[int]
+    COMMAND_ARGS_JSON_FIELD_NUMBER: _ClassVar[int]
+    REQUESTED_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    CLOSED_AT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    EXECUTED_COMMAND_ID_FIELD_NUMBER: _ClassVar[int]
+    approval_id: str
+    chain: str
+    command_type: str
+    requester_id: str
+    subject: str
+    status: str
+    required: int
+    approvals: int
+    approvers: _containers.RepeatedScalarFieldContainer[str]
+    rules: _containers.RepeatedScalarFieldContainer[str]
+    request_digest: str
+    execution: str
+    command_args_json: str
+    requested_at: int
+    expires_at: int
+    closed_at: int
+    reason: str
+    executed_command_id: str
+    def __init__(self, approval_id: _Optional[str] = ..., chain: _Optional[str] = ..., command_type: _Optional[str] = ..., requester_id: _Optional[str] = ..., subject: _Optional[str] = ..., status: _Optional[str] = ..., required: _Optional[int] = ..., approvals: _Optional[int] = ..., approvers: _Optional[_Iterable[str]] = ..., rules: _Optional[_Iterable[str]] = ..., request_digest: _Optional[str] = ..., execution: _Optional[str] = ..., command_args_json: _Optional[str] = ..., requested_at: _Optional[int] = ..., expires_at: _Optional[int] = ..., closed_at: _Optional[int] = ..., reason: _Optional[str] = ..., executed_command_id: _Optional[str] = ...) -> None: ...
+
+class ApprovalDecision(_message.Message):
+    __slots__ = ("approval_id", "status", "approvals", "required", "command_type", "result_json")
+    APPROVAL_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    APPROVALS_FIELD_NUMBER: _ClassVar[int]
+    REQUIRED_FIELD_NUMBER: _ClassVar[int]
+    COMMAND_TYPE_FIELD_NUMBER: _ClassVar[int]
+    RESULT_JSON_FIELD_NUMBER: _ClassVar[int]
+    approval_id: str
+    status: str
+    approvals: int
+    required: int
+    command_type: str
+    result_json: str
+    def __init__(self, approval_id: _Optional[str] = ..., status: _Optional[str] = ..., approvals: _Optional[int] = ..., required: _Optional[int] = ..., command_type: _Optional[str] = ..., result_json: _Optional[str] = ...) -> None: ...
+
+class ApprovalRule(_message.Message):
+    __slots__ = ("scope", "target", "command", "approvals", "ttl_seconds", "when_above", "value_field", "previous_approvals")
+    SCOPE_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    APPROVALS_FIELD_NUMBER: _ClassVar[int]
+    TTL_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    WHEN_ABOVE_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_APPROVALS_FIELD_NUMBER: _ClassVar[int]
+    scope: str
+    target: str
+    command: str
+    approvals: int
+    ttl_seconds: int
+    when_above: str
+    value_field: str
+    previous_approvals: int
+    def __init__(self, scope: _Optional[str] = ..., target: _Optional[str] = ..., command: _Optional[str] = ..., approvals: _Optional[int] = ..., ttl_seconds: _Optional[int] = ..., when_above: _Optional[str] = ..., value_field: _Optional[str] = ..., previous_approvals: _Optional[int] = ...) -> None: ...
+
 class WalletRecovery(_message.Message):
     __slots__ = ("wallet_id", "split_id", "share_indexes", "custodians", "seed_version", "master_fingerprint")
     WALLET_ID_FIELD_NUMBER: _ClassVar[int]
@@ -613,6 +693,275 @@ class WalletRecovery(_message.Message):
     seed_version: int
     master_fingerprint: str
     def __init__(self, wallet_id: _Optional[str] = ..., split_id: _Optional[str] = ..., share_indexes: _Optional[_Iterable[int]] = ..., custodians: _Optional[_Iterable[str]] = ..., seed_version: _Optional[int] = ..., master_fingerprint: _Optional[str] = ...) -> None: ...
+
+class ChainAddress(_message.Message):
+    __slots__ = ("key_id", "key_version", "family", "network", "type", "address", "public_key")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    FAMILY_FIELD_NUMBER: _ClassVar[int]
+    NETWORK_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    key_version: int
+    family: str
+    network: str
+    type: str
+    address: str
+    public_key: str
+    def __init__(self, key_id: _Optional[str] = ..., key_version: _Optional[int] = ..., family: _Optional[str] = ..., network: _Optional[str] = ..., type: _Optional[str] = ..., address: _Optional[str] = ..., public_key: _Optional[str] = ...) -> None: ...
+
+class EvmTransaction(_message.Message):
+    __slots__ = ("key_id", "key_version", "wallet_id", "paths", "raw", "hash", "type", "chain_id", "network", "value")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    PATHS_FIELD_NUMBER: _ClassVar[int]
+    RAW_FIELD_NUMBER: _ClassVar[int]
+    HASH_FIELD_NUMBER: _ClassVar[int]
+    FROM_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
+    NETWORK_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    key_version: int
+    wallet_id: str
+    paths: _containers.RepeatedScalarFieldContainer[str]
+    raw: str
+    hash: str
+    type: int
+    chain_id: int
+    network: str
+    value: str
+    def __init__(self, key_id: _Optional[str] = ..., key_version: _Optional[int] = ..., wallet_id: _Optional[str] = ..., paths: _Optional[_Iterable[str]] = ..., raw: _Optional[str] = ..., hash: _Optional[str] = ..., type: _Optional[int] = ..., chain_id: _Optional[int] = ..., network: _Optional[str] = ..., value: _Optional[str] = ..., **kwargs) -> None: ...
+
+class EvmSignature(_message.Message):
+    __slots__ = ("key_id", "key_version", "wallet_id", "paths", "signature", "hash", "signer")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    PATHS_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    HASH_FIELD_NUMBER: _ClassVar[int]
+    SIGNER_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    key_version: int
+    wallet_id: str
+    paths: _containers.RepeatedScalarFieldContainer[str]
+    signature: str
+    hash: str
+    signer: str
+    def __init__(self, key_id: _Optional[str] = ..., key_version: _Optional[int] = ..., wallet_id: _Optional[str] = ..., paths: _Optional[_Iterable[str]] = ..., signature: _Optional[str] = ..., hash: _Optional[str] = ..., signer: _Optional[str] = ...) -> None: ...
+
+class SignedPsbtInput(_message.Message):
+    __slots__ = ("index", "script_type", "public_key", "sighash", "digest", "amount")
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    SCRIPT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    SIGHASH_FIELD_NUMBER: _ClassVar[int]
+    DIGEST_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    index: int
+    script_type: str
+    public_key: str
+    sighash: str
+    digest: str
+    amount: str
+    def __init__(self, index: _Optional[int] = ..., script_type: _Optional[str] = ..., public_key: _Optional[str] = ..., sighash: _Optional[str] = ..., digest: _Optional[str] = ..., amount: _Optional[str] = ...) -> None: ...
+
+class SignedPsbt(_message.Message):
+    __slots__ = ("key_id", "key_version", "wallet_id", "paths", "psbt", "signed_inputs", "txid", "value", "fee")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    PATHS_FIELD_NUMBER: _ClassVar[int]
+    PSBT_FIELD_NUMBER: _ClassVar[int]
+    SIGNED_INPUTS_FIELD_NUMBER: _ClassVar[int]
+    TXID_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    FEE_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    key_version: int
+    wallet_id: str
+    paths: _containers.RepeatedScalarFieldContainer[str]
+    psbt: str
+    signed_inputs: _containers.RepeatedCompositeFieldContainer[SignedPsbtInput]
+    txid: str
+    value: str
+    fee: str
+    def __init__(self, key_id: _Optional[str] = ..., key_version: _Optional[int] = ..., wallet_id: _Optional[str] = ..., paths: _Optional[_Iterable[str]] = ..., psbt: _Optional[str] = ..., signed_inputs: _Optional[_Iterable[_Union[SignedPsbtInput, _Mapping]]] = ..., txid: _Optional[str] = ..., value: _Optional[str] = ..., fee: _Optional[str] = ...) -> None: ...
+
+class FinalizedPsbt(_message.Message):
+    __slots__ = ("tx", "txid")
+    TX_FIELD_NUMBER: _ClassVar[int]
+    TXID_FIELD_NUMBER: _ClassVar[int]
+    tx: str
+    txid: str
+    def __init__(self, tx: _Optional[str] = ..., txid: _Optional[str] = ...) -> None: ...
+
+class SolanaTransaction(_message.Message):
+    __slots__ = ("key_id", "key_version", "wallet_id", "paths", "transaction", "signature", "value")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    PATHS_FIELD_NUMBER: _ClassVar[int]
+    TRANSACTION_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    key_version: int
+    wallet_id: str
+    paths: _containers.RepeatedScalarFieldContainer[str]
+    transaction: str
+    signature: str
+    value: str
+    def __init__(self, key_id: _Optional[str] = ..., key_version: _Optional[int] = ..., wallet_id: _Optional[str] = ..., paths: _Optional[_Iterable[str]] = ..., transaction: _Optional[str] = ..., signature: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+
+class SolanaMessage(_message.Message):
+    __slots__ = ("key_id", "key_version", "wallet_id", "paths", "signature", "signer", "message")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    PATHS_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    SIGNER_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    key_version: int
+    wallet_id: str
+    paths: _containers.RepeatedScalarFieldContainer[str]
+    signature: str
+    signer: str
+    message: str
+    def __init__(self, key_id: _Optional[str] = ..., key_version: _Optional[int] = ..., wallet_id: _Optional[str] = ..., paths: _Optional[_Iterable[str]] = ..., signature: _Optional[str] = ..., signer: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
+
+class ThresholdDkgRound1(_message.Message):
+    __slots__ = ("group_id", "suite", "threshold", "participants", "identifier", "message_json")
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    SUITE_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    PARTICIPANTS_FIELD_NUMBER: _ClassVar[int]
+    IDENTIFIER_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_JSON_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    suite: str
+    threshold: int
+    participants: int
+    identifier: int
+    message_json: str
+    def __init__(self, group_id: _Optional[str] = ..., suite: _Optional[str] = ..., threshold: _Optional[int] = ..., participants: _Optional[int] = ..., identifier: _Optional[int] = ..., message_json: _Optional[str] = ...) -> None: ...
+
+class ThresholdDkgRound2(_message.Message):
+    __slots__ = ("group_id", "identifier", "transcript_digest", "messages_json")
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    IDENTIFIER_FIELD_NUMBER: _ClassVar[int]
+    TRANSCRIPT_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    MESSAGES_JSON_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    identifier: int
+    transcript_digest: str
+    messages_json: str
+    def __init__(self, group_id: _Optional[str] = ..., identifier: _Optional[int] = ..., transcript_digest: _Optional[str] = ..., messages_json: _Optional[str] = ...) -> None: ...
+
+class ThresholdKey(_message.Message):
+    __slots__ = ("group_id", "suite", "threshold", "participants", "identifier", "group_public_key", "public_key_package_json", "transcript_digest", "replaces")
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    SUITE_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    PARTICIPANTS_FIELD_NUMBER: _ClassVar[int]
+    IDENTIFIER_FIELD_NUMBER: _ClassVar[int]
+    GROUP_PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_KEY_PACKAGE_JSON_FIELD_NUMBER: _ClassVar[int]
+    TRANSCRIPT_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    REPLACES_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    suite: str
+    threshold: int
+    participants: int
+    identifier: int
+    group_public_key: str
+    public_key_package_json: str
+    transcript_digest: str
+    replaces: str
+    def __init__(self, group_id: _Optional[str] = ..., suite: _Optional[str] = ..., threshold: _Optional[int] = ..., participants: _Optional[int] = ..., identifier: _Optional[int] = ..., group_public_key: _Optional[str] = ..., public_key_package_json: _Optional[str] = ..., transcript_digest: _Optional[str] = ..., replaces: _Optional[str] = ...) -> None: ...
+
+class ThresholdCommitment(_message.Message):
+    __slots__ = ("group_id", "session_id", "identifier", "message_json")
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    IDENTIFIER_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_JSON_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    session_id: str
+    identifier: int
+    message_json: str
+    def __init__(self, group_id: _Optional[str] = ..., session_id: _Optional[str] = ..., identifier: _Optional[int] = ..., message_json: _Optional[str] = ...) -> None: ...
+
+class ThresholdSignatureShare(_message.Message):
+    __slots__ = ("group_id", "session_id", "identifier", "message_json")
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    IDENTIFIER_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_JSON_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    session_id: str
+    identifier: int
+    message_json: str
+    def __init__(self, group_id: _Optional[str] = ..., session_id: _Optional[str] = ..., identifier: _Optional[int] = ..., message_json: _Optional[str] = ...) -> None: ...
+
+class ThresholdSignature(_message.Message):
+    __slots__ = ("group_id", "session_id", "suite", "signers", "signature", "group_public_key")
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    SUITE_FIELD_NUMBER: _ClassVar[int]
+    SIGNERS_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    GROUP_PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    session_id: str
+    suite: str
+    signers: _containers.RepeatedScalarFieldContainer[int]
+    signature: str
+    group_public_key: str
+    def __init__(self, group_id: _Optional[str] = ..., session_id: _Optional[str] = ..., suite: _Optional[str] = ..., signers: _Optional[_Iterable[int]] = ..., signature: _Optional[str] = ..., group_public_key: _Optional[str] = ...) -> None: ...
+
+class ThresholdGroup(_message.Message):
+    __slots__ = ("group_id", "domain", "suite", "label", "threshold", "participants", "identifier", "stage", "replaces", "retired_by", "group_public_key", "public_key_package_json", "transcript_digest", "sessions", "signatures", "created_at")
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    SUITE_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    PARTICIPANTS_FIELD_NUMBER: _ClassVar[int]
+    IDENTIFIER_FIELD_NUMBER: _ClassVar[int]
+    STAGE_FIELD_NUMBER: _ClassVar[int]
+    REPLACES_FIELD_NUMBER: _ClassVar[int]
+    RETIRED_BY_FIELD_NUMBER: _ClassVar[int]
+    GROUP_PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_KEY_PACKAGE_JSON_FIELD_NUMBER: _ClassVar[int]
+    TRANSCRIPT_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    SESSIONS_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURES_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    domain: str
+    suite: str
+    label: str
+    threshold: int
+    participants: int
+    identifier: int
+    stage: str
+    replaces: str
+    retired_by: str
+    group_public_key: str
+    public_key_package_json: str
+    transcript_digest: str
+    sessions: int
+    signatures: int
+    created_at: int
+    def __init__(self, group_id: _Optional[str] = ..., domain: _Optional[str] = ..., suite: _Optional[str] = ..., label: _Optional[str] = ..., threshold: _Optional[int] = ..., participants: _Optional[int] = ..., identifier: _Optional[int] = ..., stage: _Optional[str] = ..., replaces: _Optional[str] = ..., retired_by: _Optional[str] = ..., group_public_key: _Optional[str] = ..., public_key_package_json: _Optional[str] = ..., transcript_digest: _Optional[str] = ..., sessions: _Optional[int] = ..., signatures: _Optional[int] = ..., created_at: _Optional[int] = ...) -> None: ...
 
 class RequestCheckpointRequest(_message.Message):
     __slots__ = ("command", "chain_id")
@@ -1118,6 +1467,352 @@ class RecoverWalletReply(_message.Message):
     result: WalletRecovery
     def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[WalletRecovery, _Mapping]] = ...) -> None: ...
 
+class SetApprovalPolicyRequest(_message.Message):
+    __slots__ = ("command",)
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ...) -> None: ...
+
+class SetApprovalPolicyReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: ApprovalRule
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[ApprovalRule, _Mapping]] = ...) -> None: ...
+
+class ApproveRequestRequest(_message.Message):
+    __slots__ = ("command",)
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ...) -> None: ...
+
+class ApproveRequestReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: ApprovalDecision
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[ApprovalDecision, _Mapping]] = ...) -> None: ...
+
+class RejectRequestRequest(_message.Message):
+    __slots__ = ("command",)
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ...) -> None: ...
+
+class RejectRequestReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: ApprovalDecision
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[ApprovalDecision, _Mapping]] = ...) -> None: ...
+
+class SignEvmTransactionRequest(_message.Message):
+    __slots__ = ("command", "key_id", "tx")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    TX_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    tx: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ..., tx: _Optional[bytes] = ...) -> None: ...
+
+class SignEvmTransactionReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: EvmTransaction
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[EvmTransaction, _Mapping]] = ...) -> None: ...
+
+class SignEvmMessageRequest(_message.Message):
+    __slots__ = ("command", "key_id", "message")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    message: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ..., message: _Optional[bytes] = ...) -> None: ...
+
+class SignEvmMessageReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: EvmSignature
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[EvmSignature, _Mapping]] = ...) -> None: ...
+
+class SignEvmTypedDataRequest(_message.Message):
+    __slots__ = ("command", "key_id", "typed_data")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    TYPED_DATA_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    typed_data: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ..., typed_data: _Optional[bytes] = ...) -> None: ...
+
+class SignEvmTypedDataReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: EvmSignature
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[EvmSignature, _Mapping]] = ...) -> None: ...
+
+class SignPsbtRequest(_message.Message):
+    __slots__ = ("command", "key_id", "psbt")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    PSBT_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    psbt: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ..., psbt: _Optional[bytes] = ...) -> None: ...
+
+class SignPsbtReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: SignedPsbt
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[SignedPsbt, _Mapping]] = ...) -> None: ...
+
+class SignSolanaTransactionRequest(_message.Message):
+    __slots__ = ("command", "key_id", "tx")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    TX_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    tx: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ..., tx: _Optional[bytes] = ...) -> None: ...
+
+class SignSolanaTransactionReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: SolanaTransaction
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[SolanaTransaction, _Mapping]] = ...) -> None: ...
+
+class SignSolanaMessageRequest(_message.Message):
+    __slots__ = ("command", "key_id", "message")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    message: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ..., message: _Optional[bytes] = ...) -> None: ...
+
+class SignSolanaMessageReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: SolanaMessage
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[SolanaMessage, _Mapping]] = ...) -> None: ...
+
+class WalletSignEvmTransactionRequest(_message.Message):
+    __slots__ = ("command", "wallet_id", "tx")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    TX_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    wallet_id: str
+    tx: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., wallet_id: _Optional[str] = ..., tx: _Optional[bytes] = ...) -> None: ...
+
+class WalletSignEvmTransactionReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: EvmTransaction
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[EvmTransaction, _Mapping]] = ...) -> None: ...
+
+class WalletSignEvmMessageRequest(_message.Message):
+    __slots__ = ("command", "wallet_id", "message")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    wallet_id: str
+    message: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., wallet_id: _Optional[str] = ..., message: _Optional[bytes] = ...) -> None: ...
+
+class WalletSignEvmMessageReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: EvmSignature
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[EvmSignature, _Mapping]] = ...) -> None: ...
+
+class WalletSignEvmTypedDataRequest(_message.Message):
+    __slots__ = ("command", "wallet_id", "typed_data")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    TYPED_DATA_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    wallet_id: str
+    typed_data: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., wallet_id: _Optional[str] = ..., typed_data: _Optional[bytes] = ...) -> None: ...
+
+class WalletSignEvmTypedDataReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: EvmSignature
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[EvmSignature, _Mapping]] = ...) -> None: ...
+
+class WalletSignPsbtRequest(_message.Message):
+    __slots__ = ("command", "wallet_id", "psbt")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    PSBT_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    wallet_id: str
+    psbt: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., wallet_id: _Optional[str] = ..., psbt: _Optional[bytes] = ...) -> None: ...
+
+class WalletSignPsbtReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: SignedPsbt
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[SignedPsbt, _Mapping]] = ...) -> None: ...
+
+class WalletSignSolanaTransactionRequest(_message.Message):
+    __slots__ = ("command", "wallet_id", "tx")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    TX_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    wallet_id: str
+    tx: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., wallet_id: _Optional[str] = ..., tx: _Optional[bytes] = ...) -> None: ...
+
+class WalletSignSolanaTransactionReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: SolanaTransaction
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[SolanaTransaction, _Mapping]] = ...) -> None: ...
+
+class WalletSignSolanaMessageRequest(_message.Message):
+    __slots__ = ("command", "wallet_id", "message")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    wallet_id: str
+    message: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., wallet_id: _Optional[str] = ..., message: _Optional[bytes] = ...) -> None: ...
+
+class WalletSignSolanaMessageReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: SolanaMessage
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[SolanaMessage, _Mapping]] = ...) -> None: ...
+
+class StartThresholdDkgRequest(_message.Message):
+    __slots__ = ("command",)
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ...) -> None: ...
+
+class StartThresholdDkgReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: ThresholdDkgRound1
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[ThresholdDkgRound1, _Mapping]] = ...) -> None: ...
+
+class RunThresholdDkgRoundRequest(_message.Message):
+    __slots__ = ("command",)
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ...) -> None: ...
+
+class RunThresholdDkgRoundReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: ThresholdDkgRound2
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[ThresholdDkgRound2, _Mapping]] = ...) -> None: ...
+
+class FinishThresholdDkgRequest(_message.Message):
+    __slots__ = ("command",)
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ...) -> None: ...
+
+class FinishThresholdDkgReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: ThresholdKey
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[ThresholdKey, _Mapping]] = ...) -> None: ...
+
+class CommitThresholdSigningRequest(_message.Message):
+    __slots__ = ("command",)
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ...) -> None: ...
+
+class CommitThresholdSigningReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: ThresholdCommitment
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[ThresholdCommitment, _Mapping]] = ...) -> None: ...
+
+class SignThresholdShareRequest(_message.Message):
+    __slots__ = ("command", "message")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    message: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., message: _Optional[bytes] = ...) -> None: ...
+
+class SignThresholdShareReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: ThresholdSignatureShare
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[ThresholdSignatureShare, _Mapping]] = ...) -> None: ...
+
+class AggregateThresholdSignatureRequest(_message.Message):
+    __slots__ = ("command", "message")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    message: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., message: _Optional[bytes] = ...) -> None: ...
+
+class AggregateThresholdSignatureReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: ThresholdSignature
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[ThresholdSignature, _Mapping]] = ...) -> None: ...
+
 class WhoAmIRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
@@ -1435,3 +2130,105 @@ class ListWalletAddressesReply(_message.Message):
     RESULT_FIELD_NUMBER: _ClassVar[int]
     result: _containers.RepeatedCompositeFieldContainer[WalletAddress]
     def __init__(self, result: _Optional[_Iterable[_Union[WalletAddress, _Mapping]]] = ...) -> None: ...
+
+class ListApprovalsRequest(_message.Message):
+    __slots__ = ("pending", "domain")
+    PENDING_FIELD_NUMBER: _ClassVar[int]
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    pending: bool
+    domain: str
+    def __init__(self, pending: _Optional[bool] = ..., domain: _Optional[str] = ...) -> None: ...
+
+class ListApprovalsReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: _containers.RepeatedCompositeFieldContainer[Approval]
+    def __init__(self, result: _Optional[_Iterable[_Union[Approval, _Mapping]]] = ...) -> None: ...
+
+class GetApprovalRequest(_message.Message):
+    __slots__ = ("approval_id",)
+    APPROVAL_ID_FIELD_NUMBER: _ClassVar[int]
+    approval_id: str
+    def __init__(self, approval_id: _Optional[str] = ...) -> None: ...
+
+class GetApprovalReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: Approval
+    def __init__(self, result: _Optional[_Union[Approval, _Mapping]] = ...) -> None: ...
+
+class ListApprovalPoliciesRequest(_message.Message):
+    __slots__ = ("domain",)
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    domain: str
+    def __init__(self, domain: _Optional[str] = ...) -> None: ...
+
+class ListApprovalPoliciesReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: _containers.RepeatedCompositeFieldContainer[ApprovalRule]
+    def __init__(self, result: _Optional[_Iterable[_Union[ApprovalRule, _Mapping]]] = ...) -> None: ...
+
+class EvmAddressRequest(_message.Message):
+    __slots__ = ("key_id",)
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    def __init__(self, key_id: _Optional[str] = ...) -> None: ...
+
+class EvmAddressReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: ChainAddress
+    def __init__(self, result: _Optional[_Union[ChainAddress, _Mapping]] = ...) -> None: ...
+
+class BitcoinAddressRequest(_message.Message):
+    __slots__ = ("key_id", "type", "network")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    NETWORK_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    type: str
+    network: str
+    def __init__(self, key_id: _Optional[str] = ..., type: _Optional[str] = ..., network: _Optional[str] = ...) -> None: ...
+
+class BitcoinAddressReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: ChainAddress
+    def __init__(self, result: _Optional[_Union[ChainAddress, _Mapping]] = ...) -> None: ...
+
+class SolanaAddressRequest(_message.Message):
+    __slots__ = ("key_id",)
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    def __init__(self, key_id: _Optional[str] = ...) -> None: ...
+
+class SolanaAddressReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: ChainAddress
+    def __init__(self, result: _Optional[_Union[ChainAddress, _Mapping]] = ...) -> None: ...
+
+class FinalizePsbtRequest(_message.Message):
+    __slots__ = ("psbt",)
+    PSBT_FIELD_NUMBER: _ClassVar[int]
+    psbt: bytes
+    def __init__(self, psbt: _Optional[bytes] = ...) -> None: ...
+
+class FinalizePsbtReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: FinalizedPsbt
+    def __init__(self, result: _Optional[_Union[FinalizedPsbt, _Mapping]] = ...) -> None: ...
+
+class GetThresholdGroupRequest(_message.Message):
+    __slots__ = ("group_id",)
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    def __init__(self, group_id: _Optional[str] = ...) -> None: ...
+
+class GetThresholdGroupReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: ThresholdGroup
+    def __init__(self, result: _Optional[_Union[ThresholdGroup, _Mapping]] = ...) -> None: ...

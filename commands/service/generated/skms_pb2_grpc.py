@@ -184,6 +184,111 @@ class SkmsStub:
                 request_serializer=skms__pb2.RecoverWalletRequest.SerializeToString,
                 response_deserializer=skms__pb2.RecoverWalletReply.FromString,
                 _registered_method=True)
+        self.SetApprovalPolicy = channel.unary_unary(
+                '/skms.v1.Skms/SetApprovalPolicy',
+                request_serializer=skms__pb2.SetApprovalPolicyRequest.SerializeToString,
+                response_deserializer=skms__pb2.SetApprovalPolicyReply.FromString,
+                _registered_method=True)
+        self.ApproveRequest = channel.unary_unary(
+                '/skms.v1.Skms/ApproveRequest',
+                request_serializer=skms__pb2.ApproveRequestRequest.SerializeToString,
+                response_deserializer=skms__pb2.ApproveRequestReply.FromString,
+                _registered_method=True)
+        self.RejectRequest = channel.unary_unary(
+                '/skms.v1.Skms/RejectRequest',
+                request_serializer=skms__pb2.RejectRequestRequest.SerializeToString,
+                response_deserializer=skms__pb2.RejectRequestReply.FromString,
+                _registered_method=True)
+        self.SignEvmTransaction = channel.unary_unary(
+                '/skms.v1.Skms/SignEvmTransaction',
+                request_serializer=skms__pb2.SignEvmTransactionRequest.SerializeToString,
+                response_deserializer=skms__pb2.SignEvmTransactionReply.FromString,
+                _registered_method=True)
+        self.SignEvmMessage = channel.unary_unary(
+                '/skms.v1.Skms/SignEvmMessage',
+                request_serializer=skms__pb2.SignEvmMessageRequest.SerializeToString,
+                response_deserializer=skms__pb2.SignEvmMessageReply.FromString,
+                _registered_method=True)
+        self.SignEvmTypedData = channel.unary_unary(
+                '/skms.v1.Skms/SignEvmTypedData',
+                request_serializer=skms__pb2.SignEvmTypedDataRequest.SerializeToString,
+                response_deserializer=skms__pb2.SignEvmTypedDataReply.FromString,
+                _registered_method=True)
+        self.SignPsbt = channel.unary_unary(
+                '/skms.v1.Skms/SignPsbt',
+                request_serializer=skms__pb2.SignPsbtRequest.SerializeToString,
+                response_deserializer=skms__pb2.SignPsbtReply.FromString,
+                _registered_method=True)
+        self.SignSolanaTransaction = channel.unary_unary(
+                '/skms.v1.Skms/SignSolanaTransaction',
+                request_serializer=skms__pb2.SignSolanaTransactionRequest.SerializeToString,
+                response_deserializer=skms__pb2.SignSolanaTransactionReply.FromString,
+                _registered_method=True)
+        self.SignSolanaMessage = channel.unary_unary(
+                '/skms.v1.Skms/SignSolanaMessage',
+                request_serializer=skms__pb2.SignSolanaMessageRequest.SerializeToString,
+                response_deserializer=skms__pb2.SignSolanaMessageReply.FromString,
+                _registered_method=True)
+        self.WalletSignEvmTransaction = channel.unary_unary(
+                '/skms.v1.Skms/WalletSignEvmTransaction',
+                request_serializer=skms__pb2.WalletSignEvmTransactionRequest.SerializeToString,
+                response_deserializer=skms__pb2.WalletSignEvmTransactionReply.FromString,
+                _registered_method=True)
+        self.WalletSignEvmMessage = channel.unary_unary(
+                '/skms.v1.Skms/WalletSignEvmMessage',
+                request_serializer=skms__pb2.WalletSignEvmMessageRequest.SerializeToString,
+                response_deserializer=skms__pb2.WalletSignEvmMessageReply.FromString,
+                _registered_method=True)
+        self.WalletSignEvmTypedData = channel.unary_unary(
+                '/skms.v1.Skms/WalletSignEvmTypedData',
+                request_serializer=skms__pb2.WalletSignEvmTypedDataRequest.SerializeToString,
+                response_deserializer=skms__pb2.WalletSignEvmTypedDataReply.FromString,
+                _registered_method=True)
+        self.WalletSignPsbt = channel.unary_unary(
+                '/skms.v1.Skms/WalletSignPsbt',
+                request_serializer=skms__pb2.WalletSignPsbtRequest.SerializeToString,
+                response_deserializer=skms__pb2.WalletSignPsbtReply.FromString,
+                _registered_method=True)
+        self.WalletSignSolanaTransaction = channel.unary_unary(
+                '/skms.v1.Skms/WalletSignSolanaTransaction',
+                request_serializer=skms__pb2.WalletSignSolanaTransactionRequest.SerializeToString,
+                response_deserializer=skms__pb2.WalletSignSolanaTransactionReply.FromString,
+                _registered_method=True)
+        self.WalletSignSolanaMessage = channel.unary_unary(
+                '/skms.v1.Skms/WalletSignSolanaMessage',
+                request_serializer=skms__pb2.WalletSignSolanaMessageRequest.SerializeToString,
+                response_deserializer=skms__pb2.WalletSignSolanaMessageReply.FromString,
+                _registered_method=True)
+        self.StartThresholdDkg = channel.unary_unary(
+                '/skms.v1.Skms/StartThresholdDkg',
+                request_serializer=skms__pb2.StartThresholdDkgRequest.SerializeToString,
+                response_deserializer=skms__pb2.StartThresholdDkgReply.FromString,
+                _registered_method=True)
+        self.RunThresholdDkgRound = channel.unary_unary(
+                '/skms.v1.Skms/RunThresholdDkgRound',
+                request_serializer=skms__pb2.RunThresholdDkgRoundRequest.SerializeToString,
+                response_deserializer=skms__pb2.RunThresholdDkgRoundReply.FromString,
+                _registered_method=True)
+        self.FinishThresholdDkg = channel.unary_unary(
+                '/skms.v1.Skms/FinishThresholdDkg',
+                request_serializer=skms__pb2.FinishThresholdDkgRequest.SerializeToString,
+                response_deserializer=skms__pb2.FinishThresholdDkgReply.FromString,
+                _registered_method=True)
+        self.CommitThresholdSigning = channel.unary_unary(
+                '/skms.v1.Skms/CommitThresholdSigning',
+                request_serializer=skms__pb2.CommitThresholdSigningRequest.SerializeToString,
+                response_deserializer=skms__pb2.CommitThresholdSigningReply.FromString,
+                _registered_method=True)
+        self.SignThresholdShare = channel.unary_unary(
+                '/skms.v1.Skms/SignThresholdShare',
+                request_serializer=skms__pb2.SignThresholdShareRequest.SerializeToString,
+                response_deserializer=skms__pb2.SignThresholdShareReply.FromString,
+                _registered_method=True)
+        self.AggregateThresholdSignature = channel.unary_unary(
+                '/skms.v1.Skms/AggregateThresholdSignature',
+                request_serializer=skms__pb2.AggregateThresholdSignatureRequest.SerializeToString,
+                response_deserializer=skms__pb2.AggregateThresholdSignatureReply.FromString,
+                _registered_method=True)
         self.WhoAmI = channel.unary_unary(
                 '/skms.v1.Skms/WhoAmI',
                 request_serializer=skms__pb2.WhoAmIRequest.SerializeToString,
@@ -303,6 +408,46 @@ class SkmsStub:
                 '/skms.v1.Skms/ListWalletAddresses',
                 request_serializer=skms__pb2.ListWalletAddressesRequest.SerializeToString,
                 response_deserializer=skms__pb2.ListWalletAddressesReply.FromString,
+                _registered_method=True)
+        self.ListApprovals = channel.unary_unary(
+                '/skms.v1.Skms/ListApprovals',
+                request_serializer=skms__pb2.ListApprovalsRequest.SerializeToString,
+                response_deserializer=skms__pb2.ListApprovalsReply.FromString,
+                _registered_method=True)
+        self.GetApproval = channel.unary_unary(
+                '/skms.v1.Skms/GetApproval',
+                request_serializer=skms__pb2.GetApprovalRequest.SerializeToString,
+                response_deserializer=skms__pb2.GetApprovalReply.FromString,
+                _registered_method=True)
+        self.ListApprovalPolicies = channel.unary_unary(
+                '/skms.v1.Skms/ListApprovalPolicies',
+                request_serializer=skms__pb2.ListApprovalPoliciesRequest.SerializeToString,
+                response_deserializer=skms__pb2.ListApprovalPoliciesReply.FromString,
+                _registered_method=True)
+        self.EvmAddress = channel.unary_unary(
+                '/skms.v1.Skms/EvmAddress',
+                request_serializer=skms__pb2.EvmAddressRequest.SerializeToString,
+                response_deserializer=skms__pb2.EvmAddressReply.FromString,
+                _registered_method=True)
+        self.BitcoinAddress = channel.unary_unary(
+                '/skms.v1.Skms/BitcoinAddress',
+                request_serializer=skms__pb2.BitcoinAddressRequest.SerializeToString,
+                response_deserializer=skms__pb2.BitcoinAddressReply.FromString,
+                _registered_method=True)
+        self.SolanaAddress = channel.unary_unary(
+                '/skms.v1.Skms/SolanaAddress',
+                request_serializer=skms__pb2.SolanaAddressRequest.SerializeToString,
+                response_deserializer=skms__pb2.SolanaAddressReply.FromString,
+                _registered_method=True)
+        self.FinalizePsbt = channel.unary_unary(
+                '/skms.v1.Skms/FinalizePsbt',
+                request_serializer=skms__pb2.FinalizePsbtRequest.SerializeToString,
+                response_deserializer=skms__pb2.FinalizePsbtReply.FromString,
+                _registered_method=True)
+        self.GetThresholdGroup = channel.unary_unary(
+                '/skms.v1.Skms/GetThresholdGroup',
+                request_serializer=skms__pb2.GetThresholdGroupRequest.SerializeToString,
+                response_deserializer=skms__pb2.GetThresholdGroupReply.FromString,
                 _registered_method=True)
 
 
@@ -489,6 +634,132 @@ class SkmsServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetApprovalPolicy(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ApproveRequest(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RejectRequest(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SignEvmTransaction(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SignEvmMessage(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SignEvmTypedData(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SignPsbt(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SignSolanaTransaction(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SignSolanaMessage(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WalletSignEvmTransaction(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WalletSignEvmMessage(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WalletSignEvmTypedData(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WalletSignPsbt(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WalletSignSolanaTransaction(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WalletSignSolanaMessage(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StartThresholdDkg(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RunThresholdDkgRound(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FinishThresholdDkg(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CommitThresholdSigning(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SignThresholdShare(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AggregateThresholdSignature(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def WhoAmI(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -628,6 +899,54 @@ class SkmsServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListWalletAddresses(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListApprovals(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetApproval(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListApprovalPolicies(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EvmAddress(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BitcoinAddress(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SolanaAddress(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FinalizePsbt(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetThresholdGroup(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -786,6 +1105,111 @@ def add_SkmsServicer_to_server(servicer, server):
                     request_deserializer=skms__pb2.RecoverWalletRequest.FromString,
                     response_serializer=skms__pb2.RecoverWalletReply.SerializeToString,
             ),
+            'SetApprovalPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetApprovalPolicy,
+                    request_deserializer=skms__pb2.SetApprovalPolicyRequest.FromString,
+                    response_serializer=skms__pb2.SetApprovalPolicyReply.SerializeToString,
+            ),
+            'ApproveRequest': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApproveRequest,
+                    request_deserializer=skms__pb2.ApproveRequestRequest.FromString,
+                    response_serializer=skms__pb2.ApproveRequestReply.SerializeToString,
+            ),
+            'RejectRequest': grpc.unary_unary_rpc_method_handler(
+                    servicer.RejectRequest,
+                    request_deserializer=skms__pb2.RejectRequestRequest.FromString,
+                    response_serializer=skms__pb2.RejectRequestReply.SerializeToString,
+            ),
+            'SignEvmTransaction': grpc.unary_unary_rpc_method_handler(
+                    servicer.SignEvmTransaction,
+                    request_deserializer=skms__pb2.SignEvmTransactionRequest.FromString,
+                    response_serializer=skms__pb2.SignEvmTransactionReply.SerializeToString,
+            ),
+            'SignEvmMessage': grpc.unary_unary_rpc_method_handler(
+                    servicer.SignEvmMessage,
+                    request_deserializer=skms__pb2.SignEvmMessageRequest.FromString,
+                    response_serializer=skms__pb2.SignEvmMessageReply.SerializeToString,
+            ),
+            'SignEvmTypedData': grpc.unary_unary_rpc_method_handler(
+                    servicer.SignEvmTypedData,
+                    request_deserializer=skms__pb2.SignEvmTypedDataRequest.FromString,
+                    response_serializer=skms__pb2.SignEvmTypedDataReply.SerializeToString,
+            ),
+            'SignPsbt': grpc.unary_unary_rpc_method_handler(
+                    servicer.SignPsbt,
+                    request_deserializer=skms__pb2.SignPsbtRequest.FromString,
+                    response_serializer=skms__pb2.SignPsbtReply.SerializeToString,
+            ),
+            'SignSolanaTransaction': grpc.unary_unary_rpc_method_handler(
+                    servicer.SignSolanaTransaction,
+                    request_deserializer=skms__pb2.SignSolanaTransactionRequest.FromString,
+                    response_serializer=skms__pb2.SignSolanaTransactionReply.SerializeToString,
+            ),
+            'SignSolanaMessage': grpc.unary_unary_rpc_method_handler(
+                    servicer.SignSolanaMessage,
+                    request_deserializer=skms__pb2.SignSolanaMessageRequest.FromString,
+                    response_serializer=skms__pb2.SignSolanaMessageReply.SerializeToString,
+            ),
+            'WalletSignEvmTransaction': grpc.unary_unary_rpc_method_handler(
+                    servicer.WalletSignEvmTransaction,
+                    request_deserializer=skms__pb2.WalletSignEvmTransactionRequest.FromString,
+                    response_serializer=skms__pb2.WalletSignEvmTransactionReply.SerializeToString,
+            ),
+            'WalletSignEvmMessage': grpc.unary_unary_rpc_method_handler(
+                    servicer.WalletSignEvmMessage,
+                    request_deserializer=skms__pb2.WalletSignEvmMessageRequest.FromString,
+                    response_serializer=skms__pb2.WalletSignEvmMessageReply.SerializeToString,
+            ),
+            'WalletSignEvmTypedData': grpc.unary_unary_rpc_method_handler(
+                    servicer.WalletSignEvmTypedData,
+                    request_deserializer=skms__pb2.WalletSignEvmTypedDataRequest.FromString,
+                    response_serializer=skms__pb2.WalletSignEvmTypedDataReply.SerializeToString,
+            ),
+            'WalletSignPsbt': grpc.unary_unary_rpc_method_handler(
+                    servicer.WalletSignPsbt,
+                    request_deserializer=skms__pb2.WalletSignPsbtRequest.FromString,
+                    response_serializer=skms__pb2.WalletSignPsbtReply.SerializeToString,
+            ),
+            'WalletSignSolanaTransaction': grpc.unary_unary_rpc_method_handler(
+                    servicer.WalletSignSolanaTransaction,
+                    request_deserializer=skms__pb2.WalletSignSolanaTransactionRequest.FromString,
+                    response_serializer=skms__pb2.WalletSignSolanaTransactionReply.SerializeToString,
+            ),
+            'WalletSignSolanaMessage': grpc.unary_unary_rpc_method_handler(
+                    servicer.WalletSignSolanaMessage,
+                    request_deserializer=skms__pb2.WalletSignSolanaMessageRequest.FromString,
+                    response_serializer=skms__pb2.WalletSignSolanaMessageReply.SerializeToString,
+            ),
+            'StartThresholdDkg': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartThresholdDkg,
+                    request_deserializer=skms__pb2.StartThresholdDkgRequest.FromString,
+                    response_serializer=skms__pb2.StartThresholdDkgReply.SerializeToString,
+            ),
+            'RunThresholdDkgRound': grpc.unary_unary_rpc_method_handler(
+                    servicer.RunThresholdDkgRound,
+                    request_deserializer=skms__pb2.RunThresholdDkgRoundRequest.FromString,
+                    response_serializer=skms__pb2.RunThresholdDkgRoundReply.SerializeToString,
+            ),
+            'FinishThresholdDkg': grpc.unary_unary_rpc_method_handler(
+                    servicer.FinishThresholdDkg,
+                    request_deserializer=skms__pb2.FinishThresholdDkgRequest.FromString,
+                    response_serializer=skms__pb2.FinishThresholdDkgReply.SerializeToString,
+            ),
+            'CommitThresholdSigning': grpc.unary_unary_rpc_method_handler(
+                    servicer.CommitThresholdSigning,
+                    request_deserializer=skms__pb2.CommitThresholdSigningRequest.FromString,
+                    response_serializer=skms__pb2.CommitThresholdSigningReply.SerializeToString,
+            ),
+            'SignThresholdShare': grpc.unary_unary_rpc_method_handler(
+                    servicer.SignThresholdShare,
+                    request_deserializer=skms__pb2.SignThresholdShareRequest.FromString,
+                    response_serializer=skms__pb2.SignThresholdShareReply.SerializeToString,
+            ),
+            'AggregateThresholdSignature': grpc.unary_unary_rpc_method_handler(
+                    servicer.AggregateThresholdSignature,
+                    request_deserializer=skms__pb2.AggregateThresholdSignatureRequest.FromString,
+                    response_serializer=skms__pb2.AggregateThresholdSignatureReply.SerializeToString,
+            ),
             'WhoAmI': grpc.unary_unary_rpc_method_handler(
                     servicer.WhoAmI,
                     request_deserializer=skms__pb2.WhoAmIRequest.FromString,
@@ -905,6 +1329,46 @@ def add_SkmsServicer_to_server(servicer, server):
                     servicer.ListWalletAddresses,
                     request_deserializer=skms__pb2.ListWalletAddressesRequest.FromString,
                     response_serializer=skms__pb2.ListWalletAddressesReply.SerializeToString,
+            ),
+            'ListApprovals': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListApprovals,
+                    request_deserializer=skms__pb2.ListApprovalsRequest.FromString,
+                    response_serializer=skms__pb2.ListApprovalsReply.SerializeToString,
+            ),
+            'GetApproval': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetApproval,
+                    request_deserializer=skms__pb2.GetApprovalRequest.FromString,
+                    response_serializer=skms__pb2.GetApprovalReply.SerializeToString,
+            ),
+            'ListApprovalPolicies': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListApprovalPolicies,
+                    request_deserializer=skms__pb2.ListApprovalPoliciesRequest.FromString,
+                    response_serializer=skms__pb2.ListApprovalPoliciesReply.SerializeToString,
+            ),
+            'EvmAddress': grpc.unary_unary_rpc_method_handler(
+                    servicer.EvmAddress,
+                    request_deserializer=skms__pb2.EvmAddressRequest.FromString,
+                    response_serializer=skms__pb2.EvmAddressReply.SerializeToString,
+            ),
+            'BitcoinAddress': grpc.unary_unary_rpc_method_handler(
+                    servicer.BitcoinAddress,
+                    request_deserializer=skms__pb2.BitcoinAddressRequest.FromString,
+                    response_serializer=skms__pb2.BitcoinAddressReply.SerializeToString,
+            ),
+            'SolanaAddress': grpc.unary_unary_rpc_method_handler(
+                    servicer.SolanaAddress,
+                    request_deserializer=skms__pb2.SolanaAddressRequest.FromString,
+                    response_serializer=skms__pb2.SolanaAddressReply.SerializeToString,
+            ),
+            'FinalizePsbt': grpc.unary_unary_rpc_method_handler(
+                    servicer.FinalizePsbt,
+                    request_deserializer=skms__pb2.FinalizePsbtRequest.FromString,
+                    response_serializer=skms__pb2.FinalizePsbtReply.SerializeToString,
+            ),
+            'GetThresholdGroup': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetThresholdGroup,
+                    request_deserializer=skms__pb2.GetThresholdGroupRequest.FromString,
+                    response_serializer=skms__pb2.GetThresholdGroupReply.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1728,6 +2192,573 @@ class Skms:
             _registered_method=True)
 
     @staticmethod
+    def SetApprovalPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/SetApprovalPolicy',
+            skms__pb2.SetApprovalPolicyRequest.SerializeToString,
+            skms__pb2.SetApprovalPolicyReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ApproveRequest(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/ApproveRequest',
+            skms__pb2.ApproveRequestRequest.SerializeToString,
+            skms__pb2.ApproveRequestReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RejectRequest(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/RejectRequest',
+            skms__pb2.RejectRequestRequest.SerializeToString,
+            skms__pb2.RejectRequestReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SignEvmTransaction(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/SignEvmTransaction',
+            skms__pb2.SignEvmTransactionRequest.SerializeToString,
+            skms__pb2.SignEvmTransactionReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SignEvmMessage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/SignEvmMessage',
+            skms__pb2.SignEvmMessageRequest.SerializeToString,
+            skms__pb2.SignEvmMessageReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SignEvmTypedData(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/SignEvmTypedData',
+            skms__pb2.SignEvmTypedDataRequest.SerializeToString,
+            skms__pb2.SignEvmTypedDataReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SignPsbt(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/SignPsbt',
+            skms__pb2.SignPsbtRequest.SerializeToString,
+            skms__pb2.SignPsbtReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SignSolanaTransaction(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/SignSolanaTransaction',
+            skms__pb2.SignSolanaTransactionRequest.SerializeToString,
+            skms__pb2.SignSolanaTransactionReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SignSolanaMessage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/SignSolanaMessage',
+            skms__pb2.SignSolanaMessageRequest.SerializeToString,
+            skms__pb2.SignSolanaMessageReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WalletSignEvmTransaction(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/WalletSignEvmTransaction',
+            skms__pb2.WalletSignEvmTransactionRequest.SerializeToString,
+            skms__pb2.WalletSignEvmTransactionReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WalletSignEvmMessage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/WalletSignEvmMessage',
+            skms__pb2.WalletSignEvmMessageRequest.SerializeToString,
+            skms__pb2.WalletSignEvmMessageReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WalletSignEvmTypedData(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/WalletSignEvmTypedData',
+            skms__pb2.WalletSignEvmTypedDataRequest.SerializeToString,
+            skms__pb2.WalletSignEvmTypedDataReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WalletSignPsbt(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/WalletSignPsbt',
+            skms__pb2.WalletSignPsbtRequest.SerializeToString,
+            skms__pb2.WalletSignPsbtReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WalletSignSolanaTransaction(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/WalletSignSolanaTransaction',
+            skms__pb2.WalletSignSolanaTransactionRequest.SerializeToString,
+            skms__pb2.WalletSignSolanaTransactionReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WalletSignSolanaMessage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/WalletSignSolanaMessage',
+            skms__pb2.WalletSignSolanaMessageRequest.SerializeToString,
+            skms__pb2.WalletSignSolanaMessageReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartThresholdDkg(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/StartThresholdDkg',
+            skms__pb2.StartThresholdDkgRequest.SerializeToString,
+            skms__pb2.StartThresholdDkgReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RunThresholdDkgRound(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/RunThresholdDkgRound',
+            skms__pb2.RunThresholdDkgRoundRequest.SerializeToString,
+            skms__pb2.RunThresholdDkgRoundReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FinishThresholdDkg(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/FinishThresholdDkg',
+            skms__pb2.FinishThresholdDkgRequest.SerializeToString,
+            skms__pb2.FinishThresholdDkgReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CommitThresholdSigning(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/CommitThresholdSigning',
+            skms__pb2.CommitThresholdSigningRequest.SerializeToString,
+            skms__pb2.CommitThresholdSigningReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SignThresholdShare(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/SignThresholdShare',
+            skms__pb2.SignThresholdShareRequest.SerializeToString,
+            skms__pb2.SignThresholdShareReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AggregateThresholdSignature(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/AggregateThresholdSignature',
+            skms__pb2.AggregateThresholdSignatureRequest.SerializeToString,
+            skms__pb2.AggregateThresholdSignatureReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def WhoAmI(request,
             target,
             options=(),
@@ -2365,6 +3396,222 @@ class Skms:
             '/skms.v1.Skms/ListWalletAddresses',
             skms__pb2.ListWalletAddressesRequest.SerializeToString,
             skms__pb2.ListWalletAddressesReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListApprovals(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/ListApprovals',
+            skms__pb2.ListApprovalsRequest.SerializeToString,
+            skms__pb2.ListApprovalsReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetApproval(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/GetApproval',
+            skms__pb2.GetApprovalRequest.SerializeToString,
+            skms__pb2.GetApprovalReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListApprovalPolicies(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/ListApprovalPolicies',
+            skms__pb2.ListApprovalPoliciesRequest.SerializeToString,
+            skms__pb2.ListApprovalPoliciesReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EvmAddress(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/EvmAddress',
+            skms__pb2.EvmAddressRequest.SerializeToString,
+            skms__pb2.EvmAddressReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BitcoinAddress(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/BitcoinAddress',
+            skms__pb2.BitcoinAddressRequest.SerializeToString,
+            skms__pb2.BitcoinAddressReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SolanaAddress(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/SolanaAddress',
+            skms__pb2.SolanaAddressRequest.SerializeToString,
+            skms__pb2.SolanaAddressReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FinalizePsbt(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/FinalizePsbt',
+            skms__pb2.FinalizePsbtRequest.SerializeToString,
+            skms__pb2.FinalizePsbtReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetThresholdGroup(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/GetThresholdGroup',
+            skms__pb2.GetThresholdGroupRequest.SerializeToString,
+            skms__pb2.GetThresholdGroupReply.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,141 @@
+"""Catalogue entries: threshold group keys (FROST RFC 9591, threshold BLS) across ledgers.
+
+Each participant of a group is its own SKMS home; each runs these commands on its own
+ledger and passes the round messages the results hold to the others (over their REST
+services, or as files: ``--out FILE`` writes a result's message, repeated ``--in FILE``
+reads the others'). Round messages are public values and travel as signed arguments, so
+the command that consumed them is in the log beside the event that records them and the
+auditor can replay every DKG and signing session. Secrets (polynomials, transport keys,
+signing shares, nonces) never leave the ledger that made them, except sealed to a
+recipient's transport key.
+
+Every entry acts in the group's key domain (the command's chain: ``--domain``, default
+``default``); a command naming a group of another domain is refused.
+"""
+
+from __future__ import annotations
+
+from ledger.catalogue.fields import (
+    data,
+    document,
+    in_path,
+    integer,
+    listing,
+    sha256_of,
+    shaped,
+    text,
+)
+from ledger.catalogue.model import (
+    ChainRule,
+    Cli,
+    CliRoute,
+    CommandSpec,
+    Field,
+    ReadSpec,
+    Route,
+)
+from ledger.catalogue.shapes import SHAPES
+from ledger.domain.threshold_group import SUITES
+
+KEY_MANAGERS = frozenset({"key-manager"})
+SIGNERS = frozenset({"key-manager", "signer"})
+READERS = frozenset({"admin", "auditor", "analyst", "key-manager", "signer"})
+MAX_PARTICIPANTS = 255
+MAX_MESSAGE = 1 << 20
+
+GROUP_ID = text("group_id", "The group's id (a UUID; the same on every participant's "
+                "ledger).", max_length=100, cli=Cli(positional=True))
+SESSION_ID = text("session_id", "The signing session's id (the same for every signer).",
+                  max_length=100)
+MESSAGE = data("message", "The message.", maximum=MAX_MESSAGE,
+               cli=Cli(option="--input", reader="file"))
+
+
+def _messages(name: str, doc: str, *, option: str, minimum: int = 1) -> Field:
+    return listing(name, doc, document("item", "One round message (JSON)."), minimum=minimum,
+                   maximum=MAX_PARTICIPANTS, cli=Cli(option=option, reader="json-files"))
+
+
+COMMITMENTS = _messages("commitments", "Every signer's round 1 commitments, this "
+                        "participant's included (FROST; none for BLS).", option="--commitment",
+                        minimum=0)
+CHAIN = ChainRule.DOMAIN
+
+
+def _group(name: str, doc: str, verb: str, event: set[str], result: str, *,
+           args: tuple[Field, ...], inputs: tuple[Field, ...] = (),
+           roles: frozenset[str] = SIGNERS, cli: tuple[str, ...],
+           renderer: str = "threshold-message") -> CommandSpec:
+    return CommandSpec(
+        name=name, doc=doc, group="threshold", roles=roles, chain=CHAIN,
+        events=frozenset(event), args=(GROUP_ID, *args), inputs=inputs,
+        result=SHAPES[result], rest=Route("POST", f"/v1/threshold/groups/{{group_id}}/{verb}"),
+        cli=CliRoute(("threshold", *cli), renderer=renderer))
+
+
+COMMANDS = (
+    CommandSpec(
+        name="StartThresholdDkg", doc="Take a seat in a new threshold group key: round 1 "
+                                      "of the distributed key generation. Without a group "
+                                      "id a new group is started; with one, this ledger "
+                                      "joins it.",
+        group="threshold", roles=KEY_MANAGERS, chain=CHAIN,
+        events=frozenset({"ThresholdDkgStarted"}),
+        args=(text("suite", "frost-ed25519, frost-secp256k1 or bls12381-min-pk.", max_length=32,
+                   choices=SUITES),
+              integer("threshold", "Participants needed to sign (t).", minimum=2,
+                      maximum=MAX_PARTICIPANTS),
+              integer("participants", "Participants holding a share (n).", minimum=2,
+                      maximum=MAX_PARTICIPANTS),
+              integer("identifier", "This ledger's participant identifier (1..n).",
+                      minimum=1, maximum=MAX_PARTICIPANTS),
+              text("group_id", "The group to join (default: start a new one).",
+                   required=False, nullable=True, max_length=100),
+              text("replaces", "An active group of this ledger the new key replaces "
+                   "(rotation by a new DKG).", required=False, nullable=True,
+                   max_length=100),
+              text("label", "A label.", required=False, nullable=True, max_length=200)),
+        result=SHAPES["ThresholdDkgRound1"], rest=Route("POST", "/v1/threshold/groups"),
+        cli=CliRoute(("threshold", "dkg", "start"), renderer="threshold-message")),
+    _group("RunThresholdDkgRound", "DKG round 2: check every other participant's round 1 "
+           "message (a bad proof names its sender) and seal one share to each.", "dkg/round",
+           {"ThresholdDkgShared"}, "ThresholdDkgRound2", roles=KEY_MANAGERS,
+           args=(_messages("round1_messages", "The other participants' round 1 messages.",
+                           option="--in"),),
+           cli=("dkg", "round")),
+    _group("FinishThresholdDkg", "Finish the DKG: open and check the shares sent to this "
+           "participant (a bad share names its sender) and seal the signing share.",
+           "dkg/finish", {"ThresholdKeyCreated", "ThresholdGroupRetired"}, "ThresholdKey",
+           roles=KEY_MANAGERS,
+           args=(_messages("round2_messages", "The round 2 messages the others addressed to "
+                           "this participant (others are ignored).", option="--in"),),
+           cli=("dkg", "finish"), renderer="threshold-key"),
+    _group("CommitThresholdSigning", "FROST round 1: fresh single-use nonces, sealed; their "
+           "commitments go to the signers of the session.", "sign/commit",
+           {"ThresholdNoncesCommitted"}, "ThresholdCommitment",
+           args=(SESSION_ID,), cli=("sign", "commit")),
+    _group("SignThresholdShare", "FROST round 2 (or a BLS partial signature): this "
+           "participant's signature share of the message; the session's nonces are "
+           "consumed.", "sign/share", {"ThresholdShareIssued"}, "ThresholdSignatureShare",
+           args=(SESSION_ID, sha256_of("message_digest", "message", "SHA-256 of the "
+                                       "message."), COMMITMENTS),
+           inputs=(MESSAGE,), cli=("sign", "share")),
+    _group("AggregateThresholdSignature", "Verify every signature share (a bad share names "
+           "its signer) and assemble the group signature.", "sign/aggregate",
+           {"ThresholdSignatureAggregated"}, "ThresholdSignature",
+           args=(SESSION_ID, sha256_of("message_digest", "message", "SHA-256 of the "
+                                       "message."), COMMITMENTS,
+                 _messages("shares", "The signature shares of the signing set.",
+                           option="--share")),
+           inputs=(MESSAGE,), cli=("sign", "aggregate"), renderer="threshold-signature"),
+)
+
+READS = (
+    ReadSpec("GetThresholdGroup", "This ledger's seat in a threshold group: suite, "
+                                  "threshold, stage, group key, verifying shares, sessions "
+                                  "(never a secret).",
+             "threshold", "keys.read", READERS, (in_path(GROUP_ID),),
+             shaped("result", "The group.", "ThresholdGroup"),
+             rest=Route("GET", "/v1/threshold/groups/{group_id}"),
+             cli=CliRoute(("threshold", "key", "show"), renderer="threshold-group")),
+)
