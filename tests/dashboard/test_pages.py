@@ -99,8 +99,8 @@ PAGES = [
     ("timeline", "#timeline", "Live timeline"),
     ("checkpoints", "main", "Checkpoints and proofs"),
     ("reports", "#report svg", "Compliance reports"),
-    ("approvals", "main", "no approval commands"),
-    ("threshold", "main", "no threshold-session commands"),
+    ("approvals", "main", "ListApprovals"),
+    ("threshold", "main", "StartThresholdDkg"),
     ("chains", "main svg", "Chain activity"),
     ("health", "#metrics", "Health and metrics"),
 ]

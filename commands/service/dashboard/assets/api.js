@@ -104,6 +104,7 @@ export async function chainOf(spec, args, values) {
     case "domain": return values.domain || "default";
     case "key": return (await read("GetKey", { key_id: args.key_id })).domain;
     case "wallet": return (await read("GetWallet", { wallet_id: args.wallet_id })).domain;
+    case "approval": return (await read("GetApproval", { approval_id: args.approval_id })).chain;
     default:
       if (!values.chain_id) throw new Error("name the chain");
       return values.chain_id;

@@ -274,6 +274,9 @@ function capabilityPage(title, test, none) {
     const commands = state.catalogue.commands.filter(test);
     const reads = state.catalogue.reads.filter(test);
     if (commands.length === 0 && reads.length === 0) { main.append(message(none)); return; }
+    main.append(h("p", {}, "In this server's catalogue: ",
+      [...commands, ...reads].map((spec) => spec.name).join(", "),
+      ". Shown here: what this actor may do from the page (the rest: CLI or SDK)."));
     for (const spec of reads.filter((r) => may(r) && r.params.every((p) => !p.required))) {
       try {
         const result = await read(spec.name, {});
