@@ -9,6 +9,7 @@ KAFKA_NODES ?= 3
 DEMO_PASSPHRASE ?= skms-demo-passphrase-not-a-secret
 
 .PHONY: setup run test lint unit kafka-up kafka-down bench docs generate lock lock-upgrade clean go-deps fuzz fuzz-short scan native zk-tools softhsm
+.PHONY: browser-deps
 
 # Dependencies come from the hashed lock (requirements/dev.txt), never from pyproject's
 # ranges. The locked pip is installed first (the one a new venv brings is slower and
@@ -65,10 +66,18 @@ softhsm:
 kafka-down:
 	bash tools/kafka/kafka.sh down
 
+# The dashboard's browser tests (tests/dashboard) drive Debian's chromium through Playwright
+# (no browser download), installed here once, idempotently (apt); axe-core (accessibility
+# checks, test time only) comes from npm by the committed lock.
+browser-deps:
+	bash tools/dashboard/chromium.sh
+	test -f tools/dashboard/node_modules/axe-core/axe.min.js || \
+		(cd tools/dashboard && npm ci --ignore-scripts --no-audit --no-fund)
+
 # Everything CI runs: lint, then the whole suite with the services it needs started here.
 # Kafka tests run in their own serial pass: the fault tests kill and freeze brokers.
 KAFKA_BOOTSTRAP := 127.0.0.1:19092,127.0.0.1:19093,127.0.0.1:19094
-test: setup lint softhsm kafka-up go-deps native zk-tools
+test: setup lint softhsm kafka-up go-deps native zk-tools browser-deps
 	$(BIN)/python tools/gen_events_doc.py --check
 	$(BIN)/python tools/gen_catalogue.py --check
 	$(BIN)/python tools/gen_vectors.py --check

@@ -35,6 +35,8 @@ from ledger.domain.key import Key
 from ledger.domain.threshold_group import ThresholdGroup
 from ledger.domain.wallet import Wallet
 from ledger.errors import InvalidInput, InvalidSignature, NotFound
+from ledger.merkle.hasher import hash_leaf
+from ledger.merkle.tree import MerkleTree
 from ledger.proofs import build_consistency, build_inclusion, verify_proof_document
 from ledger.stores.base import EventStore
 from projections.export import ResultSet
@@ -306,7 +308,8 @@ def audit_verify(ctx: ReadContext, trusted_checkpoints: Sequence[str] = (),
 
 
 def list_reports(ctx: ReadContext) -> list[dict[str, Any]]:
-    return [{"name": r.name, "since": r.takes_since, "description": r.description}
+    return [{"name": r.name, "since": r.takes_since, "description": r.description,
+             "chart": {"x": r.chart.x, "y": r.chart.y, "title": r.chart.title}}
             for r in REPORTS.values()]
 
 
@@ -461,6 +464,38 @@ def get_threshold_group(ctx: ReadContext, group_id: str) -> dict[str, Any]:
     return threshold_group_row(group)
 
 
+def key_history(ctx: ReadContext, key_id: str) -> dict[str, Any]:
+    """The key's timeline from the ``key_events`` read model, after the same domain check
+    as GetKey (so an actor never learns of a key outside its domains)."""
+    key = _key(ctx, key_id)
+    # The id is a registered key's (the ledger made it), quoted all the same.
+    quoted = key.key_id.replace("'", "''")
+    sql = ("SELECT chain, seq, event_type, actor_id, recorded_at, details_json "  # noqa: S608
+           f"FROM key_events WHERE key_id = '{quoted}' ORDER BY chain, seq")
+    return table(ctx.models().query(sql, None))
+
+
+def list_envelopes(ctx: ReadContext, chain_id: str, from_seq: int = 0, limit: int = 100,
+                   size: int | None = None) -> dict[str, Any]:
+    """Stored envelopes as the store holds them (never opened: a tampered body must reach
+    the verifier as it is), each with its inclusion path under the checkpoint of ``size``
+    (default the latest), built over the event hashes the store recorded."""
+    checkpoints = {c.size: c for c in ctx.store.checkpoints(chain_id)}
+    if size is not None and size not in checkpoints:
+        raise NotFound(f"chain {chain_id!r} has no checkpoint of size {size}", field="size")
+    tree_size = size if size is not None else max(checkpoints, default=0)
+    page = list(ctx.store.read(chain_id, from_seq, from_seq + limit))
+    leaves = [hash_leaf(e.event_hash) for e in ctx.store.read(chain_id, 0, tree_size)]
+    tree = MerkleTree(leaves) if tree_size else None
+    return {"chain": chain_id, "tree_size": tree_size,
+            "checkpoint": checkpoints[tree_size].note if tree_size else None,
+            "envelopes": [{"seq": e.seq, "event_hash": e.event_hash.hex(), "body": e.body,
+                           "inclusion": [h.hex() for h in tree.inclusion_proof(e.seq,
+                                                                               tree_size)]
+                           if tree is not None and e.seq < tree_size else []}
+                          for e in page]}
+
+
 READS: dict[str, Callable[..., Any]] = {
     "WhoAmI": whoami, "ListAlgorithms": list_algorithms, "ListKeys": list_keys,
     "GetKey": get_key, "GetPublicKey": get_public_key, "Verify": verify,
@@ -476,6 +511,7 @@ READS: dict[str, Callable[..., Any]] = {
     **CHAIN_READS,
     "GetThresholdGroup": get_threshold_group,
     **ZK_READS,
+    "KeyHistory": key_history, "ListEnvelopes": list_envelopes,
 }
 """Catalogue read name -> its function (a test checks this covers the catalogue)."""
 

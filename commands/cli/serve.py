@@ -6,10 +6,28 @@ import gc
 from pathlib import Path
 
 import click
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from commands.cli.printer import emit, guarded, json_option
 from commands.cli.state import CliState
+from ledger.crypto.memory import zeroize
 from ledger.errors import ConfigurationError, InvalidInput
+
+
+def dashboard_key_pem(state: CliState, actor: str) -> str:
+    """An actor's identity key (unsealed from this home) as PKCS#8 PEM, the file the
+    dashboard's sign-in imports into the browser (WebCrypto)."""
+    session = state.session()
+    identity = session.home.identity(actor)
+    seed = session.home.identity_key(identity.name, session.kek())
+    try:
+        pem = Ed25519PrivateKey.from_private_bytes(bytes(seed)).private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption())
+    finally:
+        zeroize(seed)
+    return pem.decode("ascii")
 
 
 def settle_heap() -> None:
@@ -87,6 +105,12 @@ def settle_heap() -> None:
               help="With --ephemeral: load named content first (demo).")
 @click.option("--seed", default=None, metavar="TEXT",
               help="With --ephemeral only: reproducible keys from TEXT (predictable by design).")
+@click.option("--session-minutes", type=click.IntRange(1, 60), default=15, show_default=True,
+              help="Lifetime of a dashboard (/ui) sign-in.")
+@click.option("--export-dashboard-key", "export_for", default=None, metavar="ACTOR",
+              help="Print ACTOR's identity key (kept in this home) as a PKCS#8 PEM file for "
+                   "the dashboard's sign-in, and exit. It is that actor's secret: write it "
+                   "to a file only it can read.")
 @json_option
 @click.pass_obj
 @guarded
@@ -98,7 +122,8 @@ def serve(state: CliState, host: str, rest_port: int, grpc_port: int, tls: bool,
           public_authorities: tuple[str, ...], max_connections_per_client: int,
           header_timeout: float, max_header_bytes: int, query_workers: int,
           max_query_rows: int, max_query_bytes: int, issue_for: str | None,
-          ephemeral: bool, fixture: str | None, seed: str | None) -> None:
+          ephemeral: bool, fixture: str | None, seed: str | None,
+          session_minutes: int, export_for: str | None) -> None:
     """Serve REST (FastAPI) and gRPC on loopback, TLS 1.3, until SIGINT/SIGTERM.
 
     On first use the development CA and a server certificate are created under
@@ -124,6 +149,9 @@ def serve(state: CliState, host: str, rest_port: int, grpc_port: int, tls: bool,
                                        actor.actor_id, actor.name)
         click.echo(pem.decode(), nl=False)
         return
+    if export_for is not None:
+        click.echo(dashboard_key_pem(state, export_for), nl=False)
+        return
     passphrase = state.passphrase()
     if passphrase is None and not state.home.needs_passphrase():
         passphrase = bytearray()  # the KEK is on the home's token: its PIN file opens it
@@ -143,16 +171,19 @@ def serve(state: CliState, host: str, rest_port: int, grpc_port: int, tls: bool,
                            tls_key=tls_key, client_ca=client_ca, limits=limits,
                            workers=workers, commit_gather_s=commit_gather_ms / 1000,
                            otlp_endpoint=otlp_endpoint,
-                           shutdown_grace_s=grace, public_authorities=public_authorities)
+                           shutdown_grace_s=grace, public_authorities=public_authorities,
+                           session_lifetime_s=session_minutes * 60)
     server = Server(config, passphrase)
     stop = Server.stop_on_signals()
     server.start()
     settle_heap()
     scheme = "https" if tls else "http"
     emit({"rest": f"{scheme}://{host}:{server.rest_port}", "grpc": f"{host}:{server.grpc_port}",
-          "ca": str(state.home.path / "tls" / "ca.pem") if tls and tls_cert is None else None},
+          "ca": str(state.home.path / "tls" / "ca.pem") if tls and tls_cert is None else None,
+          "dashboard": f"{scheme}://{host}:{server.rest_port}/ui"},
          lambda r: f"serving REST on {r['rest']} and gRPC on {r['grpc']}"
-                   + (f"\nclients trust {r['ca']}" if r["ca"] else ""))
+                   + (f"\nclients trust {r['ca']}" if r["ca"] else "")
+                   + f"\ndashboard at {r['dashboard']}")
     server.wait(stop)
 
 

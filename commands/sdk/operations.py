@@ -515,6 +515,12 @@ class Operations(abc.ABC):
         """One key's state, versions and policy (GetKey)."""
         return self._read("GetKey", given(key_id=key_id))
 
+    def key_history(self, key_id: str) -> Any:
+        """One key's lifecycle events in order (from the read models: every Key* event with who
+        caused it and its public details; signatures are counted in the key, listed by the
+        signing-activity report) (KeyHistory)."""
+        return self._read("KeyHistory", given(key_id=key_id))
+
     def public_key(self, key_id: str, format: str | None = None, version: int | None = None) -> Any:
         """A public key (any kind that has one): PEM SubjectPublicKeyInfo or hex (GetPublicKey)."""
         return self._read("GetPublicKey", given(key_id=key_id, format=format, version=version))
@@ -554,6 +560,14 @@ class Operations(abc.ABC):
         """A consistency proof document between two tree sizes (ConsistencyProof)."""
         return self._read("ConsistencyProof", given(
             chain_id=chain_id, old_size=old_size, size=size))
+
+    def envelopes(self, chain_id: str, from_seq: int | None = None, limit: int | None = None,
+                  size: int | None = None) -> Any:
+        """Stored envelopes of a chain from a seq, byte for byte, each with its inclusion proof
+        under the latest checkpoint (or the one of the size named), so a client recomputes
+        every hash itself (the dashboard's badge) (ListEnvelopes)."""
+        return self._read("ListEnvelopes", given(
+            chain_id=chain_id, from_seq=from_seq, limit=limit, size=size))
 
     def verify_proof(self, document: Any, ledger_key: str | None = None,
                      trusted_checkpoints: list[str] | None = None) -> Any:

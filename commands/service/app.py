@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from commands.service import feed, rest
 from commands.service.asgi_body import read_body, replay
 from commands.service.core import ServiceCore
+from commands.service.dashboard import routes as dashboard
 from commands.service.errors import (
     PROBLEM_JSON,
     HttpStatusError,
@@ -163,6 +164,7 @@ def create_app(core: ServiceCore | None, *, fast_lane: bool = True) -> ServiceAp
         core.on_append(app.state.hub.notify)
     app.include_router(rest.router)
     app.include_router(feed.router)
+    app.include_router(dashboard.router)
 
     @app.exception_handler(SkmsError)
     async def skms_error(request: Request, exc: SkmsError) -> JSONResponse:

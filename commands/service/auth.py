@@ -6,7 +6,10 @@ Authentication. Every request is made by a registered actor, proven by either:
   (``keyid`` = actor id; profile in :mod:`commands.sdk.httpsig`). ``created`` must be within
   ``window_s`` of the server clock and the nonce unseen within that window, else 401; or
 * a TLS client certificate (mutual TLS) whose Ed25519 public key *is* the actor's registered
-  identity key (the certificate chain itself was checked by TLS against the client CA).
+  identity key (the certificate chain itself was checked by TLS against the client CA); or
+* a dashboard session (:mod:`commands.service.sessions`): a browser that proved the actor's
+  key or certificate at sign-in, within the session's lifetime, from the page's own origin
+  and with the session's CSRF token (never for gRPC).
 
 When both are present they must name the same actor. Commands are additionally signed at
 the SKMS level (the ledger checks that signature); the transport credential only decides
@@ -31,6 +34,7 @@ from typing import Any
 
 from commands.sdk import httpsig
 from commands.service.errors import NotAuthenticated, RateLimited
+from commands.service.sessions import SessionStore
 from commands.service.tls import certificate_public_key
 from ledger.application import Ledger
 from ledger.authorization import SYSTEM_CHAIN
@@ -139,7 +143,8 @@ class Authenticator:
                  clock: Callable[[], float] = time.time,
                  on_failure: Callable[[str], None] | None = None,
                  charge: Callable[[str], None] | None = None,
-                 nonces: NonceCache | None = None) -> None:
+                 nonces: NonceCache | None = None,
+                 sessions: SessionStore | None = None) -> None:
         """``charge(actor_id)`` applies the rate limit (raising when over): it runs once per
         authenticated request, after the credential checked out and before a nonce is
         stored, so a rate-limited request never takes a slot of the nonce cache."""
@@ -151,11 +156,12 @@ class Authenticator:
         self._charge = charge or (lambda actor_id: None)
         self._keys: dict[bytes, list[str]] = {}
         self._keys_for = -1
+        self.sessions = sessions
 
-    def _fail(self, reason: str, message: str) -> NotAuthenticated:
+    def _fail(self, reason: str, message: str, hint: str = "") -> NotAuthenticated:
         if self._on_failure is not None:
             self._on_failure(reason)
-        return NotAuthenticated(message, reason_code=reason)
+        return NotAuthenticated(message, reason_code=reason, hint=hint)
 
     def authenticate(self, facts: RequestFacts, *, grpc: bool = False) -> Principal:
         by_signature: Principal | None = None
@@ -168,6 +174,13 @@ class Authenticator:
                              "certificate name different actors")
         if by_signature is not None:
             return by_signature  # charged before its nonce was stored
+        by_session = None if grpc else self._by_session(facts)
+        if by_session is not None:
+            if by_certificate is not None and by_certificate.actor_id != by_session.actor_id:
+                raise self._fail("credential-mismatch", "the dashboard session and the client "
+                                 "certificate name different actors")
+            self._charge(by_session.actor_id)
+            return by_session
         if by_certificate is None:
             raise self._fail("missing", "the request is not signed and carries no client "
                              "certificate")
@@ -214,6 +227,33 @@ class Authenticator:
         if not self._nonces.add(actor.actor_id, params.nonce, now + 2 * self.window_s, now):
             raise self._fail("replayed", "this request signature (nonce) was already used")
         return self._principal(actor.actor_id, "signature", params.nonce)
+
+    def _by_session(self, facts: RequestFacts) -> Principal | None:
+        if self.sessions is None:
+            return None
+        try:
+            session = self.sessions.authenticate(facts.headers, facts.target_uri,
+                                                 facts.peer_certificate)
+        except NotAuthenticated as refused:
+            raise self._fail(refused.reason_code, refused.message, refused.hint) from None
+        if session is None:
+            return None
+        return self._principal(session.actor_id, f"session:{session.method}")
+
+    def actor_by_key(self, public_key: bytes) -> str:
+        """The one registered actor whose identity key this is (sign-in by key or
+        certificate); refused unless exactly one holds it."""
+        ledger = self._ledger()
+        if len(ledger.actors) != self._keys_for:
+            index: dict[bytes, list[str]] = {}
+            for actor in list(ledger.actors.values()):
+                index.setdefault(bytes(actor.public_key), []).append(actor.actor_id)
+            self._keys, self._keys_for = index, len(ledger.actors)
+        matches = self._keys.get(public_key, [])
+        if len(matches) != 1 or matches[0] == SYSTEM_ACTOR:
+            raise self._fail("unknown-actor", "the key is not the identity key of exactly one "
+                             "registered actor")
+        return matches[0]
 
     def _by_certificate(self, der: bytes) -> Principal:
         public_key = certificate_public_key(der)

@@ -38,6 +38,7 @@ class ServiceConfig:
     idempotency_entries: int = 10_000
     commit_gather_s: float = 0.001
     public_authorities: tuple[str, ...] = ()
+    session_lifetime_s: int = 900  # dashboard sessions (commands/service/sessions.py)
 
     def check(self) -> None:
         if self.client_auth not in CLIENT_AUTH_MODES:
@@ -49,5 +50,7 @@ class ServiceConfig:
             raise ConfigurationError("--tls-cert and --tls-key go together", field="tls-cert")
         if self.workers < 1:
             raise ConfigurationError("must be at least 1", field="workers")
+        if not 60 <= self.session_lifetime_s <= 3600:
+            raise ConfigurationError("must be between 1 and 60 minutes", field="session-minutes")
         if not 0 <= self.commit_gather_s <= 0.1:
             raise ConfigurationError("must be between 0 and 100 ms", field="commit-gather-ms")

@@ -41,6 +41,7 @@ from commands.service.idempotency import Idempotency
 from commands.service.limits import RateLimiter, check_batch
 from commands.service.observability import Metrics, TracedEventStore, logger, tracer_provider
 from commands.service.read_models import QueryGate, ReadModelLock, ServiceReadModels
+from commands.service.sessions import SessionStore
 from commands.wire import shape_to_json, to_json
 from ledger.application import Ledger, Outcome
 from ledger.authorization import SYSTEM_CHAIN
@@ -128,9 +129,12 @@ class ServiceCore:
         if not self.ledger.initialized:
             raise ConfigurationError(f"the store {store.url} holds no ledger",
                                      hint="run 'skms init' first")
+        # Dashboard sign-ins (commands/service/dashboard): sessions of this process only.
+        self.sessions = SessionStore(lifetime_s=config.session_lifetime_s)
         self.auth = Authenticator(lambda: self.ledger, window_s=config.signature_window_s,
                                   on_failure=lambda reason: self.metrics.auth_failures
-                                  .labels(reason).inc(), charge=self.charge)
+                                  .labels(reason).inc(), charge=self.charge,
+                                  sessions=self.sessions)
         self.metrics.watch_ledger(self._heads, lambda: dict(self._projected))
 
     # --- lifecycle ---------------------------------------------------------------------------

@@ -34,6 +34,7 @@ WATCHERS = frozenset({"admin", "auditor"})
 ANALYSTS = frozenset({"admin", "auditor", "analyst"})
 MAX_SEQ = 2**62
 MAX_BATCH = 1000
+MAX_ENVELOPES = 500
 
 CHAIN_PARAM = in_path(dataclasses.replace(CHAIN_ID, cli=Cli(option="--chain",
                                                             default="default")))
@@ -76,6 +77,13 @@ READS = (
              EVERY_ROLE, (in_path(KEY_ID),), shaped("result", "The key.", "Key"),
              rest=Route("GET", "/v1/keys/{key_id}"),
              cli=CliRoute(("key", "show"), renderer="key")),
+    ReadSpec("KeyHistory", "One key's lifecycle events in order (from the read models: "
+             "every Key* event with who caused it and its public details; signatures are "
+             "counted in the key, listed by the signing-activity report).", "keys",
+             "keys.read", EVERY_ROLE, (in_path(KEY_ID),),
+             shaped("result", "The events.", "Table"),
+             rest=Route("GET", "/v1/keys/{key_id}/history"),
+             cli=CliRoute(("key", "history"), renderer="table"), read_models=True),
     ReadSpec("GetPublicKey", "A public key (any kind that has one): PEM "
              "SubjectPublicKeyInfo or hex.", "keys", "keys.read", EVERY_ROLE,
              (in_path(KEY_ID),
@@ -141,6 +149,21 @@ READS = (
              document("result", "The proof document."),
              rest=Route("GET", "/v1/chains/{chain_id}/proofs/consistency"),
              cli=CliRoute(("audit", "consistency"), renderer="json")),
+    ReadSpec("ListEnvelopes", "Stored envelopes of a chain from a seq, byte for byte, each "
+             "with its inclusion proof under the latest checkpoint (or the one of the size "
+             "named), so a client recomputes every hash itself (the dashboard's badge).",
+             "audit", "audit.read", WATCHERS,
+             (CHAIN_PARAM,
+              in_query(integer("from_seq", "The first seq.", required=False, default=0,
+                               minimum=0, maximum=MAX_SEQ)),
+              in_query(integer("limit", "At most this many envelopes.", required=False,
+                               default=100, minimum=1, maximum=MAX_ENVELOPES)),
+              in_query(integer("size", "Prove under the checkpoint of this size (default: "
+                               "the latest).", required=False, nullable=True, minimum=1,
+                               maximum=MAX_SEQ))),
+             shaped("result", "The envelopes.", "EnvelopePage"),
+             rest=Route("GET", "/v1/chains/{chain_id}/envelopes"), sdk="envelopes",
+             cli=CliRoute(("audit", "envelopes"), renderer="json")),
     ReadSpec("VerifyProof", "Check an inclusion or consistency proof document (a 422 "
              "problem when it does not verify).", "audit", "proofs.verify", EVERY_ROLE,
              (document("document", "The proof document.",

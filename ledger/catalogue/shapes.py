@@ -46,7 +46,8 @@ SHAPES: dict[str, Shape] = {s.name: s for s in (
            text("actor_id", "Actor id."), text("name", "Actor name."),
            listing("roles", "Roles.", _NAME), listing("domains", "Key domains ('*': all).",
                                                        _NAME),
-           text("authenticated_by", "signature, mtls, or local (the CLI).")),
+           text("authenticated_by", "signature, mtls, session:key or session:certificate "
+                "(a dashboard session), or local (the CLI).")),
     _shape("Algorithm", "A key algorithm and what it is for.",
            text("algorithm", "Stable id."), text("family", "Family (ecdsa, eddsa, ...)."),
            text("purpose", "signature, encryption, mac or key-agreement."),
@@ -109,7 +110,27 @@ SHAPES: dict[str, Shape] = {s.name: s for s in (
            text("detail", "What was proven.", max_length=2000)),
     _shape("ReportInfo", "A named report.",
            text("name", "Name."), boolean("since", "Takes a 'since' time."),
-           text("description", "What it shows.", max_length=2000)),
+           text("description", "What it shows.", max_length=2000),
+           document("chart", "How it is charted: x (a column), y (a column summed per x; "
+                    "null: rows counted) and title.")),
+    _shape("EnvelopePage", "Stored envelopes exactly as the store holds them, each with its "
+           "inclusion proof under the checkpoint named here, for a client to verify itself.",
+           text("chain", "Chain."),
+           integer("tree_size", "Size of the checkpoint the proofs lead to (0: none yet)."),
+           text("checkpoint", "That checkpoint's C2SP signed note (null: none yet).",
+                nullable=True, max_length=100_000),
+           listing("envelopes", "In seq order.",
+                   shaped("item", "One envelope.", "StoredEnvelope"))),
+    _shape("StoredEnvelope", "One stored envelope: the exact body bytes, the event hash the "
+           "store recorded for them, and the RFC 9162 inclusion path of that leaf.",
+           integer("seq", "Seq in its chain."),
+           hexa("event_hash", "The hash the store recorded (a verifier recomputes it from "
+                "body: SHA-256 of 'SKMS-EVENT-v1' NUL and the body)."),
+           data("body", "The Avro-encoded envelope body, byte for byte (sealed key "
+                "material included, as in any copy of the log).", maximum=1 << 24),
+           listing("inclusion", "Sibling hashes from the leaf up to the root of tree_size "
+                   "(empty when the checkpoint does not cover this seq).",
+                   hexa("item", "A node hash.", size=32))),
     _shape("Table", "Rows of a report or query.",
            listing("columns", "Column names.", _NAME),
            listing("types", "DuckDB type names.", _NAME),

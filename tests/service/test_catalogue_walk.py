@@ -304,6 +304,10 @@ SCENARIOS: dict[str, Scenario] = {
     "ListWallets": Scenario("auditor", lambda w: {"domain": shared(  # a worker of its own
         "wallet-domain", lambda: (shared("wallet", w.wallet), "default")[1])}),
     "GetWallet": Scenario("auditor", lambda w: {"wallet_id": shared("wallet", w.wallet)}),
+    # dashboard (issue 19)
+    "KeyHistory": Scenario("auditor", lambda w: {"key_id": shared("key", w.key)}),
+    "ListEnvelopes": Scenario("auditor", lambda w: {"chain_id": "system", "from_seq": 0,
+                                                    "limit": 2}),
     "ListWalletAddresses": Scenario("auditor", lambda w: {
         "wallet_id": shared("wallet-with-address", lambda: _with_address(w)), "unused": True}),
     # approvals

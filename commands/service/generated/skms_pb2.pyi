@@ -203,14 +203,40 @@ class ProofVerification(_message.Message):
     def __init__(self, valid: _Optional[bool] = ..., type: _Optional[str] = ..., detail: _Optional[str] = ...) -> None: ...
 
 class ReportInfo(_message.Message):
-    __slots__ = ("name", "since", "description")
+    __slots__ = ("name", "since", "description", "chart_json")
     NAME_FIELD_NUMBER: _ClassVar[int]
     SINCE_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    CHART_JSON_FIELD_NUMBER: _ClassVar[int]
     name: str
     since: bool
     description: str
-    def __init__(self, name: _Optional[str] = ..., since: _Optional[bool] = ..., description: _Optional[str] = ...) -> None: ...
+    chart_json: str
+    def __init__(self, name: _Optional[str] = ..., since: _Optional[bool] = ..., description: _Optional[str] = ..., chart_json: _Optional[str] = ...) -> None: ...
+
+class EnvelopePage(_message.Message):
+    __slots__ = ("chain", "tree_size", "checkpoint", "envelopes")
+    CHAIN_FIELD_NUMBER: _ClassVar[int]
+    TREE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
+    ENVELOPES_FIELD_NUMBER: _ClassVar[int]
+    chain: str
+    tree_size: int
+    checkpoint: str
+    envelopes: _containers.RepeatedCompositeFieldContainer[StoredEnvelope]
+    def __init__(self, chain: _Optional[str] = ..., tree_size: _Optional[int] = ..., checkpoint: _Optional[str] = ..., envelopes: _Optional[_Iterable[_Union[StoredEnvelope, _Mapping]]] = ...) -> None: ...
+
+class StoredEnvelope(_message.Message):
+    __slots__ = ("seq", "event_hash", "body", "inclusion")
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    EVENT_HASH_FIELD_NUMBER: _ClassVar[int]
+    BODY_FIELD_NUMBER: _ClassVar[int]
+    INCLUSION_FIELD_NUMBER: _ClassVar[int]
+    seq: int
+    event_hash: str
+    body: bytes
+    inclusion: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, seq: _Optional[int] = ..., event_hash: _Optional[str] = ..., body: _Optional[bytes] = ..., inclusion: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Table(_message.Message):
     __slots__ = ("columns", "types", "rows_json", "truncated")
@@ -2277,6 +2303,18 @@ class GetKeyReply(_message.Message):
     result: Key
     def __init__(self, result: _Optional[_Union[Key, _Mapping]] = ...) -> None: ...
 
+class KeyHistoryRequest(_message.Message):
+    __slots__ = ("key_id",)
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    def __init__(self, key_id: _Optional[str] = ...) -> None: ...
+
+class KeyHistoryReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: Table
+    def __init__(self, result: _Optional[_Union[Table, _Mapping]] = ...) -> None: ...
+
 class GetPublicKeyRequest(_message.Message):
     __slots__ = ("key_id", "format", "version")
     KEY_ID_FIELD_NUMBER: _ClassVar[int]
@@ -2400,6 +2438,24 @@ class ConsistencyProofReply(_message.Message):
     RESULT_JSON_FIELD_NUMBER: _ClassVar[int]
     result_json: str
     def __init__(self, result_json: _Optional[str] = ...) -> None: ...
+
+class ListEnvelopesRequest(_message.Message):
+    __slots__ = ("chain_id", "from_seq", "limit", "size")
+    CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
+    FROM_SEQ_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    chain_id: str
+    from_seq: int
+    limit: int
+    size: int
+    def __init__(self, chain_id: _Optional[str] = ..., from_seq: _Optional[int] = ..., limit: _Optional[int] = ..., size: _Optional[int] = ...) -> None: ...
+
+class ListEnvelopesReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: EnvelopePage
+    def __init__(self, result: _Optional[_Union[EnvelopePage, _Mapping]] = ...) -> None: ...
 
 class VerifyProofRequest(_message.Message):
     __slots__ = ("document_json", "ledger_key", "trusted_checkpoints")

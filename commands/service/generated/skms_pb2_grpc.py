@@ -364,6 +364,11 @@ class SkmsStub:
                 request_serializer=skms__pb2.GetKeyRequest.SerializeToString,
                 response_deserializer=skms__pb2.GetKeyReply.FromString,
                 _registered_method=True)
+        self.KeyHistory = channel.unary_unary(
+                '/skms.v1.Skms/KeyHistory',
+                request_serializer=skms__pb2.KeyHistoryRequest.SerializeToString,
+                response_deserializer=skms__pb2.KeyHistoryReply.FromString,
+                _registered_method=True)
         self.GetPublicKey = channel.unary_unary(
                 '/skms.v1.Skms/GetPublicKey',
                 request_serializer=skms__pb2.GetPublicKeyRequest.SerializeToString,
@@ -408,6 +413,11 @@ class SkmsStub:
                 '/skms.v1.Skms/ConsistencyProof',
                 request_serializer=skms__pb2.ConsistencyProofRequest.SerializeToString,
                 response_deserializer=skms__pb2.ConsistencyProofReply.FromString,
+                _registered_method=True)
+        self.ListEnvelopes = channel.unary_unary(
+                '/skms.v1.Skms/ListEnvelopes',
+                request_serializer=skms__pb2.ListEnvelopesRequest.SerializeToString,
+                response_deserializer=skms__pb2.ListEnvelopesReply.FromString,
                 _registered_method=True)
         self.VerifyProof = channel.unary_unary(
                 '/skms.v1.Skms/VerifyProof',
@@ -920,6 +930,12 @@ class SkmsServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def KeyHistory(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetPublicKey(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -969,6 +985,12 @@ class SkmsServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ConsistencyProof(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListEnvelopes(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -1439,6 +1461,11 @@ def add_SkmsServicer_to_server(servicer, server):
                     request_deserializer=skms__pb2.GetKeyRequest.FromString,
                     response_serializer=skms__pb2.GetKeyReply.SerializeToString,
             ),
+            'KeyHistory': grpc.unary_unary_rpc_method_handler(
+                    servicer.KeyHistory,
+                    request_deserializer=skms__pb2.KeyHistoryRequest.FromString,
+                    response_serializer=skms__pb2.KeyHistoryReply.SerializeToString,
+            ),
             'GetPublicKey': grpc.unary_unary_rpc_method_handler(
                     servicer.GetPublicKey,
                     request_deserializer=skms__pb2.GetPublicKeyRequest.FromString,
@@ -1483,6 +1510,11 @@ def add_SkmsServicer_to_server(servicer, server):
                     servicer.ConsistencyProof,
                     request_deserializer=skms__pb2.ConsistencyProofRequest.FromString,
                     response_serializer=skms__pb2.ConsistencyProofReply.SerializeToString,
+            ),
+            'ListEnvelopes': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListEnvelopes,
+                    request_deserializer=skms__pb2.ListEnvelopesRequest.FromString,
+                    response_serializer=skms__pb2.ListEnvelopesReply.SerializeToString,
             ),
             'VerifyProof': grpc.unary_unary_rpc_method_handler(
                     servicer.VerifyProof,
@@ -3388,6 +3420,33 @@ class Skms:
             _registered_method=True)
 
     @staticmethod
+    def KeyHistory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/KeyHistory',
+            skms__pb2.KeyHistoryRequest.SerializeToString,
+            skms__pb2.KeyHistoryReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def GetPublicKey(request,
             target,
             options=(),
@@ -3620,6 +3679,33 @@ class Skms:
             '/skms.v1.Skms/ConsistencyProof',
             skms__pb2.ConsistencyProofRequest.SerializeToString,
             skms__pb2.ConsistencyProofReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListEnvelopes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/ListEnvelopes',
+            skms__pb2.ListEnvelopesRequest.SerializeToString,
+            skms__pb2.ListEnvelopesReply.FromString,
             options,
             channel_credentials,
             insecure,
