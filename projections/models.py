@@ -466,6 +466,7 @@ EVENT_TABLES: Mapping[str, frozenset[str]] = {
     "LedgerInitialized": frozenset({LEDGER_GENESIS.name}),
     "ChainSignatureIssued": frozenset({KEYS.name, CHAIN_SIGNATURES.name}),
     "WalletChainSignatureIssued": frozenset({CHAIN_SIGNATURES.name}),
+    "KeyChainPolicySet": frozenset({KEYS.name, KEY_EVENTS.name}),
 }
 """The tables each event type writes (entity tables only when the entity is known). A test
 walks the schema folder and fails for an event type missing here, and checks, event by
@@ -618,6 +619,7 @@ class _BatchMapper:
             "LedgerInitialized": self._genesis,
             "ChainSignatureIssued": self._chain_signature,
             "WalletChainSignatureIssued": self._chain_signature,
+            "KeyChainPolicySet": self._chain_policy_set,
         }
 
     def run(self, events: Sequence[LoggedEvent]) -> BatchRows:
@@ -639,7 +641,7 @@ class _BatchMapper:
         for event in events:
             kind = event.event_type
             if kind in SIGNATURE_EVENTS or kind in KEY_LIFECYCLE_EVENTS \
-                    or kind == "ChainSignatureIssued":
+                    or kind in ("ChainSignatureIssued", "KeyChainPolicySet"):
                 key_ids.add(event.record["key_id"])
                 if kind in ("KeyRotated", "KeyDestroyed"):
                     version_ids.add(event.record["key_id"])
@@ -981,6 +983,10 @@ class _BatchMapper:
             wallet["data_key_ref"] = record["data_key_ref"]
 
     # --- refusals, checkpoints and the genesis -----------------------------------------
+
+    def _chain_policy_set(self, event: LoggedEvent) -> None:
+        """On the key's timeline (its details hold the old and new rules)."""
+        self._key(event)
 
     def _chain_signature(self, event: LoggedEvent) -> None:
         """Keys and wallets alike; a key's signature also counts on its ``keys`` row."""
