@@ -100,6 +100,12 @@ RELEASED = {
         "899c9108007a699a4b65b065b0430add8c537cab4d0322259f622783ca54b43e",
     "SecretRecovered.v1.avsc":
         "ce2fb61ae7e08d36c0312f1a6e94a2e0a665bf06da6596438f728b04e149badc",
+    "ChainSignatureIssued.v1.avsc":
+        "ae859830f57fd311db414c94d6c8729c2bae3d589021152502319daeeb644c06",
+    "WalletChainSignatureIssued.v1.avsc":
+        "292e5d06f3fdb41383b03417cbee09f7b99ca4b7f0651ef49e7d32d02d60065e",
+    "KeyChainPolicySet.v1.avsc":
+        "fb205d98c8340ace6742cb6120ad7947991a1f619eaeb551210c821c261bc67c",
 }
 
 
