@@ -656,6 +656,7 @@ EVENT_TABLES: Mapping[str, frozenset[str]] = {
     "KekRotationStarted": frozenset({KEK_ROTATIONS.name}),
     "KekRotationCompleted": frozenset({KEK_ROTATIONS.name}),
     **{kind: frozenset({CUSTODY_EVENTS.name}) for kind in CUSTODY_SUBJECTS},
+    "KeyChainPolicySet": frozenset({KEYS.name, KEY_EVENTS.name}),
 }
 """The tables each event type writes (entity tables only when the entity is known). A test
 walks the schema folder and fails for an event type missing here, and checks, event by
@@ -825,6 +826,7 @@ class _BatchMapper:
             "KekRotationCompleted": self._kek_rotation,
             **{kind: self._key_timeline for kind in CUSTODY_KEY_EVENTS},
             **{kind: self._custody for kind in CUSTODY_SUBJECTS},
+            "KeyChainPolicySet": self._chain_policy_set,
         }
 
     def run(self, events: Sequence[LoggedEvent]) -> BatchRows:
@@ -846,7 +848,7 @@ class _BatchMapper:
         for event in events:
             kind = event.event_type
             if kind in SIGNATURE_EVENTS or kind in KEY_LIFECYCLE_EVENTS \
-                    or kind == "ChainSignatureIssued":
+                    or kind in ("ChainSignatureIssued", "KeyChainPolicySet"):
                 key_ids.add(event.record["key_id"])
                 if kind in ("KeyRotated", "KeyDestroyed"):
                     version_ids.add(event.record["key_id"])
@@ -1241,6 +1243,10 @@ class _BatchMapper:
             list(record.get("public_signals") or []), _hex(record.get("public_digest"))))
 
     # --- refusals, checkpoints and the genesis -----------------------------------------
+
+    def _chain_policy_set(self, event: LoggedEvent) -> None:
+        """On the key's timeline (its details hold the old and new rules)."""
+        self._key(event)
 
     def _chain_signature(self, event: LoggedEvent) -> None:
         """Keys and wallets alike; a key's signature also counts on its ``keys`` row."""

@@ -686,10 +686,30 @@ def _evm_signature(s: Shown) -> str:
     return str(s.data["signature"])
 
 
-@view("psbt")
-def _psbt(s: Shown) -> str:
-    """The PSBT (base64) alone on stdout, ready for the next signer or ``chain btc finalize``."""
-    return str(s.data["psbt"])
+def _show_psbt(s: Shown) -> None:
+    """The PSBT (base64) alone on stdout, ready for the next signer or ``chain btc finalize``;
+    with ``--out FILE`` into that file (never replacing one), the rest of the result shown."""
+    out = s.extras.get("out")
+    if out is None:
+        emit(s.json_data, lambda d: str(d["psbt"]))
+        return
+    write_private(out, (str(s.data["psbt"]) + "\n").encode(), where="out")
+    data = {k: v for k, v in s.json_data.items() if k != "psbt"}
+    data["out"] = out
+    emit(data, lambda d: f"signed inputs {', '.join(str(i['index']) for i in d['signed_inputs'])}"
+                         f"; PSBT written to {out} ({seq_of(s)})")
+
+
+def _prepare_psbt(p: Preparing) -> None:
+    """``--out`` must not exist yet: nothing is signed before that is known."""
+    out = p.extras.get("out")
+    if out is not None and Path(out).exists():
+        raise InvalidInput(f"{out} already exists", field="out", hint="choose a new file name")
+
+
+VIEWS["psbt"] = View(show=_show_psbt, prepare=_prepare_psbt, options=(
+    click.option("--out", type=click.Path(dir_okay=False), default=None,
+                 help="Write the signed PSBT (base64) to this new file."),))
 
 
 @view("finalized-psbt")
@@ -913,3 +933,10 @@ def _unbacked_keys(s: Shown) -> str:
                                   f"{','.join(map(str, x['missing_versions']))}"
                                   f"  last backup {x['last_backup_id'] or '-'}",
                 "every key is backed up")
+
+
+@view("chain-policy")
+def _chain_policy(s: Shown) -> str:
+    d = s.data
+    return (f"key {d['key_id']}: networks {', '.join(d['allowed_networks']) or 'any'}; "
+            f"recipients {', '.join(d['allowed_recipients']) or 'any'} ({seq_of(s)})")

@@ -33,9 +33,11 @@ from ledger.chains.bitcoin.psbt import Psbt
 from ledger.chains.bitcoin.signer import PsbtSignature, SigningKey, sign_psbt, wanted_origins
 from ledger.chains.facts import ChainFacts
 from ledger.chains.keys import PrivateKey
+from ledger.chains.policy import REFUSE, ChainPolicy, check_policy
 from ledger.crypto import hd
 from ledger.crypto.memory import zeroize
-from ledger.errors import IllegalTransition, InvalidInput
+from ledger.domain.key import Key
+from ledger.errors import CommandRejected, IllegalTransition, InvalidInput
 from ledger.recipes.wallet_material import open_seed
 
 SECP256K1 = "ecdsa-secp256k1"
@@ -101,12 +103,25 @@ class KeySource(Source):
 
     def record(self, facts: ChainFacts, *, input_digest: bytes, signatures: Sequence[bytes],
                value: int) -> dict[str, Any]:
+        check_chain_policy(self.key, facts)
         self.key.record_chain_signature(
             actor_id=self.decision.command.actor_id, key_version=self.version,
             at=self.decision.now, facts=_facts(facts, input_digest=input_digest,
                                                signatures=signatures, value=value))
         return {"key_id": self.key.key_id, "key_version": self.version, "wallet_id": None,
                 "paths": []}
+
+
+def check_chain_policy(key: Key, facts: ChainFacts) -> None:
+    """The key's networks and recipients, checked on the facts the signer computed; a refusal
+    is recorded, and the signature made for it is dropped (it never leaves the ledger)."""
+    rules = key.chain_policy
+    networks, recipients = rules["allowed_networks"], rules["allowed_recipients"]
+    decision = check_policy(ChainPolicy(frozenset(networks) if networks else None,
+                                        frozenset(recipients) if recipients else None), facts)
+    if decision.outcome == REFUSE:
+        raise CommandRejected("; ".join(decision.reasons), field="key_id",
+                              reason_code="chain-policy")
 
 
 class WalletSource(Source):
@@ -323,3 +338,16 @@ def sign_solana_message(decision: Decision) -> dict[str, Any]:
                         signatures=[bytes(Signature.from_string(signed.signature))], value=0)
     return {**who, "signature": signed.signature, "signer": signed.facts.signer,
             "message": base64.b64encode(signed.message).decode("ascii")}
+
+
+# --- policy ---------------------------------------------------------------------------------
+
+@handles("SetChainPolicy")
+def set_chain_policy(decision: Decision) -> dict[str, Any]:
+    key = key_in_chain(decision)
+    networks = sorted(set(decision.args["allowed_networks"]))
+    recipients = sorted(set(decision.args["allowed_recipients"]))
+    key.set_chain_policy(actor_id=decision.command.actor_id, allowed_networks=networks,
+                         allowed_recipients=recipients, at=decision.now)
+    return {"key_id": key.key_id, "allowed_networks": networks,
+            "allowed_recipients": recipients}

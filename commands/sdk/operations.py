@@ -350,6 +350,15 @@ class Operations(abc.ABC):
         return self._command("WalletSignSolanaMessage", given(
             wallet_id=wallet_id, index=index, message=message))
 
+    def set_chain_policy(self, key_id: str, *, allowed_networks: list[str] | None = None,
+                         allowed_recipients: list[str] | None = None) -> CommandResult:
+        """Restrict the networks a key may sign for and the recipients its transactions may pay
+        (replaces the previous rules; empty: no restriction). A signature breaking them is
+        refused and recorded (SetChainPolicy)."""
+        return self._command("SetChainPolicy", given(
+            key_id=key_id, allowed_networks=allowed_networks,
+            allowed_recipients=allowed_recipients))
+
     def start_threshold_dkg(self, suite: str, threshold: int, participants: int, identifier: int, *,
                             group_id: str | None = None, replaces: str | None = None,
                             label: str | None = None, domain: str | None = None) -> CommandResult:

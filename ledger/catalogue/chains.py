@@ -24,6 +24,7 @@ from ledger.catalogue.fields import (
     in_path,
     in_query,
     integer,
+    listing,
     sha256_of,
     shaped,
     text,
@@ -70,7 +71,9 @@ def _sign(name: str, doc: str, path: str, cli: tuple[str, ...], renderer: str, r
         name=name, doc=doc, group="chains", roles=SIGNERS, chain=ChainRule.KEY,
         events=frozenset({"ChainSignatureIssued"}), args=(KEY_ID, *args), inputs=inputs,
         result=SHAPES[result], rest=Route("POST", f"/v1/keys/{{key_id}}/chains/{path}"),
-        cli=CliRoute(("chain", *cli), renderer=renderer), hooks=Hooks(approval=approval))
+        cli=CliRoute(("chain", *cli), renderer=renderer),
+        hooks=Hooks(approval=approval,
+                    value_field=VALUE_FIELD if approval == APPROVAL else None))
 
 
 WALLET = dataclasses.replace(WALLET_ID, cli=Cli(option="--wallet"))
@@ -156,7 +159,23 @@ KEY_COMMANDS = (
 
 WALLET_COMMANDS = tuple(_from_wallet(spec, indexed=spec.name != "SignPsbt")
                         for spec in KEY_COMMANDS)
-COMMANDS = KEY_COMMANDS + WALLET_COMMANDS
+POLICY = CommandSpec(
+    name="SetChainPolicy", doc="Restrict the networks a key may sign for and the recipients "
+    "its transactions may pay (replaces the previous rules; empty: no restriction). A "
+    "signature breaking them is refused and recorded.", group="chains",
+    roles=frozenset({"key-manager", "admin"}), chain=ChainRule.KEY,
+    events=frozenset({"KeyChainPolicySet"}),
+    args=(KEY_ID,
+          listing("allowed_networks", "Networks (EVM registry names, Bitcoin networks, Solana "
+                  "clusters; 'any' admits messages bound to no chain).",
+                  text("item", "A network.", max_length=64), required=False, default=[],
+                  maximum=64, cli=Cli(option="--network")),
+          listing("allowed_recipients", "Recipient addresses.",
+                  text("item", "An address.", max_length=200), required=False, default=[],
+                  maximum=1000, cli=Cli(option="--recipient"))),
+    result=SHAPES["ChainPolicy"], rest=Route("POST", "/v1/keys/{key_id}/chains/policy"),
+    cli=CliRoute(("chain", "policy"), renderer="chain-policy"), hooks=Hooks(approval="policy"))
+COMMANDS = (*KEY_COMMANDS, *WALLET_COMMANDS, POLICY)
 
 _KEY = in_path(KEY_ID)
 

@@ -297,6 +297,12 @@ SHAPES: dict[str, Shape] = {s.name: s for s in (
            integer("seed_version", "New seed version."),
            hexa("master_fingerprint", "BIP-32 master fingerprint.")),
     # --- chains (Ethereum/EVM, Bitcoin PSBT, Solana) -------------------------------------
+    _shape("ChainPolicy", "A key's chain policy (empty lists: no restriction).",
+           text("key_id", "Key id."),
+           listing("allowed_networks", "Networks the key may sign for.",
+                   text("item", "A network.", max_length=64)),
+           listing("allowed_recipients", "Recipients its transactions may pay.",
+                   text("item", "An address.", max_length=200))),
     _shape("ChainAddress", "A key's address on a chain.",
            text("key_id", "Key id."), integer("key_version", "Key version."),
            text("family", "evm, bitcoin or solana."),

@@ -84,6 +84,7 @@ class Key(Aggregate):
     escrow: dict[int, dict[str, Any]]
     escrow_releases: int
     exports: int
+    chain_policy: dict[str, list[str]]
 
     class Generated(Created):
         event_type = "KeyGenerated"
@@ -125,6 +126,7 @@ class Key(Aggregate):
             key.escrow = {}
             key.escrow_releases = 0
             key.exports = 0
+            key.chain_policy = {"allowed_networks": [], "allowed_recipients": []}
 
     class Activated(Event):
         event_type = "KeyActivated"
@@ -331,6 +333,19 @@ class Key(Aggregate):
 
         def apply(self, aggregate: Any) -> None:
             """Nothing to change: the record is the point."""
+
+    class ChainPolicySet(Event):
+        event_type = "KeyChainPolicySet"
+        key_id: str
+        allowed_networks: list[str]
+        allowed_recipients: list[str]
+        previous_networks: list[str]
+        previous_recipients: list[str]
+        actor_id: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.chain_policy = {"allowed_networks": list(self.allowed_networks),
+                                      "allowed_recipients": list(self.allowed_recipients)}
 
     class ChainSignatureIssued(Event):
         """A blockchain transaction or message signed (public facts only); it counts as one
@@ -730,6 +745,17 @@ class Key(Aggregate):
                            message_digests=message_digests, signature_digests=signature_digests,
                            actor_id=actor_id)
 
+    def set_chain_policy(self, *, actor_id: str, allowed_networks: list[str],
+                         allowed_recipients: list[str], at: int) -> None:
+        if self.state is KeyState.DESTROYED:
+            raise _refuse(self, "set the chain policy of", "not destroyed")
+        self.trigger_event(Key.ChainPolicySet, at=at, key_id=self.key_id,
+                           allowed_networks=allowed_networks,
+                           allowed_recipients=allowed_recipients,
+                           previous_networks=list(self.chain_policy["allowed_networks"]),
+                           previous_recipients=list(self.chain_policy["allowed_recipients"]),
+                           actor_id=actor_id)
+
     def record_chain_signature(self, *, actor_id: str, key_version: int,
                                facts: dict[str, Any], at: int) -> None:
         """``facts``: the event's chain fields (see ``ChainSignatureIssued``)."""
@@ -940,6 +966,8 @@ class Key(Aggregate):
 for _zk_event in (Key.CommitmentCreated, Key.RangeProofIssued, Key.SnarkSetupRecorded,
                   Key.SnarkProofIssued):
     register_event(_zk_event)
+register_event(Key.ChainSignatureIssued)
+register_event(Key.ChainPolicySet)
 for _use_event in (Key.DataEncrypted, Key.DataDecrypted, Key.DataKeyGenerated,
                    Key.MacGenerated, Key.MacVerified, Key.SharedSecretDerived):
     register_event(_use_event)
@@ -953,4 +981,3 @@ for _event in (Key.SignatureBatchIssued, Key.Generated, Key.Activated, Key.Rotat
                Key.HeldOnToken):
     register_event(_event)
 register_event(Key.VersionFloorsSet)
-register_event(Key.ChainSignatureIssued)

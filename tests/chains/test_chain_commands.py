@@ -35,7 +35,7 @@ from ledger.catalogue import CATALOGUE
 from ledger.chains.bitcoin.psbt import KeyOrigin
 from ledger.crypto import hd
 from ledger.envelope import open_envelope
-from ledger.errors import IllegalTransition, InvalidInput
+from ledger.errors import CommandRejected, IllegalTransition, InvalidInput, Unauthorized
 from tests.chains import inputs
 from tests.chains.helpers import FINGERPRINT, bdk_finalize
 from tests.commands.conftest import create
@@ -422,3 +422,36 @@ def test_wallet_without_the_chains_curve_is_refused(session: Session) -> None:
     with pytest.raises(IllegalTransition, match="curve"):
         session.run("bob", "WalletSignSolanaMessage", wallet_id=wallet_id, message=b"m")
     assert wallet_events(session) == []
+
+
+# --- chain policy --------------------------------------------------------------------------
+
+def test_chain_policy_restricts_networks_and_recipients(session: Session) -> None:
+    key_id = create(session, "ecdsa-secp256k1")
+    set_to = session.run("alice", "SetChainPolicy", key_id=key_id,
+                         allowed_networks=["sepolia", "base-sepolia"],
+                         allowed_recipients=[inputs.RECIPIENT.lower()]).result
+    assert set_to["allowed_networks"] == ["base-sepolia", "sepolia"]
+    ok = session.run("bob", "SignEvmTransaction", key_id=key_id,
+                     tx=inputs.as_json(inputs.eip1559())).result
+    assert Account.recover_transaction(ok["raw"]) == ok["from"]
+    with pytest.raises(CommandRejected, match="network 'ethereum' is not allowed") as network:
+        session.run("bob", "SignEvmTransaction", key_id=key_id,
+                    tx=inputs.as_json(inputs.legacy()))
+    other = {**inputs.eip1559(), "to": "0x" + "12" * 20}
+    with pytest.raises(CommandRejected, match="recipient") as recipient:
+        session.run("bob", "SignEvmTransaction", key_id=key_id, tx=inputs.as_json(other))
+    with pytest.raises(CommandRejected, match="network 'any'"):
+        session.run("bob", "SignEvmMessage", key_id=key_id, message=b"not bound to a chain")
+    store, _ = session.store()
+    for refusal in (network.value, recipient.value):
+        assert refusal.seq is not None
+        stored = next(iter(store.read("default", refusal.seq, refusal.seq + 1)))
+        assert open_envelope(stored).event()["reason_code"] == "chain-policy"
+    assert len(chain_events(session)) == 1
+    with pytest.raises(Unauthorized):
+        session.run("bob", "SetChainPolicy", key_id=key_id, allowed_networks=[])
+    cleared = session.run("alice", "SetChainPolicy", key_id=key_id).result
+    assert cleared["allowed_networks"] == [] and cleared["allowed_recipients"] == []
+    session.run("bob", "SignEvmMessage", key_id=key_id, message=b"any chain again")
+    audit(session)

@@ -164,6 +164,12 @@ RELEASED = {
         "8c7e1600924b42af6a48647dc4af65b49a9a74d5113abab1e97e2bd8010bad32",
     "BackupRestored.v1.avsc":
         "c9edc42c4e31cfe307f7a855ca3b67e008f89e96ee44c425254d50355b127c92",
+    "ChainSignatureIssued.v1.avsc":
+        "ae859830f57fd311db414c94d6c8729c2bae3d589021152502319daeeb644c06",
+    "WalletChainSignatureIssued.v1.avsc":
+        "292e5d06f3fdb41383b03417cbee09f7b99ca4b7f0651ef49e7d32d02d60065e",
+    "KeyChainPolicySet.v1.avsc":
+        "fb205d98c8340ace6742cb6120ad7947991a1f619eaeb551210c821c261bc67c",
 }
 
 

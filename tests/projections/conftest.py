@@ -288,6 +288,8 @@ def _sign_on_chains(session: Session) -> None:
     tx = {"nonce": 0, "gas": 21000, "maxFeePerGas": 2 * 10**9, "maxPriorityFeePerGas": 10**9,
           "to": "0x3535353535353535353535353535353535353535", "value": 10**18,
           "chainId": 11155111}
+    session.run("alice", "SetChainPolicy", key_id=key_id,
+                allowed_networks=["sepolia", "base-sepolia"])
     session.run("bob", "SignEvmTransaction", key_id=key_id, tx=json.dumps(tx).encode())
     treasury = next(w.wallet_id for w in session.ledger().wallets.values()
                     if w.label == "treasury")

@@ -337,6 +337,9 @@ SCENARIOS: dict[str, Scenario] = {
             w, shared("key", w.key))), "cluster": "devnet"}),
     "SignSolanaMessage": Scenario("signer", lambda w: {"key_id": shared("key", w.key),
                                                        "message": b"walk message"}),
+    "SetChainPolicy": Scenario("key-manager", lambda w: {
+        "key_id": w.key("ecdsa-secp256k1"), "allowed_networks": ["sepolia", "base"],
+        "allowed_recipients": [chain_inputs.RECIPIENT]}),
     "EvmAddress": Scenario("auditor", lambda w: {"key_id": _secp(w)}),
     "BitcoinAddress": Scenario("auditor", lambda w: {"key_id": _secp(w), "type": "p2tr",
                                                      "network": "testnet"}),

@@ -698,6 +698,16 @@ class WalletRecovery(_message.Message):
     master_fingerprint: str
     def __init__(self, wallet_id: _Optional[str] = ..., split_id: _Optional[str] = ..., share_indexes: _Optional[_Iterable[int]] = ..., custodians: _Optional[_Iterable[str]] = ..., seed_version: _Optional[int] = ..., master_fingerprint: _Optional[str] = ...) -> None: ...
 
+class ChainPolicy(_message.Message):
+    __slots__ = ("key_id", "allowed_networks", "allowed_recipients")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    ALLOWED_NETWORKS_FIELD_NUMBER: _ClassVar[int]
+    ALLOWED_RECIPIENTS_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    allowed_networks: _containers.RepeatedScalarFieldContainer[str]
+    allowed_recipients: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, key_id: _Optional[str] = ..., allowed_networks: _Optional[_Iterable[str]] = ..., allowed_recipients: _Optional[_Iterable[str]] = ...) -> None: ...
+
 class ChainAddress(_message.Message):
     __slots__ = ("key_id", "key_version", "family", "network", "type", "address", "public_key")
     KEY_ID_FIELD_NUMBER: _ClassVar[int]
@@ -1982,6 +1992,22 @@ class WalletSignSolanaMessageReply(_message.Message):
     outcome: CommandOutcome
     result: SolanaMessage
     def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[SolanaMessage, _Mapping]] = ...) -> None: ...
+
+class SetChainPolicyRequest(_message.Message):
+    __slots__ = ("command", "key_id")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ...) -> None: ...
+
+class SetChainPolicyReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: ChainPolicy
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[ChainPolicy, _Mapping]] = ...) -> None: ...
 
 class StartThresholdDkgRequest(_message.Message):
     __slots__ = ("command",)

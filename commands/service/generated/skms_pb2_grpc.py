@@ -259,6 +259,11 @@ class SkmsStub:
                 request_serializer=skms__pb2.WalletSignSolanaMessageRequest.SerializeToString,
                 response_deserializer=skms__pb2.WalletSignSolanaMessageReply.FromString,
                 _registered_method=True)
+        self.SetChainPolicy = channel.unary_unary(
+                '/skms.v1.Skms/SetChainPolicy',
+                request_serializer=skms__pb2.SetChainPolicyRequest.SerializeToString,
+                response_deserializer=skms__pb2.SetChainPolicyReply.FromString,
+                _registered_method=True)
         self.StartThresholdDkg = channel.unary_unary(
                 '/skms.v1.Skms/StartThresholdDkg',
                 request_serializer=skms__pb2.StartThresholdDkgRequest.SerializeToString,
@@ -799,6 +804,12 @@ class SkmsServicer:
         raise NotImplementedError('Method not implemented!')
 
     def WalletSignSolanaMessage(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetChainPolicy(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -1355,6 +1366,11 @@ def add_SkmsServicer_to_server(servicer, server):
                     servicer.WalletSignSolanaMessage,
                     request_deserializer=skms__pb2.WalletSignSolanaMessageRequest.FromString,
                     response_serializer=skms__pb2.WalletSignSolanaMessageReply.SerializeToString,
+            ),
+            'SetChainPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetChainPolicy,
+                    request_deserializer=skms__pb2.SetChainPolicyRequest.FromString,
+                    response_serializer=skms__pb2.SetChainPolicyReply.SerializeToString,
             ),
             'StartThresholdDkg': grpc.unary_unary_rpc_method_handler(
                     servicer.StartThresholdDkg,
@@ -2842,6 +2858,33 @@ class Skms:
             '/skms.v1.Skms/WalletSignSolanaMessage',
             skms__pb2.WalletSignSolanaMessageRequest.SerializeToString,
             skms__pb2.WalletSignSolanaMessageReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetChainPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/SetChainPolicy',
+            skms__pb2.SetChainPolicyRequest.SerializeToString,
+            skms__pb2.SetChainPolicyReply.FromString,
             options,
             channel_credentials,
             insecure,
