@@ -41,6 +41,7 @@ from ledger.command import SYSTEM_ACTOR, Command, SignedCommand
 from ledger.crypto.kek import KEKProvider
 from ledger.domain.actor import Actor
 from ledger.domain.aggregate import Aggregate
+from ledger.domain.approval_group import ApprovalGroup
 from ledger.domain.key import Key
 from ledger.domain.ledger_meta import LedgerMeta
 from ledger.domain.wallet import Wallet
@@ -236,6 +237,9 @@ class Ledger:
 
     def wallet(self, wallet_id: str) -> Wallet:
         return self.state.wallet(wallet_id)
+
+    def group(self, group_id: str) -> ApprovalGroup:
+        return self.state.group(group_id)
 
     def chain(self, chain_id: str) -> Any:
         return self.state.chain(chain_id)

@@ -2,8 +2,9 @@
 
 Requirements:
 
-1. State (the ledger's genesis facts, actors, keys, wallets, every chain's head and Merkle
-   frontier, and the indexes of commands, refusals and nonces) is a function of the log:
+1. State (the ledger's genesis facts, actors, keys, wallets, approval groups, every
+   chain's head and Merkle frontier, and the indexes of commands, refusals and nonces) is
+   a function of the log:
    it is rebuilt by folding envelopes in chain order, system chain first.
 2. There is one fold. The live ledger folds what it loads and what it decides; the
    auditor folds what it verifies, in strict mode, where an event must also belong where
@@ -25,6 +26,7 @@ from ledger.chain_state import ChainState
 from ledger.command import parse_command
 from ledger.domain.actor import Actor
 from ledger.domain.aggregate import Aggregate, Created
+from ledger.domain.approval_group import ApprovalGroup
 from ledger.domain.key import Key
 from ledger.domain.ledger_meta import LedgerMeta
 from ledger.domain.registry import EVENT_CLASSES, record_to_event
@@ -62,6 +64,7 @@ class LedgerState:
         self.actors: dict[str, Actor] = {}
         self.keys: dict[str, Key] = {}
         self.wallets: dict[str, Wallet] = {}
+        self.groups: dict[str, ApprovalGroup] = {}
         self.chains: dict[str, ChainState] = {}
         self.commands: dict[str, CommandRecord] = {}
         self.rejections: dict[str, RefusalRecord] = {}
@@ -96,10 +99,17 @@ class LedgerState:
             raise NotFound(f"no wallet {wallet_id!r}", field="wallet_id")
         return found
 
+    def group(self, group_id: str) -> ApprovalGroup:
+        found = self.groups.get(group_id)
+        if found is None:
+            raise NotFound(f"no approval group {group_id!r}", field="group_id")
+        return found
+
     def aggregates(self) -> Iterator[Aggregate]:
         yield from self.actors.values()
         yield from self.keys.values()
         yield from self.wallets.values()
+        yield from self.groups.values()
 
     # --- the fold ----------------------------------------------------------------------
 
@@ -150,6 +160,10 @@ class LedgerState:
             wallet = self._existing(self.wallets, aggregate_id, "wallet")
             self._require(wallet.domain == chain_id, "wallet event in another domain's chain")
             event.mutate(wallet)
+        elif kind is ApprovalGroup:
+            group = self._existing(self.groups, aggregate_id, "approval group")
+            self._require(group.domain == chain_id, "group event in another domain's chain")
+            event.mutate(group)
         else:
             raise VerificationError(f"no aggregate handles {event_type}")
 
@@ -176,6 +190,12 @@ class LedgerState:
             self._require(record["wallet_id"] == aggregate_id,
                           "wallet id differs from its aggregate id")
             self.wallets[aggregate_id] = cast(Wallet, event.mutate(None))
+        elif kind is ApprovalGroup:
+            self._require(aggregate_id not in self.groups and record["domain"] == chain_id,
+                          "approval group created twice or in another domain's chain")
+            self._require(record["group_id"] == aggregate_id,
+                          "group id differs from its aggregate id")
+            self.groups[aggregate_id] = cast(ApprovalGroup, event.mutate(None))
         else:
             raise VerificationError(f"no aggregate is created by {event.event_type}")
 
@@ -187,6 +207,8 @@ class LedgerState:
             self.wallets[aggregate.wallet_id] = aggregate
         elif isinstance(aggregate, Actor):
             self.actors[aggregate.actor_id] = aggregate
+        elif isinstance(aggregate, ApprovalGroup):
+            self.groups[aggregate.group_id] = aggregate
         elif isinstance(aggregate, LedgerMeta):
             self.meta = aggregate
             self.ledger_id = str(aggregate.id)
