@@ -58,7 +58,6 @@ sys.path.insert(0, str(ROOT))
 import nacl.signing  # noqa: E402
 
 from commands.handlers import execute  # noqa: E402
-from ledger.catalogue.keys import MAX_BATCH  # noqa: E402
 from commands.sdk import httpsig  # noqa: E402
 from commands.sdk.client import Client  # noqa: E402
 from commands.sdk.grpc_client import SERVICE as GRPC_SERVICE  # noqa: E402
@@ -67,6 +66,7 @@ from commands.sdk.tlsclient import client_context  # noqa: E402
 from commands.sdk.transport import HttpTransport  # noqa: E402
 from commands.service import models  # noqa: E402
 from commands.session import Session  # noqa: E402
+from ledger.catalogue.keys import MAX_BATCH  # noqa: E402
 from ledger.command import Command, SignedCommand  # noqa: E402
 from ledger.home import Home  # noqa: E402
 
