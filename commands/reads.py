@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from commands.privacy_reads import PRIVACY_READS
 from ledger.application import Ledger
 from ledger.audit import Auditor
 from ledger.catalogue import CATALOGUE
@@ -331,6 +332,7 @@ READS: dict[str, Callable[..., Any]] = {
     "RunReport": run_report, "Query": query, "ProjectionStatus": projection_status,
     "ListWallets": list_wallets, "GetWallet": get_wallet,
     "ListWalletAddresses": list_wallet_addresses,
+    **PRIVACY_READS,
 }
 """Catalogue read name -> its function (a test checks this covers the catalogue)."""
 

@@ -39,10 +39,11 @@ from ledger.envelope import open_envelope
 from ledger.errors import UnsupportedAlgorithm
 from ledger.stores.base import StoredEnvelope
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Bumped whenever a table or column changes; a database built with another version is rebuilt.
 
-2: tables for data operations, wallets, backups and the genesis event."""
+2: tables for data operations, wallets, backups and the genesis event.
+3: privacy_records (blind signatures, Paillier, possession proofs, ring approvals)."""
 
 SECRET_FIELDS = frozenset({"sealed_material", "sealed_seed"})
 """Event fields that hold secret material and are never projected, not even as JSON:
@@ -375,10 +376,47 @@ LEDGER_GENESIS = Table("ledger_genesis", "The LedgerInitialized event that opene
     _c("recorded_at", TIMESTAMP, "When the ledger was initialised."),
 ))
 
+PRIVACY_RECORDS = Table("privacy_records", "One row per privacy-service record: "
+                                           "BlindSignatureIssued, HomomorphicCombined, "
+                                           "HomomorphicDecrypted, KeyPossessionProven, "
+                                           "PossessionChallengeIssued, PossessionProven, "
+                                           "ApprovalGroupCreated and RingApprovalRecorded. "
+                                           "Public values only (digests, key images); a "
+                                           "column that does not apply is NULL.", (
+    _c("chain", "VARCHAR", "Chain holding the event."),
+    _c("seq", "BIGINT", "Seq of the event."),
+    _c("event_type", "VARCHAR", "The event type."),
+    _c("operation", "VARCHAR", "As the CLI command (skms zk ...): blind-sign, he-combine, "
+                               "he-decrypt, key-pok, pok-challenge, pok-prove, ring-group or "
+                               "ring-approve."),
+    _c("actor_id", "VARCHAR", "Actor whose signed command caused the record (for "
+                              "ring-approve: the relay, never the approving member)."),
+    _c("recorded_at", TIMESTAMP, "When the record was made."),
+    _c("key_id", "VARCHAR", "blind-sign, he-*, key-pok: the key used."),
+    _c("key_version", "INTEGER", "blind-sign, he-*, key-pok: its version."),
+    _c("subject_id", "VARCHAR", "pok-*: the actor whose identity key is proven; ring-*: the "
+                                "approval group."),
+    _c("reference", "VARCHAR", "blind-sign: the RFC 9474 variant; key-pok, pok-prove: the "
+                               "group (ed25519, secp256k1); pok-*: the challenge id; "
+                               "ring-approve: the proposal."),
+    _c("digest_hex", "VARCHAR", "SHA-256, hex, of: the blinded message (blind-sign), the "
+                                "result (he-combine), the ciphertext (he-decrypt), the proof "
+                                "(key-pok, pok-prove), the ring (ring-*)."),
+    _c("input_digests_hex", "VARCHAR[]", "he-combine: SHA-256 of each ciphertext combined."),
+    _c("signature_digest_hex", "VARCHAR", "blind-sign: of the blind signature; ring-approve: "
+                                          "of the ring signature."),
+    _c("key_image_hex", "VARCHAR", "ring-approve: the key image (links one member's "
+                                   "approvals of one proposal, names no member)."),
+    _c("tally", "INTEGER", "ring-group: members; ring-approve: approvals counted so far."),
+    _c("approved", "BOOLEAN", "ring-approve: whether the quorum is reached."),
+    _c("expires_at", TIMESTAMP, "pok-challenge: when the challenge stops being accepted."),
+))
+
 READ_MODELS: tuple[Table, ...] = (
     KEYS, KEY_VERSIONS, KEY_EVENTS, ACTORS, ACTOR_ROLE_HISTORY, SIGNATURES, KEY_OPERATIONS,
     WALLETS, WALLET_ADDRESSES, WALLET_ADDRESS_USES, WALLET_XPUB_EXPORTS, WALLET_BACKUPS,
-    WALLET_RECOVERIES, COMMAND_REJECTIONS, CHECKPOINTS, LEDGER_GENESIS)
+    WALLET_RECOVERIES, COMMAND_REJECTIONS, CHECKPOINTS, LEDGER_GENESIS,
+    PRIVACY_RECORDS)
 """Every table the mapping fills, in the order they are written."""
 
 POSITIONS = Table("projection_positions", "How far each chain has been projected. Written "
@@ -407,6 +445,12 @@ KEY_OPERATION_NAMES: Mapping[str, str] = {
 """The ``operation`` of each data event in ``key_operations`` (the CLI command's name)."""
 WALLET_EVENTS = frozenset({"WalletCreated", "WalletAddressDerived", "WalletAddressUsed",
                            "WalletXpubExported", "SecretSplit", "SecretRecovered"})
+PRIVACY_OPERATION_NAMES: Mapping[str, str] = {
+    "BlindSignatureIssued": "blind-sign", "HomomorphicCombined": "he-combine",
+    "HomomorphicDecrypted": "he-decrypt", "KeyPossessionProven": "key-pok",
+    "PossessionChallengeIssued": "pok-challenge", "PossessionProven": "pok-prove",
+    "ApprovalGroupCreated": "ring-group", "RingApprovalRecorded": "ring-approve"}
+"""The ``operation`` of each privacy event in ``privacy_records`` (the CLI command's name)."""
 
 EVENT_TABLES: Mapping[str, frozenset[str]] = {
     **{kind: frozenset({KEYS.name, KEY_EVENTS.name}) for kind in KEY_LIFECYCLE_EVENTS},
@@ -425,6 +469,8 @@ EVENT_TABLES: Mapping[str, frozenset[str]] = {
     "CommandRejected": frozenset({COMMAND_REJECTIONS.name}),
     "CheckpointPublished": frozenset({CHECKPOINTS.name}),
     "LedgerInitialized": frozenset({LEDGER_GENESIS.name}),
+    **{kind: frozenset({PRIVACY_RECORDS.name}) for kind in PRIVACY_OPERATION_NAMES},
+    "BlindSignatureIssued": frozenset({KEYS.name, PRIVACY_RECORDS.name}),  # a signature
 }
 """The tables each event type writes (entity tables only when the entity is known). A test
 walks the schema folder and fails for an event type missing here, and checks, event by
@@ -542,6 +588,7 @@ class _BatchMapper:
         self.rejections: list[tuple[Any, ...]] = []
         self.checkpoints: list[tuple[Any, ...]] = []
         self.genesis: list[tuple[Any, ...]] = []
+        self.privacy: list[tuple[Any, ...]] = []
         self._handlers: dict[str, Callable[[LoggedEvent], None]] = {
             "SignatureIssued": self._signature,
             "SignatureBatchIssued": self._signature_batch,
@@ -574,6 +621,7 @@ class _BatchMapper:
             "CommandRejected": self._rejected,
             "CheckpointPublished": self._checkpoint,
             "LedgerInitialized": self._genesis,
+            **{kind: self._privacy for kind in PRIVACY_OPERATION_NAMES},
         }
 
     def run(self, events: Sequence[LoggedEvent]) -> BatchRows:
@@ -594,7 +642,8 @@ class _BatchMapper:
         wallet_ids: set[str] = set()
         for event in events:
             kind = event.event_type
-            if kind in SIGNATURE_EVENTS or kind in KEY_LIFECYCLE_EVENTS:
+            if kind in SIGNATURE_EVENTS or kind in KEY_LIFECYCLE_EVENTS or (
+                    kind == "BlindSignatureIssued"):
                 key_ids.add(event.record["key_id"])
                 if kind in ("KeyRotated", "KeyDestroyed"):
                     version_ids.add(event.record["key_id"])
@@ -624,7 +673,8 @@ class _BatchMapper:
                          WALLET_RECOVERIES.name: self.recoveries,
                          COMMAND_REJECTIONS.name: self.rejections,
                          CHECKPOINTS.name: self.checkpoints,
-                         LEDGER_GENESIS.name: self.genesis}
+                         LEDGER_GENESIS.name: self.genesis,
+                         PRIVACY_RECORDS.name: self.privacy}
         rows.replaced = {
             KEYS.name: [_row(KEYS, self.keys[k]) for k in sorted(self.dirty_keys)],
             KEY_VERSIONS.name: [_row(KEY_VERSIONS, v) for k in sorted(self.dirty_versions)
@@ -935,6 +985,43 @@ class _BatchMapper:
             wallet["data_key_ref"] = record["data_key_ref"]
 
     # --- refusals, checkpoints and the genesis -----------------------------------------
+
+    # --- privacy services --------------------------------------------------------------
+
+    def _privacy(self, event: LoggedEvent) -> None:
+        r = event.record
+        kind = event.event_type
+
+        def hexed(name: str) -> str | None:
+            value = r.get(name)
+            return None if value is None else bytes(value).hex()
+
+        subject = r.get("group_id") or (r.get("actor_id") if kind in (
+            "PossessionChallengeIssued", "PossessionProven") else None)
+        reference = {"BlindSignatureIssued": r.get("variant"),
+                     "KeyPossessionProven": r.get("suite"),
+                     "PossessionChallengeIssued": r.get("challenge_id"),
+                     "PossessionProven": r.get("challenge_id"),
+                     "RingApprovalRecorded": r.get("proposal")}.get(kind)
+        digest = {"BlindSignatureIssued": "blinded_message_digest",
+                  "HomomorphicCombined": "result_digest",
+                  "HomomorphicDecrypted": "ciphertext_digest",
+                  "KeyPossessionProven": "proof_digest", "PossessionProven": "proof_digest",
+                  "ApprovalGroupCreated": "ring_digest",
+                  "RingApprovalRecorded": "ring_digest"}.get(kind)
+        signature = {"BlindSignatureIssued": "blind_signature_digest",
+                     "RingApprovalRecorded": "signature_digest"}.get(kind)
+        count = len(r["members"]) if kind == "ApprovalGroupCreated" else r.get("approvals")
+        self.privacy.append((
+            event.chain_id, event.seq, kind, PRIVACY_OPERATION_NAMES[kind], event.actor_id,
+            event.recorded_at, r.get("key_id"), r.get("key_version"), subject, reference,
+            hexed(digest) if digest else None,
+            [bytes(d).hex() for d in r["ciphertext_digests"]]
+            if kind == "HomomorphicCombined" else None,
+            hexed(signature) if signature else None, hexed("key_image"), count,
+            r.get("approved"), r.get("expires_at")))
+        if kind == "BlindSignatureIssued":
+            self._count_signatures(event, r["key_id"], 1)
 
     def _rejected(self, event: LoggedEvent) -> None:
         record = event.record

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ledger.catalogue import actors, data, keys, reads, system, wallets
+from ledger.catalogue import actors, data, keys, privacy, reads, system, wallets
 from ledger.catalogue.model import (
     ChainRule,
     CommandSpec,
@@ -99,8 +99,10 @@ class Catalogue:
 
 CATALOGUE = Catalogue(
     commands=(*system.COMMANDS, *actors.COMMANDS, *keys.COMMANDS, *data.COMMANDS,
-              *wallets.COMMANDS),
-    reads=reads.READS,
+              *wallets.COMMANDS,
+              *privacy.COMMANDS),
+    reads=(*reads.READS,
+           *privacy.READS),
 )
 
 PERMISSIONS: dict[str, frozenset[str]] = {

@@ -15,10 +15,15 @@ Requirements:
 3. Only the count is learnt; ``quorum`` says when a proposal counts as approved.
 4. Events carry public values only: the ring, key images, digests, the signature itself
    (public: any reader can re-verify it from the event).
+5. What a member signs is :func:`approval_statement` (group, proposal, message digest) in
+   the linking scope :func:`approval_scope` (group, proposal): an approval cannot be
+   replayed to another group or proposal, and images of one member in two groups sharing
+   a proposal name are unrelated.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from typing import Any
 
@@ -27,6 +32,22 @@ from ledger.domain.registry import register_event
 from ledger.errors import IllegalTransition
 
 MAX_PROPOSALS_SHOWN = 1000
+STATEMENT_DOMAIN = b"SKMS-RING-APPROVAL-v1"
+SCOPE_DOMAIN = b"SKMS-RING-SCOPE-v1"
+
+
+def _framed(*items: bytes) -> bytes:
+    return b"".join(len(item).to_bytes(4, "big") + item for item in items)
+
+
+def approval_scope(group_id: str, proposal: str) -> bytes:
+    """The LSAG linking scope of one proposal of one group (32 bytes)."""
+    return hashlib.sha256(_framed(SCOPE_DOMAIN, group_id.encode(), proposal.encode())).digest()
+
+
+def approval_statement(group_id: str, proposal: str, message_digest: bytes) -> bytes:
+    """What a member's ring signature signs: this group's proposal approves this digest."""
+    return _framed(STATEMENT_DOMAIN, group_id.encode(), proposal.encode(), message_digest)
 
 
 class ApprovalGroup(Aggregate):

@@ -12,7 +12,8 @@ exactly as its RFC or paper says:
 
 Beneath them: :mod:`.group` (the prime-order group interface) with :mod:`.ed25519_group`
 and :mod:`.secp256k1_group`, :mod:`.emsa_pss` (RFC 8017 encoding), :mod:`.bigint` (the only
-blinded big-integer arithmetic), :mod:`.wire` (length prefixes, the strict reader) and :mod:`.fuzz_targets`.
+blinded big-integer arithmetic), :mod:`.wire` (length prefixes, the strict reader) and
+:mod:`.fuzz_targets`.
 
 Nothing here records ledger events: the key kinds (:mod:`.kinds`) put these keys in the
 ledger, and ``commands/handlers/privacy.py`` records every use (docs/privacy.md).
