@@ -13,12 +13,17 @@ What is compared, and why:
   (prepare, blind, blind_sign, finalize with its verification) against cryptography's plain
   RSA-PSS-SHA384 sign with the same key.
 * Paillier (3072-bit): encrypt, decrypt, add, add a constant, multiply by a constant.
+* ``--ledger``: the commands through a real ledger (signed command, admission, handler,
+  unsealing, event, SQLite commit) beside the bare primitive of the same run: BlindSign,
+  HomomorphicCombine of two ciphertexts, HomomorphicDecrypt, ProveKeyPossession and
+  RingApprove (ring of 3).
 
 Best of a few rounds (on a shared machine interference only slows a round down). Keep the
 run short: about a minute on 2 cores.
 
     .venv/bin/python tools/bench/bench_privacy.py            # markdown table
     .venv/bin/python tools/bench/bench_privacy.py --json     # machine-readable
+    .venv/bin/python tools/bench/bench_privacy.py --ledger --rsa-bits 3072
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import hashlib
 import json
 import platform
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -40,8 +46,12 @@ from coincurve import PrivateKey, PublicKeyXOnly
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from commands.privacy_reads import blind_message, homomorphic_encrypt
+from commands.session import Session
 from ledger.crypto.privacy import blind_rsa, paillier, pok, ring
 from ledger.crypto.privacy import ed25519_group as ed
+from ledger.domain.approval_group import approval_scope, approval_statement
+from ledger.home import Home
 
 Row = dict[str, object]
 
@@ -187,15 +197,84 @@ def bench_paillier(bits: int = 3072) -> list[Row]:
     ]
 
 
+def bench_ledger() -> list[Row]:
+    """The privacy commands through a ledger on SQLite in a scratch home."""
+    with tempfile.TemporaryDirectory() as folder:
+        session = Session(Home(Path(folder) / "home"), passphrase=bytearray(b"bench"))
+        try:
+            session.initialize(name="bench", checkpoint_every_events=1000)
+            for name, role in (("alice", "key-manager"), ("bob", "signer"),
+                               ("carol", "auditor"), ("dave", "approver")):
+                session.add_actor("admin", name, [role], ["*"])
+            return _ledger_rows(session)
+        finally:
+            session.close()
+
+
+def _ledger_rows(session: Session) -> list[Row]:
+    def create(algorithm: str) -> str:
+        return str(session.run("alice", "CreateKey", algorithm=algorithm).result["key_id"])
+
+    def public(key_id: str) -> str:
+        return bytes(session.ledger().key(key_id).versions[1]["public_key"]).hex()
+
+    issuer, counter, ed_key = (create("rsabssa-sha384-pss-randomized-3072"),
+                               create("paillier-3072"), create("ed25519"))
+    variant = "RSABSSA-SHA384-PSS-Randomized"
+    blinded = blind_message(None, public(issuer), variant, b"token")["blinded_message"]
+    blobs = [homomorphic_encrypt(None, public(counter), str(v))["ciphertext"] for v in (5, 7)]
+    members = [str(session.home.identity(n).actor_id) for n in ("bob", "carol", "dave")]
+    group = session.run("alice", "CreateApprovalGroup", members=members,
+                        quorum=3).result["group_id"]
+    ring_keys = [bytes(session.ledger().actor(m).public_key) for m in members]
+    member_key = session.home.identity_key("dave", session.kek())
+    proposals = iter(range(10**6))
+
+    def approve() -> None:
+        proposal = f"p-{next(proposals)}"
+        signature = ring.sign(ring_keys, 2, member_key, approval_statement(
+            group, proposal, hashlib.sha256(b"m").digest()), scope=approval_scope(
+            group, proposal))
+        session.run("admin", "RingApprove", group_id=group, proposal=proposal, message=b"m",
+                    signature=signature.to_bytes().hex())
+
+    nonce = "11" * 32
+    return [
+        {"group": "ledger", "operation": "BlindSign (RSA-3072) through the ledger", "ms":
+         best_ms(lambda: session.run("bob", "BlindSign", key_id=issuer,
+                                     blinded_message=blinded), rounds=3, budget=3.0),
+         "size": len(blinded)},
+        {"group": "ledger", "operation": "HomomorphicCombine of 2 (Paillier-3072)", "ms":
+         best_ms(lambda: session.run("bob", "HomomorphicCombine", key_id=counter,
+                                     ciphertexts=blobs), rounds=3, budget=3.0), "size": ""},
+        {"group": "ledger", "operation": "HomomorphicDecrypt (Paillier-3072)", "ms":
+         best_ms(lambda: session.run("bob", "HomomorphicDecrypt", key_id=counter,
+                                     ciphertext=blobs[0]), rounds=3, budget=3.0), "size": ""},
+        {"group": "ledger", "operation": "ProveKeyPossession (Ed25519)", "ms":
+         best_ms(lambda: session.run("bob", "ProveKeyPossession", key_id=ed_key,
+                                     service="s", purpose="p", nonce=nonce),
+                 rounds=3, budget=2.0), "size": 66},
+        {"group": "ledger", "operation": "ring-sign + RingApprove (ring of 3)", "ms":
+         best_ms(approve, rounds=3, budget=2.0), "size": 3 + 32 * 5},
+        {"group": "ledger", "operation": "  Sign (Ed25519) through the ledger", "ms":
+         best_ms(lambda: session.run("bob", "Sign", key_id=ed_key, message=b"m"),
+                 rounds=3, budget=2.0), "size": 64},
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--rsa-bits", type=int, nargs="+", default=[2048, 3072, 4096])
+    parser.add_argument("--ledger", action="store_true",
+                        help="Also time the commands through a ledger.")
     args = parser.parse_args()
     rows = bench_pok() + bench_ring()
     for bits in args.rsa_bits:
         rows += bench_blind(bits)
     rows += bench_paillier()
+    if args.ledger:
+        rows += bench_ledger()
     if args.json:
         print(json.dumps({"machine": platform.platform(), "rows": rows}, indent=2))
         return
