@@ -16,7 +16,9 @@ this order (the first failure is raised, naming the chain, seq and check):
    point* (system chain: just before the event; key domains: at the system-chain seq the
    envelope names as its authority, which may never go backwards).
 7. ``authorization`` – the actor held a role allowing the command in that domain then.
-8. ``aggregate`` – the event applies to its aggregate at the next version (state machine).
+8. ``aggregate`` – the event applies to its aggregate at the next version (state machine);
+   ``proof`` – a recorded ring approval or possession proof verifies again from public
+   values, on the state it was decided on (:mod:`ledger.audit.privacy`).
 9. ``checkpoint`` – every checkpoint (as event and as stored note) is signed by the ledger
    key and its root equals the Merkle root of the chain at its size.
 10. ``trusted-checkpoint`` – a checkpoint the auditor already trusted is consistent with
@@ -44,6 +46,7 @@ from ledger.audit.examine import (
     ledger_snapshot,
 )
 from ledger.audit.pool import examined_in_order
+from ledger.audit.privacy import PROOF_EVENTS, check_proof
 from ledger.authorization import SYSTEM_CHAIN
 from ledger.command import SYSTEM_ACTOR
 from ledger.envelope import GENESIS_PREV_HASH, NO_AUTHORITY
@@ -217,6 +220,10 @@ class Auditor:
                                f"[{last_authority}, {self.system_size})", "authorization")
                 last_authority = item.authority_seq
                 item.raise_finding(IDENTITY, chain_id)
+            if item.event_type in PROOF_EVENTS:
+                problem = check_proof(self.fold, item.event_type, record, item.recorded_at)
+                if problem is not None:
+                    raise fail(problem, "proof")
             # Aggregate: the event must apply at the next version, where it belongs.
             try:
                 self.fold.fold_event(item.event_type, record, item.aggregate_id,

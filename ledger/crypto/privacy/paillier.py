@@ -21,7 +21,8 @@ The scheme, with the paper's notation and the usual ``g = n + 1``:
 2. ``Enc(m; r) = g^m * r^n mod n^2 = (1 + m n) r^n mod n^2`` for ``0 <= m < n`` and ``r``
    uniform in ``Z_n^*``.
 3. ``Dec(c)`` by the paper's section 7 CRT method: ``m_p = L_p(c^{p-1} mod p^2) h_p mod p``
-   with ``L_p(x) = (x - 1) / p`` and ``h_p = L_p(g^{p-1} mod p^2)^-1 mod p``, the same for
+   with ``L_p(x) = (x - 1) / p`` and ``h_p = L_p(g^{p-1} mod p^2)^-1 mod p = (-q)^-1 mod p``
+   (for ``g = n + 1``, by the binomial theorem), the same for
    ``q``, then CRT. The exponents ``p - 1``, ``q - 1`` are secret: they are exponent-blinded
    (:func:`.bigint.powmod_secret_exponent`) on every decryption.
 4. ``c1 * c2`` encrypts ``m1 + m2``; ``c * (1 + k n)`` encrypts ``m + k``; ``c^k``
@@ -306,9 +307,11 @@ class PaillierPrivateKey:
             raise InvalidInput("gcd(n, (p-1)(q-1)) must be 1", field="private_key")
         self._p, self._q = p, q
         self._p2, self._q2 = p * p, q * q
-        g = n + 1
-        self._hp = bigint.invert(self._l(bigint.powmod(g, p - 1, self._p2), p), p)
-        self._hq = bigint.invert(self._l(bigint.powmod(g, q - 1, self._q2), q), q)
+        # h_p = L_p(g^(p-1) mod p^2)^-1 mod p. With g = n + 1 the binomial theorem gives
+        # g^(p-1) = 1 + (p-1) n mod p^2 (n^2 = 0 mod p^2), so L_p(...) = (p-1) q = -q mod p:
+        # no exponentiation by the secret p - 1 (which pow would run in variable time).
+        self._hp = bigint.invert(-q % p, p)
+        self._hq = bigint.invert(-p % q, q)
         self._q_inverse = bigint.invert(q, p)
 
     @staticmethod
