@@ -150,7 +150,10 @@ class Actor(Aggregate):
                            nonce=nonce, expires_at=expires_at, issued_by=issued_by)
 
     def open_challenge(self, challenge_id: str, *, at: int) -> dict[str, Any]:
-        """The challenge if it is open (issued, not answered, not expired), else a refusal."""
+        """The challenge if it is open (issued, not answered, not expired), else a refusal;
+        a revoked actor's key proves nothing any more."""
+        if self.revoked:
+            raise IllegalTransition(f"actor {self.name} is revoked", reason_code="revoked")
         challenge = self.challenges.get(challenge_id)
         if challenge is None:
             raise IllegalTransition(f"actor {self.name} has no open challenge {challenge_id}",

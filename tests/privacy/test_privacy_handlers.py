@@ -326,6 +326,14 @@ def test_possession_challenges_expire_and_are_bounded(session: Session) -> None:
         session.run("carol", "ProvePossession", actor_id=bob,
                     challenge_id=issued["challenge_id"])
     assert missing.value.field in ("proof", "challenge_id")
+    dave = actor_id(session, "dave")
+    opened = session.run("carol", "IssuePossessionChallenge", actor_id=dave, purpose="p",
+                         ttl_seconds=600).result
+    session.act("admin", "RevokeActor", "system", {"actor_id": dave, "reason": "left"})
+    with pytest.raises(IllegalTransition) as revoked:
+        session.run("carol", "ProvePossession", actor_id=dave,
+                    challenge_id=opened["challenge_id"], proof="00" * 66)
+    assert revoked.value.reason_code == "revoked"
 
 
 @pytest.mark.parametrize("algorithm", ["ed25519", "ecdsa-secp256k1"])
