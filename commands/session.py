@@ -81,6 +81,12 @@ class Session:
             self._reader.load()
         return self._reader
 
+    def catch_up(self) -> None:
+        """Fold in envelopes other processes appended (see :meth:`Ledger.catch_up`)."""
+        for ledger in (self._ledger, self._reader):
+            if ledger is not None:
+                ledger.catch_up()
+
     def close(self) -> None:
         if self._ledger_key is not None:
             zeroize(self._ledger_key)

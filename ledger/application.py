@@ -375,7 +375,8 @@ class Ledger:
             try:
                 admission.admit(self.state, signed, now=self.clock(),
                                 max_skew_micros=self.max_clock_skew_micros,
-                                store_is_empty=not self.store.chains())
+                                store_is_empty=(signed.command.command_type == "InitializeLedger"
+                                                and not self.store.chains()))
                 args, checked_inputs = checked(signed, inputs)
                 decision = Decision(self, signed.command, self.clock(), args, checked_inputs)
                 result = decide(decision)

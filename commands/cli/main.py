@@ -17,6 +17,7 @@ from commands.cli import local
 from commands.cli.demo import demo
 from commands.cli.generated import add_catalogue_commands
 from commands.cli.serve import serve
+from commands.cli.shell import shell
 from commands.cli.state import CliState
 from ledger.home import default_home
 
@@ -49,6 +50,7 @@ add_catalogue_commands(cli)
 local.add_local_commands(cli)
 cli.add_command(demo)
 cli.add_command(serve)
+cli.add_command(shell)
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ import click
 
 from commands.cli.printer import emit, guarded, json_option
 from commands.cli.state import CliState
-from ledger.errors import ConfigurationError
+from ledger.errors import ConfigurationError, InvalidInput
 
 
 def settle_heap() -> None:
@@ -80,6 +80,13 @@ def settle_heap() -> None:
               show_default=True)
 @click.option("--issue-client-cert", "issue_for", default=None, metavar="ACTOR",
               help="Print a client certificate (PEM) for ACTOR (name or id) and exit.")
+@click.option("--ephemeral", is_flag=True,
+              help="Serve a throw-away ledger (RAM-backed, deleted at exit) with test actors "
+                   "and print their keys; no home or passphrase needed (docs/clients.md).")
+@click.option("--fixture", default=None, metavar="NAME",
+              help="With --ephemeral: load named content first (demo).")
+@click.option("--seed", default=None, metavar="TEXT",
+              help="With --ephemeral only: reproducible keys from TEXT (predictable by design).")
 @json_option
 @click.pass_obj
 @guarded
@@ -90,7 +97,8 @@ def serve(state: CliState, host: str, rest_port: int, grpc_port: int, tls: bool,
           commit_gather_ms: float, otlp_endpoint: str | None, grace: float,
           public_authorities: tuple[str, ...], max_connections_per_client: int,
           header_timeout: float, max_header_bytes: int, query_workers: int,
-          max_query_rows: int, max_query_bytes: int, issue_for: str | None) -> None:
+          max_query_rows: int, max_query_bytes: int, issue_for: str | None,
+          ephemeral: bool, fixture: str | None, seed: str | None) -> None:
     """Serve REST (FastAPI) and gRPC on loopback, TLS 1.3, until SIGINT/SIGTERM.
 
     On first use the development CA and a server certificate are created under
@@ -102,6 +110,14 @@ def serve(state: CliState, host: str, rest_port: int, grpc_port: int, tls: bool,
     from commands.service.server import Server
     from commands.service.tls import issue_client_certificate
 
+    for name, value in (("seed", seed), ("fixture", fixture)):
+        if value is not None and not ephemeral:
+            raise InvalidInput("only with --ephemeral: it is for throw-away ledgers",
+                               field=name)
+    if ephemeral:
+        serve_ephemeral(host=host, rest_port=rest_port, grpc_port=grpc_port, seed=seed,
+                        fixture=fixture)
+        return
     if issue_for is not None:
         actor = state.session().read_only_ledger().actor(issue_for)
         pem = issue_client_certificate(state.home.path, bytes(actor.public_key),
@@ -136,3 +152,39 @@ def serve(state: CliState, host: str, rest_port: int, grpc_port: int, tls: bool,
          lambda r: f"serving REST on {r['rest']} and gRPC on {r['grpc']}"
                    + (f"\nclients trust {r['ca']}" if r["ca"] else ""))
     server.wait(stop)
+
+
+def serve_ephemeral(*, host: str, rest_port: int, grpc_port: int, seed: str | None,
+                    fixture: str | None) -> None:
+    """Run an :class:`EphemeralServer` until SIGINT/SIGTERM; its bootstrap is the first
+    output (one JSON object with ``--json``), so a test harness can read it from a pipe."""
+    # Imported here, as in serve(): the service stack costs every other CLI command a second.
+    from commands.service.observability import configure_logging
+    from commands.service.server import Server
+    from commands.testing.ephemeral import EphemeralServer
+
+    configure_logging()
+    stop = Server.stop_on_signals()
+    ephemeral = EphemeralServer(seed=seed, fixture=fixture, host=host, rest_port=rest_port,
+                                grpc_port=grpc_port)
+    bootstrap = ephemeral.start()
+    try:
+        emit(bootstrap.as_dict(), _bootstrap_text)
+        ephemeral.wait(stop)
+    finally:
+        ephemeral.stop()
+
+
+def _bootstrap_text(bootstrap: dict[str, object]) -> str:
+    actors = bootstrap["actors"]
+    assert isinstance(actors, dict)
+    lines = [f"ephemeral SKMS on {bootstrap['rest']} (gRPC {bootstrap['grpc']})",
+             f"clients trust {bootstrap['ca']}",
+             "reproducible keys (--seed)" if bootstrap["reproducible"] else "fresh random keys",
+             "actors (name, actor id, private key):"]
+    lines += [f"  {name:<14} {actor['actor_id']}  {actor['private_key']}"
+              for name, actor in actors.items()]
+    if bootstrap["loaded"]:
+        lines.append(f"fixture {bootstrap['fixture']}: {bootstrap['loaded']}")
+    lines.append("everything is deleted when this process stops (Ctrl-C)")
+    return "\n".join(lines)

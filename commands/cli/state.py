@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from commands.session import Session
+from ledger.crypto.memory import zeroize
 from ledger.errors import ConfigurationError
 from ledger.home import Home
 from ledger.stores.url import sqlite_path
@@ -32,9 +33,14 @@ class CliState:
         self.json = json_output
         self.print_field = print_field
         self._session: Session | None = None
+        self.entered_passphrase: bytearray | None = None
+        """Typed at the shell's hidden prompt (``skms shell``), when neither source has one."""
 
     def passphrase(self) -> bytearray | None:
-        """From ``--passphrase-file`` or ``$SKMS_PASSPHRASE`` (never a command-line value)."""
+        """From ``--passphrase-file`` or ``$SKMS_PASSPHRASE`` (never a command-line value), or
+        as typed into ``skms shell``."""
+        if self.entered_passphrase is not None:
+            return bytearray(self.entered_passphrase)
         if self.passphrase_file is not None:
             try:
                 raw = self.passphrase_file.read_bytes()
@@ -71,7 +77,15 @@ class CliState:
             self._session = Session(self.home, passphrase=self.passphrase())
         return self._session
 
+    def catch_up(self) -> None:
+        """Fold in what other processes appended since the last command: the shell keeps one
+        session open across commands, where the plain CLI opens one per process."""
+        if self._session is not None:
+            self._session.catch_up()
+
     def close(self) -> None:
+        if self.entered_passphrase is not None:
+            zeroize(self.entered_passphrase)
         if self._session is not None:
             self._session.close()
             self._session = None

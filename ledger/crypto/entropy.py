@@ -36,9 +36,13 @@ alarm heals by itself, a broken source keeps failing.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
 
 from ledger.crypto.memory import zeroize
 from ledger.errors import EntropyHealthError, InvalidInput
@@ -52,7 +56,9 @@ __all__ = [
     "RCT_CUTOFF",
     "STARTUP_SAMPLES",
     "HealthMonitor",
+    "ReproducibleStream",
     "random_bytes",
+    "reproducible_randomness",
 ]
 
 CLAIMED_MIN_ENTROPY_BITS = 4
@@ -186,4 +192,55 @@ def random_bytes(n: int, *, source: Source = os.urandom) -> bytearray:
 
     Raises :class:`EntropyHealthError` (and returns nothing) when a health test fails.
     """
+    override = _REPRODUCIBLE
+    if override is not None and source is os.urandom:
+        return override.read(n)
     return _MONITOR.random_bytes(n, source)
+
+
+class ReproducibleStream:
+    """The ChaCha20 keystream under SHA-256("skms reproducible randomness" || seed).
+
+    Why a stream cipher's keystream: it is the DRBG construction of OpenBSD's arc4random and
+    Linux's getrandom, built here from a vetted primitive rather than invented; one stream
+    per seed never repeats within 2**64 blocks, so nonces drawn from it do not collide inside
+    one throw-away ledger. It is predictable by design: anyone with the seed has every key.
+    """
+
+    def __init__(self, seed: bytes) -> None:
+        if not isinstance(seed, bytes) or not seed:
+            raise InvalidInput("a reproducible seed must be non-empty bytes", field="seed")
+        key = hashlib.sha256(b"skms reproducible randomness\x00" + seed).digest()
+        self._keystream = Cipher(algorithms.ChaCha20(key, bytes(16)), mode=None).encryptor()
+        self._lock = threading.Lock()
+
+    def read(self, n: int) -> bytearray:
+        if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= MAX_REQUEST:
+            raise InvalidInput(
+                f"random byte count must be an integer in [0, {MAX_REQUEST}]", field="n"
+            )
+        with self._lock:
+            return bytearray(self._keystream.update(bytes(n)))
+
+
+_REPRODUCIBLE: ReproducibleStream | None = None
+
+
+@contextmanager
+def reproducible_randomness(seed: bytes) -> Iterator[None]:
+    """Within the block, every :func:`random_bytes` of this process comes from
+    :class:`ReproducibleStream` (``seed``): the same sequence of calls mints the same keys.
+
+    Only throw-away test ledgers ask for this (``skms serve --ephemeral --seed``, the pytest
+    plugin); ``skms serve`` refuses ``--seed`` otherwise. Process-wide on purpose: key seeds,
+    salts and nonces are drawn deep inside the recipes, which take no generator parameter.
+    Not nestable: a second seed while one is in force is refused.
+    """
+    global _REPRODUCIBLE
+    if _REPRODUCIBLE is not None:
+        raise InvalidInput("reproducible randomness is already in force", field="seed")
+    _REPRODUCIBLE = ReproducibleStream(seed)
+    try:
+        yield
+    finally:
+        _REPRODUCIBLE = None

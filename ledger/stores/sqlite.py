@@ -59,6 +59,17 @@ def _connect(path: Path, timeout_s: float) -> sqlite3.Connection:
     return connection
 
 
+
+CHAIN_IDS = """
+WITH RECURSIVE chain(id) AS (
+    SELECT MIN(chain_id) FROM events
+    UNION ALL
+    SELECT (SELECT MIN(chain_id) FROM events WHERE chain_id > chain.id) FROM chain
+    WHERE chain.id IS NOT NULL)
+SELECT id FROM chain WHERE id IS NOT NULL"""
+"""The chain ids in order, one index seek per chain: ``SELECT DISTINCT`` visits every row of
+the index, tens of milliseconds at half a million events, and a read after any commit asks."""
+
 class SQLiteEventStore(EventStore):
     """Chains in one SQLite file, shared safely by several processes."""
 
@@ -89,7 +100,7 @@ class SQLiteEventStore(EventStore):
         with self._read_lock:
             self._forget_if_changed()
             if self._chains is None:
-                rows = self._query("SELECT DISTINCT chain_id FROM events ORDER BY chain_id", ())
+                rows = self._query(CHAIN_IDS, ())
                 self._chains = [row[0] for row in rows]
             return list(self._chains)
 

@@ -23,6 +23,9 @@ def test_the_readme_tour_runs(tmp_path: Path) -> None:
     assert len(lines) >= 25
     serve = [line for line in lines if line.startswith("skms serve")]
     assert serve, "the tour shows the server"
+    shell = [line for line in lines if " shell " in f"{line} "]
+    assert shell, "the tour shows the shell (tests/cli/test_shell.py runs it in a terminal)"
+    serve += shell
     script = "set -euo pipefail\n" + "\n".join(
         line.replace("~/.skms", str(tmp_path / "home")) for line in lines if line not in serve)
     bin_dir = Path(sys.executable).parent

@@ -24,9 +24,7 @@ from commands.service.config import ServiceConfig
 from commands.service.limits import Limits
 from commands.service.observability import configure_logging
 from commands.service.server import Server
-from commands.session import Session
-from ledger.domain.actor import ROLES
-from ledger.home import Home
+from commands.testing.ephemeral import EphemeralActor, provision
 
 PASSPHRASE = "service tests, not secret"
 
@@ -54,12 +52,7 @@ LOGS = LogCapture()
 configure_logging(LOGS)
 
 
-@dataclass
-class Actor:
-    name: str
-    actor_id: str
-    private_key: bytes
-    public_key: bytes
+Actor = EphemeralActor
 
 
 @dataclass
@@ -88,24 +81,8 @@ class Running:
 
 
 def make_home(folder: Path) -> dict[str, Actor]:
-    """Initialize a ledger with one actor per role and return their identities."""
-    session = Session(Home(folder), passphrase=bytearray(PASSPHRASE.encode()))
-    try:
-        session.initialize(name="service-tests", checkpoint_every_events=16)
-        for role in ROLES:
-            if role != "admin":
-                session.add_actor("admin", role, [role], ["*"])
-        session.add_actor("admin", "nobody", [], ["*"])
-        session.add_actor("admin", "domain-signer", ["signer"], ["payments"])
-        kek = session.kek()
-        actors = {}
-        for identity in session.home.identities():
-            key = session.home.identity_key(identity.name, kek)
-            actors[identity.name] = Actor(identity.name, identity.actor_id, bytes(key),
-                                          identity.public_key)
-        return actors
-    finally:
-        session.close()
+    """Initialize a ledger with the test actors and return their identities."""
+    return provision(folder, bytearray(PASSPHRASE.encode()), name="service-tests")
 
 
 def start(folder: Path, *, limits: Limits | None = None, traced: bool = True,
