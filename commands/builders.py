@@ -27,9 +27,11 @@ from typing import Any
 from ledger.authorization import SYSTEM_CHAIN
 from ledger.catalogue import ChainRule, CommandSpec, Field
 from ledger.crypto import hd
-from ledger.errors import InvalidInput
+from ledger.errors import InvalidInput, NotFound
 
 DEFAULT_DOMAIN = "default"
+REQUEST_DIGEST_RULE = "request-digest"
+"""A derived argument read from the ledger: the digest of the approval request named."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,12 +44,22 @@ class Built:
 
 
 class Resolver:
-    """How a builder learns the domain of a key or wallet (a loaded ledger, or a server)."""
+    """How a builder learns the domain of a key or wallet, and the chain and digest of an
+    approval request (a loaded ledger, or a server)."""
 
     def __init__(self, key_domain: Callable[[str], str],
-                 wallet_domain: Callable[[str], str]) -> None:
+                 wallet_domain: Callable[[str], str],
+                 approval: Callable[[str], tuple[str, str]] | None = None) -> None:
         self.key_domain = key_domain
         self.wallet_domain = wallet_domain
+        self.approval = approval
+
+    def approval_of(self, approval_id: str) -> tuple[str, str]:
+        """The request's chain and its request digest (hex)."""
+        if self.approval is None:
+            raise InvalidInput("this client cannot look approval requests up",
+                               field="approval_id")
+        return self.approval(approval_id)
 
 
 def build(spec: CommandSpec, params: Mapping[str, Any], resolve: Resolver) -> Built:
@@ -63,7 +75,12 @@ def build(spec: CommandSpec, params: Mapping[str, Any], resolve: Resolver) -> Bu
             inputs[field.name] = field.default
     args: dict[str, Any] = {}
     for field in spec.args:
-        if field.derived is not None:
+        if field.derived is not None and field.derived.rule == REQUEST_DIGEST_RULE:
+            if params.get(field.name):  # the approver names the digest it reviewed
+                args[field.name] = params[field.name]
+            else:
+                args[field.name] = resolve.approval_of(_named(params, "approval_id"))[1]
+        elif field.derived is not None:
             value = derive(field, inputs)
             if value is not None:
                 args[field.name] = value
@@ -85,6 +102,15 @@ def _chain(spec: CommandSpec, params: Mapping[str, Any], args: Mapping[str, Any]
         return resolve.key_domain(_named(args, "key_id"))
     if rule is ChainRule.WALLET:
         return resolve.wallet_domain(_named(args, "wallet_id"))
+    if rule is ChainRule.SCOPE:  # approval policies: a key's domain, a domain, ledger-wide
+        if args.get("key_id"):
+            try:
+                return resolve.key_domain(_named(args, "key_id"))
+            except NotFound:
+                return resolve.wallet_domain(_named(args, "key_id"))
+        return str(args.get("domain") or SYSTEM_CHAIN)
+    if rule is ChainRule.APPROVAL:
+        return resolve.approval_of(_named(args, "approval_id"))[0]
     chain = params.get("chain_id")
     if not isinstance(chain, str) or not chain:
         raise InvalidInput("name the chain", field="chain_id")
@@ -179,7 +205,13 @@ def _share_field(field: Field, values: Sequence[Any]) -> Any:
     return value
 
 
+def _from_ledger(field: Field, values: Sequence[Any]) -> Any:
+    raise InvalidInput("read from the ledger by the builder, not derived from inputs",
+                       field=field.name)
+
+
 DERIVATIONS: dict[str, Callable[[Field, Sequence[Any]], Any]] = {
+    REQUEST_DIGEST_RULE: _from_ledger,
     "sha256": _sha256,
     "sha256-each": _sha256_each,
     "size": _size,

@@ -17,12 +17,15 @@ from typing import Any
 from commands.privacy_reads import PRIVACY_READS
 from ledger.application import Ledger
 from ledger.audit import Auditor
+from ledger.authorization import SYSTEM_CHAIN
 from ledger.catalogue import CATALOGUE
 from ledger.catalogue.validation import check_values
 from ledger.checkpoints import verifier_keys
+from ledger.command import parse_command
 from ledger.crypto.algorithms import all_profiles, profile, public_key_pem
 from ledger.crypto.schemes import get_scheme
 from ledger.domain.actor import Actor
+from ledger.domain.approval import Approval
 from ledger.domain.key import Key
 from ledger.domain.wallet import Wallet
 from ledger.errors import InvalidInput, InvalidSignature, NotFound
@@ -78,7 +81,9 @@ def key_row(key: Key) -> dict[str, Any]:
     return {"key_id": key.key_id, "label": key.label, "domain": key.domain,
             "algorithm": key.algorithm, "state": key.state.value, "usage": list(key.usage),
             "current_version": key.current_version, "versions": sorted(key.versions),
-            "public_key": bytes(current["public_key"]).hex(), "policy": dict(key.policy),
+            "public_key": bytes(current["public_key"]).hex(),
+            "policy": {**key.policy, "min_decrypt_version": key.min_decrypt_version,
+                       "min_verify_version": key.min_verify_version},
             "created_at": key.created_at, "rotated_at": key.rotated_at,
             "destroy_after": key.destroy_after, "destroyed_at": key.destroyed_at,
             "signatures": key.signature_count}
@@ -194,8 +199,10 @@ def verify_with_versions(key: Key, message: bytes, signature: bytes,
                            field="key_id", hint="MACs are checked with mac --verify")
     if version is not None and version not in key.versions:
         raise InvalidInput(f"key has versions {sorted(key.versions)}", field="version")
+    if version is not None:
+        key.check_version_floor("verify", version)
     scheme = get_scheme(key.algorithm)
-    candidates = [version] if version is not None else sorted(key.versions, reverse=True)
+    candidates = [version] if version is not None else key.verifiable_versions()
     for candidate in candidates:
         try:
             scheme.verify(bytes(key.versions[candidate]["public_key"]), message, signature)
@@ -322,6 +329,59 @@ def list_wallet_addresses(ctx: ReadContext, wallet_id: str,
     return [address_row(r) for r in rows if not (unused and r["used"])]
 
 
+# --- approvals --------------------------------------------------------------------------
+
+def approval_row(approval: Approval, now: int) -> dict[str, Any]:
+    """A request as approvers review it: the held command's arguments, its digest, the
+    rules that set its quorum, who decided and when it expires."""
+    held = parse_command(approval.command)
+    return {"approval_id": approval.approval_id, "chain": approval.chain_id,
+            "command_type": approval.command_type, "requester_id": approval.requester_id,
+            "subject": approval.subject, "status": approval.status_at(now),
+            "required": approval.required, "approvals": len(approval.approvers),
+            "approvers": list(approval.approvers), "rules": list(approval.rules),
+            "request_digest": approval.request_digest.hex(), "execution": approval.execution,
+            "command_args": dict(held.args), "requested_at": approval.requested_at,
+            "expires_at": approval.expires_at, "closed_at": approval.closed_at,
+            "reason": approval.reason, "executed_command_id": approval.executed_command_id}
+
+
+def _visible_chain(ctx: ReadContext, chain_id: str) -> bool:
+    return chain_id == SYSTEM_CHAIN or ctx.sees(chain_id)
+
+
+def list_approvals(ctx: ReadContext, pending: bool = False,
+                   domain: str | None = None) -> list[dict[str, Any]]:
+    now = ctx.ledger.clock()
+    found = sorted(ctx.ledger.state.approvals.values(),
+                   key=lambda a: (a.requested_at, a.approval_id))
+    return [approval_row(a, now) for a in found if _visible_chain(ctx, a.chain_id)
+            and (domain is None or a.chain_id == domain)
+            and (not pending or a.status_at(now) == "pending")]
+
+
+def get_approval(ctx: ReadContext, approval_id: str) -> dict[str, Any]:
+    approval = ctx.ledger.state.approval(approval_id)
+    if approval.chain_id != SYSTEM_CHAIN:
+        ctx.check_domain("approvals.read", approval.chain_id)
+    return approval_row(approval, ctx.ledger.clock())
+
+
+def list_approval_policies(ctx: ReadContext, domain: str | None = None
+                           ) -> list[dict[str, Any]]:
+    rows = []
+    for chain_id, book in sorted(ctx.ledger.state.policy_books.items()):
+        if not _visible_chain(ctx, chain_id) or (
+                domain is not None and chain_id not in (SYSTEM_CHAIN, domain)):
+            continue
+        for rule in sorted(book.rules.values(), key=lambda r: r.key):
+            rows.append({"scope": rule.scope, "target": rule.target,
+                         "command": rule.command_type, "approvals": rule.approvals,
+                         "ttl_seconds": rule.ttl_seconds, "when_above": rule.when_above,
+                         "value_field": rule.value_field, "previous_approvals": 0})
+    return rows
+
+
 READS: dict[str, Callable[..., Any]] = {
     "WhoAmI": whoami, "ListAlgorithms": list_algorithms, "ListKeys": list_keys,
     "GetKey": get_key, "GetPublicKey": get_public_key, "Verify": verify,
@@ -332,6 +392,8 @@ READS: dict[str, Callable[..., Any]] = {
     "RunReport": run_report, "Query": query, "ProjectionStatus": projection_status,
     "ListWallets": list_wallets, "GetWallet": get_wallet,
     "ListWalletAddresses": list_wallet_addresses,
+    "ListApprovals": list_approvals, "GetApproval": get_approval,
+    "ListApprovalPolicies": list_approval_policies,
     **PRIVACY_READS,
 }
 """Catalogue read name -> its function (a test checks this covers the catalogue)."""

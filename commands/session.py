@@ -19,7 +19,7 @@ from ledger.application import Ledger, Outcome
 from ledger.authorization import SYSTEM_CHAIN
 from ledger.catalogue import CATALOGUE
 from ledger.command import SYSTEM_ACTOR, Command
-from ledger.crypto.kek import KEKProvider
+from ledger.crypto.kek import KDF_PBKDF2, KDF_SCRYPT, KEKProvider
 from ledger.crypto.memory import zeroize
 from ledger.errors import ConfigurationError
 from ledger.home import Home
@@ -108,7 +108,10 @@ class Session:
         if self._passphrase is None:
             raise ConfigurationError("initializing needs a passphrase",
                                      hint="set SKMS_PASSPHRASE or use --passphrase-file")
-        kek, ledger_key, ledger_id = self.home.create(self._passphrase)
+        # FIPS mode (issue 15, section 6): the passphrase KEK comes from PBKDF2-HMAC-SHA256
+        # (600,000 iterations or more), never scrypt, and the home refuses scrypt from now on
+        kek, ledger_key, ledger_id = self.home.create(
+            self._passphrase, kdf=KDF_PBKDF2 if fips_mode else KDF_SCRYPT, fips=fips_mode)
         self._kek, self._ledger_key = kek, ledger_key
         store, keyring = self.store()
         if store.chains():
@@ -140,7 +143,12 @@ class Session:
     def resolver(self) -> Resolver:
         """Domains of keys and wallets, as this session's ledger holds them."""
         return Resolver(lambda key_id: self.ledger().key(key_id).domain,
-                        lambda wallet_id: self.ledger().wallet(wallet_id).domain)
+                        lambda wallet_id: self.ledger().wallet(wallet_id).domain,
+                        self._approval)
+
+    def _approval(self, approval_id: str) -> tuple[str, str]:
+        approval = self.ledger().state.approval(approval_id)
+        return approval.chain_id, approval.request_digest.hex()
 
     def run(self, actor_name: str, command_type: str, **params: Any) -> Outcome[Any]:
         """Build a catalogue command from ``params`` (:mod:`commands.builders`), sign it as
@@ -175,7 +183,8 @@ class Session:
         public_key = self.home.new_identity(name, self.kek())
         outcome = self.run(as_actor, "RegisterActor", name=name, public_key=public_key.hex(),
                            roles=roles, domains=domains)
-        self.home.bind_identity(name, str((outcome.result or {})["actor_id"]))
+        if outcome.approval_id is None:  # held for approvers: no actor id to bind yet
+            self.home.bind_identity(name, str((outcome.result or {})["actor_id"]))
         return outcome
 
     # --- shorthands the tests and tools use (each one catalogue command) --------------------

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ledger.authorization import SYSTEM_CHAIN, authorize
-from ledger.command import SYSTEM_ACTOR, SignedCommand
+from ledger.command import LEDGER_IDENTITIES, SYSTEM_ACTOR, SignedCommand
 from ledger.errors import (
     CommandRejected,
     ConfigurationError,
@@ -59,7 +59,7 @@ class Identity:
 
 def identity(state: LedgerState, actor_id: str) -> Identity:
     """The actor's key, roles and domains (the ledger's own identity for ``ledger``)."""
-    if actor_id == SYSTEM_ACTOR:
+    if actor_id in LEDGER_IDENTITIES:
         if state.meta is None:
             raise Unauthorized("no ledger identity yet", reason_code="unknown-actor")
         return Identity(state.meta.ledger_public_key, (), ("*",), False)

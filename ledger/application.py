@@ -33,6 +33,7 @@ from typing import Any, Generic, TypeVar
 
 from ledger import admission
 from ledger.admission import MAX_CLOCK_SKEW_MICROS
+from ledger.approvals import gate
 from ledger.authorization import SYSTEM_CHAIN
 from ledger.catalogue import CATALOGUE, CommandSpec
 from ledger.catalogue.validation import check_values
@@ -96,6 +97,12 @@ class Outcome(Generic[T]):
     result: T | None
     replayed: bool = False
     command_id: str = ""
+    approval_id: str | None = None  # set when the command was held for an approval quorum
+
+    @property
+    def status(self) -> str:
+        """``pending`` for a command held for its approvers, ``done`` otherwise."""
+        return "pending" if self.approval_id is not None else "done"
 
 
 @dataclass
@@ -113,6 +120,17 @@ class Decision:
     touched: list[Aggregate] = field(default_factory=list)
     after_commit: list[Callable[[], None]] = field(default_factory=list)
     checkpoint_requested: bool = False
+    executed: Decision | None = None
+    executed_command: SignedCommand | None = None
+    held: str | None = None  # the approval request this command was held as
+
+    def execute_held(self, signed: SignedCommand, args: Mapping[str, Any]) -> Decision:
+        """The decision of a held command executed by this one (the approval completing
+        its quorum): its events are written after this command's, as ``signed``'s, caused
+        by this command."""
+        inner = Decision(self.ledger, signed.command, self.now, args)
+        self.executed, self.executed_command = inner, signed
+        return inner
 
     def touch(self, aggregate: Aggregate) -> None:
         if all(aggregate is not seen for seen in self.touched):
@@ -379,7 +397,7 @@ class Ledger:
                                                 and not self.store.chains()))
                 args, checked_inputs = checked(signed, inputs)
                 decision = Decision(self, signed.command, self.clock(), args, checked_inputs)
-                result = decide(decision)
+                result = self._gated(decision, signed, decide)
                 ticket, result = self._build(decision, signed, result)
             except CommandRejected as refusal:
                 self._discard_pending()
@@ -390,9 +408,24 @@ class Ledger:
         finally:
             self._lock.release()
         outcome = Outcome(ticket.chain_id, [e.seq for e in ticket.envelopes], result,
-                          command_id=signed.command.command_id)
+                          command_id=signed.command.command_id, approval_id=decision.held)
         return Pending(self, signed, decide, inputs, ticket, outcome, decision.after_commit,
                        None, attempt)
+
+    def _gated(self, decision: Decision, signed: SignedCommand, decide: Decide[T]) -> Any:
+        """Hold a command that needs an approval quorum (its request is its one event),
+        run an approved resubmission under its approval, or decide (:mod:`ledger.approvals.
+        gate`)."""
+        screening = gate.screen(self.state, signed, decision.now, self.new_id)
+        if screening.request is not None:
+            decision.touch(screening.request)
+            decision.held = screening.request.approval_id
+            return gate.pending_result(screening.request, decision.now)
+        if screening.executing is not None:
+            gate.execute_under(self.state, screening.executing, decision.command.command_id,
+                               at=decision.now)
+            decision.touch(screening.executing)
+        return decide(decision)
 
     def _refused(self, signed: SignedCommand, decide: Decide[T], inputs: Inputs,
                  refusal: CommandRejected, attempt: int) -> Pending[T]:
@@ -426,7 +459,15 @@ class Ledger:
         events = [EventToWrite(event.event_type, event.fields(), str(event.originator_id),
                                event.originator_version, event.recorded_at)
                   for aggregate in decision.touched for event in aggregate.collect_events()]
-        for aggregate in decision.touched:
+        inner, inner_signed = decision.executed, decision.executed_command
+        if inner is not None and inner_signed is not None:  # a held command executed now
+            events += [EventToWrite(event.event_type, event.fields(),
+                                    str(event.originator_id), event.originator_version,
+                                    event.recorded_at, signed=inner_signed,
+                                    causation_id=signed.command.command_id)
+                       for aggregate in inner.touched for event in aggregate.collect_events()]
+            decision.after_commit.extend(inner.after_commit)
+        for aggregate in (*decision.touched, *(inner.touched if inner else ())):
             self.state.register(aggregate)
         if not events:
             raise InvalidInput("the command changed nothing", field="command.type")
@@ -435,9 +476,11 @@ class Ledger:
     # --- the ledger's own facts ----------------------------------------------------------
 
     def system_command(self, command_type: str, chain_id: str, args: dict[str, Any], *,
-                       correlation_id: str = "") -> SignedCommand:
-        """A command signed by the ledger's own key (checkpoints, rejections, bootstrap)."""
-        command = Command(command_type=command_type, actor_id=SYSTEM_ACTOR, chain_id=chain_id,
+                       correlation_id: str = "", actor_id: str = SYSTEM_ACTOR
+                       ) -> SignedCommand:
+        """A command signed by the ledger's own key (checkpoints, rejections, bootstrap; as
+        ``scheduler``, the scheduler's own commands)."""
+        command = Command(command_type=command_type, actor_id=actor_id, chain_id=chain_id,
                           args=args, issued_at=self.clock(), correlation_id=correlation_id)
         return command.sign(self._require_key())
 
@@ -503,13 +546,17 @@ class Ledger:
         self.wait_for(ticket)
         return checkpoint
 
-    def start_checkpoint_timer(self, interval_s: float = 1.0) -> CheckpointTimer:
+    def start_checkpoint_timer(self, interval_s: float = 1.0,
+                               scheduled: Callable[[], Any] | None = None) -> CheckpointTimer:
         """For long-running services: publish due checkpoints (and refusal summaries) even
-        when traffic stops. Call ``stop()`` on the result before wiping the ledger key."""
+        when traffic stops, and run ``scheduled`` (the scheduler's due work) on each tick.
+        Call ``stop()`` on the result before wiping the ledger key."""
         timer: CheckpointTimer
 
         def tick() -> None:
             self.flush_refusal_summaries()
+            if scheduled is not None:
+                scheduled()
             for chain_id in list(self.state.chains):
                 if timer.stopping:
                     return

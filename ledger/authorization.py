@@ -10,8 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from ledger.catalogue import PERMISSIONS, SYSTEM_CHAIN_COMMANDS, SYSTEM_COMMANDS
-from ledger.command import SYSTEM_ACTOR
+from ledger.catalogue import (
+    PERMISSIONS,
+    SCHEDULER_COMMANDS,
+    SYSTEM_CHAIN_COMMANDS,
+    SYSTEM_COMMANDS,
+)
+from ledger.command import SCHEDULER_ACTOR, SYSTEM_ACTOR
 from ledger.errors import Unauthorized
 
 SYSTEM_CHAIN = "system"
@@ -24,6 +29,11 @@ def authorize(*, actor_id: str, roles: Collection[str], domains: Collection[str]
     if actor_id == SYSTEM_ACTOR:
         if command_type not in SYSTEM_COMMANDS:
             raise Unauthorized(f"the ledger identity may not issue {command_type}",
+                               reason_code="unauthorized")
+        return
+    if actor_id == SCHEDULER_ACTOR:
+        if command_type not in SCHEDULER_COMMANDS:
+            raise Unauthorized(f"the scheduler may not issue {command_type}",
                                reason_code="unauthorized")
         return
     if revoked:

@@ -25,6 +25,13 @@ COMMAND_DOMAIN = b"SKMS-COMMAND-v1\x00"
 SYSTEM_ACTOR = "ledger"
 """The ledger's own identity; it signs system commands (checkpoints, rejections, genesis)."""
 
+SCHEDULER_ACTOR = "scheduler"
+"""The ledger's scheduler: signs with the ledger's key, and may issue only the catalogue's
+scheduled commands (rotating due keys, closing expired approval requests)."""
+
+LEDGER_IDENTITIES = frozenset({SYSTEM_ACTOR, SCHEDULER_ACTOR})
+"""Actor ids that sign with the ledger's own key."""
+
 
 @dataclass(frozen=True, slots=True)
 class Command:

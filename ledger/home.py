@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger.crypto.entropy import random_bytes
-from ledger.crypto.kek import KEKProvider, PassphraseKEK
+from ledger.crypto.kek import KDF_PBKDF2, KEKProvider, PassphraseKEK
 from ledger.crypto.memory import zeroize
 from ledger.crypto.schemes import get_scheme
 from ledger.domain.actor import check_actor_name
@@ -105,12 +105,16 @@ class Home:
 
     # --- creation ----------------------------------------------------------------------------
 
-    def create(self, passphrase: bytearray, *, kdf: str = "scrypt"
+    def create(self, passphrase: bytearray, *, kdf: str = "scrypt", fips: bool = False
                ) -> tuple[KEKProvider, bytearray, str]:
-        """Write a new config with fresh KEK parameters and ledger signing key.
+        """Write a new config with fresh KEK parameters and ledger signing key (``fips``:
+        PBKDF2 only, recorded in the config so that :meth:`open_kek` refuses scrypt).
 
         Returns the KEK, the ledger key seed (caller zeroes it) and the ledger id.
         """
+        if fips and kdf != KDF_PBKDF2:
+            raise ConfigurationError("FIPS mode derives the KEK with PBKDF2-HMAC-SHA256, "
+                                     f"not {kdf}", field="kdf")
         if self.exists():
             raise ConfigurationError(f"a ledger home already exists at {self.path}",
                                      hint="choose another --home or remove it")
@@ -128,6 +132,7 @@ class Home:
             "ledger_id": ledger_id,
             "store": self._store_override or self.DEFAULT_STORE,
             "kek": params,
+            **({"fips": True} if fips else {}),
             "ledger_key": {
                 "public_key": scheme.public_key(ledger_key).hex(),
                 "sealed_material": _b64(sealed.sealed_material),
@@ -140,7 +145,12 @@ class Home:
     # --- opening -----------------------------------------------------------------------------
 
     def open_kek(self, passphrase: bytearray) -> KEKProvider:
-        return PassphraseKEK.from_params(passphrase, self.config()["kek"])
+        config = self.config()
+        if config.get("fips") is True and config["kek"].get("kdf") != KDF_PBKDF2:
+            raise ConfigurationError("this home runs in FIPS mode and refuses a "
+                                     f"{config['kek'].get('kdf')} KEK", field="kek",
+                                     hint="FIPS mode takes PBKDF2-HMAC-SHA256 only")
+        return PassphraseKEK.from_params(passphrase, config["kek"])
 
     def ledger_key(self, kek: KEKProvider) -> bytearray:
         entry = self.config()["ledger_key"]

@@ -26,7 +26,9 @@ from ledger.chain_state import ChainState
 from ledger.command import parse_command
 from ledger.domain.actor import Actor
 from ledger.domain.aggregate import Aggregate, Created
+from ledger.domain.approval import Approval
 from ledger.domain.approval_group import ApprovalGroup
+from ledger.domain.approval_policy import ApprovalPolicies, book_id
 from ledger.domain.key import Key
 from ledger.domain.ledger_meta import LedgerMeta
 from ledger.domain.registry import EVENT_CLASSES, record_to_event
@@ -65,6 +67,8 @@ class LedgerState:
         self.keys: dict[str, Key] = {}
         self.wallets: dict[str, Wallet] = {}
         self.groups: dict[str, ApprovalGroup] = {}
+        self.approvals: dict[str, Approval] = {}
+        self.policy_books: dict[str, ApprovalPolicies] = {}
         self.chains: dict[str, ChainState] = {}
         self.commands: dict[str, CommandRecord] = {}
         self.rejections: dict[str, RefusalRecord] = {}
@@ -105,11 +109,19 @@ class LedgerState:
             raise NotFound(f"no approval group {group_id!r}", field="group_id")
         return found
 
+    def approval(self, approval_id: str) -> Approval:
+        found = self.approvals.get(approval_id)
+        if found is None:
+            raise NotFound(f"no approval request {approval_id!r}", field="approval_id")
+        return found
+
     def aggregates(self) -> Iterator[Aggregate]:
         yield from self.actors.values()
         yield from self.keys.values()
         yield from self.wallets.values()
         yield from self.groups.values()
+        yield from self.approvals.values()
+        yield from self.policy_books.values()
 
     # --- the fold ----------------------------------------------------------------------
 
@@ -164,6 +176,17 @@ class LedgerState:
             group = self._existing(self.groups, aggregate_id, "approval group")
             self._require(group.domain == chain_id, "group event in another domain's chain")
             event.mutate(group)
+        elif kind is Approval:
+            approval = self._existing(self.approvals, aggregate_id, "approval request")
+            self._require(approval.chain_id == chain_id,
+                          "approval event in another chain than its request's")
+            event.mutate(approval)
+        elif kind is ApprovalPolicies:
+            self._require(record["chain_id"] == chain_id and str(book_id(chain_id))
+                          == aggregate_id, "approval policy outside its chain's book")
+            book = self.policy_books.get(chain_id) or ApprovalPolicies.for_chain(chain_id)
+            event.mutate(book)
+            self.policy_books[chain_id] = book
         else:
             raise VerificationError(f"no aggregate handles {event_type}")
 
@@ -196,6 +219,11 @@ class LedgerState:
             self._require(record["group_id"] == aggregate_id,
                           "group id differs from its aggregate id")
             self.groups[aggregate_id] = cast(ApprovalGroup, event.mutate(None))
+        elif kind is Approval:
+            self._require(aggregate_id not in self.approvals and record["chain_id"] == chain_id
+                          and record["approval_id"] == aggregate_id,
+                          "approval requested twice, under another id or in another chain")
+            self.approvals[aggregate_id] = cast(Approval, event.mutate(None))
         else:
             raise VerificationError(f"no aggregate is created by {event.event_type}")
 
@@ -209,6 +237,10 @@ class LedgerState:
             self.actors[aggregate.actor_id] = aggregate
         elif isinstance(aggregate, ApprovalGroup):
             self.groups[aggregate.group_id] = aggregate
+        elif isinstance(aggregate, Approval):
+            self.approvals[aggregate.approval_id] = aggregate
+        elif isinstance(aggregate, ApprovalPolicies):
+            self.policy_books[aggregate.chain_id] = aggregate
         elif isinstance(aggregate, LedgerMeta):
             self.meta = aggregate
             self.ledger_id = str(aggregate.id)

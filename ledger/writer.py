@@ -29,13 +29,17 @@ from ledger.stores.base import StoredEnvelope
 
 @dataclass(frozen=True, slots=True)
 class EventToWrite:
-    """An event on its way into an envelope."""
+    """An event on its way into an envelope. ``signed`` names the command that caused it
+    when that is not the ticket's own (a command executed under the approval that completed
+    its quorum: the requester's command, caused by the approver's, ``causation_id``)."""
 
     event_type: str
     record: dict[str, Any]
     aggregate_id: str
     aggregate_version: int
     recorded_at: int
+    signed: SignedCommand | None = None
+    causation_id: str | None = None
 
 
 class ChainWriter:
@@ -68,8 +72,9 @@ class ChainWriter:
         return self.write(chain_id, [EventToWrite(event_type, record, aggregate_id, version,
                                                   at)], signed)
 
-    def _seal(self, chain_id: str, event: EventToWrite, signed: SignedCommand,
+    def _seal(self, chain_id: str, event: EventToWrite, ticket_command: SignedCommand,
               authority: int) -> StoredEnvelope:
+        signed = event.signed or ticket_command
         command = signed.command
         state = self.state.chain(chain_id)
         schema_version, payload = encode_payload(event.event_type, event.record)
@@ -81,7 +86,7 @@ class ChainWriter:
             command_id=command.command_id, command=signed.canonical_bytes,
             actor_signature=signed.signature, authority_seq=authority,
             correlation_id=command.correlation_id or command.command_id,
-            causation_id=command.command_id, payload=payload))
+            causation_id=event.causation_id or command.command_id, payload=payload))
         state.advance(stored.event_hash)
         self.state.note_command(command.actor_id, command.nonce, command.command_id,
                                 chain_id, signed.canonical_bytes, stored.seq)

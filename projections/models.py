@@ -39,11 +39,12 @@ from ledger.envelope import open_envelope
 from ledger.errors import UnsupportedAlgorithm
 from ledger.stores.base import StoredEnvelope
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Bumped whenever a table or column changes; a database built with another version is rebuilt.
 
 2: tables for data operations, wallets, backups and the genesis event.
-3: privacy_records (blind signatures, Paillier, possession proofs, ring approvals)."""
+3: approval requests, decisions and policy rules.
+4: privacy_records (blind signatures, Paillier, possession proofs, ring approvals)."""
 
 SECRET_FIELDS = frozenset({"sealed_material", "sealed_seed"})
 """Event fields that hold secret material and are never projected, not even as JSON:
@@ -376,6 +377,41 @@ LEDGER_GENESIS = Table("ledger_genesis", "The LedgerInitialized event that opene
     _c("recorded_at", TIMESTAMP, "When the ledger was initialised."),
 ))
 
+APPROVAL_EVENTS = Table("approval_events", "One row per approval request and per decision "
+                                         "on it (ApprovalRequested, ApprovalGranted, "
+                                         "ApprovalRejected, ApprovalExpired, "
+                                         "ApprovalExecuted).", (
+    _c("chain", "VARCHAR", "Chain holding the event (the chain the held command acts on)."),
+    _c("seq", "BIGINT", "Seq of the event."),
+    _c("approval_id", "VARCHAR", "The request."),
+    _c("event_type", "VARCHAR", "Which of the five approval events."),
+    _c("actor_id", "VARCHAR", "Actor whose command caused the event: the requester, an "
+                              "approver, or the scheduler for an expiry."),
+    _c("command_type", "VARCHAR", "The held command (ApprovalRequested only; NULL else)."),
+    _c("approvals", "INTEGER", "Approvals counted after this event (ApprovalGranted), or "
+                               "needed (ApprovalRequested); NULL else."),
+    _c("details_json", "VARCHAR", "The event's other public fields as JSON (the held "
+                                  "command's bytes are left out; they are in the log)."),
+    _c("recorded_at", TIMESTAMP, "When the event was recorded."),
+))
+
+APPROVAL_POLICY_CHANGES = Table("approval_policy_changes", "One row per approval policy "
+                                                           "rule set or removed "
+                                                           "(ApprovalPolicySet).", (
+    _c("chain", "VARCHAR", "Chain whose policy book holds the rule."),
+    _c("seq", "BIGINT", "Seq of the event."),
+    _c("scope", "VARCHAR", "ledger, domain or key."),
+    _c("target", "VARCHAR", "The domain or key id; empty for ledger-wide rules."),
+    _c("command_type", "VARCHAR", "The catalogue command the rule gates."),
+    _c("approvals", "INTEGER", "Distinct approvers needed from now on (0: removed)."),
+    _c("previous_approvals", "INTEGER", "What the rule required before (0: none)."),
+    _c("ttl_seconds", "INTEGER", "How long a request may wait for its quorum."),
+    _c("when_above", "VARCHAR", "Limit on the command's value argument (decimal); NULL: "
+                                "always."),
+    _c("actor_id", "VARCHAR", "Actor whose command set the rule."),
+    _c("recorded_at", TIMESTAMP, "When the rule was set."),
+))
+
 PRIVACY_RECORDS = Table("privacy_records", "One row per privacy-service record: "
                                            "BlindSignatureIssued, HomomorphicCombined, "
                                            "HomomorphicDecrypted, KeyPossessionProven, "
@@ -416,6 +452,7 @@ READ_MODELS: tuple[Table, ...] = (
     KEYS, KEY_VERSIONS, KEY_EVENTS, ACTORS, ACTOR_ROLE_HISTORY, SIGNATURES, KEY_OPERATIONS,
     WALLETS, WALLET_ADDRESSES, WALLET_ADDRESS_USES, WALLET_XPUB_EXPORTS, WALLET_BACKUPS,
     WALLET_RECOVERIES, COMMAND_REJECTIONS, CHECKPOINTS, LEDGER_GENESIS,
+    APPROVAL_EVENTS, APPROVAL_POLICY_CHANGES,
     PRIVACY_RECORDS)
 """Every table the mapping fills, in the order they are written."""
 
@@ -436,13 +473,15 @@ ALL_TABLES: tuple[Table, ...] = (*READ_MODELS, POSITIONS, META)
 KEY_LIFECYCLE_EVENTS = frozenset({
     "KeyGenerated", "KeyActivated", "KeyRotated", "KeySuspended", "KeyReactivated",
     "KeyCompromised", "KeyDeactivated", "KeyDestructionScheduled", "KeyDestructionCancelled",
-    "KeyDestroyed", "KeyPolicyChanged"})
+    "KeyDestroyed", "KeyPolicyChanged", "KeyVersionFloorsSet"})
 ACTOR_EVENTS = frozenset({"ActorRegistered", "ActorRolesChanged", "ActorRevoked"})
 SIGNATURE_EVENTS = frozenset({"SignatureIssued", "SignatureBatchIssued"})
 KEY_OPERATION_NAMES: Mapping[str, str] = {
     "DataEncrypted": "encrypt", "DataDecrypted": "decrypt", "DataKeyGenerated": "datakey",
     "MacGenerated": "mac", "MacVerified": "mac-verify", "SharedSecretDerived": "derive"}
 """The ``operation`` of each data event in ``key_operations`` (the CLI command's name)."""
+APPROVAL_EVENT_TYPES = frozenset({"ApprovalRequested", "ApprovalGranted", "ApprovalRejected",
+                                  "ApprovalExpired", "ApprovalExecuted"})
 WALLET_EVENTS = frozenset({"WalletCreated", "WalletAddressDerived", "WalletAddressUsed",
                            "WalletXpubExported", "SecretSplit", "SecretRecovered"})
 PRIVACY_OPERATION_NAMES: Mapping[str, str] = {
@@ -469,6 +508,8 @@ EVENT_TABLES: Mapping[str, frozenset[str]] = {
     "CommandRejected": frozenset({COMMAND_REJECTIONS.name}),
     "CheckpointPublished": frozenset({CHECKPOINTS.name}),
     "LedgerInitialized": frozenset({LEDGER_GENESIS.name}),
+    **{kind: frozenset({APPROVAL_EVENTS.name}) for kind in APPROVAL_EVENT_TYPES},
+    "ApprovalPolicySet": frozenset({APPROVAL_POLICY_CHANGES.name}),
     **{kind: frozenset({PRIVACY_RECORDS.name}) for kind in PRIVACY_OPERATION_NAMES},
     "BlindSignatureIssued": frozenset({KEYS.name, PRIVACY_RECORDS.name}),  # a signature
 }
@@ -588,6 +629,8 @@ class _BatchMapper:
         self.rejections: list[tuple[Any, ...]] = []
         self.checkpoints: list[tuple[Any, ...]] = []
         self.genesis: list[tuple[Any, ...]] = []
+        self.approval_events: list[tuple[Any, ...]] = []
+        self.policy_changes: list[tuple[Any, ...]] = []
         self.privacy: list[tuple[Any, ...]] = []
         self._handlers: dict[str, Callable[[LoggedEvent], None]] = {
             "SignatureIssued": self._signature,
@@ -603,6 +646,7 @@ class _BatchMapper:
             "KeyDestructionCancelled": self._destruction_cancelled,
             "KeyDestroyed": self._destroyed,
             "KeyPolicyChanged": self._policy_changed,
+            "KeyVersionFloorsSet": self._floors_set,
             "ActorRegistered": self._actor_registered,
             "ActorRolesChanged": self._actor_roles_changed,
             "ActorRevoked": self._actor_revoked,
@@ -621,6 +665,8 @@ class _BatchMapper:
             "CommandRejected": self._rejected,
             "CheckpointPublished": self._checkpoint,
             "LedgerInitialized": self._genesis,
+            **{kind: self._approval_event for kind in APPROVAL_EVENT_TYPES},
+            "ApprovalPolicySet": self._policy_set,
             **{kind: self._privacy for kind in PRIVACY_OPERATION_NAMES},
         }
 
@@ -674,6 +720,8 @@ class _BatchMapper:
                          COMMAND_REJECTIONS.name: self.rejections,
                          CHECKPOINTS.name: self.checkpoints,
                          LEDGER_GENESIS.name: self.genesis,
+                         APPROVAL_EVENTS.name: self.approval_events,
+                         APPROVAL_POLICY_CHANGES.name: self.policy_changes,
                          PRIVACY_RECORDS.name: self.privacy}
         rows.replaced = {
             KEYS.name: [_row(KEYS, self.keys[k]) for k in sorted(self.dirty_keys)],
@@ -815,6 +863,9 @@ class _BatchMapper:
             if version["data_key_ref"] in shredded:
                 version["shredded_at"] = event.recorded_at
                 self.dirty_versions.add(key_id)
+
+    def _floors_set(self, event: LoggedEvent) -> None:
+        self._key(event)  # the timeline row; the floors are in its details
 
     def _policy_changed(self, event: LoggedEvent) -> None:
         key = self._key(event)
@@ -1042,3 +1093,21 @@ class _BatchMapper:
             record["ledger_public_key"].hex(), record["origin"], record["fips_mode"],
             record["checkpoint_every_events"], record["checkpoint_every_seconds"],
             record["kek_provider"], event.recorded_at))
+
+    # --- approvals ---------------------------------------------------------------------
+
+    def _approval_event(self, event: LoggedEvent) -> None:
+        record = event.record
+        approvals = record.get("approvals", record.get("required"))
+        self.approval_events.append((
+            event.chain_id, event.seq, record["approval_id"], event.event_type,
+            event.actor_id, record.get("command_type"), approvals,
+            details_json(record, omit=("approval_id", "command", "command_signature",
+                                       "command_type")), event.recorded_at))
+
+    def _policy_set(self, event: LoggedEvent) -> None:
+        record = event.record
+        self.policy_changes.append((
+            event.chain_id, event.seq, record["scope"], record["target"],
+            record["command_type"], record["approvals"], record["previous_approvals"],
+            record["ttl_seconds"], record["when_above"], event.actor_id, event.recorded_at))

@@ -26,7 +26,7 @@ from typing import Any
 
 import click
 
-from commands.cli.printer import current_state, guarded, json_option, print_option
+from commands.cli.printer import current_state, emit, guarded, json_option, print_option
 from commands.cli.read_models import CliReadModels
 from commands.cli.readers import option_name, read_value
 from commands.cli.state import CliState
@@ -278,6 +278,10 @@ def _execute(entry: Entry, params: dict[str, Any], extras: Mapping[str, Any],
         if isinstance(entry.spec, CommandSpec):
             spec = entry.spec
             outcome = state.session().run(state.as_actor, spec.name, **params)
+            if outcome.approval_id is not None:  # held for its approvers: say so, exit 0
+                ok = True
+                emit(outcome.result)
+                return
             raw = outcome.result or {}
             data = shape_to_json(spec.result.name, raw) if spec.result else {}
             meta = {"seq": outcome.seqs[-1] if outcome.seqs else None,

@@ -16,6 +16,7 @@ from commands.cli.printer import emit, guarded, json_option
 from commands.cli.state import CliState
 from commands.cli.views import progress_printer
 from commands.cli.workers import parallel_options, worker_count
+from commands.scheduler import run_due
 from ledger.crypto.memory import zeroize
 from ledger.crypto.privacy import ring
 from ledger.domain.approval_group import approval_scope, approval_statement
@@ -48,6 +49,18 @@ def init(state: CliState, name: str, fips: bool, checkpoint_every: int,
     emit(result, lambda r: f"initialized ledger {r['ledger_id']} in {r['home']}\n"
                            f"store: {r['store']}\nadmin identity: {r['admin']} "
                            f"({r['admin_actor_id']})")
+
+
+@click.command("rotate-due")
+@json_option
+@click.pass_obj
+@guarded
+def rotate_due(state: CliState) -> None:
+    """Do the scheduler's due work once (for cron): rotate every key whose rotation period
+    has passed and close expired approval requests, as the ledger's scheduler, recorded."""
+    done = run_due(state.session().ledger()).as_dict()
+    emit(done, lambda d: f"rotated {len(d['rotated_keys'])} key(s), closed "
+                         f"{len(d['expired_approvals'])} expired approval request(s)")
 
 
 @click.command()
@@ -157,6 +170,7 @@ def ring_sign(state: CliState, group_id: str, proposal: str, message_file: Path)
 def add_local_commands(root: click.Group) -> None:
     root.add_command(init)
     root.add_command(replay)
+    root.add_command(rotate_due)
     group = root.commands.get("projections")
     assert isinstance(group, click.Group), "the catalogue names projections status"
     group.add_command(update)

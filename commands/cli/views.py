@@ -729,3 +729,56 @@ def _ring_approval(s: Shown) -> str:
 def _ring_verification(s: Shown) -> str:
     return (f"valid ring signature by one of the ring sha256 {s.data['ring_digest']} "
             f"(key image {s.data['key_image']})")
+# --- approvals ----------------------------------------------------------------------------
+
+def _rule_line(d: Mapping[str, Any]) -> str:
+    where = "ledger-wide" if d["scope"] == "ledger" else f"{d['scope']} {d['target']}"
+    limit = f" when {d['value_field']} > {d['when_above']}" if d.get("when_above") else ""
+    return (f"{d['command']}: {d['approvals']} approver(s){limit} ({where}; requests wait "
+            f"{d['ttl_seconds']} s)")
+
+
+@view("approval-rule")
+def _approval_rule(s: Shown) -> str:
+    d = s.data
+    if d["approvals"] == 0:
+        return f"removed the rule for {d['command']} ({seq_of(s)})"
+    return f"{_rule_line(d)} (was {d['previous_approvals']}; {seq_of(s)})"
+
+
+@view("approval-rules")
+def _approval_rules(s: Shown) -> str:
+    return rows(s.data, _rule_line, "no approval policy rules")
+
+
+def _approval_line(d: Mapping[str, Any]) -> str:
+    return (f"{d['approval_id']}  {d['status']:<8} {d['command_type']:<18} "
+            f"{d['approvals']}/{d['required']}  {d['subject'] or '-'}  by {d['requester_id']}"
+            f"  expires {rfc3339(d['expires_at'])}")
+
+
+@view("approvals")
+def _approvals(s: Shown) -> str:
+    return rows(s.data, _approval_line, "no approval requests")
+
+
+@view("approval")
+def _approval(s: Shown) -> str:
+    d = dict(s.data)
+    for name in ("requested_at", "expires_at", "closed_at"):
+        d[name] = rfc3339(d[name])
+    return record(d)
+
+
+def _show_approval_decision(s: Shown) -> None:
+    """The approval completing a quorum prints the executed command's result (as JSON; under
+    ``--json`` inside the decision, with where its events went); any other decision, where
+    the request stands."""
+    d = s.json_data
+    executed = d.get("result")
+    emit(d, lambda x: json.dumps(executed, indent=2, sort_keys=True) if executed is not None
+         else f"approval {x['approval_id']}: {x['status']}, {x['approvals']} of "
+              f"{x['required']} for {x['command_type']} ({seq_of(s)})")
+
+
+VIEWS["approval-decision"] = View(show=_show_approval_decision)

@@ -11,7 +11,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from commands.handlers import actors, data, keys, ledger_handlers, privacy, signing, wallets
+from commands.handlers import (
+    actors,
+    approvals,
+    data,
+    keys,
+    ledger_handlers,
+    privacy,
+    scheduled,
+    signing,
+    wallets,
+)
 from commands.handlers.registry import HANDLERS, Handler, check_complete
 from ledger.application import Decision, Ledger, Outcome, Pending
 from ledger.command import SignedCommand
@@ -20,7 +30,8 @@ from ledger.errors import InvalidInput
 
 __all__ = ["HANDLERS", "Handler", "begin", "decide_for", "execute"]
 
-_MODULES = (actors, data, keys, ledger_handlers, privacy, signing, wallets)  # each registers
+_MODULES = (actors, data, keys, ledger_handlers, signing, wallets,  # each registers its own
+            approvals, scheduled, privacy)
 check_complete()
 
 

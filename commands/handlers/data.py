@@ -55,6 +55,7 @@ def _open(decision: Decision, key: Key, blob: bytes, aad: bytes) -> tuple[bytear
     except InvalidCiphertext as problem:
         raise _unauthentic(key, problem) from None
     version = key.check_can_use("decrypt", actor, processing=True, version=named)
+    key.check_version_floor("decrypt", version)
     cipher = get_cipher(key.algorithm)
     try:
         plaintext: bytearray = decision.ledger.material.use(
@@ -181,8 +182,10 @@ def verify_mac(decision: Decision) -> dict[str, Any]:
     key = key_in_chain(decision)
     requested = decision.args.get("key_version")
     key.check_can_use("mac", actor, processing=True, version=requested)
+    if requested is not None:
+        key.check_version_floor("verify", requested)
     kind = get_mac(key.algorithm)
-    candidates = [requested] if requested is not None else sorted(key.versions, reverse=True)
+    candidates = [requested] if requested is not None else key.verifiable_versions()
     for version in candidates:
         try:
             decision.ledger.material.use(key.key_id, version, key.versions[version],

@@ -135,7 +135,12 @@ def cancel_destruction(decision: Decision) -> dict[str, Any]:
 def change_key_policy(decision: Decision) -> dict[str, Any]:
     key = key_in_chain(decision)
     policy = policy_of(decision.args, key.policy, decision.command.args)
-    if policy == key.policy:
+    if policy != key.policy:
+        key.change_policy(policy, at=decision.now)
+    key.set_version_floors(decision.args.get("min_decrypt_version"),
+                           decision.args.get("min_verify_version"), at=decision.now)
+    if not key.pending_events:
         raise InvalidInput("the new policy equals the current one", field="policy")
-    key.change_policy(policy, at=decision.now)
-    return {"key_id": key.key_id, "policy": policy}
+    return {"key_id": key.key_id, "policy": {
+        **policy, "min_decrypt_version": key.min_decrypt_version,
+        "min_verify_version": key.min_verify_version}}

@@ -63,7 +63,7 @@ class Operations(abc.ABC):
 
     def resolver(self) -> Resolver:
         """Domains of keys and wallets, asked of the server once each."""
-        return Resolver(self._key_domain, self._wallet_domain)
+        return Resolver(self._key_domain, self._wallet_domain, self._approval)
 
     def _key_domain(self, key_id: str) -> str:
         if key_id not in self._domains:
@@ -74,6 +74,12 @@ class Operations(abc.ABC):
         if wallet_id not in self._domains:
             self._domains[wallet_id] = str(self.get_wallet(wallet_id)["domain"])
         return self._domains[wallet_id]
+
+    def _approval(self, approval_id: str) -> tuple[str, str]:
+        """The request's chain and digest, asked of the server each time (the approver
+        signs the digest of the request it was shown)."""
+        request = self.get_approval(approval_id)
+        return str(request["chain"]), str(request["request_digest"])
 
     def key_command(self, action: str, key_id: str, **args: Any) -> CommandResult:
         """The key command whose REST route ends in ``/<action>`` (``rotate``, ...)."""

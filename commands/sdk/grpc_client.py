@@ -110,7 +110,8 @@ class GrpcClient(Operations):
                   if spec.result is not None and reply.HasField("result") else None)
         answer = CommandResult(outcome["command_id"], outcome["chain"], outcome["seqs"],
                                outcome.get("seq"), outcome["replayed"],
-                               outcome["correlation_id"], result)
+                               outcome["correlation_id"], result,
+                               outcome.get("status") or "done", outcome.get("approval_id"))
         remember_domain(self._domains, command, answer)
         return answer
 

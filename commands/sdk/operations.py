@@ -35,7 +35,7 @@ class Operations(abc.ABC):
 
     def resolver(self) -> Resolver:
         """Domains of keys and wallets, asked of the server once each."""
-        return Resolver(self._key_domain, self._wallet_domain)
+        return Resolver(self._key_domain, self._wallet_domain, self._approval)
 
     def _key_domain(self, key_id: str) -> str:
         if key_id not in self._domains:
@@ -46,6 +46,12 @@ class Operations(abc.ABC):
         if wallet_id not in self._domains:
             self._domains[wallet_id] = str(self.get_wallet(wallet_id)["domain"])
         return self._domains[wallet_id]
+
+    def _approval(self, approval_id: str) -> tuple[str, str]:
+        """The request's chain and digest, asked of the server each time (the approver
+        signs the digest of the request it was shown)."""
+        request = self.get_approval(approval_id)
+        return str(request["chain"]), str(request["request_digest"])
 
     def key_command(self, action: str, key_id: str, **args: Any) -> CommandResult:
         """The key command whose REST route ends in ``/<action>`` (``rotate``, ...)."""
@@ -128,12 +134,17 @@ class Operations(abc.ABC):
     def change_key_policy(self, key_id: str, *, rotation_period_days: int | None = None,
                           destruction_wait_days: int | None = None,
                           allowed_signers: list[str] | None = None,
-                          max_signatures_per_day: int | None = None) -> CommandResult:
-        """Change a key's policy (ChangeKeyPolicy)."""
+                          max_signatures_per_day: int | None = None,
+                          min_decrypt_version: int | None = None,
+                          min_verify_version: int | None = None) -> CommandResult:
+        """Change a key's policy; the version floors retire old versions: below
+        min_decrypt_version nothing decrypts, below min_verify_version no signature or MAC
+        verifies (refusals recorded) (ChangeKeyPolicy)."""
         return self._command("ChangeKeyPolicy", given(
             key_id=key_id, rotation_period_days=rotation_period_days,
             destruction_wait_days=destruction_wait_days, allowed_signers=allowed_signers,
-            max_signatures_per_day=max_signatures_per_day))
+            max_signatures_per_day=max_signatures_per_day, min_decrypt_version=min_decrypt_version,
+            min_verify_version=min_verify_version))
 
     def sign(self, key_id: str, message: bytes) -> CommandResult:
         """Sign a message; the signature is returned after its event commits. ECDSA signs SHA-256
@@ -236,6 +247,26 @@ class Operations(abc.ABC):
     def recover_wallet(self, shares: list[bytes]) -> CommandResult:
         """Rebuild a wallet's seed from threshold shares and seal it again (RecoverWallet)."""
         return self._command("RecoverWallet", given(shares=shares))
+
+    def set_approval_policy(self, command: str, approvals: int, *, domain: str | None = None,
+                            key_id: str | None = None, when_above: str | None = None,
+                            ttl_seconds: int | None = None) -> CommandResult:
+        """Require M distinct approvers for a catalogue command: ledger-wide, in one key domain
+        or for one key (the strictest rule applies; 0 removes the rule). The change itself
+        needs the quorum in force before it (SetApprovalPolicy)."""
+        return self._command("SetApprovalPolicy", given(
+            command=command, approvals=approvals, domain=domain, key_id=key_id,
+            when_above=when_above, ttl_seconds=ttl_seconds))
+
+    def approve_request(self, approval_id: str) -> CommandResult:
+        """Approve a pending request by its digest; the approval completing the quorum executes
+        the command (or, for one that needs its data or returns a secret, lets its requester
+        send it again) (ApproveRequest)."""
+        return self._command("ApproveRequest", given(approval_id=approval_id))
+
+    def reject_request(self, approval_id: str, reason: str) -> CommandResult:
+        """Reject a pending request by its digest: it is closed (RejectRequest)."""
+        return self._command("RejectRequest", given(approval_id=approval_id, reason=reason))
 
     def blind_sign(self, key_id: str, blinded_message: bytes) -> CommandResult:
         """RFC 9474 blind signature of a blinded message by an issuer key (rsabssa-sha384-*); the
@@ -396,6 +427,20 @@ class Operations(abc.ABC):
     def list_wallet_addresses(self, wallet_id: str, unused: bool | None = None) -> Any:
         """The addresses a wallet handed out, in order (ListWalletAddresses)."""
         return self._read("ListWalletAddresses", given(wallet_id=wallet_id, unused=unused))
+
+    def list_approvals(self, pending: bool | None = None, domain: str | None = None) -> Any:
+        """Approval requests in the caller's domains, oldest first (ListApprovals)."""
+        return self._read("ListApprovals", given(pending=pending, domain=domain))
+
+    def get_approval(self, approval_id: str) -> Any:
+        """One approval request: the command, its digest, the policy that gated it, who decided,
+        its expiry (GetApproval)."""
+        return self._read("GetApproval", given(approval_id=approval_id))
+
+    def approval_policies(self, domain: str | None = None) -> Any:
+        """The approval policy rules in force (ledger-wide and in the caller's domains)
+        (ListApprovalPolicies)."""
+        return self._read("ListApprovalPolicies", given(domain=domain))
 
     def get_approval_group(self, group_id: str) -> Any:
         """An approval group: its ring and the approvals counted per proposal (GetApprovalGroup)."""

@@ -33,6 +33,8 @@ class CommandResult:
     replayed: bool
     correlation_id: str
     result: Any
+    status: str = "done"  # "pending": held for an approval quorum (see approval_id)
+    approval_id: str | None = None
 
     def __getattr__(self, name: str) -> Any:
         """The result's fields read as attributes (``signed.signature``)."""
@@ -44,4 +46,5 @@ class CommandResult:
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> CommandResult:
         return cls(data["command_id"], data["chain"], list(data["seqs"]), data.get("seq"),
-                   bool(data["replayed"]), data["correlation_id"], data.get("result"))
+                   bool(data["replayed"]), data["correlation_id"], data.get("result"),
+                   str(data.get("status") or "done"), data.get("approval_id"))

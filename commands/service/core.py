@@ -32,6 +32,7 @@ from opentelemetry.sdk.trace import SpanProcessor
 
 from commands.handlers import begin, execute
 from commands.reads import ReadContext, answer
+from commands.scheduler import run_due
 from commands.service.auth import Authenticator, Principal, authorize_read, record_refusal
 from commands.service.commit_pump import CommitPump
 from commands.service.config import ServiceConfig
@@ -118,8 +119,10 @@ class ServiceCore:
         self._decide_inline = self.store.local_head
         self.ledger.load()
         self.ledger.reconcile_keyring()
-        # Checkpoints at least every T seconds even when traffic stops (see the ledger).
-        self._checkpoint_timer = self.ledger.start_checkpoint_timer()
+        # Checkpoints at least every T seconds even when traffic stops (see the ledger),
+        # and the scheduler's due work (expired approval requests) on the same tick.
+        self._checkpoint_timer = self.ledger.start_checkpoint_timer(
+            scheduled=lambda: run_due(self.ledger))
         if not self.ledger.initialized:
             raise ConfigurationError(f"the store {store.url} holds no ledger",
                                      hint="run 'skms init' first")
@@ -420,10 +423,12 @@ def command_response(spec: CommandSpec, signed: SignedCommand,
     replay past the cache: the ledger knows only that the command ran)."""
     command = signed.command
     result = None
-    if not outcome.replayed and spec.result is not None and outcome.result is not None:
+    if outcome.approval_id is not None:  # held for its approvers: the request, no result
+        result = None
+    elif not outcome.replayed and spec.result is not None and outcome.result is not None:
         result = shape_to_json(spec.result.name, outcome.result)
     return {"command_id": command.command_id, "chain": outcome.chain_id,
             "seqs": list(outcome.seqs), "seq": outcome.seqs[-1] if outcome.seqs else None,
             "replayed": outcome.replayed,
             "correlation_id": command.correlation_id or command.command_id,
-            "result": result}
+            "status": outcome.status, "approval_id": outcome.approval_id, "result": result}

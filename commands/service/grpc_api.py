@@ -46,7 +46,9 @@ from ledger.errors import InvalidInput, SkmsError
 OUTCOME_FIELDS = (text("command_id", ""), text("chain", ""),
                   listing("seqs", "", integer("item", "")),
                   integer("seq", "", required=False, nullable=True),
-                  boolean("replayed", ""), text("correlation_id", ""))
+                  boolean("replayed", ""), text("correlation_id", ""),
+                  text("status", ""),
+                  text("approval_id", "", required=False, nullable=True))
 
 SERVICE = f"{PACKAGE}.{SERVICE_NAME}"
 pb, _ = protos.load()

@@ -109,7 +109,12 @@ def command_out(spec: CommandSpec) -> type[BaseModel]:
         seq=(int | None, Field(description="The last of seqs.")),
         replayed=(bool, Field(description="True when this answers a retry of an earlier "
                                           "command.")),
-        correlation_id=(str, ...), result=result)
+        correlation_id=(str, ...),
+        status=(str, Field(default="done", description="done, or pending: the command was "
+                                                       "held for an approval quorum")),
+        approval_id=(str | None, Field(default=None, description="The approval request of "
+                                                                 "a held command.")),
+        result=result)
     return model
 
 

@@ -84,6 +84,8 @@ def proto_text() -> str:
         "message CommandOutcome {",
         "  string command_id = 1;", "  string chain = 2;", "  repeated int64 seqs = 3;",
         "  optional int64 seq = 4;", "  bool replayed = 5;", "  string correlation_id = 6;",
+        "  string status = 7;  // done, or pending: held for an approval quorum.",
+        "  optional string approval_id = 8;  // The approval request of a held command.",
         "}", ""]
     for shape in SHAPES.values():
         lines += [*_message(shape.name, shape.fields, shape.doc), ""]

@@ -16,7 +16,12 @@ this order (the first failure is raised, naming the chain, seq and check):
    point* (system chain: just before the event; key domains: at the system-chain seq the
    envelope names as its authority, which may never go backwards).
 7. ``authorization`` – the actor held a role allowing the command in that domain then.
-8. ``aggregate`` – the event applies to its aggregate at the next version (state machine);
+8. ``approval``  – approval quorums (:mod:`ledger.audit.approvals`): a held command's
+   request matches the policy in force then; every approval names its request's digest,
+   by a distinct approver, never the requester, before the expiry; an execution names
+   every approval; and a command needing a quorum never ran without one.
+   ``scheduled`` – the scheduler rotated only keys that were due then.
+   ``aggregate`` – the event applies to its aggregate at the next version (state machine);
    ``proof`` – a recorded ring approval or possession proof verifies again from public
    values, on the state it was decided on (:mod:`ledger.audit.privacy`).
 9. ``checkpoint`` – every checkpoint (as event and as stored note) is signed by the ledger
@@ -33,6 +38,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
+from ledger.audit.approvals import ApprovalAudit
 from ledger.audit.examine import (
     CONTENT,
     IDENTITY,
@@ -47,8 +53,9 @@ from ledger.audit.examine import (
 )
 from ledger.audit.pool import examined_in_order
 from ledger.audit.privacy import PROOF_EVENTS, check_proof
+from ledger.audit.scheduled import check_scheduled
 from ledger.authorization import SYSTEM_CHAIN
-from ledger.command import SYSTEM_ACTOR
+from ledger.command import LEDGER_IDENTITIES, SYSTEM_ACTOR
 from ledger.envelope import GENESIS_PREV_HASH, NO_AUTHORITY
 from ledger.errors import ConfigurationError, SkmsError, VerificationError
 from ledger.merkle.checkpoint import Checkpoint, chain_origin, ledger_verifiers, open_checkpoint
@@ -125,6 +132,7 @@ class Auditor:
         self._own_executor: Executor | None = None
         self.timeline = Timeline()
         self.fold = LedgerState(strict=True)  # the live ledger's fold, in strict mode
+        self.approvals = ApprovalAudit(self.fold)
         self.system_size = 0
         self.ledger_key: bytes | None = None
         self.key_name = ""
@@ -220,6 +228,8 @@ class Auditor:
                                f"[{last_authority}, {self.system_size})", "authorization")
                 last_authority = item.authority_seq
                 item.raise_finding(IDENTITY, chain_id)
+            self.approvals.before(chain_id, item)
+            check_scheduled(self.fold, chain_id, item)
             if item.event_type in PROOF_EVENTS:
                 problem = check_proof(self.fold, item.event_type, record, item.recorded_at)
                 if problem is not None:
@@ -234,6 +244,7 @@ class Auditor:
             except Exception as exc:
                 raise fail(f"event does not apply to its aggregate: {type(exc).__name__}: "
                            f"{exc}", "aggregate") from None
+            self.approvals.after(chain_id, item)
             if chain_id == SYSTEM_CHAIN:
                 self._after_system_event(item.seq, item.event_type, record)
             tree.append(hash_leaf(item.event_hash))
@@ -267,8 +278,8 @@ class Auditor:
 
     def _system_identity(self, actor_id: str, envelope: Any,
                          record: dict[str, Any]) -> ActorSnapshot | None:
-        if actor_id == SYSTEM_ACTOR:
-            if envelope.seq == 0:
+        if actor_id in LEDGER_IDENTITIES:
+            if envelope.seq == 0 and actor_id == SYSTEM_ACTOR:
                 if envelope.event_type != "LedgerInitialized":
                     return None
                 key = bytes(record["ledger_public_key"])

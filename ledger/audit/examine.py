@@ -28,13 +28,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from ledger.authorization import authorize
-from ledger.catalogue import EVENTS_OF_COMMAND
-from ledger.command import SYSTEM_ACTOR, parse_command, verify_command_signature
+from ledger.catalogue import APPROVAL_HOOKS, EVENTS_OF_COMMAND
+from ledger.command import LEDGER_IDENTITIES, parse_command, verify_command_signature
 from ledger.envelope import Envelope, open_envelope
 from ledger.errors import SkmsError, VerificationError
 from ledger.stores.base import StoredEnvelope
 
 OPEN, CONTENT, IDENTITY = "open", "content", "identity"
+APPROVAL_EVENT_TYPES = frozenset({"ApprovalRequested", "ApprovalGranted", "ApprovalRejected",
+                                  "ApprovalExpired", "ApprovalExecuted"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +78,7 @@ class Identities:
     ledger_key: bytes | None
 
     def at(self, actor_id: str, authority_seq: int) -> ActorSnapshot | None:
-        if actor_id == SYSTEM_ACTOR:
+        if actor_id in LEDGER_IDENTITIES:
             return ledger_snapshot(self.ledger_key)
         return self.timeline.at(actor_id, authority_seq)
 
@@ -121,6 +123,10 @@ class Examined:
     nonce: str = ""
     record: dict[str, Any] | None = None
     envelope: Envelope | None = None
+    # Kept only for what the approval checks read (gated commands, approval events):
+    command_args: dict[str, Any] | None = None
+    command_bytes: bytes = b""
+    actor_signature: bytes = b""
 
     def raise_finding(self, stage: str, chain_id: str) -> None:
         """Raise this envelope's finding if it belongs to ``stage`` (the auditor's turn)."""
@@ -181,13 +187,17 @@ def examine(stored: StoredEnvelope, chain_id: str,
     if identities is not None:
         finding = check_identity(chain_id, envelope, command.actor_id, command.command_type,
                                  identities.at(command.actor_id, envelope.authority_seq))
+    approval_facts: dict[str, Any] = {}
+    if command.command_type in APPROVAL_HOOKS or envelope.event_type in APPROVAL_EVENT_TYPES:
+        approval_facts = {"command_args": dict(command.args), "command_bytes": envelope.command,
+                          "actor_signature": envelope.actor_signature}
     return Examined(seq, event_hash, finding, prev_hash=envelope.prev_hash,
                     event_type=envelope.event_type, aggregate_id=envelope.aggregate_id,
                     aggregate_version=envelope.aggregate_version,
                     recorded_at=envelope.recorded_at, authority_seq=envelope.authority_seq,
                     actor_id=command.actor_id, command_id=command.command_id,
                     command_type=command.command_type, nonce=command.nonce, record=record,
-                    envelope=envelope if identities is None else None)
+                    envelope=envelope if identities is None else None, **approval_facts)
 
 
 def examine_chunk(chain_id: str, identities: Identities,

@@ -16,11 +16,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ledger.catalogue import actors, data, keys, privacy, reads, system, wallets
+from ledger.catalogue import actors, approvals, data, keys, privacy, reads, system, wallets
 from ledger.catalogue.model import (
     ChainRule,
     CommandSpec,
     Field,
+    Hooks,
     Kind,
     ReadSpec,
     Shape,
@@ -31,10 +32,13 @@ from ledger.catalogue.shapes import SHAPES
 from ledger.domain.actor import ROLES
 
 __all__ = [
+    "APPROVAL_HOOKS",
+    "APPROVAL_REQUEST_EVENTS",
     "CATALOGUE",
     "EVENTS_OF_COMMAND",
     "PERMISSIONS",
     "READ_PERMISSIONS",
+    "SCHEDULER_COMMANDS",
     "SHAPES",
     "SYSTEM_CHAIN_COMMANDS",
     "SYSTEM_COMMANDS",
@@ -42,10 +46,12 @@ __all__ = [
     "ChainRule",
     "CommandSpec",
     "Field",
+    "Hooks",
     "Kind",
     "ReadSpec",
     "Shape",
     "Spec",
+    "may_cause",
 ]
 
 OPERATIONS: dict[str, frozenset[str]] = {
@@ -72,6 +78,16 @@ class Catalogue:
             for role in spec.roles or ():
                 if role not in ROLES:
                     raise RuntimeError(f"{spec.name} names an unknown role {role!r}")
+        for command in self.commands:
+            value_field = command.hooks.value_field
+            if value_field is None:
+                continue
+            if command.hooks.approval is None:
+                raise RuntimeError(f"{command.name} names a value_field but no approval hook")
+            field = next((f for f in command.args if f.name == value_field), None)
+            if field is None or field.kind not in (Kind.INTEGER, Kind.TEXT):
+                raise RuntimeError(f"{command.name}: value_field {value_field!r} is not an "
+                                   "integer or text argument")
 
     def entries(self) -> Iterator[Spec]:
         yield from self.commands
@@ -99,9 +115,9 @@ class Catalogue:
 
 CATALOGUE = Catalogue(
     commands=(*system.COMMANDS, *actors.COMMANDS, *keys.COMMANDS, *data.COMMANDS,
-              *wallets.COMMANDS,
+              *wallets.COMMANDS, *approvals.COMMANDS,
               *privacy.COMMANDS),
-    reads=(*reads.READS,
+    reads=(*reads.READS, *approvals.READS,
            *privacy.READS),
 )
 
@@ -110,17 +126,40 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 """Command type -> roles that may issue it (the ledger's own commands are not here)."""
 
 SYSTEM_COMMANDS: frozenset[str] = frozenset(
-    s.name for s in CATALOGUE.commands if s.system or s.bootstrap
+    s.name for s in CATALOGUE.commands if (s.system and not s.scheduled) or s.bootstrap
     or s.name == "RequestCheckpoint")
 """Commands the ledger's own key may sign (RegisterActor only to bootstrap the first admin;
 RequestCheckpoint when it checkpoints on its own)."""
+
+SCHEDULER_COMMANDS: frozenset[str] = frozenset(
+    s.name for s in CATALOGUE.commands if s.scheduled)
+"""Commands the ledger's scheduler issues (signed by the ledger key as actor
+``scheduler``): rotating due keys, closing expired approval requests."""
+
+APPROVAL_REQUEST_EVENTS = frozenset({"ApprovalRequested", "ApprovalExecuted"})
+"""What a gated command causes besides its own events: its request, and the record of its
+execution under the approvals (see :mod:`ledger.approvals.gate`)."""
+
+APPROVAL_HOOKS: dict[str, Hooks] = {
+    s.name: s.hooks for s in CATALOGUE.commands if s.hooks.approval and not s.system}
+"""Command type -> its approval hook: the commands an approval policy may gate. One table
+for the gate, the policy command's checks and the auditor."""
 
 SYSTEM_CHAIN_COMMANDS: frozenset[str] = frozenset(
     s.name for s in CATALOGUE.commands if s.chain is ChainRule.SYSTEM and not s.system)
 """Commands whose events belong on the system chain (the actors' commands)."""
 
-EVENTS_OF_COMMAND: dict[str, frozenset[str]] = {s.name: s.events for s in CATALOGUE.commands}
+EVENTS_OF_COMMAND: dict[str, frozenset[str]] = {
+    s.name: s.events | (APPROVAL_REQUEST_EVENTS if s.name in APPROVAL_HOOKS else frozenset())
+    for s in CATALOGUE.commands}
 """Which events each command may cause: a signed 'Sign' can never justify 'KeyDestroyed'."""
+
+
+def may_cause(command_type: str, event_type: str) -> bool:
+    """Whether a command of this type may justify this event (the auditor's check)."""
+    if event_type in EVENTS_OF_COMMAND.get(command_type, ()):
+        return True
+    return command_type in APPROVAL_HOOKS and event_type in APPROVAL_REQUEST_EVENTS
 
 READ_PERMISSIONS: dict[str, frozenset[str] | None] = {
     **{s.capability: s.roles for s in CATALOGUE.reads},

@@ -48,6 +48,13 @@ POLICY = (
             required=False, nullable=True, minimum=1, maximum=10**12),
 )
 
+VERSION_FLOORS = (
+    integer("min_decrypt_version", "Oldest version that may still decrypt (null: keep).",
+            required=False, nullable=True, minimum=1, maximum=1_000_000),
+    integer("min_verify_version", "Oldest version whose signatures and MACs still verify "
+            "(null: keep).", required=False, nullable=True, minimum=1, maximum=1_000_000),
+)
+
 
 def _lifecycle(name: str, verb: str, doc: str, events: set[str], *,
                reason: str | None = None, approval: str | None = None,
@@ -104,9 +111,12 @@ COMMANDS = (
                {"KeyDestructionCancelled"}, reason="cancelled",
                cli=CliRoute(("key", "destroy"), selector="--cancel", renderer="key-status")),
     CommandSpec(
-        name="ChangeKeyPolicy", doc="Change a key's policy.", group="keys",
+        name="ChangeKeyPolicy", doc="Change a key's policy; the version floors retire old "
+        "versions: below min_decrypt_version nothing decrypts, below min_verify_version no "
+        "signature or MAC verifies (refusals recorded).", group="keys",
         roles=frozenset({"key-manager", "admin"}), chain=ChainRule.KEY,
-        events=frozenset({"KeyPolicyChanged"}), args=(KEY_ID, *POLICY),
+        events=frozenset({"KeyPolicyChanged", "KeyVersionFloorsSet"}),
+        args=(KEY_ID, *POLICY, *VERSION_FLOORS),
         result=SHAPES["KeyPolicy"], rest=Route("POST", "/v1/keys/{key_id}/policy"),
         cli=CliRoute(("key", "policy"), renderer="key-policy"),
         hooks=Hooks(approval="policy")),

@@ -49,6 +49,9 @@ class ChainRule(enum.StrEnum):
     KEY = "key"                  # the domain of the key named by ``key_id``
     WALLET = "wallet"            # the domain of the wallet named by ``wallet_id``
     ANY = "any"                  # the chain the caller names (checkpoints)
+    SCOPE = "scope"              # the key's domain when ``key_id`` is named, else the
+    #                              ``domain`` named, else the system chain (approval policies)
+    APPROVAL = "approval"        # the chain of the approval request named by ``approval_id``
 
 
 class Source(enum.StrEnum):
@@ -150,11 +153,17 @@ class CliRoute:
 @dataclass(frozen=True, slots=True)
 class Hooks:
     """What later capabilities attach to a command, declared here so that every front end
-    and the auditor see the same facts: ``approval`` names the approval policy that may
-    require a quorum for it; ``exports_material`` marks commands that let key material
-    leave the ledger (wrapped), ``reveals_secret`` those whose result holds a secret."""
+    and the auditor see the same facts.
+
+    ``approval`` marks a command an approval policy may gate (its value names the kind of
+    decision, for people: ``destroy``, ``roles``...; policies name the command itself);
+    ``value_field`` names the numeric argument a policy may compare with a limit (``--when-
+    above``: a quorum only for large values, e.g. a transaction's ``value``);
+    ``exports_material`` marks commands that let key material leave the ledger (wrapped),
+    ``reveals_secret`` those whose result holds a secret."""
 
     approval: str | None = None
+    value_field: str | None = None
     exports_material: bool = False
     reveals_secret: bool = False
 
@@ -176,6 +185,7 @@ class CommandSpec:
     cli: CliRoute | None = None
     hooks: Hooks = field(default_factory=Hooks)
     system: bool = False       # only the ledger's own identity issues it
+    scheduled: bool = False    # the ledger's scheduler issues it (signed by the ledger key)
     bootstrap: bool = False    # the ledger's identity may issue it once, to bootstrap
     sdk: str | None = None     # the SDK method name (default: snake_case of the name)
 

@@ -594,6 +594,66 @@ class Key(Aggregate):
         self.trigger_event(Key.HomomorphicDecrypted, at=at, key_id=self.key_id,
                            key_version=key_version, algorithm=self.algorithm,
                            ciphertext_digest=ciphertext_digest, actor_id=actor_id)
+    # --- version floors (issue 15 section 6): the oldest version that may still decrypt, and
+    # the oldest whose signatures and MACs still verify (class defaults: every version) -------
+
+    min_decrypt_version: int = 1
+    min_verify_version: int = 1
+
+    class VersionFloorsSet(Event):
+        event_type = "KeyVersionFloorsSet"
+        key_id: str
+        min_decrypt_version: int
+        min_verify_version: int
+        previous_min_decrypt_version: int
+        previous_min_verify_version: int
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.min_decrypt_version = self.min_decrypt_version
+            aggregate.min_verify_version = self.min_verify_version
+
+    def set_version_floors(self, min_decrypt_version: int | None,
+                           min_verify_version: int | None, *, at: int) -> None:
+        """Retire old versions for decrypting or verifying (None: keep that floor)."""
+        if self.state is KeyState.DESTROYED:
+            raise _refuse(self, "change the policy of", "not destroyed")
+        decrypt = self.min_decrypt_version if min_decrypt_version is None \
+            else min_decrypt_version
+        verify = self.min_verify_version if min_verify_version is None else min_verify_version
+        for name, floor in (("min_decrypt_version", decrypt), ("min_verify_version", verify)):
+            if not 1 <= floor <= self.current_version:
+                raise IllegalTransition(f"key {self.id} has versions 1 to "
+                                        f"{self.current_version}; {name} {floor} is outside",
+                                        field=name, reason_code="unknown-version")
+        if (decrypt, verify) == (self.min_decrypt_version, self.min_verify_version):
+            return
+        self.trigger_event(Key.VersionFloorsSet, at=at, key_id=self.key_id,
+                           min_decrypt_version=decrypt, min_verify_version=verify,
+                           previous_min_decrypt_version=self.min_decrypt_version,
+                           previous_min_verify_version=self.min_verify_version)
+
+    def check_version_floor(self, usage: str, version: int) -> None:
+        """Refuse a version the policy retired for ``usage`` (``decrypt`` or ``verify``)."""
+        floor = self.min_decrypt_version if usage == "decrypt" else self.min_verify_version
+        if version < floor:
+            raise IllegalTransition(f"version {version} of key {self.id} may no longer "
+                                    f"{usage}: the policy's minimum is version {floor}",
+                                    hint="re-encrypt or re-sign under a newer version",
+                                    reason_code="version-retired")
+
+    def rotation_due_at(self) -> int | None:
+        """When the current version is due for rotation by the policy's period (None: no
+        period, or a key that no longer rotates)."""
+        days = int(self.policy.get("rotation_period_days") or 0)
+        if days <= 0 or self.state is not KeyState.ACTIVE:
+            return None
+        last = self.rotated_at if self.rotated_at is not None else self.created_at
+        return last + days * DAY_MICROS
+
+    def verifiable_versions(self) -> list[int]:
+        """Versions whose signatures and MACs still verify, newest first."""
+        return sorted((v for v in self.versions if v >= self.min_verify_version),
+                      reverse=True)
 
 
 for _use_event in (Key.DataEncrypted, Key.DataDecrypted, Key.DataKeyGenerated,
@@ -606,3 +666,4 @@ for _event in (Key.SignatureBatchIssued, Key.Generated, Key.Activated, Key.Rotat
                Key.Compromised, Key.Deactivated, Key.DestructionScheduled,
                Key.DestructionCancelled, Key.Destroyed, Key.PolicyChanged, Key.SignatureIssued):
     register_event(_event)
+register_event(Key.VersionFloorsSet)

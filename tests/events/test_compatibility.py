@@ -100,6 +100,20 @@ RELEASED = {
         "899c9108007a699a4b65b065b0430add8c537cab4d0322259f622783ca54b43e",
     "SecretRecovered.v1.avsc":
         "ce2fb61ae7e08d36c0312f1a6e94a2e0a665bf06da6596438f728b04e149badc",
+    "ApprovalRequested.v1.avsc":
+        "caebaa197c53d171334b0241b80aeb64eff2f0ed51fb691ebac280df124dee9c",
+    "ApprovalGranted.v1.avsc":
+        "ccc5044b2da3d9f4f8207e52ec1f0a39e894fc234ac3ae7df5162f74da496bbd",
+    "ApprovalRejected.v1.avsc":
+        "5198f5d8b386cfa47717b332e4f9a74f8cc929b0f5dd5e15e9fa79eb3e8c1ee9",
+    "ApprovalExpired.v1.avsc":
+        "330703f0b96316994faf7dbc81b36db6a86df89229614ae0d512bbaf202d6739",
+    "ApprovalExecuted.v1.avsc":
+        "afc2acfb772832d65239cd6be805f8987421a09884aeb2243dd32fdb3890e2da",
+    "ApprovalPolicySet.v1.avsc":
+        "c85db4df147cb43b08c1972b1d8c8b1057c12612f6e1f2d4b587f2a631001877",
+    "KeyVersionFloorsSet.v1.avsc":
+        "4a53aafa1e858f6acc8be7aef095aea883a8c2dd088cf148eccd69b344deea54",
     # privacy services (ledger/catalogue/privacy.py)
     "ApprovalGroupCreated.v1.avsc":
         "984aae076e7c791c411205bee57b8915afe5d80ed0d39813f8f1fd093344baeb",

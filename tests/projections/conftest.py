@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import x25519
 
 from commands import privacy_reads
 from commands.cli.main import cli
+from commands.scheduler import run_due
 from commands.session import Session
 from ledger.application import Outcome
 from ledger.crypto import hd
@@ -167,12 +168,40 @@ def lifecycle_ledger(demo_ledger: Ledger, tmp_path_factory: pytest.TempPathFacto
         session.sign_batch("bob", ed25519, [b"batch invoice 1", b"batch invoice 2"])
         _use_keys_on_data(session, secrets)
         _run_wallets(session, secrets, texts)
+        _run_approvals(session, key_id)
         _use_privacy_services(session, secrets)
     finally:
         session.close()
     recorded = read_ledger(home)
     recorded.secrets, recorded.secret_texts = secrets, texts
     return recorded
+
+
+def _run_approvals(session: Session, key_id: str) -> None:
+    """A 2-of-N rule on policy changes in 'payments': three requests to lengthen a key's
+    destruction wait by a day, one executed by its second approval, one
+    rejected, one left to expire (the ledger's clock moved past its TTL)."""
+    session.add_actor("admin", "olga", ["approver"], ["payments"])
+    session.add_actor("admin", "pete", ["approver"], ["*"])
+    session.run("admin", "SetApprovalPolicy", command="ChangeKeyPolicy", approvals=2,
+                domain="payments", ttl_seconds=60)
+    wait = session.ledger().key(key_id).policy["destruction_wait_days"]
+
+    def request() -> str:
+        return str(session.run("alice", "ChangeKeyPolicy", key_id=key_id,
+                               destruction_wait_days=wait + 1).approval_id)
+
+    executed, rejected, expired = request(), request(), request()
+    session.run("olga", "ApproveRequest", approval_id=executed)
+    session.run("pete", "ApproveRequest", approval_id=executed)
+    session.run("olga", "RejectRequest", approval_id=rejected, reason="not this one")
+    ledger = session.ledger()
+    real = ledger.clock
+    ledger.clock = lambda: real() + 61_000_000
+    try:
+        assert run_due(ledger).expired_approvals == [expired]
+    finally:
+        ledger.clock = real
 
 
 def _result(outcome: Outcome[Any]) -> dict[str, Any]:
@@ -199,6 +228,7 @@ def _use_keys_on_data(session: Session, secrets: list[bytes]) -> None:
     unwrapped = _result(session.decrypt("bob", records, wrapped, aad=b"backup-volume"))
     session.key_command("alice", "RotateKey", records)
     again = _result(session.decrypt("erin", records, sealed["ciphertext"], aad=b"payroll"))
+    session.key_command("alice", "ChangeKeyPolicy", records, {"min_decrypt_version": 2})
     message = b"webhook body: order 7 shipped"
     tag = bytes.fromhex(_result(session.generate_mac("bob", hooks, message))["mac"])
     session.verify_mac("erin", hooks, message, tag)

@@ -100,7 +100,8 @@ def test_lifecycle_state_is_projected(lifecycle_ledger: Ledger, tmp_path: Path) 
             "SELECT event_type FROM key_events JOIN keys USING (key_id) "
             "WHERE label = 'leaky' ORDER BY seq").fetchall()]
         assert timeline == ["KeyGenerated", "KeyActivated", "KeyCompromised",
-                            "KeyDestructionScheduled", "KeyDestructionCancelled"]
+                            "KeyDestructionScheduled", "KeyDestructionCancelled",
+                            "KeyPolicyChanged"]  # the one policy change its quorum approved
     finally:
         con.close()
 

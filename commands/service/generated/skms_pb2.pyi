@@ -15,20 +15,24 @@ class SignedCommand(_message.Message):
     def __init__(self, command: _Optional[str] = ..., signature: _Optional[bytes] = ...) -> None: ...
 
 class CommandOutcome(_message.Message):
-    __slots__ = ("command_id", "chain", "seqs", "seq", "replayed", "correlation_id")
+    __slots__ = ("command_id", "chain", "seqs", "seq", "replayed", "correlation_id", "status", "approval_id")
     COMMAND_ID_FIELD_NUMBER: _ClassVar[int]
     CHAIN_FIELD_NUMBER: _ClassVar[int]
     SEQS_FIELD_NUMBER: _ClassVar[int]
     SEQ_FIELD_NUMBER: _ClassVar[int]
     REPLAYED_FIELD_NUMBER: _ClassVar[int]
     CORRELATION_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    APPROVAL_ID_FIELD_NUMBER: _ClassVar[int]
     command_id: str
     chain: str
     seqs: _containers.RepeatedScalarFieldContainer[int]
     seq: int
     replayed: bool
     correlation_id: str
-    def __init__(self, command_id: _Optional[str] = ..., chain: _Optional[str] = ..., seqs: _Optional[_Iterable[int]] = ..., seq: _Optional[int] = ..., replayed: _Optional[bool] = ..., correlation_id: _Optional[str] = ...) -> None: ...
+    status: str
+    approval_id: str
+    def __init__(self, command_id: _Optional[str] = ..., chain: _Optional[str] = ..., seqs: _Optional[_Iterable[int]] = ..., seq: _Optional[int] = ..., replayed: _Optional[bool] = ..., correlation_id: _Optional[str] = ..., status: _Optional[str] = ..., approval_id: _Optional[str] = ...) -> None: ...
 
 class Principal(_message.Message):
     __slots__ = ("actor_id", "name", "roles", "domains", "authenticated_by")
@@ -571,6 +575,82 @@ class WalletBackup(_message.Message):
     custodians: _containers.RepeatedScalarFieldContainer[str]
     documents_json: str
     def __init__(self, wallet_id: _Optional[str] = ..., split_id: _Optional[str] = ..., scheme: _Optional[str] = ..., threshold: _Optional[int] = ..., share_count: _Optional[int] = ..., custodians: _Optional[_Iterable[str]] = ..., documents_json: _Optional[str] = ...) -> None: ...
+
+class Approval(_message.Message):
+    __slots__ = ("approval_id", "chain", "command_type", "requester_id", "subject", "status", "required", "approvals", "approvers", "rules", "request_digest", "execution", "command_args_json", "requested_at", "expires_at", "closed_at", "reason", "executed_command_id")
+    APPROVAL_ID_FIELD_NUMBER: _ClassVar[int]
+    CHAIN_FIELD_NUMBER: _ClassVar[int]
+    COMMAND_TYPE_FIELD_NUMBER: _ClassVar[int]
+    REQUESTER_ID_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    REQUIRED_FIELD_NUMBER: _ClassVar[int]
+    APPROVALS_FIELD_NUMBER: _ClassVar[int]
+    APPROVERS_FIELD_NUMBER: _ClassVar[int]
+    RULES_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    EXECUTION_FIELD_NUMBER: _ClassVar[int]
+    COMMAND_ARGS_JSON_FIELD_NUMBER: _ClassVar[int]
+    REQUESTED_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    CLOSED_AT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    EXECUTED_COMMAND_ID_FIELD_NUMBER: _ClassVar[int]
+    approval_id: str
+    chain: str
+    command_type: str
+    requester_id: str
+    subject: str
+    status: str
+    required: int
+    approvals: int
+    approvers: _containers.RepeatedScalarFieldContainer[str]
+    rules: _containers.RepeatedScalarFieldContainer[str]
+    request_digest: str
+    execution: str
+    command_args_json: str
+    requested_at: int
+    expires_at: int
+    closed_at: int
+    reason: str
+    executed_command_id: str
+    def __init__(self, approval_id: _Optional[str] = ..., chain: _Optional[str] = ..., command_type: _Optional[str] = ..., requester_id: _Optional[str] = ..., subject: _Optional[str] = ..., status: _Optional[str] = ..., required: _Optional[int] = ..., approvals: _Optional[int] = ..., approvers: _Optional[_Iterable[str]] = ..., rules: _Optional[_Iterable[str]] = ..., request_digest: _Optional[str] = ..., execution: _Optional[str] = ..., command_args_json: _Optional[str] = ..., requested_at: _Optional[int] = ..., expires_at: _Optional[int] = ..., closed_at: _Optional[int] = ..., reason: _Optional[str] = ..., executed_command_id: _Optional[str] = ...) -> None: ...
+
+class ApprovalDecision(_message.Message):
+    __slots__ = ("approval_id", "status", "approvals", "required", "command_type", "result_json")
+    APPROVAL_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    APPROVALS_FIELD_NUMBER: _ClassVar[int]
+    REQUIRED_FIELD_NUMBER: _ClassVar[int]
+    COMMAND_TYPE_FIELD_NUMBER: _ClassVar[int]
+    RESULT_JSON_FIELD_NUMBER: _ClassVar[int]
+    approval_id: str
+    status: str
+    approvals: int
+    required: int
+    command_type: str
+    result_json: str
+    def __init__(self, approval_id: _Optional[str] = ..., status: _Optional[str] = ..., approvals: _Optional[int] = ..., required: _Optional[int] = ..., command_type: _Optional[str] = ..., result_json: _Optional[str] = ...) -> None: ...
+
+class ApprovalRule(_message.Message):
+    __slots__ = ("scope", "target", "command", "approvals", "ttl_seconds", "when_above", "value_field", "previous_approvals")
+    SCOPE_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    APPROVALS_FIELD_NUMBER: _ClassVar[int]
+    TTL_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    WHEN_ABOVE_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_APPROVALS_FIELD_NUMBER: _ClassVar[int]
+    scope: str
+    target: str
+    command: str
+    approvals: int
+    ttl_seconds: int
+    when_above: str
+    value_field: str
+    previous_approvals: int
+    def __init__(self, scope: _Optional[str] = ..., target: _Optional[str] = ..., command: _Optional[str] = ..., approvals: _Optional[int] = ..., ttl_seconds: _Optional[int] = ..., when_above: _Optional[str] = ..., value_field: _Optional[str] = ..., previous_approvals: _Optional[int] = ...) -> None: ...
 
 class WalletRecovery(_message.Message):
     __slots__ = ("wallet_id", "split_id", "share_indexes", "custodians", "seed_version", "master_fingerprint")
@@ -1266,6 +1346,48 @@ class RecoverWalletReply(_message.Message):
     result: WalletRecovery
     def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[WalletRecovery, _Mapping]] = ...) -> None: ...
 
+class SetApprovalPolicyRequest(_message.Message):
+    __slots__ = ("command",)
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ...) -> None: ...
+
+class SetApprovalPolicyReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: ApprovalRule
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[ApprovalRule, _Mapping]] = ...) -> None: ...
+
+class ApproveRequestRequest(_message.Message):
+    __slots__ = ("command",)
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ...) -> None: ...
+
+class ApproveRequestReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: ApprovalDecision
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[ApprovalDecision, _Mapping]] = ...) -> None: ...
+
+class RejectRequestRequest(_message.Message):
+    __slots__ = ("command",)
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ...) -> None: ...
+
+class RejectRequestReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: ApprovalDecision
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[ApprovalDecision, _Mapping]] = ...) -> None: ...
+
 class BlindSignRequest(_message.Message):
     __slots__ = ("command", "key_id", "blinded_message")
     COMMAND_FIELD_NUMBER: _ClassVar[int]
@@ -1685,6 +1807,44 @@ class ListWalletAddressesReply(_message.Message):
     RESULT_FIELD_NUMBER: _ClassVar[int]
     result: _containers.RepeatedCompositeFieldContainer[WalletAddress]
     def __init__(self, result: _Optional[_Iterable[_Union[WalletAddress, _Mapping]]] = ...) -> None: ...
+
+class ListApprovalsRequest(_message.Message):
+    __slots__ = ("pending", "domain")
+    PENDING_FIELD_NUMBER: _ClassVar[int]
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    pending: bool
+    domain: str
+    def __init__(self, pending: _Optional[bool] = ..., domain: _Optional[str] = ...) -> None: ...
+
+class ListApprovalsReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: _containers.RepeatedCompositeFieldContainer[Approval]
+    def __init__(self, result: _Optional[_Iterable[_Union[Approval, _Mapping]]] = ...) -> None: ...
+
+class GetApprovalRequest(_message.Message):
+    __slots__ = ("approval_id",)
+    APPROVAL_ID_FIELD_NUMBER: _ClassVar[int]
+    approval_id: str
+    def __init__(self, approval_id: _Optional[str] = ...) -> None: ...
+
+class GetApprovalReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: Approval
+    def __init__(self, result: _Optional[_Union[Approval, _Mapping]] = ...) -> None: ...
+
+class ListApprovalPoliciesRequest(_message.Message):
+    __slots__ = ("domain",)
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    domain: str
+    def __init__(self, domain: _Optional[str] = ...) -> None: ...
+
+class ListApprovalPoliciesReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: _containers.RepeatedCompositeFieldContainer[ApprovalRule]
+    def __init__(self, result: _Optional[_Iterable[_Union[ApprovalRule, _Mapping]]] = ...) -> None: ...
 
 class GetApprovalGroupRequest(_message.Message):
     __slots__ = ("group_id",)

@@ -184,6 +184,21 @@ class SkmsStub:
                 request_serializer=skms__pb2.RecoverWalletRequest.SerializeToString,
                 response_deserializer=skms__pb2.RecoverWalletReply.FromString,
                 _registered_method=True)
+        self.SetApprovalPolicy = channel.unary_unary(
+                '/skms.v1.Skms/SetApprovalPolicy',
+                request_serializer=skms__pb2.SetApprovalPolicyRequest.SerializeToString,
+                response_deserializer=skms__pb2.SetApprovalPolicyReply.FromString,
+                _registered_method=True)
+        self.ApproveRequest = channel.unary_unary(
+                '/skms.v1.Skms/ApproveRequest',
+                request_serializer=skms__pb2.ApproveRequestRequest.SerializeToString,
+                response_deserializer=skms__pb2.ApproveRequestReply.FromString,
+                _registered_method=True)
+        self.RejectRequest = channel.unary_unary(
+                '/skms.v1.Skms/RejectRequest',
+                request_serializer=skms__pb2.RejectRequestRequest.SerializeToString,
+                response_deserializer=skms__pb2.RejectRequestReply.FromString,
+                _registered_method=True)
         self.BlindSign = channel.unary_unary(
                 '/skms.v1.Skms/BlindSign',
                 request_serializer=skms__pb2.BlindSignRequest.SerializeToString,
@@ -333,6 +348,21 @@ class SkmsStub:
                 '/skms.v1.Skms/ListWalletAddresses',
                 request_serializer=skms__pb2.ListWalletAddressesRequest.SerializeToString,
                 response_deserializer=skms__pb2.ListWalletAddressesReply.FromString,
+                _registered_method=True)
+        self.ListApprovals = channel.unary_unary(
+                '/skms.v1.Skms/ListApprovals',
+                request_serializer=skms__pb2.ListApprovalsRequest.SerializeToString,
+                response_deserializer=skms__pb2.ListApprovalsReply.FromString,
+                _registered_method=True)
+        self.GetApproval = channel.unary_unary(
+                '/skms.v1.Skms/GetApproval',
+                request_serializer=skms__pb2.GetApprovalRequest.SerializeToString,
+                response_deserializer=skms__pb2.GetApprovalReply.FromString,
+                _registered_method=True)
+        self.ListApprovalPolicies = channel.unary_unary(
+                '/skms.v1.Skms/ListApprovalPolicies',
+                request_serializer=skms__pb2.ListApprovalPoliciesRequest.SerializeToString,
+                response_deserializer=skms__pb2.ListApprovalPoliciesReply.FromString,
                 _registered_method=True)
         self.GetApprovalGroup = channel.unary_unary(
                 '/skms.v1.Skms/GetApprovalGroup',
@@ -549,6 +579,24 @@ class SkmsServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetApprovalPolicy(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ApproveRequest(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RejectRequest(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def BlindSign(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -724,6 +772,24 @@ class SkmsServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListWalletAddresses(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListApprovals(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetApproval(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListApprovalPolicies(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -918,6 +984,21 @@ def add_SkmsServicer_to_server(servicer, server):
                     request_deserializer=skms__pb2.RecoverWalletRequest.FromString,
                     response_serializer=skms__pb2.RecoverWalletReply.SerializeToString,
             ),
+            'SetApprovalPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetApprovalPolicy,
+                    request_deserializer=skms__pb2.SetApprovalPolicyRequest.FromString,
+                    response_serializer=skms__pb2.SetApprovalPolicyReply.SerializeToString,
+            ),
+            'ApproveRequest': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApproveRequest,
+                    request_deserializer=skms__pb2.ApproveRequestRequest.FromString,
+                    response_serializer=skms__pb2.ApproveRequestReply.SerializeToString,
+            ),
+            'RejectRequest': grpc.unary_unary_rpc_method_handler(
+                    servicer.RejectRequest,
+                    request_deserializer=skms__pb2.RejectRequestRequest.FromString,
+                    response_serializer=skms__pb2.RejectRequestReply.SerializeToString,
+            ),
             'BlindSign': grpc.unary_unary_rpc_method_handler(
                     servicer.BlindSign,
                     request_deserializer=skms__pb2.BlindSignRequest.FromString,
@@ -1067,6 +1148,21 @@ def add_SkmsServicer_to_server(servicer, server):
                     servicer.ListWalletAddresses,
                     request_deserializer=skms__pb2.ListWalletAddressesRequest.FromString,
                     response_serializer=skms__pb2.ListWalletAddressesReply.SerializeToString,
+            ),
+            'ListApprovals': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListApprovals,
+                    request_deserializer=skms__pb2.ListApprovalsRequest.FromString,
+                    response_serializer=skms__pb2.ListApprovalsReply.SerializeToString,
+            ),
+            'GetApproval': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetApproval,
+                    request_deserializer=skms__pb2.GetApprovalRequest.FromString,
+                    response_serializer=skms__pb2.GetApprovalReply.SerializeToString,
+            ),
+            'ListApprovalPolicies': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListApprovalPolicies,
+                    request_deserializer=skms__pb2.ListApprovalPoliciesRequest.FromString,
+                    response_serializer=skms__pb2.ListApprovalPoliciesReply.SerializeToString,
             ),
             'GetApprovalGroup': grpc.unary_unary_rpc_method_handler(
                     servicer.GetApprovalGroup,
@@ -1920,6 +2016,87 @@ class Skms:
             _registered_method=True)
 
     @staticmethod
+    def SetApprovalPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/SetApprovalPolicy',
+            skms__pb2.SetApprovalPolicyRequest.SerializeToString,
+            skms__pb2.SetApprovalPolicyReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ApproveRequest(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/ApproveRequest',
+            skms__pb2.ApproveRequestRequest.SerializeToString,
+            skms__pb2.ApproveRequestReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RejectRequest(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/RejectRequest',
+            skms__pb2.RejectRequestRequest.SerializeToString,
+            skms__pb2.RejectRequestReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def BlindSign(request,
             target,
             options=(),
@@ -2719,6 +2896,87 @@ class Skms:
             '/skms.v1.Skms/ListWalletAddresses',
             skms__pb2.ListWalletAddressesRequest.SerializeToString,
             skms__pb2.ListWalletAddressesReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListApprovals(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/ListApprovals',
+            skms__pb2.ListApprovalsRequest.SerializeToString,
+            skms__pb2.ListApprovalsReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetApproval(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/GetApproval',
+            skms__pb2.GetApprovalRequest.SerializeToString,
+            skms__pb2.GetApprovalReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListApprovalPolicies(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/ListApprovalPolicies',
+            skms__pb2.ListApprovalPoliciesRequest.SerializeToString,
+            skms__pb2.ListApprovalPoliciesReply.FromString,
             options,
             channel_credentials,
             insecure,
