@@ -452,3 +452,23 @@ def test_approval_group_refusals(session: Session) -> None:
         session.run("carol", "RingApprove", group_id=group_id, proposal="p", message=b"m",
                     signature=bytes(flipped).hex())
     assert not events(session, "RingApprovalRecorded")
+
+
+def test_paillier_decryption_can_require_an_approval_quorum(session: Session) -> None:
+    key_id = create(session, "paillier-3072")
+    public = paillier.PaillierPublicKey.from_bytes(public_key(session, key_id))
+    total = textbook_encrypt(public, 41_602)
+    session.run("admin", "SetApprovalPolicy", command="HomomorphicDecrypt", approvals=2,
+                key_id=key_id)
+    held = session.run("bob", "HomomorphicDecrypt", key_id=key_id, ciphertext=total)
+    assert held.status == "pending" and "plaintext" not in (held.result or {})
+    assert not events(session, "HomomorphicDecrypted")
+    session.run("dave", "ApproveRequest", approval_id=held.approval_id)
+    early = session.run("bob", "HomomorphicDecrypt", key_id=key_id, ciphertext=total)
+    assert early.status == "pending"  # one approval of two: still held
+    session.run("erin", "ApproveRequest", approval_id=held.approval_id)
+    opened = session.run("bob", "HomomorphicDecrypt", key_id=key_id, ciphertext=total)
+    assert opened.status == "done" and opened.result["plaintext"] == "41602"
+    (decrypted,) = events(session, "HomomorphicDecrypted")
+    assert decrypted["ciphertext_digest"] == sha(total)
+    audit(session)
