@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from commands.privacy_reads import PRIVACY_READS
 from commands.zk_reads import ZK_READS
 from ledger.application import Ledger
 from ledger.audit import Auditor
@@ -512,6 +513,7 @@ READS: dict[str, Callable[..., Any]] = {
     "GetThresholdGroup": get_threshold_group,
     **ZK_READS,
     "KeyHistory": key_history, "ListEnvelopes": list_envelopes,
+    **PRIVACY_READS,
 }
 """Catalogue read name -> its function (a test checks this covers the catalogue)."""
 

@@ -43,6 +43,7 @@ from ledger.crypto.kek import KEKProvider
 from ledger.crypto.schemes import get_scheme
 from ledger.domain.actor import Actor
 from ledger.domain.aggregate import Aggregate
+from ledger.domain.approval_group import ApprovalGroup
 from ledger.domain.key import Key
 from ledger.domain.ledger_meta import LedgerMeta
 from ledger.domain.threshold_group import ThresholdGroup
@@ -261,6 +262,9 @@ class Ledger:
 
     def threshold_group(self, group_id: str) -> ThresholdGroup:
         return self.state.threshold_group(group_id)
+
+    def group(self, group_id: str) -> ApprovalGroup:
+        return self.state.group(group_id)
 
     def chain(self, chain_id: str) -> Any:
         return self.state.chain(chain_id)

@@ -2,8 +2,9 @@
 
 Requirements:
 
-1. State (the ledger's genesis facts, actors, keys, wallets, every chain's head and Merkle
-   frontier, and the indexes of commands, refusals and nonces) is a function of the log:
+1. State (the ledger's genesis facts, actors, keys, wallets, approval groups, every
+   chain's head and Merkle frontier, and the indexes of commands, refusals and nonces) is
+   a function of the log:
    it is rebuilt by folding envelopes in chain order, system chain first.
 2. There is one fold. The live ledger folds what it loads and what it decides; the
    auditor folds what it verifies, in strict mode, where an event must also belong where
@@ -26,6 +27,7 @@ from ledger.command import parse_command
 from ledger.domain.actor import Actor
 from ledger.domain.aggregate import Aggregate, Created
 from ledger.domain.approval import Approval
+from ledger.domain.approval_group import ApprovalGroup
 from ledger.domain.approval_policy import ApprovalPolicies, book_id
 from ledger.domain.custody import Backup, EscrowAgent, ImportToken
 from ledger.domain.key import Key
@@ -66,6 +68,7 @@ class LedgerState:
         self.actors: dict[str, Actor] = {}
         self.keys: dict[str, Key] = {}
         self.wallets: dict[str, Wallet] = {}
+        self.groups: dict[str, ApprovalGroup] = {}
         self.approvals: dict[str, Approval] = {}
         self.policy_books: dict[str, ApprovalPolicies] = {}
         self.threshold_groups: dict[str, ThresholdGroup] = {}
@@ -106,6 +109,12 @@ class LedgerState:
             raise NotFound(f"no wallet {wallet_id!r}", field="wallet_id")
         return found
 
+    def group(self, group_id: str) -> ApprovalGroup:
+        found = self.groups.get(group_id)
+        if found is None:
+            raise NotFound(f"no approval group {group_id!r}", field="group_id")
+        return found
+
     def approval(self, approval_id: str) -> Approval:
         found = self.approvals.get(approval_id)
         if found is None:
@@ -144,6 +153,7 @@ class LedgerState:
         yield from self.actors.values()
         yield from self.keys.values()
         yield from self.wallets.values()
+        yield from self.groups.values()
         yield from self.approvals.values()
         yield from self.policy_books.values()
         yield from self.threshold_groups.values()
@@ -206,6 +216,10 @@ class LedgerState:
             wallet = self._existing(self.wallets, aggregate_id, "wallet")
             self._require(wallet.domain == chain_id, "wallet event in another domain's chain")
             event.mutate(wallet)
+        elif kind is ApprovalGroup:
+            group = self._existing(self.groups, aggregate_id, "approval group")
+            self._require(group.domain == chain_id, "group event in another domain's chain")
+            event.mutate(group)
         elif kind is Approval:
             approval = self._existing(self.approvals, aggregate_id, "approval request")
             self._require(approval.chain_id == chain_id,
@@ -256,6 +270,12 @@ class LedgerState:
             self._require(record["wallet_id"] == aggregate_id,
                           "wallet id differs from its aggregate id")
             self.wallets[aggregate_id] = cast(Wallet, event.mutate(None))
+        elif kind is ApprovalGroup:
+            self._require(aggregate_id not in self.groups and record["domain"] == chain_id,
+                          "approval group created twice or in another domain's chain")
+            self._require(record["group_id"] == aggregate_id,
+                          "group id differs from its aggregate id")
+            self.groups[aggregate_id] = cast(ApprovalGroup, event.mutate(None))
         elif kind is Approval:
             self._require(aggregate_id not in self.approvals and record["chain_id"] == chain_id
                           and record["approval_id"] == aggregate_id,
@@ -300,6 +320,8 @@ class LedgerState:
             self.threshold_groups[aggregate.group_id] = aggregate
         elif isinstance(aggregate, Actor):
             self.actors[aggregate.actor_id] = aggregate
+        elif isinstance(aggregate, ApprovalGroup):
+            self.groups[aggregate.group_id] = aggregate
         elif isinstance(aggregate, Approval):
             self.approvals[aggregate.approval_id] = aggregate
         elif isinstance(aggregate, ApprovalPolicies):

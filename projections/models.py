@@ -39,7 +39,7 @@ from ledger.envelope import open_envelope
 from ledger.errors import UnsupportedAlgorithm
 from ledger.stores.base import StoredEnvelope
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 """Bumped whenever a table or column changes; a database built with another version is rebuilt.
 
 2: tables for data operations, wallets, backups and the genesis event.
@@ -48,7 +48,8 @@ SCHEMA_VERSION = 8
 5: threshold_events (threshold group keys: DKG rounds, signing sessions).
 6: zk_records (commitments, range proofs, SNARK set-ups and proofs).
 7: key_token_objects and kek_rotations (HSM-held keys, KEK rotations).
-8: custody_events (BYOK import tokens, escrow agents, key-ring backups)."""
+8: custody_events (BYOK import tokens, escrow agents, key-ring backups).
+9: privacy_records (blind signatures, Paillier, possession proofs, ring approvals)."""
 
 SECRET_FIELDS = frozenset({"sealed_material", "sealed_seed", "sealed_state", "sealed_share",
                            "sealed_nonces", "sealed_wrapping_key", "sealed_escrow"})
@@ -572,6 +573,42 @@ KEK_ROTATIONS = Table("kek_rotations", "One row per KekRotationStarted and "
     _c("recorded_at", TIMESTAMP, "When it was recorded."),
 ))
 
+PRIVACY_RECORDS = Table("privacy_records", "One row per privacy-service record: "
+                                           "BlindSignatureIssued, HomomorphicCombined, "
+                                           "HomomorphicDecrypted, KeyPossessionProven, "
+                                           "PossessionChallengeIssued, PossessionProven, "
+                                           "ApprovalGroupCreated and RingApprovalRecorded. "
+                                           "Public values only (digests, key images); a "
+                                           "column that does not apply is NULL.", (
+    _c("chain", "VARCHAR", "Chain holding the event."),
+    _c("seq", "BIGINT", "Seq of the event."),
+    _c("event_type", "VARCHAR", "The event type."),
+    _c("operation", "VARCHAR", "As the CLI command (skms zk ...): blind-sign, he-combine, "
+                               "he-decrypt, key-pok, pok-challenge, pok-prove, ring-group or "
+                               "ring-approve."),
+    _c("actor_id", "VARCHAR", "Actor whose signed command caused the record (for "
+                              "ring-approve: the relay, never the approving member)."),
+    _c("recorded_at", TIMESTAMP, "When the record was made."),
+    _c("key_id", "VARCHAR", "blind-sign, he-*, key-pok: the key used."),
+    _c("key_version", "INTEGER", "blind-sign, he-*, key-pok: its version."),
+    _c("subject_id", "VARCHAR", "pok-*: the actor whose identity key is proven; ring-*: the "
+                                "approval group."),
+    _c("reference", "VARCHAR", "blind-sign: the RFC 9474 variant; key-pok, pok-prove: the "
+                               "group (ed25519, secp256k1); pok-*: the challenge id; "
+                               "ring-approve: the proposal."),
+    _c("digest_hex", "VARCHAR", "SHA-256, hex, of: the blinded message (blind-sign), the "
+                                "result (he-combine), the ciphertext (he-decrypt), the proof "
+                                "(key-pok, pok-prove), the ring (ring-*)."),
+    _c("input_digests_hex", "VARCHAR[]", "he-combine: SHA-256 of each ciphertext combined."),
+    _c("signature_digest_hex", "VARCHAR", "blind-sign: of the blind signature; ring-approve: "
+                                          "of the ring signature."),
+    _c("key_image_hex", "VARCHAR", "ring-approve: the key image (links one member's "
+                                   "approvals of one proposal, names no member)."),
+    _c("tally", "INTEGER", "ring-group: members; ring-approve: approvals counted so far."),
+    _c("approved", "BOOLEAN", "ring-approve: whether the quorum is reached."),
+    _c("expires_at", TIMESTAMP, "pok-challenge: when the challenge stops being accepted."),
+))
+
 READ_MODELS: tuple[Table, ...] = (
     KEYS, KEY_VERSIONS, KEY_EVENTS, ACTORS, ACTOR_ROLE_HISTORY, SIGNATURES, KEY_OPERATIONS,
     WALLETS, WALLET_ADDRESSES, WALLET_ADDRESS_USES, WALLET_XPUB_EXPORTS, WALLET_BACKUPS,
@@ -580,7 +617,8 @@ READ_MODELS: tuple[Table, ...] = (
     THRESHOLD_EVENTS,
     ZK_RECORDS,
     KEY_TOKEN_OBJECTS, KEK_ROTATIONS,
-    CUSTODY_EVENTS)
+    CUSTODY_EVENTS,
+    PRIVACY_RECORDS)
 """Every table the mapping fills, in the order they are written."""
 
 POSITIONS = Table("projection_positions", "How far each chain has been projected. Written "
@@ -628,6 +666,12 @@ ZK_OPERATION_NAMES: Mapping[str, str] = {
     "CommitmentCreated": "commit", "RangeProofIssued": "range-prove",
     "SnarkSetupRecorded": "snark-setup", "SnarkProofIssued": "snark-prove"}
 """The ``operation`` of each zero-knowledge event in ``zk_records``."""
+PRIVACY_OPERATION_NAMES: Mapping[str, str] = {
+    "BlindSignatureIssued": "blind-sign", "HomomorphicCombined": "he-combine",
+    "HomomorphicDecrypted": "he-decrypt", "KeyPossessionProven": "key-pok",
+    "PossessionChallengeIssued": "pok-challenge", "PossessionProven": "pok-prove",
+    "ApprovalGroupCreated": "ring-group", "RingApprovalRecorded": "ring-approve"}
+"""The ``operation`` of each privacy event in ``privacy_records`` (the CLI command's name)."""
 
 EVENT_TABLES: Mapping[str, frozenset[str]] = {
     **{kind: frozenset({KEYS.name, KEY_EVENTS.name}) for kind in KEY_LIFECYCLE_EVENTS},
@@ -657,6 +701,8 @@ EVENT_TABLES: Mapping[str, frozenset[str]] = {
     "KekRotationCompleted": frozenset({KEK_ROTATIONS.name}),
     **{kind: frozenset({CUSTODY_EVENTS.name}) for kind in CUSTODY_SUBJECTS},
     "KeyChainPolicySet": frozenset({KEYS.name, KEY_EVENTS.name}),
+    **{kind: frozenset({PRIVACY_RECORDS.name}) for kind in PRIVACY_OPERATION_NAMES},
+    "BlindSignatureIssued": frozenset({KEYS.name, PRIVACY_RECORDS.name}),  # a signature
 }
 """The tables each event type writes (entity tables only when the entity is known). A test
 walks the schema folder and fails for an event type missing here, and checks, event by
@@ -782,6 +828,7 @@ class _BatchMapper:
         self.token_objects: list[tuple[Any, ...]] = []
         self.kek_rotations: list[tuple[Any, ...]] = []
         self.custody: list[tuple[Any, ...]] = []
+        self.privacy: list[tuple[Any, ...]] = []
         self._handlers: dict[str, Callable[[LoggedEvent], None]] = {
             "SignatureIssued": self._signature,
             "SignatureBatchIssued": self._signature_batch,
@@ -827,6 +874,7 @@ class _BatchMapper:
             **{kind: self._key_timeline for kind in CUSTODY_KEY_EVENTS},
             **{kind: self._custody for kind in CUSTODY_SUBJECTS},
             "KeyChainPolicySet": self._chain_policy_set,
+            **{kind: self._privacy for kind in PRIVACY_OPERATION_NAMES},
         }
 
     def run(self, events: Sequence[LoggedEvent]) -> BatchRows:
@@ -848,7 +896,8 @@ class _BatchMapper:
         for event in events:
             kind = event.event_type
             if kind in SIGNATURE_EVENTS or kind in KEY_LIFECYCLE_EVENTS \
-                    or kind in ("ChainSignatureIssued", "KeyChainPolicySet"):
+                    or kind in ("ChainSignatureIssued", "KeyChainPolicySet",
+                                "BlindSignatureIssued"):
                 key_ids.add(event.record["key_id"])
                 if kind in ("KeyRotated", "KeyDestroyed"):
                     version_ids.add(event.record["key_id"])
@@ -886,7 +935,8 @@ class _BatchMapper:
                          ZK_RECORDS.name: self.zk_records,
                          KEY_TOKEN_OBJECTS.name: self.token_objects,
                          KEK_ROTATIONS.name: self.kek_rotations,
-                         CUSTODY_EVENTS.name: self.custody}
+                         CUSTODY_EVENTS.name: self.custody,
+                         PRIVACY_RECORDS.name: self.privacy}
         rows.replaced = {
             KEYS.name: [_row(KEYS, self.keys[k]) for k in sorted(self.dirty_keys)],
             KEY_VERSIONS.name: [_row(KEY_VERSIONS, v) for k in sorted(self.dirty_versions)
@@ -1267,6 +1317,43 @@ class _BatchMapper:
             None if fee is None else int(fee)))
         if key_id is not None:
             self._count_signatures(event, key_id, 1)
+
+    # --- privacy services --------------------------------------------------------------
+
+    def _privacy(self, event: LoggedEvent) -> None:
+        r = event.record
+        kind = event.event_type
+
+        def hexed(name: str) -> str | None:
+            value = r.get(name)
+            return None if value is None else bytes(value).hex()
+
+        subject = r.get("group_id") or (r.get("actor_id") if kind in (
+            "PossessionChallengeIssued", "PossessionProven") else None)
+        reference = {"BlindSignatureIssued": r.get("variant"),
+                     "KeyPossessionProven": r.get("suite"),
+                     "PossessionChallengeIssued": r.get("challenge_id"),
+                     "PossessionProven": r.get("challenge_id"),
+                     "RingApprovalRecorded": r.get("proposal")}.get(kind)
+        digest = {"BlindSignatureIssued": "blinded_message_digest",
+                  "HomomorphicCombined": "result_digest",
+                  "HomomorphicDecrypted": "ciphertext_digest",
+                  "KeyPossessionProven": "proof_digest", "PossessionProven": "proof_digest",
+                  "ApprovalGroupCreated": "ring_digest",
+                  "RingApprovalRecorded": "ring_digest"}.get(kind)
+        signature = {"BlindSignatureIssued": "blind_signature_digest",
+                     "RingApprovalRecorded": "signature_digest"}.get(kind)
+        count = len(r["members"]) if kind == "ApprovalGroupCreated" else r.get("approvals")
+        self.privacy.append((
+            event.chain_id, event.seq, kind, PRIVACY_OPERATION_NAMES[kind], event.actor_id,
+            event.recorded_at, r.get("key_id"), r.get("key_version"), subject, reference,
+            hexed(digest) if digest else None,
+            [bytes(d).hex() for d in r["ciphertext_digests"]]
+            if kind == "HomomorphicCombined" else None,
+            hexed(signature) if signature else None, hexed("key_image"), count,
+            r.get("approved"), r.get("expires_at")))
+        if kind == "BlindSignatureIssued":
+            self._count_signatures(event, r["key_id"], 1)
 
     def _rejected(self, event: LoggedEvent) -> None:
         record = event.record

@@ -1,9 +1,12 @@
-"""The subcommands that exist only beside the home: ``init``, ``replay`` and
-``projections update/rebuild`` (maintenance of the read models), none of which is a
+"""The subcommands that exist only beside the home: ``init``, ``replay``,
+``projections update/rebuild`` (maintenance of the read models) and ``zk ring-sign`` (a
+member's anonymous approval, made with its identity key kept here), none of which is a
 request an actor signs."""
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,6 +17,9 @@ from commands.cli.state import CliState
 from commands.cli.views import progress_printer
 from commands.cli.workers import parallel_options, worker_count
 from commands.scheduler import run_due
+from ledger.crypto.memory import zeroize
+from ledger.crypto.privacy import ring
+from ledger.domain.approval_group import approval_scope, approval_statement
 from ledger.errors import ConfigurationError, InvalidInput
 from ledger.hsm.config import Pkcs11Config
 from ledger.replay import replay as replay_stores
@@ -159,6 +165,37 @@ def rebuild(state: CliState, batch_size: int, jobs: int, parallel_from: int) -> 
     _maintain(state, batch_size, jobs, parallel_from, rebuild=True)
 
 
+@click.command("ring-sign")
+@click.argument("group_id")
+@click.option("--proposal", required=True, help="The proposal approved.")
+@click.option("--input", "message_file", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="What is approved (the file RingApprove will be given).")
+@json_option
+@click.pass_obj
+@guarded
+def ring_sign(state: CliState, group_id: str, proposal: str, message_file: Path) -> None:
+    """Sign an approval as the --as member of an approval group, with its identity key from
+    this home; an actor outside the ring submits it (skms --as RELAY zk ring-approve)."""
+    session = state.session()
+    group = session.read_only_ledger().group(group_id)
+    identity = session.home.identity(state.as_actor)
+    if identity.actor_id not in group.members:
+        raise InvalidInput(f"{state.as_actor} is not a member of approval group {group_id}",
+                           field="as")
+    digest = hashlib.sha256(message_file.read_bytes()).digest()
+    key = session.home.identity_key(state.as_actor, session.kek())
+    try:
+        signature = ring.sign(group.ring, group.members.index(identity.actor_id), key,
+                              approval_statement(group_id, proposal, digest),
+                              scope=approval_scope(group_id, proposal))
+    finally:
+        zeroize(key)
+    emit({"group_id": group_id, "proposal": proposal,
+          "signature": signature.to_bytes().hex(), "key_image": signature.key_image.hex()},
+         lambda d: str(d["signature"]))
+
+
 def add_local_commands(root: click.Group) -> None:
     root.add_command(init)
     root.add_command(replay)
@@ -167,3 +204,6 @@ def add_local_commands(root: click.Group) -> None:
     assert isinstance(group, click.Group), "the catalogue names projections status"
     group.add_command(update)
     group.add_command(rebuild)
+    privacy = root.commands.get("zk")
+    assert isinstance(privacy, click.Group), "the catalogue names zk commands"
+    privacy.add_command(ring_sign)

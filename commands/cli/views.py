@@ -27,6 +27,7 @@ from commands.cli.printer import emit
 from commands.cli.state import CliState
 from commands.cli.workers import parallel_options, worker_count
 from ledger.crypto.memory import zeroize
+from ledger.crypto.privacy import pok
 from ledger.errors import InvalidInput
 
 MNEMONIC_WARNING = ("This mnemonic is shown once and is not stored anywhere: write it down "
@@ -620,6 +621,114 @@ def _recovered(s: Shown) -> str:
             f"seed version {d['seed_version']} ({seq_of(s)})")
 
 
+# --- privacy services (ledger/catalogue/privacy.py) ---------------------------------------
+# What a later step takes goes alone on stdout (a blind signature, a finalized signature, a
+# proof) so that scripts can pass it on; verdicts say what was checked.
+
+@view("blind-signature")
+def _blind_signature(s: Shown) -> str:
+    return str(s.data["blind_signature"])
+
+
+@view("blinded-message")
+def _blinded_message(s: Shown) -> str:
+    return (f"blinded_message: {s.data['blinded_message']}\n"
+            f"prepared_message: {s.data['prepared_message']}\n"
+            f"inverse: {s.data['inverse']}  (secret: keep it until finalize, then delete it)")
+
+
+@view("blind-rsa-signature")
+def _blind_rsa_signature(s: Shown) -> str:
+    return str(s.data["signature"])
+
+
+@view("blind-verification")
+def _blind_verification(s: Shown) -> str:
+    return (f"valid {s.data['variant']} signature (RSASSA-PSS-SHA384) by issuer key "
+            f"sha256 {s.data['key_fingerprint']}")
+
+
+@view("paillier-encryption")
+def _paillier_encryption(s: Shown) -> str:
+    return str(s.data["ciphertext"])
+
+
+@view("homomorphic-plaintext")
+def _homomorphic_plaintext(s: Shown) -> str:
+    return str(s.data["plaintext"])
+
+
+@view("possession-challenge")
+def _possession_challenge(s: Shown) -> str:
+    d = s.data
+    return (f"challenge {d['challenge_id']} for actor {d['actor_id']} ({d['purpose']}), "
+            f"nonce {d['nonce']}, open until {rfc3339(d['expires_at'])} ({seq_of(s)})")
+
+
+def _prepare_possession_proof(p: Preparing) -> None:
+    """Without ``--proof`` the CLI proves for the ``--as`` actor, from its identity key kept
+    in this home (unsealed, used, zeroed); the challenge is read from the local ledger."""
+    if p.params.get("proof") is not None:
+        return
+    session = p.state.session()
+    identity = session.home.identity(p.state.as_actor)
+    actor_id = str(p.params.get("actor_id") or "")
+    if identity.actor_id != actor_id:
+        raise InvalidInput(f"--as {p.state.as_actor} is not actor {actor_id}: only the actor "
+                           "itself can prove possession of its key", field="proof",
+                           hint="give the actor's own --proof, or run as that actor")
+    opened = session.read_only_ledger().actor(actor_id).open_challenge(
+        str(p.params.get("challenge_id") or ""), at=dt_micros())
+    challenge = pok.PoKChallenge(opened["service"], opened["purpose"], opened["nonce"])
+    key = session.home.identity_key(p.state.as_actor, session.kek())
+    try:
+        proof = pok.prove("ed25519", key, user_id=actor_id, challenge=challenge)
+    finally:
+        zeroize(key)
+    p.params["proof"] = proof.to_bytes().hex()
+
+
+def dt_micros() -> int:
+    """Now, in microseconds since the epoch (the challenge's expiry is checked again by the
+    ledger at its own clock)."""
+    return int(dt.datetime.now(dt.UTC).timestamp() * 1_000_000)
+
+
+@view("possession-proof", prepare=_prepare_possession_proof)
+def _possession_proof(s: Shown) -> str:
+    d = s.data
+    return (f"actor {d['actor_id']} proved possession of its {d['suite']} identity key "
+            f"(challenge {d['challenge_id']}, proof sha256 {d['proof_digest']}, {seq_of(s)})")
+
+
+@view("key-possession-proof")
+def _key_possession_proof(s: Shown) -> str:
+    return str(s.data["proof"])
+
+
+@view("approval-group")
+def _approval_group(s: Shown) -> str:
+    d = s.data
+    lines = [f"group {d['group_id']} ({d['label'] or 'no label'}, domain {d['domain']}): "
+             f"{len(d['members'])} members, quorum {d['quorum']}, ring sha256 "
+             f"{d['ring_digest']}"]
+    lines += [f"  {p['proposal']}: {p['approvals']} approval(s)"
+              f"{', approved' if p['approved'] else ''}" for p in d["proposals"]]
+    return "\n".join(lines)
+
+
+@view("ring-approval")
+def _ring_approval(s: Shown) -> str:
+    d = s.data
+    verdict = "approved" if d["approved"] else "not yet approved"
+    return (f"{d['proposal']}: {d['approvals']} of {d['quorum']} approvals, {verdict} "
+            f"(key image {d['key_image']}, {seq_of(s)})")
+
+
+@view("ring-verification")
+def _ring_verification(s: Shown) -> str:
+    return (f"valid ring signature by one of the ring sha256 {s.data['ring_digest']} "
+            f"(key image {s.data['key_image']})")
 # --- approvals ----------------------------------------------------------------------------
 
 def _rule_line(d: Mapping[str, Any]) -> str:

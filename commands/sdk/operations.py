@@ -507,6 +507,68 @@ class Operations(abc.ABC):
         return self._command("RestoreBackup", given(
             backup_id=backup_id, bundle=bundle, shares=shares))
 
+    def blind_sign(self, key_id: str, blinded_message: bytes) -> CommandResult:
+        """RFC 9474 blind signature of a blinded message by an issuer key (rsabssa-sha384-*); the
+        issuer never sees the message, and the ledger records the blinded message's digest
+        only (BlindSign)."""
+        return self._command("BlindSign", given(key_id=key_id, blinded_message=blinded_message))
+
+    def homomorphic_combine(self, key_id: str, ciphertexts: list[bytes], *,
+                            multiplier: str | None = None,
+                            offset: str | None = None) -> CommandResult:
+        """Combine Paillier ciphertexts of one key without decrypting: multiplier * (sum of the
+        ciphertexts) + offset, re-randomised; the digests in and out are recorded
+        (HomomorphicCombine)."""
+        return self._command("HomomorphicCombine", given(
+            key_id=key_id, multiplier=multiplier, offset=offset, ciphertexts=ciphertexts))
+
+    def homomorphic_decrypt(self, key_id: str, ciphertext: bytes, *,
+                            signed: bool | None = None) -> CommandResult:
+        """Decrypt a Paillier ciphertext (audited; the decrypt approval policy applies). The
+        ledger records the ciphertext's digest, never the plaintext (HomomorphicDecrypt)."""
+        return self._command("HomomorphicDecrypt", given(
+            key_id=key_id, signed=signed, ciphertext=ciphertext))
+
+    def issue_possession_challenge(self, actor_id: str, purpose: str, *,
+                                   ttl_seconds: int | None = None) -> CommandResult:
+        """A one-time challenge an actor answers with an RFC 8235 proof of knowledge of its
+        identity key (ProvePossession): the actor proves possession without producing a
+        reusable signature (IssuePossessionChallenge)."""
+        return self._command("IssuePossessionChallenge", given(
+            actor_id=actor_id, purpose=purpose, ttl_seconds=ttl_seconds))
+
+    def prove_possession(self, actor_id: str, challenge_id: str, *,
+                         proof: str | None = None) -> CommandResult:
+        """Answer a possession challenge with the actor's RFC 8235 Schnorr proof (made by the
+        actor; any actor may submit it); verified, recorded once, and the challenge closed
+        (ProvePossession)."""
+        return self._command("ProvePossession", given(
+            actor_id=actor_id, challenge_id=challenge_id, proof=proof))
+
+    def prove_key_possession(self, key_id: str, service: str, purpose: str, nonce: str, *,
+                             user_id: str | None = None) -> CommandResult:
+        """The ledger proves to an outside verifier that it holds a managed Ed25519 or secp256k1
+        key (RFC 8235, bound to the verifier's nonce), without signing anything reusable
+        (ProveKeyPossession)."""
+        return self._command("ProveKeyPossession", given(
+            key_id=key_id, service=service, purpose=purpose, nonce=nonce, user_id=user_id))
+
+    def create_approval_group(self, members: list[str], quorum: int, *, label: str | None = None,
+                              domain: str | None = None) -> CommandResult:
+        """A group whose members approve proposals anonymously with linkable ring signatures over
+        their identity keys; only the count of approvals is learnt (CreateApprovalGroup)."""
+        return self._command("CreateApprovalGroup", given(
+            members=members, quorum=quorum, label=label, domain=domain))
+
+    def ring_approve(self, group_id: str, proposal: str, signature: str, message: bytes, *,
+                     domain: str | None = None) -> CommandResult:
+        """Record one anonymous approval: a member's LSAG ring signature, counted once per
+        proposal by its key image. Submit it as an actor outside the ring (a relay): a
+        member's own submission would name it (RingApprove)."""
+        return self._command("RingApprove", given(
+            group_id=group_id, proposal=proposal, signature=signature, message=message,
+            domain=domain))
+
     def whoami(self) -> Any:
         """The authenticated actor, its roles and domains as the ledger holds them (WhoAmI)."""
         return self._read("WhoAmI", given())
@@ -684,3 +746,41 @@ class Operations(abc.ABC):
         """Verify a hash-chain STARK (a 422 problem when it does not verify); optionally pin the
         start, end and steps it must prove (VerifyStark)."""
         return self._read("VerifyStark", given(proof=proof, start=start, end=end, steps=steps))
+
+    def get_approval_group(self, group_id: str) -> Any:
+        """An approval group: its ring and the approvals counted per proposal (GetApprovalGroup)."""
+        return self._read("GetApprovalGroup", given(group_id=group_id))
+
+    def verify_ring_signature(self, ring: list[str], group_id: str, proposal: str, message: bytes,
+                              signature: str) -> Any:
+        """Check a ring approval signature offline (a 422 problem when it does not verify);
+        answers its key image (VerifyRingSignature)."""
+        return self._read("VerifyRingSignature", given(
+            ring=ring, group_id=group_id, proposal=proposal, message=message, signature=signature))
+
+    def blind_message(self, public_key: str, variant: str, message: bytes) -> Any:
+        """RFC 9474 prepare and blind (client-side: the CLI computes it locally; keep the inverse
+        secret until FinalizeBlindSignature) (BlindMessage)."""
+        return self._read("BlindMessage", given(
+            public_key=public_key, variant=variant, message=message))
+
+    def finalize_blind_signature(self, public_key: str, variant: str, prepared_message: bytes,
+                                 blind_signature: str, inverse: str) -> Any:
+        """RFC 9474 finalize: unblind the issuer's blind signature and check it (client-side)
+        (FinalizeBlindSignature)."""
+        return self._read("FinalizeBlindSignature", given(
+            public_key=public_key, variant=variant, prepared_message=prepared_message,
+            blind_signature=blind_signature, inverse=inverse))
+
+    def verify_blind_signature(self, public_key: str, variant: str, prepared_message: bytes,
+                               signature: str) -> Any:
+        """Check a finalized RFC 9474 signature (a standard RSASSA-PSS-SHA384 signature of the
+        prepared message; a 422 problem when it does not verify) (VerifyBlindSignature)."""
+        return self._read("VerifyBlindSignature", given(
+            public_key=public_key, variant=variant, prepared_message=prepared_message,
+            signature=signature))
+
+    def homomorphic_encrypt(self, public_key: str, value: str) -> Any:
+        """Encrypt an integer under a Paillier public key (client-side: the CLI computes it
+        locally) (HomomorphicEncrypt)."""
+        return self._read("HomomorphicEncrypt", given(public_key=public_key, value=value))

@@ -23,7 +23,9 @@ this order (the first failure is raised, naming the chain, seq and check):
    ``scheduled`` – the scheduler rotated only keys that were due then.
    ``aggregate`` – the event applies to its aggregate at the next version (state machine);
    ``threshold`` – a threshold seat's key generation replays from the public values it
-   logged (:mod:`ledger.audit.threshold_replay`).
+   logged (:mod:`ledger.audit.threshold_replay`);
+   ``proof`` – a recorded ring approval or possession proof verifies again from public
+   values, on the state it was decided on (:mod:`ledger.audit.privacy`).
 9. ``checkpoint`` – every checkpoint (as event and as stored note) is signed by the ledger
    key and its root equals the Merkle root of the chain at its size.
 10. ``trusted-checkpoint`` – a checkpoint the auditor already trusted is consistent with
@@ -52,6 +54,7 @@ from ledger.audit.examine import (
     ledger_snapshot,
 )
 from ledger.audit.pool import examined_in_order
+from ledger.audit.privacy import PROOF_EVENTS, check_proof
 from ledger.audit.scheduled import check_scheduled
 from ledger.audit.threshold_replay import REPLAYED_EVENTS, replay_problem
 from ledger.authorization import SYSTEM_CHAIN
@@ -230,6 +233,10 @@ class Auditor:
                 item.raise_finding(IDENTITY, chain_id)
             self.approvals.before(chain_id, item)
             check_scheduled(self.fold, chain_id, item)
+            if item.event_type in PROOF_EVENTS:
+                problem = check_proof(self.fold, item.event_type, record, item.recorded_at)
+                if problem is not None:
+                    raise fail(problem, "proof")
             # Aggregate: the event must apply at the next version, where it belongs.
             try:
                 self.fold.fold_event(item.event_type, record, item.aggregate_id,

@@ -23,6 +23,7 @@ from ledger.catalogue import (
     data,
     kek,
     keys,
+    privacy,
     reads,
     system,
     threshold,
@@ -130,8 +131,9 @@ CATALOGUE = Catalogue(
     commands=(*system.COMMANDS, *actors.COMMANDS, *keys.COMMANDS, *data.COMMANDS,
               *wallets.COMMANDS, *approvals.COMMANDS, *chains.COMMANDS,
               *threshold.COMMANDS, *zk.COMMANDS, *kek.COMMANDS,
-              *custody_entries.COMMANDS),
-    reads=(*reads.READS, *approvals.READS, *chains.READS, *threshold.READS, *zk.READS),
+              *custody_entries.COMMANDS, *privacy.COMMANDS),
+    reads=(*reads.READS, *approvals.READS, *chains.READS, *threshold.READS, *zk.READS,
+           *privacy.READS),
 )
 
 PERMISSIONS: dict[str, frozenset[str]] = {

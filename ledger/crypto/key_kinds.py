@@ -17,6 +17,7 @@ from ledger.crypto import (  # noqa: F401 (importing a kind module registers it)
     x25519_ecdh,
 )
 from ledger.crypto.kinds import REGISTERED, AgreementKind, DataCipher, KeyKind, MacKind
+from ledger.crypto.privacy.kinds import BlindSigningKind, HomomorphicKind
 from ledger.crypto.zk import circuit_key, commitment_key  # noqa: F401 (registers them)
 from ledger.errors import UnsupportedAlgorithm
 
@@ -59,6 +60,18 @@ def get_mac(kind_id: str) -> MacKind:
 def get_agreement(kind_id: str) -> AgreementKind:
     """The kind, if it does key agreement; else ``UnsupportedAlgorithm``."""
     return cast(AgreementKind, _with_capability(kind_id, AgreementKind, "derive shared keys"))
+
+
+def get_blind_signer(kind_id: str) -> BlindSigningKind:
+    """The kind, if it blind-signs (RFC 9474); else ``UnsupportedAlgorithm``."""
+    return cast(BlindSigningKind, _with_capability(kind_id, BlindSigningKind,
+                                                   "blind-sign (RFC 9474)"))
+
+
+def get_homomorphic(kind_id: str) -> HomomorphicKind:
+    """The kind, if it is homomorphic encryption (Paillier); else ``UnsupportedAlgorithm``."""
+    return cast(HomomorphicKind, _with_capability(kind_id, HomomorphicKind,
+                                                  "compute on ciphertexts (Paillier)"))
 
 
 def all_kinds() -> list[KeyKind]:

@@ -10,6 +10,9 @@ from ledger.domain.aggregate import Aggregate, Created, Event
 from ledger.domain.registry import register_event
 from ledger.errors import IllegalTransition, InvalidInput
 
+MAX_OPEN_CHALLENGES = 8
+"""Proof-of-possession challenges an actor may have open at once (expired ones drop out)."""
+
 ROLES = ("admin", "key-manager", "signer", "approver", "auditor", "analyst")
 
 
@@ -62,6 +65,7 @@ class Actor(Aggregate):
     domains: list[str]
     revoked: bool
     registered_at: int
+    challenges: dict[str, dict[str, Any]]
 
     class Registered(Created):
         event_type = "ActorRegistered"
@@ -78,6 +82,7 @@ class Actor(Aggregate):
             aggregate.domains = list(self.domains)
             aggregate.revoked = False
             aggregate.registered_at = self.recorded_at
+            aggregate.challenges = {}
 
     class RolesChanged(Event):
         event_type = "ActorRolesChanged"
@@ -96,9 +101,76 @@ class Actor(Aggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.revoked = True
 
+    class ChallengeIssued(Event):
+        event_type = "PossessionChallengeIssued"
+        actor_id: str
+        challenge_id: str
+        service: str
+        purpose: str
+        nonce: bytes
+        expires_at: int
+        issued_by: str
+
+        def apply(self, aggregate: Any) -> None:
+            open_ = {k: v for k, v in aggregate.challenges.items()
+                     if v["expires_at"] > self.recorded_at}
+            open_[self.challenge_id] = {"service": self.service, "purpose": self.purpose,
+                                        "nonce": bytes(self.nonce),
+                                        "expires_at": self.expires_at}
+            aggregate.challenges = open_
+
+    class PossessionProven(Event):
+        event_type = "PossessionProven"
+        actor_id: str
+        challenge_id: str
+        suite: str
+        proof: bytes
+        proof_digest: bytes
+        submitted_by: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.challenges.pop(self.challenge_id, None)
+
     @property
     def actor_id(self) -> str:
         return str(self.id)
+
+    def issue_challenge(self, *, challenge_id: str, service: str, purpose: str, nonce: bytes,
+                        expires_at: int, issued_by: str, at: int) -> None:
+        """A one-time proof-of-possession challenge for this actor's identity key."""
+        if self.revoked:
+            raise IllegalTransition(f"actor {self.name} is revoked", reason_code="revoked")
+        still_open = [c for c in self.challenges.values() if c["expires_at"] > at]
+        if len(still_open) >= MAX_OPEN_CHALLENGES:
+            raise IllegalTransition(f"actor {self.name} has {len(still_open)} open challenges",
+                                    hint="answer or let them expire first",
+                                    reason_code="too-many-challenges")
+        self.trigger_event(Actor.ChallengeIssued, at=at, actor_id=self.actor_id,
+                           challenge_id=challenge_id, service=service, purpose=purpose,
+                           nonce=nonce, expires_at=expires_at, issued_by=issued_by)
+
+    def open_challenge(self, challenge_id: str, *, at: int) -> dict[str, Any]:
+        """The challenge if it is open (issued, not answered, not expired), else a refusal;
+        a revoked actor's key proves nothing any more."""
+        if self.revoked:
+            raise IllegalTransition(f"actor {self.name} is revoked", reason_code="revoked")
+        challenge = self.challenges.get(challenge_id)
+        if challenge is None:
+            raise IllegalTransition(f"actor {self.name} has no open challenge {challenge_id}",
+                                    hint="it was never issued, or was answered already",
+                                    reason_code="unknown-challenge")
+        if at >= challenge["expires_at"]:
+            raise IllegalTransition(f"challenge {challenge_id} expired",
+                                    hint="ask for a new challenge",
+                                    reason_code="challenge-expired")
+        return dict(challenge)
+
+    def prove_possession(self, *, challenge_id: str, suite: str, proof: bytes,
+                         proof_digest: bytes, submitted_by: str, at: int) -> None:
+        self.open_challenge(challenge_id, at=at)
+        self.trigger_event(Actor.PossessionProven, at=at, actor_id=self.actor_id,
+                           challenge_id=challenge_id, suite=suite, proof=proof,
+                           proof_digest=proof_digest, submitted_by=submitted_by)
 
     def change_roles(self, roles: list[str], *, at: int) -> None:
         if self.revoked:
@@ -113,5 +185,6 @@ class Actor(Aggregate):
         self.trigger_event(Actor.Revoked, at=at, actor_id=self.actor_id, reason=reason)
 
 
-for _event in (Actor.Registered, Actor.RolesChanged, Actor.Revoked):
+for _event in (Actor.Registered, Actor.RolesChanged, Actor.Revoked, Actor.ChallengeIssued,
+               Actor.PossessionProven):
     register_event(_event)

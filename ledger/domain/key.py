@@ -371,6 +371,19 @@ class Key(Aggregate):
         value: str
         fee: str | None
 
+    # Privacy services (docs/privacy.md): public values only, never the message a blind
+    # signature hides, a plaintext a Paillier ciphertext hides, or a secret scalar.
+
+    class BlindSignatureIssued(Event):
+        event_type = "BlindSignatureIssued"
+        key_id: str
+        key_version: int
+        algorithm: str
+        variant: str
+        blinded_message_digest: bytes
+        blind_signature_digest: bytes
+        actor_id: str
+
         def apply(self, aggregate: Any) -> None:
             day = self.recorded_at // DAY_MICROS
             aggregate.signatures_by_day[day] = aggregate.signatures_by_day.get(day, 0) + 1
@@ -539,6 +552,46 @@ class Key(Aggregate):
 
         def apply(self, aggregate: Any) -> None:
             aggregate.exports += 1
+
+
+    class PossessionProven(Event):
+        event_type = "KeyPossessionProven"
+        key_id: str
+        key_version: int
+        algorithm: str
+        suite: str
+        public_key: bytes
+        challenge_digest: bytes
+        proof_digest: bytes
+        actor_id: str
+
+        def apply(self, aggregate: Any) -> None:
+            """Nothing to change: the record is the point."""
+
+    class HomomorphicCombined(Event):
+        event_type = "HomomorphicCombined"
+        key_id: str
+        key_version: int
+        algorithm: str
+        ciphertext_digests: list[bytes]
+        multiplier: str | None
+        offset: str | None
+        result_digest: bytes
+        actor_id: str
+
+        def apply(self, aggregate: Any) -> None:
+            """Nothing to change: the record is the point."""
+
+    class HomomorphicDecrypted(Event):
+        event_type = "HomomorphicDecrypted"
+        key_id: str
+        key_version: int
+        algorithm: str
+        ciphertext_digest: bytes
+        actor_id: str
+
+        def apply(self, aggregate: Any) -> None:
+            """Nothing to change: the record is the point."""
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -839,6 +892,39 @@ class Key(Aggregate):
                            salt_digest=salt_digest, info_digest=info_digest,
                            output_size=output_size, actor_id=actor_id)
 
+    # --- privacy services (blind signatures, proofs of possession, Paillier) ----------------
+
+    def record_blind_signature(self, *, actor_id: str, variant: str,
+                               blinded_message_digest: bytes, blind_signature_digest: bytes,
+                               at: int) -> None:
+        """Counted as a signature: the daily limit caps token issuance."""
+        self.trigger_event(Key.BlindSignatureIssued, at=at, key_id=self.key_id,
+                           key_version=self.current_version, algorithm=self.algorithm,
+                           variant=variant, blinded_message_digest=blinded_message_digest,
+                           blind_signature_digest=blind_signature_digest, actor_id=actor_id)
+
+    def record_possession_proof(self, *, actor_id: str, key_version: int, suite: str,
+                                public_key: bytes, challenge_digest: bytes,
+                                proof_digest: bytes, at: int) -> None:
+        self.trigger_event(Key.PossessionProven, at=at, key_id=self.key_id,
+                           key_version=key_version, algorithm=self.algorithm, suite=suite,
+                           public_key=public_key, challenge_digest=challenge_digest,
+                           proof_digest=proof_digest, actor_id=actor_id)
+
+    def record_homomorphic_combination(self, *, actor_id: str, key_version: int,
+                                       ciphertext_digests: list[bytes], multiplier: str | None,
+                                       offset: str | None, result_digest: bytes,
+                                       at: int) -> None:
+        self.trigger_event(Key.HomomorphicCombined, at=at, key_id=self.key_id,
+                           key_version=key_version, algorithm=self.algorithm,
+                           ciphertext_digests=ciphertext_digests, multiplier=multiplier,
+                           offset=offset, result_digest=result_digest, actor_id=actor_id)
+
+    def record_homomorphic_decryption(self, *, actor_id: str, key_version: int,
+                                      ciphertext_digest: bytes, at: int) -> None:
+        self.trigger_event(Key.HomomorphicDecrypted, at=at, key_id=self.key_id,
+                           key_version=key_version, algorithm=self.algorithm,
+                           ciphertext_digest=ciphertext_digest, actor_id=actor_id)
     # --- version floors (issue 15 section 6): the oldest version that may still decrypt, and
     # the oldest whose signatures and MACs still verify (class defaults: every version) -------
 
@@ -969,7 +1055,9 @@ for _zk_event in (Key.CommitmentCreated, Key.RangeProofIssued, Key.SnarkSetupRec
 register_event(Key.ChainSignatureIssued)
 register_event(Key.ChainPolicySet)
 for _use_event in (Key.DataEncrypted, Key.DataDecrypted, Key.DataKeyGenerated,
-                   Key.MacGenerated, Key.MacVerified, Key.SharedSecretDerived):
+                   Key.MacGenerated, Key.MacVerified, Key.SharedSecretDerived,
+                   Key.BlindSignatureIssued, Key.PossessionProven,
+                   Key.HomomorphicCombined, Key.HomomorphicDecrypted):
     register_event(_use_event)
 for _custody_event in (Key.ProvenanceRecorded, Key.Exported, Key.Escrowed,
                       Key.EscrowReleased):

@@ -171,7 +171,9 @@ def test_offline_reads_need_nothing_but_their_parameters() -> None:
     offline = [s for s in CATALOGUE.reads if s.offline]
     assert {s.name for s in offline} == {"ListAlgorithms", "VerifyProof", "FinalizePsbt",
                                          "VerifyRange", "VerifySnark", "ProveStark",
-                                         "VerifyStark"}
+                                         "VerifyStark", "VerifyRingSignature", "BlindMessage",
+                                         "FinalizeBlindSignature", "VerifyBlindSignature",
+                                         "HomomorphicEncrypt"}
     for spec in offline:
         assert not spec.read_models and not any(f.name in ("key_id", "wallet_id", "actor_id",
                                                            "chain_id") for f in spec.params)

@@ -26,6 +26,7 @@ from ledger.crypto.hmac_sha256 import KIND as HMAC
 from ledger.crypto.key_kinds import all_kinds, get_agreement, get_cipher, get_mac
 from ledger.crypto.mlkem768_x25519 import ENC_SIZE, LABEL, PUBLIC_KEY_SIZE
 from ledger.crypto.mlkem768_x25519 import KIND as HYBRID
+from ledger.crypto.privacy.kinds import BLIND_KINDS, PAILLIER_KINDS
 from ledger.crypto.schemes import all_schemes
 from ledger.crypto.x25519_ecdh import KIND as X25519
 from ledger.errors import InvalidCiphertext, InvalidInput, InvalidSignature, UnsupportedAlgorithm
@@ -34,13 +35,18 @@ from ledger.errors import InvalidCiphertext, InvalidInput, InvalidSignature, Uns
 def _secret(kind_seed_size: int) -> bytearray:
     return bytearray(os.urandom(kind_seed_size))
 
+PRIVACY_KINDS = {k.kind_id for k in (*BLIND_KINDS, *PAILLIER_KINDS)}  # ledger/crypto/privacy
 
 # --- registry and profiles ----------------------------------------------------------------
 
 def test_registry_lists_the_kinds_apart_from_signature_schemes() -> None:
-    assert [k.kind_id for k in all_kinds()] == [
+    assert [k.kind_id for k in all_kinds() if k.kind_id not in PRIVACY_KINDS] == [
         "aes-256-gcm", "ecdh-p256", "groth16-bn254", "hmac-sha256", "mlkem768-x25519",
         "pedersen-ristretto255", "x25519"]
+    assert sorted(PRIVACY_KINDS) == sorted(
+        [f"paillier-{b}" for b in (3072, 4096)] +
+        [f"rsabssa-sha384-{p}-{m}-{b}" for p in ("pss", "psszero")
+         for m in ("randomized", "deterministic") for b in (3072, 4096)])
     assert not {k.kind_id for k in all_kinds()} & {s.scheme_id for s in all_schemes()}
     ids = [p.algorithm for p in all_profiles()]
     assert ids == sorted(ids) and "aes-256-gcm" in ids and "ed25519" in ids
@@ -68,7 +74,8 @@ def test_profiles_declare_usages_and_public_keys() -> None:
             ] == ["aes-256-gcm", "ecdh-p256", "hmac-sha256"]
 
 
-@pytest.mark.parametrize("kind", [k for k in all_kinds() if k.seed_size],  # not ceremony-made
+@pytest.mark.parametrize("kind", [k for k in all_kinds()  # not ceremony-made, not privacy
+                                  if k.seed_size and k.kind_id not in PRIVACY_KINDS],
                          ids=lambda k: k.kind_id)
 def test_generation_is_a_pure_function_of_the_seed(kind: object) -> None:
     maker = material_maker(kind.kind_id)  # type: ignore[attr-defined]
@@ -76,6 +83,19 @@ def test_generation_is_a_pure_function_of_the_seed(kind: object) -> None:
     first, second = maker.generate(seed), maker.generate(seed)
     assert first == second and isinstance(first, bytearray)
     assert maker.public_key(first) == maker.public_key(second)
+    with pytest.raises(InvalidInput):
+        maker.generate(seed[:-1])
+
+
+@pytest.mark.parametrize("kind_id", ["paillier-3072", "rsabssa-sha384-pss-randomized-3072"])
+def test_openssl_generated_kinds_check_the_seed_and_make_fresh_keys(kind_id: str) -> None:
+    """RSA-modulus kinds take their primes from OpenSSL (as every RSA key here): the seed
+    is checked, not used, so two generations differ and each is a valid key."""
+    maker = material_maker(kind_id)
+    seed = bytes(range(maker.seed_size))
+    first, second = maker.generate(seed), maker.generate(seed)
+    assert isinstance(first, bytearray) and first != second
+    assert maker.public_key(first) != maker.public_key(second)
     with pytest.raises(InvalidInput):
         maker.generate(seed[:-1])
 

@@ -170,6 +170,23 @@ RELEASED = {
         "292e5d06f3fdb41383b03417cbee09f7b99ca4b7f0651ef49e7d32d02d60065e",
     "KeyChainPolicySet.v1.avsc":
         "fb205d98c8340ace6742cb6120ad7947991a1f619eaeb551210c821c261bc67c",
+    # privacy services (ledger/catalogue/privacy.py)
+    "ApprovalGroupCreated.v1.avsc":
+        "984aae076e7c791c411205bee57b8915afe5d80ed0d39813f8f1fd093344baeb",
+    "BlindSignatureIssued.v1.avsc":
+        "3817c19aad5c5fad647addee726a8b2487cefbccc53cf4b9695ecacdbe22a823",
+    "HomomorphicCombined.v1.avsc":
+        "acef0c9f97d1db39ca13fb5360957201814d4644da9d3167bc969eef7efb65b2",
+    "HomomorphicDecrypted.v1.avsc":
+        "3584f2b1eaede5c46bb95274e2a36247408b66737d3e2a12d1e3155e111fc7f3",
+    "KeyPossessionProven.v1.avsc":
+        "76876eb42191c4586e1b2aaf6e1f44002c1bc813e4948ac87eac8ac037043d2a",
+    "PossessionChallengeIssued.v1.avsc":
+        "a48f96dcc89fded28bd47029d72d884254e4830517947efebd234f72f22cf39d",
+    "PossessionProven.v1.avsc":
+        "69610ae191521dd0daa2b2604a5f936cb965c4e13bdcc146b2ce32f03acfbbb8",
+    "RingApprovalRecorded.v1.avsc":
+        "6bf54542958cd0cb7fbf77e0b1c05802662522b2197ac604aa0a79c4518041a8",
 }
 
 

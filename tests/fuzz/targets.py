@@ -44,6 +44,12 @@ from ledger.catalogue.model import Source
 from ledger.catalogue.validation import check_values
 from ledger.command import parse_command, verify_command_signature
 from ledger.crypto import hd
+from ledger.crypto.privacy import blind_rsa
+from ledger.crypto.privacy.fuzz_targets import (
+    paillier_ciphertext_target,
+    pok_proof_target,
+    ring_signature_target,
+)
 from ledger.crypto.schemes import get_scheme
 from ledger.crypto.zk.ceremony import CeremonyTranscript
 from ledger.crypto.zk.snarkjs import parse_inputs
@@ -379,6 +385,38 @@ def zk_proofs_target(data: bytes) -> None:
         CeremonyTranscript.from_bytes(body)
     else:
         parse_inputs(body)
+# --- privacy proofs, signatures and ciphertexts (ledger/crypto/privacy) ----------------------
+
+PRIVACY_PARSERS = ("ring", "pok", "paillier", "blind-key", "blind-signature")
+"""What the first byte of a ``privacy`` input picks (modulo their number)."""
+
+
+@functools.cache
+def fuzz_issuer_key() -> bytes:
+    """A fixed RFC 9474 issuer public key (SPKI) that fuzzed signatures are checked against."""
+    return blind_rsa.issuer_public_key(blind_rsa.generate_issuer_key(2048))
+
+
+def privacy_target(data: bytes) -> None:
+    """An LSAG ring signature, an RFC 8235 proof or a Paillier ciphertext (each parsed, then
+    verified or range-checked: ledger/crypto/privacy/fuzz_targets.py), an issuer public key
+    as BlindMessage and VerifyBlindSignature take it, or signature bytes verified as RFC 9474
+    signatures of the fixed issuer."""
+    if not data:
+        raise InvalidInput("no input", field="data")
+    kind, body = PRIVACY_PARSERS[data[0] % len(PRIVACY_PARSERS)], data[1:]
+    if kind == "ring":
+        ring_signature_target(body)
+    elif kind == "pok":
+        pok_proof_target(body)
+    elif kind == "paillier":
+        paillier_ciphertext_target(body)
+    elif kind == "blind-key":
+        key = blind_rsa.BlindRsaPublicKey.from_spki(body)
+        assert key.to_spki() == body, "an issuer key parsed from a non-canonical encoding"
+    else:
+        variant = list(blind_rsa.VARIANTS.values())[len(body) % len(blind_rsa.VARIANTS)]
+        blind_rsa.verify(variant, fuzz_issuer_key(), b"fuzz", body)
 
 
 HARNESSES: dict[str, Harness] = {h.name: h for h in (
@@ -406,6 +444,9 @@ HARNESSES: dict[str, Harness] = {h.name: h for h in (
     Harness("zk_proofs", zk_proofs_target, (InvalidInput, InvalidSignature), 65536,
             "range proofs, STARK proofs, snarkjs Groth16 documents, ceremony transcripts, "
             "circuit inputs (commands/zk_reads.py, ledger/crypto/zk/)"),
+    Harness("privacy", privacy_target, (InvalidInput, InvalidSignature), 4096,
+            "ring signatures, Schnorr proofs, Paillier ciphertexts, RFC 9474 keys and "
+            "signatures (ledger/crypto/privacy)"),
 )}
 """Every harness by name; ``tools/fuzz/run.py`` and the corpus replay test use this table."""
 

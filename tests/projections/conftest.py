@@ -4,6 +4,7 @@ and helpers to compare projection databases."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -19,13 +20,16 @@ from click.testing import CliRunner
 from cryptography.hazmat.primitives import hashes, keywrap, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa, x25519
 
+from commands import privacy_reads
 from commands.cli.main import cli
 from commands.scheduler import run_due
 from commands.session import Session
 from ledger.application import Outcome
 from ledger.crypto import hd
+from ledger.crypto.privacy import pok, ring
 from ledger.crypto.zk import poseidon
 from ledger.crypto.zk.snarkjs import default_prover
+from ledger.domain.approval_group import approval_scope, approval_statement
 from ledger.errors import CommandRejected
 from ledger.home import Home
 from ledger.hsm.token import open_token
@@ -202,6 +206,7 @@ def lifecycle_ledger(demo_ledger: Ledger, tmp_path_factory: pytest.TempPathFacto
             "algorithm": "ecdsa-p256", "backend": "pkcs11"}).result["key_id"]
         session.sign("bob", on_token, b"signed on the token")  # KeyHeldOnToken
         _run_custody(session, secrets)
+        _use_privacy_services(session, secrets)
     finally:
         session.close()
     # The KEK moves to a new one derived from the same passphrase (new salt, new kek_id):
@@ -441,6 +446,56 @@ def _run_threshold(session: Session, secrets: list[bytes]) -> None:
         session.run("bob", "SignThresholdShare", domain="payments", group_id=group_id,
                     session_id="lonely", commitments=[lonely], message=message)
     group_with_peers(run("alice"), replaces=group_id)
+def _use_privacy_services(session: Session, secrets: list[bytes]) -> None:
+    """bob gets a blind signature and sums Paillier ciphertexts; dave asks for erin's proof
+    of possession and relays bob's anonymous approval; the ledger proves a key's
+    possession."""
+    def create(algorithm: str) -> str:
+        return str(_result(session.run("alice", "CreateKey", domain="payments",
+                                       algorithm=algorithm))["key_id"])
+
+    issuer, counter = create("rsabssa-sha384-pss-randomized-3072"), create("paillier-3072")
+    hidden = b"a token whose message the issuer never sees"
+    issuer_key = bytes(session.ledger().key(issuer).versions[1]["public_key"]).hex()
+    blinded = privacy_reads.blind_message(None, issuer_key, "RSABSSA-SHA384-PSS-Randomized",
+                                          hidden)
+    session.run("bob", "BlindSign", key_id=issuer, blinded_message=blinded["blinded_message"])
+    paillier_key = bytes(session.ledger().key(counter).versions[1]["public_key"]).hex()
+    counts = [privacy_reads.homomorphic_encrypt(None, paillier_key, str(v))["ciphertext"]
+              for v in (4_186, 77)]
+    total = _result(session.run("bob", "HomomorphicCombine", key_id=counter,
+                                ciphertexts=counts))
+    session.run("bob", "HomomorphicDecrypt", key_id=counter, ciphertext=total["ciphertext"])
+    erin = session.home.identity("erin").actor_id
+    asked = _result(session.run("dave", "IssuePossessionChallenge", actor_id=erin,
+                                purpose="console login"))
+    key = session.home.identity_key("erin", session.kek())
+    try:
+        proof = pok.prove("ed25519", key, user_id=erin, challenge=pok.PoKChallenge(
+            asked["service"], asked["purpose"], bytes.fromhex(asked["nonce"])))
+    finally:
+        key[:] = bytes(len(key))
+    session.run("dave", "ProvePossession", actor_id=erin, challenge_id=asked["challenge_id"],
+                proof=proof.to_bytes().hex())
+    ed25519 = next(k.key_id for k in session.ledger().keys.values()
+                   if k.algorithm == "ed25519" and k.state.value == "active")
+    session.run("bob", "ProveKeyPossession", key_id=ed25519, service="reserve auditor",
+                purpose="attestation", nonce="42" * 32)
+    members = [session.home.identity(name).actor_id for name in ("bob", "erin")]
+    group = _result(session.run("alice", "CreateApprovalGroup", domain="payments",
+                                members=members, quorum=1))
+    ring_keys = [bytes.fromhex(k) for k in group["ring"]]
+    message = b"release the quarterly payout"
+    key = session.home.identity_key("bob", session.kek())
+    try:
+        signature = ring.sign(ring_keys, 0, key, approval_statement(
+            group["group_id"], "payout-q3", hashlib.sha256(message).digest()),
+            scope=approval_scope(group["group_id"], "payout-q3"))
+    finally:
+        key[:] = bytes(len(key))
+    session.run("dave", "RingApprove", domain="payments", group_id=group["group_id"],
+                proposal="payout-q3", message=message, signature=signature.to_bytes().hex())
+    secrets += [hidden, bytes.fromhex(blinded["inverse"])]
 
 
 @pytest.fixture

@@ -29,12 +29,15 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa, x25
 from commands.cli.generated import Entry, entries_by_path
 from commands.cli.main import cli
 from commands.cli.readers import option_name
+from commands.privacy_reads import blind_message, finalize_blind_signature, homomorphic_encrypt
 from commands.sdk.client import Client, Identity
 from commands.sdk.grpc_client import GrpcClient
 from commands.wire import to_json
 from ledger.catalogue import CATALOGUE, CommandSpec, Field, Kind, Spec, sdk_name
 from ledger.crypto import hd
+from ledger.crypto.privacy import pok, ring
 from ledger.crypto.zk import poseidon, stark
+from ledger.domain.approval_group import approval_scope, approval_statement
 from ledger.envelope import open_envelope
 from ledger.recipes import backup_bundle, custody_keys
 from ledger.stores.sqlite import SQLiteEventStore
@@ -376,6 +379,33 @@ SCENARIOS: dict[str, Scenario] = {
     "ProveSnark": Scenario("signer", lambda w: {
         "key_id": shared("circuit", lambda: str(w.km.register_circuit(**_ceremony()).key_id)),
         "input": _opening_input()}),
+    # privacy (ledger/catalogue/privacy.py)
+    "BlindSign": Scenario("signer", lambda w: {
+        "key_id": _issuer(w), "blinded_message": _blinded(w)["blinded_message"]}),
+    "HomomorphicCombine": Scenario("signer", lambda w: {
+        "key_id": _paillier(w), "ciphertexts": [_encrypted(w, 2), _encrypted(w, 3)],
+        "multiplier": "2", "offset": "1"}),
+    "HomomorphicDecrypt": Scenario("signer", lambda w: {
+        "key_id": _paillier(w), "ciphertext": _encrypted(w, 42), "signed": True}),
+    "IssuePossessionChallenge": Scenario("auditor", lambda w: {
+        "actor_id": w.actor(), "purpose": "walk login", "ttl_seconds": 60}),
+    "ProvePossession": Scenario("auditor", lambda w: _possession(w)),
+    "ProveKeyPossession": Scenario("signer", lambda w: {
+        "key_id": shared("key", w.key), "service": "walk verifier", "purpose": "walk",
+        "nonce": "11" * 32, "user_id": "walker"}),
+    "CreateApprovalGroup": Scenario("key-manager", lambda w: {
+        "members": _members(w), "quorum": 2, "label": "walk", "domain": "default"}),
+    "RingApprove": Scenario("auditor", lambda w: _approval(w, f"walk-{next(COUNTER)}")),
+    "GetApprovalGroup": Scenario("auditor", lambda w: {"group_id": _group(w)}),
+    "VerifyRingSignature": Scenario("analyst", lambda w: {
+        **shared("approval", lambda: _approval(w, "walk-verified")),
+        "ring": _ring_keys(w)}),
+    "BlindMessage": Scenario("analyst", lambda w: {
+        "public_key": _issuer_key(w), "variant": BLIND_VARIANT, "message": b"walk token"}),
+    "FinalizeBlindSignature": Scenario("analyst", lambda w: _finalizing(w)),
+    "VerifyBlindSignature": Scenario("analyst", lambda w: _finalized(w)),
+    "HomomorphicEncrypt": Scenario("analyst", lambda w: {
+        "public_key": _paillier_key(w), "value": "-17"}),
 }
 ZK_BUILD = Path(__file__).resolve().parents[2] / "tools" / "zk" / "build"
 
@@ -526,6 +556,96 @@ def _with_address(w: World) -> str:
 def _used(w: World) -> dict[str, Any]:
     wallet_id = shared("wallet", w.wallet)
     return {"wallet_id": wallet_id, "path": w.derived_path(wallet_id)}
+
+
+# --- privacy scenarios ------------------------------------------------------------------------
+
+BLIND_VARIANT = "RSABSSA-SHA384-PSS-Randomized"
+RANDOMIZED_READS = {"BlindMessage", "HomomorphicEncrypt"}
+"""Reads whose answers are fresh randomness each time: the front ends must agree on the
+fields and the deterministic values only."""
+
+
+def _issuer(w: World) -> str:
+    return str(shared("issuer", lambda: w.key("rsabssa-sha384-pss-randomized-3072")))
+
+
+def _issuer_key(w: World) -> str:
+    return str(shared("issuer-key", lambda: w.km.public_key(_issuer(w), format="hex")[
+        "public_key"]))
+
+
+def _blinded(w: World) -> dict[str, Any]:
+    return blind_message(None, _issuer_key(w), BLIND_VARIANT, b"walk token")
+
+
+def _finalizing(w: World) -> dict[str, Any]:
+    def make() -> dict[str, Any]:
+        blinded = _blinded(w)
+        blind = w.signer.blind_sign(_issuer(w), blinded["blinded_message"]).blind_signature
+        return {"public_key": _issuer_key(w), "variant": BLIND_VARIANT,
+                "prepared_message": blinded["prepared_message"], "blind_signature": blind,
+                "inverse": blinded["inverse"]}
+    return dict(shared("finalizing", make))
+
+
+def _finalized(w: World) -> dict[str, Any]:
+    def make() -> dict[str, Any]:
+        given = _finalizing(w)
+        signature = finalize_blind_signature(None, **given)["signature"]
+        return {"public_key": given["public_key"], "variant": BLIND_VARIANT,
+                "prepared_message": given["prepared_message"], "signature": signature}
+    return dict(shared("finalized", make))
+
+
+def _paillier(w: World) -> str:
+    return str(shared("paillier", lambda: w.key("paillier-3072")))
+
+
+def _paillier_key(w: World) -> str:
+    return str(shared("paillier-key", lambda: w.km.public_key(_paillier(w), format="hex")[
+        "public_key"]))
+
+
+def _encrypted(w: World, value: int) -> bytes:
+    return bytes(homomorphic_encrypt(None, _paillier_key(w), str(value))["ciphertext"])
+
+
+def _possession(w: World) -> dict[str, Any]:
+    signer = w.service.actors["signer"]
+    with w.service.client("auditor") as auditor:
+        issued = auditor.issue_possession_challenge(signer.actor_id, "walk proof")
+    challenge = pok.PoKChallenge(issued.service, issued.purpose, bytes.fromhex(issued.nonce))
+    proof = pok.prove("ed25519", bytearray(signer.private_key), user_id=signer.actor_id,
+                      challenge=challenge)
+    return {"actor_id": signer.actor_id, "challenge_id": issued.challenge_id,
+            "proof": proof.to_bytes().hex()}
+
+
+def _members(w: World) -> list[str]:
+    return [w.service.actors[name].actor_id for name in ("signer", "approver")]
+
+
+def _group(w: World) -> str:
+    return str(shared("group", lambda: w.km.create_approval_group(
+        _members(w), 2, label="walk").group_id))
+
+
+def _ring_keys(w: World) -> list[str]:
+    return [w.service.actors[name].public_key.hex() for name in ("signer", "approver")]
+
+
+def _approval(w: World, proposal: str) -> dict[str, Any]:
+    group_id = _group(w)
+    signer = w.service.actors["signer"]
+    message = b"walk approval"
+    signature = ring.sign([bytes.fromhex(k) for k in _ring_keys(w)], 0,
+                          bytearray(signer.private_key),
+                          approval_statement(group_id, proposal,
+                                             hashlib.sha256(message).digest()),
+                          scope=approval_scope(group_id, proposal))
+    return {"group_id": group_id, "proposal": proposal, "message": message,
+            "signature": signature.to_bytes().hex()}
 
 
 def test_every_entry_has_a_scenario() -> None:
@@ -680,6 +800,10 @@ def test_every_read_answers_alike_on_every_front_end(service: Running, world: Wo
         if name == "WhoAmI":
             assert [answers[f].pop("authenticated_by") for f in FRONT_ENDS] == [
                 "signature", "signature", "local"]
+        if name in RANDOMIZED_READS:  # same fields; the random values differ by design
+            assert len({frozenset(a) for a in answers.values()}) == 1, answers
+            answers = {f: {"fields": sorted(a), "key": a.get("key_fingerprint")}
+                       for f, a in answers.items()}
         if answers["rest"] == answers["grpc"] == answers["cli"]:
             break
     assert answers["rest"] == answers["grpc"] == answers["cli"], name

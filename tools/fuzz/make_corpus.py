@@ -19,9 +19,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+import nacl.signing
+
 from commands.sdk import httpsig
 from ledger.command import parse_command
 from ledger.crypto import hd
+from ledger.crypto.privacy import pok, ring
+from ledger.crypto.privacy.fuzz_targets import paillier_fuzz_key
 from ledger.crypto.zk import range_proof, stark
 from ledger.envelope import open_envelope
 from ledger.events.codec import event_types
@@ -33,8 +37,10 @@ from tests.fuzz.targets import (
     FUZZ_KEY_SEED,
     FUZZ_WALLET_SEED,
     HARNESSES,
+    PRIVACY_PARSERS,
     ZK_PARSERS,
     backup_documents,
+    fuzz_issuer_key,
     fuzz_verifier_key,
 )
 from tests.sample_ledger import KEY_CHAIN, build_sample
@@ -146,6 +152,7 @@ def seeds() -> dict[str, list[bytes]]:
     names = [spec.name for spec in BODY_ENTRIES]
     out["http_bodies"] += [bytes([names.index(n)]) + text.encode() for n, text in bodies.items()]
     out["zk_proofs"] += zk_seeds()
+    out["privacy"] += privacy_seeds()
     return out
 
 
@@ -171,6 +178,23 @@ def zk_seeds() -> list[bytes]:
             bytes([kinds["snark"]]) + json.dumps(snark).encode(),
             bytes([kinds["transcript"]]) + json.dumps(transcript).encode(),
             bytes([kinds["input"]]) + b'{"secret": "1", "blinding": ["2", "3"]}']
+
+
+def privacy_seeds() -> list[bytes]:
+    """A real ring signature, proof, ciphertext body, issuer key and blind signature, each
+    behind the byte that picks its parser, plus edge cases."""
+    pick = {name: bytes([i]) for i, name in enumerate(PRIVACY_PARSERS)}
+    members = [hashlib.sha256(bytes([i])).digest() for i in range(3)]
+    keys = [bytes(nacl.signing.SigningKey(m).verify_key) for m in members]
+    signature = ring.sign(keys, 1, bytearray(members[1]), b"fuzz", scope=b"fuzz")
+    proof = pok.prove("ed25519", bytearray(members[0]), user_id="fuzz",
+                      challenge=pok.PoKChallenge("skms-fuzz", "fuzz", bytes(32)))
+    key = paillier_fuzz_key()
+    ciphertext = key.encrypt(5).to_bytes()[1 + 16:]  # the target adds a valid header
+    issuer = fuzz_issuer_key()
+    return [pick["ring"] + signature.to_bytes(), pick["pok"] + proof.to_bytes(),
+            pick["paillier"] + ciphertext, pick["blind-key"] + issuer,
+            pick["blind-signature"] + bytes(256), pick["ring"] + b"\x01\x00\x02", b""]
 
 
 def main() -> None:

@@ -1231,6 +1231,180 @@ class UnbackedKey(_message.Message):
     last_backup_at: int
     def __init__(self, key_id: _Optional[str] = ..., domain: _Optional[str] = ..., algorithm: _Optional[str] = ..., state: _Optional[str] = ..., missing_versions: _Optional[_Iterable[int]] = ..., last_backup_id: _Optional[str] = ..., last_backup_at: _Optional[int] = ...) -> None: ...
 
+class BlindSignature(_message.Message):
+    __slots__ = ("key_id", "key_version", "variant", "blind_signature")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    VARIANT_FIELD_NUMBER: _ClassVar[int]
+    BLIND_SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    key_version: int
+    variant: str
+    blind_signature: str
+    def __init__(self, key_id: _Optional[str] = ..., key_version: _Optional[int] = ..., variant: _Optional[str] = ..., blind_signature: _Optional[str] = ...) -> None: ...
+
+class HomomorphicCiphertext(_message.Message):
+    __slots__ = ("key_id", "key_version", "ciphertext", "ciphertext_digest")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    CIPHERTEXT_FIELD_NUMBER: _ClassVar[int]
+    CIPHERTEXT_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    key_version: int
+    ciphertext: bytes
+    ciphertext_digest: str
+    def __init__(self, key_id: _Optional[str] = ..., key_version: _Optional[int] = ..., ciphertext: _Optional[bytes] = ..., ciphertext_digest: _Optional[str] = ...) -> None: ...
+
+class HomomorphicPlaintext(_message.Message):
+    __slots__ = ("key_id", "key_version", "plaintext")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    PLAINTEXT_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    key_version: int
+    plaintext: str
+    def __init__(self, key_id: _Optional[str] = ..., key_version: _Optional[int] = ..., plaintext: _Optional[str] = ...) -> None: ...
+
+class PossessionChallenge(_message.Message):
+    __slots__ = ("challenge_id", "actor_id", "service", "purpose", "nonce", "expires_at")
+    CHALLENGE_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
+    NONCE_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    challenge_id: str
+    actor_id: str
+    service: str
+    purpose: str
+    nonce: str
+    expires_at: int
+    def __init__(self, challenge_id: _Optional[str] = ..., actor_id: _Optional[str] = ..., service: _Optional[str] = ..., purpose: _Optional[str] = ..., nonce: _Optional[str] = ..., expires_at: _Optional[int] = ...) -> None: ...
+
+class PossessionProof(_message.Message):
+    __slots__ = ("actor_id", "challenge_id", "suite", "proof_digest")
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    CHALLENGE_ID_FIELD_NUMBER: _ClassVar[int]
+    SUITE_FIELD_NUMBER: _ClassVar[int]
+    PROOF_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    actor_id: str
+    challenge_id: str
+    suite: str
+    proof_digest: str
+    def __init__(self, actor_id: _Optional[str] = ..., challenge_id: _Optional[str] = ..., suite: _Optional[str] = ..., proof_digest: _Optional[str] = ...) -> None: ...
+
+class KeyPossessionProof(_message.Message):
+    __slots__ = ("key_id", "key_version", "suite", "user_id", "public_key", "proof")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    SUITE_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    PROOF_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    key_version: int
+    suite: str
+    user_id: str
+    public_key: str
+    proof: str
+    def __init__(self, key_id: _Optional[str] = ..., key_version: _Optional[int] = ..., suite: _Optional[str] = ..., user_id: _Optional[str] = ..., public_key: _Optional[str] = ..., proof: _Optional[str] = ...) -> None: ...
+
+class ProposalApprovals(_message.Message):
+    __slots__ = ("proposal", "approvals", "approved", "message_digest")
+    PROPOSAL_FIELD_NUMBER: _ClassVar[int]
+    APPROVALS_FIELD_NUMBER: _ClassVar[int]
+    APPROVED_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    proposal: str
+    approvals: int
+    approved: bool
+    message_digest: str
+    def __init__(self, proposal: _Optional[str] = ..., approvals: _Optional[int] = ..., approved: _Optional[bool] = ..., message_digest: _Optional[str] = ...) -> None: ...
+
+class ApprovalGroup(_message.Message):
+    __slots__ = ("group_id", "domain", "label", "members", "ring", "ring_digest", "quorum", "proposals")
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    MEMBERS_FIELD_NUMBER: _ClassVar[int]
+    RING_FIELD_NUMBER: _ClassVar[int]
+    RING_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    QUORUM_FIELD_NUMBER: _ClassVar[int]
+    PROPOSALS_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    domain: str
+    label: str
+    members: _containers.RepeatedScalarFieldContainer[str]
+    ring: _containers.RepeatedScalarFieldContainer[str]
+    ring_digest: str
+    quorum: int
+    proposals: _containers.RepeatedCompositeFieldContainer[ProposalApprovals]
+    def __init__(self, group_id: _Optional[str] = ..., domain: _Optional[str] = ..., label: _Optional[str] = ..., members: _Optional[_Iterable[str]] = ..., ring: _Optional[_Iterable[str]] = ..., ring_digest: _Optional[str] = ..., quorum: _Optional[int] = ..., proposals: _Optional[_Iterable[_Union[ProposalApprovals, _Mapping]]] = ...) -> None: ...
+
+class RingApproval(_message.Message):
+    __slots__ = ("group_id", "proposal", "key_image", "approvals", "quorum", "approved")
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    PROPOSAL_FIELD_NUMBER: _ClassVar[int]
+    KEY_IMAGE_FIELD_NUMBER: _ClassVar[int]
+    APPROVALS_FIELD_NUMBER: _ClassVar[int]
+    QUORUM_FIELD_NUMBER: _ClassVar[int]
+    APPROVED_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    proposal: str
+    key_image: str
+    approvals: int
+    quorum: int
+    approved: bool
+    def __init__(self, group_id: _Optional[str] = ..., proposal: _Optional[str] = ..., key_image: _Optional[str] = ..., approvals: _Optional[int] = ..., quorum: _Optional[int] = ..., approved: _Optional[bool] = ...) -> None: ...
+
+class RingVerification(_message.Message):
+    __slots__ = ("valid", "key_image", "ring_digest")
+    VALID_FIELD_NUMBER: _ClassVar[int]
+    KEY_IMAGE_FIELD_NUMBER: _ClassVar[int]
+    RING_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    valid: bool
+    key_image: str
+    ring_digest: str
+    def __init__(self, valid: _Optional[bool] = ..., key_image: _Optional[str] = ..., ring_digest: _Optional[str] = ...) -> None: ...
+
+class BlindedMessage(_message.Message):
+    __slots__ = ("prepared_message", "blinded_message", "inverse")
+    PREPARED_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    BLINDED_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    INVERSE_FIELD_NUMBER: _ClassVar[int]
+    prepared_message: bytes
+    blinded_message: bytes
+    inverse: str
+    def __init__(self, prepared_message: _Optional[bytes] = ..., blinded_message: _Optional[bytes] = ..., inverse: _Optional[str] = ...) -> None: ...
+
+class BlindRsaSignature(_message.Message):
+    __slots__ = ("signature", "variant")
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    VARIANT_FIELD_NUMBER: _ClassVar[int]
+    signature: str
+    variant: str
+    def __init__(self, signature: _Optional[str] = ..., variant: _Optional[str] = ...) -> None: ...
+
+class BlindVerification(_message.Message):
+    __slots__ = ("valid", "variant", "key_fingerprint")
+    VALID_FIELD_NUMBER: _ClassVar[int]
+    VARIANT_FIELD_NUMBER: _ClassVar[int]
+    KEY_FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
+    valid: bool
+    variant: str
+    key_fingerprint: str
+    def __init__(self, valid: _Optional[bool] = ..., variant: _Optional[str] = ..., key_fingerprint: _Optional[str] = ...) -> None: ...
+
+class PaillierEncryption(_message.Message):
+    __slots__ = ("ciphertext", "ciphertext_digest", "key_fingerprint")
+    CIPHERTEXT_FIELD_NUMBER: _ClassVar[int]
+    CIPHERTEXT_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    KEY_FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
+    ciphertext: bytes
+    ciphertext_digest: str
+    key_fingerprint: str
+    def __init__(self, ciphertext: _Optional[bytes] = ..., ciphertext_digest: _Optional[str] = ..., key_fingerprint: _Optional[str] = ...) -> None: ...
+
 class RequestCheckpointRequest(_message.Message):
     __slots__ = ("command", "chain_id")
     COMMAND_FIELD_NUMBER: _ClassVar[int]
@@ -2283,6 +2457,138 @@ class RestoreBackupReply(_message.Message):
     result: BackupRestore
     def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[BackupRestore, _Mapping]] = ...) -> None: ...
 
+class BlindSignRequest(_message.Message):
+    __slots__ = ("command", "key_id", "blinded_message")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    BLINDED_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    blinded_message: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ..., blinded_message: _Optional[bytes] = ...) -> None: ...
+
+class BlindSignReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: BlindSignature
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[BlindSignature, _Mapping]] = ...) -> None: ...
+
+class HomomorphicCombineRequest(_message.Message):
+    __slots__ = ("command", "key_id", "ciphertexts")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    CIPHERTEXTS_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    ciphertexts: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ..., ciphertexts: _Optional[_Iterable[bytes]] = ...) -> None: ...
+
+class HomomorphicCombineReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: HomomorphicCiphertext
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[HomomorphicCiphertext, _Mapping]] = ...) -> None: ...
+
+class HomomorphicDecryptRequest(_message.Message):
+    __slots__ = ("command", "key_id", "ciphertext")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    CIPHERTEXT_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    ciphertext: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ..., ciphertext: _Optional[bytes] = ...) -> None: ...
+
+class HomomorphicDecryptReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: HomomorphicPlaintext
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[HomomorphicPlaintext, _Mapping]] = ...) -> None: ...
+
+class IssuePossessionChallengeRequest(_message.Message):
+    __slots__ = ("command", "actor_id")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    actor_id: str
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., actor_id: _Optional[str] = ...) -> None: ...
+
+class IssuePossessionChallengeReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: PossessionChallenge
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[PossessionChallenge, _Mapping]] = ...) -> None: ...
+
+class ProvePossessionRequest(_message.Message):
+    __slots__ = ("command", "actor_id")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    actor_id: str
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., actor_id: _Optional[str] = ...) -> None: ...
+
+class ProvePossessionReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: PossessionProof
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[PossessionProof, _Mapping]] = ...) -> None: ...
+
+class ProveKeyPossessionRequest(_message.Message):
+    __slots__ = ("command", "key_id")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    key_id: str
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., key_id: _Optional[str] = ...) -> None: ...
+
+class ProveKeyPossessionReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: KeyPossessionProof
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[KeyPossessionProof, _Mapping]] = ...) -> None: ...
+
+class CreateApprovalGroupRequest(_message.Message):
+    __slots__ = ("command",)
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ...) -> None: ...
+
+class CreateApprovalGroupReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: ApprovalGroup
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[ApprovalGroup, _Mapping]] = ...) -> None: ...
+
+class RingApproveRequest(_message.Message):
+    __slots__ = ("command", "message")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    message: bytes
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., message: _Optional[bytes] = ...) -> None: ...
+
+class RingApproveReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: RingApproval
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[RingApproval, _Mapping]] = ...) -> None: ...
+
 class WhoAmIRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
@@ -2780,3 +3086,103 @@ class VerifyStarkReply(_message.Message):
     RESULT_FIELD_NUMBER: _ClassVar[int]
     result: StarkVerification
     def __init__(self, result: _Optional[_Union[StarkVerification, _Mapping]] = ...) -> None: ...
+
+class GetApprovalGroupRequest(_message.Message):
+    __slots__ = ("group_id",)
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    def __init__(self, group_id: _Optional[str] = ...) -> None: ...
+
+class GetApprovalGroupReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: ApprovalGroup
+    def __init__(self, result: _Optional[_Union[ApprovalGroup, _Mapping]] = ...) -> None: ...
+
+class VerifyRingSignatureRequest(_message.Message):
+    __slots__ = ("ring", "group_id", "proposal", "message", "signature")
+    RING_FIELD_NUMBER: _ClassVar[int]
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    PROPOSAL_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    ring: _containers.RepeatedScalarFieldContainer[str]
+    group_id: str
+    proposal: str
+    message: bytes
+    signature: str
+    def __init__(self, ring: _Optional[_Iterable[str]] = ..., group_id: _Optional[str] = ..., proposal: _Optional[str] = ..., message: _Optional[bytes] = ..., signature: _Optional[str] = ...) -> None: ...
+
+class VerifyRingSignatureReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: RingVerification
+    def __init__(self, result: _Optional[_Union[RingVerification, _Mapping]] = ...) -> None: ...
+
+class BlindMessageRequest(_message.Message):
+    __slots__ = ("public_key", "variant", "message")
+    PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    VARIANT_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    public_key: str
+    variant: str
+    message: bytes
+    def __init__(self, public_key: _Optional[str] = ..., variant: _Optional[str] = ..., message: _Optional[bytes] = ...) -> None: ...
+
+class BlindMessageReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: BlindedMessage
+    def __init__(self, result: _Optional[_Union[BlindedMessage, _Mapping]] = ...) -> None: ...
+
+class FinalizeBlindSignatureRequest(_message.Message):
+    __slots__ = ("public_key", "variant", "prepared_message", "blind_signature", "inverse")
+    PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    VARIANT_FIELD_NUMBER: _ClassVar[int]
+    PREPARED_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    BLIND_SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    INVERSE_FIELD_NUMBER: _ClassVar[int]
+    public_key: str
+    variant: str
+    prepared_message: bytes
+    blind_signature: str
+    inverse: str
+    def __init__(self, public_key: _Optional[str] = ..., variant: _Optional[str] = ..., prepared_message: _Optional[bytes] = ..., blind_signature: _Optional[str] = ..., inverse: _Optional[str] = ...) -> None: ...
+
+class FinalizeBlindSignatureReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: BlindRsaSignature
+    def __init__(self, result: _Optional[_Union[BlindRsaSignature, _Mapping]] = ...) -> None: ...
+
+class VerifyBlindSignatureRequest(_message.Message):
+    __slots__ = ("public_key", "variant", "prepared_message", "signature")
+    PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    VARIANT_FIELD_NUMBER: _ClassVar[int]
+    PREPARED_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    public_key: str
+    variant: str
+    prepared_message: bytes
+    signature: str
+    def __init__(self, public_key: _Optional[str] = ..., variant: _Optional[str] = ..., prepared_message: _Optional[bytes] = ..., signature: _Optional[str] = ...) -> None: ...
+
+class VerifyBlindSignatureReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: BlindVerification
+    def __init__(self, result: _Optional[_Union[BlindVerification, _Mapping]] = ...) -> None: ...
+
+class HomomorphicEncryptRequest(_message.Message):
+    __slots__ = ("public_key", "value")
+    PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    public_key: str
+    value: str
+    def __init__(self, public_key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+
+class HomomorphicEncryptReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: PaillierEncryption
+    def __init__(self, result: _Optional[_Union[PaillierEncryption, _Mapping]] = ...) -> None: ...

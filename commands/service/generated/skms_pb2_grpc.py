@@ -349,6 +349,46 @@ class SkmsStub:
                 request_serializer=skms__pb2.RestoreBackupRequest.SerializeToString,
                 response_deserializer=skms__pb2.RestoreBackupReply.FromString,
                 _registered_method=True)
+        self.BlindSign = channel.unary_unary(
+                '/skms.v1.Skms/BlindSign',
+                request_serializer=skms__pb2.BlindSignRequest.SerializeToString,
+                response_deserializer=skms__pb2.BlindSignReply.FromString,
+                _registered_method=True)
+        self.HomomorphicCombine = channel.unary_unary(
+                '/skms.v1.Skms/HomomorphicCombine',
+                request_serializer=skms__pb2.HomomorphicCombineRequest.SerializeToString,
+                response_deserializer=skms__pb2.HomomorphicCombineReply.FromString,
+                _registered_method=True)
+        self.HomomorphicDecrypt = channel.unary_unary(
+                '/skms.v1.Skms/HomomorphicDecrypt',
+                request_serializer=skms__pb2.HomomorphicDecryptRequest.SerializeToString,
+                response_deserializer=skms__pb2.HomomorphicDecryptReply.FromString,
+                _registered_method=True)
+        self.IssuePossessionChallenge = channel.unary_unary(
+                '/skms.v1.Skms/IssuePossessionChallenge',
+                request_serializer=skms__pb2.IssuePossessionChallengeRequest.SerializeToString,
+                response_deserializer=skms__pb2.IssuePossessionChallengeReply.FromString,
+                _registered_method=True)
+        self.ProvePossession = channel.unary_unary(
+                '/skms.v1.Skms/ProvePossession',
+                request_serializer=skms__pb2.ProvePossessionRequest.SerializeToString,
+                response_deserializer=skms__pb2.ProvePossessionReply.FromString,
+                _registered_method=True)
+        self.ProveKeyPossession = channel.unary_unary(
+                '/skms.v1.Skms/ProveKeyPossession',
+                request_serializer=skms__pb2.ProveKeyPossessionRequest.SerializeToString,
+                response_deserializer=skms__pb2.ProveKeyPossessionReply.FromString,
+                _registered_method=True)
+        self.CreateApprovalGroup = channel.unary_unary(
+                '/skms.v1.Skms/CreateApprovalGroup',
+                request_serializer=skms__pb2.CreateApprovalGroupRequest.SerializeToString,
+                response_deserializer=skms__pb2.CreateApprovalGroupReply.FromString,
+                _registered_method=True)
+        self.RingApprove = channel.unary_unary(
+                '/skms.v1.Skms/RingApprove',
+                request_serializer=skms__pb2.RingApproveRequest.SerializeToString,
+                response_deserializer=skms__pb2.RingApproveReply.FromString,
+                _registered_method=True)
         self.WhoAmI = channel.unary_unary(
                 '/skms.v1.Skms/WhoAmI',
                 request_serializer=skms__pb2.WhoAmIRequest.SerializeToString,
@@ -533,6 +573,36 @@ class SkmsStub:
                 '/skms.v1.Skms/VerifyStark',
                 request_serializer=skms__pb2.VerifyStarkRequest.SerializeToString,
                 response_deserializer=skms__pb2.VerifyStarkReply.FromString,
+                _registered_method=True)
+        self.GetApprovalGroup = channel.unary_unary(
+                '/skms.v1.Skms/GetApprovalGroup',
+                request_serializer=skms__pb2.GetApprovalGroupRequest.SerializeToString,
+                response_deserializer=skms__pb2.GetApprovalGroupReply.FromString,
+                _registered_method=True)
+        self.VerifyRingSignature = channel.unary_unary(
+                '/skms.v1.Skms/VerifyRingSignature',
+                request_serializer=skms__pb2.VerifyRingSignatureRequest.SerializeToString,
+                response_deserializer=skms__pb2.VerifyRingSignatureReply.FromString,
+                _registered_method=True)
+        self.BlindMessage = channel.unary_unary(
+                '/skms.v1.Skms/BlindMessage',
+                request_serializer=skms__pb2.BlindMessageRequest.SerializeToString,
+                response_deserializer=skms__pb2.BlindMessageReply.FromString,
+                _registered_method=True)
+        self.FinalizeBlindSignature = channel.unary_unary(
+                '/skms.v1.Skms/FinalizeBlindSignature',
+                request_serializer=skms__pb2.FinalizeBlindSignatureRequest.SerializeToString,
+                response_deserializer=skms__pb2.FinalizeBlindSignatureReply.FromString,
+                _registered_method=True)
+        self.VerifyBlindSignature = channel.unary_unary(
+                '/skms.v1.Skms/VerifyBlindSignature',
+                request_serializer=skms__pb2.VerifyBlindSignatureRequest.SerializeToString,
+                response_deserializer=skms__pb2.VerifyBlindSignatureReply.FromString,
+                _registered_method=True)
+        self.HomomorphicEncrypt = channel.unary_unary(
+                '/skms.v1.Skms/HomomorphicEncrypt',
+                request_serializer=skms__pb2.HomomorphicEncryptRequest.SerializeToString,
+                response_deserializer=skms__pb2.HomomorphicEncryptReply.FromString,
                 _registered_method=True)
 
 
@@ -917,6 +987,54 @@ class SkmsServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def BlindSign(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def HomomorphicCombine(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def HomomorphicDecrypt(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def IssuePossessionChallenge(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ProvePossession(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ProveKeyPossession(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateApprovalGroup(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RingApprove(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def WhoAmI(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -1134,6 +1252,42 @@ class SkmsServicer:
         raise NotImplementedError('Method not implemented!')
 
     def VerifyStark(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetApprovalGroup(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifyRingSignature(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BlindMessage(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FinalizeBlindSignature(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifyBlindSignature(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def HomomorphicEncrypt(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -1457,6 +1611,46 @@ def add_SkmsServicer_to_server(servicer, server):
                     request_deserializer=skms__pb2.RestoreBackupRequest.FromString,
                     response_serializer=skms__pb2.RestoreBackupReply.SerializeToString,
             ),
+            'BlindSign': grpc.unary_unary_rpc_method_handler(
+                    servicer.BlindSign,
+                    request_deserializer=skms__pb2.BlindSignRequest.FromString,
+                    response_serializer=skms__pb2.BlindSignReply.SerializeToString,
+            ),
+            'HomomorphicCombine': grpc.unary_unary_rpc_method_handler(
+                    servicer.HomomorphicCombine,
+                    request_deserializer=skms__pb2.HomomorphicCombineRequest.FromString,
+                    response_serializer=skms__pb2.HomomorphicCombineReply.SerializeToString,
+            ),
+            'HomomorphicDecrypt': grpc.unary_unary_rpc_method_handler(
+                    servicer.HomomorphicDecrypt,
+                    request_deserializer=skms__pb2.HomomorphicDecryptRequest.FromString,
+                    response_serializer=skms__pb2.HomomorphicDecryptReply.SerializeToString,
+            ),
+            'IssuePossessionChallenge': grpc.unary_unary_rpc_method_handler(
+                    servicer.IssuePossessionChallenge,
+                    request_deserializer=skms__pb2.IssuePossessionChallengeRequest.FromString,
+                    response_serializer=skms__pb2.IssuePossessionChallengeReply.SerializeToString,
+            ),
+            'ProvePossession': grpc.unary_unary_rpc_method_handler(
+                    servicer.ProvePossession,
+                    request_deserializer=skms__pb2.ProvePossessionRequest.FromString,
+                    response_serializer=skms__pb2.ProvePossessionReply.SerializeToString,
+            ),
+            'ProveKeyPossession': grpc.unary_unary_rpc_method_handler(
+                    servicer.ProveKeyPossession,
+                    request_deserializer=skms__pb2.ProveKeyPossessionRequest.FromString,
+                    response_serializer=skms__pb2.ProveKeyPossessionReply.SerializeToString,
+            ),
+            'CreateApprovalGroup': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateApprovalGroup,
+                    request_deserializer=skms__pb2.CreateApprovalGroupRequest.FromString,
+                    response_serializer=skms__pb2.CreateApprovalGroupReply.SerializeToString,
+            ),
+            'RingApprove': grpc.unary_unary_rpc_method_handler(
+                    servicer.RingApprove,
+                    request_deserializer=skms__pb2.RingApproveRequest.FromString,
+                    response_serializer=skms__pb2.RingApproveReply.SerializeToString,
+            ),
             'WhoAmI': grpc.unary_unary_rpc_method_handler(
                     servicer.WhoAmI,
                     request_deserializer=skms__pb2.WhoAmIRequest.FromString,
@@ -1641,6 +1835,36 @@ def add_SkmsServicer_to_server(servicer, server):
                     servicer.VerifyStark,
                     request_deserializer=skms__pb2.VerifyStarkRequest.FromString,
                     response_serializer=skms__pb2.VerifyStarkReply.SerializeToString,
+            ),
+            'GetApprovalGroup': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetApprovalGroup,
+                    request_deserializer=skms__pb2.GetApprovalGroupRequest.FromString,
+                    response_serializer=skms__pb2.GetApprovalGroupReply.SerializeToString,
+            ),
+            'VerifyRingSignature': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyRingSignature,
+                    request_deserializer=skms__pb2.VerifyRingSignatureRequest.FromString,
+                    response_serializer=skms__pb2.VerifyRingSignatureReply.SerializeToString,
+            ),
+            'BlindMessage': grpc.unary_unary_rpc_method_handler(
+                    servicer.BlindMessage,
+                    request_deserializer=skms__pb2.BlindMessageRequest.FromString,
+                    response_serializer=skms__pb2.BlindMessageReply.SerializeToString,
+            ),
+            'FinalizeBlindSignature': grpc.unary_unary_rpc_method_handler(
+                    servicer.FinalizeBlindSignature,
+                    request_deserializer=skms__pb2.FinalizeBlindSignatureRequest.FromString,
+                    response_serializer=skms__pb2.FinalizeBlindSignatureReply.SerializeToString,
+            ),
+            'VerifyBlindSignature': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyBlindSignature,
+                    request_deserializer=skms__pb2.VerifyBlindSignatureRequest.FromString,
+                    response_serializer=skms__pb2.VerifyBlindSignatureReply.SerializeToString,
+            ),
+            'HomomorphicEncrypt': grpc.unary_unary_rpc_method_handler(
+                    servicer.HomomorphicEncrypt,
+                    request_deserializer=skms__pb2.HomomorphicEncryptRequest.FromString,
+                    response_serializer=skms__pb2.HomomorphicEncryptReply.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -3355,6 +3579,222 @@ class Skms:
             _registered_method=True)
 
     @staticmethod
+    def BlindSign(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/BlindSign',
+            skms__pb2.BlindSignRequest.SerializeToString,
+            skms__pb2.BlindSignReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def HomomorphicCombine(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/HomomorphicCombine',
+            skms__pb2.HomomorphicCombineRequest.SerializeToString,
+            skms__pb2.HomomorphicCombineReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def HomomorphicDecrypt(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/HomomorphicDecrypt',
+            skms__pb2.HomomorphicDecryptRequest.SerializeToString,
+            skms__pb2.HomomorphicDecryptReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IssuePossessionChallenge(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/IssuePossessionChallenge',
+            skms__pb2.IssuePossessionChallengeRequest.SerializeToString,
+            skms__pb2.IssuePossessionChallengeReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ProvePossession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/ProvePossession',
+            skms__pb2.ProvePossessionRequest.SerializeToString,
+            skms__pb2.ProvePossessionReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ProveKeyPossession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/ProveKeyPossession',
+            skms__pb2.ProveKeyPossessionRequest.SerializeToString,
+            skms__pb2.ProveKeyPossessionReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateApprovalGroup(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/CreateApprovalGroup',
+            skms__pb2.CreateApprovalGroupRequest.SerializeToString,
+            skms__pb2.CreateApprovalGroupReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RingApprove(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/RingApprove',
+            skms__pb2.RingApproveRequest.SerializeToString,
+            skms__pb2.RingApproveReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def WhoAmI(request,
             target,
             options=(),
@@ -4343,6 +4783,168 @@ class Skms:
             '/skms.v1.Skms/VerifyStark',
             skms__pb2.VerifyStarkRequest.SerializeToString,
             skms__pb2.VerifyStarkReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetApprovalGroup(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/GetApprovalGroup',
+            skms__pb2.GetApprovalGroupRequest.SerializeToString,
+            skms__pb2.GetApprovalGroupReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyRingSignature(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/VerifyRingSignature',
+            skms__pb2.VerifyRingSignatureRequest.SerializeToString,
+            skms__pb2.VerifyRingSignatureReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BlindMessage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/BlindMessage',
+            skms__pb2.BlindMessageRequest.SerializeToString,
+            skms__pb2.BlindMessageReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FinalizeBlindSignature(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/FinalizeBlindSignature',
+            skms__pb2.FinalizeBlindSignatureRequest.SerializeToString,
+            skms__pb2.FinalizeBlindSignatureReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyBlindSignature(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/VerifyBlindSignature',
+            skms__pb2.VerifyBlindSignatureRequest.SerializeToString,
+            skms__pb2.VerifyBlindSignatureReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def HomomorphicEncrypt(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/HomomorphicEncrypt',
+            skms__pb2.HomomorphicEncryptRequest.SerializeToString,
+            skms__pb2.HomomorphicEncryptReply.FromString,
             options,
             channel_credentials,
             insecure,
