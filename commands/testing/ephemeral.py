@@ -108,7 +108,7 @@ class Bootstrap:
     ca_path: Path
     ca_pem: str
     actors: dict[str, EphemeralActor]
-    seed: str | None
+    seed: str | None = field(repr=False)  # who has it has every key of the run
     fixture: str | None
     loaded: dict[str, Any]
 
