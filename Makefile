@@ -81,6 +81,7 @@ test: setup lint softhsm kafka-up go-deps native zk-tools browser-deps
 	$(BIN)/python tools/gen_events_doc.py --check
 	$(BIN)/python tools/gen_catalogue.py --check
 	$(BIN)/python tools/gen_vectors.py --check
+	$(BIN)/python tools/gen_projections_doc.py --check
 	$(BIN)/pytest -q -p no:cacheprovider -n 2 --ignore=tests/kafka
 	SKMS_KAFKA_BOOTSTRAP=$(KAFKA_BOOTSTRAP) $(BIN)/pytest -q -p no:cacheprovider tests/kafka
 

@@ -371,6 +371,11 @@ class Key(Aggregate):
         value: str
         fee: str | None
 
+        def apply(self, aggregate: Any) -> None:
+            day = self.recorded_at // DAY_MICROS
+            aggregate.signatures_by_day[day] = aggregate.signatures_by_day.get(day, 0) + 1
+            aggregate.signature_count += 1
+
     # Privacy services (docs/privacy.md): public values only, never the message a blind
     # signature hides, a plaintext a Paillier ciphertext hides, or a secret scalar.
 

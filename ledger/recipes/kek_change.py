@@ -29,6 +29,8 @@ from typing import Any
 
 from ledger.crypto.kek import KEKProvider
 from ledger.errors import CryptoError
+from ledger.recipes.byok import wrapping_aad
+from ledger.recipes.escrow import escrow_aad
 from ledger.recipes.kek_rotation import (
     ProgressStore,
     RewrapProgress,
@@ -37,13 +39,17 @@ from ledger.recipes.kek_rotation import (
 )
 from ledger.recipes.key_material import material_aad
 from ledger.recipes.sealing import check_data_key, rewrap_data_key
+from ledger.recipes.threshold_material import state_aad
 from ledger.recipes.wallet_material import seed_aad
 from ledger.stores.base import KeyRing
 
 __all__ = ["KeyRingTarget", "RotationRecorder", "data_key_entries", "move_secret",
            "rotate_key_ring"]
 
-_REF = re.compile(r"^(?P<owner>.+)/v(?P<version>[1-9][0-9]{0,9})$")
+_REF = re.compile(r"^(?P<owner>[^/]+)/v(?P<version>[1-9][0-9]{0,9})$")
+_ESCROW_REF = re.compile(r"^(?P<key>[^/]+)/v(?P<version>[1-9][0-9]{0,9})/escrow/(?P<agent>[^/]+)$")
+_THRESHOLD_REF = re.compile(r"^threshold/(?P<group>[^/]+)/(?P<stage>.+)$")  # stages: nonces/SESSION
+_IMPORT_REF = re.compile(r"^import/(?P<token>[^/]+)$")
 
 RotationRecorder = Callable[[dict[str, Any]], None]
 """Records ``RecordKekRotation`` arguments as a system command (raises when refused)."""
@@ -64,12 +70,19 @@ class KeyRingTarget:
 
 
 def _contexts(ref: str) -> list[bytes]:
-    """The sealing contexts a data key reference can have: a key version's, a seed's."""
-    match = _REF.match(ref)
-    if match is None:
-        return []
-    owner, version = match.group("owner"), int(match.group("version"))
-    return [material_aad(owner, version), seed_aad(owner, version)]
+    """The sealing contexts a data key reference can have: a key version's or a seed's, an
+    escrow copy's, a threshold stage's, a BYOK wrapping key's (each recipe names its refs)."""
+    if (match := _REF.match(ref)) is not None:
+        owner, version = match.group("owner"), int(match.group("version"))
+        return [material_aad(owner, version), seed_aad(owner, version)]
+    if (match := _ESCROW_REF.match(ref)) is not None:
+        return [escrow_aad(match.group("key"), int(match.group("version")),
+                           match.group("agent"))]
+    if (match := _THRESHOLD_REF.match(ref)) is not None:
+        return [state_aad(match.group("group"), match.group("stage"))]
+    if (match := _IMPORT_REF.match(ref)) is not None:
+        return [wrapping_aad(match.group("token"))]
+    return []
 
 
 def _context_of(ref: str, wrapped: bytes, old: KEKProvider, new: KEKProvider) -> bytes:

@@ -25,7 +25,7 @@ from ledger.crypto.memory import zeroize
 from ledger.errors import CryptoError
 from ledger.recipes.key_material import KeyMaterial
 
-__all__ = ["SealedState", "open_state", "seal_state", "state_ref"]
+__all__ = ["SealedState", "open_state", "seal_state", "state_aad", "state_ref"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +41,8 @@ def state_ref(group_id: str, stage: str) -> str:
     return f"threshold/{group_id}/{stage}"
 
 
-def _aad(group_id: str, stage: str) -> bytes:
+def state_aad(group_id: str, stage: str) -> bytes:
+    """The sealing context of a stage's secret document (also what a KEK rotation tries)."""
     return f"skms-threshold-state:v1:{group_id}:{stage}".encode()
 
 
@@ -51,7 +52,7 @@ def seal_state(material: KeyMaterial, group_id: str, stage: str,
     buffer = bytearray(json.dumps(document, sort_keys=True).encode())
     ref = state_ref(group_id, stage)
     try:
-        return SealedState(material.seal_secret(buffer, ref, _aad(group_id, stage)), ref)
+        return SealedState(material.seal_secret(buffer, ref, state_aad(group_id, stage)), ref)
     finally:
         zeroize(buffer)
 
@@ -61,7 +62,7 @@ def open_state(material: KeyMaterial, group_id: str, stage: str, sealed: bytes,
     """The secret document of one stage (refused when its data key was shredded)."""
     if not sealed or not data_key_ref:
         raise CryptoError(f"the {stage} state of group {group_id} is no longer held")
-    buffer = material.open_secret(sealed, data_key_ref, _aad(group_id, stage))
+    buffer = material.open_secret(sealed, data_key_ref, state_aad(group_id, stage))
     try:
         return json.loads(buffer.decode())
     finally:
