@@ -550,11 +550,7 @@ class Ledger:
         with self._lock:
             if not self._checkpoints.due(chain_id):
                 return None
-            try:
-                checkpoint, ticket = self._checkpoints.publish(chain_id)
-            except ConcurrencyError:  # another writer moved the chain: reload, publish later
-                self._mark_stale()
-                return None
+            checkpoint, ticket = self._checkpoints.publish(chain_id)
         self.wait_for(ticket)
         return checkpoint
 

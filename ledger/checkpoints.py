@@ -25,7 +25,7 @@ import threading
 from collections.abc import Callable
 
 from ledger.command import SignedCommand
-from ledger.errors import ConcurrencyError, ConfigurationError, NotFound, SkmsError
+from ledger.errors import ConfigurationError, NotFound, SkmsError
 from ledger.group_commit import Ticket
 from ledger.merkle.checkpoint import (
     Checkpoint,
@@ -84,8 +84,6 @@ class Checkpoints:
         if chain.next_seq == 0:
             raise NotFound(f"chain {chain_id!r} has no events", field="chain")
         size = chain.next_seq
-        if self._store.local_head:
-            self._check_stored(chain_id, size, chain.head_hash)
         root = chain.frontier.root()
         unsigned = Checkpoint(origin=chain_origin(meta.origin, chain_id), size=size,
                               root_hash=root)
@@ -98,17 +96,6 @@ class Checkpoints:
         ticket = self._writer.write_journal(chain_id, "checkpoints", CHECKPOINT_EVENT, record,
                                             signed, self._clock())
         return stored, ticket
-
-    def _check_stored(self, chain_id: str, size: int, head_hash: bytes) -> None:
-        """A checkpoint signs only what the store holds. With a store other processes also
-        append to (SQLite), this process's view may hold an envelope whose append then loses
-        the race to another writer's; signing that view would publish a root no stored
-        prefix has (the auditor's "checkpoint root differs")."""
-        head = self._store.head(chain_id)
-        if head is None or head.seq != size - 1 or head.event_hash != head_hash:
-            raise ConcurrencyError("the chain holds envelopes this process has not seen, or "
-                                   "not yet stored: no checkpoint over it now",
-                                   hint="retry: the ledger reloads the chain")
 
 
 class CheckpointTimer:
