@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from ledger.authorization import SYSTEM_CHAIN
 from ledger.chain_state import ChainState
@@ -98,40 +98,22 @@ class LedgerState:
         return found
 
     def key(self, key_id: str) -> Key:
-        found = self.keys.get(key_id)
-        if found is None:
-            raise NotFound(f"no key {key_id!r}", field="key_id")
-        return found
+        return _found(self.keys, key_id, "key", "key_id")
 
     def wallet(self, wallet_id: str) -> Wallet:
-        found = self.wallets.get(wallet_id)
-        if found is None:
-            raise NotFound(f"no wallet {wallet_id!r}", field="wallet_id")
-        return found
+        return _found(self.wallets, wallet_id, "wallet", "wallet_id")
 
     def group(self, group_id: str) -> ApprovalGroup:
-        found = self.groups.get(group_id)
-        if found is None:
-            raise NotFound(f"no approval group {group_id!r}", field="group_id")
-        return found
+        return _found(self.groups, group_id, "approval group", "group_id")
 
     def approval(self, approval_id: str) -> Approval:
-        found = self.approvals.get(approval_id)
-        if found is None:
-            raise NotFound(f"no approval request {approval_id!r}", field="approval_id")
-        return found
+        return _found(self.approvals, approval_id, "approval request", "approval_id")
 
     def threshold_group(self, group_id: str) -> ThresholdGroup:
-        found = self.threshold_groups.get(group_id)
-        if found is None:
-            raise NotFound(f"no threshold group {group_id!r}", field="group_id")
-        return found
+        return _found(self.threshold_groups, group_id, "threshold group", "group_id")
 
     def backup(self, backup_id: str) -> Backup:
-        found = self.backups.get(backup_id)
-        if found is None:
-            raise NotFound(f"no backup {backup_id!r}", field="backup_id")
-        return found
+        return _found(self.backups, backup_id, "backup", "backup_id")
 
     def escrow_agent(self, agent_id_or_name: str, *, field: str = "escrow_agent"
                      ) -> EscrowAgent:
@@ -144,10 +126,7 @@ class LedgerState:
         return found
 
     def import_token(self, token_id: str) -> ImportToken:
-        found = self.import_tokens.get(token_id)
-        if found is None:
-            raise NotFound(f"no import token {token_id!r}", field="token")
-        return found
+        return _found(self.import_tokens, token_id, "import token", "token")
 
     def aggregates(self) -> Iterator[Aggregate]:
         yield from self.actors.values()
@@ -367,3 +346,14 @@ class LedgerState:
         if aggregate_id not in found:
             raise VerificationError(f"event for unknown {kind} {aggregate_id}")
         return found[aggregate_id]
+
+
+T = TypeVar("T")
+
+
+def _found(table: dict[str, T], ident: str, what: str, field: str) -> T:
+    """``table[ident]``, or NotFound naming the field (one shape for every lookup)."""
+    found = table.get(ident)
+    if found is None:
+        raise NotFound(f"no {what} {ident!r}", field=field)
+    return found

@@ -58,6 +58,14 @@ def _refuse(key: Key, action: str, allowed: str) -> IllegalTransition:
         reason_code="illegal-transition")
 
 
+
+def count_signatures(key: Any, recorded_at: int, count: int) -> None:
+    """Every signing event counts toward the key's daily limit and total (one rule for
+    Sign, SignBatch, chain and blind signatures)."""
+    day = recorded_at // DAY_MICROS
+    key.signatures_by_day[day] = key.signatures_by_day.get(day, 0) + count
+    key.signature_count += count
+
 class Key(Aggregate):
     """A managed key: signing, encryption, MAC or key agreement (its usage list says which)."""
 
@@ -233,9 +241,7 @@ class Key(Aggregate):
         actor_id: str
 
         def apply(self, aggregate: Any) -> None:
-            day = self.recorded_at // DAY_MICROS
-            aggregate.signatures_by_day[day] = aggregate.signatures_by_day.get(day, 0) + 1
-            aggregate.signature_count += 1
+            count_signatures(aggregate, self.recorded_at, 1)
 
     class SignatureBatchIssued(Event):
         event_type = "SignatureBatchIssued"
@@ -247,10 +253,7 @@ class Key(Aggregate):
         actor_id: str
 
         def apply(self, aggregate: Any) -> None:
-            day = self.recorded_at // DAY_MICROS
-            count = len(self.message_digests)
-            aggregate.signatures_by_day[day] = aggregate.signatures_by_day.get(day, 0) + count
-            aggregate.signature_count += count
+            count_signatures(aggregate, self.recorded_at, len(self.message_digests))
 
     # Using a key for data changes none of its state: these events are the audit record.
     # They carry digests and sizes only, never plaintext, keys or derived secrets.
@@ -372,9 +375,7 @@ class Key(Aggregate):
         fee: str | None
 
         def apply(self, aggregate: Any) -> None:
-            day = self.recorded_at // DAY_MICROS
-            aggregate.signatures_by_day[day] = aggregate.signatures_by_day.get(day, 0) + 1
-            aggregate.signature_count += 1
+            count_signatures(aggregate, self.recorded_at, 1)
 
     # Privacy services (docs/privacy.md): public values only, never the message a blind
     # signature hides, a plaintext a Paillier ciphertext hides, or a secret scalar.
@@ -390,9 +391,7 @@ class Key(Aggregate):
         actor_id: str
 
         def apply(self, aggregate: Any) -> None:
-            day = self.recorded_at // DAY_MICROS
-            aggregate.signatures_by_day[day] = aggregate.signatures_by_day.get(day, 0) + 1
-            aggregate.signature_count += 1
+            count_signatures(aggregate, self.recorded_at, 1)
     # Zero-knowledge uses of a key: commitment keys (pedersen-ristretto255) and circuit keys
     # (groth16-bn254). Public values only: commitments, public signals, digests; never a
     # committed value, a blinding or a witness.
