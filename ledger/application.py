@@ -459,6 +459,7 @@ class Ledger:
         chain_id = signed.command.chain_id
         if decision.checkpoint_requested:
             checkpoint, ticket = self._checkpoints.publish(chain_id, requested_by=signed)
+            decision.after_commit.append(lambda: self._checkpoints.store(checkpoint))
             meta = self.state.meta
             assert meta is not None  # publish refuses an uninitialized ledger
             return ticket, {"size": checkpoint.size, "note": checkpoint.note,
@@ -552,6 +553,7 @@ class Ledger:
                 return None
             checkpoint, ticket = self._checkpoints.publish(chain_id)
         self.wait_for(ticket)
+        self._checkpoints.store(checkpoint)
         return checkpoint
 
     def checkpoint(self, chain_id: str) -> StoredCheckpoint:
@@ -560,6 +562,7 @@ class Ledger:
             self.ensure_loaded()
             checkpoint, ticket = self._checkpoints.publish(chain_id)
         self.wait_for(ticket)
+        self._checkpoints.store(checkpoint)
         return checkpoint
 
     def start_checkpoint_timer(self, interval_s: float = 1.0,

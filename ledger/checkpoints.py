@@ -11,6 +11,9 @@ Requirements:
    tlog-checkpoint: witnesses look a log's key up by origin), then under the ledger's
    origin, the name earlier SKMS versions sign and verify with
    (:func:`ledger.merkle.checkpoint.sign_ledger_checkpoint`).
+   The note is stored only once its event is durable (:meth:`Checkpoints.store`): the
+   event commits only if every envelope the note covers committed before it, so a note
+   over envelopes that lost a commit race to another process never reaches the store.
 2. The due check is cheap and may run without the ledger's lock (a stale answer only
    delays publishing to the next command or timer tick); publishing holds the lock.
 3. :class:`CheckpointTimer` publishes due checkpoints when traffic stops, so no event
@@ -75,8 +78,8 @@ class Checkpoints:
 
     def publish(self, chain_id: str, requested_by: SignedCommand | None = None
                 ) -> tuple[StoredCheckpoint, Ticket]:
-        """Sign and store a checkpoint of the chain as it is now and queue its event; the
-        caller holds the ledger's lock and waits for the ticket."""
+        """Sign a checkpoint of the chain as it is now and queue its event; the caller
+        holds the ledger's lock, waits for the ticket, then stores the note with :meth:`store`."""
         meta = self._state.meta
         if meta is None:
             raise ConfigurationError("the ledger is not initialized", hint="run 'skms init'")
@@ -89,13 +92,16 @@ class Checkpoints:
                               root_hash=root)
         note = sign_ledger_checkpoint(unsigned, meta.origin, self._ledger_key())
         stored = StoredCheckpoint(chain_id, size, note)
-        self._store.put_checkpoint(stored)
         signed = requested_by or self._system_command("PublishCheckpoint", chain_id,
                                                       {"tree_size": size})
         record = {"tree_size": size, "root_hash": root, "note": note}
         ticket = self._writer.write_journal(chain_id, "checkpoints", CHECKPOINT_EVENT, record,
                                             signed, self._clock())
         return stored, ticket
+
+    def store(self, checkpoint: StoredCheckpoint) -> None:
+        """Store a published note; only after its event's ticket is durable."""
+        self._store.put_checkpoint(checkpoint)
 
 
 class CheckpointTimer:
