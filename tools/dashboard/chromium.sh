@@ -12,8 +12,8 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
-apt-get install -y --no-install-recommends chromium || {
-  apt-get update
-  apt-get install -y --no-install-recommends chromium
+apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends chromium || {
+  apt-get -o DPkg::Lock::Timeout=600 update
+  apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends chromium
 }
 test -x "$CHROMIUM"

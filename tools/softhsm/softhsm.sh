@@ -45,8 +45,8 @@ install_softhsm() {
     [[ "$(id -u)" == 0 ]] || die "softhsm2 is missing and installing it needs root (apt-get install softhsm2)"
     command -v apt-get >/dev/null 2>&1 || die "softhsm2 is missing and this is not a Debian-like system"
     say "installing softhsm2 (apt-get)"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq softhsm2 >&2
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq softhsm2 >&2
     command -v softhsm2-util >/dev/null 2>&1 || die "softhsm2-util still missing after install"
     find_module >/dev/null || die "libsofthsm2.so still missing after install"
 }
