@@ -133,4 +133,4 @@ def answer_for(error: SkmsError) -> Answer:
     for cls, answer in TABLE:
         if isinstance(error, cls):
             return answer
-    raise AssertionError("SkmsError is the last row")  # pragma: no cover (unreachable)
+    raise AssertionError("SkmsError is the last row")  # pragma: no cover - unreachable

@@ -167,7 +167,7 @@ class GrpcApi:
                 context.set_trailing_metadata(((CORRELATION_HEADER, correlation),
                                                ("skms-problem", json.dumps(document))))
                 await context.abort(grpc_code(failure), failure.message)
-            raise AssertionError("abort returned")  # pragma: no cover
+            raise AssertionError("abort returned")  # pragma: no cover - abort raises
 
         return endpoint
 

@@ -78,10 +78,12 @@ def sign_digest_recoverable(private_key: bytes | bytearray, digest: bytes) -> tu
     recoverable: bytes = key.sign_recoverable(message, hasher=None)
     signature, recovery_id = recoverable[:64], recoverable[64]
     if int.from_bytes(signature[32:], "big") > SECP256K1_ORDER // 2:
-        raise CryptoError("secp256k1 produced a high-S signature")  # pragma: no cover
+        raise CryptoError(  # pragma: no cover - fault check
+            "secp256k1 produced a high-S signature")
     recovered = PublicKey.from_signature_and_message(recoverable, message, hasher=None)
     if recovered.format(compressed=True) != key.public_key.format(compressed=True):
-        raise CryptoError("recoverable signature does not recover the signer")  # pragma: no cover
+        raise CryptoError(  # pragma: no cover - fault check
+            "recoverable signature does not recover the signer")
     return signature, recovery_id
 
 
@@ -92,7 +94,8 @@ def sign_digest_der(private_key: bytes | bytearray, digest: bytes) -> bytes:
     key = PrivateKey(bytes(private_key))
     der: bytes = key.sign(message, hasher=None)
     if not key.public_key.verify(der, message, hasher=None):
-        raise CryptoError("ECDSA produced a signature that does not verify")  # pragma: no cover
+        raise CryptoError(  # pragma: no cover - fault check
+            "ECDSA produced a signature that does not verify")
     return der
 
 

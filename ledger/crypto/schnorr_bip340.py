@@ -108,7 +108,8 @@ def sign_with_aux_rand(private_key: bytes | bytearray, message: bytes, aux_rand:
         ffi.memmove(keypair, bytes(_KEYPAIR_SIZE), _KEYPAIR_SIZE)
     own_key = PublicKeyXOnly.from_secret(secret)
     if not own_key.verify(result, data):
-        raise CryptoError("BIP-340 produced a signature that does not verify")  # pragma: no cover
+        raise CryptoError(  # pragma: no cover - fault check
+            "BIP-340 produced a signature that does not verify")
     return result
 
 

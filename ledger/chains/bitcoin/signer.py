@@ -212,7 +212,7 @@ def _sign_taproot(key: SigningKey, digest: bytes, hash_type: int, merkle_root: b
         zeroize(tweaked)
         zeroize(aux)
     if not coincurve.PublicKeyXOnly(output).verify(signature, digest):
-        raise CryptoError("taproot signature does not verify")  # pragma: no cover
+        raise CryptoError("taproot signature does not verify")  # pragma: no cover - fault check
     return signature if hash_type == SIGHASH_DEFAULT else signature + bytes([hash_type])
 
 
