@@ -82,6 +82,9 @@ KAFKA_BOOTSTRAP := 127.0.0.1:19092,127.0.0.1:19093,127.0.0.1:19094
 # are the figures the suite has reached (docs/assurance.md), raised as tests are added.
 COVERAGE_LINES ?= 0
 COVERAGE_BRANCHES ?= 0
+# Every fuzz harness for this many seconds (tools/fuzz/run.py), beside the Kafka pass: that
+# pass waits on brokers most of the time, and atheris keeps to one core.
+CI_FUZZ_SECONDS ?= 30
 test: setup lint softhsm kafka-up go-deps native zk-tools browser-deps
 	$(BIN)/python tools/gen_events_doc.py --check
 	$(BIN)/python tools/gen_catalogue.py --check
@@ -89,14 +92,20 @@ test: setup lint softhsm kafka-up go-deps native zk-tools browser-deps
 	$(BIN)/python tools/gen_projections_doc.py --check
 	rm -rf .coverage-data && mkdir -p .coverage-data
 	$(BIN)/coverage run -m pytest -q -p no:cacheprovider -n 2 --ignore=tests/kafka
-	SKMS_KAFKA_BOOTSTRAP=$(KAFKA_BOOTSTRAP) $(BIN)/coverage run -m pytest -q -p no:cacheprovider tests/kafka
+	@mkdir -p .fuzz-artifacts; \
+	$(BIN)/python tools/fuzz/run.py --seconds $(CI_FUZZ_SECONDS) > .fuzz-artifacts/make-test.log 2>&1 & \
+	fuzz=$$!; status=0; \
+	SKMS_KAFKA_BOOTSTRAP=$(KAFKA_BOOTSTRAP) $(BIN)/coverage run -m pytest -q -p no:cacheprovider tests/kafka \
+		|| status=1; \
+	wait $$fuzz || status=1; \
+	cat .fuzz-artifacts/make-test.log; exit $$status
 	$(BIN)/coverage combine -q
 	$(BIN)/python tools/coverage/gate.py --lines $(COVERAGE_LINES) --branches $(COVERAGE_BRANCHES)
 
 # Coverage-guided fuzzing (atheris; docs/assurance.md): every harness from its committed
-# corpus. make test only replays the corpus (tests/fuzz/test_corpus.py, seconds); fuzz-short
-# is its own CI step (30 s per harness, about 6 minutes in all); fuzz is the long run by hand
-# (an hour in all). Exit 1 on any finding; findings and logs in .fuzz-artifacts/.
+# corpus. make test replays the corpus (tests/fuzz/test_corpus.py, seconds) and runs every
+# harness for $(CI_FUZZ_SECONDS) s beside the Kafka pass; fuzz-short is the same run alone;
+# fuzz is the long run by hand (an hour in all). Exit 1 on any finding; findings and logs in .fuzz-artifacts/.
 FUZZ_HARNESSES := $(words $(wildcard tests/fuzz/corpus/*))
 fuzz-short: setup
 	$(BIN)/python tools/fuzz/run.py --seconds 30
