@@ -9,7 +9,7 @@ KAFKA_NODES ?= 3
 DEMO_PASSPHRASE ?= skms-demo-passphrase-not-a-secret
 
 .PHONY: setup run test lint unit kafka-up kafka-down bench docs generate lock lock-upgrade clean go-deps fuzz fuzz-short scan native zk-tools softhsm
-.PHONY: browser-deps
+.PHONY: browser-deps clients clients-check clients-deps
 
 # Dependencies come from the hashed lock (requirements/dev.txt), never from pyproject's
 # ranges. The locked pip is installed first (the one a new venv brings is slower and
@@ -77,13 +77,42 @@ browser-deps:
 # Everything CI runs: lint, then the whole suite with the services it needs started here.
 # Kafka tests run in their own serial pass: the fault tests kill and freeze brokers.
 KAFKA_BOOTSTRAP := 127.0.0.1:19092,127.0.0.1:19093,127.0.0.1:19094
-test: setup lint softhsm kafka-up go-deps native zk-tools browser-deps
+test: setup lint softhsm kafka-up go-deps native zk-tools browser-deps clients-deps
 	$(BIN)/python tools/gen_events_doc.py --check
 	$(BIN)/python tools/gen_catalogue.py --check
 	$(BIN)/python tools/gen_vectors.py --check
 	$(BIN)/python tools/gen_projections_doc.py --check
+	$(BIN)/python tools/gen_clients.py --check
 	$(BIN)/pytest -q -p no:cacheprovider -n 2 --ignore=tests/kafka
 	SKMS_KAFKA_BOOTSTRAP=$(KAFKA_BOOTSTRAP) $(BIN)/pytest -q -p no:cacheprovider tests/kafka
+
+# The TypeScript and Go clients (commands/sdk/ts, commands/sdk/go; docs/clients.md): their
+# REST code is generated from schemas/openapi.json by openapi-generator (PyPI wheel, pinned
+# in the dev lock; it needs Java 17). `make clients` rewrites it after the spec changed;
+# make test runs `tools/gen_clients.py --check` (regenerates into a temp folder and diffs).
+# clients-deps installs what tests/clients needs: the npm packages by the committed
+# package-lock.json (npm ci) and the Go modules from the Go module proxy only (go.sum pins
+# them; the tests then build offline with GOPROXY=off). Under CI=true a missing java, node,
+# npm or go fails here instead of the tests skipping.
+clients: setup
+	$(BIN)/python tools/gen_clients.py
+
+clients-check: setup
+	$(BIN)/python tools/gen_clients.py --check
+
+CLIENTS_TS := commands/sdk/ts
+clients-deps: $(CLIENTS_TS)/node_modules/.installed
+	@if command -v go >/dev/null; then \
+		cd commands/sdk/go && GOPROXY=https://proxy.golang.org GOFLAGS=-mod=readonly \
+			GOTOOLCHAIN=local go mod download; \
+	elif [ "$$CI" = true ]; then echo "go is required in CI (tests/clients)" >&2; exit 1; \
+	else echo "go is not installed: tests/clients/test_go_client.py will skip"; fi
+	@command -v java >/dev/null || { echo "java (17) is required by tools/gen_clients.py (apt-get install -y openjdk-17-jre-headless)" >&2; exit 1; }
+
+$(CLIENTS_TS)/node_modules/.installed: $(CLIENTS_TS)/package.json $(CLIENTS_TS)/package-lock.json
+	@command -v npm >/dev/null || { echo "Node.js and npm are required (apt-get install -y nodejs npm)" >&2; exit 1; }
+	cd $(CLIENTS_TS) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
 
 # Coverage-guided fuzzing (atheris; docs/assurance.md): every harness from its committed
 # corpus. make test only replays the corpus (tests/fuzz/test_corpus.py, seconds); fuzz-short
