@@ -92,8 +92,8 @@ test: setup lint softhsm kafka-up go-deps native zk-tools browser-deps clients-d
 # make test runs `tools/gen_clients.py --check` (regenerates into a temp folder and diffs).
 # clients-deps installs what tests/clients needs: the npm packages by the committed
 # package-lock.json (npm ci) and the Go modules from the Go module proxy only (go.sum pins
-# them; the tests then build offline with GOPROXY=off). Under CI=true a missing java, node,
-# npm or go fails here instead of the tests skipping.
+# them; the tests then build offline with GOPROXY=off). A missing java, node or npm fails
+# here; a missing go only under CI=true (elsewhere the Go client's test skips).
 clients: setup
 	$(BIN)/python tools/gen_clients.py
 
