@@ -2,14 +2,16 @@
 
 The clients run in their own processes (node, go test) against one ``EphemeralServer`` of
 the module; they get its ``--json`` bootstrap (URL, CA, actors' ids and private keys) as a
-file, and canonical-JSON cases encoded here by ledger/canonical.py, the one encoder the
-ledger uses, so each client's encoder is checked against the ledger's and not against
-itself. Without node/npm or go the tests skip on a developer machine and FAIL under
+file; canonical-JSON cases encoded here by ledger/canonical.py, the one encoder the
+ledger uses; and a request and a command signed here by the Python SDK's code with a fixed
+key, so each client's encoder and signatures are checked against the ledger's own and not
+against themselves. Without node/npm or go the tests skip on a developer machine and FAIL under
 ``CI=true``.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 from collections.abc import Iterator
@@ -18,8 +20,10 @@ from typing import Any
 
 import pytest
 
+from commands.sdk import httpsig
 from commands.testing.ephemeral import EphemeralServer
 from ledger.canonical import canonical_json
+from ledger.command import Command
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,6 +38,34 @@ CANONICAL_VALUES: list[dict[str, Any]] = [
      "issued_at": 1796193349872520, "command_id": "c", "nonce": "00ff",
      "correlation_id": ""},
 ]
+
+
+SIGNING_SEED = bytes(range(32))
+"""A fixed test key: Ed25519 is deterministic, so its signatures are exact expectations."""
+
+
+def signing_cases() -> dict[str, Any]:
+    """A request signature and a command signature made by the Python SDK's own code with a
+    fixed key, nonce and time: a client must produce the very same headers and bytes."""
+    body = b'{"command":"{}","signature":"x"}'
+    request = {"keyid": "actor-1", "method": "post",
+               "target_uri": "https://127.0.0.1:8443/v1/keys?domain=payments&x=%2F",
+               "body": body.decode(), "created": 1796193349, "nonce": "AbCd-_0123456789xyz"}
+    headers = httpsig.sign_http(SIGNING_SEED, request["keyid"], request["method"],
+                                request["target_uri"], body, created=request["created"],
+                                nonce=request["nonce"])
+    command = Command("Sign", "actor-1", "payments",
+                      {"key_id": "k-1", "message_digest": "00" * 32, "note": "caf\u00e9"},
+                      1796193349872520, command_id="c-1", nonce="ab" * 16,
+                      correlation_id="cd" * 16)
+    signed = command.sign(SIGNING_SEED)
+    return {"seed": SIGNING_SEED.hex(), "request": request, "headers": headers,
+            "command": {"type": command.command_type, "actor_id": command.actor_id,
+                        "chain_id": command.chain_id, "args": dict(command.args),
+                        "issued_at": command.issued_at, "command_id": command.command_id,
+                        "nonce": command.nonce, "correlation_id": command.correlation_id},
+            "canonical": signed.canonical_bytes.decode(),
+            "signature": base64.b64encode(signed.signature).decode()}
 
 
 def unavailable(reason: str) -> None:
@@ -60,7 +92,10 @@ def client_inputs(ephemeral: EphemeralServer,
     cases = folder / "canonical.json"
     cases.write_text(json.dumps([{"value": value, "canonical": canonical_json(value).decode()}
                                  for value in CANONICAL_VALUES]))
-    return {"SKMS_BOOTSTRAP": str(bootstrap), "SKMS_CANONICAL_CASES": str(cases)}
+    signing = folder / "signing.json"
+    signing.write_text(json.dumps(signing_cases()))
+    return {"SKMS_BOOTSTRAP": str(bootstrap), "SKMS_CANONICAL_CASES": str(cases),
+            "SKMS_SIGNING_CASES": str(signing)}
 
 
 def doc_block(language: str) -> str:

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -93,6 +94,67 @@ func TestCanonicalJSONMatchesTheLedger(t *testing.T) {
 	}
 	if _, err := skms.CanonicalJSON(map[string]any{"x": 1.5}); err == nil {
 		t.Error("a float64 was not refused")
+	}
+}
+
+func TestSignaturesAreThePythonSDKs(t *testing.T) {
+	text, err := os.ReadFile(required(t, "SKMS_SIGNING_CASES"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	decoder := json.NewDecoder(strings.NewReader(string(text)))
+	decoder.UseNumber()
+	var c struct {
+		Seed    string `json:"seed"`
+		Request struct {
+			KeyID     string `json:"keyid"`
+			Method    string `json:"method"`
+			TargetURI string `json:"target_uri"`
+			Body      string `json:"body"`
+			Created   int64  `json:"created"`
+			Nonce     string `json:"nonce"`
+		} `json:"request"`
+		Headers map[string]string `json:"headers"`
+		Command struct {
+			Type          string         `json:"type"`
+			ActorID       string         `json:"actor_id"`
+			ChainID       string         `json:"chain_id"`
+			Args          map[string]any `json:"args"`
+			IssuedAt      int64          `json:"issued_at"`
+			CommandID     string         `json:"command_id"`
+			Nonce         string         `json:"nonce"`
+			CorrelationID string         `json:"correlation_id"`
+		} `json:"command"`
+		Canonical string `json:"canonical"`
+		Signature string `json:"signature"`
+	}
+	if err := decoder.Decode(&c); err != nil {
+		t.Fatal(err)
+	}
+	key, err := skms.PrivateKeyFromSeed(c.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := c.Request
+	headers, err := skms.SignHTTPAt(key, r.KeyID, r.Method, r.TargetURI, []byte(r.Body), r.Created, r.Nonce)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range c.Headers {
+		if got := headers[http.CanonicalHeaderKey(name)]; got != want {
+			t.Errorf("%s:\n got %s\nwant %s", name, got, want)
+		}
+	}
+	command := skms.Command{Type: c.Command.Type, ActorID: c.Command.ActorID,
+		ChainID: c.Command.ChainID, Args: c.Command.Args, IssuedAt: c.Command.IssuedAt,
+		CommandID: c.Command.CommandID, Nonce: c.Command.Nonce, CorrelationID: c.Command.CorrelationID}
+	signed, err := command.Sign(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if signed.Canonical != c.Canonical || signed.Signature != c.Signature {
+		t.Fatalf("command:\n got %s %s\nwant %s %s", signed.Canonical, signed.Signature,
+			c.Canonical, c.Signature)
 	}
 }
 

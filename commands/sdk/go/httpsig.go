@@ -80,10 +80,18 @@ func NewNonce() string {
 	return base64.RawURLEncoding.EncodeToString(raw)
 }
 
-// SignHTTP returns the Content-Digest, Signature-Input and Signature headers of a request.
+// SignHTTP returns the Content-Digest, Signature-Input and Signature headers of a request,
+// created now with a fresh nonce.
 func SignHTTP(key ed25519.PrivateKey, keyID, method, targetURI string, body []byte) (map[string]string, error) {
+	return SignHTTPAt(key, keyID, method, targetURI, body, time.Now().Unix(), NewNonce())
+}
+
+// SignHTTPAt is SignHTTP with the created time and nonce given (tests compare it with the
+// Python SDK's signature; a nonce must never be used twice).
+func SignHTTPAt(key ed25519.PrivateKey, keyID, method, targetURI string, body []byte,
+	created int64, nonce string) (map[string]string, error) {
 	digest := ContentDigest(body)
-	params := SignatureParams{Created: time.Now().Unix(), Nonce: NewNonce(), KeyID: keyID}
+	params := SignatureParams{Created: created, Nonce: nonce, KeyID: keyID}
 	base, err := SignatureBase(params, map[string]string{
 		"@method": strings.ToUpper(method), "@target-uri": targetURI, "content-digest": digest})
 	if err != nil {

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { verify } from "node:crypto";
 import {
   SkmsClient, canonicalJson, publicKeyFromRaw, verifyCommand, generateIdentityKey,
-  rawPublicKey, privateKeyFromSeed, signCommand, newCommand,
+  rawPublicKey, privateKeyFromSeed, signCommand, newCommand, signHttp,
 } from "../src";
 import { ActorsApi, KeysApi, ResponseError } from "../generated";
 import { quickstart } from "../examples/quickstart";
@@ -31,6 +31,17 @@ test("canonical JSON is byte for byte what the ledger writes", () => {
   }
   assert.throws(() => canonicalJson({ x: 1.5 }), /x: only integers/);
   assert.throws(() => canonicalJson({ x: 2n ** 63n }), /x: integer out of the signed 64-bit/);
+});
+
+test("request and command signatures are byte for byte the Python SDK's", () => {
+  const c = JSON.parse(readFileSync(required("SKMS_SIGNING_CASES"), "utf8"));
+  const key = privateKeyFromSeed(c.seed);
+  const r = c.request;
+  assert.deepEqual(signHttp(key, r.keyid, r.method, r.target_uri, Buffer.from(r.body),
+    { created: r.created, nonce: r.nonce }), c.headers);
+  const signed = signCommand(c.command, key);
+  assert.equal(signed.canonical, c.canonical);
+  assert.equal(signed.signature, c.signature);
 });
 
 test("the identity key is the one the ledger registered", () => {
