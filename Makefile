@@ -9,7 +9,7 @@ KAFKA_NODES ?= 3
 DEMO_PASSPHRASE ?= skms-demo-passphrase-not-a-secret
 
 .PHONY: setup run test lint unit kafka-up kafka-down bench docs generate lock lock-upgrade clean go-deps fuzz fuzz-short scan native zk-tools softhsm
-.PHONY: browser-deps
+.PHONY: browser-deps clients clients-check clients-deps
 
 # Dependencies come from the hashed lock (requirements/dev.txt), never from pyproject's
 # ranges. The locked pip is installed first (the one a new venv brings is slower and
@@ -85,11 +85,12 @@ COVERAGE_BRANCHES ?= 0
 # Every fuzz harness for this many seconds (tools/fuzz/run.py), beside the Kafka pass: that
 # pass waits on brokers most of the time, and atheris keeps to one core.
 CI_FUZZ_SECONDS ?= 30
-test: setup lint softhsm kafka-up go-deps native zk-tools browser-deps
+test: setup lint softhsm kafka-up go-deps native zk-tools browser-deps clients-deps
 	$(BIN)/python tools/gen_events_doc.py --check
 	$(BIN)/python tools/gen_catalogue.py --check
 	$(BIN)/python tools/gen_vectors.py --check
 	$(BIN)/python tools/gen_projections_doc.py --check
+	$(BIN)/python tools/gen_clients.py --check
 	rm -rf .coverage-data && mkdir -p .coverage-data
 	$(BIN)/coverage run -m pytest -q -p no:cacheprovider -n 2 --ignore=tests/kafka
 	@mkdir -p .fuzz-artifacts; \
@@ -102,10 +103,39 @@ test: setup lint softhsm kafka-up go-deps native zk-tools browser-deps
 	$(BIN)/coverage combine -q
 	$(BIN)/python tools/coverage/gate.py --lines $(COVERAGE_LINES) --branches $(COVERAGE_BRANCHES)
 
+# The TypeScript and Go clients (commands/sdk/ts, commands/sdk/go; docs/clients.md): their
+# REST code is generated from schemas/openapi.json by openapi-generator (PyPI wheel, pinned
+# in the dev lock; it needs Java 17). `make clients` rewrites it after the spec changed;
+# make test runs `tools/gen_clients.py --check` (regenerates into a temp folder and diffs).
+# clients-deps installs what tests/clients needs: the npm packages by the committed
+# package-lock.json (npm ci) and the Go modules from the Go module proxy only (go.sum pins
+# them; the tests then build offline with GOPROXY=off). A missing java, node or npm fails
+# here; a missing go only under CI=true (elsewhere the Go client's test skips).
+clients: setup
+	$(BIN)/python tools/gen_clients.py
+
+clients-check: setup
+	$(BIN)/python tools/gen_clients.py --check
+
+CLIENTS_TS := commands/sdk/ts
+clients-deps: $(CLIENTS_TS)/node_modules/.installed
+	@if command -v go >/dev/null; then \
+		cd commands/sdk/go && GOPROXY=https://proxy.golang.org GOFLAGS=-mod=readonly \
+			GOTOOLCHAIN=local go mod download; \
+	elif [ "$$CI" = true ]; then echo "go is required in CI (tests/clients)" >&2; exit 1; \
+	else echo "go is not installed: tests/clients/test_go_client.py will skip"; fi
+	@command -v java >/dev/null || { echo "java (17) is required by tools/gen_clients.py (apt-get install -y openjdk-17-jre-headless)" >&2; exit 1; }
+
+$(CLIENTS_TS)/node_modules/.installed: $(CLIENTS_TS)/package.json $(CLIENTS_TS)/package-lock.json
+	@command -v npm >/dev/null || { echo "Node.js and npm are required (apt-get install -y nodejs npm)" >&2; exit 1; }
+	cd $(CLIENTS_TS) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
 # Coverage-guided fuzzing (atheris; docs/assurance.md): every harness from its committed
 # corpus. make test replays the corpus (tests/fuzz/test_corpus.py, seconds) and runs every
 # harness for $(CI_FUZZ_SECONDS) s beside the Kafka pass; fuzz-short is the same run alone;
-# fuzz is the long run by hand (an hour in all). Exit 1 on any finding; findings and logs in .fuzz-artifacts/.
+# fuzz is the long run by hand (an hour in all). Exit 1 on any finding; findings and logs
+# in .fuzz-artifacts/.
 FUZZ_HARNESSES := $(words $(wildcard tests/fuzz/corpus/*))
 fuzz-short: setup
 	$(BIN)/python tools/fuzz/run.py --seconds 30
