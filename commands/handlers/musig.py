@@ -30,7 +30,7 @@ import hmac
 import json
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import coincurve
 
@@ -72,6 +72,7 @@ from ledger.recipes.threshold_material import open_state, seal_state
 
 __all__ = ["musig_aggregate", "musig_commit", "musig_share"]
 
+T = TypeVar("T")
 SECP256K1_KEYS = "ecdsa-secp256k1"
 NONCE_REPLAY = "nonce-replay"
 
@@ -208,6 +209,16 @@ def _target(decision: Decision, group: ThresholdGroup, message: bytes) -> _Targe
     return _Target(spend.digest, psbt, spend)
 
 
+def _everybody(by_signer: dict[int, T], package: MusigKeyPackage, what: str,
+               field: str) -> list[T]:
+    """One value per signer in key order: MuSig2 is n-of-n, fewer is a recorded refusal."""
+    if len(by_signer) < package.participants:
+        raise CommandRejected(f"{len(by_signer)} {what}; MuSig2 needs all "
+                              f"{package.participants} signers", field=field,
+                              reason_code="below-threshold")
+    return [by_signer[i] for i in range(1, package.participants + 1)]
+
+
 def _nonces(group: ThresholdGroup, package: MusigKeyPackage, session_id: str,
             raw: list[Any]) -> list[MusigNonceMessage]:
     """Every signer's pubnonce for the session, in key order (n-of-n: all of them)."""
@@ -225,11 +236,7 @@ def _nonces(group: ThresholdGroup, package: MusigKeyPackage, session_id: str,
         if item.identifier in by_signer:
             raise InvalidInput(f"two nonces of signer {item.identifier}", field=where)
         by_signer[item.identifier] = item
-    if len(by_signer) < package.participants:
-        raise CommandRejected(f"{len(by_signer)} signer(s) sent a nonce; MuSig2 needs all "
-                              f"{package.participants}", field="commitments",
-                              reason_code="below-threshold")
-    return [by_signer[i] for i in range(1, package.participants + 1)]
+    return _everybody(by_signer, package, "nonce(s)", "commitments")
 
 
 def _session(package: MusigKeyPackage, nonces: list[MusigNonceMessage],
@@ -289,11 +296,7 @@ def _partials(group: ThresholdGroup, package: MusigKeyPackage, session_id: str,
             raise InvalidInput(f"signer {item.identifier} is not in the group or sent two "
                                "partial signatures", field=where)
         by_signer[item.identifier] = item.share
-    if len(by_signer) < package.participants:
-        raise CommandRejected(f"{len(by_signer)} partial signature(s); MuSig2 needs all "
-                              f"{package.participants}", field="shares",
-                              reason_code="below-threshold")
-    return [by_signer[i] for i in range(1, package.participants + 1)]
+    return _everybody(by_signer, package, "partial signature(s)", "shares")
 
 
 def _combine(package: MusigKeyPackage, nonces: list[MusigNonceMessage],
