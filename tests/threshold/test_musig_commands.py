@@ -125,6 +125,19 @@ def test_a_p2tr_key_path_psbt_is_signed_and_bdk_finalizes_it(seats: Seats) -> No
     assert package["message_kind"] == "psbt" and package["input"] == 0
     for session in seats.values():
         Auditor(session.store()[0]).verify()  # replays the partial signature on the sighash
+    group = seats[1].ledger().threshold_group(made[1]["group_id"])
+    assert replay_problem("ThresholdShareIssued", shared, group) is None
+    forged = json.loads(shared["signature_share"])
+    value = bytearray(bytes.fromhex(forged["share"]["partial_signature"]))
+    value[-1] ^= 1
+    forged["share"]["partial_signature"] = bytes(value).hex()
+    assert "does not verify on the recorded sighash" in str(replay_problem(
+        "ThresholdShareIssued", {**shared, "signature_share": json.dumps(forged)}, group))
+    other = copy.deepcopy(package)
+    mine = group.identifier - 1
+    other["pubnonces"][mine]["pubnonce"] = other["pubnonces"][(mine + 1) % 3]["pubnonce"]
+    assert "committed nonce" in str(replay_problem(
+        "ThresholdShareIssued", {**shared, "signing_package": json.dumps(other)}, group))
 
 
 def test_a_reused_nonce_is_refused_and_recorded(seats: Seats) -> None:
