@@ -9,6 +9,9 @@ that sent a bad value is named in a recorded refusal (reason ``cheating-particip
 Secrets are opened from their sealed stage, used, wiped, and their data key is shredded
 after the command that consumed them commits (requirement 1 of
 :mod:`ledger.domain.threshold_group`).
+
+The three signing commands serve MuSig2 seats too: for suite ``musig2-secp256k1`` they hand
+over to :mod:`commands.handlers.musig` after the checks every suite shares.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import hmac
 import json
 import uuid
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 from commands.handlers.musig import musig_aggregate, musig_commit, musig_share
 from commands.handlers.registry import handles
@@ -71,8 +74,6 @@ from ledger.domain.threshold_group import (
 )
 from ledger.errors import CommandRejected, CryptoError, InvalidInput
 from ledger.recipes.threshold_material import open_state, seal_state
-
-T = TypeVar("T")
 
 # --- DKG ----------------------------------------------------------------------------------
 

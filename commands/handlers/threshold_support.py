@@ -27,19 +27,21 @@ NONCE_REUSE = "nonce-reuse"
 
 
 def in_domain(decision: Decision) -> str:
+    """The command's key domain: never the system chain, never in FIPS mode."""
     ledger, chain = decision.ledger, decision.command.chain_id
     if chain == SYSTEM_CHAIN:
         raise InvalidInput("threshold groups live in key domains, not the system chain",
                            field="domain")
     assert ledger.meta is not None
     if ledger.meta.fips_mode:
-        raise CommandRejected("threshold signatures (FROST, threshold BLS) are not "
+        raise CommandRejected("threshold signatures (FROST, threshold BLS, MuSig2) are not "
                               "FIPS-approved and this ledger runs in FIPS mode",
                               reason_code="fips")
     return chain
 
 
 def group_in_chain(decision: Decision) -> ThresholdGroup:
+    """The command's seat, touched; refused when it belongs to another domain."""
     group = decision.ledger.threshold_group(decision.args["group_id"])
     if group.domain != decision.command.chain_id:
         raise CommandRejected(f"group {group.group_id} belongs to domain {group.domain!r}, "
@@ -96,6 +98,7 @@ def shred_after(decision: Decision, refs: Sequence[str]) -> None:
 
 
 def signed_message(decision: Decision) -> bytes:
+    """The message input, checked against the digest the actor signed."""
     message = bytes(decision.inputs["message"])
     matching_digest(decision, "message_digest", message)
     return message
