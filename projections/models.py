@@ -479,21 +479,24 @@ THRESHOLD_EVENTS = Table("threshold_events", "One row per event of a threshold g
     _c("seq", "BIGINT", "Seq of the event."),
     _c("group_id", "VARCHAR", "Group the seat belongs to (the same on every participant's "
                               "ledger)."),
-    _c("event_type", "VARCHAR", "ThresholdDkgStarted, ThresholdDkgShared, ThresholdKeyCreated, "
-                                "ThresholdNoncesCommitted, ThresholdShareIssued, "
-                                "ThresholdSignatureAggregated or ThresholdGroupRetired."),
-    _c("suite", "VARCHAR", "frost-ed25519, frost-secp256k1 or bls12381-min-pk "
-                           "(ThresholdDkgStarted only; NULL otherwise)."),
-    _c("threshold", "INTEGER", "Signers needed (ThresholdDkgStarted only)."),
-    _c("participants", "INTEGER", "Participants holding a share (ThresholdDkgStarted only)."),
-    _c("identifier", "INTEGER", "This seat's participant identifier (ThresholdDkgStarted "
+    _c("event_type", "VARCHAR", "ThresholdDkgStarted, MusigKeyAggregated, ThresholdDkgShared, "
+                                "ThresholdKeyCreated, ThresholdNoncesCommitted, "
+                                "ThresholdShareIssued, ThresholdSignatureAggregated or "
+                                "ThresholdGroupRetired."),
+    _c("suite", "VARCHAR", "frost-ed25519, frost-secp256k1, bls12381-min-pk or "
+                           "musig2-secp256k1 (the seat's first event only; NULL otherwise)."),
+    _c("threshold", "INTEGER", "Signers needed (the seat's first event only)."),
+    _c("participants", "INTEGER", "Participants holding a share or key (the seat's first "
+                                  "event only)."),
+    _c("identifier", "INTEGER", "This seat's participant identifier (the seat's first event "
                                 "only)."),
     _c("session_id", "VARCHAR", "Signing session (signing events only)."),
     _c("signers", "INTEGER[]", "Identifiers of the signing set (ThresholdShareIssued, "
                                "ThresholdSignatureAggregated)."),
     _c("message_digest_hex", "VARCHAR", "SHA-256 of the message signed, hex (signing "
                                         "events)."),
-    _c("public_value_hex", "VARCHAR", "The group public key (ThresholdKeyCreated) or the "
+    _c("public_value_hex", "VARCHAR", "The group public key (ThresholdKeyCreated, "
+                                      "MusigKeyAggregated) or the "
                                       "group signature (ThresholdSignatureAggregated), hex."),
     _c("actor_id", "VARCHAR", "Actor whose command caused the event."),
     _c("recorded_at", TIMESTAMP, "When the event was recorded."),
@@ -659,7 +662,7 @@ APPROVAL_EVENT_TYPES = frozenset({"ApprovalRequested", "ApprovalGranted", "Appro
 WALLET_EVENTS = frozenset({"WalletCreated", "WalletAddressDerived", "WalletAddressUsed",
                            "WalletXpubExported", "SecretSplit", "SecretRecovered"})
 THRESHOLD_EVENT_TYPES = frozenset({
-    "ThresholdDkgStarted", "ThresholdDkgShared", "ThresholdKeyCreated",
+    "ThresholdDkgStarted", "MusigKeyAggregated", "ThresholdDkgShared", "ThresholdKeyCreated",
     "ThresholdNoncesCommitted", "ThresholdShareIssued", "ThresholdSignatureAggregated",
     "ThresholdGroupRetired"})
 ZK_OPERATION_NAMES: Mapping[str, str] = {
@@ -1397,7 +1400,7 @@ class _BatchMapper:
 
     def _threshold(self, event: LoggedEvent) -> None:
         record = event.record
-        started = event.event_type == "ThresholdDkgStarted"
+        started = event.event_type in ("ThresholdDkgStarted", "MusigKeyAggregated")
         public = record.get("group_public_key") or record.get("signature")
         digest = record.get("message_digest")
         self.threshold_events.append((

@@ -273,19 +273,21 @@ LEFT JOIN last_checkpoint cp ON cp.chain = c.chain_id
 ORDER BY c.chain_id""", {HEADS}, Chart("chain", "events_since_checkpoint",
                                         "Events since the last checkpoint")),
 
-    _report("threshold-groups", "Per threshold group seat of this ledger: suite, t-of-n, "
+    _report("threshold-groups", "Per threshold group seat of this ledger (FROST, BLS, "
+            "MuSig2): suite, t-of-n, "
             "its participant identifier, stage, group key, signing sessions, shares issued "
             "and signatures aggregated (--since: groups with activity since T).", """
 WITH started AS (
     SELECT group_id, chain AS domain, suite, threshold, participants, identifier,
            recorded_at AS started_at
-    FROM threshold_events WHERE event_type = 'ThresholdDkgStarted'),
+    FROM threshold_events
+    WHERE event_type IN ('ThresholdDkgStarted', 'MusigKeyAggregated')),
 activity AS (
     SELECT group_id,
-           max(CASE WHEN event_type = 'ThresholdKeyCreated' THEN public_value_hex END)
-               AS group_public_key_hex,
+           max(CASE WHEN event_type IN ('ThresholdKeyCreated', 'MusigKeyAggregated')
+                    THEN public_value_hex END) AS group_public_key_hex,
            bool_or(event_type = 'ThresholdDkgShared') AS shared,
-           bool_or(event_type = 'ThresholdKeyCreated') AS created,
+           bool_or(event_type IN ('ThresholdKeyCreated', 'MusigKeyAggregated')) AS created,
            bool_or(event_type = 'ThresholdGroupRetired') AS retired,
            count(DISTINCT session_id) AS sessions,
            count(*) FILTER (WHERE event_type = 'ThresholdShareIssued') AS shares_issued,
@@ -304,13 +306,13 @@ ORDER BY s.started_at, s.group_id""", {SINCE},
 
     _report("threshold-aborts", "Refused threshold steps: cheating DKG participants and bad "
             "signature shares (named in the reason), sessions below the threshold, nonce "
-            "reuse and out-of-order rounds (--since: refused since T).", """
+            "reuse or replay and out-of-order rounds (--since: refused since T).", """
 SELECT r.recorded_at, r.chain, r.seq, r.command_type, r.target, r.reason_code, r.reason,
        r.actor_id
 FROM command_rejections r
 WHERE r.command_type IN ('StartThresholdDkg', 'RunThresholdDkgRound', 'FinishThresholdDkg',
                          'CommitThresholdSigning', 'SignThresholdShare',
-                         'AggregateThresholdSignature')
+                         'AggregateThresholdSignature', 'AggregateMusigKey')
   AND ($since::TIMESTAMP IS NULL OR r.recorded_at >= $since::TIMESTAMP)
 ORDER BY r.recorded_at, r.chain, r.seq""", {SINCE},
             Chart("reason_code", None, "Threshold refusals by reason")),

@@ -879,10 +879,13 @@ VIEWS["threshold-message"] = View(show=_show_threshold_message,
 @view("threshold-key")
 def _threshold_key(s: Shown) -> str:
     d = s.data
-    return (f"group {d['group_id']}: {d['suite']} {d['threshold']}-of-{d['participants']}, "
+    head = (f"group {d['group_id']}: {d['suite']} {d['threshold']}-of-{d['participants']}, "
             f"participant {d['identifier']} ({seq_of(s)})\n"
-            f"group public key: {d['group_public_key']}\n"
-            f"transcript: {d['transcript_digest']} (compare with every participant)")
+            f"group public key: {d['group_public_key']}\n")
+    if not d["transcript_digest"]:  # MuSig2: no DKG, the keys are the transcript
+        return head + (f"internal key: {d['public_key_package']['internal_key']} "
+                       "(compare the group id with every participant)")
+    return head + f"transcript: {d['transcript_digest']} (compare with every participant)"
 
 
 @view("threshold-signature")

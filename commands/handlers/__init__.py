@@ -19,6 +19,7 @@ from commands.handlers import (
     kek,
     keys,
     ledger_handlers,
+    musig,
     privacy,
     scheduled,
     signing,
@@ -38,7 +39,7 @@ from ledger.errors import InvalidInput
 __all__ = ["HANDLERS", "Handler", "begin", "decide_for", "execute"]
 
 _MODULES = (actors, data, keys, ledger_handlers, signing, wallets,  # each registers its own
-            approvals, scheduled, chains, threshold, zk, zk_circuits, kek,
+            approvals, scheduled, chains, threshold, musig, zk, zk_circuits, kek,
             privacy)
 _CUSTODY_MODULES = (custody_handlers, backup_handlers)
 check_complete()

@@ -9,6 +9,9 @@ that sent a bad value is named in a recorded refusal (reason ``cheating-particip
 Secrets are opened from their sealed stage, used, wiped, and their data key is shredded
 after the command that consumed them commits (requirement 1 of
 :mod:`ledger.domain.threshold_group`).
+
+The three signing commands serve MuSig2 seats too: for suite ``musig2-secp256k1`` they hand
+over to :mod:`commands.handlers.musig` after the checks every suite shares.
 """
 
 from __future__ import annotations
@@ -16,13 +19,26 @@ from __future__ import annotations
 import hmac
 import json
 import uuid
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
-from commands.handlers.lookups import matching_digest
+from commands.handlers.musig import musig_aggregate, musig_commit, musig_share
 from commands.handlers.registry import handles
+from commands.handlers.threshold_support import (
+    CHEATING,
+    actor_of,
+    fresh_session,
+    group_in_chain,
+    group_key_row,
+    in_domain,
+    named,
+    only_messages,
+    parse_messages,
+    same_group,
+    shred_after,
+    signed_message,
+)
 from ledger.application import Decision
-from ledger.authorization import SYSTEM_CHAIN
 from ledger.crypto.memory import zeroize
 from ledger.crypto.threshold import bls, frost
 from ledger.crypto.threshold.dkg import (
@@ -32,7 +48,6 @@ from ledger.crypto.threshold.dkg import (
     dkg_part2,
     dkg_part3,
 )
-from ledger.crypto.threshold.errors import CheatingParticipant, InvalidSignatureShare
 from ledger.crypto.threshold.keys import KeyShare, PublicKeyPackage
 from ledger.crypto.threshold.messages import SignatureShare, SigningPackage
 from ledger.crypto.threshold.rounds import (
@@ -51,83 +66,14 @@ from ledger.crypto.threshold.transport import (
     encrypt_share,
     transport_key_pair,
 )
-from ledger.domain.threshold_group import FROST_SUITES, ThresholdGroup
+from ledger.domain.threshold_group import (
+    FROST_SUITES,
+    MUSIG_SUITE,
+    NONCE_SUITES,
+    ThresholdGroup,
+)
 from ledger.errors import CommandRejected, CryptoError, InvalidInput
 from ledger.recipes.threshold_material import open_state, seal_state
-
-T = TypeVar("T")
-CHEATING = "cheating-participant"
-BAD_SHARE = "invalid-signature-share"
-
-
-def _domain(decision: Decision) -> str:
-    ledger, chain = decision.ledger, decision.command.chain_id
-    if chain == SYSTEM_CHAIN:
-        raise InvalidInput("threshold groups live in key domains, not the system chain",
-                           field="domain")
-    assert ledger.meta is not None
-    if ledger.meta.fips_mode:
-        raise CommandRejected("threshold signatures (FROST, threshold BLS) are not "
-                              "FIPS-approved and this ledger runs in FIPS mode",
-                              reason_code="fips")
-    return chain
-
-
-def _group(decision: Decision) -> ThresholdGroup:
-    group = decision.ledger.threshold_group(decision.args["group_id"])
-    if group.domain != decision.command.chain_id:
-        raise CommandRejected(f"group {group.group_id} belongs to domain {group.domain!r}, "
-                              f"not {decision.command.chain_id!r}", field="chain_id",
-                              reason_code="wrong-chain")
-    decision.touch(group)
-    return group
-
-
-def _actor(decision: Decision) -> str:
-    return decision.command.actor_id
-
-
-def _named(call: Callable[[], T], field: str) -> T:
-    """Run a step whose failure is another participant's fault: a recorded refusal
-    naming it (identifiable abort)."""
-    try:
-        return call()
-    except CheatingParticipant as cheat:
-        raise CommandRejected(f"participant {cheat.identifier} cheated: {cheat.message}",
-                              field=field, reason_code=CHEATING,
-                              hint="exclude this participant and run the key generation "
-                                   "again without it") from None
-    except InvalidSignatureShare as bad:
-        listed = ", ".join(map(str, bad.identifiers))
-        raise CommandRejected(f"the signature share of participant(s) {listed} does not "
-                              "verify", field=field, reason_code=BAD_SHARE,
-                              hint="exclude the named participant(s) and sign again "
-                                   "without them") from None
-
-
-def _parse(items: Sequence[Any], parse: Callable[[object], T], field: str) -> list[T]:
-    """Each message parsed strictly; an item that is a list (a file holding several
-    messages, as ``--out`` writes round 2) counts as its messages."""
-    flat = [m for item in items for m in (item if isinstance(item, list) else [item])]
-    parsed = []
-    for index, item in enumerate(flat):
-        try:
-            parsed.append(parse(item))
-        except InvalidInput as bad:
-            raise InvalidInput(f"message {index + 1}: {bad.message}",
-                               field=f"{field}[{index}]") from None
-    return parsed
-
-
-def _same_group(group: ThresholdGroup, found: str, field: str) -> None:
-    if found != group.group_id:
-        raise InvalidInput(f"a message of group {found}, not {group.group_id}", field=field)
-
-
-def _shred_after(decision: Decision, refs: Sequence[str]) -> None:
-    material, kept = decision.ledger.material, [r for r in refs if r]
-    decision.after_commit.append(lambda: material.shred(kept))
-
 
 # --- DKG ----------------------------------------------------------------------------------
 
@@ -135,7 +81,7 @@ def _shred_after(decision: Decision, refs: Sequence[str]) -> None:
 def start_threshold_dkg(decision: Decision) -> dict[str, Any]:
     """Round 1: this seat's secret polynomial and transport key, sealed; its broadcast."""
     ledger, args = decision.ledger, decision.args
-    domain = _domain(decision)
+    domain = in_domain(decision)
     threshold, participants, identifier = (args["threshold"], args["participants"],
                                            args["identifier"])
     if threshold > participants:
@@ -173,7 +119,7 @@ def start_threshold_dkg(decision: Decision) -> dict[str, Any]:
         threshold=threshold, participants=participants, identifier=identifier,
         replaces=replaces, round1_package=canonical_text(message),
         transport_public_key=transport_public, sealed_state=sealed.sealed,
-        data_key_ref=sealed.data_key_ref, actor_id=_actor(decision))
+        data_key_ref=sealed.data_key_ref, actor_id=actor_of(decision))
     decision.touch(group)
     return {"group_id": group_id, "suite": suite.name, "threshold": threshold,
             "participants": participants, "identifier": identifier, "message": message}
@@ -182,10 +128,10 @@ def start_threshold_dkg(decision: Decision) -> dict[str, Any]:
 def _round1_messages(group: ThresholdGroup, raw: Sequence[Any]) -> list[Round1Message]:
     """The other participants' round 1 messages (this seat's own, if given, must be the
     one it recorded and is left out)."""
-    parsed = _parse(raw, Round1Message.from_dict, "round1_messages")
+    parsed = parse_messages(raw, Round1Message.from_dict, "round1_messages")
     others = []
     for index, message in enumerate(parsed):
-        _same_group(group, message.group_id, f"round1_messages[{index}]")
+        same_group(group, message.group_id, f"round1_messages[{index}]")
         if message.sender == group.identifier:
             if canonical_text(message.to_dict()) != group.round1_package:
                 raise InvalidInput("a round 1 message in this participant's name that it "
@@ -199,8 +145,8 @@ def _round1_messages(group: ThresholdGroup, raw: Sequence[Any]) -> list[Round1Me
 def run_threshold_dkg_round(decision: Decision) -> dict[str, Any]:
     """Round 2: verify the peers' proofs, seal one share to each peer's transport key."""
     ledger = decision.ledger
-    _domain(decision)
-    group = _group(decision)
+    in_domain(decision)
+    group = group_in_chain(decision)
     group.require_stage("round1", "run round 2")
     messages = _round1_messages(group, decision.args["round1_messages"])
     state = open_state(ledger.material, group.group_id, "dkg1", group.sealed_state,
@@ -210,7 +156,7 @@ def run_threshold_dkg_round(decision: Decision) -> dict[str, Any]:
     own_state: DkgRound2Secret | None = None
     outgoing: list[Any] = []
     try:
-        own_state, outgoing = _named(lambda: dkg_part2(secret, [m.package for m in messages]),
+        own_state, outgoing = named(lambda: dkg_part2(secret, [m.package for m in messages]),
                                      "round1_messages")
         keys = {m.sender: m.transport_public_key for m in messages}
         encrypted = [encrypt_share(share, transport, keys[share.recipient]).to_dict()
@@ -227,13 +173,13 @@ def run_threshold_dkg_round(decision: Decision) -> dict[str, Any]:
     own = Round1Message.from_dict(json.loads(group.round1_package))
     digest = transcript_digest([own, *messages])
     old_ref = group.state_ref
-    group.record_shared(actor_id=_actor(decision),
+    group.record_shared(actor_id=actor_of(decision),
                         peer_packages=canonical_text([m.to_dict() for m in sorted(
                             messages, key=lambda m: m.sender)]),
                         transcript_digest=digest, encrypted_shares=canonical_text(encrypted),
                         sealed_state=sealed.sealed, data_key_ref=sealed.data_key_ref,
                         at=decision.now)
-    _shred_after(decision, [old_ref])
+    shred_after(decision, [old_ref])
     return {"group_id": group.group_id, "identifier": group.identifier,
             "transcript_digest": digest.hex(), "messages": encrypted}
 
@@ -242,10 +188,10 @@ def run_threshold_dkg_round(decision: Decision) -> dict[str, Any]:
 def finish_threshold_dkg(decision: Decision) -> dict[str, Any]:
     """Open the shares addressed to this seat, check them, seal the signing share."""
     ledger = decision.ledger
-    _domain(decision)
-    group = _group(decision)
+    in_domain(decision)
+    group = group_in_chain(decision)
     group.require_stage("round2", "finish the key generation")
-    parsed = _parse(decision.args["round2_messages"], EncryptedShare.from_dict,
+    parsed = parse_messages(decision.args["round2_messages"], EncryptedShare.from_dict,
                     "round2_messages")
     session = group_session_id(group.group_id)
     mine = []
@@ -272,7 +218,7 @@ def finish_threshold_dkg(decision: Decision) -> dict[str, Any]:
                 raise CommandRejected(f"participant {message.sender} cheated: its share "
                                       "does not open under its transport key",
                                       field="round2_messages", reason_code=CHEATING) from None
-        key_share, package = _named(lambda: dkg_part3(own_state, shares), "round2_messages")
+        key_share, package = named(lambda: dkg_part3(own_state, shares), "round2_messages")
     finally:
         zeroize(transport)
         own_state.zeroize()
@@ -284,7 +230,7 @@ def finish_threshold_dkg(decision: Decision) -> dict[str, Any]:
         key_share.zeroize()
     old_ref = group.state_ref
     package_text = canonical_text(package.to_dict())
-    group.record_key(actor_id=_actor(decision),
+    group.record_key(actor_id=actor_of(decision),
                      received_shares=canonical_text([m.to_dict() for m in sorted(
                          mine, key=lambda m: m.sender)]),
                      group_public_key=package.group_public_key,
@@ -296,18 +242,9 @@ def finish_threshold_dkg(decision: Decision) -> dict[str, Any]:
         if old.stage == "active":
             decision.touch(old)
             refs.append(old.share_ref)
-            old.retire(actor_id=_actor(decision), replaced_by=group.group_id, at=decision.now)
-    _shred_after(decision, refs)
+            old.retire(actor_id=actor_of(decision), replaced_by=group.group_id, at=decision.now)
+    shred_after(decision, refs)
     return group_key_row(group)
-
-
-def group_key_row(group: ThresholdGroup) -> dict[str, Any]:
-    """The public facts of an active seat (what FinishThresholdDkg returns)."""
-    return {"group_id": group.group_id, "suite": group.suite, "threshold": group.threshold,
-            "participants": group.participants, "identifier": group.identifier,
-            "group_public_key": group.group_public_key.hex(),
-            "public_key_package": json.loads(group.public_key_package),
-            "transcript_digest": group.transcript_digest.hex(), "replaces": group.replaces}
 
 
 # --- signing ------------------------------------------------------------------------------
@@ -324,16 +261,18 @@ def _package(group: ThresholdGroup) -> PublicKeyPackage:
 @handles("CommitThresholdSigning")
 def commit_threshold_signing(decision: Decision) -> dict[str, Any]:
     """FROST round 1: fresh nonces, sealed under their own data key; commitments out."""
-    _domain(decision)
-    group = _group(decision)
+    in_domain(decision)
+    group = group_in_chain(decision)
     group.check_can_sign()
-    if group.suite not in FROST_SUITES:
+    if group.suite not in NONCE_SUITES:
         raise InvalidInput(f"{group.suite} signs without round 1 commitments",
                            field="group_id")
     session_id = decision.args["session_id"]
     if session_id in group.sessions:
         raise CommandRejected(f"this participant already committed in session {session_id}",
                               field="session_id", reason_code="exists")
+    if group.suite == MUSIG_SUITE:
+        return musig_commit(decision, group, session_id)
     key_share = _key_share(decision, group)
     try:
         nonces = frost.commit(key_share)
@@ -346,7 +285,7 @@ def commit_threshold_signing(decision: Decision) -> dict[str, Any]:
     finally:
         nonces.zeroize()
     message = CommitmentMessage(group.group_id, session_id, commitments).to_dict()
-    group.record_commitment(actor_id=_actor(decision), session_id=session_id,
+    group.record_commitment(actor_id=actor_of(decision), session_id=session_id,
                             commitments=canonical_text(message), sealed_nonces=sealed.sealed,
                             data_key_ref=sealed.data_key_ref, at=decision.now)
     return {"group_id": group.group_id, "session_id": session_id,
@@ -355,9 +294,9 @@ def commit_threshold_signing(decision: Decision) -> dict[str, Any]:
 
 def _signing_package(group: ThresholdGroup, session_id: str, message: bytes,
                      raw: Sequence[Any]) -> SigningPackage:
-    parsed = _parse(raw, CommitmentMessage.from_dict, "commitments")
+    parsed = parse_messages(raw, CommitmentMessage.from_dict, "commitments")
     for index, item in enumerate(parsed):
-        _same_group(group, item.group_id, f"commitments[{index}]")
+        same_group(group, item.group_id, f"commitments[{index}]")
         if item.session_id != session_id:
             raise InvalidInput(f"a commitment of session {item.session_id}",
                                field=f"commitments[{index}]")
@@ -373,24 +312,21 @@ def _signing_package(group: ThresholdGroup, session_id: str, message: bytes,
         raise InvalidInput(bad.message, field="commitments") from None
 
 
-def _message(decision: Decision) -> bytes:
-    message = bytes(decision.inputs["message"])
-    matching_digest(decision, "message_digest", message)
-    return message
-
-
 @handles("SignThresholdShare")
 def sign_threshold_share(decision: Decision) -> dict[str, Any]:
     """FROST round 2 (consumes the session's nonces) or a BLS partial signature."""
-    _domain(decision)
-    group = _group(decision)
+    in_domain(decision)
+    group = group_in_chain(decision)
     group.check_can_sign()
     session_id = decision.args["session_id"]
-    message = _message(decision)
+    message = signed_message(decision)
     digest = bytes.fromhex(decision.args["message_digest"])
+    if group.suite == MUSIG_SUITE:
+        return musig_share(decision, group, session_id, message, digest)
+    only_messages(decision, group)
     share: SignatureShare | bls.PartialSignature
     if group.suite in FROST_SUITES:
-        session = group.unused_session(session_id)
+        session = fresh_session(group, session_id)
         package = _signing_package(group, session_id, message, decision.args["commitments"])
         signers = package.signers
         if group.identifier not in signers:
@@ -411,7 +347,7 @@ def sign_threshold_share(decision: Decision) -> dict[str, Any]:
             key_share.zeroize()
             nonces.zeroize()
         signing = canonical_text([c.to_dict() for c in package.commitments])
-        _shred_after(decision, [session["data_key_ref"]])
+        shred_after(decision, [session["data_key_ref"]])
     else:
         if decision.args["commitments"]:
             raise InvalidInput("BLS signing takes no commitments", field="commitments")
@@ -425,7 +361,7 @@ def sign_threshold_share(decision: Decision) -> dict[str, Any]:
             key_share.zeroize()
         signers, signing = [group.identifier], "[]"
     document = ShareMessage(group.group_id, session_id, share).to_dict()
-    group.record_share(actor_id=_actor(decision), session_id=session_id,
+    group.record_share(actor_id=actor_of(decision), session_id=session_id,
                        message_digest=digest, signers=list(signers), signing_package=signing,
                        signature_share=canonical_text(document), at=decision.now)
     return {"group_id": group.group_id, "session_id": session_id,
@@ -435,15 +371,18 @@ def sign_threshold_share(decision: Decision) -> dict[str, Any]:
 @handles("AggregateThresholdSignature")
 def aggregate_threshold_signature(decision: Decision) -> dict[str, Any]:
     """Verify every share against its signer's verifying share, then combine."""
-    _domain(decision)
-    group = _group(decision)
+    in_domain(decision)
+    group = group_in_chain(decision)
     group.check_can_sign()
     session_id = decision.args["session_id"]
-    message = _message(decision)
+    message = signed_message(decision)
     digest = bytes.fromhex(decision.args["message_digest"])
-    shares = _parse(decision.args["shares"], ShareMessage.from_dict, "shares")
+    if group.suite == MUSIG_SUITE:
+        return musig_aggregate(decision, group, session_id, message, digest)
+    only_messages(decision, group)
+    shares = parse_messages(decision.args["shares"], ShareMessage.from_dict, "shares")
     for index, item in enumerate(shares):
-        _same_group(group, item.group_id, f"shares[{index}]")
+        same_group(group, item.group_id, f"shares[{index}]")
         if item.session_id != session_id:
             raise InvalidInput(f"a share of session {item.session_id}",
                                field=f"shares[{index}]")
@@ -453,7 +392,7 @@ def aggregate_threshold_signature(decision: Decision) -> dict[str, Any]:
         frost_shares = [s.share for s in shares if isinstance(s.share, SignatureShare)]
         if len(frost_shares) != len(shares):
             raise InvalidInput("FROST groups combine FROST signature shares", field="shares")
-        signature = _named(lambda: frost.aggregate(package, signing, frost_shares), "shares")
+        signature = named(lambda: frost.aggregate(package, signing, frost_shares), "shares")
         signers = signing.signers
     else:
         partials = [s.share for s in shares if isinstance(s.share, bls.PartialSignature)]
@@ -463,13 +402,13 @@ def aggregate_threshold_signature(decision: Decision) -> dict[str, Any]:
             raise CommandRejected(f"{len(partials)} partial signature(s), the group needs "
                                   f"{group.threshold}", field="shares",
                                   reason_code="below-threshold")
-        signature = _named(lambda: bls.combine(package, message, partials), "shares")
+        signature = named(lambda: bls.combine(package, message, partials), "shares")
         signers = sorted(p.identifier for p in partials)
-    group.record_signature(actor_id=_actor(decision), session_id=session_id,
+    group.record_signature(actor_id=actor_of(decision), session_id=session_id,
                            message_digest=digest, signers=list(signers),
                            signature_shares=canonical_text([s.to_dict() for s in sorted(
                                shares, key=lambda s: s.identifier)]),
                            signature=signature, at=decision.now)
     return {"group_id": group.group_id, "session_id": session_id, "suite": group.suite,
             "signers": list(signers), "signature": signature.hex(),
-            "group_public_key": group.group_public_key.hex()}
+            "group_public_key": group.group_public_key.hex(), "psbt": None}

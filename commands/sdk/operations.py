@@ -385,27 +385,43 @@ class Operations(abc.ABC):
 
     def commit_threshold_signing(self, group_id: str, session_id: str, *,
                                  domain: str | None = None) -> CommandResult:
-        """FROST round 1: fresh single-use nonces, sealed; their commitments go to the signers of
-        the session (CommitThresholdSigning)."""
+        """Round 1 (FROST, MuSig2): fresh single-use nonces, sealed; their commitments (MuSig2:
+        the public nonce) go to the session's signers (CommitThresholdSigning)."""
         return self._command("CommitThresholdSigning", given(
             group_id=group_id, session_id=session_id, domain=domain))
 
     def sign_threshold_share(self, group_id: str, session_id: str, commitments: list[Any],
-                             message: bytes, *, domain: str | None = None) -> CommandResult:
-        """FROST round 2 (or a BLS partial signature): this participant's signature share of the
-        message; the session's nonces are consumed (SignThresholdShare)."""
+                             message: bytes, *, message_kind: str | None = None,
+                             domain: str | None = None) -> CommandResult:
+        """Round 2 (FROST, MuSig2 partial signature) or a BLS partial signature: this
+        participant's share of the message; the session's nonces are consumed (a second share
+        is a recorded nonce-reuse refusal) (SignThresholdShare)."""
         return self._command("SignThresholdShare", given(
-            group_id=group_id, session_id=session_id, commitments=commitments, message=message,
-            domain=domain))
+            group_id=group_id, session_id=session_id, commitments=commitments,
+            message_kind=message_kind, message=message, domain=domain))
 
     def aggregate_threshold_signature(self, group_id: str, session_id: str, commitments: list[Any],
                                       shares: list[Any], message: bytes, *,
+                                      message_kind: str | None = None,
                                       domain: str | None = None) -> CommandResult:
         """Verify every signature share (a bad share names its signer) and assemble the group
-        signature (AggregateThresholdSignature)."""
+        signature (MuSig2 with message_kind psbt: and the PSBT carrying it as the input's key-
+        path signature) (AggregateThresholdSignature)."""
         return self._command("AggregateThresholdSignature", given(
             group_id=group_id, session_id=session_id, commitments=commitments, shares=shares,
-            message=message, domain=domain))
+            message_kind=message_kind, message=message, domain=domain))
+
+    def aggregate_musig_key(self, key_id: str, public_keys: list[str], *,
+                            taproot: bool | None = None, merkle_root: str | None = None,
+                            group_id: str | None = None, label: str | None = None,
+                            domain: str | None = None) -> CommandResult:
+        """Take a seat in a MuSig2 (BIP-327) n-of-n group: aggregate the participants' secp256k1
+        public keys, this ledger's key among them, and (by default) apply the BIP-341 taproot
+        tweak. Every participant runs it with the same keys on its own ledger and gets the
+        same group id and key (AggregateMusigKey)."""
+        return self._command("AggregateMusigKey", given(
+            key_id=key_id, public_keys=public_keys, taproot=taproot, merkle_root=merkle_root,
+            group_id=group_id, label=label, domain=domain))
 
     def commit(self, key_id: str, commitment_id: str, *, parts: list[str] | None = None,
                value: int | None = None) -> CommandResult:

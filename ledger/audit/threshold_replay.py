@@ -16,6 +16,9 @@ determine, nor accept a round 1 message whose proof of knowledge fails:
 3. ``ThresholdShareIssued`` / ``ThresholdSignatureAggregated``: the signing set lies within
    the group and has at least ``threshold`` members (one for a BLS partial signature).
 
+4. A MuSig2 seat (``MusigKeyAggregated`` and its sessions) is replayed by
+   :mod:`ledger.audit.musig_replay`.
+
 Signature shares themselves cannot be re-verified here: FROST's challenge hashes the message,
 and the log keeps only its digest. The replay returns a problem as text (the auditor raises
 it under the ``threshold`` check) or ``None``.
@@ -27,17 +30,18 @@ import hmac
 import json
 from typing import Any
 
+from ledger.audit.musig_replay import musig_problem
 from ledger.crypto.threshold.dkg import verify_proof_of_knowledge
 from ledger.crypto.threshold.errors import CheatingParticipant
 from ledger.crypto.threshold.keys import PublicKeyPackage
 from ledger.crypto.threshold.polynomial import commitment_evaluate
 from ledger.crypto.threshold.rounds import Round1Message, transcript_digest
-from ledger.domain.threshold_group import FROST_SUITES, ThresholdGroup
+from ledger.domain.threshold_group import FROST_SUITES, MUSIG_SUITE, ThresholdGroup
 from ledger.errors import SkmsError
 
 __all__ = ["REPLAYED_EVENTS", "replay_problem"]
 
-REPLAYED_EVENTS = frozenset({"ThresholdDkgShared", "ThresholdKeyCreated",
+REPLAYED_EVENTS = frozenset({"MusigKeyAggregated", "ThresholdDkgShared", "ThresholdKeyCreated",
                              "ThresholdShareIssued", "ThresholdSignatureAggregated"})
 
 
@@ -103,6 +107,8 @@ def replay_problem(event_type: str, record: dict[str, Any],
                    group: ThresholdGroup) -> str | None:
     """What is wrong with a threshold event, given its seat as folded through it."""
     try:
+        if group.suite == MUSIG_SUITE:
+            return musig_problem(event_type, record, group)
         if event_type == "ThresholdDkgShared":
             return _shared(group)
         if event_type == "ThresholdKeyCreated":

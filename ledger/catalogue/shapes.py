@@ -391,7 +391,10 @@ SHAPES: dict[str, Shape] = {s.name: s for s in (
            text("suite", "Suite."),
            listing("signers", "Identifiers of the signing set.", integer("item", "Id.")),
            hexa("signature", "The group signature."),
-           hexa("group_public_key", "The group public key it verifies under.")),
+           hexa("group_public_key", "The group public key it verifies under."),
+           text("psbt", "MuSig2 with message_kind psbt: the PSBT carrying the signature as "
+                "its input's key-path signature, base64 (null otherwise).", nullable=True,
+                max_length=1 << 21)),
     _shape("ThresholdGroup", "This ledger's seat in a threshold group (never a secret).",
            text("group_id", "Group id."), text("domain", "Key domain."),
            text("suite", "Suite."), text("label", "Label.", nullable=True),

@@ -16,8 +16,10 @@ Every entry acts in the group's key domain (the command's chain: ``--domain``, d
 from __future__ import annotations
 
 from ledger.catalogue.fields import (
+    boolean,
     data,
     document,
+    hexa,
     in_path,
     integer,
     listing,
@@ -47,8 +49,13 @@ GROUP_ID = text("group_id", "The group's id (a UUID; the same on every participa
                 "ledger).", max_length=100, cli=Cli(positional=True))
 SESSION_ID = text("session_id", "The signing session's id (the same for every signer).",
                   max_length=100)
-MESSAGE = data("message", "The message.", maximum=MAX_MESSAGE,
-               cli=Cli(option="--input", reader="file"))
+MESSAGE = data("message", "The message (a PSBT, binary or base64, with message_kind psbt).",
+               maximum=MAX_MESSAGE, cli=Cli(option="--input", reader="file"))
+MESSAGE_KIND = text("message_kind", "message: sign the input's bytes; psbt (MuSig2 groups): "
+                    "the input is a PSBT and the signed message is the BIP-341 key-path "
+                    "sighash of its one input paying the group key, computed by this ledger.",
+                    required=False, default="message", choices=("message", "psbt"),
+                    max_length=10)
 
 
 def _messages(name: str, doc: str, *, option: str, minimum: int = 1) -> Field:
@@ -72,6 +79,32 @@ def _group(name: str, doc: str, verb: str, event: set[str], result: str, *,
         result=SHAPES[result], rest=Route("POST", f"/v1/threshold/groups/{{group_id}}/{verb}"),
         cli=CliRoute(("threshold", *cli), renderer=renderer))
 
+
+MUSIG = CommandSpec(
+    name="AggregateMusigKey", doc="Take a seat in a MuSig2 (BIP-327) n-of-n group: aggregate "
+                                  "the participants' secp256k1 public keys, this ledger's key "
+                                  "among them, and (by default) apply the BIP-341 taproot "
+                                  "tweak. Every participant runs it with the same keys on its "
+                                  "own ledger and gets the same group id and key.",
+    group="threshold", roles=KEY_MANAGERS, chain=CHAIN,
+    events=frozenset({"MusigKeyAggregated"}),
+    args=(text("key_id", "This ledger's ecdsa-secp256k1 key (its current version) that "
+               "signs for the seat.", max_length=100),
+          listing("public_keys", "The participants' compressed public keys (hex; this "
+                  "ledger's own may be left out).",
+                  hexa("item", "A compressed secp256k1 public key.", size=33),
+                  minimum=1, maximum=MAX_PARTICIPANTS, cli=Cli(option="--public-key")),
+          boolean("taproot", "Apply the BIP-341 TapTweak (x-only, BIP-327) so the group key "
+                  "is a P2TR output key whose internal key is the aggregate.",
+                  required=False, default=True, cli=Cli(option="--taproot/--no-taproot")),
+          hexa("merkle_root", "A taproot script tree's root the output key commits to "
+               "(default: key path only, as BIP-86).", size=32, required=False,
+               nullable=True),
+          text("group_id", "The group id (default: derived from the sorted keys and tweaks, "
+               "the same on every ledger).", required=False, nullable=True, max_length=100),
+          text("label", "A label.", required=False, nullable=True, max_length=200)),
+    result=SHAPES["ThresholdKey"], rest=Route("POST", "/v1/threshold/musig"),
+    cli=CliRoute(("threshold", "musig", "aggregate"), renderer="threshold-key"))
 
 COMMANDS = (
     CommandSpec(
@@ -110,24 +143,28 @@ COMMANDS = (
            args=(_messages("round2_messages", "The round 2 messages the others addressed to "
                            "this participant (others are ignored).", option="--in"),),
            cli=("dkg", "finish"), renderer="threshold-key"),
-    _group("CommitThresholdSigning", "FROST round 1: fresh single-use nonces, sealed; their "
-           "commitments go to the signers of the session.", "sign/commit",
+    _group("CommitThresholdSigning", "Round 1 (FROST, MuSig2): fresh single-use nonces, "
+           "sealed; their commitments (MuSig2: the public nonce) go to the session's "
+           "signers.", "sign/commit",
            {"ThresholdNoncesCommitted"}, "ThresholdCommitment",
            args=(SESSION_ID,), cli=("sign", "commit")),
-    _group("SignThresholdShare", "FROST round 2 (or a BLS partial signature): this "
-           "participant's signature share of the message; the session's nonces are "
-           "consumed.", "sign/share", {"ThresholdShareIssued"}, "ThresholdSignatureShare",
+    _group("SignThresholdShare", "Round 2 (FROST, MuSig2 partial signature) or a BLS "
+           "partial signature: this participant's share of the message; the session's "
+           "nonces are consumed (a second share is a recorded nonce-reuse refusal).",
+           "sign/share", {"ThresholdShareIssued"}, "ThresholdSignatureShare",
            args=(SESSION_ID, sha256_of("message_digest", "message", "SHA-256 of the "
-                                       "message."), COMMITMENTS),
+                                       "message."), COMMITMENTS, MESSAGE_KIND),
            inputs=(MESSAGE,), cli=("sign", "share")),
     _group("AggregateThresholdSignature", "Verify every signature share (a bad share names "
-           "its signer) and assemble the group signature.", "sign/aggregate",
+           "its signer) and assemble the group signature (MuSig2 with message_kind psbt: and "
+           "the PSBT carrying it as the input's key-path signature).", "sign/aggregate",
            {"ThresholdSignatureAggregated"}, "ThresholdSignature",
            args=(SESSION_ID, sha256_of("message_digest", "message", "SHA-256 of the "
                                        "message."), COMMITMENTS,
                  _messages("shares", "The signature shares of the signing set.",
-                           option="--share")),
+                           option="--share"), MESSAGE_KIND),
            inputs=(MESSAGE,), cli=("sign", "aggregate"), renderer="threshold-signature"),
+    MUSIG,
 )
 
 READS = (

@@ -18,6 +18,10 @@ Requirements:
    one ``ThresholdShareIssued``; a second share in the same session is refused (a reused
    Schnorr nonce reveals the signing share).
 4. A group that a new DKG replaces is ``retired``: it signs no more.
+5. A MuSig2 seat (suite ``musig2-secp256k1``, n-of-n, BIP-327) has no DKG: it is created
+   ``active`` by ``MusigKeyAggregated`` from the participants' public keys, and its secret
+   is the ledger key it names (``key_id``/``key_version``), never copied into the seat.
+   Its sessions follow requirement 3 exactly like FROST's.
 """
 
 from __future__ import annotations
@@ -32,6 +36,9 @@ from ledger.errors import IllegalTransition, InvalidInput
 STAGES = ("round1", "round2", "active", "retired")
 FROST_SUITES = ("frost-ed25519", "frost-secp256k1")
 SUITES = (*FROST_SUITES, "bls12381-min-pk")
+MUSIG_SUITE = "musig2-secp256k1"
+NONCE_SUITES = (*FROST_SUITES, MUSIG_SUITE)
+"""Suites whose signing sessions commit to single-use nonces first."""
 
 
 class ThresholdGroup(Aggregate):
@@ -60,6 +67,8 @@ class ThresholdGroup(Aggregate):
     signatures: int
     created_at: int
     retired_by: str | None
+    key_id: str | None
+    key_version: int
 
     class DkgStarted(AggregateCreated):
         event_type = "ThresholdDkgStarted"
@@ -102,6 +111,58 @@ class ThresholdGroup(Aggregate):
             group.signatures = 0
             group.created_at = self.recorded_at
             group.retired_by = None
+            group.key_id = None
+            group.key_version = 0
+
+    class MusigKeyAggregated(AggregateCreated):
+        """A MuSig2 seat: the aggregate of the participants' keys, this ledger's key one
+        of them (requirement 5)."""
+
+        event_type = "MusigKeyAggregated"
+        group_id: str
+        domain: str
+        suite: str
+        label: str | None
+        threshold: int
+        participants: int
+        identifier: int
+        key_id: str
+        key_version: int
+        public_key: bytes
+        public_keys: list[bytes]
+        internal_key: bytes
+        tweaks: list[bytes]
+        group_public_key: bytes
+        public_key_package: str
+        actor_id: str
+
+        def apply(self, aggregate: Any) -> None:
+            group: ThresholdGroup = aggregate
+            group.domain = self.domain
+            group.suite = self.suite
+            group.label = self.label
+            group.threshold = self.threshold
+            group.participants = self.participants
+            group.identifier = self.identifier
+            group.replaces = None
+            group.stage = "active"
+            group.round1_package = ""
+            group.transport_public_key = b""
+            group.sealed_state = b""
+            group.state_ref = ""
+            group.peer_packages = ""
+            group.transcript_digest = b""
+            group.encrypted_shares = ""
+            group.group_public_key = self.group_public_key
+            group.public_key_package = self.public_key_package
+            group.sealed_share = b""
+            group.share_ref = ""
+            group.sessions = {}
+            group.signatures = 0
+            group.created_at = self.recorded_at
+            group.retired_by = None
+            group.key_id = self.key_id
+            group.key_version = self.key_version
 
     class DkgShared(Event):
         event_type = "ThresholdDkgShared"
@@ -237,7 +298,7 @@ class ThresholdGroup(Aggregate):
     def record_commitment(self, *, actor_id: str, session_id: str, commitments: str,
                           sealed_nonces: bytes, data_key_ref: str, at: int) -> None:
         self.check_can_sign()
-        if self.suite not in FROST_SUITES:
+        if self.suite not in NONCE_SUITES:
             raise InvalidInput(f"{self.suite} signs without round 1 commitments",
                                field="group_id")
         if session_id in self.sessions:
@@ -263,7 +324,7 @@ class ThresholdGroup(Aggregate):
                      signers: list[int], signing_package: str, signature_share: str,
                      at: int) -> None:
         self.check_can_sign()
-        if self.suite in FROST_SUITES:
+        if self.suite in NONCE_SUITES:
             self.unused_session(session_id)
         elif session_id in self.sessions:
             raise IllegalTransition(f"this participant already signed in session {session_id}")
@@ -287,7 +348,8 @@ class ThresholdGroup(Aggregate):
                            replaced_by=replaced_by, actor_id=actor_id)
 
 
-for _event in (ThresholdGroup.DkgStarted, ThresholdGroup.DkgShared, ThresholdGroup.KeyCreated,
+for _event in (ThresholdGroup.DkgStarted, ThresholdGroup.MusigKeyAggregated,
+               ThresholdGroup.DkgShared, ThresholdGroup.KeyCreated,
                ThresholdGroup.NoncesCommitted, ThresholdGroup.ShareIssued,
                ThresholdGroup.SignatureAggregated, ThresholdGroup.Retired):
     register_event(_event)

@@ -128,6 +128,8 @@ RELEASED = {
         "3bf179c0bea9251c1013ca4900269100d2a43a0e2253a53aca8c59e1f2ef6be7",
     "ThresholdSignatureAggregated.v1.avsc":
         "ee88eac064fc9aaa8cb94bde554c76231e9a73fcf54ece2e8a676512e4dd2c54",
+    "MusigKeyAggregated.v1.avsc":
+        "3a46b113036afa5803f3a12fa8575249634fde9166d28dd9eb31351bedad046d",
     # zero-knowledge (feat/zk)
     "CommitmentCreated.v1.avsc":
         "0bf64b80f2e0ed18cb25f32c2d009fdd3503b5f47ed5132a48a34340c7331f7f",

@@ -40,7 +40,7 @@ from ledger.stores.memory import MemoryEventStore
 from ledger.stores.url import open_store
 from projections.models import READ_MODELS, decode
 from tests.hsm.softhsm import SoftToken, make_token
-from tests.threshold.peers import group_with_peers
+from tests.threshold.peers import MusigPeer, group_with_peers
 from tests.vectors import REPO_ROOT, in_ci
 
 PASSPHRASE = "projection tests, not secret"
@@ -200,6 +200,7 @@ def lifecycle_ledger(demo_ledger: Ledger, tmp_path_factory: pytest.TempPathFacto
         _run_approvals(session, key_id)
         _sign_on_chains(session)
         _run_threshold(session, secrets)
+        _run_musig(session, secrets)
         _use_zk(session)
         _use_circuit(session, ceremony, secrets)
         on_token = session.act("alice", "CreateKey", "payments", {
@@ -410,6 +411,36 @@ def _run_wallets(session: Session, secrets: list[bytes], texts: list[str]) -> No
                                              label="test-vector", allow_weak=True))
     secrets.append(bytes(hd.seed_from_mnemonic(hd.parse_mnemonic(VECTOR_MNEMONIC))))
     session.derive_address("bob", imported["wallet_id"], purpose="84")
+
+
+def _run_musig(session: Session, secrets: list[bytes]) -> None:
+    """alice aggregates a secp256k1 key with a simulated peer's into a MuSig2 taproot key;
+    bob signs with it (the seat's secnonce is one of the secrets no cell may hold)."""
+    key_id = _result(session.act("alice", "CreateKey", "payments", {
+        "algorithm": "ecdsa-secp256k1", "label": "musig-treasury"}))["key_id"]
+    peer = MusigPeer()
+    secrets.append(bytes(peer.secret))
+    made = _result(session.run("alice", "AggregateMusigKey", domain="payments",
+                               key_id=key_id, public_keys=[peer.public_key.hex()],
+                               label="treasury-musig"))
+    group_id = made["group_id"]
+    peer.join(made["public_key_package"])
+    own = _result(session.run("bob", "CommitThresholdSigning", domain="payments",
+                              group_id=group_id, session_id="musig-1"))["message"]
+    ledger = session.ledger()
+    sealed = ledger.threshold_group(group_id).sessions["musig-1"]
+    secnonce = open_state(ledger.material, group_id, "nonces/musig-1",
+                          sealed["sealed_nonces"], sealed["data_key_ref"])["secnonce"]
+    secrets.append(bytes.fromhex(secnonce)[:64])
+    nonces = [own, peer.commit(group_id, "musig-1")]
+    message = b"musig payout 1"
+    share = _result(session.run("bob", "SignThresholdShare", domain="payments",
+                                group_id=group_id, session_id="musig-1", commitments=nonces,
+                                message=message))["message"]
+    _result(session.run("bob", "AggregateThresholdSignature", domain="payments",
+                        group_id=group_id, session_id="musig-1", commitments=nonces,
+                        message=message,
+                        shares=[share, peer.share(group_id, "musig-1", message, nonces)]))
 
 
 def _run_threshold(session: Session, secrets: list[bytes]) -> None:

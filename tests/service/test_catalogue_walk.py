@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import coincurve
 import pytest
 from click.testing import CliRunner
 from cryptography.hazmat.primitives import hashes, keywrap, serialization
@@ -254,6 +255,9 @@ SCENARIOS: dict[str, Scenario] = {
         "session_id": f"walk-{next(COUNTER)}"}),
     "SignThresholdShare": Scenario("signer", lambda w: w.threshold_commitments(b"walk")),
     "AggregateThresholdSignature": Scenario("signer", lambda w: w.threshold_shares(b"walk")),
+    "AggregateMusigKey": Scenario("key-manager", lambda w: {
+        "key_id": w.key("ecdsa-secp256k1"), "label": "walk",
+        "public_keys": [coincurve.PrivateKey().public_key.format().hex()]}),
     # custody (BYOK, export)
     "GetImportParameters": Scenario("key-manager", lambda w: {"algorithm": "ed25519",
                                                               "domain": "default"}),

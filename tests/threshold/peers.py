@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ledger.crypto.threshold import bls, frost
+import coincurve
+
+from ledger.crypto.threshold import bls, frost, musig2
 from ledger.crypto.threshold.dkg import (
     DkgRound1Secret,
     DkgRound2Secret,
@@ -20,6 +22,11 @@ from ledger.crypto.threshold.dkg import (
 )
 from ledger.crypto.threshold.keys import KeyShare
 from ledger.crypto.threshold.messages import DkgSecretShare, SigningPackage
+from ledger.crypto.threshold.musig_rounds import (
+    MusigKeyPackage,
+    MusigNonceMessage,
+    MusigPartialSignature,
+)
 from ledger.crypto.threshold.rounds import (
     CommitmentMessage,
     Round1Message,
@@ -128,3 +135,41 @@ def group_with_peers(run: Run, suite: str = "frost-ed25519", *, threshold: int =
                                "round2_messages": peers.round2(first["message"])})
     peers.finish(list(shared["messages"]))
     return group_id, peers
+
+
+class MusigPeer:
+    """One other MuSig2 participant, run by the BIP-327 library with its own key."""
+
+    def __init__(self) -> None:
+        self.secret = bytearray(coincurve.PrivateKey().secret)
+        self.public_key = musig2.individual_pubkey(self.secret)
+        self.secnonces: dict[str, bytearray] = {}
+        self.package: MusigKeyPackage | None = None
+
+    def join(self, package: dict[str, Any]) -> None:
+        self.package = MusigKeyPackage.from_dict(package)
+
+    def _package(self) -> MusigKeyPackage:
+        assert self.package is not None, "join the group first"
+        return self.package
+
+    def commit(self, group_id: str, session_id: str) -> dict[str, Any]:
+        package = self._package()
+        secnonce, pubnonce = musig2.nonce_gen(self.secret, self.public_key,
+                                              package.group_public_key)
+        self.secnonces[session_id] = secnonce
+        return MusigNonceMessage(group_id, session_id, package.identifier_of(self.public_key),
+                                 self.public_key, pubnonce).to_dict()
+
+    def share(self, group_id: str, session_id: str, message: bytes,
+              nonces: list[dict[str, Any]]) -> dict[str, Any]:
+        package = self._package()
+        ordered = sorted((MusigNonceMessage.from_dict(n) for n in nonces),
+                         key=lambda n: n.identifier)
+        context = musig2.SessionContext(musig2.nonce_agg([n.pubnonce for n in ordered]),
+                                        package.public_keys, package.tweaks,
+                                        (True,) * len(package.tweaks), message)
+        partial = musig2.sign(self.secnonces.pop(session_id), self.secret, context)
+        identifier = package.identifier_of(self.public_key)
+        return ShareMessage(group_id, session_id,
+                            MusigPartialSignature(identifier, partial)).to_dict()

@@ -188,9 +188,10 @@ def test_a_reused_nonce_is_refused(seats: Seats) -> None:
                                 session_id=session_id).result["message"] for i in (1, 2)]
     seats[1].run("bob", "SignThresholdShare", group_id=group_id, session_id=session_id,
                  commitments=commitments, message=b"first")
-    with pytest.raises(IllegalTransition, match="nonce reuse"):
+    with pytest.raises(CommandRejected, match="nonce reuse") as refused:
         seats[1].run("bob", "SignThresholdShare", group_id=group_id, session_id=session_id,
                      commitments=commitments, message=b"second")
+    assert refused.value.reason_code == "nonce-reuse" and refused.value.seq is not None
 
 
 def test_rotation_by_a_new_dkg_retires_the_old_group(seats: Seats) -> None:

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import coincurve
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from nacl.signing import VerifyKey
@@ -26,7 +27,10 @@ from nacl.signing import VerifyKey
 from commands.sdk.client import Client
 from commands.sdk.results import ApiError
 from ledger.audit import Auditor
+from ledger.chains.bitcoin.encoding import TxOut
 from ledger.stores.sqlite import SQLiteEventStore
+from tests.chains.helpers import Spend, bdk_finalize, create_psbt
+from tests.chains.inputs import BTC_RECIPIENT
 from tests.service.conftest import PASSPHRASE, Actor, make_home
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -178,3 +182,50 @@ def test_three_processes_generate_sign_refuse_name_and_rotate(
             Auditor(store).verify()
         finally:
             store.close()
+
+
+def _audit_all(parties: dict[int, Participant]) -> None:
+    for participant in parties.values():
+        store = SQLiteEventStore(participant.home / "ledger.db")
+        try:
+            Auditor(store).verify()
+        finally:
+            store.close()
+
+
+def test_three_processes_musig2_sign_a_taproot_psbt(
+        participants: dict[int, Participant]) -> None:
+    managers = {i: p.client("key-manager") for i, p in participants.items()}
+    signers = {i: p.client("signer") for i, p in participants.items()}
+    try:
+        keys = {i: str(c.create_key("ecdsa-secp256k1").key_id) for i, c in managers.items()}
+        publics = [coincurve.PublicKey(bytes.fromhex(managers[i].get_key(k)["public_key"]))
+                   .format().hex() for i, k in keys.items()]
+        seats = {i: dict(managers[i].aggregate_musig_key(keys[i], publics).result)
+                 for i in participants}
+        (group_id,) = {s["group_id"] for s in seats.values()}
+        internal = bytes.fromhex(seats[1]["public_key_package"]["internal_key"])
+        psbt = create_psbt([Spend("p2tr", [internal], 120_000)],
+                           [TxOut(100_000, BTC_RECIPIENT)]).to_base64().encode()
+        session_id = str(uuid.uuid4())
+        nonces = [signers[i].commit_threshold_signing(group_id, session_id).result["message"]
+                  for i in participants]
+        partials = [signers[i].sign_threshold_share(group_id, session_id, nonces, psbt,
+                                                    message_kind="psbt").result["message"]
+                    for i in participants]
+        result = signers[3].aggregate_threshold_signature(
+            group_id, session_id, nonces, partials, psbt, message_kind="psbt").result
+        finalized, _, errors = bdk_finalize(result["psbt"])
+        assert finalized, errors
+        later = str(uuid.uuid4())
+        fresh = [signers[i].commit_threshold_signing(group_id, later).result["message"]
+                 for i in participants]
+        replayed = [dict(n) for n in fresh]  # participant 1's nonce of the first session
+        replayed[0] = {**replayed[0], "pubnonce": nonces[0]["pubnonce"]}
+        with pytest.raises(ApiError) as refused:
+            signers[1].sign_threshold_share(group_id, later, replayed, b"m")
+        assert refused.value.reason_code == "nonce-replay"
+    finally:
+        for client in (*managers.values(), *signers.values()):
+            client.close()
+    _audit_all(participants)

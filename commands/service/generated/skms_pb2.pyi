@@ -926,20 +926,22 @@ class ThresholdSignatureShare(_message.Message):
     def __init__(self, group_id: _Optional[str] = ..., session_id: _Optional[str] = ..., identifier: _Optional[int] = ..., message_json: _Optional[str] = ...) -> None: ...
 
 class ThresholdSignature(_message.Message):
-    __slots__ = ("group_id", "session_id", "suite", "signers", "signature", "group_public_key")
+    __slots__ = ("group_id", "session_id", "suite", "signers", "signature", "group_public_key", "psbt")
     GROUP_ID_FIELD_NUMBER: _ClassVar[int]
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     SUITE_FIELD_NUMBER: _ClassVar[int]
     SIGNERS_FIELD_NUMBER: _ClassVar[int]
     SIGNATURE_FIELD_NUMBER: _ClassVar[int]
     GROUP_PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    PSBT_FIELD_NUMBER: _ClassVar[int]
     group_id: str
     session_id: str
     suite: str
     signers: _containers.RepeatedScalarFieldContainer[int]
     signature: str
     group_public_key: str
-    def __init__(self, group_id: _Optional[str] = ..., session_id: _Optional[str] = ..., suite: _Optional[str] = ..., signers: _Optional[_Iterable[int]] = ..., signature: _Optional[str] = ..., group_public_key: _Optional[str] = ...) -> None: ...
+    psbt: str
+    def __init__(self, group_id: _Optional[str] = ..., session_id: _Optional[str] = ..., suite: _Optional[str] = ..., signers: _Optional[_Iterable[int]] = ..., signature: _Optional[str] = ..., group_public_key: _Optional[str] = ..., psbt: _Optional[str] = ...) -> None: ...
 
 class ThresholdGroup(_message.Message):
     __slots__ = ("group_id", "domain", "suite", "label", "threshold", "participants", "identifier", "stage", "replaces", "retired_by", "group_public_key", "public_key_package_json", "transcript_digest", "sessions", "signatures", "created_at")
@@ -2270,6 +2272,20 @@ class AggregateThresholdSignatureReply(_message.Message):
     outcome: CommandOutcome
     result: ThresholdSignature
     def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[ThresholdSignature, _Mapping]] = ...) -> None: ...
+
+class AggregateMusigKeyRequest(_message.Message):
+    __slots__ = ("command",)
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ...) -> None: ...
+
+class AggregateMusigKeyReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: ThresholdKey
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[ThresholdKey, _Mapping]] = ...) -> None: ...
 
 class CommitRequest(_message.Message):
     __slots__ = ("command", "key_id", "value")

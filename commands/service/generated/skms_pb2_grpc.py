@@ -294,6 +294,11 @@ class SkmsStub:
                 request_serializer=skms__pb2.AggregateThresholdSignatureRequest.SerializeToString,
                 response_deserializer=skms__pb2.AggregateThresholdSignatureReply.FromString,
                 _registered_method=True)
+        self.AggregateMusigKey = channel.unary_unary(
+                '/skms.v1.Skms/AggregateMusigKey',
+                request_serializer=skms__pb2.AggregateMusigKeyRequest.SerializeToString,
+                response_deserializer=skms__pb2.AggregateMusigKeyReply.FromString,
+                _registered_method=True)
         self.Commit = channel.unary_unary(
                 '/skms.v1.Skms/Commit',
                 request_serializer=skms__pb2.CommitRequest.SerializeToString,
@@ -916,6 +921,12 @@ class SkmsServicer:
         raise NotImplementedError('Method not implemented!')
 
     def AggregateThresholdSignature(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AggregateMusigKey(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -1555,6 +1566,11 @@ def add_SkmsServicer_to_server(servicer, server):
                     servicer.AggregateThresholdSignature,
                     request_deserializer=skms__pb2.AggregateThresholdSignatureRequest.FromString,
                     response_serializer=skms__pb2.AggregateThresholdSignatureReply.SerializeToString,
+            ),
+            'AggregateMusigKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.AggregateMusigKey,
+                    request_deserializer=skms__pb2.AggregateMusigKeyRequest.FromString,
+                    response_serializer=skms__pb2.AggregateMusigKeyReply.SerializeToString,
             ),
             'Commit': grpc.unary_unary_rpc_method_handler(
                     servicer.Commit,
@@ -3271,6 +3287,33 @@ class Skms:
             '/skms.v1.Skms/AggregateThresholdSignature',
             skms__pb2.AggregateThresholdSignatureRequest.SerializeToString,
             skms__pb2.AggregateThresholdSignatureReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AggregateMusigKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/AggregateMusigKey',
+            skms__pb2.AggregateMusigKeyRequest.SerializeToString,
+            skms__pb2.AggregateMusigKeyReply.FromString,
             options,
             channel_credentials,
             insecure,

@@ -61,6 +61,7 @@ __all__ = [
     "PsbtSignature",
     "SignedInput",
     "SigningKey",
+    "input_hash_type",
     "sign_psbt",
     "wanted_origins",
 ]
@@ -180,7 +181,10 @@ def _visibly_pays(psbt: Psbt, index: int, keys: Sequence[SigningKey]) -> bool:
     return spent is not None and spent.script_pubkey in _own_scripts(k.public_key for k in keys)
 
 
-def _hash_type(entry: PsbtInput, plan: InputPlan, allowed: frozenset[int], index: int) -> int:
+def input_hash_type(entry: PsbtInput, plan: InputPlan, allowed: frozenset[int],
+                    index: int) -> int:
+    """The input's sighash type (its PSBT field, else the default), refused unless valid
+    for the input's kind and allowed by policy."""
     where = f"psbt.inputs[{index}].PSBT_IN_SIGHASH_TYPE"
     if entry.sighash_type is None:
         return SIGHASH_DEFAULT if plan.is_taproot else SIGHASH_ALL
@@ -285,7 +289,7 @@ def sign_psbt(psbt: Psbt | str, keys: SigningKey | Sequence[SigningKey], *,
         if not mine:
             skipped.append((index, "no key of this signer in its script"))
             continue
-        hash_type = _hash_type(entry, plan, allowed_sighash, index)
+        hash_type = input_hash_type(entry, plan, allowed_sighash, index)
         digest = sighash(work.tx, index, plan, hash_type, spent, hashes)
         for key in mine:
             if plan.is_taproot:

@@ -26,6 +26,7 @@ from ledger.crypto.threshold.messages import (
     SignatureShare,
     SigningCommitments,
 )
+from ledger.crypto.threshold.musig_rounds import MusigPartialSignature
 from ledger.crypto.threshold.transport import TRANSPORT_KEY_SIZE
 from ledger.errors import InvalidInput
 
@@ -142,11 +143,12 @@ class CommitmentMessage:
 
 @dataclass(frozen=True, slots=True)
 class ShareMessage:
-    """A signer's signature share (FROST) or partial signature (BLS) for one session."""
+    """A signer's signature share (FROST) or partial signature (BLS, MuSig2) for one
+    session."""
 
     group_id: str
     session_id: str
-    share: SignatureShare | PartialSignature  # secret-ok: a signature share is public once sent
+    share: SignatureShare | PartialSignature | MusigPartialSignature  # secret-ok: public once sent
 
     @property
     def identifier(self) -> int:
@@ -161,9 +163,11 @@ class ShareMessage:
         fields = check_shape(data, _SHARE, frozenset({"group_id", "session_id", "share"}))
         raw = fields["share"]
         kind = raw.get("type") if isinstance(raw, dict) else None
-        share: SignatureShare | PartialSignature
+        share: SignatureShare | PartialSignature | MusigPartialSignature
         if kind == "bls-partial-signature":
             share = PartialSignature.from_dict(raw)
+        elif kind == "musig2-partial-signature":
+            share = MusigPartialSignature.from_dict(raw)
         else:
             share = SignatureShare.from_dict(raw)
         return cls(check_group_id(fields["group_id"], f"{_SHARE}.group_id"),
