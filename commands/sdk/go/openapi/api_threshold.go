@@ -23,6 +23,148 @@ import (
 // ThresholdAPIService ThresholdAPI service
 type ThresholdAPIService service
 
+type ApiAggregateMusigKeyRequest struct {
+	ctx context.Context
+	ApiService *ThresholdAPIService
+	aggregateMusigKeyIn *AggregateMusigKeyIn
+	idempotencyKey *string
+}
+
+func (r ApiAggregateMusigKeyRequest) AggregateMusigKeyIn(aggregateMusigKeyIn AggregateMusigKeyIn) ApiAggregateMusigKeyRequest {
+	r.aggregateMusigKeyIn = &aggregateMusigKeyIn
+	return r
+}
+
+// Must equal the command id; a retry returns the first outcome.
+func (r ApiAggregateMusigKeyRequest) IdempotencyKey(idempotencyKey string) ApiAggregateMusigKeyRequest {
+	r.idempotencyKey = &idempotencyKey
+	return r
+}
+
+func (r ApiAggregateMusigKeyRequest) Execute() (*AggregateMusigKeyOut, *http.Response, error) {
+	return r.ApiService.AggregateMusigKeyExecute(r)
+}
+
+/*
+AggregateMusigKey AggregateMusigKey command
+
+Take a seat in a MuSig2 (BIP-327) n-of-n group: aggregate the participants' secp256k1 public keys, this ledger's key among them, and (by default) apply the BIP-341 taproot tweak. Every participant runs it with the same keys on its own ledger and gets the same group id and key.
+
+ @param ctx context.Context - for authentication, logging, cancellation, deadlines, tracing, etc. Passed from http.Request or context.Background().
+ @return ApiAggregateMusigKeyRequest
+*/
+func (a *ThresholdAPIService) AggregateMusigKey(ctx context.Context) ApiAggregateMusigKeyRequest {
+	return ApiAggregateMusigKeyRequest{
+		ApiService: a,
+		ctx: ctx,
+	}
+}
+
+// Execute executes the request
+//  @return AggregateMusigKeyOut
+func (a *ThresholdAPIService) AggregateMusigKeyExecute(r ApiAggregateMusigKeyRequest) (*AggregateMusigKeyOut, *http.Response, error) {
+	var (
+		localVarHTTPMethod   = http.MethodPost
+		localVarPostBody     interface{}
+		formFiles            []formFile
+		localVarReturnValue  *AggregateMusigKeyOut
+	)
+
+	localBasePath, err := a.client.cfg.ServerURLWithContext(r.ctx, "ThresholdAPIService.AggregateMusigKey")
+	if err != nil {
+		return localVarReturnValue, nil, &GenericOpenAPIError{error: err.Error()}
+	}
+
+	localVarPath := localBasePath + "/v1/threshold/musig"
+
+	localVarHeaderParams := make(map[string]string)
+	localVarQueryParams := url.Values{}
+	localVarFormParams := url.Values{}
+	if r.aggregateMusigKeyIn == nil {
+		return localVarReturnValue, nil, reportError("aggregateMusigKeyIn is required and must be specified")
+	}
+
+	// to determine the Content-Type header
+	localVarHTTPContentTypes := []string{"application/json"}
+
+	// set Content-Type header
+	localVarHTTPContentType := selectHeaderContentType(localVarHTTPContentTypes)
+	if localVarHTTPContentType != "" {
+		localVarHeaderParams["Content-Type"] = localVarHTTPContentType
+	}
+
+	// to determine the Accept header
+	localVarHTTPHeaderAccepts := []string{"application/json", "application/problem+json"}
+
+	// set Accept header
+	localVarHTTPHeaderAccept := selectHeaderAccept(localVarHTTPHeaderAccepts)
+	if localVarHTTPHeaderAccept != "" {
+		localVarHeaderParams["Accept"] = localVarHTTPHeaderAccept
+	}
+	if r.idempotencyKey != nil {
+		parameterAddToHeaderOrQuery(localVarHeaderParams, "Idempotency-Key", r.idempotencyKey, "simple", "")
+	}
+	// body params
+	localVarPostBody = r.aggregateMusigKeyIn
+	if r.ctx != nil {
+		// API Key Authentication
+		if auth, ok := r.ctx.Value(ContextAPIKeys).(map[string]APIKey); ok {
+			if apiKey, ok := auth["httpMessageSignature"]; ok {
+				var key string
+				if apiKey.Prefix != "" {
+					key = apiKey.Prefix + " " + apiKey.Key
+				} else {
+					key = apiKey.Key
+				}
+				localVarHeaderParams["Signature"] = key
+			}
+		}
+	}
+	req, err := a.client.prepareRequest(r.ctx, localVarPath, localVarHTTPMethod, localVarPostBody, localVarHeaderParams, localVarQueryParams, localVarFormParams, formFiles)
+	if err != nil {
+		return localVarReturnValue, nil, err
+	}
+
+	localVarHTTPResponse, err := a.client.callAPI(req)
+	if err != nil || localVarHTTPResponse == nil {
+		return localVarReturnValue, localVarHTTPResponse, err
+	}
+
+	localVarBody, err := io.ReadAll(localVarHTTPResponse.Body)
+	localVarHTTPResponse.Body.Close()
+	localVarHTTPResponse.Body = io.NopCloser(bytes.NewBuffer(localVarBody))
+	if err != nil {
+		return localVarReturnValue, localVarHTTPResponse, err
+	}
+
+	if localVarHTTPResponse.StatusCode >= 300 {
+		newErr := &GenericOpenAPIError{
+			body:  localVarBody,
+			error: localVarHTTPResponse.Status,
+		}
+			var v Problem
+			err = a.client.decode(&v, localVarBody, localVarHTTPResponse.Header.Get("Content-Type"))
+			if err != nil {
+				newErr.error = err.Error()
+				return localVarReturnValue, localVarHTTPResponse, newErr
+			}
+					newErr.error = formatErrorMessage(localVarHTTPResponse.Status, &v)
+					newErr.model = v
+		return localVarReturnValue, localVarHTTPResponse, newErr
+	}
+
+	err = a.client.decode(&localVarReturnValue, localVarBody, localVarHTTPResponse.Header.Get("Content-Type"))
+	if err != nil {
+		newErr := &GenericOpenAPIError{
+			body:  localVarBody,
+			error: err.Error(),
+		}
+		return localVarReturnValue, localVarHTTPResponse, newErr
+	}
+
+	return localVarReturnValue, localVarHTTPResponse, nil
+}
+
 type ApiAggregateThresholdSignatureRequest struct {
 	ctx context.Context
 	ApiService *ThresholdAPIService
@@ -49,7 +191,7 @@ func (r ApiAggregateThresholdSignatureRequest) Execute() (*AggregateThresholdSig
 /*
 AggregateThresholdSignature AggregateThresholdSignature command
 
-Verify every signature share (a bad share names its signer) and assemble the group signature.
+Verify every signature share (a bad share names its signer) and assemble the group signature (MuSig2 with message_kind psbt: and the PSBT carrying it as the input's key-path signature).
 
  @param ctx context.Context - for authentication, logging, cancellation, deadlines, tracing, etc. Passed from http.Request or context.Background().
  @param groupId The group id.
@@ -198,7 +340,7 @@ func (r ApiCommitThresholdSigningRequest) Execute() (*CommitThresholdSigningOut,
 /*
 CommitThresholdSigning CommitThresholdSigning command
 
-FROST round 1: fresh single-use nonces, sealed; their commitments go to the signers of the session.
+Round 1 (FROST, MuSig2): fresh single-use nonces, sealed; their commitments (MuSig2: the public nonce) go to the session's signers.
 
  @param ctx context.Context - for authentication, logging, cancellation, deadlines, tracing, etc. Passed from http.Request or context.Background().
  @param groupId The group id.
@@ -773,7 +915,7 @@ func (r ApiSignThresholdShareRequest) Execute() (*SignThresholdShareOut, *http.R
 /*
 SignThresholdShare SignThresholdShare command
 
-FROST round 2 (or a BLS partial signature): this participant's signature share of the message; the session's nonces are consumed.
+Round 2 (FROST, MuSig2 partial signature) or a BLS partial signature: this participant's share of the message; the session's nonces are consumed (a second share is a recorded nonce-reuse refusal).
 
  @param ctx context.Context - for authentication, logging, cancellation, deadlines, tracing, etc. Passed from http.Request or context.Background().
  @param groupId The group id.

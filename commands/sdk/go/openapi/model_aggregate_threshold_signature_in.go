@@ -23,7 +23,7 @@ var _ MappedNullable = &AggregateThresholdSignatureIn{}
 type AggregateThresholdSignatureIn struct {
 	// The canonical command JSON exactly as signed (ASCII).
 	Command string `json:"command"`
-	// The message.
+	// The message (a PSBT, binary or base64, with message_kind psbt).
 	Message string `json:"message"`
 	// Base64 Ed25519 signature by the actor over 'SKMS-COMMAND-v1\\0' || command.
 	Signature string `json:"signature"`

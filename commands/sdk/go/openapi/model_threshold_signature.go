@@ -25,6 +25,8 @@ type ThresholdSignature struct {
 	GroupId string `json:"group_id"`
 	// The group public key it verifies under.
 	GroupPublicKey string `json:"group_public_key"`
+	// MuSig2 with message_kind psbt: the PSBT carrying the signature as its input's key-path signature, base64 (null otherwise).
+	Psbt NullableString `json:"psbt"`
 	// Session id.
 	SessionId string `json:"session_id"`
 	// The group signature.
@@ -41,10 +43,11 @@ type _ThresholdSignature ThresholdSignature
 // This constructor will assign default values to properties that have it defined,
 // and makes sure properties required by API are set, but the set of arguments
 // will change when the set of required properties is changed
-func NewThresholdSignature(groupId string, groupPublicKey string, sessionId string, signature string, signers []int64, suite string) *ThresholdSignature {
+func NewThresholdSignature(groupId string, groupPublicKey string, psbt NullableString, sessionId string, signature string, signers []int64, suite string) *ThresholdSignature {
 	this := ThresholdSignature{}
 	this.GroupId = groupId
 	this.GroupPublicKey = groupPublicKey
+	this.Psbt = psbt
 	this.SessionId = sessionId
 	this.Signature = signature
 	this.Signers = signers
@@ -106,6 +109,32 @@ func (o *ThresholdSignature) GetGroupPublicKeyOk() (*string, bool) {
 // SetGroupPublicKey sets field value
 func (o *ThresholdSignature) SetGroupPublicKey(v string) {
 	o.GroupPublicKey = v
+}
+
+// GetPsbt returns the Psbt field value
+// If the value is explicit nil, the zero value for string will be returned
+func (o *ThresholdSignature) GetPsbt() string {
+	if o == nil || o.Psbt.Get() == nil {
+		var ret string
+		return ret
+	}
+
+	return *o.Psbt.Get()
+}
+
+// GetPsbtOk returns a tuple with the Psbt field value
+// and a boolean to check if the value has been set.
+// NOTE: If the value is an explicit nil, `nil, true` will be returned
+func (o *ThresholdSignature) GetPsbtOk() (*string, bool) {
+	if o == nil {
+		return nil, false
+	}
+	return o.Psbt.Get(), o.Psbt.IsSet()
+}
+
+// SetPsbt sets field value
+func (o *ThresholdSignature) SetPsbt(v string) {
+	o.Psbt.Set(&v)
 }
 
 // GetSessionId returns the SessionId field value
@@ -216,6 +245,7 @@ func (o ThresholdSignature) ToMap() (map[string]interface{}, error) {
 	toSerialize := map[string]interface{}{}
 	toSerialize["group_id"] = o.GroupId
 	toSerialize["group_public_key"] = o.GroupPublicKey
+	toSerialize["psbt"] = o.Psbt.Get()
 	toSerialize["session_id"] = o.SessionId
 	toSerialize["signature"] = o.Signature
 	toSerialize["signers"] = o.Signers
@@ -230,6 +260,7 @@ func (o *ThresholdSignature) UnmarshalJSON(data []byte) (err error) {
 	requiredProperties := []string{
 		"group_id",
 		"group_public_key",
+		"psbt",
 		"session_id",
 		"signature",
 		"signers",

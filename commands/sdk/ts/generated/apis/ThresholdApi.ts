@@ -14,6 +14,16 @@
 
 import * as runtime from '../runtime';
 import {
+    type AggregateMusigKeyIn,
+    AggregateMusigKeyInFromJSON,
+    AggregateMusigKeyInToJSON,
+} from '../models/AggregateMusigKeyIn';
+import {
+    type AggregateMusigKeyOut,
+    AggregateMusigKeyOutFromJSON,
+    AggregateMusigKeyOutToJSON,
+} from '../models/AggregateMusigKeyOut';
+import {
     type AggregateThresholdSignatureIn,
     AggregateThresholdSignatureInFromJSON,
     AggregateThresholdSignatureInToJSON,
@@ -83,6 +93,17 @@ import {
     ThresholdGroupFromJSON,
     ThresholdGroupToJSON,
 } from '../models/ThresholdGroup';
+
+export interface AggregateMusigKeyRequest {
+    /**
+     * 
+     */
+    aggregateMusigKeyIn: AggregateMusigKeyIn;
+    /**
+     * Must equal the command id; a retry returns the first outcome.
+     */
+    idempotencyKey?: string | null;
+}
 
 export interface AggregateThresholdSignatureRequest {
     /**
@@ -183,6 +204,63 @@ export interface StartThresholdDkgRequest {
 export class ThresholdApi extends runtime.BaseAPI {
 
     /**
+     * Creates request options for aggregateMusigKey without sending the request
+     */
+    async aggregateMusigKeyRequestOpts(requestParameters: AggregateMusigKeyRequest): Promise<runtime.RequestOpts> {
+        if (requestParameters['aggregateMusigKeyIn'] == null) {
+            throw new runtime.RequiredError(
+                'aggregateMusigKeyIn',
+                'Required parameter "aggregateMusigKeyIn" was null or undefined when calling aggregateMusigKey().'
+            );
+        }
+
+        const queryParameters: any = {};
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+        headerParameters['Content-Type'] = 'application/json';
+
+        if (requestParameters['idempotencyKey'] != null) {
+            headerParameters['Idempotency-Key'] = String(requestParameters['idempotencyKey']);
+        }
+
+        if (this.configuration && this.configuration.apiKey) {
+            headerParameters["Signature"] = await this.configuration.apiKey("Signature"); // httpMessageSignature authentication
+        }
+
+
+        let urlPath = `/v1/threshold/musig`;
+
+        return {
+            path: urlPath,
+            method: 'POST',
+            headers: headerParameters,
+            query: queryParameters,
+            body: AggregateMusigKeyInToJSON(requestParameters['aggregateMusigKeyIn']),
+        };
+    }
+
+    /**
+     * Take a seat in a MuSig2 (BIP-327) n-of-n group: aggregate the participants\' secp256k1 public keys, this ledger\'s key among them, and (by default) apply the BIP-341 taproot tweak. Every participant runs it with the same keys on its own ledger and gets the same group id and key.
+     * AggregateMusigKey command
+     */
+    async aggregateMusigKeyRaw(requestParameters: AggregateMusigKeyRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<AggregateMusigKeyOut>> {
+        const requestOptions = await this.aggregateMusigKeyRequestOpts(requestParameters);
+        const response = await this.request(requestOptions, initOverrides);
+
+        return new runtime.JSONApiResponse(response, (jsonValue) => AggregateMusigKeyOutFromJSON(jsonValue));
+    }
+
+    /**
+     * Take a seat in a MuSig2 (BIP-327) n-of-n group: aggregate the participants\' secp256k1 public keys, this ledger\'s key among them, and (by default) apply the BIP-341 taproot tweak. Every participant runs it with the same keys on its own ledger and gets the same group id and key.
+     * AggregateMusigKey command
+     */
+    async aggregateMusigKey(requestParameters: AggregateMusigKeyRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<AggregateMusigKeyOut> {
+        const response = await this.aggregateMusigKeyRaw(requestParameters, initOverrides);
+        return await response.value();
+    }
+
+    /**
      * Creates request options for aggregateThresholdSignature without sending the request
      */
     async aggregateThresholdSignatureRequestOpts(requestParameters: AggregateThresholdSignatureRequest): Promise<runtime.RequestOpts> {
@@ -228,7 +306,7 @@ export class ThresholdApi extends runtime.BaseAPI {
     }
 
     /**
-     * Verify every signature share (a bad share names its signer) and assemble the group signature.
+     * Verify every signature share (a bad share names its signer) and assemble the group signature (MuSig2 with message_kind psbt: and the PSBT carrying it as the input\'s key-path signature).
      * AggregateThresholdSignature command
      */
     async aggregateThresholdSignatureRaw(requestParameters: AggregateThresholdSignatureRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<AggregateThresholdSignatureOut>> {
@@ -239,7 +317,7 @@ export class ThresholdApi extends runtime.BaseAPI {
     }
 
     /**
-     * Verify every signature share (a bad share names its signer) and assemble the group signature.
+     * Verify every signature share (a bad share names its signer) and assemble the group signature (MuSig2 with message_kind psbt: and the PSBT carrying it as the input\'s key-path signature).
      * AggregateThresholdSignature command
      */
     async aggregateThresholdSignature(requestParameters: AggregateThresholdSignatureRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<AggregateThresholdSignatureOut> {
@@ -293,7 +371,7 @@ export class ThresholdApi extends runtime.BaseAPI {
     }
 
     /**
-     * FROST round 1: fresh single-use nonces, sealed; their commitments go to the signers of the session.
+     * Round 1 (FROST, MuSig2): fresh single-use nonces, sealed; their commitments (MuSig2: the public nonce) go to the session\'s signers.
      * CommitThresholdSigning command
      */
     async commitThresholdSigningRaw(requestParameters: CommitThresholdSigningRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<CommitThresholdSigningOut>> {
@@ -304,7 +382,7 @@ export class ThresholdApi extends runtime.BaseAPI {
     }
 
     /**
-     * FROST round 1: fresh single-use nonces, sealed; their commitments go to the signers of the session.
+     * Round 1 (FROST, MuSig2): fresh single-use nonces, sealed; their commitments (MuSig2: the public nonce) go to the session\'s signers.
      * CommitThresholdSigning command
      */
     async commitThresholdSigning(requestParameters: CommitThresholdSigningRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<CommitThresholdSigningOut> {
@@ -539,7 +617,7 @@ export class ThresholdApi extends runtime.BaseAPI {
     }
 
     /**
-     * FROST round 2 (or a BLS partial signature): this participant\'s signature share of the message; the session\'s nonces are consumed.
+     * Round 2 (FROST, MuSig2 partial signature) or a BLS partial signature: this participant\'s share of the message; the session\'s nonces are consumed (a second share is a recorded nonce-reuse refusal).
      * SignThresholdShare command
      */
     async signThresholdShareRaw(requestParameters: SignThresholdShareRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<SignThresholdShareOut>> {
@@ -550,7 +628,7 @@ export class ThresholdApi extends runtime.BaseAPI {
     }
 
     /**
-     * FROST round 2 (or a BLS partial signature): this participant\'s signature share of the message; the session\'s nonces are consumed.
+     * Round 2 (FROST, MuSig2 partial signature) or a BLS partial signature: this participant\'s share of the message; the session\'s nonces are consumed (a second share is a recorded nonce-reuse refusal).
      * SignThresholdShare command
      */
     async signThresholdShare(requestParameters: SignThresholdShareRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<SignThresholdShareOut> {

@@ -24,7 +24,7 @@ export interface AggregateThresholdSignatureIn {
      */
     command: string;
     /**
-     * The message.
+     * The message (a PSBT, binary or base64, with message_kind psbt).
      */
     message: string;
     /**

@@ -28,6 +28,10 @@ export interface ThresholdSignature {
      */
     groupPublicKey: string;
     /**
+     * MuSig2 with message_kind psbt: the PSBT carrying the signature as its input's key-path signature, base64 (null otherwise).
+     */
+    psbt: string | null;
+    /**
      * Session id.
      */
     sessionId: string;
@@ -51,6 +55,7 @@ export interface ThresholdSignature {
 export function instanceOfThresholdSignature(value: object): value is ThresholdSignature {
     if ((!('groupId' in (value as Record<string, any>)) && !('group_id' in (value as Record<string, any>))) || ((value as Record<string, any>)['groupId'] === undefined && (value as Record<string, any>)['group_id'] === undefined)) return false;
     if ((!('groupPublicKey' in (value as Record<string, any>)) && !('group_public_key' in (value as Record<string, any>))) || ((value as Record<string, any>)['groupPublicKey'] === undefined && (value as Record<string, any>)['group_public_key'] === undefined)) return false;
+    if (!('psbt' in value) || value['psbt'] === undefined) return false;
     if ((!('sessionId' in (value as Record<string, any>)) && !('session_id' in (value as Record<string, any>))) || ((value as Record<string, any>)['sessionId'] === undefined && (value as Record<string, any>)['session_id'] === undefined)) return false;
     if (!('signature' in value) || value['signature'] === undefined) return false;
     if (!('signers' in value) || value['signers'] === undefined) return false;
@@ -70,6 +75,7 @@ export function ThresholdSignatureFromJSONTyped(json: any, ignoreDiscriminator: 
         
         'groupId': json['group_id'],
         'groupPublicKey': json['group_public_key'],
+        'psbt': json['psbt'],
         'sessionId': json['session_id'],
         'signature': json['signature'],
         'signers': json['signers'],
@@ -90,6 +96,7 @@ export function ThresholdSignatureToJSONTyped(value?: ThresholdSignature | null,
         
         'group_id': value['groupId'],
         'group_public_key': value['groupPublicKey'],
+        'psbt': value['psbt'],
         'session_id': value['sessionId'],
         'signature': value['signature'],
         'signers': value['signers'],

@@ -7,6 +7,8 @@ export * from './ActorRegistration';
 export * from './ActorRevocation';
 export * from './ActorRoles';
 export * from './AddressUse';
+export * from './AggregateMusigKeyIn';
+export * from './AggregateMusigKeyOut';
 export * from './AggregateThresholdSignatureIn';
 export * from './AggregateThresholdSignatureOut';
 export * from './Algorithm';
