@@ -977,6 +977,22 @@ class ThresholdGroup(_message.Message):
     created_at: int
     def __init__(self, group_id: _Optional[str] = ..., domain: _Optional[str] = ..., suite: _Optional[str] = ..., label: _Optional[str] = ..., threshold: _Optional[int] = ..., participants: _Optional[int] = ..., identifier: _Optional[int] = ..., stage: _Optional[str] = ..., replaces: _Optional[str] = ..., retired_by: _Optional[str] = ..., group_public_key: _Optional[str] = ..., public_key_package_json: _Optional[str] = ..., transcript_digest: _Optional[str] = ..., sessions: _Optional[int] = ..., signatures: _Optional[int] = ..., created_at: _Optional[int] = ...) -> None: ...
 
+class ThresholdSession(_message.Message):
+    __slots__ = ("session_id", "committed_at", "signed", "message_digest", "signers", "signature")
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    COMMITTED_AT_FIELD_NUMBER: _ClassVar[int]
+    SIGNED_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    SIGNERS_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    session_id: str
+    committed_at: int
+    signed: bool
+    message_digest: str
+    signers: _containers.RepeatedScalarFieldContainer[int]
+    signature: str
+    def __init__(self, session_id: _Optional[str] = ..., committed_at: _Optional[int] = ..., signed: _Optional[bool] = ..., message_digest: _Optional[str] = ..., signers: _Optional[_Iterable[int]] = ..., signature: _Optional[str] = ...) -> None: ...
+
 class Commitment(_message.Message):
     __slots__ = ("key_id", "key_version", "commitment_id", "commitment", "parts")
     KEY_ID_FIELD_NUMBER: _ClassVar[int]
@@ -3020,6 +3036,30 @@ class GetThresholdGroupReply(_message.Message):
     RESULT_FIELD_NUMBER: _ClassVar[int]
     result: ThresholdGroup
     def __init__(self, result: _Optional[_Union[ThresholdGroup, _Mapping]] = ...) -> None: ...
+
+class ListThresholdGroupsRequest(_message.Message):
+    __slots__ = ("domain",)
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    domain: str
+    def __init__(self, domain: _Optional[str] = ...) -> None: ...
+
+class ListThresholdGroupsReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: _containers.RepeatedCompositeFieldContainer[ThresholdGroup]
+    def __init__(self, result: _Optional[_Iterable[_Union[ThresholdGroup, _Mapping]]] = ...) -> None: ...
+
+class ListThresholdSessionsRequest(_message.Message):
+    __slots__ = ("group_id",)
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    def __init__(self, group_id: _Optional[str] = ...) -> None: ...
+
+class ListThresholdSessionsReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: _containers.RepeatedCompositeFieldContainer[ThresholdSession]
+    def __init__(self, result: _Optional[_Iterable[_Union[ThresholdSession, _Mapping]]] = ...) -> None: ...
 
 class VerifyRangeRequest(_message.Message):
     __slots__ = ("proof", "context", "commitments", "bits")
