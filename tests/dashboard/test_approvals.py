@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from commands.sdk.client import Identity
 from commands.testing.ephemeral import EphemeralActor
@@ -98,7 +98,7 @@ def run_in_page(page: Page, name: str, values: dict[str, str]) -> str:
         " catch (error) { return error.message; } }", [name, values]))
 
 
-def row(page: Page, approval_id: str):  # noqa: ANN201 (a Playwright locator)
+def row(page: Page, approval_id: str) -> Locator:
     return page.locator(f"#approvals-pending tr[data-approval='{approval_id}']")
 
 
