@@ -128,7 +128,7 @@ def test_two_approvers_approve_on_the_page_and_the_command_executes(
     expect(listed).to_contain_text("0 of 2")
     expect(listed).to_contain_text(iso(held["expires_at"]))
     assert AXE_SOURCE and violations(approver, AXE_SOURCE) == []
-    shot(approver, "approvals")
+    shot(approver, "approvals-queue")
 
     # The requester sees its own request without decision controls, and the ledger refuses
     # its approval when the page is made to send one anyway.

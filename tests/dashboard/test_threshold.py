@@ -118,7 +118,7 @@ def test_a_dkg_and_a_signing_session_from_the_page(manager: Page, browser: Brows
         assert violations(manager, AXE.read_text(encoding="utf-8")) == []
     else:
         pytest.fail(f"axe-core is not installed at {AXE} (make browser-deps)")
-    shot(manager, "threshold")
+    shot(manager, "threshold-session")
 
     # A signer sees the seat and its sessions, and may not start a DKG.
     signer = signed_in(browser, dashboard_service, "signer")
