@@ -156,5 +156,5 @@ READS = (
                                                   "ThresholdSession")),
              rest=Route("GET", "/v1/threshold/groups/{group_id}/sessions"),
              sdk="threshold_sessions",
-             cli=CliRoute(("threshold", "session", "list"), renderer="threshold-sessions")),
+             cli=CliRoute(("threshold", "sign", "list"), renderer="threshold-sessions")),
 )
