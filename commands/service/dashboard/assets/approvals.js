@@ -5,10 +5,9 @@
 // ledger checks that signature as it checks any client's (the session only says who talks).
 
 import { commandSpec, may, read, runCommand, state } from "./api.js";
-import { h, message, table } from "./dom.js";
+import { h, message, table, when } from "./dom.js";
 import { onLive } from "./live.js";
 
-const when = (micros) => (micros ? new Date(micros / 1000).toISOString().replace(".000Z", "Z") : "");
 
 function who(actorId, names) {
   if (state.actor && actorId === state.actor.actor_id) return "you";

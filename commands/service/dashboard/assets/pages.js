@@ -2,13 +2,12 @@
 // actions are the catalogue's commands this actor may issue, signed by its own key.
 
 import { buildable, commandSpec, may, outcomeText, read, request, runCommand, state } from "./api.js";
-import { h, message, svg, table } from "./dom.js";
+import { h, message, svg, table, when } from "./dom.js";
 import { fieldForm, typeable } from "./forms.js";
 import { connect, live, onLive, pinKey, pinnedKey, verifyNow } from "./live.js";
 import { equal, fromBase64 } from "./bytes.js";
 import { leafHash, openCheckpoint, parseVerifierKey, rootFromInclusion } from "./verify.js";
 
-const when = (micros) => (micros ? new Date(micros / 1000).toISOString().replace(".000Z", "Z") : "");
 const json = (value) => h("code", {}, JSON.stringify(value));
 
 function failed(main, error) {

@@ -5,10 +5,9 @@
 
 import { commandSpec, may, read, runCommand, state } from "./api.js";
 import { utf8 } from "./bytes.js";
-import { h, message, table } from "./dom.js";
+import { h, message, table, when } from "./dom.js";
 import { fieldForm, typeable } from "./forms.js";
 
-const when = (micros) => (micros ? new Date(micros / 1000).toISOString().replace(".000Z", "Z") : "");
 let counter = 0;
 
 /** Round messages as pasted: a JSON array, one JSON object, or one object per line. */
