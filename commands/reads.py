@@ -361,7 +361,8 @@ def approval_row(approval: Approval, now: int) -> dict[str, Any]:
             "required": approval.required, "approvals": len(approval.approvers),
             "approvers": list(approval.approvers), "rules": list(approval.rules),
             "request_digest": approval.request_digest.hex(), "execution": approval.execution,
-            "command_args": dict(held.args), "requested_at": approval.requested_at,
+            "command_args": dict(held.args), "command": approval.command.decode("ascii"),
+            "requested_at": approval.requested_at,
             "expires_at": approval.expires_at, "closed_at": approval.closed_at,
             "reason": approval.reason, "executed_command_id": approval.executed_command_id}
 

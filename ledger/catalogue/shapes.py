@@ -267,6 +267,10 @@ SHAPES: dict[str, Shape] = {s.name: s for s in (
            text("execution", "on-quorum (the completing approval runs it) or on-resubmit "
                              "(the requester sends it again once approved)."),
            document("command_args", "The command's signed arguments, for review."),
+           text("command", "The held command exactly as its requester signed it (canonical "
+                           "JSON): SHA-256 of SKMS-APPROVAL-REQUEST-v1, a zero byte and "
+                           "these bytes is the request digest, which a reviewer may "
+                           "recompute.", max_length=1 << 20, required=False, default=""),
            time("requested_at", _TIMES_NOTE), time("expires_at", _TIMES_NOTE),
            time("closed_at", _TIMES_NOTE, nullable=True),
            text("reason", "Why it was rejected.", nullable=True),

@@ -124,6 +124,17 @@ def test_two_approvers_approve_on_the_page_and_the_command_executes(
     expect(listed).to_contain_text(key_id)
     expect(listed).to_contain_text("laptop lost")
     expect(listed.locator(".digest")).to_have_text(held["request_digest"])
+    expect(listed.locator(".digest-check")).to_have_text("✓ recomputed here")
+    # The check can fail: a row whose arguments are not the signed command's, or whose
+    # digest is not that command's, is refused by the page's own check.
+    checks = approver.evaluate(
+        "async (row) => { const m = await import('/ui/assets/approvals.js');"
+        " const edited = { ...row, command_args: { ...row.command_args, reason: 'other' } };"
+        " const wrong = { ...row, request_digest: '00'.repeat(32) };"
+        " return [(await m.checkHeld(row)).ok, (await m.checkHeld(edited)).reason,"
+        " (await m.checkHeld(wrong)).reason]; }", held)
+    assert checks == [True, "the held command differs from the row",
+                      "the digest is not the held command's"]
     expect(listed).to_contain_text(held["rules"][0])
     expect(listed).to_contain_text("0 of 2")
     expect(listed).to_contain_text(iso(held["expires_at"]))

@@ -607,7 +607,7 @@ class WalletBackup(_message.Message):
     def __init__(self, wallet_id: _Optional[str] = ..., split_id: _Optional[str] = ..., scheme: _Optional[str] = ..., threshold: _Optional[int] = ..., share_count: _Optional[int] = ..., custodians: _Optional[_Iterable[str]] = ..., documents_json: _Optional[str] = ...) -> None: ...
 
 class Approval(_message.Message):
-    __slots__ = ("approval_id", "chain", "command_type", "requester_id", "subject", "status", "required", "approvals", "approvers", "rules", "request_digest", "execution", "command_args_json", "requested_at", "expires_at", "closed_at", "reason", "executed_command_id")
+    __slots__ = ("approval_id", "chain", "command_type", "requester_id", "subject", "status", "required", "approvals", "approvers", "rules", "request_digest", "execution", "command_args_json", "command", "requested_at", "expires_at", "closed_at", "reason", "executed_command_id")
     APPROVAL_ID_FIELD_NUMBER: _ClassVar[int]
     CHAIN_FIELD_NUMBER: _ClassVar[int]
     COMMAND_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -621,6 +621,7 @@ class Approval(_message.Message):
     REQUEST_DIGEST_FIELD_NUMBER: _ClassVar[int]
     EXECUTION_FIELD_NUMBER: _ClassVar[int]
     COMMAND_ARGS_JSON_FIELD_NUMBER: _ClassVar[int]
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
     REQUESTED_AT_FIELD_NUMBER: _ClassVar[int]
     EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
     CLOSED_AT_FIELD_NUMBER: _ClassVar[int]
@@ -639,12 +640,13 @@ class Approval(_message.Message):
     request_digest: str
     execution: str
     command_args_json: str
+    command: str
     requested_at: int
     expires_at: int
     closed_at: int
     reason: str
     executed_command_id: str
-    def __init__(self, approval_id: _Optional[str] = ..., chain: _Optional[str] = ..., command_type: _Optional[str] = ..., requester_id: _Optional[str] = ..., subject: _Optional[str] = ..., status: _Optional[str] = ..., required: _Optional[int] = ..., approvals: _Optional[int] = ..., approvers: _Optional[_Iterable[str]] = ..., rules: _Optional[_Iterable[str]] = ..., request_digest: _Optional[str] = ..., execution: _Optional[str] = ..., command_args_json: _Optional[str] = ..., requested_at: _Optional[int] = ..., expires_at: _Optional[int] = ..., closed_at: _Optional[int] = ..., reason: _Optional[str] = ..., executed_command_id: _Optional[str] = ...) -> None: ...
+    def __init__(self, approval_id: _Optional[str] = ..., chain: _Optional[str] = ..., command_type: _Optional[str] = ..., requester_id: _Optional[str] = ..., subject: _Optional[str] = ..., status: _Optional[str] = ..., required: _Optional[int] = ..., approvals: _Optional[int] = ..., approvers: _Optional[_Iterable[str]] = ..., rules: _Optional[_Iterable[str]] = ..., request_digest: _Optional[str] = ..., execution: _Optional[str] = ..., command_args_json: _Optional[str] = ..., command: _Optional[str] = ..., requested_at: _Optional[int] = ..., expires_at: _Optional[int] = ..., closed_at: _Optional[int] = ..., reason: _Optional[str] = ..., executed_command_id: _Optional[str] = ...) -> None: ...
 
 class ApprovalDecision(_message.Message):
     __slots__ = ("approval_id", "status", "approvals", "required", "command_type", "result_json")

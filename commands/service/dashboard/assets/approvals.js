@@ -5,6 +5,8 @@
 // ledger checks that signature as it checks any client's (the session only says who talks).
 
 import { commandSpec, may, read, runCommand, state } from "./api.js";
+import { hex, sha256, utf8 } from "./bytes.js";
+import { canonicalJson } from "./canonical.js";
 import { h, message, table, when } from "./dom.js";
 import { onLive } from "./live.js";
 
@@ -14,6 +16,23 @@ function who(actorId, names) {
   return names.get(actorId) || actorId;
 }
 
+const REQUEST_DOMAIN = utf8("SKMS-APPROVAL-REQUEST-v1\u0000");
+
+/** Check a request here rather than take the server's word: its digest must be the SHA-256
+ * of the held command's signed bytes (as ledger/approvals/gate.py makes it), and those bytes
+ * must say what the row says (type, requester, chain, arguments). What the approver then
+ * reviews and signs over is what the requester signed. */
+export async function checkHeld(request) {
+  if (!request.command) return { ok: false, reason: "the server sent no held command to check" };
+  const digest = hex(await sha256(REQUEST_DOMAIN, utf8(request.command)));
+  if (digest !== request.request_digest) return { ok: false, reason: "the digest is not the held command's" };
+  let held;
+  try { held = JSON.parse(request.command); } catch { return { ok: false, reason: "the held command is not JSON" }; }
+  const same = held.type === request.command_type && held.actor_id === request.requester_id
+    && held.chain_id === request.chain && canonicalJson(held.args) === canonicalJson(request.command_args);
+  return same ? { ok: true, held } : { ok: false, reason: "the held command differs from the row" };
+}
+
 function heldCommand(request) {
   return h("span", {}, h("strong", {}, request.command_type), " ",
     h("code", {}, JSON.stringify(request.command_args)));
@@ -21,7 +40,7 @@ function heldCommand(request) {
 
 /** The decision controls of one pending request, or why this actor has none; the outcome
  * is said in ``status`` (outside the table, which each reload redraws). */
-function decide(request, reload, status) {
+function decide(request, checked, reload, status) {
   const approve = commandSpec("ApproveRequest");
   const reject = commandSpec("RejectRequest");
   if (request.requester_id === state.actor.actor_id) {
@@ -30,6 +49,7 @@ function decide(request, reload, status) {
   if (!state.identity) return h("span", {}, "signed in by certificate: no key to sign a decision");
   if (!may(approve) && !may(reject)) return h("span", {}, "approvers decide");
   if (request.approvers.includes(state.actor.actor_id)) return h("span", {}, "you approved");
+  if (!checked.ok) return h("span", { class: "bad" }, `not offered: ${checked.reason}`);
   const done = (verb) => async (answer) => {
     status.textContent = `${verb} ${request.approval_id}: ${answer.result.status} ` +
       `(${answer.result.approvals} of ${answer.result.required})`;
@@ -54,15 +74,17 @@ function decide(request, reload, status) {
     h("button", { type: "submit", class: "secondary" }, "Reject")) : null);
 }
 
-function pendingTable(requests, names, reload, status) {
-  const body = h("tbody", {}, requests.map((r) => h("tr", { "data-approval": r.approval_id },
+function pendingTable(requests, checks, names, reload, status) {
+  const body = h("tbody", {}, requests.map((r, i) => h("tr", { "data-approval": r.approval_id },
     h("td", {}, h("code", {}, r.approval_id)), h("td", {}, heldCommand(r)),
-    h("td", {}, h("code", { class: "digest" }, r.request_digest)),
+    h("td", {}, h("code", { class: "digest" }, r.request_digest), " ",
+      checks[i].ok ? h("span", { class: "ok digest-check" }, "✓ recomputed here")
+        : h("span", { class: "bad digest-check" }, `✗ ${checks[i].reason}`)),
     h("td", {}, r.rules.join("; ")), h("td", {}, who(r.requester_id, names)),
     h("td", {}, when(r.expires_at)),
     h("td", { class: "tally" }, `${r.approvals} of ${r.required}`,
       r.approvers.length ? ` (${r.approvers.map((a) => who(a, names)).join(", ")})` : ""),
-    h("td", {}, decide(r, reload, status)))));
+    h("td", {}, decide(r, checks[i], reload, status)))));
   return h("table", { id: "approvals-pending" },
     h("thead", {}, h("tr", {}, ["request", "command", "request digest", "policy", "requested by",
       "expires", "approvals", "decision"].map((c) => h("th", { scope: "col" }, c)))), body);
@@ -91,7 +113,8 @@ export async function approvalsPage(main, unsubscribe) {
       const requests = await read("ListApprovals", {});
       const open = requests.filter((r) => r.status === "pending" || r.status === "approved");
       const closed = requests.filter((r) => !open.includes(r)).reverse();
-      pending.replaceChildren(open.length ? pendingTable(open, names, reload, outcome)
+      const checks = await Promise.all(open.map(checkHeld));
+      pending.replaceChildren(open.length ? pendingTable(open, checks, names, reload, outcome)
         : message("Nothing waits for an approver."));
       decided.replaceChildren(closed.length ? table(
         ["request", "command", "status", "approvals", "decided", "reason"], closed, (c, r) => ({
