@@ -94,6 +94,14 @@ def test_the_readme_tour_runs(toured: Toured) -> None:
     assert (toured.folder / "trusted.note").is_file()
 
 
+def test_the_quick_start_stays_two_commands() -> None:
+    text = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"## Quick start\n\n```sh\n(.*?)```", text, re.S)
+    assert block, "the README has no Quick start"
+    commands = [command_of(line) for line in block.group(1).splitlines() if line.strip()]
+    assert commands == ["make run", "make test"]
+
+
 # --- the lines that start a process ----------------------------------------------------------
 
 class Started:
