@@ -361,7 +361,8 @@ def approval_row(approval: Approval, now: int) -> dict[str, Any]:
             "required": approval.required, "approvals": len(approval.approvers),
             "approvers": list(approval.approvers), "rules": list(approval.rules),
             "request_digest": approval.request_digest.hex(), "execution": approval.execution,
-            "command_args": dict(held.args), "requested_at": approval.requested_at,
+            "command_args": dict(held.args), "command": approval.command.decode("ascii"),
+            "requested_at": approval.requested_at,
             "expires_at": approval.expires_at, "closed_at": approval.closed_at,
             "reason": approval.reason, "executed_command_id": approval.executed_command_id}
 
@@ -465,6 +466,32 @@ def get_threshold_group(ctx: ReadContext, group_id: str) -> dict[str, Any]:
     return threshold_group_row(group)
 
 
+def list_threshold_groups(ctx: ReadContext, domain: str | None = None
+                          ) -> list[dict[str, Any]]:
+    """Every seat of this ledger the caller may see (its domains), oldest first."""
+    seats = sorted(ctx.ledger.state.threshold_groups.values(),
+                   key=lambda g: (g.created_at, g.group_id))
+    return [threshold_group_row(g) for g in seats if ctx.sees(g.domain)
+            and (domain is None or g.domain == domain)]
+
+
+def threshold_session_row(session: Mapping[str, Any]) -> dict[str, Any]:
+    """A session as a reader sees it: never its sealed nonces or their data key's name."""
+    digest, signature = session.get("message_digest"), session.get("signature")
+    return {"session_id": session["session_id"], "committed_at": session["committed_at"],
+            "signed": bool(session.get("used")),
+            "message_digest": bytes(digest).hex() if digest else None,
+            "signers": list(session.get("signers") or []),
+            "signature": bytes(signature).hex() if signature else None}
+
+
+def list_threshold_sessions(ctx: ReadContext, group_id: str) -> list[dict[str, Any]]:
+    group = ctx.ledger.threshold_group(group_id)
+    ctx.check_domain("keys.read", group.domain)
+    return [threshold_session_row(s) for s in sorted(
+        group.sessions.values(), key=lambda s: (s["committed_at"], s["session_id"]))]
+
+
 def key_history(ctx: ReadContext, key_id: str) -> dict[str, Any]:
     """The key's timeline from the ``key_events`` read model, after the same domain check
     as GetKey (so an actor never learns of a key outside its domains)."""
@@ -510,7 +537,8 @@ READS: dict[str, Callable[..., Any]] = {
     "ListApprovals": list_approvals, "GetApproval": get_approval,
     "ListApprovalPolicies": list_approval_policies,
     **CHAIN_READS,
-    "GetThresholdGroup": get_threshold_group,
+    "GetThresholdGroup": get_threshold_group, "ListThresholdGroups": list_threshold_groups,
+    "ListThresholdSessions": list_threshold_sessions,
     **ZK_READS,
     "KeyHistory": key_history, "ListEnvelopes": list_envelopes,
     **PRIVACY_READS,

@@ -58,8 +58,8 @@ GROUP_HELP = {
     "threshold": "Threshold group keys (FROST, threshold BLS): DKG and signing rounds with "
                  "other ledgers.",
     "threshold dkg": "Distributed key generation: start (or join), round, finish.",
-    "threshold sign": "Signing sessions: commit, share, aggregate.",
-    "threshold key": "This ledger's seat in a group key.",
+    "threshold sign": "Signing sessions: commit, share, aggregate; list a seat's sessions.",
+    "threshold key": "This ledger's seats in group keys.",
 }
 """Help of each command group, by its path (``threshold dkg``)."""
 

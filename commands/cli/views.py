@@ -899,6 +899,28 @@ def _threshold_signature(s: Shown) -> str:
 @view("threshold-group")
 def _threshold_group(s: Shown) -> str:
     return record({k: v for k, v in s.data.items() if k != "public_key_package"})
+
+
+def _threshold_seat_line(d: Mapping[str, Any]) -> str:
+    return (f"{d['group_id']}  {d['suite']} {d['threshold']}-of-{d['participants']}  "
+            f"participant {d['identifier']}  {d['stage']}  {d['domain']}"
+            + (f"  {d['label']}" if d.get("label") else ""))
+
+
+@view("threshold-groups")
+def _threshold_groups(s: Shown) -> str:
+    return rows(s.data, _threshold_seat_line, "no threshold groups")
+
+
+def _threshold_session_line(d: Mapping[str, Any]) -> str:
+    signed = d["message_digest"] or "not signed yet"
+    made = f"  signature {d['signature']}" if d["signature"] else ""
+    return f"{d['session_id']}  committed {rfc3339(d['committed_at'])}  {signed}{made}"
+
+
+@view("threshold-sessions")
+def _threshold_sessions(s: Shown) -> str:
+    return rows(s.data, _threshold_session_line, "no signing sessions")
 # --- zero-knowledge (ledger/catalogue/zk.py) ----------------------------------------------
 # A proof alone on stdout (``skms zk range-prove ... > proof.hex``), so that it can be handed
 # to the verifying command as it is; verdicts name what was proved.

@@ -740,6 +740,17 @@ class Operations(abc.ABC):
         shares, sessions (never a secret) (GetThresholdGroup)."""
         return self._read("GetThresholdGroup", given(group_id=group_id))
 
+    def threshold_groups(self, domain: str | None = None) -> Any:
+        """This ledger's seats in threshold groups, in the caller's domains, oldest first (never
+        a secret) (ListThresholdGroups)."""
+        return self._read("ListThresholdGroups", given(domain=domain))
+
+    def threshold_sessions(self, group_id: str) -> Any:
+        """The signing sessions this seat took part in: when it committed, the message digest it
+        signed, the signing set and the group signature if this ledger aggregated one (never a
+        nonce) (ListThresholdSessions)."""
+        return self._read("ListThresholdSessions", given(group_id=group_id))
+
     def verify_range(self, proof: str, context: str | None = None,
                      commitments: list[str] | None = None, bits: int | None = None) -> Any:
         """Verify a range proof (a 422 problem when it does not verify); optionally pin the

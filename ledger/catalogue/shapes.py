@@ -267,6 +267,10 @@ SHAPES: dict[str, Shape] = {s.name: s for s in (
            text("execution", "on-quorum (the completing approval runs it) or on-resubmit "
                              "(the requester sends it again once approved)."),
            document("command_args", "The command's signed arguments, for review."),
+           text("command", "The held command exactly as its requester signed it (canonical "
+                           "JSON): SHA-256 of SKMS-APPROVAL-REQUEST-v1, a zero byte and "
+                           "these bytes is the request digest, which a reviewer may "
+                           "recompute.", max_length=1 << 20, required=False, default=""),
            time("requested_at", _TIMES_NOTE), time("expires_at", _TIMES_NOTE),
            time("closed_at", _TIMES_NOTE, nullable=True),
            text("reason", "Why it was rejected.", nullable=True),
@@ -412,6 +416,15 @@ SHAPES: dict[str, Shape] = {s.name: s for s in (
            integer("sessions", "Signing sessions this seat took part in."),
            integer("signatures", "Group signatures this ledger aggregated."),
            time("created_at", "When the seat was taken.")),
+    _shape("ThresholdSession", "A signing session of this seat (never its nonces).",
+           text("session_id", "Session id."),
+           time("committed_at", "When this seat committed (or first signed)."),
+           boolean("signed", "Whether this seat issued its signature share."),
+           hexa("message_digest", "SHA-256 of the message it signed.", nullable=True),
+           listing("signers", "Identifiers of the signing set (empty before the share).",
+                   integer("item", "Id.")),
+           hexa("signature", "The group signature, when this ledger aggregated it.",
+                nullable=True)),
     # --- zero-knowledge (ledger/catalogue/zk.py) -------------------------------------------
     _shape("Commitment", "A Pedersen commitment (its value and blinding are not recorded).",
            text("key_id", "Commitment key id."), integer("key_version", "Key version."),

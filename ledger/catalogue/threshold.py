@@ -21,6 +21,7 @@ from ledger.catalogue.fields import (
     document,
     hexa,
     in_path,
+    in_query,
     integer,
     listing,
     sha256_of,
@@ -175,4 +176,22 @@ READS = (
              shaped("result", "The group.", "ThresholdGroup"),
              rest=Route("GET", "/v1/threshold/groups/{group_id}"),
              cli=CliRoute(("threshold", "key", "show"), renderer="threshold-group")),
+    ReadSpec("ListThresholdGroups", "This ledger's seats in threshold groups, in the "
+                                    "caller's domains, oldest first (never a secret).",
+             "threshold", "keys.read", READERS,
+             (in_query(text("domain", "Only this key domain.", required=False,
+                            nullable=True, max_length=64)),),
+             listing("result", "Seats.", shaped("item", "One seat.", "ThresholdGroup")),
+             rest=Route("GET", "/v1/threshold/groups"), sdk="threshold_groups",
+             cli=CliRoute(("threshold", "key", "list"), renderer="threshold-groups")),
+    ReadSpec("ListThresholdSessions", "The signing sessions this seat took part in: when "
+                                      "it committed, the message digest it signed, the "
+                                      "signing set and the group signature if this "
+                                      "ledger aggregated one (never a nonce).",
+             "threshold", "keys.read", READERS, (in_path(GROUP_ID),),
+             listing("result", "Sessions.", shaped("item", "One session.",
+                                                  "ThresholdSession")),
+             rest=Route("GET", "/v1/threshold/groups/{group_id}/sessions"),
+             sdk="threshold_sessions",
+             cli=CliRoute(("threshold", "sign", "list"), renderer="threshold-sessions")),
 )

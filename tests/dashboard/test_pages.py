@@ -99,8 +99,8 @@ PAGES = [
     ("timeline", "#timeline", "Live timeline"),
     ("checkpoints", "main", "Checkpoints and proofs"),
     ("reports", "#report svg", "Compliance reports"),
-    ("approvals", "main", "ListApprovals"),
-    ("threshold", "main", "StartThresholdDkg"),
+    ("approvals", "#approval-policies", "Approvals queue"),
+    ("threshold", "#threshold-groups", "Threshold sessions"),
     ("chains", "main svg", "Chain activity"),
     ("health", "#metrics", "Health and metrics"),
 ]

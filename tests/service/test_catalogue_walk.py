@@ -149,6 +149,15 @@ class World:
         return group_with_peers(lambda name, params: dict(getattr(
             clients[name], sdk_name(CATALOGUE.command(name)))(**params).result))
 
+    def listed_threshold_group(self) -> tuple[str, str]:
+        """A group in a domain of its own with one committed session, so that listing
+        reads answer the same on every front end while other scenarios make groups."""
+        domain = "threshold-listed"
+        group_id, _ = group_with_peers(lambda name, params: dict(getattr(
+            self.km, sdk_name(CATALOGUE.command(name)))(**params, domain=domain).result))
+        self.signer.commit_threshold_signing(group_id, "listed-session", domain=domain)
+        return group_id, domain
+
     def threshold_commitments(self, message: bytes) -> dict[str, Any]:
         group_id, peers = shared("threshold", self.threshold_group)
         session_id = f"walk-{next(COUNTER)}"
@@ -370,6 +379,10 @@ SCENARIOS: dict[str, Scenario] = {
         w.signer.sign_psbt(_secp(w), _psbt(w), network="testnet").psbt.encode()))}),
     "GetThresholdGroup": Scenario("auditor", lambda w: {
         "group_id": shared("threshold", w.threshold_group)[0]}),
+    "ListThresholdGroups": Scenario("auditor", lambda w: {
+        "domain": shared("threshold-listed", w.listed_threshold_group)[1]}),
+    "ListThresholdSessions": Scenario("auditor", lambda w: {
+        "group_id": shared("threshold-listed", w.listed_threshold_group)[0]}),
     # zero-knowledge
     "Commit": Scenario("signer", lambda w: {
         "key_id": shared("pedersen", lambda: w.key("pedersen-ristretto255")),

@@ -607,7 +607,7 @@ class WalletBackup(_message.Message):
     def __init__(self, wallet_id: _Optional[str] = ..., split_id: _Optional[str] = ..., scheme: _Optional[str] = ..., threshold: _Optional[int] = ..., share_count: _Optional[int] = ..., custodians: _Optional[_Iterable[str]] = ..., documents_json: _Optional[str] = ...) -> None: ...
 
 class Approval(_message.Message):
-    __slots__ = ("approval_id", "chain", "command_type", "requester_id", "subject", "status", "required", "approvals", "approvers", "rules", "request_digest", "execution", "command_args_json", "requested_at", "expires_at", "closed_at", "reason", "executed_command_id")
+    __slots__ = ("approval_id", "chain", "command_type", "requester_id", "subject", "status", "required", "approvals", "approvers", "rules", "request_digest", "execution", "command_args_json", "command", "requested_at", "expires_at", "closed_at", "reason", "executed_command_id")
     APPROVAL_ID_FIELD_NUMBER: _ClassVar[int]
     CHAIN_FIELD_NUMBER: _ClassVar[int]
     COMMAND_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -621,6 +621,7 @@ class Approval(_message.Message):
     REQUEST_DIGEST_FIELD_NUMBER: _ClassVar[int]
     EXECUTION_FIELD_NUMBER: _ClassVar[int]
     COMMAND_ARGS_JSON_FIELD_NUMBER: _ClassVar[int]
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
     REQUESTED_AT_FIELD_NUMBER: _ClassVar[int]
     EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
     CLOSED_AT_FIELD_NUMBER: _ClassVar[int]
@@ -639,12 +640,13 @@ class Approval(_message.Message):
     request_digest: str
     execution: str
     command_args_json: str
+    command: str
     requested_at: int
     expires_at: int
     closed_at: int
     reason: str
     executed_command_id: str
-    def __init__(self, approval_id: _Optional[str] = ..., chain: _Optional[str] = ..., command_type: _Optional[str] = ..., requester_id: _Optional[str] = ..., subject: _Optional[str] = ..., status: _Optional[str] = ..., required: _Optional[int] = ..., approvals: _Optional[int] = ..., approvers: _Optional[_Iterable[str]] = ..., rules: _Optional[_Iterable[str]] = ..., request_digest: _Optional[str] = ..., execution: _Optional[str] = ..., command_args_json: _Optional[str] = ..., requested_at: _Optional[int] = ..., expires_at: _Optional[int] = ..., closed_at: _Optional[int] = ..., reason: _Optional[str] = ..., executed_command_id: _Optional[str] = ...) -> None: ...
+    def __init__(self, approval_id: _Optional[str] = ..., chain: _Optional[str] = ..., command_type: _Optional[str] = ..., requester_id: _Optional[str] = ..., subject: _Optional[str] = ..., status: _Optional[str] = ..., required: _Optional[int] = ..., approvals: _Optional[int] = ..., approvers: _Optional[_Iterable[str]] = ..., rules: _Optional[_Iterable[str]] = ..., request_digest: _Optional[str] = ..., execution: _Optional[str] = ..., command_args_json: _Optional[str] = ..., command: _Optional[str] = ..., requested_at: _Optional[int] = ..., expires_at: _Optional[int] = ..., closed_at: _Optional[int] = ..., reason: _Optional[str] = ..., executed_command_id: _Optional[str] = ...) -> None: ...
 
 class ApprovalDecision(_message.Message):
     __slots__ = ("approval_id", "status", "approvals", "required", "command_type", "result_json")
@@ -978,6 +980,22 @@ class ThresholdGroup(_message.Message):
     signatures: int
     created_at: int
     def __init__(self, group_id: _Optional[str] = ..., domain: _Optional[str] = ..., suite: _Optional[str] = ..., label: _Optional[str] = ..., threshold: _Optional[int] = ..., participants: _Optional[int] = ..., identifier: _Optional[int] = ..., stage: _Optional[str] = ..., replaces: _Optional[str] = ..., retired_by: _Optional[str] = ..., group_public_key: _Optional[str] = ..., public_key_package_json: _Optional[str] = ..., transcript_digest: _Optional[str] = ..., sessions: _Optional[int] = ..., signatures: _Optional[int] = ..., created_at: _Optional[int] = ...) -> None: ...
+
+class ThresholdSession(_message.Message):
+    __slots__ = ("session_id", "committed_at", "signed", "message_digest", "signers", "signature")
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    COMMITTED_AT_FIELD_NUMBER: _ClassVar[int]
+    SIGNED_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    SIGNERS_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    session_id: str
+    committed_at: int
+    signed: bool
+    message_digest: str
+    signers: _containers.RepeatedScalarFieldContainer[int]
+    signature: str
+    def __init__(self, session_id: _Optional[str] = ..., committed_at: _Optional[int] = ..., signed: _Optional[bool] = ..., message_digest: _Optional[str] = ..., signers: _Optional[_Iterable[int]] = ..., signature: _Optional[str] = ...) -> None: ...
 
 class Commitment(_message.Message):
     __slots__ = ("key_id", "key_version", "commitment_id", "commitment", "parts")
@@ -3036,6 +3054,30 @@ class GetThresholdGroupReply(_message.Message):
     RESULT_FIELD_NUMBER: _ClassVar[int]
     result: ThresholdGroup
     def __init__(self, result: _Optional[_Union[ThresholdGroup, _Mapping]] = ...) -> None: ...
+
+class ListThresholdGroupsRequest(_message.Message):
+    __slots__ = ("domain",)
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    domain: str
+    def __init__(self, domain: _Optional[str] = ...) -> None: ...
+
+class ListThresholdGroupsReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: _containers.RepeatedCompositeFieldContainer[ThresholdGroup]
+    def __init__(self, result: _Optional[_Iterable[_Union[ThresholdGroup, _Mapping]]] = ...) -> None: ...
+
+class ListThresholdSessionsRequest(_message.Message):
+    __slots__ = ("group_id",)
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    def __init__(self, group_id: _Optional[str] = ...) -> None: ...
+
+class ListThresholdSessionsReply(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: _containers.RepeatedCompositeFieldContainer[ThresholdSession]
+    def __init__(self, result: _Optional[_Iterable[_Union[ThresholdSession, _Mapping]]] = ...) -> None: ...
 
 class VerifyRangeRequest(_message.Message):
     __slots__ = ("proof", "context", "commitments", "bits")

@@ -559,6 +559,16 @@ class SkmsStub:
                 request_serializer=skms__pb2.GetThresholdGroupRequest.SerializeToString,
                 response_deserializer=skms__pb2.GetThresholdGroupReply.FromString,
                 _registered_method=True)
+        self.ListThresholdGroups = channel.unary_unary(
+                '/skms.v1.Skms/ListThresholdGroups',
+                request_serializer=skms__pb2.ListThresholdGroupsRequest.SerializeToString,
+                response_deserializer=skms__pb2.ListThresholdGroupsReply.FromString,
+                _registered_method=True)
+        self.ListThresholdSessions = channel.unary_unary(
+                '/skms.v1.Skms/ListThresholdSessions',
+                request_serializer=skms__pb2.ListThresholdSessionsRequest.SerializeToString,
+                response_deserializer=skms__pb2.ListThresholdSessionsReply.FromString,
+                _registered_method=True)
         self.VerifyRange = channel.unary_unary(
                 '/skms.v1.Skms/VerifyRange',
                 request_serializer=skms__pb2.VerifyRangeRequest.SerializeToString,
@@ -1244,6 +1254,18 @@ class SkmsServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListThresholdGroups(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListThresholdSessions(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def VerifyRange(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -1831,6 +1853,16 @@ def add_SkmsServicer_to_server(servicer, server):
                     servicer.GetThresholdGroup,
                     request_deserializer=skms__pb2.GetThresholdGroupRequest.FromString,
                     response_serializer=skms__pb2.GetThresholdGroupReply.SerializeToString,
+            ),
+            'ListThresholdGroups': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListThresholdGroups,
+                    request_deserializer=skms__pb2.ListThresholdGroupsRequest.FromString,
+                    response_serializer=skms__pb2.ListThresholdGroupsReply.SerializeToString,
+            ),
+            'ListThresholdSessions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListThresholdSessions,
+                    request_deserializer=skms__pb2.ListThresholdSessionsRequest.FromString,
+                    response_serializer=skms__pb2.ListThresholdSessionsReply.SerializeToString,
             ),
             'VerifyRange': grpc.unary_unary_rpc_method_handler(
                     servicer.VerifyRange,
@@ -4718,6 +4750,60 @@ class Skms:
             '/skms.v1.Skms/GetThresholdGroup',
             skms__pb2.GetThresholdGroupRequest.SerializeToString,
             skms__pb2.GetThresholdGroupReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListThresholdGroups(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/ListThresholdGroups',
+            skms__pb2.ListThresholdGroupsRequest.SerializeToString,
+            skms__pb2.ListThresholdGroupsReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListThresholdSessions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/ListThresholdSessions',
+            skms__pb2.ListThresholdSessionsRequest.SerializeToString,
+            skms__pb2.ListThresholdSessionsReply.FromString,
             options,
             channel_credentials,
             insecure,

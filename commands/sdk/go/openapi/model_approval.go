@@ -31,6 +31,8 @@ type Approval struct {
 	Chain string `json:"chain"`
 	// Microseconds since 1970-01-01 UTC.
 	ClosedAt NullableInt64 `json:"closed_at"`
+	// The held command exactly as its requester signed it (canonical JSON): SHA-256 of SKMS-APPROVAL-REQUEST-v1, a zero byte and these bytes is the request digest, which a reviewer may recompute.
+	Command NullableString `json:"command,omitempty"`
 	// The command's signed arguments, for review.
 	CommandArgs interface{} `json:"command_args"`
 	// The gated catalogue command.
@@ -216,6 +218,48 @@ func (o *Approval) GetClosedAtOk() (*int64, bool) {
 // SetClosedAt sets field value
 func (o *Approval) SetClosedAt(v int64) {
 	o.ClosedAt.Set(&v)
+}
+
+// GetCommand returns the Command field value if set, zero value otherwise (both if not set or set to explicit null).
+func (o *Approval) GetCommand() string {
+	if o == nil || IsNil(o.Command.Get()) {
+		var ret string
+		return ret
+	}
+	return *o.Command.Get()
+}
+
+// GetCommandOk returns a tuple with the Command field value if set, nil otherwise
+// and a boolean to check if the value has been set.
+// NOTE: If the value is an explicit nil, `nil, true` will be returned
+func (o *Approval) GetCommandOk() (*string, bool) {
+	if o == nil {
+		return nil, false
+	}
+	return o.Command.Get(), o.Command.IsSet()
+}
+
+// HasCommand returns a boolean if a field has been set.
+func (o *Approval) HasCommand() bool {
+	if o != nil && o.Command.IsSet() {
+		return true
+	}
+
+	return false
+}
+
+// SetCommand gets a reference to the given NullableString and assigns it to the Command field.
+func (o *Approval) SetCommand(v string) {
+	o.Command.Set(&v)
+}
+// SetCommandNil sets the value for Command to be an explicit nil
+func (o *Approval) SetCommandNil() {
+	o.Command.Set(nil)
+}
+
+// UnsetCommand ensures that no value is present for Command, not even an explicit nil
+func (o *Approval) UnsetCommand() {
+	o.Command.Unset()
 }
 
 // GetCommandArgs returns the CommandArgs field value
@@ -553,6 +597,9 @@ func (o Approval) ToMap() (map[string]interface{}, error) {
 	toSerialize["approvers"] = o.Approvers
 	toSerialize["chain"] = o.Chain
 	toSerialize["closed_at"] = o.ClosedAt.Get()
+	if o.Command.IsSet() {
+		toSerialize["command"] = o.Command.Get()
+	}
 	if o.CommandArgs != nil {
 		toSerialize["command_args"] = o.CommandArgs
 	}

@@ -3,7 +3,7 @@
 // own key (the SKMS command signature, as every client makes it) and sent with the session.
 
 import { canonicalJson } from "./canonical.js";
-import { base64, concat, utf8 } from "./bytes.js";
+import { base64, concat, hex, sha256, utf8 } from "./bytes.js";
 
 export const COMMAND_DOMAIN = utf8("SKMS-COMMAND-v1\u0000");
 export const SIGN_IN_DOMAIN = utf8("SKMS-DASHBOARD-SIGN-IN-v1\u0000");
@@ -116,17 +116,36 @@ export function buildable(spec) {
   return spec.inputs.length === 0 && spec.args.every((f) => f.derived === null && !f.secret);
 }
 
-/** Build, sign as the actor and send a catalogue command; returns the service's answer. */
-export async function runCommand(name, values) {
+/** The derived arguments the page computes itself, by the catalogue's rule (as
+ * commands/builders.py): the SHA-256 of a byte input, and an approval request's digest,
+ * which the approver names from the request it reviewed (or, when not given, read here). */
+async function derive(field, values, inputs) {
+  const rule = field.derived.rule;
+  if (rule === "request-digest") {
+    if (values[field.name]) return values[field.name];
+    return (await read("GetApproval", { approval_id: values.approval_id })).request_digest;
+  }
+  if (rule === "sha256") {
+    const data = inputs[field.derived.inputs[0]];
+    return data === undefined ? undefined : hex(await sha256(data));
+  }
+  throw new Error(`the page cannot derive ${field.name} (${rule}): use the CLI or an SDK`);
+}
+
+/** Build, sign as the actor and send a catalogue command; returns the service's answer.
+ * ``inputs`` are the command's unsigned data (bytes), sent beside it as base64. */
+export async function runCommand(name, values, inputs = {}) {
   const spec = commandSpec(name);
   if (!spec) throw new Error(`this server has no command ${name}`);
-  if (!buildable(spec)) throw new Error(`${name} needs inputs the page does not build`);
+  if (spec.args.some((f) => f.secret) || spec.inputs.some((f) => f.kind !== "bytes")) {
+    throw new Error(`${name} needs inputs the page does not build`);
+  }
   if (!state.identity) {
     throw new Error("signed in by client certificate: sign in with the actor's key to sign commands");
   }
   const args = {};
   for (const field of spec.args) {
-    const value = values[field.name];
+    const value = field.derived === null ? values[field.name] : await derive(field, values, inputs);
     if (value !== undefined && value !== null && value !== "") args[field.name] = value;
   }
   const command = {
@@ -139,11 +158,21 @@ export async function runCommand(name, values) {
   const path = fillPath(spec.rest.path, { ...args, chain_id: command.chain_id });
   const headers = { "Content-Type": "application/json", Accept: "application/json",
                     "X-SKMS-CSRF": state.csrf, "Idempotency-Key": command.command_id };
+  const body = { command: text, signature: base64(signature) };
+  for (const field of spec.inputs) {
+    if (inputs[field.name] !== undefined) body[field.name] = base64(inputs[field.name]);
+  }
   const response = await fetch(path, {
     method: spec.rest.method, headers, credentials: "same-origin", cache: "no-store",
-    body: JSON.stringify({ command: text, signature: base64(signature) }),
+    body: JSON.stringify(body),
   });
   return answer(response);
+}
+
+/** What a command's answer says, in words: its seq, or the approval request holding it. */
+export function outcomeText(name, answer) {
+  if (answer.status === "pending") return `${name} is held for approval ${answer.approval_id} (see Approvals)`;
+  return `${name}: seq ${answer.seq}`;
 }
 
 export async function signIn(identity) {

@@ -5,10 +5,11 @@ import { loadCatalogue, signIn, signInWithCertificate, signOut, state } from "./
 import { h, message } from "./dom.js";
 import { Identity } from "./identity.js";
 import { connect, disconnect, setBadge } from "./live.js";
+import { approvalsPage } from "./approvals.js";
 import {
-  approvalsPage, chainsPage, checkpointsPage, healthPage, keyPage, keysPage, reportsPage,
-  thresholdPage, timelinePage,
+  chainsPage, checkpointsPage, healthPage, keyPage, keysPage, reportsPage, timelinePage,
 } from "./pages.js";
+import { thresholdPage } from "./threshold.js";
 
 const PAGES = [
   ["keys", "Keys", keysPage], ["timeline", "Timeline", timelinePage],

@@ -40,3 +40,8 @@ export function table(columns, rows, render = (column, row) => row[column]) {
 export function message(text, error = false) {
   return h("p", { class: error ? "message error" : "message", role: error ? "alert" : "status" }, text);
 }
+
+/** A ledger time (microseconds since the epoch) as ISO 8601 UTC. */
+export function when(micros) {
+  return micros ? new Date(micros / 1000).toISOString().replace(".000Z", "Z") : "";
+}

@@ -9,7 +9,7 @@ function control(field, id) {
   if (field.kind === "boolean") {
     return h("input", { id, name: field.name, type: "checkbox", checked: field.default === true });
   }
-  if (field.choices && field.kind === "text") {
+  if (field.choices && field.choices.length && field.kind === "text") {
     return h("select", { id, name: field.name },
       field.required ? null : h("option", { value: "" }, "(default)"),
       field.choices.map((c) => h("option", { value: c, selected: c === field.default }, c)));

@@ -1,14 +1,13 @@
 // The dashboard's pages. Each takes the <main> element and fills it from catalogue reads;
 // actions are the catalogue's commands this actor may issue, signed by its own key.
 
-import { buildable, commandSpec, may, read, request, runCommand, state } from "./api.js";
-import { h, message, svg, table } from "./dom.js";
+import { buildable, commandSpec, may, outcomeText, read, request, runCommand, state } from "./api.js";
+import { h, message, svg, table, when } from "./dom.js";
 import { fieldForm, typeable } from "./forms.js";
 import { connect, live, onLive, pinKey, pinnedKey, verifyNow } from "./live.js";
 import { equal, fromBase64 } from "./bytes.js";
 import { leafHash, openCheckpoint, parseVerifierKey, rootFromInclusion } from "./verify.js";
 
-const when = (micros) => (micros ? new Date(micros / 1000).toISOString().replace(".000Z", "Z") : "");
 const json = (value) => h("code", {}, JSON.stringify(value));
 
 function failed(main, error) {
@@ -62,7 +61,8 @@ export async function keysPage(main, unsubscribe) {
     main.append(h("h2", {}, "New key"), fieldForm(fields, "Create key", async (values) => {
       const answer = await runCommand("CreateKey", values);
       await load();
-      return `created ${answer.result.key_id} (seq ${answer.seq})`;
+      return answer.status === "pending" ? outcomeText("CreateKey", answer)
+        : `created ${answer.result.key_id} (seq ${answer.seq})`;
     }, { extra: [{ name: "domain", kind: "text", doc: "Key domain (chain).", required: false, default: "default", max_length: 64 }] }));
   }
   // New keys show up as their events arrive on the feed (or on the next poll).
@@ -113,7 +113,7 @@ export async function keyPage(main, unsubscribe, keyId) {
       fieldForm(fields, spec.name.replace(/Key$/, "").toLowerCase(), async (values) => {
         const answer = await runCommand(spec.name, { ...values, key_id: keyId });
         await refresh();
-        return `${spec.name}: seq ${answer.seq}`;
+        return outcomeText(spec.name, answer);
       })));
   }
   main.append(h("h2", {}, "Details"), details, h("h2", {}, "Actions"),
@@ -212,7 +212,7 @@ export async function checkpointsPage(main) {
   }
 }
 
-// --- reports, chains, approvals, threshold, health --------------------------------------------
+// --- reports, chains, health --------------------------------------------
 
 export function barChart(title, bars) {
   const width = 640; const rowHeight = 22; const labelWidth = 200;
@@ -267,36 +267,6 @@ export async function chainsPage(main) {
     "checkpoint size": String(r.checkpoint_size), "unsigned events": String(r.head_seq + 1 - r.checkpoint_size) }[c])));
   main.append(barChart("Events per chain", chains.map((c) => [c.chain_id, c.head_seq + 1])));
 }
-
-function capabilityPage(title, test, none) {
-  return async (main) => {
-    main.append(h("h1", {}, title));
-    const commands = state.catalogue.commands.filter(test);
-    const reads = state.catalogue.reads.filter(test);
-    if (commands.length === 0 && reads.length === 0) { main.append(message(none)); return; }
-    main.append(h("p", {}, "In this server's catalogue: ",
-      [...commands, ...reads].map((spec) => spec.name).join(", "),
-      ". Shown here: what this actor may do from the page (the rest: CLI or SDK)."));
-    for (const spec of reads.filter((r) => may(r) && r.params.every((p) => !p.required))) {
-      try {
-        const result = await read(spec.name, {});
-        main.append(h("h2", {}, spec.name), h("pre", {}, JSON.stringify(result, null, 2)));
-      } catch (error) { main.append(message(`${spec.name}: ${error.message}`, true)); }
-    }
-    for (const spec of commands.filter((c) => may(c) && buildable(c) && c.args.every(typeable))) {
-      main.append(h("div", { class: "panel" }, h("strong", {}, spec.name), " ", spec.doc,
-        fieldForm(spec.args, spec.name, async (values) => `seq ${(await runCommand(spec.name, values)).seq}`)));
-    }
-  };
-}
-
-export const approvalsPage = capabilityPage("Approvals queue",
-  (s) => s.group === "approvals" || /Approv/.test(s.name),
-  "This server's catalogue has no approval commands: nothing waits for an approver here.");
-
-export const thresholdPage = capabilityPage("Threshold sessions",
-  (s) => s.group === "threshold" || /Threshold/.test(s.name),
-  "This server's catalogue has no threshold-session commands.");
 
 export async function healthPage(main) {
   main.append(h("h1", {}, "Health and metrics"));

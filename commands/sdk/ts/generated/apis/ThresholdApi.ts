@@ -93,6 +93,11 @@ import {
     ThresholdGroupFromJSON,
     ThresholdGroupToJSON,
 } from '../models/ThresholdGroup';
+import {
+    type ThresholdSession,
+    ThresholdSessionFromJSON,
+    ThresholdSessionToJSON,
+} from '../models/ThresholdSession';
 
 export interface AggregateMusigKeyRequest {
     /**
@@ -151,6 +156,20 @@ export interface FinishThresholdDkgRequest {
 }
 
 export interface GetThresholdGroupRequest {
+    /**
+     * The group id.
+     */
+    groupId: string;
+}
+
+export interface ListThresholdGroupsRequest {
+    /**
+     * Only this key domain.
+     */
+    domain?: string | null;
+}
+
+export interface ListThresholdSessionsRequest {
     /**
      * The group id.
      */
@@ -503,6 +522,104 @@ export class ThresholdApi extends runtime.BaseAPI {
      */
     async getThresholdGroup(requestParameters: GetThresholdGroupRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<ThresholdGroup> {
         const response = await this.getThresholdGroupRaw(requestParameters, initOverrides);
+        return await response.value();
+    }
+
+    /**
+     * Creates request options for listThresholdGroups without sending the request
+     */
+    async listThresholdGroupsRequestOpts(requestParameters: ListThresholdGroupsRequest): Promise<runtime.RequestOpts> {
+        const queryParameters: any = {};
+
+        if (requestParameters['domain'] != null) {
+            queryParameters['domain'] = requestParameters['domain'];
+        }
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+        if (this.configuration && this.configuration.apiKey) {
+            headerParameters["Signature"] = await this.configuration.apiKey("Signature"); // httpMessageSignature authentication
+        }
+
+
+        let urlPath = `/v1/threshold/groups`;
+
+        return {
+            path: urlPath,
+            method: 'GET',
+            headers: headerParameters,
+            query: queryParameters,
+        };
+    }
+
+    /**
+     * This ledger\'s seats in threshold groups, in the caller\'s domains, oldest first (never a secret).
+     * ListThresholdGroups
+     */
+    async listThresholdGroupsRaw(requestParameters: ListThresholdGroupsRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<Array<ThresholdGroup>>> {
+        const requestOptions = await this.listThresholdGroupsRequestOpts(requestParameters);
+        const response = await this.request(requestOptions, initOverrides);
+
+        return new runtime.JSONApiResponse(response, (jsonValue) => jsonValue.map(ThresholdGroupFromJSON));
+    }
+
+    /**
+     * This ledger\'s seats in threshold groups, in the caller\'s domains, oldest first (never a secret).
+     * ListThresholdGroups
+     */
+    async listThresholdGroups(requestParameters: ListThresholdGroupsRequest = {}, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<Array<ThresholdGroup>> {
+        const response = await this.listThresholdGroupsRaw(requestParameters, initOverrides);
+        return await response.value();
+    }
+
+    /**
+     * Creates request options for listThresholdSessions without sending the request
+     */
+    async listThresholdSessionsRequestOpts(requestParameters: ListThresholdSessionsRequest): Promise<runtime.RequestOpts> {
+        if (requestParameters['groupId'] == null) {
+            throw new runtime.RequiredError(
+                'groupId',
+                'Required parameter "groupId" was null or undefined when calling listThresholdSessions().'
+            );
+        }
+
+        const queryParameters: any = {};
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+        if (this.configuration && this.configuration.apiKey) {
+            headerParameters["Signature"] = await this.configuration.apiKey("Signature"); // httpMessageSignature authentication
+        }
+
+
+        let urlPath = `/v1/threshold/groups/{group_id}/sessions`;
+        urlPath = urlPath.replace('{group_id}', encodeURIComponent(String(requestParameters['groupId'])));
+
+        return {
+            path: urlPath,
+            method: 'GET',
+            headers: headerParameters,
+            query: queryParameters,
+        };
+    }
+
+    /**
+     * The signing sessions this seat took part in: when it committed, the message digest it signed, the signing set and the group signature if this ledger aggregated one (never a nonce).
+     * ListThresholdSessions
+     */
+    async listThresholdSessionsRaw(requestParameters: ListThresholdSessionsRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<Array<ThresholdSession>>> {
+        const requestOptions = await this.listThresholdSessionsRequestOpts(requestParameters);
+        const response = await this.request(requestOptions, initOverrides);
+
+        return new runtime.JSONApiResponse(response, (jsonValue) => jsonValue.map(ThresholdSessionFromJSON));
+    }
+
+    /**
+     * The signing sessions this seat took part in: when it committed, the message digest it signed, the signing set and the group signature if this ledger aggregated one (never a nonce).
+     * ListThresholdSessions
+     */
+    async listThresholdSessions(requestParameters: ListThresholdSessionsRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<Array<ThresholdSession>> {
+        const response = await this.listThresholdSessionsRaw(requestParameters, initOverrides);
         return await response.value();
     }
 

@@ -40,6 +40,10 @@ export interface Approval {
      */
     closedAt: number | null;
     /**
+     * The held command exactly as its requester signed it (canonical JSON): SHA-256 of SKMS-APPROVAL-REQUEST-v1, a zero byte and these bytes is the request digest, which a reviewer may recompute.
+     */
+    command?: string | null;
+    /**
      * The command's signed arguments, for review.
      */
     commandArgs: any | null;
@@ -133,6 +137,7 @@ export function ApprovalFromJSONTyped(json: any, ignoreDiscriminator: boolean): 
         'approvers': json['approvers'],
         'chain': json['chain'],
         'closedAt': json['closed_at'],
+        'command': json['command'] === undefined ? undefined : json['command'] === null ? null : json['command'],
         'commandArgs': json['command_args'],
         'commandType': json['command_type'],
         'executedCommandId': json['executed_command_id'],
@@ -165,6 +170,7 @@ export function ApprovalToJSONTyped(value?: Approval | null, ignoreDiscriminator
         'approvers': value['approvers'],
         'chain': value['chain'],
         'closed_at': value['closedAt'],
+        'command': value['command'],
         'command_args': value['commandArgs'],
         'command_type': value['commandType'],
         'executed_command_id': value['executedCommandId'],

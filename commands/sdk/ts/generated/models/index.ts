@@ -216,6 +216,7 @@ export * from './ThresholdDkgRound1';
 export * from './ThresholdDkgRound2';
 export * from './ThresholdGroup';
 export * from './ThresholdKey';
+export * from './ThresholdSession';
 export * from './ThresholdSignature';
 export * from './ThresholdSignatureShare';
 export * from './UnbackedKey';
