@@ -284,7 +284,7 @@ FROM threat_findings f
 LEFT JOIN keys k ON k.key_id = f.key_id
 WHERE $since::TIMESTAMP IS NULL OR f.recorded_at >= $since::TIMESTAMP
 ORDER BY f.score DESC, f.recorded_at, f.chain, f.seq""", {SINCE},
-            Chart("key_id", "score", "Highest threat score per key")),
+            Chart("key_id", "score", "Summed threat scores per key")),
 
     _report("threshold-groups", "Per threshold group seat of this ledger: suite, t-of-n, "
             "its participant identifier, stage, group key, signing sessions, shares issued "

@@ -23,7 +23,6 @@ from tests.threat.conftest import (
     create_key,
     key_findings,
     pay,
-    points,
     read_models,
     working_day,
 )
