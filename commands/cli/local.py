@@ -73,10 +73,15 @@ def init(state: CliState, name: str, fips: bool, checkpoint_every: int,
 @guarded
 def rotate_due(state: CliState) -> None:
     """Do the scheduler's due work once (for cron): rotate every key whose rotation period
-    has passed and close expired approval requests, as the ledger's scheduler, recorded."""
-    done = run_due(state.session().ledger()).as_dict()
+    has passed, close expired approval requests and record threat findings (suspending
+    keys under a suspend policy), as the ledger's scheduler, recorded."""
+    session = state.session()
+    store, _ = session.store()
+    done = run_due(session.ledger(), home_scan(store, state.home.path)).as_dict()
     emit(done, lambda d: f"rotated {len(d['rotated_keys'])} key(s), closed "
-                         f"{len(d['expired_approvals'])} expired approval request(s)")
+                         f"{len(d['expired_approvals'])} expired approval request(s), "
+                         f"recorded {len(d['threat_findings'])} threat finding(s), "
+                         f"suspended {len(d['suspended_keys'])} key(s)")
 
 
 @click.command("scan")
