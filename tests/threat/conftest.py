@@ -132,7 +132,7 @@ def points(finding: Finding) -> dict[str, int]:
 
 
 def create_key(session: Session) -> str:
-    return str(session.run("alice", "CreateKey", algorithm="ecdsa-secp256k1").result["key_id"])
+    return str(attrs(session.run("alice", "CreateKey", algorithm="ecdsa-secp256k1"))["key_id"])
 
 
 def attrs(outcome: Any) -> dict[str, Any]:

@@ -27,7 +27,8 @@ def test_scan_records_once_and_the_report_lists_the_finding(tmp_path: Path) -> N
         session.initialize(name="cli-threats", checkpoint_every_events=1000)
         session.add_actor("admin", "alice", ["key-manager"], ["*"])
         session.add_actor("admin", "bob", ["signer"], ["*"])
-        key_id = str(session.run("alice", "CreateKey", algorithm="ed25519").result["key_id"])
+        created = session.run("alice", "CreateKey", algorithm="ed25519").result or {}
+        key_id = str(created["key_id"])
         for i in range(30):
             session.sign("bob", key_id, f"burst {i}".encode())
     finally:
