@@ -39,7 +39,7 @@ from ledger.envelope import open_envelope
 from ledger.errors import UnsupportedAlgorithm
 from ledger.stores.base import StoredEnvelope
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 """Bumped whenever a table or column changes; a database built with another version is rebuilt.
 
 2: tables for data operations, wallets, backups and the genesis event.
@@ -49,7 +49,8 @@ SCHEMA_VERSION = 9
 6: zk_records (commitments, range proofs, SNARK set-ups and proofs).
 7: key_token_objects and kek_rotations (HSM-held keys, KEK rotations).
 8: custody_events (BYOK import tokens, escrow agents, key-ring backups).
-9: privacy_records (blind signatures, Paillier, possession proofs, ring approvals)."""
+9: privacy_records (blind signatures, Paillier, possession proofs, ring approvals).
+10: threat_findings and threat_policy_changes (threat detection)."""
 
 SECRET_FIELDS = frozenset({"sealed_material", "sealed_seed", "sealed_state", "sealed_share",
                            "sealed_nonces", "sealed_wrapping_key", "sealed_escrow"})
@@ -612,6 +613,39 @@ PRIVACY_RECORDS = Table("privacy_records", "One row per privacy-service record: 
     _c("expires_at", TIMESTAMP, "pok-challenge: when the challenge stops being accepted."),
 ))
 
+THREAT_FINDINGS = Table("threat_findings", "One row per ThreatDetected event: a key's "
+                                           "activity in one clock hour scored against its "
+                                           "own history (docs/threat-detection.md). Counts "
+                                           "and ids only.", (
+    _c("chain", "VARCHAR", "Chain (key domain) holding the event."),
+    _c("seq", "BIGINT", "Seq of the event."),
+    _c("key_id", "VARCHAR", "The key the finding is about."),
+    _c("finding_id", "VARCHAR", "Stable id of the finding (one per key and hour)."),
+    _c("window_start", TIMESTAMP, "Start of the scored clock hour."),
+    _c("window_end", TIMESTAMP, "End of the scored hour (exclusive)."),
+    _c("score", "INTEGER", "Score, 0..100."),
+    _c("threshold", "INTEGER", "Threshold of the policy in force then."),
+    _c("action", "VARCHAR", "The policy's action then: none or suspend."),
+    _c("suspended", "BOOLEAN", "Whether the key was suspended for it."),
+    _c("actors", "VARCHAR[]", "Actors that signed with the key in the window."),
+    _c("features_json", "VARCHAR", "Every feature's observed, expected and surprise "
+                                   "(thousandths) and points, as JSON."),
+    _c("recorded_at", TIMESTAMP, "When the finding was recorded."),
+))
+
+THREAT_POLICY_CHANGES = Table("threat_policy_changes", "One row per threat policy set "
+                                                       "(ThreatPolicySet).", (
+    _c("chain", "VARCHAR", "Chain whose policy book holds it."),
+    _c("seq", "BIGINT", "Seq of the event."),
+    _c("scope", "VARCHAR", "ledger, domain or key."),
+    _c("target", "VARCHAR", "The domain or key id; empty ledger-wide."),
+    _c("threshold", "INTEGER", "Score from which findings are recorded."),
+    _c("action", "VARCHAR", "none or suspend."),
+    _c("lift_approvals", "INTEGER", "Approvers lifting a threat suspension needs."),
+    _c("actor_id", "VARCHAR", "Actor whose command set it."),
+    _c("recorded_at", TIMESTAMP, "When it was set."),
+))
+
 READ_MODELS: tuple[Table, ...] = (
     KEYS, KEY_VERSIONS, KEY_EVENTS, ACTORS, ACTOR_ROLE_HISTORY, SIGNATURES, KEY_OPERATIONS,
     WALLETS, WALLET_ADDRESSES, WALLET_ADDRESS_USES, WALLET_XPUB_EXPORTS, WALLET_BACKUPS,
@@ -621,7 +655,8 @@ READ_MODELS: tuple[Table, ...] = (
     ZK_RECORDS,
     KEY_TOKEN_OBJECTS, KEK_ROTATIONS,
     CUSTODY_EVENTS,
-    PRIVACY_RECORDS)
+    PRIVACY_RECORDS,
+    THREAT_FINDINGS, THREAT_POLICY_CHANGES)
 """Every table the mapping fills, in the order they are written."""
 
 POSITIONS = Table("projection_positions", "How far each chain has been projected. Written "
@@ -706,6 +741,8 @@ EVENT_TABLES: Mapping[str, frozenset[str]] = {
     "KeyChainPolicySet": frozenset({KEYS.name, KEY_EVENTS.name}),
     **{kind: frozenset({PRIVACY_RECORDS.name}) for kind in PRIVACY_OPERATION_NAMES},
     "BlindSignatureIssued": frozenset({KEYS.name, PRIVACY_RECORDS.name}),  # a signature
+    "ThreatDetected": frozenset({THREAT_FINDINGS.name}),
+    "ThreatPolicySet": frozenset({THREAT_POLICY_CHANGES.name}),
 }
 """The tables each event type writes (entity tables only when the entity is known). A test
 walks the schema folder and fails for an event type missing here, and checks, event by
@@ -832,6 +869,8 @@ class _BatchMapper:
         self.kek_rotations: list[tuple[Any, ...]] = []
         self.custody: list[tuple[Any, ...]] = []
         self.privacy: list[tuple[Any, ...]] = []
+        self.threat_findings: list[tuple[Any, ...]] = []
+        self.threat_policies: list[tuple[Any, ...]] = []
         self._handlers: dict[str, Callable[[LoggedEvent], None]] = {
             "SignatureIssued": self._signature,
             "SignatureBatchIssued": self._signature_batch,
@@ -878,6 +917,8 @@ class _BatchMapper:
             **{kind: self._custody for kind in CUSTODY_SUBJECTS},
             "KeyChainPolicySet": self._chain_policy_set,
             **{kind: self._privacy for kind in PRIVACY_OPERATION_NAMES},
+            "ThreatDetected": self._threat_finding,
+            "ThreatPolicySet": self._threat_policy,
         }
 
     def run(self, events: Sequence[LoggedEvent]) -> BatchRows:
@@ -939,7 +980,9 @@ class _BatchMapper:
                          KEY_TOKEN_OBJECTS.name: self.token_objects,
                          KEK_ROTATIONS.name: self.kek_rotations,
                          CUSTODY_EVENTS.name: self.custody,
-                         PRIVACY_RECORDS.name: self.privacy}
+                         PRIVACY_RECORDS.name: self.privacy,
+                         THREAT_FINDINGS.name: self.threat_findings,
+                         THREAT_POLICY_CHANGES.name: self.threat_policies}
         rows.replaced = {
             KEYS.name: [_row(KEYS, self.keys[k]) for k in sorted(self.dirty_keys)],
             KEY_VERSIONS.name: [_row(KEY_VERSIONS, v) for k in sorted(self.dirty_versions)
@@ -1388,6 +1431,20 @@ class _BatchMapper:
             event.actor_id, record.get("command_type"), approvals,
             details_json(record, omit=("approval_id", "command", "command_signature",
                                        "command_type")), event.recorded_at))
+
+    def _threat_finding(self, event: LoggedEvent) -> None:
+        r = event.record
+        self.threat_findings.append((
+            event.chain_id, event.seq, r["key_id"], r["finding_id"], r["window_start"],
+            r["window_end"], r["score"], r["threshold"], r["action"], r["suspends"],
+            list(r["actors"]), json.dumps(r["features"], sort_keys=True,
+                                          separators=(",", ":")), event.recorded_at))
+
+    def _threat_policy(self, event: LoggedEvent) -> None:
+        r = event.record
+        self.threat_policies.append((
+            event.chain_id, event.seq, r["scope"], r["target"], r["threshold"], r["action"],
+            r["lift_approvals"], event.actor_id, event.recorded_at))
 
     def _policy_set(self, event: LoggedEvent) -> None:
         record = event.record

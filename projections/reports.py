@@ -273,6 +273,19 @@ LEFT JOIN last_checkpoint cp ON cp.chain = c.chain_id
 ORDER BY c.chain_id""", {HEADS}, Chart("chain", "events_since_checkpoint",
                                         "Events since the last checkpoint")),
 
+    _report("threats", "Recorded threat findings, highest score first: the key, the "
+            "scored hour, the score against the policy's threshold, whether the key was "
+            "suspended (and is still held) and each feature's points (--since: recorded "
+            "since T). docs/threat-detection.md explains the score.", """
+SELECT f.recorded_at, f.chain, f.seq, f.finding_id, f.key_id, k.label AS key_label,
+       k.state AS key_state, f.window_start, f.window_end, f.score, f.threshold, f.action,
+       f.suspended, f.actors, f.features_json
+FROM threat_findings f
+LEFT JOIN keys k ON k.key_id = f.key_id
+WHERE $since::TIMESTAMP IS NULL OR f.recorded_at >= $since::TIMESTAMP
+ORDER BY f.score DESC, f.recorded_at, f.chain, f.seq""", {SINCE},
+            Chart("key_id", "score", "Summed threat scores per key")),
+
     _report("threshold-groups", "Per threshold group seat of this ledger (FROST, BLS, "
             "MuSig2): suite, t-of-n, "
             "its participant identifier, stage, group key, signing sessions, shares issued "

@@ -16,7 +16,8 @@ from commands.cli.printer import emit, guarded, json_option
 from commands.cli.state import CliState
 from commands.cli.views import progress_printer
 from commands.cli.workers import parallel_options, worker_count
-from commands.scheduler import run_due
+from commands.scheduler import DueWork, record_threats, run_due
+from commands.threats import home_scan
 from ledger.crypto.memory import zeroize
 from ledger.crypto.privacy import ring
 from ledger.domain.approval_group import approval_scope, approval_statement
@@ -72,10 +73,40 @@ def init(state: CliState, name: str, fips: bool, checkpoint_every: int,
 @guarded
 def rotate_due(state: CliState) -> None:
     """Do the scheduler's due work once (for cron): rotate every key whose rotation period
-    has passed and close expired approval requests, as the ledger's scheduler, recorded."""
-    done = run_due(state.session().ledger()).as_dict()
+    has passed, close expired approval requests and record threat findings (suspending
+    keys under a suspend policy), as the ledger's scheduler, recorded."""
+    session = state.session()
+    store, _ = session.store()
+    done = run_due(session.ledger(), home_scan(store, state.home.path)).as_dict()
     emit(done, lambda d: f"rotated {len(d['rotated_keys'])} key(s), closed "
-                         f"{len(d['expired_approvals'])} expired approval request(s)")
+                         f"{len(d['expired_approvals'])} expired approval request(s), "
+                         f"recorded {len(d['threat_findings'])} threat finding(s), "
+                         f"suspended {len(d['suspended_keys'])} key(s)")
+
+
+@click.command("scan")
+@click.option("--dry-run", is_flag=True, help="Only score: record nothing, suspend nothing.")
+@json_option
+@click.pass_obj
+@guarded
+def threats_scan(state: CliState, dry_run: bool) -> None:
+    """Score the last and the current clock hour of every key's and actor's activity against
+    its own history (docs/threat-detection.md) and, unless --dry-run, record the key
+    findings reaching the policy's threshold as the ledger's scheduler (which suspends the
+    key under a suspend policy)."""
+    session = state.session()
+    ledger = session.ledger()
+    store, _ = session.store()
+    findings = home_scan(store, state.home.path)(ledger.clock())
+    done = DueWork()
+    if not dry_run:
+        record_threats(ledger, findings, done)
+    emit({"findings": [f.as_dict() for f in findings], "recorded": done.threat_findings,
+          "suspended_keys": done.suspended_keys},
+         lambda d: "\n".join([f"{f['kind']} {f['subject_id']}: score {f['score']}"
+                              for f in d["findings"]] + [
+             f"recorded {len(d['recorded'])} finding(s), suspended "
+             f"{len(d['suspended_keys'])} key(s)"]))
 
 
 def pkcs11_options(module: str | None, token_label: str | None, pin_file: str | None
@@ -207,3 +238,6 @@ def add_local_commands(root: click.Group) -> None:
     privacy = root.commands.get("zk")
     assert isinstance(privacy, click.Group), "the catalogue names zk commands"
     privacy.add_command(ring_sign)
+    threats = root.commands.get("threats")
+    assert isinstance(threats, click.Group), "the catalogue names threats policy set"
+    threats.add_command(threats_scan)

@@ -107,6 +107,9 @@ def settle_heap() -> None:
               help="With --ephemeral only: reproducible keys from TEXT (predictable by design).")
 @click.option("--session-minutes", type=click.IntRange(1, 60), default=15, show_default=True,
               help="Lifetime of a dashboard (/ui) sign-in.")
+@click.option("--scheduler-seconds", type=click.FloatRange(0.1, 3600), default=30.0,
+              show_default=True, help="How often the scheduler's due work and threat scan "
+                                      "run (docs/threat-detection.md).")
 @click.option("--export-dashboard-key", "export_for", default=None, metavar="ACTOR",
               help="Print ACTOR's identity key (kept in this home) as a PKCS#8 PEM file for "
                    "the dashboard's sign-in, and exit. It is that actor's secret: write it "
@@ -123,7 +126,7 @@ def serve(state: CliState, host: str, rest_port: int, grpc_port: int, tls: bool,
           header_timeout: float, max_header_bytes: int, query_workers: int,
           max_query_rows: int, max_query_bytes: int, issue_for: str | None,
           ephemeral: bool, fixture: str | None, seed: str | None,
-          session_minutes: int, export_for: str | None) -> None:
+          session_minutes: int, scheduler_seconds: float, export_for: str | None) -> None:
     """Serve REST (FastAPI) and gRPC on loopback, TLS 1.3, until SIGINT/SIGTERM.
 
     On first use the development CA and a server certificate are created under
@@ -172,7 +175,8 @@ def serve(state: CliState, host: str, rest_port: int, grpc_port: int, tls: bool,
                            workers=workers, commit_gather_s=commit_gather_ms / 1000,
                            otlp_endpoint=otlp_endpoint,
                            shutdown_grace_s=grace, public_authorities=public_authorities,
-                           session_lifetime_s=session_minutes * 60)
+                           session_lifetime_s=session_minutes * 60,
+                           scheduler_interval_s=scheduler_seconds)
     server = Server(config, passphrase)
     stop = Server.stop_on_signals()
     server.start()

@@ -746,6 +746,15 @@ def _approval_rule(s: Shown) -> str:
     return f"{_rule_line(d)} (was {d['previous_approvals']}; {seq_of(s)})"
 
 
+@view("threat-policy")
+def _threat_policy(s: Shown) -> str:
+    d = s.data
+    where = "ledger-wide" if d["scope"] == "ledger" else f"{d['scope']} {d['target']}"
+    return (f"threat policy ({where}): findings scoring {d['threshold']} or more are "
+            f"recorded; action {d['action']}; lifting a threat suspension needs "
+            f"{d['lift_approvals']} approver(s) ({seq_of(s)})")
+
+
 @view("approval-rules")
 def _approval_rules(s: Shown) -> str:
     return rows(s.data, _rule_line, "no approval policy rules")

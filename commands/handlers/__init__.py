@@ -23,6 +23,7 @@ from commands.handlers import (
     privacy,
     scheduled,
     signing,
+    threats,
     threshold,
     wallets,
     zk,
@@ -40,7 +41,7 @@ __all__ = ["HANDLERS", "Handler", "begin", "decide_for", "execute"]
 
 _MODULES = (actors, data, keys, ledger_handlers, signing, wallets,  # each registers its own
             approvals, scheduled, chains, threshold, musig, zk, zk_circuits, kek,
-            privacy)
+            privacy, threats)
 _CUSTODY_MODULES = (custody_handlers, backup_handlers)
 check_complete()
 

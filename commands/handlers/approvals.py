@@ -50,7 +50,7 @@ def rule_result(rule: Rule, previous: int) -> dict[str, Any]:
             "previous_approvals": previous}
 
 
-def _scope(decision: Decision) -> tuple[str, str]:
+def rule_scope(decision: Decision) -> tuple[str, str]:
     """The rule's scope and target, checked against the chain the command acts on."""
     args, chain = decision.args, decision.command.chain_id
     domain, key_id = args.get("domain"), args.get("key_id")
@@ -82,7 +82,7 @@ def set_approval_policy(decision: Decision) -> dict[str, Any]:
     if hooks is None:
         raise InvalidInput(f"{command_type} is not a command an approval policy may gate "
                            f"(those are: {', '.join(sorted(APPROVAL_HOOKS))})", field="command")
-    scope, target = _scope(decision)
+    scope, target = rule_scope(decision)
     when_above = None
     if args.get("when_above"):
         if hooks.value_field is None:

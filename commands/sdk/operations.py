@@ -109,7 +109,8 @@ class Operations(abc.ABC):
         return self._command("SuspendKey", given(key_id=key_id, reason=reason))
 
     def reactivate_key(self, key_id: str, *, reason: str | None = None) -> CommandResult:
-        """Reactivate a suspended key (ReactivateKey)."""
+        """Reactivate a suspended key (one the scheduler suspended for a threat finding needs the
+        threat policy's lift quorum) (ReactivateKey)."""
         return self._command("ReactivateKey", given(key_id=key_id, reason=reason))
 
     def compromise_key(self, key_id: str, *, reason: str | None = None,
@@ -584,6 +585,16 @@ class Operations(abc.ABC):
         return self._command("RingApprove", given(
             group_id=group_id, proposal=proposal, signature=signature, message=message,
             domain=domain))
+
+    def set_threat_policy(self, threshold: int, action: str, *, lift_approvals: int | None = None,
+                          domain: str | None = None, key_id: str | None = None) -> CommandResult:
+        """Set the threat-detection policy ledger-wide, in one key domain or for one key (the
+        most specific applies): the score from which the scheduler records a finding, whether
+        it then suspends the key, and how many approvers lifting such a suspension needs.
+        Changing a suspend policy needs its lift quorum (SetThreatPolicy)."""
+        return self._command("SetThreatPolicy", given(
+            threshold=threshold, action=action, lift_approvals=lift_approvals, domain=domain,
+            key_id=key_id))
 
     def whoami(self) -> Any:
         """The authenticated actor, its roles and domains as the ledger holds them (WhoAmI)."""

@@ -39,6 +39,7 @@ class ServiceConfig:
     commit_gather_s: float = 0.001
     public_authorities: tuple[str, ...] = ()
     session_lifetime_s: int = 900  # dashboard sessions (commands/service/sessions.py)
+    scheduler_interval_s: float = 30.0  # due work and the threat scan (commands/scheduler.py)
 
     def check(self) -> None:
         if self.client_auth not in CLIENT_AUTH_MODES:
@@ -52,5 +53,8 @@ class ServiceConfig:
             raise ConfigurationError("must be at least 1", field="workers")
         if not 60 <= self.session_lifetime_s <= 3600:
             raise ConfigurationError("must be between 1 and 60 minutes", field="session-minutes")
+        if not 0.1 <= self.scheduler_interval_s <= 3600:
+            raise ConfigurationError("must be between 0.1 s and an hour",
+                                     field="scheduler-interval")
         if not 0 <= self.commit_gather_s <= 0.1:
             raise ConfigurationError("must be between 0 and 100 ms", field="commit-gather-ms")

@@ -51,6 +51,7 @@ from ledger.crypto.memory import zeroize
 from ledger.errors import ConfigurationError, InvalidInput, SkmsError, Unauthorized
 from ledger.home import Home
 from ledger.refusals import RefusalLimit
+from projections.threat.report import Finding, highest
 
 T = TypeVar("T")
 
@@ -125,7 +126,8 @@ class ServiceCore:
         # Checkpoints at least every T seconds even when traffic stops (see the ledger),
         # and the scheduler's due work (expired approval requests) on the same tick.
         self._checkpoint_timer = self.ledger.start_checkpoint_timer(
-            scheduled=Periodic(self.ledger))
+            scheduled=self._scheduled(Periodic(self.ledger, config.scheduler_interval_s,
+                                               threats=self._threat_scan)))
         if not self.ledger.initialized:
             raise ConfigurationError(f"the store {store.url} holds no ledger",
                                      hint="run 'skms init' first")
@@ -136,6 +138,32 @@ class ServiceCore:
                                   .labels(reason).inc(), charge=self.charge,
                                   sessions=self.sessions)
         self.metrics.watch_ledger(self._heads, lambda: dict(self._projected))
+
+    # --- the scheduler's tick -----------------------------------------------------------------
+
+    def _threat_scan(self, now_us: int) -> list[Finding]:
+        """The threat scan on the read models, under their lock, within a request's time
+        (docs/threat-detection.md); its scores go to ``skms_threat_score``."""
+        deadline = time.monotonic() + self.limits.request_timeout_s
+        findings = ServiceReadModels(self.store, self.home.path, self._read_models,
+                                     self.limits, deadline, self._note_positions
+                                     ).threats(now_us)
+        self.metrics.threat_scan({key: f.score for key, f in highest(findings).items()})
+        return findings
+
+    def _scheduled(self, periodic: Periodic) -> Callable[[], None]:
+        """The timer's scheduled work; a failure (the read models busy past the deadline,
+        the store away) is logged and tried on the next tick, never ends the timer."""
+        def tick() -> None:
+            try:
+                done = periodic()
+            except SkmsError as error:
+                self.log.error("scheduled work failed", error=error.message)
+                return
+            if done is not None and done.threat_findings:
+                self.metrics.threat_findings.inc(len(done.threat_findings))
+                self._appended()
+        return tick
 
     # --- lifecycle ---------------------------------------------------------------------------
 

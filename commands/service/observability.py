@@ -8,7 +8,9 @@
 2. Prometheus metrics live in a registry per service (several servers may share a test
    process): request counts and latency histograms per API and route, events appended per
    chain, checkpoint age per chain, projection lag per chain, authentication failures,
-   rate-limited requests, feed subscribers and dropped feed consumers.
+   rate-limited requests, feed subscribers and dropped feed consumers, and the last threat
+   scan's scores (``skms_threat_score``, at most :data:`THREAT_SERIES` subjects: the
+   highest, so the label set stays bounded however many keys and actors there are).
 3. OpenTelemetry traces: a span per API call, a child per handler and per store call,
    exported over OTLP when an endpoint is configured (or to any span processor the caller
    gives, e.g. the in-memory exporter in tests); with neither, nothing is recorded. The
@@ -49,6 +51,10 @@ correlation_id: contextvars.ContextVar[str] = contextvars.ContextVar("skms_corre
                                                                     default="")
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
                    2.5, 5.0, 10.0, 30.0)
+
+
+THREAT_SERIES = 50
+"""At most this many ``skms_threat_score`` series: the highest-scoring subjects of a scan."""
 
 
 def new_correlation_id() -> str:
@@ -207,6 +213,30 @@ class _LedgerCollector(Collector):
         yield from (appended, age, head_gauge, lag)
 
 
+class _ThreatCollector(Collector):
+    """The last threat scan's scores: each subject's highest score over the scanned windows,
+    the :data:`THREAT_SERIES` highest only; a subject drops out when it stops scoring."""
+
+    def __init__(self) -> None:
+        self._scores: dict[tuple[str, str], int] = {}
+        self._lock = threading.Lock()
+
+    def update(self, scores: dict[tuple[str, str], int]) -> None:
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+        with self._lock:
+            self._scores = dict(ranked[:THREAT_SERIES])
+
+    def collect(self) -> Iterable[Any]:
+        gauge = GaugeMetricFamily("skms_threat_score", "Threat score (0..100) of a key or "
+                                  "actor in the last scan (docs/threat-detection.md); the "
+                                  f"{THREAT_SERIES} highest subjects only.",
+                                  labels=["kind", "subject"])
+        with self._lock:
+            for (kind, subject), score in self._scores.items():
+                gauge.add_metric([kind, subject], score)
+        yield gauge
+
+
 class Metrics:
     """The service's Prometheus registry and instruments."""
 
@@ -229,6 +259,17 @@ class Metrics:
                               registry=self.registry)
         self._in_flight = 0
         self._in_flight_lock = threading.Lock()
+        self.threat_scans = Counter("skms_threat_scans", "Threat scans run by the scheduler.",
+                                    registry=self.registry)
+        self.threat_findings = Counter("skms_threat_findings", "Threat findings recorded "
+                                       "(ThreatDetected).", registry=self.registry)
+        self._threats = _ThreatCollector()
+        self.registry.register(self._threats)
+
+    def threat_scan(self, scores: dict[tuple[str, str], int]) -> None:
+        """One scan's highest score per (kind, subject id)."""
+        self.threat_scans.inc()
+        self._threats.update(scores)
 
     def request_started(self) -> None:
         """A REST request or RPC begins (the gauge, and the count the commit pump reads)."""

@@ -35,6 +35,7 @@ from projections.export import ResultSet
 from projections.query import DEFAULT_TIMEOUT, QueryBounds, open_sandbox, run_query
 from projections.reports import run_report
 from projections.runner import ProjectionRunner, database_path
+from projections.threat.report import Finding, scan
 
 
 class ReadModelLock:
@@ -142,6 +143,17 @@ class ServiceReadModels(ReadModels):
             status = runner.status()
         self._on_positions({s.chain_id: s.position for s in status})
         return {s.chain_id: s.head for s in status if s.head >= 0}
+
+    def threats(self, now_us: int) -> list[Finding]:
+        """The threat scan (docs/threat-detection.md) on the read models brought up to date,
+        read under the reader side of the lock like a report."""
+        self._catch_up(self._deadline)
+        with self._lock.reading(self._deadline):
+            con = open_sandbox(self._database, memory_mb=self._limits.query_memory_mb)
+            try:
+                return scan(con, now_us)
+            finally:
+                con.close()
 
     def report(self, name: str, since: Any, at: Any) -> ResultSet:
         heads = self._catch_up(self._deadline)

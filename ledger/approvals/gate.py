@@ -30,6 +30,7 @@ from ledger.approvals.policy import (
     policy_change_requirement,
     requirement,
 )
+from ledger.approvals.threat_hold import with_hold
 from ledger.authorization import SYSTEM_CHAIN
 from ledger.canonical import canonical_json
 from ledger.catalogue import APPROVAL_HOOKS, CATALOGUE, CommandSpec
@@ -91,8 +92,11 @@ def required(rules: list[Rule], command_type: str, chain_id: str,
 
 def required_now(state: LedgerState, command: Command, args: Mapping[str, Any]
                  ) -> Requirement:
-    return required(rules_in_force(state, command.chain_id), command.command_type,
+    """The approval rules' quorum, raised to what the threat policy asks
+    (:mod:`ledger.approvals.threat_hold`)."""
+    need = required(rules_in_force(state, command.chain_id), command.command_type,
                     command.chain_id, args)
+    return with_hold(need, state, command.command_type, command.chain_id, args)
 
 
 def approved_for(state: LedgerState, command: Command, now: int) -> Approval | None:

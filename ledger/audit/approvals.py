@@ -21,6 +21,8 @@ Requirements (each failure names the chain, the seq and the check ``approval``):
    (the held command's exact bytes, or the approved resubmission), or the policy in force
    then required no quorum for it: a missing approval is named by the seq of the event
    that ran without it.
+6. The quorum is the approval rules' raised to the threat policy's floor (a threat
+   suspension's lift quorum, a suspend policy's change), computed on the fold as it stood.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from ledger.approvals.gate import (
     required,
     rules_of,
 )
+from ledger.approvals.threat_hold import with_hold
 from ledger.audit.examine import Examined
 from ledger.authorization import SYSTEM_CHAIN
 from ledger.catalogue import APPROVAL_HOOKS, APPROVAL_REQUEST_EVENTS
@@ -140,8 +143,9 @@ class ApprovalAudit:
         command = parse_command(held)
         _require(hmac.compare_digest(bytes(record["intent_digest"]), intent_digest(command)),
                  "the intent digest is not the held command's")
-        need = required(self.rules_at(chain_id, item.authority_seq), item.command_type,
-                        chain_id, item.command_args or {})
+        need = with_hold(required(self.rules_at(chain_id, item.authority_seq),
+                                  item.command_type, chain_id, item.command_args or {}),
+                         self.fold, item.command_type, chain_id, item.command_args or {})
         _require(need.approvals > 0, f"{item.command_type} needed no approval then, yet "
                                      "it was held")
         _require(record["required"] == need.approvals and list(record["rules"])
@@ -241,8 +245,9 @@ class ApprovalAudit:
                 _require(hmac.compare_digest(item.command_bytes, running.held),
                          "the executed command is not the held one")
             return
-        need = required(self.rules_at(chain_id, item.authority_seq), item.command_type,
-                        chain_id, item.command_args or {})
+        need = with_hold(required(self.rules_at(chain_id, item.authority_seq),
+                                  item.command_type, chain_id, item.command_args or {}),
+                         self.fold, item.command_type, chain_id, item.command_args or {})
         _require(need.approvals == 0, f"{item.command_type} needed {need.approvals} "
                                       "approval(s) and ran without them (missing approval)")
 

@@ -21,6 +21,8 @@ this order (the first failure is raised, naming the chain, seq and check):
    by a distinct approver, never the requester, before the expiry; an execution names
    every approval; and a command needing a quorum never ran without one.
    ``scheduled`` – the scheduler rotated only keys that were due then.
+   ``threat`` – a threat finding carries the policy in force and adds up; the scheduler
+   suspended a key only citing a finding that suspends (:mod:`ledger.audit.threats`).
    ``aggregate`` – the event applies to its aggregate at the next version (state machine);
    ``threshold`` – a threshold seat's key generation replays from the public values it
    logged (:mod:`ledger.audit.threshold_replay`);
@@ -56,6 +58,7 @@ from ledger.audit.examine import (
 from ledger.audit.pool import examined_in_order
 from ledger.audit.privacy import PROOF_EVENTS, check_proof
 from ledger.audit.scheduled import check_scheduled
+from ledger.audit.threats import ThreatAudit
 from ledger.audit.threshold_replay import REPLAYED_EVENTS, replay_problem
 from ledger.authorization import SYSTEM_CHAIN
 from ledger.command import LEDGER_IDENTITIES, SYSTEM_ACTOR
@@ -136,6 +139,7 @@ class Auditor:
         self.timeline = Timeline()
         self.fold = LedgerState(strict=True)  # the live ledger's fold, in strict mode
         self.approvals = ApprovalAudit(self.fold)
+        self.threats = ThreatAudit(self.fold)
         self.system_size = 0
         self.ledger_key: bytes | None = None
         self.key_name = ""
@@ -233,6 +237,7 @@ class Auditor:
                 item.raise_finding(IDENTITY, chain_id)
             self.approvals.before(chain_id, item)
             check_scheduled(self.fold, chain_id, item)
+            self.threats.before(chain_id, item)
             if item.event_type in PROOF_EVENTS:
                 problem = check_proof(self.fold, item.event_type, record, item.recorded_at)
                 if problem is not None:
@@ -248,6 +253,7 @@ class Auditor:
                 raise fail(f"event does not apply to its aggregate: {type(exc).__name__}: "
                            f"{exc}", "aggregate") from None
             self.approvals.after(chain_id, item)
+            self.threats.after(chain_id, item)
             if item.event_type in REPLAYED_EVENTS:
                 problem = replay_problem(item.event_type, record,
                                          self.fold.threshold_group(item.aggregate_id))

@@ -26,6 +26,7 @@ from ledger.catalogue import (
     privacy,
     reads,
     system,
+    threats,
     threshold,
     wallets,
     zk,
@@ -131,7 +132,7 @@ CATALOGUE = Catalogue(
     commands=(*system.COMMANDS, *actors.COMMANDS, *keys.COMMANDS, *data.COMMANDS,
               *wallets.COMMANDS, *approvals.COMMANDS, *chains.COMMANDS,
               *threshold.COMMANDS, *zk.COMMANDS, *kek.COMMANDS,
-              *custody_entries.COMMANDS, *privacy.COMMANDS),
+              *custody_entries.COMMANDS, *privacy.COMMANDS, *threats.COMMANDS),
     reads=(*reads.READS, *approvals.READS, *chains.READS, *threshold.READS, *zk.READS,
            *privacy.READS),
 )

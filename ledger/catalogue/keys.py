@@ -107,8 +107,9 @@ COMMANDS = (
                {"KeyRotated", "KeyHeldOnToken", "KeyEscrowed"}),
     _lifecycle("SuspendKey", "suspend", "Suspend an active key (a hold: nothing until "
                "reactivated).", {"KeySuspended"}, reason="suspended"),
-    _lifecycle("ReactivateKey", "reactivate", "Reactivate a suspended key.",
-               {"KeyReactivated"}, reason="reactivated"),
+    _lifecycle("ReactivateKey", "reactivate", "Reactivate a suspended key (one the "
+               "scheduler suspended for a threat finding needs the threat policy's lift "
+               "quorum).", {"KeyReactivated"}, reason="reactivated", approval="reactivate"),
     _lifecycle("CompromiseKey", "compromise", "Mark a key compromised.", {"KeyCompromised"},
                reason="compromised", approval="compromise",
                roles=frozenset({"key-manager", "admin"}),

@@ -11,6 +11,9 @@ Requirements:
    (ledger-wide rules by the system-chain seq a domain event was authorized under).
 3. Setting a rule to 0 approvals removes it. A book is created by its first rule (its
    events start at version 1 like any aggregate's, with no creation event of its own).
+4. The same book holds the chain's threat policies (:class:`ThreatRule`,
+   docs/threat-detection.md): where they live and how the auditor reads them as they were
+   is the approval rules' story, so they share it.
 """
 
 from __future__ import annotations
@@ -62,13 +65,37 @@ class Rule:
                 "when_above": self.when_above, "value_field": self.value_field}
 
 
+THREAT_ACTIONS = ("none", "suspend")
+
+
+@dataclass(frozen=True, slots=True)
+class ThreatRule:
+    """A threat policy at one scope: record findings scoring ``threshold`` or more, and
+    with ``action`` ``suspend`` hold the key until ``lift_approvals`` approvers lift it."""
+
+    scope: str
+    target: str
+    threshold: int
+    action: str
+    lift_approvals: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.scope}|{self.target}"
+
+    def as_record(self) -> dict[str, Any]:
+        return {"scope": self.scope, "target": self.target, "threshold": self.threshold,
+                "action": self.action, "lift_approvals": self.lift_approvals}
+
+
 class ApprovalPolicies(Aggregate):
-    """The rules of one chain, by :attr:`Rule.key`."""
+    """The rules of one chain, by :attr:`Rule.key`, and its threat policies."""
 
     def __init__(self, aggregate_id: uuid.UUID, chain_id: str = "") -> None:
         super().__init__(aggregate_id)
         self.chain_id = chain_id
         self.rules: dict[str, Rule] = {}
+        self.threat_rules: dict[str, ThreatRule] = {}
 
     @classmethod
     def for_chain(cls, chain_id: str) -> ApprovalPolicies:
@@ -95,6 +122,32 @@ class ApprovalPolicies(Aggregate):
             else:
                 aggregate.rules[rule.key] = rule
 
+    class ThreatPolicySet(Event):
+        event_type = "ThreatPolicySet"
+        chain_id: str
+        scope: str
+        target: str
+        threshold: int
+        action: str
+        lift_approvals: int
+        previous_threshold: int | None
+        previous_action: str | None
+        previous_lift_approvals: int | None
+
+        def apply(self, aggregate: Any) -> None:
+            rule = ThreatRule(self.scope, self.target, self.threshold, self.action,
+                              self.lift_approvals)
+            aggregate.threat_rules[rule.key] = rule
+
+    def set_threat_rule(self, chain_id: str, rule: ThreatRule, *, at: int) -> None:
+        previous = self.threat_rules.get(rule.key)
+        self.trigger_event(ApprovalPolicies.ThreatPolicySet, at=at, chain_id=chain_id,
+                           previous_threshold=previous.threshold if previous else None,
+                           previous_action=previous.action if previous else None,
+                           previous_lift_approvals=(previous.lift_approvals if previous
+                                                    else None),
+                           **rule.as_record())
+
     def set_rule(self, chain_id: str, rule: Rule, *, at: int) -> None:
         previous = self.rules.get(rule.key)
         self.trigger_event(ApprovalPolicies.PolicySet, at=at, chain_id=chain_id,
@@ -103,3 +156,4 @@ class ApprovalPolicies(Aggregate):
 
 
 register_event(ApprovalPolicies.PolicySet)
+register_event(ApprovalPolicies.ThreatPolicySet)

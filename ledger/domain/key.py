@@ -8,6 +8,7 @@ decision or raises :class:`~ledger.errors.IllegalTransition` and changes nothing
 from __future__ import annotations
 
 import enum
+import uuid
 from typing import Any
 
 from ledger.domain.aggregate import Aggregate, Created, Event
@@ -59,6 +60,20 @@ def _refuse(key: Key, action: str, allowed: str) -> IllegalTransition:
 
 
 
+FINDING_NAMESPACE = uuid.UUID("3b0f9a4e-7f0c-4c2a-9a59-2d6b1f0d8e17")
+HOUR_MICROS = 3_600_000_000
+
+
+def threat_finding_id(key_id: str, window_start: int) -> str:
+    """A finding's stable id: one per key and scored hour, so a re-scan names the same one."""
+    return str(uuid.uuid5(FINDING_NAMESPACE, f"{key_id}/{window_start}"))
+
+
+def threat_reason(finding_id: str, score: int, threshold: int) -> str:
+    """The reason of a threat suspension: it cites the finding (the auditor checks it)."""
+    return f"threat finding {finding_id}: score {score} >= threshold {threshold}"
+
+
 def count_signatures(key: Any, recorded_at: int, count: int) -> None:
     """Every signing event counts toward the key's daily limit and total (one rule for
     Sign, SignBatch, chain and blind signatures)."""
@@ -93,6 +108,8 @@ class Key(Aggregate):
     escrow_releases: int
     exports: int
     chain_policy: dict[str, list[str]]
+    threat_hold: dict[str, Any] | None
+    threat_windows: set[int]
 
     class Generated(Created):
         event_type = "KeyGenerated"
@@ -135,6 +152,8 @@ class Key(Aggregate):
             key.escrow_releases = 0
             key.exports = 0
             key.chain_policy = {"allowed_networks": [], "allowed_recipients": []}
+            key.threat_hold = None
+            key.threat_windows = set()
 
     class Activated(Event):
         event_type = "KeyActivated"
@@ -177,6 +196,31 @@ class Key(Aggregate):
 
         def apply(self, aggregate: Any) -> None:
             aggregate.state = KeyState.ACTIVE
+            aggregate.threat_hold = None  # a threat hold ends with its (quorum) lift
+
+    class ThreatDetected(Event):
+        """The scheduler's scan scored the key's activity in one window (counts and ids
+        only, docs/threat-detection.md); ``suspends`` says the policy in force suspends the
+        key for it, which then stays held until a quorum of ``lift_approvals`` lifts it."""
+
+        event_type = "ThreatDetected"
+        key_id: str
+        finding_id: str
+        window_start: int
+        window_end: int
+        score: int
+        threshold: int
+        action: str
+        lift_approvals: int
+        suspends: bool
+        actors: list[str]
+        features: list[dict[str, Any]]
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.threat_windows.add(self.window_start)
+            if self.suspends:
+                aggregate.threat_hold = {"finding_id": self.finding_id,
+                                         "lift_approvals": self.lift_approvals}
 
     class Compromised(Event):
         event_type = "KeyCompromised"
@@ -639,6 +683,14 @@ class Key(Aggregate):
         """Whether the current version lives on an HSM (signs there, holds no sealed copy)."""
         return "hsm" in self.versions[self.current_version]
 
+    def record_threat(self, finding: dict[str, Any], *, at: int) -> None:
+        """Record one scored window (at most one per window: a re-scan is not a new
+        finding); ``finding``: the event's fields but the key id."""
+        if finding["window_start"] in self.threat_windows:
+            raise IllegalTransition(f"key {self.key_id} already has a finding for this "
+                                    "window", reason_code="already-recorded")
+        self.trigger_event(Key.ThreatDetected, at=at, key_id=self.key_id, **finding)
+
     def suspend(self, reason: str, *, at: int) -> None:
         self._require("suspend", KeyState.ACTIVE)
         self.trigger_event(Key.Suspended, at=at, key_id=self.key_id, reason=reason)
@@ -1067,7 +1119,7 @@ for _custody_event in (Key.ProvenanceRecorded, Key.Exported, Key.Escrowed,
                       Key.EscrowReleased):
     register_event(_custody_event)
 for _event in (Key.SignatureBatchIssued, Key.Generated, Key.Activated, Key.Rotated,
-               Key.Suspended, Key.Reactivated,
+               Key.Suspended, Key.Reactivated, Key.ThreatDetected,
                Key.Compromised, Key.Deactivated, Key.DestructionScheduled,
                Key.DestructionCancelled, Key.Destroyed, Key.PolicyChanged, Key.SignatureIssued,
                Key.HeldOnToken):

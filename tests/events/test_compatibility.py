@@ -189,6 +189,10 @@ RELEASED = {
         "69610ae191521dd0daa2b2604a5f936cb965c4e13bdcc146b2ce32f03acfbbb8",
     "RingApprovalRecorded.v1.avsc":
         "6bf54542958cd0cb7fbf77e0b1c05802662522b2197ac604aa0a79c4518041a8",
+    "ThreatDetected.v1.avsc":
+        "87f56aceed9e2220d00c146bfad473fdfcdd58529c4535e22b93fe978f1a2635",
+    "ThreatPolicySet.v1.avsc":
+        "6dc4829b0deee713c8936c905ca5387b614b495bd09bce614827dcb957efff18",
 }
 
 

@@ -86,7 +86,9 @@ def test_skms_rotate_due_once_for_cron(tmp_path: Path) -> None:
     skms("init", "--name", "cron")
     skms("actor", "add", "km", "--role", "key-manager")
     assert json.loads(skms("rotate-due", "--json")) == {"expired_approvals": [],
-                                                        "rotated_keys": []}
+                                                        "rotated_keys": [],
+                                                        "threat_findings": [],
+                                                        "suspended_keys": []}
     assert "rotated 0 key(s)" in skms("rotate-due")
 
 

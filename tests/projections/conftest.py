@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa, x25519
 
 from commands import privacy_reads
 from commands.cli.main import cli
-from commands.scheduler import run_due
+from commands.scheduler import DueWork, record_threats, run_due
 from commands.session import Session
 from ledger.application import Outcome
 from ledger.crypto import hd
@@ -39,6 +39,9 @@ from ledger.stores.base import StoredEnvelope
 from ledger.stores.memory import MemoryEventStore
 from ledger.stores.url import open_store
 from projections.models import READ_MODELS, decode
+from projections.threat.baseline import Window
+from projections.threat.report import Finding
+from projections.threat.scoring import Observation, score
 from tests.hsm.softhsm import SoftToken, make_token
 from tests.threshold.peers import MusigPeer, group_with_peers
 from tests.vectors import REPO_ROOT, in_ci
@@ -208,6 +211,7 @@ def lifecycle_ledger(demo_ledger: Ledger, tmp_path_factory: pytest.TempPathFacto
         session.sign("bob", on_token, b"signed on the token")  # KeyHeldOnToken
         _run_custody(session, secrets)
         _use_privacy_services(session, secrets)
+        _run_threats(session)
     finally:
         session.close()
     # The KEK moves to a new one derived from the same passphrase (new salt, new kek_id):
@@ -248,6 +252,25 @@ def _run_approvals(session: Session, key_id: str) -> None:
         assert run_due(ledger).expired_approvals == [expired]
     finally:
         ledger.clock = real
+
+
+def _run_threats(session: Session) -> None:
+    """A suspend policy on one key; the scheduler records a finding of its current hour
+    (ThreatDetected, KeySuspended) and pete's approval lifts the hold."""
+    key_id = str(_result(session.act("alice", "CreateKey", "payments", {
+        "algorithm": "ed25519", "label": "watched"}))["key_id"])
+    session.sign("bob", key_id, b"one ordinary signature")
+    session.run("admin", "SetThreatPolicy", key_id=key_id, threshold=10, action="suspend",
+                lift_approvals=1)
+    ledger = session.ledger()
+    scored = score([Observation("rate", 40, 2), Observation("hour_of_day", 40, 0.5)])
+    finding = Finding("key", key_id, Window.containing(ledger.clock()), scored.score,
+                      scored.contributions, (session.home.identity("bob").actor_id,))
+    done = DueWork()
+    record_threats(ledger, [finding], done)
+    assert done.suspended_keys == [key_id]
+    lift = session.run("alice", "ReactivateKey", key_id=key_id)
+    session.run("pete", "ApproveRequest", approval_id=lift.approval_id)
 
 
 def _result(outcome: Outcome[Any]) -> dict[str, Any]:

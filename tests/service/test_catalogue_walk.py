@@ -330,6 +330,9 @@ SCENARIOS: dict[str, Scenario] = {
     "SetApprovalPolicy": Scenario("admin", lambda w: {
         "command": "DestroyKey", "approvals": 2, "domain": f"gated-{next(COUNTER)}",
         "ttl_seconds": 3600}),
+    "SetThreatPolicy": Scenario("admin", lambda w: {
+        "threshold": 90, "action": "none", "lift_approvals": 2,
+        "domain": f"watched-{next(COUNTER)}"}),
     "ApproveRequest": Scenario("approver", lambda w: {"approval_id": w.held()}),
     "RejectRequest": Scenario("approver", lambda w: {"approval_id": w.held(),
                                                      "reason": "walked"}),

@@ -664,6 +664,36 @@ class ApprovalDecision(_message.Message):
     result_json: str
     def __init__(self, approval_id: _Optional[str] = ..., status: _Optional[str] = ..., approvals: _Optional[int] = ..., required: _Optional[int] = ..., command_type: _Optional[str] = ..., result_json: _Optional[str] = ...) -> None: ...
 
+class ThreatPolicy(_message.Message):
+    __slots__ = ("scope", "target", "threshold", "action", "lift_approvals")
+    SCOPE_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    LIFT_APPROVALS_FIELD_NUMBER: _ClassVar[int]
+    scope: str
+    target: str
+    threshold: int
+    action: str
+    lift_approvals: int
+    def __init__(self, scope: _Optional[str] = ..., target: _Optional[str] = ..., threshold: _Optional[int] = ..., action: _Optional[str] = ..., lift_approvals: _Optional[int] = ...) -> None: ...
+
+class ThreatFinding(_message.Message):
+    __slots__ = ("key_id", "finding_id", "score", "threshold", "action", "suspended")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    FINDING_ID_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    SUSPENDED_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    finding_id: str
+    score: int
+    threshold: int
+    action: str
+    suspended: bool
+    def __init__(self, key_id: _Optional[str] = ..., finding_id: _Optional[str] = ..., score: _Optional[int] = ..., threshold: _Optional[int] = ..., action: _Optional[str] = ..., suspended: _Optional[bool] = ...) -> None: ...
+
 class ApprovalRule(_message.Message):
     __slots__ = ("scope", "target", "command", "approvals", "ttl_seconds", "when_above", "value_field", "previous_approvals")
     SCOPE_FIELD_NUMBER: _ClassVar[int]
@@ -2622,6 +2652,20 @@ class RingApproveReply(_message.Message):
     outcome: CommandOutcome
     result: RingApproval
     def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[RingApproval, _Mapping]] = ...) -> None: ...
+
+class SetThreatPolicyRequest(_message.Message):
+    __slots__ = ("command",)
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ...) -> None: ...
+
+class SetThreatPolicyReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: ThreatPolicy
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[ThreatPolicy, _Mapping]] = ...) -> None: ...
 
 class WhoAmIRequest(_message.Message):
     __slots__ = ()

@@ -394,6 +394,11 @@ class SkmsStub:
                 request_serializer=skms__pb2.RingApproveRequest.SerializeToString,
                 response_deserializer=skms__pb2.RingApproveReply.FromString,
                 _registered_method=True)
+        self.SetThreatPolicy = channel.unary_unary(
+                '/skms.v1.Skms/SetThreatPolicy',
+                request_serializer=skms__pb2.SetThreatPolicyRequest.SerializeToString,
+                response_deserializer=skms__pb2.SetThreatPolicyReply.FromString,
+                _registered_method=True)
         self.WhoAmI = channel.unary_unary(
                 '/skms.v1.Skms/WhoAmI',
                 request_serializer=skms__pb2.WhoAmIRequest.SerializeToString,
@@ -1056,6 +1061,12 @@ class SkmsServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetThreatPolicy(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def WhoAmI(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -1688,6 +1699,11 @@ def add_SkmsServicer_to_server(servicer, server):
                     servicer.RingApprove,
                     request_deserializer=skms__pb2.RingApproveRequest.FromString,
                     response_serializer=skms__pb2.RingApproveReply.SerializeToString,
+            ),
+            'SetThreatPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetThreatPolicy,
+                    request_deserializer=skms__pb2.SetThreatPolicyRequest.FromString,
+                    response_serializer=skms__pb2.SetThreatPolicyReply.SerializeToString,
             ),
             'WhoAmI': grpc.unary_unary_rpc_method_handler(
                     servicer.WhoAmI,
@@ -3859,6 +3875,33 @@ class Skms:
             '/skms.v1.Skms/RingApprove',
             skms__pb2.RingApproveRequest.SerializeToString,
             skms__pb2.RingApproveReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetThreatPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/SetThreatPolicy',
+            skms__pb2.SetThreatPolicyRequest.SerializeToString,
+            skms__pb2.SetThreatPolicyReply.FromString,
             options,
             channel_credentials,
             insecure,

@@ -2035,7 +2035,7 @@ func (r ApiReactivateKeyRequest) Execute() (*ReactivateKeyOut, *http.Response, e
 /*
 ReactivateKey ReactivateKey command
 
-Reactivate a suspended key.
+Reactivate a suspended key (one the scheduler suspended for a threat finding needs the threat policy's lift quorum).
 
  @param ctx context.Context - for authentication, logging, cancellation, deadlines, tracing, etc. Passed from http.Request or context.Background().
  @param keyId The key id.

@@ -73,6 +73,8 @@ type APIClient struct {
 
 	SigningAPI *SigningAPIService
 
+	ThreatsAPI *ThreatsAPIService
+
 	ThresholdAPI *ThresholdAPIService
 
 	WalletsAPI *WalletsAPIService
@@ -108,6 +110,7 @@ func NewAPIClient(cfg *Configuration) *APIClient {
 	c.PrivacyAPI = (*PrivacyAPIService)(&c.common)
 	c.ReportsAPI = (*ReportsAPIService)(&c.common)
 	c.SigningAPI = (*SigningAPIService)(&c.common)
+	c.ThreatsAPI = (*ThreatsAPIService)(&c.common)
 	c.ThresholdAPI = (*ThresholdAPIService)(&c.common)
 	c.WalletsAPI = (*WalletsAPIService)(&c.common)
 	c.ZkAPI = (*ZkAPIService)(&c.common)

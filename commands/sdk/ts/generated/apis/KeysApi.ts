@@ -1259,7 +1259,7 @@ export class KeysApi extends runtime.BaseAPI {
     }
 
     /**
-     * Reactivate a suspended key.
+     * Reactivate a suspended key (one the scheduler suspended for a threat finding needs the threat policy\'s lift quorum).
      * ReactivateKey command
      */
     async reactivateKeyRaw(requestParameters: ReactivateKeyRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<ReactivateKeyOut>> {
@@ -1270,7 +1270,7 @@ export class KeysApi extends runtime.BaseAPI {
     }
 
     /**
-     * Reactivate a suspended key.
+     * Reactivate a suspended key (one the scheduler suspended for a threat finding needs the threat policy\'s lift quorum).
      * ReactivateKey command
      */
     async reactivateKey(requestParameters: ReactivateKeyRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<ReactivateKeyOut> {

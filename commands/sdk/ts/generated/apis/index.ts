@@ -12,6 +12,7 @@ export * from './OperationsApi';
 export * from './PrivacyApi';
 export * from './ReportsApi';
 export * from './SigningApi';
+export * from './ThreatsApi';
 export * from './ThresholdApi';
 export * from './WalletsApi';
 export * from './ZkApi';
