@@ -36,6 +36,7 @@ from ledger.chains.keys import PrivateKey
 from ledger.chains.policy import REFUSE, ChainPolicy, check_policy
 from ledger.crypto import hd
 from ledger.crypto.memory import zeroize
+from ledger.decimal_text import is_decimal
 from ledger.domain.key import Key
 from ledger.errors import CommandRejected, IllegalTransition, InvalidInput
 from ledger.recipes.wallet_material import open_seed
@@ -48,7 +49,7 @@ T = TypeVar("T")
 
 def _declared(decision: Decision) -> int:
     text = decision.args["value"]
-    if not isinstance(text, str) or not text.isdigit():
+    if not isinstance(text, str) or not is_decimal(text):
         raise InvalidInput("must be a decimal integer", field="value")
     return int(text)
 

@@ -42,6 +42,7 @@ def get_import_parameters(decision: Decision) -> dict[str, Any]:
     if command.chain_id == SYSTEM_CHAIN:
         raise InvalidInput("keys live in key domains, not the system chain", field="domain")
     _check_fips(decision, args["algorithm"])
+    byok.check_importable(args["algorithm"])
     token_id = decision.ledger.new_id()
     ref = f"import/{token_id}"
     wrapping = byok.new_wrapping_key()

@@ -47,6 +47,7 @@ from ledger.chains.facts import ChainFacts, Transfer
 from ledger.chains.keys import PrivateKey, private_key_buffer
 from ledger.chains.registry import EvmChain, evm_chain
 from ledger.crypto.ecdsa_secp256k1 import SECP256K1_ORDER, sign_digest_recoverable
+from ledger.decimal_text import is_decimal
 from ledger.errors import InvalidInput, UnsupportedAlgorithm
 
 __all__ = [
@@ -167,7 +168,7 @@ def _int_field(value: Any, name: str, bound: int) -> int:
         text = value.strip()
         if re.fullmatch(r"0x[0-9a-fA-F]+", text):
             value = int(text, 16)
-        elif text.isdigit():
+        elif is_decimal(text):
             value = int(text)
         else:
             raise InvalidInput("must be an integer or 0x-hex string", field=f"tx.{name}")

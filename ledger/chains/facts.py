@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ledger.decimal_text import is_decimal
 from ledger.errors import InvalidInput
 
 __all__ = ["FAMILIES", "KINDS", "ChainFacts", "Transfer"]
@@ -37,7 +38,7 @@ class Transfer:
     def from_dict(cls, data: dict[str, Any]) -> Transfer:
         _exact_keys(data, {"recipient", "value", "asset"}, "transfer")
         value = data["value"]
-        if not isinstance(value, str) or not value.isdigit():
+        if not isinstance(value, str) or not is_decimal(value):
             raise InvalidInput("must be a decimal string", field="transfer.value")
         return cls(str(data["recipient"]), int(value), str(data["asset"]))
 
@@ -90,7 +91,7 @@ class ChainFacts:
         _exact_keys(data, {"family", "network", "chain_id", "kind", "signer", "tx_hash",
                            "digests", "transfers", "fee"}, "facts")
         fee = data["fee"]
-        if fee is not None and (not isinstance(fee, str) or not fee.isdigit()):
+        if fee is not None and (not isinstance(fee, str) or not is_decimal(fee)):
             raise InvalidInput("must be a decimal string or null", field="facts.fee")
         chain_id = data["chain_id"]
         if chain_id is not None and (not isinstance(chain_id, int) or isinstance(chain_id, bool)):

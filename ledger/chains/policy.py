@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ledger.chains.facts import ChainFacts
+from ledger.decimal_text import is_decimal
 from ledger.errors import InvalidInput
 
 __all__ = ["ALLOW", "NEEDS_APPROVAL", "OUTCOMES", "REFUSE", "ChainPolicy", "PolicyDecision",
@@ -63,7 +64,7 @@ class ChainPolicy:
         if not isinstance(data, dict) or not set(data) <= keys:
             raise InvalidInput(f"a chain policy has only the keys {sorted(keys)}", field="policy")
         threshold = data.get("approval_threshold")
-        if threshold is not None and (not isinstance(threshold, str) or not threshold.isdigit()):
+        if threshold is not None and (not isinstance(threshold, str) or not is_decimal(threshold)):
             raise InvalidInput("must be a decimal string", field="policy.approval_threshold")
         networks, recipients = data.get("allowed_networks"), data.get("allowed_recipients")
         return cls(None if networks is None else frozenset(map(str, networks)),

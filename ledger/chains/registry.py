@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ledger.decimal_text import is_decimal
 from ledger.errors import InvalidInput
 
 __all__ = ["EVM_CHAINS", "EvmChain", "evm_chain"]
@@ -56,7 +57,7 @@ def evm_chain(name_or_id: str | int) -> EvmChain:
         found = _BY_ID.get(name_or_id)
     elif isinstance(name_or_id, str):
         text = name_or_id.strip().lower()
-        found = _BY_ID.get(int(text)) if text.isdigit() else _BY_NAME.get(text)
+        found = _BY_ID.get(int(text)) if is_decimal(text) else _BY_NAME.get(text)
     else:
         found = None
     if found is None:

@@ -17,7 +17,9 @@ Requirements:
    and Google import expect and every library reads), and a raw private scalar/seed of
    the scheme's size is also accepted on import; every other algorithm (ML-DSA, SLH-DSA,
    Falcon, BLS, hybrids) travels in the scheme's own private-key encoding. Imported
-   material is checked by deriving its public key with the scheme itself.
+   material is checked by deriving its public key with the scheme itself. Algorithms
+   whose keys are not bytes one can wrap (``groth16-bn254``: a ceremony makes its
+   versions) are refused by :func:`check_importable` before a token is issued.
 4. Export wraps for a caller's RSA public key (2048 to 4096 bits, PEM or DER SPKI): the
    same format as import, so an exported key re-imports into any of those KMSs.
 5. Secrets are ``bytearray`` and wiped by their owner. ``cryptography`` returns
@@ -34,15 +36,16 @@ from cryptography.exceptions import UnsupportedAlgorithm as LibraryUnsupportedAl
 from cryptography.hazmat.primitives import hashes, keywrap, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa, x25519
 
-from ledger.crypto.algorithms import material_maker
+from ledger.crypto.algorithms import material_maker, profile
 from ledger.crypto.entropy import random_bytes
 from ledger.crypto.memory import zeroize
-from ledger.errors import InvalidCiphertext, InvalidInput
+from ledger.errors import InvalidCiphertext, InvalidInput, UnsupportedAlgorithm
 
 __all__ = [
     "WRAPPING_ALGORITHM",
     "WRAPPING_KEY_BITS",
     "WrappingKey",
+    "check_importable",
     "export_format",
     "load_recipient",
     "new_wrapping_key",
@@ -164,6 +167,7 @@ def unwrap(private_der: bytes | bytearray, wrapped: bytes) -> bytearray:
         except (ValueError, keywrap.InvalidUnwrap):
             raise InvalidCiphertext(
                 "the wrapped key does not open with this import token's wrapping key",
+                field="wrapped",
                 hint="wrap with RSA-OAEP-SHA256 + AES-KWP (RFC 5649) for this token's "
                      "public key; a token's key is good for one import only") from None
     finally:
@@ -208,9 +212,21 @@ def _from_pkcs8(algorithm: str, material: bytes | bytearray) -> bytearray | None
     raise InvalidInput(f"the PKCS#8 key is not a {algorithm} key", field="wrapped")
 
 
+def check_importable(algorithm: str) -> None:
+    """Refuse (``field: algorithm``) an algorithm whose private key is not a byte string
+    of fixed meaning: its profile says it has none (a Groth16 circuit key is a proving key
+    and witness generator made by a trusted-setup ceremony, and its public key is recorded,
+    never derived), so no wrapped blob could ever import."""
+    if profile(algorithm).private_key_size == 0:
+        raise UnsupportedAlgorithm(f"{algorithm} keys cannot be imported: they are made by "
+                                   "their own ceremony, not from wrapped bytes",
+                                   field="algorithm")
+
+
 def to_native(algorithm: str, material: bytes | bytearray) -> tuple[bytearray, bytes]:
     """Imported material in the scheme's own private-key encoding, and its public key
     (derived by the scheme, which refuses material that is not a valid key)."""
+    check_importable(algorithm)
     maker = material_maker(algorithm)
     native = _from_pkcs8(algorithm, material) if export_format(algorithm) == PKCS8 else None
     if native is None:

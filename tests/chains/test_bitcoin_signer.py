@@ -192,8 +192,9 @@ def test_taproot_signature_is_fresh_per_signing_and_tampering_is_caught() -> Non
     signature = bytearray(tampered.inputs[0].tap_key_sig or b"")
     signature[5] ^= 1
     tampered.inputs[0].tap_key_sig = bytes(signature)
-    with pytest.raises(InvalidSignature, match="input 0"):
+    with pytest.raises(InvalidSignature, match="input 0") as caught:
         finalize_psbt(tampered)
+    assert caught.value.field == "psbt.inputs[0].PSBT_IN_TAP_KEY_SIG"
     ok, _, errors = bdk_finalize(tampered.to_base64())
     assert not ok and errors
 
@@ -225,8 +226,9 @@ def test_a_bad_partial_signature_is_refused_by_the_finalizer() -> None:
     other = sign_psbt(create_psbt([Spend("p2wpkh", [KEYS[0].public_key], 90_001)],
                                   [DESTINATION]), KEYS[0]).psbt
     signed.inputs[0].partial_sigs = other.inputs[0].partial_sigs  # signed another amount
-    with pytest.raises(InvalidSignature, match="does not verify"):
+    with pytest.raises(InvalidSignature, match="does not verify") as caught:
         finalize_psbt(signed)
+    assert caught.value.field == "psbt.inputs[0].PSBT_IN_PARTIAL_SIG"
 
 
 def test_refusals_name_the_input_and_reason() -> None:

@@ -115,6 +115,9 @@ def test_chain_argument_fills_or_checks_the_chain_id() -> None:
     ({"nonce": 0, "gasPrice": 1, "gas": 1, "chainId": 1, "to": "0x1234"}, "tx.to", "20-byte"),
     ({"nonce": -1, "gasPrice": 1, "gas": 1, "chainId": 1}, "tx.nonce", "integer from 0"),
     ({"nonce": True, "gasPrice": 1, "gas": 1, "chainId": 1}, "tx.nonce", "integer"),
+    # str.isdigit() is true for "²", which int() refuses (found by the chains fuzz harness)
+    ({"nonce": "\u00b2", "gasPrice": 1, "gas": 1, "chainId": 1}, "tx.nonce", "integer"),
+    ({"nonce": 0, "gasPrice": 1, "gas": 1, "chainId": "\u0663"}, "tx.chainId", "integer"),
     ({"nonce": 0, "gasPrice": 1, "gas": 1, "chainId": 1, "data": "0x1"}, "tx.data", "whole"),
     ({"nonce": 0, "gasPrice": 1, "gas": 1, "chainId": 1, "input": "0x"}, "tx", "unexpected"),
     ({"nonce": 0, "gasPrice": 1, "gas": 1, "chainId": 1, "value": 2**256}, "tx.value", "from 0"),
@@ -176,6 +179,13 @@ def test_addresses_from_keys_and_hd_wallets() -> None:
         ethereum.address_from_private_key(hd.derive_node(seed, "ed25519", "m/0'"))
     with pytest.raises(InvalidInput, match="out of range"):
         ethereum.sign_personal_message(bytearray(32), b"x")
+
+
+def test_a_chain_named_by_unicode_digits_is_unknown() -> None:
+    for name in ("\u00b2", "\u0661"):  # "²" (int() refuses it), Arabic-Indic one (int() reads 1)
+        with pytest.raises(InvalidInput, match="unknown EVM chain") as caught:
+            evm_chain(name)
+        assert caught.value.field == "chain"
 
 
 def test_registry_names_the_native_currency() -> None:

@@ -36,6 +36,7 @@ from ledger.errors import (
     IllegalTransition,
     InvalidCiphertext,
     InvalidInput,
+    UnsupportedAlgorithm,
 )
 from ledger.recipes import byok
 from tests.commands.conftest import create
@@ -223,6 +224,7 @@ def test_tampered_wrapping_is_refused_without_saying_which_layer(
     error = InvalidInput if damage == "truncated" else InvalidCiphertext
     with pytest.raises(error) as refused:
         import_key(session, answer["token"], bytes(wrapped))
+    assert refused.value.field == "wrapped"
     if damage != "truncated":
         assert "does not open with this import token" in str(refused.value)
     assert session.ledger().state.import_token(answer["token"]).redeemed_by_key is None
@@ -239,6 +241,18 @@ def test_material_that_is_not_a_key_of_the_tokens_algorithm_is_refused(
     with pytest.raises(InvalidInput, match="not a valid ecdsa-p256 key"):
         import_key(session, zero["token"], user_wrap(zero["wrapping_public_key"],
                                                      bytes(32)))
+
+
+def test_no_token_is_issued_for_an_algorithm_no_blob_can_import(session: Session) -> None:
+    """A Groth16 circuit key comes from a ceremony (found by the key_import fuzz harness:
+    the token was issued and every ImportKey then failed inside the scheme)."""
+    before = len(events(session, "ImportTokenIssued"))
+    with pytest.raises(UnsupportedAlgorithm, match="cannot be imported") as refused:
+        params(session, "groth16-bn254")
+    assert refused.value.field == "algorithm"
+    assert len(events(session, "ImportTokenIssued")) == before
+    with pytest.raises(UnsupportedAlgorithm):
+        byok.to_native("groth16-bn254", bytes(32))
 
 
 def test_the_token_belongs_to_its_domain(session: Session) -> None:

@@ -26,11 +26,15 @@ import contextlib
 import functools
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pydantic
+from cryptography.hazmat.primitives import hashes, keywrap
+from cryptography.hazmat.primitives.asymmetric import padding
+from eth_account import Account
+from eth_account.messages import encode_typed_data
 
 from commands import zk_reads
 from commands.sdk import httpsig
@@ -40,8 +44,16 @@ from commands.service.models import command_body, read_body
 from commands.wire import from_json
 from ledger.application import checked
 from ledger.catalogue import CATALOGUE, CommandSpec, ReadSpec
+from ledger.catalogue.keys import ALGORITHMS
 from ledger.catalogue.model import Source
 from ledger.catalogue.validation import check_values
+from ledger.chains import declared, ethereum, solana
+from ledger.chains.bitcoin.addresses import NETWORKS
+from ledger.chains.bitcoin.finalize import finalize_psbt
+from ledger.chains.bitcoin.inputs import plan_input, sighash, spent_outputs
+from ledger.chains.bitcoin.psbt import Psbt, describe
+from ledger.chains.bitcoin.sighash import taproot_hashes
+from ledger.chains.bitcoin.signer import SigningKey, sign_psbt, wanted_origins
 from ledger.command import parse_command, verify_command_signature
 from ledger.crypto import hd
 from ledger.crypto.privacy import blind_rsa
@@ -55,10 +67,12 @@ from ledger.crypto.zk.ceremony import CeremonyTranscript
 from ledger.crypto.zk.snarkjs import parse_inputs
 from ledger.envelope import event_hash_of, open_envelope
 from ledger.errors import (
+    InvalidCiphertext,
     InvalidInput,
     InvalidSignature,
     SkmsError,
     Unauthorized,
+    UnsupportedAlgorithm,
     VerificationError,
 )
 from ledger.events.codec import (
@@ -76,6 +90,7 @@ from ledger.merkle.checkpoint import (
 )
 from ledger.merkle.errors import CheckpointError, NoteError
 from ledger.proofs import verify_proof_document
+from ledger.recipes import byok
 from ledger.recipes.wallet_backup import SCHEMES, make_backup, recover_seed
 from ledger.stores.base import StoredEnvelope
 
@@ -419,6 +434,228 @@ def privacy_target(data: bytes) -> None:
         blind_rsa.verify(variant, fuzz_issuer_key(), b"fuzz", body)
 
 
+# --- chain transactions: PSBTs, EVM transactions and typed data, Solana wire transactions --
+
+FUZZ_CHAIN_SEED = hashlib.sha256(b"skms fuzzing chain key, public on purpose").digest()
+"""The secp256k1 scalar (Bitcoin, EVM) fuzz transactions are signed with; its Ed25519 twin
+(Solana) is :data:`FUZZ_KEY_SEED`. Public, so the seed corpus can pay them."""
+
+FUZZ_FINGERPRINT = bytes.fromhex("d90c6a4f")
+"""The master fingerprint the seed PSBTs' key origins name (a wallet asks for those)."""
+
+CHAIN_PARSERS = ("psbt", "evm-tx", "evm-typed", "solana")
+"""What the first byte of a ``chains`` input picks (modulo their number)."""
+
+CHAIN_FIELDS = ("psbt", "tx", "typed_data", "value", "chain", "network", "cluster")
+"""The fields a chain refusal may name: the input's own (and its parts, ``psbt.inputs[0]``,
+``tx.value``), or the argument the input was checked against."""
+
+
+def fuzz_chain_public_key() -> bytes:
+    """The compressed SEC1 public key of :data:`FUZZ_CHAIN_SEED`."""
+    return SigningKey.from_private(bytearray(FUZZ_CHAIN_SEED)).public_key
+
+
+CHAIN_REFUSALS = (InvalidInput, InvalidSignature, UnsupportedAlgorithm)
+"""``InvalidSignature``: FinalizePsbt meeting a signature that does not verify;
+``UnsupportedAlgorithm``: EVM transaction types 3 and 4."""
+
+
+def _names_its_field(refusal: SkmsError) -> None:
+    field = refusal.field or ""
+    assert field.split(".")[0].split("[")[0] in CHAIN_FIELDS, \
+        f"a refusal names no input field: {field!r} ({refusal.message})"
+
+
+@contextlib.contextmanager
+def _refusal_names_a_field() -> Iterator[None]:
+    """Swallow a chain refusal of one step (the next steps still run), after checking it
+    names its field."""
+    try:
+        yield
+    except CHAIN_REFUSALS as refusal:
+        _names_its_field(refusal)
+
+
+def _psbt(body: bytes, network_name: str) -> None:
+    """What SignPsbt, WalletSignPsbt and FinalizePsbt do with a PSBT before and around the
+    key: parse (binary or base64), the declared and outgoing values, the origins a wallet
+    would derive, every input's plan and sighash, the finalizer, and the signer with the
+    fuzz key (it signs only inputs that pay that key)."""
+    psbt = declared.read_psbt(body)
+    serialized = psbt.serialize()
+    again = Psbt.from_bytes(serialized)
+    assert again == psbt and again.serialize() == serialized, "serialise is not canonical"
+    raw = body if body.startswith(b"psbt\xff") else None
+    if raw is not None:  # canonical but for the order of its records: no length may change
+        assert len(serialized) == len(raw), "a parsed PSBT re-serialised to another length"
+        if serialized != raw:
+            assert Psbt.from_bytes(raw) == psbt
+    describe(psbt)
+    declared.psbt_declared_value(body)
+    declared.psbt_outgoing_value(psbt, [fuzz_chain_public_key()])
+    wanted_origins(psbt, FUZZ_FINGERPRINT)
+    spent = spent_outputs(psbt)
+    hashes = taproot_hashes(psbt.tx, spent) if spent is not None else None
+    for index in range(len(psbt.inputs)):
+        with _refusal_names_a_field():
+            plan = plan_input(psbt, index)
+            sighash(psbt.tx, index, plan, 0 if plan.is_taproot else 1, spent, hashes)
+    with _refusal_names_a_field():
+        finalize_psbt(psbt)
+    signed = sign_psbt(psbt, SigningKey.from_private(bytearray(FUZZ_CHAIN_SEED)),
+                       network_name=network_name, rng=bytearray)
+    assert Psbt.from_base64(signed.psbt.to_base64()) == signed.psbt
+    assert psbt == declared.read_psbt(body), "the signer changed the caller's PSBT"
+
+
+def _evm_transaction(body: bytes) -> None:
+    """SignEvmTransaction's input: an optional ``network`` argument on the first line, then
+    the transaction JSON. A signed transaction must recover (eth-account, independently) to
+    the fuzz key's address and carry the value the handler declared."""
+    network_line, _, raw_tx = body.partition(b"\n")
+    network_name = text_of(network_line).strip() or None
+    tx = declared.json_document(raw_tx, "tx")
+    value = ethereum.transaction_value(tx)
+    signed = ethereum.sign_transaction(bytearray(FUZZ_CHAIN_SEED), tx, chain=network_name)
+    assert Account.recover_transaction(signed.raw) == signed.sender
+    assert value == sum(t.value for t in signed.facts.transfers) or not signed.facts.transfers
+
+
+def _evm_typed_data(body: bytes) -> None:
+    """SignEvmTypedData's input (eth_signTypedData_v4 JSON); a signature must recover."""
+    typed = declared.json_document(body, "typed_data")
+    signed = ethereum.sign_typed_data(bytearray(FUZZ_CHAIN_SEED), typed)
+    signable = encode_typed_data(full_message=typed)
+    assert Account.recover_message(signable, signature=signed.signature) == signed.signer
+
+
+def _solana(body: bytes, cluster: str) -> None:
+    """SignSolanaTransaction's input (base64 text of the wire bytes): the declared value,
+    then the signer with the fuzz Ed25519 key; what it returns parses to the same transfers."""
+    text = declared.solana_text(body)
+    value = declared.solana_value(body)
+    transfers = solana.transaction_transfers(text)
+    signed = solana.sign_transaction(bytearray(FUZZ_KEY_SEED), text, cluster=cluster)
+    again = solana.transaction_transfers(base64.b64encode(signed.transaction).decode())
+    assert again == transfers == signed.facts.transfers and value == sum(
+        t.value for t in transfers)
+
+
+def chains_target(data: bytes) -> None:
+    """A chain input as the chain signing commands and FinalizePsbt receive it: first byte
+    picks the parser, second the Bitcoin network or Solana cluster argument. Every refusal
+    must be one of :data:`CHAIN_REFUSALS` naming the input's field."""
+    if len(data) < 2:
+        return
+    kind = CHAIN_PARSERS[data[0] % len(CHAIN_PARSERS)]
+    body = data[2:]
+    try:
+        if kind == "psbt":
+            networks = sorted(NETWORKS)
+            _psbt(body, networks[data[1] % len(networks)])
+        elif kind == "evm-tx":
+            _evm_transaction(body)
+        elif kind == "evm-typed":
+            _evm_typed_data(body)
+        else:
+            _solana(body, solana.CLUSTERS[data[1] % len(solana.CLUSTERS)])
+    except CHAIN_REFUSALS as refusal:
+        _names_its_field(refusal)
+        raise
+
+
+# --- key import (BYOK) blobs and the key material they carry ------------------------------
+
+IMPORT_ALGORITHMS: tuple[str, ...] = ALGORITHMS
+"""What GetImportParameters accepts (the first byte of a ``key_import`` input picks one)."""
+
+KEY_IMPORT_MODES = ("blob", "kwp", "material")
+"""What the second byte of a ``key_import`` input picks: the whole wrapped blob; the
+AES-KWP part behind a real RSA-OAEP head; key material the harness wraps itself."""
+
+FUZZ_IMPORT_AES_KEY = hashlib.sha256(b"skms fuzzing import AES key, public on purpose").digest()
+
+
+@functools.cache
+def fuzz_wrapping_key() -> byok.WrappingKey:
+    """One import token's RSA-3072 wrapping key, made once per process (as
+    GetImportParameters makes it)."""
+    return byok.new_wrapping_key()
+
+
+@functools.cache
+def fuzz_oaep_head() -> bytes:
+    """RSA-OAEP-SHA256 of :data:`FUZZ_IMPORT_AES_KEY` for the fuzz wrapping key, made
+    with ``cryptography`` as a client's tooling makes it."""
+    recipient = byok.load_recipient(fuzz_wrapping_key().public_der)
+    return recipient.encrypt(FUZZ_IMPORT_AES_KEY, padding.OAEP(
+        mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None))
+
+
+def wrap_for_fuzz(material: bytes) -> bytes:
+    """A wrapped import blob of ``material`` for the fuzz wrapping key (for seeds)."""
+    return fuzz_oaep_head() + keywrap.aes_key_wrap_with_padding(FUZZ_IMPORT_AES_KEY, material)
+
+
+def _quotes(refusal: SkmsError, secrets: tuple[bytes, ...]) -> bool:
+    """Whether the refusal (message, hint, field, and what it was raised from) shows a
+    piece of a secret: 8 bytes or more of it, as hex, base64 or text."""
+    shown = []
+    error: BaseException | None = refusal
+    while error is not None:
+        shown.append(str(error))
+        if isinstance(error, SkmsError):
+            shown += [error.hint, error.field or ""]
+        error = error.__cause__ or error.__context__
+    text = "\n".join(shown).lower()
+    for secret in secrets:
+        for start in range(0, max(len(secret) - 8, 0) + 1, 8):
+            piece = secret[start:start + 8]
+            if len(piece) < 8:
+                continue
+            spellings = (piece.hex(), base64.b64encode(piece).decode().rstrip("=").lower(),
+                         repr(piece)[2:-1].lower())
+            if any(s in text for s in spellings):
+                return True
+    return False
+
+
+KEY_IMPORT_REFUSALS = (InvalidInput, InvalidCiphertext, UnsupportedAlgorithm)
+"""Bad blob or material (``field: wrapped``), or an algorithm no blob can import
+(``field: algorithm``; GetImportParameters refuses it already)."""
+
+
+def key_import_target(data: bytes) -> None:
+    """ImportKey's path from the wrapped input to the native key: first byte picks the
+    token's algorithm (every ListAlgorithms entry), second the mode. The unwrap must give
+    back exactly what was wrapped, an imported key must re-export and re-import to the same
+    material and public key, and no refusal may quote the blob or the material."""
+    if len(data) < 2:
+        return
+    algorithm = IMPORT_ALGORITHMS[data[0] % len(IMPORT_ALGORITHMS)]
+    mode = KEY_IMPORT_MODES[data[1] % len(KEY_IMPORT_MODES)]
+    body = data[2:]
+    if mode == "material" and not body:
+        return  # AES-KWP wraps 1 byte or more: no client can send empty material
+    wrapped = {"blob": body, "kwp": fuzz_oaep_head() + body}.get(mode)
+    secrets: tuple[bytes, ...] = (body,)
+    try:
+        if wrapped is None:
+            wrapped = wrap_for_fuzz(body)
+        material = byok.unwrap(fuzz_wrapping_key().private_der, wrapped)
+        assert mode != "material" or bytes(material) == body, "unwrap changed the material"
+        secrets = (body, bytes(material))
+        native, public_key = byok.to_native(algorithm, material)
+        exported = byok.to_export(algorithm, native)
+        assert byok.to_native(algorithm, exported) == (native, public_key)
+    except KEY_IMPORT_REFUSALS as refusal:
+        expected = "algorithm" if isinstance(refusal, UnsupportedAlgorithm) else "wrapped"
+        assert refusal.field == expected, f"refusal names {refusal.field!r}"
+        assert not _quotes(refusal, secrets), "a refusal quoted the wrapped key material"
+        raise
+
+
 HARNESSES: dict[str, Harness] = {h.name: h for h in (
     Harness("envelope", envelope_target, (VerificationError,), 4096,
             "envelope bodies and event payloads (ledger/envelope.py, ledger/events/codec.py)"),
@@ -447,6 +684,12 @@ HARNESSES: dict[str, Harness] = {h.name: h for h in (
     Harness("privacy", privacy_target, (InvalidInput, InvalidSignature), 4096,
             "ring signatures, Schnorr proofs, Paillier ciphertexts, RFC 9474 keys and "
             "signatures (ledger/crypto/privacy)"),
+    Harness("chains", chains_target, CHAIN_REFUSALS, 16384,
+            "PSBTs, EVM transactions and EIP-712 typed data, Solana wire transactions "
+            "(ledger/chains: psbt, signer, finalize, declared, ethereum, solana)"),
+    Harness("key_import", key_import_target, KEY_IMPORT_REFUSALS, 16384,
+            "BYOK import blobs and the key material inside (ledger/recipes/byok.py unwrap, "
+            "to_native)"),
 )}
 """Every harness by name; ``tools/fuzz/run.py`` and the corpus replay test use this table."""
 

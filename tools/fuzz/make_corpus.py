@@ -5,7 +5,7 @@ built through the product's own session) plus a few hand-made edge cases, so the
 starts deep inside each parser instead of at its first byte. Run it again after a format
 change; it leaves ``regression-*`` inputs (crashes found once) alone.
 
-    .venv/bin/python tools/fuzz/make_corpus.py
+    .venv/bin/python tools/fuzz/make_corpus.py [harness ...]    # all when none is named
 """
 
 from __future__ import annotations
@@ -20,10 +20,16 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import nacl.signing
+from cryptography.hazmat.primitives import keywrap
 
 from commands.sdk import httpsig
+from ledger.chains.bitcoin.addresses import NETWORKS
+from ledger.chains.bitcoin.finalize import finalize_inputs
+from ledger.chains.bitcoin.signer import SigningKey, sign_psbt
+from ledger.chains.solana import CLUSTERS
 from ledger.command import parse_command
 from ledger.crypto import hd
+from ledger.crypto.algorithms import material_maker
 from ledger.crypto.privacy import pok, ring
 from ledger.crypto.privacy.fuzz_targets import paillier_fuzz_key
 from ledger.crypto.zk import range_proof, stark
@@ -31,15 +37,32 @@ from ledger.envelope import open_envelope
 from ledger.events.codec import event_types
 from ledger.merkle.checkpoint import Checkpoint, sign_checkpoint
 from ledger.proofs import build_consistency, build_inclusion
+from ledger.recipes.byok import to_export
+from tests.chains.inputs import (
+    RECIPIENT,
+    as_json,
+    eip1559,
+    legacy,
+    multisig_psbt,
+    single_key_psbt,
+    solana_transfer,
+)
 from tests.fuzz.targets import (
     BODY_ENTRIES,
+    CHAIN_PARSERS,
+    FUZZ_CHAIN_SEED,
+    FUZZ_FINGERPRINT,
+    FUZZ_IMPORT_AES_KEY,
     FUZZ_KEY_NAME,
     FUZZ_KEY_SEED,
     FUZZ_WALLET_SEED,
     HARNESSES,
+    IMPORT_ALGORITHMS,
+    KEY_IMPORT_MODES,
     PRIVACY_PARSERS,
     ZK_PARSERS,
     backup_documents,
+    fuzz_chain_public_key,
     fuzz_issuer_key,
     fuzz_verifier_key,
 )
@@ -153,6 +176,8 @@ def seeds() -> dict[str, list[bytes]]:
     out["http_bodies"] += [bytes([names.index(n)]) + text.encode() for n, text in bodies.items()]
     out["zk_proofs"] += zk_seeds()
     out["privacy"] += privacy_seeds()
+    out["chains"] += chain_seeds()
+    out["key_import"] += key_import_seeds()
     return out
 
 
@@ -197,8 +222,77 @@ def privacy_seeds() -> list[bytes]:
             pick["blind-signature"] + bytes(256), pick["ring"] + b"\x01\x00\x02", b""]
 
 
-def main() -> None:
+def chain_seeds() -> list[bytes]:
+    """Real inputs of each chain parser, paying the public fuzz keys so the signer signs:
+    PSBTs of every input kind the signer knows (binary and base64, unsigned, partly signed,
+    finalized), the three EVM transaction types, typed data, legacy and v0 Solana
+    transfers; each behind the parser byte and the network/cluster byte."""
+    pick = {name: i for i, name in enumerate(CHAIN_PARSERS)}
+    public = fuzz_chain_public_key()
+    other = bytes.fromhex("02c6047f9441ed7d6d3045406e95c07cd85c778e4b8cef3ca7abac09b95c709ee5")
+    testnet = bytes([sorted(NETWORKS).index("testnet")])
+    psbts = [single_key_psbt(public, (kind,), origin="m/84'/1'/0'/0/0",
+                             fingerprint=FUZZ_FINGERPRINT)
+             for kind in ("p2pkh", "p2sh-p2wpkh", "p2wpkh", "p2tr")]
+    psbts.append(single_key_psbt(public))  # two inputs: P2WPKH and P2TR
+    psbts.append(multisig_psbt([public, other]))
+    key = SigningKey.from_private(bytearray(FUZZ_CHAIN_SEED))
+    signed = sign_psbt(psbts[2], key, network_name="testnet", rng=bytearray).psbt
+    final = finalize_inputs(signed)[0]
+    out = [bytes([pick["psbt"]]) + testnet + p.serialize() for p in (*psbts, signed, final)]
+    out.append(bytes([pick["psbt"]]) + testnet + psbts[3].to_base64().encode())
+
+    access = [{"address": RECIPIENT, "storageKeys": ["0x" + "00" * 31 + "01"]}]
+    transactions = [legacy(), eip1559(), {**legacy(chain_id=11155111), "accessList": access},
+                    eip1559(value=0, data="0xa9059cbb" + "00" * 64, accessList=access)]
+    out += [bytes([pick["evm-tx"], 0]) + b"\n" + as_json(tx) for tx in transactions]
+    out.append(bytes([pick["evm-tx"], 0]) + b"sepolia\n" + as_json(eip1559()))
+    typed = {"types": {"EIP712Domain": [{"name": "name", "type": "string"},
+                                        {"name": "chainId", "type": "uint256"}],
+                       "Order": [{"name": "owner", "type": "address"},
+                                 {"name": "amounts", "type": "uint256[]"},
+                                 {"name": "memo", "type": "bytes"}]},
+             "primaryType": "Order", "domain": {"name": "skms fuzz", "chainId": 1},
+             "message": {"owner": RECIPIENT, "amounts": [1, 2], "memo": "0x00ff"}}
+    out.append(bytes([pick["evm-typed"], 0]) + as_json(typed))
+
+    ed25519_public = bytes(nacl.signing.SigningKey(FUZZ_KEY_SEED).verify_key)
+    devnet = bytes([list(CLUSTERS).index("devnet")])
+    out += [bytes([pick["solana"]]) + devnet + solana_transfer(ed25519_public, v0=v0)
+            for v0 in (False, True)]
+    return out
+
+
+def key_import_seeds() -> list[bytes]:
+    """Key material of several algorithms in its import encoding (PKCS#8 DER, raw, the
+    scheme's own) as real wrapped AES-KWP parts behind the fuzz token's RSA-OAEP head
+    (mode ``kwp``; the head is made per run, the RSA key cannot be fixed across runs) and
+    as bare material (mode ``material``), plus blob-shaped edge cases."""
+    modes = {name: bytes([i]) for i, name in enumerate(KEY_IMPORT_MODES)}
+    out = []
+    for number, algorithm in enumerate(("ed25519", "ecdsa-p256", "ecdsa-secp256k1",
+                                        "x25519", "aes-256-gcm", "rsa-pss-2048",
+                                        "ml-dsa-44", "bls12381-pop")):
+        maker = material_maker(algorithm)
+        seed = hashlib.sha256(f"skms fuzz import {algorithm}".encode()).digest()
+        native = maker.generate(seed[:maker.seed_size].ljust(maker.seed_size, b"\x00"))
+        material = bytes(to_export(algorithm, native))
+        pick = bytes([IMPORT_ALGORITHMS.index(algorithm)])
+        if len(material) < 2048:
+            wrapped = keywrap.aes_key_wrap_with_padding(FUZZ_IMPORT_AES_KEY, material)
+            out.append(pick + modes["kwp"] + wrapped)
+        if number % 2 == 0 or len(material) > 2048:
+            out.append(pick + modes["material"] + material)
+    ed25519 = bytes([IMPORT_ALGORITHMS.index("ed25519")])
+    out += [ed25519 + modes["blob"] + bytes(384 + 24), ed25519 + modes["blob"] + b"\x01",
+            ed25519 + modes["material"] + bytes(32)]
+    return out
+
+
+def main(only: set[str]) -> None:
     for name, inputs in seeds().items():
+        if only and name not in only:
+            continue
         folder = CORPUS / name
         folder.mkdir(parents=True, exist_ok=True)
         for old in folder.glob("seed-*"):
@@ -209,4 +303,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(set(sys.argv[1:]))

@@ -8,7 +8,8 @@ Requirements:
 2. Every signature used is verified first against the sighash its own sighash byte names
    (strict DER and low ``s`` for ECDSA, BIP-340 against the output key for taproot): a PSBT
    carrying a bad signature is refused with :class:`InvalidSignature` naming the input and
-   the key, instead of producing a transaction the network would reject.
+   the key (its ``field`` the signature's, ``psbt.inputs[0].PSBT_IN_PARTIAL_SIG``), instead
+   of producing a transaction the network would reject.
 3. As BIP-174 says, everything but the UTXOs, the final fields and unknown/proprietary data
    is then cleared from the input. Inputs already final are left as they are.
 4. :func:`finalize_psbt` refuses an incomplete PSBT, saying which input needs how many more
@@ -56,7 +57,8 @@ def _verify_ecdsa(psbt: Psbt, index: int, plan: InputPlan, public_key: bytes,
         verify_digest_der(public_key, digest, signature[:-1])
     except InvalidSignature:
         raise InvalidSignature(f"input {index}: the partial signature of {public_key.hex()} "
-                               "does not verify") from None
+                               "does not verify",
+                               field=f"psbt.inputs[{index}].PSBT_IN_PARTIAL_SIG") from None
 
 
 def _final_fields(psbt: Psbt, index: int, spent: list[Any] | None
@@ -72,7 +74,7 @@ def _final_fields(psbt: Psbt, index: int, spent: list[Any] | None
         digest = sighash(psbt.tx, index, plan, hash_type, spent)
         if not coincurve.PublicKeyXOnly(plan.output_key or b"").verify(signature[:64], digest):
             raise InvalidSignature(f"input {index}: the taproot key-path signature does not "
-                                   "verify")
+                                   "verify", field=f"psbt.inputs[{index}].PSBT_IN_TAP_KEY_SIG")
         return None, (signature,)
     if plan.key_hash is not None:
         matches = [(k, s) for k, s in entry.partial_sigs.items()

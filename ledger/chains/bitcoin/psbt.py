@@ -49,6 +49,7 @@ from ledger.chains.bitcoin.encoding import (
     sha256,
 )
 from ledger.chains.bitcoin.sighash import ECDSA_SIGHASH_TYPES
+from ledger.decimal_text import is_decimal
 from ledger.errors import InvalidInput
 
 __all__ = [
@@ -155,7 +156,7 @@ class KeyOrigin:
         for part in parts[1:]:
             hardened = part.endswith(("'", "h"))
             number = part[:-1] if hardened else part
-            if not number.isdigit() or int(number) >= 0x8000_0000:
+            if not is_decimal(number) or int(number) >= 0x8000_0000:
                 raise InvalidInput(f"bad path step {part!r}", field="origin")
             steps.append(int(number) | (0x8000_0000 if hardened else 0))
         return cls(bytes(fingerprint), tuple(steps))

@@ -40,6 +40,7 @@ from ledger.crypto.zk.groth16 import (
     PublicSignals,
     VerificationKey,
 )
+from ledger.decimal_text import is_decimal
 from ledger.errors import CryptoError, InvalidInput
 
 __all__ = ["MAX_INPUT_BYTES", "TOOLS_ENV", "CircuitArtifacts", "SnarkjsProver",
@@ -114,7 +115,7 @@ def parse_inputs(data: bytes) -> dict[str, SignalValue]:
         values = value if isinstance(value, list) else [value]
         numbers = []
         for item in values:
-            if isinstance(item, str) and item.isdigit() and len(item) <= 80:
+            if isinstance(item, str) and is_decimal(item) and len(item) <= 80:
                 numbers.append(int(item))
             elif isinstance(item, int) and not isinstance(item, bool):
                 numbers.append(item)
