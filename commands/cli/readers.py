@@ -18,6 +18,7 @@ from typing import Any
 
 from commands.wire import from_json
 from ledger.catalogue import Field, Kind
+from ledger.decimal_text import is_decimal
 from ledger.errors import InvalidInput
 
 STDIN = "-"
@@ -61,7 +62,7 @@ def _text_bytes(raw: bytes, where: str) -> str:
 
 def parse_time(text: str, where: str) -> int:
     """RFC 3339 (``2026-12-01T10:00:00Z``) or microseconds since the epoch."""
-    if text.isdigit():
+    if is_decimal(text):
         return int(text)
     try:
         moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))

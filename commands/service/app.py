@@ -45,6 +45,7 @@ from commands.service.responses import (
     internal_error_response,
     problem_response,
 )
+from ledger.decimal_text import is_decimal
 from ledger.errors import InvalidInput, NotFound, SkmsError
 
 API_VERSION = "1.0.0"
@@ -85,7 +86,7 @@ class ServiceMiddleware:
                             "url.path": scope["path"]}) as span:
             try:
                 declared = headers.get("content-length", "")
-                body = None if declared.isdigit() and int(declared) > limit else (
+                body = None if is_decimal(declared) and int(declared) > limit else (
                     await read_body(receive, limit))
                 if body is None:
                     error = PayloadTooLarge(f"the body has more than {limit} bytes",

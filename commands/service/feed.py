@@ -36,6 +36,7 @@ from commands.service import rest
 from commands.service.auth import RequestFacts
 from commands.service.responses import problem_response
 from commands.service.tls import peer_certificate
+from ledger.decimal_text import is_decimal
 from ledger.envelope import open_envelope
 from ledger.errors import InvalidInput, SkmsError
 from ledger.stores.base import EventStore, StoredEnvelope
@@ -84,7 +85,7 @@ def parse_from_seq(text: str | None) -> int | None:
     :data:`MAX_SEQ`; anything else is a 422 problem on the handshake."""
     if text is None:
         return None
-    if not (0 < len(text) <= 19 and text.isascii() and text.isdigit()):
+    if not (0 < len(text) <= 19 and is_decimal(text)):
         raise InvalidInput("must be a non-negative integer (ASCII digits)", field="from_seq")
     value = int(text)
     if value > MAX_SEQ:

@@ -41,6 +41,7 @@ from commands.service.proto_schema import PACKAGE, command_path_values
 from commands.service.proto_schema import SERVICE as SERVICE_NAME
 from ledger.catalogue import CATALOGUE, CommandSpec, ReadSpec
 from ledger.catalogue.fields import boolean, integer, listing, text
+from ledger.decimal_text import is_decimal
 from ledger.errors import InvalidInput, SkmsError
 
 OUTCOME_FIELDS = (text("command_id", ""), text("chain", ""),
@@ -191,6 +192,6 @@ def _peer_address(peer: str) -> tuple[str, int] | None:
     if kind not in ("ipv4", "ipv6") or ":" not in rest:
         return None
     host, _, port = rest.rpartition(":")
-    if not port.isdigit():
+    if not is_decimal(port):
         return None
     return host.strip("[]"), int(port)

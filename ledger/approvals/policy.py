@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ledger.decimal_text import is_decimal
 from ledger.domain.approval_policy import DEFAULT_TTL_SECONDS, Rule
 from ledger.errors import InvalidInput
 
@@ -59,7 +60,7 @@ def value_of(raw: Any) -> int | None:
         try:
             if text.lower().startswith("0x"):
                 return int(text, 16)
-            if text.isdigit():
+            if is_decimal(text):
                 return int(text)
         except ValueError:
             return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ledger.approvals.policy import parse_limit, policy_change_requirement, requirement
+from ledger.approvals.policy import parse_limit, policy_change_requirement, requirement, value_of
 from ledger.domain.approval_policy import Rule
 from ledger.errors import InvalidInput
 
@@ -66,3 +66,9 @@ def test_a_policy_change_needs_the_quorum_in_force_for_its_command_and_itself() 
     assert policy_change_requirement([LEDGER], "hot", {"command": "Other"}).approvals == 0
     keyed = {"command": "Transfer", "approvals": 1, "key_id": "k1"}
     assert policy_change_requirement([KEY], "hot", keyed).approvals == 3
+
+
+def test_a_declared_value_is_ascii_decimal_or_hex_only() -> None:
+    assert value_of("1200") == 1200 and value_of("0x10") == 16 and value_of(7) == 7
+    # str.isdigit is true for these; "٣" would have been read as 3 and "²" raised.
+    assert value_of("٣") is None and value_of("²") is None and value_of(True) is None
