@@ -75,7 +75,7 @@ def earlier(state: LedgerState, signed: SignedCommand) -> CommandRecord | None:
     command = signed.command
     seen = state.commands.get(command.command_id)
     if seen is not None:
-        if seen.canonical != signed.canonical_bytes:
+        if not seen.same_command(signed.canonical_bytes):
             raise ReplayedCommand(f"command id {command.command_id} was already used for a "
                                   "different command", field="command_id",
                                   reason_code="replay")

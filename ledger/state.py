@@ -17,6 +17,8 @@ Requirements:
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
@@ -41,11 +43,21 @@ from ledger.errors import NotFound, VerificationError
 
 @dataclass(frozen=True, slots=True)
 class CommandRecord:
-    """Where a command's events are: its chain, its canonical bytes, their seqs."""
+    """Where a command's events are: its chain, the SHA-256 of its canonical bytes (what a
+    retry under the same id is compared with), their seqs.
+
+    Why a digest and not the bytes: one record per command stays in memory for the ledger's
+    life; a batch's canonical command holds every message digest (~17 KB for 256), so
+    keeping the bytes made a server under batch load grow by that much per batch
+    (docs/assurance.md, "Soak")."""
 
     chain_id: str
-    canonical: bytes
+    digest: bytes
     seqs: tuple[int, ...]
+
+    def same_command(self, canonical: bytes) -> bool:
+        """True if ``canonical`` is the command this record was made from."""
+        return hmac.compare_digest(self.digest, hashlib.sha256(canonical).digest())
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,8 +175,11 @@ class LedgerState:
         """Index one envelope's command (its nonce, and its id with the envelope's seq)."""
         self.nonces.add((actor_id, nonce))
         seen = self.commands.get(command_id)
-        seqs = (*seen.seqs, seq) if seen else (seq,)
-        self.commands[command_id] = CommandRecord(chain_id, canonical, seqs)
+        if seen is None:
+            self.commands[command_id] = CommandRecord(
+                chain_id, hashlib.sha256(canonical).digest(), (seq,))
+        else:
+            self.commands[command_id] = CommandRecord(chain_id, seen.digest, (*seen.seqs, seq))
 
     def fold_event(self, event_type: str, record: dict[str, Any], aggregate_id: str,
                    version: int, recorded_at: int, chain_id: str, seq: int) -> None:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import Executor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -183,13 +183,23 @@ class ProjectionRunner:
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
+        """One DuckDB transaction. A write the disk refuses (full, failing) is
+        ``StoreUnavailable`` (503, retry later), not an internal error: the read models stay
+        at their last committed positions and catch up on a later read (found by the soak's
+        full disk, docs/assurance.md)."""
         self._con.begin()
         try:
             yield
+            self._con.commit()
+        except (duckdb.IOException, duckdb.TransactionException) as exc:
+            with suppress(duckdb.Error):  # a failed commit may have ended the transaction
+                self._con.rollback()
+            raise StoreUnavailable(f"the projection database could not be written: {exc}",
+                                   hint="free disk space; the read models catch up on the "
+                                        "next read") from None
         except BaseException:
             self._con.rollback()
             raise
-        self._con.commit()
 
     # --- positions and status ------------------------------------------------------------
 

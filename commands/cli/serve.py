@@ -96,6 +96,12 @@ def settle_heap() -> None:
               show_default=True, help="Rows a query answer may hold (the rest: truncated).")
 @click.option("--max-query-bytes", type=click.IntRange(1024, None), default=8_388_608,
               show_default=True)
+@click.option("--idempotency-entries", type=click.IntRange(1, 10_000_000), default=10_000,
+              show_default=True,
+              help="First responses kept for retries (past them a retry answers "
+                   "replayed, without the result).")
+@click.option("--idempotency-mib", type=click.IntRange(1, 65_536), default=32,
+              show_default=True, help="Bytes those responses may hold, in MiB.")
 @click.option("--issue-client-cert", "issue_for", default=None, metavar="ACTOR",
               help="Print a client certificate (PEM) for ACTOR (name or id) and exit.")
 @click.option("--ephemeral", is_flag=True,
@@ -124,7 +130,8 @@ def serve(state: CliState, host: str, rest_port: int, grpc_port: int, tls: bool,
           commit_gather_ms: float, otlp_endpoint: str | None, grace: float,
           public_authorities: tuple[str, ...], max_connections_per_client: int,
           header_timeout: float, max_header_bytes: int, query_workers: int,
-          max_query_rows: int, max_query_bytes: int, issue_for: str | None,
+          max_query_rows: int, max_query_bytes: int, idempotency_entries: int,
+          idempotency_mib: int, issue_for: str | None,
           ephemeral: bool, fixture: str | None, seed: str | None,
           session_minutes: int, scheduler_seconds: float, export_for: str | None) -> None:
     """Serve REST (FastAPI) and gRPC on loopback, TLS 1.3, until SIGINT/SIGTERM.
@@ -176,7 +183,9 @@ def serve(state: CliState, host: str, rest_port: int, grpc_port: int, tls: bool,
                            otlp_endpoint=otlp_endpoint,
                            shutdown_grace_s=grace, public_authorities=public_authorities,
                            session_lifetime_s=session_minutes * 60,
-                           scheduler_interval_s=scheduler_seconds)
+                           scheduler_interval_s=scheduler_seconds,
+                           idempotency_entries=idempotency_entries,
+                           idempotency_bytes=idempotency_mib * 1024 * 1024)
     server = Server(config, passphrase)
     stop = Server.stop_on_signals()
     server.start()

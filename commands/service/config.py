@@ -36,6 +36,7 @@ class ServiceConfig:
     shutdown_grace_s: float = 10.0
     feed_poll_s: float = 0.25
     idempotency_entries: int = 10_000
+    idempotency_bytes: int = 32 * 1024 * 1024  # both bounds apply (idempotency.py)
     commit_gather_s: float = 0.001
     public_authorities: tuple[str, ...] = ()
     session_lifetime_s: int = 900  # dashboard sessions (commands/service/sessions.py)
@@ -49,6 +50,10 @@ class ServiceConfig:
             raise ConfigurationError("mutual TLS needs TLS", field="mtls")
         if (self.tls_cert is None) != (self.tls_key is None):
             raise ConfigurationError("--tls-cert and --tls-key go together", field="tls-cert")
+        if self.idempotency_entries < 1:
+            raise ConfigurationError("must be at least 1", field="idempotency-entries")
+        if self.idempotency_bytes < 1024 * 1024:
+            raise ConfigurationError("must be at least 1 MiB", field="idempotency-mib")
         if self.workers < 1:
             raise ConfigurationError("must be at least 1", field="workers")
         if not 60 <= self.session_lifetime_s <= 3600:

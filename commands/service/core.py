@@ -105,7 +105,7 @@ class ServiceCore:
         self._read_models = ReadModelLock()
         self._projected: dict[str, int] = {}
         self._listeners: list[Callable[[], None]] = []
-        self._idempotency = Idempotency(config.idempotency_entries)
+        self._idempotency = Idempotency(config.idempotency_entries, config.idempotency_bytes)
         self.rate_limiter = RateLimiter(self.limits)
         store, keyring = self.home.open_store()
         # Store spans only when spans go somewhere: the wrapper costs on every store call.

@@ -14,7 +14,7 @@
 #
 # The per-node commands act on the running topology (or the one named by --nodes).
 #
-# Topologies (ports fixed; the two cannot run at the same time since both use 19092):
+# Topologies (default ports; the two cannot run at the same time since both use 19092):
 #   1 node : broker 127.0.0.1:19092, controller 127.0.0.1:19192
 #            RF 1, min.insync.replicas 1, transaction log RF 1 / min.isr 1
 #   3 nodes: brokers 127.0.0.1:19092,19093,19094, controllers 127.0.0.1:19192,19193,19194
@@ -27,6 +27,10 @@
 #   SKMS_KAFKA_HEAP     JVM heap per broker (default 512m)
 #   SKMS_KAFKA_READY_TIMEOUT  seconds to wait for readiness (default 120)
 #   SKMS_KAFKA_JAVA     java binary (default: java on PATH, else a JDK >= 17 under /usr/lib/jvm)
+#   SKMS_KAFKA_BROKER_PORT_BASE, SKMS_KAFKA_CONTROLLER_PORT_BASE  node N listens on base+N
+#                       (defaults 19091, 19191). A second, private cluster (the soak's own
+#                       broker faults while the shared one serves others) takes other bases
+#                       AND another SKMS_KAFKA_RUN_DIR, e.g. 29091 / 29191 / /tmp/soak-kafka.
 #   SKMS_PYTHON         python with kafka-python for the readiness check (default: the repo's
 #                       .venv/bin/python, else python3)
 set -euo pipefail
@@ -39,8 +43,8 @@ LIBS="$KAFKA_HOME/$KAFKA_VERSION/libs"
 RUN_BASE="${SKMS_KAFKA_RUN_DIR:-/tmp/skms-kafka}"
 HEAP="${SKMS_KAFKA_HEAP:-512m}"
 READY_TIMEOUT="${SKMS_KAFKA_READY_TIMEOUT:-120}"
-BROKER_PORT_BASE=19091      # node N listens on 19091+N
-CONTROLLER_PORT_BASE=19191  # node N's controller listens on 19191+N
+BROKER_PORT_BASE="${SKMS_KAFKA_BROKER_PORT_BASE:-19091}"          # node N listens on base+N
+CONTROLLER_PORT_BASE="${SKMS_KAFKA_CONTROLLER_PORT_BASE:-19191}"  # its controller on base+N
 # A fixed cluster id per topology keeps re-formatting deterministic (base64url of 16 bytes).
 CLUSTER_ID_1="c2ttcy1rYWZrYS0xbm9kZQ"
 CLUSTER_ID_3="c2ttcy1rYWZrYS0zbm9kZQ"
