@@ -37,6 +37,7 @@ from ledger.application import Ledger
 from ledger.catalogue import CATALOGUE, SHAPES, ChainRule, CommandSpec, Field, Kind, Spec
 from ledger.catalogue.fields import DOMAIN, text
 from ledger.catalogue.model import Cli
+from ledger.domain.circuit_names import circuit_key_id
 from ledger.errors import InvalidInput, SkmsError
 from ledger.stores.memory import MemoryEventStore, MemoryKeyRing
 
@@ -257,11 +258,18 @@ def _params(entry: Entry, given: Mapping[str, Any], entries: Sequence[Entry],
             if len(value) != 1:
                 raise InvalidInput("give it once", field=option_name(field))
             value = value[0]
-        read = read_value(field, value, lambda who: state.session().read_only_ledger()
-                          .actor(who).actor_id)
+        read = read_value(field, value, lambda reader, text: _looked_up(state, reader, text))
         encoding = given.get(f"{dest}_encoding") or "raw"
         params[field.name] = _decoded(read, encoding, option_name(field))
     return params
+
+
+def _looked_up(state: CliState, reader: str, text: str) -> str:
+    """An actor's or circuit key's id from its name (or id), by the home's ledger."""
+    ledger = state.session().read_only_ledger()
+    if reader == "circuit":
+        return circuit_key_id(ledger.keys, text)
+    return ledger.actor(text).actor_id
 
 
 def _decoded(value: Any, encoding: str, where: str) -> Any:
