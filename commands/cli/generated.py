@@ -140,7 +140,8 @@ def _parameter(field: Field, *, required: bool, multiple: bool) -> click.Paramet
                                 help=field.doc, show_default=True)
         return click.Option([option, dest_of(field)], is_flag=True, default=False,
                             help=field.doc)
-    return click.Option([option, dest_of(field)], type=_click_type(field), multiple=multiple,
+    return click.Option([option, *field.cli.aliases, dest_of(field)],
+                        type=_click_type(field), multiple=multiple,
                         required=required and not multiple, default=field.cli.default,
                         help=_help(field) + (" (repeatable)" if multiple else ""))
 

@@ -751,10 +751,10 @@ class Operations(abc.ABC):
         """An approval group: its ring and the approvals counted per proposal (GetApprovalGroup)."""
         return self._read("GetApprovalGroup", given(group_id=group_id))
 
-    def verify_ring_signature(self, ring: list[str], group_id: str, proposal: str, message: bytes,
-                              signature: str) -> Any:
-        """Check a ring approval signature offline (a 422 problem when it does not verify);
-        answers its key image (VerifyRingSignature)."""
+    def verify_ring_signature(self, ring: list[str], proposal: str, message: bytes, signature: str,
+                              group_id: str | None = None) -> Any:
+        """Check a ring signature offline, of an approval group's proposal or of an ad-hoc ring
+        (a 422 problem when it does not verify); answers its key image (VerifyRingSignature)."""
         return self._read("VerifyRingSignature", given(
             ring=ring, group_id=group_id, proposal=proposal, message=message, signature=signature))
 
