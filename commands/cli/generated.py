@@ -221,11 +221,28 @@ def _choose(entries: Sequence[Entry], given: Mapping[str, Any]) -> Entry:
     return next(e for e in entries if e.selector is None)
 
 
+def _key_or_wallet(entries: Sequence[Entry], entry: Entry, given: Mapping[str, Any],
+                   state: CliState) -> tuple[Entry, dict[str, Any]]:
+    """``KEY_OR_WALLET``: where a key form and a ``--wallet`` form share a command (the chain
+    commands), a positional key id that names a wallet of this ledger, and no key, runs the
+    wallet form, so ``skms chain eth address WALLET --index 2`` works as ``--wallet WALLET``."""
+    found = dict(given)
+    wallet_form = next((e for e in entries if e.selector == "--wallet"), None)
+    named = found.get("key_id")
+    if entry.selector is not None or wallet_form is None or not isinstance(named, str) \
+            or found.get("wallet"):
+        return entry, found
+    ledger = state.session().read_only_ledger()
+    if named in ledger.keys or named not in ledger.wallets:
+        return entry, found
+    return wallet_form, {**found, "key_id": None, "wallet": named}
+
+
 def _runner(entries: Sequence[Entry], extra_names: set[str]) -> Callable[..., None]:
     def run(**given: Any) -> None:
         state = current_state()
         assert state is not None
-        entry = _choose(entries, given)
+        entry, given = _key_or_wallet(entries, _choose(entries, given), given, state)
         extras = {name: given.get(name) for name in extra_names}
         params = _params(entry, given, entries, extra_names, state)
         _execute(entry, params, extras, given, state)

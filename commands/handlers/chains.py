@@ -29,6 +29,7 @@ from commands.handlers.lookups import key_in_chain, matching_digest, wallet_in_c
 from commands.handlers.registry import handles
 from ledger.application import Decision
 from ledger.chains import declared, ethereum, solana
+from ledger.chains.bitcoin.addresses import address_for_key, bitcoin_path
 from ledger.chains.bitcoin.psbt import Psbt
 from ledger.chains.bitcoin.signer import PsbtSignature, SigningKey, sign_psbt, wanted_origins
 from ledger.chains.facts import ChainFacts
@@ -338,6 +339,44 @@ def sign_solana_message(decision: Decision) -> dict[str, Any]:
                         signatures=[bytes(Signature.from_string(signed.signature))], value=0)
     return {**who, "signature": signed.signature, "signer": signed.facts.signer,
             "message": base64.b64encode(signed.message).decode("ascii")}
+
+
+# --- wallet addresses ------------------------------------------------------------------------
+
+def _wallet_address(decision: Decision, curve: str, path: str, family: str, network: str,
+                    kind: str, address_of: Callable[[bytes], str]) -> dict[str, Any]:
+    """Derive the node at ``path`` (the seed is unsealed for this only), record the address
+    it gives, and return it: the same path the wallet's signing commands use."""
+    source = WalletSource(decision, curve, [path])
+    source.use_all(lambda nodes: None)
+    public = source.public_keys[0]
+    address = address_of(public)
+    source.wallet.record_chain_address(actor_id=decision.command.actor_id, family=family,
+                                       network=network, type=kind, path=path,
+                                       public_key=public, address=address, at=decision.now)
+    return {"wallet_id": source.wallet.wallet_id, "path": path, "family": family,
+            "network": network, "type": kind, "address": address, "public_key": public.hex()}
+
+
+@handles("WalletEvmAddress")
+def wallet_evm_address(decision: Decision) -> dict[str, Any]:
+    return _wallet_address(decision, "secp256k1", ethereum.ethereum_path(decision.args["index"]),
+                           "evm", "any", "eip55", ethereum.address_from_public_key)
+
+
+@handles("WalletBitcoinAddress")
+def wallet_bitcoin_address(decision: Decision) -> dict[str, Any]:
+    args = decision.args
+    kind, network = args["type"], args["network"]
+    return _wallet_address(decision, "secp256k1",
+                           bitcoin_path(kind, network, index=args["index"]), "bitcoin",
+                           network, kind, lambda public: address_for_key(public, kind, network))
+
+
+@handles("WalletSolanaAddress")
+def wallet_solana_address(decision: Decision) -> dict[str, Any]:
+    return _wallet_address(decision, "ed25519", solana.solana_path(decision.args["index"]),
+                           "solana", "any", "base58", solana.address_from_public_key)
 
 
 # --- policy ---------------------------------------------------------------------------------

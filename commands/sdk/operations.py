@@ -350,6 +350,26 @@ class Operations(abc.ABC):
         return self._command("WalletSignSolanaMessage", given(
             wallet_id=wallet_id, index=index, message=message))
 
+    def wallet_evm_address(self, wallet_id: str, *, index: int | None = None) -> CommandResult:
+        """A wallet's EIP-55 address at m/44'/60'/0'/0/INDEX (the account
+        WalletSignEvmTransaction signs with at that index); the derivation is recorded
+        (WalletEvmAddress)."""
+        return self._command("WalletEvmAddress", given(wallet_id=wallet_id, index=index))
+
+    def wallet_bitcoin_address(self, wallet_id: str, *, type: str | None = None,
+                               network: str | None = None,
+                               index: int | None = None) -> CommandResult:
+        """A wallet's Bitcoin address of one type (BIP-44 p2pkh, BIP-49 p2sh-p2wpkh, BIP-84
+        p2wpkh, BIP-86 p2tr key path) and network; the derivation is recorded
+        (WalletBitcoinAddress)."""
+        return self._command("WalletBitcoinAddress", given(
+            wallet_id=wallet_id, type=type, network=network, index=index))
+
+    def wallet_solana_address(self, wallet_id: str, *, index: int | None = None) -> CommandResult:
+        """A wallet's Solana address (base58) at the SLIP-10 path m/44'/501'/INDEX'/0'; the
+        derivation is recorded (WalletSolanaAddress)."""
+        return self._command("WalletSolanaAddress", given(wallet_id=wallet_id, index=index))
+
     def set_chain_policy(self, key_id: str, *, allowed_networks: list[str] | None = None,
                          allowed_recipients: list[str] | None = None) -> CommandResult:
         """Restrict the networks a key may sign for and the recipients its transactions may pay

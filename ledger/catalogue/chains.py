@@ -175,7 +175,41 @@ POLICY = CommandSpec(
                   maximum=1000, cli=Cli(option="--recipient"))),
     result=SHAPES["ChainPolicy"], rest=Route("POST", "/v1/keys/{key_id}/chains/policy"),
     cli=CliRoute(("chain", "policy"), renderer="chain-policy"), hooks=Hooks(approval="policy"))
-COMMANDS = (*KEY_COMMANDS, *WALLET_COMMANDS, POLICY)
+HANDS = frozenset({"key-manager", "signer"})
+"""Who may have a wallet hand out an address (as ``DeriveAddress``): public data, but a
+derivation from the seed, so a recorded command rather than a read."""
+
+
+def _wallet_address(name: str, doc: str, path: str, cli: str, *args: Field) -> CommandSpec:
+    return CommandSpec(
+        name=name, doc=doc, group="chains", roles=HANDS, chain=ChainRule.WALLET,
+        events=frozenset({"WalletChainAddressDerived"}), args=(WALLET, *args),
+        result=SHAPES["WalletChainAddress"],
+        rest=Route("POST", f"/v1/wallets/{{wallet_id}}/chains/{path}/address"),
+        cli=CliRoute(("chain", cli, "address"), selector="--wallet",
+                     renderer="chain-address"))
+
+
+BITCOIN_INDEX = integer("index", "Address index of account 0's receiving chain: "
+                        "m/PURPOSE'/COIN'/0'/0/INDEX (purpose 44, 49, 84, 86 by type; coin 0 "
+                        "on mainnet, 1 on testnet and regtest).", required=False, default=0,
+                        minimum=0, maximum=2**31 - 1)
+WALLET_ADDRESSES = (
+    _wallet_address("WalletEvmAddress", "A wallet's EIP-55 address at m/44'/60'/0'/0/INDEX "
+                    "(the account WalletSignEvmTransaction signs with at that index); the "
+                    "derivation is recorded.", "evm", "eth", INDEX),
+    _wallet_address("WalletBitcoinAddress", "A wallet's Bitcoin address of one type "
+                    "(BIP-44 p2pkh, BIP-49 p2sh-p2wpkh, BIP-84 p2wpkh, BIP-86 p2tr key path) "
+                    "and network; the derivation is recorded.", "btc", "btc",
+                    text("type", "Address type.", required=False, default="p2wpkh",
+                         max_length=16, choices=ADDRESS_TYPES),
+                    text("network", "Network.", required=False, default="mainnet",
+                         max_length=16, choices=tuple(NETWORKS)), BITCOIN_INDEX),
+    _wallet_address("WalletSolanaAddress", "A wallet's Solana address (base58) at the SLIP-10 "
+                    "path m/44'/501'/INDEX'/0'; the derivation is recorded.", "sol", "sol",
+                    INDEX),
+)
+COMMANDS = (*KEY_COMMANDS, *WALLET_COMMANDS, *WALLET_ADDRESSES, POLICY)
 
 _KEY = in_path(KEY_ID)
 

@@ -311,6 +311,16 @@ SHAPES: dict[str, Shape] = {s.name: s for s in (
                 "EVM chains; base58 on Solana)."),
            text("address", "The address.", max_length=200),
            hexa("public_key", "The key's public key.")),
+    _shape("WalletChainAddress", "An HD wallet's address on a chain, at its derivation path.",
+           text("wallet_id", "Wallet id."),
+           text("path", "Derivation path of the key (m/44'/60'/0'/0/I, m/84'/0'/0'/0/I, "
+                "m/44'/501'/I'/0'...)."),
+           text("family", "evm, bitcoin or solana."),
+           text("network", "Network (Bitcoin: mainnet, testnet, regtest; else any)."),
+           text("type", "Address type (Bitcoin: p2pkh, p2sh-p2wpkh, p2wpkh, p2tr; EIP-55 on "
+                "EVM chains; base58 on Solana)."),
+           text("address", "The address.", max_length=200),
+           hexa("public_key", "The public key at the path.")),
     _shape("EvmTransaction", "A signed EVM transaction, ready for eth_sendRawTransaction.",
            *_CHAIN_SIGNER,
            text("raw", "The signed transaction, 0x-hex.", max_length=1 << 22),

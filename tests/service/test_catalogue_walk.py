@@ -362,6 +362,10 @@ SCENARIOS: dict[str, Scenario] = {
                                            "m/44'/501'/0'/0'"))}),
     "WalletSignSolanaMessage": Scenario("signer", lambda w: {**_chain_wallet(w),
                                                              "message": b"walk message"}),
+    "WalletEvmAddress": Scenario("signer", lambda w: {**_chain_wallet(w), "index": 3}),
+    "WalletBitcoinAddress": Scenario("signer", lambda w: {
+        **_chain_wallet(w), "type": "p2tr", "network": "regtest", "index": 1}),
+    "WalletSolanaAddress": Scenario("signer", lambda w: {**_chain_wallet(w), "index": 1}),
     "FinalizePsbt": Scenario("analyst", lambda w: {"psbt": shared("signed-psbt", lambda: (
         w.signer.sign_psbt(_secp(w), _psbt(w), network="testnet").psbt.encode()))}),
     "GetThresholdGroup": Scenario("auditor", lambda w: {
