@@ -31,7 +31,14 @@ from ledger.application import Decision
 from ledger.chains import declared, ethereum, solana
 from ledger.chains.bitcoin.addresses import address_for_key, bitcoin_path
 from ledger.chains.bitcoin.psbt import Psbt
-from ledger.chains.bitcoin.signer import PsbtSignature, SigningKey, sign_psbt, wanted_origins
+from ledger.chains.bitcoin.sighash import SIGHASH_NAMES
+from ledger.chains.bitcoin.signer import (
+    DEFAULT_ALLOWED_SIGHASH,
+    PsbtSignature,
+    SigningKey,
+    sign_psbt,
+    wanted_origins,
+)
 from ledger.chains.facts import ChainFacts
 from ledger.chains.keys import PrivateKey
 from ledger.chains.policy import REFUSE, ChainPolicy, check_policy
@@ -45,6 +52,7 @@ SECP256K1 = "ecdsa-secp256k1"
 ED25519 = "ed25519"
 CURVE_OF = {SECP256K1: "secp256k1", ED25519: "ed25519"}
 T = TypeVar("T")
+SIGHASH_TYPES = {name: value for value, name in SIGHASH_NAMES.items()}
 
 
 def _declared(decision: Decision) -> int:
@@ -123,6 +131,15 @@ def check_chain_policy(key: Key, facts: ChainFacts) -> None:
     if decision.outcome == REFUSE:
         raise CommandRejected("; ".join(decision.reasons), field="key_id",
                               reason_code="chain-policy")
+
+
+def allowed_sighash(key: Key) -> frozenset[int]:
+    """The sighash types the key's chain policy lets its PSBT inputs ask for (by name in the
+    policy); none named: the signer's default, DEFAULT and ALL."""
+    names = key.chain_policy["allowed_sighash"]
+    if not names:
+        return DEFAULT_ALLOWED_SIGHASH
+    return frozenset(SIGHASH_TYPES[name] for name in names)
 
 
 class WalletSource(Source):
@@ -279,8 +296,9 @@ def sign_psbt_(decision: Decision) -> dict[str, Any]:
     source = KeySource(decision, SECP256K1, "Bitcoin")
     outgoing = _check_outgoing(psbt, [source.public_key], claimed)
     network = decision.args["network"]
+    allowed = allowed_sighash(source.key)
     signed = source.use(lambda secret: sign_psbt(
-        psbt, SigningKey.from_private(secret), network_name=network))
+        psbt, SigningKey.from_private(secret), network_name=network, allowed_sighash=allowed))
     return _psbt_result(source, signed, digest, outgoing)
 
 
@@ -386,7 +404,9 @@ def set_chain_policy(decision: Decision) -> dict[str, Any]:
     key = key_in_chain(decision)
     networks = sorted(set(decision.args["allowed_networks"]))
     recipients = sorted(set(decision.args["allowed_recipients"]))
+    sighash = sorted(set(decision.args["allowed_sighash"]), key=SIGHASH_TYPES.__getitem__)
     key.set_chain_policy(actor_id=decision.command.actor_id, allowed_networks=networks,
-                         allowed_recipients=recipients, at=decision.now)
+                         allowed_recipients=recipients, allowed_sighash=sighash,
+                         at=decision.now)
     return {"key_id": key.key_id, "allowed_networks": networks,
-            "allowed_recipients": recipients}
+            "allowed_recipients": recipients, "allowed_sighash": sighash}

@@ -290,7 +290,8 @@ class Operations(abc.ABC):
         """Add this secp256k1 key's signatures to every PSBT input it can sign (by BIP-32 /
         taproot key origins or by script): P2PKH, P2SH-P2WPKH, P2WPKH, P2TR key path (BIP-341,
         SIGHASH_DEFAULT) and P2WSH m-of-n multisig. Inputs without their UTXO, or asking for a
-        sighash other than DEFAULT or ALL, are refused (SignPsbt)."""
+        sighash type the key's chain policy does not allow (by default DEFAULT and ALL only),
+        are refused (SignPsbt)."""
         return self._command("SignPsbt", given(key_id=key_id, network=network, psbt=psbt))
 
     def sign_solana_transaction(self, key_id: str, tx: bytes, *,
@@ -331,7 +332,8 @@ class Operations(abc.ABC):
         """Add the wallet's signatures to every PSBT input it can sign (by BIP-32 / taproot key
         origins or by script): P2PKH, P2SH-P2WPKH, P2WPKH, P2TR key path (BIP-341,
         SIGHASH_DEFAULT) and P2WSH m-of-n multisig. Inputs without their UTXO, or asking for a
-        sighash other than DEFAULT or ALL, are refused (WalletSignPsbt)."""
+        sighash type the key's chain policy does not allow (by default DEFAULT and ALL only),
+        are refused (WalletSignPsbt)."""
         return self._command("WalletSignPsbt", given(
             wallet_id=wallet_id, network=network, psbt=psbt))
 
@@ -371,13 +373,15 @@ class Operations(abc.ABC):
         return self._command("WalletSolanaAddress", given(wallet_id=wallet_id, index=index))
 
     def set_chain_policy(self, key_id: str, *, allowed_networks: list[str] | None = None,
-                         allowed_recipients: list[str] | None = None) -> CommandResult:
-        """Restrict the networks a key may sign for and the recipients its transactions may pay
-        (replaces the previous rules; empty: no restriction). A signature breaking them is
-        refused and recorded (SetChainPolicy)."""
+                         allowed_recipients: list[str] | None = None,
+                         allowed_sighash: list[str] | None = None) -> CommandResult:
+        """Restrict the networks a key may sign for, the recipients its transactions may pay and
+        the Bitcoin sighash types it signs with (replaces the previous rules; empty: no
+        restriction, sighash DEFAULT and ALL). A signature breaking them is refused and
+        recorded (SetChainPolicy)."""
         return self._command("SetChainPolicy", given(
-            key_id=key_id, allowed_networks=allowed_networks,
-            allowed_recipients=allowed_recipients))
+            key_id=key_id, allowed_networks=allowed_networks, allowed_recipients=allowed_recipients,
+            allowed_sighash=allowed_sighash))
 
     def start_threshold_dkg(self, suite: str, threshold: int, participants: int, identifier: int, *,
                             group_id: str | None = None, replaces: str | None = None,

@@ -302,7 +302,9 @@ SHAPES: dict[str, Shape] = {s.name: s for s in (
            listing("allowed_networks", "Networks the key may sign for.",
                    text("item", "A network.", max_length=64)),
            listing("allowed_recipients", "Recipients its transactions may pay.",
-                   text("item", "An address.", max_length=200))),
+                   text("item", "An address.", max_length=200)),
+           listing("allowed_sighash", "Bitcoin sighash types it may sign with (empty: "
+                   "DEFAULT and ALL).", text("item", "A sighash type.", max_length=32))),
     _shape("ChainAddress", "A key's address on a chain.",
            text("key_id", "Key id."), integer("key_version", "Key version."),
            text("family", "evm, bitcoin or solana."),

@@ -342,7 +342,8 @@ SCENARIOS: dict[str, Scenario] = {
                                                        "message": b"walk message"}),
     "SetChainPolicy": Scenario("key-manager", lambda w: {
         "key_id": w.key("ecdsa-secp256k1"), "allowed_networks": ["sepolia", "base"],
-        "allowed_recipients": [chain_inputs.RECIPIENT]}),
+        "allowed_recipients": [chain_inputs.RECIPIENT],
+        "allowed_sighash": ["ALL", "DEFAULT", "SINGLE|ANYONECANPAY"]}),
     "EvmAddress": Scenario("auditor", lambda w: {"key_id": _secp(w)}),
     "BitcoinAddress": Scenario("auditor", lambda w: {"key_id": _secp(w), "type": "p2tr",
                                                      "network": "testnet"}),

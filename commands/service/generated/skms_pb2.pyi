@@ -699,14 +699,16 @@ class WalletRecovery(_message.Message):
     def __init__(self, wallet_id: _Optional[str] = ..., split_id: _Optional[str] = ..., share_indexes: _Optional[_Iterable[int]] = ..., custodians: _Optional[_Iterable[str]] = ..., seed_version: _Optional[int] = ..., master_fingerprint: _Optional[str] = ...) -> None: ...
 
 class ChainPolicy(_message.Message):
-    __slots__ = ("key_id", "allowed_networks", "allowed_recipients")
+    __slots__ = ("key_id", "allowed_networks", "allowed_recipients", "allowed_sighash")
     KEY_ID_FIELD_NUMBER: _ClassVar[int]
     ALLOWED_NETWORKS_FIELD_NUMBER: _ClassVar[int]
     ALLOWED_RECIPIENTS_FIELD_NUMBER: _ClassVar[int]
+    ALLOWED_SIGHASH_FIELD_NUMBER: _ClassVar[int]
     key_id: str
     allowed_networks: _containers.RepeatedScalarFieldContainer[str]
     allowed_recipients: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, key_id: _Optional[str] = ..., allowed_networks: _Optional[_Iterable[str]] = ..., allowed_recipients: _Optional[_Iterable[str]] = ...) -> None: ...
+    allowed_sighash: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, key_id: _Optional[str] = ..., allowed_networks: _Optional[_Iterable[str]] = ..., allowed_recipients: _Optional[_Iterable[str]] = ..., allowed_sighash: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ChainAddress(_message.Message):
     __slots__ = ("key_id", "key_version", "family", "network", "type", "address", "public_key")
