@@ -15,6 +15,7 @@ import pytest
 from bip_utils import Bip39SeedGenerator, Bip44, Bip44Changes, Bip44Coins, Bip49, Bip49Coins
 from click.testing import CliRunner
 from eth_account import Account
+from eth_account.messages import encode_defunct
 from solders.keypair import Keypair
 
 from commands.cli.main import cli
@@ -143,6 +144,12 @@ def test_cli_takes_a_wallet_where_the_issue_says_key_or_wallet(tmp_path: Path) -
                             "--json"))
     assert shown["address"] == Account.from_mnemonic(
         VECTOR_MNEMONIC, account_path="m/44'/60'/0'/0/4").address
+    message = tmp_path / "message.txt"
+    message.write_bytes(b"proof of reserves")
+    signature = skms("--as", "bob", "chain", "eth", "sign-message", wallet, "--index", "4",
+                     "--input", str(message))  # a signing command takes the wallet too
+    assert Account.recover_message(encode_defunct(primitive=b"proof of reserves"),
+                                   signature=signature) == shown["address"]
     sol = skms("--as", "bob", "chain", "sol", "address", wallet)
     seed = bytes(Bip39SeedGenerator(VECTOR_MNEMONIC).Generate())
     assert sol == str(Keypair.from_seed_and_derivation_path(seed, "m/44'/501'/0'/0'").pubkey())
