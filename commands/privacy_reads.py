@@ -48,8 +48,10 @@ def get_approval_group(ctx: Any, group_id: str) -> dict[str, Any]:
     return group_row(group)
 
 
-def verify_ring_signature(ctx: object, ring: Sequence[str], group_id: str, proposal: str,
-                          message: bytes, signature: str) -> dict[str, Any]:
+def verify_ring_signature(ctx: object, ring: Sequence[str], proposal: str, message: bytes,
+                          signature: str, group_id: str = "") -> dict[str, Any]:
+    """A group's approval (``group_id``) or an ad-hoc ring's signature (``""``): the same
+    statement and linking scope ``skms zk ring-sign`` signs."""
     keys = [bytes.fromhex(k) for k in ring]
     digest = hashlib.sha256(message).digest()
     checked = lsag.verify(keys, approval_statement(group_id, proposal, digest),

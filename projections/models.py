@@ -39,7 +39,7 @@ from ledger.envelope import open_envelope
 from ledger.errors import UnsupportedAlgorithm
 from ledger.stores.base import StoredEnvelope
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 """Bumped whenever a table or column changes; a database built with another version is rebuilt.
 
 2: tables for data operations, wallets, backups and the genesis event.
@@ -50,7 +50,8 @@ SCHEMA_VERSION = 10
 7: key_token_objects and kek_rotations (HSM-held keys, KEK rotations).
 8: custody_events (BYOK import tokens, escrow agents, key-ring backups).
 9: privacy_records (blind signatures, Paillier, possession proofs, ring approvals).
-10: threat_findings and threat_policy_changes (threat detection)."""
+10: threat_findings and threat_policy_changes (threat detection).
+11: wallet_chain_addresses (chain addresses handed out by HD wallets)."""
 
 SECRET_FIELDS = frozenset({"sealed_material", "sealed_seed", "sealed_state", "sealed_share",
                            "sealed_nonces", "sealed_wrapping_key", "sealed_escrow"})
@@ -287,6 +288,24 @@ WALLET_ADDRESS_USES = Table("wallet_address_uses", "One row per address marked u
     _c("curve", "VARCHAR", "Curve of the derivation (path and curve name the key)."),
     _c("actor_id", "VARCHAR", "Actor whose command marked it used."),
     _c("recorded_at", TIMESTAMP, "When it was marked used."),
+))
+
+WALLET_CHAIN_ADDRESSES = Table("wallet_chain_addresses", "One row per chain address an HD "
+                                                         "wallet handed out through skms "
+                                                         "chain eth|btc|sol address "
+                                                         "(WalletChainAddressDerived).", (
+    _c("chain", "VARCHAR", "Chain holding the event."),
+    _c("seq", "BIGINT", "Seq of the event."),
+    _c("wallet_id", "VARCHAR", "Wallet the address belongs to."),
+    _c("seed_version", "INTEGER", "Seed version it was derived from."),
+    _c("family", "VARCHAR", "evm, bitcoin or solana."),
+    _c("network", "VARCHAR", "Bitcoin network; 'any' on EVM chains and Solana."),
+    _c("type", "VARCHAR", "eip55, p2pkh, p2sh-p2wpkh, p2wpkh, p2tr or base58."),
+    _c("path", "VARCHAR", "Derivation path of the key."),
+    _c("public_key_hex", "VARCHAR", "Public key at the path, hex."),
+    _c("address", "VARCHAR", "The address."),
+    _c("actor_id", "VARCHAR", "Actor whose command asked for it."),
+    _c("recorded_at", TIMESTAMP, "When it was handed out."),
 ))
 
 WALLET_XPUB_EXPORTS = Table("wallet_xpub_exports", "One row per account-level extended "
@@ -649,7 +668,7 @@ THREAT_POLICY_CHANGES = Table("threat_policy_changes", "One row per threat polic
 READ_MODELS: tuple[Table, ...] = (
     KEYS, KEY_VERSIONS, KEY_EVENTS, ACTORS, ACTOR_ROLE_HISTORY, SIGNATURES, KEY_OPERATIONS,
     WALLETS, WALLET_ADDRESSES, WALLET_ADDRESS_USES, WALLET_XPUB_EXPORTS, WALLET_BACKUPS,
-    WALLET_RECOVERIES, COMMAND_REJECTIONS, CHECKPOINTS, LEDGER_GENESIS,
+    WALLET_RECOVERIES, WALLET_CHAIN_ADDRESSES, COMMAND_REJECTIONS, CHECKPOINTS, LEDGER_GENESIS,
     APPROVAL_EVENTS, APPROVAL_POLICY_CHANGES, CHAIN_SIGNATURES,
     THRESHOLD_EVENTS,
     ZK_RECORDS,
@@ -732,6 +751,7 @@ EVENT_TABLES: Mapping[str, frozenset[str]] = {
     "ApprovalPolicySet": frozenset({APPROVAL_POLICY_CHANGES.name}),
     "ChainSignatureIssued": frozenset({KEYS.name, CHAIN_SIGNATURES.name}),
     "WalletChainSignatureIssued": frozenset({CHAIN_SIGNATURES.name}),
+    "WalletChainAddressDerived": frozenset({WALLET_CHAIN_ADDRESSES.name}),
     **{kind: frozenset({THRESHOLD_EVENTS.name}) for kind in THRESHOLD_EVENT_TYPES},
     **{kind: frozenset({ZK_RECORDS.name}) for kind in ZK_OPERATION_NAMES},
     "KeyHeldOnToken": frozenset({KEY_TOKEN_OBJECTS.name}),
@@ -855,6 +875,7 @@ class _BatchMapper:
         self.wallet_addresses: list[tuple[Any, ...]] = []
         self.address_uses: list[tuple[Any, ...]] = []
         self.xpub_exports: list[tuple[Any, ...]] = []
+        self.chain_addresses: list[tuple[Any, ...]] = []
         self.backups: list[tuple[Any, ...]] = []
         self.recoveries: list[tuple[Any, ...]] = []
         self.rejections: list[tuple[Any, ...]] = []
@@ -908,6 +929,7 @@ class _BatchMapper:
             "ApprovalPolicySet": self._policy_set,
             "ChainSignatureIssued": self._chain_signature,
             "WalletChainSignatureIssued": self._chain_signature,
+            "WalletChainAddressDerived": self._chain_address,
             **{kind: self._threshold for kind in THRESHOLD_EVENT_TYPES},
             **{kind: self._zk_record for kind in ZK_OPERATION_NAMES},
             "KeyHeldOnToken": self._held_on_token,
@@ -967,6 +989,7 @@ class _BatchMapper:
                          WALLET_ADDRESSES.name: self.wallet_addresses,
                          WALLET_ADDRESS_USES.name: self.address_uses,
                          WALLET_XPUB_EXPORTS.name: self.xpub_exports,
+                         WALLET_CHAIN_ADDRESSES.name: self.chain_addresses,
                          WALLET_BACKUPS.name: self.backups,
                          WALLET_RECOVERIES.name: self.recoveries,
                          COMMAND_REJECTIONS.name: self.rejections,
@@ -1293,6 +1316,14 @@ class _BatchMapper:
         wallet = self._wallet(event)
         if wallet is not None:
             wallet["xpub_exports"] += 1
+
+    def _chain_address(self, event: LoggedEvent) -> None:
+        record = event.record
+        self.chain_addresses.append((
+            event.chain_id, event.seq, record["wallet_id"], record["seed_version"],
+            record["family"], record["network"], record["type"], record["path"],
+            bytes(record["public_key"]).hex(), record["address"], record["actor_id"],
+            event.recorded_at))
 
     def _secret_split(self, event: LoggedEvent) -> None:
         record = event.record

@@ -37,6 +37,7 @@ from ledger.application import Ledger
 from ledger.catalogue import CATALOGUE, SHAPES, ChainRule, CommandSpec, Field, Kind, Spec
 from ledger.catalogue.fields import DOMAIN, text
 from ledger.catalogue.model import Cli
+from ledger.domain.circuit_names import circuit_key_id
 from ledger.errors import InvalidInput, SkmsError
 from ledger.stores.memory import MemoryEventStore, MemoryKeyRing
 
@@ -139,7 +140,8 @@ def _parameter(field: Field, *, required: bool, multiple: bool) -> click.Paramet
                                 help=field.doc, show_default=True)
         return click.Option([option, dest_of(field)], is_flag=True, default=False,
                             help=field.doc)
-    return click.Option([option, dest_of(field)], type=_click_type(field), multiple=multiple,
+    return click.Option([option, *field.cli.aliases, dest_of(field)],
+                        type=_click_type(field), multiple=multiple,
                         required=required and not multiple, default=field.cli.default,
                         help=_help(field) + (" (repeatable)" if multiple else ""))
 
@@ -219,11 +221,28 @@ def _choose(entries: Sequence[Entry], given: Mapping[str, Any]) -> Entry:
     return next(e for e in entries if e.selector is None)
 
 
+def _key_or_wallet(entries: Sequence[Entry], entry: Entry, given: Mapping[str, Any],
+                   state: CliState) -> tuple[Entry, dict[str, Any]]:
+    """``KEY_OR_WALLET``: where a key form and a ``--wallet`` form share a command (the chain
+    commands), a positional key id that names a wallet of this ledger, and no key, runs the
+    wallet form, so ``skms chain eth address WALLET --index 2`` works as ``--wallet WALLET``."""
+    found = dict(given)
+    wallet_form = next((e for e in entries if e.selector == "--wallet"), None)
+    named = found.get("key_id")
+    if entry.selector is not None or wallet_form is None or not isinstance(named, str) \
+            or found.get("wallet"):
+        return entry, found
+    ledger = state.session().read_only_ledger()
+    if named in ledger.keys or named not in ledger.wallets:
+        return entry, found
+    return wallet_form, {**found, "key_id": None, "wallet": named}
+
+
 def _runner(entries: Sequence[Entry], extra_names: set[str]) -> Callable[..., None]:
     def run(**given: Any) -> None:
         state = current_state()
         assert state is not None
-        entry = _choose(entries, given)
+        entry, given = _key_or_wallet(entries, _choose(entries, given), given, state)
         extras = {name: given.get(name) for name in extra_names}
         params = _params(entry, given, entries, extra_names, state)
         _execute(entry, params, extras, given, state)
@@ -257,11 +276,18 @@ def _params(entry: Entry, given: Mapping[str, Any], entries: Sequence[Entry],
             if len(value) != 1:
                 raise InvalidInput("give it once", field=option_name(field))
             value = value[0]
-        read = read_value(field, value, lambda who: state.session().read_only_ledger()
-                          .actor(who).actor_id)
+        read = read_value(field, value, lambda reader, text: _looked_up(state, reader, text))
         encoding = given.get(f"{dest}_encoding") or "raw"
         params[field.name] = _decoded(read, encoding, option_name(field))
     return params
+
+
+def _looked_up(state: CliState, reader: str, text: str) -> str:
+    """An actor's or circuit key's id from its name (or id), by the home's ledger."""
+    ledger = state.session().read_only_ledger()
+    if reader == "circuit":
+        return circuit_key_id(ledger.keys, text)
+    return ledger.actor(text).actor_id
 
 
 def _decoded(value: Any, encoding: str, where: str) -> Any:

@@ -196,8 +196,26 @@ def rebuild(state: CliState, batch_size: int, jobs: int, parallel_from: int) -> 
     _maintain(state, batch_size, jobs, parallel_from, rebuild=True)
 
 
+AD_HOC_RING = ""
+"""The group id an ad-hoc ring's statement and linking scope name: none (group ids are
+UUIDs, so an ad-hoc signature never verifies as a group's approval, nor the reverse)."""
+
+
+def _ring_key(ledger: Any, text: str) -> bytes:
+    """A ``--ring`` value: a 32-byte Ed25519 public key in hex, or an actor (name or id)
+    whose identity key is taken."""
+    cleaned = text.strip().lower()
+    if len(cleaned) == 64 and all(c in "0123456789abcdef" for c in cleaned):
+        return bytes.fromhex(cleaned)
+    return bytes(ledger.actor(text).public_key)
+
+
 @click.command("ring-sign")
-@click.argument("group_id")
+@click.argument("group_id", required=False)
+@click.option("--ring", "ring_keys", multiple=True,
+              help="A ring member: an actor (name or id) or an Ed25519 public key in hex "
+                   "(repeatable, in ring order). Without GROUP: an ad-hoc ring; with GROUP: "
+                   "must be that group's ring.")
 @click.option("--proposal", required=True, help="The proposal approved.")
 @click.option("--input", "message_file", required=True,
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -205,24 +223,39 @@ def rebuild(state: CliState, batch_size: int, jobs: int, parallel_from: int) -> 
 @json_option
 @click.pass_obj
 @guarded
-def ring_sign(state: CliState, group_id: str, proposal: str, message_file: Path) -> None:
-    """Sign an approval as the --as member of an approval group, with its identity key from
-    this home; an actor outside the ring submits it (skms --as RELAY zk ring-approve)."""
+def ring_sign(state: CliState, group_id: str | None, ring_keys: tuple[str, ...],
+              proposal: str, message_file: Path) -> None:
+    """Sign as the --as actor, one of a ring of public keys, with its identity key from this
+    home: for an approval group (GROUP; an actor outside the ring submits it with skms --as
+    RELAY zk ring-approve) or for an ad-hoc ring (--ring KEY ...; checked by ring-verify)."""
     session = state.session()
-    group = session.read_only_ledger().group(group_id)
+    ledger = session.read_only_ledger()
     identity = session.home.identity(state.as_actor)
-    if identity.actor_id not in group.members:
-        raise InvalidInput(f"{state.as_actor} is not a member of approval group {group_id}",
-                           field="as")
+    given = [_ring_key(ledger, k) for k in ring_keys]
+    if group_id is None and len(given) < 2:
+        raise InvalidInput("name an approval group (GROUP) or at least two ring members",
+                           field="--ring")
+    if group_id is not None:
+        group = ledger.group(group_id)
+        keys = list(group.ring)
+        if given and sorted(given) != sorted(keys):
+            raise InvalidInput(f"is not the ring of approval group {group_id}", field="--ring")
+    else:
+        keys = given
+    mine = bytes(ledger.actor(identity.actor_id).public_key)
+    if mine not in keys:
+        raise InvalidInput(f"{state.as_actor} is not in the ring" + (
+            f" of approval group {group_id}" if group_id else ""), field="as")
+    scope_id = AD_HOC_RING if group_id is None else group_id
     digest = hashlib.sha256(message_file.read_bytes()).digest()
     key = session.home.identity_key(state.as_actor, session.kek())
     try:
-        signature = ring.sign(group.ring, group.members.index(identity.actor_id), key,
-                              approval_statement(group_id, proposal, digest),
-                              scope=approval_scope(group_id, proposal))
+        signature = ring.sign(keys, keys.index(mine), key,
+                              approval_statement(scope_id, proposal, digest),
+                              scope=approval_scope(scope_id, proposal))
     finally:
         zeroize(key)
-    emit({"group_id": group_id, "proposal": proposal,
+    emit({"group_id": group_id, "proposal": proposal, "ring": [k.hex() for k in keys],
           "signature": signature.to_bytes().hex(), "key_image": signature.key_image.hex()},
          lambda d: str(d["signature"]))
 

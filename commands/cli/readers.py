@@ -23,8 +23,10 @@ from ledger.errors import InvalidInput
 
 STDIN = "-"
 
-ActorLookup = Callable[[str], str]
-"""Actor name or id -> actor id (the loaded ledger answers)."""
+Lookup = Callable[[str, str], str]
+"""``(reader, text) -> id`` for the readers that name things of the loaded ledger: ``actor``
+(an actor name or id) and ``circuit`` (a circuit name or key id)."""
+LOOKUP_READERS = frozenset({"actor", "circuit"})
 
 
 def option_name(field: Field) -> str:
@@ -92,7 +94,7 @@ def _json_file(field: Field, path: str, where: str) -> Any:
     return from_json(field, value, where)
 
 
-def read_value(field: Field, raw: Any, actor: ActorLookup) -> Any:
+def read_value(field: Field, raw: Any, lookup: Lookup) -> Any:
     """The catalogue value of ``field`` from the raw click value (a string, a tuple of
     strings for repeated options, a bool for flags, an int for integers)."""
     where = option_name(field)
@@ -109,9 +111,9 @@ def read_value(field: Field, raw: Any, actor: ActorLookup) -> Any:
         if reader == "json-files":
             return [_json_file(field.item, str(v), where) for v in values]
         item = field.item
-        if reader == "actor":
-            return [actor(str(v)) for v in values]
-        return [read_value(item, v, actor) for v in values]
+        if reader in LOOKUP_READERS:
+            return [lookup(reader, str(v)) for v in values]
+        return [read_value(item, v, lookup) for v in values]
     if reader == "file":
         return read_bytes(str(raw), where)
     if reader == "secret-file":
@@ -121,8 +123,8 @@ def read_value(field: Field, raw: Any, actor: ActorLookup) -> Any:
         return encoded.hex() if field.kind is Kind.HEX else encoded
     if reader == "hex":
         return bytes.fromhex(_hex(str(raw), where))
-    if reader == "actor":
-        return actor(str(raw))
+    if reader in LOOKUP_READERS:
+        return lookup(reader, str(raw))
     if reader == "json-file":
         return _json_file(field, str(raw), where)
     return _plain(field, raw, where)

@@ -1082,4 +1082,5 @@ def _unbacked_keys(s: Shown) -> str:
 def _chain_policy(s: Shown) -> str:
     d = s.data
     return (f"key {d['key_id']}: networks {', '.join(d['allowed_networks']) or 'any'}; "
-            f"recipients {', '.join(d['allowed_recipients']) or 'any'} ({seq_of(s)})")
+            f"recipients {', '.join(d['allowed_recipients']) or 'any'}; "
+            f"sighash {', '.join(d['allowed_sighash']) or 'DEFAULT, ALL'} ({seq_of(s)})")

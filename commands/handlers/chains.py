@@ -29,8 +29,16 @@ from commands.handlers.lookups import key_in_chain, matching_digest, wallet_in_c
 from commands.handlers.registry import handles
 from ledger.application import Decision
 from ledger.chains import declared, ethereum, solana
+from ledger.chains.bitcoin.addresses import address_for_key, bitcoin_path
 from ledger.chains.bitcoin.psbt import Psbt
-from ledger.chains.bitcoin.signer import PsbtSignature, SigningKey, sign_psbt, wanted_origins
+from ledger.chains.bitcoin.sighash import SIGHASH_NAMES
+from ledger.chains.bitcoin.signer import (
+    DEFAULT_ALLOWED_SIGHASH,
+    PsbtSignature,
+    SigningKey,
+    sign_psbt,
+    wanted_origins,
+)
 from ledger.chains.facts import ChainFacts
 from ledger.chains.keys import PrivateKey
 from ledger.chains.policy import REFUSE, ChainPolicy, check_policy
@@ -45,6 +53,7 @@ SECP256K1 = "ecdsa-secp256k1"
 ED25519 = "ed25519"
 CURVE_OF = {SECP256K1: "secp256k1", ED25519: "ed25519"}
 T = TypeVar("T")
+SIGHASH_TYPES = {name: value for value, name in SIGHASH_NAMES.items()}
 
 
 def _declared(decision: Decision) -> int:
@@ -123,6 +132,15 @@ def check_chain_policy(key: Key, facts: ChainFacts) -> None:
     if decision.outcome == REFUSE:
         raise CommandRejected("; ".join(decision.reasons), field="key_id",
                               reason_code="chain-policy")
+
+
+def allowed_sighash(key: Key) -> frozenset[int]:
+    """The sighash types the key's chain policy lets its PSBT inputs ask for (by name in the
+    policy); none named: the signer's default, DEFAULT and ALL."""
+    names = key.chain_policy["allowed_sighash"]
+    if not names:
+        return DEFAULT_ALLOWED_SIGHASH
+    return frozenset(SIGHASH_TYPES[name] for name in names)
 
 
 class WalletSource(Source):
@@ -279,8 +297,9 @@ def sign_psbt_(decision: Decision) -> dict[str, Any]:
     source = KeySource(decision, SECP256K1, "Bitcoin")
     outgoing = _check_outgoing(psbt, [source.public_key], claimed)
     network = decision.args["network"]
+    allowed = allowed_sighash(source.key)
     signed = source.use(lambda secret: sign_psbt(
-        psbt, SigningKey.from_private(secret), network_name=network))
+        psbt, SigningKey.from_private(secret), network_name=network, allowed_sighash=allowed))
     return _psbt_result(source, signed, digest, outgoing)
 
 
@@ -341,6 +360,44 @@ def sign_solana_message(decision: Decision) -> dict[str, Any]:
             "message": base64.b64encode(signed.message).decode("ascii")}
 
 
+# --- wallet addresses ------------------------------------------------------------------------
+
+def _wallet_address(decision: Decision, curve: str, path: str, family: str, network: str,
+                    kind: str, address_of: Callable[[bytes], str]) -> dict[str, Any]:
+    """Derive the node at ``path`` (the seed is unsealed for this only), record the address
+    it gives, and return it: the same path the wallet's signing commands use."""
+    source = WalletSource(decision, curve, [path])
+    source.use_all(lambda nodes: None)
+    public = source.public_keys[0]
+    address = address_of(public)
+    source.wallet.record_chain_address(actor_id=decision.command.actor_id, family=family,
+                                       network=network, type=kind, path=path,
+                                       public_key=public, address=address, at=decision.now)
+    return {"wallet_id": source.wallet.wallet_id, "path": path, "family": family,
+            "network": network, "type": kind, "address": address, "public_key": public.hex()}
+
+
+@handles("WalletEvmAddress")
+def wallet_evm_address(decision: Decision) -> dict[str, Any]:
+    return _wallet_address(decision, "secp256k1", ethereum.ethereum_path(decision.args["index"]),
+                           "evm", "any", "eip55", ethereum.address_from_public_key)
+
+
+@handles("WalletBitcoinAddress")
+def wallet_bitcoin_address(decision: Decision) -> dict[str, Any]:
+    args = decision.args
+    kind, network = args["type"], args["network"]
+    return _wallet_address(decision, "secp256k1",
+                           bitcoin_path(kind, network, index=args["index"]), "bitcoin",
+                           network, kind, lambda public: address_for_key(public, kind, network))
+
+
+@handles("WalletSolanaAddress")
+def wallet_solana_address(decision: Decision) -> dict[str, Any]:
+    return _wallet_address(decision, "ed25519", solana.solana_path(decision.args["index"]),
+                           "solana", "any", "base58", solana.address_from_public_key)
+
+
 # --- policy ---------------------------------------------------------------------------------
 
 @handles("SetChainPolicy")
@@ -348,7 +405,9 @@ def set_chain_policy(decision: Decision) -> dict[str, Any]:
     key = key_in_chain(decision)
     networks = sorted(set(decision.args["allowed_networks"]))
     recipients = sorted(set(decision.args["allowed_recipients"]))
+    sighash = sorted(set(decision.args["allowed_sighash"]), key=SIGHASH_TYPES.__getitem__)
     key.set_chain_policy(actor_id=decision.command.actor_id, allowed_networks=networks,
-                         allowed_recipients=recipients, at=decision.now)
+                         allowed_recipients=recipients, allowed_sighash=sighash,
+                         at=decision.now)
     return {"key_id": key.key_id, "allowed_networks": networks,
-            "allowed_recipients": recipients}
+            "allowed_recipients": recipients, "allowed_sighash": sighash}

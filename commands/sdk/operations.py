@@ -291,7 +291,8 @@ class Operations(abc.ABC):
         """Add this secp256k1 key's signatures to every PSBT input it can sign (by BIP-32 /
         taproot key origins or by script): P2PKH, P2SH-P2WPKH, P2WPKH, P2TR key path (BIP-341,
         SIGHASH_DEFAULT) and P2WSH m-of-n multisig. Inputs without their UTXO, or asking for a
-        sighash other than DEFAULT or ALL, are refused (SignPsbt)."""
+        sighash type the key's chain policy does not allow (by default DEFAULT and ALL only),
+        are refused (SignPsbt)."""
         return self._command("SignPsbt", given(key_id=key_id, network=network, psbt=psbt))
 
     def sign_solana_transaction(self, key_id: str, tx: bytes, *,
@@ -332,7 +333,8 @@ class Operations(abc.ABC):
         """Add the wallet's signatures to every PSBT input it can sign (by BIP-32 / taproot key
         origins or by script): P2PKH, P2SH-P2WPKH, P2WPKH, P2TR key path (BIP-341,
         SIGHASH_DEFAULT) and P2WSH m-of-n multisig. Inputs without their UTXO, or asking for a
-        sighash other than DEFAULT or ALL, are refused (WalletSignPsbt)."""
+        sighash type the key's chain policy does not allow (by default DEFAULT and ALL only),
+        are refused (WalletSignPsbt)."""
         return self._command("WalletSignPsbt", given(
             wallet_id=wallet_id, network=network, psbt=psbt))
 
@@ -351,14 +353,36 @@ class Operations(abc.ABC):
         return self._command("WalletSignSolanaMessage", given(
             wallet_id=wallet_id, index=index, message=message))
 
+    def wallet_evm_address(self, wallet_id: str, *, index: int | None = None) -> CommandResult:
+        """A wallet's EIP-55 address at m/44'/60'/0'/0/INDEX (the account
+        WalletSignEvmTransaction signs with at that index); the derivation is recorded
+        (WalletEvmAddress)."""
+        return self._command("WalletEvmAddress", given(wallet_id=wallet_id, index=index))
+
+    def wallet_bitcoin_address(self, wallet_id: str, *, type: str | None = None,
+                               network: str | None = None,
+                               index: int | None = None) -> CommandResult:
+        """A wallet's Bitcoin address of one type (BIP-44 p2pkh, BIP-49 p2sh-p2wpkh, BIP-84
+        p2wpkh, BIP-86 p2tr key path) and network; the derivation is recorded
+        (WalletBitcoinAddress)."""
+        return self._command("WalletBitcoinAddress", given(
+            wallet_id=wallet_id, type=type, network=network, index=index))
+
+    def wallet_solana_address(self, wallet_id: str, *, index: int | None = None) -> CommandResult:
+        """A wallet's Solana address (base58) at the SLIP-10 path m/44'/501'/INDEX'/0'; the
+        derivation is recorded (WalletSolanaAddress)."""
+        return self._command("WalletSolanaAddress", given(wallet_id=wallet_id, index=index))
+
     def set_chain_policy(self, key_id: str, *, allowed_networks: list[str] | None = None,
-                         allowed_recipients: list[str] | None = None) -> CommandResult:
-        """Restrict the networks a key may sign for and the recipients its transactions may pay
-        (replaces the previous rules; empty: no restriction). A signature breaking them is
-        refused and recorded (SetChainPolicy)."""
+                         allowed_recipients: list[str] | None = None,
+                         allowed_sighash: list[str] | None = None) -> CommandResult:
+        """Restrict the networks a key may sign for, the recipients its transactions may pay and
+        the Bitcoin sighash types it signs with (replaces the previous rules; empty: no
+        restriction, sighash DEFAULT and ALL). A signature breaking them is refused and
+        recorded (SetChainPolicy)."""
         return self._command("SetChainPolicy", given(
-            key_id=key_id, allowed_networks=allowed_networks,
-            allowed_recipients=allowed_recipients))
+            key_id=key_id, allowed_networks=allowed_networks, allowed_recipients=allowed_recipients,
+            allowed_sighash=allowed_sighash))
 
     def start_threshold_dkg(self, suite: str, threshold: int, participants: int, identifier: int, *,
                             group_id: str | None = None, replaces: str | None = None,
@@ -789,10 +813,10 @@ class Operations(abc.ABC):
         """An approval group: its ring and the approvals counted per proposal (GetApprovalGroup)."""
         return self._read("GetApprovalGroup", given(group_id=group_id))
 
-    def verify_ring_signature(self, ring: list[str], group_id: str, proposal: str, message: bytes,
-                              signature: str) -> Any:
-        """Check a ring approval signature offline (a 422 problem when it does not verify);
-        answers its key image (VerifyRingSignature)."""
+    def verify_ring_signature(self, ring: list[str], proposal: str, message: bytes, signature: str,
+                              group_id: str | None = None) -> Any:
+        """Check a ring signature offline, of an approval group's proposal or of an ad-hoc ring
+        (a 422 problem when it does not verify); answers its key image (VerifyRingSignature)."""
         return self._read("VerifyRingSignature", given(
             ring=ring, group_id=group_id, proposal=proposal, message=message, signature=signature))
 

@@ -42,6 +42,7 @@ from ledger.catalogue.model import (
 )
 from ledger.catalogue.shapes import SHAPES
 from ledger.chains.bitcoin.addresses import ADDRESS_TYPES, NETWORKS
+from ledger.chains.bitcoin.sighash import SIGHASH_NAMES
 from ledger.chains.solana import CLUSTERS
 from ledger.domain.actor import ROLES
 
@@ -54,6 +55,7 @@ VALUE_FIELD = "value"
 """The argument an approval policy's limit compares (``Hooks.value_field`` once the custody
 issue's approvals are merged)."""
 APPROVAL = "chain-transaction"
+SIGHASH_CHOICES = tuple(SIGHASH_NAMES[t] for t in sorted(SIGHASH_NAMES))
 
 
 def _value(rule: str, unit: str) -> Field:
@@ -129,7 +131,8 @@ KEY_COMMANDS = (
     _sign("SignPsbt", "Add this secp256k1 key's signatures to every PSBT input it can sign "
           "(by BIP-32 / taproot key origins or by script): P2PKH, P2SH-P2WPKH, P2WPKH, P2TR "
           "key path (BIP-341, SIGHASH_DEFAULT) and P2WSH m-of-n multisig. Inputs without "
-          "their UTXO, or asking for a sighash other than DEFAULT or ALL, are refused.",
+          "their UTXO, or asking for a sighash type the key's chain policy does not allow "
+          "(by default DEFAULT and ALL only), are refused.",
           "btc/sign-psbt", ("btc", "sign-psbt"), "psbt", "SignedPsbt",
           (sha256_of("psbt_digest", "psbt", "SHA-256 of the PSBT input as given."),
            text("network", "Bitcoin network (addresses in the record).", required=False,
@@ -160,9 +163,10 @@ KEY_COMMANDS = (
 WALLET_COMMANDS = tuple(_from_wallet(spec, indexed=spec.name != "SignPsbt")
                         for spec in KEY_COMMANDS)
 POLICY = CommandSpec(
-    name="SetChainPolicy", doc="Restrict the networks a key may sign for and the recipients "
-    "its transactions may pay (replaces the previous rules; empty: no restriction). A "
-    "signature breaking them is refused and recorded.", group="chains",
+    name="SetChainPolicy", doc="Restrict the networks a key may sign for, the recipients "
+    "its transactions may pay and the Bitcoin sighash types it signs with (replaces the "
+    "previous rules; empty: no restriction, sighash DEFAULT and ALL). A signature breaking "
+    "them is refused and recorded.", group="chains",
     roles=frozenset({"key-manager", "admin"}), chain=ChainRule.KEY,
     events=frozenset({"KeyChainPolicySet"}),
     args=(KEY_ID,
@@ -172,10 +176,50 @@ POLICY = CommandSpec(
                   maximum=64, cli=Cli(option="--network")),
           listing("allowed_recipients", "Recipient addresses.",
                   text("item", "An address.", max_length=200), required=False, default=[],
-                  maximum=1000, cli=Cli(option="--recipient"))),
+                  maximum=1000, cli=Cli(option="--recipient")),
+          listing("allowed_sighash", "Bitcoin sighash types its PSBT inputs may ask for "
+                  "(empty: DEFAULT and ALL, which commit to every input and output); an input "
+                  "asking for another is refused and recorded.",
+                  text("item", "A sighash type.", max_length=32, choices=SIGHASH_CHOICES),
+                  required=False, default=[], maximum=len(SIGHASH_CHOICES),
+                  cli=Cli(option="--sighash"))),
     result=SHAPES["ChainPolicy"], rest=Route("POST", "/v1/keys/{key_id}/chains/policy"),
     cli=CliRoute(("chain", "policy"), renderer="chain-policy"), hooks=Hooks(approval="policy"))
-COMMANDS = (*KEY_COMMANDS, *WALLET_COMMANDS, POLICY)
+HANDS = frozenset({"key-manager", "signer"})
+"""Who may have a wallet hand out an address (as ``DeriveAddress``): public data, but a
+derivation from the seed, so a recorded command rather than a read."""
+
+
+def _wallet_address(name: str, doc: str, path: str, cli: str, *args: Field) -> CommandSpec:
+    return CommandSpec(
+        name=name, doc=doc, group="chains", roles=HANDS, chain=ChainRule.WALLET,
+        events=frozenset({"WalletChainAddressDerived"}), args=(WALLET, *args),
+        result=SHAPES["WalletChainAddress"],
+        rest=Route("POST", f"/v1/wallets/{{wallet_id}}/chains/{path}/address"),
+        cli=CliRoute(("chain", cli, "address"), selector="--wallet",
+                     renderer="chain-address"))
+
+
+BITCOIN_INDEX = integer("index", "Address index of account 0's receiving chain: "
+                        "m/PURPOSE'/COIN'/0'/0/INDEX (purpose 44, 49, 84, 86 by type; coin 0 "
+                        "on mainnet, 1 on testnet and regtest).", required=False, default=0,
+                        minimum=0, maximum=2**31 - 1)
+WALLET_ADDRESSES = (
+    _wallet_address("WalletEvmAddress", "A wallet's EIP-55 address at m/44'/60'/0'/0/INDEX "
+                    "(the account WalletSignEvmTransaction signs with at that index); the "
+                    "derivation is recorded.", "evm", "eth", INDEX),
+    _wallet_address("WalletBitcoinAddress", "A wallet's Bitcoin address of one type "
+                    "(BIP-44 p2pkh, BIP-49 p2sh-p2wpkh, BIP-84 p2wpkh, BIP-86 p2tr key path) "
+                    "and network; the derivation is recorded.", "btc", "btc",
+                    text("type", "Address type.", required=False, default="p2wpkh",
+                         max_length=16, choices=ADDRESS_TYPES),
+                    text("network", "Network.", required=False, default="mainnet",
+                         max_length=16, choices=tuple(NETWORKS)), BITCOIN_INDEX),
+    _wallet_address("WalletSolanaAddress", "A wallet's Solana address (base58) at the SLIP-10 "
+                    "path m/44'/501'/INDEX'/0'; the derivation is recorded.", "sol", "sol",
+                    INDEX),
+)
+COMMANDS = (*KEY_COMMANDS, *WALLET_COMMANDS, *WALLET_ADDRESSES, POLICY)
 
 _KEY = in_path(KEY_ID)
 

@@ -79,13 +79,15 @@ class Cli:
     ``text`` takes the option's text as UTF-8 bytes, ``secret-file`` reads a file or stdin
     and never takes the value on the command line, ``actor`` resolves actor names to ids,
     ``files`` reads one file per value). ``default`` is the CLI's own default of a field
-    every other front end must name (``--chain default``)."""
+    every other front end must name (``--chain default``). ``aliases`` are further option
+    names for the same field (an older spelling kept working)."""
 
     option: str | None = None
     positional: bool = False
     reader: str | None = None
     hidden: bool = False
     default: Any = None
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -208,12 +208,16 @@ READS = (
              (in_path(GROUP_ID),), shaped("result", "The group.", "ApprovalGroup"),
              rest=Route("GET", "/v1/approval-groups/{group_id}"),
              cli=CliRoute(("zk", "ring-group-show"), renderer="approval-group")),
-    ReadSpec("VerifyRingSignature", "Check a ring approval signature offline (a 422 problem "
-             "when it does not verify); answers its key image.",
+    ReadSpec("VerifyRingSignature", "Check a ring signature offline, of an approval group's "
+             "proposal or of an ad-hoc ring (a 422 problem when it does not verify); answers "
+             "its key image.",
              "privacy", "privacy.compute", ANYONE,
              (listing("ring", "The ring, in order.", hexa("item", "A public key.", size=32),
-                      minimum=2, maximum=RING_MEMBERS_MAX, cli=Cli(option="--ring-key")),
-              text("group_id", "The approval group.", max_length=100), PROPOSAL,
+                      minimum=2, maximum=RING_MEMBERS_MAX,
+                      cli=Cli(option="--ring", aliases=("--ring-key",))),
+              text("group_id", "The approval group; empty for an ad-hoc ring (skms zk "
+                   "ring-sign --ring KEY ...).", required=False, default="", max_length=100),
+              PROPOSAL,
               data("message", "What was approved.", maximum=1 << 16,
                    cli=Cli(option="--input", reader="file")),
               hexa("signature", "The ring signature.",

@@ -317,7 +317,9 @@ SHAPES: dict[str, Shape] = {s.name: s for s in (
            listing("allowed_networks", "Networks the key may sign for.",
                    text("item", "A network.", max_length=64)),
            listing("allowed_recipients", "Recipients its transactions may pay.",
-                   text("item", "An address.", max_length=200))),
+                   text("item", "An address.", max_length=200)),
+           listing("allowed_sighash", "Bitcoin sighash types it may sign with (empty: "
+                   "DEFAULT and ALL).", text("item", "A sighash type.", max_length=32))),
     _shape("ChainAddress", "A key's address on a chain.",
            text("key_id", "Key id."), integer("key_version", "Key version."),
            text("family", "evm, bitcoin or solana."),
@@ -326,6 +328,16 @@ SHAPES: dict[str, Shape] = {s.name: s for s in (
                 "EVM chains; base58 on Solana)."),
            text("address", "The address.", max_length=200),
            hexa("public_key", "The key's public key.")),
+    _shape("WalletChainAddress", "An HD wallet's address on a chain, at its derivation path.",
+           text("wallet_id", "Wallet id."),
+           text("path", "Derivation path of the key (m/44'/60'/0'/0/I, m/84'/0'/0'/0/I, "
+                "m/44'/501'/I'/0'...)."),
+           text("family", "evm, bitcoin or solana."),
+           text("network", "Network (Bitcoin: mainnet, testnet, regtest; else any)."),
+           text("type", "Address type (Bitcoin: p2pkh, p2sh-p2wpkh, p2wpkh, p2tr; EIP-55 on "
+                "EVM chains; base58 on Solana)."),
+           text("address", "The address.", max_length=200),
+           hexa("public_key", "The public key at the path.")),
     _shape("EvmTransaction", "A signed EVM transaction, ready for eth_sendRawTransaction.",
            *_CHAIN_SIGNER,
            text("raw", "The signed transaction, 0x-hex.", max_length=1 << 22),

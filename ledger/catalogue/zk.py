@@ -18,6 +18,8 @@ making a STARK about public data, are offline reads: they use no key and change 
 
 from __future__ import annotations
 
+import dataclasses
+
 from ledger.catalogue.fields import (
     KEY_ID,
     data,
@@ -55,6 +57,10 @@ MAX_CONTEXT = 1024
 MAX_RANGE_PROOF = 3 + MAX_VALUES * 32 + proof_size(64, MAX_VALUES)  # header, points, proof
 MAX_STARK_PROOF = 1 + 4 + 2 * 32 + 4 + MAX_PROOF_BYTES  # header, start, end, length, proof
 
+CIRCUIT_KEY = dataclasses.replace(
+    KEY_ID, doc="The circuit key's id (a UUID); the CLI also takes the circuit's registered "
+    "name (the one active circuit key of that name).",
+    cli=Cli(option="--circuit", reader="circuit"))
 COMMITMENT_ID = text("commitment_id", "The commitment's name, unique per key (it selects "
                      "the blinding).", max_length=100)
 CONTEXT = hexa("context", "Public context bound into the proof's transcript (verify with "
@@ -129,7 +135,7 @@ COMMANDS = (
         "subprocess): the input file holds the witness, never recorded; the ledger checks the "
         "proof verifies and records its digest and public signals.", group="zk",
         roles=USERS, chain=ChainRule.KEY, events=frozenset({"SnarkProofIssued"}),
-        args=(KEY_ID,),
+        args=(CIRCUIT_KEY,),
         inputs=(data("input", "The circuit's inputs (snarkjs input.json: signal names to "
                      "decimal numbers).", maximum=MAX_INPUT_BYTES, cli=Cli(reader="file")),),
         result=SHAPES["SnarkProof"], rest=Route("POST", "/v1/keys/{key_id}/snark-prove"),

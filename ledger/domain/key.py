@@ -151,7 +151,8 @@ class Key(Aggregate):
             key.escrow = {}
             key.escrow_releases = 0
             key.exports = 0
-            key.chain_policy = {"allowed_networks": [], "allowed_recipients": []}
+            key.chain_policy = {"allowed_networks": [], "allowed_recipients": [],
+                                "allowed_sighash": []}
             key.threat_hold = None
             key.threat_windows = set()
 
@@ -389,10 +390,13 @@ class Key(Aggregate):
         previous_networks: list[str]
         previous_recipients: list[str]
         actor_id: str
+        allowed_sighash: list[str]  # v2 (v1 events read with [] for both)
+        previous_sighash: list[str]
 
         def apply(self, aggregate: Any) -> None:
             aggregate.chain_policy = {"allowed_networks": list(self.allowed_networks),
-                                      "allowed_recipients": list(self.allowed_recipients)}
+                                      "allowed_recipients": list(self.allowed_recipients),
+                                      "allowed_sighash": list(self.allowed_sighash)}
 
     class ChainSignatureIssued(Event):
         """A blockchain transaction or message signed (public facts only); it counts as one
@@ -855,7 +859,8 @@ class Key(Aggregate):
                            actor_id=actor_id)
 
     def set_chain_policy(self, *, actor_id: str, allowed_networks: list[str],
-                         allowed_recipients: list[str], at: int) -> None:
+                         allowed_recipients: list[str], allowed_sighash: list[str],
+                         at: int) -> None:
         if self.state is KeyState.DESTROYED:
             raise _refuse(self, "set the chain policy of", "not destroyed")
         self.trigger_event(Key.ChainPolicySet, at=at, key_id=self.key_id,
@@ -863,6 +868,8 @@ class Key(Aggregate):
                            allowed_recipients=allowed_recipients,
                            previous_networks=list(self.chain_policy["allowed_networks"]),
                            previous_recipients=list(self.chain_policy["allowed_recipients"]),
+                           allowed_sighash=allowed_sighash,
+                           previous_sighash=list(self.chain_policy["allowed_sighash"]),
                            actor_id=actor_id)
 
     def record_chain_signature(self, *, actor_id: str, key_version: int,

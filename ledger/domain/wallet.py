@@ -218,6 +218,23 @@ class Wallet(Aggregate):
         def apply(self, aggregate: Any) -> None:
             """Nothing to change: the record is the point."""
 
+    class ChainAddressDerived(Event):
+        """A chain address of the wallet's account, derived and handed out (public facts)."""
+
+        event_type = "WalletChainAddressDerived"
+        wallet_id: str
+        seed_version: int
+        family: str
+        network: str
+        type: str
+        path: str
+        public_key: bytes
+        address: str
+        actor_id: str
+
+        def apply(self, aggregate: Any) -> None:
+            """Nothing to change: the record is the point (signing needs no prior address)."""
+
     # --- helpers -------------------------------------------------------------------------
 
     @property
@@ -295,6 +312,13 @@ class Wallet(Aggregate):
                            seed_version=self.seed_version, paths=paths,
                            public_keys=public_keys, actor_id=actor_id, **facts)
 
+    def record_chain_address(self, *, actor_id: str, family: str, network: str, type: str,
+                             path: str, public_key: bytes, address: str, at: int) -> None:
+        self.trigger_event(Wallet.ChainAddressDerived, at=at, wallet_id=self.wallet_id,
+                           seed_version=self.seed_version, family=family, network=network,
+                           type=type, path=path, public_key=public_key, address=address,
+                           actor_id=actor_id)
+
     def check_can_export(self, purpose: str) -> None:
         if purpose not in self.purposes or purpose == "slip10":
             raise IllegalTransition(f"wallet {self.wallet_id} has no BIP-{purpose} accounts "
@@ -346,5 +370,6 @@ class Wallet(Aggregate):
 
 
 for _event in (Wallet.Created, Wallet.AddressDerived, Wallet.AddressUsed, Wallet.XpubExported,
-               Wallet.SecretSplit, Wallet.SecretRecovered, Wallet.ChainSignatureIssued):
+               Wallet.SecretSplit, Wallet.SecretRecovered, Wallet.ChainSignatureIssued,
+               Wallet.ChainAddressDerived):
     register_event(_event)

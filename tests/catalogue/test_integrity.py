@@ -23,7 +23,7 @@ from ledger.errors import InvalidInput
 from tests.vectors import REPO_ROOT
 
 READERS = {"file", "text", "hex", "secret-file", "files", "text-files", "json-file", "actor",
-           "json-files"}
+           "json-files", "circuit"}
 """Every reader :mod:`commands.cli.readers` implements."""
 
 

@@ -25,7 +25,7 @@ from ledger.chains.bitcoin.signer import SigningKey, sign_psbt, wanted_origins
 from ledger.chains.bitcoin.taproot import x_only
 from ledger.crypto import hd
 from ledger.crypto.memory import zeroize
-from ledger.errors import InvalidInput, InvalidSignature
+from ledger.errors import CommandRejected, InvalidInput, InvalidSignature
 from tests.chains.helpers import (
     FINGERPRINT,
     Spend,
@@ -152,9 +152,10 @@ def test_signer_reproduces_the_bip341_key_path_witnesses() -> None:
 
 def test_default_policy_refuses_the_bip341_sighash_types() -> None:
     psbt, keys = _bip341_psbt()
-    with pytest.raises(InvalidInput) as caught:
+    with pytest.raises(CommandRejected) as caught:
         sign_psbt(psbt, keys)
-    assert "SINGLE is not allowed by policy" in caught.value.message
+    assert "sighash type SINGLE, which this key's policy does not allow" in caught.value.message
+    assert caught.value.reason_code == "sighash-policy"
     assert caught.value.field == "psbt.inputs[0].PSBT_IN_SIGHASH_TYPE"
 
 
@@ -253,7 +254,7 @@ def test_refusals_name_the_input_and_reason() -> None:
     # A sighash type outside the allowed set.
     psbt = create_psbt([Spend("p2wpkh", [key.public_key], 5_000, sighash_type=0x02)],
                        [DESTINATION])
-    with pytest.raises(InvalidInput, match="NONE is not allowed by policy"):
+    with pytest.raises(CommandRejected, match="sighash type NONE, which this key's policy"):
         sign_psbt(psbt, key)
     # SIGHASH_DEFAULT is taproot only.
     psbt = create_psbt([Spend("p2wpkh", [key.public_key], 5_000, sighash_type=0x00)],

@@ -32,7 +32,8 @@ from commands.reads import ReadContext, answer
 from commands.session import Session
 from ledger.audit import Auditor
 from ledger.catalogue import CATALOGUE
-from ledger.chains.bitcoin.psbt import KeyOrigin
+from ledger.chains.bitcoin.psbt import KeyOrigin, Psbt
+from ledger.chains.bitcoin.sighash import SIGHASH_NAMES
 from ledger.crypto import hd
 from ledger.envelope import open_envelope
 from ledger.errors import CommandRejected, IllegalTransition, InvalidInput, Unauthorized
@@ -264,9 +265,90 @@ def test_psbt_refusals(session: Session) -> None:
     assert garbage.value.field == "psbt"
     anyone = inputs.single_key_psbt(public, ("p2wpkh",))
     anyone.inputs[0].sighash_type = 0x81  # ALL|ANYONECANPAY: not allowed by default
-    with pytest.raises(InvalidInput, match=r"sighash|SIGHASH"):
+    with pytest.raises(CommandRejected, match=r"sighash type ALL\|ANYONECANPAY") as acp:
         session.run("bob", "SignPsbt", key_id=key_id, psbt=anyone.serialize())
+    assert acp.value.field == "psbt.inputs[0].PSBT_IN_SIGHASH_TYPE"
     assert chain_events(session) == []
+
+
+SIGHASH_CASES = [("p2wpkh", 0x01), ("p2wpkh", 0x02), ("p2wpkh", 0x03), ("p2wpkh", 0x81),
+                 ("p2wpkh", 0x82), ("p2wpkh", 0x83), ("p2pkh", 0x02), ("p2sh-p2wpkh", 0x83),
+                 ("p2tr", 0x00), ("p2tr", 0x01), ("p2tr", 0x02), ("p2tr", 0x03),
+                 ("p2tr", 0x81), ("p2tr", 0x82), ("p2tr", 0x83)]
+
+
+@pytest.mark.parametrize(("kind", "hash_type"), SIGHASH_CASES,
+                         ids=[f"{k}-{t:#04x}" for k, t in SIGHASH_CASES])
+def test_sighash_policy_allows_each_type_and_bdk_verifies_it(session: Session, kind: str,
+                                                              hash_type: int) -> None:
+    """A key whose policy names a sighash type signs inputs asking for it; BDK's finalizer
+    (rust-miniscript's interpreter, independent of our sighash code) accepts the signature,
+    which carries that type."""
+    key_id = create(session, "ecdsa-secp256k1")
+    public = public_key(session, key_id)
+    name = SIGHASH_NAMES[hash_type]
+    policy = session.run("alice", "SetChainPolicy", key_id=key_id,
+                         allowed_sighash=[name]).result
+    assert policy["allowed_sighash"] == [name]
+    psbt = inputs.single_key_psbt(public, (kind,))
+    psbt.inputs[0].sighash_type = hash_type
+    signed = session.run("bob", "SignPsbt", key_id=key_id, psbt=psbt.serialize(),
+                         network="testnet").result
+    assert [s["sighash"] for s in signed["signed_inputs"]] == [name]
+    entry = Psbt.from_base64(signed["psbt"]).inputs[0]
+    found = entry.tap_key_sig if kind == "p2tr" else entry.partial_sigs[public]
+    assert found is not None
+    assert len(found) == 64 if hash_type == 0 else found[-1] == hash_type
+    finalized, _, errors = bdk_finalize(signed["psbt"])
+    assert finalized, errors
+    tampered = bytearray(found)
+    tampered[-2 if hash_type else -1] ^= 1
+    if kind == "p2tr":
+        entry.tap_key_sig = bytes(tampered)
+    else:
+        entry.partial_sigs[public] = bytes(tampered)
+    assert not bdk_finalize(entry_psbt(signed["psbt"], entry))[0]  # BDK really checks it
+
+
+def entry_psbt(base64_psbt: str, entry: Any) -> str:
+    psbt = Psbt.from_base64(base64_psbt)
+    psbt.inputs[0] = entry
+    return psbt.to_base64()
+
+
+def test_sighash_policy_refuses_other_types_and_records_why(session: Session) -> None:
+    key_id = create(session, "ecdsa-secp256k1")
+    public = public_key(session, key_id)
+    session.run("alice", "SetChainPolicy", key_id=key_id,
+                allowed_sighash=["SINGLE|ANYONECANPAY", "ALL"])
+    psbt = inputs.single_key_psbt(public, ("p2wpkh", "p2tr"))
+    psbt.inputs[0].sighash_type = 0x83  # allowed
+    with pytest.raises(CommandRejected, match="input 1 asks for sighash type DEFAULT") as no:
+        session.run("bob", "SignPsbt", key_id=key_id, psbt=psbt.serialize())  # p2tr: DEFAULT
+    assert no.value.field == "psbt.inputs[1].PSBT_IN_SIGHASH_TYPE"
+    assert "allowed: ALL, SINGLE|ANYONECANPAY" in str(no.value)
+    store, _ = session.store()
+    assert no.value.seq is not None
+    recorded = open_envelope(next(iter(store.read("default", no.value.seq,
+                                                  no.value.seq + 1)))).event()
+    assert recorded["reason_code"] == "sighash-policy"
+    assert chain_events(session) == []  # nothing signed, not even input 0
+    psbt.inputs[1].sighash_type = 0x01
+    signed = session.run("bob", "SignPsbt", key_id=key_id, psbt=psbt.serialize()).result
+    assert [s["sighash"] for s in signed["signed_inputs"]] == ["SINGLE|ANYONECANPAY", "ALL"]
+    assert bdk_finalize(signed["psbt"])[0]
+    with pytest.raises(InvalidInput):
+        session.run("alice", "SetChainPolicy", key_id=key_id, allowed_sighash=["ANY"])
+    changes = [e for e in (open_envelope(s) for s in store.read("default"))
+               if e.event_type == "KeyChainPolicySet"]
+    assert changes[-1].event()["previous_sighash"] == [] and changes[-1].event()[
+        "allowed_sighash"] == ["ALL", "SINGLE|ANYONECANPAY"]
+    cleared = session.run("alice", "SetChainPolicy", key_id=key_id).result
+    assert cleared["allowed_sighash"] == []
+    with pytest.raises(CommandRejected,
+                       match=r"input 0 asks for sighash type SINGLE\|ANYONECANPAY"):
+        session.run("bob", "SignPsbt", key_id=key_id, psbt=psbt.serialize())  # back to default
+    audit(session)
 
 
 # --- Solana --------------------------------------------------------------------------------

@@ -137,3 +137,36 @@ def test_anonymous_approval_signed_by_a_member_and_relayed(home: Path, tmp_path:
     assert "CR-7: 1 approval(s)" in shown
     run(home, "--as", "aud", "zk", "ring-sign", group["group_id"], "--proposal", "CR-7",
         "--input", str(change), code=2)  # not a member
+    same = run_json(home, "--as", "ben", "zk", "ring-sign", group["group_id"], "--ring",
+                    "app", "--ring", "ann", "--ring", "ben", "--proposal", "CR-7", "--input",
+                    str(change))  # the group's ring named in another order: accepted
+    assert same["ring"] == group["ring"] and same["key_image"] != signed["key_image"]
+    run(home, "--as", "ann", "zk", "ring-sign", group["group_id"], "--ring", "ann", "--ring",
+        "aud", "--proposal", "CR-7", "--input", str(change), code=2)  # not the group's ring
+
+
+def test_ad_hoc_ring_signed_by_keys_and_verified(home: Path, tmp_path: Path) -> None:
+    """`ring-sign --ring KEYS...`: one of a list of public keys (actors or hex keys), no
+    group; ring-verify checks it with the same list, and it counts for no group."""
+    note = tmp_path / "note.txt"
+    note.write_bytes(b"release 4.2 is approved")
+    ben_key = run(home, "actor", "show", "ben", "--print", "public_key").strip()
+    signed = run_json(home, "--as", "ann", "zk", "ring-sign", "--ring", "ann", "--ring",
+                      ben_key, "--ring", "aud", "--proposal", "R-42", "--input", str(note))
+    assert signed["group_id"] is None and len(signed["ring"]) == 3
+    assert signed["ring"][1] == ben_key
+    ring_options = [a for k in signed["ring"] for a in ("--ring", k)]
+    verdict = run(home, "zk", "ring-verify", *ring_options, "--proposal", "R-42", "--input",
+                  str(note), "--signature", signed["signature"])
+    assert signed["key_image"] in verdict
+    again = run_json(home, "--as", "ann", "zk", "ring-sign", *ring_options, "--proposal",
+                     "R-42", "--input", str(note))
+    assert again["key_image"] == signed["key_image"]  # linkable: same signer, same scope
+    run(home, "zk", "ring-verify", *ring_options, "--proposal", "R-43", "--input", str(note),
+        "--signature", signed["signature"], code=1)  # another proposal: does not verify
+    run(home, "zk", "ring-verify", *ring_options, "--group-id", "g", "--proposal", "R-42",
+        "--input", str(note), "--signature", signed["signature"], code=1)  # not a group's
+    run(home, "--as", "app", "zk", "ring-sign", "--ring", "ann", "--ring", "ben",
+        "--proposal", "R-42", "--input", str(note), code=2)  # app is not in the ring
+    run(home, "--as", "ann", "zk", "ring-sign", "--ring", "ann", "--proposal", "R-42",
+        "--input", str(note), code=2)  # a ring of one hides nobody

@@ -170,8 +170,12 @@ RELEASED = {
         "ae859830f57fd311db414c94d6c8729c2bae3d589021152502319daeeb644c06",
     "WalletChainSignatureIssued.v1.avsc":
         "292e5d06f3fdb41383b03417cbee09f7b99ca4b7f0651ef49e7d32d02d60065e",
+    "WalletChainAddressDerived.v1.avsc":
+        "2c2cfa184e441ef03a940b4f0a1be47c5de89ad604151f19a94c8d473d9430dc",
     "KeyChainPolicySet.v1.avsc":
         "fb205d98c8340ace6742cb6120ad7947991a1f619eaeb551210c821c261bc67c",
+    "KeyChainPolicySet.v2.avsc":
+        "fba7ce91a4f20cbd155cb9c75df2368583131e68a6aea7d64daac4dd030163b9",
     # privacy services (ledger/catalogue/privacy.py)
     "ApprovalGroupCreated.v1.avsc":
         "984aae076e7c791c411205bee57b8915afe5d80ed0d39813f8f1fd093344baeb",

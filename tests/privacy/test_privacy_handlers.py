@@ -416,7 +416,8 @@ def test_anonymous_approvals_are_counted_once_per_member(session: Session) -> No
                        signature=ring_signature(session, "bob", group_id, "CR-1042",
                                                 message)).result
     assert (done["approvals"], done["approved"]) == (2, True)
-    verdict = verify_ring_signature(None, group["ring"], group_id, "CR-1042", message, first)
+    verdict = verify_ring_signature(None, group["ring"], "CR-1042", message, first,
+                                    group_id=group_id)
     assert verdict["key_image"] == counted["key_image"]
     recorded = events(session, "RingApprovalRecorded")
     assert [r["approvals"] for r in recorded] == [1, 2]

@@ -311,7 +311,8 @@ def _use_keys_on_data(session: Session, secrets: list[bytes]) -> None:
 
 def _sign_on_chains(session: Session) -> None:
     """bob signs an EIP-1559 transfer on Sepolia with a secp256k1 key (ChainSignatureIssued)
-    and a message with the treasury wallet's account 1 (WalletChainSignatureIssued)."""
+    and a message with the treasury wallet's account 1 (WalletChainSignatureIssued), and has
+    the wallet hand out a taproot address (WalletChainAddressDerived)."""
     key_id = str(_result(session.act("alice", "CreateKey", "payments", {
         "algorithm": "ecdsa-secp256k1", "label": "hot-wallet"}))["key_id"])
     tx = {"nonce": 0, "gas": 21000, "maxFeePerGas": 2 * 10**9, "maxPriorityFeePerGas": 10**9,
@@ -324,6 +325,8 @@ def _sign_on_chains(session: Session) -> None:
                     if w.label == "treasury")
     session.run("bob", "WalletSignEvmMessage", wallet_id=treasury, index=1,
                 message=b"proof of reserves 2026-12")
+    session.run("bob", "WalletBitcoinAddress", wallet_id=treasury, type="p2tr",
+                network="testnet", index=1)  # WalletChainAddressDerived
 def _use_zk(session: Session) -> None:
     """bob commits to two balances under a commitment key, adds them up, and proves the
     three in range."""

@@ -358,7 +358,8 @@ SCENARIOS: dict[str, Scenario] = {
                                                        "message": b"walk message"}),
     "SetChainPolicy": Scenario("key-manager", lambda w: {
         "key_id": w.key("ecdsa-secp256k1"), "allowed_networks": ["sepolia", "base"],
-        "allowed_recipients": [chain_inputs.RECIPIENT]}),
+        "allowed_recipients": [chain_inputs.RECIPIENT],
+        "allowed_sighash": ["ALL", "DEFAULT", "SINGLE|ANYONECANPAY"]}),
     "EvmAddress": Scenario("auditor", lambda w: {"key_id": _secp(w)}),
     "BitcoinAddress": Scenario("auditor", lambda w: {"key_id": _secp(w), "type": "p2tr",
                                                      "network": "testnet"}),
@@ -378,6 +379,10 @@ SCENARIOS: dict[str, Scenario] = {
                                            "m/44'/501'/0'/0'"))}),
     "WalletSignSolanaMessage": Scenario("signer", lambda w: {**_chain_wallet(w),
                                                              "message": b"walk message"}),
+    "WalletEvmAddress": Scenario("signer", lambda w: {**_chain_wallet(w), "index": 3}),
+    "WalletBitcoinAddress": Scenario("signer", lambda w: {
+        **_chain_wallet(w), "type": "p2tr", "network": "regtest", "index": 1}),
+    "WalletSolanaAddress": Scenario("signer", lambda w: {**_chain_wallet(w), "index": 1}),
     "FinalizePsbt": Scenario("analyst", lambda w: {"psbt": shared("signed-psbt", lambda: (
         w.signer.sign_psbt(_secp(w), _psbt(w), network="testnet").psbt.encode()))}),
     "GetThresholdGroup": Scenario("auditor", lambda w: {

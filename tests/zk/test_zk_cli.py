@@ -84,7 +84,14 @@ def test_snark_setup_prove_and_stock_snarkjs_verify(home: Path, ceremony: Path,
                 "--vkey", str(ceremony / f"{name}.vkey.json"), "--print", "key_id")
     (tmp_path / "in.json").write_text(json.dumps({
         "secret": "77", "blinding": "88", "commitment": str(poseidon.hash2(77, 88))}))
-    ok(home, "--as", "app", "zk", "snark", "prove", key_id, "--input",
+    unknown = invoke(home, "--as", "app", "zk", "snark", "prove", "--circuit", "no_such",
+                     "--input", str(tmp_path / "in.json"))
+    assert unknown.exit_code != 0 and "--circuit" in unknown.output
+    assert f"registered circuits: {name}" in unknown.output
+    by_id = ok(home, "--as", "app", "zk", "snark", "prove", "--circuit", key_id, "--input",
+               str(tmp_path / "in.json"), "--print", "key_id")
+    assert by_id == key_id  # the key id form still works
+    ok(home, "--as", "app", "zk", "snark", "prove", "--circuit", name, "--input",
        str(tmp_path / "in.json"), "--proof-out", str(tmp_path / "proof.json"),
        "--public-out", str(tmp_path / "public.json"))
     vkey_hex = ok(home, "key", "public", key_id, "--format", "hex")

@@ -731,14 +731,16 @@ class WalletRecovery(_message.Message):
     def __init__(self, wallet_id: _Optional[str] = ..., split_id: _Optional[str] = ..., share_indexes: _Optional[_Iterable[int]] = ..., custodians: _Optional[_Iterable[str]] = ..., seed_version: _Optional[int] = ..., master_fingerprint: _Optional[str] = ...) -> None: ...
 
 class ChainPolicy(_message.Message):
-    __slots__ = ("key_id", "allowed_networks", "allowed_recipients")
+    __slots__ = ("key_id", "allowed_networks", "allowed_recipients", "allowed_sighash")
     KEY_ID_FIELD_NUMBER: _ClassVar[int]
     ALLOWED_NETWORKS_FIELD_NUMBER: _ClassVar[int]
     ALLOWED_RECIPIENTS_FIELD_NUMBER: _ClassVar[int]
+    ALLOWED_SIGHASH_FIELD_NUMBER: _ClassVar[int]
     key_id: str
     allowed_networks: _containers.RepeatedScalarFieldContainer[str]
     allowed_recipients: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, key_id: _Optional[str] = ..., allowed_networks: _Optional[_Iterable[str]] = ..., allowed_recipients: _Optional[_Iterable[str]] = ...) -> None: ...
+    allowed_sighash: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, key_id: _Optional[str] = ..., allowed_networks: _Optional[_Iterable[str]] = ..., allowed_recipients: _Optional[_Iterable[str]] = ..., allowed_sighash: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ChainAddress(_message.Message):
     __slots__ = ("key_id", "key_version", "family", "network", "type", "address", "public_key")
@@ -757,6 +759,24 @@ class ChainAddress(_message.Message):
     address: str
     public_key: str
     def __init__(self, key_id: _Optional[str] = ..., key_version: _Optional[int] = ..., family: _Optional[str] = ..., network: _Optional[str] = ..., type: _Optional[str] = ..., address: _Optional[str] = ..., public_key: _Optional[str] = ...) -> None: ...
+
+class WalletChainAddress(_message.Message):
+    __slots__ = ("wallet_id", "path", "family", "network", "type", "address", "public_key")
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    FAMILY_FIELD_NUMBER: _ClassVar[int]
+    NETWORK_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    wallet_id: str
+    path: str
+    family: str
+    network: str
+    type: str
+    address: str
+    public_key: str
+    def __init__(self, wallet_id: _Optional[str] = ..., path: _Optional[str] = ..., family: _Optional[str] = ..., network: _Optional[str] = ..., type: _Optional[str] = ..., address: _Optional[str] = ..., public_key: _Optional[str] = ...) -> None: ...
 
 class EvmTransaction(_message.Message):
     __slots__ = ("key_id", "key_version", "wallet_id", "paths", "raw", "hash", "type", "chain_id", "network", "value")
@@ -2216,6 +2236,54 @@ class WalletSignSolanaMessageReply(_message.Message):
     outcome: CommandOutcome
     result: SolanaMessage
     def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[SolanaMessage, _Mapping]] = ...) -> None: ...
+
+class WalletEvmAddressRequest(_message.Message):
+    __slots__ = ("command", "wallet_id")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    wallet_id: str
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., wallet_id: _Optional[str] = ...) -> None: ...
+
+class WalletEvmAddressReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: WalletChainAddress
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[WalletChainAddress, _Mapping]] = ...) -> None: ...
+
+class WalletBitcoinAddressRequest(_message.Message):
+    __slots__ = ("command", "wallet_id")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    wallet_id: str
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., wallet_id: _Optional[str] = ...) -> None: ...
+
+class WalletBitcoinAddressReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: WalletChainAddress
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[WalletChainAddress, _Mapping]] = ...) -> None: ...
+
+class WalletSolanaAddressRequest(_message.Message):
+    __slots__ = ("command", "wallet_id")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    wallet_id: str
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ..., wallet_id: _Optional[str] = ...) -> None: ...
+
+class WalletSolanaAddressReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: WalletChainAddress
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[WalletChainAddress, _Mapping]] = ...) -> None: ...
 
 class SetChainPolicyRequest(_message.Message):
     __slots__ = ("command", "key_id")

@@ -259,6 +259,21 @@ class SkmsStub:
                 request_serializer=skms__pb2.WalletSignSolanaMessageRequest.SerializeToString,
                 response_deserializer=skms__pb2.WalletSignSolanaMessageReply.FromString,
                 _registered_method=True)
+        self.WalletEvmAddress = channel.unary_unary(
+                '/skms.v1.Skms/WalletEvmAddress',
+                request_serializer=skms__pb2.WalletEvmAddressRequest.SerializeToString,
+                response_deserializer=skms__pb2.WalletEvmAddressReply.FromString,
+                _registered_method=True)
+        self.WalletBitcoinAddress = channel.unary_unary(
+                '/skms.v1.Skms/WalletBitcoinAddress',
+                request_serializer=skms__pb2.WalletBitcoinAddressRequest.SerializeToString,
+                response_deserializer=skms__pb2.WalletBitcoinAddressReply.FromString,
+                _registered_method=True)
+        self.WalletSolanaAddress = channel.unary_unary(
+                '/skms.v1.Skms/WalletSolanaAddress',
+                request_serializer=skms__pb2.WalletSolanaAddressRequest.SerializeToString,
+                response_deserializer=skms__pb2.WalletSolanaAddressReply.FromString,
+                _registered_method=True)
         self.SetChainPolicy = channel.unary_unary(
                 '/skms.v1.Skms/SetChainPolicy',
                 request_serializer=skms__pb2.SetChainPolicyRequest.SerializeToString,
@@ -894,6 +909,24 @@ class SkmsServicer:
         raise NotImplementedError('Method not implemented!')
 
     def WalletSignSolanaMessage(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WalletEvmAddress(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WalletBitcoinAddress(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WalletSolanaAddress(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -1564,6 +1597,21 @@ def add_SkmsServicer_to_server(servicer, server):
                     servicer.WalletSignSolanaMessage,
                     request_deserializer=skms__pb2.WalletSignSolanaMessageRequest.FromString,
                     response_serializer=skms__pb2.WalletSignSolanaMessageReply.SerializeToString,
+            ),
+            'WalletEvmAddress': grpc.unary_unary_rpc_method_handler(
+                    servicer.WalletEvmAddress,
+                    request_deserializer=skms__pb2.WalletEvmAddressRequest.FromString,
+                    response_serializer=skms__pb2.WalletEvmAddressReply.SerializeToString,
+            ),
+            'WalletBitcoinAddress': grpc.unary_unary_rpc_method_handler(
+                    servicer.WalletBitcoinAddress,
+                    request_deserializer=skms__pb2.WalletBitcoinAddressRequest.FromString,
+                    response_serializer=skms__pb2.WalletBitcoinAddressReply.SerializeToString,
+            ),
+            'WalletSolanaAddress': grpc.unary_unary_rpc_method_handler(
+                    servicer.WalletSolanaAddress,
+                    request_deserializer=skms__pb2.WalletSolanaAddressRequest.FromString,
+                    response_serializer=skms__pb2.WalletSolanaAddressReply.SerializeToString,
             ),
             'SetChainPolicy': grpc.unary_unary_rpc_method_handler(
                     servicer.SetChainPolicy,
@@ -3146,6 +3194,87 @@ class Skms:
             '/skms.v1.Skms/WalletSignSolanaMessage',
             skms__pb2.WalletSignSolanaMessageRequest.SerializeToString,
             skms__pb2.WalletSignSolanaMessageReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WalletEvmAddress(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/WalletEvmAddress',
+            skms__pb2.WalletEvmAddressRequest.SerializeToString,
+            skms__pb2.WalletEvmAddressReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WalletBitcoinAddress(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/WalletBitcoinAddress',
+            skms__pb2.WalletBitcoinAddressRequest.SerializeToString,
+            skms__pb2.WalletBitcoinAddressReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WalletSolanaAddress(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/WalletSolanaAddress',
+            skms__pb2.WalletSolanaAddressRequest.SerializeToString,
+            skms__pb2.WalletSolanaAddressReply.FromString,
             options,
             channel_credentials,
             insecure,

@@ -54,7 +54,7 @@ from ledger.crypto.entropy import random_bytes
 from ledger.crypto.hd import Node
 from ledger.crypto.memory import zeroize
 from ledger.crypto.schnorr_bip340 import sign_with_aux_rand
-from ledger.errors import CryptoError, InvalidInput
+from ledger.errors import CommandRejected, CryptoError, InvalidInput
 
 __all__ = [
     "DEFAULT_ALLOWED_SIGHASH",
@@ -186,17 +186,20 @@ def input_hash_type(entry: PsbtInput, plan: InputPlan, allowed: frozenset[int],
     """The input's sighash type (its PSBT field, else the default), refused unless valid
     for the input's kind and allowed by policy."""
     where = f"psbt.inputs[{index}].PSBT_IN_SIGHASH_TYPE"
-    if entry.sighash_type is None:
-        return SIGHASH_DEFAULT if plan.is_taproot else SIGHASH_ALL
-    hash_type = entry.sighash_type
+    if entry.sighash_type is None:  # BIP-174: ALL, or DEFAULT for taproot; policy applies too
+        hash_type = SIGHASH_DEFAULT if plan.is_taproot else SIGHASH_ALL
+    else:
+        hash_type = entry.sighash_type
     valid = TAPROOT_SIGHASH_TYPES if plan.is_taproot else TAPROOT_SIGHASH_TYPES - {0}
     if hash_type not in valid:
         raise InvalidInput(f"sighash type {hash_type:#x} is not valid for a {plan.kind} input",
                            field=where)
     if hash_type not in allowed:
         names = ", ".join(SIGHASH_NAMES[h] for h in sorted(allowed))
-        raise InvalidInput(f"sighash type {SIGHASH_NAMES[hash_type]} is not allowed by policy "
-                           f"(allowed: {names})", field=where)
+        raise CommandRejected(f"input {index} asks for sighash type "
+                              f"{SIGHASH_NAMES[hash_type]}, which this key's policy does not "
+                              f"allow (allowed: {names})", field=where,
+                              reason_code="sighash-policy")
     return hash_type
 
 

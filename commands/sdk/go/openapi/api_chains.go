@@ -457,7 +457,7 @@ func (r ApiSetChainPolicyRequest) Execute() (*SetChainPolicyOut, *http.Response,
 /*
 SetChainPolicy SetChainPolicy command
 
-Restrict the networks a key may sign for and the recipients its transactions may pay (replaces the previous rules; empty: no restriction). A signature breaking them is refused and recorded.
+Restrict the networks a key may sign for, the recipients its transactions may pay and the Bitcoin sighash types it signs with (replaces the previous rules; empty: no restriction, sighash DEFAULT and ALL). A signature breaking them is refused and recorded.
 
  @param ctx context.Context - for authentication, logging, cancellation, deadlines, tracing, etc. Passed from http.Request or context.Background().
  @param keyId The key id.
@@ -1053,7 +1053,7 @@ func (r ApiSignPsbtRequest) Execute() (*SignPsbtOut, *http.Response, error) {
 /*
 SignPsbt SignPsbt command
 
-Add this secp256k1 key's signatures to every PSBT input it can sign (by BIP-32 / taproot key origins or by script): P2PKH, P2SH-P2WPKH, P2WPKH, P2TR key path (BIP-341, SIGHASH_DEFAULT) and P2WSH m-of-n multisig. Inputs without their UTXO, or asking for a sighash other than DEFAULT or ALL, are refused.
+Add this secp256k1 key's signatures to every PSBT input it can sign (by BIP-32 / taproot key origins or by script): P2PKH, P2SH-P2WPKH, P2WPKH, P2TR key path (BIP-341, SIGHASH_DEFAULT) and P2WSH m-of-n multisig. Inputs without their UTXO, or asking for a sighash type the key's chain policy does not allow (by default DEFAULT and ALL only), are refused.
 
  @param ctx context.Context - for authentication, logging, cancellation, deadlines, tracing, etc. Passed from http.Request or context.Background().
  @param keyId The key id.
@@ -1602,6 +1602,304 @@ func (a *ChainsAPIService) SolanaAddressExecute(r ApiSolanaAddressRequest) (*Cha
 	return localVarReturnValue, localVarHTTPResponse, nil
 }
 
+type ApiWalletBitcoinAddressRequest struct {
+	ctx context.Context
+	ApiService *ChainsAPIService
+	walletId string
+	walletBitcoinAddressIn *WalletBitcoinAddressIn
+	idempotencyKey *string
+}
+
+func (r ApiWalletBitcoinAddressRequest) WalletBitcoinAddressIn(walletBitcoinAddressIn WalletBitcoinAddressIn) ApiWalletBitcoinAddressRequest {
+	r.walletBitcoinAddressIn = &walletBitcoinAddressIn
+	return r
+}
+
+// Must equal the command id; a retry returns the first outcome.
+func (r ApiWalletBitcoinAddressRequest) IdempotencyKey(idempotencyKey string) ApiWalletBitcoinAddressRequest {
+	r.idempotencyKey = &idempotencyKey
+	return r
+}
+
+func (r ApiWalletBitcoinAddressRequest) Execute() (*WalletBitcoinAddressOut, *http.Response, error) {
+	return r.ApiService.WalletBitcoinAddressExecute(r)
+}
+
+/*
+WalletBitcoinAddress WalletBitcoinAddress command
+
+A wallet's Bitcoin address of one type (BIP-44 p2pkh, BIP-49 p2sh-p2wpkh, BIP-84 p2wpkh, BIP-86 p2tr key path) and network; the derivation is recorded.
+
+ @param ctx context.Context - for authentication, logging, cancellation, deadlines, tracing, etc. Passed from http.Request or context.Background().
+ @param walletId The wallet id.
+ @return ApiWalletBitcoinAddressRequest
+*/
+func (a *ChainsAPIService) WalletBitcoinAddress(ctx context.Context, walletId string) ApiWalletBitcoinAddressRequest {
+	return ApiWalletBitcoinAddressRequest{
+		ApiService: a,
+		ctx: ctx,
+		walletId: walletId,
+	}
+}
+
+// Execute executes the request
+//  @return WalletBitcoinAddressOut
+func (a *ChainsAPIService) WalletBitcoinAddressExecute(r ApiWalletBitcoinAddressRequest) (*WalletBitcoinAddressOut, *http.Response, error) {
+	var (
+		localVarHTTPMethod   = http.MethodPost
+		localVarPostBody     interface{}
+		formFiles            []formFile
+		localVarReturnValue  *WalletBitcoinAddressOut
+	)
+
+	localBasePath, err := a.client.cfg.ServerURLWithContext(r.ctx, "ChainsAPIService.WalletBitcoinAddress")
+	if err != nil {
+		return localVarReturnValue, nil, &GenericOpenAPIError{error: err.Error()}
+	}
+
+	localVarPath := localBasePath + "/v1/wallets/{wallet_id}/chains/btc/address"
+	localVarPath = strings.Replace(localVarPath, "{"+"wallet_id"+"}", url.PathEscape(parameterValueToString(r.walletId, "walletId")), -1)
+
+	localVarHeaderParams := make(map[string]string)
+	localVarQueryParams := url.Values{}
+	localVarFormParams := url.Values{}
+	if strlen(r.walletId) > 100 {
+		return localVarReturnValue, nil, reportError("walletId must have less than 100 elements")
+	}
+	if r.walletBitcoinAddressIn == nil {
+		return localVarReturnValue, nil, reportError("walletBitcoinAddressIn is required and must be specified")
+	}
+
+	// to determine the Content-Type header
+	localVarHTTPContentTypes := []string{"application/json"}
+
+	// set Content-Type header
+	localVarHTTPContentType := selectHeaderContentType(localVarHTTPContentTypes)
+	if localVarHTTPContentType != "" {
+		localVarHeaderParams["Content-Type"] = localVarHTTPContentType
+	}
+
+	// to determine the Accept header
+	localVarHTTPHeaderAccepts := []string{"application/json", "application/problem+json"}
+
+	// set Accept header
+	localVarHTTPHeaderAccept := selectHeaderAccept(localVarHTTPHeaderAccepts)
+	if localVarHTTPHeaderAccept != "" {
+		localVarHeaderParams["Accept"] = localVarHTTPHeaderAccept
+	}
+	if r.idempotencyKey != nil {
+		parameterAddToHeaderOrQuery(localVarHeaderParams, "Idempotency-Key", r.idempotencyKey, "simple", "")
+	}
+	// body params
+	localVarPostBody = r.walletBitcoinAddressIn
+	if r.ctx != nil {
+		// API Key Authentication
+		if auth, ok := r.ctx.Value(ContextAPIKeys).(map[string]APIKey); ok {
+			if apiKey, ok := auth["httpMessageSignature"]; ok {
+				var key string
+				if apiKey.Prefix != "" {
+					key = apiKey.Prefix + " " + apiKey.Key
+				} else {
+					key = apiKey.Key
+				}
+				localVarHeaderParams["Signature"] = key
+			}
+		}
+	}
+	req, err := a.client.prepareRequest(r.ctx, localVarPath, localVarHTTPMethod, localVarPostBody, localVarHeaderParams, localVarQueryParams, localVarFormParams, formFiles)
+	if err != nil {
+		return localVarReturnValue, nil, err
+	}
+
+	localVarHTTPResponse, err := a.client.callAPI(req)
+	if err != nil || localVarHTTPResponse == nil {
+		return localVarReturnValue, localVarHTTPResponse, err
+	}
+
+	localVarBody, err := io.ReadAll(localVarHTTPResponse.Body)
+	localVarHTTPResponse.Body.Close()
+	localVarHTTPResponse.Body = io.NopCloser(bytes.NewBuffer(localVarBody))
+	if err != nil {
+		return localVarReturnValue, localVarHTTPResponse, err
+	}
+
+	if localVarHTTPResponse.StatusCode >= 300 {
+		newErr := &GenericOpenAPIError{
+			body:  localVarBody,
+			error: localVarHTTPResponse.Status,
+		}
+			var v Problem
+			err = a.client.decode(&v, localVarBody, localVarHTTPResponse.Header.Get("Content-Type"))
+			if err != nil {
+				newErr.error = err.Error()
+				return localVarReturnValue, localVarHTTPResponse, newErr
+			}
+					newErr.error = formatErrorMessage(localVarHTTPResponse.Status, &v)
+					newErr.model = v
+		return localVarReturnValue, localVarHTTPResponse, newErr
+	}
+
+	err = a.client.decode(&localVarReturnValue, localVarBody, localVarHTTPResponse.Header.Get("Content-Type"))
+	if err != nil {
+		newErr := &GenericOpenAPIError{
+			body:  localVarBody,
+			error: err.Error(),
+		}
+		return localVarReturnValue, localVarHTTPResponse, newErr
+	}
+
+	return localVarReturnValue, localVarHTTPResponse, nil
+}
+
+type ApiWalletEvmAddressRequest struct {
+	ctx context.Context
+	ApiService *ChainsAPIService
+	walletId string
+	walletEvmAddressIn *WalletEvmAddressIn
+	idempotencyKey *string
+}
+
+func (r ApiWalletEvmAddressRequest) WalletEvmAddressIn(walletEvmAddressIn WalletEvmAddressIn) ApiWalletEvmAddressRequest {
+	r.walletEvmAddressIn = &walletEvmAddressIn
+	return r
+}
+
+// Must equal the command id; a retry returns the first outcome.
+func (r ApiWalletEvmAddressRequest) IdempotencyKey(idempotencyKey string) ApiWalletEvmAddressRequest {
+	r.idempotencyKey = &idempotencyKey
+	return r
+}
+
+func (r ApiWalletEvmAddressRequest) Execute() (*WalletEvmAddressOut, *http.Response, error) {
+	return r.ApiService.WalletEvmAddressExecute(r)
+}
+
+/*
+WalletEvmAddress WalletEvmAddress command
+
+A wallet's EIP-55 address at m/44'/60'/0'/0/INDEX (the account WalletSignEvmTransaction signs with at that index); the derivation is recorded.
+
+ @param ctx context.Context - for authentication, logging, cancellation, deadlines, tracing, etc. Passed from http.Request or context.Background().
+ @param walletId The wallet id.
+ @return ApiWalletEvmAddressRequest
+*/
+func (a *ChainsAPIService) WalletEvmAddress(ctx context.Context, walletId string) ApiWalletEvmAddressRequest {
+	return ApiWalletEvmAddressRequest{
+		ApiService: a,
+		ctx: ctx,
+		walletId: walletId,
+	}
+}
+
+// Execute executes the request
+//  @return WalletEvmAddressOut
+func (a *ChainsAPIService) WalletEvmAddressExecute(r ApiWalletEvmAddressRequest) (*WalletEvmAddressOut, *http.Response, error) {
+	var (
+		localVarHTTPMethod   = http.MethodPost
+		localVarPostBody     interface{}
+		formFiles            []formFile
+		localVarReturnValue  *WalletEvmAddressOut
+	)
+
+	localBasePath, err := a.client.cfg.ServerURLWithContext(r.ctx, "ChainsAPIService.WalletEvmAddress")
+	if err != nil {
+		return localVarReturnValue, nil, &GenericOpenAPIError{error: err.Error()}
+	}
+
+	localVarPath := localBasePath + "/v1/wallets/{wallet_id}/chains/evm/address"
+	localVarPath = strings.Replace(localVarPath, "{"+"wallet_id"+"}", url.PathEscape(parameterValueToString(r.walletId, "walletId")), -1)
+
+	localVarHeaderParams := make(map[string]string)
+	localVarQueryParams := url.Values{}
+	localVarFormParams := url.Values{}
+	if strlen(r.walletId) > 100 {
+		return localVarReturnValue, nil, reportError("walletId must have less than 100 elements")
+	}
+	if r.walletEvmAddressIn == nil {
+		return localVarReturnValue, nil, reportError("walletEvmAddressIn is required and must be specified")
+	}
+
+	// to determine the Content-Type header
+	localVarHTTPContentTypes := []string{"application/json"}
+
+	// set Content-Type header
+	localVarHTTPContentType := selectHeaderContentType(localVarHTTPContentTypes)
+	if localVarHTTPContentType != "" {
+		localVarHeaderParams["Content-Type"] = localVarHTTPContentType
+	}
+
+	// to determine the Accept header
+	localVarHTTPHeaderAccepts := []string{"application/json", "application/problem+json"}
+
+	// set Accept header
+	localVarHTTPHeaderAccept := selectHeaderAccept(localVarHTTPHeaderAccepts)
+	if localVarHTTPHeaderAccept != "" {
+		localVarHeaderParams["Accept"] = localVarHTTPHeaderAccept
+	}
+	if r.idempotencyKey != nil {
+		parameterAddToHeaderOrQuery(localVarHeaderParams, "Idempotency-Key", r.idempotencyKey, "simple", "")
+	}
+	// body params
+	localVarPostBody = r.walletEvmAddressIn
+	if r.ctx != nil {
+		// API Key Authentication
+		if auth, ok := r.ctx.Value(ContextAPIKeys).(map[string]APIKey); ok {
+			if apiKey, ok := auth["httpMessageSignature"]; ok {
+				var key string
+				if apiKey.Prefix != "" {
+					key = apiKey.Prefix + " " + apiKey.Key
+				} else {
+					key = apiKey.Key
+				}
+				localVarHeaderParams["Signature"] = key
+			}
+		}
+	}
+	req, err := a.client.prepareRequest(r.ctx, localVarPath, localVarHTTPMethod, localVarPostBody, localVarHeaderParams, localVarQueryParams, localVarFormParams, formFiles)
+	if err != nil {
+		return localVarReturnValue, nil, err
+	}
+
+	localVarHTTPResponse, err := a.client.callAPI(req)
+	if err != nil || localVarHTTPResponse == nil {
+		return localVarReturnValue, localVarHTTPResponse, err
+	}
+
+	localVarBody, err := io.ReadAll(localVarHTTPResponse.Body)
+	localVarHTTPResponse.Body.Close()
+	localVarHTTPResponse.Body = io.NopCloser(bytes.NewBuffer(localVarBody))
+	if err != nil {
+		return localVarReturnValue, localVarHTTPResponse, err
+	}
+
+	if localVarHTTPResponse.StatusCode >= 300 {
+		newErr := &GenericOpenAPIError{
+			body:  localVarBody,
+			error: localVarHTTPResponse.Status,
+		}
+			var v Problem
+			err = a.client.decode(&v, localVarBody, localVarHTTPResponse.Header.Get("Content-Type"))
+			if err != nil {
+				newErr.error = err.Error()
+				return localVarReturnValue, localVarHTTPResponse, newErr
+			}
+					newErr.error = formatErrorMessage(localVarHTTPResponse.Status, &v)
+					newErr.model = v
+		return localVarReturnValue, localVarHTTPResponse, newErr
+	}
+
+	err = a.client.decode(&localVarReturnValue, localVarBody, localVarHTTPResponse.Header.Get("Content-Type"))
+	if err != nil {
+		newErr := &GenericOpenAPIError{
+			body:  localVarBody,
+			error: err.Error(),
+		}
+		return localVarReturnValue, localVarHTTPResponse, newErr
+	}
+
+	return localVarReturnValue, localVarHTTPResponse, nil
+}
+
 type ApiWalletSignEvmMessageRequest struct {
 	ctx context.Context
 	ApiService *ChainsAPIService
@@ -2075,7 +2373,7 @@ func (r ApiWalletSignPsbtRequest) Execute() (*WalletSignPsbtOut, *http.Response,
 /*
 WalletSignPsbt WalletSignPsbt command
 
-Add the wallet's signatures to every PSBT input it can sign (by BIP-32 / taproot key origins or by script): P2PKH, P2SH-P2WPKH, P2WPKH, P2TR key path (BIP-341, SIGHASH_DEFAULT) and P2WSH m-of-n multisig. Inputs without their UTXO, or asking for a sighash other than DEFAULT or ALL, are refused.
+Add the wallet's signatures to every PSBT input it can sign (by BIP-32 / taproot key origins or by script): P2PKH, P2SH-P2WPKH, P2WPKH, P2TR key path (BIP-341, SIGHASH_DEFAULT) and P2WSH m-of-n multisig. Inputs without their UTXO, or asking for a sighash type the key's chain policy does not allow (by default DEFAULT and ALL only), are refused.
 
  @param ctx context.Context - for authentication, logging, cancellation, deadlines, tracing, etc. Passed from http.Request or context.Background().
  @param walletId The wallet id.
@@ -2437,6 +2735,155 @@ func (a *ChainsAPIService) WalletSignSolanaTransactionExecute(r ApiWalletSignSol
 	}
 	// body params
 	localVarPostBody = r.walletSignSolanaTransactionIn
+	if r.ctx != nil {
+		// API Key Authentication
+		if auth, ok := r.ctx.Value(ContextAPIKeys).(map[string]APIKey); ok {
+			if apiKey, ok := auth["httpMessageSignature"]; ok {
+				var key string
+				if apiKey.Prefix != "" {
+					key = apiKey.Prefix + " " + apiKey.Key
+				} else {
+					key = apiKey.Key
+				}
+				localVarHeaderParams["Signature"] = key
+			}
+		}
+	}
+	req, err := a.client.prepareRequest(r.ctx, localVarPath, localVarHTTPMethod, localVarPostBody, localVarHeaderParams, localVarQueryParams, localVarFormParams, formFiles)
+	if err != nil {
+		return localVarReturnValue, nil, err
+	}
+
+	localVarHTTPResponse, err := a.client.callAPI(req)
+	if err != nil || localVarHTTPResponse == nil {
+		return localVarReturnValue, localVarHTTPResponse, err
+	}
+
+	localVarBody, err := io.ReadAll(localVarHTTPResponse.Body)
+	localVarHTTPResponse.Body.Close()
+	localVarHTTPResponse.Body = io.NopCloser(bytes.NewBuffer(localVarBody))
+	if err != nil {
+		return localVarReturnValue, localVarHTTPResponse, err
+	}
+
+	if localVarHTTPResponse.StatusCode >= 300 {
+		newErr := &GenericOpenAPIError{
+			body:  localVarBody,
+			error: localVarHTTPResponse.Status,
+		}
+			var v Problem
+			err = a.client.decode(&v, localVarBody, localVarHTTPResponse.Header.Get("Content-Type"))
+			if err != nil {
+				newErr.error = err.Error()
+				return localVarReturnValue, localVarHTTPResponse, newErr
+			}
+					newErr.error = formatErrorMessage(localVarHTTPResponse.Status, &v)
+					newErr.model = v
+		return localVarReturnValue, localVarHTTPResponse, newErr
+	}
+
+	err = a.client.decode(&localVarReturnValue, localVarBody, localVarHTTPResponse.Header.Get("Content-Type"))
+	if err != nil {
+		newErr := &GenericOpenAPIError{
+			body:  localVarBody,
+			error: err.Error(),
+		}
+		return localVarReturnValue, localVarHTTPResponse, newErr
+	}
+
+	return localVarReturnValue, localVarHTTPResponse, nil
+}
+
+type ApiWalletSolanaAddressRequest struct {
+	ctx context.Context
+	ApiService *ChainsAPIService
+	walletId string
+	walletSolanaAddressIn *WalletSolanaAddressIn
+	idempotencyKey *string
+}
+
+func (r ApiWalletSolanaAddressRequest) WalletSolanaAddressIn(walletSolanaAddressIn WalletSolanaAddressIn) ApiWalletSolanaAddressRequest {
+	r.walletSolanaAddressIn = &walletSolanaAddressIn
+	return r
+}
+
+// Must equal the command id; a retry returns the first outcome.
+func (r ApiWalletSolanaAddressRequest) IdempotencyKey(idempotencyKey string) ApiWalletSolanaAddressRequest {
+	r.idempotencyKey = &idempotencyKey
+	return r
+}
+
+func (r ApiWalletSolanaAddressRequest) Execute() (*WalletSolanaAddressOut, *http.Response, error) {
+	return r.ApiService.WalletSolanaAddressExecute(r)
+}
+
+/*
+WalletSolanaAddress WalletSolanaAddress command
+
+A wallet's Solana address (base58) at the SLIP-10 path m/44'/501'/INDEX'/0'; the derivation is recorded.
+
+ @param ctx context.Context - for authentication, logging, cancellation, deadlines, tracing, etc. Passed from http.Request or context.Background().
+ @param walletId The wallet id.
+ @return ApiWalletSolanaAddressRequest
+*/
+func (a *ChainsAPIService) WalletSolanaAddress(ctx context.Context, walletId string) ApiWalletSolanaAddressRequest {
+	return ApiWalletSolanaAddressRequest{
+		ApiService: a,
+		ctx: ctx,
+		walletId: walletId,
+	}
+}
+
+// Execute executes the request
+//  @return WalletSolanaAddressOut
+func (a *ChainsAPIService) WalletSolanaAddressExecute(r ApiWalletSolanaAddressRequest) (*WalletSolanaAddressOut, *http.Response, error) {
+	var (
+		localVarHTTPMethod   = http.MethodPost
+		localVarPostBody     interface{}
+		formFiles            []formFile
+		localVarReturnValue  *WalletSolanaAddressOut
+	)
+
+	localBasePath, err := a.client.cfg.ServerURLWithContext(r.ctx, "ChainsAPIService.WalletSolanaAddress")
+	if err != nil {
+		return localVarReturnValue, nil, &GenericOpenAPIError{error: err.Error()}
+	}
+
+	localVarPath := localBasePath + "/v1/wallets/{wallet_id}/chains/sol/address"
+	localVarPath = strings.Replace(localVarPath, "{"+"wallet_id"+"}", url.PathEscape(parameterValueToString(r.walletId, "walletId")), -1)
+
+	localVarHeaderParams := make(map[string]string)
+	localVarQueryParams := url.Values{}
+	localVarFormParams := url.Values{}
+	if strlen(r.walletId) > 100 {
+		return localVarReturnValue, nil, reportError("walletId must have less than 100 elements")
+	}
+	if r.walletSolanaAddressIn == nil {
+		return localVarReturnValue, nil, reportError("walletSolanaAddressIn is required and must be specified")
+	}
+
+	// to determine the Content-Type header
+	localVarHTTPContentTypes := []string{"application/json"}
+
+	// set Content-Type header
+	localVarHTTPContentType := selectHeaderContentType(localVarHTTPContentTypes)
+	if localVarHTTPContentType != "" {
+		localVarHeaderParams["Content-Type"] = localVarHTTPContentType
+	}
+
+	// to determine the Accept header
+	localVarHTTPHeaderAccepts := []string{"application/json", "application/problem+json"}
+
+	// set Accept header
+	localVarHTTPHeaderAccept := selectHeaderAccept(localVarHTTPHeaderAccepts)
+	if localVarHTTPHeaderAccept != "" {
+		localVarHeaderParams["Accept"] = localVarHTTPHeaderAccept
+	}
+	if r.idempotencyKey != nil {
+		parameterAddToHeaderOrQuery(localVarHeaderParams, "Idempotency-Key", r.idempotencyKey, "simple", "")
+	}
+	// body params
+	localVarPostBody = r.walletSolanaAddressIn
 	if r.ctx != nil {
 		// API Key Authentication
 		if auth, ok := r.ctx.Value(ContextAPIKeys).(map[string]APIKey); ok {

@@ -1882,7 +1882,7 @@ func (r ApiVerifyRingSignatureRequest) Execute() (*RingVerification, *http.Respo
 /*
 VerifyRingSignature VerifyRingSignature
 
-Check a ring approval signature offline (a 422 problem when it does not verify); answers its key image.
+Check a ring signature offline, of an approval group's proposal or of an ad-hoc ring (a 422 problem when it does not verify); answers its key image.
 
  @param ctx context.Context - for authentication, logging, cancellation, deadlines, tracing, etc. Passed from http.Request or context.Background().
  @return ApiVerifyRingSignatureRequest

@@ -25,6 +25,8 @@ type ChainPolicy struct {
 	AllowedNetworks []string `json:"allowed_networks"`
 	// Recipients its transactions may pay.
 	AllowedRecipients []string `json:"allowed_recipients"`
+	// Bitcoin sighash types it may sign with (empty: DEFAULT and ALL).
+	AllowedSighash []string `json:"allowed_sighash"`
 	// Key id.
 	KeyId string `json:"key_id"`
 }
@@ -35,10 +37,11 @@ type _ChainPolicy ChainPolicy
 // This constructor will assign default values to properties that have it defined,
 // and makes sure properties required by API are set, but the set of arguments
 // will change when the set of required properties is changed
-func NewChainPolicy(allowedNetworks []string, allowedRecipients []string, keyId string) *ChainPolicy {
+func NewChainPolicy(allowedNetworks []string, allowedRecipients []string, allowedSighash []string, keyId string) *ChainPolicy {
 	this := ChainPolicy{}
 	this.AllowedNetworks = allowedNetworks
 	this.AllowedRecipients = allowedRecipients
+	this.AllowedSighash = allowedSighash
 	this.KeyId = keyId
 	return &this
 }
@@ -99,6 +102,30 @@ func (o *ChainPolicy) SetAllowedRecipients(v []string) {
 	o.AllowedRecipients = v
 }
 
+// GetAllowedSighash returns the AllowedSighash field value
+func (o *ChainPolicy) GetAllowedSighash() []string {
+	if o == nil {
+		var ret []string
+		return ret
+	}
+
+	return o.AllowedSighash
+}
+
+// GetAllowedSighashOk returns a tuple with the AllowedSighash field value
+// and a boolean to check if the value has been set.
+func (o *ChainPolicy) GetAllowedSighashOk() ([]string, bool) {
+	if o == nil {
+		return nil, false
+	}
+	return o.AllowedSighash, true
+}
+
+// SetAllowedSighash sets field value
+func (o *ChainPolicy) SetAllowedSighash(v []string) {
+	o.AllowedSighash = v
+}
+
 // GetKeyId returns the KeyId field value
 func (o *ChainPolicy) GetKeyId() string {
 	if o == nil {
@@ -135,6 +162,7 @@ func (o ChainPolicy) ToMap() (map[string]interface{}, error) {
 	toSerialize := map[string]interface{}{}
 	toSerialize["allowed_networks"] = o.AllowedNetworks
 	toSerialize["allowed_recipients"] = o.AllowedRecipients
+	toSerialize["allowed_sighash"] = o.AllowedSighash
 	toSerialize["key_id"] = o.KeyId
 	return toSerialize, nil
 }
@@ -146,6 +174,7 @@ func (o *ChainPolicy) UnmarshalJSON(data []byte) (err error) {
 	requiredProperties := []string{
 		"allowed_networks",
 		"allowed_recipients",
+		"allowed_sighash",
 		"key_id",
 	}
 

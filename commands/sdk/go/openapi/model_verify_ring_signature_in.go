@@ -21,8 +21,8 @@ var _ MappedNullable = &VerifyRingSignatureIn{}
 
 // VerifyRingSignatureIn The parameters of VerifyRingSignature.
 type VerifyRingSignatureIn struct {
-	// The approval group.
-	GroupId string `json:"group_id"`
+	// The approval group; empty for an ad-hoc ring (skms zk ring-sign --ring KEY ...).
+	GroupId NullableString `json:"group_id,omitempty"`
 	// What was approved.
 	Message string `json:"message"`
 	// The proposal approved (the linking scope of the signature).
@@ -39,9 +39,8 @@ type _VerifyRingSignatureIn VerifyRingSignatureIn
 // This constructor will assign default values to properties that have it defined,
 // and makes sure properties required by API are set, but the set of arguments
 // will change when the set of required properties is changed
-func NewVerifyRingSignatureIn(groupId string, message string, proposal string, ring []string, signature string) *VerifyRingSignatureIn {
+func NewVerifyRingSignatureIn(message string, proposal string, ring []string, signature string) *VerifyRingSignatureIn {
 	this := VerifyRingSignatureIn{}
-	this.GroupId = groupId
 	this.Message = message
 	this.Proposal = proposal
 	this.Ring = ring
@@ -57,28 +56,46 @@ func NewVerifyRingSignatureInWithDefaults() *VerifyRingSignatureIn {
 	return &this
 }
 
-// GetGroupId returns the GroupId field value
+// GetGroupId returns the GroupId field value if set, zero value otherwise (both if not set or set to explicit null).
 func (o *VerifyRingSignatureIn) GetGroupId() string {
-	if o == nil {
+	if o == nil || IsNil(o.GroupId.Get()) {
 		var ret string
 		return ret
 	}
-
-	return o.GroupId
+	return *o.GroupId.Get()
 }
 
-// GetGroupIdOk returns a tuple with the GroupId field value
+// GetGroupIdOk returns a tuple with the GroupId field value if set, nil otherwise
 // and a boolean to check if the value has been set.
+// NOTE: If the value is an explicit nil, `nil, true` will be returned
 func (o *VerifyRingSignatureIn) GetGroupIdOk() (*string, bool) {
 	if o == nil {
 		return nil, false
 	}
-	return &o.GroupId, true
+	return o.GroupId.Get(), o.GroupId.IsSet()
 }
 
-// SetGroupId sets field value
+// HasGroupId returns a boolean if a field has been set.
+func (o *VerifyRingSignatureIn) HasGroupId() bool {
+	if o != nil && o.GroupId.IsSet() {
+		return true
+	}
+
+	return false
+}
+
+// SetGroupId gets a reference to the given NullableString and assigns it to the GroupId field.
 func (o *VerifyRingSignatureIn) SetGroupId(v string) {
-	o.GroupId = v
+	o.GroupId.Set(&v)
+}
+// SetGroupIdNil sets the value for GroupId to be an explicit nil
+func (o *VerifyRingSignatureIn) SetGroupIdNil() {
+	o.GroupId.Set(nil)
+}
+
+// UnsetGroupId ensures that no value is present for GroupId, not even an explicit nil
+func (o *VerifyRingSignatureIn) UnsetGroupId() {
+	o.GroupId.Unset()
 }
 
 // GetMessage returns the Message field value
@@ -187,7 +204,9 @@ func (o VerifyRingSignatureIn) MarshalJSON() ([]byte, error) {
 
 func (o VerifyRingSignatureIn) ToMap() (map[string]interface{}, error) {
 	toSerialize := map[string]interface{}{}
-	toSerialize["group_id"] = o.GroupId
+	if o.GroupId.IsSet() {
+		toSerialize["group_id"] = o.GroupId.Get()
+	}
 	toSerialize["message"] = o.Message
 	toSerialize["proposal"] = o.Proposal
 	toSerialize["ring"] = o.Ring
@@ -200,7 +219,6 @@ func (o *VerifyRingSignatureIn) UnmarshalJSON(data []byte) (err error) {
 	// by unmarshalling the object into a generic map with string keys and checking
 	// that every required field exists as a key in the generic map.
 	requiredProperties := []string{
-		"group_id",
 		"message",
 		"proposal",
 		"ring",

@@ -104,6 +104,26 @@ import {
     SignSolanaTransactionOutToJSON,
 } from '../models/SignSolanaTransactionOut';
 import {
+    type WalletBitcoinAddressIn,
+    WalletBitcoinAddressInFromJSON,
+    WalletBitcoinAddressInToJSON,
+} from '../models/WalletBitcoinAddressIn';
+import {
+    type WalletBitcoinAddressOut,
+    WalletBitcoinAddressOutFromJSON,
+    WalletBitcoinAddressOutToJSON,
+} from '../models/WalletBitcoinAddressOut';
+import {
+    type WalletEvmAddressIn,
+    WalletEvmAddressInFromJSON,
+    WalletEvmAddressInToJSON,
+} from '../models/WalletEvmAddressIn';
+import {
+    type WalletEvmAddressOut,
+    WalletEvmAddressOutFromJSON,
+    WalletEvmAddressOutToJSON,
+} from '../models/WalletEvmAddressOut';
+import {
     type WalletSignEvmMessageIn,
     WalletSignEvmMessageInFromJSON,
     WalletSignEvmMessageInToJSON,
@@ -163,6 +183,16 @@ import {
     WalletSignSolanaTransactionOutFromJSON,
     WalletSignSolanaTransactionOutToJSON,
 } from '../models/WalletSignSolanaTransactionOut';
+import {
+    type WalletSolanaAddressIn,
+    WalletSolanaAddressInFromJSON,
+    WalletSolanaAddressInToJSON,
+} from '../models/WalletSolanaAddressIn';
+import {
+    type WalletSolanaAddressOut,
+    WalletSolanaAddressOutFromJSON,
+    WalletSolanaAddressOutToJSON,
+} from '../models/WalletSolanaAddressOut';
 
 export interface BitcoinAddressRequest {
     /**
@@ -305,6 +335,36 @@ export interface SolanaAddressRequest {
     keyId: string;
 }
 
+export interface WalletBitcoinAddressRequest {
+    /**
+     * The wallet id.
+     */
+    walletId: string;
+    /**
+     * 
+     */
+    walletBitcoinAddressIn: WalletBitcoinAddressIn;
+    /**
+     * Must equal the command id; a retry returns the first outcome.
+     */
+    idempotencyKey?: string | null;
+}
+
+export interface WalletEvmAddressRequest {
+    /**
+     * The wallet id.
+     */
+    walletId: string;
+    /**
+     * 
+     */
+    walletEvmAddressIn: WalletEvmAddressIn;
+    /**
+     * Must equal the command id; a retry returns the first outcome.
+     */
+    idempotencyKey?: string | null;
+}
+
 export interface WalletSignEvmMessageRequest {
     /**
      * The wallet id.
@@ -389,6 +449,21 @@ export interface WalletSignSolanaTransactionRequest {
      * 
      */
     walletSignSolanaTransactionIn: WalletSignSolanaTransactionIn;
+    /**
+     * Must equal the command id; a retry returns the first outcome.
+     */
+    idempotencyKey?: string | null;
+}
+
+export interface WalletSolanaAddressRequest {
+    /**
+     * The wallet id.
+     */
+    walletId: string;
+    /**
+     * 
+     */
+    walletSolanaAddressIn: WalletSolanaAddressIn;
     /**
      * Must equal the command id; a retry returns the first outcome.
      */
@@ -609,7 +684,7 @@ export class ChainsApi extends runtime.BaseAPI {
     }
 
     /**
-     * Restrict the networks a key may sign for and the recipients its transactions may pay (replaces the previous rules; empty: no restriction). A signature breaking them is refused and recorded.
+     * Restrict the networks a key may sign for, the recipients its transactions may pay and the Bitcoin sighash types it signs with (replaces the previous rules; empty: no restriction, sighash DEFAULT and ALL). A signature breaking them is refused and recorded.
      * SetChainPolicy command
      */
     async setChainPolicyRaw(requestParameters: SetChainPolicyRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<SetChainPolicyOut>> {
@@ -620,7 +695,7 @@ export class ChainsApi extends runtime.BaseAPI {
     }
 
     /**
-     * Restrict the networks a key may sign for and the recipients its transactions may pay (replaces the previous rules; empty: no restriction). A signature breaking them is refused and recorded.
+     * Restrict the networks a key may sign for, the recipients its transactions may pay and the Bitcoin sighash types it signs with (replaces the previous rules; empty: no restriction, sighash DEFAULT and ALL). A signature breaking them is refused and recorded.
      * SetChainPolicy command
      */
     async setChainPolicy(requestParameters: SetChainPolicyRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<SetChainPolicyOut> {
@@ -869,7 +944,7 @@ export class ChainsApi extends runtime.BaseAPI {
     }
 
     /**
-     * Add this secp256k1 key\'s signatures to every PSBT input it can sign (by BIP-32 / taproot key origins or by script): P2PKH, P2SH-P2WPKH, P2WPKH, P2TR key path (BIP-341, SIGHASH_DEFAULT) and P2WSH m-of-n multisig. Inputs without their UTXO, or asking for a sighash other than DEFAULT or ALL, are refused.
+     * Add this secp256k1 key\'s signatures to every PSBT input it can sign (by BIP-32 / taproot key origins or by script): P2PKH, P2SH-P2WPKH, P2WPKH, P2TR key path (BIP-341, SIGHASH_DEFAULT) and P2WSH m-of-n multisig. Inputs without their UTXO, or asking for a sighash type the key\'s chain policy does not allow (by default DEFAULT and ALL only), are refused.
      * SignPsbt command
      */
     async signPsbtRaw(requestParameters: SignPsbtRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<SignPsbtOut>> {
@@ -880,7 +955,7 @@ export class ChainsApi extends runtime.BaseAPI {
     }
 
     /**
-     * Add this secp256k1 key\'s signatures to every PSBT input it can sign (by BIP-32 / taproot key origins or by script): P2PKH, P2SH-P2WPKH, P2WPKH, P2TR key path (BIP-341, SIGHASH_DEFAULT) and P2WSH m-of-n multisig. Inputs without their UTXO, or asking for a sighash other than DEFAULT or ALL, are refused.
+     * Add this secp256k1 key\'s signatures to every PSBT input it can sign (by BIP-32 / taproot key origins or by script): P2PKH, P2SH-P2WPKH, P2WPKH, P2TR key path (BIP-341, SIGHASH_DEFAULT) and P2WSH m-of-n multisig. Inputs without their UTXO, or asking for a sighash type the key\'s chain policy does not allow (by default DEFAULT and ALL only), are refused.
      * SignPsbt command
      */
     async signPsbt(requestParameters: SignPsbtRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<SignPsbtOut> {
@@ -1066,6 +1141,136 @@ export class ChainsApi extends runtime.BaseAPI {
      */
     async solanaAddress(requestParameters: SolanaAddressRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<ChainAddress> {
         const response = await this.solanaAddressRaw(requestParameters, initOverrides);
+        return await response.value();
+    }
+
+    /**
+     * Creates request options for walletBitcoinAddress without sending the request
+     */
+    async walletBitcoinAddressRequestOpts(requestParameters: WalletBitcoinAddressRequest): Promise<runtime.RequestOpts> {
+        if (requestParameters['walletId'] == null) {
+            throw new runtime.RequiredError(
+                'walletId',
+                'Required parameter "walletId" was null or undefined when calling walletBitcoinAddress().'
+            );
+        }
+
+        if (requestParameters['walletBitcoinAddressIn'] == null) {
+            throw new runtime.RequiredError(
+                'walletBitcoinAddressIn',
+                'Required parameter "walletBitcoinAddressIn" was null or undefined when calling walletBitcoinAddress().'
+            );
+        }
+
+        const queryParameters: any = {};
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+        headerParameters['Content-Type'] = 'application/json';
+
+        if (requestParameters['idempotencyKey'] != null) {
+            headerParameters['Idempotency-Key'] = String(requestParameters['idempotencyKey']);
+        }
+
+        if (this.configuration && this.configuration.apiKey) {
+            headerParameters["Signature"] = await this.configuration.apiKey("Signature"); // httpMessageSignature authentication
+        }
+
+
+        let urlPath = `/v1/wallets/{wallet_id}/chains/btc/address`;
+        urlPath = urlPath.replace('{wallet_id}', encodeURIComponent(String(requestParameters['walletId'])));
+
+        return {
+            path: urlPath,
+            method: 'POST',
+            headers: headerParameters,
+            query: queryParameters,
+            body: WalletBitcoinAddressInToJSON(requestParameters['walletBitcoinAddressIn']),
+        };
+    }
+
+    /**
+     * A wallet\'s Bitcoin address of one type (BIP-44 p2pkh, BIP-49 p2sh-p2wpkh, BIP-84 p2wpkh, BIP-86 p2tr key path) and network; the derivation is recorded.
+     * WalletBitcoinAddress command
+     */
+    async walletBitcoinAddressRaw(requestParameters: WalletBitcoinAddressRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<WalletBitcoinAddressOut>> {
+        const requestOptions = await this.walletBitcoinAddressRequestOpts(requestParameters);
+        const response = await this.request(requestOptions, initOverrides);
+
+        return new runtime.JSONApiResponse(response, (jsonValue) => WalletBitcoinAddressOutFromJSON(jsonValue));
+    }
+
+    /**
+     * A wallet\'s Bitcoin address of one type (BIP-44 p2pkh, BIP-49 p2sh-p2wpkh, BIP-84 p2wpkh, BIP-86 p2tr key path) and network; the derivation is recorded.
+     * WalletBitcoinAddress command
+     */
+    async walletBitcoinAddress(requestParameters: WalletBitcoinAddressRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<WalletBitcoinAddressOut> {
+        const response = await this.walletBitcoinAddressRaw(requestParameters, initOverrides);
+        return await response.value();
+    }
+
+    /**
+     * Creates request options for walletEvmAddress without sending the request
+     */
+    async walletEvmAddressRequestOpts(requestParameters: WalletEvmAddressRequest): Promise<runtime.RequestOpts> {
+        if (requestParameters['walletId'] == null) {
+            throw new runtime.RequiredError(
+                'walletId',
+                'Required parameter "walletId" was null or undefined when calling walletEvmAddress().'
+            );
+        }
+
+        if (requestParameters['walletEvmAddressIn'] == null) {
+            throw new runtime.RequiredError(
+                'walletEvmAddressIn',
+                'Required parameter "walletEvmAddressIn" was null or undefined when calling walletEvmAddress().'
+            );
+        }
+
+        const queryParameters: any = {};
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+        headerParameters['Content-Type'] = 'application/json';
+
+        if (requestParameters['idempotencyKey'] != null) {
+            headerParameters['Idempotency-Key'] = String(requestParameters['idempotencyKey']);
+        }
+
+        if (this.configuration && this.configuration.apiKey) {
+            headerParameters["Signature"] = await this.configuration.apiKey("Signature"); // httpMessageSignature authentication
+        }
+
+
+        let urlPath = `/v1/wallets/{wallet_id}/chains/evm/address`;
+        urlPath = urlPath.replace('{wallet_id}', encodeURIComponent(String(requestParameters['walletId'])));
+
+        return {
+            path: urlPath,
+            method: 'POST',
+            headers: headerParameters,
+            query: queryParameters,
+            body: WalletEvmAddressInToJSON(requestParameters['walletEvmAddressIn']),
+        };
+    }
+
+    /**
+     * A wallet\'s EIP-55 address at m/44\'/60\'/0\'/0/INDEX (the account WalletSignEvmTransaction signs with at that index); the derivation is recorded.
+     * WalletEvmAddress command
+     */
+    async walletEvmAddressRaw(requestParameters: WalletEvmAddressRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<WalletEvmAddressOut>> {
+        const requestOptions = await this.walletEvmAddressRequestOpts(requestParameters);
+        const response = await this.request(requestOptions, initOverrides);
+
+        return new runtime.JSONApiResponse(response, (jsonValue) => WalletEvmAddressOutFromJSON(jsonValue));
+    }
+
+    /**
+     * A wallet\'s EIP-55 address at m/44\'/60\'/0\'/0/INDEX (the account WalletSignEvmTransaction signs with at that index); the derivation is recorded.
+     * WalletEvmAddress command
+     */
+    async walletEvmAddress(requestParameters: WalletEvmAddressRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<WalletEvmAddressOut> {
+        const response = await this.walletEvmAddressRaw(requestParameters, initOverrides);
         return await response.value();
     }
 
@@ -1310,7 +1515,7 @@ export class ChainsApi extends runtime.BaseAPI {
     }
 
     /**
-     * Add the wallet\'s signatures to every PSBT input it can sign (by BIP-32 / taproot key origins or by script): P2PKH, P2SH-P2WPKH, P2WPKH, P2TR key path (BIP-341, SIGHASH_DEFAULT) and P2WSH m-of-n multisig. Inputs without their UTXO, or asking for a sighash other than DEFAULT or ALL, are refused.
+     * Add the wallet\'s signatures to every PSBT input it can sign (by BIP-32 / taproot key origins or by script): P2PKH, P2SH-P2WPKH, P2WPKH, P2TR key path (BIP-341, SIGHASH_DEFAULT) and P2WSH m-of-n multisig. Inputs without their UTXO, or asking for a sighash type the key\'s chain policy does not allow (by default DEFAULT and ALL only), are refused.
      * WalletSignPsbt command
      */
     async walletSignPsbtRaw(requestParameters: WalletSignPsbtRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<WalletSignPsbtOut>> {
@@ -1321,7 +1526,7 @@ export class ChainsApi extends runtime.BaseAPI {
     }
 
     /**
-     * Add the wallet\'s signatures to every PSBT input it can sign (by BIP-32 / taproot key origins or by script): P2PKH, P2SH-P2WPKH, P2WPKH, P2TR key path (BIP-341, SIGHASH_DEFAULT) and P2WSH m-of-n multisig. Inputs without their UTXO, or asking for a sighash other than DEFAULT or ALL, are refused.
+     * Add the wallet\'s signatures to every PSBT input it can sign (by BIP-32 / taproot key origins or by script): P2PKH, P2SH-P2WPKH, P2WPKH, P2TR key path (BIP-341, SIGHASH_DEFAULT) and P2WSH m-of-n multisig. Inputs without their UTXO, or asking for a sighash type the key\'s chain policy does not allow (by default DEFAULT and ALL only), are refused.
      * WalletSignPsbt command
      */
     async walletSignPsbt(requestParameters: WalletSignPsbtRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<WalletSignPsbtOut> {
@@ -1456,6 +1661,71 @@ export class ChainsApi extends runtime.BaseAPI {
      */
     async walletSignSolanaTransaction(requestParameters: WalletSignSolanaTransactionRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<WalletSignSolanaTransactionOut> {
         const response = await this.walletSignSolanaTransactionRaw(requestParameters, initOverrides);
+        return await response.value();
+    }
+
+    /**
+     * Creates request options for walletSolanaAddress without sending the request
+     */
+    async walletSolanaAddressRequestOpts(requestParameters: WalletSolanaAddressRequest): Promise<runtime.RequestOpts> {
+        if (requestParameters['walletId'] == null) {
+            throw new runtime.RequiredError(
+                'walletId',
+                'Required parameter "walletId" was null or undefined when calling walletSolanaAddress().'
+            );
+        }
+
+        if (requestParameters['walletSolanaAddressIn'] == null) {
+            throw new runtime.RequiredError(
+                'walletSolanaAddressIn',
+                'Required parameter "walletSolanaAddressIn" was null or undefined when calling walletSolanaAddress().'
+            );
+        }
+
+        const queryParameters: any = {};
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+        headerParameters['Content-Type'] = 'application/json';
+
+        if (requestParameters['idempotencyKey'] != null) {
+            headerParameters['Idempotency-Key'] = String(requestParameters['idempotencyKey']);
+        }
+
+        if (this.configuration && this.configuration.apiKey) {
+            headerParameters["Signature"] = await this.configuration.apiKey("Signature"); // httpMessageSignature authentication
+        }
+
+
+        let urlPath = `/v1/wallets/{wallet_id}/chains/sol/address`;
+        urlPath = urlPath.replace('{wallet_id}', encodeURIComponent(String(requestParameters['walletId'])));
+
+        return {
+            path: urlPath,
+            method: 'POST',
+            headers: headerParameters,
+            query: queryParameters,
+            body: WalletSolanaAddressInToJSON(requestParameters['walletSolanaAddressIn']),
+        };
+    }
+
+    /**
+     * A wallet\'s Solana address (base58) at the SLIP-10 path m/44\'/501\'/INDEX\'/0\'; the derivation is recorded.
+     * WalletSolanaAddress command
+     */
+    async walletSolanaAddressRaw(requestParameters: WalletSolanaAddressRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<WalletSolanaAddressOut>> {
+        const requestOptions = await this.walletSolanaAddressRequestOpts(requestParameters);
+        const response = await this.request(requestOptions, initOverrides);
+
+        return new runtime.JSONApiResponse(response, (jsonValue) => WalletSolanaAddressOutFromJSON(jsonValue));
+    }
+
+    /**
+     * A wallet\'s Solana address (base58) at the SLIP-10 path m/44\'/501\'/INDEX\'/0\'; the derivation is recorded.
+     * WalletSolanaAddress command
+     */
+    async walletSolanaAddress(requestParameters: WalletSolanaAddressRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<WalletSolanaAddressOut> {
+        const response = await this.walletSolanaAddressRaw(requestParameters, initOverrides);
         return await response.value();
     }
 

@@ -1126,7 +1126,7 @@ export class PrivacyApi extends runtime.BaseAPI {
     }
 
     /**
-     * Check a ring approval signature offline (a 422 problem when it does not verify); answers its key image.
+     * Check a ring signature offline, of an approval group\'s proposal or of an ad-hoc ring (a 422 problem when it does not verify); answers its key image.
      * VerifyRingSignature
      */
     async verifyRingSignatureRaw(requestParameters: VerifyRingSignatureRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<RingVerification>> {
@@ -1137,7 +1137,7 @@ export class PrivacyApi extends runtime.BaseAPI {
     }
 
     /**
-     * Check a ring approval signature offline (a 422 problem when it does not verify); answers its key image.
+     * Check a ring signature offline, of an approval group\'s proposal or of an ad-hoc ring (a 422 problem when it does not verify); answers its key image.
      * VerifyRingSignature
      */
     async verifyRingSignature(requestParameters: VerifyRingSignatureRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<RingVerification> {

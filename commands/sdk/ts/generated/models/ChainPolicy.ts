@@ -28,6 +28,10 @@ export interface ChainPolicy {
      */
     allowedRecipients: Array<string>;
     /**
+     * Bitcoin sighash types it may sign with (empty: DEFAULT and ALL).
+     */
+    allowedSighash: Array<string>;
+    /**
      * Key id.
      */
     keyId: string;
@@ -39,6 +43,7 @@ export interface ChainPolicy {
 export function instanceOfChainPolicy(value: object): value is ChainPolicy {
     if ((!('allowedNetworks' in (value as Record<string, any>)) && !('allowed_networks' in (value as Record<string, any>))) || ((value as Record<string, any>)['allowedNetworks'] === undefined && (value as Record<string, any>)['allowed_networks'] === undefined)) return false;
     if ((!('allowedRecipients' in (value as Record<string, any>)) && !('allowed_recipients' in (value as Record<string, any>))) || ((value as Record<string, any>)['allowedRecipients'] === undefined && (value as Record<string, any>)['allowed_recipients'] === undefined)) return false;
+    if ((!('allowedSighash' in (value as Record<string, any>)) && !('allowed_sighash' in (value as Record<string, any>))) || ((value as Record<string, any>)['allowedSighash'] === undefined && (value as Record<string, any>)['allowed_sighash'] === undefined)) return false;
     if ((!('keyId' in (value as Record<string, any>)) && !('key_id' in (value as Record<string, any>))) || ((value as Record<string, any>)['keyId'] === undefined && (value as Record<string, any>)['key_id'] === undefined)) return false;
     return true;
 }
@@ -55,6 +60,7 @@ export function ChainPolicyFromJSONTyped(json: any, ignoreDiscriminator: boolean
         
         'allowedNetworks': json['allowed_networks'],
         'allowedRecipients': json['allowed_recipients'],
+        'allowedSighash': json['allowed_sighash'],
         'keyId': json['key_id'],
     };
 }
@@ -72,6 +78,7 @@ export function ChainPolicyToJSONTyped(value?: ChainPolicy | null, ignoreDiscrim
         
         'allowed_networks': value['allowedNetworks'],
         'allowed_recipients': value['allowedRecipients'],
+        'allowed_sighash': value['allowedSighash'],
         'key_id': value['keyId'],
     };
 }

@@ -20,9 +20,9 @@ import { mapValues } from '../runtime';
  */
 export interface VerifyRingSignatureIn {
     /**
-     * The approval group.
+     * The approval group; empty for an ad-hoc ring (skms zk ring-sign --ring KEY ...).
      */
-    groupId: string;
+    groupId?: string | null;
     /**
      * What was approved.
      */
@@ -45,7 +45,6 @@ export interface VerifyRingSignatureIn {
  * Check if a given object implements the VerifyRingSignatureIn interface.
  */
 export function instanceOfVerifyRingSignatureIn(value: object): value is VerifyRingSignatureIn {
-    if ((!('groupId' in (value as Record<string, any>)) && !('group_id' in (value as Record<string, any>))) || ((value as Record<string, any>)['groupId'] === undefined && (value as Record<string, any>)['group_id'] === undefined)) return false;
     if (!('message' in value) || value['message'] === undefined) return false;
     if (!('proposal' in value) || value['proposal'] === undefined) return false;
     if (!('ring' in value) || value['ring'] === undefined) return false;
@@ -63,7 +62,7 @@ export function VerifyRingSignatureInFromJSONTyped(json: any, ignoreDiscriminato
     }
     return {
         
-        'groupId': json['group_id'],
+        'groupId': json['group_id'] === undefined ? undefined : json['group_id'] === null ? null : json['group_id'],
         'message': json['message'],
         'proposal': json['proposal'],
         'ring': json['ring'],
