@@ -348,7 +348,7 @@ def _principal(state: CliState) -> dict[str, Any] | None:
     holds no such identity (reads need none: an auditor may read a bare store)."""
     session = state.session()
     try:
-        identity = session.home.identity(state.as_actor)
+        identity = session.identity(state.as_actor)
     except SkmsError:
         return None
     if not identity.actor_id:

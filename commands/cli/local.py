@@ -179,7 +179,7 @@ def ring_sign(state: CliState, group_id: str, proposal: str, message_file: Path)
     this home; an actor outside the ring submits it (skms --as RELAY zk ring-approve)."""
     session = state.session()
     group = session.read_only_ledger().group(group_id)
-    identity = session.home.identity(state.as_actor)
+    identity = session.identity(state.as_actor)
     if identity.actor_id not in group.members:
         raise InvalidInput(f"{state.as_actor} is not a member of approval group {group_id}",
                            field="as")
