@@ -188,7 +188,7 @@ class Session:
                 f"identity {actor_name!r} is not registered in the ledger"
                 + (f": its registration is waiting for approvers (approval {held})"
                    if held else ""),
-                hint="see 'skms approval list --pending'" if held else None)
+                hint="see 'skms approval list --pending'" if held else "")
         command = Command(command_type, identity.actor_id, chain_id, dict(args), now_micros())
         key = self.home.identity_key(actor_name, self.kek())
         try:
