@@ -279,6 +279,12 @@ SHAPES: dict[str, Shape] = {s.name: s for s in (
            text("command_type", "The gated command."),
            document("result", "The executed command's result (its own shape), or null.",
                     required=False, nullable=True)),
+    _shape("KekRotationAuthorization", "An authorization for one KEK rotation.",
+           text("authorization_id", "The authorization's id; the rotation that uses it "
+                "names it."),
+           text("to", "The kind of KEK it allows rotating to (passphrase or pkcs11)."),
+           text("reason", "Why (as recorded)."),
+           integer("unused", "Authorizations of the ledger not yet used by a rotation.")),
     _shape("ApprovalRule", "An approval policy rule.",
            text("scope", "ledger, domain or key."),
            text("target", "The domain or key id ('' for ledger-wide)."),
