@@ -45,6 +45,7 @@ CHAIN = text("chain_id", "The chain ('system' or a key domain).", max_length=64,
 ENCODINGS = ("raw", "hex", "base64")
 
 GROUP_HELP = {
+    "kek": "The key-encryption key that wraps every data key.",
     "actor": "Register actors (identities kept in this home), change roles, revoke.",
     "key": "Create keys and manage their lifecycle (NIST SP 800-57 states).",
     "wallet": "HD wallets: seeds sealed in the ledger, every derivation recorded.",

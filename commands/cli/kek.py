@@ -74,12 +74,16 @@ def _create_kek(home: Home, to: str, passphrase: bytearray | None) -> KEKProvide
     return kek
 
 
-@click.group("kek")
-def kek_group() -> None:
-    """The key-encryption key that wraps every data key."""
+def add_kek_commands(root: click.Group) -> None:
+    """``skms kek rotate`` beside the catalogue's ``skms kek authorize``."""
+    group = root.commands.get("kek")
+    if not isinstance(group, click.Group):
+        group = click.Group("kek", help="The key-encryption key that wraps every data key.")
+        root.add_command(group)
+    group.add_command(rotate)
 
 
-@kek_group.command("rotate")
+@click.command("rotate")
 @click.option("--to", "to", type=click.Choice(["passphrase", "pkcs11"]), default=None,
               help="The new KEK: from a new passphrase, or a new AES key on the home's "
                    "PKCS#11 token (needed unless resuming).")

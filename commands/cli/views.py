@@ -729,6 +729,15 @@ def _ring_approval(s: Shown) -> str:
 def _ring_verification(s: Shown) -> str:
     return (f"valid ring signature by one of the ring sha256 {s.data['ring_digest']} "
             f"(key image {s.data['key_image']})")
+# --- KEK ----------------------------------------------------------------------------------
+
+@view("kek-authorization")
+def _kek_authorization(s: Shown) -> str:
+    return (f"KEK rotation to a {s.data['to']} KEK authorized ({s.data['authorization_id']}; "
+            f"{s.data['unused']} unused; 'skms kek rotate --to {s.data['to']}' runs it; "
+            f"{seq_of(s)})")
+
+
 # --- approvals ----------------------------------------------------------------------------
 
 def _rule_line(d: Mapping[str, Any]) -> str:

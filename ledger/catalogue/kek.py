@@ -14,7 +14,7 @@ auditor, refuses a start with none).
 from __future__ import annotations
 
 from ledger.catalogue.fields import hexa, integer, text
-from ledger.catalogue.model import ChainRule, CommandSpec, Hooks, Route
+from ledger.catalogue.model import ChainRule, CliRoute, CommandSpec, Hooks, Route
 from ledger.catalogue.shapes import SHAPES
 
 NOBODY: frozenset[str] = frozenset()
@@ -33,6 +33,7 @@ COMMANDS = (
                    max_length=500)),
         result=SHAPES["KekRotationAuthorization"],
         rest=Route("POST", "/v1/kek/rotation-authorizations"),
+        cli=CliRoute(("kek", "authorize"), renderer="kek-authorization"),
         hooks=Hooks(approval="kek-rotation")),
     CommandSpec(
         name="RecordKekRotation", doc="The ledger's record of a KEK rotation starting or "
