@@ -73,6 +73,12 @@ class KeyMaterial:
         self.hsm = hsm
         self.fence = fence
 
+    @property
+    def kek(self) -> KEKProvider:
+        """The KEK this process last used (unfenced: for tools and tests that hold the
+        home alone; the ledger's own uses go through the fence)."""
+        return self._kek
+
     @contextmanager
     def _kek_for(self, *, sealing: bool) -> Iterator[tuple[KEKProvider, bool]]:
         """The KEK in force, held against a rotation in another process (the home's
