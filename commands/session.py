@@ -8,6 +8,7 @@ service answers it.
 
 from __future__ import annotations
 
+import hmac
 import json
 import time
 from collections.abc import Mapping
@@ -18,11 +19,12 @@ from commands.handlers import execute
 from ledger.application import Ledger, Outcome
 from ledger.authorization import SYSTEM_CHAIN
 from ledger.catalogue import CATALOGUE
-from ledger.command import SYSTEM_ACTOR, Command
+from ledger.command import SYSTEM_ACTOR, Command, parse_command
 from ledger.crypto.kek import KDF_PBKDF2, KDF_SCRYPT, KEKProvider
 from ledger.crypto.memory import zeroize
-from ledger.errors import ConfigurationError
-from ledger.home import Home
+from ledger.domain.approval import OPEN_STATES
+from ledger.errors import ConfigurationError, InvalidInput, NotFound
+from ledger.home import Home, Identity
 from ledger.hsm.config import Pkcs11Config
 from ledger.hsm.keystore import HsmKeyStore
 from ledger.stores.base import EventStore, KeyRing
@@ -74,7 +76,7 @@ class Session:
             kek = self.kek()
             self._ledger_key = self.home.ledger_key(kek)
             self._ledger = Ledger(store, keyring, kek=kek, ledger_key=self._ledger_key,
-                                  hsm=self.key_store())
+                                  hsm=self.key_store(), kek_fence=self.home.kek_fence(kek))
             self._ledger.load()
             self._ledger.reconcile_keyring()
         return self._ledger
@@ -179,9 +181,14 @@ class Session:
         to the handler beside the command, never signed into it or stored.
         """
         ledger = self.ledger()
-        identity = self.home.identity(actor_name)
+        identity = self.identity(actor_name)
         if not identity.actor_id:
-            raise ConfigurationError(f"identity {actor_name!r} is not registered in the ledger")
+            held = self._held_registration(identity.public_key)
+            raise ConfigurationError(
+                f"identity {actor_name!r} is not registered in the ledger"
+                + (f": its registration is waiting for approvers (approval {held})"
+                   if held else ""),
+                hint="see 'skms approval list --pending'" if held else "")
         command = Command(command_type, identity.actor_id, chain_id, dict(args), now_micros())
         key = self.home.identity_key(actor_name, self.kek())
         try:
@@ -190,10 +197,60 @@ class Session:
             zeroize(key)
         return execute(ledger, signed, inputs)
 
+    def identity(self, name: str) -> Identity:
+        """The home's identity ``name``, bound to the actor id the ledger gave it.
+
+        A registration held for approvers executes later, on the approval completing its
+        quorum (``ApprovalExecuted``), from any home, the service or the SDK: none of them
+        can write this home's identity file. So the log decides: an identity still unbound
+        here is bound to the actor the ledger registered under the same name with the same
+        public key, the first time it is looked up.
+        """
+        identity = self.home.identity(name)
+        if identity.actor_id:
+            return identity
+        for actor in self.read_only_ledger().actors.values():
+            if actor.name == identity.name and hmac.compare_digest(actor.public_key,
+                                                                   identity.public_key):
+                self.home.bind_identity(name, actor.actor_id)
+                return Identity(identity.name, actor.actor_id, identity.public_key)
+        return identity
+
+    def _held_registration(self, public_key: bytes) -> str | None:
+        """The open approval request holding a RegisterActor for ``public_key``, if any."""
+        for approval in self.read_only_ledger().state.approvals.values():
+            if approval.command_type != "RegisterActor" or approval.status not in OPEN_STATES:
+                continue
+            held = str(parse_command(approval.command).args.get("public_key", ""))
+            if hmac.compare_digest(held.encode(), public_key.hex().encode()):
+                return str(approval.approval_id)
+        return None
+
+    def new_identity(self, name: str) -> bytes:
+        """Make and seal a new identity key here for registering actor ``name``.
+
+        An unbound identity of that name whose registration the log neither holds for
+        approvers nor ever recorded (its request was rejected or expired, or the command
+        never reached the ledger) signed nothing the log keeps, so it is replaced; one
+        still waiting for approvers is not (its approval would bind the old key).
+        """
+        try:
+            stale = self.identity(name)
+        except NotFound:
+            stale = None
+        if stale is not None and not stale.actor_id:
+            held = self._held_registration(stale.public_key)
+            if held is not None:
+                raise InvalidInput(f"the registration of {name!r} is waiting for approvers "
+                                   f"(approval {held})", field="name",
+                                   hint="approve or reject it first")
+            self.home.forget_identity(name)
+        return self.home.new_identity(name, self.kek())
+
     def add_actor(self, as_actor: str, name: str, roles: list[str], domains: list[str]
                   ) -> Outcome[Any]:
         """Register an actor whose identity key is made and kept in this home."""
-        public_key = self.home.new_identity(name, self.kek())
+        public_key = self.new_identity(name)
         outcome = self.run(as_actor, "RegisterActor", name=name, public_key=public_key.hex(),
                            roles=roles, domains=domains)
         if outcome.approval_id is None:  # held for approvers: no actor id to bind yet

@@ -60,6 +60,7 @@ from ledger.errors import (
 )
 from ledger.group_commit import GroupCommitter, Ticket
 from ledger.hsm.keystore import HsmKeyStore
+from ledger.recipes.kek_fence import KekFence
 from ledger.recipes.key_material import KeyMaterial, shred_leftovers
 from ledger.refusals import RefusalLimit, RefusalRecorder
 from ledger.state import LedgerState
@@ -191,17 +192,19 @@ class Ledger:
 
     ``kek`` and ``ledger_key`` are needed to decide commands (they unseal key material and
     sign the ledger's own facts); without them the ledger can still be loaded and read.
+    ``kek_fence`` keeps the KEK's uses in step with a rotation run by another process.
     """
 
     def __init__(self, store: EventStore, keyring: KeyRing, *, kek: KEKProvider | None = None,
                  ledger_key: bytearray | None = None, clock: Callable[[], int] = now_micros,
-                 hsm: HsmKeyStore | None = None,
+                 hsm: HsmKeyStore | None = None, kek_fence: KekFence | None = None,
                  max_clock_skew_micros: int = MAX_CLOCK_SKEW_MICROS,
                  auto_checkpoint: bool = True,
                  refusal_limit: RefusalLimit | None = DEFAULT_REFUSAL_LIMIT) -> None:
         self.store = store
         self.keyring = keyring
-        self._material = KeyMaterial(kek, keyring, hsm) if kek is not None else None
+        self._material = (KeyMaterial(kek, keyring, hsm, kek_fence) if kek is not None
+                          else None)
         self._ledger_key = ledger_key
         self.clock = clock
         self.max_clock_skew_micros = max_clock_skew_micros

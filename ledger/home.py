@@ -34,6 +34,7 @@ from ledger.hsm.keystore import HsmKeyStore
 from ledger.hsm.pkcs11_kek import PROVIDER as PKCS11_PROVIDER
 from ledger.hsm.pkcs11_kek import Pkcs11KEK
 from ledger.recipes.kek_change import move_secret
+from ledger.recipes.kek_fence import KekFence, KekState
 from ledger.recipes.sealing import seal_private_key, unseal_private_key
 from ledger.stores.base import EventStore, KeyRing
 from ledger.stores.url import open_store
@@ -275,6 +276,25 @@ class Home:
         if pending is None:
             raise ConfigurationError("no KEK rotation is pending in this home")
         return self._open_kek_params(pending, passphrase)
+
+    def kek_fence(self, kek: KEKProvider) -> KekFence:
+        """The fence keeping this process's uses of ``kek`` (opened from the home's KEK as
+        it is now) in step with a rotation another process runs
+        (:mod:`ledger.recipes.kek_fence`)."""
+        def read() -> KekState:
+            config = self.config()
+            return KekState(config["kek"], isinstance(config.get("kek_next"), dict))
+        return KekFence(self.path, kek, self.config()["kek"], read, self._reopen_kek)
+
+    def _reopen_kek(self, params: dict[str, Any]) -> KEKProvider:
+        """The home's KEK after a rotation this process did not run: a token KEK is
+        reached with the home's PIN file; a passphrase this process cannot know."""
+        if params.get("provider") == PKCS11_PROVIDER:
+            return self._open_kek_params(params, None)
+        raise ConfigurationError(
+            f"this home's KEK was rotated (now {self.kek_description(params)}) after this "
+            "process opened it", field="kek",
+            hint="restart it with the new passphrase (SKMS_PASSPHRASE)")
 
     def rewrap_secrets(self, old: KEKProvider, new: KEKProvider) -> int:
         """Move the ledger key and every identity key to ``new``; each file is replaced

@@ -388,7 +388,8 @@ CHECKPOINTS = Table("checkpoints", "One row per CheckpointPublished event.", (
 
 CUSTODY_EVENTS = Table("custody_events", "One row per custody event that is not a key's own: "
                                          "BYOK import tokens issued and redeemed, escrow "
-                                         "agents registered, backups created and restored. "
+                                         "agents registered, backups created and restored, "
+                                         "KEK rotations authorized. "
                                          "Public fields only (the sealed wrapping key is "
                                          "dropped).", (
     _c("chain", "VARCHAR", "Chain holding the event."),
@@ -699,7 +700,8 @@ CUSTODY_SUBJECTS: Mapping[str, str] = {"ImportTokenIssued": "token_id",
                                        "ImportTokenRedeemed": "token_id",
                                        "EscrowAgentRegistered": "agent_id",
                                        "BackupCreated": "backup_id",
-                                       "BackupRestored": "backup_id"}
+                                       "BackupRestored": "backup_id",
+                                       "KekRotationAuthorized": "authorization_id"}
 """Custody events that are not a key's own (``custody_events``) and their subject field."""
 KEY_LIFECYCLE_EVENTS = frozenset({
     "KeyGenerated", "KeyActivated", "KeyRotated", "KeySuspended", "KeyReactivated",

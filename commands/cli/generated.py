@@ -46,6 +46,7 @@ CHAIN = text("chain_id", "The chain ('system' or a key domain).", max_length=64,
 ENCODINGS = ("raw", "hex", "base64")
 
 GROUP_HELP = {
+    "kek": "The key-encryption key that wraps every data key.",
     "actor": "Register actors (identities kept in this home), change roles, revoke.",
     "key": "Create keys and manage their lifecycle (NIST SP 800-57 states).",
     "wallet": "HD wallets: seeds sealed in the ledger, every derivation recorded.",
@@ -374,7 +375,7 @@ def _principal(state: CliState) -> dict[str, Any] | None:
     holds no such identity (reads need none: an auditor may read a bare store)."""
     session = state.session()
     try:
-        identity = session.home.identity(state.as_actor)
+        identity = session.identity(state.as_actor)
     except SkmsError:
         return None
     if not identity.actor_id:

@@ -2,8 +2,12 @@
 
 Passphrase to a new passphrase, passphrase to a KEK on the home's PKCS#11 token, or the
 token's KEK to a new key on it. The work is :mod:`ledger.recipes.kek_change`; this command
-opens both KEKs, records the rotation through the ledger (system-signed
-``RecordKekRotation``) and prints what moved. Running it again after a crash resumes the
+signs the decision as the ``--as`` admin (``AuthorizeKekRotation``: held for approvers
+when a policy requires a quorum, then exiting 0 with ``{"status": "pending", ...}``; run it
+again once approved), opens both KEKs, records the rotation through the ledger
+(system-signed ``RecordKekRotation``, which uses the authorization up) and prints what
+moved. A running ``skms serve`` on the home is fenced meanwhile
+(:mod:`ledger.recipes.kek_fence`). Running it again after a crash resumes the
 same rotation (the new KEK is read back from the home's ``kek_next``).
 """
 
@@ -23,6 +27,7 @@ from ledger.authorization import SYSTEM_CHAIN
 from ledger.crypto.entropy import random_bytes
 from ledger.crypto.kek import KEKProvider, PassphraseKEK
 from ledger.crypto.memory import zeroize
+from ledger.domain.ledger_meta import authorization_for, kek_kind
 from ledger.errors import ConfigurationError, InvalidInput
 from ledger.home import Home
 from ledger.hsm.pkcs11_kek import Pkcs11KEK
@@ -69,12 +74,16 @@ def _create_kek(home: Home, to: str, passphrase: bytearray | None) -> KEKProvide
     return kek
 
 
-@click.group("kek")
-def kek_group() -> None:
-    """The key-encryption key that wraps every data key."""
+def add_kek_commands(root: click.Group) -> None:
+    """``skms kek rotate`` beside the catalogue's ``skms kek authorize``."""
+    group = root.commands.get("kek")
+    if not isinstance(group, click.Group):
+        group = click.Group("kek", help="The key-encryption key that wraps every data key.")
+        root.add_command(group)
+    group.add_command(rotate)
 
 
-@kek_group.command("rotate")
+@click.command("rotate")
 @click.option("--to", "to", type=click.Choice(["passphrase", "pkcs11"]), default=None,
               help="The new KEK: from a new passphrase, or a new AES key on the home's "
                    "PKCS#11 token (needed unless resuming).")
@@ -84,6 +93,7 @@ def kek_group() -> None:
               help="With --to pkcs11 on a home that names no token yet: the PKCS#11 library.")
 @click.option("--token-label", default=None, help="...the token's label.")
 @click.option("--pin-file", default=None, help="...and the file holding its PIN (0600).")
+@click.option("--reason", default="", help="Why (recorded with the authorization).")
 @click.option("--checkpoint-every", default=64, show_default=True,
               type=click.IntRange(1, 100_000), help="Save progress every N data keys.")
 @json_option
@@ -91,12 +101,14 @@ def kek_group() -> None:
 @guarded
 def rotate(state: CliState, to: str | None, new_passphrase_file: Path | None,
            pkcs11_module: str | None, token_label: str | None, pin_file: str | None,
-           checkpoint_every: int) -> None:
+           reason: str, checkpoint_every: int) -> None:
     """Rewrap every data key (and the home's own secrets) under a new KEK.
 
-    Recorded by the ledger (KekRotationStarted / KekRotationCompleted); refused while
-    another rotation is in progress; after a crash, run it again to resume. Stop other
-    processes writing this ledger (skms serve) while it runs: they hold the old KEK."""
+    Authorized by the --as admin (AuthorizeKekRotation, with the approvals a policy
+    requires: until they are given this prints the pending request), recorded by the
+    ledger (KekRotationStarted / KekRotationCompleted); refused while another rotation is
+    in progress; after a crash, run it again to resume. A running skms serve waits while
+    data keys move and is refused new secrets until the rotation completes."""
     home = state.home
     session = state.session()
     ledger = session.ledger()
@@ -108,11 +120,26 @@ def rotate(state: CliState, to: str | None, new_passphrase_file: Path | None,
         return
     new_passphrase = _new_passphrase(new_passphrase_file)
     try:
-        if home.pending_kek() is not None:
+        pending_params = home.pending_kek()
+        if pending_params is not None:
+            if ledger.meta is not None and ledger.meta.kek_rotation is None:
+                # crashed before its start was recorded
+                held = _authorize(state, ledger, kek_kind(home.kek_description(
+                    pending_params)), reason)
+                if held is not None:
+                    emit(held, lambda r: f"resuming needs {r['required']} approval(s): "
+                                         f"request {r['approval_id']}")
+                    return
             new = home.open_pending_kek(new_passphrase)
         else:
             if to is None:
                 raise InvalidInput("say which KEK to rotate to", field="to")
+            pending = _authorize(state, ledger, to, reason)
+            if pending is not None:
+                emit(pending, lambda r: f"KEK rotation to {to} needs {r['required']} "
+                                        f"approval(s): request {r['approval_id']}; run "
+                                        "'skms kek rotate' again once it is approved")
+                return
             configured = pkcs11_options(pkcs11_module, token_label, pin_file)
             if configured is not None:
                 home.name_hsm(configured)
@@ -130,6 +157,18 @@ def rotate(state: CliState, to: str | None, new_passphrase_file: Path | None,
                            f"is now {r['new_kek_id']}")
 
 
+def _authorize(state: CliState, ledger: Any, to: str, reason: str) -> dict[str, Any] | None:
+    """Make sure an unused authorization for a ``to`` KEK exists (one approved by a quorum
+    earlier is used as it is); ``None`` when it does, else the pending request."""
+    if authorization_for(ledger.meta.kek_authorizations, to) is not None:
+        return None
+    outcome = state.session().run(state.as_actor, "AuthorizeKekRotation", to=to,
+                                  reason=reason)
+    if outcome.approval_id is not None:
+        return dict(outcome.result or {})
+    return None
+
+
 def _run(home: Home, ledger: Any, old: KEKProvider, new: KEKProvider,
          checkpoint_every: int) -> dict[str, Any]:
     pending = home.pending_kek()
@@ -143,11 +182,14 @@ def _run(home: Home, ledger: Any, old: KEKProvider, new: KEKProvider,
             return  # a resumed rotation: its start is already in the log
         execute(ledger, ledger.system_command("RecordKekRotation", SYSTEM_CHAIN, args))
 
-    moved = rotate_key_ring(ledger.keyring, old, new, FileProgressStore(
-        home.path / PROGRESS_FILE), new_kek_provider=provider, record=record,
-        checkpoint_every=checkpoint_every)
-    home_secrets = home.rewrap_secrets(old, new)
-    home.finish_kek_change()
+    # Processes using this home's KEK (skms serve) wait while keys move and the home
+    # switches; from kek_next on they seal nothing new (ledger/recipes/kek_fence.py).
+    with home.kek_fence(old).exclusive():
+        moved = rotate_key_ring(ledger.keyring, old, new, FileProgressStore(
+            home.path / PROGRESS_FILE), new_kek_provider=provider, record=record,
+            checkpoint_every=checkpoint_every)
+        home_secrets = home.rewrap_secrets(old, new)
+        home.finish_kek_change()
     ledger.reconcile_keyring()  # a key destroyed meanwhile stays shredded
     progress = moved.progress
     result = {"rotation_id": progress.rotation_id, "old_kek_id": progress.old_kek_id,

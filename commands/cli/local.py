@@ -230,7 +230,7 @@ def ring_sign(state: CliState, group_id: str | None, ring_keys: tuple[str, ...],
     RELAY zk ring-approve) or for an ad-hoc ring (--ring KEY ...; checked by ring-verify)."""
     session = state.session()
     ledger = session.read_only_ledger()
-    identity = session.home.identity(state.as_actor)
+    identity = session.identity(state.as_actor)
     given = [_ring_key(ledger, k) for k in ring_keys]
     if group_id is None and len(given) < 2:
         raise InvalidInput("name an approval group (GROUP) or at least two ring members",

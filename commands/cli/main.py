@@ -18,7 +18,7 @@ from commands.cli.backup_local import add_backup_commands
 from commands.cli.demo import demo
 from commands.cli.escrow_local import add_escrow_commands
 from commands.cli.generated import add_catalogue_commands
-from commands.cli.kek import kek_group
+from commands.cli.kek import add_kek_commands
 from commands.cli.serve import serve
 from commands.cli.shell import shell
 from commands.cli.state import CliState
@@ -54,7 +54,7 @@ local.add_local_commands(cli)
 cli.add_command(demo)
 cli.add_command(serve)
 cli.add_command(shell)
-cli.add_command(kek_group)
+add_kek_commands(cli)
 add_escrow_commands(cli)
 add_backup_commands(cli)
 

@@ -19,7 +19,7 @@ def dashboard_key_pem(state: CliState, actor: str) -> str:
     """An actor's identity key (unsealed from this home) as PKCS#8 PEM, the file the
     dashboard's sign-in imports into the browser (WebCrypto)."""
     session = state.session()
-    identity = session.home.identity(actor)
+    identity = session.identity(actor)
     seed = session.home.identity_key(identity.name, session.kek())
     try:
         pem = Ed25519PrivateKey.from_private_bytes(bytes(seed)).private_bytes(

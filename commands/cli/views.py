@@ -322,7 +322,7 @@ def _prepare_identity(p: Preparing) -> None:
     and sealed in the home first, and forgotten again if the ledger refuses it."""
     session = p.state.session()
     name = str(p.params.get("name") or "")
-    p.params["public_key"] = session.home.new_identity(name, session.kek()).hex()
+    p.params["public_key"] = session.new_identity(name).hex()
 
     def settle(ok: bool) -> None:
         if not ok:
@@ -671,7 +671,7 @@ def _prepare_possession_proof(p: Preparing) -> None:
     if p.params.get("proof") is not None:
         return
     session = p.state.session()
-    identity = session.home.identity(p.state.as_actor)
+    identity = session.identity(p.state.as_actor)
     actor_id = str(p.params.get("actor_id") or "")
     if identity.actor_id != actor_id:
         raise InvalidInput(f"--as {p.state.as_actor} is not actor {actor_id}: only the actor "
@@ -729,6 +729,15 @@ def _ring_approval(s: Shown) -> str:
 def _ring_verification(s: Shown) -> str:
     return (f"valid ring signature by one of the ring sha256 {s.data['ring_digest']} "
             f"(key image {s.data['key_image']})")
+# --- KEK ----------------------------------------------------------------------------------
+
+@view("kek-authorization")
+def _kek_authorization(s: Shown) -> str:
+    return (f"KEK rotation to a {s.data['to']} KEK authorized ({s.data['authorization_id']}; "
+            f"{s.data['unused']} unused; 'skms kek rotate --to {s.data['to']}' runs it; "
+            f"{seq_of(s)})")
+
+
 # --- approvals ----------------------------------------------------------------------------
 
 def _rule_line(d: Mapping[str, Any]) -> str:

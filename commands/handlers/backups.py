@@ -21,7 +21,7 @@ from ledger.errors import CryptoError, InvalidCiphertext, InvalidInput
 from ledger.recipes import backup_bundle, custody_keys
 from ledger.recipes.backup_bundle import Entry
 from ledger.recipes.key_material import material_aad
-from ledger.recipes.sealing import open_with_data_key, unwrap_data_key, wrap_data_key
+from ledger.recipes.sealing import open_with_data_key
 
 
 def _chosen_keys(decision: Decision) -> list[Key]:
@@ -49,8 +49,7 @@ def _entries(decision: Decision, keys: list[Key]) -> list[Entry]:
                     raise CryptoError(f"key {key.key_id} v{version} has no data key in this "
                                       "key-ring", hint="restore it from an earlier backup "
                                                        "first")
-                data_key = unwrap_data_key(wrapped, material.kek,
-                                           aad=material_aad(key.key_id, version))
+                data_key = material.open_data_key(wrapped, material_aad(key.key_id, version))
                 entries.append(Entry({"kind": "key-version", "id": key.key_id,
                                       "domain": key.domain, "version": version,
                                       "ref": record["data_key_ref"]}, data_key))
@@ -123,8 +122,7 @@ def _restore_one(decision: Decision, line: Any, data_key: bytearray) -> str | No
         zeroize(open_with_data_key(record["sealed_material"], data_key, aad=aad))
     except (InvalidCiphertext, CryptoError, InvalidInput):
         return "differs from the log"
-    material.keyring.put(record["data_key_ref"], wrap_data_key(data_key, material.kek,
-                                                               aad=aad))
+    material.store_data_key(record["data_key_ref"], data_key, aad)
     return None
 
 

@@ -9,6 +9,23 @@ from ledger.application import Decision
 from ledger.errors import ConfigurationError, IllegalTransition
 
 
+@handles("AuthorizeKekRotation")
+def authorize_kek_rotation(decision: Decision) -> dict[str, Any]:
+    """One rotation allowed; the quorum a policy puts on it is the gate's (this runs once
+    it is met, caused by the completing approval)."""
+    meta = decision.ledger.meta
+    if meta is None:
+        raise ConfigurationError("the ledger is not initialised")
+    authorization_id = str(decision.ledger.new_id())
+    meta.authorize_kek_rotation(authorization_id=authorization_id, to=decision.args["to"],
+                                reason=decision.args.get("reason") or "",
+                                requested_by=decision.command.actor_id, at=decision.now)
+    decision.touch(meta)
+    return {"authorization_id": authorization_id, "to": decision.args["to"],
+            "reason": decision.args.get("reason") or "",
+            "unused": len(meta.kek_authorizations)}
+
+
 @handles("RecordKekRotation")
 def record_kek_rotation(decision: Decision) -> dict[str, Any]:
     """Start (once per rotation id: a resumed run records nothing new) or complete."""

@@ -8,7 +8,7 @@ from typing import Any
 from commands.handlers.escrow_copies import escrow_version
 from commands.handlers.lookups import key_in_chain
 from commands.handlers.registry import handles
-from ledger.application import Decision
+from ledger.application import Decision, Ledger
 from ledger.authorization import SYSTEM_CHAIN
 from ledger.crypto.algorithms import profile
 from ledger.domain.key import DEFAULT_POLICY, Key
@@ -37,6 +37,21 @@ def status(key: Key) -> dict[str, Any]:
             "destroy_after": key.destroy_after, "destroyed_at": key.destroyed_at}
 
 
+def refuse_unseeded_in_fips(ledger: Ledger, algorithm: str) -> None:
+    """FIPS mode generates keys only from the health-tested entropy source: refuse, rather
+    than pretend, for a scheme whose library draws its own randomness (RSA, SLH-DSA:
+    docs/algorithms.md). A key on the token is the token's RNG; an import generates
+    nothing."""
+    assert ledger.meta is not None
+    if ledger.meta.fips_mode and not profile(algorithm).seeded_keygen:
+        raise CommandRejected(
+            f"{algorithm} key generation cannot draw from the health-tested entropy source "
+            "(its library takes no seed), so this FIPS-mode ledger does not generate it",
+            field="algorithm", reason_code="fips-unseeded",
+            hint="generate it on the HSM (--backend pkcs11, RSA not yet), import it "
+                 "(skms key import), or choose ecdsa-p256 / ml-dsa-65")
+
+
 @handles("CreateKey")
 def create_key(decision: Decision) -> dict[str, Any]:
     ledger, command, args = decision.ledger, decision.command, decision.args
@@ -47,12 +62,14 @@ def create_key(decision: Decision) -> dict[str, Any]:
     if ledger.meta.fips_mode and not algorithm.fips_approved:
         raise CommandRejected(f"{algorithm.algorithm} is not FIPS-approved and this ledger "
                               "runs in FIPS mode", field="algorithm", reason_code="fips")
+    on_token = args.get("backend", "software") == "pkcs11"
+    if not on_token:
+        refuse_unseeded_in_fips(ledger, algorithm.algorithm)
     usage = sorted(set(args.get("usage") or algorithm.default_usage))
     if not set(usage) <= algorithm.usages:
         raise InvalidInput(f"a {algorithm.algorithm} key may only have usages "
                            f"{sorted(algorithm.usages)}", field="usage")
     policy = policy_of(args, DEFAULT_POLICY, command.args)
-    on_token = args.get("backend", "software") == "pkcs11"
     if on_token:
         check_token_key(algorithm.algorithm, usage)
         for custody in ("exportable", "escrow"):  # a token key never leaves the token
@@ -102,6 +119,7 @@ def rotate_key(decision: Decision) -> dict[str, Any]:
         material, record = decision.ledger.material.generate_on_token(key.algorithm,
                                                                       key.key_id, version)
     else:
+        refuse_unseeded_in_fips(decision.ledger, key.algorithm)
         material = decision.ledger.material.generate(key.algorithm, key.key_id, version)
     key.rotate(public_key=material.public_key, sealed_material=material.sealed_material,
                data_key_ref=material.data_key_ref, at=decision.now)

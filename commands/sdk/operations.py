@@ -483,6 +483,12 @@ class Operations(abc.ABC):
         its digest and public signals (ProveSnark)."""
         return self._command("ProveSnark", given(key_id=key_id, input=input))
 
+    def authorize_kek_rotation(self, to: str, *, reason: str | None = None) -> CommandResult:
+        """Authorize one KEK rotation of this ledger's home (to a new passphrase KEK or a new key
+        on its PKCS#11 token); 'skms kek rotate' runs it. Gated like any command by an
+        approval policy naming it (AuthorizeKekRotation)."""
+        return self._command("AuthorizeKekRotation", given(to=to, reason=reason))
+
     def get_import_parameters(self, algorithm: str, *, valid_hours: int | None = None,
                               domain: str | None = None) -> CommandResult:
         """A one-time RSA-3072 wrapping public key and an import token for bringing one key of

@@ -115,8 +115,10 @@ class ServiceCore:
         zeroize(passphrase)
         self._ledger_key = self.home.ledger_key(self._kek)
         self._hsm = self.home.key_store()
+        # A KEK rotation run beside the server (skms kek rotate) is fenced, not raced.
+        self._kek_fence = self.home.kek_fence(self._kek)
         self.ledger = Ledger(self.store, keyring, kek=self._kek, ledger_key=self._ledger_key,
-                             hsm=self._hsm,
+                             hsm=self._hsm, kek_fence=self._kek_fence,
                              refusal_limit=RefusalLimit(
                                  per_window=config.limits.refusals_per_window,
                                  window_micros=int(config.limits.refusal_window_s * 1e6)))
@@ -187,6 +189,7 @@ class ServiceCore:
             self.log.error("refusal summaries not recorded", error=error.message)
         self.provider.shutdown()
         zeroize(self._ledger_key)
+        self._kek_fence.close()
         self._kek.close()
         if self._hsm is not None:
             self._hsm.close()

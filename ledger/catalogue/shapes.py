@@ -294,6 +294,12 @@ SHAPES: dict[str, Shape] = {s.name: s for s in (
            integer("score", "Score (0..100)."), integer("threshold", "Policy threshold."),
            text("action", "Policy action."), boolean("suspended", "Whether the key was "
                                                      "suspended for it.")),
+    _shape("KekRotationAuthorization", "An authorization for one KEK rotation.",
+           text("authorization_id", "The authorization's id; the rotation that uses it "
+                "names it."),
+           text("to", "The kind of KEK it allows rotating to (passphrase or pkcs11)."),
+           text("reason", "Why (as recorded)."),
+           integer("unused", "Authorizations of the ledger not yet used by a rotation.")),
     _shape("ApprovalRule", "An approval policy rule.",
            text("scope", "ledger, domain or key."),
            text("target", "The domain or key id ('' for ledger-wide)."),

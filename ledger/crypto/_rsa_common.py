@@ -98,6 +98,7 @@ def rsa_info(scheme_id: str, bits: int, message_handling: str) -> SchemeInfo:
         private_key_size=max_pkcs8_size(bits),  # an upper bound: DER lengths vary slightly
         public_key_size=spki_size(bits),
         signature_size=bits // 8,
+        seeded_keygen=False,  # the library draws its own randomness
         fips_approved=True,  # FIPS 186-5 section 5.4
         message_handling=message_handling,
     )

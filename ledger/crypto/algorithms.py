@@ -57,6 +57,7 @@ class AlgorithmProfile:
     usages: frozenset[str]
     default_usage: tuple[str, ...]
     description: str
+    seeded_keygen: bool = True  # generated from the health-tested seed (SchemeInfo)
 
     @property
     def has_public_key(self) -> bool:
@@ -89,7 +90,8 @@ def profile(algorithm: str) -> AlgorithmProfile:
         security_bits=info.security_bits, private_key_size=info.private_key_size,
         public_key_size=info.public_key_size, output_size=info.signature_size,
         fips_approved=info.fips_approved, usages=SIGNATURE_USAGES,
-        default_usage=("sign", "verify"), description=info.message_handling)
+        default_usage=("sign", "verify"), description=info.message_handling,
+        seeded_keygen=info.seeded_keygen)
 
 
 def all_profiles() -> list[AlgorithmProfile]:

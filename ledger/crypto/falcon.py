@@ -85,6 +85,7 @@ class FalconScheme(SignatureScheme):
             private_key_size=parameters.secret_key_size + parameters.public_key_size,
             public_key_size=parameters.public_key_size,
             signature_size=None,  # compressed: variable, at most max_signature_size
+            seeded_keygen=False,  # the library draws its own randomness
             fips_approved=False,  # FN-DSA (FIPS 206) is not final; this is round-3 Falcon
             message_handling="Falcon over the raw message, random 40-byte nonce",
         )

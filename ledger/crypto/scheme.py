@@ -25,6 +25,10 @@ class SchemeInfo:
     signature_size: int | None
     fips_approved: bool
     message_handling: str  # what ``sign`` does with the input, in one phrase
+    # Whether ``generate`` builds the key from the caller's (health-tested) seed. False where
+    # the library draws its own randomness and has no seeded entry point (RSA: OpenSSL's
+    # DRBG; SLH-DSA, Falcon: pqcrypto / PQClean): FIPS mode refuses to generate those.
+    seeded_keygen: bool = True
 
 
 class SignatureScheme(abc.ABC):

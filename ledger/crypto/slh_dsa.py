@@ -81,6 +81,7 @@ class SLHDSAScheme(SignatureScheme):
             private_key_size=4 * parameters.n,
             public_key_size=2 * parameters.n,
             signature_size=parameters.signature_size,
+            seeded_keygen=False,  # the library draws its own randomness
             fips_approved=True,  # FIPS 205
             message_handling="pure SLH-DSA over the raw message, empty context, hedged signing",
         )

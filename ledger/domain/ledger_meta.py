@@ -1,5 +1,11 @@
 """The Ledger aggregate: the genesis facts of one ledger (identity key, checkpoint policy),
-and the KEK rotations it went through (at most one in progress at a time)."""
+and the KEK rotations it went through (at most one in progress at a time).
+
+A rotation is decided by a signed, gateable command (``AuthorizeKekRotation``:
+``KekRotationAuthorized``) and run beside the home by ``skms kek rotate``, which the ledger
+records with its own key. Each start uses up the oldest unused authorization of its kind,
+in the fold itself, so a log whose start had none does not fold: neither the ledger nor
+the auditor accepts it."""
 
 from __future__ import annotations
 
@@ -21,6 +27,7 @@ class LedgerMeta(Aggregate):
     checkpoint_every_seconds: int
     kek_provider: str
     kek_rotation: dict[str, Any] | None
+    kek_authorizations: list[dict[str, Any]]
 
     class Initialized(Created):
         event_type = "LedgerInitialized"
@@ -38,6 +45,20 @@ class LedgerMeta(Aggregate):
                          "checkpoint_every_events", "checkpoint_every_seconds", "kek_provider"):
                 setattr(aggregate, name, getattr(self, name))
             aggregate.kek_rotation = None
+            aggregate.kek_authorizations = []
+
+    class KekRotationAuthorized(Event):
+        event_type = "KekRotationAuthorized"
+        authorization_id: str
+        to: str
+        reason: str
+        requested_by: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.kek_authorizations.append({
+                "authorization_id": self.authorization_id, "to": self.to,
+                "reason": self.reason, "requested_by": self.requested_by,
+                "at": self.recorded_at})
 
     class KekRotationStarted(Event):
         event_type = "KekRotationStarted"
@@ -48,10 +69,18 @@ class LedgerMeta(Aggregate):
         data_keys: int
 
         def apply(self, aggregate: Any) -> None:
+            used = authorization_for(aggregate.kek_authorizations, self.new_kek_provider)
+            if used is None:
+                raise IllegalTransition(
+                    f"KEK rotation {self.rotation_id} started without an unused "
+                    f"AuthorizeKekRotation for a {kek_kind(self.new_kek_provider)} KEK",
+                    reason_code="kek-rotation-not-authorized")
+            aggregate.kek_authorizations.remove(used)
             aggregate.kek_rotation = {"rotation_id": self.rotation_id,
                                       "old_kek_id": self.old_kek_id,
                                       "new_kek_id": self.new_kek_id,
-                                      "new_kek_provider": self.new_kek_provider}
+                                      "new_kek_provider": self.new_kek_provider,
+                                      "authorization_id": used["authorization_id"]}
 
     class KekRotationCompleted(Event):
         event_type = "KekRotationCompleted"
@@ -71,6 +100,12 @@ class LedgerMeta(Aggregate):
             aggregate.kek_provider = running["new_kek_provider"]
             aggregate.kek_rotation = None
 
+    def authorize_kek_rotation(self, *, authorization_id: str, to: str, reason: str,
+                               requested_by: str, at: int) -> None:
+        self.trigger_event(LedgerMeta.KekRotationAuthorized, at=at,
+                           authorization_id=authorization_id, to=to, reason=reason,
+                           requested_by=requested_by)
+
     def start_kek_rotation(self, *, rotation_id: str, old_kek_id: str, new_kek_id: str,
                            new_kek_provider: str, data_keys: int, at: int) -> bool:
         """Record the start; ``False`` (nothing recorded) when this rotation is resumed.
@@ -86,6 +121,12 @@ class LedgerMeta(Aggregate):
                 f"KEK rotation {running['rotation_id']} (to {running['new_kek_id']}) is in "
                 "progress", hint="finish it (skms kek rotate resumes it) before another",
                 reason_code="kek-rotation-in-progress")
+        if authorization_for(self.kek_authorizations, new_kek_provider) is None:
+            raise IllegalTransition(
+                f"no unused KEK rotation authorization for a {kek_kind(new_kek_provider)} "
+                "KEK", reason_code="kek-rotation-not-authorized",
+                hint="an admin runs AuthorizeKekRotation (skms kek rotate does), with the "
+                     "approvals a policy requires")
         self.trigger_event(LedgerMeta.KekRotationStarted, at=at, rotation_id=rotation_id,
                            old_kek_id=old_kek_id, new_kek_id=new_kek_id,
                            new_kek_provider=new_kek_provider, data_keys=data_keys)
@@ -107,6 +148,17 @@ class LedgerMeta(Aggregate):
                            skipped=skipped, home_secrets=home_secrets, digest=digest)
 
 
-for _event in (LedgerMeta.Initialized, LedgerMeta.KekRotationStarted,
-               LedgerMeta.KekRotationCompleted):
+def kek_kind(provider: str) -> str:
+    """``passphrase`` or ``pkcs11``: the kind of a provider description (``passphrase-
+    scrypt``, ``pkcs11-aes-kwp:LABEL/SERIAL``)."""
+    return provider.split("-", 1)[0]
+
+
+def authorization_for(unused: list[dict[str, Any]], provider: str) -> dict[str, Any] | None:
+    """The oldest unused authorization a rotation to ``provider`` may use."""
+    return next((a for a in unused if a["to"] == kek_kind(provider)), None)
+
+
+for _event in (LedgerMeta.Initialized, LedgerMeta.KekRotationAuthorized,
+               LedgerMeta.KekRotationStarted, LedgerMeta.KekRotationCompleted):
     register_event(_event)

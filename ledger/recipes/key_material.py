@@ -19,7 +19,8 @@ refuses it, since its secret never exists outside the token.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -28,10 +29,16 @@ from ledger.crypto.entropy import random_bytes
 from ledger.crypto.kek import KEKProvider
 from ledger.crypto.memory import zeroize
 from ledger.crypto.schemes import get_scheme
-from ledger.errors import CommandRejected, ConfigurationError
+from ledger.errors import CommandRejected, ConcurrencyError, ConfigurationError, CryptoError
 from ledger.hsm.keystore import HsmKeyStore, record_of
 from ledger.hsm.signing import HsmKeyRecord
-from ledger.recipes.sealing import seal_private_key, unseal_private_key
+from ledger.recipes.kek_fence import KekFence
+from ledger.recipes.sealing import (
+    seal_private_key,
+    unseal_private_key,
+    unwrap_data_key,
+    wrap_data_key,
+)
 from ledger.stores.base import KeyRing
 
 T = TypeVar("T")
@@ -59,11 +66,29 @@ def data_key_ref(owner_id: str, version: int) -> str:
 class KeyMaterial:
     """The ledger's KEK and key-ring, and the one way to make and use sealed secrets."""
 
-    def __init__(self, kek: KEKProvider, keyring: KeyRing, hsm: HsmKeyStore | None = None
-                 ) -> None:
-        self.kek = kek
+    def __init__(self, kek: KEKProvider, keyring: KeyRing, hsm: HsmKeyStore | None = None,
+                 fence: KekFence | None = None) -> None:
+        self._kek = kek
         self.keyring = keyring
         self.hsm = hsm
+        self.fence = fence
+
+    @property
+    def kek(self) -> KEKProvider:
+        """The KEK this process last used (unfenced: for tools and tests that hold the
+        home alone; the ledger's own uses go through the fence)."""
+        return self._kek
+
+    @contextmanager
+    def _kek_for(self, *, sealing: bool) -> Iterator[tuple[KEKProvider, bool]]:
+        """The KEK in force, held against a rotation in another process (the home's
+        :class:`~ledger.recipes.kek_fence.KekFence`, when there is one)."""
+        if self.fence is None:
+            yield self._kek, False
+            return
+        with self.fence.using(sealing=sealing) as (kek, rotating):
+            self._kek = kek
+            yield kek, rotating
 
     def token_store(self) -> HsmKeyStore:
         """The home's HSM, or a clear refusal when the home names none."""
@@ -150,13 +175,36 @@ class KeyMaterial:
         """Seal a secret (left to the caller to wipe); its wrapped data key goes to ``ref``.
 
         Returns the sealed blob that goes into the event."""
-        sealed = seal_private_key(secret, self.kek, aad=aad)
-        self.keyring.put(ref, sealed.wrapped_data_key)
+        with self._kek_for(sealing=True) as (kek, _):
+            sealed = seal_private_key(secret, kek, aad=aad)
+            self.keyring.put(ref, sealed.wrapped_data_key)
         return sealed.sealed_material
 
     def open_secret(self, sealed_material: bytes, ref: str, aad: bytes) -> bytearray:
         """Unseal what :meth:`seal_secret` sealed: a buffer the caller must wipe."""
-        return unseal_private_key(sealed_material, self.keyring.get(ref), self.kek, aad=aad)
+        with self._kek_for(sealing=False) as (kek, rotating):
+            try:
+                return unseal_private_key(sealed_material, self.keyring.get(ref), kek,
+                                          aad=aad)
+            except CryptoError:
+                if rotating:
+                    raise _moved(ref) from None
+                raise
+
+    def open_data_key(self, wrapped: bytes, aad: bytes) -> bytearray:
+        """Unwrap a data key from the key-ring (a buffer the caller must wipe)."""
+        with self._kek_for(sealing=False) as (kek, rotating):
+            try:
+                return unwrap_data_key(wrapped, kek, aad=aad)
+            except CryptoError:
+                if rotating:
+                    raise _moved("a data key") from None
+                raise
+
+    def store_data_key(self, ref: str, data_key: bytearray, aad: bytes) -> None:
+        """Wrap ``data_key`` under the KEK in force and store it at ``ref``."""
+        with self._kek_for(sealing=True) as (kek, _):
+            self.keyring.put(ref, wrap_data_key(data_key, kek, aad=aad))
 
     # --- shredding -------------------------------------------------------------------------
 
@@ -164,6 +212,12 @@ class KeyMaterial:
         """Destroy data keys: what they wrapped is unrecoverable from any copy of the log."""
         for ref in refs:
             self.keyring.shred(ref)
+
+
+def _moved(ref: str) -> ConcurrencyError:
+    return ConcurrencyError(f"{ref} does not open under this process's KEK while a KEK "
+                            "rotation is in progress in this home",
+                            hint="retry when 'skms kek rotate' has finished")
 
 
 def shred_leftovers(keyring: KeyRing, destroyed_refs: Iterable[str]) -> list[str]:

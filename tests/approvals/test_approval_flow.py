@@ -232,3 +232,19 @@ def test_a_policy_names_a_gated_catalogue_command_and_a_scope_that_fits(
         session.run("admin", "SetApprovalPolicy", command="DestroyKey", approvals=0)
     with pytest.raises(Unauthorized, match="lacks the role"):
         session.run("alice", "SetApprovalPolicy", command="DestroyKey", approvals=1)
+
+
+def test_a_held_registration_binds_the_identity_when_its_quorum_executes_it(
+        session: Session) -> None:
+    session.run("admin", "SetApprovalPolicy", command="RegisterActor", approvals=2)
+    held = session.add_actor("admin", "eve", ["signer"], ["*"])
+    assert held.status == "pending" and session.home.identity("eve").actor_id == ""
+    session.run("ann", "ApproveRequest", approval_id=held.approval_id)
+    done = session.run("ben", "ApproveRequest", approval_id=held.approval_id)
+    registered = done.result["result"]["actor_id"]
+    assert session.identity("eve").actor_id == registered
+    assert session.home.identity("eve").actor_id == registered  # written to the home
+    key_id = create_key(session)
+    signed = session.sign("eve", key_id, b"bound")
+    assert signed.result["signature"] and session.ledger().actor(registered).name == "eve"
+    audit(session)

@@ -46,8 +46,17 @@ def build() -> tuple[Session, list[str]]:
     return session, keys
 
 
+class Shadow:
+    """The test's own account of who held ``approver`` and which approvals the ledger
+    accepted, kept apart from the ledger's state so that the check is independent of it."""
+
+    def __init__(self) -> None:
+        self.approver = dict.fromkeys(APPROVERS, True)
+        self.accepted: dict[str, list[tuple[str, bool]]] = {}  # request -> (name, had role)
+
+
 def step(session: Session, keys: list[str], requests: list[str], action: Any,
-         shift: list[int]) -> None:
+         shift: list[int], shadow: Shadow) -> None:
     kind = action[0]
     ledger = session.ledger()
     if kind == "request":
@@ -58,6 +67,8 @@ def step(session: Session, keys: list[str], requests: list[str], action: Any,
         approval_id = requests[action[2] % len(requests)]
         if kind == "approve":
             session.run(action[1], "ApproveRequest", approval_id=approval_id)
+            shadow.accepted.setdefault(approval_id, []).append(
+                (action[1], shadow.approver.get(action[1], True)))
         else:
             session.run(action[1], "RejectRequest", approval_id=approval_id, reason="no")
     elif kind in ("demote", "promote"):
@@ -65,6 +76,7 @@ def step(session: Session, keys: list[str], requests: list[str], action: Any,
         roles = [] if kind == "demote" else ["approver"]
         if sorted(actor.roles) != roles:
             session.run("admin", "ChangeActorRoles", actor_id=actor.actor_id, roles=roles)
+            shadow.approver[action[1]] = kind == "promote"
     elif kind == "wait" and action[1]:
         shift[0] += 61_000_000
         run_due(ledger)
@@ -78,18 +90,26 @@ def test_no_gated_command_runs_without_its_quorum(actions: list[Any]) -> None:
     real, shift = ledger.clock, [0]
     ledger.clock = lambda: real() + shift[0]
     requests: list[str] = []
+    shadow = Shadow()
     try:
         for action in actions:
             # a refusal is recorded; the property is about what got through
             with contextlib.suppress(CommandRejected):
-                step(session, keys, requests, action, shift)
+                step(session, keys, requests, action, shift, shadow)
         zed = ledger.actor("zed").actor_id
+        names = {ledger.actor(n).actor_id: n for n in (*APPROVERS, "zed")}
+        for accepted in shadow.accepted.values():  # nobody approved without the role
+            assert all(had_role for _, had_role in accepted), accepted
+            assert len({n for n, _ in accepted}) == len(accepted)  # each approver once
         for key_id in keys:
             if ledger.key(key_id).state.value != "destroyed":
                 continue
             (used,) = [a for a in ledger.state.approvals.values()
                        if a.subject == key_id and a.status.value == "executed"]
             assert len(set(used.approvers)) >= 2 and zed not in used.approvers
+            # exactly the approvals the test saw accepted, each by a holder of the role
+            assert [names[a] for a in used.approvers] == [
+                n for n, _ in shadow.accepted[used.approval_id]]
         Auditor(session.store()[0]).verify()
     finally:
         ledger.clock = real

@@ -63,3 +63,53 @@ def test_a_rejection_on_the_cli(home: Path) -> None:
     assert run_json(home, "approval", "show", held["approval_id"])["reason"] == "not today"
     refused = run(home, "--as", "ben", "approval", "approve", held["approval_id"], code=2)
     assert "rejected" in refused
+
+
+
+@pytest.fixture
+def registration_gated(tmp_path: Path) -> Path:
+    """A home where registering an actor needs one approver."""
+    folder = tmp_path / "home"
+    run(folder, "init", "--name", "gated-registration")
+    for name in ("ann", "ben"):
+        run(folder, "actor", "add", name, "--role", "approver")
+    run(folder, "approval", "policy", "set", "--command", "RegisterActor", "--approvals", "1")
+    return folder
+
+def test_an_actor_registered_by_the_approval_that_completes_its_quorum_can_act(
+        registration_gated: Path) -> None:
+    """The registration is held, so no actor id exists when ``actor add`` returns; the
+    approval that completes the quorum executes it later (another identity, another
+    process). The new identity must be usable afterwards, bound to the actor the log
+    registered with its public key."""
+    home = registration_gated
+    held = json.loads(run(home, "actor", "add", "gil", "--role", "signer"))
+    assert held["status"] == "pending"
+    refused = run(home, "--as", "gil", "key", "create", "--algorithm", "ed25519", code=2)
+    assert f"waiting for approvers (approval {held['approval_id']})" in refused
+    again = run(home, "actor", "add", "gil", "--role", "signer", code=2)
+    assert held["approval_id"] in again  # the held key is not replaced
+    executed = json.loads(run(home, "--as", "ann", "approval", "approve",
+                              held["approval_id"]))
+    assert executed["name"] == "gil" and executed["actor_id"]
+    who = run_json(home, "--as", "gil", "whoami")
+    assert who["actor_id"] == executed["actor_id"] and who["roles"] == ["signer"]
+    identity = json.loads((home / "identities" / "gil.json").read_text())
+    assert identity["actor_id"] == executed["actor_id"]
+    assert "verified" in run(home, "audit", "verify").lower()
+
+
+def test_a_rejected_registration_frees_the_name_for_a_new_identity(
+        registration_gated: Path) -> None:
+    home = registration_gated
+    held = json.loads(run(home, "actor", "add", "hal", "--role", "signer"))
+    old_key = json.loads((home / "identities" / "hal.json").read_text())["public_key"]
+    run(home, "--as", "ann", "approval", "reject", held["approval_id"], "--reason", "typo")
+    again = json.loads(run(home, "actor", "add", "hal", "--role", "signer"))
+    assert again["status"] == "pending" and again["approval_id"] != held["approval_id"]
+    new_key = json.loads((home / "identities" / "hal.json").read_text())["public_key"]
+    assert new_key != old_key
+    executed = json.loads(run(home, "--as", "ben", "approval", "approve",
+                              again["approval_id"]))
+    assert run_json(home, "--as", "hal", "whoami")["actor_id"] == executed["actor_id"]
+    assert "verified" in run(home, "audit", "verify").lower()

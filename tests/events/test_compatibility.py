@@ -147,6 +147,8 @@ RELEASED = {
         "b96359f1201b7fb8b475886a638aa77f96564771c4215590e3215f0ebb5568bb",
     "KekRotationCompleted.v1.avsc":
         "c094207d64e74da093712ea6d2c0eb571a536c240db1340eca7e310fbbe3b8e4",
+    "KekRotationAuthorized.v1.avsc":
+        "1da875ad773f456ef02c739b806034d9d1dfb05d8b1acd88a795140f08c92c51",
     # custody (BYOK, export)
     "ImportTokenIssued.v1.avsc":
         "92dc5aa6e95995471ff968da1d6f9c85ba067a8847c0d1ea378947e7f679c3b9",

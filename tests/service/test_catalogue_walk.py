@@ -340,6 +340,9 @@ SCENARIOS: dict[str, Scenario] = {
                                                     "domain": w.held_domain()}),
     "GetApproval": Scenario("auditor", lambda w: {"approval_id": shared("held", w.held)}),
     "ListApprovalPolicies": Scenario("auditor", lambda w: {"domain": w.held_domain()}),
+    # KEK rotation (the rotation itself runs beside the home: tests/hsm)
+    "AuthorizeKekRotation": Scenario("admin", lambda w: {"to": "passphrase",
+                                                         "reason": "walked"}),
     # chains
     "SignEvmTransaction": Scenario("signer", lambda w: {
         "key_id": _secp(w), "tx": chain_inputs.as_json(chain_inputs.eip1559()),

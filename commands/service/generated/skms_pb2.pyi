@@ -694,6 +694,18 @@ class ThreatFinding(_message.Message):
     suspended: bool
     def __init__(self, key_id: _Optional[str] = ..., finding_id: _Optional[str] = ..., score: _Optional[int] = ..., threshold: _Optional[int] = ..., action: _Optional[str] = ..., suspended: _Optional[bool] = ...) -> None: ...
 
+class KekRotationAuthorization(_message.Message):
+    __slots__ = ("authorization_id", "to", "reason", "unused")
+    AUTHORIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    TO_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    UNUSED_FIELD_NUMBER: _ClassVar[int]
+    authorization_id: str
+    to: str
+    reason: str
+    unused: int
+    def __init__(self, authorization_id: _Optional[str] = ..., to: _Optional[str] = ..., reason: _Optional[str] = ..., unused: _Optional[int] = ...) -> None: ...
+
 class ApprovalRule(_message.Message):
     __slots__ = ("scope", "target", "command", "approvals", "ttl_seconds", "when_above", "value_field", "previous_approvals")
     SCOPE_FIELD_NUMBER: _ClassVar[int]
@@ -2478,6 +2490,20 @@ class ProveSnarkReply(_message.Message):
     outcome: CommandOutcome
     result: SnarkProof
     def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[SnarkProof, _Mapping]] = ...) -> None: ...
+
+class AuthorizeKekRotationRequest(_message.Message):
+    __slots__ = ("command",)
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ...) -> None: ...
+
+class AuthorizeKekRotationReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: KekRotationAuthorization
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[KekRotationAuthorization, _Mapping]] = ...) -> None: ...
 
 class GetImportParametersRequest(_message.Message):
     __slots__ = ("command",)

@@ -334,6 +334,11 @@ class SkmsStub:
                 request_serializer=skms__pb2.ProveSnarkRequest.SerializeToString,
                 response_deserializer=skms__pb2.ProveSnarkReply.FromString,
                 _registered_method=True)
+        self.AuthorizeKekRotation = channel.unary_unary(
+                '/skms.v1.Skms/AuthorizeKekRotation',
+                request_serializer=skms__pb2.AuthorizeKekRotationRequest.SerializeToString,
+                response_deserializer=skms__pb2.AuthorizeKekRotationReply.FromString,
+                _registered_method=True)
         self.GetImportParameters = channel.unary_unary(
                 '/skms.v1.Skms/GetImportParameters',
                 request_serializer=skms__pb2.GetImportParametersRequest.SerializeToString,
@@ -999,6 +1004,12 @@ class SkmsServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ProveSnark(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AuthorizeKekRotation(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -1672,6 +1683,11 @@ def add_SkmsServicer_to_server(servicer, server):
                     servicer.ProveSnark,
                     request_deserializer=skms__pb2.ProveSnarkRequest.FromString,
                     response_serializer=skms__pb2.ProveSnarkReply.SerializeToString,
+            ),
+            'AuthorizeKekRotation': grpc.unary_unary_rpc_method_handler(
+                    servicer.AuthorizeKekRotation,
+                    request_deserializer=skms__pb2.AuthorizeKekRotationRequest.FromString,
+                    response_serializer=skms__pb2.AuthorizeKekRotationReply.SerializeToString,
             ),
             'GetImportParameters': grpc.unary_unary_rpc_method_handler(
                     servicer.GetImportParameters,
@@ -3599,6 +3615,33 @@ class Skms:
             '/skms.v1.Skms/ProveSnark',
             skms__pb2.ProveSnarkRequest.SerializeToString,
             skms__pb2.ProveSnarkReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AuthorizeKekRotation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/AuthorizeKekRotation',
+            skms__pb2.AuthorizeKekRotationRequest.SerializeToString,
+            skms__pb2.AuthorizeKekRotationReply.FromString,
             options,
             channel_credentials,
             insecure,

@@ -65,6 +65,8 @@ type APIClient struct {
 
 	KeysAPI *KeysAPIService
 
+	LedgerAPI *LedgerAPIService
+
 	OperationsAPI *OperationsAPIService
 
 	PrivacyAPI *PrivacyAPIService
@@ -106,6 +108,7 @@ func NewAPIClient(cfg *Configuration) *APIClient {
 	c.DataAPI = (*DataAPIService)(&c.common)
 	c.EscrowAPI = (*EscrowAPIService)(&c.common)
 	c.KeysAPI = (*KeysAPIService)(&c.common)
+	c.LedgerAPI = (*LedgerAPIService)(&c.common)
 	c.OperationsAPI = (*OperationsAPIService)(&c.common)
 	c.PrivacyAPI = (*PrivacyAPIService)(&c.common)
 	c.ReportsAPI = (*ReportsAPIService)(&c.common)

@@ -8,6 +8,7 @@ export * from './ChainsApi';
 export * from './DataApi';
 export * from './EscrowApi';
 export * from './KeysApi';
+export * from './LedgerApi';
 export * from './OperationsApi';
 export * from './PrivacyApi';
 export * from './ReportsApi';

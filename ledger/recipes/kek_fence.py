@@ -1,0 +1,124 @@
+"""A cross-process fence between a KEK rotation and every process using the home's KEK.
+
+Why: ``skms serve`` opens the KEK once, at start. A rotation run beside it (``skms kek
+rotate``) moves every data key to a new KEK; a data key the server wraps meanwhile under
+the old KEK, stored after the rewrap passed its reference, would be stranded (no process
+opening the home afterwards holds the old KEK), and a data key already moved no longer
+opens under the server's old KEK.
+
+How:
+
+1. Every use of the KEK by the ledger (sealing a new secret: wrap *and* key-ring write;
+   opening one) holds a shared ``flock`` on the home's ``kek.lock`` for its duration; the
+   rotation holds it exclusively while data keys and home secrets move and the home
+   switches KEK. So a use either finishes before the move starts or starts after the
+   switch: it waits (up to ``wait_s``) rather than races.
+2. Under the shared lock the home's configuration says which KEK is in force and whether
+   a rotation is pending (``kek_next``: started, maybe crashed). While one is pending no
+   new secret is sealed (``ConcurrencyError``, retryable): a resumed rewrap continues
+   after its last reference and would miss it. Opening still works for keys not yet
+   moved; one already moved is refused with the same retryable error.
+3. When the KEK in force is no longer the one this process opened, the fence reopens it
+   through ``reopen`` (a token KEK: its PIN is in the home's PIN file) or, for a
+   passphrase KEK this process cannot know, refuses every use with a clear error: restart
+   with the new passphrase. Nothing is ever wrapped under a KEK the home no longer uses.
+
+The kernel drops a dead holder's ``flock``, so a crashed rotation never blocks a server.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ledger.crypto.kek import KEKProvider
+from ledger.errors import ConcurrencyError
+
+LOCK_FILE = "kek.lock"
+POLL_S = 0.005
+
+
+@dataclass(frozen=True, slots=True)
+class KekState:
+    """What the home's configuration says right now (public parameters only)."""
+
+    params: dict[str, Any]
+    rotating: bool
+
+
+class KekFence:
+    """One process's view of the home's KEK, kept in step with rotations."""
+
+    def __init__(self, home_path: Path, kek: KEKProvider, opened: dict[str, Any],
+                 read: Callable[[], KekState],
+                 reopen: Callable[[dict[str, Any]], KEKProvider], *,
+                 wait_s: float = 10.0) -> None:
+        self._lock_path = home_path / LOCK_FILE
+        self._kek = kek
+        self._opened = dict(opened)
+        self._read = read
+        self._reopen = reopen
+        self._wait_s = wait_s
+        self._swapped: list[KEKProvider] = []
+        self._switch = threading.Lock()
+
+    @contextmanager
+    def using(self, *, sealing: bool) -> Iterator[tuple[KEKProvider, bool]]:
+        """The KEK in force, held against a rotation for the block; ``(kek, rotating)``.
+
+        ``sealing``: the block wraps a new data key and stores it (refused mid-rotation).
+        """
+        with self._locked(fcntl.LOCK_SH):
+            state = self._read()
+            if sealing and state.rotating:
+                raise ConcurrencyError(
+                    "a KEK rotation is in progress in this home; no new secret is sealed "
+                    "until it completes",
+                    hint="retry shortly (a crashed rotation resumes with 'skms kek rotate')")
+            yield self._current(state.params), state.rotating
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """For the rotation: no process uses the KEK while the block runs."""
+        with self._locked(fcntl.LOCK_EX):
+            yield
+
+    def close(self) -> None:
+        """Close the providers this fence reopened (the first one is its owner's)."""
+        for kek in self._swapped:
+            kek.close()
+        self._swapped.clear()
+
+    def _current(self, params: dict[str, Any]) -> KEKProvider:
+        with self._switch:
+            if params != self._opened:
+                self._kek = self._reopen(params)
+                self._swapped.append(self._kek)
+                self._opened = dict(params)
+            return self._kek
+
+    @contextmanager
+    def _locked(self, mode: int) -> Iterator[None]:
+        fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            deadline = time.monotonic() + self._wait_s
+            while True:
+                try:
+                    fcntl.flock(fd, mode | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise ConcurrencyError(
+                            "the home's KEK is held by a rotation (or a long operation)",
+                            hint="retry when 'skms kek rotate' has finished") from None
+                    time.sleep(POLL_S)
+            yield
+        finally:
+            os.close(fd)  # closing the descriptor releases the lock
