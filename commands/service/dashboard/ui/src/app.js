@@ -1,7 +1,9 @@
-// The dashboard's entry point: sign-in, then a page per hash route. Plain ES modules from
-// this server only (no build step, no CDN): what runs is exactly what the package ships.
+// The dashboard's entry point: sign-in, then a page per hash route. Bundled by esbuild
+// (ui/build.mjs) into the package's assets and served from this server only (no CDN): what
+// runs is exactly what the package ships.
 
 import { loadCatalogue, signIn, signInWithCertificate, signOut, state } from "./api.js";
+import { releaseCharts } from "./charts.js";
 import { h, message } from "./dom.js";
 import { Identity } from "./identity.js";
 import { connect, disconnect, setBadge } from "./live.js";
@@ -35,6 +37,7 @@ function nav() {
 async function render() {
   for (const cleanup of cleanups) cleanup();
   cleanups = [];
+  releaseCharts(main);
   main.replaceChildren();
   nav();
   if (!state.actor) { signInPage(); return; }

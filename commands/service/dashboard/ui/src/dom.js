@@ -22,15 +22,6 @@ export function append(element, children) {
   return element;
 }
 
-export function svg(tag, attrs = {}, ...children) {
-  const element = document.createElementNS("http://www.w3.org/2000/svg", tag);
-  for (const [name, value] of Object.entries(attrs)) element.setAttribute(name, String(value));
-  for (const child of children) {
-    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return element;
-}
-
 export function table(columns, rows, render = (column, row) => row[column]) {
   return h("table", {},
     h("thead", {}, h("tr", {}, columns.map((c) => h("th", { scope: "col" }, c)))),

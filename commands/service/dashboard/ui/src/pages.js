@@ -2,7 +2,8 @@
 // actions are the catalogue's commands this actor may issue, signed by its own key.
 
 import { buildable, commandSpec, may, outcomeText, read, request, runCommand, state } from "./api.js";
-import { h, message, svg, table, when } from "./dom.js";
+import { barChart, releaseCharts } from "./charts.js";
+import { h, message, table, when } from "./dom.js";
 import { fieldForm, typeable } from "./forms.js";
 import { connect, live, onLive, pinKey, pinnedKey, verifyNow } from "./live.js";
 import { equal, fromBase64 } from "./bytes.js";
@@ -214,21 +215,6 @@ export async function checkpointsPage(main) {
 
 // --- reports, chains, health --------------------------------------------
 
-export function barChart(title, bars) {
-  const width = 640; const rowHeight = 22; const labelWidth = 200;
-  const max = Math.max(1, ...bars.map(([, v]) => v));
-  const chart = svg("svg", { class: "chart", role: "img", "aria-label": title, viewBox: `0 0 ${width} ${bars.length * rowHeight + 24}`, width: "100%" },
-    svg("title", {}, title),
-    svg("text", { x: 0, y: 14 }, title));
-  bars.forEach(([label, value], i) => {
-    const y = 24 + i * rowHeight;
-    chart.append(svg("text", { x: 0, y: y + 14 }, label.length > 30 ? label.slice(0, 29) + "…" : label),
-      svg("rect", { x: labelWidth, y: y + 3, height: rowHeight - 6, width: Math.max(1, (width - labelWidth - 60) * value / max) }),
-      svg("text", { x: labelWidth + (width - labelWidth - 60) * value / max + 4, y: y + 14 }, String(value)));
-  });
-  return chart;
-}
-
 export function aggregate(result, chart) {
   const totals = new Map();
   for (const row of result.rows) {
@@ -246,6 +232,7 @@ export async function reportsPage(main) {
   const out = h("div", { id: "report" });
   const run = async () => {
     const spec = reports.find((r) => r.name === select.value);
+    releaseCharts(out);
     out.replaceChildren(h("p", {}, spec.description));
     try {
       const result = await read("RunReport", { name: spec.name });

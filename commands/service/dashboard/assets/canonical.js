@@ -1,0 +1,6 @@
+import {
+  canonicalJson
+} from "./chunk-2BKCRPF2.js";
+export {
+  canonicalJson
+};
