@@ -9,7 +9,8 @@ KAFKA_NODES ?= 3
 DEMO_PASSPHRASE ?= skms-demo-passphrase-not-a-secret
 
 .PHONY: setup run test lint unit kafka-up kafka-down bench docs generate lock lock-upgrade clean go-deps fuzz fuzz-short scan native zk-tools softhsm
-.PHONY: browser-deps clients clients-check clients-deps soak soak-short
+.PHONY: browser-deps clients clients-check clients-deps soak soak-short dashboard dashboard-check
+.PHONY: dashboard-deps
 
 # Dependencies come from the hashed lock (requirements/dev.txt), never from pyproject's
 # ranges. The locked pip is installed first (the one a new venv brings is slower and
@@ -74,6 +75,22 @@ browser-deps:
 	test -f tools/dashboard/node_modules/axe-core/axe.min.js || \
 		(cd tools/dashboard && npm ci --ignore-scripts --no-audit --no-fund)
 
+# The dashboard's front end (commands/service/dashboard/ui, docs/dashboard.md): esbuild
+# bundles src/*.js with Chart.js into commands/service/dashboard/assets/, which is committed
+# so that the wheel and an editable install serve it without Node. `make dashboard` rewrites
+# the bundle after a source changed; make test runs dashboard-check (a rebuild in memory
+# with the locked tools that must be byte-identical to the committed bundle). The npm
+# packages come from the committed lock, reinstalled when the lock is newer.
+DASHBOARD_UI := commands/service/dashboard/ui
+$(DASHBOARD_UI)/node_modules/.package-lock.json: $(DASHBOARD_UI)/package-lock.json
+	cd $(DASHBOARD_UI) && npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+dashboard-deps: $(DASHBOARD_UI)/node_modules/.package-lock.json
+dashboard: dashboard-deps
+	node $(DASHBOARD_UI)/build.mjs
+dashboard-check: dashboard-deps
+	node $(DASHBOARD_UI)/build.mjs --check
+
 # Everything CI runs: lint, then the whole suite with the services it needs started here.
 # Kafka tests run in their own serial pass: the fault tests kill and freeze brokers.
 KAFKA_BOOTSTRAP := 127.0.0.1:19092,127.0.0.1:19093,127.0.0.1:19094
@@ -85,7 +102,8 @@ COVERAGE_BRANCHES ?= 0
 # Every fuzz harness for this many seconds (tools/fuzz/run.py), beside the Kafka pass: that
 # pass waits on brokers most of the time, and atheris keeps to one core.
 CI_FUZZ_SECONDS ?= 30
-test: setup lint softhsm kafka-up go-deps native zk-tools browser-deps clients-deps
+test: setup lint softhsm kafka-up go-deps native zk-tools browser-deps clients-deps dashboard-deps
+	node $(DASHBOARD_UI)/build.mjs --check
 	$(BIN)/python tools/gen_events_doc.py --check
 	$(BIN)/python tools/gen_catalogue.py --check
 	$(BIN)/python tools/gen_vectors.py --check

@@ -98,10 +98,10 @@ PAGES = [
     ("keys", "#key-table", "Keys"),
     ("timeline", "#timeline", "Live timeline"),
     ("checkpoints", "main", "Checkpoints and proofs"),
-    ("reports", "#report svg", "Compliance reports"),
+    ("reports", "#report canvas", "Compliance reports"),
     ("approvals", "#approval-policies", "Approvals queue"),
     ("threshold", "#threshold-groups", "Threshold sessions"),
-    ("chains", "main svg", "Chain activity"),
+    ("chains", "main canvas", "Chain activity"),
     ("health", "#metrics", "Health and metrics"),
 ]
 

@@ -3,9 +3,10 @@
 Routes (none is in the OpenAPI document: they serve a browser, not API clients):
 
 * ``GET /ui`` (and ``/ui/``): the page; ``GET /ui/assets/NAME``: its files, only
-  those shipped in ``assets/``. Every answer carries a strict Content-Security-Policy
-  (scripts, styles and connections from this origin only, no inline script or style,
-  Trusted Types for the DOM sinks, no framing), so nothing but the shipped bundle runs.
+  those shipped in ``assets/`` (with the esbuild bundle of ``ui/src``, docs/dashboard.md).
+  Every answer carries a strict Content-Security-Policy (scripts, styles and connections
+  from this origin only, no inline script or style, Trusted Types for the DOM sinks, no
+  framing), so nothing but the shipped bundle runs.
 * ``GET /ui/catalogue.json`` (:mod:`.catalogue`), ``GET /ui/schemas.json`` (every Avro
   schema file): public facts, as ``/openapi.json`` is, which the page needs to build
   commands and to decode the envelope bytes it verifies.
@@ -69,7 +70,8 @@ SECURITY_HEADERS = {
 CONTENT_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
                  ".html": "text/html; charset=utf-8", ".txt": "text/plain; charset=utf-8",
                  ".json": "application/json", ".svg": "image/svg+xml"}
-_ASSET_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+# Upper case too: the bundle's shared chunks are named by esbuild's content hash.
+_ASSET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _HEX_KEY = re.compile(r"^[0-9a-f]{64}$")
 
 
