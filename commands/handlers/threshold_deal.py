@@ -50,8 +50,9 @@ from ledger.crypto.threshold.deal import (
 from ledger.crypto.threshold.errors import CheatingParticipant
 from ledger.crypto.threshold.rounds import Round1Message, canonical_text, check_group_id
 from ledger.crypto.threshold.suites import suite_by_name
+from ledger.domain.key import KeyState
 from ledger.domain.threshold_group import FROST_SUITES, ThresholdGroup
-from ledger.errors import CommandRejected, CryptoError, InvalidInput
+from ledger.errors import CommandRejected, CryptoError, IllegalTransition, InvalidInput
 from ledger.recipes.threshold_material import open_state, seal_state
 
 
@@ -87,6 +88,9 @@ def deal_threshold_key(decision: Decision) -> dict[str, Any]:
                                f"{KEY_ALGORITHMS[suite.name]} key, not {key.algorithm}",
                                field="key_id")
         version = key.check_can_export(None)
+        if key.state is not KeyState.ACTIVE:  # a compromised key must not become a group key
+            raise IllegalTransition(f"key {key.key_id} is {key.state}: only an active key is "
+                                    "split", reason_code="key-not-active")
         record = key.versions[version]
 
         def split(secret: bytearray) -> DealMessage:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 import os
 import shutil
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -28,6 +28,9 @@ from commands.session import Session
 from ledger.application import Outcome
 from ledger.crypto import hd
 from ledger.crypto.privacy import pok, ring
+from ledger.crypto.threshold.deal import DealMessage, deal, open_dealt_share
+from ledger.crypto.threshold.rounds import Round1Message
+from ledger.crypto.threshold.suites import suite_by_name
 from ledger.crypto.zk import poseidon
 from ledger.crypto.zk.snarkjs import default_prover
 from ledger.domain.approval_group import approval_scope, approval_statement
@@ -35,9 +38,6 @@ from ledger.errors import CommandRejected
 from ledger.home import Home
 from ledger.hsm.token import open_token
 from ledger.recipes import backup_bundle, custody_keys, escrow
-from ledger.crypto.threshold.deal import DealMessage, deal, open_dealt_share
-from ledger.crypto.threshold.rounds import Round1Message
-from ledger.crypto.threshold.suites import suite_by_name
 from ledger.recipes.threshold_material import open_state
 from ledger.stores.base import StoredEnvelope
 from ledger.stores.memory import MemoryEventStore

@@ -182,6 +182,12 @@ def test_bad_input_names_the_field(homes: Seats) -> None:
                           participants=3, group_id=group_id, participant_messages=messages,
                           key_id=other["key_id"])
     assert wrong.value.field == "key_id"
+    homes[DEALER].run("alice", "CompromiseKey", key_id=other["key_id"], reason="leak",
+                      compromise_time=1_700_000_000_000_000)
+    with pytest.raises(IllegalTransition, match="only an active key"):
+        homes[DEALER].run("alice", "DealThresholdKey", suite="frost-secp256k1", threshold=2,
+                          participants=3, group_id=group_id, participant_messages=messages,
+                          key_id=other["key_id"])
     with pytest.raises(InvalidInput) as missing:
         homes[DEALER].run("alice", "DealThresholdKey", suite="frost-ed25519", threshold=2,
                           participants=3, group_id=group_id,
