@@ -502,22 +502,24 @@ THRESHOLD_EVENTS = Table("threshold_events", "One row per event of a threshold g
                               "ledger)."),
     _c("event_type", "VARCHAR", "ThresholdDkgStarted, MusigKeyAggregated, ThresholdDkgShared, "
                                 "ThresholdKeyCreated, ThresholdNoncesCommitted, "
-                                "ThresholdShareIssued, ThresholdSignatureAggregated or "
-                                "ThresholdGroupRetired."),
+                                "ThresholdShareIssued, ThresholdSignatureAggregated, "
+                                "ThresholdGroupRetired, ThresholdKeyDealt (a dealer's "
+                                "record) or ThresholdDealAccepted."),
     _c("suite", "VARCHAR", "frost-ed25519, frost-secp256k1, bls12381-min-pk or "
                            "musig2-secp256k1 (the seat's first event only; NULL otherwise)."),
     _c("threshold", "INTEGER", "Signers needed (the seat's first event only)."),
     _c("participants", "INTEGER", "Participants holding a share or key (the seat's first "
                                   "event only)."),
     _c("identifier", "INTEGER", "This seat's participant identifier (the seat's first event "
-                                "only)."),
+                                "only; 0 for a dealer's record)."),
     _c("session_id", "VARCHAR", "Signing session (signing events only)."),
     _c("signers", "INTEGER[]", "Identifiers of the signing set (ThresholdShareIssued, "
                                "ThresholdSignatureAggregated)."),
     _c("message_digest_hex", "VARCHAR", "SHA-256 of the message signed, hex (signing "
                                         "events)."),
     _c("public_value_hex", "VARCHAR", "The group public key (ThresholdKeyCreated, "
-                                      "MusigKeyAggregated) or the "
+                                      "MusigKeyAggregated, ThresholdKeyDealt, "
+                                      "ThresholdDealAccepted) or the "
                                       "group signature (ThresholdSignatureAggregated), hex."),
     _c("actor_id", "VARCHAR", "Actor whose command caused the event."),
     _c("recorded_at", TIMESTAMP, "When the event was recorded."),
@@ -720,7 +722,7 @@ WALLET_EVENTS = frozenset({"WalletCreated", "WalletAddressDerived", "WalletAddre
 THRESHOLD_EVENT_TYPES = frozenset({
     "ThresholdDkgStarted", "MusigKeyAggregated", "ThresholdDkgShared", "ThresholdKeyCreated",
     "ThresholdNoncesCommitted", "ThresholdShareIssued", "ThresholdSignatureAggregated",
-    "ThresholdGroupRetired"})
+    "ThresholdGroupRetired", "ThresholdKeyDealt", "ThresholdDealAccepted"})
 ZK_OPERATION_NAMES: Mapping[str, str] = {
     "CommitmentCreated": "commit", "RangeProofIssued": "range-prove",
     "SnarkSetupRecorded": "snark-setup", "SnarkProofIssued": "snark-prove"}
@@ -1490,14 +1492,15 @@ class _BatchMapper:
 
     def _threshold(self, event: LoggedEvent) -> None:
         record = event.record
-        started = event.event_type in ("ThresholdDkgStarted", "MusigKeyAggregated")
+        started = event.event_type in ("ThresholdDkgStarted", "MusigKeyAggregated",
+                                       "ThresholdKeyDealt")
         public = record.get("group_public_key") or record.get("signature")
         digest = record.get("message_digest")
         self.threshold_events.append((
             event.chain_id, event.seq, record["group_id"], event.event_type,
             record["suite"] if started else None, record["threshold"] if started else None,
             record["participants"] if started else None,
-            record["identifier"] if started else None, record.get("session_id"),
+            record.get("identifier", 0) if started else None, record.get("session_id"),
             list(record["signers"]) if "signers" in record else None,
             _hex(digest), _hex(public), record["actor_id"], event.recorded_at,
             details_json(record, omit=(

@@ -294,13 +294,16 @@ WITH started AS (
     SELECT group_id, chain AS domain, suite, threshold, participants, identifier,
            recorded_at AS started_at
     FROM threshold_events
-    WHERE event_type IN ('ThresholdDkgStarted', 'MusigKeyAggregated')),
+    WHERE event_type IN ('ThresholdDkgStarted', 'MusigKeyAggregated', 'ThresholdKeyDealt')),
 activity AS (
     SELECT group_id,
-           max(CASE WHEN event_type IN ('ThresholdKeyCreated', 'MusigKeyAggregated')
+           max(CASE WHEN event_type IN ('ThresholdKeyCreated', 'MusigKeyAggregated',
+                                        'ThresholdKeyDealt', 'ThresholdDealAccepted')
                     THEN public_value_hex END) AS group_public_key_hex,
+           bool_or(event_type = 'ThresholdKeyDealt') AS dealt,
            bool_or(event_type = 'ThresholdDkgShared') AS shared,
-           bool_or(event_type IN ('ThresholdKeyCreated', 'MusigKeyAggregated')) AS created,
+           bool_or(event_type IN ('ThresholdKeyCreated', 'MusigKeyAggregated',
+                                  'ThresholdDealAccepted')) AS created,
            bool_or(event_type = 'ThresholdGroupRetired') AS retired,
            count(DISTINCT session_id) AS sessions,
            count(*) FILTER (WHERE event_type = 'ThresholdShareIssued') AS shares_issued,
@@ -308,7 +311,8 @@ activity AS (
            max(recorded_at) AS last_activity_at
     FROM threshold_events GROUP BY group_id)
 SELECT s.group_id, s.domain, s.suite, s.threshold, s.participants, s.identifier,
-       CASE WHEN a.retired THEN 'retired' WHEN a.created THEN 'active'
+       CASE WHEN a.retired THEN 'retired' WHEN a.dealt THEN 'dealt'
+            WHEN a.created THEN 'active'
             WHEN a.shared THEN 'round2' ELSE 'round1' END AS stage,
        a.group_public_key_hex, a.sessions, a.shares_issued, a.signatures, s.started_at,
        a.last_activity_at

@@ -900,6 +900,8 @@ def _threshold_key(s: Shown) -> str:
     head = (f"group {d['group_id']}: {d['suite']} {d['threshold']}-of-{d['participants']}, "
             f"participant {d['identifier']} ({seq_of(s)})\n"
             f"group public key: {d['group_public_key']}\n")
+    if not d["transcript_digest"] and "internal_key" not in d["public_key_package"]:
+        return head + "dealt by a trusted dealer (compare the group key with every seat)"
     if not d["transcript_digest"]:  # MuSig2: no DKG, the keys are the transcript
         return head + (f"internal key: {d['public_key_package']['internal_key']} "
                        "(compare the group id with every participant)")

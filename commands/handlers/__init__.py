@@ -25,6 +25,7 @@ from commands.handlers import (
     signing,
     threats,
     threshold,
+    threshold_deal,
     wallets,
     zk,
     zk_circuits,
@@ -40,8 +41,8 @@ from ledger.errors import InvalidInput
 __all__ = ["HANDLERS", "Handler", "begin", "decide_for", "execute"]
 
 _MODULES = (actors, data, keys, ledger_handlers, signing, wallets,  # each registers its own
-            approvals, scheduled, chains, threshold, musig, zk, zk_circuits, kek,
-            privacy, threats)
+            approvals, scheduled, chains, threshold, threshold_deal, musig, zk, zk_circuits,
+            kek, privacy, threats)
 _CUSTODY_MODULES = (custody_handlers, backup_handlers)
 check_complete()
 

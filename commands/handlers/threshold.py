@@ -34,6 +34,7 @@ from commands.handlers.threshold_support import (
     named,
     only_messages,
     parse_messages,
+    retire_replaced,
     same_group,
     shred_after,
     signed_message,
@@ -236,14 +237,7 @@ def finish_threshold_dkg(decision: Decision) -> dict[str, Any]:
                      group_public_key=package.group_public_key,
                      public_key_package=package_text, sealed_share=sealed.sealed,
                      data_key_ref=sealed.data_key_ref, at=decision.now)
-    refs = [old_ref]
-    if group.replaces:
-        old = ledger.threshold_group(group.replaces)
-        if old.stage == "active":
-            decision.touch(old)
-            refs.append(old.share_ref)
-            old.retire(actor_id=actor_of(decision), replaced_by=group.group_id, at=decision.now)
-    shred_after(decision, refs)
+    shred_after(decision, [old_ref, *retire_replaced(decision, group)])
     return group_key_row(group)
 
 

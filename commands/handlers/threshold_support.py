@@ -130,3 +130,16 @@ def group_key_row(group: ThresholdGroup) -> dict[str, Any]:
             "group_public_key": group.group_public_key.hex(),
             "public_key_package": json.loads(group.public_key_package),
             "transcript_digest": group.transcript_digest.hex(), "replaces": group.replaces}
+
+
+def retire_replaced(decision: Decision, group: ThresholdGroup) -> list[str]:
+    """A new key that replaces an active group retires it (its share's data key is
+    returned, to shred after commit): the DKG's finish and a dealt share's acceptance."""
+    if not group.replaces:
+        return []
+    old = decision.ledger.threshold_group(group.replaces)
+    if old.stage != "active":
+        return []
+    decision.touch(old)
+    old.retire(actor_id=actor_of(decision), replaced_by=group.group_id, at=decision.now)
+    return [old.share_ref]

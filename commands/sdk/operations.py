@@ -448,6 +448,26 @@ class Operations(abc.ABC):
             key_id=key_id, public_keys=public_keys, taproot=taproot, merkle_root=merkle_root,
             group_id=group_id, label=label, domain=domain))
 
+    def deal_threshold_key(self, suite: str, threshold: int, participants: int, group_id: str,
+                           participant_messages: list[Any], *, key_id: str | None = None,
+                           label: str | None = None, domain: str | None = None) -> CommandResult:
+        """Act as a trusted dealer (RFC 9591 appendix C): split a ledger key (ed25519 or ecdsa-
+        secp256k1, exportable) or a fresh secret into t-of-n FROST shares with Feldman
+        commitments, each sealed to its seat's transport key (the seats' StartThresholdDkg
+        messages); the polynomial is wiped. The dealer knows the secret: prefer the DKG unless
+        an existing key must become a group key (DealThresholdKey)."""
+        return self._command("DealThresholdKey", given(
+            suite=suite, threshold=threshold, participants=participants, group_id=group_id,
+            participant_messages=participant_messages, key_id=key_id, label=label, domain=domain))
+
+    def accept_threshold_deal(self, group_id: str, deal: Any, *,
+                              domain: str | None = None) -> CommandResult:
+        """Take the share a trusted dealer sealed to this seat instead of running the DKG: open
+        it with the seat's transport key, check it against the dealer's commitments (a bad
+        share names the dealer) and seal it (AcceptThresholdDeal)."""
+        return self._command("AcceptThresholdDeal", given(
+            group_id=group_id, deal=deal, domain=domain))
+
     def commit(self, key_id: str, commitment_id: str, *, parts: list[str] | None = None,
                value: int | None = None) -> CommandResult:
         """A Pedersen commitment (ristretto255) to a value, or the homomorphic sum of earlier

@@ -16,7 +16,13 @@ determine, nor accept a round 1 message whose proof of knowledge fails:
 3. ``ThresholdShareIssued`` / ``ThresholdSignatureAggregated``: the signing set lies within
    the group and has at least ``threshold`` members (one for a BLS partial signature).
 
-4. A MuSig2 seat (``MusigKeyAggregated`` and its sessions) is replayed by
+4. ``ThresholdKeyDealt`` (the dealer's record) and ``ThresholdDealAccepted`` (a seat's):
+   the deal parses, is of the group's suite, threshold and size, its constant commitment
+   ``C_0`` is the recorded group key and the recorded package is exactly the one the
+   commitments determine (``PK_i = Σ C_j·i^j``); the dealer's record also names the seats
+   1..n it sealed to.
+
+5. A MuSig2 seat (``MusigKeyAggregated`` and its sessions) is replayed by
    :mod:`ledger.audit.musig_replay`.
 
 Signature shares themselves cannot be re-verified here: FROST's challenge hashes the message,
@@ -31,6 +37,7 @@ import json
 from typing import Any
 
 from ledger.audit.musig_replay import musig_problem
+from ledger.crypto.threshold.deal import DealMessage, package_of
 from ledger.crypto.threshold.dkg import verify_proof_of_knowledge
 from ledger.crypto.threshold.errors import CheatingParticipant
 from ledger.crypto.threshold.keys import PublicKeyPackage
@@ -42,7 +49,8 @@ from ledger.errors import SkmsError
 __all__ = ["REPLAYED_EVENTS", "replay_problem"]
 
 REPLAYED_EVENTS = frozenset({"MusigKeyAggregated", "ThresholdDkgShared", "ThresholdKeyCreated",
-                             "ThresholdShareIssued", "ThresholdSignatureAggregated"})
+                             "ThresholdShareIssued", "ThresholdSignatureAggregated",
+                             "ThresholdKeyDealt", "ThresholdDealAccepted"})
 
 
 def _messages(group: ThresholdGroup) -> list[Round1Message]:
@@ -92,6 +100,26 @@ def _created(group: ThresholdGroup) -> str | None:
     return None
 
 
+def _dealt(group: ThresholdGroup, dealer: bool) -> str | None:
+    message = DealMessage.from_dict(json.loads(group.deal))
+    if (message.group_id, message.suite.name, message.threshold, message.participants) != (
+            group.group_id, group.suite, group.threshold, group.participants):
+        return "the deal is of another group, suite, threshold or size"
+    grp = message.suite.group
+    if not grp.equal(message.commitments[0], group.group_public_key):
+        return "the group key is not the dealer's constant commitment"
+    expected = package_of(message)
+    recorded = PublicKeyPackage.from_dict(json.loads(group.public_key_package))
+    if recorded != expected:
+        return "the public key package does not follow from the dealer's commitments"
+    if dealer:
+        seats = sorted(Round1Message.from_dict(m).sender for m in json.loads(
+            group.peer_packages))
+        if seats != list(range(1, group.participants + 1)):
+            return f"the deal was sealed to seats {seats}, not 1..{group.participants}"
+    return None
+
+
 def _signing(group: ThresholdGroup, record: dict[str, Any]) -> str | None:
     signers = list(record["signers"])
     if signers != sorted(set(signers)) or not all(1 <= s <= group.participants
@@ -113,6 +141,8 @@ def replay_problem(event_type: str, record: dict[str, Any],
             return _shared(group)
         if event_type == "ThresholdKeyCreated":
             return _created(group)
+        if event_type in ("ThresholdKeyDealt", "ThresholdDealAccepted"):
+            return _dealt(group, event_type == "ThresholdKeyDealt")
         if event_type in ("ThresholdShareIssued", "ThresholdSignatureAggregated"):
             return _signing(group, record)
     except SkmsError as bad:

@@ -38,7 +38,7 @@ from ledger.catalogue.model import (
     Route,
 )
 from ledger.catalogue.shapes import SHAPES
-from ledger.domain.threshold_group import SUITES
+from ledger.domain.threshold_group import FROST_SUITES, SUITES
 
 KEY_MANAGERS = frozenset({"key-manager"})
 SIGNERS = frozenset({"key-manager", "signer"})
@@ -107,6 +107,32 @@ MUSIG = CommandSpec(
     result=SHAPES["ThresholdKey"], rest=Route("POST", "/v1/threshold/musig"),
     cli=CliRoute(("threshold", "musig", "aggregate"), renderer="threshold-key"))
 
+DEAL = CommandSpec(
+    name="DealThresholdKey", doc="Act as a trusted dealer (RFC 9591 appendix C): split a "
+                                 "ledger key (ed25519 or ecdsa-secp256k1, exportable) or a "
+                                 "fresh secret into t-of-n FROST shares with Feldman "
+                                 "commitments, each sealed to its seat's transport key (the "
+                                 "seats' StartThresholdDkg messages); the polynomial is "
+                                 "wiped. The dealer knows the secret: prefer the DKG unless "
+                                 "an existing key must become a group key.",
+    group="threshold", roles=KEY_MANAGERS, chain=CHAIN,
+    events=frozenset({"ThresholdKeyDealt"}),
+    args=(text("suite", "frost-ed25519 or frost-secp256k1.", max_length=32,
+               choices=FROST_SUITES),
+          integer("threshold", "Participants needed to sign (t).", minimum=2,
+                  maximum=MAX_PARTICIPANTS),
+          integer("participants", "Participants holding a share (n).", minimum=2,
+                  maximum=MAX_PARTICIPANTS),
+          text("group_id", "The group the seats started (StartThresholdDkg).",
+               max_length=100),
+          _messages("participant_messages", "Every seat's round 1 message (its identifier "
+                    "and transport public key), 1..n.", option="--in"),
+          text("key_id", "A ledger key of this domain to split (its current version; "
+               "default: a fresh secret).", required=False, nullable=True, max_length=100),
+          text("label", "A label.", required=False, nullable=True, max_length=200)),
+    result=SHAPES["ThresholdDeal"], rest=Route("POST", "/v1/threshold/deals"),
+    cli=CliRoute(("threshold", "deal", "split"), renderer="threshold-message"))
+
 COMMANDS = (
     CommandSpec(
         name="StartThresholdDkg", doc="Take a seat in a new threshold group key: round 1 "
@@ -166,6 +192,15 @@ COMMANDS = (
                            option="--share"), MESSAGE_KIND),
            inputs=(MESSAGE,), cli=("sign", "aggregate"), renderer="threshold-signature"),
     MUSIG,
+    DEAL,
+    _group("AcceptThresholdDeal", "Take the share a trusted dealer sealed to this seat "
+           "instead of running the DKG: open it with the seat's transport key, check it "
+           "against the dealer's commitments (a bad share names the dealer) and seal it.",
+           "deal/accept", {"ThresholdDealAccepted", "ThresholdGroupRetired"}, "ThresholdKey",
+           roles=KEY_MANAGERS,
+           args=(document("deal", "The dealer's message (DealThresholdKey's result).",
+                          cli=Cli(option="--in", reader="json-file")),),
+           cli=("deal", "accept"), renderer="threshold-key"),
 )
 
 READS = (

@@ -22,6 +22,11 @@ Requirements:
    ``active`` by ``MusigKeyAggregated`` from the participants' public keys, and its secret
    is the ledger key it names (``key_id``/``key_version``), never copied into the seat.
    Its sessions follow requirement 3 exactly like FROST's.
+6. A trusted dealer (RFC 9591 appendix C) records ``ThresholdKeyDealt`` on a record of its
+   own (identifier 0, stage ``dealt``, never signs): the seats' round 1 messages it dealt
+   to, the Feldman commitments and the sealed shares. A seat started by
+   ``StartThresholdDkg`` may instead of running the DKG accept a dealt share
+   (``ThresholdDealAccepted``: ``round1`` -> ``active``) once it matches the commitments.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from ledger.domain.aggregate import Created as AggregateCreated
 from ledger.domain.registry import register_event
 from ledger.errors import IllegalTransition, InvalidInput
 
-STAGES = ("round1", "round2", "active", "retired")
+STAGES = ("round1", "round2", "active", "retired", "dealt")
 FROST_SUITES = ("frost-ed25519", "frost-secp256k1")
 SUITES = (*FROST_SUITES, "bls12381-min-pk")
 MUSIG_SUITE = "musig2-secp256k1"
@@ -69,6 +74,7 @@ class ThresholdGroup(Aggregate):
     retired_by: str | None
     key_id: str | None
     key_version: int
+    deal: str
 
     class DkgStarted(AggregateCreated):
         event_type = "ThresholdDkgStarted"
@@ -113,6 +119,7 @@ class ThresholdGroup(Aggregate):
             group.retired_by = None
             group.key_id = None
             group.key_version = 0
+            group.deal = ""
 
     class MusigKeyAggregated(AggregateCreated):
         """A MuSig2 seat: the aggregate of the participants' keys, this ledger's key one
@@ -163,6 +170,76 @@ class ThresholdGroup(Aggregate):
             group.retired_by = None
             group.key_id = self.key_id
             group.key_version = self.key_version
+            group.deal = ""
+
+    class KeyDealt(AggregateCreated):
+        """The dealer's record of a deal (requirement 6): public values only."""
+
+        event_type = "ThresholdKeyDealt"
+        group_id: str
+        domain: str
+        suite: str
+        label: str | None
+        threshold: int
+        participants: int
+        key_id: str | None
+        key_version: int
+        participant_messages: str
+        deal: str
+        group_public_key: bytes
+        public_key_package: str
+        actor_id: str
+
+        def apply(self, aggregate: Any) -> None:
+            group: ThresholdGroup = aggregate
+            group.domain = self.domain
+            group.suite = self.suite
+            group.label = self.label
+            group.threshold = self.threshold
+            group.participants = self.participants
+            group.identifier = 0
+            group.replaces = None
+            group.stage = "dealt"
+            group.round1_package = ""
+            group.transport_public_key = b""
+            group.sealed_state = b""
+            group.state_ref = ""
+            group.peer_packages = self.participant_messages
+            group.transcript_digest = b""
+            group.encrypted_shares = ""
+            group.group_public_key = self.group_public_key
+            group.public_key_package = self.public_key_package
+            group.sealed_share = b""
+            group.share_ref = ""
+            group.sessions = {}
+            group.signatures = 0
+            group.created_at = self.recorded_at
+            group.retired_by = None
+            group.key_id = self.key_id
+            group.key_version = self.key_version
+            group.deal = self.deal
+
+    class DealAccepted(Event):
+        """A seat accepted its dealt share (requirement 6); its round 1 state is shredded."""
+
+        event_type = "ThresholdDealAccepted"
+        group_id: str
+        deal: str
+        group_public_key: bytes
+        public_key_package: str
+        sealed_share: bytes
+        data_key_ref: str
+        actor_id: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.stage = "active"
+            aggregate.deal = self.deal
+            aggregate.group_public_key = self.group_public_key
+            aggregate.public_key_package = self.public_key_package
+            aggregate.sealed_share = self.sealed_share
+            aggregate.share_ref = self.data_key_ref
+            aggregate.sealed_state = b""
+            aggregate.state_ref = ""
 
     class DkgShared(Event):
         event_type = "ThresholdDkgShared"
@@ -292,6 +369,15 @@ class ThresholdGroup(Aggregate):
                            public_key_package=public_key_package, sealed_share=sealed_share,
                            data_key_ref=data_key_ref, actor_id=actor_id)
 
+    def record_deal_accepted(self, *, actor_id: str, deal: str, group_public_key: bytes,
+                             public_key_package: str, sealed_share: bytes,
+                             data_key_ref: str, at: int) -> None:
+        self.require_stage("round1", "accept a dealt share")
+        self.trigger_event(self.DealAccepted, at=at, group_id=self.group_id, deal=deal,
+                           group_public_key=group_public_key,
+                           public_key_package=public_key_package, sealed_share=sealed_share,
+                           data_key_ref=data_key_ref, actor_id=actor_id)
+
     def check_can_sign(self) -> None:
         self.require_stage("active", "sign")
 
@@ -351,5 +437,6 @@ class ThresholdGroup(Aggregate):
 for _event in (ThresholdGroup.DkgStarted, ThresholdGroup.MusigKeyAggregated,
                ThresholdGroup.DkgShared, ThresholdGroup.KeyCreated,
                ThresholdGroup.NoncesCommitted, ThresholdGroup.ShareIssued,
-               ThresholdGroup.SignatureAggregated, ThresholdGroup.Retired):
+               ThresholdGroup.SignatureAggregated, ThresholdGroup.Retired,
+               ThresholdGroup.KeyDealt, ThresholdGroup.DealAccepted):
     register_event(_event)

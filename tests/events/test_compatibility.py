@@ -130,6 +130,10 @@ RELEASED = {
         "ee88eac064fc9aaa8cb94bde554c76231e9a73fcf54ece2e8a676512e4dd2c54",
     "MusigKeyAggregated.v1.avsc":
         "3a46b113036afa5803f3a12fa8575249634fde9166d28dd9eb31351bedad046d",
+    "ThresholdKeyDealt.v1.avsc":
+        "fab8e04192274be09ce263cf8f32d07516bc36a72f2fdd7060fb8bbd1805423e",
+    "ThresholdDealAccepted.v1.avsc":
+        "aa424e0a257af1a898e4503a842590c972af93734ba3a3a66d9376019514aade",
     # zero-knowledge (feat/zk)
     "CommitmentCreated.v1.avsc":
         "0bf64b80f2e0ed18cb25f32c2d009fdd3503b5f47ed5132a48a34340c7331f7f",

@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import shutil
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,6 +28,9 @@ from commands.session import Session
 from ledger.application import Outcome
 from ledger.crypto import hd
 from ledger.crypto.privacy import pok, ring
+from ledger.crypto.threshold.deal import DealMessage, deal, open_dealt_share
+from ledger.crypto.threshold.rounds import Round1Message
+from ledger.crypto.threshold.suites import suite_by_name
 from ledger.crypto.zk import poseidon
 from ledger.crypto.zk.snarkjs import default_prover
 from ledger.domain.approval_group import approval_scope, approval_statement
@@ -43,7 +47,7 @@ from projections.threat.baseline import Window
 from projections.threat.report import Finding
 from projections.threat.scoring import Observation, score
 from tests.hsm.softhsm import SoftToken, make_token
-from tests.threshold.peers import MusigPeer, group_with_peers
+from tests.threshold.peers import MusigPeer, Peers, group_with_peers
 from tests.vectors import REPO_ROOT, in_ci
 
 PASSPHRASE = "projection tests, not secret"
@@ -503,6 +507,38 @@ def _run_threshold(session: Session, secrets: list[bytes]) -> None:
         session.run("bob", "SignThresholdShare", domain="payments", group_id=group_id,
                     session_id="lonely", commitments=[lonely], message=message)
     group_with_peers(run("alice"), replaces=group_id)
+    _run_threshold_deal(session, secrets)
+
+
+def _run_threshold_deal(session: Session, secrets: list[bytes]) -> None:
+    """alice deals a fresh 2-of-3 key to three simulated seats (ThresholdKeyDealt), and
+    accepts a share dealt to this ledger's own seat (ThresholdDealAccepted); every dealt
+    share is a secret no cell may hold."""
+    dealt_to = str(uuid.uuid4())
+    seats = Peers("frost-ed25519", dealt_to, 2, 3, seat=0)
+    dealt = _result(session.run("alice", "DealThresholdKey", domain="payments",
+                                suite="frost-ed25519", threshold=2, participants=3,
+                                group_id=dealt_to, participant_messages=seats.round1()))
+    message = DealMessage.from_dict(dealt["message"])
+    for i in (1, 2, 3):
+        share = open_dealt_share(message, i, seats.transport[i])
+        secrets.append(share.secret_scalar())
+        share.zeroize()
+    first = _result(session.run("alice", "StartThresholdDkg", domain="payments",
+                                suite="frost-ed25519", threshold=2, participants=3,
+                                identifier=1, label="dealt"))
+    group_id = first["group_id"]
+    peers = Peers("frost-ed25519", group_id, 2, 3)
+    to_seat = deal(suite_by_name("frost-ed25519"), group_id, 2, 3,
+                   [Round1Message.from_dict(first["message"]), *peers.messages.values()])
+    _result(session.run("alice", "AcceptThresholdDeal", domain="payments", group_id=group_id,
+                        deal=to_seat.to_dict()))
+    ledger = session.ledger()
+    seat = ledger.threshold_group(group_id)
+    share = open_state(ledger.material, group_id, "share", seat.sealed_share, seat.share_ref)
+    secrets.append(bytes.fromhex(share["signing_share"]))
+
+
 def _use_privacy_services(session: Session, secrets: list[bytes]) -> None:
     """bob gets a blind signature and sums Paillier ciphertexts; dave asks for erin's proof
     of possession and relays bob's anonymous approval; the ledger proves a key's

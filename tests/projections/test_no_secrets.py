@@ -133,7 +133,7 @@ def test_no_secret_value_in_any_cell(lifecycle_ledger: Ledger, tmp_path: Path) -
     sealed_seeds = [e for e in events if e.event_type in ("WalletCreated", "SecretRecovered")]
     sealed_threshold = [e for e in events if e.event_type in (
         "ThresholdDkgStarted", "ThresholdDkgShared", "ThresholdKeyCreated",
-        "ThresholdNoncesCommitted")]
+        "ThresholdNoncesCommitted", "ThresholdDealAccepted")]
     assert len(logged) == lifecycle_ledger.count("KeyGenerated") + lifecycle_ledger.count(
         "KeyRotated") + len(sealed_seeds) + len(sealed_threshold) \
         + lifecycle_ledger.count("ImportTokenIssued") + lifecycle_ledger.count("KeyEscrowed")

@@ -16,6 +16,7 @@ import hashlib
 import itertools
 import json
 import os
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,9 @@ from commands.wire import to_json
 from ledger.catalogue import CATALOGUE, CommandSpec, Field, Kind, Spec, sdk_name
 from ledger.crypto import hd
 from ledger.crypto.privacy import pok, ring
+from ledger.crypto.threshold.deal import deal
+from ledger.crypto.threshold.rounds import Round1Message
+from ledger.crypto.threshold.suites import suite_by_name
 from ledger.crypto.zk import poseidon, stark
 from ledger.domain.approval_group import approval_scope, approval_statement
 from ledger.envelope import open_envelope
@@ -158,6 +162,23 @@ class World:
         self.signer.commit_threshold_signing(group_id, "listed-session", domain=domain)
         return group_id, domain
 
+    def threshold_deal(self) -> dict[str, Any]:
+        """A dealer's arguments: the three seats' round 1 messages (all simulated)."""
+        group_id = str(uuid.uuid4())
+        seats = Peers("frost-ed25519", group_id, 2, 3, seat=0)
+        return {"suite": "frost-ed25519", "threshold": 2, "participants": 3,
+                "group_id": group_id, "participant_messages": seats.round1()}
+
+    def threshold_dealt(self) -> dict[str, Any]:
+        """This ledger takes seat 1; a dealer (the library) deals to it and two peers."""
+        first = dict(self.km.start_threshold_dkg(suite="frost-ed25519", threshold=2,
+                                                 participants=3, identifier=1).result)
+        group_id = first["group_id"]
+        peers = Peers("frost-ed25519", group_id, 2, 3)
+        seats = [Round1Message.from_dict(first["message"]), *peers.messages.values()]
+        dealt = deal(suite_by_name("frost-ed25519"), group_id, 2, 3, seats)
+        return {"group_id": group_id, "deal": dealt.to_dict()}
+
     def threshold_commitments(self, message: bytes) -> dict[str, Any]:
         group_id, peers = shared("threshold", self.threshold_group)
         session_id = f"walk-{next(COUNTER)}"
@@ -264,6 +285,8 @@ SCENARIOS: dict[str, Scenario] = {
         "session_id": f"walk-{next(COUNTER)}"}),
     "SignThresholdShare": Scenario("signer", lambda w: w.threshold_commitments(b"walk")),
     "AggregateThresholdSignature": Scenario("signer", lambda w: w.threshold_shares(b"walk")),
+    "DealThresholdKey": Scenario("key-manager", lambda w: w.threshold_deal()),
+    "AcceptThresholdDeal": Scenario("key-manager", lambda w: w.threshold_dealt()),
     "AggregateMusigKey": Scenario("key-manager", lambda w: {
         "key_id": w.key("ecdsa-secp256k1"), "label": "walk",
         "public_keys": [coincurve.PrivateKey().public_key.format().hex()]}),

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Sequence
+
+import coincurve
 
 from ledger.crypto.threshold.ciphersuite import Ciphersuite, KeyGenSuite
 from ledger.crypto.threshold.dkg import dkg_part1, dkg_part2, dkg_part3
@@ -47,3 +50,29 @@ def run_signing(suite: Ciphersuite, shares: dict[int, KeyShare], package: Public
                              tuple(nonces[i].commitments for i in sorted(signers)))
     sig_shares = [sign(shares[i], nonces[i], signing) for i in sorted(signers)]
     return aggregate(package, signing, sig_shares)
+
+
+def hash_to_scalar_secp256k1(message: bytes, dst: bytes) -> bytes:
+    """RFC 9380 hash_to_field (expand_message_xmd, SHA-256, L = 48), written here apart
+    from the library's own, reduced mod the group order."""
+    order = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+    length, block = 48, 64
+    dst_prime = dst + bytes([len(dst)])
+    b0 = hashlib.sha256(bytes(block) + message + length.to_bytes(2, "big") + b"\0"
+                        + dst_prime).digest()
+    b1 = hashlib.sha256(b0 + b"\1" + dst_prime).digest()
+    b2 = hashlib.sha256(bytes(x ^ y for x, y in zip(b0, b1, strict=True)) + b"\2"
+                        + dst_prime).digest()
+    return (int.from_bytes((b1 + b2)[:length], "big") % order).to_bytes(32, "big")
+
+
+def frost_secp256k1_verifies(public_key: bytes, message: bytes, signature: bytes) -> bool:
+    """RFC 9591 FROST(secp256k1, SHA-256) verification, ``z·G == R + c·PK``, on coincurve's
+    point arithmetic and :func:`hash_to_scalar_secp256k1` (independent of the library)."""
+    public = coincurve.PublicKey(public_key)
+    commitment, z = coincurve.PublicKey(signature[:33]), signature[33:]
+    challenge = hash_to_scalar_secp256k1(signature[:33] + public.format() + message,
+                                         b"FROST-secp256k1-SHA256-v1chal")
+    left = coincurve.PrivateKey(z).public_key
+    right = coincurve.PublicKey.combine_keys([commitment, public.multiply(challenge)])
+    return bool(left.format() == right.format())

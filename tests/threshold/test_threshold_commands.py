@@ -9,7 +9,6 @@ arithmetic (RFC 9591 verification equation); threshold BLS with py_ecc's standar
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import uuid
 from collections.abc import Iterator
@@ -32,6 +31,7 @@ from projections.query import open_sandbox
 from projections.reports import run_report
 from projections.runner import ProjectionRunner
 from tests.ledger.conftest import new_session
+from tests.threshold.helpers import hash_to_scalar_secp256k1
 
 Seats = dict[int, Session]
 
@@ -216,24 +216,10 @@ def test_frost_secp256k1_signature_verifies_with_coincurve(seats: Seats) -> None
     public = coincurve.PublicKey(bytes.fromhex(result["group_public_key"]))
     commitment, z = coincurve.PublicKey(signature[:33]), signature[33:]
     tag = b"FROST-secp256k1-SHA256-v1chal"
-    challenge = _hash_to_scalar_secp256k1(signature[:33] + public.format() + b"secp", tag)
+    challenge = hash_to_scalar_secp256k1(signature[:33] + public.format() + b"secp", tag)
     left = coincurve.PrivateKey(z).public_key
     right = coincurve.PublicKey.combine_keys([commitment, public.multiply(challenge)])
     assert left.format() == right.format()
-
-
-def _hash_to_scalar_secp256k1(message: bytes, dst: bytes) -> bytes:
-    """RFC 9380 hash_to_field (expand_message_xmd, SHA-256, L = 48), written here apart
-    from the library's own, reduced mod the group order."""
-    order = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
-    length, block = 48, 64
-    dst_prime = dst + bytes([len(dst)])
-    b0 = hashlib.sha256(bytes(block) + message + length.to_bytes(2, "big") + b"\0"
-                        + dst_prime).digest()
-    b1 = hashlib.sha256(b0 + b"\1" + dst_prime).digest()
-    b2 = hashlib.sha256(bytes(x ^ y for x, y in zip(b0, b1, strict=True)) + b"\2"
-                        + dst_prime).digest()
-    return (int.from_bytes((b1 + b2)[:length], "big") % order).to_bytes(32, "big")
 
 
 def test_threshold_bls_verifies_with_py_ecc(seats: Seats) -> None:

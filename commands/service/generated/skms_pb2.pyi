@@ -965,6 +965,26 @@ class ThresholdKey(_message.Message):
     replaces: str
     def __init__(self, group_id: _Optional[str] = ..., suite: _Optional[str] = ..., threshold: _Optional[int] = ..., participants: _Optional[int] = ..., identifier: _Optional[int] = ..., group_public_key: _Optional[str] = ..., public_key_package_json: _Optional[str] = ..., transcript_digest: _Optional[str] = ..., replaces: _Optional[str] = ...) -> None: ...
 
+class ThresholdDeal(_message.Message):
+    __slots__ = ("group_id", "suite", "threshold", "participants", "identifier", "group_public_key", "public_key_package_json", "message_json")
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    SUITE_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    PARTICIPANTS_FIELD_NUMBER: _ClassVar[int]
+    IDENTIFIER_FIELD_NUMBER: _ClassVar[int]
+    GROUP_PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_KEY_PACKAGE_JSON_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_JSON_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    suite: str
+    threshold: int
+    participants: int
+    identifier: int
+    group_public_key: str
+    public_key_package_json: str
+    message_json: str
+    def __init__(self, group_id: _Optional[str] = ..., suite: _Optional[str] = ..., threshold: _Optional[int] = ..., participants: _Optional[int] = ..., identifier: _Optional[int] = ..., group_public_key: _Optional[str] = ..., public_key_package_json: _Optional[str] = ..., message_json: _Optional[str] = ...) -> None: ...
+
 class ThresholdCommitment(_message.Message):
     __slots__ = ("group_id", "session_id", "identifier", "message_json")
     GROUP_ID_FIELD_NUMBER: _ClassVar[int]
@@ -2408,6 +2428,34 @@ class AggregateMusigKeyRequest(_message.Message):
     def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ...) -> None: ...
 
 class AggregateMusigKeyReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: ThresholdKey
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[ThresholdKey, _Mapping]] = ...) -> None: ...
+
+class DealThresholdKeyRequest(_message.Message):
+    __slots__ = ("command",)
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ...) -> None: ...
+
+class DealThresholdKeyReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: ThresholdDeal
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[ThresholdDeal, _Mapping]] = ...) -> None: ...
+
+class AcceptThresholdDealRequest(_message.Message):
+    __slots__ = ("command",)
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ...) -> None: ...
+
+class AcceptThresholdDealReply(_message.Message):
     __slots__ = ("outcome", "result")
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
     RESULT_FIELD_NUMBER: _ClassVar[int]

@@ -314,6 +314,16 @@ class SkmsStub:
                 request_serializer=skms__pb2.AggregateMusigKeyRequest.SerializeToString,
                 response_deserializer=skms__pb2.AggregateMusigKeyReply.FromString,
                 _registered_method=True)
+        self.DealThresholdKey = channel.unary_unary(
+                '/skms.v1.Skms/DealThresholdKey',
+                request_serializer=skms__pb2.DealThresholdKeyRequest.SerializeToString,
+                response_deserializer=skms__pb2.DealThresholdKeyReply.FromString,
+                _registered_method=True)
+        self.AcceptThresholdDeal = channel.unary_unary(
+                '/skms.v1.Skms/AcceptThresholdDeal',
+                request_serializer=skms__pb2.AcceptThresholdDealRequest.SerializeToString,
+                response_deserializer=skms__pb2.AcceptThresholdDealReply.FromString,
+                _registered_method=True)
         self.Commit = channel.unary_unary(
                 '/skms.v1.Skms/Commit',
                 request_serializer=skms__pb2.CommitRequest.SerializeToString,
@@ -980,6 +990,18 @@ class SkmsServicer:
         raise NotImplementedError('Method not implemented!')
 
     def AggregateMusigKey(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DealThresholdKey(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AcceptThresholdDeal(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -1663,6 +1685,16 @@ def add_SkmsServicer_to_server(servicer, server):
                     servicer.AggregateMusigKey,
                     request_deserializer=skms__pb2.AggregateMusigKeyRequest.FromString,
                     response_serializer=skms__pb2.AggregateMusigKeyReply.SerializeToString,
+            ),
+            'DealThresholdKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.DealThresholdKey,
+                    request_deserializer=skms__pb2.DealThresholdKeyRequest.FromString,
+                    response_serializer=skms__pb2.DealThresholdKeyReply.SerializeToString,
+            ),
+            'AcceptThresholdDeal': grpc.unary_unary_rpc_method_handler(
+                    servicer.AcceptThresholdDeal,
+                    request_deserializer=skms__pb2.AcceptThresholdDealRequest.FromString,
+                    response_serializer=skms__pb2.AcceptThresholdDealReply.SerializeToString,
             ),
             'Commit': grpc.unary_unary_rpc_method_handler(
                     servicer.Commit,
@@ -3507,6 +3539,60 @@ class Skms:
             '/skms.v1.Skms/AggregateMusigKey',
             skms__pb2.AggregateMusigKeyRequest.SerializeToString,
             skms__pb2.AggregateMusigKeyReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DealThresholdKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/DealThresholdKey',
+            skms__pb2.DealThresholdKeyRequest.SerializeToString,
+            skms__pb2.DealThresholdKeyReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AcceptThresholdDeal(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/AcceptThresholdDeal',
+            skms__pb2.AcceptThresholdDealRequest.SerializeToString,
+            skms__pb2.AcceptThresholdDealReply.FromString,
             options,
             channel_credentials,
             insecure,

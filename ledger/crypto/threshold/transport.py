@@ -47,6 +47,8 @@ __all__ = [
     "EncryptedShare",
     "decrypt_share",
     "encrypt_share",
+    "open_scalar",
+    "seal_scalar",
     "transport_key_pair",
     "transport_public_key",
 ]
@@ -130,26 +132,60 @@ def _key(dh: bytearray, ephemeral: bytes, sender: bytes, recipient: bytes,
                        length=aead.KEY_SIZE)
 
 
-def encrypt_share(share: DkgSecretShare, sender_secret: bytes | bytearray,
-                  recipient_public: bytes, *, rng: Rng = random_bytes) -> EncryptedShare:
-    """Seal ``share`` to ``recipient_public``, authenticated by the sender's transport key."""
+def seal_scalar(value: bytes | bytearray, header_bytes: bytes,
+                sender_secret: bytes | bytearray, recipient_public: bytes, *,
+                rng: Rng = random_bytes) -> tuple[bytes, bytes]:
+    """Seal a secret scalar to ``recipient_public`` under ``header_bytes`` (bound as HKDF
+    info and AEAD associated data), authenticated by the sender's transport key.
+
+    Returns ``(ephemeral public key, blob)``. Shared by DKG round 2 shares and the trusted
+    dealer's shares (:mod:`.deal`), whose headers differ in their type tag.
+    """
     sender = _private(sender_secret)
     recipient = _public(recipient_public, "transport_public_key")
     ephemeral_secret = bytearray(rng(TRANSPORT_KEY_SIZE))
     ephemeral = _private(ephemeral_secret)
     zeroize(ephemeral_secret)
     ephemeral_public = ephemeral.public_key().public_bytes(_RAW, _RAW_PUBLIC)
-    header = share.header()
-    header_bytes = _header_bytes(header)
     dh = bytearray(_exchange(ephemeral, recipient) + _exchange(sender, recipient))
     key = _key(dh, ephemeral_public, sender.public_key().public_bytes(_RAW, _RAW_PUBLIC),
                recipient_public, header_bytes)
     try:
-        blob = aead.seal(key, share.value, header_bytes)
+        return ephemeral_public, aead.seal(key, value, header_bytes)
     finally:
         zeroize(dh)
         zeroize(key)
-    return EncryptedShare(header, ephemeral_public, blob)
+
+
+def open_scalar(header_bytes: bytes, ephemeral_key: bytes, blob: bytes,
+                recipient_secret: bytes | bytearray, sender_public: bytes,
+                scalar_size: int, sender: str) -> bytearray:
+    """Open what :func:`seal_scalar` sealed; ``CryptoError`` naming ``sender`` otherwise."""
+    recipient = _private(recipient_secret)
+    dh = bytearray(_exchange(recipient, _public(ephemeral_key, "ephemeral_key"))
+                   + _exchange(recipient, _public(sender_public, "transport_public_key")))
+    key = _key(dh, ephemeral_key, sender_public,
+               recipient.public_key().public_bytes(_RAW, _RAW_PUBLIC), header_bytes)
+    try:
+        value = aead.open_(key, blob, header_bytes)
+    except CryptoError:
+        raise CryptoError(f"the share from {sender} does not open") from None
+    finally:
+        zeroize(dh)
+        zeroize(key)
+    if len(value) != scalar_size:
+        zeroize(value)
+        raise CryptoError(f"the share from {sender} has the wrong size")
+    return value
+
+
+def encrypt_share(share: DkgSecretShare, sender_secret: bytes | bytearray,
+                  recipient_public: bytes, *, rng: Rng = random_bytes) -> EncryptedShare:
+    """Seal ``share`` to ``recipient_public``, authenticated by the sender's transport key."""
+    header = share.header()
+    ephemeral, blob = seal_scalar(share.value, _header_bytes(header), sender_secret,
+                                  recipient_public, rng=rng)
+    return EncryptedShare(header, ephemeral, blob)
 
 
 def decrypt_share(encrypted: EncryptedShare, recipient_secret: bytes | bytearray,
@@ -159,24 +195,11 @@ def decrypt_share(encrypted: EncryptedShare, recipient_secret: bytes | bytearray
     Raises :class:`~ledger.errors.CryptoError` when it does not open (wrong sender, wrong
     recipient, tampered, or moved to another session): the caller names the sender.
     """
-    recipient = _private(recipient_secret)
     header = encrypted.header
-    header_bytes = _header_bytes(header)
-    dh = bytearray(_exchange(recipient, _public(encrypted.ephemeral_key, "ephemeral_key"))
-                   + _exchange(recipient, _public(sender_public, "transport_public_key")))
-    key = _key(dh, encrypted.ephemeral_key, sender_public,
-               recipient.public_key().public_bytes(_RAW, _RAW_PUBLIC), header_bytes)
-    try:
-        value = aead.open_(key, encrypted.ciphertext, header_bytes)
-    except CryptoError:
-        raise CryptoError(f"the share from participant {header.sender} does not open") from None
-    finally:
-        zeroize(dh)
-        zeroize(key)
     scalars = header.suite.group.scalars
-    if len(value) != scalars.size:
-        zeroize(value)
-        raise CryptoError(f"the share from participant {header.sender} has the wrong size")
+    value = open_scalar(_header_bytes(header), encrypted.ephemeral_key,
+                        encrypted.ciphertext, recipient_secret, sender_public,
+                        scalars.size, f"participant {header.sender}")
     try:
         scalars.deserialize(bytes(value), "round2_shares")
     except InvalidInput:

@@ -23,6 +23,155 @@ import (
 // ThresholdAPIService ThresholdAPI service
 type ThresholdAPIService service
 
+type ApiAcceptThresholdDealRequest struct {
+	ctx context.Context
+	ApiService *ThresholdAPIService
+	groupId string
+	acceptThresholdDealIn *AcceptThresholdDealIn
+	idempotencyKey *string
+}
+
+func (r ApiAcceptThresholdDealRequest) AcceptThresholdDealIn(acceptThresholdDealIn AcceptThresholdDealIn) ApiAcceptThresholdDealRequest {
+	r.acceptThresholdDealIn = &acceptThresholdDealIn
+	return r
+}
+
+// Must equal the command id; a retry returns the first outcome.
+func (r ApiAcceptThresholdDealRequest) IdempotencyKey(idempotencyKey string) ApiAcceptThresholdDealRequest {
+	r.idempotencyKey = &idempotencyKey
+	return r
+}
+
+func (r ApiAcceptThresholdDealRequest) Execute() (*AcceptThresholdDealOut, *http.Response, error) {
+	return r.ApiService.AcceptThresholdDealExecute(r)
+}
+
+/*
+AcceptThresholdDeal AcceptThresholdDeal command
+
+Take the share a trusted dealer sealed to this seat instead of running the DKG: open it with the seat's transport key, check it against the dealer's commitments (a bad share names the dealer) and seal it.
+
+ @param ctx context.Context - for authentication, logging, cancellation, deadlines, tracing, etc. Passed from http.Request or context.Background().
+ @param groupId The group id.
+ @return ApiAcceptThresholdDealRequest
+*/
+func (a *ThresholdAPIService) AcceptThresholdDeal(ctx context.Context, groupId string) ApiAcceptThresholdDealRequest {
+	return ApiAcceptThresholdDealRequest{
+		ApiService: a,
+		ctx: ctx,
+		groupId: groupId,
+	}
+}
+
+// Execute executes the request
+//  @return AcceptThresholdDealOut
+func (a *ThresholdAPIService) AcceptThresholdDealExecute(r ApiAcceptThresholdDealRequest) (*AcceptThresholdDealOut, *http.Response, error) {
+	var (
+		localVarHTTPMethod   = http.MethodPost
+		localVarPostBody     interface{}
+		formFiles            []formFile
+		localVarReturnValue  *AcceptThresholdDealOut
+	)
+
+	localBasePath, err := a.client.cfg.ServerURLWithContext(r.ctx, "ThresholdAPIService.AcceptThresholdDeal")
+	if err != nil {
+		return localVarReturnValue, nil, &GenericOpenAPIError{error: err.Error()}
+	}
+
+	localVarPath := localBasePath + "/v1/threshold/groups/{group_id}/deal/accept"
+	localVarPath = strings.Replace(localVarPath, "{"+"group_id"+"}", url.PathEscape(parameterValueToString(r.groupId, "groupId")), -1)
+
+	localVarHeaderParams := make(map[string]string)
+	localVarQueryParams := url.Values{}
+	localVarFormParams := url.Values{}
+	if strlen(r.groupId) > 100 {
+		return localVarReturnValue, nil, reportError("groupId must have less than 100 elements")
+	}
+	if r.acceptThresholdDealIn == nil {
+		return localVarReturnValue, nil, reportError("acceptThresholdDealIn is required and must be specified")
+	}
+
+	// to determine the Content-Type header
+	localVarHTTPContentTypes := []string{"application/json"}
+
+	// set Content-Type header
+	localVarHTTPContentType := selectHeaderContentType(localVarHTTPContentTypes)
+	if localVarHTTPContentType != "" {
+		localVarHeaderParams["Content-Type"] = localVarHTTPContentType
+	}
+
+	// to determine the Accept header
+	localVarHTTPHeaderAccepts := []string{"application/json", "application/problem+json"}
+
+	// set Accept header
+	localVarHTTPHeaderAccept := selectHeaderAccept(localVarHTTPHeaderAccepts)
+	if localVarHTTPHeaderAccept != "" {
+		localVarHeaderParams["Accept"] = localVarHTTPHeaderAccept
+	}
+	if r.idempotencyKey != nil {
+		parameterAddToHeaderOrQuery(localVarHeaderParams, "Idempotency-Key", r.idempotencyKey, "simple", "")
+	}
+	// body params
+	localVarPostBody = r.acceptThresholdDealIn
+	if r.ctx != nil {
+		// API Key Authentication
+		if auth, ok := r.ctx.Value(ContextAPIKeys).(map[string]APIKey); ok {
+			if apiKey, ok := auth["httpMessageSignature"]; ok {
+				var key string
+				if apiKey.Prefix != "" {
+					key = apiKey.Prefix + " " + apiKey.Key
+				} else {
+					key = apiKey.Key
+				}
+				localVarHeaderParams["Signature"] = key
+			}
+		}
+	}
+	req, err := a.client.prepareRequest(r.ctx, localVarPath, localVarHTTPMethod, localVarPostBody, localVarHeaderParams, localVarQueryParams, localVarFormParams, formFiles)
+	if err != nil {
+		return localVarReturnValue, nil, err
+	}
+
+	localVarHTTPResponse, err := a.client.callAPI(req)
+	if err != nil || localVarHTTPResponse == nil {
+		return localVarReturnValue, localVarHTTPResponse, err
+	}
+
+	localVarBody, err := io.ReadAll(localVarHTTPResponse.Body)
+	localVarHTTPResponse.Body.Close()
+	localVarHTTPResponse.Body = io.NopCloser(bytes.NewBuffer(localVarBody))
+	if err != nil {
+		return localVarReturnValue, localVarHTTPResponse, err
+	}
+
+	if localVarHTTPResponse.StatusCode >= 300 {
+		newErr := &GenericOpenAPIError{
+			body:  localVarBody,
+			error: localVarHTTPResponse.Status,
+		}
+			var v Problem
+			err = a.client.decode(&v, localVarBody, localVarHTTPResponse.Header.Get("Content-Type"))
+			if err != nil {
+				newErr.error = err.Error()
+				return localVarReturnValue, localVarHTTPResponse, newErr
+			}
+					newErr.error = formatErrorMessage(localVarHTTPResponse.Status, &v)
+					newErr.model = v
+		return localVarReturnValue, localVarHTTPResponse, newErr
+	}
+
+	err = a.client.decode(&localVarReturnValue, localVarBody, localVarHTTPResponse.Header.Get("Content-Type"))
+	if err != nil {
+		newErr := &GenericOpenAPIError{
+			body:  localVarBody,
+			error: err.Error(),
+		}
+		return localVarReturnValue, localVarHTTPResponse, newErr
+	}
+
+	return localVarReturnValue, localVarHTTPResponse, nil
+}
+
 type ApiAggregateMusigKeyRequest struct {
 	ctx context.Context
 	ApiService *ThresholdAPIService
@@ -404,6 +553,148 @@ func (a *ThresholdAPIService) CommitThresholdSigningExecute(r ApiCommitThreshold
 	}
 	// body params
 	localVarPostBody = r.commitThresholdSigningIn
+	if r.ctx != nil {
+		// API Key Authentication
+		if auth, ok := r.ctx.Value(ContextAPIKeys).(map[string]APIKey); ok {
+			if apiKey, ok := auth["httpMessageSignature"]; ok {
+				var key string
+				if apiKey.Prefix != "" {
+					key = apiKey.Prefix + " " + apiKey.Key
+				} else {
+					key = apiKey.Key
+				}
+				localVarHeaderParams["Signature"] = key
+			}
+		}
+	}
+	req, err := a.client.prepareRequest(r.ctx, localVarPath, localVarHTTPMethod, localVarPostBody, localVarHeaderParams, localVarQueryParams, localVarFormParams, formFiles)
+	if err != nil {
+		return localVarReturnValue, nil, err
+	}
+
+	localVarHTTPResponse, err := a.client.callAPI(req)
+	if err != nil || localVarHTTPResponse == nil {
+		return localVarReturnValue, localVarHTTPResponse, err
+	}
+
+	localVarBody, err := io.ReadAll(localVarHTTPResponse.Body)
+	localVarHTTPResponse.Body.Close()
+	localVarHTTPResponse.Body = io.NopCloser(bytes.NewBuffer(localVarBody))
+	if err != nil {
+		return localVarReturnValue, localVarHTTPResponse, err
+	}
+
+	if localVarHTTPResponse.StatusCode >= 300 {
+		newErr := &GenericOpenAPIError{
+			body:  localVarBody,
+			error: localVarHTTPResponse.Status,
+		}
+			var v Problem
+			err = a.client.decode(&v, localVarBody, localVarHTTPResponse.Header.Get("Content-Type"))
+			if err != nil {
+				newErr.error = err.Error()
+				return localVarReturnValue, localVarHTTPResponse, newErr
+			}
+					newErr.error = formatErrorMessage(localVarHTTPResponse.Status, &v)
+					newErr.model = v
+		return localVarReturnValue, localVarHTTPResponse, newErr
+	}
+
+	err = a.client.decode(&localVarReturnValue, localVarBody, localVarHTTPResponse.Header.Get("Content-Type"))
+	if err != nil {
+		newErr := &GenericOpenAPIError{
+			body:  localVarBody,
+			error: err.Error(),
+		}
+		return localVarReturnValue, localVarHTTPResponse, newErr
+	}
+
+	return localVarReturnValue, localVarHTTPResponse, nil
+}
+
+type ApiDealThresholdKeyRequest struct {
+	ctx context.Context
+	ApiService *ThresholdAPIService
+	dealThresholdKeyIn *DealThresholdKeyIn
+	idempotencyKey *string
+}
+
+func (r ApiDealThresholdKeyRequest) DealThresholdKeyIn(dealThresholdKeyIn DealThresholdKeyIn) ApiDealThresholdKeyRequest {
+	r.dealThresholdKeyIn = &dealThresholdKeyIn
+	return r
+}
+
+// Must equal the command id; a retry returns the first outcome.
+func (r ApiDealThresholdKeyRequest) IdempotencyKey(idempotencyKey string) ApiDealThresholdKeyRequest {
+	r.idempotencyKey = &idempotencyKey
+	return r
+}
+
+func (r ApiDealThresholdKeyRequest) Execute() (*DealThresholdKeyOut, *http.Response, error) {
+	return r.ApiService.DealThresholdKeyExecute(r)
+}
+
+/*
+DealThresholdKey DealThresholdKey command
+
+Act as a trusted dealer (RFC 9591 appendix C): split a ledger key (ed25519 or ecdsa-secp256k1, exportable) or a fresh secret into t-of-n FROST shares with Feldman commitments, each sealed to its seat's transport key (the seats' StartThresholdDkg messages); the polynomial is wiped. The dealer knows the secret: prefer the DKG unless an existing key must become a group key.
+
+ @param ctx context.Context - for authentication, logging, cancellation, deadlines, tracing, etc. Passed from http.Request or context.Background().
+ @return ApiDealThresholdKeyRequest
+*/
+func (a *ThresholdAPIService) DealThresholdKey(ctx context.Context) ApiDealThresholdKeyRequest {
+	return ApiDealThresholdKeyRequest{
+		ApiService: a,
+		ctx: ctx,
+	}
+}
+
+// Execute executes the request
+//  @return DealThresholdKeyOut
+func (a *ThresholdAPIService) DealThresholdKeyExecute(r ApiDealThresholdKeyRequest) (*DealThresholdKeyOut, *http.Response, error) {
+	var (
+		localVarHTTPMethod   = http.MethodPost
+		localVarPostBody     interface{}
+		formFiles            []formFile
+		localVarReturnValue  *DealThresholdKeyOut
+	)
+
+	localBasePath, err := a.client.cfg.ServerURLWithContext(r.ctx, "ThresholdAPIService.DealThresholdKey")
+	if err != nil {
+		return localVarReturnValue, nil, &GenericOpenAPIError{error: err.Error()}
+	}
+
+	localVarPath := localBasePath + "/v1/threshold/deals"
+
+	localVarHeaderParams := make(map[string]string)
+	localVarQueryParams := url.Values{}
+	localVarFormParams := url.Values{}
+	if r.dealThresholdKeyIn == nil {
+		return localVarReturnValue, nil, reportError("dealThresholdKeyIn is required and must be specified")
+	}
+
+	// to determine the Content-Type header
+	localVarHTTPContentTypes := []string{"application/json"}
+
+	// set Content-Type header
+	localVarHTTPContentType := selectHeaderContentType(localVarHTTPContentTypes)
+	if localVarHTTPContentType != "" {
+		localVarHeaderParams["Content-Type"] = localVarHTTPContentType
+	}
+
+	// to determine the Accept header
+	localVarHTTPHeaderAccepts := []string{"application/json", "application/problem+json"}
+
+	// set Accept header
+	localVarHTTPHeaderAccept := selectHeaderAccept(localVarHTTPHeaderAccepts)
+	if localVarHTTPHeaderAccept != "" {
+		localVarHeaderParams["Accept"] = localVarHTTPHeaderAccept
+	}
+	if r.idempotencyKey != nil {
+		parameterAddToHeaderOrQuery(localVarHeaderParams, "Idempotency-Key", r.idempotencyKey, "simple", "")
+	}
+	// body params
+	localVarPostBody = r.dealThresholdKeyIn
 	if r.ctx != nil {
 		// API Key Authentication
 		if auth, ok := r.ctx.Value(ContextAPIKeys).(map[string]APIKey); ok {

@@ -45,7 +45,7 @@ type ThresholdGroup struct {
 	Sessions int64 `json:"sessions"`
 	// Group signatures this ledger aggregated.
 	Signatures int64 `json:"signatures"`
-	// round1, round2, active or retired.
+	// round1, round2, active, retired, or dealt (a dealer's record).
 	Stage string `json:"stage"`
 	// Suite.
 	Suite string `json:"suite"`

@@ -14,6 +14,16 @@
 
 import * as runtime from '../runtime';
 import {
+    type AcceptThresholdDealIn,
+    AcceptThresholdDealInFromJSON,
+    AcceptThresholdDealInToJSON,
+} from '../models/AcceptThresholdDealIn';
+import {
+    type AcceptThresholdDealOut,
+    AcceptThresholdDealOutFromJSON,
+    AcceptThresholdDealOutToJSON,
+} from '../models/AcceptThresholdDealOut';
+import {
     type AggregateMusigKeyIn,
     AggregateMusigKeyInFromJSON,
     AggregateMusigKeyInToJSON,
@@ -43,6 +53,16 @@ import {
     CommitThresholdSigningOutFromJSON,
     CommitThresholdSigningOutToJSON,
 } from '../models/CommitThresholdSigningOut';
+import {
+    type DealThresholdKeyIn,
+    DealThresholdKeyInFromJSON,
+    DealThresholdKeyInToJSON,
+} from '../models/DealThresholdKeyIn';
+import {
+    type DealThresholdKeyOut,
+    DealThresholdKeyOutFromJSON,
+    DealThresholdKeyOutToJSON,
+} from '../models/DealThresholdKeyOut';
 import {
     type FinishThresholdDkgIn,
     FinishThresholdDkgInFromJSON,
@@ -99,6 +119,21 @@ import {
     ThresholdSessionToJSON,
 } from '../models/ThresholdSession';
 
+export interface AcceptThresholdDealRequest {
+    /**
+     * The group id.
+     */
+    groupId: string;
+    /**
+     * 
+     */
+    acceptThresholdDealIn: AcceptThresholdDealIn;
+    /**
+     * Must equal the command id; a retry returns the first outcome.
+     */
+    idempotencyKey?: string | null;
+}
+
 export interface AggregateMusigKeyRequest {
     /**
      * 
@@ -134,6 +169,17 @@ export interface CommitThresholdSigningRequest {
      * 
      */
     commitThresholdSigningIn: CommitThresholdSigningIn;
+    /**
+     * Must equal the command id; a retry returns the first outcome.
+     */
+    idempotencyKey?: string | null;
+}
+
+export interface DealThresholdKeyRequest {
+    /**
+     * 
+     */
+    dealThresholdKeyIn: DealThresholdKeyIn;
     /**
      * Must equal the command id; a retry returns the first outcome.
      */
@@ -221,6 +267,71 @@ export interface StartThresholdDkgRequest {
  * 
  */
 export class ThresholdApi extends runtime.BaseAPI {
+
+    /**
+     * Creates request options for acceptThresholdDeal without sending the request
+     */
+    async acceptThresholdDealRequestOpts(requestParameters: AcceptThresholdDealRequest): Promise<runtime.RequestOpts> {
+        if (requestParameters['groupId'] == null) {
+            throw new runtime.RequiredError(
+                'groupId',
+                'Required parameter "groupId" was null or undefined when calling acceptThresholdDeal().'
+            );
+        }
+
+        if (requestParameters['acceptThresholdDealIn'] == null) {
+            throw new runtime.RequiredError(
+                'acceptThresholdDealIn',
+                'Required parameter "acceptThresholdDealIn" was null or undefined when calling acceptThresholdDeal().'
+            );
+        }
+
+        const queryParameters: any = {};
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+        headerParameters['Content-Type'] = 'application/json';
+
+        if (requestParameters['idempotencyKey'] != null) {
+            headerParameters['Idempotency-Key'] = String(requestParameters['idempotencyKey']);
+        }
+
+        if (this.configuration && this.configuration.apiKey) {
+            headerParameters["Signature"] = await this.configuration.apiKey("Signature"); // httpMessageSignature authentication
+        }
+
+
+        let urlPath = `/v1/threshold/groups/{group_id}/deal/accept`;
+        urlPath = urlPath.replace('{group_id}', encodeURIComponent(String(requestParameters['groupId'])));
+
+        return {
+            path: urlPath,
+            method: 'POST',
+            headers: headerParameters,
+            query: queryParameters,
+            body: AcceptThresholdDealInToJSON(requestParameters['acceptThresholdDealIn']),
+        };
+    }
+
+    /**
+     * Take the share a trusted dealer sealed to this seat instead of running the DKG: open it with the seat\'s transport key, check it against the dealer\'s commitments (a bad share names the dealer) and seal it.
+     * AcceptThresholdDeal command
+     */
+    async acceptThresholdDealRaw(requestParameters: AcceptThresholdDealRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<AcceptThresholdDealOut>> {
+        const requestOptions = await this.acceptThresholdDealRequestOpts(requestParameters);
+        const response = await this.request(requestOptions, initOverrides);
+
+        return new runtime.JSONApiResponse(response, (jsonValue) => AcceptThresholdDealOutFromJSON(jsonValue));
+    }
+
+    /**
+     * Take the share a trusted dealer sealed to this seat instead of running the DKG: open it with the seat\'s transport key, check it against the dealer\'s commitments (a bad share names the dealer) and seal it.
+     * AcceptThresholdDeal command
+     */
+    async acceptThresholdDeal(requestParameters: AcceptThresholdDealRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<AcceptThresholdDealOut> {
+        const response = await this.acceptThresholdDealRaw(requestParameters, initOverrides);
+        return await response.value();
+    }
 
     /**
      * Creates request options for aggregateMusigKey without sending the request
@@ -406,6 +517,63 @@ export class ThresholdApi extends runtime.BaseAPI {
      */
     async commitThresholdSigning(requestParameters: CommitThresholdSigningRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<CommitThresholdSigningOut> {
         const response = await this.commitThresholdSigningRaw(requestParameters, initOverrides);
+        return await response.value();
+    }
+
+    /**
+     * Creates request options for dealThresholdKey without sending the request
+     */
+    async dealThresholdKeyRequestOpts(requestParameters: DealThresholdKeyRequest): Promise<runtime.RequestOpts> {
+        if (requestParameters['dealThresholdKeyIn'] == null) {
+            throw new runtime.RequiredError(
+                'dealThresholdKeyIn',
+                'Required parameter "dealThresholdKeyIn" was null or undefined when calling dealThresholdKey().'
+            );
+        }
+
+        const queryParameters: any = {};
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+        headerParameters['Content-Type'] = 'application/json';
+
+        if (requestParameters['idempotencyKey'] != null) {
+            headerParameters['Idempotency-Key'] = String(requestParameters['idempotencyKey']);
+        }
+
+        if (this.configuration && this.configuration.apiKey) {
+            headerParameters["Signature"] = await this.configuration.apiKey("Signature"); // httpMessageSignature authentication
+        }
+
+
+        let urlPath = `/v1/threshold/deals`;
+
+        return {
+            path: urlPath,
+            method: 'POST',
+            headers: headerParameters,
+            query: queryParameters,
+            body: DealThresholdKeyInToJSON(requestParameters['dealThresholdKeyIn']),
+        };
+    }
+
+    /**
+     * Act as a trusted dealer (RFC 9591 appendix C): split a ledger key (ed25519 or ecdsa-secp256k1, exportable) or a fresh secret into t-of-n FROST shares with Feldman commitments, each sealed to its seat\'s transport key (the seats\' StartThresholdDkg messages); the polynomial is wiped. The dealer knows the secret: prefer the DKG unless an existing key must become a group key.
+     * DealThresholdKey command
+     */
+    async dealThresholdKeyRaw(requestParameters: DealThresholdKeyRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<DealThresholdKeyOut>> {
+        const requestOptions = await this.dealThresholdKeyRequestOpts(requestParameters);
+        const response = await this.request(requestOptions, initOverrides);
+
+        return new runtime.JSONApiResponse(response, (jsonValue) => DealThresholdKeyOutFromJSON(jsonValue));
+    }
+
+    /**
+     * Act as a trusted dealer (RFC 9591 appendix C): split a ledger key (ed25519 or ecdsa-secp256k1, exportable) or a fresh secret into t-of-n FROST shares with Feldman commitments, each sealed to its seat\'s transport key (the seats\' StartThresholdDkg messages); the polynomial is wiped. The dealer knows the secret: prefer the DKG unless an existing key must become a group key.
+     * DealThresholdKey command
+     */
+    async dealThresholdKey(requestParameters: DealThresholdKeyRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<DealThresholdKeyOut> {
+        const response = await this.dealThresholdKeyRaw(requestParameters, initOverrides);
         return await response.value();
     }
 

@@ -68,7 +68,7 @@ export interface ThresholdGroup {
      */
     signatures: number;
     /**
-     * round1, round2, active or retired.
+     * round1, round2, active, retired, or dealt (a dealer's record).
      */
     stage: string;
     /**

@@ -1,5 +1,7 @@
 /* tslint:disable */
 /* eslint-disable */
+export * from './AcceptThresholdDealIn';
+export * from './AcceptThresholdDealOut';
 export * from './ActivateKeyIn';
 export * from './ActivateKeyOut';
 export * from './Actor';
@@ -61,6 +63,8 @@ export * from './CreateKeyOut';
 export * from './CreateWalletIn';
 export * from './CreateWalletOut';
 export * from './DataKey';
+export * from './DealThresholdKeyIn';
+export * from './DealThresholdKeyOut';
 export * from './DecryptIn';
 export * from './DecryptOut';
 export * from './DeriveAddressIn';
@@ -218,6 +222,7 @@ export * from './SuspendKeyOut';
 export * from './Table';
 export * from './ThreatPolicy';
 export * from './ThresholdCommitment';
+export * from './ThresholdDeal';
 export * from './ThresholdDkgRound1';
 export * from './ThresholdDkgRound2';
 export * from './ThresholdGroup';
