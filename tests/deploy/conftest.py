@@ -9,9 +9,9 @@ one skips on a developer machine and FAILS under ``CI=true``: a green CI must me
 from __future__ import annotations
 
 import os
-import sys
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
