@@ -105,11 +105,12 @@ deploy-check: setup deploy-tools zipkin-jar
 
 # The image (tools/deploy/image.sh): a local debootstrap base (once, 4-14 min), the image
 # from the wheelhouse (about 7 min), then `skms demo`, `skms audit verify` and the
-# HEALTHCHECK inside it with no network (about 2 min). Needs root for dockerd, which
+# HEALTHCHECK inside it with no network (about 2 min), then compose's Kafka mode (skms-init.sh,
+# serve on the loopback Kafka, the mTLS scrape) on the host network. Needs root for dockerd, which
 # tools/deploy/dockerd.sh starts with no bridge, iptables, forwarding or masquerading.
-image: setup
+image: setup kafka-up
 	bash tools/deploy/dockerd.sh up
-	bash tools/deploy/image.sh
+	SKMS_KAFKA_BOOTSTRAP=$(KAFKA_BOOTSTRAP) bash tools/deploy/image.sh
 
 # Coverage-guided fuzzing (atheris; docs/assurance.md): every harness from its committed
 # corpus. make test only replays the corpus (tests/fuzz/test_corpus.py, seconds); fuzz-short

@@ -63,10 +63,17 @@ def test_prometheus_scrapes_skms_with_a_client_certificate() -> None:
     assert job["scheme"] == "https" and job["metrics_path"] == "/metrics"
     assert job["static_configs"][0]["targets"] == ["skms:8443"]
     assert {"ca_file", "cert_file", "key_file"} <= set(job["tls_config"])
+    # skms-init.sh writes them to the home's metrics-client folder, the only part of the
+    # home Prometheus mounts (make image runs the script and this scrape for real).
     init = (COMPOSE / "skms-init.sh").read_text()
+    assert "OUT=/home/skms/metrics-client" in init
     for produced in ("client.pem", "client.key", "ca.pem"):
-        assert f"/metrics-client/{produced}" in init
+        assert f'"$OUT/{produced}"' in init
         assert f"/etc/prometheus/skms/{produced}" in json.dumps(job)
+    mounts = config()["services"]["prometheus"]["volumes"]
+    certs = next(m for m in mounts if m["target"] == "/etc/prometheus/skms")
+    assert certs["source"] == "skms-home" and certs["read_only"] is True
+    assert certs["volume"]["subpath"] == "metrics-client"
 
 
 def dashboard_series() -> set[str]:
