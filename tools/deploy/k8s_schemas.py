@@ -23,7 +23,7 @@ KUBERNETES_VERSION = "1.35.0"
 FLAVOUR = "local-strict"  # strict: unknown fields are errors, as kubectl --validate=strict
 # What the chart renders (kubeconform's file names: kind[-group]-version).
 KINDS = ("statefulset-apps-v1", "deployment-apps-v1", "service-v1", "serviceaccount-v1",
-         "secret-v1", "networkpolicy-networking-v1", "configmap-v1")
+         "secret-v1", "networkpolicy-networking-v1")
 DEFINITIONS = "_definitions.json"
 REF_PREFIX = f"/api/{DEFINITIONS}#/$defs/"
 OUT = Path(__file__).resolve().parent / "schemas" / f"v{KUBERNETES_VERSION}-{FLAVOUR}"
