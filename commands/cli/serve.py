@@ -79,6 +79,9 @@ def settle_heap() -> None:
                    "a commit (0: commit at once).")
 @click.option("--otlp-endpoint", default=None, envvar="OTEL_EXPORTER_OTLP_ENDPOINT",
               help="Export traces over OTLP/gRPC (e.g. http://127.0.0.1:4317).")
+@click.option("--zipkin-endpoint", default=None, envvar="OTEL_EXPORTER_ZIPKIN_ENDPOINT",
+              help="Export traces to Zipkin as v2 JSON (e.g. "
+                   "http://127.0.0.1:9411/api/v2/spans); with --otlp-endpoint, to both.")
 @click.option("--grace", type=click.FloatRange(0, 600), default=10.0, show_default=True,
               help="Seconds in-flight requests get at shutdown.")
 @click.option("--public-authority", "public_authorities", multiple=True, metavar="HOST[:PORT]",
@@ -127,7 +130,8 @@ def serve(state: CliState, host: str, rest_port: int, grpc_port: int, tls: bool,
           client_auth: str | None, tls_cert: Path | None, tls_key: Path | None,
           client_ca: Path | None, rate: float, burst: int, max_body: int, timeout: float,
           max_batch: int, feed_queue: int, feed_stall: float, workers: int,
-          commit_gather_ms: float, otlp_endpoint: str | None, grace: float,
+          commit_gather_ms: float, otlp_endpoint: str | None,
+          zipkin_endpoint: str | None, grace: float,
           public_authorities: tuple[str, ...], max_connections_per_client: int,
           header_timeout: float, max_header_bytes: int, query_workers: int,
           max_query_rows: int, max_query_bytes: int, idempotency_entries: int,
@@ -180,7 +184,7 @@ def serve(state: CliState, host: str, rest_port: int, grpc_port: int, tls: bool,
                            client_auth=client_auth or "none", tls_cert=tls_cert,
                            tls_key=tls_key, client_ca=client_ca, limits=limits,
                            workers=workers, commit_gather_s=commit_gather_ms / 1000,
-                           otlp_endpoint=otlp_endpoint,
+                           otlp_endpoint=otlp_endpoint, zipkin_endpoint=zipkin_endpoint,
                            shutdown_grace_s=grace, public_authorities=public_authorities,
                            session_lifetime_s=session_minutes * 60,
                            scheduler_interval_s=scheduler_seconds,

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from commands.service.limits import Limits
+from commands.service.observability import check_zipkin_endpoint
 from ledger.errors import ConfigurationError
 
 CLIENT_AUTH_MODES = ("none", "optional", "required")
@@ -33,6 +34,7 @@ class ServiceConfig:
     signature_window_s: int = 60
     workers: int = 16
     otlp_endpoint: str | None = None
+    zipkin_endpoint: str | None = None  # Zipkin's v2 span API, e.g. http://zipkin:9411/api/v2/spans
     shutdown_grace_s: float = 10.0
     feed_poll_s: float = 0.25
     idempotency_entries: int = 10_000
@@ -54,6 +56,8 @@ class ServiceConfig:
             raise ConfigurationError("must be at least 1", field="idempotency-entries")
         if self.idempotency_bytes < 1024 * 1024:
             raise ConfigurationError("must be at least 1 MiB", field="idempotency-mib")
+        if self.zipkin_endpoint is not None:
+            check_zipkin_endpoint(self.zipkin_endpoint)
         if self.workers < 1:
             raise ConfigurationError("must be at least 1", field="workers")
         if not 60 <= self.session_lifetime_s <= 3600:

@@ -81,8 +81,10 @@ class ServiceCore:
         self.limits = config.limits
         self.home = Home(config.home, config.store_url)
         processors = list(span_processors)
-        self.traced = bool(config.otlp_endpoint) or bool(processors)
-        self.provider = tracer_provider(config.otlp_endpoint, processors)
+        self.traced = (bool(config.otlp_endpoint) or bool(config.zipkin_endpoint)
+                       or bool(processors))
+        self.provider = tracer_provider(config.otlp_endpoint, processors,
+                                        zipkin_endpoint=config.zipkin_endpoint)
         # Nowhere to send spans: the no-op tracer costs a few µs per span, the SDK's tens.
         self.tracer: trace.Tracer = (self.provider.get_tracer("skms.service") if self.traced
                                      else trace.NoOpTracer())

@@ -12,8 +12,9 @@
    scan's scores (``skms_threat_score``, at most :data:`THREAT_SERIES` subjects: the
    highest, so the label set stays bounded however many keys and actors there are).
 3. OpenTelemetry traces: a span per API call, a child per handler and per store call,
-   exported over OTLP when an endpoint is configured (or to any span processor the caller
-   gives, e.g. the in-memory exporter in tests); with neither, nothing is recorded. The
+   exported over OTLP/gRPC and/or to Zipkin (v2 JSON over HTTP) when an endpoint is
+   configured (or to any span processor the caller gives, e.g. the in-memory exporter in
+   tests); with none of them, nothing is recorded. The
    tracer provider is per service, not the process-global one, for the same reason as the
    registry.
 """
@@ -29,6 +30,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import IO, Any, TextIO, cast
+from urllib.parse import urlsplit
 
 import structlog
 from opentelemetry import trace
@@ -39,6 +41,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from ledger.errors import ConfigurationError
 from ledger.stores.base import (
     ChainHead,
     EventStore,
@@ -49,6 +52,7 @@ from ledger.stores.base import (
 CORRELATION_HEADER = "x-correlation-id"
 correlation_id: contextvars.ContextVar[str] = contextvars.ContextVar("skms_correlation_id",
                                                                     default="")
+ZIPKIN_TIMEOUT_S = 10  # seconds one POST of a span batch to Zipkin may take
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
                    2.5, 5.0, 10.0, 30.0)
 
@@ -112,22 +116,41 @@ def bound_correlation(value: str) -> Iterator[None]:
 # --- traces ------------------------------------------------------------------------------------
 
 def tracer_provider(otlp_endpoint: str | None = None,
-                    processors: Sequence[SpanProcessor] = ()) -> TracerProvider:
-    """A provider for this service: OTLP/gRPC export when ``otlp_endpoint`` is set.
+                    processors: Sequence[SpanProcessor] = (),
+                    zipkin_endpoint: str | None = None) -> TracerProvider:
+    """A provider for this service: OTLP/gRPC export when ``otlp_endpoint`` is set, Zipkin
+    v2 JSON export when ``zipkin_endpoint`` is (both may be: Jaeger takes OTLP, a Zipkin
+    server takes the JSON).
 
-    With neither an endpoint nor a processor the service uses the no-op tracer instead
+    With no endpoint and no processor the service uses the no-op tracer instead
     (:class:`commands.service.core.ServiceCore`), so nothing is recorded at all.
     """
     provider = TracerProvider(resource=Resource.create({"service.name": "skms"}))
+    # The exporters are imported only when configured: the OTLP one loads gRPC's protobuf
+    # stubs and the Zipkin one requests, start-up cost a service without tracing never pays.
     if otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 
         provider.add_span_processor(BatchSpanProcessor(
             OTLPSpanExporter(endpoint=otlp_endpoint, insecure=otlp_endpoint.startswith(
                 ("http://", "127.", "localhost")))))
+    if zipkin_endpoint:
+        from opentelemetry.exporter.zipkin.json import ZipkinExporter
+
+        provider.add_span_processor(BatchSpanProcessor(
+            ZipkinExporter(endpoint=zipkin_endpoint, timeout=ZIPKIN_TIMEOUT_S)))
     for processor in processors:
         provider.add_span_processor(processor)
     return provider
+
+
+def check_zipkin_endpoint(url: str) -> None:
+    """Refuse a Zipkin endpoint that is not an absolute http(s) URL with a host: the exporter
+    would otherwise fail on every batch, in a background thread, long after start-up."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError("must be an http:// or https:// URL with a host, e.g. "
+                                 "http://127.0.0.1:9411/api/v2/spans", field="zipkin-endpoint")
 
 
 class TracedEventStore(EventStore):
