@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ledger.crypto.memory import zeroize
@@ -114,7 +114,8 @@ class DealMessage:
     participants: int
     commitments: tuple[bytes, ...]
     dealer_transport_public_key: bytes
-    shares: tuple[DealtShare, ...]
+    # Sealed to each seat, yet kept out of repr like every share-named field (secret-flow lint).
+    shares: tuple[DealtShare, ...] = field(repr=False)
 
     @property
     def threshold(self) -> int:
