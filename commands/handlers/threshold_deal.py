@@ -51,7 +51,7 @@ from ledger.crypto.threshold.errors import CheatingParticipant
 from ledger.crypto.threshold.rounds import Round1Message, canonical_text, check_group_id
 from ledger.crypto.threshold.suites import suite_by_name
 from ledger.domain.key import KeyState
-from ledger.domain.threshold_group import FROST_SUITES, ThresholdGroup
+from ledger.domain.threshold_group import ThresholdGroup
 from ledger.errors import CommandRejected, CryptoError, IllegalTransition, InvalidInput
 from ledger.recipes.threshold_material import open_state, seal_state
 
@@ -82,6 +82,9 @@ def deal_threshold_key(decision: Decision) -> dict[str, Any]:
                            "participant_messages")
     key_id, version = args.get("key_id"), 0
     if key_id:
+        if suite.name not in KEY_ALGORITHMS:
+            raise InvalidInput(f"a {suite.name} dealer deals a fresh secret only: no ledger "
+                               "key algorithm shares its scalar", field="key_id")
         key = key_in_chain(decision)
         if key.algorithm != KEY_ALGORITHMS[suite.name]:
             raise InvalidInput(f"a {suite.name} group splits an "
@@ -145,9 +148,6 @@ def accept_threshold_deal(decision: Decision) -> dict[str, Any]:
     in_domain(decision)
     group = group_in_chain(decision)
     group.require_stage("round1", "accept a dealt share")
-    if group.suite not in FROST_SUITES:
-        raise InvalidInput(f"a trusted dealer splits FROST keys, not {group.suite}",
-                           field="group_id")
     message = _deal_for(group, decision.args["deal"])
     state = open_state(ledger.material, group.group_id, "dkg1", group.sealed_state,
                        group.state_ref)

@@ -452,10 +452,11 @@ class Operations(abc.ABC):
                            participant_messages: list[Any], *, key_id: str | None = None,
                            label: str | None = None, domain: str | None = None) -> CommandResult:
         """Act as a trusted dealer (RFC 9591 appendix C): split a ledger key (ed25519 or ecdsa-
-        secp256k1, exportable) or a fresh secret into t-of-n FROST shares with Feldman
-        commitments, each sealed to its seat's transport key (the seats' StartThresholdDkg
-        messages); the polynomial is wiped. The dealer knows the secret: prefer the DKG unless
-        an existing key must become a group key (DealThresholdKey)."""
+        secp256k1, exportable; FROST suites) or a fresh secret (every suite, threshold BLS
+        too) into t-of-n shares with Feldman commitments, each sealed to its seat's transport
+        key (the seats' StartThresholdDkg messages); the polynomial is wiped. The dealer knows
+        the secret: prefer the DKG unless an existing key must become a group key
+        (DealThresholdKey)."""
         return self._command("DealThresholdKey", given(
             suite=suite, threshold=threshold, participants=participants, group_id=group_id,
             participant_messages=participant_messages, key_id=key_id, label=label, domain=domain))

@@ -38,7 +38,7 @@ from ledger.catalogue.model import (
     Route,
 )
 from ledger.catalogue.shapes import SHAPES
-from ledger.domain.threshold_group import FROST_SUITES, SUITES
+from ledger.domain.threshold_group import SUITES
 
 KEY_MANAGERS = frozenset({"key-manager"})
 SIGNERS = frozenset({"key-manager", "signer"})
@@ -109,16 +109,17 @@ MUSIG = CommandSpec(
 
 DEAL = CommandSpec(
     name="DealThresholdKey", doc="Act as a trusted dealer (RFC 9591 appendix C): split a "
-                                 "ledger key (ed25519 or ecdsa-secp256k1, exportable) or a "
-                                 "fresh secret into t-of-n FROST shares with Feldman "
-                                 "commitments, each sealed to its seat's transport key (the "
-                                 "seats' StartThresholdDkg messages); the polynomial is "
-                                 "wiped. The dealer knows the secret: prefer the DKG unless "
-                                 "an existing key must become a group key.",
+                                 "ledger key (ed25519 or ecdsa-secp256k1, exportable; FROST "
+                                 "suites) or a fresh secret (every suite, threshold BLS "
+                                 "too) into t-of-n shares with Feldman commitments, each "
+                                 "sealed to its seat's transport key (the seats' "
+                                 "StartThresholdDkg messages); the polynomial is wiped. The "
+                                 "dealer knows the secret: prefer the DKG unless an existing "
+                                 "key must become a group key.",
     group="threshold", roles=KEY_MANAGERS, chain=CHAIN,
     events=frozenset({"ThresholdKeyDealt"}),
-    args=(text("suite", "frost-ed25519 or frost-secp256k1.", max_length=32,
-               choices=FROST_SUITES),
+    args=(text("suite", "frost-ed25519, frost-secp256k1 or bls12381-min-pk.", max_length=32,
+               choices=SUITES),
           integer("threshold", "Participants needed to sign (t).", minimum=2,
                   maximum=MAX_PARTICIPANTS),
           integer("participants", "Participants holding a share (n).", minimum=2,
@@ -128,7 +129,8 @@ DEAL = CommandSpec(
           _messages("participant_messages", "Every seat's round 1 message (its identifier "
                     "and transport public key), 1..n.", option="--in"),
           text("key_id", "A ledger key of this domain to split (its current version; "
-               "default: a fresh secret).", required=False, nullable=True, max_length=100),
+               "FROST suites only; default: a fresh secret).", required=False, nullable=True,
+               max_length=100),
           text("label", "A label.", required=False, nullable=True, max_length=200)),
     result=SHAPES["ThresholdDeal"], rest=Route("POST", "/v1/threshold/deals"),
     cli=CliRoute(("threshold", "deal", "split"), renderer="threshold-message"))

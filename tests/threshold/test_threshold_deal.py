@@ -1,10 +1,11 @@
 """A trusted dealer (RFC 9591 appendix C) through the ledger: a fourth home splits a ledger
 key or a fresh secret 2-of-3 for three seats, which accept their shares and sign with the
-ordinary FROST commands.
+ordinary FROST (or threshold BLS) commands.
 
 Interop by independent code: the group signature of a dealt Ed25519 key verifies as plain
 Ed25519 (pynacl and cryptography) under the split key's own public key; secp256k1 with the
-RFC 9591 verification equation on coincurve. A share that does not match the dealer's
+RFC 9591 verification equation on coincurve; a dealt BLS group's signature with standard BLS
+Verify (py_ecc and blspy). A share that does not match the dealer's
 commitments is refused naming the dealer, and the auditor re-checks the commitments.
 """
 
@@ -18,8 +19,10 @@ from typing import Any
 
 import coincurve
 import pytest
+from blspy import G1Element, G2Element, PopSchemeMPL
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from nacl.signing import VerifyKey
+from py_ecc.bls import G2ProofOfPossession
 
 from commands.session import Session
 from ledger.audit import Auditor
@@ -124,6 +127,35 @@ def test_an_existing_secp256k1_key_is_split_and_verifies_with_coincurve(
     assert not frost_secp256k1_verifies(public, b"other", signature)
     recorded = bytes(homes[DEALER].ledger().key(key["key_id"]).versions[1]["public_key"])
     assert coincurve.PublicKey(recorded).format() == public
+
+
+def test_a_dealt_threshold_bls_group_verifies_with_standard_bls(homes: Seats) -> None:
+    group_id, dealt = deal(homes, "bls12381-min-pk")
+    accept_all(homes, group_id, dealt["message"])
+    message = b"dealt bls"
+    shares = [homes[i].run("bob", "SignThresholdShare", group_id=group_id,
+                           session_id="bls-dealt", commitments=[],
+                           message=message).result["message"] for i in (1, 3)]
+    result = homes[2].run("bob", "AggregateThresholdSignature", group_id=group_id,
+                          session_id="bls-dealt", commitments=[], shares=shares,
+                          message=message).result
+    public_key, signature = (bytes.fromhex(result["group_public_key"]),
+                             bytes.fromhex(result["signature"]))
+    assert public_key == bytes.fromhex(dealt["group_public_key"])
+    assert G2ProofOfPossession.Verify(public_key, message, signature)  # py_ecc
+    assert PopSchemeMPL.verify(G1Element.from_bytes(public_key), message,  # blspy
+                               G2Element.from_bytes(signature))
+    assert not G2ProofOfPossession.Verify(public_key, b"other", signature)
+    for session in homes.values():
+        Auditor(session.store()[0]).verify()
+
+
+def test_a_bls_dealer_deals_fresh_secrets_only(homes: Seats) -> None:
+    key = homes[DEALER].run("alice", "CreateKey", algorithm="ed25519",
+                            exportable=True).result
+    with pytest.raises(InvalidInput) as bad:
+        deal(homes, "bls12381-min-pk", key_id=key["key_id"])
+    assert bad.value.field == "key_id"
 
 
 def test_no_share_is_in_any_event(homes: Seats) -> None:

@@ -637,7 +637,7 @@ func (r ApiDealThresholdKeyRequest) Execute() (*DealThresholdKeyOut, *http.Respo
 /*
 DealThresholdKey DealThresholdKey command
 
-Act as a trusted dealer (RFC 9591 appendix C): split a ledger key (ed25519 or ecdsa-secp256k1, exportable) or a fresh secret into t-of-n FROST shares with Feldman commitments, each sealed to its seat's transport key (the seats' StartThresholdDkg messages); the polynomial is wiped. The dealer knows the secret: prefer the DKG unless an existing key must become a group key.
+Act as a trusted dealer (RFC 9591 appendix C): split a ledger key (ed25519 or ecdsa-secp256k1, exportable; FROST suites) or a fresh secret (every suite, threshold BLS too) into t-of-n shares with Feldman commitments, each sealed to its seat's transport key (the seats' StartThresholdDkg messages); the polynomial is wiped. The dealer knows the secret: prefer the DKG unless an existing key must become a group key.
 
  @param ctx context.Context - for authentication, logging, cancellation, deadlines, tracing, etc. Passed from http.Request or context.Background().
  @return ApiDealThresholdKeyRequest
