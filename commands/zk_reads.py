@@ -1,4 +1,4 @@
-"""The zero-knowledge reads: verify range proofs, Groth16 proofs and STARKs; make STARKs.
+"""The zero-knowledge reads: verify range proofs, Groth16 proofs and STARKs.
 
 All are offline (``ReadSpec(offline=True)``): answered from their parameters alone, with no
 key and no ledger state, so each function ignores its read context. A proof that does not
@@ -50,16 +50,6 @@ def verify_snark(ctx: object, vkey: Any, proof: Any, public: Any) -> dict[str, A
             "public_digest": signals.digest().hex()}
 
 
-def prove_stark(ctx: object, start: str, steps: int) -> dict[str, Any]:
-    made = stark.prove(stark.start_from_bytes(bytes.fromhex(start)), steps)
-    serialised = made.to_bytes()
-    return {"scheme": stark.SCHEME, "start": made.start.hex(), "steps": made.steps,
-            "end": made.end.hex(), "proof": serialised.hex(),
-            "proof_digest": hashlib.sha256(serialised).hexdigest(),
-            "proof_size": len(serialised),
-            "security_bits": stark.parameters()["conjectured_security_bits"]}
-
-
 def verify_stark(ctx: object, proof: str, start: str | None = None, end: str | None = None,
                  steps: int | None = None) -> dict[str, Any]:
     raw = bytes.fromhex(proof)
@@ -76,7 +66,7 @@ def verify_stark(ctx: object, proof: str, start: str | None = None, end: str | N
 
 
 ZK_READS: dict[str, Callable[..., Any]] = {
-    "VerifyRange": verify_range, "VerifySnark": verify_snark, "ProveStark": prove_stark,
+    "VerifyRange": verify_range, "VerifySnark": verify_snark,
     "VerifyStark": verify_stark,
 }
 """Catalogue read name -> its function (merged into ``commands.reads.READS``)."""

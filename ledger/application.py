@@ -127,6 +127,7 @@ class Decision:
     executed: Decision | None = None
     executed_command: SignedCommand | None = None
     held: str | None = None  # the approval request this command was held as
+    journal: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
 
     def execute_held(self, signed: SignedCommand, args: Mapping[str, Any]) -> Decision:
         """The decision of a held command executed by this one (the approval completing
@@ -135,6 +136,12 @@ class Decision:
         inner = Decision(self.ledger, signed.command, self.now, args)
         self.executed, self.executed_command = inner, signed
         return inner
+
+    def record(self, kind: str, event_type: str, fields: dict[str, Any]) -> None:
+        """Record a fact of the chain that belongs to no aggregate (a keyless proof made,
+        ``kind`` naming the chain's journal it joins, like checkpoints and refusals): it is
+        written with the command's other events and folds as a journal entry."""
+        self.journal.append((kind, event_type, fields))
 
     def touch(self, aggregate: Aggregate) -> None:
         if all(aggregate is not seen for seen in self.touched):
@@ -480,6 +487,10 @@ class Ledger:
             decision.after_commit.extend(inner.after_commit)
         for aggregate in (*decision.touched, *(inner.touched if inner else ())):
             self.state.register(aggregate)
+        for kind, event_type, fields in decision.journal:
+            aggregate_id, version = self.state.chain(chain_id).next_journal_version(kind)
+            events.append(EventToWrite(event_type, fields, aggregate_id, version,
+                                       decision.now))
         if not events:
             raise InvalidInput("the command changed nothing", field="command.type")
         return self._writer.write(chain_id, events, signed), result

@@ -39,7 +39,7 @@ from ledger.envelope import open_envelope
 from ledger.errors import UnsupportedAlgorithm
 from ledger.stores.base import StoredEnvelope
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 """Bumped whenever a table or column changes; a database built with another version is rebuilt.
 
 2: tables for data operations, wallets, backups and the genesis event.
@@ -51,7 +51,8 @@ SCHEMA_VERSION = 11
 8: custody_events (BYOK import tokens, escrow agents, key-ring backups).
 9: privacy_records (blind signatures, Paillier, possession proofs, ring approvals).
 10: threat_findings and threat_policy_changes (threat detection).
-11: wallet_chain_addresses (chain addresses handed out by HD wallets)."""
+11: wallet_chain_addresses (chain addresses handed out by HD wallets).
+12: zk_records holds StarkProofRecorded (STARKs made through the ledger)."""
 
 SECRET_FIELDS = frozenset({"sealed_material", "sealed_seed", "sealed_state", "sealed_share",
                            "sealed_nonces", "sealed_wrapping_key", "sealed_escrow"})
@@ -528,17 +529,19 @@ THRESHOLD_EVENTS = Table("threshold_events", "One row per event of a threshold g
 ))
 
 ZK_RECORDS = Table("zk_records", "One row per zero-knowledge record: CommitmentCreated, "
-                                 "RangeProofIssued, SnarkSetupRecorded and SnarkProofIssued. "
+                                 "RangeProofIssued, SnarkSetupRecorded, SnarkProofIssued and "
+                                 "StarkProofRecorded. "
                                  "Public values only (commitments, digests, public signals); "
                                  "a column that does not apply is NULL.", (
     _c("chain", "VARCHAR", "Chain holding the event."),
     _c("seq", "BIGINT", "Seq of the event."),
-    _c("key_id", "VARCHAR", "Commitment key or circuit key."),
+    _c("key_id", "VARCHAR", "Commitment key or circuit key (NULL for a STARK: no key)."),
     _c("key_version", "INTEGER", "Key version used (NULL for a range proof, whose "
                                  "commitments may span versions)."),
-    _c("event_type", "VARCHAR", "CommitmentCreated, RangeProofIssued, SnarkSetupRecorded or "
-                                "SnarkProofIssued."),
-    _c("operation", "VARCHAR", "commit, range-prove, snark-setup or snark-prove."),
+    _c("event_type", "VARCHAR", "CommitmentCreated, RangeProofIssued, SnarkSetupRecorded, "
+                                "SnarkProofIssued or StarkProofRecorded."),
+    _c("operation", "VARCHAR", "commit, range-prove, snark-setup, snark-prove or "
+                               "stark-prove."),
     _c("actor_id", "VARCHAR", "Actor whose signed command caused the record."),
     _c("recorded_at", TIMESTAMP, "When the record was made."),
     _c("commitment_ids", "VARCHAR[]", "commit: the new commitment's id; range-prove: the "
@@ -548,8 +551,9 @@ ZK_RECORDS = Table("zk_records", "One row per zero-knowledge record: CommitmentC
     _c("parts", "VARCHAR[]", "commit: the commitment ids a sum adds up (empty otherwise)."),
     _c("bits", "INTEGER", "range-prove: every value is below 2^bits."),
     _c("context_digest_hex", "VARCHAR", "range-prove: SHA-256 of the proof's context, hex."),
-    _c("proof_digest_hex", "VARCHAR", "range-prove, snark-prove: SHA-256 of the proof, hex."),
-    _c("proof_size", "INTEGER", "range-prove: bytes of the serialised proof."),
+    _c("proof_digest_hex", "VARCHAR", "range-prove, snark-prove, stark-prove: SHA-256 of the "
+                                      "proof, hex."),
+    _c("proof_size", "INTEGER", "range-prove, stark-prove: bytes of the serialised proof."),
     _c("circuit", "VARCHAR", "snark-setup, snark-prove: the circuit's name."),
     _c("transcript_digest_hex", "VARCHAR", "snark-setup: SHA-256 of the ceremony transcript, "
                                            "hex."),
@@ -557,6 +561,10 @@ ZK_RECORDS = Table("zk_records", "One row per zero-knowledge record: CommitmentC
                                      "verification key, hex."),
     _c("public_signals", "VARCHAR[]", "snark-prove: the public signals (decimal)."),
     _c("public_digest_hex", "VARCHAR", "snark-prove: SHA-256 of the public signals, hex."),
+    _c("stark_start_hex", "VARCHAR", "stark-prove: the public start digest, hex."),
+    _c("stark_end_hex", "VARCHAR", "stark-prove: the public end digest, hex."),
+    _c("stark_steps", "BIGINT", "stark-prove: hashes in the chain."),
+    _c("security_bits", "INTEGER", "stark-prove: conjectured security of the parameters."),
 ))
 
 KEY_TOKEN_OBJECTS = Table("key_token_objects", "One row per key version generated on a "
@@ -725,7 +733,8 @@ THRESHOLD_EVENT_TYPES = frozenset({
     "ThresholdGroupRetired", "ThresholdKeyDealt", "ThresholdDealAccepted"})
 ZK_OPERATION_NAMES: Mapping[str, str] = {
     "CommitmentCreated": "commit", "RangeProofIssued": "range-prove",
-    "SnarkSetupRecorded": "snark-setup", "SnarkProofIssued": "snark-prove"}
+    "SnarkSetupRecorded": "snark-setup", "SnarkProofIssued": "snark-prove",
+    "StarkProofRecorded": "stark-prove"}
 """The ``operation`` of each zero-knowledge event in ``zk_records``."""
 PRIVACY_OPERATION_NAMES: Mapping[str, str] = {
     "BlindSignatureIssued": "blind-sign", "HomomorphicCombined": "he-combine",
@@ -1365,13 +1374,15 @@ class _BatchMapper:
             ids, points = list(record.get("commitment_ids") or []), record.get("commitments") or []
         version = record.get("key_version", record.get("version"))
         self.zk_records.append((
-            event.chain_id, event.seq, record["key_id"], version, kind,
+            event.chain_id, event.seq, record.get("key_id"), version, kind,
             ZK_OPERATION_NAMES[kind], record["actor_id"], event.recorded_at, ids,
             [bytes(p).hex() for p in points], list(record.get("parts") or []),
             record.get("bits"), _hex(record.get("context_digest")),
             _hex(record.get("proof_digest")), record.get("proof_size"), record.get("circuit"),
             _hex(record.get("transcript_digest")), _hex(record.get("vkey_digest")),
-            list(record.get("public_signals") or []), _hex(record.get("public_digest"))))
+            list(record.get("public_signals") or []), _hex(record.get("public_digest")),
+            _hex(record.get("start")), _hex(record.get("end")), record.get("steps"),
+            record.get("security_bits")))
 
     # --- refusals, checkpoints and the genesis -----------------------------------------
 

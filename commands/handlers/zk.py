@@ -22,8 +22,9 @@ from typing import Any
 from commands.handlers.lookups import key_in_chain
 from commands.handlers.registry import handles
 from ledger.application import Decision
+from ledger.authorization import SYSTEM_CHAIN
 from ledger.crypto.memory import zeroize
-from ledger.crypto.zk import pedersen, range_proof
+from ledger.crypto.zk import pedersen, range_proof, stark
 from ledger.crypto.zk.commitment_key import CommitmentKind, commitment_kind
 from ledger.crypto.zk.pedersen import PedersenCommitment
 from ledger.domain.key import Key
@@ -195,3 +196,24 @@ def prove_range(decision: Decision) -> dict[str, Any]:
             "commitment_ids": ids, "commitments": [p.point.hex() for p in points],
             "proof": serialised.hex(), "proof_digest": digest.hex(),
             "proof_size": len(serialised)}
+
+
+@handles("ProveStark")
+def prove_stark(decision: Decision) -> dict[str, Any]:
+    """Make a hash-chain STARK and record its statement and digest (no key: a journal fact
+    of the domain's chain, ``stark-proofs``)."""
+    if decision.command.chain_id == SYSTEM_CHAIN:
+        raise InvalidInput("STARK proofs are recorded in a key domain, not the system chain",
+                           field="domain")
+    args = decision.args
+    made = stark.prove(stark.start_from_bytes(bytes.fromhex(args["start"])), args["steps"])
+    serialised = made.to_bytes()
+    digest = hashlib.sha256(serialised).digest()
+    security_bits = int(stark.parameters()["conjectured_security_bits"])
+    decision.record("stark-proofs", "StarkProofRecorded", {
+        "scheme": stark.SCHEME, "start": made.start, "steps": made.steps, "end": made.end,
+        "proof_digest": digest, "proof_size": len(serialised),
+        "security_bits": security_bits, "actor_id": decision.command.actor_id})
+    return {"scheme": stark.SCHEME, "start": made.start.hex(), "steps": made.steps,
+            "end": made.end.hex(), "proof": serialised.hex(), "proof_digest": digest.hex(),
+            "proof_size": len(serialised), "security_bits": security_bits}

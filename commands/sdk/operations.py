@@ -504,6 +504,13 @@ class Operations(abc.ABC):
         its digest and public signals (ProveSnark)."""
         return self._command("ProveSnark", given(key_id=key_id, input=input))
 
+    def prove_stark(self, start: str, steps: int, *, domain: str | None = None) -> CommandResult:
+        """A transparent STARK (winterfell, FRI; no trusted setup, no key) that N Rescue-Prime
+        hashes from a public start end at the answered value; the ledger records the statement
+        and the proof's digest (StarkProofRecorded in the domain's chain), so who proved what,
+        and when, is audited like every other use (ProveStark)."""
+        return self._command("ProveStark", given(start=start, steps=steps, domain=domain))
+
     def authorize_kek_rotation(self, to: str, *, reason: str | None = None) -> CommandResult:
         """Authorize one KEK rotation of this ledger's home (to a new passphrase KEK or a new key
         on its PKCS#11 token); 'skms kek rotate' runs it. Gated like any command by an
@@ -824,11 +831,6 @@ class Operations(abc.ABC):
         """Verify a Groth16 proof on BN254 in snarkjs's JSON formats (verification key, proof,
         public signals); a 422 problem when it does not verify (VerifySnark)."""
         return self._read("VerifySnark", given(vkey=vkey, proof=proof, public=public))
-
-    def prove_stark(self, start: str, steps: int) -> Any:
-        """A transparent STARK (winterfell, FRI) that N Rescue-Prime hashes from a public start
-        end at the answered value (ProveStark)."""
-        return self._read("ProveStark", given(start=start, steps=steps))
 
     def verify_stark(self, proof: str, start: str | None = None, end: str | None = None,
                      steps: int | None = None) -> Any:

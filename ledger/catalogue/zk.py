@@ -3,8 +3,8 @@
 What the ledger records and what it never sees: a commitment's value and a range proof's
 values travel beside the signed command as inputs (the command bytes are stored for ever,
 and a digest of a small value would confirm guesses), so the signed command names only
-the key, the commitment ids, the range and the public context. Verifying a proof, and
-making a STARK about public data, are offline reads: they use no key and change nothing.
+the key, the commitment ids, the range and the public context. Verifying a proof is an
+offline read: it uses no key and changes nothing.
 
 1. ``Commit`` and ``ProveRange`` act on a commitment key (``pedersen-ristretto255``), on its
    chain; their events carry commitments and the proof's digest (docs/privacy.md).
@@ -12,8 +12,12 @@ making a STARK about public data, are offline reads: they use no key and change 
    (``groth16-bn254``): the signed command names the transcript's digest, and every file
    must be the one the transcript lists. ``ProveSnark`` proves with it; the circuit's input
    file is the witness and travels as an input, never recorded.
-3. ``VerifyRange``, ``VerifySnark``, ``ProveStark``, ``VerifyStark`` are answered from their
-   parameters alone (``offline``): any actor may ask, the CLI needs no home.
+3. ``ProveStark`` uses no key either, but making a proof is a use of the ledger's proving
+   service, so it is a command on the domain's chain: its ``StarkProofRecorded`` (a journal
+   entry of the chain, as no aggregate owns a keyless proof) carries the statement and the
+   proof's digest, never the proof's bytes.
+4. ``VerifyRange``, ``VerifySnark`` and ``VerifyStark`` are answered from their parameters
+   alone (``offline``): any actor may ask, the CLI needs no home.
 """
 
 from __future__ import annotations
@@ -140,6 +144,19 @@ COMMANDS = (
                      "decimal numbers).", maximum=MAX_INPUT_BYTES, cli=Cli(reader="file")),),
         result=SHAPES["SnarkProof"], rest=Route("POST", "/v1/keys/{key_id}/snark-prove"),
         cli=CliRoute(("zk", "snark", "prove"), renderer="snark-proof")),
+    CommandSpec(
+        name="ProveStark", doc="A transparent STARK (winterfell, FRI; no trusted setup, no "
+        "key) that N Rescue-Prime hashes from a public start end at the answered value; the "
+        "ledger records the statement and the proof's digest (StarkProofRecorded in the "
+        "domain's chain), so who proved what, and when, is audited like every other use.",
+        group="zk", roles=USERS, chain=ChainRule.DOMAIN,
+        events=frozenset({"StarkProofRecorded"}),
+        args=(hexa("start", "Public bytes the start digest is derived from (text on the CLI).",
+                   maximum=MAX_CONTEXT, cli=Cli(reader="text")),
+              integer("steps", "Hashes in the chain: a power of two.", minimum=1,
+                      maximum=MAX_STEPS)),
+        result=SHAPES["StarkProof"], rest=Route("POST", "/v1/zk/stark/prove"),
+        cli=CliRoute(("zk", "stark", "prove"), renderer="stark-proof")),
 )
 
 READS = (
@@ -162,13 +179,6 @@ READS = (
                     cli=Cli(reader="json-file"))),
           "SnarkVerification", "/v1/zk/snark/verify", ("zk", "snark", "verify"),
           "snark-verification"),
-    _read("ProveStark", "A transparent STARK (winterfell, FRI) that N Rescue-Prime hashes "
-          "from a public start end at the answered value.",
-          (hexa("start", "Public bytes the start digest is derived from (text on the CLI).",
-                maximum=MAX_CONTEXT, cli=Cli(reader="text")),
-           integer("steps", "Hashes in the chain: a power of two.", minimum=1,
-                   maximum=MAX_STEPS)),
-          "StarkProof", "/v1/zk/stark/prove", ("zk", "stark", "prove"), "stark-proof"),
     _read("VerifyStark", "Verify a hash-chain STARK (a 422 problem when it does not "
           "verify); optionally pin the start, end and steps it must prove.",
           (hexa("proof", "The serialised STARK proof.", maximum=MAX_STARK_PROOF),

@@ -170,8 +170,8 @@ def test_secret_inputs_are_never_command_line_values() -> None:
 def test_offline_reads_need_nothing_but_their_parameters() -> None:
     offline = [s for s in CATALOGUE.reads if s.offline]
     assert {s.name for s in offline} == {"ListAlgorithms", "VerifyProof", "FinalizePsbt",
-                                         "VerifyRange", "VerifySnark", "ProveStark",
-                                         "VerifyStark", "VerifyRingSignature", "BlindMessage",
+                                         "VerifyRange", "VerifySnark", "VerifyStark",
+                                         "VerifyRingSignature", "BlindMessage",
                                          "FinalizeBlindSignature", "VerifyBlindSignature",
                                          "HomomorphicEncrypt"}
     for spec in offline:

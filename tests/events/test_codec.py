@@ -72,7 +72,7 @@ def test_every_event_type_of_the_domain_has_a_schema() -> None:
     import ledger.application  # noqa: F401 - registers every aggregate's events
     from ledger.domain.registry import EVENT_CLASSES
 
-    journal = {"CheckpointPublished", "CommandRejected"}
+    journal = {"CheckpointPublished", "CommandRejected", "StarkProofRecorded"}
     assert events.event_types() == sorted(set(EVENT_CLASSES) | journal)
     assert set(EXPECTED_EVENT_TYPES) <= set(events.event_types())
 

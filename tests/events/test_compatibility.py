@@ -143,6 +143,8 @@ RELEASED = {
         "423d8119764e0a3913b5cbfdbd50bce2d9a93ef963419a7ea8e45cde24f7e969",
     "SnarkProofIssued.v1.avsc":
         "c62267b08e562ce79d671caab6e6bd28ae6a1364dbdbb1e61a9fde6b17600f94",
+    "StarkProofRecorded.v1.avsc":
+        "86aeb1aa782ca40c8338fa96631b6d1f7d84a80becae1760ec3869cfce6b381a",
     "KeyHeldOnToken.v1.avsc":
         "10759f86a8093244c55ad1aa1526b54e432eb4e3d6afd8ea79dd204f9f1cca5e",
     "_TokenKeyAttributes.v1.avsc":

@@ -332,8 +332,8 @@ def _sign_on_chains(session: Session) -> None:
     session.run("bob", "WalletBitcoinAddress", wallet_id=treasury, type="p2tr",
                 network="testnet", index=1)  # WalletChainAddressDerived
 def _use_zk(session: Session) -> None:
-    """bob commits to two balances under a commitment key, adds them up, and proves the
-    three in range."""
+    """bob commits to two balances under a commitment key, adds them up, proves the three in
+    range, and makes a STARK through the ledger (no key)."""
     key_id = str(_result(session.act("alice", "CreateKey", "payments", {
         "algorithm": "pedersen-ristretto255", "label": "balances"}))["key_id"])
     for name, value in (("alice-balance", 1500), ("bob-balance", 2500)):
@@ -342,6 +342,7 @@ def _use_zk(session: Session) -> None:
                 parts=["alice-balance", "bob-balance"])
     session.run("bob", "ProveRange", key_id=key_id, bits=16, context=b"q4".hex(),
                 commitment_ids=["alice-balance", "bob-balance"], values=[1500, 2500])
+    session.act("bob", "ProveStark", "payments", {"start": b"q4 totals".hex(), "steps": 8})
 
 
 def zk_ceremony() -> Path:

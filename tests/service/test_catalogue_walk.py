@@ -424,7 +424,7 @@ SCENARIOS: dict[str, Scenario] = {
     "ProveRange": Scenario("signer", lambda w: _committed(w)),
     "VerifyRange": Scenario("analyst", lambda w: shared("range-proof", lambda: _range(w))),
     "VerifySnark": Scenario("analyst", lambda w: _snark()),
-    "ProveStark": Scenario("analyst", lambda w: {"start": b"walk".hex(), "steps": 8}),
+    "ProveStark": Scenario("signer", lambda w: {"start": b"walk".hex(), "steps": 8}),
     "VerifyStark": Scenario("analyst", lambda w: shared("stark", _stark)),
     "RegisterCircuit": Scenario("key-manager", lambda w: _ceremony()),
     "ProveSnark": Scenario("signer", lambda w: {

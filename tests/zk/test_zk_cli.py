@@ -66,7 +66,8 @@ def test_private_sum_with_a_public_bound(home: Path) -> None:
 
 
 def test_stark_prove_then_verify(home: Path) -> None:
-    proof = ok(None, "zk", "stark", "prove", "--start", "event 42", "--steps", "16")
+    proof = ok(home, "--as", "app", "zk", "stark", "prove", "--start", "event 42",
+               "--steps", "16")
     verdict = ok(None, "zk", "stark", "verify", "--proof", proof, "--steps", "16")
     assert verdict.startswith("valid: 16 hashes take ")
     assert invoke(None, "zk", "stark", "verify", "--proof", proof, "--steps", "8"

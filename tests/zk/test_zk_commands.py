@@ -268,12 +268,20 @@ def test_verify_snark_accepts_the_stock_snarkjs_proof_and_refuses_tampering() ->
                                                           "495617"]))
 
 
-def test_stark_prove_and_verify_match_the_direct_chain() -> None:
-    made = zk_reads.prove_stark(None, b"ledger event".hex(), 64)
+def test_a_stark_made_through_the_ledger_is_recorded_and_verifies(session: Session) -> None:
+    made = session.run("bob", "ProveStark", start=b"ledger event".hex(), steps=64).result
     start = stark.start_from_bytes(b"ledger event")
     assert made["start"] == start.hex()
     assert made["end"] == stark.hash_chain(start, 64).hex()
     assert made["security_bits"] >= 100
+    (recorded,) = events(session, "StarkProofRecorded")
+    proof = bytes.fromhex(made["proof"])
+    assert recorded["proof_digest"] == hashlib.sha256(proof).digest()
+    assert (bytes(recorded["start"]), bytes(recorded["end"]), recorded["steps"]) == (
+        start, bytes.fromhex(made["end"]), 64)
+    assert recorded["proof_size"] == len(proof) and "proof" not in recorded
+    assert recorded["actor_id"] == session.home.identity("bob").actor_id
+    audit(session)
     checked = zk_reads.verify_stark(None, made["proof"], start=made["start"], end=made["end"],
                                     steps=64)
     assert checked["valid"] and checked["proof_digest"] == made["proof_digest"]
@@ -281,12 +289,13 @@ def test_stark_prove_and_verify_match_the_direct_chain() -> None:
         zk_reads.verify_stark(None, made["proof"], end="00" * 32)
     with pytest.raises(InvalidSignature, match="another steps"):
         zk_reads.verify_stark(None, made["proof"], steps=32)
-    raw = bytearray(bytes.fromhex(made["proof"]))
+    raw = bytearray(proof)
     raw[-40] ^= 0x10
     with pytest.raises((InvalidInput, InvalidSignature)):
         zk_reads.verify_stark(None, raw.hex())
     with pytest.raises(InvalidInput, match="power of two"):
-        zk_reads.prove_stark(None, b"x".hex(), 3)
+        session.run("bob", "ProveStark", start=b"x".hex(), steps=3)
+    assert len(events(session, "StarkProofRecorded")) == 1  # the refusal recorded nothing
 
 
 def test_sums_of_sums_are_bounded_and_open_with_one_unsealing_per_version(

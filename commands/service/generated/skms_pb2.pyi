@@ -2539,6 +2539,20 @@ class ProveSnarkReply(_message.Message):
     result: SnarkProof
     def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[SnarkProof, _Mapping]] = ...) -> None: ...
 
+class ProveStarkRequest(_message.Message):
+    __slots__ = ("command",)
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    command: SignedCommand
+    def __init__(self, command: _Optional[_Union[SignedCommand, _Mapping]] = ...) -> None: ...
+
+class ProveStarkReply(_message.Message):
+    __slots__ = ("outcome", "result")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    outcome: CommandOutcome
+    result: StarkProof
+    def __init__(self, outcome: _Optional[_Union[CommandOutcome, _Mapping]] = ..., result: _Optional[_Union[StarkProof, _Mapping]] = ...) -> None: ...
+
 class AuthorizeKekRotationRequest(_message.Message):
     __slots__ = ("command",)
     COMMAND_FIELD_NUMBER: _ClassVar[int]
@@ -3298,20 +3312,6 @@ class VerifySnarkReply(_message.Message):
     RESULT_FIELD_NUMBER: _ClassVar[int]
     result: SnarkVerification
     def __init__(self, result: _Optional[_Union[SnarkVerification, _Mapping]] = ...) -> None: ...
-
-class ProveStarkRequest(_message.Message):
-    __slots__ = ("start", "steps")
-    START_FIELD_NUMBER: _ClassVar[int]
-    STEPS_FIELD_NUMBER: _ClassVar[int]
-    start: str
-    steps: int
-    def __init__(self, start: _Optional[str] = ..., steps: _Optional[int] = ...) -> None: ...
-
-class ProveStarkReply(_message.Message):
-    __slots__ = ("result",)
-    RESULT_FIELD_NUMBER: _ClassVar[int]
-    result: StarkProof
-    def __init__(self, result: _Optional[_Union[StarkProof, _Mapping]] = ...) -> None: ...
 
 class VerifyStarkRequest(_message.Message):
     __slots__ = ("proof", "start", "end", "steps")

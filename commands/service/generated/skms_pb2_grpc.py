@@ -344,6 +344,11 @@ class SkmsStub:
                 request_serializer=skms__pb2.ProveSnarkRequest.SerializeToString,
                 response_deserializer=skms__pb2.ProveSnarkReply.FromString,
                 _registered_method=True)
+        self.ProveStark = channel.unary_unary(
+                '/skms.v1.Skms/ProveStark',
+                request_serializer=skms__pb2.ProveStarkRequest.SerializeToString,
+                response_deserializer=skms__pb2.ProveStarkReply.FromString,
+                _registered_method=True)
         self.AuthorizeKekRotation = channel.unary_unary(
                 '/skms.v1.Skms/AuthorizeKekRotation',
                 request_serializer=skms__pb2.AuthorizeKekRotationRequest.SerializeToString,
@@ -613,11 +618,6 @@ class SkmsStub:
                 '/skms.v1.Skms/VerifySnark',
                 request_serializer=skms__pb2.VerifySnarkRequest.SerializeToString,
                 response_deserializer=skms__pb2.VerifySnarkReply.FromString,
-                _registered_method=True)
-        self.ProveStark = channel.unary_unary(
-                '/skms.v1.Skms/ProveStark',
-                request_serializer=skms__pb2.ProveStarkRequest.SerializeToString,
-                response_deserializer=skms__pb2.ProveStarkReply.FromString,
                 _registered_method=True)
         self.VerifyStark = channel.unary_unary(
                 '/skms.v1.Skms/VerifyStark',
@@ -1031,6 +1031,12 @@ class SkmsServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ProveStark(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def AuthorizeKekRotation(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -1350,12 +1356,6 @@ class SkmsServicer:
         raise NotImplementedError('Method not implemented!')
 
     def VerifySnark(self, request, context):
-        """Missing associated documentation comment in .proto file."""
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def ProveStark(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -1716,6 +1716,11 @@ def add_SkmsServicer_to_server(servicer, server):
                     request_deserializer=skms__pb2.ProveSnarkRequest.FromString,
                     response_serializer=skms__pb2.ProveSnarkReply.SerializeToString,
             ),
+            'ProveStark': grpc.unary_unary_rpc_method_handler(
+                    servicer.ProveStark,
+                    request_deserializer=skms__pb2.ProveStarkRequest.FromString,
+                    response_serializer=skms__pb2.ProveStarkReply.SerializeToString,
+            ),
             'AuthorizeKekRotation': grpc.unary_unary_rpc_method_handler(
                     servicer.AuthorizeKekRotation,
                     request_deserializer=skms__pb2.AuthorizeKekRotationRequest.FromString,
@@ -1985,11 +1990,6 @@ def add_SkmsServicer_to_server(servicer, server):
                     servicer.VerifySnark,
                     request_deserializer=skms__pb2.VerifySnarkRequest.FromString,
                     response_serializer=skms__pb2.VerifySnarkReply.SerializeToString,
-            ),
-            'ProveStark': grpc.unary_unary_rpc_method_handler(
-                    servicer.ProveStark,
-                    request_deserializer=skms__pb2.ProveStarkRequest.FromString,
-                    response_serializer=skms__pb2.ProveStarkReply.SerializeToString,
             ),
             'VerifyStark': grpc.unary_unary_rpc_method_handler(
                     servicer.VerifyStark,
@@ -3712,6 +3712,33 @@ class Skms:
             _registered_method=True)
 
     @staticmethod
+    def ProveStark(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skms.v1.Skms/ProveStark',
+            skms__pb2.ProveStarkRequest.SerializeToString,
+            skms__pb2.ProveStarkReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def AuthorizeKekRotation(request,
             target,
             options=(),
@@ -5159,33 +5186,6 @@ class Skms:
             '/skms.v1.Skms/VerifySnark',
             skms__pb2.VerifySnarkRequest.SerializeToString,
             skms__pb2.VerifySnarkReply.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def ProveStark(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/skms.v1.Skms/ProveStark',
-            skms__pb2.ProveStarkRequest.SerializeToString,
-            skms__pb2.ProveStarkReply.FromString,
             options,
             channel_credentials,
             insecure,

@@ -474,6 +474,7 @@ type ApiProveStarkRequest struct {
 	ctx context.Context
 	ApiService *ZkAPIService
 	proveStarkIn *ProveStarkIn
+	idempotencyKey *string
 }
 
 func (r ApiProveStarkRequest) ProveStarkIn(proveStarkIn ProveStarkIn) ApiProveStarkRequest {
@@ -481,14 +482,20 @@ func (r ApiProveStarkRequest) ProveStarkIn(proveStarkIn ProveStarkIn) ApiProveSt
 	return r
 }
 
-func (r ApiProveStarkRequest) Execute() (*StarkProof, *http.Response, error) {
+// Must equal the command id; a retry returns the first outcome.
+func (r ApiProveStarkRequest) IdempotencyKey(idempotencyKey string) ApiProveStarkRequest {
+	r.idempotencyKey = &idempotencyKey
+	return r
+}
+
+func (r ApiProveStarkRequest) Execute() (*ProveStarkOut, *http.Response, error) {
 	return r.ApiService.ProveStarkExecute(r)
 }
 
 /*
-ProveStark ProveStark
+ProveStark ProveStark command
 
-A transparent STARK (winterfell, FRI) that N Rescue-Prime hashes from a public start end at the answered value.
+A transparent STARK (winterfell, FRI; no trusted setup, no key) that N Rescue-Prime hashes from a public start end at the answered value; the ledger records the statement and the proof's digest (StarkProofRecorded in the domain's chain), so who proved what, and when, is audited like every other use.
 
  @param ctx context.Context - for authentication, logging, cancellation, deadlines, tracing, etc. Passed from http.Request or context.Background().
  @return ApiProveStarkRequest
@@ -501,13 +508,13 @@ func (a *ZkAPIService) ProveStark(ctx context.Context) ApiProveStarkRequest {
 }
 
 // Execute executes the request
-//  @return StarkProof
-func (a *ZkAPIService) ProveStarkExecute(r ApiProveStarkRequest) (*StarkProof, *http.Response, error) {
+//  @return ProveStarkOut
+func (a *ZkAPIService) ProveStarkExecute(r ApiProveStarkRequest) (*ProveStarkOut, *http.Response, error) {
 	var (
 		localVarHTTPMethod   = http.MethodPost
 		localVarPostBody     interface{}
 		formFiles            []formFile
-		localVarReturnValue  *StarkProof
+		localVarReturnValue  *ProveStarkOut
 	)
 
 	localBasePath, err := a.client.cfg.ServerURLWithContext(r.ctx, "ZkAPIService.ProveStark")
@@ -540,6 +547,9 @@ func (a *ZkAPIService) ProveStarkExecute(r ApiProveStarkRequest) (*StarkProof, *
 	localVarHTTPHeaderAccept := selectHeaderAccept(localVarHTTPHeaderAccepts)
 	if localVarHTTPHeaderAccept != "" {
 		localVarHeaderParams["Accept"] = localVarHTTPHeaderAccept
+	}
+	if r.idempotencyKey != nil {
+		parameterAddToHeaderOrQuery(localVarHeaderParams, "Idempotency-Key", r.idempotencyKey, "simple", "")
 	}
 	// body params
 	localVarPostBody = r.proveStarkIn

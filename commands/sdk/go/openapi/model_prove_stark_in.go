@@ -19,12 +19,12 @@ import (
 // checks if the ProveStarkIn type satisfies the MappedNullable interface at compile time
 var _ MappedNullable = &ProveStarkIn{}
 
-// ProveStarkIn The parameters of ProveStark.
+// ProveStarkIn A signed ProveStark command.
 type ProveStarkIn struct {
-	// Public bytes the start digest is derived from (text on the CLI).
-	Start string `json:"start" validate:"regexp=^([0-9a-fA-F]{2})*$"`
-	// Hashes in the chain: a power of two.
-	Steps int64 `json:"steps"`
+	// The canonical command JSON exactly as signed (ASCII).
+	Command string `json:"command"`
+	// Base64 Ed25519 signature by the actor over 'SKMS-COMMAND-v1\\0' || command.
+	Signature string `json:"signature"`
 }
 
 type _ProveStarkIn ProveStarkIn
@@ -33,10 +33,10 @@ type _ProveStarkIn ProveStarkIn
 // This constructor will assign default values to properties that have it defined,
 // and makes sure properties required by API are set, but the set of arguments
 // will change when the set of required properties is changed
-func NewProveStarkIn(start string, steps int64) *ProveStarkIn {
+func NewProveStarkIn(command string, signature string) *ProveStarkIn {
 	this := ProveStarkIn{}
-	this.Start = start
-	this.Steps = steps
+	this.Command = command
+	this.Signature = signature
 	return &this
 }
 
@@ -48,52 +48,52 @@ func NewProveStarkInWithDefaults() *ProveStarkIn {
 	return &this
 }
 
-// GetStart returns the Start field value
-func (o *ProveStarkIn) GetStart() string {
+// GetCommand returns the Command field value
+func (o *ProveStarkIn) GetCommand() string {
 	if o == nil {
 		var ret string
 		return ret
 	}
 
-	return o.Start
+	return o.Command
 }
 
-// GetStartOk returns a tuple with the Start field value
+// GetCommandOk returns a tuple with the Command field value
 // and a boolean to check if the value has been set.
-func (o *ProveStarkIn) GetStartOk() (*string, bool) {
+func (o *ProveStarkIn) GetCommandOk() (*string, bool) {
 	if o == nil {
 		return nil, false
 	}
-	return &o.Start, true
+	return &o.Command, true
 }
 
-// SetStart sets field value
-func (o *ProveStarkIn) SetStart(v string) {
-	o.Start = v
+// SetCommand sets field value
+func (o *ProveStarkIn) SetCommand(v string) {
+	o.Command = v
 }
 
-// GetSteps returns the Steps field value
-func (o *ProveStarkIn) GetSteps() int64 {
+// GetSignature returns the Signature field value
+func (o *ProveStarkIn) GetSignature() string {
 	if o == nil {
-		var ret int64
+		var ret string
 		return ret
 	}
 
-	return o.Steps
+	return o.Signature
 }
 
-// GetStepsOk returns a tuple with the Steps field value
+// GetSignatureOk returns a tuple with the Signature field value
 // and a boolean to check if the value has been set.
-func (o *ProveStarkIn) GetStepsOk() (*int64, bool) {
+func (o *ProveStarkIn) GetSignatureOk() (*string, bool) {
 	if o == nil {
 		return nil, false
 	}
-	return &o.Steps, true
+	return &o.Signature, true
 }
 
-// SetSteps sets field value
-func (o *ProveStarkIn) SetSteps(v int64) {
-	o.Steps = v
+// SetSignature sets field value
+func (o *ProveStarkIn) SetSignature(v string) {
+	o.Signature = v
 }
 
 func (o ProveStarkIn) MarshalJSON() ([]byte, error) {
@@ -106,8 +106,8 @@ func (o ProveStarkIn) MarshalJSON() ([]byte, error) {
 
 func (o ProveStarkIn) ToMap() (map[string]interface{}, error) {
 	toSerialize := map[string]interface{}{}
-	toSerialize["start"] = o.Start
-	toSerialize["steps"] = o.Steps
+	toSerialize["command"] = o.Command
+	toSerialize["signature"] = o.Signature
 	return toSerialize, nil
 }
 
@@ -116,8 +116,8 @@ func (o *ProveStarkIn) UnmarshalJSON(data []byte) (err error) {
 	// by unmarshalling the object into a generic map with string keys and checking
 	// that every required field exists as a key in the generic map.
 	requiredProperties := []string{
-		"start",
-		"steps",
+		"command",
+		"signature",
 	}
 
 	allProperties := make(map[string]interface{})

@@ -54,6 +54,11 @@ import {
     ProveStarkInToJSON,
 } from '../models/ProveStarkIn';
 import {
+    type ProveStarkOut,
+    ProveStarkOutFromJSON,
+    ProveStarkOutToJSON,
+} from '../models/ProveStarkOut';
+import {
     type RangeVerification,
     RangeVerificationFromJSON,
     RangeVerificationToJSON,
@@ -73,11 +78,6 @@ import {
     SnarkVerificationFromJSON,
     SnarkVerificationToJSON,
 } from '../models/SnarkVerification';
-import {
-    type StarkProof,
-    StarkProofFromJSON,
-    StarkProofToJSON,
-} from '../models/StarkProof';
 import {
     type StarkVerification,
     StarkVerificationFromJSON,
@@ -149,6 +149,10 @@ export interface ProveStarkRequest {
      * 
      */
     proveStarkIn: ProveStarkIn;
+    /**
+     * Must equal the command id; a retry returns the first outcome.
+     */
+    idempotencyKey?: string | null;
 }
 
 export interface RegisterCircuitRequest {
@@ -400,6 +404,10 @@ export class ZkApi extends runtime.BaseAPI {
 
         headerParameters['Content-Type'] = 'application/json';
 
+        if (requestParameters['idempotencyKey'] != null) {
+            headerParameters['Idempotency-Key'] = String(requestParameters['idempotencyKey']);
+        }
+
         if (this.configuration && this.configuration.apiKey) {
             headerParameters["Signature"] = await this.configuration.apiKey("Signature"); // httpMessageSignature authentication
         }
@@ -417,21 +425,21 @@ export class ZkApi extends runtime.BaseAPI {
     }
 
     /**
-     * A transparent STARK (winterfell, FRI) that N Rescue-Prime hashes from a public start end at the answered value.
-     * ProveStark
+     * A transparent STARK (winterfell, FRI; no trusted setup, no key) that N Rescue-Prime hashes from a public start end at the answered value; the ledger records the statement and the proof\'s digest (StarkProofRecorded in the domain\'s chain), so who proved what, and when, is audited like every other use.
+     * ProveStark command
      */
-    async proveStarkRaw(requestParameters: ProveStarkRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<StarkProof>> {
+    async proveStarkRaw(requestParameters: ProveStarkRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<ProveStarkOut>> {
         const requestOptions = await this.proveStarkRequestOpts(requestParameters);
         const response = await this.request(requestOptions, initOverrides);
 
-        return new runtime.JSONApiResponse(response, (jsonValue) => StarkProofFromJSON(jsonValue));
+        return new runtime.JSONApiResponse(response, (jsonValue) => ProveStarkOutFromJSON(jsonValue));
     }
 
     /**
-     * A transparent STARK (winterfell, FRI) that N Rescue-Prime hashes from a public start end at the answered value.
-     * ProveStark
+     * A transparent STARK (winterfell, FRI; no trusted setup, no key) that N Rescue-Prime hashes from a public start end at the answered value; the ledger records the statement and the proof\'s digest (StarkProofRecorded in the domain\'s chain), so who proved what, and when, is audited like every other use.
+     * ProveStark command
      */
-    async proveStark(requestParameters: ProveStarkRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<StarkProof> {
+    async proveStark(requestParameters: ProveStarkRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<ProveStarkOut> {
         const response = await this.proveStarkRaw(requestParameters, initOverrides);
         return await response.value();
     }

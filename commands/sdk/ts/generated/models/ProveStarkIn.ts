@@ -14,27 +14,27 @@
 
 import { mapValues } from '../runtime';
 /**
- * The parameters of ProveStark.
+ * A signed ProveStark command.
  * @export
  * @interface ProveStarkIn
  */
 export interface ProveStarkIn {
     /**
-     * Public bytes the start digest is derived from (text on the CLI).
+     * The canonical command JSON exactly as signed (ASCII).
      */
-    start: string;
+    command: string;
     /**
-     * Hashes in the chain: a power of two.
+     * Base64 Ed25519 signature by the actor over 'SKMS-COMMAND-v1\0' || command.
      */
-    steps: number;
+    signature: string;
 }
 
 /**
  * Check if a given object implements the ProveStarkIn interface.
  */
 export function instanceOfProveStarkIn(value: object): value is ProveStarkIn {
-    if (!('start' in value) || value['start'] === undefined) return false;
-    if (!('steps' in value) || value['steps'] === undefined) return false;
+    if (!('command' in value) || value['command'] === undefined) return false;
+    if (!('signature' in value) || value['signature'] === undefined) return false;
     return true;
 }
 
@@ -48,8 +48,8 @@ export function ProveStarkInFromJSONTyped(json: any, ignoreDiscriminator: boolea
     }
     return {
         
-        'start': json['start'],
-        'steps': json['steps'],
+        'command': json['command'],
+        'signature': json['signature'],
     };
 }
 
@@ -64,8 +64,8 @@ export function ProveStarkInToJSONTyped(value?: ProveStarkIn | null, ignoreDiscr
 
     return {
         
-        'start': value['start'],
-        'steps': value['steps'],
+        'command': value['command'],
+        'signature': value['signature'],
     };
 }
 

@@ -141,6 +141,7 @@ export * from './ProveRangeOut';
 export * from './ProveSnarkIn';
 export * from './ProveSnarkOut';
 export * from './ProveStarkIn';
+export * from './ProveStarkOut';
 export * from './PublicKey';
 export * from './QueryIn';
 export * from './RangeProof';
