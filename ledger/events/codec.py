@@ -270,7 +270,9 @@ class EventCodec:
         then pass the encoder's own validator: fastavro reads an ``int`` or ``long`` varint
         of any size (and writes it back the same), so without it a body holding, say, an
         ``int`` of 2^40 would decode although no SKMS could have written it (found by
-        fuzzing, ``tests/fuzz/corpus/envelope/regression-int-out-of-range``).
+        fuzzing, ``tests/fuzz/corpus/envelope/regression-int-out-of-range``). It runs
+        before the re-encoding, which fastavro refuses with its own ``ValueError`` for such
+        a value inside a union (``regression-union-int-out-of-range``).
         """
         if not isinstance(data, bytes | bytearray | memoryview):
             raise VerificationError(f"{label}: expected bytes, got {type(data).__name__}",
@@ -288,17 +290,20 @@ class EventCodec:
             raise VerificationError(
                 f"{label}: {len(data) - consumed} trailing bytes after the record",
                 check="schema")
-        again = io.BytesIO()
-        schemaless_writer(again, schema, record, disable_tuple_notation=True)
-        if again.getvalue() != data:
-            raise VerificationError(
-                f"{label}: bytes are not the canonical encoding of the record they decode to",
-                check="schema")
         try:
             validator(record, "")
         except _Invalid as problem:
             raise VerificationError(f"{label}: field {problem.path}: {problem.message}",
                                     check="schema") from None
+        again = io.BytesIO()
+        try:
+            schemaless_writer(again, schema, record, disable_tuple_notation=True)
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise VerificationError(f"{label}: {_describe(exc)}", check="schema") from None
+        if again.getvalue() != data:
+            raise VerificationError(
+                f"{label}: bytes are not the canonical encoding of the record they decode to",
+                check="schema")
         return record
 
     @staticmethod
