@@ -76,7 +76,8 @@ class Session:
             kek = self.kek()
             self._ledger_key = self.home.ledger_key(kek)
             self._ledger = Ledger(store, keyring, kek=kek, ledger_key=self._ledger_key,
-                                  hsm=self.key_store(), kek_fence=self.home.kek_fence(kek))
+                                  hsm=self.key_store(), kek_fence=self.home.kek_fence(kek),
+                                  home_identities=lambda: self.home.held_identities(kek))
             self._ledger.load()
             self._ledger.reconcile_keyring()
         return self._ledger

@@ -29,7 +29,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ledger import admission
 from ledger.admission import MAX_CLOCK_SKEW_MICROS
@@ -66,6 +66,9 @@ from ledger.refusals import RefusalLimit, RefusalRecorder
 from ledger.state import LedgerState
 from ledger.stores.base import EventStore, KeyRing, StoredCheckpoint
 from ledger.writer import ChainWriter, EventToWrite
+
+if TYPE_CHECKING:
+    from ledger.home import HeldIdentity
 
 T = TypeVar("T")
 
@@ -207,12 +210,14 @@ class Ledger:
                  hsm: HsmKeyStore | None = None, kek_fence: KekFence | None = None,
                  max_clock_skew_micros: int = MAX_CLOCK_SKEW_MICROS,
                  auto_checkpoint: bool = True,
-                 refusal_limit: RefusalLimit | None = DEFAULT_REFUSAL_LIMIT) -> None:
+                 refusal_limit: RefusalLimit | None = DEFAULT_REFUSAL_LIMIT,
+                 home_identities: Callable[[], list[HeldIdentity]] | None = None) -> None:
         self.store = store
         self.keyring = keyring
         self._material = (KeyMaterial(kek, keyring, hsm, kek_fence) if kek is not None
                           else None)
         self._ledger_key = ledger_key
+        self._home_identities = home_identities
         self.clock = clock
         self.max_clock_skew_micros = max_clock_skew_micros
         self.auto_checkpoint = auto_checkpoint
@@ -514,6 +519,12 @@ class Ledger:
     def ledger_key_copy(self) -> bytearray:
         """A copy of the ledger's signing key, for a whole-ledger backup (wipe it)."""
         return bytearray(self._require_key())
+
+    def held_identities(self) -> list[HeldIdentity]:
+        """The registered identities the home beside this ledger holds, keys opened (wipe
+        each): what a whole-ledger backup carries besides the ledger key. A service's
+        callers keep their own keys, so its home may hold none."""
+        return [] if self._home_identities is None else self._home_identities()
 
     def _require_key(self) -> bytearray:
         if self._ledger_key is None:

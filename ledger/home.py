@@ -70,6 +70,18 @@ class Identity:
     public_key: bytes
 
 
+@dataclass(frozen=True, slots=True, repr=False)
+class HeldIdentity:
+    """A registered identity with its private key opened, for a whole-ledger backup (the
+    caller wipes ``private_key``)."""
+
+    identity: Identity
+    private_key: bytearray
+
+    def __repr__(self) -> str:
+        return f"HeldIdentity({self.identity.name})"
+
+
 class Home:
     """Reads and writes one ledger home; never holds secrets longer than a call needs."""
 
@@ -151,12 +163,34 @@ class Home:
         else:
             assert passphrase is not None
             kek, params = PassphraseKEK.create(passphrase, kdf)
-        self.path.mkdir(parents=True, exist_ok=True)
-        os.chmod(self.path, 0o700)
         scheme = get_scheme("ed25519")
         seed = random_bytes(scheme.seed_size)
         ledger_key = scheme.generate(seed)
         zeroize(seed)
+        self._write_config(ledger_id, params, kek, ledger_key, fips=fips, pkcs11=bound)
+        return kek, ledger_key, ledger_id
+
+    def restore(self, passphrase: bytearray, *, ledger_id: str, ledger_key: bytearray,
+                kdf: str = "scrypt", fips: bool = False) -> KEKProvider:
+        """Write the config of a home rebuilt from a whole-ledger backup: the ledger's own
+        id and signing key (from the bundle) sealed under a fresh passphrase KEK. The log
+        is replayed into the home afterwards; the caller keeps ``ledger_key``."""
+        if self.exists():
+            raise ConfigurationError(f"a ledger home already exists at {self.path}",
+                                     hint="restore into a new --home")
+        if fips and kdf != KDF_PBKDF2:
+            raise ConfigurationError("FIPS mode derives the KEK with PBKDF2-HMAC-SHA256, "
+                                     f"not {kdf}", field="kdf")
+        kek, params = PassphraseKEK.create(passphrase, kdf)
+        self._write_config(ledger_id, params, kek, ledger_key, fips=fips, pkcs11=None)
+        return kek
+
+    def _write_config(self, ledger_id: str, params: dict[str, Any], kek: KEKProvider,
+                      ledger_key: bytearray, *, fips: bool, pkcs11: Pkcs11Config | None
+                      ) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.path, 0o700)
+        scheme = get_scheme("ed25519")
         sealed = seal_private_key(ledger_key, kek, aad=LEDGER_KEY_AAD)
         config: dict[str, Any] = {
             "format": CONFIG_FORMAT,
@@ -170,10 +204,9 @@ class Home:
                 "wrapped_data_key": _b64(sealed.wrapped_data_key),
             },
         }
-        if bound is not None:
-            config["pkcs11"] = bound.to_dict()
+        if pkcs11 is not None:
+            config["pkcs11"] = pkcs11.to_dict()
         self._write_json(self.config_path, config)
-        return kek, ledger_key, ledger_id
 
     @staticmethod
     def _bind_token(pkcs11: Pkcs11Config) -> Pkcs11Config:
@@ -347,18 +380,27 @@ class Home:
     def new_identity(self, name: str, kek: KEKProvider) -> bytes:
         """Create and seal a fresh Ed25519 identity key; returns its public key."""
         check_actor_name(name, (identity.name for identity in self.identities()))
-        path = self._identity_path(name)
-        if path.exists():
+        if self._identity_path(name).exists():
             raise InvalidInput(f"an identity named {name!r} already exists here", field="name")
         scheme = get_scheme("ed25519")
         seed = random_bytes(scheme.seed_size)
         private_key = scheme.generate(seed)
         zeroize(seed)
-        public_key = scheme.public_key(private_key)
+        try:
+            return self.put_identity(name, "", private_key, kek)
+        finally:
+            zeroize(private_key)
+
+    def put_identity(self, name: str, actor_id: str, private_key: bytearray,
+                     kek: KEKProvider) -> bytes:
+        """Seal ``private_key`` (the caller's to wipe) as identity ``name``: a new one, or one
+        a whole-ledger backup gives back. Returns its public key."""
+        path = self._identity_path(name)
+        public_key = get_scheme("ed25519").public_key(private_key)
         sealed = seal_private_key(private_key, kek, aad=self._identity_aad(name))
-        zeroize(private_key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._write_json(path, {"name": name, "actor_id": "", "public_key": public_key.hex(),
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._write_json(path, {"name": name, "actor_id": actor_id,
+                                "public_key": public_key.hex(),
                                 "sealed_material": _b64(sealed.sealed_material),
                                 "wrapped_data_key": _b64(sealed.wrapped_data_key)})
         return public_key
@@ -399,6 +441,19 @@ class Home:
         return unseal_private_key(_unb64(data.get("sealed_material"), "identity"),
                                   _unb64(data.get("wrapped_data_key"), "identity"), kek,
                                   aad=self._identity_aad(name))
+
+    def held_identities(self, kek: KEKProvider) -> list[HeldIdentity]:
+        """Every registered identity with its key opened (wipe each ``private_key``)."""
+        held: list[HeldIdentity] = []
+        try:
+            for identity in self.identities():
+                if identity.actor_id:
+                    held.append(HeldIdentity(identity, self.identity_key(identity.name, kek)))
+        except BaseException:
+            for entry in held:
+                zeroize(entry.private_key)
+            raise
+        return held
 
     @staticmethod
     def _identity_aad(name: str) -> bytes:

@@ -1,6 +1,7 @@
-"""The custodians' own backup subcommands, run offline: no home, no ledger, no network
-(``skms backup custodian-keygen``, ``skms backup open-share``, ``skms backup verify``). A
-custodian's private key never reaches the ledger, so these are not catalogue entries."""
+"""The backup subcommands that are no request an actor signs: the custodians' own, run
+offline with no home, no ledger and no network (``skms backup custodian-keygen``,
+``open-share``, ``verify``: a custodian's private key never reaches the ledger), and
+``skms backup restore-home``, which rebuilds a lost home before there is one to sign in."""
 
 from __future__ import annotations
 
@@ -11,9 +12,12 @@ from typing import Any
 import click
 
 from commands.cli.printer import emit, guarded, json_option
+from commands.cli.state import CliState
 from commands.cli.views import write_private
+from commands.cli.workers import parallel_options, worker_count
+from commands.home_restore import restore_home
 from ledger.crypto.memory import zeroize
-from ledger.errors import InvalidInput
+from ledger.errors import ConfigurationError, InvalidInput
 from ledger.recipes import backup_bundle, custody_keys
 
 
@@ -109,8 +113,48 @@ def verify(bundle_file: str, ledger_key: str | None) -> None:
                    f"({', '.join(d['custodians'])})")
 
 
+def _read(path: str, where: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror}", field=where) from None
+
+
+@click.command("restore-home")
+@click.argument("bundle_file")
+@click.argument("share_files", nargs=-1, required=True)
+@click.option("--from", "source_url", required=True,
+              help="A copy of the log (store URL: sqlite:///PATH or kafka://...).")
+@parallel_options
+@json_option
+@click.pass_obj
+@guarded
+def restore_home_command(state: CliState, bundle_file: str, share_files: tuple[str, ...],
+                         source_url: str, jobs: int, parallel_from: int) -> None:
+    """Rebuild a lost home (--home, new and empty) from a whole-ledger backup, threshold
+    custodians' opened shares and a copy of the log: the ledger key and identities under a
+    new KEK ($SKMS_PASSPHRASE), the log replayed and verified, then the data keys restored
+    as --as (recorded as BackupRestored)."""
+    passphrase = state.passphrase()
+    if passphrase is None:
+        raise ConfigurationError("the new home needs a passphrase for its KEK",
+                                 hint="set SKMS_PASSPHRASE or use --passphrase-file")
+    try:
+        done = restore_home(state.home, passphrase, bundle=_read(bundle_file, "bundle"),
+                            shares=[_read(f, "shares") for f in share_files],
+                            source_url=source_url, actor=state.as_actor,
+                            jobs=worker_count(jobs), parallel_from_events=parallel_from)
+    finally:
+        zeroize(passphrase)
+    emit(done, lambda d: f"restored ledger {d['ledger_id']} into {d['home']}: "
+                         f"{d['events_replayed']} events replayed and verified, identities "
+                         f"{', '.join(d['identities'])}; restore {d['status']}"
+                         + (f" (approval {d['approval_id']})" if d["approval_id"] else
+                            f", {len(d['restore']['restored_refs'])} data keys back"))
+
+
 def add_backup_commands(root: click.Group) -> None:
     group = root.commands.get("backup")
     assert isinstance(group, click.Group), "the catalogue names skms backup create"
-    for command in (custodian_keygen, open_share, verify):
+    for command in (custodian_keygen, open_share, verify, restore_home_command):
         group.add_command(command)

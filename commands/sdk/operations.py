@@ -564,16 +564,19 @@ class Operations(abc.ABC):
         return self._command("ReleaseEscrow", given(key_id=key_id, agent=agent, reason=reason))
 
     def create_backup(self, custodians: list[Any], threshold: int, *,
-                      key_ids: list[str] | None = None, all_keys: bool | None = None,
+                      key_ids: list[str] | None = None, wallet_ids: list[str] | None = None,
+                      all_keys: bool | None = None, whole_ledger: bool | None = None,
                       scheme: str | None = None) -> CommandResult:
-        """Back up keys' data keys in one bundle for custodians: sealed under a fresh bundle key
-        split threshold-of-n (Shamir with Feldman commitments, or SLIP-39), each share sealed
-        to its custodian's public key (HPKE: ML-KEM-768+X25519 or X25519). The bundle goes
-        only to the caller; the log records what it holds, to whom, the threshold and digests
-        (CreateBackup)."""
+        """Back up keys' and wallets' data keys in one bundle for custodians: sealed under a
+        fresh bundle key split threshold-of-n (Shamir with Feldman commitments, or SLIP-39),
+        each share sealed to its custodian's public key (HPKE: ML-KEM-768+X25519 or X25519).
+        With whole_ledger it also holds the ledger's signing key and the home's registered
+        identity keys, so that a new home is rebuilt from the bundle and a copy of the log
+        (skms backup restore-home). The bundle goes only to the caller; the log records what
+        it holds, to whom, the threshold and digests (CreateBackup)."""
         return self._command("CreateBackup", given(
-            key_ids=key_ids, all_keys=all_keys, custodians=custodians, threshold=threshold,
-            scheme=scheme))
+            key_ids=key_ids, wallet_ids=wallet_ids, all_keys=all_keys, whole_ledger=whole_ledger,
+            custodians=custodians, threshold=threshold, scheme=scheme))
 
     def restore_backup(self, backup_id: str, bundle: bytes, shares: list[bytes]) -> CommandResult:
         """Put a backup's data keys back into this home's key-ring (wrapped under its KEK) from

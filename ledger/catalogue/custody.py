@@ -113,18 +113,29 @@ COMMANDS = (
         hooks=Hooks(approval="escrow-release", exports_material=True)),
     CommandSpec(
         name="CreateBackup",
-        doc="Back up keys' data keys in one bundle for custodians: sealed under a fresh "
-            "bundle key split threshold-of-n (Shamir with Feldman commitments, or SLIP-39), "
-            "each share sealed to its custodian's public key (HPKE: ML-KEM-768+X25519 or "
-            "X25519). The bundle goes only to the caller; the log records what it holds, "
-            "to whom, the threshold and digests.",
+        doc="Back up keys' and wallets' data keys in one bundle for custodians: sealed "
+            "under a fresh bundle key split threshold-of-n (Shamir with Feldman commitments, "
+            "or SLIP-39), each share sealed to its custodian's public key (HPKE: "
+            "ML-KEM-768+X25519 or X25519). With whole_ledger it also holds the ledger's "
+            "signing key and the home's registered identity keys, so that a new home is "
+            "rebuilt from the bundle and a copy of the log (skms backup restore-home). The "
+            "bundle goes only to the caller; the log records what it holds, to whom, the "
+            "threshold and digests.",
         group="backup", roles=ADMINS, chain=ChainRule.SYSTEM,
         events=frozenset({"BackupCreated"}),
         args=(listing("key_ids", "Keys to back up (every live version of each).",
                       text("item", "A key id.", max_length=100), required=False, default=[],
                       maximum=100_000, cli=Cli(option="--key")),
-              boolean("all_keys", "Back up every key that is not destroyed.",
+              listing("wallet_ids", "HD wallets to back up (every seed version of each).",
+                      text("item", "A wallet id.", max_length=100), required=False,
+                      default=[], maximum=100_000, cli=Cli(option="--wallet")),
+              boolean("all_keys", "Back up every key that is not destroyed, and every "
+                                  "wallet.",
                       required=False, default=False, cli=Cli(option="--all")),
+              boolean("whole_ledger", "Also hold the ledger's signing key and this home's "
+                                      "registered identity keys (a disaster-recovery "
+                                      "bundle).",
+                      required=False, default=False, cli=Cli(option="--whole-ledger")),
               listing("custodians", "The custodians' public key documents (skms backup "
                                     "custodian-keygen), one share each.",
                       document("item", "A public key document."), minimum=1,

@@ -1278,7 +1278,7 @@ class EscrowRelease(_message.Message):
     def __init__(self, key_id: _Optional[str] = ..., agent_id: _Optional[str] = ..., versions: _Optional[_Iterable[int]] = ..., package_digest: _Optional[str] = ..., package_json: _Optional[str] = ...) -> None: ...
 
 class BackupBundle(_message.Message):
-    __slots__ = ("backup_id", "scheme", "threshold", "share_count", "custodians", "key_count", "version_count", "bundle_digest", "bundle_json")
+    __slots__ = ("backup_id", "scheme", "threshold", "share_count", "custodians", "key_count", "version_count", "wallet_count", "includes_ledger_key", "identities", "bundle_digest", "bundle_json")
     BACKUP_ID_FIELD_NUMBER: _ClassVar[int]
     SCHEME_FIELD_NUMBER: _ClassVar[int]
     THRESHOLD_FIELD_NUMBER: _ClassVar[int]
@@ -1286,6 +1286,9 @@ class BackupBundle(_message.Message):
     CUSTODIANS_FIELD_NUMBER: _ClassVar[int]
     KEY_COUNT_FIELD_NUMBER: _ClassVar[int]
     VERSION_COUNT_FIELD_NUMBER: _ClassVar[int]
+    WALLET_COUNT_FIELD_NUMBER: _ClassVar[int]
+    INCLUDES_LEDGER_KEY_FIELD_NUMBER: _ClassVar[int]
+    IDENTITIES_FIELD_NUMBER: _ClassVar[int]
     BUNDLE_DIGEST_FIELD_NUMBER: _ClassVar[int]
     BUNDLE_JSON_FIELD_NUMBER: _ClassVar[int]
     backup_id: str
@@ -1295,25 +1298,30 @@ class BackupBundle(_message.Message):
     custodians: _containers.RepeatedScalarFieldContainer[str]
     key_count: int
     version_count: int
+    wallet_count: int
+    includes_ledger_key: bool
+    identities: _containers.RepeatedScalarFieldContainer[str]
     bundle_digest: str
     bundle_json: str
-    def __init__(self, backup_id: _Optional[str] = ..., scheme: _Optional[str] = ..., threshold: _Optional[int] = ..., share_count: _Optional[int] = ..., custodians: _Optional[_Iterable[str]] = ..., key_count: _Optional[int] = ..., version_count: _Optional[int] = ..., bundle_digest: _Optional[str] = ..., bundle_json: _Optional[str] = ...) -> None: ...
+    def __init__(self, backup_id: _Optional[str] = ..., scheme: _Optional[str] = ..., threshold: _Optional[int] = ..., share_count: _Optional[int] = ..., custodians: _Optional[_Iterable[str]] = ..., key_count: _Optional[int] = ..., version_count: _Optional[int] = ..., wallet_count: _Optional[int] = ..., includes_ledger_key: _Optional[bool] = ..., identities: _Optional[_Iterable[str]] = ..., bundle_digest: _Optional[str] = ..., bundle_json: _Optional[str] = ...) -> None: ...
 
 class BackupRestore(_message.Message):
-    __slots__ = ("backup_id", "share_indexes", "custodians", "restored_refs", "skipped_refs", "skipped_reasons")
+    __slots__ = ("backup_id", "share_indexes", "custodians", "restored_refs", "skipped_refs", "skipped_reasons", "home_secrets")
     BACKUP_ID_FIELD_NUMBER: _ClassVar[int]
     SHARE_INDEXES_FIELD_NUMBER: _ClassVar[int]
     CUSTODIANS_FIELD_NUMBER: _ClassVar[int]
     RESTORED_REFS_FIELD_NUMBER: _ClassVar[int]
     SKIPPED_REFS_FIELD_NUMBER: _ClassVar[int]
     SKIPPED_REASONS_FIELD_NUMBER: _ClassVar[int]
+    HOME_SECRETS_FIELD_NUMBER: _ClassVar[int]
     backup_id: str
     share_indexes: _containers.RepeatedScalarFieldContainer[int]
     custodians: _containers.RepeatedScalarFieldContainer[str]
     restored_refs: _containers.RepeatedScalarFieldContainer[str]
     skipped_refs: _containers.RepeatedScalarFieldContainer[str]
     skipped_reasons: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, backup_id: _Optional[str] = ..., share_indexes: _Optional[_Iterable[int]] = ..., custodians: _Optional[_Iterable[str]] = ..., restored_refs: _Optional[_Iterable[str]] = ..., skipped_refs: _Optional[_Iterable[str]] = ..., skipped_reasons: _Optional[_Iterable[str]] = ...) -> None: ...
+    home_secrets: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, backup_id: _Optional[str] = ..., share_indexes: _Optional[_Iterable[int]] = ..., custodians: _Optional[_Iterable[str]] = ..., restored_refs: _Optional[_Iterable[str]] = ..., skipped_refs: _Optional[_Iterable[str]] = ..., skipped_reasons: _Optional[_Iterable[str]] = ..., home_secrets: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class UnbackedKey(_message.Message):
     __slots__ = ("key_id", "domain", "algorithm", "state", "missing_versions", "last_backup_id", "last_backup_at")

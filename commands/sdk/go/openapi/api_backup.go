@@ -48,7 +48,7 @@ func (r ApiCreateBackupRequest) Execute() (*CreateBackupOut, *http.Response, err
 /*
 CreateBackup CreateBackup command
 
-Back up keys' data keys in one bundle for custodians: sealed under a fresh bundle key split threshold-of-n (Shamir with Feldman commitments, or SLIP-39), each share sealed to its custodian's public key (HPKE: ML-KEM-768+X25519 or X25519). The bundle goes only to the caller; the log records what it holds, to whom, the threshold and digests.
+Back up keys' and wallets' data keys in one bundle for custodians: sealed under a fresh bundle key split threshold-of-n (Shamir with Feldman commitments, or SLIP-39), each share sealed to its custodian's public key (HPKE: ML-KEM-768+X25519 or X25519). With whole_ledger it also holds the ledger's signing key and the home's registered identity keys, so that a new home is rebuilt from the bundle and a copy of the log (skms backup restore-home). The bundle goes only to the caller; the log records what it holds, to whom, the threshold and digests.
 
  @param ctx context.Context - for authentication, logging, cancellation, deadlines, tracing, etc. Passed from http.Request or context.Background().
  @return ApiCreateBackupRequest

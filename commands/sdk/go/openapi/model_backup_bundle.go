@@ -29,6 +29,10 @@ type BackupBundle struct {
 	BundleDigest string `json:"bundle_digest"`
 	// Custodians, in share order.
 	Custodians []string `json:"custodians"`
+	// Home identities held, by name.
+	Identities []string `json:"identities"`
+	// Whether the ledger's signing key is held.
+	IncludesLedgerKey bool `json:"includes_ledger_key"`
 	// Keys held.
 	KeyCount int64 `json:"key_count"`
 	// Splitting scheme.
@@ -39,6 +43,8 @@ type BackupBundle struct {
 	Threshold int64 `json:"threshold"`
 	// Key versions held.
 	VersionCount int64 `json:"version_count"`
+	// Wallets held (every seed version).
+	WalletCount int64 `json:"wallet_count"`
 }
 
 type _BackupBundle BackupBundle
@@ -47,17 +53,20 @@ type _BackupBundle BackupBundle
 // This constructor will assign default values to properties that have it defined,
 // and makes sure properties required by API are set, but the set of arguments
 // will change when the set of required properties is changed
-func NewBackupBundle(backupId string, bundle interface{}, bundleDigest string, custodians []string, keyCount int64, scheme string, shareCount int64, threshold int64, versionCount int64) *BackupBundle {
+func NewBackupBundle(backupId string, bundle interface{}, bundleDigest string, custodians []string, identities []string, includesLedgerKey bool, keyCount int64, scheme string, shareCount int64, threshold int64, versionCount int64, walletCount int64) *BackupBundle {
 	this := BackupBundle{}
 	this.BackupId = backupId
 	this.Bundle = bundle
 	this.BundleDigest = bundleDigest
 	this.Custodians = custodians
+	this.Identities = identities
+	this.IncludesLedgerKey = includesLedgerKey
 	this.KeyCount = keyCount
 	this.Scheme = scheme
 	this.ShareCount = shareCount
 	this.Threshold = threshold
 	this.VersionCount = versionCount
+	this.WalletCount = walletCount
 	return &this
 }
 
@@ -165,6 +174,54 @@ func (o *BackupBundle) GetCustodiansOk() ([]string, bool) {
 // SetCustodians sets field value
 func (o *BackupBundle) SetCustodians(v []string) {
 	o.Custodians = v
+}
+
+// GetIdentities returns the Identities field value
+func (o *BackupBundle) GetIdentities() []string {
+	if o == nil {
+		var ret []string
+		return ret
+	}
+
+	return o.Identities
+}
+
+// GetIdentitiesOk returns a tuple with the Identities field value
+// and a boolean to check if the value has been set.
+func (o *BackupBundle) GetIdentitiesOk() ([]string, bool) {
+	if o == nil {
+		return nil, false
+	}
+	return o.Identities, true
+}
+
+// SetIdentities sets field value
+func (o *BackupBundle) SetIdentities(v []string) {
+	o.Identities = v
+}
+
+// GetIncludesLedgerKey returns the IncludesLedgerKey field value
+func (o *BackupBundle) GetIncludesLedgerKey() bool {
+	if o == nil {
+		var ret bool
+		return ret
+	}
+
+	return o.IncludesLedgerKey
+}
+
+// GetIncludesLedgerKeyOk returns a tuple with the IncludesLedgerKey field value
+// and a boolean to check if the value has been set.
+func (o *BackupBundle) GetIncludesLedgerKeyOk() (*bool, bool) {
+	if o == nil {
+		return nil, false
+	}
+	return &o.IncludesLedgerKey, true
+}
+
+// SetIncludesLedgerKey sets field value
+func (o *BackupBundle) SetIncludesLedgerKey(v bool) {
+	o.IncludesLedgerKey = v
 }
 
 // GetKeyCount returns the KeyCount field value
@@ -287,6 +344,30 @@ func (o *BackupBundle) SetVersionCount(v int64) {
 	o.VersionCount = v
 }
 
+// GetWalletCount returns the WalletCount field value
+func (o *BackupBundle) GetWalletCount() int64 {
+	if o == nil {
+		var ret int64
+		return ret
+	}
+
+	return o.WalletCount
+}
+
+// GetWalletCountOk returns a tuple with the WalletCount field value
+// and a boolean to check if the value has been set.
+func (o *BackupBundle) GetWalletCountOk() (*int64, bool) {
+	if o == nil {
+		return nil, false
+	}
+	return &o.WalletCount, true
+}
+
+// SetWalletCount sets field value
+func (o *BackupBundle) SetWalletCount(v int64) {
+	o.WalletCount = v
+}
+
 func (o BackupBundle) MarshalJSON() ([]byte, error) {
 	toSerialize,err := o.ToMap()
 	if err != nil {
@@ -303,11 +384,14 @@ func (o BackupBundle) ToMap() (map[string]interface{}, error) {
 	}
 	toSerialize["bundle_digest"] = o.BundleDigest
 	toSerialize["custodians"] = o.Custodians
+	toSerialize["identities"] = o.Identities
+	toSerialize["includes_ledger_key"] = o.IncludesLedgerKey
 	toSerialize["key_count"] = o.KeyCount
 	toSerialize["scheme"] = o.Scheme
 	toSerialize["share_count"] = o.ShareCount
 	toSerialize["threshold"] = o.Threshold
 	toSerialize["version_count"] = o.VersionCount
+	toSerialize["wallet_count"] = o.WalletCount
 	return toSerialize, nil
 }
 
@@ -320,11 +404,14 @@ func (o *BackupBundle) UnmarshalJSON(data []byte) (err error) {
 		"bundle",
 		"bundle_digest",
 		"custodians",
+		"identities",
+		"includes_ledger_key",
 		"key_count",
 		"scheme",
 		"share_count",
 		"threshold",
 		"version_count",
+		"wallet_count",
 	}
 
 	allProperties := make(map[string]interface{})

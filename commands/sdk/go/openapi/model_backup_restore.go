@@ -25,6 +25,8 @@ type BackupRestore struct {
 	BackupId string `json:"backup_id"`
 	// Their custodians.
 	Custodians []string `json:"custodians"`
+	// The bundle's home secrets (ledger-key, identity:NAME) this home holds, identical, after the restore.
+	HomeSecrets []string `json:"home_secrets"`
 	// Key-ring references restored.
 	RestoredRefs []string `json:"restored_refs"`
 	// Shares used.
@@ -41,10 +43,11 @@ type _BackupRestore BackupRestore
 // This constructor will assign default values to properties that have it defined,
 // and makes sure properties required by API are set, but the set of arguments
 // will change when the set of required properties is changed
-func NewBackupRestore(backupId string, custodians []string, restoredRefs []string, shareIndexes []int64, skippedReasons []string, skippedRefs []string) *BackupRestore {
+func NewBackupRestore(backupId string, custodians []string, homeSecrets []string, restoredRefs []string, shareIndexes []int64, skippedReasons []string, skippedRefs []string) *BackupRestore {
 	this := BackupRestore{}
 	this.BackupId = backupId
 	this.Custodians = custodians
+	this.HomeSecrets = homeSecrets
 	this.RestoredRefs = restoredRefs
 	this.ShareIndexes = shareIndexes
 	this.SkippedReasons = skippedReasons
@@ -106,6 +109,30 @@ func (o *BackupRestore) GetCustodiansOk() ([]string, bool) {
 // SetCustodians sets field value
 func (o *BackupRestore) SetCustodians(v []string) {
 	o.Custodians = v
+}
+
+// GetHomeSecrets returns the HomeSecrets field value
+func (o *BackupRestore) GetHomeSecrets() []string {
+	if o == nil {
+		var ret []string
+		return ret
+	}
+
+	return o.HomeSecrets
+}
+
+// GetHomeSecretsOk returns a tuple with the HomeSecrets field value
+// and a boolean to check if the value has been set.
+func (o *BackupRestore) GetHomeSecretsOk() ([]string, bool) {
+	if o == nil {
+		return nil, false
+	}
+	return o.HomeSecrets, true
+}
+
+// SetHomeSecrets sets field value
+func (o *BackupRestore) SetHomeSecrets(v []string) {
+	o.HomeSecrets = v
 }
 
 // GetRestoredRefs returns the RestoredRefs field value
@@ -216,6 +243,7 @@ func (o BackupRestore) ToMap() (map[string]interface{}, error) {
 	toSerialize := map[string]interface{}{}
 	toSerialize["backup_id"] = o.BackupId
 	toSerialize["custodians"] = o.Custodians
+	toSerialize["home_secrets"] = o.HomeSecrets
 	toSerialize["restored_refs"] = o.RestoredRefs
 	toSerialize["share_indexes"] = o.ShareIndexes
 	toSerialize["skipped_reasons"] = o.SkippedReasons
@@ -230,6 +258,7 @@ func (o *BackupRestore) UnmarshalJSON(data []byte) (err error) {
 	requiredProperties := []string{
 		"backup_id",
 		"custodians",
+		"home_secrets",
 		"restored_refs",
 		"share_indexes",
 		"skipped_reasons",

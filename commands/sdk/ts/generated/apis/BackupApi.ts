@@ -120,7 +120,7 @@ export class BackupApi extends runtime.BaseAPI {
     }
 
     /**
-     * Back up keys\' data keys in one bundle for custodians: sealed under a fresh bundle key split threshold-of-n (Shamir with Feldman commitments, or SLIP-39), each share sealed to its custodian\'s public key (HPKE: ML-KEM-768+X25519 or X25519). The bundle goes only to the caller; the log records what it holds, to whom, the threshold and digests.
+     * Back up keys\' and wallets\' data keys in one bundle for custodians: sealed under a fresh bundle key split threshold-of-n (Shamir with Feldman commitments, or SLIP-39), each share sealed to its custodian\'s public key (HPKE: ML-KEM-768+X25519 or X25519). With whole_ledger it also holds the ledger\'s signing key and the home\'s registered identity keys, so that a new home is rebuilt from the bundle and a copy of the log (skms backup restore-home). The bundle goes only to the caller; the log records what it holds, to whom, the threshold and digests.
      * CreateBackup command
      */
     async createBackupRaw(requestParameters: CreateBackupRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<CreateBackupOut>> {
@@ -131,7 +131,7 @@ export class BackupApi extends runtime.BaseAPI {
     }
 
     /**
-     * Back up keys\' data keys in one bundle for custodians: sealed under a fresh bundle key split threshold-of-n (Shamir with Feldman commitments, or SLIP-39), each share sealed to its custodian\'s public key (HPKE: ML-KEM-768+X25519 or X25519). The bundle goes only to the caller; the log records what it holds, to whom, the threshold and digests.
+     * Back up keys\' and wallets\' data keys in one bundle for custodians: sealed under a fresh bundle key split threshold-of-n (Shamir with Feldman commitments, or SLIP-39), each share sealed to its custodian\'s public key (HPKE: ML-KEM-768+X25519 or X25519). With whole_ledger it also holds the ledger\'s signing key and the home\'s registered identity keys, so that a new home is rebuilt from the bundle and a copy of the log (skms backup restore-home). The bundle goes only to the caller; the log records what it holds, to whom, the threshold and digests.
      * CreateBackup command
      */
     async createBackup(requestParameters: CreateBackupRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<CreateBackupOut> {

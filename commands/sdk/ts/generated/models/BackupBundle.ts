@@ -36,6 +36,14 @@ export interface BackupBundle {
      */
     custodians: Array<string>;
     /**
+     * Home identities held, by name.
+     */
+    identities: Array<string>;
+    /**
+     * Whether the ledger's signing key is held.
+     */
+    includesLedgerKey: boolean;
+    /**
      * Keys held.
      */
     keyCount: number;
@@ -55,6 +63,10 @@ export interface BackupBundle {
      * Key versions held.
      */
     versionCount: number;
+    /**
+     * Wallets held (every seed version).
+     */
+    walletCount: number;
 }
 
 /**
@@ -65,11 +77,14 @@ export function instanceOfBackupBundle(value: object): value is BackupBundle {
     if (!('bundle' in value) || value['bundle'] === undefined) return false;
     if ((!('bundleDigest' in (value as Record<string, any>)) && !('bundle_digest' in (value as Record<string, any>))) || ((value as Record<string, any>)['bundleDigest'] === undefined && (value as Record<string, any>)['bundle_digest'] === undefined)) return false;
     if (!('custodians' in value) || value['custodians'] === undefined) return false;
+    if (!('identities' in value) || value['identities'] === undefined) return false;
+    if ((!('includesLedgerKey' in (value as Record<string, any>)) && !('includes_ledger_key' in (value as Record<string, any>))) || ((value as Record<string, any>)['includesLedgerKey'] === undefined && (value as Record<string, any>)['includes_ledger_key'] === undefined)) return false;
     if ((!('keyCount' in (value as Record<string, any>)) && !('key_count' in (value as Record<string, any>))) || ((value as Record<string, any>)['keyCount'] === undefined && (value as Record<string, any>)['key_count'] === undefined)) return false;
     if (!('scheme' in value) || value['scheme'] === undefined) return false;
     if ((!('shareCount' in (value as Record<string, any>)) && !('share_count' in (value as Record<string, any>))) || ((value as Record<string, any>)['shareCount'] === undefined && (value as Record<string, any>)['share_count'] === undefined)) return false;
     if (!('threshold' in value) || value['threshold'] === undefined) return false;
     if ((!('versionCount' in (value as Record<string, any>)) && !('version_count' in (value as Record<string, any>))) || ((value as Record<string, any>)['versionCount'] === undefined && (value as Record<string, any>)['version_count'] === undefined)) return false;
+    if ((!('walletCount' in (value as Record<string, any>)) && !('wallet_count' in (value as Record<string, any>))) || ((value as Record<string, any>)['walletCount'] === undefined && (value as Record<string, any>)['wallet_count'] === undefined)) return false;
     return true;
 }
 
@@ -87,11 +102,14 @@ export function BackupBundleFromJSONTyped(json: any, ignoreDiscriminator: boolea
         'bundle': json['bundle'],
         'bundleDigest': json['bundle_digest'],
         'custodians': json['custodians'],
+        'identities': json['identities'],
+        'includesLedgerKey': json['includes_ledger_key'],
         'keyCount': json['key_count'],
         'scheme': json['scheme'],
         'shareCount': json['share_count'],
         'threshold': json['threshold'],
         'versionCount': json['version_count'],
+        'walletCount': json['wallet_count'],
     };
 }
 
@@ -110,11 +128,14 @@ export function BackupBundleToJSONTyped(value?: BackupBundle | null, ignoreDiscr
         'bundle': value['bundle'],
         'bundle_digest': value['bundleDigest'],
         'custodians': value['custodians'],
+        'identities': value['identities'],
+        'includes_ledger_key': value['includesLedgerKey'],
         'key_count': value['keyCount'],
         'scheme': value['scheme'],
         'share_count': value['shareCount'],
         'threshold': value['threshold'],
         'version_count': value['versionCount'],
+        'wallet_count': value['walletCount'],
     };
 }
 

@@ -28,6 +28,10 @@ export interface BackupRestore {
      */
     custodians: Array<string>;
     /**
+     * The bundle's home secrets (ledger-key, identity:NAME) this home holds, identical, after the restore.
+     */
+    homeSecrets: Array<string>;
+    /**
      * Key-ring references restored.
      */
     restoredRefs: Array<string>;
@@ -51,6 +55,7 @@ export interface BackupRestore {
 export function instanceOfBackupRestore(value: object): value is BackupRestore {
     if ((!('backupId' in (value as Record<string, any>)) && !('backup_id' in (value as Record<string, any>))) || ((value as Record<string, any>)['backupId'] === undefined && (value as Record<string, any>)['backup_id'] === undefined)) return false;
     if (!('custodians' in value) || value['custodians'] === undefined) return false;
+    if ((!('homeSecrets' in (value as Record<string, any>)) && !('home_secrets' in (value as Record<string, any>))) || ((value as Record<string, any>)['homeSecrets'] === undefined && (value as Record<string, any>)['home_secrets'] === undefined)) return false;
     if ((!('restoredRefs' in (value as Record<string, any>)) && !('restored_refs' in (value as Record<string, any>))) || ((value as Record<string, any>)['restoredRefs'] === undefined && (value as Record<string, any>)['restored_refs'] === undefined)) return false;
     if ((!('shareIndexes' in (value as Record<string, any>)) && !('share_indexes' in (value as Record<string, any>))) || ((value as Record<string, any>)['shareIndexes'] === undefined && (value as Record<string, any>)['share_indexes'] === undefined)) return false;
     if ((!('skippedReasons' in (value as Record<string, any>)) && !('skipped_reasons' in (value as Record<string, any>))) || ((value as Record<string, any>)['skippedReasons'] === undefined && (value as Record<string, any>)['skipped_reasons'] === undefined)) return false;
@@ -70,6 +75,7 @@ export function BackupRestoreFromJSONTyped(json: any, ignoreDiscriminator: boole
         
         'backupId': json['backup_id'],
         'custodians': json['custodians'],
+        'homeSecrets': json['home_secrets'],
         'restoredRefs': json['restored_refs'],
         'shareIndexes': json['share_indexes'],
         'skippedReasons': json['skipped_reasons'],
@@ -90,6 +96,7 @@ export function BackupRestoreToJSONTyped(value?: BackupRestore | null, ignoreDis
         
         'backup_id': value['backupId'],
         'custodians': value['custodians'],
+        'home_secrets': value['homeSecrets'],
         'restored_refs': value['restoredRefs'],
         'share_indexes': value['shareIndexes'],
         'skipped_reasons': value['skippedReasons'],
