@@ -1,0 +1,60 @@
+"""The audited single sign, one command at a time, for a sampling profiler (never run by the
+tests): CPU per sign next to the raw signature in the same run, and a loop long enough for
+py-spy to sample where the time goes.
+
+    py-spy record --format raw -o sign.txt -- \\
+        .venv/bin/python tools/bench/profile_sign.py --signs 20000
+    .venv/bin/python tools/bench/stack_shares.py sign.txt
+
+``--store sqlite`` (the default) commits every event with ``synchronous=FULL``, as the
+service does; ``memory`` leaves the fsync out to show the ledger's own CPU alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from commands.handlers import execute
+from tools.bench.bench_ledger import bench_session, presigned, raw_sign_rate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--signs", type=int, default=5000)
+    parser.add_argument("--algorithm", default="ed25519",
+                        choices=("ed25519", "ecdsa-secp256k1"))
+    parser.add_argument("--store", default="sqlite", choices=("sqlite", "memory"))
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        url = "memory://" if args.store == "memory" else None
+        session = bench_session(Path(folder) / "home", url)
+        try:
+            key_id = str(session.run("alice", "CreateKey", domain="default",
+                                     algorithm=args.algorithm).result["key_id"])
+            items = presigned(session, key_id, args.signs, "profile")
+            ledger = session.ledger()
+            cpu, wall = time.process_time(), time.perf_counter()
+            for signed, message in items:
+                execute(ledger, signed, {"message": message})  # type: ignore[arg-type]
+            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        finally:
+            session.close()
+    raw = raw_sign_rate(args.algorithm, 20_000)
+    per_sign = cpu / args.signs * 1e6
+    print(json.dumps({
+        "algorithm": args.algorithm, "store": args.store, "signs": args.signs,
+        "cpu_us_per_sign": round(per_sign, 1),
+        "wall_us_per_sign": round(wall / args.signs * 1e6, 1),
+        "raw_sign_us": round(1e6 / raw, 1),
+        "ratio_to_raw": round((1e6 / raw) / per_sign, 4)}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
