@@ -8,6 +8,8 @@ py-spy to sample where the time goes.
 
 ``--store sqlite`` (the default) commits every event with ``synchronous=FULL``, as the
 service does; ``memory`` leaves the fsync out to show the ledger's own CPU alone.
+``--audit`` then verifies the whole store in this process (``--within Auditor.verify`` in
+stack_shares.py), next to raw Ed25519 verifications timed in the same run.
 """
 
 from __future__ import annotations
@@ -21,7 +23,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+import nacl.signing
+
 from commands.handlers import execute
+from ledger.audit import Auditor
 from tools.bench.bench_ledger import bench_session, presigned, raw_sign_rate
 
 
@@ -31,7 +36,9 @@ def main() -> None:
     parser.add_argument("--algorithm", default="ed25519",
                         choices=("ed25519", "ecdsa-secp256k1"))
     parser.add_argument("--store", default="sqlite", choices=("sqlite", "memory"))
+    parser.add_argument("--audit", action="store_true")
     args = parser.parse_args()
+    audit: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as folder:
         url = "memory://" if args.store == "memory" else None
         session = bench_session(Path(folder) / "home", url)
@@ -44,6 +51,8 @@ def main() -> None:
             for signed, message in items:
                 execute(ledger, signed, {"message": message})  # type: ignore[arg-type]
             cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+            if args.audit:
+                audit = audited(session)
         finally:
             session.close()
     raw = raw_sign_rate(args.algorithm, 20_000)
@@ -53,7 +62,27 @@ def main() -> None:
         "cpu_us_per_sign": round(per_sign, 1),
         "wall_us_per_sign": round(wall / args.signs * 1e6, 1),
         "raw_sign_us": round(1e6 / raw, 1),
-        "ratio_to_raw": round((1e6 / raw) / per_sign, 4)}, indent=2))
+        "ratio_to_raw": round((1e6 / raw) / per_sign, 4), **audit}, indent=2))
+
+
+def audited(session: object) -> dict[str, float]:
+    """Events/s of one auditor process over the store, and raw Ed25519 verifications/s."""
+    store = session.store()[0]  # type: ignore[attr-defined]
+    cpu = time.process_time()
+    report = Auditor(store).verify()
+    cpu = time.process_time() - cpu
+    events = report.events
+    key = nacl.signing.SigningKey(bytes(range(32)))
+    signed = [key.sign(b"message %d" % i) for i in range(5000)]
+    verify = key.verify_key
+    start = time.process_time()
+    for item in signed:
+        verify.verify(item)
+    raw = 5000 / (time.process_time() - start)
+    rate = events / cpu
+    return {"audit_events": events, "audit_events_per_cpu_s": round(rate),
+            "raw_verify_per_s": round(raw), "audit_ratio_to_raw": round(rate / raw, 3),
+            "audit_own_us_per_event": round(1e6 / rate - 1e6 / raw, 1)}
 
 
 if __name__ == "__main__":
