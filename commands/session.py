@@ -133,7 +133,8 @@ class Session:
             raise ConfigurationError(f"the store {store.url} already holds a ledger",
                                      hint="point --store at an empty store")
         self._ledger = Ledger(store, keyring, kek=kek, ledger_key=ledger_key,
-                              hsm=self.key_store())
+                              hsm=self.key_store(),
+                              home_identities=lambda: self.home.held_identities(kek))
         self._ledger.load()
         public_key = self.home.ledger_public_key()
         genesis = Command("InitializeLedger", SYSTEM_ACTOR, SYSTEM_CHAIN, {

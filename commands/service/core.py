@@ -121,6 +121,7 @@ class ServiceCore:
         self._kek_fence = self.home.kek_fence(self._kek)
         self.ledger = Ledger(self.store, keyring, kek=self._kek, ledger_key=self._ledger_key,
                              hsm=self._hsm, kek_fence=self._kek_fence,
+                             home_identities=lambda: self.home.held_identities(self._kek),
                              refusal_limit=RefusalLimit(
                                  per_window=config.limits.refusals_per_window,
                                  window_micros=int(config.limits.refusal_window_s * 1e6)))

@@ -182,3 +182,17 @@ def test_the_restore_runs_as_an_identity_the_bundle_holds(lost: dict[str, Any],
     assert refused.exit_code != 0
     assert "no identity named 'mallory'" in refused.output
     assert not new_home.exists()
+
+
+def test_the_session_that_made_the_ledger_backs_up_its_identities(tmp_path: Path) -> None:
+    session = new_session(tmp_path / "home")
+    try:
+        session.initialize(name="fresh")
+        session.add_actor("admin", "alice", ["key-manager"], ["*"])
+        public, _ = keygen(tmp_path, "ann")
+        made = session.run("admin", "CreateBackup", all_keys=True, whole_ledger=True,
+                           custodians=[public], threshold=1).result
+    finally:
+        session.close()
+    assert made["includes_ledger_key"] is True
+    assert made["identities"] == ["admin", "alice"]

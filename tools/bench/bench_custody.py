@@ -1,5 +1,8 @@
 """Custody figures, same run: BYOK import and wrapped export against a plain CreateKey, and
-the backup bundle recipe for N key versions (create, verify, open with 2 of 3 shares).
+the backup bundle recipe for N key versions (create, verify, open with 2 of 3 shares), and
+the whole ceremony through the ledger for N keys: CreateBackup --all --whole-ledger, then
+a lost home rebuilt with restore-home (replay of the log included), next to a plain replay
+of the same log.
 
 Why: an import costs an RSA-3072 key generation (GetImportParameters) and an RSA-OAEP
 decryption (ImportKey) on top of a CreateKey; the bundle's cost grows with the number of
@@ -30,11 +33,14 @@ sys.path.insert(0, str(ROOT))
 from cryptography.hazmat.primitives import hashes, keywrap, serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa  # noqa: E402
 
+from commands.home_restore import restore_home  # noqa: E402
 from commands.session import Session  # noqa: E402
 from ledger.crypto.entropy import random_bytes  # noqa: E402
 from ledger.home import Home  # noqa: E402
 from ledger.recipes import backup_bundle, custody_keys  # noqa: E402
 from ledger.recipes.backup_bundle import Entry  # noqa: E402
+from ledger.replay import replay  # noqa: E402
+from ledger.stores.sqlite import SQLiteEventStore  # noqa: E402
 
 PASSPHRASE = "bench custody passphrase"
 OAEP = padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
@@ -127,13 +133,57 @@ def bundle_figures(keys: int, rounds: int) -> dict[str, float]:
             "bundle_open_2_of_3_ms": timed(restore, rounds)}
 
 
+def ceremony_figures(keys: int) -> dict[str, float]:
+    """One whole-ledger backup of ``keys`` Ed25519 keys and one restore-home, timed once
+    each (they are the operations an operator runs), with a plain replay alongside."""
+    pairs = [custody_keys.generate("ann"), custody_keys.generate("ben"),
+             custody_keys.generate("cy")]
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        session = Session(Home(root / "home"), passphrase=bytearray(PASSPHRASE.encode()))
+        try:
+            session.initialize(name="bench", checkpoint_every_events=1000)
+            session.add_actor("admin", "alice", ["key-manager"], ["*"])
+            for _ in range(keys):
+                session.run("alice", "CreateKey", domain="default", algorithm="ed25519")
+            start = time.perf_counter()
+            made = session.run("admin", "CreateBackup", all_keys=True, whole_ledger=True,
+                               custodians=[p for p, _ in pairs], threshold=2).result
+            backup_ms = (time.perf_counter() - start) * 1000
+        finally:
+            session.close()
+        bundle = json.dumps(made["bundle"]).encode()
+        shares = [json.dumps(backup_bundle.open_share(made["bundle"], pairs[i][1])).encode()
+                  for i in (0, 2)]
+        log = root / "log-copy.db"
+        (root / "home" / "ledger.db").rename(log)
+        source, plain = SQLiteEventStore(log), SQLiteEventStore(root / "plain.db")
+        start = time.perf_counter()
+        try:
+            events = sum(replay(source, plain).copied.values())
+        finally:
+            source.close()
+            plain.close()
+        replay_ms = (time.perf_counter() - start) * 1000
+        start = time.perf_counter()
+        done = restore_home(Home(root / "restored"), bytearray(b"new bench passphrase"),
+                            bundle=bundle, shares=shares, source_url=f"sqlite:///{log}",
+                            actor="admin")
+        restore_ms = (time.perf_counter() - start) * 1000
+    assert done["restore"] is not None and len(done["restore"]["restored_refs"]) == keys
+    return {"ceremony_keys": keys, "ceremony_events": events,
+            "create_backup_whole_ledger_ms": round(backup_ms, 1),
+            "restore_home_ms": round(restore_ms, 1), "plain_replay_ms": round(replay_ms, 1)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keys", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=5)
     options = parser.parse_args()
     print(json.dumps({**ledger_figures(options.rounds),
-                      **bundle_figures(options.keys, options.rounds)}, indent=2))
+                      **bundle_figures(options.keys, options.rounds),
+                      **ceremony_figures(options.keys)}, indent=2))
 
 
 if __name__ == "__main__":
