@@ -35,6 +35,7 @@ from ledger.errors import (
     IllegalTransition,
     InvalidInput,
     InvalidSignature,
+    MaterialDestroyed,
     Unauthorized,
     UnsupportedAlgorithm,
 )
@@ -258,6 +259,53 @@ def test_paillier_refusals(session: Session) -> None:
     with pytest.raises(InvalidInput):  # two versions cannot be added
         session.run("bob", "HomomorphicCombine", key_id=key_id, ciphertexts=[blob, fresh])
     assert len(events(session, "HomomorphicDecrypted")) == 1
+    audit(session)
+
+
+@pytest.mark.parametrize("algorithm", ["rsabssa-sha384-pss-randomized-3072", "paillier-3072"])
+def test_privacy_keys_rotate_and_are_crypto_shredded_like_every_key(session: Session,
+                                                                   algorithm: str) -> None:
+    """A rotated issuer or Paillier key works under its new version (the old one still
+    names its own); once destroyed, neither version works and a log copy's sealed material
+    cannot be opened with the KEK."""
+    key_id = str(session.act("alice", "CreateKey", "default", {
+        "algorithm": algorithm, "destruction_wait_days": 0}).result["key_id"])
+    session.act("alice", "RotateKey", "default", {"key_id": key_id})
+    key = session.ledger().key(key_id)
+    assert key.current_version == 2 and public_key(session, key_id, 2) != public_key(
+        session, key_id, 1)
+
+    def use() -> None:
+        if algorithm.startswith("rsabssa"):
+            variant = "RSABSSA-SHA384-PSS-Randomized"
+            issuer = public_key(session, key_id, 2)
+            blinded = blind_message(None, issuer.hex(), variant, b"token")
+            answer = session.run("bob", "BlindSign", key_id=key_id,
+                                 blinded_message=blinded["blinded_message"]).result
+            assert answer["key_version"] == 2
+            finished = finalize_blind_signature(None, issuer.hex(), variant,
+                                                blinded["prepared_message"],
+                                                answer["blind_signature"], blinded["inverse"])
+            verify_blind_signature(None, issuer.hex(), variant, blinded["prepared_message"],
+                                   finished["signature"])
+        else:
+            for version, value in ((1, 11), (2, 12)):
+                blob = textbook_encrypt(paillier.PaillierPublicKey.from_bytes(
+                    public_key(session, key_id, version)), value)
+                answer = session.run("bob", "HomomorphicDecrypt", key_id=key_id,
+                                     ciphertext=blob).result
+                assert (answer["plaintext"], answer["key_version"]) == (str(value), version)
+
+    use()
+    material = session.ledger().material
+    versions = dict(key.versions)
+    session.act("alice", "RevokeKey", "default", {"key_id": key_id})
+    session.act("alice", "DestroyKey", "default", {"key_id": key_id})
+    assert session.ledger().key(key_id).state.value == "destroyed"
+    with pytest.raises((IllegalTransition, MaterialDestroyed)):
+        use()
+    for version, record in versions.items():  # the key-ring entries are gone
+        assert material.keyring.get(record["data_key_ref"]) is None, version
     audit(session)
 
 
