@@ -51,6 +51,7 @@ from ledger.decimal_text import is_decimal
 from ledger.errors import InvalidInput, UnsupportedAlgorithm
 
 __all__ = [
+    "CONTRACT_CREATION",
     "ETHEREUM_PATH",
     "EvmMessageSignature",
     "SignedEvmTransaction",
@@ -265,6 +266,11 @@ def _normalize_transaction(tx: Any, chain: EvmChain | None) -> tuple[int, dict[s
     return kind, out
 
 
+CONTRACT_CREATION = "contract-creation"
+"""The recipient a deployment (no ``to``) is recorded and policed under: a key limited to
+some recipients signs one only if its policy lists this name, and its value counts."""
+
+
 def transaction_value(tx: Any) -> int:
     """The native value a transaction moves (wei; 0 when it names none), checked as the
     signer checks it: what a client declares and an approval policy compares."""
@@ -321,8 +327,8 @@ def sign_transaction(key: PrivateKey, tx: dict[str, Any], *,
                            r=int.from_bytes(signature[:32], "big"),
                            s=int.from_bytes(signature[32:], "big")).encode())
     tx_hash = keccak(raw)
-    transfers = () if fields["to"] is None else (
-        Transfer(fields["to"], fields["value"], registry_chain.currency_symbol),)
+    transfers = (Transfer(fields["to"] or CONTRACT_CREATION, fields["value"],
+                          registry_chain.currency_symbol),)
     facts = ChainFacts(family="evm", network=registry_chain.name,
                        chain_id=registry_chain.chain_id, kind="transaction", signer=sender,
                        tx_hash="0x" + tx_hash.hex(), digests=(signing_hash.hex(),),

@@ -28,9 +28,12 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from solders import system_program
+from solders.instruction import AccountMeta, Instruction
 from solders.message import Message, MessageV0, to_bytes_versioned
 from solders.pubkey import Pubkey
 from solders.signature import Signature
@@ -60,7 +63,6 @@ SOLANA_PATH = "m/44'/501'/{index}'/0'"
 CLUSTERS = ("mainnet-beta", "devnet", "testnet", "localnet")
 OFFCHAIN_SIGNING_DOMAIN = b"\xffsolana offchain"
 _SYSTEM_PROGRAM = Pubkey.from_string("11111111111111111111111111111111")
-_SYSTEM_TRANSFER = 2
 _LEDGER_LIMIT = 1232  # formats 0 and 1: preamble + message within one packet
 _EXTENDED_LIMIT = 0xFFFF
 
@@ -136,25 +138,64 @@ def _decode_wire(tx_base64: str) -> tuple[bytes, VersionedTransaction]:
     return raw, tx
 
 
+_LAMPORT_MOVES: dict[int, tuple[Callable[[Instruction], Any], str]] = {
+    0: (system_program.decode_create_account, "to_pubkey"),
+    2: (system_program.decode_transfer, "to_pubkey"),
+    3: (system_program.decode_create_account_with_seed, "to_pubkey"),
+    5: (system_program.decode_withdraw_nonce_account, "to_pubkey"),
+    11: (system_program.decode_transfer_with_seed, "to_pubkey"),
+    13: (system_program.decode_create_account_allow_prefund, "new_account"),
+}
+"""The System Program instructions that move lamports (by their bincode tag), decoded with
+solders' own decoders, and the field naming where the lamports go. Why every one of them:
+a policy or a declared value that saw only ``Transfer`` would let a CreateAccount or a
+TransferWithSeed move funds unseen."""
+
+
+def _account(keys: list[Pubkey], index: int) -> Pubkey:
+    """The static key at ``index``, or a stand-in for an address-lookup-table entry (v0)."""
+    if index < len(keys):
+        return keys[index]
+    return Pubkey.from_bytes(_LOOKUP_MARK + index.to_bytes(4, "big"))
+
+
+_LOOKUP_MARK = b"\xff" * 28
+
+
+def _recipient(pubkey: Pubkey) -> str:
+    raw = bytes(pubkey)
+    if raw.startswith(_LOOKUP_MARK):
+        return f"lookup:{int.from_bytes(raw[28:], 'big')}"
+    return str(pubkey)
+
+
 def _transfers(message: Message | MessageV0) -> tuple[Transfer, ...]:
     keys = list(message.account_keys)
     found = []
-    for instruction in message.instructions:
+    for position, instruction in enumerate(message.instructions):
         if instruction.program_id_index >= len(keys) \
                 or keys[instruction.program_id_index] != _SYSTEM_PROGRAM:
             continue
         data = bytes(instruction.data)
-        accounts = bytes(instruction.accounts)
-        if len(data) == 12 and int.from_bytes(data[:4], "little") == _SYSTEM_TRANSFER \
-                and len(accounts) >= 2:
-            target = accounts[1]
-            recipient = str(keys[target]) if target < len(keys) else f"lookup:{target}"
-            found.append(Transfer(recipient, int.from_bytes(data[4:], "little"), "SOL"))
+        move = _LAMPORT_MOVES.get(int.from_bytes(data[:4], "little")) if len(data) >= 4 \
+            else None
+        if move is None:
+            continue
+        decode, to_field = move
+        accounts = [AccountMeta(_account(keys, i), is_signer=False, is_writable=False)
+                    for i in bytes(instruction.accounts)]
+        try:
+            decoded = decode(Instruction(_SYSTEM_PROGRAM, data, accounts))
+        except Exception:  # solders' decoders raise ValueError or IndexError: name the place
+            raise InvalidInput(f"System Program instruction {position} does not decode",
+                               field=f"tx.message.instructions[{position}]") from None
+        found.append(Transfer(_recipient(decoded[to_field]), int(decoded["lamports"]), "SOL"))
     return tuple(found)
 
 
 def transaction_transfers(tx_base64: str) -> tuple[Transfer, ...]:
-    """The System Program transfers of a wire transaction (what a client declares)."""
+    """The lamports a wire transaction's System Program instructions move, and to whom
+    (what a client declares)."""
     _, tx = _decode_wire(tx_base64)
     message = tx.message
     if not isinstance(message, Message | MessageV0):

@@ -22,10 +22,13 @@ import pytest
 from eth_account import Account
 from eth_account.messages import encode_defunct, encode_typed_data
 from eth_utils.crypto import keccak
+from solders import system_program
+from solders.instruction import Instruction
 from solders.keypair import Keypair
+from solders.message import Message
 from solders.pubkey import Pubkey
 from solders.signature import Signature
-from solders.transaction import VersionedTransaction
+from solders.transaction import Transaction, VersionedTransaction
 
 from commands.builders import build
 from commands.reads import ReadContext, answer
@@ -34,6 +37,8 @@ from ledger.audit import Auditor
 from ledger.catalogue import CATALOGUE
 from ledger.chains.bitcoin.psbt import KeyOrigin, Psbt
 from ledger.chains.bitcoin.sighash import SIGHASH_NAMES
+from ledger.chains.facts import Transfer
+from ledger.chains.solana import transaction_transfers
 from ledger.crypto import hd
 from ledger.envelope import open_envelope
 from ledger.errors import CommandRejected, IllegalTransition, InvalidInput, Unauthorized
@@ -507,6 +512,75 @@ def test_wallet_without_the_chains_curve_is_refused(session: Session) -> None:
 
 
 # --- chain policy --------------------------------------------------------------------------
+
+def test_a_deployment_is_policed_as_a_recipient_and_counts_its_value(session: Session) -> None:
+    """A transaction without ``to`` creates a contract: a key limited to some recipients
+    signs one only if its policy names ``contract-creation``; the value is recorded."""
+    key_id = create(session, "ecdsa-secp256k1")
+    deploy = {**inputs.eip1559(value=10**18), "to": None, "data": "0x6080604052"}
+    session.run("alice", "SetChainPolicy", key_id=key_id,
+                allowed_recipients=[inputs.RECIPIENT.lower()])
+    with pytest.raises(CommandRejected, match="recipient contract-creation is not allowed"):
+        session.run("bob", "SignEvmTransaction", key_id=key_id, tx=inputs.as_json(deploy))
+    session.run("alice", "SetChainPolicy", key_id=key_id,
+                allowed_recipients=[inputs.RECIPIENT.lower(), "contract-creation"])
+    signed = session.run("bob", "SignEvmTransaction", key_id=key_id,
+                         tx=inputs.as_json(deploy)).result
+    assert Account.recover_transaction(signed["raw"]) == signed["from"]
+    (event,) = chain_events(session)
+    assert event["recipients"] == ["contract-creation"] and event["amounts"] == [str(10**18)]
+    audit(session)
+
+
+@pytest.mark.parametrize("kind", ["create_account", "create_account_with_seed",
+                                  "transfer_with_seed", "withdraw_nonce_account"])
+def test_every_solana_instruction_moving_lamports_is_seen(session: Session, kind: str) -> None:
+    """Built by solders' own instruction builders; our facts must name the lamports and
+    their recipient, so that a recipients policy refuses them and the value is declared."""
+    key_id = create(session, "ed25519")
+    payer = Pubkey.from_bytes(public_key(session, key_id))
+    target, owner = Pubkey.new_unique(), Pubkey.new_unique()
+    builders = {
+        "create_account": lambda: system_program.create_account({
+            "from_pubkey": payer, "to_pubkey": target, "lamports": 10**12, "space": 0,
+            "owner": owner}),
+        "create_account_with_seed": lambda: system_program.create_account_with_seed({
+            "from_pubkey": payer, "to_pubkey": target, "base": payer, "seed": "vault",
+            "lamports": 10**12, "space": 0, "owner": owner}),
+        "transfer_with_seed": lambda: system_program.transfer_with_seed({
+            "from_pubkey": Pubkey.new_unique(), "from_base": payer, "from_seed": "vault",
+            "from_owner": owner, "to_pubkey": target, "lamports": 10**12}),
+        "withdraw_nonce_account": lambda: system_program.withdraw_nonce_account({
+            "nonce_pubkey": Pubkey.new_unique(), "authorized_pubkey": payer,
+            "to_pubkey": target, "lamports": 10**12}),
+    }
+    message = Message.new_with_blockhash([builders[kind]()], payer, inputs.BLOCKHASH)
+    tx = base64.b64encode(bytes(Transaction.new_unsigned(message)))
+    assert transaction_transfers(tx.decode()) == (Transfer(str(target), 10**12, "SOL"),)
+    session.run("alice", "SetChainPolicy", key_id=key_id,
+                allowed_recipients=[str(inputs.SOL_RECIPIENT)])
+    with pytest.raises(CommandRejected, match=f"recipient {target} is not allowed"):
+        session.run("bob", "SignSolanaTransaction", key_id=key_id, tx=tx, cluster="devnet")
+    session.run("alice", "SetChainPolicy", key_id=key_id)
+    signed = session.run("bob", "SignSolanaTransaction", key_id=key_id, tx=tx,
+                         cluster="devnet").result
+    assert signed["value"] == str(10**12)
+    # the payer signs first; a new account's own signature (create_account) is not ours
+    assert VersionedTransaction.from_bytes(
+        base64.b64decode(signed["transaction"])).verify_with_results()[0] is True
+
+
+def test_a_system_instruction_that_does_not_decode_is_refused() -> None:
+    payer, target = Pubkey.new_unique(), Pubkey.new_unique()
+    good = system_program.transfer({"from_pubkey": payer, "to_pubkey": target,
+                                    "lamports": 5})
+    truncated = Instruction(good.program_id, bytes(good.data)[:8], good.accounts)
+    message = Message.new_with_blockhash([truncated], payer, inputs.BLOCKHASH)
+    tx = base64.b64encode(bytes(Transaction.new_unsigned(message))).decode()
+    with pytest.raises(InvalidInput, match="instruction 0 does not decode") as refused:
+        transaction_transfers(tx)
+    assert refused.value.field == "tx.message.instructions[0]"
+
 
 def test_chain_policy_restricts_networks_and_recipients(session: Session) -> None:
     key_id = create(session, "ecdsa-secp256k1")
