@@ -11,16 +11,17 @@ nothing behind:
    how many are valid and needed); the ledger key in the bundle is the one the log's
    genesis names, and each identity key is the one the log registered for its actor.
 2. The new home gets the ledger key and the identities sealed under a *fresh* KEK, and the
-   log is replayed into its store through the auditor (:mod:`ledger.replay`). Should any
-   step fail, the new home is removed again.
+   log is replayed into its store through the auditor (:mod:`ledger.replay`).
 3. ``RestoreBackup`` then runs as a restored identity, through the ledger like any command:
    it puts the data keys back into the new key-ring and records ``BackupRestored``, which
    names the home secrets this home holds again. An approval quorum on restores applies to
-   it as to any restore (it is then left pending for the approvers).
+   it as to any restore (it is then left pending for the approvers). Should any step
+   after the first write fail, this one included, the new home is removed again.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import shutil
 from collections.abc import Sequence
@@ -32,7 +33,7 @@ from ledger.crypto.kek import KDF_PBKDF2, KDF_SCRYPT
 from ledger.crypto.memory import zeroize
 from ledger.crypto.schemes import get_scheme
 from ledger.domain.custody import Backup
-from ledger.errors import ConfigurationError, InvalidInput
+from ledger.errors import ConfigurationError, InvalidInput, InvalidSignature
 from ledger.home import Home
 from ledger.recipes import backup_bundle
 from ledger.recipes.backup_bundle import Secret
@@ -50,10 +51,14 @@ def _json(data: bytes, field: str) -> Any:
         raise InvalidInput("not a JSON document", field=field) from None
 
 
-def _recorded_backup(reader: Ledger, bundle: Any) -> tuple[backup_bundle.Checked, Backup]:
+def _recorded_backup(reader: Ledger, bundle: Any, pinned: bytes | None
+                     ) -> tuple[backup_bundle.Checked, Backup]:
     meta = reader.meta
     if meta is None:
         raise InvalidInput("the log copy holds no ledger", field="from")
+    if pinned is not None and not hmac.compare_digest(pinned, meta.ledger_public_key):
+        raise InvalidSignature("the log copy is of another ledger than the pinned key's",
+                               field="ledger_key")
     checked = backup_bundle.verify(bundle, ledger_public_key=meta.ledger_public_key)
     backup = reader.state.backup(str(checked.bundle["bundle_id"]))
     if checked.digest != backup.bundle_digest:
@@ -98,12 +103,20 @@ def _empty_target(home: Home) -> bool:
     return not home.path.exists()
 
 
+def _remove(home: Home, created: bool) -> None:
+    """Undo a restore that failed after its first write (the folder stays if it was given)."""
+    shutil.rmtree(home.path, ignore_errors=True)
+    if not created:
+        home.path.mkdir(mode=0o700)
+
+
 def restore_home(home: Home, passphrase: bytearray, *, bundle: bytes, shares: Sequence[bytes],
-                 source_url: str, actor: str, jobs: int = 1,
-                 parallel_from_events: int = 20_000) -> dict[str, Any]:
+                 source_url: str, actor: str, ledger_public_key: bytes | None = None,
+                 jobs: int = 1, parallel_from_events: int = 20_000) -> dict[str, Any]:
     """Rebuild ``home`` (new, empty) from ``bundle``, ``shares`` and the log at
     ``source_url``, under a fresh KEK from ``passphrase`` (the caller's to wipe), then
-    restore the data keys as ``actor``. Returns what was done."""
+    restore the data keys as ``actor``. ``ledger_public_key``, from a trusted copy, pins
+    the ledger: without it the log copy's own genesis is trusted. Returns what was done."""
     created = _empty_target(home)
     document = _json(bundle, "bundle")
     share_documents = [_json(share, "shares") for share in shares]
@@ -111,7 +124,7 @@ def restore_home(home: Home, passphrase: bytearray, *, bundle: bytes, shares: Se
     try:
         reader = Ledger(source, source_keyring)
         reader.load()
-        checked, backup = _recorded_backup(reader, document)
+        checked, backup = _recorded_backup(reader, document, ledger_public_key)
         secrets, _ = backup_bundle.open_payload(checked, share_documents,
                                                 backup.split_record())
         try:
@@ -144,9 +157,7 @@ def restore_home(home: Home, passphrase: bytearray, *, bundle: bytes, shares: Se
                     target.close()
                     target_keyring.close()
             except BaseException:
-                shutil.rmtree(home.path, ignore_errors=True)
-                if not created:
-                    home.path.mkdir(mode=0o700)
+                _remove(home, created)
                 raise
         finally:
             for secret in secrets:
@@ -158,8 +169,11 @@ def restore_home(home: Home, passphrase: bytearray, *, bundle: bytes, shares: Se
     try:
         outcome = session.run(actor, "RestoreBackup", backup_id=backup.backup_id,
                               bundle=bundle, shares=list(shares))
-    finally:
+    except BaseException:
         session.close()
+        _remove(home, created)
+        raise
+    session.close()
     return {"home": str(home.path), "ledger_id": str(reader.state.ledger_id),
             "backup_id": backup.backup_id, "identities": [str(s.public["id"]) for s in
                                                           identities],

@@ -125,12 +125,15 @@ def _read(path: str, where: str) -> bytes:
 @click.argument("share_files", nargs=-1, required=True)
 @click.option("--from", "source_url", required=True,
               help="A copy of the log (store URL: sqlite:///PATH or kafka://...).")
+@click.option("--ledger-key", default=None,
+              help="The ledger's Ed25519 public key (hex) to pin, from a trusted copy.")
 @parallel_options
 @json_option
 @click.pass_obj
 @guarded
 def restore_home_command(state: CliState, bundle_file: str, share_files: tuple[str, ...],
-                         source_url: str, jobs: int, parallel_from: int) -> None:
+                         source_url: str, ledger_key: str | None, jobs: int,
+                         parallel_from: int) -> None:
     """Rebuild a lost home (--home, new and empty) from a whole-ledger backup, threshold
     custodians' opened shares and a copy of the log: the ledger key and identities under a
     new KEK ($SKMS_PASSPHRASE), the log replayed and verified, then the data keys restored
@@ -143,7 +146,8 @@ def restore_home_command(state: CliState, bundle_file: str, share_files: tuple[s
         done = restore_home(state.home, passphrase, bundle=_read(bundle_file, "bundle"),
                             shares=[_read(f, "shares") for f in share_files],
                             source_url=source_url, actor=state.as_actor,
-                            jobs=worker_count(jobs), parallel_from_events=parallel_from)
+                            ledger_public_key=_pinned(ledger_key), jobs=worker_count(jobs),
+                            parallel_from_events=parallel_from)
     finally:
         zeroize(passphrase)
     emit(done, lambda d: f"restored ledger {d['ledger_id']} into {d['home']}: "

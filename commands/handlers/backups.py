@@ -42,7 +42,16 @@ def _chosen(decision: Decision) -> tuple[list[Key], list[Wallet]]:
         if key.state is KeyState.DESTROYED:
             raise InvalidInput(f"key {key.key_id} was destroyed; nothing to back up",
                                field="key_ids")
+        if not _software_versions(key):
+            raise InvalidInput(f"key {key.key_id} lives on the HSM token, which never lets "
+                               "it out: back the token up by its own means", field="key_ids")
     return keys, [state.wallet(w) for w in dict.fromkeys(args["wallet_ids"])]
+
+
+def _software_versions(key: Key) -> list[int]:
+    """The versions whose material is sealed in the log (a token-resident version has no
+    data key: the token holds it, non-extractable)."""
+    return sorted(v for v, record in key.versions.items() if "hsm" not in record)
 
 
 def _data_key(decision: Decision, ref: str, aad: bytes, what: str) -> bytearray:
@@ -75,7 +84,8 @@ def _entries(decision: Decision, keys: list[Key], wallets: list[Wallet]) -> list
     entries: list[Entry] = []
     try:
         for key in keys:
-            for version, record in sorted(key.versions.items()):
+            for version in _software_versions(key):
+                record = key.versions[version]
                 ref = record["data_key_ref"]
                 data_key = _data_key(decision, ref, material_aad(key.key_id, version),
                                      f"key {key.key_id} v{version}")
@@ -119,8 +129,8 @@ def create_backup(decision: Decision) -> dict[str, Any]:
     finally:
         for entry in entries:
             zeroize(entry.secret)
-    held = [{"key_id": k.key_id, "domain": k.domain, "versions": sorted(k.versions)}
-            for k in keys]
+    held = [{"key_id": k.key_id, "domain": k.domain, "versions": _software_versions(k)}
+            for k in keys if _software_versions(k)]
     held_wallets = [{"wallet_id": w.wallet_id, "domain": w.domain,
                      "versions": sorted(w.seeds)} for w in wallets]
     backup = Backup.create(

@@ -102,9 +102,10 @@ def test_m_minus_one_shares_are_refused_and_nothing_is_written(lost: dict[str, A
 def test_a_lost_home_is_rebuilt_and_every_key_signs_again(lost: dict[str, Any],
                                                           tmp_path: Path) -> None:
     new_home = tmp_path / "new-home"
+    pinned = json.loads(lost["bundle"].read_text())["ledger_public_key"]  # a trusted copy
     ran = skms(new_home, "backup", "restore-home", str(lost["bundle"]),
                str(lost["shares"][2]), str(lost["shares"][0]), "--from", lost["log"],
-               passphrase=NEW_PASSPHRASE)
+               "--ledger-key", pinned, passphrase=NEW_PASSPHRASE)
     assert ran.exit_code == 0, ran.output
     done = json.loads(ran.stdout)
     assert done["status"] == "done" and done["identities"] == ["admin", "alice", "bob"]
@@ -196,3 +197,19 @@ def test_the_session_that_made_the_ledger_backs_up_its_identities(tmp_path: Path
         session.close()
     assert made["includes_ledger_key"] is True
     assert made["identities"] == ["admin", "alice"]
+
+
+def test_a_pin_to_another_ledger_or_a_refused_restore_leaves_nothing(
+        lost: dict[str, Any], tmp_path: Path) -> None:
+    new_home = tmp_path / "new-home"
+    shares = [str(share) for share in lost["shares"][:2]]
+    other = skms(new_home, "backup", "restore-home", str(lost["bundle"]), *shares, "--from",
+                 lost["log"], "--ledger-key", "11" * 32, passphrase=NEW_PASSPHRASE)
+    assert other.exit_code != 0 and "another ledger than the pinned key" in other.output
+    assert not new_home.exists()
+    # alice's identity is in the bundle, but RestoreBackup is an admin's: refused after the
+    # home was written and the log replayed, so the home is removed again
+    refused = skms(new_home, "--as", "alice", "backup", "restore-home", str(lost["bundle"]),
+                   *shares, "--from", lost["log"], passphrase=NEW_PASSPHRASE)
+    assert refused.exit_code != 0 and "lacks the role for RestoreBackup" in refused.output
+    assert not new_home.exists()

@@ -338,3 +338,29 @@ def test_a_token_key_whose_attributes_prove_nothing_is_refused(attribute: str) -
 def test_a_sealed_version_cannot_claim_to_be_on_a_token() -> None:
     with pytest.raises(IllegalTransition, match="sealed by the ledger"):
         _new_key(b"sealed").hold_on_token(1, _token_fields(), at=2)
+
+
+def test_a_backup_of_every_key_leaves_token_keys_to_the_token(tmp_path: Path,
+                                                              token: SoftToken) -> None:
+    """Token-resident keys have no data key to back up (the token never lets them out):
+    ``--all`` and ``--whole-ledger`` back up everything else; naming one is refused."""
+    from ledger.recipes import custody_keys
+
+    home = tmp_path / "home"
+    invoke(home, "init", *hsm_options(token), passphrase=PASS)
+    invoke(home, "actor", "add", "km", "--role", "key-manager", passphrase=PASS)
+    on_token = as_json(invoke(home, "--as", "km", "key", "create", "--algorithm",
+                              "ecdsa-p256", "--backend", "pkcs11", "--json",
+                              passphrase=PASS))["key_id"]
+    software = as_json(invoke(home, "--as", "km", "key", "create", "--algorithm", "ed25519",
+                              "--json", passphrase=PASS))["key_id"]
+    custodians = tmp_path / "custodians.json"
+    custodians.write_text(json.dumps([custody_keys.generate("ann")[0]]))
+    made = as_json(invoke(home, "backup", "create", "--all", "--whole-ledger", "--custodians",
+                          str(custodians), "--threshold", "1", "--json", passphrase=PASS))
+    assert (made["key_count"], made["version_count"]) == (1, 1)
+    (created,) = logged(home, "BackupCreated")
+    assert [k["key_id"] for k in created["keys"]] == [software]
+    refused = invoke(home, "backup", "create", "--key", on_token, "--custodians",
+                     str(custodians), "--threshold", "1", code=2, passphrase=PASS)
+    assert "--key: " in refused.output and "lives on the HSM token" in refused.output
