@@ -189,6 +189,14 @@ class ImportToken(Aggregate):
         actor_id: str
 
         def apply(self, aggregate: Any) -> None:
+            # The auditor's fold runs this too: a token is spent once, before it expires.
+            if aggregate.redeemed_by_key is not None:
+                raise IllegalTransition(f"import token {aggregate.id} was already used (key "
+                                        f"{aggregate.redeemed_by_key})",
+                                        reason_code="token-used")
+            if self.recorded_at >= aggregate.expires_at:
+                raise IllegalTransition(f"import token {aggregate.id} had expired",
+                                        reason_code="token-expired")
             aggregate.redeemed_by_key = self.key_id
 
     @property

@@ -590,6 +590,17 @@ class Key(Aggregate):
         actor_id: str
 
         def apply(self, aggregate: Any) -> None:
+            # The auditor's fold runs this too: a release of versions with no escrow copy to
+            # that agent, or of a destroyed key (whose copy was shredded), is refused.
+            if aggregate.state is KeyState.DESTROYED:
+                raise IllegalTransition(f"key {aggregate.id} was destroyed: its escrow copy "
+                                        "is gone", reason_code="key-destroyed")
+            missing = [v for v in self.versions
+                       if aggregate.escrow.get(v, {}).get("agent_id") != self.agent_id]
+            if not self.versions or missing:
+                raise IllegalTransition(f"key {aggregate.id} holds no escrow copy for agent "
+                                        f"{self.agent_id} of versions {missing}",
+                                        reason_code="illegal-transition")
             aggregate.escrow_releases += 1
 
     class Exported(Event):
@@ -603,6 +614,16 @@ class Key(Aggregate):
         actor_id: str
 
         def apply(self, aggregate: Any) -> None:
+            # The auditor's fold runs this too: exporting a key not created exportable, a
+            # version it does not have, or a destroyed key is refused at its seq.
+            if not aggregate.exportable:
+                raise IllegalTransition(f"key {aggregate.id} is not exportable",
+                                        reason_code="not-exportable")
+            if aggregate.state is KeyState.DESTROYED or \
+                    self.key_version not in aggregate.versions:
+                raise IllegalTransition(f"key {aggregate.id} has no live version "
+                                        f"{self.key_version} to export",
+                                        reason_code="illegal-transition")
             aggregate.exports += 1
 
 

@@ -1,5 +1,6 @@
 """After a soak: every acknowledged command's events are in the store exactly once, the
-chain verifies, and no request got a 5xx other than 503.
+chain verifies, and no request got a 5xx other than the retryable ones (503, and the
+server's own 504 deadline, whose command may still commit).
 
 Why "exactly once" is counted from the store's own columns: the auditor checks that each
 stored envelope's ``command_id`` agrees with its signed body, so grouping the stored

@@ -8,8 +8,9 @@ slows its fsync and (on Kafka) stops a broker; then every acknowledged command i
 
 Exit 0 only when: every acknowledged command's events are in the store exactly once
 (lost = 0, duplicated = 0, see ``check.py``), ``skms audit verify`` passes, no answer was a
-5xx other than 503, the server's RSS stayed under ``--rss-bound-mib``, and every fault
-planned was injected. The figures are printed as a table and, with ``--json``, written out.
+5xx other than a retryable one (503; the server's own 504 deadline), the server's RSS
+stayed under ``--rss-bound-mib``, and every fault planned was injected. The figures are
+printed as a table and, with ``--json``, written out.
 
 Faults, in turn, each held for ``--fault-seconds`` with ``--quiet-seconds`` of calm between
 them: ``sigkill`` (SIGKILL, restart at once), ``disk-full`` (the store's filesystem filled

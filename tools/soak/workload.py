@@ -11,7 +11,8 @@ only the identical signed bytes are answered with the first outcome. A client th
 fresh command after a lost reply could have its command run twice; the soak proves that the
 retry of the same bytes never does. A command is *acknowledged* when a 200 names its seqs;
 it is written to ``clients/<INDEX>.acks.jsonl`` at once (fsync'd: the harness may be killed
-too). Every answer's status is counted; a 5xx other than 503 is written to
+too). Every answer's status is counted; a 5xx other than a retryable one (503, or the
+server's own 504 deadline) is written to
 ``clients/<INDEX>.bad.jsonl`` with its time and problem, for the harness to fail on.
 """
 
@@ -77,7 +78,7 @@ class Recorder:
 
     def answer(self, status: int | str, problem: Any = None) -> None:
         self.statuses[str(status)] += 1
-        if isinstance(status, int) and status >= 500 and status != 503:
+        if isinstance(status, int) and status >= 500 and not retryable(status, problem):
             self.bad.write(json.dumps({"at": time.time(), "status": status,
                                        "problem": problem}) + "\n")
             self.bad.flush()
@@ -88,6 +89,17 @@ class Recorder:
         scratch.write_text(json.dumps({"statuses": dict(self.statuses),
                                        "counts": dict(self.counts)}))
         scratch.replace(self.summary_path)
+
+
+TIMED_OUT = "urn:skms:problem:request-timed-out"
+
+
+def retryable(status: int, problem: Any) -> bool:
+    """The 5xx answers a client is told to retry with the same command id: 503 (busy,
+    draining, disk full) and the server's own 504 deadline (the command may still commit).
+    Whether the retry then ran it exactly once is what the check counts."""
+    return status == 503 or (status == 504 and isinstance(problem, dict)
+                             and problem.get("type") == TIMED_OUT)
 
 
 class Soaker:
