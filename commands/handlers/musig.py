@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 
 import coincurve
 
+from commands.handlers.chains import check_chain_policy
 from commands.handlers.lookups import key_in_chain
 from commands.handlers.registry import handles
 from commands.handlers.threshold_support import (
@@ -54,7 +55,9 @@ from ledger.chains.bitcoin.keypath import (
     with_key_path_signature,
 )
 from ledger.chains.bitcoin.psbt import Psbt
+from ledger.chains.bitcoin.signer import psbt_transfers
 from ledger.chains.bitcoin.taproot import tap_tweak, x_only
+from ledger.chains.facts import ChainFacts
 from ledger.crypto.memory import zeroize
 from ledger.crypto.threshold import musig2
 from ledger.crypto.threshold.errors import InvalidSignatureShare
@@ -246,6 +249,19 @@ def _session(package: MusigKeyPackage, nonces: list[MusigNonceMessage],
                                  (True,) * len(package.tweaks), message)
 
 
+def _check_seat_policy(decision: Decision, key: Key, group: ThresholdGroup,
+                       target: _Target) -> None:
+    """The seat key's own chain policy holds for the PSBT it co-signs, as for SignPsbt:
+    every output but the change back to the group's output key is a recipient."""
+    assert target.psbt is not None and target.spend is not None
+    own = {bytes([0x51, 0x20]) + group.group_public_key}  # OP_1 <x-only output key>
+    facts = ChainFacts(family="bitcoin", network=decision.args["network"], chain_id=None,
+                       kind="psbt", signer=group.group_public_key.hex(),
+                       tx_hash=target.spend.txid, digests=(target.spend.digest.hex(),),
+                       transfers=psbt_transfers(target.psbt, decision.args["network"], own))
+    check_chain_policy(key, facts)
+
+
 def musig_share(decision: Decision, group: ThresholdGroup, session_id: str, message: bytes,
                 digest: bytes) -> dict[str, Any]:
     """Round 2: this seat's partial signature; the session's nonce consumed (requirement 2)."""
@@ -260,6 +276,8 @@ def musig_share(decision: Decision, group: ThresholdGroup, session_id: str, mess
                               reason_code=NONCE_REPLAY)
     context = _session(package, nonces, target.message)
     key, record = _seat_key(decision, group)
+    if target.psbt is not None and target.spend is not None:
+        _check_seat_policy(decision, key, group, target)
     state = open_state(decision.ledger.material, group.group_id, f"nonces/{session_id}",
                        session["sealed_nonces"], session["data_key_ref"])
     secnonce = bytearray(bytes.fromhex(state.pop("secnonce")))

@@ -417,13 +417,14 @@ class Operations(abc.ABC):
 
     def sign_threshold_share(self, group_id: str, session_id: str, commitments: list[Any],
                              message: bytes, *, message_kind: str | None = None,
+                             network: str | None = None,
                              domain: str | None = None) -> CommandResult:
         """Round 2 (FROST, MuSig2 partial signature) or a BLS partial signature: this
         participant's share of the message; the session's nonces are consumed (a second share
         is a recorded nonce-reuse refusal) (SignThresholdShare)."""
         return self._command("SignThresholdShare", given(
             group_id=group_id, session_id=session_id, commitments=commitments,
-            message_kind=message_kind, message=message, domain=domain))
+            message_kind=message_kind, network=network, message=message, domain=domain))
 
     def aggregate_threshold_signature(self, group_id: str, session_id: str, commitments: list[Any],
                                       shares: list[Any], message: bytes, *,

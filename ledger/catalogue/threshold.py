@@ -38,6 +38,7 @@ from ledger.catalogue.model import (
     Route,
 )
 from ledger.catalogue.shapes import SHAPES
+from ledger.chains.bitcoin.addresses import NETWORKS
 from ledger.domain.threshold_group import SUITES
 
 KEY_MANAGERS = frozenset({"key-manager"})
@@ -182,7 +183,11 @@ COMMANDS = (
            "nonces are consumed (a second share is a recorded nonce-reuse refusal).",
            "sign/share", {"ThresholdShareIssued"}, "ThresholdSignatureShare",
            args=(SESSION_ID, sha256_of("message_digest", "message", "SHA-256 of the "
-                                       "message."), COMMITMENTS, MESSAGE_KIND),
+                                       "message."), COMMITMENTS, MESSAGE_KIND,
+                 text("network", "MuSig2 with message_kind psbt: the Bitcoin network the "
+                                 "seat key's chain policy is checked for (and the PSBT's "
+                                 "recipients named in).", required=False,
+                      default="mainnet", max_length=16, choices=tuple(NETWORKS))),
            inputs=(MESSAGE,), cli=("sign", "share")),
     _group("AggregateThresholdSignature", "Verify every signature share (a bad share names "
            "its signer) and assemble the group signature (MuSig2 with message_kind psbt: and "

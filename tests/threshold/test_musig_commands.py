@@ -254,3 +254,38 @@ def test_projection_report_and_replay(seats: Seats, tmp_path: Path) -> None:
     tampered = copy.copy(group)
     tampered.group_public_key = bytes(32)
     assert "group key" in str(replay_problem("MusigKeyAggregated", {}, tampered))
+
+
+def test_each_seat_keys_chain_policy_holds_for_the_psbt_it_co_signs(seats: Seats) -> None:
+    """As SignPsbt does: a seat whose key may not pay the PSBT's recipient, or not on its
+    network, refuses its partial signature (recorded); change back to the group's own
+    output key is not a recipient."""
+    from ledger.chains.bitcoin.addresses import address_from_script
+
+    made = musig_group(seats)
+    internal = bytes.fromhex(made[1]["public_key_package"]["internal_key"])
+    change = bytes([0x51, 0x20]) + bytes.fromhex(made[1]["group_public_key"])
+    psbt = create_psbt([Spend("p2tr", [internal], 80_000)],
+                       [TxOut(50_000, BTC_RECIPIENT), TxOut(20_000, change)])
+    text = psbt.to_base64().encode()
+    key_id = seats[1].ledger().threshold_group(made[1]["group_id"]).key_id
+    recipient = address_from_script(BTC_RECIPIENT, "testnet")
+    group_id = made[1]["group_id"]
+
+    def seat_one_share(network: str) -> None:
+        session_id = str(uuid.uuid4())
+        nonces = commit(seats, group_id, session_id)
+        seats[1].run("bob", "SignThresholdShare", group_id=group_id, session_id=session_id,
+                     commitments=nonces, message=text, message_kind="psbt", network=network)
+
+    seats[1].run("alice", "SetChainPolicy", key_id=key_id, allowed_networks=["testnet"],
+                 allowed_recipients=["tb1q" + "q" * 38])
+    with pytest.raises(CommandRejected, match="network 'mainnet' is not allowed") as network:
+        seat_one_share("mainnet")
+    with pytest.raises(CommandRejected, match=f"recipient {recipient} is not allowed"):
+        seat_one_share("testnet")
+    assert network.value.reason_code == "chain-policy" and network.value.seq is not None
+    seats[1].run("alice", "SetChainPolicy", key_id=key_id, allowed_networks=["testnet"],
+                 allowed_recipients=[recipient])
+    seat_one_share("testnet")  # the change to the group is not a recipient
+    Auditor(seats[1].store()[0]).verify()

@@ -62,6 +62,7 @@ __all__ = [
     "SignedInput",
     "SigningKey",
     "input_hash_type",
+    "psbt_transfers",
     "sign_psbt",
     "wanted_origins",
 ]
@@ -231,14 +232,21 @@ def _own_scripts(public_keys: Iterable[bytes]) -> set[bytes]:
     return scripts
 
 
+def psbt_transfers(psbt: Psbt, network_name: str, own_scripts: set[bytes]
+                   ) -> tuple[Transfer, ...]:
+    """What a PSBT pays away: every output but those to ``own_scripts`` (change), named by
+    address (or ``script:HEX`` when the script has none): what a chain policy checks."""
+    return tuple(
+        Transfer(address_from_script(out.script_pubkey, network_name)
+                 or "script:" + out.script_pubkey.hex(), out.value, "BTC")
+        for out in psbt.tx.outputs if out.script_pubkey not in own_scripts)
+
+
 def _facts(psbt: Psbt, network_name: str, keys: Sequence[SigningKey],
            own_public_keys: Sequence[bytes], digests: list[str],
            plans: dict[int, InputPlan]) -> ChainFacts:
     own = _own_scripts([k.public_key for k in keys] + list(own_public_keys))
-    transfers = tuple(
-        Transfer(address_from_script(out.script_pubkey, network_name)
-                 or "script:" + out.script_pubkey.hex(), out.value, "BTC")
-        for out in psbt.tx.outputs if out.script_pubkey not in own)
+    transfers = psbt_transfers(psbt, network_name, own)
     spent = spent_outputs(psbt)
     fee = None if spent is None else sum(o.value for o in spent) - \
         sum(o.value for o in psbt.tx.outputs)
