@@ -611,3 +611,26 @@ def test_chain_policy_restricts_networks_and_recipients(session: Session) -> Non
     assert cleared["allowed_networks"] == [] and cleared["allowed_recipients"] == []
     session.run("bob", "SignEvmMessage", key_id=key_id, message=b"any chain again")
     audit(session)
+
+
+def test_a_transaction_above_the_value_limit_waits_for_its_quorum(session: Session) -> None:
+    """The approval hook on the signed ``value``: a small transfer signs at once, a large
+    one is held until two approvers approve, and then it runs (eth-account recovers it)."""
+    for name in ("ann", "ben"):
+        session.add_actor("admin", name, ["approver"], ["*"])
+    key_id = create(session, "ecdsa-secp256k1")
+    session.run("admin", "SetApprovalPolicy", command="SignEvmTransaction", approvals=2,
+                when_above=str(10**18))
+    small = session.run("bob", "SignEvmTransaction", key_id=key_id,
+                        tx=inputs.as_json(inputs.eip1559(value=10**17)))
+    assert small.status == "done"
+    large_tx = inputs.as_json(inputs.eip1559(value=5 * 10**18))
+    held = session.run("bob", "SignEvmTransaction", key_id=key_id, tx=large_tx)
+    assert held.status == "pending" and len(chain_events(session)) == 1
+    session.run("ann", "ApproveRequest", approval_id=held.approval_id)
+    session.run("ben", "ApproveRequest", approval_id=held.approval_id)
+    ran = session.run("bob", "SignEvmTransaction", key_id=key_id, tx=large_tx)
+    assert ran.status == "done"
+    assert Account.recover_transaction(ran.result["raw"]) == ran.result["from"]
+    assert [e["amounts"] for e in chain_events(session)] == [[str(10**17)], [str(5 * 10**18)]]
+    audit(session)
