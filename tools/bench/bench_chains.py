@@ -44,6 +44,7 @@ from ledger.chains.bitcoin.encoding import OutPoint, Transaction, TxIn, TxOut
 from ledger.chains.bitcoin.psbt import Psbt, PsbtInput, PsbtOutput
 from ledger.chains.bitcoin.signer import SigningKey, sign_psbt
 from ledger.home import Home
+from tests.chains import inputs as chain_inputs  # the PSBT and v0 builders the tests use
 
 SECRET = bytearray(hashlib.sha256(b"bench-chains").digest())
 DIGEST = hashlib.sha256(b"digest").digest()
@@ -87,6 +88,11 @@ def solana_transaction() -> str:
     return base64.b64encode(bytes(tx)).decode()
 
 
+def solana_v0_transaction() -> str:
+    me = nacl.signing.SigningKey(bytes(SECRET)).verify_key.encode()
+    return chain_inputs.solana_transfer(me, 5, v0=True).decode()
+
+
 def run(seconds: float) -> list[dict[str, Any]]:
     coincurve_key = coincurve.PrivateKey(bytes(SECRET))
     nacl_key = nacl.signing.SigningKey(bytes(SECRET))
@@ -96,6 +102,15 @@ def run(seconds: float) -> list[dict[str, Any]]:
     one_p2wpkh, one_p2tr = psbt_for("p2wpkh", 1), psbt_for("p2tr", 1)
     ten_p2wpkh, ten_p2tr = psbt_for("p2wpkh", 10), psbt_for("p2tr", 10)
     key = SigningKey.from_private(SECRET)
+    access_list = {**dynamic, "type": 1, "gasPrice": 10**9, "chainId": 1,
+                   "accessList": [{"address": TO, "storageKeys": ["0x" + "00" * 32]}]}
+    for name in ("maxFeePerGas", "maxPriorityFeePerGas"):
+        access_list.pop(name)
+    one = {kind: chain_inputs.single_key_psbt(key.public_key, (kind,))
+           for kind in ("p2pkh", "p2sh-p2wpkh")}
+    other = coincurve.PrivateKey(bytes(hashlib.sha256(b"bench-chains-2").digest()))
+    multisig = chain_inputs.multisig_psbt([key.public_key, other.public_key.format()], 2)
+    sol_v0 = solana_v0_transaction()
     sol_tx = solana_transaction()
     message = bytes(range(200))
 
@@ -111,6 +126,8 @@ def run(seconds: float) -> list[dict[str, Any]]:
          rate(lambda: ethereum.sign_transaction(SECRET, legacy), seconds), 1),
         ("eth EIP-1559", "secp256k1-recoverable",
          rate(lambda: ethereum.sign_transaction(SECRET, dynamic), seconds), 1),
+        ("eth EIP-2930 (access list)", "secp256k1-recoverable",
+         rate(lambda: ethereum.sign_transaction(SECRET, access_list), seconds), 1),
         ("eth personal_sign", "secp256k1-recoverable",
          rate(lambda: ethereum.sign_personal_message(SECRET, message), seconds), 1),
         ("eth EIP-712", "secp256k1-recoverable",
@@ -123,8 +140,16 @@ def run(seconds: float) -> list[dict[str, Any]]:
          rate(lambda: sign_psbt(one_p2tr, key), seconds), 1),
         ("btc PSBT p2tr, 10 inputs", "bip340",
          rate(lambda: sign_psbt(ten_p2tr, key), seconds), 10),
+        ("btc PSBT p2pkh, 1 input", "secp256k1-ecdsa",
+         rate(lambda: sign_psbt(one["p2pkh"], key), seconds), 1),
+        ("btc PSBT p2sh-p2wpkh, 1 input", "secp256k1-ecdsa",
+         rate(lambda: sign_psbt(one["p2sh-p2wpkh"], key), seconds), 1),
+        ("btc PSBT p2wsh 2-of-2, 1 input", "secp256k1-ecdsa",
+         rate(lambda: sign_psbt(multisig, key), seconds), 1),
         ("solana transfer (legacy)", "ed25519",
          rate(lambda: solana.sign_transaction(SECRET, sol_tx), seconds), 1),
+        ("solana transfer (v0)", "ed25519",
+         rate(lambda: solana.sign_transaction(SECRET, sol_v0), seconds), 1),
         ("solana off-chain message", "ed25519",
          rate(lambda: solana.sign_offchain_message(SECRET, b"Sign in"), seconds), 1),
     ]
