@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from cryptography.exceptions import InternalError as LibraryInternalError
 from cryptography.exceptions import UnsupportedAlgorithm as LibraryUnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, keywrap, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa, x25519
@@ -192,8 +193,10 @@ def _from_pkcs8(algorithm: str, material: bytes | bytearray) -> bytearray | None
     """The native encoding of a PKCS#8 key of ``algorithm``; None when not PKCS#8."""
     try:
         loaded = serialization.load_der_private_key(bytes(material), password=None)
-    except (ValueError, TypeError, LibraryUnsupportedAlgorithm):
-        return None  # not PKCS#8: the caller tries the scheme's own encoding
+    except (ValueError, TypeError, LibraryUnsupportedAlgorithm, LibraryInternalError):
+        # not PKCS#8 (OpenSSL reports an Ed25519/X25519 key of the wrong length inside a
+        # well-formed PKCS#8 as an internal error): the caller tries the scheme's encoding
+        return None
     curve = _CURVES.get(algorithm)
     if curve is not None:
         if not isinstance(loaded, ec.EllipticCurvePrivateKey) \

@@ -24,7 +24,7 @@ from Crypto.Hash import SHA256
 from Crypto.PublicKey import ECC, RSA
 from Crypto.Signature import DSS, eddsa, pss
 from cryptography.hazmat.primitives import hashes, keywrap, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa, x25519
 
 from commands.session import Session
 from ledger.audit import Auditor
@@ -241,6 +241,23 @@ def test_material_that_is_not_a_key_of_the_tokens_algorithm_is_refused(
     with pytest.raises(InvalidInput, match="not a valid ecdsa-p256 key"):
         import_key(session, zero["token"], user_wrap(zero["wrapping_public_key"],
                                                      bytes(32)))
+
+
+@pytest.mark.parametrize("algorithm", ["ed25519", "x25519"])
+def test_a_pkcs8_key_of_the_wrong_length_is_refused_cleanly(session: Session,
+                                                            algorithm: str) -> None:
+    """Well-formed PKCS#8 around a 31-byte key: OpenSSL answers with an internal error,
+    which once escaped to the caller (found by the key_import fuzz harness in make test)."""
+    maker = ed25519.Ed25519PrivateKey if algorithm == "ed25519" else x25519.X25519PrivateKey
+    der = bytearray(maker.generate().private_bytes(*PKCS8)[:-1])
+    der[1] -= 1  # the outer SEQUENCE, the OCTET STRING and the inner key, one byte shorter
+    der[13] -= 1
+    der[15] -= 1
+    answer = params(session, algorithm)
+    with pytest.raises(InvalidInput) as refused:
+        import_key(session, answer["token"], user_wrap(answer["wrapping_public_key"],
+                                                       bytes(der)))
+    assert refused.value.field == "wrapped"
 
 
 def test_no_token_is_issued_for_an_algorithm_no_blob_can_import(session: Session) -> None:
