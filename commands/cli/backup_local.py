@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from commands.cli.printer import emit, guarded, json_option
+from commands.cli.readers import read_bytes
 from commands.cli.state import CliState
 from commands.cli.views import write_private
 from commands.cli.workers import parallel_options, worker_count
@@ -113,13 +114,6 @@ def verify(bundle_file: str, ledger_key: str | None) -> None:
                    f"({', '.join(d['custodians'])})")
 
 
-def _read(path: str, where: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror}", field=where) from None
-
-
 @click.command("restore-home")
 @click.argument("bundle_file")
 @click.argument("share_files", nargs=-1, required=True)
@@ -143,8 +137,8 @@ def restore_home_command(state: CliState, bundle_file: str, share_files: tuple[s
         raise ConfigurationError("the new home needs a passphrase for its KEK",
                                  hint="set SKMS_PASSPHRASE or use --passphrase-file")
     try:
-        done = restore_home(state.home, passphrase, bundle=_read(bundle_file, "bundle"),
-                            shares=[_read(f, "shares") for f in share_files],
+        done = restore_home(state.home, passphrase, bundle=read_bytes(bundle_file, "bundle"),
+                            shares=[read_bytes(f, "shares") for f in share_files],
                             source_url=source_url, actor=state.as_actor,
                             ledger_public_key=_pinned(ledger_key), jobs=worker_count(jobs),
                             parallel_from_events=parallel_from)

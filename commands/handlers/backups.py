@@ -81,25 +81,19 @@ def _home_entries(decision: Decision) -> tuple[list[Entry], list[str]]:
 
 
 def _entries(decision: Decision, keys: list[Key], wallets: list[Wallet]) -> list[Entry]:
+    lines = [("key-version", key.key_id, key.domain, version,
+              key.versions[version]["data_key_ref"], material_aad(key.key_id, version),
+              f"key {key.key_id} v{version}")
+             for key in keys for version in _software_versions(key)]
+    lines += [("wallet-seed", wallet.wallet_id, wallet.domain, version, seed["data_key_ref"],
+               seed_aad(wallet.wallet_id, version), f"wallet {wallet.wallet_id} seed v{version}")
+              for wallet in wallets for version, seed in sorted(wallet.seeds.items())]
     entries: list[Entry] = []
     try:
-        for key in keys:
-            for version in _software_versions(key):
-                record = key.versions[version]
-                ref = record["data_key_ref"]
-                data_key = _data_key(decision, ref, material_aad(key.key_id, version),
-                                     f"key {key.key_id} v{version}")
-                entries.append(Entry({"kind": "key-version", "id": key.key_id,
-                                      "domain": key.domain, "version": version,
-                                      "ref": ref}, data_key))
-        for wallet in wallets:
-            for version, seed in sorted(wallet.seeds.items()):
-                ref = seed["data_key_ref"]
-                data_key = _data_key(decision, ref, seed_aad(wallet.wallet_id, version),
-                                     f"wallet {wallet.wallet_id} seed v{version}")
-                entries.append(Entry({"kind": "wallet-seed", "id": wallet.wallet_id,
-                                      "domain": wallet.domain, "version": version,
-                                      "ref": ref}, data_key))
+        for kind, subject, domain, version, ref, aad, what in lines:
+            data_key = _data_key(decision, ref, aad, what)
+            entries.append(Entry({"kind": kind, "id": subject, "domain": domain,
+                                  "version": version, "ref": ref}, data_key))
     except BaseException:
         for entry in entries:
             zeroize(entry.secret)
@@ -129,8 +123,8 @@ def create_backup(decision: Decision) -> dict[str, Any]:
     finally:
         for entry in entries:
             zeroize(entry.secret)
-    held = [{"key_id": k.key_id, "domain": k.domain, "versions": _software_versions(k)}
-            for k in keys if _software_versions(k)]
+    held = [{"key_id": k.key_id, "domain": k.domain, "versions": versions}
+            for k in keys if (versions := _software_versions(k))]
     held_wallets = [{"wallet_id": w.wallet_id, "domain": w.domain,
                      "versions": sorted(w.seeds)} for w in wallets]
     backup = Backup.create(
