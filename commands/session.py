@@ -17,6 +17,7 @@ from typing import Any
 from commands.builders import Resolver, build
 from commands.handlers import execute
 from ledger.application import Ledger, Outcome
+from ledger.approvals.policy import DEFAULT_RULES
 from ledger.authorization import SYSTEM_CHAIN
 from ledger.catalogue import CATALOGUE
 from ledger.command import SYSTEM_ACTOR, Command, parse_command
@@ -116,14 +117,15 @@ class Session:
 
     def initialize(self, *, name: str, fips_mode: bool = False, checkpoint_every_events: int = 64,
                    checkpoint_every_seconds: int = 60, admin_name: str = BOOTSTRAP_ADMIN,
-                   kek_provider: str = "passphrase", pkcs11: Pkcs11Config | None = None
-                   ) -> dict[str, Any]:
+                   kek_provider: str = "passphrase", pkcs11: Pkcs11Config | None = None,
+                   default_approvals: bool = True) -> dict[str, Any]:
         """Create the home, the genesis event and the first admin (its key kept here).
 
         ``kek_provider="pkcs11"`` puts the KEK on the token ``pkcs11`` names (no passphrase
         needed then); ``pkcs11`` alone names the HSM for token-resident keys. FIPS mode
         (issue 15, section 6): a passphrase KEK comes from PBKDF2-HMAC-SHA256 (600,000
-        iterations or more), never scrypt, and the home refuses scrypt from now on."""
+        iterations or more), never scrypt, and the home refuses scrypt from now on.
+        ``default_approvals`` records :data:`DEFAULT_RULES` as the admin's first policy."""
         kek, ledger_key, ledger_id = self.home.create(
             self._passphrase, kdf=KDF_PBKDF2 if fips_mode else KDF_SCRYPT, fips=fips_mode,
             kek_provider=kek_provider, pkcs11=pkcs11)
@@ -152,8 +154,12 @@ class Session:
         outcome = execute(self._ledger, bootstrap)
         admin_id = str((outcome.result or {})["actor_id"])
         self.home.bind_identity(admin_name, admin_id)
+        rules = [self.run(admin_name, "SetApprovalPolicy", command=command,
+                          approvals=approvals).result
+                 for command, approvals in (DEFAULT_RULES if default_approvals else ())]
         return {"ledger_id": ledger_id, "home": str(self.home.path), "store": store.url,
-                "admin": admin_name, "admin_actor_id": admin_id}
+                "admin": admin_name, "admin_actor_id": admin_id,
+                "approval_rules": [rule for rule in rules if rule]}
 
     # --- acting ------------------------------------------------------------------------------
 

@@ -47,12 +47,15 @@ from projections.runner import DEFAULT_BATCH_SIZE, ProjectionRunner, database_pa
 @click.option("--pin-file", default=None,
               help="File holding the token's user PIN (mode 0600); its path is recorded, the "
                    "PIN never is ($SKMS_PKCS11_PIN_FILE overrides it later).")
+@click.option("--no-default-approvals", is_flag=True,
+              help="Start without the default approval rules (ExportKey and ReleaseEscrow "
+                   "each wait for one approver besides the requester).")
 @json_option
 @click.pass_obj
 @guarded
 def init(state: CliState, name: str, fips: bool, checkpoint_every: int,
          checkpoint_seconds: int, kek_provider: str, pkcs11_module: str | None,
-         token_label: str | None, pin_file: str | None) -> None:
+         token_label: str | None, pin_file: str | None, no_default_approvals: bool) -> None:
     """Create a ledger home, its genesis event and the first admin identity."""
     if urlsplit(state.home.store_url()).scheme == "memory":
         raise ConfigurationError("a memory:// store lives only as long as this process: the "
@@ -61,10 +64,14 @@ def init(state: CliState, name: str, fips: bool, checkpoint_every: int,
     result = state.new_session().initialize(
         name=name, fips_mode=fips, checkpoint_every_events=checkpoint_every,
         checkpoint_every_seconds=checkpoint_seconds, kek_provider=kek_provider,
-        pkcs11=pkcs11_options(pkcs11_module, token_label, pin_file))
+        pkcs11=pkcs11_options(pkcs11_module, token_label, pin_file),
+        default_approvals=not no_default_approvals)
     emit(result, lambda r: f"initialized ledger {r['ledger_id']} in {r['home']}\n"
                            f"store: {r['store']}\nadmin identity: {r['admin']} "
-                           f"({r['admin_actor_id']})")
+                           f"({r['admin_actor_id']})"
+                           + "".join(f"\napproval rule: {rule['command']} needs "
+                                     f"{rule['approvals']} approver(s), ledger-wide"
+                                     for rule in r["approval_rules"]))
 
 
 @click.command("rotate-due")

@@ -74,12 +74,14 @@ TEST_ACTORS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
 
 
 def provision(folder: Path, passphrase: bytearray, *, name: str = "ephemeral",
-              checkpoint_every_events: int = CHECKPOINT_EVERY_EVENTS
-              ) -> dict[str, EphemeralActor]:
-    """Initialize a ledger in ``folder`` with the :data:`TEST_ACTORS` and return them all."""
+              checkpoint_every_events: int = CHECKPOINT_EVERY_EVENTS,
+              default_approvals: bool = True) -> dict[str, EphemeralActor]:
+    """Initialize a ledger in ``folder`` with the :data:`TEST_ACTORS` and return them all
+    (``default_approvals`` as for :meth:`Session.initialize`)."""
     session = Session(Home(folder), passphrase=bytearray(passphrase))
     try:
-        session.initialize(name=name, checkpoint_every_events=checkpoint_every_events)
+        session.initialize(name=name, checkpoint_every_events=checkpoint_every_events,
+                           default_approvals=default_approvals)
         granted: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "admin": (("admin",), ("*",))}
         for actor_name, roles, domains in TEST_ACTORS:

@@ -158,6 +158,30 @@ def book_for(state: LedgerState, chain_id: str) -> ApprovalPolicies:
     return book if book is not None else ApprovalPolicies.for_chain(chain_id)
 
 
+def _check_exportable(state: LedgerState, args: Mapping[str, Any]) -> None:
+    state.key(str(args["key_id"])).check_can_export(args.get("key_version"))
+
+
+def _check_releasable(state: LedgerState, args: Mapping[str, Any]) -> None:
+    named = args.get("agent")
+    wanted = state.escrow_agent(str(named), field="agent").agent_id if named else None
+    state.key(str(args["key_id"])).check_can_release_escrow(wanted)
+
+
+_EARLY_CHECKS: dict[str, Callable[[LedgerState, Mapping[str, Any]], None]] = {
+    "ExportKey": _check_exportable, "ReleaseEscrow": _check_releasable}
+
+
+def refuse_early(state: LedgerState, command: Command) -> None:
+    """Refuse now a gated command whose refusal the state already shows (a key created
+    non-exportable, no escrow copy to release), so approvers are never asked to approve
+    what cannot run. The handler checks again when the command runs: the state may change
+    while the request waits."""
+    check = _EARLY_CHECKS.get(command.command_type)
+    if check is not None:
+        check(state, command.args)
+
+
 @dataclass(frozen=True, slots=True)
 class Screening:
     """What the gate decided for one admitted command: hold it as ``request`` (record the
@@ -181,6 +205,7 @@ def screen(state: LedgerState, signed: SignedCommand, now: int,
     need = required_now(state, command, command.args)
     if need.approvals == 0:
         return Screening()
+    refuse_early(state, command)
     return Screening(request=open_request(new_id(), signed, command.args, need, at=now))
 
 

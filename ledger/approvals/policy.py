@@ -48,6 +48,12 @@ class Requirement:
 
 NOTHING = Requirement(0, DEFAULT_TTL_SECONDS, ())
 
+DEFAULT_RULES: tuple[tuple[str, int], ...] = (("ExportKey", 1), ("ReleaseEscrow", 1))
+"""Ledger-wide rules a new ledger starts with: the two commands that hand key material out
+of the ledger wait for one approver besides their requester, as a custody desk expects.
+They are recorded by the first admin at ``init`` like any policy, so the auditor needs no
+special case, and lowering them later needs the quorum they set."""
+
 
 def value_of(raw: Any) -> int | None:
     """A command's value argument as an integer (decimal or 0x-hex text, or a number)."""

@@ -40,7 +40,7 @@ from ledger.errors import (
 )
 from ledger.recipes import byok
 from tests.commands.conftest import create
-from tests.ledger.conftest import new_session
+from tests.ledger.conftest import new_session, run_approved
 
 PKCS8 = (serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
          serialization.NoEncryption())
@@ -53,6 +53,7 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Any:
     current.initialize(name="byok", checkpoint_every_events=50)
     current.add_actor("admin", "alice", ["key-manager"], ["*"])
     current.add_actor("admin", "bob", ["signer"], ["*"])
+    current.add_actor("admin", "vera", ["approver"], ["*"])
     yield current
     current.close()
 
@@ -302,8 +303,8 @@ def recipient() -> tuple[RSA.RsaKey, bytes]:
 
 
 def export(session: Session, key_id: str, public_pem: bytes, **extra: Any) -> dict[str, Any]:
-    result = session.run("alice", "ExportKey", key_id=key_id, wrapping_public_key=public_pem,
-                         **extra).result
+    result = run_approved(session, "alice", "vera", "ExportKey", key_id=key_id,
+                          wrapping_public_key=public_pem, **extra)
     assert isinstance(result, dict)
     return result
 

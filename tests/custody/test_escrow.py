@@ -35,7 +35,7 @@ from ledger.errors import (
     Unauthorized,
 )
 from ledger.recipes import custody_keys, escrow
-from tests.ledger.conftest import new_session
+from tests.ledger.conftest import new_session, run_approved
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +45,7 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Any:
     current.initialize(name="escrow", checkpoint_every_events=50)
     current.add_actor("admin", "alice", ["key-manager"], ["*"])
     current.add_actor("admin", "bob", ["signer"], ["*"])
+    current.add_actor("admin", "vera", ["approver"], ["*"])
     yield current
     current.close()
 
@@ -71,8 +72,8 @@ def events(session: Session, event_type: str, key_id: str) -> list[dict[str, Any
 
 
 def release(session: Session, key_id: str, **extra: Any) -> dict[str, Any]:
-    result = session.run("admin", "ReleaseEscrow", key_id=key_id, reason="court order",
-                         **extra).result
+    result = run_approved(session, "admin", "vera", "ReleaseEscrow", key_id=key_id,
+                          reason="court order", **extra)
     assert isinstance(result, dict)
     return result
 

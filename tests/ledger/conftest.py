@@ -40,6 +40,21 @@ def create_key(session: Session, algorithm: str = "ed25519", domain: str = "defa
     return str(outcome.result["key_id"])
 
 
+def run_approved(session: Session, requester: str, approver: str, command_type: str,
+                 **params: Any) -> Any:
+    """Run a command; when the ledger holds it for approval (ExportKey and ReleaseEscrow
+    wait for one approver by default), approve it as ``approver`` and, for a command whose
+    result only its requester may see, send it again. Returns the command's result."""
+    result = session.run(requester, command_type, **params).result
+    if not (isinstance(result, dict) and result.get("status") == "pending"):
+        return result
+    decision = session.run(approver, "ApproveRequest", approval_id=result["approval_id"]).result
+    if decision.get("result") is not None:
+        return decision["result"]
+    assert decision["status"] == "approved", decision
+    return session.run(requester, command_type, **params).result
+
+
 @contextmanager
 def lock_held_elsewhere(lock: Any) -> Iterator[None]:
     """``lock`` held by another thread for the duration of the block."""

@@ -47,6 +47,7 @@ from projections.threat.baseline import Window
 from projections.threat.report import Finding
 from projections.threat.scoring import Observation, score
 from tests.hsm.softhsm import SoftToken, make_token
+from tests.ledger.conftest import run_approved
 from tests.threshold.peers import MusigPeer, Peers, group_with_peers
 from tests.vectors import REPO_ROOT, in_ci
 
@@ -374,7 +375,8 @@ def _use_circuit(session: Session, ceremony: Path, secrets: list[bytes]) -> None
 def _run_custody(session: Session, secrets: list[bytes]) -> None:
     """alice imports an HMAC key she made herself (BYOK, wrapped by independent code) as
     exportable, and exports it wrapped for an RSA key of hers; admin registers an escrow
-    agent, alice creates and rotates a key escrowed with it, admin releases it; admin backs
+    agent, alice creates and rotates a key escrowed with it, admin releases it (vic approves
+    the export and the release, as the default rules ask); admin backs
     both keys up 2-of-3 and restores the bundle (every data key still present)."""
     answer = _result(session.run("alice", "GetImportParameters", domain="payments",
                                  algorithm="hmac-sha256"))
@@ -389,10 +391,11 @@ def _run_custody(session: Session, secrets: list[bytes]) -> None:
                                  token=answer["token"], wrapped=wrapped, label="byok",
                                  exportable=True))["key_id"]
     mine = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    exported = _result(session.run("alice", "ExportKey", key_id=key_id,
-                                   wrapping_public_key=mine.public_key().public_bytes(
-                                       serialization.Encoding.PEM,
-                                       serialization.PublicFormat.SubjectPublicKeyInfo)))
+    session.add_actor("admin", "vic", ["approver"], ["payments"])
+    exported = run_approved(session, "alice", "vic", "ExportKey", key_id=key_id,
+                            wrapping_public_key=mine.public_key().public_bytes(
+                                serialization.Encoding.PEM,
+                                serialization.PublicFormat.SubjectPublicKeyInfo))
     secrets += [material, aes_key, bytes(exported["wrapped"])]
     public, private = custody_keys.generate("vault-escrow")
     session.run("admin", "RegisterEscrowAgent", agent_key=public)
@@ -400,8 +403,8 @@ def _run_custody(session: Session, secrets: list[bytes]) -> None:
                                    algorithm="ed25519", label="escrowed",
                                    escrow="vault-escrow"))["key_id"]
     session.key_command("alice", "RotateKey", escrowed)
-    released = _result(session.run("admin", "ReleaseEscrow", key_id=escrowed,
-                                   reason="court order 17"))
+    released = run_approved(session, "admin", "vic", "ReleaseEscrow", key_id=escrowed,
+                            reason="court order 17")
     opened = escrow.open_package(released["package"], private)
     secrets += [bytes(item.material) for item in opened]
     pairs = [custody_keys.generate(name) for name in ("ann", "ben", "cy")]

@@ -32,13 +32,13 @@ def refused(home: Path, *args: str) -> str:
 
 def test_update_status_rebuild(demo_home: Path) -> None:
     before = json.loads(ok(demo_home, "--json", "projections", "status"))
-    assert {c["chain_id"]: c["lag"] for c in before["chains"]} == {"payments": 59, "system": 7}
+    assert {c["chain_id"]: c["lag"] for c in before["chains"]} == {"payments": 59, "system": 9}
     updated = json.loads(ok(demo_home, "projections", "update", "--batch-size", "9", "--json"))
-    assert updated["applied"] == 66
+    assert updated["applied"] == 68
     assert all(c["lag"] == 0 for c in updated["chains"])
     assert json.loads(ok(demo_home, "--json", "projections", "update"))["applied"] == 0
     rebuilt = json.loads(ok(demo_home, "--json", "projections", "rebuild"))
-    assert rebuilt["applied"] == 66
+    assert rebuilt["applied"] == 68
     text = ok(demo_home, "projections", "status")
     assert "payments" in text and "lag" in text
     assert (demo_home / "projections.duckdb").exists()
@@ -49,7 +49,7 @@ def test_rebuild_in_worker_processes(demo_home: Path) -> None:
     table = ok(demo_home, "report", "inventory", "--format", "json")
     workers = json.loads(ok(demo_home, "--json", "projections", "rebuild", "--jobs", "2",
                             "--parallel-from", "1", "--batch-size", "5"))
-    assert workers == alone and workers["applied"] == 66
+    assert workers == alone and workers["applied"] == 68
     assert ok(demo_home, "report", "inventory", "--format", "json") == table
     assert "--jobs" in refused(demo_home, "projections", "rebuild", "--jobs", "-2")
 

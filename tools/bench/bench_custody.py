@@ -61,7 +61,8 @@ def ledger_figures(rounds: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as folder:
         session = Session(Home(Path(folder) / "home"), passphrase=bytearray(PASSPHRASE.encode()))
         try:
-            session.initialize(name="bench", checkpoint_every_events=1000)
+            session.initialize(name="bench", checkpoint_every_events=1000,
+                               default_approvals=False)  # measures the operations alone
             session.add_actor("admin", "alice", ["key-manager"], ["*"])
 
             def create() -> None:
@@ -142,7 +143,8 @@ def ceremony_figures(keys: int) -> dict[str, float]:
         root = Path(folder)
         session = Session(Home(root / "home"), passphrase=bytearray(PASSPHRASE.encode()))
         try:
-            session.initialize(name="bench", checkpoint_every_events=1000)
+            session.initialize(name="bench", checkpoint_every_events=1000,
+                               default_approvals=False)  # measures the operations alone
             session.add_actor("admin", "alice", ["key-manager"], ["*"])
             for _ in range(keys):
                 session.run("alice", "CreateKey", domain="default", algorithm="ed25519")
