@@ -146,11 +146,20 @@ def to_json(result: ResultSet) -> str:
 
 def to_table(result: ResultSet, *, max_width: int = 48) -> str:
     """Aligned text for terminals; long cells are shortened (use csv/json for full values)."""
+    return text_table(result.columns, [[_cell(v) for v in row] for row in result.rows],
+                      max_width=max_width)
+
+
+def text_table(columns: Sequence[str], cells: Sequence[Sequence[str]], *,
+               max_width: int = 48) -> str:
+    """Text cells under a header, aligned, with a row count: the one text-table layout, kept
+    apart from :func:`to_table` so that ``skms shell`` lays out its lists (keys, approvals,
+    ...) exactly as reports are laid out, without a second renderer."""
     def clip(text: str) -> str:
         return text if len(text) <= max_width else text[:max_width - 1] + "…"
 
-    body = [[clip(_cell(v)) for v in row] for row in result.rows]
-    header = [clip(c) for c in result.columns]
+    body = [[clip(c) for c in row] for row in cells]
+    header = [clip(c) for c in columns]
     widths = [max([len(header[i])] + [len(r[i]) for r in body]) for i in range(len(header))]
     lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip(),
              "  ".join("-" * w for w in widths)]

@@ -3,7 +3,7 @@
 Every catalogue entry with a ``CliRoute`` is a subcommand generated from its fields
 (:mod:`commands.cli.generated`); the commands here are the ones that only make sense on
 the machine holding the home: creating it, serving it, copying stores, maintaining the
-read models, and the demo.
+read models, the demo, the shell and its multi-step flows.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from commands.cli import local
 from commands.cli.backup_local import add_backup_commands
 from commands.cli.demo import demo
 from commands.cli.escrow_local import add_escrow_commands
+from commands.cli.flows import flow
 from commands.cli.generated import add_catalogue_commands
 from commands.cli.kek import add_kek_commands
 from commands.cli.serve import serve
@@ -54,6 +55,7 @@ local.add_local_commands(cli)
 cli.add_command(demo)
 cli.add_command(serve)
 cli.add_command(shell)
+cli.add_command(flow)
 add_kek_commands(cli)
 add_escrow_commands(cli)
 add_backup_commands(cli)

@@ -34,8 +34,11 @@ def current_state() -> CliState | None:
 def emit(data: Any, text: str | Callable[[Any], str] | None = None) -> None:
     """``data`` as JSON under ``--json`` (or when there is no text form), one field of it
     under ``--print FIELD`` (for scripts: ``KEY=$(skms ... --print key_id)``), else
-    ``text``."""
+    ``text``; nothing while a flow captures the result (``CliState.captured``)."""
     state = current_state()
+    if state is not None and state.captured is not None:
+        state.captured.append(data)
+        return
     if state is not None and state.print_field:
         click.echo(field_text(data, state.print_field))
         return

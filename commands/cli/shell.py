@@ -7,11 +7,16 @@ Requirements:
    ``--passphrase-file`` nor ``$SKMS_PASSPHRASE`` gives it, the ledger is loaded once, and
    before each command what other processes appended is folded in.
 3. Completion of commands, options, choices, files, and of the ledger's own names: key ids
-   (with their labels), actor names, wallet ids and the paths a wallet has derived.
+   (with their labels), actor names, wallet ids and the paths a wallet has derived,
+   approval request ids and threshold group ids.
 4. History in ``<home>/shell_history`` (owner-only); shell controls start with ``:``
    (``:json`` toggles JSON output, ``:as NAME`` changes the signing identity, ``:help``,
    ``:quit``); a missing required value is asked for instead of failing the line.
 5. An error ends the command, never the shell; Ctrl-C abandons the line, Ctrl-D leaves.
+6. Lists (keys, actors, approvals, threshold seats, ...) are aligned tables unless JSON is
+   on (the columns each list view names, :mod:`commands.cli.views`); multi-step work
+   (approvals, DKG and signing rounds) is the ``flow`` commands (:mod:`commands.cli.flows`),
+   which prompt for each step and run the same subcommands.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import os
 import shlex
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 
 import click
 from prompt_toolkit import PromptSession
@@ -29,6 +35,7 @@ from prompt_toolkit.history import FileHistory
 from commands.cli.printer import guarded
 from commands.cli.state import CliState
 from ledger.application import Ledger
+from ledger.domain.approval import OPEN_STATES
 
 PROMPT = "skms> "
 HISTORY_FILE = "shell_history"
@@ -40,6 +47,8 @@ CONTROLS = {
     ":help": "this list; 'help' or 'COMMAND --help' for the commands",
     ":quit": "leave the shell (or Ctrl-D)",
 }
+FLOWS_HINT = ("  flow approve | flow dkg | flow sign: approvals and threshold rounds, step by "
+              "step, with prompts")
 
 
 @click.command()
@@ -52,6 +61,7 @@ def shell(ctx: click.Context) -> None:
     group = ctx.parent.command
     assert isinstance(group, click.Group)
     state.check_ledger_exists()
+    state.tables = True
     if state.passphrase() is None:
         typed = click.prompt("passphrase", hide_input=True, default="", show_default=False)
         state.entered_passphrase = bytearray(typed.encode())
@@ -92,7 +102,7 @@ def run_line(line: str, group: click.Group, group_context: click.Context, state:
         words = [*words[1:], "--help"]
     state.catch_up()
     for _ in range(8):  # each missing value asked for once, then the line runs again
-        missing = invoke(group, group_context, words)
+        missing = invoke(group, group_context, words).missing
         if missing is None:
             return True
         try:
@@ -104,9 +114,18 @@ def run_line(line: str, group: click.Group, group_context: click.Context, state:
     return True
 
 
-def invoke(group: click.Group, group_context: click.Context, words: list[str]) -> str | None:
-    """Run ``words`` as a subcommand of ``group``; the name of a missing required value
-    (``--option`` or an argument name) when click refuses the line for lack of one."""
+@dataclass(frozen=True)
+class Ran:
+    """How one line went: ``ok`` when the command completed (exit 0); ``missing`` names a
+    required value click refused the line for lack of (``--option`` or an argument)."""
+
+    ok: bool
+    missing: str | None = None
+
+
+def invoke(group: click.Group, group_context: click.Context, words: list[str]) -> Ran:
+    """Run ``words`` as a subcommand of ``group`` (errors shown, never raised: the shell and
+    the flows go on, see the module doc)."""
     try:
         name, command, rest = group.resolve_command(group_context, list(words))
         assert command is not None and name is not None
@@ -116,20 +135,24 @@ def invoke(group: click.Group, group_context: click.Context, words: list[str]) -
         parameter = missing.param
         if parameter is None or parameter.name is None:
             missing.show()
-            return None
+            return Ran(ok=False)
         if isinstance(parameter, click.Option):
-            return max(parameter.opts, key=len)
-        return parameter.name
+            return Ran(ok=False, missing=max(parameter.opts, key=len))
+        return Ran(ok=False, missing=parameter.name)
     except click.ClickException as refused:
         refused.show()
-    except click.exceptions.Exit:
-        pass
+    except click.exceptions.Exit as ended:
+        return Ran(ok=ended.exit_code == 0)
     except click.Abort:
         click.echo("aborted", err=True)
     except SystemExit as ended:
         if ended.code not in (0, None):
             click.echo(f"(exit {ended.code})", err=True)
-    return None
+            return Ran(ok=False)
+        return Ran(ok=True)
+    else:
+        return Ran(ok=True)
+    return Ran(ok=False)
 
 
 def control(words: list[str], state: CliState) -> bool:
@@ -150,6 +173,7 @@ def control(words: list[str], state: CliState) -> bool:
     else:
         for control_name, meaning in CONTROLS.items():
             click.echo(f"  {control_name:<7} {meaning}")
+        click.echo(FLOWS_HINT)
     return True
 
 
@@ -229,6 +253,14 @@ class CommandCompleter(Completer):
                     for key_id, key in state.keys.items()}
         if name in ("actor_id", "actor", "allowed_signer"):
             return {actor.name: ", ".join(actor.roles) for actor in state.actors.values()}
+        if name == "approval_id":
+            return {approval_id: f"{approval.command_type} {approval.status.value}"
+                    for approval_id, approval in state.approvals.items()
+                    if approval.status in OPEN_STATES}
+        if name == "group_id":
+            return {group_id: f"{seat.suite} {seat.threshold}-of-{seat.participants} "
+                              f"{seat.stage}" for group_id, seat in
+                    state.threshold_groups.items()}
         if name == "wallet_id":
             return {wallet_id: wallet.label or "" for wallet_id, wallet in
                     state.wallets.items()}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from commands.session import Session
@@ -35,6 +36,11 @@ class CliState:
         self._session: Session | None = None
         self.entered_passphrase: bytearray | None = None
         """Typed at the shell's hidden prompt (``skms shell``), when neither source has one."""
+        self.tables = False
+        """Lists as aligned tables (``skms shell`` sets it; see :mod:`commands.cli.views`)."""
+        self.captured: list[Any] | None = None
+        """While a flow (:mod:`commands.cli.flows`) runs a step it needs the answer of, the
+        results the step would print land here instead, for the flow to read."""
 
     def passphrase(self) -> bytearray | None:
         """From ``--passphrase-file`` or ``$SKMS_PASSPHRASE`` (never a command-line value), or

@@ -7,6 +7,11 @@ bytearrays this process wipes after use), its JSON form (``data``: what ``--json
 prints, the same as REST answers, with ``seq``/``seqs``/``chain``/``command_id`` of a
 command beside it), the view's own options and what the user typed. Text output shows
 times as RFC 3339 and policies as ``name=value``.
+
+A list view may also name its table columns: ``skms shell`` (which sets
+``CliState.tables``) shows those lists as aligned tables, laid out by the same
+:func:`projections.export.text_table` as reports; the command line keeps its one-line rows,
+which scripts may already parse.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from commands.cli.workers import parallel_options, worker_count
 from ledger.crypto.memory import zeroize
 from ledger.crypto.privacy import pok
 from ledger.errors import InvalidInput
+from projections.export import text_table
 
 MNEMONIC_WARNING = ("This mnemonic is shown once and is not stored anywhere: write it down "
                     "offline now. Anyone who reads it controls the wallet.")
@@ -66,22 +72,32 @@ class Preparing:
     cleanup: list[Callable[[bool], None]] = field(default_factory=list)
 
 
+Column = str | tuple[str, Callable[[Mapping[str, Any]], Any]]
+"""A table column: a field of each item, or a heading and how to compute its cell."""
+
+
 @dataclass(frozen=True)
 class View:
     """A renderer: ``text`` of a result, or ``show`` for the few that write files or raw
-    bytes; ``failed`` results exit 1 (a signature that does not verify)."""
+    bytes; ``failed`` results exit 1 (a signature that does not verify); ``columns``, for
+    a list, its table in ``skms shell`` (see the module doc)."""
 
     text: Callable[[Shown], str] | None = None
     show: Callable[[Shown], None] | None = None
     options: tuple[Callable[[Any], Any], ...] = ()
     prepare: Callable[[Preparing], None] | None = None
     failed: Callable[[Any], bool] = field(default=lambda data: False)
+    columns: tuple[Column, ...] = ()
 
     def deliver(self, shown: Shown) -> None:
         if self.show is not None:
             self.show(shown)
             return
         text = self.text
+        if self.columns and shown.state.tables and isinstance(shown.data, list):
+            columns = self.columns
+            emit(shown.json_data, lambda _: table(columns, shown.data))
+            return
         emit(shown.json_data, None if text is None else (lambda _: text(shown)))
 
 
@@ -142,6 +158,19 @@ def rows(items: Sequence[Mapping[str, Any]], line: Callable[[Mapping[str, Any]],
     return "\n".join(line(item) for item in items) or empty
 
 
+def table(columns: Sequence[Column], items: Sequence[Mapping[str, Any]], *,
+          numbered: bool = False) -> str:
+    """``items`` as an aligned table of ``columns`` (cells as :func:`value_text` writes
+    them); ``numbered`` adds a first column ``#`` (1, 2, ...) for a flow's "which one?"."""
+    headings = [c if isinstance(c, str) else c[0] for c in columns]
+    cells = [[value_text(item.get(c), time=c in TIME_FIELDS) if isinstance(c, str)
+              else value_text(c[1](item)) for c in columns] for item in items]
+    if numbered:
+        headings = ["#", *headings]
+        cells = [[str(n), *row] for n, row in enumerate(cells, start=1)]
+    return text_table(headings, cells).rstrip("\n")
+
+
 def seq_of(shown: Shown) -> str:
     return f"seq {shown.meta.get('seq')}"
 
@@ -155,7 +184,9 @@ def _principal(s: Shown) -> str:
             f"{value_text(d['domains'])}; authenticated by {d['authenticated_by']}")
 
 
-@view("algorithms")
+@view("algorithms", columns=(
+    "algorithm", "purpose", ("bits", lambda x: x["security_bits"]),
+    ("FIPS", lambda x: x["fips_approved"]), "message_handling"))
 def _algorithms(s: Shown) -> str:
     return rows(s.data, lambda x: f"{x['algorithm']:<24} {x['purpose']:<21} "
                                   f"{x['security_bits']:>4}-bit  "
@@ -163,7 +194,16 @@ def _algorithms(s: Shown) -> str:
                                   f"{x['message_handling']}", "no algorithms")
 
 
-@view("keys")
+def _lives_in(key: Mapping[str, Any]) -> str:
+    """A key row's backend, with the token that holds it for a pkcs11 key."""
+    location = key.get("location") or {}
+    token = location.get("token_label")
+    return f"{key.get('backend') or 'software'}" + (f" ({token})" if token else "")
+
+
+@view("keys", columns=(
+    "key_id", "label", "algorithm", "state", ("version", lambda x: x["current_version"]),
+    "domain", ("lives in", _lives_in), "signatures"))
 def _keys(s: Shown) -> str:
     return rows(s.data, lambda x: f"{x['key_id']}  {x['algorithm']:<16} {x['state']:<15} "
                                   f"v{x['current_version']:<3} {x['domain']:<10} "
@@ -305,7 +345,7 @@ def _derived_key(s: Shown) -> str:
 
 # --- actors -------------------------------------------------------------------------------
 
-@view("actors")
+@view("actors", columns=("name", "actor_id", "roles", "domains", "revoked"))
 def _actors(s: Shown) -> str:
     return rows(s.data, lambda x: f"{x['name']:<16} {x['actor_id']}  "
                                   f"{','.join(x['roles']):<24} "
@@ -351,7 +391,8 @@ def _actor_revoked(s: Shown) -> str:
 
 # --- audit --------------------------------------------------------------------------------
 
-@view("chains")
+@view("chains", columns=("chain_id", "head_seq", "checkpoint_size",
+                        ("head hash", lambda c: str(c["head_hash"])[:16])))
 def _chains(s: Shown) -> str:
     header = f"{'chain':<16} {'head seq':>9} {'checkpoint':>10}  head hash"
     return "\n".join([header] + [f"{c['chain_id']:<16} {c['head_seq']:>9} "
@@ -425,7 +466,7 @@ VIEWS["audit"] = View(text=_audit_text, prepare=_prepare_audit,
 
 # --- read models --------------------------------------------------------------------------
 
-@view("reports")
+@view("reports", columns=("name", ("--since", lambda r: r["since"]), "description"))
 def _reports(s: Shown) -> str:
     return rows(s.data, lambda r: f"{r['name']:<26} {r['description']}", "no reports")
 
@@ -514,7 +555,8 @@ VIEWS["projection-status"] = View(text=_projection_status)
 
 # --- wallets ------------------------------------------------------------------------------
 
-@view("wallets")
+@view("wallets", columns=("wallet_id", "label", "domain", "source",
+                         ("fingerprint", lambda x: x["master_fingerprint"]), "addresses"))
 def _wallets(s: Shown) -> str:
     return rows(s.data, lambda x: f"{x['wallet_id']}  {x['master_fingerprint']}  "
                                   f"{x['source']:<9} {x['addresses']:>4} addr  "
@@ -527,7 +569,8 @@ def _wallet(s: Shown) -> str:
     return record(s.data)
 
 
-@view("addresses")
+@view("addresses", columns=("path", "curve",
+                           ("address", lambda x: x["address"] or x["public_key"]), "used"))
 def _addresses(s: Shown) -> str:
     return rows(s.data, lambda x: f"{x['path']:<28} {x['curve']:<10} "
                                   f"{x['address'] or x['public_key']}"
@@ -764,7 +807,8 @@ def _threat_policy(s: Shown) -> str:
             f"{d['lift_approvals']} approver(s) ({seq_of(s)})")
 
 
-@view("approval-rules")
+@view("approval-rules", columns=("command", "approvals", "scope", "target",
+                                ("waits (s)", lambda d: d["ttl_seconds"]), "when_above"))
 def _approval_rules(s: Shown) -> str:
     return rows(s.data, _rule_line, "no approval policy rules")
 
@@ -775,7 +819,14 @@ def _approval_line(d: Mapping[str, Any]) -> str:
             f"  expires {rfc3339(d['expires_at'])}")
 
 
-@view("approvals")
+APPROVAL_COLUMNS: tuple[Column, ...] = (
+    "approval_id", "status", ("command", lambda d: d["command_type"]),
+    ("votes", lambda d: f"{d['approvals']}/{d['required']}"), "subject",
+    ("requested by", lambda d: d["requester_id"]),
+    ("expires", lambda d: rfc3339(d["expires_at"])))
+
+
+@view("approvals", columns=APPROVAL_COLUMNS)
 def _approvals(s: Shown) -> str:
     return rows(s.data, _approval_line, "no approval requests")
 
@@ -815,14 +866,15 @@ def _evm_signature(s: Shown) -> str:
 
 def _show_psbt(s: Shown) -> None:
     """The PSBT (base64) alone on stdout, ready for the next signer or ``chain btc finalize``;
-    with ``--out FILE`` into that file (never replacing one), the rest of the result shown."""
+    with ``--out FILE`` into that file (never replacing one), a summary shown. ``--json``
+    keeps the whole answer (REST's, with ``psbt``) and adds ``out``: a PSBT is public, and a
+    script checking the file against the answer needs both."""
     out = s.extras.get("out")
     if out is None:
         emit(s.json_data, lambda d: str(d["psbt"]))
         return
     write_private(out, (str(s.data["psbt"]) + "\n").encode(), where="out")
-    data = {k: v for k, v in s.json_data.items() if k != "psbt"}
-    data["out"] = out
+    data = {**s.json_data, "out": out}
     emit(data, lambda d: f"signed inputs {', '.join(str(i['index']) for i in d['signed_inputs'])}"
                          f"; PSBT written to {out} ({seq_of(s)})")
 
@@ -927,7 +979,12 @@ def _threshold_seat_line(d: Mapping[str, Any]) -> str:
             + (f"  {d['label']}" if d.get("label") else ""))
 
 
-@view("threshold-groups")
+THRESHOLD_GROUP_COLUMNS: tuple[Column, ...] = (
+    "group_id", "suite", ("t-of-n", lambda d: f"{d['threshold']}-of-{d['participants']}"),
+    ("seat", lambda d: d["identifier"]), "stage", "domain", "label")
+
+
+@view("threshold-groups", columns=THRESHOLD_GROUP_COLUMNS)
 def _threshold_groups(s: Shown) -> str:
     return rows(s.data, _threshold_seat_line, "no threshold groups")
 
@@ -938,7 +995,9 @@ def _threshold_session_line(d: Mapping[str, Any]) -> str:
     return f"{d['session_id']}  committed {rfc3339(d['committed_at'])}  {signed}{made}"
 
 
-@view("threshold-sessions")
+@view("threshold-sessions", columns=(
+    "session_id", ("committed", lambda d: rfc3339(d["committed_at"])), "signed", "signers",
+    "signature"))
 def _threshold_sessions(s: Shown) -> str:
     return rows(s.data, _threshold_session_line, "no signing sessions")
 # --- zero-knowledge (ledger/catalogue/zk.py) ----------------------------------------------
@@ -1080,7 +1139,8 @@ def _backup_restored(s: Shown) -> str:
     return "\n".join(lines)
 
 
-@view("unbacked-keys")
+@view("unbacked-keys", columns=("key_id", "algorithm", "state", "domain",
+                               "missing_versions", "last_backup_id"))
 def _unbacked_keys(s: Shown) -> str:
     return rows(s.data, lambda x: f"{x['key_id']}  {x['algorithm']:<16} {x['state']:<15} "
                                   f"{x['domain']:<10} missing v"

@@ -1,5 +1,6 @@
 """``skms shell`` under a real pseudo-terminal (pexpect): completion from the ledger, the
-same commands and errors as the command line, history, controls and prompts."""
+same commands and errors as the command line, lists as tables, history, controls and
+prompts. The multi-step flows are in ``test_shell_flows.py``."""
 
 from __future__ import annotations
 
@@ -41,13 +42,13 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def spawn(home: Path, *, passphrase_in_env: bool = True) -> pexpect.spawn:
+def spawn(home: Path, *, passphrase_in_env: bool = True, actor: str = "km") -> pexpect.spawn:
     env = {**os.environ, "TERM": "dumb", "PROMPT_TOOLKIT_NO_CPR": "1", "COLUMNS": "200"}
     env.pop("SKMS_PASSPHRASE", None)
     if passphrase_in_env:
         env["SKMS_PASSPHRASE"] = PASS
     child = pexpect.spawn(sys.executable, ["-m", "commands.cli.main", "--home", str(home),
-                                           "--as", "km", "shell"], env=env,
+                                           "--as", actor, "shell"], env=env,
                           encoding="utf-8", timeout=180, dimensions=(40, 200))
     return child
 
@@ -70,7 +71,13 @@ def run(child: pexpect.spawn, line: str) -> str:
     child.expect_exact(PROMPT)
     out = ANSI.sub("", child.before or "")
     echoed, _, printed = out.partition("\n")  # the terminal echoes the typed line first
-    return printed if line in echoed else out
+    if line not in echoed:
+        return out
+    # Typed in the instant between the prompt's text and prompt_toolkit's raw mode (with
+    # TERM=dumb it writes the prompt first), the line is echoed twice: by the terminal's
+    # line discipline, then by prompt_toolkit.
+    again, _, rest = printed.partition("\n")
+    return rest if line and again.strip() == line.strip() else printed
 
 
 def test_commands_run_in_one_session_and_errors_do_not_end_it(shell: pexpect.spawn) -> None:
@@ -124,6 +131,29 @@ def test_completion_knows_commands_options_choices_and_the_ledgers_names(
     assert "m/84'/0'/0'/0/0" in completions(completer, f"wallet mark-used {wallet_id} ")
     assert set(completions(completer, ":j")) == {":json"}
     assert completions(completer, "key show x y ") == {}
+
+
+def test_lists_are_aligned_tables_unless_json_is_on(shell: pexpect.spawn) -> None:
+    """The shell lays lists out as tables (the CLI keeps its one-line rows for scripts)."""
+    listed = run(shell, "key list").strip().splitlines()
+    heading = listed[0].split()
+    assert heading[:4] == ["key_id", "label", "algorithm", "state"], listed
+    assert "lives" in heading and set(listed[1]) == {"-", " "}, listed
+    rows = listed[2:-1]
+    assert rows and all("software" in row for row in rows), listed
+    assert re.fullmatch(r"\(\d+ rows?\)", listed[-1]) and int(
+        listed[-1].strip("()").split()[0]) == len(rows)
+    columns = [listed[0].index(name) for name in ("label", "algorithm", "state")]
+    for row in rows:  # aligned: every cell starts under its heading
+        assert all(row[c - 2:c] == "  " and row[c] != " " for c in columns), (row, listed[0])
+    actors = run(shell, "actor list").strip().splitlines()
+    assert actors[0].split()[:3] == ["name", "actor_id", "roles"]
+    assert any(line.split()[0] == "app" and "signer" in line for line in actors[2:-1])
+    assert run(shell, "approval list").strip().splitlines()[-1] == "(0 rows)"
+    assert "JSON output on" in run(shell, ":json")
+    as_json = run(shell, "key list")
+    assert isinstance(json.loads(as_json[as_json.index("["):as_json.rindex("]") + 1]), list)
+    run(shell, ":json")
 
 
 def test_controls_toggle_json_and_identity(shell: pexpect.spawn) -> None:
