@@ -9,7 +9,7 @@ import {
   keysPage,
   reportsPage,
   timelinePage
-} from "./chunk-6YNYSFP2.js";
+} from "./chunk-RFVC3EAV.js";
 import {
   thresholdPage
 } from "./chunk-FG2JZNR6.js";

@@ -7,7 +7,7 @@ import {
   keysPage,
   reportsPage,
   timelinePage
-} from "./chunk-6YNYSFP2.js";
+} from "./chunk-RFVC3EAV.js";
 import "./chunk-PJENLBNQ.js";
 import "./chunk-OJYZN3BX.js";
 import "./chunk-SN7T3YMA.js";

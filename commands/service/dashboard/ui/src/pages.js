@@ -17,11 +17,22 @@ function failed(main, error) {
 
 // --- keys ------------------------------------------------------------------------------
 
-/** Where a key's material is: sealed in the log, its data key (KEK-wrapped) in the key-ring
- * beside the store, until destruction shreds the data keys. */
+/** Where a key's private material is, from what GetKey answers (docs/custody-hsm.md). A
+ * `pkcs11` key was generated on an HSM token and cannot leave it: the ledger holds no sealed
+ * material and no data key for it, only the record naming the token (label, serial, model)
+ * and the object, so the page names those. A `software` key is sealed in the log, its data
+ * key (KEK-wrapped) in the key-ring beside the store, until destruction shreds the data keys
+ * (a token key's objects are destroyed on the token instead). */
 function livesIn(key) {
+  const where = key.backend === "pkcs11" ? key.location : null;
+  if (where) {
+    const token = `token ${where.token_label} (serial ${where.token_serial}`
+      + `${where.token_model ? `, ${where.token_model}` : ""})`;
+    return key.state === "destroyed" ? `nowhere: its objects were destroyed on HSM ${token}`
+      : `HSM ${token}, object ${where.object_label}; never extractable`;
+  }
   return key.state === "destroyed" ? "nowhere: its data keys were shredded"
-    : "sealed in the ledger; data key in the key-ring (KEK-wrapped)";
+    : "software: sealed in the ledger; data key in the key-ring (KEK-wrapped)";
 }
 
 function keyLink(keyId) {
@@ -79,6 +90,7 @@ export async function keyPage(main, unsubscribe, keyId) {
   main.append(h("h1", {}, "Key ", h("code", {}, key.key_id)));
   const details = h("div", { id: "key-details" });
   const history = h("div", { id: "key-history" });
+  let shown = key;
   const drawDetails = (k) => details.replaceChildren(table(["field", "value"], [
     ["label", k.label || ""], ["domain", k.domain], ["algorithm", k.algorithm],
     ["state", h("span", { id: "key-state" }, k.state)], ["usage", k.usage.join(", ")],
@@ -94,8 +106,9 @@ export async function keyPage(main, unsubscribe, keyId) {
       const rows = result.rows;
       const refs = rows.map((r) => JSON.parse(r.details_json || "{}").data_key_ref).filter(Boolean);
       const place = document.getElementById("key-lives-in");
-      if (place && refs.length && !place.textContent.startsWith("nowhere")) {
-        place.textContent = `sealed in the ledger; data keys ${refs.join(", ")} in the key-ring (KEK-wrapped)`;
+      // Only a software key has data keys to name; a token key's history has none.
+      if (place && refs.length && shown.backend !== "pkcs11" && shown.state !== "destroyed") {
+        place.textContent = `software: sealed in the ledger; data keys ${refs.join(", ")} in the key-ring (KEK-wrapped)`;
       }
       history.replaceChildren(table(["seq", "event", "actor", "recorded", "details"], rows, (c, r) => ({
         seq: `${r.chain}#${r.seq}`, event: r.event_type, actor: h("code", {}, r.actor_id),
@@ -104,7 +117,11 @@ export async function keyPage(main, unsubscribe, keyId) {
       history.replaceChildren(message(error.message, true));
     }
   };
-  const refresh = async () => { drawDetails(await read("GetKey", { key_id: keyId })); await drawHistory(); };
+  const refresh = async () => {
+    shown = await read("GetKey", { key_id: keyId });
+    drawDetails(shown);
+    await drawHistory();
+  };
   const actions = h("div", { id: "key-actions" });
   for (const spec of state.catalogue.commands) {
     if (spec.chain !== "key" || !spec.rest.path.includes("{key_id}") || !buildable(spec) || !may(spec)) continue;

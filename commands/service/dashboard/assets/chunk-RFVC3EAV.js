@@ -44,7 +44,12 @@ import {
 // src/pages.js
 var json = (value) => h("code", {}, JSON.stringify(value));
 function livesIn(key) {
-  return key.state === "destroyed" ? "nowhere: its data keys were shredded" : "sealed in the ledger; data key in the key-ring (KEK-wrapped)";
+  const where = key.backend === "pkcs11" ? key.location : null;
+  if (where) {
+    const token = `token ${where.token_label} (serial ${where.token_serial}${where.token_model ? `, ${where.token_model}` : ""})`;
+    return key.state === "destroyed" ? `nowhere: its objects were destroyed on HSM ${token}` : `HSM ${token}, object ${where.object_label}; never extractable`;
+  }
+  return key.state === "destroyed" ? "nowhere: its data keys were shredded" : "software: sealed in the ledger; data key in the key-ring (KEK-wrapped)";
 }
 function keyLink(keyId) {
   return h("a", { href: `#/key/${encodeURIComponent(keyId)}` }, h("code", {}, keyId));
@@ -116,6 +121,7 @@ async function keyPage(main, unsubscribe, keyId) {
   main.append(h("h1", {}, "Key ", h("code", {}, key.key_id)));
   const details = h("div", { id: "key-details" });
   const history = h("div", { id: "key-history" });
+  let shown = key;
   const drawDetails = (k) => details.replaceChildren(table(["field", "value"], [
     ["label", k.label || ""],
     ["domain", k.domain],
@@ -138,8 +144,8 @@ async function keyPage(main, unsubscribe, keyId) {
       const rows = result.rows;
       const refs = rows.map((r) => JSON.parse(r.details_json || "{}").data_key_ref).filter(Boolean);
       const place = document.getElementById("key-lives-in");
-      if (place && refs.length && !place.textContent.startsWith("nowhere")) {
-        place.textContent = `sealed in the ledger; data keys ${refs.join(", ")} in the key-ring (KEK-wrapped)`;
+      if (place && refs.length && shown.backend !== "pkcs11" && shown.state !== "destroyed") {
+        place.textContent = `software: sealed in the ledger; data keys ${refs.join(", ")} in the key-ring (KEK-wrapped)`;
       }
       history.replaceChildren(table(["seq", "event", "actor", "recorded", "details"], rows, (c, r) => ({
         seq: `${r.chain}#${r.seq}`,
@@ -153,7 +159,8 @@ async function keyPage(main, unsubscribe, keyId) {
     }
   };
   const refresh = async () => {
-    drawDetails(await read("GetKey", { key_id: keyId }));
+    shown = await read("GetKey", { key_id: keyId });
+    drawDetails(shown);
     await drawHistory();
   };
   const actions = h("div", { id: "key-actions" });
