@@ -35,7 +35,7 @@ from ledger.domain.approval import Approval
 from ledger.domain.key import Key
 from ledger.domain.threshold_group import ThresholdGroup
 from ledger.domain.wallet import Wallet
-from ledger.errors import InvalidInput, InvalidSignature, NotFound
+from ledger.errors import CommandRejected, InvalidInput, InvalidSignature, NotFound
 from ledger.merkle.hasher import hash_leaf
 from ledger.merkle.tree import MerkleTree
 from ledger.proofs import build_consistency, build_inclusion, verify_proof_document
@@ -73,6 +73,10 @@ class ReadContext:
     check_domain: Callable[[str, str], None] = field(default=lambda capability, domain: None)
     read_models: ReadModels | None = None
     audit_options: Mapping[str, Any] = field(default_factory=dict)
+    refuse: Callable[[CommandRejected], CommandRejected] = field(
+        default=lambda refusal: refusal)
+    """Records a refusal the read's own policy decided (a retired key version) and returns
+    it to raise; the service and the CLI record it (:mod:`commands.refused_reads`)."""
 
     def sees(self, domain: str) -> bool:
         return "*" in self.domains or domain in self.domains
@@ -210,16 +214,21 @@ def get_public_key(ctx: ReadContext, key_id: str, format: str = "pem",
     return {"key_id": key_id, "version": chosen, "format": format, "public_key": text}
 
 
-def verify_with_versions(key: Key, message: bytes, signature: bytes,
-                         version: int | None) -> dict[str, Any]:
-    """Check a signature against one version, or every version newest first."""
+def verify_with_versions(key: Key, message: bytes, signature: bytes, version: int | None,
+                         refuse: Callable[[CommandRejected], CommandRejected]
+                         ) -> dict[str, Any]:
+    """Check a signature against one version, or every version newest first; a version
+    below the policy's verify floor is refused through ``refuse`` (recorded)."""
     if profile(key.algorithm).purpose != "signature":
         raise InvalidInput(f"key {key.key_id} is a {key.algorithm} key, not a signing key",
                            field="key_id", hint="MACs are checked with mac --verify")
     if version is not None and version not in key.versions:
         raise InvalidInput(f"key has versions {sorted(key.versions)}", field="version")
     if version is not None:
-        key.check_version_floor("verify", version)
+        try:
+            key.check_version_floor("verify", version)
+        except CommandRejected as retired:
+            raise refuse(retired) from None
     scheme = get_scheme(key.algorithm)
     candidates = [version] if version is not None else key.verifiable_versions()
     for candidate in candidates:
@@ -237,7 +246,7 @@ def verify_with_versions(key: Key, message: bytes, signature: bytes,
 def verify(ctx: ReadContext, key_id: str, message: bytes, signature: str,
            version: int | None = None) -> dict[str, Any]:
     return verify_with_versions(_key(ctx, key_id, "keys.verify"), message,
-                                bytes.fromhex(signature), version)
+                                bytes.fromhex(signature), version, ctx.refuse)
 
 
 def verify_batch(ctx: ReadContext, key_id: str,
@@ -245,7 +254,8 @@ def verify_batch(ctx: ReadContext, key_id: str,
     key = _key(ctx, key_id, "keys.verify")
     return {"results": [verify_with_versions(key, item["message"],
                                              bytes.fromhex(item["signature"]),
-                                             item.get("version")) for item in items]}
+                                             item.get("version"), ctx.refuse)
+                        for item in items]}
 
 
 def list_actors(ctx: ReadContext) -> list[dict[str, Any]]:

@@ -79,6 +79,22 @@ FROM due
 WHERE due_at < $at::TIMESTAMP
 ORDER BY due_at, key_id""", {AT}, Chart("key_id", "days_overdue", "Days overdue per key")),
 
+    _report("rotation-schedule", "Every active key with a rotation period: its next due time "
+            "(last rotation or creation plus rotation_period_days) and the days until then "
+            "from the evaluation time (negative: overdue, the scheduler's next run rotates "
+            "it).", """
+WITH due AS (
+    SELECT *, coalesce(rotated_at, created_at) AS last_rotated_at,
+           coalesce(rotated_at, created_at) + to_days(rotation_period_days) AS next_due_at
+    FROM keys
+    WHERE state = 'active' AND rotation_period_days > 0)
+SELECT key_id, domain, label, algorithm, current_version, last_rotated_at,
+       rotation_period_days, next_due_at,
+       date_diff('day', $at::TIMESTAMP, next_due_at) AS days_until_due
+FROM due
+ORDER BY next_due_at, key_id""", {AT}, Chart("key_id", "days_until_due",
+                                              "Days until each key's next rotation")),
+
     _report("compromised-and-destroyed", "Keys marked compromised or destroyed, with "
             "signatures recorded at or after the compromise time (--since: compromised or "
             "destroyed since T).", """

@@ -32,13 +32,14 @@ from commands.cli.readers import option_name, read_value
 from commands.cli.state import CliState
 from commands.cli.views import VIEWS, Preparing, Shown, View
 from commands.reads import ReadContext, answer
+from commands.refused_reads import record_read_refusal
 from commands.wire import shape_to_json, to_json
 from ledger.application import Ledger
 from ledger.catalogue import CATALOGUE, SHAPES, ChainRule, CommandSpec, Field, Kind, Spec
 from ledger.catalogue.fields import DOMAIN, text
-from ledger.catalogue.model import Cli
+from ledger.catalogue.model import Cli, ReadSpec
 from ledger.domain.circuit_names import circuit_key_id
-from ledger.errors import InvalidInput, SkmsError
+from ledger.errors import CommandRejected, ConfigurationError, InvalidInput, SkmsError
 from ledger.stores.memory import MemoryEventStore, MemoryKeyRing
 
 CHAIN = text("chain_id", "The chain ('system' or a key domain).", max_length=64,
@@ -333,9 +334,11 @@ def _execute(entry: Entry, params: dict[str, Any], extras: Mapping[str, Any],
             session = state.session()
             store, _ = session.store()
             models = CliReadModels(store, state.home.path, **preparing.models_options)
+            principal = _principal(state)
             context = ReadContext(ledger=session.read_only_ledger(), store=store,
-                                  principal=_principal(state), read_models=models,
-                                  audit_options=preparing.audit_options)
+                                  principal=principal, read_models=models,
+                                  audit_options=preparing.audit_options,
+                                  refuse=_recorder(state, principal, entry.spec, params))
             raw = answer(entry.spec.name, context, params)
             data = to_json(entry.spec.result, raw)
             meta = {}
@@ -383,6 +386,29 @@ def _principal(state: CliState) -> dict[str, Any] | None:
     actor = session.read_only_ledger().actor(identity.actor_id)
     return {"actor_id": actor.actor_id, "name": actor.name, "roles": list(actor.roles),
             "domains": list(actor.domains), "authenticated_by": "local"}
+
+
+def _recorder(state: CliState, principal: Mapping[str, Any] | None, spec: ReadSpec,
+              params: Mapping[str, Any]) -> Callable[[CommandRejected], CommandRejected]:
+    """How a read's own refusal (a retired key version) is recorded from the CLI: as the
+    acting identity's, signed by the ledger key this home holds. A home opened without its
+    passphrase (an auditor reading a bare store) cannot record, and says so."""
+    if principal is None:
+        return lambda refusal: refusal
+    actor_id = str(principal["actor_id"])
+    target = next((str(params[n]) for n in ("key_id", "actor_id", "wallet_id")
+                   if params.get(n)), None)
+
+    def record(refusal: CommandRejected) -> CommandRejected:
+        try:
+            ledger = state.session().ledger()
+        except ConfigurationError:
+            refusal.hint = (refusal.hint + "; " if refusal.hint else "") + (
+                "not recorded: this home was opened without its passphrase")
+            return refusal
+        return record_read_refusal(ledger, actor_id, f"Read:{spec.capability}", refusal,
+                                   target=target, what=spec.name)
+    return record
 
 
 def entries_by_path(specs: Iterable[Spec]) -> dict[tuple[str, ...], list[Entry]]:

@@ -85,13 +85,24 @@ def _hex(text: str, where: str) -> str:
     return cleaned
 
 
-def _json_file(field: Field, path: str, where: str) -> Any:
+def _json_value(path: str, where: str) -> Any:
     raw = read_bytes(path, where)
     try:
-        value = json.loads(_text_bytes(raw, where))
+        return json.loads(_text_bytes(raw, where))
     except ValueError:
         raise InvalidInput(f"{path} is not a JSON document", field=where) from None
-    return from_json(field, value, where)
+
+
+def _json_file(field: Field, path: str, where: str) -> Any:
+    return from_json(field, _json_value(path, where), where)
+
+
+def _json_documents(item: Field, path: str, where: str) -> list[Any]:
+    """A file's documents for a repeated option: one document, or a JSON list of them (a
+    custodians file kept for many backups reads the same as one file per custodian)."""
+    value = _json_value(path, where)
+    found = value if isinstance(value, list) and item.kind is not Kind.LIST else [value]
+    return [from_json(item, one, where) for one in found]
 
 
 def read_value(field: Field, raw: Any, lookup: Lookup) -> Any:
@@ -109,7 +120,7 @@ def read_value(field: Field, raw: Any, lookup: Lookup) -> Any:
         if reader == "json-file":
             return _json_file(field, str(values[0]), where)
         if reader == "json-files":
-            return [_json_file(field.item, str(v), where) for v in values]
+            return [one for v in values for one in _json_documents(field.item, str(v), where)]
         item = field.item
         if reader in LOOKUP_READERS:
             return [lookup(reader, str(v)) for v in values]

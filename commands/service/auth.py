@@ -26,21 +26,20 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from commands.refused_reads import record_read_refusal
 from commands.sdk import httpsig
 from commands.service.errors import NotAuthenticated, RateLimited
 from commands.service.sessions import SessionStore
 from commands.service.tls import certificate_public_key
 from ledger.application import Ledger
-from ledger.authorization import SYSTEM_CHAIN
 from ledger.catalogue import READ_PERMISSIONS
-from ledger.command import SYSTEM_ACTOR, Command, SignedCommand
-from ledger.errors import StoreUnavailable, Unauthorized
+from ledger.command import SYSTEM_ACTOR
+from ledger.errors import CommandRejected, StoreUnavailable, Unauthorized
 
 __all__ = ["READ_PERMISSIONS", "Authenticator", "NonceCache", "Principal", "RequestFacts",
            "authorize_read", "record_refusal"]
@@ -295,21 +294,9 @@ def authorize_read(ledger: Ledger, principal: Principal, capability: str, *,
 
 
 def record_refusal(ledger: Ledger, principal: Principal, command_type: str,
-                   refusal: Unauthorized, *, target: str | None = None,
-                   what: str = "") -> Unauthorized:
-    """Record a refusal the ledger did not see (a read, or a command sent by another actor).
-
-    The refused request is described by a command that is never executed: its type
-    (``Read:<capability>``), the actor, the target and the HTTP nonce; the ledger signs the
-    ``CommandRejected`` fact with its own key, exactly as for refused commands.
-
-    """
-    args: dict[str, str] = {"request": what[:200]}
-    if target:
-        args["key_id"] = target[:200]
-    command = Command(command_type=command_type[:100], actor_id=principal.actor_id,
-                      chain_id=SYSTEM_CHAIN, args=args, issued_at=time.time_ns() // 1000,
-                      command_id=str(uuid.uuid4()),
-                      nonce=principal.nonce or uuid.uuid4().hex)
-    refused = SignedCommand(command, command.canonical(), b"")
-    return ledger.record_refusal(refused, refusal)  # type: ignore[return-value]
+                   refusal: CommandRejected, *, target: str | None = None,
+                   what: str = "") -> CommandRejected:
+    """Record a refusal the ledger did not see (a read, or a command sent by another
+    actor), under the request's HTTP nonce (:mod:`commands.refused_reads`)."""
+    return record_read_refusal(ledger, principal.actor_id, command_type, refusal,
+                               target=target, what=what, nonce=principal.nonce)

@@ -406,6 +406,9 @@ class ServiceCore:
             check_domain=lambda cap, domain: authorize_read(
                 self.ledger, principal, cap, target=target, domain=domain,
                 what=spec.name),
+            refuse=lambda refusal: record_refusal(
+                self.ledger, principal, f"Read:{capability}", refusal, target=target,
+                what=spec.name),
             read_models=ServiceReadModels(
                 self.store, self.home.path, self._read_models, self.limits,
                 deadline or time.monotonic() + self.limits.request_timeout_s,

@@ -132,7 +132,7 @@ COMMANDS = (
         events=frozenset({"KeyPolicyChanged", "KeyVersionFloorsSet"}),
         args=(KEY_ID, *POLICY, *VERSION_FLOORS),
         result=SHAPES["KeyPolicy"], rest=Route("POST", "/v1/keys/{key_id}/policy"),
-        cli=CliRoute(("key", "policy"), renderer="key-policy"),
+        cli=CliRoute(("key", "policy", "set"), renderer="key-policy"),
         hooks=Hooks(approval="policy")),
     CommandSpec(
         name="Sign", doc="Sign a message; the signature is returned after its event "

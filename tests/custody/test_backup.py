@@ -222,6 +222,29 @@ def test_the_cli_writes_the_bundle_to_a_private_file(session: Session, tmp_path:
     assert backup_bundle.verify(json.loads(target.read_text())).manifest[0]["id"] == key_id
 
 
+def test_the_cli_takes_the_issues_spelling_keys_and_one_file_per_custodian(
+        session: Session, tmp_path: Path) -> None:
+    """``backup create --keys K... --to CUSTODIAN_PUBKEYS... --threshold M``."""
+    key_ids = [str(session.run("alice", "CreateKey", domain="default",
+                               algorithm="ed25519").result["key_id"]) for _ in range(2)]
+    files = []
+    for name in ("ann", "ben", "cy"):
+        public, _ = keygen(tmp_path, name)
+        files.append(tmp_path / f"{name}.public.json")
+        files[-1].write_text(json.dumps(public))
+    target = tmp_path / "bundle.json"
+    ran = CliRunner().invoke(cli, [
+        "--home", str(session.home.path), "--json", "backup", "create",
+        *(arg for k in key_ids for arg in ("--keys", k)),
+        *(arg for f in files for arg in ("--to", str(f))), "--threshold", "2",
+        "--output", str(target)], env={"SKMS_PASSPHRASE": PASSPHRASE})
+    assert ran.exit_code == 0, ran.output
+    verified = backup_bundle.verify(json.loads(target.read_text()))
+    assert {line["id"] for line in verified.manifest} == set(key_ids)
+    made = json.loads(ran.stdout)
+    assert made["threshold"] == 2 and len(made["custodians"]) == 3
+
+
 
 def test_keys_without_a_backup_are_reported(session: Session, tmp_path: Path) -> None:
     def missing() -> dict[str, Any]:

@@ -95,7 +95,7 @@ def test_parquet_needs_an_output_file(demo_home: Path) -> None:
 @pytest.mark.parametrize("name", list(REPORTS))
 def test_every_report_draws_a_chart(demo_home: Path, tmp_path: Path, name: str) -> None:
     chart = tmp_path / f"{name}.png"
-    extra = ["--at", "2200-01-01"] if name == "overdue-rotation" else []
+    extra = ["--at", "2200-01-01"] if name in ("overdue-rotation", "rotation-schedule") else []
     ok(demo_home, "report", name, "--chart", str(chart), *extra)
     data = chart.read_bytes()
     assert data.startswith(PNG_MAGIC)
@@ -113,13 +113,13 @@ def test_every_report_charts_rows_of_a_full_ledger(lifecycle_home: Path, tmp_pat
                                                    name: str) -> None:
     """Unlike the demo (no data operations, no wallets), this ledger gives every report
     rows, so each chart has bars: its x and y columns hold values."""
-    extra = ["--at", "2200-01-01"] if name == "overdue-rotation" else []
+    extra = ["--at", "2200-01-01"] if name in ("overdue-rotation", "rotation-schedule") else []
     rows = json.loads(ok(lifecycle_home, "--json", "report", name, *extra))["rows"]
     chart = REPORTS[name].chart
     assert rows, name
     assert any(r[chart.x] is not None for r in rows)
     if chart.y is not None:
-        assert sum(r[chart.y] or 0 for r in rows) > 0
+        assert any(r[chart.y] for r in rows)  # bars of some height (days may be < 0)
     picture = tmp_path / f"{name}.png"
     ok(lifecycle_home, "report", name, "--chart", str(picture), *extra)
     assert picture.read_bytes().startswith(PNG_MAGIC)

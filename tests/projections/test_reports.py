@@ -81,6 +81,22 @@ def test_overdue_rotation_uses_the_last_rotation_and_policy(
     assert [(r["algorithm"], r["current_version"]) for r in rows] == [("ed25519", 3)]
 
 
+def test_the_rotation_schedule_gives_each_keys_next_due_time(
+        demo: duckdb.DuckDBPyConnection, demo_ledger: Ledger) -> None:
+    start = first_time(demo_ledger)
+    early = records(run_report(demo, "rotation-schedule", at=start + dt.timedelta(days=10)))
+    late = records(run_report(demo, "rotation-schedule", at=start + dt.timedelta(days=95)))
+    overdue = records(run_report(demo, "overdue-rotation", at=start + dt.timedelta(days=95)))
+    assert len(early) == len(late) == 3  # every active key with a period, due or not
+    for row in early:
+        expected = row["last_rotated_at"] + dt.timedelta(days=row["rotation_period_days"])
+        assert row["next_due_at"] == expected
+        assert row["days_until_due"] in (79, 80)
+    assert all(r["days_until_due"] in (-4, -5) for r in late)
+    assert {r["key_id"]: r["next_due_at"] for r in late} == {
+        r["key_id"]: r["due_at"] for r in overdue}
+
+
 def test_compromised_and_destroyed(demo: duckdb.DuckDBPyConnection,
                                    lifecycle: duckdb.DuckDBPyConnection) -> None:
     rows = records(run_report(demo, "compromised-and-destroyed"))
