@@ -173,3 +173,50 @@ def test_a_wrong_pinned_key_turns_the_badge_red(admin: Page,
     admin.fill("#pinned-key", "")
     admin.get_by_role("button", name="Pin").click()
     expect(badge).to_contain_text("server's key (not pinned)")
+
+
+def test_the_inventory_filters_by_domain_algorithm_and_state(admin: Page,
+                                                            dashboard_service: Running) -> None:
+    """Each filter keeps exactly the keys the ledger lists with that value (combined: all
+    of them), and a combination nothing matches says so."""
+    with dashboard_service.client("key-manager") as client:
+        made = {label: client.create_key(algorithm, label=label, domain=domain).key_id
+                for label, algorithm, domain in (("filter-ed", "ed25519", "default"),
+                                                 ("filter-p256", "ecdsa-p256", "payments"))}
+        client.key_command("suspend", made["filter-p256"])
+        listed = client.list_keys()
+    admin.goto(f"{dashboard_service.url}/ui#/keys")
+    table = admin.locator("#key-table")
+    expect(table).to_contain_text(made["filter-ed"])
+
+    def shown() -> set[str]:
+        return set(table.locator("tbody tr td:first-child").all_inner_texts())
+
+    for name, value in (("domain", "payments"), ("algorithm", "ed25519"),
+                        ("state", "suspended")):
+        admin.select_option(f"#filter-{name}", value)
+        expected = {k["key_id"] for k in listed if k[name] == value}
+        expect(table.locator("tbody tr")).to_have_count(len(expected))
+        assert shown() == expected, name
+        admin.select_option(f"#filter-{name}", "")
+    admin.select_option("#filter-domain", "payments")
+    admin.select_option("#filter-state", "suspended")
+    expect(table.locator("tbody tr")).to_have_count(
+        len({k["key_id"] for k in listed if k["domain"] == "payments"
+             and k["state"] == "suspended"}))
+    assert made["filter-p256"] in shown() and made["filter-ed"] not in shown()
+    admin.select_option("#filter-algorithm", "ed25519")
+    expect(table).to_contain_text("No key matches.")
+    for name in ("domain", "algorithm", "state"):
+        admin.select_option(f"#filter-{name}", "")
+
+
+def test_a_keys_own_page_and_history_are_accessible(admin: Page, dashboard_service: Running,
+                                                    axe_source: str) -> None:
+    with dashboard_service.client("key-manager") as client:
+        key_id = client.create_key("ed25519", label="a11y-key").key_id
+        client.key_command("rotate", key_id)
+    admin.goto(f"{dashboard_service.url}/ui#/key/{key_id}")
+    expect(admin.locator("#key-version")).to_have_text("2")
+    expect(admin.locator("#key-history")).to_contain_text("KeyRotated")
+    assert violations(admin, axe_source) == []
