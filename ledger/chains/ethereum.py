@@ -12,7 +12,13 @@ Requirements:
    legacy. Blob (type 3) and set-code (type 4, EIP-7702 delegation) transactions are refused:
    the first needs a sidecar the ledger does not hold, the second hands the account's code
    to a contract and deserves its own policy.
-3. Messages: EIP-191 ``personal_sign`` and EIP-712 typed data in the ``eth_signTypedData_v4``
+3. Token calls: a transaction to a contract whose data calls ERC-20 ``transfer(address,
+   uint256)``, ``transferFrom(address,address,uint256)`` or ``approve(address,uint256)`` has
+   that call decoded (eth-abi, strict: zero padding, nothing after the arguments), so a
+   recipient policy sees who gets the tokens or may spend them, not only the contract. Data
+   with one of those selectors that does not decode exactly is refused naming ``tx.data``:
+   a contract might read it differently from us.
+4. Messages: EIP-191 ``personal_sign`` and EIP-712 typed data in the ``eth_signTypedData_v4``
    shape (``types``, ``primaryType``, ``domain``, ``message``) -> 65-byte ``r || s || v``
    (``v`` = 27 + recovery id) and the hash signed.
 
@@ -38,12 +44,16 @@ from typing import Any
 
 import coincurve
 import rlp
+from eth_abi.abi import decode as abi_decode
+from eth_abi.abi import encode as abi_encode
+from eth_abi.exceptions import DecodingError
 from eth_account.messages import SignableMessage, encode_defunct, encode_typed_data
 from eth_account.typed_transactions.typed_transaction import TypedTransaction
+from eth_utils.abi import function_signature_to_4byte_selector
 from eth_utils.address import is_checksum_address, to_checksum_address
 from eth_utils.crypto import keccak
 
-from ledger.chains.facts import ChainFacts, Transfer
+from ledger.chains.facts import ChainFacts, TokenCall, Transfer
 from ledger.chains.keys import PrivateKey, private_key_buffer
 from ledger.chains.registry import EvmChain, evm_chain
 from ledger.crypto.ecdsa_secp256k1 import SECP256K1_ORDER, sign_digest_recoverable
@@ -62,6 +72,7 @@ __all__ = [
     "sign_personal_message",
     "sign_transaction",
     "sign_typed_data",
+    "token_calls",
     "transaction_value",
 ]
 
@@ -279,6 +290,65 @@ def transaction_value(tx: Any) -> int:
     return _int_field(tx.get("value", 0), "value", _UINT256)
 
 
+@dataclass(frozen=True, slots=True)
+class _TokenFunction:
+    """An ERC-20 function a token call may name: its ABI argument types and names, in order,
+    and which argument receives (or may spend) the tokens."""
+
+    name: str
+    types: tuple[str, ...]
+    arguments: tuple[str, ...]
+    recipient: str
+
+    @property
+    def signature(self) -> str:
+        return f"{self.name}({','.join(self.types)})"
+
+    @property
+    def shape(self) -> str:
+        return ", ".join(f"{t} {a}" for t, a in zip(self.types, self.arguments, strict=True))
+
+
+_TOKEN_FUNCTIONS = {
+    bytes(function_signature_to_4byte_selector(f.signature)): f for f in (
+        _TokenFunction("transfer", ("address", "uint256"), ("to", "amount"), "to"),
+        _TokenFunction("transferFrom", ("address", "address", "uint256"),
+                       ("from", "to", "amount"), "to"),
+        _TokenFunction("approve", ("address", "uint256"), ("spender", "amount"), "spender"),
+    )}
+
+
+def token_calls(to: str | None, data: bytes) -> tuple[TokenCall, ...]:
+    """The ERC-20 call ``data`` makes on contract ``to``, if its selector is one of
+    ``transfer``, ``transferFrom`` or ``approve``; ``()`` for any other call (a policy then
+    sees only the contract) and for a deployment (its data is init code, not a call).
+
+    Why strict: a token contract compiled by an older Solidity masks an address's high bytes
+    and ignores trailing data, so calldata that decodes loosely could pay someone other than
+    the policy checked. Padding must be zero (eth-abi) and the data exactly the canonical
+    encoding of what it decodes to (eth-abi re-encodes it), or the transaction is refused.
+    """
+    function = None if to is None else _TOKEN_FUNCTIONS.get(bytes(data[:4]))
+    if to is None or function is None:
+        return ()
+    try:
+        values = abi_decode(list(function.types), bytes(data[4:]), strict=True)
+    except DecodingError as error:
+        raise InvalidInput(f"calls ERC-20 {function.signature} but its arguments do not "
+                           f"decode as ({function.shape}): {error}", field="tx.data") from None
+    extra = len(data) - 4 - len(abi_encode(list(function.types), values))
+    if extra:
+        raise InvalidInput(f"calls ERC-20 {function.signature} with {extra} byte(s) after "
+                           f"its arguments ({function.shape}); a token contract would ignore them, "
+                           "so they are refused", field="tx.data")
+    named = dict(zip(function.arguments, values, strict=True))
+    owner = named.get("from")
+    return (TokenCall(function=function.name, token=to,
+                      recipient=str(to_checksum_address(named[function.recipient])),
+                      amount=int(named["amount"]),
+                      owner=None if owner is None else str(to_checksum_address(owner))),)
+
+
 def _legacy_signing_payload(fields: dict[str, Any]) -> list[Any]:
     to = bytes.fromhex(fields["to"][2:]) if fields["to"] else b""
     return [fields["nonce"], fields["gasPrice"], fields["gas"], to, fields["value"],
@@ -307,6 +377,7 @@ def sign_transaction(key: PrivateKey, tx: dict[str, Any], *,
     registry_chain = evm_chain(chain) if chain is not None else None
     kind, fields = _normalize_transaction(tx, registry_chain)
     registry_chain = registry_chain or evm_chain(fields["chainId"])
+    calls = token_calls(fields["to"], fields["data"])  # malformed: refused before signing
     secret = private_key_buffer(key, "secp256k1")
     _check_scalar(secret)
     sender = address_from_private_key(secret)
@@ -332,7 +403,7 @@ def sign_transaction(key: PrivateKey, tx: dict[str, Any], *,
     facts = ChainFacts(family="evm", network=registry_chain.name,
                        chain_id=registry_chain.chain_id, kind="transaction", signer=sender,
                        tx_hash="0x" + tx_hash.hex(), digests=(signing_hash.hex(),),
-                       transfers=transfers)
+                       transfers=transfers, token_calls=calls)
     return SignedEvmTransaction(raw=raw, tx_hash=tx_hash, sender=sender, tx_type=kind,
                                 signing_hash=signing_hash, facts=facts)
 

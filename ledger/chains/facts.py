@@ -7,6 +7,11 @@ the chain, so Ethereum, Bitcoin and Solana signers all return a :class:`ChainFac
 Values are integers in the chain's smallest unit (wei, satoshi, lamport). ``to_dict`` writes
 them as decimal strings: wei amounts exceed 2**63, which Avro ``long`` and many JSON readers
 cannot hold.
+
+Token movements a contract call asks for (ERC-20 ``transfer``, ``transferFrom``,
+``approve``) are :class:`TokenCall` records, kept apart from :class:`Transfer`: their amounts are
+in the token's own unit, so adding them to the native value (what an approval limit
+compares) would mix assets; the policy still sees who receives or may spend the tokens.
 """
 
 from __future__ import annotations
@@ -17,10 +22,11 @@ from typing import Any
 from ledger.decimal_text import is_decimal
 from ledger.errors import InvalidInput
 
-__all__ = ["FAMILIES", "KINDS", "ChainFacts", "Transfer"]
+__all__ = ["FAMILIES", "KINDS", "TOKEN_FUNCTIONS", "ChainFacts", "TokenCall", "Transfer"]
 
 FAMILIES = ("evm", "bitcoin", "solana")
 KINDS = ("transaction", "personal_message", "typed_data", "psbt", "offchain_message")
+TOKEN_FUNCTIONS = ("transfer", "transferFrom", "approve")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +50,44 @@ class Transfer:
 
 
 @dataclass(frozen=True, slots=True)
+class TokenCall:
+    """One token movement a contract call asks for: ``function`` of the token contract
+    ``token`` moves (or, for ``approve``, lets ``recipient`` spend) ``amount`` in the
+    token's smallest unit; ``owner`` is ``transferFrom``'s source, else ``None``."""
+
+    function: str
+    token: str
+    recipient: str
+    """Who receives the tokens (``transfer``, ``transferFrom``) or may spend them
+    (``approve``'s spender)."""
+    amount: int
+    owner: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.function not in TOKEN_FUNCTIONS:
+            raise InvalidInput(f"must be one of {', '.join(TOKEN_FUNCTIONS)}",
+                               field="token_call.function")
+
+    @property
+    def grants_nothing(self) -> bool:
+        """``approve(spender, 0)`` revokes an allowance: it gives the spender nothing."""
+        return self.function == "approve" and self.amount == 0
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"function": self.function, "token": self.token, "recipient": self.recipient,
+                "amount": str(self.amount), "owner": self.owner}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TokenCall:
+        _exact_keys(data, {"function", "token", "recipient", "amount", "owner"}, "token_call")
+        amount, owner = data["amount"], data["owner"]
+        if not isinstance(amount, str) or not is_decimal(amount):
+            raise InvalidInput("must be a decimal string", field="token_call.amount")
+        return cls(str(data["function"]), str(data["token"]), str(data["recipient"]),
+                   int(amount), None if owner is None else str(owner))
+
+
+@dataclass(frozen=True, slots=True)
 class ChainFacts:
     """Public facts of one signature (never a key, never a nonce)."""
 
@@ -62,6 +106,8 @@ class ChainFacts:
     """Hex of every digest (or, for Ed25519, the message hash) this call signed."""
     transfers: tuple[Transfer, ...] = ()
     fee: int | None = None
+    token_calls: tuple[TokenCall, ...] = ()
+    """Token movements inside a contract call (EVM: ERC-20), beside the native transfers."""
 
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
@@ -84,12 +130,13 @@ class ChainFacts:
             "digests": list(self.digests),
             "transfers": [t.to_dict() for t in self.transfers],
             "fee": None if self.fee is None else str(self.fee),
+            "token_calls": [c.to_dict() for c in self.token_calls],
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ChainFacts:
         _exact_keys(data, {"family", "network", "chain_id", "kind", "signer", "tx_hash",
-                           "digests", "transfers", "fee"}, "facts")
+                           "digests", "transfers", "fee", "token_calls"}, "facts")
         fee = data["fee"]
         if fee is not None and (not isinstance(fee, str) or not is_decimal(fee)):
             raise InvalidInput("must be a decimal string or null", field="facts.fee")
@@ -101,7 +148,8 @@ class ChainFacts:
                    tx_hash=None if data["tx_hash"] is None else str(data["tx_hash"]),
                    digests=tuple(str(d) for d in data["digests"]),
                    transfers=tuple(Transfer.from_dict(t) for t in data["transfers"]),
-                   fee=None if fee is None else int(fee))
+                   fee=None if fee is None else int(fee),
+                   token_calls=tuple(TokenCall.from_dict(c) for c in data["token_calls"]))
 
 
 def _exact_keys(data: dict[str, Any], keys: set[str], field: str) -> None:

@@ -13,6 +13,12 @@ Requirements:
 
 Recipients compare case-insensitively (EIP-55 and bech32 differ only in case); Solana
 base58 addresses are case-sensitive, so they compare exactly.
+
+A token call (ERC-20 ``transfer``, ``transferFrom``, ``approve``) has two recipients, and a
+recipient list must name both: the contract (the transaction's ``to``, already a transfer
+of native value) and who receives the tokens or may spend them. Listing a token contract
+alone would otherwise let the key pay that token to anyone. ``approve(spender, 0)`` is let
+through: it revokes an allowance and gives the spender nothing.
 """
 
 from __future__ import annotations
@@ -96,6 +102,11 @@ def check_policy(policy: ChainPolicy, facts: ChainFacts) -> PolicyDecision:
         for transfer in facts.transfers:
             if _normal(transfer.recipient, facts.family) not in allowed:
                 refusals.append(f"recipient {transfer.recipient} is not allowed for this key")
+        for call in facts.token_calls:
+            if not call.grants_nothing and _normal(call.recipient, facts.family) not in allowed:
+                role = "spender" if call.function == "approve" else "token recipient"
+                refusals.append(f"{role} {call.recipient} of {call.function} on token "
+                                f"{call.token} is not allowed for this key")
     if refusals:
         return PolicyDecision(REFUSE, tuple(refusals))
     if policy.approval_threshold is not None and facts.total_value > policy.approval_threshold:

@@ -10,6 +10,8 @@ import base64
 import json
 from typing import Any
 
+from eth_abi.abi import encode as abi_encode
+from eth_utils.abi import function_signature_to_4byte_selector
 from solders.hash import Hash
 from solders.message import Message, MessageV0
 from solders.pubkey import Pubkey
@@ -36,6 +38,27 @@ def eip1559(value: int = 10**17, chain_id: int = 11155111, **extra: Any) -> dict
     return {"nonce": 3, "gas": 21000, "maxFeePerGas": 3 * 10**9,
             "maxPriorityFeePerGas": 10**9, "to": RECIPIENT, "value": value,
             "chainId": chain_id, **extra}
+
+
+TOKEN = "0x6B175474E89094C44Da98b954EedeAC495271d0F"  # a token contract (DAI on mainnet)
+ERC20_SIGNATURES = {"transfer": "transfer(address,uint256)",
+                    "transferFrom": "transferFrom(address,address,uint256)",
+                    "approve": "approve(address,uint256)"}
+
+
+def erc20_data(function: str, *args: Any) -> str:
+    """Calldata of an ERC-20 call, ABI-encoded by eth-abi: the 4-byte selector of the
+    function's signature, then its arguments."""
+    signature = ERC20_SIGNATURES[function]
+    types = signature.split("(", 1)[1].rstrip(")").split(",")
+    return "0x" + (function_signature_to_4byte_selector(signature)
+                   + abi_encode(types, list(args))).hex()
+
+
+def erc20_call(function: str, *args: Any, token: str = TOKEN, **extra: Any) -> dict[str, Any]:
+    """An EIP-1559 transaction calling ``function`` on ``token``, moving no ether."""
+    return eip1559(value=0, **{"to": token, "gas": 65_000,
+                               "data": erc20_data(function, *args), **extra})
 
 
 def legacy(value: int = 10**18, chain_id: int = 1) -> dict[str, Any]:

@@ -65,7 +65,8 @@ TRANSACTIONS: list[dict[str, Any]] = [
     {"nonce": 2, "maxFeePerGas": 3 * 10**9, "maxPriorityFeePerGas": 10**9, "gas": 21000,
      "to": TO, "value": 10**17, "chainId": 8453},
     {"type": 2, "nonce": 3, "maxFeePerGas": 30, "maxPriorityFeePerGas": 30, "gas": 50000,
-     "to": TO, "value": 2**200, "data": "0xa9059cbb", "chainId": 42161, "accessList": []},
+     "to": TO, "value": 2**200, "chainId": 42161, "accessList": [],
+     "data": "0xa9059cbb" + "00" * 12 + "35" * 20 + "00" * 31 + "01"},  # transfer(TO, 1)
     {"type": "0x1", "nonce": 4, "gasPrice": 1, "gas": 21000, "to": TO, "value": 0,
      "chainId": 84532},
 ]
