@@ -62,6 +62,8 @@ from ledger.crypto.privacy.fuzz_targets import (
     pok_proof_target,
     ring_signature_target,
 )
+from ledger.crypto.privacy.paillier import PaillierPublicKey
+from ledger.crypto.privacy.ring import parse_ring
 from ledger.crypto.schemes import get_scheme
 from ledger.crypto.zk.ceremony import CeremonyTranscript
 from ledger.crypto.zk.snarkjs import parse_inputs
@@ -402,7 +404,8 @@ def zk_proofs_target(data: bytes) -> None:
         parse_inputs(body)
 # --- privacy proofs, signatures and ciphertexts (ledger/crypto/privacy) ----------------------
 
-PRIVACY_PARSERS = ("ring", "pok", "paillier", "blind-key", "blind-signature")
+PRIVACY_PARSERS = ("ring", "pok", "paillier", "blind-key", "blind-signature", "paillier-key",
+                   "ring-members", "blind-finalize")
 """What the first byte of a ``privacy`` input picks (modulo their number)."""
 
 
@@ -429,9 +432,33 @@ def privacy_target(data: bytes) -> None:
     elif kind == "blind-key":
         key = blind_rsa.BlindRsaPublicKey.from_spki(body)
         assert key.to_spki() == body, "an issuer key parsed from a non-canonical encoding"
+    elif kind == "paillier-key":
+        public = PaillierPublicKey.from_bytes(body)
+        assert public.to_bytes() == body, "a Paillier key parsed from a non-canonical encoding"
+    elif kind == "ring-members":
+        ring_members_target(body)
+    elif kind == "blind-finalize":
+        blind_finalize_target(body)
     else:
         variant = list(blind_rsa.VARIANTS.values())[len(body) % len(blind_rsa.VARIANTS)]
         blind_rsa.verify(variant, fuzz_issuer_key(), b"fuzz", body)
+
+
+def ring_members_target(body: bytes) -> None:
+    """The public keys of a ring as ring-sign and ring-verify take them (32-byte points,
+    each checked to be canonical and in the prime-order subgroup, none repeated)."""
+    members = tuple(body[i:i + 32] for i in range(0, len(body), 32))
+    keys = parse_ring(members)
+    assert keys == members, "ring members parsed from bytes that are not their encoding"
+
+
+def blind_finalize_target(body: bytes) -> None:
+    """FinalizeBlindSignature's inputs for the fixed issuer: the blind signature and the
+    blinding inverse (the body's two halves), unblinded and verified."""
+    half = len(body) // 2
+    variant = list(blind_rsa.VARIANTS.values())[len(body) % len(blind_rsa.VARIANTS)]
+    blind_rsa.finalize(variant, fuzz_issuer_key(), b"fuzz", body[:half],
+                       bytearray(body[half:]))
 
 
 # --- chain transactions: PSBTs, EVM transactions and typed data, Solana wire transactions --
@@ -682,8 +709,9 @@ HARNESSES: dict[str, Harness] = {h.name: h for h in (
             "range proofs, STARK proofs, snarkjs Groth16 documents, ceremony transcripts, "
             "circuit inputs (commands/zk_reads.py, ledger/crypto/zk/)"),
     Harness("privacy", privacy_target, (InvalidInput, InvalidSignature), 4096,
-            "ring signatures, Schnorr proofs, Paillier ciphertexts, RFC 9474 keys and "
-            "signatures (ledger/crypto/privacy)"),
+            "ring signatures and ring members, Schnorr proofs, Paillier public keys and "
+            "ciphertexts, RFC 9474 keys, signatures and finalize inputs "
+            "(ledger/crypto/privacy)"),
     Harness("chains", chains_target, CHAIN_REFUSALS, 16384,
             "PSBTs, EVM transactions and EIP-712 typed data, Solana wire transactions "
             "(ledger/chains: psbt, signer, finalize, declared, ethereum, solana)"),

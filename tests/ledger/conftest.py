@@ -49,6 +49,7 @@ def run_approved(session: Session, requester: str, approver: str, command_type: 
     if not (isinstance(result, dict) and result.get("status") == "pending"):
         return result
     decision = session.run(approver, "ApproveRequest", approval_id=result["approval_id"]).result
+    assert isinstance(decision, dict), decision
     if decision.get("result") is not None:
         return decision["result"]
     assert decision["status"] == "approved", decision

@@ -30,7 +30,7 @@ from ledger.chains.solana import CLUSTERS
 from ledger.command import parse_command
 from ledger.crypto import hd
 from ledger.crypto.algorithms import material_maker
-from ledger.crypto.privacy import pok, ring
+from ledger.crypto.privacy import blind_rsa, pok, ring
 from ledger.crypto.privacy.fuzz_targets import paillier_fuzz_key
 from ledger.crypto.zk import range_proof, stark
 from ledger.envelope import open_envelope
@@ -217,9 +217,13 @@ def privacy_seeds() -> list[bytes]:
     key = paillier_fuzz_key()
     ciphertext = key.encrypt(5).to_bytes()[1 + 16:]  # the target adds a valid header
     issuer = fuzz_issuer_key()
+    blinded = blind_rsa.blind(blind_rsa.VARIANTS[next(iter(blind_rsa.VARIANTS))], issuer,
+                              b"fuzz")
     return [pick["ring"] + signature.to_bytes(), pick["pok"] + proof.to_bytes(),
             pick["paillier"] + ciphertext, pick["blind-key"] + issuer,
-            pick["blind-signature"] + bytes(256), pick["ring"] + b"\x01\x00\x02", b""]
+            pick["blind-signature"] + bytes(256), pick["ring"] + b"\x01\x00\x02", b"",
+            pick["paillier-key"] + key.to_bytes(), pick["ring-members"] + b"".join(keys),
+            pick["blind-finalize"] + bytes(blinded.blinded_message) + bytes(blinded.inverse)]
 
 
 def chain_seeds() -> list[bytes]:
