@@ -8,7 +8,7 @@ KAFKA_NODES ?= 3
 # The demo's passphrase is deliberately public: it protects throw-away demo keys only.
 DEMO_PASSPHRASE ?= skms-demo-passphrase-not-a-secret
 
-.PHONY: setup run test lint unit kafka-up kafka-down bench docs generate lock lock-upgrade clean go-deps fuzz fuzz-short scan native zk-tools softhsm
+.PHONY: setup run test lint unit kafka-up kafka-down bench docs generate lock lock-upgrade clean go-deps fuzz fuzz-short scan native native-test zk-tools softhsm
 .PHONY: browser-deps clients clients-check clients-deps soak soak-short dashboard dashboard-check
 .PHONY: dashboard-deps deploy-tools deploy-check image image-check zipkin-jar
 
@@ -106,7 +106,7 @@ COVERAGE_BRANCHES ?= 83
 CI_FUZZ_SECONDS ?= 30
 test: setup lint softhsm kafka-up go-deps native zk-tools browser-deps clients-deps dashboard-deps
 	@rm -rf .deploy-tools && mkdir -p .deploy-tools; \
-	( $(MAKE) --no-print-directory deploy-tools zipkin-jar > .deploy-tools/log 2>&1; \
+	( $(MAKE) --no-print-directory deploy-tools zipkin-jar native-test > .deploy-tools/log 2>&1; \
 	  echo $$? > .deploy-tools/status ) &
 	@rm -rf .image-check && mkdir -p .image-check; \
 	( $(MAKE) --no-print-directory image-check > .image-check/log 2>&1; \
@@ -274,6 +274,12 @@ native: setup
 	        --locked -q -m $(NATIVE)/Cargo.toml -i $(BIN)/python -o $(NATIVE)/target/wheels && \
 	    $(BIN)/pip install -q --force-reinstall --no-deps $(NATIVE)/target/wheels/*.whl; \
 	fi
+
+# The native crate's own Rust unit tests (cargo test, a debug build: winterfell then checks
+# the AIR's declared constraint degrees), on one core beside the main pass: the
+# Python tests drive the extension, these check its internals against their own vectors.
+native-test:
+	cd $(NATIVE) && PYO3_PYTHON=$(abspath $(BIN))/python cargo test --locked -q -j 1
 
 # circom (WASM) and snarkjs, pinned by tools/zk/package-lock.json (npm ci), then the built-in
 # circuits' trusted setup (tools/zk/setup_ceremony.py, ~1 min) when tools/zk/build has none yet
