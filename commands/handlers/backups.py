@@ -2,10 +2,13 @@
 
 The recipe is :mod:`ledger.recipes.backup_bundle`. A backup carries each key version's
 and wallet seed's *data key* taken off this home's KEK (the sealed material itself is in
-the log, which is copied and replayed freely) and, for a whole-ledger backup, the ledger
-key and the home's identity keys; a restore checks the bundle is the one the log recorded,
-rebuilds its key from threshold shares checked against the recorded digests, and puts back
-only data keys that open the log's sealed material for a version that still exists.
+the log, which is copied and replayed freely), with ``--all`` also the data key of every
+active threshold seat's signing share (its ``ThresholdKeyCreated`` or
+``ThresholdDealAccepted`` holds the share sealed), and, for a whole-ledger backup, the
+ledger key and the home's identity keys; a restore checks the bundle is the one the log
+recorded, rebuilds its key from threshold shares checked against the recorded digests, and
+puts back only data keys that open the log's sealed material for a version (or seat share)
+that still exists.
 """
 
 from __future__ import annotations
@@ -19,13 +22,28 @@ from ledger.application import Decision
 from ledger.crypto.memory import zeroize
 from ledger.domain.custody import Backup
 from ledger.domain.key import Key, KeyState
+from ledger.domain.threshold_group import ThresholdGroup
 from ledger.domain.wallet import Wallet
 from ledger.errors import CryptoError, InvalidCiphertext, InvalidInput
 from ledger.recipes import backup_bundle, custody_keys
 from ledger.recipes.backup_bundle import Entry
 from ledger.recipes.key_material import material_aad
 from ledger.recipes.sealing import open_with_data_key
+from ledger.recipes.threshold_material import state_aad
 from ledger.recipes.wallet_material import seed_aad
+
+RESTORED_KINDS = ("key-version", "wallet-seed", "threshold-share")
+"""Bundle entries a restore puts back into the key-ring (the others are home secrets)."""
+
+
+def _seats(decision: Decision) -> list[ThresholdGroup]:
+    """The threshold seats ``--all`` backs up: every active one holding a signing share (a
+    MuSig2 seat's secret is a ledger key, backed up as one; a retired seat's share was
+    shredded)."""
+    if not decision.args["all_keys"]:
+        return []
+    return [g for g in decision.ledger.state.threshold_groups.values()
+            if g.stage == "active" and g.share_ref and g.sealed_share]
 
 
 def _chosen(decision: Decision) -> tuple[list[Key], list[Wallet]]:
@@ -80,20 +98,27 @@ def _home_entries(decision: Decision) -> tuple[list[Entry], list[str]]:
     return entries, names
 
 
-def _entries(decision: Decision, keys: list[Key], wallets: list[Wallet]) -> list[Entry]:
-    lines = [("key-version", key.key_id, key.domain, version,
-              key.versions[version]["data_key_ref"], material_aad(key.key_id, version),
-              f"key {key.key_id} v{version}")
-             for key in keys for version in _software_versions(key)]
+def _entries(decision: Decision, keys: list[Key], wallets: list[Wallet],
+             seats: list[ThresholdGroup]) -> list[Entry]:
+    lines: list[tuple[str, str, str, int | None, str, bytes, str]] = [
+        ("key-version", key.key_id, key.domain, version,
+         key.versions[version]["data_key_ref"], material_aad(key.key_id, version),
+         f"key {key.key_id} v{version}")
+        for key in keys for version in _software_versions(key)]
     lines += [("wallet-seed", wallet.wallet_id, wallet.domain, version, seed["data_key_ref"],
                seed_aad(wallet.wallet_id, version), f"wallet {wallet.wallet_id} seed v{version}")
               for wallet in wallets for version, seed in sorted(wallet.seeds.items())]
+    lines += [("threshold-share", group.group_id, group.domain, None, group.share_ref,
+               state_aad(group.group_id, "share"), f"threshold group {group.group_id}'s share")
+              for group in seats]
     entries: list[Entry] = []
     try:
         for kind, subject, domain, version, ref, aad, what in lines:
             data_key = _data_key(decision, ref, aad, what)
-            entries.append(Entry({"kind": kind, "id": subject, "domain": domain,
-                                  "version": version, "ref": ref}, data_key))
+            line: dict[str, Any] = {"kind": kind, "id": subject, "domain": domain, "ref": ref}
+            if version is not None:
+                line["version"] = version
+            entries.append(Entry(line, data_key))
     except BaseException:
         for entry in entries:
             zeroize(entry.secret)
@@ -105,11 +130,12 @@ def _entries(decision: Decision, keys: list[Key], wallets: list[Wallet]) -> list
 def create_backup(decision: Decision) -> dict[str, Any]:
     ledger, args = decision.ledger, decision.args
     keys, wallets = _chosen(decision)
+    seats = _seats(decision)
     custodians = [custody_keys.parse_public(doc, field="custodians")
                   for doc in args["custodians"]]
     backup_id = ledger.new_id()
     assert ledger.meta is not None
-    entries = _entries(decision, keys, wallets)
+    entries = _entries(decision, keys, wallets, seats)
     identities: list[str] = []
     try:
         if args["whole_ledger"]:
@@ -127,14 +153,16 @@ def create_backup(decision: Decision) -> dict[str, Any]:
             for k in keys if (versions := _software_versions(k))]
     held_wallets = [{"wallet_id": w.wallet_id, "domain": w.domain,
                      "versions": sorted(w.seeds)} for w in wallets]
+    held_seats = [{"group_id": g.group_id, "domain": g.domain} for g in seats]
     backup = Backup.create(
         Backup.Created, aggregate_id=backup_id, at=decision.now, backup_id=str(backup_id),
         scheme=made.scheme_id, threshold=args["threshold"], share_count=len(custodians),
         custodians=[c.name for c in custodians], custodian_kems=[c.kem for c in custodians],
         custodian_key_digests=made.custodian_digests, keys=held, wallets=held_wallets,
         includes_ledger_key=bool(args["whole_ledger"]), identities=identities,
-        bundle_digest=made.digest, commitment_digests=made.commitment_digests,
-        ciphertext_digest=made.ciphertext_digest, actor_id=decision.command.actor_id)
+        threshold_groups=held_seats, bundle_digest=made.digest,
+        commitment_digests=made.commitment_digests, ciphertext_digest=made.ciphertext_digest,
+        actor_id=decision.command.actor_id)
     decision.touch(backup)
     return {"backup_id": backup.backup_id, "scheme": made.scheme_id,
             "threshold": backup.threshold, "share_count": backup.share_count,
@@ -143,7 +171,7 @@ def create_backup(decision: Decision) -> dict[str, Any]:
             "wallet_count": len(held_wallets),
             "includes_ledger_key": backup.includes_ledger_key,
             "identities": identities, "bundle_digest": made.digest.hex(),
-            "bundle": made.bundle}
+            "bundle": made.bundle, "threshold_group_count": len(held_seats)}
 
 
 def _json(data: bytes | bytearray, field: str) -> Any:
@@ -159,6 +187,15 @@ def _sealed_in_log(decision: Decision, line: Any) -> tuple[str, bytes, bytes] | 
     state = decision.ledger.state
     version = line.get("version")
     subject = str(line.get("id"))
+    if line.get("kind") == "threshold-share":
+        group = state.threshold_groups.get(subject)
+        if group is None:
+            return "not in the log"
+        if group.stage == "retired":
+            return "retired"  # its share was shredded when it was replaced: never revived
+        if not group.sealed_share or group.share_ref != line.get("ref"):
+            return "differs from the log"  # e.g. a refreshed share, sealed anew since
+        return group.share_ref, group.sealed_share, state_aad(subject, "share")
     if line.get("kind") == "wallet-seed":
         wallet = state.wallets.get(subject)
         if wallet is None:
@@ -242,7 +279,7 @@ def restore_backup(decision: Decision) -> dict[str, Any]:
     try:
         home_secrets = _home_holds(decision, secrets)
         for secret in secrets:
-            if secret.public.get("kind") not in ("key-version", "wallet-seed"):
+            if secret.public.get("kind") not in RESTORED_KINDS:
                 continue
             reason = _restore_one(decision, secret.public, secret.secret)
             ref = str(secret.public.get("ref"))

@@ -568,13 +568,14 @@ class Operations(abc.ABC):
                       key_ids: list[str] | None = None, wallet_ids: list[str] | None = None,
                       all_keys: bool | None = None, whole_ledger: bool | None = None,
                       scheme: str | None = None) -> CommandResult:
-        """Back up keys' and wallets' data keys in one bundle for custodians: sealed under a
-        fresh bundle key split threshold-of-n (Shamir with Feldman commitments, or SLIP-39),
-        each share sealed to its custodian's public key (HPKE: ML-KEM-768+X25519 or X25519).
-        With whole_ledger it also holds the ledger's signing key and the home's registered
-        identity keys, so that a new home is rebuilt from the bundle and a copy of the log
-        (skms backup restore-home). The bundle goes only to the caller; the log records what
-        it holds, to whom, the threshold and digests (CreateBackup)."""
+        """Back up keys' and wallets' data keys (with all_keys also every active threshold seat's
+        signing share) in one bundle for custodians: sealed under a fresh bundle key split
+        threshold-of-n (Shamir with Feldman commitments, or SLIP-39), each share sealed to its
+        custodian's public key (HPKE: ML-KEM-768+X25519 or X25519). With whole_ledger it also
+        holds the ledger's signing key and the home's registered identity keys, so that a new
+        home is rebuilt from the bundle and a copy of the log (skms backup restore-home). The
+        bundle goes only to the caller; the log records what it holds, to whom, the threshold
+        and digests (CreateBackup)."""
         return self._command("CreateBackup", given(
             key_ids=key_ids, wallet_ids=wallet_ids, all_keys=all_keys, whole_ledger=whole_ledger,
             custodians=custodians, threshold=threshold, scheme=scheme))
@@ -582,7 +583,8 @@ class Operations(abc.ABC):
     def restore_backup(self, backup_id: str, bundle: bytes, shares: list[bytes]) -> CommandResult:
         """Put a backup's data keys back into this home's key-ring (wrapped under its KEK) from
         threshold custodians' opened shares. The bundle must be the one the log recorded;
-        versions destroyed since, or not in the log, are never restored (RestoreBackup)."""
+        versions destroyed since, threshold seats retired or re-shared since, or anything not
+        in the log, are never restored (RestoreBackup)."""
         return self._command("RestoreBackup", given(
             backup_id=backup_id, bundle=bundle, shares=shares))
 

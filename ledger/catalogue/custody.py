@@ -113,7 +113,8 @@ COMMANDS = (
         hooks=Hooks(approval="escrow-release", exports_material=True)),
     CommandSpec(
         name="CreateBackup",
-        doc="Back up keys' and wallets' data keys in one bundle for custodians: sealed "
+        doc="Back up keys' and wallets' data keys (with all_keys also every active "
+            "threshold seat's signing share) in one bundle for custodians: sealed "
             "under a fresh bundle key split threshold-of-n (Shamir with Feldman commitments, "
             "or SLIP-39), each share sealed to its custodian's public key (HPKE: "
             "ML-KEM-768+X25519 or X25519). With whole_ledger it also holds the ledger's "
@@ -129,8 +130,9 @@ COMMANDS = (
               listing("wallet_ids", "HD wallets to back up (every seed version of each).",
                       text("item", "A wallet id.", max_length=100), required=False,
                       default=[], maximum=100_000, cli=Cli(option="--wallet")),
-              boolean("all_keys", "Back up every key that is not destroyed, and every "
-                                  "wallet.",
+              boolean("all_keys", "Back up every key that is not destroyed, every "
+                                  "wallet and every active threshold seat's signing "
+                                  "share.",
                       required=False, default=False, cli=Cli(option="--all")),
               boolean("whole_ledger", "Also hold the ledger's signing key and this home's "
                                       "registered identity keys (a disaster-recovery "
@@ -154,7 +156,8 @@ COMMANDS = (
         name="RestoreBackup",
         doc="Put a backup's data keys back into this home's key-ring (wrapped under its "
             "KEK) from threshold custodians' opened shares. The bundle must be the one the "
-            "log recorded; versions destroyed since, or not in the log, are never restored.",
+            "log recorded; versions destroyed since, threshold seats retired or re-shared "
+            "since, or anything not in the log, are never restored.",
         group="backup", roles=ADMINS, chain=ChainRule.SYSTEM,
         events=frozenset({"BackupRestored"}),
         args=(text("backup_id", "The backup (its BackupCreated).", max_length=100),),

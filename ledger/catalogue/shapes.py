@@ -553,7 +553,9 @@ SHAPES: dict[str, Shape] = {s.name: s for s in (
            boolean("includes_ledger_key", "Whether the ledger's signing key is held."),
            listing("identities", "Home identities held, by name.", _NAME),
            hexa("bundle_digest", "SHA-256 of the signed bundle, as recorded."),
-           document("bundle", "The bundle (JSON).")),
+           document("bundle", "The bundle (JSON)."),
+           integer("threshold_group_count", "Threshold seats whose signing share is held "
+                                            "(with all_keys: every active one).")),
     _shape("BackupRestore", "What a restore put back into the key-ring.",
            text("backup_id", "Backup id."),
            listing("share_indexes", "Shares used.", integer("item", "Index.")),

@@ -35,6 +35,7 @@ class Backup(Aggregate):
     wallets: list[dict[str, Any]]
     includes_ledger_key: bool
     identities: list[str]
+    threshold_groups: list[dict[str, Any]]
     bundle_digest: bytes
     commitment_digests: list[bytes]
     ciphertext_digest: bytes
@@ -59,6 +60,7 @@ class Backup(Aggregate):
         commitment_digests: list[bytes]
         ciphertext_digest: bytes
         actor_id: str
+        threshold_groups: list[dict[str, Any]]  # v2 (v1 events read with [])
 
         def apply(self, aggregate: Any) -> None:
             backup: Backup = aggregate
@@ -71,6 +73,7 @@ class Backup(Aggregate):
             backup.wallets = [dict(w) for w in self.wallets]
             backup.includes_ledger_key = self.includes_ledger_key
             backup.identities = list(self.identities)
+            backup.threshold_groups = [dict(g) for g in self.threshold_groups]
             backup.bundle_digest = self.bundle_digest
             backup.commitment_digests = list(self.commitment_digests)
             backup.ciphertext_digest = self.ciphertext_digest

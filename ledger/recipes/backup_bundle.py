@@ -2,10 +2,11 @@
 
 Requirements:
 
-1. A bundle holds, for every chosen key version (and wallet seed version), its sealed
-   material exactly as the log holds it and, apart, its data key; optionally the ledger's
-   signing key and identity keys of the home (a whole-ledger backup). Everything secret is
-   one payload sealed (AES-256-GCM) under the bundle's own fresh 32-byte data key (DEK).
+1. A bundle holds the data key of every chosen key version, wallet seed version and
+   threshold seat's signing share (``threshold-share``: its sealed share stays in the log,
+   like all sealed material); optionally the ledger's signing key and identity keys of the
+   home (a whole-ledger backup). Everything secret is one payload sealed (AES-256-GCM)
+   under the bundle's own fresh 32-byte data key (DEK).
 2. The DEK is split ``threshold``-of-``n`` with the wallet backups' recipe
    (:func:`ledger.recipes.wallet_backup.split_for_custodians`): Shamir over secp256k1 with
    Feldman commitments, or SLIP-39. Each custodian's share document is sealed to that
@@ -63,7 +64,7 @@ SHARE_FORMAT = "skms-backup-share/v1"
 SIGNING_LABEL = b"SKMS-BACKUP-v1\x00"
 _PAYLOAD_LABEL = b"skms/backup-payload/v1\x00"
 DEK_SIZE = 32
-KINDS = ("key-version", "wallet-seed", "ledger-key", "identity")
+KINDS = ("key-version", "wallet-seed", "threshold-share", "ledger-key", "identity")
 MAX_ENTRIES = 100_000
 MAX_SECRET = 16_384
 

@@ -172,6 +172,8 @@ RELEASED = {
         "1766ec76a341b5841a6e81d26d2702129cb1e86c4215cc18b1181a7c729baaf5",
     "BackupCreated.v1.avsc":
         "8c7e1600924b42af6a48647dc4af65b49a9a74d5113abab1e97e2bd8010bad32",
+    "BackupCreated.v2.avsc":
+        "cc98dec474aa20d753f173d472684b016256c1ca4d6cdee6a64c5c2b8eb669ef",
     "BackupRestored.v1.avsc":
         "c9edc42c4e31cfe307f7a855ca3b67e008f89e96ee44c425254d50355b127c92",
     "ChainSignatureIssued.v1.avsc":

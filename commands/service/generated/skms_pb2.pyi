@@ -1278,7 +1278,7 @@ class EscrowRelease(_message.Message):
     def __init__(self, key_id: _Optional[str] = ..., agent_id: _Optional[str] = ..., versions: _Optional[_Iterable[int]] = ..., package_digest: _Optional[str] = ..., package_json: _Optional[str] = ...) -> None: ...
 
 class BackupBundle(_message.Message):
-    __slots__ = ("backup_id", "scheme", "threshold", "share_count", "custodians", "key_count", "version_count", "wallet_count", "includes_ledger_key", "identities", "bundle_digest", "bundle_json")
+    __slots__ = ("backup_id", "scheme", "threshold", "share_count", "custodians", "key_count", "version_count", "wallet_count", "includes_ledger_key", "identities", "bundle_digest", "bundle_json", "threshold_group_count")
     BACKUP_ID_FIELD_NUMBER: _ClassVar[int]
     SCHEME_FIELD_NUMBER: _ClassVar[int]
     THRESHOLD_FIELD_NUMBER: _ClassVar[int]
@@ -1291,6 +1291,7 @@ class BackupBundle(_message.Message):
     IDENTITIES_FIELD_NUMBER: _ClassVar[int]
     BUNDLE_DIGEST_FIELD_NUMBER: _ClassVar[int]
     BUNDLE_JSON_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLD_GROUP_COUNT_FIELD_NUMBER: _ClassVar[int]
     backup_id: str
     scheme: str
     threshold: int
@@ -1303,7 +1304,8 @@ class BackupBundle(_message.Message):
     identities: _containers.RepeatedScalarFieldContainer[str]
     bundle_digest: str
     bundle_json: str
-    def __init__(self, backup_id: _Optional[str] = ..., scheme: _Optional[str] = ..., threshold: _Optional[int] = ..., share_count: _Optional[int] = ..., custodians: _Optional[_Iterable[str]] = ..., key_count: _Optional[int] = ..., version_count: _Optional[int] = ..., wallet_count: _Optional[int] = ..., includes_ledger_key: _Optional[bool] = ..., identities: _Optional[_Iterable[str]] = ..., bundle_digest: _Optional[str] = ..., bundle_json: _Optional[str] = ...) -> None: ...
+    threshold_group_count: int
+    def __init__(self, backup_id: _Optional[str] = ..., scheme: _Optional[str] = ..., threshold: _Optional[int] = ..., share_count: _Optional[int] = ..., custodians: _Optional[_Iterable[str]] = ..., key_count: _Optional[int] = ..., version_count: _Optional[int] = ..., wallet_count: _Optional[int] = ..., includes_ledger_key: _Optional[bool] = ..., identities: _Optional[_Iterable[str]] = ..., bundle_digest: _Optional[str] = ..., bundle_json: _Optional[str] = ..., threshold_group_count: _Optional[int] = ...) -> None: ...
 
 class BackupRestore(_message.Message):
     __slots__ = ("backup_id", "share_indexes", "custodians", "restored_refs", "skipped_refs", "skipped_reasons", "home_secrets")

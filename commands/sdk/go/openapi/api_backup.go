@@ -48,7 +48,7 @@ func (r ApiCreateBackupRequest) Execute() (*CreateBackupOut, *http.Response, err
 /*
 CreateBackup CreateBackup command
 
-Back up keys' and wallets' data keys in one bundle for custodians: sealed under a fresh bundle key split threshold-of-n (Shamir with Feldman commitments, or SLIP-39), each share sealed to its custodian's public key (HPKE: ML-KEM-768+X25519 or X25519). With whole_ledger it also holds the ledger's signing key and the home's registered identity keys, so that a new home is rebuilt from the bundle and a copy of the log (skms backup restore-home). The bundle goes only to the caller; the log records what it holds, to whom, the threshold and digests.
+Back up keys' and wallets' data keys (with all_keys also every active threshold seat's signing share) in one bundle for custodians: sealed under a fresh bundle key split threshold-of-n (Shamir with Feldman commitments, or SLIP-39), each share sealed to its custodian's public key (HPKE: ML-KEM-768+X25519 or X25519). With whole_ledger it also holds the ledger's signing key and the home's registered identity keys, so that a new home is rebuilt from the bundle and a copy of the log (skms backup restore-home). The bundle goes only to the caller; the log records what it holds, to whom, the threshold and digests.
 
  @param ctx context.Context - for authentication, logging, cancellation, deadlines, tracing, etc. Passed from http.Request or context.Background().
  @return ApiCreateBackupRequest
@@ -322,7 +322,7 @@ func (r ApiRestoreBackupRequest) Execute() (*RestoreBackupOut, *http.Response, e
 /*
 RestoreBackup RestoreBackup command
 
-Put a backup's data keys back into this home's key-ring (wrapped under its KEK) from threshold custodians' opened shares. The bundle must be the one the log recorded; versions destroyed since, or not in the log, are never restored.
+Put a backup's data keys back into this home's key-ring (wrapped under its KEK) from threshold custodians' opened shares. The bundle must be the one the log recorded; versions destroyed since, threshold seats retired or re-shared since, or anything not in the log, are never restored.
 
  @param ctx context.Context - for authentication, logging, cancellation, deadlines, tracing, etc. Passed from http.Request or context.Background().
  @param backupId The backup id.

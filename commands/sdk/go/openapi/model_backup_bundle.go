@@ -41,6 +41,8 @@ type BackupBundle struct {
 	ShareCount int64 `json:"share_count"`
 	// Shares needed.
 	Threshold int64 `json:"threshold"`
+	// Threshold seats whose signing share is held (with all_keys: every active one).
+	ThresholdGroupCount int64 `json:"threshold_group_count"`
 	// Key versions held.
 	VersionCount int64 `json:"version_count"`
 	// Wallets held (every seed version).
@@ -53,7 +55,7 @@ type _BackupBundle BackupBundle
 // This constructor will assign default values to properties that have it defined,
 // and makes sure properties required by API are set, but the set of arguments
 // will change when the set of required properties is changed
-func NewBackupBundle(backupId string, bundle interface{}, bundleDigest string, custodians []string, identities []string, includesLedgerKey bool, keyCount int64, scheme string, shareCount int64, threshold int64, versionCount int64, walletCount int64) *BackupBundle {
+func NewBackupBundle(backupId string, bundle interface{}, bundleDigest string, custodians []string, identities []string, includesLedgerKey bool, keyCount int64, scheme string, shareCount int64, threshold int64, thresholdGroupCount int64, versionCount int64, walletCount int64) *BackupBundle {
 	this := BackupBundle{}
 	this.BackupId = backupId
 	this.Bundle = bundle
@@ -65,6 +67,7 @@ func NewBackupBundle(backupId string, bundle interface{}, bundleDigest string, c
 	this.Scheme = scheme
 	this.ShareCount = shareCount
 	this.Threshold = threshold
+	this.ThresholdGroupCount = thresholdGroupCount
 	this.VersionCount = versionCount
 	this.WalletCount = walletCount
 	return &this
@@ -320,6 +323,30 @@ func (o *BackupBundle) SetThreshold(v int64) {
 	o.Threshold = v
 }
 
+// GetThresholdGroupCount returns the ThresholdGroupCount field value
+func (o *BackupBundle) GetThresholdGroupCount() int64 {
+	if o == nil {
+		var ret int64
+		return ret
+	}
+
+	return o.ThresholdGroupCount
+}
+
+// GetThresholdGroupCountOk returns a tuple with the ThresholdGroupCount field value
+// and a boolean to check if the value has been set.
+func (o *BackupBundle) GetThresholdGroupCountOk() (*int64, bool) {
+	if o == nil {
+		return nil, false
+	}
+	return &o.ThresholdGroupCount, true
+}
+
+// SetThresholdGroupCount sets field value
+func (o *BackupBundle) SetThresholdGroupCount(v int64) {
+	o.ThresholdGroupCount = v
+}
+
 // GetVersionCount returns the VersionCount field value
 func (o *BackupBundle) GetVersionCount() int64 {
 	if o == nil {
@@ -390,6 +417,7 @@ func (o BackupBundle) ToMap() (map[string]interface{}, error) {
 	toSerialize["scheme"] = o.Scheme
 	toSerialize["share_count"] = o.ShareCount
 	toSerialize["threshold"] = o.Threshold
+	toSerialize["threshold_group_count"] = o.ThresholdGroupCount
 	toSerialize["version_count"] = o.VersionCount
 	toSerialize["wallet_count"] = o.WalletCount
 	return toSerialize, nil
@@ -410,6 +438,7 @@ func (o *BackupBundle) UnmarshalJSON(data []byte) (err error) {
 		"scheme",
 		"share_count",
 		"threshold",
+		"threshold_group_count",
 		"version_count",
 		"wallet_count",
 	}

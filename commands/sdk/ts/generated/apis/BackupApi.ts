@@ -120,7 +120,7 @@ export class BackupApi extends runtime.BaseAPI {
     }
 
     /**
-     * Back up keys\' and wallets\' data keys in one bundle for custodians: sealed under a fresh bundle key split threshold-of-n (Shamir with Feldman commitments, or SLIP-39), each share sealed to its custodian\'s public key (HPKE: ML-KEM-768+X25519 or X25519). With whole_ledger it also holds the ledger\'s signing key and the home\'s registered identity keys, so that a new home is rebuilt from the bundle and a copy of the log (skms backup restore-home). The bundle goes only to the caller; the log records what it holds, to whom, the threshold and digests.
+     * Back up keys\' and wallets\' data keys (with all_keys also every active threshold seat\'s signing share) in one bundle for custodians: sealed under a fresh bundle key split threshold-of-n (Shamir with Feldman commitments, or SLIP-39), each share sealed to its custodian\'s public key (HPKE: ML-KEM-768+X25519 or X25519). With whole_ledger it also holds the ledger\'s signing key and the home\'s registered identity keys, so that a new home is rebuilt from the bundle and a copy of the log (skms backup restore-home). The bundle goes only to the caller; the log records what it holds, to whom, the threshold and digests.
      * CreateBackup command
      */
     async createBackupRaw(requestParameters: CreateBackupRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<CreateBackupOut>> {
@@ -131,7 +131,7 @@ export class BackupApi extends runtime.BaseAPI {
     }
 
     /**
-     * Back up keys\' and wallets\' data keys in one bundle for custodians: sealed under a fresh bundle key split threshold-of-n (Shamir with Feldman commitments, or SLIP-39), each share sealed to its custodian\'s public key (HPKE: ML-KEM-768+X25519 or X25519). With whole_ledger it also holds the ledger\'s signing key and the home\'s registered identity keys, so that a new home is rebuilt from the bundle and a copy of the log (skms backup restore-home). The bundle goes only to the caller; the log records what it holds, to whom, the threshold and digests.
+     * Back up keys\' and wallets\' data keys (with all_keys also every active threshold seat\'s signing share) in one bundle for custodians: sealed under a fresh bundle key split threshold-of-n (Shamir with Feldman commitments, or SLIP-39), each share sealed to its custodian\'s public key (HPKE: ML-KEM-768+X25519 or X25519). With whole_ledger it also holds the ledger\'s signing key and the home\'s registered identity keys, so that a new home is rebuilt from the bundle and a copy of the log (skms backup restore-home). The bundle goes only to the caller; the log records what it holds, to whom, the threshold and digests.
      * CreateBackup command
      */
     async createBackup(requestParameters: CreateBackupRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<CreateBackupOut> {
@@ -232,7 +232,7 @@ export class BackupApi extends runtime.BaseAPI {
     }
 
     /**
-     * Put a backup\'s data keys back into this home\'s key-ring (wrapped under its KEK) from threshold custodians\' opened shares. The bundle must be the one the log recorded; versions destroyed since, or not in the log, are never restored.
+     * Put a backup\'s data keys back into this home\'s key-ring (wrapped under its KEK) from threshold custodians\' opened shares. The bundle must be the one the log recorded; versions destroyed since, threshold seats retired or re-shared since, or anything not in the log, are never restored.
      * RestoreBackup command
      */
     async restoreBackupRaw(requestParameters: RestoreBackupRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<RestoreBackupOut>> {
@@ -243,7 +243,7 @@ export class BackupApi extends runtime.BaseAPI {
     }
 
     /**
-     * Put a backup\'s data keys back into this home\'s key-ring (wrapped under its KEK) from threshold custodians\' opened shares. The bundle must be the one the log recorded; versions destroyed since, or not in the log, are never restored.
+     * Put a backup\'s data keys back into this home\'s key-ring (wrapped under its KEK) from threshold custodians\' opened shares. The bundle must be the one the log recorded; versions destroyed since, threshold seats retired or re-shared since, or anything not in the log, are never restored.
      * RestoreBackup command
      */
     async restoreBackup(requestParameters: RestoreBackupRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<RestoreBackupOut> {

@@ -60,6 +60,10 @@ export interface BackupBundle {
      */
     threshold: number;
     /**
+     * Threshold seats whose signing share is held (with all_keys: every active one).
+     */
+    thresholdGroupCount: number;
+    /**
      * Key versions held.
      */
     versionCount: number;
@@ -83,6 +87,7 @@ export function instanceOfBackupBundle(value: object): value is BackupBundle {
     if (!('scheme' in value) || value['scheme'] === undefined) return false;
     if ((!('shareCount' in (value as Record<string, any>)) && !('share_count' in (value as Record<string, any>))) || ((value as Record<string, any>)['shareCount'] === undefined && (value as Record<string, any>)['share_count'] === undefined)) return false;
     if (!('threshold' in value) || value['threshold'] === undefined) return false;
+    if ((!('thresholdGroupCount' in (value as Record<string, any>)) && !('threshold_group_count' in (value as Record<string, any>))) || ((value as Record<string, any>)['thresholdGroupCount'] === undefined && (value as Record<string, any>)['threshold_group_count'] === undefined)) return false;
     if ((!('versionCount' in (value as Record<string, any>)) && !('version_count' in (value as Record<string, any>))) || ((value as Record<string, any>)['versionCount'] === undefined && (value as Record<string, any>)['version_count'] === undefined)) return false;
     if ((!('walletCount' in (value as Record<string, any>)) && !('wallet_count' in (value as Record<string, any>))) || ((value as Record<string, any>)['walletCount'] === undefined && (value as Record<string, any>)['wallet_count'] === undefined)) return false;
     return true;
@@ -108,6 +113,7 @@ export function BackupBundleFromJSONTyped(json: any, ignoreDiscriminator: boolea
         'scheme': json['scheme'],
         'shareCount': json['share_count'],
         'threshold': json['threshold'],
+        'thresholdGroupCount': json['threshold_group_count'],
         'versionCount': json['version_count'],
         'walletCount': json['wallet_count'],
     };
@@ -134,6 +140,7 @@ export function BackupBundleToJSONTyped(value?: BackupBundle | null, ignoreDiscr
         'scheme': value['scheme'],
         'share_count': value['shareCount'],
         'threshold': value['threshold'],
+        'threshold_group_count': value['thresholdGroupCount'],
         'version_count': value['versionCount'],
         'wallet_count': value['walletCount'],
     };
