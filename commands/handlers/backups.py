@@ -50,7 +50,7 @@ def _chosen(decision: Decision) -> tuple[list[Key], list[Wallet]]:
     state, args = decision.ledger.state, decision.args
     named = bool(args["key_ids"]) or bool(args["wallet_ids"])
     if args["all_keys"] == named:
-        raise InvalidInput("name keys (--key) or wallets (--wallet), or --all; not both or "
+        raise InvalidInput("name keys (--keys) or wallets (--wallet), or --all; not both or "
                            "neither", field="key_ids")
     if args["all_keys"]:
         return ([k for k in state.keys.values() if k.state is not KeyState.DESTROYED],

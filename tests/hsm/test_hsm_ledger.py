@@ -363,4 +363,4 @@ def test_a_backup_of_every_key_leaves_token_keys_to_the_token(tmp_path: Path,
     assert [k["key_id"] for k in created["keys"]] == [software]
     refused = invoke(home, "backup", "create", "--key", on_token, "--custodians",
                      str(custodians), "--threshold", "1", code=2, passphrase=PASS)
-    assert "--key: " in refused.output and "lives on the HSM token" in refused.output
+    assert "--keys: " in refused.output and "lives on the HSM token" in refused.output
