@@ -101,6 +101,24 @@ def test_dealer_at_255_participants() -> None:
         trusted_dealer_keygen(FROST_ED25519, 4, 3)
 
 
+def test_dkg_at_255_participants_and_a_majority_threshold() -> None:
+    """The issue's bound (n up to 255) through the DKG itself, not only the dealer; and a
+    threshold well above 2 (9 of 16), so the commitments' degree is exercised too."""
+    shares, package = run_dkg(FROST_ED25519, 2, 255, seed=7)
+    assert package.participants == list(range(1, 256))
+    for signers in ([1, 255], [17, 200]):
+        signature = run_signing(FROST_ED25519, shares, package, signers, MESSAGE)
+        _verify_independently(FROST_ED25519, package.group_public_key, signature)
+    with pytest.raises(InvalidInput):
+        dkg_part1(FROST_ED25519, 1, 2, 256, session_id=b"s", rng=seeded_rng(1))
+    majority, big = run_dkg(FROST_ED25519, 9, 16, seed=8)
+    signature = run_signing(FROST_ED25519, majority, big, [2, 3, 5, 7, 11, 13, 14, 15, 16],
+                            MESSAGE)
+    _verify_independently(FROST_ED25519, big.group_public_key, signature)
+    with pytest.raises(InvalidInput, match="8 signer\\(s\\) in the package, 9 needed"):
+        run_signing(FROST_ED25519, majority, big, [1, 2, 3, 4, 5, 6, 7, 8], MESSAGE)
+
+
 # --- DKG cheaters are named ----------------------------------------------------------------
 
 def _round1(suite: Ciphersuite, session: bytes = b"s") -> dict[int, tuple]:  # type: ignore[type-arg]
