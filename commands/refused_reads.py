@@ -12,11 +12,19 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
 from ledger.application import Ledger
 from ledger.authorization import SYSTEM_CHAIN
 from ledger.command import Command, SignedCommand
 from ledger.errors import CommandRejected
+
+
+def read_target(params: Mapping[str, Any]) -> str | None:
+    """What a read is about, as its refusal names it: the key, actor or wallet it names."""
+    return next((str(params[name]) for name in ("key_id", "actor_id", "wallet_id")
+                 if params.get(name)), None)
 
 
 def record_read_refusal(ledger: Ledger, actor_id: str, command_type: str,

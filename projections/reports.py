@@ -30,6 +30,16 @@ AT = "at"
 HEADS = "heads"
 
 
+_ROTATION_DUE = """
+WITH due AS (
+    SELECT *, coalesce(rotated_at, created_at) AS last_rotated_at,
+           coalesce(rotated_at, created_at) + to_days(rotation_period_days) AS due_at
+    FROM keys
+    WHERE state = 'active' AND rotation_period_days > 0)"""
+"""When each active key with a rotation period is next due: one definition for the
+overdue-rotation and rotation-schedule reports, so they can never disagree."""
+
+
 @dataclass(frozen=True, slots=True)
 class Chart:
     """How a report becomes a bar chart: ``y`` summed per ``x`` (rows counted if no ``y``)."""
@@ -67,12 +77,7 @@ GROUP BY algorithm, state, domain
 ORDER BY algorithm, state, domain""", {SINCE}, Chart("state", "keys", "Keys by state")),
 
     _report("overdue-rotation", "Active keys whose last rotation (or creation) plus "
-            "rotation_period_days lies before the evaluation time.", """
-WITH due AS (
-    SELECT *, coalesce(rotated_at, created_at) AS last_rotated_at,
-           coalesce(rotated_at, created_at) + to_days(rotation_period_days) AS due_at
-    FROM keys
-    WHERE state = 'active' AND rotation_period_days > 0)
+            "rotation_period_days lies before the evaluation time.", _ROTATION_DUE + """
 SELECT key_id, domain, label, algorithm, current_version, last_rotated_at,
        rotation_period_days, due_at, date_diff('day', due_at, $at::TIMESTAMP) AS days_overdue
 FROM due
@@ -82,17 +87,12 @@ ORDER BY due_at, key_id""", {AT}, Chart("key_id", "days_overdue", "Days overdue 
     _report("rotation-schedule", "Every active key with a rotation period: its next due time "
             "(last rotation or creation plus rotation_period_days) and the days until then "
             "from the evaluation time (negative: overdue, the scheduler's next run rotates "
-            "it).", """
-WITH due AS (
-    SELECT *, coalesce(rotated_at, created_at) AS last_rotated_at,
-           coalesce(rotated_at, created_at) + to_days(rotation_period_days) AS next_due_at
-    FROM keys
-    WHERE state = 'active' AND rotation_period_days > 0)
+            "it).", _ROTATION_DUE + """
 SELECT key_id, domain, label, algorithm, current_version, last_rotated_at,
-       rotation_period_days, next_due_at,
-       date_diff('day', $at::TIMESTAMP, next_due_at) AS days_until_due
+       rotation_period_days, due_at AS next_due_at,
+       date_diff('day', $at::TIMESTAMP, due_at) AS days_until_due
 FROM due
-ORDER BY next_due_at, key_id""", {AT}, Chart("key_id", "days_until_due",
+ORDER BY due_at, key_id""", {AT}, Chart("key_id", "days_until_due",
                                               "Days until each key's next rotation")),
 
     _report("compromised-and-destroyed", "Keys marked compromised or destroyed, with "

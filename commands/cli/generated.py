@@ -32,7 +32,7 @@ from commands.cli.readers import option_name, read_value
 from commands.cli.state import CliState
 from commands.cli.views import VIEWS, Preparing, Shown, View
 from commands.reads import ReadContext, answer
-from commands.refused_reads import record_read_refusal
+from commands.refused_reads import read_target, record_read_refusal
 from commands.wire import shape_to_json, to_json
 from ledger.application import Ledger
 from ledger.catalogue import CATALOGUE, SHAPES, ChainRule, CommandSpec, Field, Kind, Spec
@@ -396,8 +396,7 @@ def _recorder(state: CliState, principal: Mapping[str, Any] | None, spec: ReadSp
     if principal is None:
         return lambda refusal: refusal
     actor_id = str(principal["actor_id"])
-    target = next((str(params[n]) for n in ("key_id", "actor_id", "wallet_id")
-                   if params.get(n)), None)
+    target = read_target(params)
 
     def record(refusal: CommandRejected) -> CommandRejected:
         try:

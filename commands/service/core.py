@@ -32,6 +32,7 @@ from opentelemetry.sdk.trace import SpanProcessor
 
 from commands.handlers import begin, execute
 from commands.reads import ReadContext, answer
+from commands.refused_reads import read_target
 from commands.scheduler import Periodic
 from commands.service.auth import Authenticator, Principal, authorize_read, record_refusal
 from commands.service.commit_pump import CommitPump
@@ -396,8 +397,7 @@ class ServiceCore:
         if spec.self_capability and params.get("actor_id") in (principal.actor_id,
                                                               principal.name):
             capability = spec.self_capability
-        target = next((str(params[n]) for n in ("key_id", "actor_id", "wallet_id")
-                       if params.get(n)), None)
+        target = read_target(params)
         self.ledger.catch_up()
         authorize_read(self.ledger, principal, capability, target=target, what=spec.name)
         context = ReadContext(
