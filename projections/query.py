@@ -115,7 +115,7 @@ def execute_sandboxed(con: duckdb.DuckDBPyConnection, sql: str, *,
     timer.start()
     try:
         relation = con.sql(sql)
-        if relation is None:  # not a query (the statement check keeps these out)
+        if relation is None:  # pragma: no cover - DuckDB 2 always returns a relation
             raise InvalidInput("the statement returns no rows", field="sql")
         result = (ResultSet.fetch(relation) if max_rows is None and max_bytes is None
                   else ResultSet.fetch_bounded(relation, max_rows=max_rows,
