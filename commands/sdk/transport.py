@@ -113,7 +113,7 @@ class HttpTransport:
             else:
                 self._give_back(connection)
             return answer
-        raise TransportError(f"cannot reach {self.origin}")  # not reached: loop returns
+        raise TransportError(f"cannot reach {self.origin}")  # pragma: no cover - loop returns
 
     def close(self) -> None:
         with self._lock:
