@@ -93,3 +93,26 @@ def test_a_repeated_header_is_left_to_fastapi_which_answers(service: Running, ke
         # FastAPI reads one of the two Idempotency-Key values: neither is the command id.
         assert response.status_code == 422, response.text
         assert response.json()["field"] == "Idempotency-Key"
+
+
+def test_a_command_for_another_chain_than_its_path_is_refused(service: Running) -> None:
+    with service.client("admin") as admin:
+        prepared = admin.prepare_command("RequestCheckpoint", {"chain_id": "system"})
+        assert prepared.path == "/v1/chains/system/checkpoints"
+        before = {c["chain_id"]: c for c in admin.chains()}["system"]
+        url = service.url + "/v1/chains/default/checkpoints"
+        body = json.dumps(prepared.body).encode()
+        actor = service.actors["admin"]
+        headers = {**httpsig.sign_http(actor.private_key, actor.actor_id, "POST", url, body),
+                   "content-type": "application/json",
+                   "idempotency-key": prepared.command.command_id}
+        with httpx.Client(verify=ssl.create_default_context(cafile=str(service.ca))) as http:
+            response = http.post(url, content=body, headers=headers)
+        assert response.status_code == 422, response.text
+        assert response.json()["field"] == "command.chain_id"
+        assert response.json()["detail"] == "must equal the chain in the path"
+        after = {c["chain_id"]: c for c in admin.chains()}["system"]
+        assert after == before  # nothing was recorded for the moved command
+        sent = admin.request(prepared.method, prepared.path, json_body=prepared.body,
+                             headers={"Idempotency-Key": prepared.command.command_id})
+    assert sent["chain"] == "system"  # the same command on its own path is served
