@@ -49,7 +49,7 @@ def tap_tweak(internal_key: bytes, merkle_root: bytes | None) -> bytes:
     if merkle_root is not None and len(merkle_root) != 32:
         raise InvalidInput("a taproot merkle root has 32 bytes", field="merkle_root")
     tweak = tagged_hash("TapTweak", internal_key + (merkle_root or b""))
-    if int.from_bytes(tweak, "big") >= SECP256K1_ORDER:
+    if int.from_bytes(tweak, "big") >= SECP256K1_ORDER:  # pragma: no cover - probability 2^-128
         raise InvalidInput("tweak is out of range (probability 2^-128)", field="internal_key")
     return tweak
 
@@ -83,7 +83,8 @@ def tweak_private_key(secret: bytearray, merkle_root: bytes | None = None) -> by
     internal = ffi.new("secp256k1_xonly_pubkey *")
     out = ffi.new("unsigned char[32]")
     try:
-        if not lib.secp256k1_keypair_create(GLOBAL_CONTEXT.ctx, keypair, bytes(secret)):
+        if not lib.secp256k1_keypair_create(  # pragma: no cover - the range is checked above
+                GLOBAL_CONTEXT.ctx, keypair, bytes(secret)):
             raise InvalidInput("secp256k1 private key is invalid", field="private_key")
         parity = ffi.new("int *")
         lib.secp256k1_keypair_xonly_pub(GLOBAL_CONTEXT.ctx, internal, parity, keypair)
