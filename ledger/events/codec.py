@@ -426,6 +426,8 @@ def _compile(schema: Any, named: Mapping[str, Any]) -> _Validator:
     if isinstance(schema, str):
         if schema in _PRIMITIVES:
             return _primitive(schema)
+        if schema not in named:  # e.g. Avro's protocol-only "error" type: no KeyError escapes
+            raise ConfigurationError(f"unsupported schema type {schema!r}")
         target = named[schema]
         # Named types may be recursive; resolve lazily through a one-slot cache.
         cache: list[_Validator] = []
