@@ -10,6 +10,7 @@ caller may see, how a key domain is authorized for it, and the read models.
 from __future__ import annotations
 
 import abc
+import functools
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,10 +31,11 @@ from ledger.checkpoints import verifier_keys
 from ledger.command import parse_command
 from ledger.crypto.algorithms import all_profiles, profile, public_key_pem
 from ledger.crypto.schemes import get_scheme
+from ledger.crypto.threshold.group_keys import is_group_key_kind, verify_group_signature
 from ledger.domain.actor import Actor
 from ledger.domain.approval import Approval
 from ledger.domain.key import Key
-from ledger.domain.threshold_group import ThresholdGroup
+from ledger.domain.threshold_group import ThresholdGroup, group_key_id
 from ledger.domain.wallet import Wallet
 from ledger.errors import CommandRejected, InvalidInput, InvalidSignature, NotFound
 from ledger.merkle.hasher import hash_leaf
@@ -104,6 +106,9 @@ def key_row(key: Key) -> dict[str, Any]:
 
 def key_location(version: Mapping[str, Any]) -> dict[str, Any]:
     """``backend`` and ``location`` of a key version (public values only)."""
+    seat = version.get("threshold")
+    if seat is not None:
+        return {"backend": "threshold", "location": dict(seat)}
     held = version.get("hsm")
     if held is None:
         return {"backend": "software", "location": None}
@@ -219,7 +224,7 @@ def verify_with_versions(key: Key, message: bytes, signature: bytes, version: in
                          ) -> dict[str, Any]:
     """Check a signature against one version, or every version newest first; a version
     below the policy's verify floor is refused through ``refuse`` (recorded)."""
-    if profile(key.algorithm).purpose != "signature":
+    if profile(key.algorithm).purpose not in ("signature", "threshold-signature"):
         raise InvalidInput(f"key {key.key_id} is a {key.algorithm} key, not a signing key",
                            field="key_id", hint="MACs are checked with mac --verify")
     if version is not None and version not in key.versions:
@@ -229,11 +234,15 @@ def verify_with_versions(key: Key, message: bytes, signature: bytes, version: in
             key.check_version_floor("verify", version)
         except CommandRejected as retired:
             raise refuse(retired) from None
-    scheme = get_scheme(key.algorithm)
+    check: Callable[[bytes, bytes, bytes], None]
+    if is_group_key_kind(key.algorithm):  # a threshold group key verifies like any key
+        check = functools.partial(verify_group_signature, key.algorithm)
+    else:
+        check = get_scheme(key.algorithm).verify
     candidates = [version] if version is not None else key.verifiable_versions()
     for candidate in candidates:
         try:
-            scheme.verify(bytes(key.versions[candidate]["public_key"]), message, signature)
+            check(bytes(key.versions[candidate]["public_key"]), message, signature)
         except InvalidSignature:
             continue
         except InvalidInput:
@@ -456,9 +465,12 @@ CHAIN_READS: dict[str, Callable[..., Any]] = {
     "EvmAddress": evm_address, "BitcoinAddress": bitcoin_address,
     "SolanaAddress": solana_address, "FinalizePsbt": finalize_psbt_,
 }
-def threshold_group_row(group: ThresholdGroup) -> dict[str, Any]:
-    """Everything public about a threshold seat (never a sealed state or its reference)."""
-    return {"group_id": group.group_id, "domain": group.domain, "suite": group.suite,
+def threshold_group_row(group: ThresholdGroup, keys: Mapping[str, Key]) -> dict[str, Any]:
+    """Everything public about a threshold seat (never a sealed state or its reference),
+    with the ledger key that is its group key, if it has one (``keys``: the ledger's)."""
+    key_id = group_key_id(group.group_id)
+    return {"group_id": group.group_id, "key_id": key_id if key_id in keys else None,
+            "domain": group.domain, "suite": group.suite,
             "label": group.label, "threshold": group.threshold,
             "participants": group.participants, "identifier": group.identifier,
             "stage": group.stage, "replaces": group.replaces, "retired_by": group.retired_by,
@@ -473,7 +485,7 @@ def threshold_group_row(group: ThresholdGroup) -> dict[str, Any]:
 def get_threshold_group(ctx: ReadContext, group_id: str) -> dict[str, Any]:
     group = ctx.ledger.threshold_group(group_id)
     ctx.check_domain("keys.read", group.domain)
-    return threshold_group_row(group)
+    return threshold_group_row(group, ctx.ledger.keys)
 
 
 def list_threshold_groups(ctx: ReadContext, domain: str | None = None
@@ -481,7 +493,7 @@ def list_threshold_groups(ctx: ReadContext, domain: str | None = None
     """Every seat of this ledger the caller may see (its domains), oldest first."""
     seats = sorted(ctx.ledger.state.threshold_groups.values(),
                    key=lambda g: (g.created_at, g.group_id))
-    return [threshold_group_row(g) for g in seats if ctx.sees(g.domain)
+    return [threshold_group_row(g, ctx.ledger.keys) for g in seats if ctx.sees(g.domain)
             and (domain is None or g.domain == domain)]
 
 

@@ -505,9 +505,11 @@ THRESHOLD_EVENTS = Table("threshold_events", "One row per event of a threshold g
                                 "ThresholdKeyCreated, ThresholdNoncesCommitted, "
                                 "ThresholdShareIssued, ThresholdSignatureAggregated, "
                                 "ThresholdGroupRetired, ThresholdKeyDealt (a dealer's "
-                                "record) or ThresholdDealAccepted."),
+                                "record), ThresholdDealAccepted or KeyHeldByThresholdGroup "
+                                "(the group key recorded as a ledger key)."),
     _c("suite", "VARCHAR", "frost-ed25519, frost-secp256k1, bls12381-min-pk or "
-                           "musig2-secp256k1 (the seat's first event only; NULL otherwise)."),
+                           "musig2-secp256k1 (the seat's first event and "
+                           "KeyHeldByThresholdGroup only; NULL otherwise)."),
     _c("threshold", "INTEGER", "Signers needed (the seat's first event only)."),
     _c("participants", "INTEGER", "Participants holding a share or key (the seat's first "
                                   "event only)."),
@@ -768,6 +770,7 @@ EVENT_TABLES: Mapping[str, frozenset[str]] = {
     **{kind: frozenset({THRESHOLD_EVENTS.name}) for kind in THRESHOLD_EVENT_TYPES},
     **{kind: frozenset({ZK_RECORDS.name}) for kind in ZK_OPERATION_NAMES},
     "KeyHeldOnToken": frozenset({KEY_TOKEN_OBJECTS.name}),
+    "KeyHeldByThresholdGroup": frozenset({KEYS.name, KEY_EVENTS.name, THRESHOLD_EVENTS.name}),
     "KekRotationStarted": frozenset({KEK_ROTATIONS.name}),
     "KekRotationCompleted": frozenset({KEK_ROTATIONS.name}),
     **{kind: frozenset({CUSTODY_EVENTS.name}) for kind in CUSTODY_SUBJECTS},
@@ -946,6 +949,7 @@ class _BatchMapper:
             **{kind: self._threshold for kind in THRESHOLD_EVENT_TYPES},
             **{kind: self._zk_record for kind in ZK_OPERATION_NAMES},
             "KeyHeldOnToken": self._held_on_token,
+            "KeyHeldByThresholdGroup": self._held_by_threshold_group,
             "KekRotationStarted": self._kek_rotation,
             "KekRotationCompleted": self._kek_rotation,
             **{kind: self._key_timeline for kind in CUSTODY_KEY_EVENTS},
@@ -976,7 +980,7 @@ class _BatchMapper:
             kind = event.event_type
             if kind in SIGNATURE_EVENTS or kind in KEY_LIFECYCLE_EVENTS \
                     or kind in ("ChainSignatureIssued", "KeyChainPolicySet",
-                                "BlindSignatureIssued"):
+                                "BlindSignatureIssued", "KeyHeldByThresholdGroup"):
                 key_ids.add(event.record["key_id"])
                 if kind in ("KeyRotated", "KeyDestroyed"):
                     version_ids.add(event.record["key_id"])
@@ -1501,10 +1505,15 @@ class _BatchMapper:
 
     # --- threshold group seats --------------------------------------------------------
 
+    def _held_by_threshold_group(self, event: LoggedEvent) -> None:
+        """A group key recorded as a ledger key: on the key's timeline and the seat's."""
+        self._key(event)
+        self._threshold(event)
+
     def _threshold(self, event: LoggedEvent) -> None:
         record = event.record
         started = event.event_type in ("ThresholdDkgStarted", "MusigKeyAggregated",
-                                       "ThresholdKeyDealt")
+                                       "ThresholdKeyDealt", "KeyHeldByThresholdGroup")
         public = record.get("group_public_key") or record.get("signature")
         digest = record.get("message_digest")
         self.threshold_events.append((

@@ -68,8 +68,10 @@ def _chosen(decision: Decision) -> tuple[list[Key], list[Wallet]]:
 
 def _software_versions(key: Key) -> list[int]:
     """The versions whose material is sealed in the log (a token-resident version has no
-    data key: the token holds it, non-extractable)."""
-    return sorted(v for v, record in key.versions.items() if "hsm" not in record)
+    data key: the token holds it, non-extractable; a threshold group key has none at all:
+    its seat's share travels as a ``threshold-share`` entry)."""
+    return sorted(v for v, record in key.versions.items()
+                  if "hsm" not in record and "threshold" not in record)
 
 
 def _data_key(decision: Decision, ref: str, aad: bytes, what: str) -> bytearray:

@@ -27,6 +27,7 @@ from commands.handlers.registry import handles
 from commands.handlers.threshold_support import (
     CHEATING,
     actor_of,
+    check_group_key,
     fresh_session,
     group_in_chain,
     group_key_row,
@@ -34,6 +35,7 @@ from commands.handlers.threshold_support import (
     named,
     only_messages,
     parse_messages,
+    record_group_key,
     retire_replaced,
     same_group,
     shred_after,
@@ -237,8 +239,9 @@ def finish_threshold_dkg(decision: Decision) -> dict[str, Any]:
                      group_public_key=package.group_public_key,
                      public_key_package=package_text, sealed_share=sealed.sealed,
                      data_key_ref=sealed.data_key_ref, at=decision.now)
+    key_id = record_group_key(decision, group)
     shred_after(decision, [old_ref, *retire_replaced(decision, group)])
-    return group_key_row(group)
+    return group_key_row(group, key_id)
 
 
 # --- signing ------------------------------------------------------------------------------
@@ -258,6 +261,7 @@ def commit_threshold_signing(decision: Decision) -> dict[str, Any]:
     in_domain(decision)
     group = group_in_chain(decision)
     group.check_can_sign()
+    check_group_key(decision, group)
     if group.suite not in NONCE_SUITES:
         raise InvalidInput(f"{group.suite} signs without round 1 commitments",
                            field="group_id")
@@ -312,6 +316,7 @@ def sign_threshold_share(decision: Decision) -> dict[str, Any]:
     in_domain(decision)
     group = group_in_chain(decision)
     group.check_can_sign()
+    check_group_key(decision, group)
     session_id = decision.args["session_id"]
     message = signed_message(decision)
     digest = bytes.fromhex(decision.args["message_digest"])
@@ -319,6 +324,7 @@ def sign_threshold_share(decision: Decision) -> dict[str, Any]:
         return musig_share(decision, group, session_id, message, digest)
     only_messages(decision, group)
     share: SignatureShare | bls.PartialSignature
+    transcript = frost.SessionTranscript(b"", b"")
     if group.suite in FROST_SUITES:
         session = fresh_session(group, session_id)
         package = _signing_package(group, session_id, message, decision.args["commitments"])
@@ -340,6 +346,7 @@ def sign_threshold_share(decision: Decision) -> dict[str, Any]:
         finally:
             key_share.zeroize()
             nonces.zeroize()
+        transcript = frost.session_transcript(group.group_public_key, package)
         signing = canonical_text([c.to_dict() for c in package.commitments])
         shred_after(decision, [session["data_key_ref"]])
     else:
@@ -357,7 +364,8 @@ def sign_threshold_share(decision: Decision) -> dict[str, Any]:
     document = ShareMessage(group.group_id, session_id, share).to_dict()
     group.record_share(actor_id=actor_of(decision), session_id=session_id,
                        message_digest=digest, signers=list(signers), signing_package=signing,
-                       signature_share=canonical_text(document), at=decision.now)
+                       signature_share=canonical_text(document), at=decision.now,
+                       message_hash=transcript.message_hash, challenge=transcript.challenge)
     return {"group_id": group.group_id, "session_id": session_id,
             "identifier": group.identifier, "message": document}
 
@@ -368,6 +376,7 @@ def aggregate_threshold_signature(decision: Decision) -> dict[str, Any]:
     in_domain(decision)
     group = group_in_chain(decision)
     group.check_can_sign()
+    check_group_key(decision, group)
     session_id = decision.args["session_id"]
     message = signed_message(decision)
     digest = bytes.fromhex(decision.args["message_digest"])
@@ -381,6 +390,7 @@ def aggregate_threshold_signature(decision: Decision) -> dict[str, Any]:
             raise InvalidInput(f"a share of session {item.session_id}",
                                field=f"shares[{index}]")
     package = _package(group)
+    transcript, commitments = frost.SessionTranscript(b"", b""), ""
     if group.suite in FROST_SUITES:
         signing = _signing_package(group, session_id, message, decision.args["commitments"])
         frost_shares = [s.share for s in shares if isinstance(s.share, SignatureShare)]
@@ -388,6 +398,8 @@ def aggregate_threshold_signature(decision: Decision) -> dict[str, Any]:
             raise InvalidInput("FROST groups combine FROST signature shares", field="shares")
         signature = named(lambda: frost.aggregate(package, signing, frost_shares), "shares")
         signers = signing.signers
+        transcript = frost.session_transcript(package.group_public_key, signing)
+        commitments = canonical_text([c.to_dict() for c in signing.commitments])
     else:
         partials = [s.share for s in shares if isinstance(s.share, bls.PartialSignature)]
         if len(partials) != len(shares):
@@ -402,7 +414,9 @@ def aggregate_threshold_signature(decision: Decision) -> dict[str, Any]:
                            message_digest=digest, signers=list(signers),
                            signature_shares=canonical_text([s.to_dict() for s in sorted(
                                shares, key=lambda s: s.identifier)]),
-                           signature=signature, at=decision.now)
+                           signature=signature, at=decision.now, signing_package=commitments,
+                           message_hash=transcript.message_hash,
+                           challenge=transcript.challenge)
     return {"group_id": group.group_id, "session_id": session_id, "suite": group.suite,
             "signers": list(signers), "signature": signature.hex(),
             "group_public_key": group.group_public_key.hex(), "psbt": None}

@@ -33,6 +33,7 @@ from commands.handlers.threshold_support import (
     group_key_row,
     in_domain,
     parse_messages,
+    record_group_key,
     retire_replaced,
     same_group,
     shred_after,
@@ -173,5 +174,6 @@ def accept_threshold_deal(decision: Decision) -> dict[str, Any]:
                                public_key_package=canonical_text(package.to_dict()),
                                sealed_share=sealed.sealed, data_key_ref=sealed.data_key_ref,
                                at=decision.now)
+    key_id = record_group_key(decision, group)
     shred_after(decision, [old_ref, *retire_replaced(decision, group)])
-    return group_key_row(group)
+    return group_key_row(group, key_id)

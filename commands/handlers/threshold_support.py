@@ -10,6 +10,7 @@ sender, a reused nonce is a recorded refusal), so the rules live once, here.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -17,8 +18,9 @@ from commands.handlers.lookups import matching_digest
 from ledger.application import Decision
 from ledger.authorization import SYSTEM_CHAIN
 from ledger.crypto.threshold.errors import CheatingParticipant, InvalidSignatureShare
-from ledger.domain.threshold_group import ThresholdGroup
-from ledger.errors import CommandRejected, InvalidInput
+from ledger.domain.key import DEFAULT_POLICY, Key, KeyState
+from ledger.domain.threshold_group import MUSIG_SUITE, ThresholdGroup, group_key_id
+from ledger.errors import CommandRejected, IllegalTransition, InvalidInput, Unauthorized
 
 T = TypeVar("T")
 CHEATING = "cheating-participant"
@@ -123,9 +125,10 @@ def only_messages(decision: Decision, group: ThresholdGroup) -> None:
                            "takes a MuSig2 (BIP-340) group", field="message_kind")
 
 
-def group_key_row(group: ThresholdGroup) -> dict[str, Any]:
+def group_key_row(group: ThresholdGroup, key_id: str | None = None) -> dict[str, Any]:
     """The public facts of an active seat (what FinishThresholdDkg returns)."""
-    return {"group_id": group.group_id, "suite": group.suite, "threshold": group.threshold,
+    return {"group_id": group.group_id, "key_id": key_id, "suite": group.suite,
+            "threshold": group.threshold,
             "participants": group.participants, "identifier": group.identifier,
             "group_public_key": group.group_public_key.hex(),
             "public_key_package": json.loads(group.public_key_package),
@@ -142,4 +145,60 @@ def retire_replaced(decision: Decision, group: ThresholdGroup) -> list[str]:
         return []
     decision.touch(old)
     old.retire(actor_id=actor_of(decision), replaced_by=group.group_id, at=decision.now)
+    key = group_key(decision, old)
+    if key is not None and key.state in (KeyState.ACTIVE, KeyState.SUSPENDED):
+        decision.touch(key)  # verifies what it signed; signs no more
+        key.deactivate(f"threshold group {old.group_id} was replaced by {group.group_id}",
+                       at=decision.now)
     return [old.share_ref]
+
+
+# --- the group key as a ledger key ---------------------------------------------------------
+
+GROUP_KEY_POLICY = {**DEFAULT_POLICY, "rotation_period_days": 0}
+"""A group key has no rotation period of its own: it rotates by a new DKG, which no
+scheduler can start for the seats (0: never reported overdue)."""
+
+
+def group_key(decision: Decision, group: ThresholdGroup) -> Key | None:
+    """The ledger key that is this seat's group key (None: a MuSig2 seat, a dealer's record
+    or a seat that became active before group keys were ledger keys)."""
+    return decision.ledger.keys.get(group_key_id(group.group_id))
+
+
+def record_group_key(decision: Decision, group: ThresholdGroup) -> str:
+    """The seat just became active: record its group key as a ledger key of the suite's
+    kind (public key only, no material) and activate it; returns the key id."""
+    assert group.suite != MUSIG_SUITE and group.identifier > 0
+    key_id = group_key_id(group.group_id)
+    key = Key.create(Key.Generated, aggregate_id=uuid.UUID(key_id), at=decision.now,
+                     key_id=key_id, domain=group.domain, label=group.label,
+                     algorithm=group.suite, usage=["sign", "verify"], version=1,
+                     public_key=group.group_public_key, sealed_material=b"",
+                     data_key_ref="", policy=dict(GROUP_KEY_POLICY))
+    key.hold_by_threshold_group(group_id=group.group_id, suite=group.suite,
+                                threshold=group.threshold, participants=group.participants,
+                                identifier=group.identifier, actor_id=actor_of(decision),
+                                at=decision.now)
+    key.activate(at=decision.now)
+    decision.touch(key)
+    return key_id
+
+
+def check_group_key(decision: Decision, group: ThresholdGroup) -> None:
+    """A seat signs only while its group key is active, and only for the key's allowed
+    signers (its policy), as any key: suspending, revoking or destroying the key on this
+    ledger stops this seat's signing."""
+    key = group_key(decision, group)
+    if key is None:
+        return
+    if key.state is not KeyState.ACTIVE:
+        raise IllegalTransition(f"the group key {key.key_id} of group {group.group_id} is "
+                                f"{key.state.value}: this seat signs only while it is active",
+                                reason_code="illegal-transition",
+                                hint="skms key show " + key.key_id)
+    allowed = key.policy.get("allowed_signers") or []
+    actor = actor_of(decision)
+    if allowed and actor not in allowed:
+        raise Unauthorized(f"actor {actor} is not an allowed signer of group key "
+                           f"{key.key_id}", reason_code="policy")

@@ -15,6 +15,14 @@ determine, nor accept a round 1 message whose proof of knowledge fails:
    commitments evaluated at its identifier.
 3. ``ThresholdShareIssued`` / ``ThresholdSignatureAggregated``: the signing set lies within
    the group and has at least ``threshold`` members (one for a BLS partial signature).
+   For FROST, from the v2 events' public values (the commitments signed over, ``H4(msg)``
+   and the challenge ``c``) and the group's package: the binding factors and the group
+   commitment ``R`` are recomputed and each recorded signature share is checked against
+   its signer's verifying share (RFC 9591 section 5.4, ``z_i·B == D_i + rho_i·E_i +
+   (c·lambda_i)·PK_i``); a seat's own share must answer the commitments it recorded for the
+   session; an aggregated signature must be ``R || Σ z_i`` and satisfy ``z·B == R + c·PK``
+   under the group key. A share that does not verify is named (participant, and the
+   event's seq in the auditor's finding).
 
 4. ``ThresholdKeyDealt`` (the dealer's record) and ``ThresholdDealAccepted`` (a seat's):
    the deal parses, is of the group's suite, threshold and size, its constant commitment
@@ -25,9 +33,12 @@ determine, nor accept a round 1 message whose proof of knowledge fails:
 5. A MuSig2 seat (``MusigKeyAggregated`` and its sessions) is replayed by
    :mod:`ledger.audit.musig_replay`.
 
-Signature shares themselves cannot be re-verified here: FROST's challenge hashes the message,
-and the log keeps only its digest. The replay returns a problem as text (the auditor raises
-it under the ``threshold`` check) or ``None``.
+What stays out of reach: the log keeps the message's SHA-256 and ``H4``, not the message, so
+that ``c = H2(R || PK || msg)`` is the one value taken as recorded (whoever holds the message
+verifies the signature as a plain Ed25519 / RFC 9591 one); v1 signing events (before the
+transcript was recorded) get the signing-set checks only, and so do threshold BLS partial
+signatures (verifying one needs the message hashed to G2). The replay returns a problem as
+text (the auditor raises it under the ``threshold`` check) or ``None``.
 """
 
 from __future__ import annotations
@@ -39,12 +50,20 @@ from typing import Any
 from ledger.audit.musig_replay import musig_problem
 from ledger.crypto.threshold.deal import DealMessage, package_of
 from ledger.crypto.threshold.dkg import verify_proof_of_knowledge
-from ledger.crypto.threshold.errors import CheatingParticipant
+from ledger.crypto.threshold.errors import CheatingParticipant, InvalidSignatureShare
+from ledger.crypto.threshold.frost import SessionTranscript, verify_transcript
 from ledger.crypto.threshold.keys import PublicKeyPackage
+from ledger.crypto.threshold.messages import SignatureShare, SigningCommitments
 from ledger.crypto.threshold.polynomial import commitment_evaluate
-from ledger.crypto.threshold.rounds import Round1Message, transcript_digest
+from ledger.crypto.threshold.rounds import (
+    CommitmentMessage,
+    Round1Message,
+    ShareMessage,
+    canonical_text,
+    transcript_digest,
+)
 from ledger.domain.threshold_group import FROST_SUITES, MUSIG_SUITE, ThresholdGroup
-from ledger.errors import SkmsError
+from ledger.errors import InvalidSignature, SkmsError
 
 __all__ = ["REPLAYED_EVENTS", "replay_problem"]
 
@@ -131,6 +150,71 @@ def _signing(group: ThresholdGroup, record: dict[str, Any]) -> str | None:
     return None
 
 
+def _shares(group: ThresholdGroup, record: dict[str, Any],
+            documents: list[Any]) -> list[SignatureShare] | str:
+    shares = []
+    for document in documents:
+        message = ShareMessage.from_dict(document)
+        if (message.group_id, message.session_id) != (group.group_id, record["session_id"]):
+            return (f"participant {message.identifier}'s recorded share is of another group "
+                    "or session")
+        if not isinstance(message.share, SignatureShare):
+            return f"participant {message.identifier}'s recorded share is not a FROST share"
+        shares.append(message.share)
+    return shares
+
+
+def _own_commitment(group: ThresholdGroup, record: dict[str, Any],
+                    commitments: list[SigningCommitments]) -> str | None:
+    """A seat's share answers the commitments it recorded for the session (the nonces it
+    sealed): the signing package's entry in its name is exactly that."""
+    session = group.sessions.get(record["session_id"]) or {}
+    if not session.get("commitments"):
+        return f"the seat shared in session {record['session_id']} without committing first"
+    committed = CommitmentMessage.from_dict(json.loads(session["commitments"])).commitments
+    mine = [c for c in commitments if c.identifier == group.identifier]
+    if len(mine) != 1 or not hmac.compare_digest(canonical_text(mine[0].to_dict()),
+                                                 canonical_text(committed.to_dict())):
+        return (f"the share of participant {group.identifier} answers commitments other than "
+                "the ones it committed in the session")
+    return None
+
+
+def _frost_session(event_type: str, record: dict[str, Any],
+                   group: ThresholdGroup) -> str | None:
+    """The cryptography of a FROST signing event, from its public values (point 3)."""
+    if group.suite not in FROST_SUITES or not record.get("challenge"):
+        return None  # BLS, or a v1 event: the signing-set checks are all there is
+    package = PublicKeyPackage.from_dict(json.loads(group.public_key_package))
+    commitments = [SigningCommitments.from_dict(c) for c in json.loads(
+        record["signing_package"])]
+    if [c.identifier for c in commitments] != list(record["signers"]):
+        return "the recorded commitments are not the signing set's"
+    transcript = SessionTranscript(bytes(record["message_hash"]), bytes(record["challenge"]))
+    aggregated = event_type == "ThresholdSignatureAggregated"
+    shares = _shares(group, record, json.loads(record["signature_shares"]) if aggregated
+                     else [json.loads(record["signature_share"])])
+    if isinstance(shares, str):
+        return shares
+    if not aggregated:
+        if [s.identifier for s in shares] != [group.identifier]:
+            return f"the recorded share is participant {shares[0].identifier}'s, not this seat's"
+        wrong = _own_commitment(group, record, commitments)
+        if wrong is not None:
+            return wrong
+    try:
+        verify_transcript(package, commitments, transcript, shares,
+                          bytes(record["signature"]) if aggregated else None)
+    except InvalidSignatureShare as bad:
+        who = (f"participant {bad.identifiers[0]}" if len(bad.identifiers) == 1 else
+               f"participants {', '.join(map(str, bad.identifiers))}")
+        return (f"the signature share of {who} does not verify against its verifying "
+                "share (RFC 9591 verify_signature_share)")
+    except InvalidSignature as bad:
+        return f"the group signature does not verify: {bad.message}"
+    return None
+
+
 def replay_problem(event_type: str, record: dict[str, Any],
                    group: ThresholdGroup) -> str | None:
     """What is wrong with a threshold event, given its seat as folded through it."""
@@ -144,7 +228,7 @@ def replay_problem(event_type: str, record: dict[str, Any],
         if event_type in ("ThresholdKeyDealt", "ThresholdDealAccepted"):
             return _dealt(group, event_type == "ThresholdKeyDealt")
         if event_type in ("ThresholdShareIssued", "ThresholdSignatureAggregated"):
-            return _signing(group, record)
+            return _signing(group, record) or _frost_session(event_type, record, group)
     except SkmsError as bad:
         return f"a recorded round message does not parse: {bad.message}"
     return None

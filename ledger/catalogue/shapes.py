@@ -74,11 +74,15 @@ SHAPES: dict[str, Shape] = {s.name: s for s in (
            time("destroyed_at", _TIMES_NOTE, nullable=True),
            integer("signatures", "Signatures made with it."),
            text("backend", "Where the current version's private key lives: software "
-                           "(sealed by the ledger's KEK) or pkcs11 (on an HSM token)."),
+                           "(sealed by the ledger's KEK), pkcs11 (on an HSM token) or "
+                           "threshold (nowhere: a threshold group key, shared among its "
+                           "seats)."),
            document("location", "For a pkcs11 key: the token (label, serial, model), the "
                                 "object id and label, the signing mechanism and the recorded "
-                                "attributes proving it cannot leave the token; null "
-                                "otherwise.", nullable=True)),
+                                "attributes proving it cannot leave the token; for a "
+                                "threshold key: group_id, suite, threshold, participants and "
+                                "this ledger's seat (identifier); null otherwise.",
+                    nullable=True)),
     _shape("PublicKey", "A public key in the requested format.",
            text("key_id", "Key id."), integer("version", "Key version."),
            text("format", "pem or hex."), text("public_key", "The key.", max_length=100_000)),
@@ -403,7 +407,10 @@ SHAPES: dict[str, Shape] = {s.name: s for s in (
            document("messages", "One sealed share message per other participant (send "
                     "each to its recipient, or all to everyone).")),
     _shape("ThresholdKey", "A group key this seat holds a share of.",
-           text("group_id", "Group id."), text("suite", "Suite."),
+           text("group_id", "Group id."),
+           text("key_id", "The ledger key that is the group key (algorithm = the suite; "
+                "skms key show): the same id on every seat's ledger.", nullable=True),
+           text("suite", "Suite."),
            integer("threshold", "Signers needed (t)."),
            integer("participants", "Participants (n)."),
            integer("identifier", "This seat's identifier."),
@@ -444,6 +451,9 @@ SHAPES: dict[str, Shape] = {s.name: s for s in (
            integer("participants", "Participants (n)."),
            integer("identifier", "This seat's identifier."),
            text("stage", "round1, round2, active, retired, or dealt (a dealer's record)."),
+           text("key_id", "The ledger key that is the group key (algorithm = the suite; "
+                "null: a seat not active yet, a dealer's record, a MuSig2 seat, or a seat "
+                "made before group keys were ledger keys).", nullable=True),
            text("replaces", "The group it replaces.", nullable=True),
            text("retired_by", "The group that replaced it.", nullable=True),
            hexa("group_public_key", "Group public key (empty before the DKG ends)."),

@@ -69,6 +69,10 @@ COMMITMENTS = _messages("commitments", "Every signer's round 1 commitments, this
                         "participant's included (FROST; none for BLS).", option="--commitment",
                         minimum=0)
 CHAIN = ChainRule.DOMAIN
+GROUP_KEY_EVENTS = ("KeyGenerated", "KeyHeldByThresholdGroup", "KeyActivated",
+                    "KeyDeactivated")
+"""A seat that becomes active records its group key as a ledger key (generated without
+material, held by the group, activated); the group it replaces has its key deactivated."""
 
 
 def _group(name: str, doc: str, verb: str, event: set[str], result: str, *,
@@ -168,7 +172,8 @@ COMMANDS = (
            cli=("dkg", "round")),
     _group("FinishThresholdDkg", "Finish the DKG: open and check the shares sent to this "
            "participant (a bad share names its sender) and seal the signing share.",
-           "dkg/finish", {"ThresholdKeyCreated", "ThresholdGroupRetired"}, "ThresholdKey",
+           "dkg/finish", {"ThresholdKeyCreated", *GROUP_KEY_EVENTS, "ThresholdGroupRetired"},
+           "ThresholdKey",
            roles=KEY_MANAGERS,
            args=(_messages("round2_messages", "The round 2 messages the others addressed to "
                            "this participant (others are ignored).", option="--in"),),
@@ -203,7 +208,8 @@ COMMANDS = (
     _group("AcceptThresholdDeal", "Take the share a trusted dealer sealed to this seat "
            "instead of running the DKG: open it with the seat's transport key, check it "
            "against the dealer's commitments (a bad share names the dealer) and seal it.",
-           "deal/accept", {"ThresholdDealAccepted", "ThresholdGroupRetired"}, "ThresholdKey",
+           "deal/accept", {"ThresholdDealAccepted", *GROUP_KEY_EVENTS, "ThresholdGroupRetired"},
+           "ThresholdKey",
            roles=KEY_MANAGERS,
            args=(document("deal", "The dealer's message (DealThresholdKey's result).",
                           cli=Cli(option="--in", reader="json-file")),),

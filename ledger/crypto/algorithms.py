@@ -16,6 +16,7 @@ from typing import Protocol
 from ledger.crypto.key_kinds import all_kinds, get_kind, is_kind
 from ledger.crypto.kinds import KeyKind as _KeyKind
 from ledger.crypto.schemes import all_schemes, get_scheme
+from ledger.crypto.threshold.group_keys import group_key_kind, is_group_key_kind
 from ledger.errors import UnsupportedAlgorithm
 
 __all__ = [
@@ -74,10 +75,27 @@ def _of_kind(kind: _KeyKind) -> AlgorithmProfile:
         default_usage=info.default_usage, description=info.operation)
 
 
+def _of_group_key(algorithm: str) -> AlgorithmProfile:
+    kind = group_key_kind(algorithm)
+    return AlgorithmProfile(
+        algorithm=kind.kind_id, family="threshold", purpose="threshold-signature",
+        security_bits=kind.security_bits, private_key_size=0,
+        public_key_size=kind.public_key_size, output_size=kind.signature_size,
+        fips_approved=False, usages=SIGNATURE_USAGES, default_usage=("sign", "verify"),
+        description=kind.description, seeded_keygen=False)
+
+
 def profile(algorithm: str) -> AlgorithmProfile:
-    """The profile of ``algorithm``, or ``UnsupportedAlgorithm`` naming every known id."""
+    """The profile of ``algorithm``, or ``UnsupportedAlgorithm`` naming every known id.
+
+    A threshold group key's kind (``frost-ed25519``, ...) resolves too, with purpose
+    ``threshold-signature`` and no private key: a ledger key of that kind is the group key
+    of a finished DKG or deal (:mod:`ledger.crypto.threshold.group_keys`). It is not in
+    :func:`all_profiles`, the algorithms a key can be created with."""
     if is_kind(algorithm):
         return _of_kind(get_kind(algorithm))
+    if is_group_key_kind(algorithm):
+        return _of_group_key(algorithm)
     try:
         scheme = get_scheme(algorithm)
     except UnsupportedAlgorithm:
@@ -116,4 +134,7 @@ def public_key_pem(algorithm: str, public_key: bytes) -> str:
     """
     if is_kind(algorithm):
         return get_kind(algorithm).public_key_pem(public_key)
+    if is_group_key_kind(algorithm):  # an Ed25519 / secp256k1 / BLS12-381 G1 point
+        same_as = group_key_kind(algorithm).same_as or "ecdsa-secp256k1"
+        return get_scheme(same_as).public_key_pem(public_key)
     return get_scheme(algorithm).public_key_pem(public_key)

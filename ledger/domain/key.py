@@ -13,7 +13,14 @@ from typing import Any
 
 from ledger.domain.aggregate import Aggregate, Created, Event
 from ledger.domain.registry import register_event
-from ledger.errors import IllegalTransition, KeyMaterialDestroyed, NotFound, Unauthorized
+from ledger.domain.threshold_group import group_key_id
+from ledger.errors import (
+    CommandRejected,
+    IllegalTransition,
+    KeyMaterialDestroyed,
+    NotFound,
+    Unauthorized,
+)
 
 DAY_MICROS = 86_400_000_000
 TOKEN_KEY_PROOF = {"extractable": False, "sensitive": True, "never_extractable": True,
@@ -80,6 +87,21 @@ def count_signatures(key: Any, recorded_at: int, count: int) -> None:
     day = recorded_at // DAY_MICROS
     key.signatures_by_day[day] = key.signatures_by_day.get(day, 0) + count
     key.signature_count += count
+
+def refuse_threshold_key(key_id: str, version: dict[str, Any]) -> None:
+    """A threshold group key's version has no secret to open: signing by key id (or any
+    use of its material) is a recorded refusal that names the way it does sign."""
+    seat = version.get("threshold")
+    if seat is None:
+        return
+    group = seat["group_id"]
+    raise CommandRejected(
+        f"key {key_id} is a {seat['suite']} threshold group key ({seat['threshold']}-of-"
+        f"{seat['participants']}, group {group}): no ledger holds its secret, so it signs "
+        "only in a threshold session", field="key_id", reason_code="threshold-key",
+        hint=f"skms threshold sign commit|share|aggregate {group} (on {seat['threshold']} "
+             "of the group's seats)")
+
 
 class Key(Aggregate):
     """A managed key: signing, encryption, MAC or key agreement (its usage list says which)."""
@@ -544,6 +566,37 @@ class Key(Aggregate):
                 "object_id": self.object_id, "object_label": self.object_label,
                 "mechanism": self.mechanism, "attributes": dict(self.attributes)}
 
+    class HeldByThresholdGroup(Event):
+        """The version is a threshold group key (issue 17): its Generated event carries the
+        group public key and no sealed material (empty) nor data key (empty reference);
+        the secret exists nowhere, each of ``participants`` seats holds a share and any
+        ``threshold`` of them sign together (``skms threshold sign``). This ledger's seat
+        is ``identifier`` of group ``group_id`` (the ThresholdGroup aggregate)."""
+
+        event_type = "KeyHeldByThresholdGroup"
+        key_id: str
+        version: int
+        group_id: str
+        suite: str
+        threshold: int
+        participants: int
+        identifier: int
+        actor_id: str
+
+        def apply(self, aggregate: Any) -> None:
+            # As for a token key, the auditor's fold refuses a version that sealed material.
+            held = aggregate.versions.get(self.version)
+            if held is None or held["sealed_material"] or held["data_key_ref"] or \
+                    aggregate.algorithm != self.suite or \
+                    str(aggregate.id) != group_key_id(self.group_id):
+                raise IllegalTransition(f"key {aggregate.id} v{self.version} is not a "
+                                        f"{self.suite} key without material named after "
+                                        f"group {self.group_id}: it cannot be its group key",
+                                        reason_code="illegal-transition")
+            aggregate.versions[self.version]["threshold"] = {
+                "group_id": self.group_id, "suite": self.suite, "threshold": self.threshold,
+                "participants": self.participants, "identifier": self.identifier}
+
     # Custody: provenance, escrow copies, their release, and wrapped export (digests only,
     # never material; the escrow copy itself lives in the key-ring, so destruction shreds
     # it).
@@ -687,6 +740,12 @@ class Key(Aggregate):
     def check_can_rotate(self) -> None:
         """Refuse before a new version's material is made."""
         self._require("rotate", KeyState.ACTIVE)
+        seat = self.threshold_seat()
+        if seat is not None:
+            raise IllegalTransition(
+                f"key {self.id} is a {self.algorithm} threshold group key: no ledger makes "
+                "its material; it rotates by a new DKG on every seat", reason_code="threshold-key",
+                hint=f"skms threshold dkg start --replaces {seat['group_id']} (on every seat)")
 
     def rotate(self, *, public_key: bytes, sealed_material: bytes, data_key_ref: str,
                at: int) -> int:
@@ -703,6 +762,20 @@ class Key(Aggregate):
         refused by the event itself unless its attributes prove non-extractability)."""
         self.trigger_event(Key.HeldOnToken, at=at, key_id=self.key_id, version=version,
                            **token)
+
+    def hold_by_threshold_group(self, *, group_id: str, suite: str, threshold: int,
+                                participants: int, identifier: int, actor_id: str,
+                                at: int) -> None:
+        """Record that the current version is the group key of ``group_id``."""
+        self.trigger_event(Key.HeldByThresholdGroup, at=at, key_id=self.key_id,
+                           version=self.current_version, group_id=group_id, suite=suite,
+                           threshold=threshold, participants=participants,
+                           identifier=identifier, actor_id=actor_id)
+
+    def threshold_seat(self) -> dict[str, Any] | None:
+        """The threshold group the current version is the key of (None: an ordinary key)."""
+        seat: dict[str, Any] | None = self.versions[self.current_version].get("threshold")
+        return seat
 
     def held_on_token(self) -> bool:
         """Whether the current version lives on an HSM (signs there, holds no sealed copy)."""
@@ -853,6 +926,7 @@ class Key(Aggregate):
     def check_can_sign(self, actor_id: str, now: int, count: int = 1) -> None:
         """Refuse before any private material is touched."""
         self._require("sign with", KeyState.ACTIVE)
+        refuse_threshold_key(self.key_id, self.versions[self.current_version])
         if "sign" not in self.usage:
             raise IllegalTransition(f"key {self.id} is not for signing",
                                     reason_code="usage")
@@ -1150,6 +1224,6 @@ for _event in (Key.SignatureBatchIssued, Key.Generated, Key.Activated, Key.Rotat
                Key.Suspended, Key.Reactivated, Key.ThreatDetected,
                Key.Compromised, Key.Deactivated, Key.DestructionScheduled,
                Key.DestructionCancelled, Key.Destroyed, Key.PolicyChanged, Key.SignatureIssued,
-               Key.HeldOnToken):
+               Key.HeldOnToken, Key.HeldByThresholdGroup):
     register_event(_event)
 register_event(Key.VersionFloorsSet)

@@ -27,10 +27,16 @@ Requirements:
    to, the Feldman commitments and the sealed shares. A seat started by
    ``StartThresholdDkg`` may instead of running the DKG accept a dealt share
    (``ThresholdDealAccepted``: ``round1`` -> ``active``) once it matches the commitments.
+7. A seat that becomes ``active`` by a DKG or a deal (FROST and threshold BLS) also records
+   the group key as a ledger ``Key`` (id :func:`group_key_id`, algorithm = the suite, the
+   group public key, no material; ``KeyHeldByThresholdGroup`` names the group, threshold
+   and participants). That key's state governs the seat's signing; the seat's retirement
+   deactivates it.
 """
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from ledger.domain.aggregate import Aggregate, Event
@@ -38,12 +44,20 @@ from ledger.domain.aggregate import Created as AggregateCreated
 from ledger.domain.registry import register_event
 from ledger.errors import IllegalTransition, InvalidInput
 
+GROUP_KEY_NAMESPACE = uuid.UUID("5d8e0c2a-6a53-4c1e-9b7f-0e3c1a9d7b44")
+"""The namespace of :func:`group_key_id`."""
 STAGES = ("round1", "round2", "active", "retired", "dealt")
 FROST_SUITES = ("frost-ed25519", "frost-secp256k1")
 SUITES = (*FROST_SUITES, "bls12381-min-pk")
 MUSIG_SUITE = "musig2-secp256k1"
 NONCE_SUITES = (*FROST_SUITES, MUSIG_SUITE)
 """Suites whose signing sessions commit to single-use nonces first."""
+
+
+def group_key_id(group_id: str) -> str:
+    """The ledger key that is a group's key (``KeyHeldByThresholdGroup``): a name-based
+    UUID of the group id, so every seat's ledger names the group key alike."""
+    return str(uuid.uuid5(GROUP_KEY_NAMESPACE, group_id))
 
 
 class ThresholdGroup(Aggregate):
@@ -303,6 +317,8 @@ class ThresholdGroup(Aggregate):
         signing_package: str
         signature_share: str
         actor_id: str
+        message_hash: bytes  # v2 (v1 events read with b""): FROST H4(message)
+        challenge: bytes  # v2 (v1 events read with b""): FROST c
 
         def apply(self, aggregate: Any) -> None:
             session = aggregate.sessions.setdefault(self.session_id, {
@@ -322,6 +338,9 @@ class ThresholdGroup(Aggregate):
         signature_shares: str
         signature: bytes
         actor_id: str
+        signing_package: str  # v2 (v1 events read with ""): the FROST commitments
+        message_hash: bytes  # v2 (v1 events read with b"")
+        challenge: bytes  # v2 (v1 events read with b"")
 
         def apply(self, aggregate: Any) -> None:
             aggregate.signatures += 1
@@ -408,7 +427,7 @@ class ThresholdGroup(Aggregate):
 
     def record_share(self, *, actor_id: str, session_id: str, message_digest: bytes,
                      signers: list[int], signing_package: str, signature_share: str,
-                     at: int) -> None:
+                     at: int, message_hash: bytes = b"", challenge: bytes = b"") -> None:
         self.check_can_sign()
         if self.suite in NONCE_SUITES:
             self.unused_session(session_id)
@@ -417,16 +436,20 @@ class ThresholdGroup(Aggregate):
         self.trigger_event(self.ShareIssued, at=at, group_id=self.group_id,
                            session_id=session_id, message_digest=message_digest,
                            signers=signers, signing_package=signing_package,
-                           signature_share=signature_share, actor_id=actor_id)
+                           signature_share=signature_share, actor_id=actor_id,
+                           message_hash=message_hash, challenge=challenge)
 
     def record_signature(self, *, actor_id: str, session_id: str, message_digest: bytes,
                          signers: list[int], signature_shares: str, signature: bytes,
-                         at: int) -> None:
+                         at: int, signing_package: str = "", message_hash: bytes = b"",
+                         challenge: bytes = b"") -> None:
         self.check_can_sign()
         self.trigger_event(self.SignatureAggregated, at=at, group_id=self.group_id,
                            session_id=session_id, message_digest=message_digest,
                            signers=signers, signature_shares=signature_shares,
-                           signature=signature, actor_id=actor_id)
+                           signature=signature, actor_id=actor_id,
+                           signing_package=signing_package, message_hash=message_hash,
+                           challenge=challenge)
 
     def retire(self, *, actor_id: str, replaced_by: str, at: int) -> None:
         self.require_stage("active", "be replaced")

@@ -29,6 +29,7 @@ from ledger.crypto.entropy import random_bytes
 from ledger.crypto.kek import KEKProvider
 from ledger.crypto.memory import zeroize
 from ledger.crypto.schemes import get_scheme
+from ledger.domain.key import refuse_threshold_key
 from ledger.errors import CommandRejected, ConcurrencyError, ConfigurationError, CryptoError
 from ledger.hsm.keystore import HsmKeyStore, record_of
 from ledger.hsm.signing import HsmKeyRecord
@@ -144,6 +145,7 @@ class KeyMaterial:
         if "hsm" in record:
             raise CommandRejected("this key version lives on an HSM; it only signs there",
                                   field="key_id", reason_code="hsm-key")
+        refuse_threshold_key(key_id, record)
         secret = self.open_secret(record["sealed_material"], record["data_key_ref"],
                                   material_aad(key_id, version))
         try:
@@ -153,6 +155,7 @@ class KeyMaterial:
 
     def sign(self, algorithm: str, key_id: str, version: int, record: dict[str, Any],
              message: bytes) -> bytes:
+        refuse_threshold_key(key_id, record)
         held = record_of(algorithm, record)
         if held is not None:
             return self.token_store().sign(held, message)
@@ -162,6 +165,7 @@ class KeyMaterial:
     def sign_many(self, algorithm: str, key_id: str, version: int, record: dict[str, Any],
                   messages: Sequence[bytes]) -> list[bytes]:
         """Unseal once, sign every message, zero: the batch form of :meth:`sign`."""
+        refuse_threshold_key(key_id, record)
         held = record_of(algorithm, record)
         if held is not None:
             return self.token_store().sign_many(held, messages)

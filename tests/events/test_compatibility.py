@@ -126,8 +126,12 @@ RELEASED = {
         "636b55bc94153160bfdcbff87e636143b7148a2ec4a78403bd3be07f0cb54133",
     "ThresholdShareIssued.v1.avsc":
         "3bf179c0bea9251c1013ca4900269100d2a43a0e2253a53aca8c59e1f2ef6be7",
+    "ThresholdShareIssued.v2.avsc":
+        "83d78d9a35165e3cbe59fedc537a045403405f587e081fe6f29c557ebd417c3d",
     "ThresholdSignatureAggregated.v1.avsc":
         "ee88eac064fc9aaa8cb94bde554c76231e9a73fcf54ece2e8a676512e4dd2c54",
+    "ThresholdSignatureAggregated.v2.avsc":
+        "ece57ceda1c7d6fd8713117d63ed7bc1d736acccfbeea2944029d85336a52b6c",
     "MusigKeyAggregated.v1.avsc":
         "3a46b113036afa5803f3a12fa8575249634fde9166d28dd9eb31351bedad046d",
     "ThresholdKeyDealt.v1.avsc":
@@ -147,6 +151,8 @@ RELEASED = {
         "86aeb1aa782ca40c8338fa96631b6d1f7d84a80becae1760ec3869cfce6b381a",
     "KeyHeldOnToken.v1.avsc":
         "10759f86a8093244c55ad1aa1526b54e432eb4e3d6afd8ea79dd204f9f1cca5e",
+    "KeyHeldByThresholdGroup.v1.avsc":
+        "1496fffadcda6752f7379b5da9072bab191dcc533ba856f7932ec5ec64061a30",
     "_TokenKeyAttributes.v1.avsc":
         "dc62ea7855b87ed1fc6f21b39021afa3ccf71d9637e5f1310e4400d42105e023",
     "KekRotationStarted.v1.avsc":

@@ -944,8 +944,9 @@ class ThresholdDkgRound2(_message.Message):
     def __init__(self, group_id: _Optional[str] = ..., identifier: _Optional[int] = ..., transcript_digest: _Optional[str] = ..., messages_json: _Optional[str] = ...) -> None: ...
 
 class ThresholdKey(_message.Message):
-    __slots__ = ("group_id", "suite", "threshold", "participants", "identifier", "group_public_key", "public_key_package_json", "transcript_digest", "replaces")
+    __slots__ = ("group_id", "key_id", "suite", "threshold", "participants", "identifier", "group_public_key", "public_key_package_json", "transcript_digest", "replaces")
     GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
     SUITE_FIELD_NUMBER: _ClassVar[int]
     THRESHOLD_FIELD_NUMBER: _ClassVar[int]
     PARTICIPANTS_FIELD_NUMBER: _ClassVar[int]
@@ -955,6 +956,7 @@ class ThresholdKey(_message.Message):
     TRANSCRIPT_DIGEST_FIELD_NUMBER: _ClassVar[int]
     REPLACES_FIELD_NUMBER: _ClassVar[int]
     group_id: str
+    key_id: str
     suite: str
     threshold: int
     participants: int
@@ -963,7 +965,7 @@ class ThresholdKey(_message.Message):
     public_key_package_json: str
     transcript_digest: str
     replaces: str
-    def __init__(self, group_id: _Optional[str] = ..., suite: _Optional[str] = ..., threshold: _Optional[int] = ..., participants: _Optional[int] = ..., identifier: _Optional[int] = ..., group_public_key: _Optional[str] = ..., public_key_package_json: _Optional[str] = ..., transcript_digest: _Optional[str] = ..., replaces: _Optional[str] = ...) -> None: ...
+    def __init__(self, group_id: _Optional[str] = ..., key_id: _Optional[str] = ..., suite: _Optional[str] = ..., threshold: _Optional[int] = ..., participants: _Optional[int] = ..., identifier: _Optional[int] = ..., group_public_key: _Optional[str] = ..., public_key_package_json: _Optional[str] = ..., transcript_digest: _Optional[str] = ..., replaces: _Optional[str] = ...) -> None: ...
 
 class ThresholdDeal(_message.Message):
     __slots__ = ("group_id", "suite", "threshold", "participants", "identifier", "group_public_key", "public_key_package_json", "message_json")
@@ -1028,7 +1030,7 @@ class ThresholdSignature(_message.Message):
     def __init__(self, group_id: _Optional[str] = ..., session_id: _Optional[str] = ..., suite: _Optional[str] = ..., signers: _Optional[_Iterable[int]] = ..., signature: _Optional[str] = ..., group_public_key: _Optional[str] = ..., psbt: _Optional[str] = ...) -> None: ...
 
 class ThresholdGroup(_message.Message):
-    __slots__ = ("group_id", "domain", "suite", "label", "threshold", "participants", "identifier", "stage", "replaces", "retired_by", "group_public_key", "public_key_package_json", "transcript_digest", "sessions", "signatures", "created_at")
+    __slots__ = ("group_id", "domain", "suite", "label", "threshold", "participants", "identifier", "stage", "key_id", "replaces", "retired_by", "group_public_key", "public_key_package_json", "transcript_digest", "sessions", "signatures", "created_at")
     GROUP_ID_FIELD_NUMBER: _ClassVar[int]
     DOMAIN_FIELD_NUMBER: _ClassVar[int]
     SUITE_FIELD_NUMBER: _ClassVar[int]
@@ -1037,6 +1039,7 @@ class ThresholdGroup(_message.Message):
     PARTICIPANTS_FIELD_NUMBER: _ClassVar[int]
     IDENTIFIER_FIELD_NUMBER: _ClassVar[int]
     STAGE_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
     REPLACES_FIELD_NUMBER: _ClassVar[int]
     RETIRED_BY_FIELD_NUMBER: _ClassVar[int]
     GROUP_PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
@@ -1053,6 +1056,7 @@ class ThresholdGroup(_message.Message):
     participants: int
     identifier: int
     stage: str
+    key_id: str
     replaces: str
     retired_by: str
     group_public_key: str
@@ -1061,7 +1065,7 @@ class ThresholdGroup(_message.Message):
     sessions: int
     signatures: int
     created_at: int
-    def __init__(self, group_id: _Optional[str] = ..., domain: _Optional[str] = ..., suite: _Optional[str] = ..., label: _Optional[str] = ..., threshold: _Optional[int] = ..., participants: _Optional[int] = ..., identifier: _Optional[int] = ..., stage: _Optional[str] = ..., replaces: _Optional[str] = ..., retired_by: _Optional[str] = ..., group_public_key: _Optional[str] = ..., public_key_package_json: _Optional[str] = ..., transcript_digest: _Optional[str] = ..., sessions: _Optional[int] = ..., signatures: _Optional[int] = ..., created_at: _Optional[int] = ...) -> None: ...
+    def __init__(self, group_id: _Optional[str] = ..., domain: _Optional[str] = ..., suite: _Optional[str] = ..., label: _Optional[str] = ..., threshold: _Optional[int] = ..., participants: _Optional[int] = ..., identifier: _Optional[int] = ..., stage: _Optional[str] = ..., key_id: _Optional[str] = ..., replaces: _Optional[str] = ..., retired_by: _Optional[str] = ..., group_public_key: _Optional[str] = ..., public_key_package_json: _Optional[str] = ..., transcript_digest: _Optional[str] = ..., sessions: _Optional[int] = ..., signatures: _Optional[int] = ..., created_at: _Optional[int] = ...) -> None: ...
 
 class ThresholdSession(_message.Message):
     __slots__ = ("session_id", "committed_at", "signed", "message_digest", "signers", "signature")

@@ -43,6 +43,7 @@ from ledger.crypto.threshold.suites import ciphersuite_by_name
 from ledger.errors import InvalidInput, InvalidSignature
 
 __all__ = [
+    "SessionTranscript",
     "SigningNonces",
     "aggregate",
     "binding_factor_inputs",
@@ -53,9 +54,11 @@ __all__ = [
     "compute_group_commitment",
     "encode_group_commitment_list",
     "nonce_generate",
+    "session_transcript",
     "sign",
     "verify_signature",
     "verify_signature_share",
+    "verify_transcript",
 ]
 
 _RANDOM_SIZE = 32
@@ -182,20 +185,24 @@ def encode_group_commitment_list(suite: Ciphersuite,
                     + group.serialize_element(c.binding) for c in commitments)
 
 
-def binding_factor_inputs(group_public_key: bytes, package: SigningPackage) -> dict[int, bytes]:
-    """``rho_input`` per signer: ``PK || H4(msg) || H5(encoded list) || SerializeScalar(i)``."""
+def binding_factor_inputs(group_public_key: bytes, package: SigningPackage,
+                          message_hash: bytes | None = None) -> dict[int, bytes]:
+    """``rho_input`` per signer: ``PK || H4(msg) || H5(encoded list) || SerializeScalar(i)``
+    (``message_hash``: ``H4(msg)`` given instead of the package's message)."""
     suite = package.suite
-    prefix = (suite.group.serialize_element(group_public_key) + suite.h4(package.message)
+    hashed = suite.h4(package.message) if message_hash is None else message_hash
+    prefix = (suite.group.serialize_element(group_public_key) + hashed
               + suite.h5(encode_group_commitment_list(suite, package.commitments)))
     return {c.identifier: prefix + suite.group.scalars.from_int(c.identifier)
             for c in package.commitments}
 
 
-def compute_binding_factors(group_public_key: bytes, package: SigningPackage) -> dict[int, bytes]:
+def compute_binding_factors(group_public_key: bytes, package: SigningPackage,
+                            message_hash: bytes | None = None) -> dict[int, bytes]:
     """RFC ``compute_binding_factors``: ``rho_i = H1(rho_input_i)``."""
     return {identifier: package.suite.h1(rho_input)
-            for identifier, rho_input in binding_factor_inputs(group_public_key,
-                                                               package).items()}
+            for identifier, rho_input in binding_factor_inputs(group_public_key, package,
+                                                               message_hash).items()}
 
 
 def compute_group_commitment(package: SigningPackage,
@@ -227,6 +234,80 @@ def _session(group_public_key: bytes, package: SigningPackage) -> _Session:
     commitment = compute_group_commitment(package, factors)
     challenge = compute_challenge(package.suite, commitment, group_public_key, package.message)
     return _Session(factors, commitment, challenge)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionTranscript:
+    """What a session's log records beside the commitments and shares (public values):
+    ``H4(msg)``, from which anyone recomputes the binding factors and ``R``, and the
+    challenge ``c = H2(R || PK || msg)``, which needs the message itself."""
+
+    message_hash: bytes
+    challenge: bytes
+
+
+def session_transcript(group_public_key: bytes, package: SigningPackage) -> SessionTranscript:
+    """The transcript of ``package`` (the values :func:`verify_transcript` checks)."""
+    session = _session(group_public_key, package)
+    return SessionTranscript(package.suite.h4(package.message), session.challenge)
+
+
+def verify_transcript(public_key_package: PublicKeyPackage,
+                      commitments: Sequence[SigningCommitments], transcript: SessionTranscript,
+                      shares: Sequence[SignatureShare], signature: bytes | None = None) -> None:
+    """RFC 9591 section 5.4 ``verify_signature_share`` of every share given (with a
+    ``signature``: exactly one per signer; without: any of the signers'), and section 5.3's
+    final check ``z·B == R + c·PK`` of ``signature`` (with ``R`` the group commitment and
+    ``z`` the sum of the shares), from public values: the binding factors and ``R`` are
+    recomputed from ``H4(msg)``, the commitments and the group key; ``c`` is the recorded
+    challenge, since the message is not at hand (so its tie to the message is the one step
+    left to whoever holds the message).
+
+    Raises :class:`InvalidSignatureShare` naming every share that does not verify against
+    its signer's verifying share, :class:`InvalidSignature` for a signature that is not
+    the shares' sum or does not verify, ``InvalidInput`` for a malformed transcript.
+    """
+    suite = _ciphersuite(public_key_package.suite)
+    package = SigningPackage(suite, b"", tuple(commitments))
+    _check_session(public_key_package, package)
+    scalars = suite.group.scalars
+    if len(transcript.message_hash) != len(suite.h4(b"")):
+        raise InvalidInput(f"a {suite.name} message hash is {len(suite.h4(b''))} bytes",
+                           field="message_hash")
+    challenge = scalars.deserialize(bytes(transcript.challenge), "challenge")
+    if scalars.is_zero(challenge):  # c = 0 would make every share check vacuous
+        raise InvalidInput("the challenge is zero", field="challenge")
+    by_signer = {share.identifier: share for share in shares}
+    wanted = package.signers if signature is not None else sorted(by_signer)
+    if not set(wanted) <= set(package.signers) or sorted(by_signer) != wanted or len(
+            by_signer) != len(shares) or any(share.suite is not suite for share in shares):
+        raise InvalidInput(f"{suite.name} shares of signers {sorted(by_signer)} (each once) "
+                           f"do not fit the signing set {package.signers}", field="shares")
+    factors = compute_binding_factors(public_key_package.group_public_key, package,
+                                      bytes(transcript.message_hash))
+    session = _Session(factors, compute_group_commitment(package, factors), challenge)
+    bad = [i for i in wanted
+           if not _share_is_valid(public_key_package, package, session, by_signer[i])]
+    if bad:
+        raise InvalidSignatureShare(bad)
+    if signature is None:
+        return
+    group = suite.group
+    if len(signature) != group.element_size + scalars.size:
+        raise InvalidSignature(f"a {suite.name} signature is "
+                               f"{group.element_size + scalars.size} bytes")
+    if signature[:group.element_size] != group.serialize_element(session.group_commitment):
+        raise InvalidSignature("the signature's R is not the group commitment of the "
+                               "recorded commitments")
+    total = scalars.zero()
+    for identifier in package.signers:
+        total = scalars.add(total, by_signer[identifier].share)
+    if signature[group.element_size:] != total:
+        raise InvalidSignature("the signature's z is not the sum of the recorded shares")
+    expected = group.add(session.group_commitment, group.scalar_mult(
+        challenge, public_key_package.group_public_key))
+    if not group.equal(group.scalar_base_mult(total), expected):  # pragma: no cover
+        raise InvalidSignature("z·B != R + c·PK")  # implied by every share verifying
 
 
 def sign(key_share: KeyShare, nonces: SigningNonces, package: SigningPackage) -> SignatureShare:

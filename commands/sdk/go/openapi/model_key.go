@@ -23,7 +23,7 @@ var _ MappedNullable = &Key{}
 type Key struct {
 	// Algorithm id.
 	Algorithm string `json:"algorithm"`
-	// Where the current version's private key lives: software (sealed by the ledger's KEK) or pkcs11 (on an HSM token).
+	// Where the current version's private key lives: software (sealed by the ledger's KEK), pkcs11 (on an HSM token) or threshold (nowhere: a threshold group key, shared among its seats).
 	Backend string `json:"backend"`
 	// Microseconds since 1970-01-01 UTC.
 	CreatedAt int64 `json:"created_at"`
@@ -39,7 +39,7 @@ type Key struct {
 	KeyId string `json:"key_id"`
 	// Label.
 	Label NullableString `json:"label"`
-	// For a pkcs11 key: the token (label, serial, model), the object id and label, the signing mechanism and the recorded attributes proving it cannot leave the token; null otherwise.
+	// For a pkcs11 key: the token (label, serial, model), the object id and label, the signing mechanism and the recorded attributes proving it cannot leave the token; for a threshold key: group_id, suite, threshold, participants and this ledger's seat (identifier); null otherwise.
 	Location interface{} `json:"location"`
 	// Rotation, destruction and usage policy.
 	Policy interface{} `json:"policy"`

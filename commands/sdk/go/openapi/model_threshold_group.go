@@ -31,6 +31,8 @@ type ThresholdGroup struct {
 	GroupPublicKey string `json:"group_public_key"`
 	// This seat's identifier.
 	Identifier int64 `json:"identifier"`
+	// The ledger key that is the group key (algorithm = the suite; null: a seat not active yet, a dealer's record, a MuSig2 seat, or a seat made before group keys were ledger keys).
+	KeyId NullableString `json:"key_id"`
 	// Label.
 	Label NullableString `json:"label"`
 	// Participants (n).
@@ -61,13 +63,14 @@ type _ThresholdGroup ThresholdGroup
 // This constructor will assign default values to properties that have it defined,
 // and makes sure properties required by API are set, but the set of arguments
 // will change when the set of required properties is changed
-func NewThresholdGroup(createdAt int64, domain string, groupId string, groupPublicKey string, identifier int64, label NullableString, participants int64, publicKeyPackage interface{}, replaces NullableString, retiredBy NullableString, sessions int64, signatures int64, stage string, suite string, threshold int64, transcriptDigest string) *ThresholdGroup {
+func NewThresholdGroup(createdAt int64, domain string, groupId string, groupPublicKey string, identifier int64, keyId NullableString, label NullableString, participants int64, publicKeyPackage interface{}, replaces NullableString, retiredBy NullableString, sessions int64, signatures int64, stage string, suite string, threshold int64, transcriptDigest string) *ThresholdGroup {
 	this := ThresholdGroup{}
 	this.CreatedAt = createdAt
 	this.Domain = domain
 	this.GroupId = groupId
 	this.GroupPublicKey = groupPublicKey
 	this.Identifier = identifier
+	this.KeyId = keyId
 	this.Label = label
 	this.Participants = participants
 	this.PublicKeyPackage = publicKeyPackage
@@ -208,6 +211,32 @@ func (o *ThresholdGroup) GetIdentifierOk() (*int64, bool) {
 // SetIdentifier sets field value
 func (o *ThresholdGroup) SetIdentifier(v int64) {
 	o.Identifier = v
+}
+
+// GetKeyId returns the KeyId field value
+// If the value is explicit nil, the zero value for string will be returned
+func (o *ThresholdGroup) GetKeyId() string {
+	if o == nil || o.KeyId.Get() == nil {
+		var ret string
+		return ret
+	}
+
+	return *o.KeyId.Get()
+}
+
+// GetKeyIdOk returns a tuple with the KeyId field value
+// and a boolean to check if the value has been set.
+// NOTE: If the value is an explicit nil, `nil, true` will be returned
+func (o *ThresholdGroup) GetKeyIdOk() (*string, bool) {
+	if o == nil {
+		return nil, false
+	}
+	return o.KeyId.Get(), o.KeyId.IsSet()
+}
+
+// SetKeyId sets field value
+func (o *ThresholdGroup) SetKeyId(v string) {
+	o.KeyId.Set(&v)
 }
 
 // GetLabel returns the Label field value
@@ -497,6 +526,7 @@ func (o ThresholdGroup) ToMap() (map[string]interface{}, error) {
 	toSerialize["group_id"] = o.GroupId
 	toSerialize["group_public_key"] = o.GroupPublicKey
 	toSerialize["identifier"] = o.Identifier
+	toSerialize["key_id"] = o.KeyId.Get()
 	toSerialize["label"] = o.Label.Get()
 	toSerialize["participants"] = o.Participants
 	if o.PublicKeyPackage != nil {
@@ -523,6 +553,7 @@ func (o *ThresholdGroup) UnmarshalJSON(data []byte) (err error) {
 		"group_id",
 		"group_public_key",
 		"identifier",
+		"key_id",
 		"label",
 		"participants",
 		"public_key_package",

@@ -27,6 +27,8 @@ type ThresholdKey struct {
 	GroupPublicKey string `json:"group_public_key"`
 	// This seat's identifier.
 	Identifier int64 `json:"identifier"`
+	// The ledger key that is the group key (algorithm = the suite; skms key show): the same id on every seat's ledger.
+	KeyId NullableString `json:"key_id"`
 	// Participants (n).
 	Participants int64 `json:"participants"`
 	// Group key and every verifying share.
@@ -47,11 +49,12 @@ type _ThresholdKey ThresholdKey
 // This constructor will assign default values to properties that have it defined,
 // and makes sure properties required by API are set, but the set of arguments
 // will change when the set of required properties is changed
-func NewThresholdKey(groupId string, groupPublicKey string, identifier int64, participants int64, publicKeyPackage interface{}, replaces NullableString, suite string, threshold int64, transcriptDigest string) *ThresholdKey {
+func NewThresholdKey(groupId string, groupPublicKey string, identifier int64, keyId NullableString, participants int64, publicKeyPackage interface{}, replaces NullableString, suite string, threshold int64, transcriptDigest string) *ThresholdKey {
 	this := ThresholdKey{}
 	this.GroupId = groupId
 	this.GroupPublicKey = groupPublicKey
 	this.Identifier = identifier
+	this.KeyId = keyId
 	this.Participants = participants
 	this.PublicKeyPackage = publicKeyPackage
 	this.Replaces = replaces
@@ -139,6 +142,32 @@ func (o *ThresholdKey) GetIdentifierOk() (*int64, bool) {
 // SetIdentifier sets field value
 func (o *ThresholdKey) SetIdentifier(v int64) {
 	o.Identifier = v
+}
+
+// GetKeyId returns the KeyId field value
+// If the value is explicit nil, the zero value for string will be returned
+func (o *ThresholdKey) GetKeyId() string {
+	if o == nil || o.KeyId.Get() == nil {
+		var ret string
+		return ret
+	}
+
+	return *o.KeyId.Get()
+}
+
+// GetKeyIdOk returns a tuple with the KeyId field value
+// and a boolean to check if the value has been set.
+// NOTE: If the value is an explicit nil, `nil, true` will be returned
+func (o *ThresholdKey) GetKeyIdOk() (*string, bool) {
+	if o == nil {
+		return nil, false
+	}
+	return o.KeyId.Get(), o.KeyId.IsSet()
+}
+
+// SetKeyId sets field value
+func (o *ThresholdKey) SetKeyId(v string) {
+	o.KeyId.Set(&v)
 }
 
 // GetParticipants returns the Participants field value
@@ -302,6 +331,7 @@ func (o ThresholdKey) ToMap() (map[string]interface{}, error) {
 	toSerialize["group_id"] = o.GroupId
 	toSerialize["group_public_key"] = o.GroupPublicKey
 	toSerialize["identifier"] = o.Identifier
+	toSerialize["key_id"] = o.KeyId.Get()
 	toSerialize["participants"] = o.Participants
 	if o.PublicKeyPackage != nil {
 		toSerialize["public_key_package"] = o.PublicKeyPackage
@@ -321,6 +351,7 @@ func (o *ThresholdKey) UnmarshalJSON(data []byte) (err error) {
 		"group_id",
 		"group_public_key",
 		"identifier",
+		"key_id",
 		"participants",
 		"public_key_package",
 		"replaces",

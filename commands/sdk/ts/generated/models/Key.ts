@@ -24,7 +24,7 @@ export interface Key {
      */
     algorithm: string;
     /**
-     * Where the current version's private key lives: software (sealed by the ledger's KEK) or pkcs11 (on an HSM token).
+     * Where the current version's private key lives: software (sealed by the ledger's KEK), pkcs11 (on an HSM token) or threshold (nowhere: a threshold group key, shared among its seats).
      */
     backend: string;
     /**
@@ -56,7 +56,7 @@ export interface Key {
      */
     label: string | null;
     /**
-     * For a pkcs11 key: the token (label, serial, model), the object id and label, the signing mechanism and the recorded attributes proving it cannot leave the token; null otherwise.
+     * For a pkcs11 key: the token (label, serial, model), the object id and label, the signing mechanism and the recorded attributes proving it cannot leave the token; for a threshold key: group_id, suite, threshold, participants and this ledger's seat (identifier); null otherwise.
      */
     location: any | null;
     /**

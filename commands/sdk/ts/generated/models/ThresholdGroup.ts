@@ -40,6 +40,10 @@ export interface ThresholdGroup {
      */
     identifier: number;
     /**
+     * The ledger key that is the group key (algorithm = the suite; null: a seat not active yet, a dealer's record, a MuSig2 seat, or a seat made before group keys were ledger keys).
+     */
+    keyId: string | null;
+    /**
      * Label.
      */
     label: string | null;
@@ -94,6 +98,7 @@ export function instanceOfThresholdGroup(value: object): value is ThresholdGroup
     if ((!('groupId' in (value as Record<string, any>)) && !('group_id' in (value as Record<string, any>))) || ((value as Record<string, any>)['groupId'] === undefined && (value as Record<string, any>)['group_id'] === undefined)) return false;
     if ((!('groupPublicKey' in (value as Record<string, any>)) && !('group_public_key' in (value as Record<string, any>))) || ((value as Record<string, any>)['groupPublicKey'] === undefined && (value as Record<string, any>)['group_public_key'] === undefined)) return false;
     if (!('identifier' in value) || value['identifier'] === undefined) return false;
+    if ((!('keyId' in (value as Record<string, any>)) && !('key_id' in (value as Record<string, any>))) || ((value as Record<string, any>)['keyId'] === undefined && (value as Record<string, any>)['key_id'] === undefined)) return false;
     if (!('label' in value) || value['label'] === undefined) return false;
     if (!('participants' in value) || value['participants'] === undefined) return false;
     if ((!('publicKeyPackage' in (value as Record<string, any>)) && !('public_key_package' in (value as Record<string, any>))) || ((value as Record<string, any>)['publicKeyPackage'] === undefined && (value as Record<string, any>)['public_key_package'] === undefined)) return false;
@@ -123,6 +128,7 @@ export function ThresholdGroupFromJSONTyped(json: any, ignoreDiscriminator: bool
         'groupId': json['group_id'],
         'groupPublicKey': json['group_public_key'],
         'identifier': json['identifier'],
+        'keyId': json['key_id'],
         'label': json['label'],
         'participants': json['participants'],
         'publicKeyPackage': json['public_key_package'],
@@ -153,6 +159,7 @@ export function ThresholdGroupToJSONTyped(value?: ThresholdGroup | null, ignoreD
         'group_id': value['groupId'],
         'group_public_key': value['groupPublicKey'],
         'identifier': value['identifier'],
+        'key_id': value['keyId'],
         'label': value['label'],
         'participants': value['participants'],
         'public_key_package': value['publicKeyPackage'],

@@ -32,6 +32,10 @@ export interface ThresholdKey {
      */
     identifier: number;
     /**
+     * The ledger key that is the group key (algorithm = the suite; skms key show): the same id on every seat's ledger.
+     */
+    keyId: string | null;
+    /**
      * Participants (n).
      */
     participants: number;
@@ -64,6 +68,7 @@ export function instanceOfThresholdKey(value: object): value is ThresholdKey {
     if ((!('groupId' in (value as Record<string, any>)) && !('group_id' in (value as Record<string, any>))) || ((value as Record<string, any>)['groupId'] === undefined && (value as Record<string, any>)['group_id'] === undefined)) return false;
     if ((!('groupPublicKey' in (value as Record<string, any>)) && !('group_public_key' in (value as Record<string, any>))) || ((value as Record<string, any>)['groupPublicKey'] === undefined && (value as Record<string, any>)['group_public_key'] === undefined)) return false;
     if (!('identifier' in value) || value['identifier'] === undefined) return false;
+    if ((!('keyId' in (value as Record<string, any>)) && !('key_id' in (value as Record<string, any>))) || ((value as Record<string, any>)['keyId'] === undefined && (value as Record<string, any>)['key_id'] === undefined)) return false;
     if (!('participants' in value) || value['participants'] === undefined) return false;
     if ((!('publicKeyPackage' in (value as Record<string, any>)) && !('public_key_package' in (value as Record<string, any>))) || ((value as Record<string, any>)['publicKeyPackage'] === undefined && (value as Record<string, any>)['public_key_package'] === undefined)) return false;
     if (!('replaces' in value) || value['replaces'] === undefined) return false;
@@ -86,6 +91,7 @@ export function ThresholdKeyFromJSONTyped(json: any, ignoreDiscriminator: boolea
         'groupId': json['group_id'],
         'groupPublicKey': json['group_public_key'],
         'identifier': json['identifier'],
+        'keyId': json['key_id'],
         'participants': json['participants'],
         'publicKeyPackage': json['public_key_package'],
         'replaces': json['replaces'],
@@ -109,6 +115,7 @@ export function ThresholdKeyToJSONTyped(value?: ThresholdKey | null, ignoreDiscr
         'group_id': value['groupId'],
         'group_public_key': value['groupPublicKey'],
         'identifier': value['identifier'],
+        'key_id': value['keyId'],
         'participants': value['participants'],
         'public_key_package': value['publicKeyPackage'],
         'replaces': value['replaces'],
