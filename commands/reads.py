@@ -577,8 +577,14 @@ def list_keys_without_backup(ctx: ReadContext, domain: str | None = None
         if key.state.value == "destroyed" or not ctx.sees(key.domain) or (
                 domain is not None and key.domain != domain):
             continue
-        holding = [b for b in backups if key.key_id in b.covers()]
-        held = set().union(*(b.covers()[key.key_id] for b in holding))
+        seat = key.threshold_seat()
+        if seat is not None:  # a group key: a backup of its seat's share holds it
+            holding = [b for b in backups if any(
+                g["group_id"] == seat["group_id"] for g in b.threshold_groups)]
+            held = set(key.versions) if holding else set()
+        else:
+            holding = [b for b in backups if key.key_id in b.covers()]
+            held = set().union(*(b.covers()[key.key_id] for b in holding))
         missing = sorted(set(key.versions) - held)
         if missing:
             last = holding[-1] if holding else None

@@ -60,6 +60,10 @@ def _chosen(decision: Decision) -> tuple[list[Key], list[Wallet]]:
         if key.state is KeyState.DESTROYED:
             raise InvalidInput(f"key {key.key_id} was destroyed; nothing to back up",
                                field="key_ids")
+        if key.threshold_seat() is not None:
+            raise InvalidInput(f"key {key.key_id} is a threshold group key: no ledger holds "
+                               "it; back up this ledger's seat (its share) with --all",
+                               field="key_ids")
         if not _software_versions(key):
             raise InvalidInput(f"key {key.key_id} lives on the HSM token, which never lets "
                                "it out: back the token up by its own means", field="key_ids")

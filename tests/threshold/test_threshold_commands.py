@@ -270,8 +270,9 @@ def test_projections_and_reports_show_groups_sessions_and_aborts(seats: Seats,
         kinds = [r[0] for r in con.execute(
             "SELECT event_type FROM threshold_events ORDER BY seq").fetchall()]
         assert kinds == ["ThresholdDkgStarted", "ThresholdDkgShared", "ThresholdKeyCreated",
-                         "KeyHeldByThresholdGroup", "ThresholdNoncesCommitted", "ThresholdShareIssued",
-                         "ThresholdSignatureAggregated", "ThresholdNoncesCommitted"]
+                         "KeyHeldByThresholdGroup", "ThresholdNoncesCommitted",
+                         "ThresholdShareIssued", "ThresholdSignatureAggregated",
+                         "ThresholdNoncesCommitted"]
         details = " ".join(r[0] for r in con.execute(
             "SELECT details_json FROM threshold_events").fetchall())
         assert "sealed" not in details
