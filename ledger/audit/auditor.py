@@ -36,6 +36,8 @@ this order (the first failure is raised, naming the chain, seq and check):
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import hmac
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor
@@ -43,6 +45,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ledger.audit.approvals import ApprovalAudit
+from ledger.audit.chain_roots import ChainRoots
 from ledger.audit.examine import (
     CONTENT,
     IDENTITY,
@@ -64,9 +67,14 @@ from ledger.authorization import SYSTEM_CHAIN
 from ledger.command import LEDGER_IDENTITIES, SYSTEM_ACTOR
 from ledger.envelope import GENESIS_PREV_HASH, NO_AUTHORITY
 from ledger.errors import ConfigurationError, SkmsError, VerificationError
-from ledger.merkle.checkpoint import Checkpoint, chain_origin, ledger_verifiers, open_checkpoint
+from ledger.merkle.checkpoint import (
+    Checkpoint,
+    chain_origin,
+    ledger_verifiers,
+    open_checkpoint,
+    parse_body,
+)
 from ledger.merkle.hasher import hash_leaf
-from ledger.merkle.tree import MerkleTree
 from ledger.parallel import worker_pool
 from ledger.state import LedgerState
 from ledger.stores.base import EventStore, StoredCheckpoint, StoredEnvelope
@@ -102,6 +110,19 @@ class AuditReport:
                 "ledger_public_key": self.ledger_public_key, "events": self.events,
                 "chains": [vars(c) for c in self.chains],
                 "trusted_checkpoints": self.trusted_checkpoints}
+
+
+def used_once_key(*parts: str) -> bytes:
+    """A 16-byte digest standing for strings the auditor must remember for the whole chain
+    (each actor's nonces and the command that used each): the strings parsed from the
+    commands took about 330 bytes per event (tools/bench/bench_audit_memory.py); two digests
+    take about half. Length-prefixed, so no two tuples of parts share an encoding."""
+    digest = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        encoded = part.encode()
+        digest.update(len(encoded).to_bytes(4, "big"))
+        digest.update(encoded)
+    return digest.digest()
 
 
 class Auditor:
@@ -154,11 +175,13 @@ class Auditor:
             raise VerificationError("the store holds no system chain (no genesis)",
                                     chain=SYSTEM_CHAIN, seq=0, check="seq")
         ordered = [SYSTEM_CHAIN] + [c for c in chains if c != SYSTEM_CHAIN]
-        trees: dict[str, MerkleTree] = {}
+        trees: dict[str, ChainRoots] = {}
         reports: list[ChainReport] = []
+        trusted_sizes = self._trusted_sizes()
         try:
             for chain_id in ordered:
-                tree, chain_report = self._verify_chain(chain_id, self.store.read(chain_id))
+                tree, chain_report = self._verify_chain(chain_id, self.store.read(chain_id),
+                                                        trusted_sizes)
                 trees[chain_id] = tree
                 reports.append(chain_report)
         finally:
@@ -188,16 +211,21 @@ class Auditor:
 
     # --- one chain ---------------------------------------------------------------------------
 
-    def _verify_chain(self, chain_id: str, envelopes: Iterable[StoredEnvelope]
-                      ) -> tuple[MerkleTree, ChainReport]:
+    def _verify_chain(self, chain_id: str, envelopes: Iterable[StoredEnvelope],
+                      trusted_sizes: set[int]) -> tuple[ChainRoots, ChainReport]:
         """The chain-level checks, in the documented order; a finding of the examination is
         raised when its stage comes, so the first fault named does not depend on where the
-        envelopes were examined."""
+        envelopes were examined.
+
+        The stored checkpoints are read before the chain, so the roots at their sizes (and
+        at the trusted checkpoints' sizes) are kept as the pass goes by them
+        (:mod:`ledger.audit.chain_roots`)."""
         head = self.store.head(chain_id)
         total = 0 if head is None else head.seq + 1
-        tree = MerkleTree()
+        stored_checkpoints = self.store.checkpoints(chain_id)
+        tree = ChainRoots({c.size for c in stored_checkpoints} | trusted_sizes)
         prev_hash = GENESIS_PREV_HASH
-        nonces: dict[tuple[str, str], str] = {}
+        nonces: dict[bytes, bytes] = {}  # every (actor, nonce) seen: the ledger's rule
         last_authority = NO_AUTHORITY
         checkpoint_events = 0
         expected = 0
@@ -214,8 +242,9 @@ class Auditor:
             if not hmac.compare_digest(item.prev_hash, prev_hash):
                 raise fail("prev_hash does not link to the previous event", "prev-hash")
             item.raise_finding(CONTENT, chain_id)
-            owner = nonces.setdefault((item.actor_id, item.nonce), item.command_id)
-            if owner != item.command_id:
+            command_key = used_once_key(item.command_id)
+            owner = nonces.setdefault(used_once_key(item.actor_id, item.nonce), command_key)
+            if owner != command_key:
                 raise fail("nonce reused by a different command (replay)", "command")
             record = item.record
             assert record is not None  # no finding before the identity stage
@@ -261,10 +290,10 @@ class Auditor:
                     raise fail(problem, "threshold")
             if chain_id == SYSTEM_CHAIN:
                 self._after_system_event(item.seq, item.event_type, record)
-            tree.append(hash_leaf(item.event_hash))
-            if item.event_type == "CheckpointPublished":
+            if item.event_type == "CheckpointPublished":  # names the chain before itself
                 self._check_checkpoint_event(chain_id, item.seq, record, tree)
                 checkpoint_events += 1
+            tree.append(hash_leaf(item.event_hash))
             prev_hash = item.event_hash
             expected += 1
             if self.on_accepted is not None:
@@ -280,11 +309,12 @@ class Auditor:
                                     check="seq")
         if chain_id == SYSTEM_CHAIN:
             self.system_size = expected
-        stored_checkpoints = self.store.checkpoints(chain_id)
         for checkpoint in stored_checkpoints:
             self._check_stored_checkpoint(checkpoint, tree)
         last = stored_checkpoints[-1].size if stored_checkpoints else 0
-        root = tree.root().hex()
+        final_root = tree.root(tree.size)
+        assert final_root is not None  # the current size always has its root
+        root = final_root.hex()
         return tree, ChainReport(chain_id, expected, root,
                                  checkpoint_events + len(stored_checkpoints), last)
 
@@ -333,7 +363,7 @@ class Auditor:
             raise VerificationError(f"checkpoint signature invalid: {exc.message}", seq=seq,
                                     chain=chain_id, check="checkpoint") from None
 
-    def _check_root(self, checkpoint: Checkpoint, chain_id: str, tree: MerkleTree,
+    def _check_root(self, checkpoint: Checkpoint, chain_id: str, tree: ChainRoots,
                     seq: int | None) -> None:
         if checkpoint.origin != chain_origin(self.origin, chain_id):
             raise VerificationError(f"checkpoint origin {checkpoint.origin!r} is not this "
@@ -342,13 +372,19 @@ class Auditor:
             raise VerificationError(f"checkpoint covers {checkpoint.size} events but the chain "
                                     f"has {tree.size}", seq=tree.size, chain=chain_id,
                                     check="checkpoint")
-        if not hmac.compare_digest(tree.root(checkpoint.size), checkpoint.root_hash):
+        root = tree.root(checkpoint.size)
+        if root is None:
+            raise VerificationError(f"checkpoint event covers {checkpoint.size} events: one "
+                                    f"covers the chain before it ({tree.size} events) or an "
+                                    "earlier checkpoint's size", seq=seq, chain=chain_id,
+                                    check="checkpoint")
+        if not hmac.compare_digest(root, checkpoint.root_hash):
             raise VerificationError(f"checkpoint root at size {checkpoint.size} differs from "
                                     "the chain's", seq=seq if seq is not None else
                                     checkpoint.size - 1, chain=chain_id, check="checkpoint")
 
     def _check_checkpoint_event(self, chain_id: str, seq: int, record: dict[str, Any],
-                                tree: MerkleTree) -> None:
+                                tree: ChainRoots) -> None:
         checkpoint = self._open(record["note"], chain_id, seq)
         if checkpoint.size != record["tree_size"] or checkpoint.root_hash != bytes(
                 record["root_hash"]):
@@ -358,15 +394,27 @@ class Auditor:
             raise VerificationError("checkpoint claims events recorded after it", seq=seq,
                                     chain=chain_id, check="checkpoint")
         self._check_root(checkpoint, chain_id, tree, seq)
+        tree.keep()
 
-    def _check_stored_checkpoint(self, stored: StoredCheckpoint, tree: MerkleTree) -> None:
+    def _check_stored_checkpoint(self, stored: StoredCheckpoint, tree: ChainRoots) -> None:
         checkpoint = self._open(stored.note, stored.chain_id, None)
         if checkpoint.size != stored.size:
             raise VerificationError("stored checkpoint size differs from its note",
                                     chain=stored.chain_id, check="checkpoint")
         self._check_root(checkpoint, stored.chain_id, tree, None)
 
-    def _check_trusted(self, note: str, trees: dict[str, MerkleTree]) -> dict[str, Any]:
+    def _trusted_sizes(self) -> set[int]:
+        """The sizes the trusted checkpoints name, read from their bodies before the pass so
+        every chain keeps its roots there (the ledger's origin, which names the chain, is
+        only known once the system chain is read); a note that does not parse names none
+        here and is refused with its reason by :meth:`_check_trusted` after the pass."""
+        sizes: set[int] = set()
+        for note in self.trusted_notes:
+            with contextlib.suppress(SkmsError):
+                sizes.add(parse_body(note.split("\n\n", 1)[0] + "\n").size)
+        return sizes
+
+    def _check_trusted(self, note: str, trees: dict[str, ChainRoots]) -> dict[str, Any]:
         assert self.ledger_key is not None
         try:
             checkpoint = open_checkpoint(note, {self.key_name: self.ledger_key})
@@ -384,7 +432,8 @@ class Auditor:
             raise VerificationError(
                 f"truncated: the trusted checkpoint covers {checkpoint.size} events, the chain "
                 f"has {size}", seq=size, chain=chain_id, check="trusted-checkpoint")
-        if not hmac.compare_digest(tree.root(checkpoint.size), checkpoint.root_hash):
+        root = tree.root(checkpoint.size)
+        if root is None or not hmac.compare_digest(root, checkpoint.root_hash):
             raise VerificationError(
                 f"rewritten: the chain's root at size {checkpoint.size} differs from the "
                 "trusted checkpoint", seq=checkpoint.size - 1, chain=chain_id,
