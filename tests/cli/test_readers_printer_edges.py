@@ -9,11 +9,11 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from commands.cli.printer import emit, field_text, guarded
+from commands.cli.printer import emit, field_text, guarded, report_error
 from commands.cli.readers import parse_time, read_bytes, read_value
 from ledger.catalogue import Field, Kind
 from ledger.catalogue.model import Cli
-from ledger.errors import InvalidInput
+from ledger.errors import InvalidInput, VerificationError
 
 
 def no_lookup(reader: str, text: str) -> str:
@@ -47,6 +47,7 @@ def test_hex_json_and_text_file_values(tmp_path: Path) -> None:
     assert read_value(hex_field, " ABcd ", no_lookup) == "abcd"
     problem = refused(read_value, hex_field, "xyz", no_lookup)
     assert (problem.field, problem.message) == ("--digest", "not hexadecimal")
+    assert read_value(Field("note", Kind.BYTES, "doc"), "plain text", no_lookup) == b"plain text"
     json_field = Field("document", Kind.JSON, "doc")
     assert read_value(json_field, '{"a": [1]}', no_lookup) == {"a": [1]}
     problem = refused(read_value, json_field, "{a:", no_lookup)
@@ -96,3 +97,11 @@ def test_guarded_lets_clicks_own_exits_through() -> None:
     assert result.exit_code == 2
     assert "wrong usage" in result.output
     assert "internal error" not in result.output
+
+
+def test_a_verification_failure_names_the_chain_seq_and_check(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    report_error(VerificationError("hash mismatch", seq=7, chain="payments",
+                                   check="prev-hash", hint="restore the log"), None, {})
+    assert capsys.readouterr().err == ("error: chain 'payments' seq 7 (prev-hash): hash "
+                                       "mismatch\n  hint: restore the log\n")

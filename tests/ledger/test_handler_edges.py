@@ -373,3 +373,67 @@ def test_a_backup_names_no_destroyed_key_and_a_restore_takes_json(session: Sessi
         session.run("admin", "RestoreBackup", backup_id=made["backup_id"],
                     bundle=b"{not json", shares=[b"{}"])
     assert (garbled.value.field, garbled.value.message) == ("bundle", "not a JSON document")
+
+
+# --- threat findings, imports and chain transactions ----------------------------------------
+
+def test_a_threat_finding_lists_each_feature_once_with_whole_numbers() -> None:
+    from commands.handlers.threats import checked_features
+
+    good = {"name": "rate", "observed_milli": 9000, "expected_milli": 1000,
+            "surprise_milli": 5000, "points": 40}
+    assert checked_features([good], 40) == [good]
+    for bad in ({**good, "points": -1}, {**good, "points": True}, {**good, "extra": 1}):
+        with pytest.raises(InvalidInput) as refused:
+            checked_features([bad], 40)
+        assert refused.value.field == "features"
+        assert refused.value.message.startswith("feature rate: give non-negative integers")
+    with pytest.raises(InvalidInput) as twice:
+        checked_features([good, good], 80)
+    assert (twice.value.field, twice.value.message) == ("features", "a feature is named twice")
+    with pytest.raises(InvalidInput) as unknown:
+        checked_features([{**good, "name": "moon-phase"}], 40)
+    assert unknown.value.field == "features"
+
+
+def test_an_import_takes_the_usages_of_its_algorithm_and_may_stay_inactive(
+        session: Session) -> None:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from tests.custody.test_byok import PKCS8, user_wrap
+
+    def wrapped_token() -> tuple[str, bytes]:
+        answer = session.run("alice", "GetImportParameters", algorithm="ecdsa-p256").result
+        material = ec.generate_private_key(ec.SECP256R1()).private_bytes(*PKCS8)
+        return answer["token"], user_wrap(answer["wrapping_public_key"], material)
+
+    token, wrapped = wrapped_token()
+    with pytest.raises(InvalidInput) as usage:
+        session.run("alice", "ImportKey", token=token, wrapped=wrapped, usage=["encrypt"])
+    assert usage.value.field == "usage"
+    assert usage.value.message.startswith("a ecdsa-p256 key may only have usages")
+    token, wrapped = wrapped_token()
+    imported = session.run("alice", "ImportKey", token=token, wrapped=wrapped,
+                           activate=False).result
+    assert imported["state"] == "pre-activation"
+    assert session.ledger().key(imported["key_id"]).state.value == "pre-activation"
+
+
+def test_a_chain_transaction_declares_its_value_as_decimal_text(session: Session) -> None:
+    from tests.chains import inputs
+
+    key_id = create_key(session, "ecdsa-secp256k1")
+    tx = inputs.as_json(inputs.eip1559(value=10**17))
+    with pytest.raises(InvalidInput) as hex_value:
+        tampered(session, "bob", "SignEvmTransaction", {"value": "0x10"}, key_id=key_id, tx=tx)
+    assert (hex_value.value.field, hex_value.value.message) == (
+        "value", "must be a decimal integer")
+    ed = create_key(session, "ed25519")
+    payer = bytes(session.ledger().key(ed).versions[1]["public_key"])
+    solana_tx = inputs.solana_transfer(payer, 5_000)
+    with pytest.raises(InvalidInput) as moved:
+        tampered(session, "bob", "SignSolanaTransaction", {"value": "1"}, key_id=ed,
+                 tx=solana_tx)
+    assert (moved.value.field, moved.value.message) == (
+        "value", "the transaction moves 5000 lamports, not the declared value")
+    assert "ChainSignatureIssued" not in event_types(session)
