@@ -375,7 +375,7 @@ class Ledger:
                *, attempt: int = 0) -> Outcome[T]:
         """Check, decide, commit (group commit), then return. Refusals are recorded first."""
         pending = self._begin(signed, decide, inputs or {}, lock_wait_s=None, attempt=attempt)
-        if pending is None:  # only a non-waiting begin gives up
+        if pending is None:  # pragma: no cover - a waiting begin (lock_wait_s None) never gives up
             raise StoreError("the ledger could not take the command")
         return pending.complete()
 

@@ -306,8 +306,9 @@ def verify_transcript(public_key_package: PublicKeyPackage,
         raise InvalidSignature("the signature's z is not the sum of the recorded shares")
     expected = group.add(session.group_commitment, group.scalar_mult(
         challenge, public_key_package.group_public_key))
-    if not group.equal(group.scalar_base_mult(total), expected):  # pragma: no cover
-        raise InvalidSignature("z·B != R + c·PK")  # implied by every share verifying
+    # every share verifying implies this; it stays as a last guard
+    if not group.equal(group.scalar_base_mult(total), expected):  # pragma: no cover - implied
+        raise InvalidSignature("z·B != R + c·PK")
 
 
 def sign(key_share: KeyShare, nonces: SigningNonces, package: SigningPackage) -> SignatureShare:
