@@ -17,19 +17,24 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ledger.errors import SkmsError, StoreError
 from ledger.stores.base import EventStore, StoredEnvelope
 
 
-@dataclass
+@dataclass(slots=True)
 class Ticket:
-    """One command's envelopes on their way to the store."""
+    """One command's envelopes on their way to the store.
+
+    ``done`` is a plain flag, not a ``threading.Event``: a waiter never sleeps on the
+    ticket itself but on the commit lock, under which the flag is set and read again, so
+    an Event (a condition and a lock per command) would only be built and never waited on.
+    """
 
     chain_id: str
     envelopes: list[StoredEnvelope]
-    done: threading.Event = field(default_factory=threading.Event)
+    done: bool = False
     error: BaseException | None = None
 
 
@@ -49,9 +54,9 @@ class GroupCommitter:
 
     def wait(self, ticket: Ticket) -> None:
         """Return once ``ticket`` is durable; raise its batch's error otherwise."""
-        while not ticket.done.is_set():
+        while not ticket.done:
             with self._commit_lock:
-                if ticket.done.is_set():
+                if ticket.done:
                     break
                 with self._queue_lock:
                     batch, self._queue = self._queue, []
@@ -75,4 +80,4 @@ class GroupCommitter:
                 for ticket in tickets:
                     ticket.error = error
             for ticket in tickets:
-                ticket.done.set()
+                ticket.done = True
