@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+
 import pytest
 
 from ledger.crypto.memory import zeroize
@@ -13,6 +15,19 @@ def test_zeroize_wipes_in_place() -> None:
     zeroize(buf)
     assert alias is buf
     assert buf == bytearray(len(b"top secret key material"))
+
+
+def test_zeroize_keeps_the_allocation() -> None:
+    """The zeros land where the secret was: the buffer is not moved to a new block."""
+    buf = bytearray(b"k" * 64)
+    view = (ctypes.c_char * 64).from_buffer(buf)
+    address = ctypes.addressof(view)
+    del view
+    zeroize(buf)
+    after = (ctypes.c_char * 64).from_buffer(buf)
+    assert ctypes.addressof(after) == address
+    assert ctypes.string_at(address, 64) == bytes(64)
+    del after
 
 
 def test_zeroize_empty_and_resizable_afterwards() -> None:
