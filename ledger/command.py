@@ -129,6 +129,12 @@ def check_nesting(text: bytes, max_depth: int = MAX_COMMAND_DEPTH) -> None:
             depth -= 1
 
 
+_COMMAND_FIELDS: dict[str, type] = {
+    "type": str, "actor_id": str, "chain_id": str, "args": dict, "issued_at": int,
+    "command_id": str, "nonce": str, "correlation_id": str}
+"""Every field of a command's canonical form and its JSON type: no more, no fewer."""
+
+
 def parse_command(canonical_bytes: bytes) -> Command:
     """Decode canonical command bytes, insisting they are canonical (re-encoding matches)."""
     if len(canonical_bytes) > MAX_COMMAND_BYTES:
@@ -140,12 +146,11 @@ def parse_command(canonical_bytes: bytes) -> Command:
         raise InvalidInput("command is not valid JSON", field="command") from None
     if not isinstance(raw, dict):
         raise InvalidInput("command must be a JSON object", field="command")
-    required = {"type": str, "actor_id": str, "chain_id": str, "args": dict, "issued_at": int,
-                "command_id": str, "nonce": str, "correlation_id": str}
-    for name, kind in required.items():
-        if not isinstance(raw.get(name), kind) or isinstance(raw.get(name), bool):
+    for name, kind in _COMMAND_FIELDS.items():
+        value = raw.get(name)
+        if not isinstance(value, kind) or isinstance(value, bool):
             raise InvalidInput(f"missing or not a {kind.__name__}", field=f"command.{name}")
-    if set(raw) != set(required):
+    if raw.keys() != _COMMAND_FIELDS.keys():
         raise InvalidInput("unexpected fields", field="command")
     command = Command(command_type=raw["type"], actor_id=raw["actor_id"],
                       chain_id=raw["chain_id"], args=raw["args"], issued_at=raw["issued_at"],

@@ -7,8 +7,9 @@ Requirements:
 2. ``event_hash = SHA-256("SKMS-EVENT-v1\\0" || body)`` – domain-separated so the hash of an
    event can never collide with a Merkle node, a command or a checkpoint.
 3. ``prev_hash`` of seq 0 is 32 zero bytes; of seq n it is the ``event_hash`` of seq n-1.
-4. :func:`open_envelope` is the only way back: it checks the hash and that the indexed
-   copies in :class:`StoredEnvelope` agree with the body, and raises otherwise.
+4. :func:`open_envelope` (or :func:`open_body`, the same checked record without the
+   dataclass) is the only way back: it checks the hash and that the indexed copies in
+   :class:`StoredEnvelope` agree with the body, and raises otherwise.
 """
 
 from __future__ import annotations
@@ -19,7 +20,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from ledger.errors import VerificationError
-from ledger.events.codec import decode_envelope_body, decode_payload, encode_envelope_body
+from ledger.events.codec import (
+    EventCodec,
+    decode_envelope_body,
+    decode_payload,
+    encode_envelope_body,
+)
 from ledger.stores.base import StoredEnvelope
 
 EVENT_HASH_DOMAIN = b"SKMS-EVENT-v1\x00"
@@ -97,32 +103,55 @@ def seal_envelope(envelope: Envelope) -> StoredEnvelope:
     )
 
 
-def open_envelope(stored: StoredEnvelope) -> Envelope:
-    """Decode a stored envelope, checking its hash and its indexed fields against the body."""
+def open_envelope(stored: StoredEnvelope, codec: EventCodec | None = None) -> Envelope:
+    """Decode a stored envelope, checking its hash and its indexed fields against the body.
+
+    ``codec`` defaults to :func:`~ledger.events.codec.default_codec`, which reads the
+    environment on every call; a caller opening a whole chain passes it once resolved.
+    """
+    computed, record = _checked_body(stored, codec)
+    return Envelope(event_hash=computed, **record)
+
+
+_INDEXED = ("chain_id", "seq", "event_type", "aggregate_id", "aggregate_version", "command_id")
+"""The body's fields a store keeps a copy of in its own columns, in the order compared."""
+
+
+def open_body(stored: StoredEnvelope, codec: EventCodec | None = None) -> dict[str, Any]:
+    """The body record of a stored envelope, after every check :func:`open_envelope` makes
+    (its result is this record as an :class:`Envelope`, with the checked hash).
+
+    For a caller that reads a few fields of every envelope of a chain and keeps none (the
+    auditor): building the frozen :class:`Envelope` costs a fifth of what the checks do.
+    """
+    return _checked_body(stored, codec)[1]
+
+
+def _checked_body(stored: StoredEnvelope,
+                  codec: EventCodec | None) -> tuple[bytes, dict[str, Any]]:
+    """The envelope's hash as computed here and its body record, both checked."""
     computed = event_hash_of(stored.body)
     if not hmac.compare_digest(computed, stored.event_hash):
         raise VerificationError("event hash does not match the stored envelope bytes",
                                 seq=stored.seq, chain=stored.chain_id, check="event-hash")
     try:
-        record = decode_envelope_body(stored.body)
+        record = (decode_envelope_body(stored.body) if codec is None
+                  else codec.decode_envelope_body(stored.body))
     except VerificationError as exc:
         raise VerificationError(f"envelope body is not valid: {exc.message}", seq=stored.seq,
                                 chain=stored.chain_id, check="schema") from None
-    envelope = Envelope(event_hash=computed, **record)
-    indexed = {
-        "chain_id": (stored.chain_id, envelope.chain_id),
-        "seq": (stored.seq, envelope.seq),
-        "event_type": (stored.event_type, envelope.event_type),
-        "aggregate_id": (stored.aggregate_id, envelope.aggregate_id),
-        "aggregate_version": (stored.aggregate_version, envelope.aggregate_version),
-        "command_id": (stored.command_id, envelope.command_id),
-    }
-    for name, (outer, inner) in indexed.items():
-        if outer != inner:
-            raise VerificationError(f"stored {name} {outer!r} differs from the signed body's "
-                                    f"{inner!r}", seq=stored.seq, chain=stored.chain_id,
-                                    check="index")
-    if envelope.format_version != FORMAT_VERSION:
-        raise VerificationError(f"unknown envelope format version {envelope.format_version}",
+    if (stored.chain_id != record["chain_id"] or stored.seq != record["seq"]
+            or stored.event_type != record["event_type"]
+            or stored.aggregate_id != record["aggregate_id"]
+            or stored.aggregate_version != record["aggregate_version"]
+            or stored.command_id != record["command_id"]):
+        for name in _INDEXED:  # only once one differs: name the first
+            outer, inner = getattr(stored, name), record[name]
+            if outer != inner:
+                raise VerificationError(f"stored {name} {outer!r} differs from the signed "
+                                        f"body's {inner!r}", seq=stored.seq,
+                                        chain=stored.chain_id, check="index")
+    if record["format_version"] != FORMAT_VERSION:
+        raise VerificationError(f"unknown envelope format version {record['format_version']}",
                                 seq=stored.seq, chain=stored.chain_id, check="schema")
-    return envelope
+    return computed, record

@@ -67,6 +67,7 @@ from ledger.authorization import SYSTEM_CHAIN
 from ledger.command import LEDGER_IDENTITIES, SYSTEM_ACTOR
 from ledger.envelope import GENESIS_PREV_HASH, NO_AUTHORITY
 from ledger.errors import ConfigurationError, SkmsError, VerificationError
+from ledger.events.codec import default_codec
 from ledger.merkle.checkpoint import (
     Checkpoint,
     chain_origin,
@@ -198,14 +199,16 @@ class Auditor:
                   total: int) -> Iterator[tuple[StoredEnvelope, Examined]]:
         """The chain's envelopes with their examination (:mod:`ledger.audit.examine`), in
         order: here, or by worker processes for a long key-domain chain when ``jobs`` > 1."""
+        codec = default_codec()  # resolved once: the environment lookup costs per event
         if chain_id == SYSTEM_CHAIN:  # identities change as it is read: checked in the loop
-            return ((stored, examine(stored, chain_id, None)) for stored in envelopes)
+            return ((stored, examine(stored, chain_id, None, codec)) for stored in envelopes)
         identities = Identities(self.timeline, self.ledger_key)
         executor = self._executor
         if executor is None and self.jobs > 1 and total >= self.parallel_from_events:
             executor = self._own_executor = self._own_executor or worker_pool(self.jobs)
         if executor is None:
-            return ((stored, examine(stored, chain_id, identities)) for stored in envelopes)
+            return ((stored, examine(stored, chain_id, identities, codec))
+                    for stored in envelopes)
         return examined_in_order(envelopes, chain_id, identities, executor,
                                  chunk_events=self.chunk_events, window=2 * self.jobs + 1)
 
@@ -254,7 +257,8 @@ class Auditor:
                 if envelope.authority_seq != NO_AUTHORITY:
                     raise fail("system-chain events carry no authority seq", "authorization")
                 finding = check_identity(
-                    chain_id, envelope, item.actor_id, item.command_type,
+                    chain_id, envelope.seq, envelope.command, envelope.actor_signature,
+                    item.actor_id, item.command_type,
                     self._system_identity(item.actor_id, envelope, record))
                 if finding is not None:
                     raise finding.error(chain_id, item.seq)

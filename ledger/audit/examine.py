@@ -30,8 +30,9 @@ from typing import Any
 from ledger.authorization import authorize
 from ledger.catalogue import APPROVAL_HOOKS, EVENTS_OF_COMMAND
 from ledger.command import LEDGER_IDENTITIES, parse_command, verify_command_signature
-from ledger.envelope import Envelope, open_envelope
+from ledger.envelope import Envelope, event_hash_of, open_body
 from ledger.errors import SkmsError, VerificationError
+from ledger.events.codec import EventCodec, default_codec
 from ledger.stores.base import StoredEnvelope
 
 OPEN, CONTENT, IDENTITY = "open", "content", "identity"
@@ -134,18 +135,19 @@ class Examined:
             raise self.finding.error(chain_id, self.seq)
 
 
-def check_identity(chain_id: str, envelope: Envelope, actor_id: str, command_type: str,
+def check_identity(chain_id: str, seq: int, command: bytes, actor_signature: bytes,
+                   actor_id: str, command_type: str,
                    snapshot: ActorSnapshot | None) -> Finding | None:
-    """Actor known at that point, signature with the key it had then, and authorization."""
+    """Actor known at that point, signature with the key it had then, and authorization
+    (``command`` and ``actor_signature`` are the envelope's at ``seq``)."""
     if snapshot is None:
         return Finding(IDENTITY, f"actor {actor_id} is not registered at that point",
                        "signature")
     try:
-        verify_command_signature(envelope.command, envelope.actor_signature,
-                                 snapshot.public_key)
+        verify_command_signature(command, actor_signature, snapshot.public_key)
     except SkmsError:
         return Finding(IDENTITY, f"signature of actor {actor_id} does not verify", "signature")
-    if envelope.seq == 0 and command_type == "InitializeLedger":
+    if seq == 0 and command_type == "InitializeLedger":
         return None
     try:
         authorize(actor_id=actor_id, roles=snapshot.roles, domains=snapshot.domains,
@@ -155,49 +157,63 @@ def check_identity(chain_id: str, envelope: Envelope, actor_id: str, command_typ
     return None
 
 
-def examine(stored: StoredEnvelope, chain_id: str,
-            identities: Identities | None) -> Examined:
+def examine(stored: StoredEnvelope, chain_id: str, identities: Identities | None,
+            codec: EventCodec | None = None) -> Examined:
     """Every check of ``stored`` that needs no chain state; the identity stage only when
-    ``identities`` is given (key domains), else it is left to the caller."""
+    ``identities`` is given (key domains), else it is left to the caller.
+
+    ``codec`` (default: :func:`~ledger.events.codec.default_codec`) is best resolved once
+    per chain by the caller: the default is looked up in the environment on every call.
+    The body is read as the checked record of :func:`~ledger.envelope.open_body`; the
+    :class:`Envelope` is built only when it is kept (the system chain)."""
     seq, event_hash = stored.seq, stored.event_hash
+    if codec is None:
+        codec = default_codec()
     try:
-        envelope = open_envelope(stored)
+        body = open_body(stored, codec)
     except VerificationError as exc:
         return Examined(seq, event_hash, Finding(OPEN, exc.message, exc.check))
+    prev_hash: bytes = body["prev_hash"]
+    event_type: str = body["event_type"]
+    command_bytes: bytes = body["command"]
 
     def content(message: str) -> Examined:
         return Examined(seq, event_hash, Finding(CONTENT, message, "command"),
-                        prev_hash=envelope.prev_hash)
+                        prev_hash=prev_hash)
 
     try:
-        record = envelope.event()
+        record = codec.decode_payload(event_type, body["schema_version"], body["payload"])
     except SkmsError as exc:
         return Examined(seq, event_hash, Finding(CONTENT, f"payload invalid: {exc.message}",
-                                                 "payload"), prev_hash=envelope.prev_hash)
+                                                 "payload"), prev_hash=prev_hash)
     try:
-        command = parse_command(envelope.command)
+        command = parse_command(command_bytes)
     except SkmsError as exc:
         return content(f"command bytes invalid: {exc.message}")
-    if (command.chain_id != chain_id or command.actor_id != envelope.actor_id
-            or command.command_id != envelope.command_id):
+    if (command.chain_id != chain_id or command.actor_id != body["actor_id"]
+            or command.command_id != body["command_id"]):
         return content("command does not match the envelope's chain, actor or id")
-    if envelope.event_type not in EVENTS_OF_COMMAND.get(command.command_type, ()):
-        return content(f"a {command.command_type} command cannot cause {envelope.event_type}")
+    if event_type not in EVENTS_OF_COMMAND.get(command.command_type, ()):
+        return content(f"a {command.command_type} command cannot cause {event_type}")
+    authority_seq: int = body["authority_seq"]
     finding = None
     if identities is not None:
-        finding = check_identity(chain_id, envelope, command.actor_id, command.command_type,
-                                 identities.at(command.actor_id, envelope.authority_seq))
+        finding = check_identity(chain_id, body["seq"], command_bytes, body["actor_signature"],
+                                 command.actor_id, command.command_type,
+                                 identities.at(command.actor_id, authority_seq))
     approval_facts: dict[str, Any] = {}
-    if command.command_type in APPROVAL_HOOKS or envelope.event_type in APPROVAL_EVENT_TYPES:
-        approval_facts = {"command_args": dict(command.args), "command_bytes": envelope.command,
-                          "actor_signature": envelope.actor_signature}
-    return Examined(seq, event_hash, finding, prev_hash=envelope.prev_hash,
-                    event_type=envelope.event_type, aggregate_id=envelope.aggregate_id,
-                    aggregate_version=envelope.aggregate_version,
-                    recorded_at=envelope.recorded_at, authority_seq=envelope.authority_seq,
+    if command.command_type in APPROVAL_HOOKS or event_type in APPROVAL_EVENT_TYPES:
+        approval_facts = {"command_args": dict(command.args), "command_bytes": command_bytes,
+                          "actor_signature": body["actor_signature"]}
+    return Examined(seq, event_hash, finding, prev_hash=prev_hash, event_type=event_type,
+                    aggregate_id=body["aggregate_id"],
+                    aggregate_version=body["aggregate_version"],
+                    recorded_at=body["recorded_at"], authority_seq=authority_seq,
                     actor_id=command.actor_id, command_id=command.command_id,
                     command_type=command.command_type, nonce=command.nonce, record=record,
-                    envelope=envelope if identities is None else None, **approval_facts)
+                    envelope=None if identities is not None else
+                    Envelope(event_hash=event_hash_of(stored.body), **body),
+                    **approval_facts)
 
 
 def examine_chunk(chain_id: str, identities: Identities,
@@ -205,8 +221,9 @@ def examine_chunk(chain_id: str, identities: Identities,
     """Examine consecutive envelopes of a key domain's chain, up to the first finding
     (the auditor stops there at the latest, so the rest would be wasted)."""
     examined = []
+    codec = default_codec()
     for stored in chunk:
-        item = examine(stored, chain_id, identities)
+        item = examine(stored, chain_id, identities, codec)
         examined.append(item)
         if item.finding is not None:
             break

@@ -455,29 +455,48 @@ def _compile(schema: Any, named: Mapping[str, Any]) -> _Validator:
 
 
 def _primitive(kind: str) -> _Validator:
-    def check(value: object, path: str) -> None:
-        ok: bool
-        if kind == "null":
-            ok = value is None
-        elif kind == "boolean":
-            ok = type(value) is bool
-        elif kind in ("int", "long"):
+    """One closure per kind testing just that kind: it runs for every field of every event
+    decoded or encoded."""
+    if kind in ("int", "long"):
+        low, high = _INT_RANGE if kind == "int" else _LONG_RANGE
+
+        def check_integer(value: object, path: str) -> None:
             if type(value) is not int:
                 raise _Invalid(path, f"expected {kind}, got {_kind(value)}")
-            low, high = _INT_RANGE if kind == "int" else _LONG_RANGE
             if not low <= value <= high:
                 raise _Invalid(path, f"{kind} out of range")
-            return
-        elif kind in ("float", "double"):
-            ok = type(value) in (int, float)
-        elif kind == "bytes":
-            ok = isinstance(value, bytes | bytearray)
-        else:
-            ok = isinstance(value, str)
-        if not ok:
+
+        return check_integer
+    if kind == "string":
+        def check_string(value: object, path: str) -> None:
+            if not isinstance(value, str):
+                raise _Invalid(path, f"expected string, got {_kind(value)}")
+
+        return check_string
+    if kind == "bytes":
+        def check_bytes(value: object, path: str) -> None:
+            if not isinstance(value, bytes | bytearray):
+                raise _Invalid(path, f"expected bytes, got {_kind(value)}")
+
+        return check_bytes
+    if kind == "null":
+        def check_null(value: object, path: str) -> None:
+            if value is not None:
+                raise _Invalid(path, f"expected null, got {_kind(value)}")
+
+        return check_null
+    if kind == "boolean":
+        def check_boolean(value: object, path: str) -> None:
+            if type(value) is not bool:
+                raise _Invalid(path, f"expected boolean, got {_kind(value)}")
+
+        return check_boolean
+
+    def check_number(value: object, path: str) -> None:  # float, double
+        if type(value) not in (int, float):
             raise _Invalid(path, f"expected {kind}, got {_kind(value)}")
 
-    return check
+    return check_number
 
 
 def _record(schema: Mapping[str, Any], named: Mapping[str, Any]) -> _Validator:
@@ -487,11 +506,11 @@ def _record(schema: Mapping[str, Any], named: Mapping[str, Any]) -> _Validator:
     record_name = schema["name"]
 
     def check(value: object, path: str) -> None:
-        if not isinstance(value, Mapping):
+        if type(value) is not dict and not isinstance(value, Mapping):
             raise _Invalid(path, f"expected a {record_name} mapping, got {_kind(value)}")
         for name, has_default, validate in fields:
             if name in value:
-                validate(value[name], _join(path, name))
+                validate(value[name], f"{path}.{name}" if path else name)  # = _join, inlined
             elif not has_default:
                 raise _Invalid(_join(path, name), "required field is missing")
         if len(value) > len(known) or not known.issuperset(value):
