@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 from ledger.catalogue import (
     actors,
@@ -108,20 +109,26 @@ class Catalogue:
         yield from self.commands
         yield from self.reads
 
+    @cached_property
+    def by_name(self) -> dict[str, Spec]:
+        """Every entry by its name: the ledger looks its command up two or three times per
+        command, and a scan of the whole catalogue cost more than the lookups' callers."""
+        return {spec.name: spec for spec in self.entries()}
+
     def command(self, name: str) -> CommandSpec:
-        for spec in self.commands:
-            if spec.name == name:
-                return spec
-        raise KeyError(name)
+        spec = self.by_name.get(name)
+        if not isinstance(spec, CommandSpec):
+            raise KeyError(name)
+        return spec
 
     def read(self, name: str) -> ReadSpec:
-        for spec in self.reads:
-            if spec.name == name:
-                return spec
-        raise KeyError(name)
+        spec = self.by_name.get(name)
+        if not isinstance(spec, ReadSpec):
+            raise KeyError(name)
+        return spec
 
     def find(self, name: str) -> Spec | None:
-        return next((s for s in self.entries() if s.name == name), None)
+        return self.by_name.get(name)
 
     def client_commands(self) -> tuple[CommandSpec, ...]:
         """Commands actors send (not the ledger's own)."""
