@@ -48,7 +48,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -417,9 +417,10 @@ def in_process(folder: Path, key_id: str, signer: tuple[str, bytes], counts: dic
     return result
 
 
-def start_server(folder: Path, max_batch: int,
-                 tls: bool = True) -> tuple[subprocess.Popen[str], int, int]:
-    argv = [sys.executable, "-m", "commands.cli.main", "--home", str(folder), "serve",
+def start_server(folder: Path, max_batch: int, tls: bool = True,
+                 prefix: Sequence[str] = ()) -> tuple[subprocess.Popen[str], int, int]:
+    """``prefix``: a program that runs the server as its child (``py-spy record ... --``)."""
+    argv = [*prefix, sys.executable, "-m", "commands.cli.main", "--home", str(folder), "serve",
             "--rest-port", "0", "--grpc-port", "0", "--rate", "0", "--workers", "64",
             "--max-batch", str(max_batch), "--tls" if tls else "--no-tls"]
     process = subprocess.Popen(argv, env={**os.environ, "SKMS_PASSPHRASE": PASSPHRASE},
@@ -427,6 +428,8 @@ def start_server(folder: Path, max_batch: int,
                                cwd=ROOT)
     assert process.stdout is not None
     line = process.stdout.readline()
+    while line.startswith("py-spy> ") or line == "\n":  # a profiler's banner
+        line = process.stdout.readline()
     found = re.search(r"https?://[^:]+:(\d+) and gRPC on [^:]+:(\d+)", line)
     if found is None:
         process.kill()
