@@ -54,7 +54,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
-    prefix = [spy, "record", "--rate", str(args.rate), "--format", args.format,
+    prefix = [spy, "record", "--nolineno", "--rate", str(args.rate), "--format", args.format,
               "-o", str(args.out.absolute()), "--"]
     with tempfile.TemporaryDirectory(prefix="skms-profile-service-") as temporary:
         folder = Path(temporary) / "home"
