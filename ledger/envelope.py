@@ -140,17 +140,12 @@ def _checked_body(stored: StoredEnvelope,
     except VerificationError as exc:
         raise VerificationError(f"envelope body is not valid: {exc.message}", seq=stored.seq,
                                 chain=stored.chain_id, check="schema") from None
-    if (stored.chain_id != record["chain_id"] or stored.seq != record["seq"]
-            or stored.event_type != record["event_type"]
-            or stored.aggregate_id != record["aggregate_id"]
-            or stored.aggregate_version != record["aggregate_version"]
-            or stored.command_id != record["command_id"]):
-        for name in _INDEXED:  # only once one differs: name the first
-            outer, inner = getattr(stored, name), record[name]
-            if outer != inner:
-                raise VerificationError(f"stored {name} {outer!r} differs from the signed "
-                                        f"body's {inner!r}", seq=stored.seq,
-                                        chain=stored.chain_id, check="index")
+    for name in _INDEXED:
+        outer, inner = getattr(stored, name), record[name]
+        if outer != inner:
+            raise VerificationError(f"stored {name} {outer!r} differs from the signed "
+                                    f"body's {inner!r}", seq=stored.seq,
+                                    chain=stored.chain_id, check="index")
     if record["format_version"] != FORMAT_VERSION:
         raise VerificationError(f"unknown envelope format version {record['format_version']}",
                                 seq=stored.seq, chain=stored.chain_id, check="schema")

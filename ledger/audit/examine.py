@@ -30,7 +30,7 @@ from typing import Any
 from ledger.authorization import authorize
 from ledger.catalogue import APPROVAL_HOOKS, EVENTS_OF_COMMAND
 from ledger.command import LEDGER_IDENTITIES, parse_command, verify_command_signature
-from ledger.envelope import Envelope, event_hash_of, open_body
+from ledger.envelope import Envelope, open_body
 from ledger.errors import SkmsError, VerificationError
 from ledger.events.codec import EventCodec, default_codec
 from ledger.stores.base import StoredEnvelope
@@ -212,7 +212,7 @@ def examine(stored: StoredEnvelope, chain_id: str, identities: Identities | None
                     actor_id=command.actor_id, command_id=command.command_id,
                     command_type=command.command_type, nonce=command.nonce, record=record,
                     envelope=None if identities is not None else
-                    Envelope(event_hash=event_hash_of(stored.body), **body),
+                    Envelope(event_hash=event_hash, **body),  # checked equal by open_body
                     **approval_facts)
 
 

@@ -161,9 +161,10 @@ class SQLiteEventStore(EventStore):
         """After our own commit (the caller holds ``_lock``): our new head is known, and if
         nobody else committed meanwhile every other remembered head is still true. The
         commit stands whatever happens here: a failed check only forgets."""
+        version: int | None
         try:
-            version: int | None = self._db.execute("PRAGMA data_version").fetchone()[0]
-        except sqlite3.Error:
+            version = self._writer_data_version()
+        except StoreUnavailable:
             version = None
         with self._read_lock:
             self._forget_unless(version)
