@@ -12,6 +12,9 @@ Requirements:
    in (``threats``: the time in µs to the findings); the scheduler records those of keys
    that reach the threshold of the policy in force, once per key and hour, and the
    ``RecordThreat`` command suspends the key when that policy says so.
+4. In a cluster (several services on one Kafka store), each process does the due work of
+   the chains it writes (``Ledger.writes``) and only those: the owner of a chain is the one
+   place its scheduled commands are decided.
 """
 
 from __future__ import annotations
@@ -51,7 +54,8 @@ class DueWork:
 def expire_approvals(ledger: Ledger, done: DueWork) -> None:
     now = ledger.clock()
     due = sorted((a for a in ledger.state.approvals.values()
-                  if a.status in OPEN_STATES and a.expired_at(now)),
+                  if a.status in OPEN_STATES and a.expired_at(now)
+                  and ledger.writes(a.chain_id)),
                  key=lambda a: (a.expires_at, a.approval_id))
     for approval in due:
         signed = ledger.system_command("ExpireApproval", approval.chain_id,
@@ -67,7 +71,8 @@ def expire_approvals(ledger: Ledger, done: DueWork) -> None:
 def rotate_due_keys(ledger: Ledger, done: DueWork) -> None:
     now = ledger.clock()
     due = sorted((k for k in ledger.state.keys.values()
-                  if (at := k.rotation_due_at()) is not None and at <= now),
+                  if (at := k.rotation_due_at()) is not None and at <= now
+                  and ledger.writes(k.domain)),
                  key=lambda k: (k.rotation_due_at() or 0, k.key_id))
     for key in due:
         signed = ledger.system_command("RotateDueKey", key.domain, {"key_id": key.key_id},
@@ -83,7 +88,8 @@ def record_threats(ledger: Ledger, findings: list[Finding], done: DueWork) -> No
     """Record the key findings that reach their policy's threshold (requirement 3)."""
     for finding in sorted(findings, key=lambda f: (f.window.start_us, f.subject_id)):
         key = ledger.state.keys.get(finding.subject_id) if finding.kind == "key" else None
-        if key is None or finding.window.start_us in key.threat_windows:
+        if (key is None or finding.window.start_us in key.threat_windows
+                or not ledger.writes(key.domain)):
             continue
         if finding.score < policy_for_key(ledger.state, key.domain, key.key_id).threshold:
             continue

@@ -54,6 +54,7 @@ from ledger.errors import (
     ConcurrencyError,
     ConfigurationError,
     InvalidInput,
+    NotChainOwner,
     SkmsError,
     StoreError,
     Unauthorized,
@@ -62,7 +63,7 @@ from ledger.group_commit import GroupCommitter, Ticket
 from ledger.hsm.keystore import HsmKeyStore
 from ledger.recipes.kek_fence import KekFence
 from ledger.recipes.key_material import KeyMaterial, shred_leftovers
-from ledger.refusals import RefusalLimit, RefusalRecorder
+from ledger.refusals import RefusalLimit, RefusalRecorder, refusal_chain
 from ledger.state import LedgerState
 from ledger.stores.base import EventStore, KeyRing, StoredCheckpoint
 from ledger.writer import ChainWriter, EventToWrite
@@ -197,6 +198,14 @@ class Pending(Generic[T]):
         return self.outcome
 
 
+def _every_chain(chain_id: str) -> bool:
+    return True
+
+
+def _no_owner_known(chain_id: str) -> str | None:
+    return None
+
+
 class Ledger:
     """One ledger over one store. Thread-safe; shares commits between concurrent commands.
 
@@ -223,6 +232,11 @@ class Ledger:
         self.auto_checkpoint = auto_checkpoint
         self._refusal_limit = refusal_limit
         self._lock = threading.RLock()
+        # Which chains this process may append to: all of them, unless a service shares the
+        # store with others and a consumer group gives each chain one writer
+        # (ledger/stores/kafka/ownership.py sets this to its ``owns``).
+        self.writes: Callable[[str], bool] = _every_chain
+        self.owner_of: Callable[[str], str | None] = _no_owner_known
         self._committer = GroupCommitter(store, self._mark_stale)
         self._stale = True
         self._reset()
@@ -369,6 +383,25 @@ class Ledger:
         if self._stale:
             self.load()
 
+    def follow(self, chain_id: str) -> None:
+        """Fold in what another writer appended to ``chain_id`` before this process took the
+        chain over (:mod:`ledger.stores.kafka.ownership` calls it once the store has fenced
+        that writer), so the next decision starts from the chain's real head."""
+        with self._lock:
+            if self._stale:
+                self.load()
+            else:
+                self._fold_new(chain_id)
+
+    def _require_writer(self, chain_id: str) -> None:
+        if not self.writes(chain_id):
+            owner = self.owner_of(chain_id)
+            raise NotChainOwner(
+                f"this process does not write chain {chain_id!r} now"
+                + (f"; {owner} does" if owner else "; its ownership is moving"),
+                owner=owner, hint="send the request to the chain's owner, or retry it with "
+                                  "the same command id in a moment")
+
     # --- commands ------------------------------------------------------------------------
 
     def submit(self, signed: SignedCommand, decide: Decide[T], inputs: Inputs | None = None,
@@ -396,6 +429,7 @@ class Ledger:
     def _begin(self, signed: SignedCommand, decide: Decide[T], inputs: Inputs, *,
                lock_wait_s: float | None, attempt: int) -> Pending[T] | None:
         """``lock_wait_s`` None: wait for the lock and for a reload (``submit``)."""
+        self._require_writer(signed.command.chain_id)
         if not self._lock.acquire(timeout=-1 if lock_wait_s is None else lock_wait_s):
             return None
         try:
@@ -451,11 +485,15 @@ class Ledger:
 
     def _refused(self, signed: SignedCommand, decide: Decide[T], inputs: Inputs,
                  refusal: CommandRejected, attempt: int) -> Pending[T]:
-        ticket = self._refusals.queue(signed, refusal) if self._can_record() else None
+        ticket = (self._refusals.queue(signed, refusal)
+                  if self._can_record(refusal_chain(signed.command)) else None)
         return Pending(self, signed, decide, inputs, ticket, None, [], refusal, attempt)
 
-    def _can_record(self) -> bool:
-        return self.state.meta is not None and self._ledger_key is not None
+    def _can_record(self, chain_id: str) -> bool:
+        """A refusal is recorded on its chain by the process that writes that chain; one
+        refused elsewhere in a cluster is answered and logged, not recorded."""
+        return (self.state.meta is not None and self._ledger_key is not None
+                and self.writes(chain_id))
 
     def wait_for(self, ticket: Ticket | None) -> None:
         """Block until ``ticket`` is durable (its batch's error is raised)."""
@@ -542,7 +580,8 @@ class Ledger:
         for attempt in range(RACE_RETRIES + 1):
             with self._lock:
                 self.ensure_loaded()
-                ticket = self._refusals.queue(refused, refusal) if self._can_record() else None
+                ticket = (self._refusals.queue(refused, refusal)
+                          if self._can_record(refusal_chain(refused.command)) else None)
             try:
                 self.wait_for(ticket)
                 return refusal
@@ -558,7 +597,7 @@ class Ledger:
         this, so a summary is written even if its actor sends nothing more."""
         with self._lock:
             tickets = self._refusals.summaries(everything=everything) if (
-                self._can_record()) else []
+                self._can_record(SYSTEM_CHAIN)) else []
         for ticket in tickets:
             self.wait_for(ticket)
         return len(tickets)
@@ -571,7 +610,8 @@ class Ledger:
         The first look is without the lock (see :mod:`ledger.checkpoints`), so the common
         case, nothing due, never makes a thread deciding on an event loop find it taken.
         """
-        if self._ledger_key is None or not self._checkpoints.due(chain_id):
+        if (self._ledger_key is None or not self.writes(chain_id)
+                or not self._checkpoints.due(chain_id)):
             return None
         with self._lock:
             if not self._checkpoints.due(chain_id):

@@ -127,6 +127,16 @@ class WriterFenced(StoreError):
     """Another writer took over this chain; this writer must stop."""
 
 
+class NotChainOwner(StoreError):
+    """This process does not write the chain now (another member of the service owns it, or
+    ownership is moving). Nothing was decided or stored; ``owner`` is the owner's URL when
+    known, so a caller can go there, and a retry with the same command id is safe."""
+
+    def __init__(self, message: str, *, owner: str | None = None, hint: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.owner = owner
+
+
 class StoreMisconfigured(StoreError):
     """An existing store (e.g. a Kafka topic) has settings that break the ledger's guarantees."""
 

@@ -135,7 +135,7 @@ class RefusalRecorder:
         """Queue the refusal's fact; None when it was counted into a summary and no
         summary is due. Sets ``refusal.seq`` when recorded one by one."""
         command = signed.command
-        chain_id = command.chain_id if valid_chain_id(command.chain_id) else SYSTEM_CHAIN
+        chain_id = refusal_chain(command)
         digest = hashlib.sha256(signed.canonical_bytes).digest()
         now = self._clock()
         if self.throttle is not None:
@@ -177,6 +177,11 @@ class RefusalRecorder:
             "rejected_count": summary.count})
         return self._writer.write_journal(SYSTEM_CHAIN, "rejections", REFUSAL_EVENT, record,
                                           system, self._clock())
+
+
+def refusal_chain(command: Command) -> str:
+    """The chain a refused command's fact is recorded on: its own, if it named a valid one."""
+    return command.chain_id if valid_chain_id(command.chain_id) else SYSTEM_CHAIN
 
 
 def target_of(command: Command) -> str | None:

@@ -123,6 +123,23 @@ def settle_heap() -> None:
               help="Print ACTOR's identity key (kept in this home) as a PKCS#8 PEM file for "
                    "the dashboard's sign-in, and exit. It is that actor's secret: write it "
                    "to a file only it can read.")
+@click.option("--cluster", is_flag=True,
+              help="Share a kafka:// store with other 'skms serve' processes: a Kafka "
+                   "consumer group gives each chain one writer, and commands for another "
+                   "member's chains are forwarded to it (docs/operations.md).")
+@click.option("--advertise", "advertise_url", default=None, metavar="URL",
+              help="With --cluster: the URL other members forward to (default: "
+                   "https://HOST:REST_PORT).")
+@click.option("--owner-slots", type=click.IntRange(1, 1024), default=16, show_default=True,
+              help="With --cluster: slots the chains are shared out in; the same on every "
+                   "member.")
+@click.option("--owner-session-ms", type=click.IntRange(1000, 300_000), default=6000,
+              show_default=True,
+              help="With --cluster: how long a silent member keeps its chains (the brokers' "
+                   "group.min.session.timeout.ms bounds it from below).")
+@click.option("--peer-ca", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="With --cluster: CA of the other members' certificates (default: "
+                   "--tls-cert, else this home's development CA).")
 @json_option
 @click.pass_obj
 @guarded
@@ -137,7 +154,9 @@ def serve(state: CliState, host: str, rest_port: int, grpc_port: int, tls: bool,
           max_query_rows: int, max_query_bytes: int, idempotency_entries: int,
           idempotency_mib: int, issue_for: str | None,
           ephemeral: bool, fixture: str | None, seed: str | None,
-          session_minutes: int, scheduler_seconds: float, export_for: str | None) -> None:
+          session_minutes: int, scheduler_seconds: float, export_for: str | None,
+          cluster: bool, advertise_url: str | None, owner_slots: int,
+          owner_session_ms: int, peer_ca: Path | None) -> None:
     """Serve REST (FastAPI) and gRPC on loopback, TLS 1.3, until SIGINT/SIGTERM.
 
     On first use the development CA and a server certificate are created under
@@ -149,6 +168,9 @@ def serve(state: CliState, host: str, rest_port: int, grpc_port: int, tls: bool,
     from commands.service.server import Server
     from commands.service.tls import issue_client_certificate
 
+    for name, given in (("advertise", advertise_url), ("peer-ca", peer_ca)):
+        if given is not None and not cluster:
+            raise InvalidInput("only with --cluster", field=name)
     for name, value in (("seed", seed), ("fixture", fixture)):
         if value is not None and not ephemeral:
             raise InvalidInput("only with --ephemeral: it is for throw-away ledgers",
@@ -189,7 +211,10 @@ def serve(state: CliState, host: str, rest_port: int, grpc_port: int, tls: bool,
                            session_lifetime_s=session_minutes * 60,
                            scheduler_interval_s=scheduler_seconds,
                            idempotency_entries=idempotency_entries,
-                           idempotency_bytes=idempotency_mib * 1024 * 1024)
+                           idempotency_bytes=idempotency_mib * 1024 * 1024,
+                           cluster=cluster, advertise_url=advertise_url,
+                           owner_slots=owner_slots, owner_session_ms=owner_session_ms,
+                           peer_ca=peer_ca)
     server = Server(config, passphrase)
     stop = Server.stop_on_signals()
     server.start()

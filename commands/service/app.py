@@ -31,6 +31,7 @@ from commands.service.errors import (
     PayloadTooLarge,
 )
 from commands.service.fast_lane import FastLane
+from commands.service.forwarding import Forwarding
 from commands.service.models import Problem
 from commands.service.observability import (
     CORRELATION_HEADER,
@@ -192,6 +193,8 @@ def create_app(core: ServiceCore | None, *, fast_lane: bool = True) -> ServiceAp
         inner: ASGIApp = app.application
         if fast_lane:
             inner = FastLane(inner, problem=problem_response, internal=internal_error_response)
+        if core.cluster is not None:
+            inner = Forwarding(inner, core, problem_response)
         app.front = ServiceMiddleware(inner, core=core)
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     return app

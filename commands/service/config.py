@@ -43,6 +43,12 @@ class ServiceConfig:
     public_authorities: tuple[str, ...] = ()
     session_lifetime_s: int = 900  # dashboard sessions (commands/service/sessions.py)
     scheduler_interval_s: float = 30.0  # due work and the threat scan (commands/scheduler.py)
+    # A member of a cluster on one Kafka store (commands/service/cluster.py).
+    cluster: bool = False
+    advertise_url: str | None = None  # default: https://<host>:<rest port>
+    owner_slots: int = 16
+    owner_session_ms: int = 6000
+    peer_ca: Path | None = None  # default: this home's development CA
 
     def check(self) -> None:
         if self.client_auth not in CLIENT_AUTH_MODES:

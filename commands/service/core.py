@@ -35,6 +35,7 @@ from commands.reads import ReadContext, answer
 from commands.refused_reads import read_target
 from commands.scheduler import Periodic
 from commands.service.auth import Authenticator, Principal, authorize_read, record_refusal
+from commands.service.cluster import Cluster, peer_ca_of
 from commands.service.commit_pump import CommitPump
 from commands.service.config import ServiceConfig
 from commands.service.errors import RequestTimedOut
@@ -127,6 +128,12 @@ class ServiceCore:
                                  per_window=config.limits.refusals_per_window,
                                  window_micros=int(config.limits.refusal_window_s * 1e6)))
         self._decide_inline = self.store.local_head
+        # A cluster member writes no chain until the owners' group gives it some (join).
+        self.cluster: Cluster | None = (
+            Cluster(store, self.ledger, slots=config.owner_slots,
+                    session_timeout_ms=config.owner_session_ms,
+                    peer_ca=peer_ca_of(config))
+            if config.cluster else None)
         self.ledger.load()
         self.ledger.reconcile_keyring()
         # Checkpoints at least every T seconds even when traffic stops (see the ledger),
@@ -183,6 +190,8 @@ class ServiceCore:
         if self._closed:
             return
         self._closed = True
+        if self.cluster is not None:  # leave the group first: the others take over at once
+            self.cluster.close()
         self.executor.shutdown(wait=True)
         self.query_executor.shutdown(wait=True)
         self._pump.stop()

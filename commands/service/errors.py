@@ -23,7 +23,7 @@ from commands.errors import (
     RequestTimedOut,
     answer_for,
 )
-from ledger.errors import CommandRejected, SkmsError, VerificationError
+from ledger.errors import CommandRejected, NotChainOwner, SkmsError, VerificationError
 
 __all__ = ["PROBLEM_JSON", "PROBLEM_TYPE_PREFIX", "HttpStatusError", "MethodNotAllowed",
            "NotAuthenticated", "PayloadTooLarge", "RateLimited", "RequestTimedOut",
@@ -71,6 +71,8 @@ def problem(error: SkmsError, *, instance: str | None = None,
         document.update(chain=error.chain, seq=error.seq, check=error.check)
     if isinstance(error, RateLimited):
         document["retry_after"] = error.retry_after
+    if isinstance(error, NotChainOwner) and error.owner:
+        document["owner"] = error.owner
     if correlation_id:
         document["correlation_id"] = correlation_id
     return document

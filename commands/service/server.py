@@ -254,6 +254,14 @@ class Server:
         if not self._started.is_set():
             self.stop()
             raise ConfigurationError("the service did not start within 30 s")
+        if self.core.cluster is not None:
+            scheme = "https" if self.files is not None else "http"
+            try:
+                self.core.cluster.join(self.config.advertise_url
+                                       or f"{scheme}://{self.config.host}:{self.rest_port}")
+            except BaseException:
+                self.stop()
+                raise
         logger().info("serving", rest_port=self.rest_port, grpc_port=self.grpc_port,
                       tls=self.files is not None, client_auth=self.config.client_auth)
 

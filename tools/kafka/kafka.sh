@@ -163,6 +163,9 @@ offsets.topic.num.partitions=3
 transaction.state.log.num.partitions=3
 share.coordinator.state.topic.num.partitions=1
 group.initial.rebalance.delay.ms=0
+# Cluster members (skms serve --cluster) may ask for sessions this short: a dead member's
+# chains move within seconds (docs/operations.md, "Scaling out").
+group.min.session.timeout.ms=1000
 log.segment.bytes=16777216
 EOF
 }

@@ -103,6 +103,11 @@ class KafkaSettings:
     def keyring_topic(self) -> str:
         return f"{self.prefix}.keyring"
 
+    @property
+    def owners_topic(self) -> str:
+        """Holds no records: its partitions are the slots a consumer group shares out."""
+        return f"{self.prefix}.owners"
+
 
 def _positive_int(values: dict[str, str], key: str, default: int) -> int:
     raw = values.get(key)
@@ -139,6 +144,12 @@ class TopicSpec:
     compacted: bool
     single_partition: bool
     extra_configs: tuple[tuple[str, str], ...] = ()
+    exact_partitions: int = 0
+    """More than one partition, exactly this many (the chain-ownership slots); 0: not so."""
+
+    @property
+    def partitions_on_creation(self) -> int:
+        return self.exact_partitions or 1
 
 
 def chain_topics(prefix: str, chain_id: str) -> tuple[TopicSpec, TopicSpec]:

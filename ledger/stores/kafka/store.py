@@ -6,7 +6,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
@@ -15,6 +15,7 @@ from kafka import TopicPartition
 from ledger.errors import (
     ConcurrencyError,
     InvalidInput,
+    NotChainOwner,
     StoreError,
     StoreUnavailable,
     WriterFenced,
@@ -95,6 +96,10 @@ class KafkaEventStore(EventStore):
         self._registry_next: dict[Any, int] = {}
         self._registry_lock = threading.Lock()
         self._closed = False
+        # Set by a cluster member (ledger/stores/kafka/ownership.py): a chain whose slot the
+        # consumer group gave to another member is not written here, so no stray append or
+        # checkpoint of this process can fence its owner.
+        self.may_write: Callable[[str], bool] | None = None
         try:
             self._start()
         except BaseException:
@@ -204,10 +209,17 @@ class KafkaEventStore(EventStore):
 
     def _writer(self, st: _ChainState) -> Any:
         """The chain's transactional producer; making it fences older writers of the chain."""
+        if self.may_write is not None and not self.may_write(st.chain_id):
+            raise NotChainOwner(f"chain {st.chain_id!r} is owned by another member of the "
+                                "cluster; nothing was stored",
+                                hint="send the command to the chain's owner")
         if st.fenced is not None:
             raise WriterFenced(st.fenced, hint="stop this writer; the newer one owns the chain")
         if st.producer is not None:
             return st.producer
+        return self._start_writer(st)
+
+    def _start_writer(self, st: _ChainState) -> Any:
         if not st.topics_ready:
             self._admin.ensure([st.events, st.checkpoint_topic])
             st.topics_ready = True
@@ -223,6 +235,30 @@ class KafkaEventStore(EventStore):
             raise translate(exc, action) from exc
         st.producer = producer
         return producer
+
+    def take_over(self, chain_id: str) -> None:
+        """Become the chain's writer now: fence whoever wrote it, settle the transaction it
+        left open and read the chain to its end. Why a call of its own: a consumer group
+        has just given the chain (back) to this process, and a fencing this process
+        suffered earlier from the member that held it meanwhile no longer stands."""
+        st = self._state(chain_id)
+        with st.lock:
+            self._drop_writer(st)
+            self._start_writer(st)
+
+    def release(self, chain_id: str) -> None:
+        """Stop writing the chain (the group gave it to another member). An append in flight
+        finishes first: it holds the chain's lock."""
+        st = self._state(chain_id)
+        with st.lock:
+            self._drop_writer(st)
+
+    @staticmethod
+    def _drop_writer(st: _ChainState) -> None:
+        if st.producer is not None:
+            close_quietly(st.producer, timeout=0)
+            st.producer = None
+        st.fenced = None
 
     def _fail_writer(self, st: _ChainState, producer: Any, exc: Exception,
                      action: str) -> NoReturn:

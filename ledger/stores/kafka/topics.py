@@ -136,7 +136,8 @@ class TopicAdmin:
         found = self._describe(names)
         missing = [s for s in specs if s.name not in found]
         if missing:
-            request = {s.name: {"num_partitions": 1, "replication_factor": replicas,
+            request = {s.name: {"num_partitions": s.partitions_on_creation,
+                                "replication_factor": replicas,
                                 "configs": self.create_configs(s, min_isr)} for s in missing}
             with self._lock, kafka_errors_translated(
                     "creating Kafka topics " + ", ".join(sorted(request))):
@@ -192,6 +193,9 @@ def _topic_problems(spec: TopicSpec, meta: dict[str, Any], configs: dict[str, st
     partitions = meta.get("partitions") or []
     if spec.single_partition and len(partitions) != 1:
         problems.append(f"partitions is {len(partitions)}, must be 1 (order matters)")
+    if spec.exact_partitions and len(partitions) != spec.exact_partitions:
+        problems.append(f"partitions is {len(partitions)}, must be {spec.exact_partitions} "
+                        "(one per ownership slot)")
     actual_rf = min((len(p.get("replica_nodes") or []) for p in partitions), default=0)
     if actual_rf < replicas:
         problems.append(f"replication factor is {actual_rf}, must be at least {replicas}")

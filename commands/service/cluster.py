@@ -1,0 +1,206 @@
+"""Several ``skms serve`` processes on one Kafka store: who writes which chain, and getting
+each command there (docs/operations.md, "Scaling out").
+
+Requirements:
+
+1. A member writes only the chains the owners' group gives it
+   (:mod:`ledger.stores.kafka.ownership`); until it has joined, it writes none. The ledger
+   (``Ledger.writes``) and the store (``KafkaEventStore.may_write``) both ask, so neither a
+   command nor the checkpoint timer nor the scheduler can fence a chain's owner.
+2. A REST command for a chain another member writes is forwarded to that member as it
+   came (method, target, headers, body): the owner authenticates it, checks its nonce,
+   rate-limits its actor and decides it, so the forwarding member adds no trust of its
+   own. A forwarded request is never forwarded again; while a chain's slot moves (or its
+   owner does not answer) the answer is 503 ``NotChainOwner`` with ``Retry-After``, and a
+   retry with the same command id gets the first outcome from whoever wrote it.
+3. The owner must answer to the authority the client signed for (``--public-authority``:
+   the name all members are reached by, e.g. the load balancer's).
+4. Peers are reached over TLS verified against ``peer_ca`` (by default this home's
+   development CA, which signed every member's certificate when they share a home).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import queue
+import ssl
+import threading
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+
+from commands.service.config import ServiceConfig
+from commands.service.tls import CA_FILE, TLS_FOLDER
+from ledger.application import Ledger
+from ledger.errors import ConfigurationError, NotChainOwner
+from ledger.stores.base import EventStore
+from ledger.stores.kafka.ownership import ChainOwnership
+from ledger.stores.kafka.store import KafkaEventStore
+
+FORWARDED_HEADER = "skms-forwarded-by"
+HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate",
+                        "proxy-authorization", "te", "trailer", "transfer-encoding",
+                        "upgrade", "content-length"})
+PEER_TIMEOUT_S = 30.0
+POOL_SIZE = 32  # idle keep-alive connections kept per peer
+
+
+@dataclass(frozen=True)
+class Relayed:
+    """A peer's answer to a forwarded request."""
+
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+
+
+def peer_ca_of(config: ServiceConfig) -> Path:
+    """What the peers' certificates are checked against (requirement 4)."""
+    if config.peer_ca is not None:
+        return config.peer_ca
+    if config.tls_cert is not None:  # one self-signed certificate shared by the members
+        return config.tls_cert
+    return config.home / TLS_FOLDER / CA_FILE
+
+
+def command_chain(body: bytes) -> str | None:
+    """The chain a command request's body names (``{"command": "<command JSON>", ...}``),
+    or None when the body is not a command (a read, or something the route will refuse)."""
+    try:
+        outer = json.loads(body)
+        command = json.loads(outer["command"]) if isinstance(outer, dict) else None
+    except (ValueError, KeyError, TypeError):
+        return None
+    chain = command.get("chain_id") if isinstance(command, dict) else None
+    return chain if isinstance(chain, str) and chain else None
+
+
+class Cluster:
+    """This member's share of the chains, and the way to the others."""
+
+    def __init__(self, store: EventStore, ledger: Ledger, *, slots: int,
+                 session_timeout_ms: int, peer_ca: Path | None) -> None:
+        if not isinstance(store, KafkaEventStore):
+            raise ConfigurationError("a cluster (--cluster) needs a kafka:// store",
+                                     field="cluster", hint="start with --store kafka://...")
+        self.store = store
+        self.ledger = ledger
+        self._slots = slots
+        self._session_timeout_ms = session_timeout_ms
+        self.ownership: ChainOwnership | None = None
+        store.may_write = self.owns
+        ledger.writes = self.owns
+        ledger.owner_of = self.owner
+        self._peer_ca = peer_ca
+        self._context: ssl.SSLContext | None = None
+        self._pools: dict[str, queue.LifoQueue[http.client.HTTPConnection]] = {}
+        self._pools_lock = threading.Lock()
+
+    def join(self, advertise: str) -> None:
+        """Join the owners' group as ``advertise`` and take the chains it assigns."""
+        ownership = ChainOwnership(
+            self.store.settings, advertise, chains=self.store.chains,
+            on_gained=self._take, on_lost=self.store.release, slots=self._slots,
+            session_timeout_ms=self._session_timeout_ms)
+        self.ownership = ownership
+        ownership.start()
+
+    def _take(self, chain_id: str) -> None:
+        self.store.take_over(chain_id)
+        self.ledger.follow(chain_id)
+
+    def owns(self, chain_id: str) -> bool:
+        return self.ownership is not None and self.ownership.owns(chain_id)
+
+    def owner(self, chain_id: str) -> str | None:
+        return self.ownership.owner(chain_id) if self.ownership is not None else None
+
+    def close(self) -> None:
+        if self.ownership is not None:
+            self.ownership.close()
+        with self._pools_lock:
+            pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
+            while not pool.empty():
+                pool.get_nowait().close()
+
+    # --- forwarding (blocking: runs on the worker pool) ---------------------------------------
+
+    def forward(self, chain_id: str, method: str, target: str,
+                headers: list[tuple[bytes, bytes]], body: bytes) -> Relayed:
+        """Send the request to the chain's owner and return its answer (requirement 2)."""
+        owner = self.owner(chain_id)
+        if owner is None or (self.ownership is not None and owner == self.ownership.advertise):
+            raise _moving(chain_id, None)
+        sent = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in headers
+                if name.decode("latin-1").lower() not in HOP_BY_HOP]
+        sent.append((FORWARDED_HEADER, self.ownership.advertise if self.ownership else ""))
+        for attempt in (0, 1):
+            connection, reused = self._connection(owner)
+            try:
+                connection.putrequest(method, target, skip_host=True,
+                                      skip_accept_encoding=True)
+                for name, value in sent:
+                    connection.putheader(name, value)
+                connection.putheader("Content-Length", str(len(body)))
+                connection.endheaders(body)
+                response = connection.getresponse()
+                answer = Relayed(response.status, [
+                    (name.lower().encode("latin-1"), value.encode("latin-1"))
+                    for name, value in response.getheaders()
+                    if name.lower() not in HOP_BY_HOP], response.read())
+            except (OSError, http.client.HTTPException) as exc:
+                connection.close()
+                # A kept-alive connection the peer had closed: try once on a new one (the
+                # command id makes a repeat harmless). Otherwise the owner is gone.
+                if reused and attempt == 0:
+                    continue
+                if self.ownership is not None:
+                    self.ownership.forget_routes()
+                raise _moving(chain_id, owner, type(exc).__name__) from None
+            self._give_back(owner, connection)
+            return answer
+        raise _moving(chain_id, owner)  # pragma: no cover - the loop returns or raises
+
+    def _connection(self, owner: str) -> tuple[http.client.HTTPConnection, bool]:
+        pool = self._pool(owner)
+        try:
+            return pool.get_nowait(), True
+        except queue.Empty:
+            pass
+        url = urllib.parse.urlsplit(owner)
+        port = url.port or (443 if url.scheme == "https" else 80)
+        if url.scheme == "https":
+            if self._context is None:  # made on first use: the CA file exists by then
+                self._context = ssl.create_default_context(
+                    cafile=str(self._peer_ca) if self._peer_ca is not None else None)
+            return http.client.HTTPSConnection(url.hostname or "", port, timeout=PEER_TIMEOUT_S,
+                                               context=self._context), False
+        return http.client.HTTPConnection(url.hostname or "", port,
+                                          timeout=PEER_TIMEOUT_S), False
+
+    def _pool(self, owner: str) -> queue.LifoQueue[http.client.HTTPConnection]:
+        with self._pools_lock:
+            pool = self._pools.get(owner)
+            if pool is None:
+                pool = self._pools[owner] = queue.LifoQueue(POOL_SIZE)
+            return pool
+
+    def _give_back(self, owner: str, connection: http.client.HTTPConnection) -> None:
+        try:
+            self._pool(owner).put_nowait(connection)
+        except queue.Full:
+            connection.close()
+
+
+def _moving(chain_id: str, owner: str | None, why: str = "") -> NotChainOwner:
+    if owner is None:
+        message = f"chain {chain_id!r} is changing owner"
+    else:
+        message = f"the owner of chain {chain_id!r}, {owner}, did not answer" + (
+            f" ({why})" if why else "")
+    return NotChainOwner(message, owner=owner,
+                         hint="retry with the same command id in a second: its first "
+                              "outcome comes back if it was stored")
+
