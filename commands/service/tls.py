@@ -21,10 +21,12 @@ knows; production deployments are expected to use their own PKI.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import ipaddress
 import os
 import ssl
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,9 +88,31 @@ def _load_ca(folder: Path) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey
     return cert, key
 
 
+@contextmanager
+def _creating(folder: Path) -> Iterator[None]:
+    """Hold ``<home>/tls/.lock`` while TLS files are checked and made.
+
+    Why: servers started together on one home (cluster members, ``make run`` beside a test)
+    would each make a CA; the last one written wins, and a server whose certificate the
+    losing CA signed is trusted by nobody. The kernel drops the ``flock`` of a dead holder.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 def ensure_ca(home: Path) -> Path:
     """Create ``<home>/tls/ca.pem`` (and its key) unless present; return the folder."""
     folder = home / TLS_FOLDER
+    with _creating(folder):
+        return _ensure_ca(folder)
+
+
+def _ensure_ca(folder: Path) -> Path:
     if (folder / CA_FILE).is_file() and (folder / CA_KEY_FILE).is_file():
         return folder
     key = ec.generate_private_key(ec.SECP256R1())
@@ -123,7 +147,12 @@ def _server_cert_fresh(path: Path) -> bool:
 
 def ensure_server_files(home: Path) -> TLSFiles:
     """The development CA plus a fresh loopback server certificate, created when missing."""
-    folder = ensure_ca(home)
+    folder = home / TLS_FOLDER
+    with _creating(folder):
+        return _ensure_server_files(_ensure_ca(folder))
+
+
+def _ensure_server_files(folder: Path) -> TLSFiles:
     cert_path, key_path = folder / SERVER_FILE, folder / SERVER_KEY_FILE
     if not (_server_cert_fresh(cert_path) and key_path.is_file()):
         ca_cert, ca_key = _load_ca(folder)

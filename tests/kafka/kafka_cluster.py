@@ -84,9 +84,11 @@ def start_members(home: Path, url: str, ports: list[int], *, session_ms: int = 2
                 "serve", "--cluster", "--rest-port", str(port), "--grpc-port", "0",
                 "--rate", "0", "--owner-session-ms", str(session_ms),
                 "--owner-slots", str(SLOTS), *authorities, *extra]
+        log = (home.parent / f"member-{port}.log").open("w")
         process = subprocess.Popen(argv, env={**os.environ, "SKMS_PASSPHRASE": PASSPHRASE},
-                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                   stdout=subprocess.PIPE, stderr=log, text=True,
                                    cwd=REPO_ROOT)
+        log.close()
         members.append(Member(port, process))
     for member in members:
         assert member.process.stdout is not None
@@ -94,7 +96,9 @@ def start_members(home: Path, url: str, ports: list[int], *, session_ms: int = 2
         if f":{member.port}" not in line:
             for other in members:
                 other.stop()
-            raise AssertionError(f"member on port {member.port} did not start: {line!r}")
+            errors = (home.parent / f"member-{member.port}.log").read_text()[-2000:]
+            raise AssertionError(f"member on port {member.port} did not start: {line!r}\n"
+                                 f"{errors}")
     return members
 
 
