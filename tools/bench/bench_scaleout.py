@@ -32,6 +32,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from bench_service import own_cpu_s, process_cpu_s  # noqa: E402
+
 from commands.sdk import httpsig  # noqa: E402
 from tests.kafka.kafka_cluster import (  # noqa: E402
     Caller,
@@ -48,6 +50,7 @@ from tests.ledger.conftest import new_session  # noqa: E402
 
 DOC = ROOT / "docs" / "performance.md"
 HEADING = "## Kafka scale-out"
+END_MARK = "<!-- bench_scaleout: end of generated tables; the reading below is hand-written -->"
 MESSAGE = b"m" * 64
 CLIENTS_PER_DOMAIN = 8
 
@@ -145,9 +148,25 @@ class Cluster:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+def broker_pids() -> list[int]:
+    """The local cluster's broker processes (tools/kafka/kafka.sh keeps their pids)."""
+    found = []
+    for path in sorted(Path("/tmp/skms-kafka/3node").glob("node-*/kafka.pid")):
+        try:
+            found.append(int(path.read_text().strip()))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def cpu_s(pids: list[int]) -> float:
+    return sum(process_cpu_s(pid) for pid in pids if Path(f"/proc/{pid}").exists())
+
+
 def aggregate(cluster: Cluster, seconds: float, *, forwarded: bool) -> dict[str, Any]:
     """Every domain loaded at once; ``forwarded``: each domain's requests go to the next
-    member, which forwards them to the owner."""
+    member, which forwards them to the owner. CPU per stored sign of the members, the
+    brokers and this load generator, from /proc, over the same window."""
     count = max(1000, int(seconds * 600))
     runs: dict[str, dict[str, float]] = {}
     threads = []
@@ -160,12 +179,19 @@ def aggregate(cluster: Cluster, seconds: float, *, forwarded: bool) -> dict[str,
             runs[domain] = closed_loop(via.url, cluster.ca, requests, CLIENTS_PER_DOMAIN,
                                        seconds)
         threads.append(threading.Thread(target=run))
+    members = [m.process.pid for m in cluster.members]
+    brokers = broker_pids()
+    before = (cpu_s(members), cpu_s(brokers), own_cpu_s())
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    total = sum(r["ok"] for r in runs.values()) / max(r["seconds"] for r in runs.values())
-    return {"per_s": round(total, 1), "domains": runs}
+    after = (cpu_s(members), cpu_s(brokers), own_cpu_s())
+    stored = sum(r["ok"] for r in runs.values()) or 1
+    total = stored / max(r["seconds"] for r in runs.values())
+    cpu = {name: round((after[i] - before[i]) / stored * 1e6) for i, name in
+           enumerate(("members_us_per_sign", "brokers_us_per_sign", "load_us_per_sign"))}
+    return {"per_s": round(total, 1), "domains": runs, "cpu": cpu}
 
 
 def takeover(cluster: Cluster) -> dict[str, float]:
@@ -200,17 +226,25 @@ def render(report: dict[str, Any]) -> str:
              "level, 8 closed-loop REST clients per domain, 3 brokers, 2 cores shared by "
              "everything). Each member owns one key domain; Ed25519 sign, every event "
              "durable in Kafka (acks=all, min.insync.replicas 2) before the reply.", "",
-             "| members (= domains) | to the owner, signs/s | through another member "
-             "(forwarded), signs/s |", "|---|---|---|"]
+             "| members (= domains) | to the owner, signs/s | × one member, same run | "
+             "p50 per domain, ms | CPU µs per sign: members / brokers / load generator | "
+             "through another member (forwarded), signs/s |",
+             "|---|---|---|---|---|---|"]
+    single = report["levels"][min(report["levels"])]["direct"]["per_s"] or 1.0
     for members, row in report["levels"].items():
         forwarded = row.get("forwarded")
+        p50s = "/".join(str(r["p50_ms"]) for r in row["direct"]["domains"].values())
+        cpu = row["direct"]["cpu"]
         lines.append(f"| {members} | {row['direct']['per_s']} | "
+                     f"{row['direct']['per_s'] / single:.2f} | {p50s} | "
+                     f"{cpu['members_us_per_sign']:,} / {cpu['brokers_us_per_sign']:,} / "
+                     f"{cpu['load_us_per_sign']:,} | "
                      f"{forwarded['per_s'] if forwarded else 'n/a'} |")
     take = report["takeover"]
     lines += ["", f"Takeover after `kill -9` of an owner (2 members, session timeout "
                   f"{take['session_timeout_s']} s): **{take['seconds']} s** from the kill to "
                   f"the first sign stored by the new owner ({take['refused_meanwhile']} "
-                  "attempts refused or unanswered meanwhile, each retried).", ""]
+                  "attempts refused or unanswered meanwhile, each retried).", "", END_MARK, ""]
     return "\n".join(lines)
 
 
@@ -220,8 +254,9 @@ def write_section(text: str) -> None:
     if start == -1:
         doc = doc.rstrip("\n") + "\n\n" + text
     else:
-        end = doc.find("\n## ", start + len(HEADING))
-        doc = doc[:start] + text + (doc[end + 1:] if end != -1 else "")
+        mark = doc.find(END_MARK, start)
+        end = mark + len(END_MARK) + 1 if mark != -1 else doc.find("\n## ", start + 1) + 1
+        doc = doc[:start] + text + (doc[end:] if end > 0 else "")
     DOC.write_text(doc)
 
 
