@@ -237,6 +237,7 @@ class Ledger:
         # (ledger/stores/kafka/ownership.py sets this to its ``owns``).
         self.writes: Callable[[str], bool] = _every_chain
         self.owner_of: Callable[[str], str | None] = _no_owner_known
+        self._keep_result: Callable[[SignedCommand, Any], bytes | None] | None = None
         self._committer = GroupCommitter(store, self._mark_stale)
         self._stale = True
         self._reset()
@@ -393,6 +394,16 @@ class Ledger:
             else:
                 self._fold_new(chain_id)
 
+    def keep_results(self, encode: Callable[[SignedCommand, Any], bytes | None],
+                     write: Callable[[list[tuple[str, bytes]]], None]) -> None:
+        """Keep each command's result where another process can find it (a cluster's result
+        journal, :mod:`ledger.stores.kafka.results`): ``encode`` gives the bytes to keep, or
+        None for a result that must not leave this process (a secret), and ``write`` makes a
+        batch of them durable before the batch's commit starts, so a stored command's result
+        is always there."""
+        self._keep_result = encode
+        self._committer.before_append = write
+
     def _require_writer(self, chain_id: str) -> None:
         if not self.writes(chain_id):
             owner = self.owner_of(chain_id)
@@ -455,6 +466,10 @@ class Ledger:
                 decision = Decision(self, signed.command, self.clock(), args, checked_inputs)
                 result = self._gated(decision, signed, decide)
                 ticket, result = self._build(decision, signed, result)
+                if self._keep_result is not None and decision.held is None:
+                    kept = self._keep_result(signed, result)
+                    if kept is not None:
+                        ticket.result = (signed.command.command_id, kept)
             except CommandRejected as refusal:
                 self._discard_pending()
                 return self._refused(signed, decide, inputs, refusal, attempt)

@@ -34,6 +34,7 @@ class Ticket:
 
     chain_id: str
     envelopes: list[StoredEnvelope]
+    result: tuple[str, bytes] | None = None  # (command id, result) to keep, see Ledger
     done: bool = False
     error: BaseException | None = None
 
@@ -47,6 +48,8 @@ class GroupCommitter:
         self._queue: list[Ticket] = []
         self._queue_lock = threading.Lock()
         self._commit_lock = threading.Lock()
+        # Makes a batch's kept results durable before its append (Ledger.keep_results).
+        self.before_append: Callable[[list[tuple[str, bytes]]], None] | None = None
 
     def enqueue(self, ticket: Ticket) -> None:
         with self._queue_lock:
@@ -71,6 +74,9 @@ class GroupCommitter:
         for chain_id, tickets in by_chain.items():
             envelopes = [e for t in tickets for e in t.envelopes]
             try:
+                kept = [t.result for t in tickets if t.result is not None]
+                if kept and self.before_append is not None:
+                    self.before_append(kept)
                 if envelopes:
                     self._store.append(chain_id, envelopes, expected_seq=envelopes[0].seq)
             except BaseException as exc:

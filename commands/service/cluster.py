@@ -17,6 +17,10 @@ Requirements:
    the name all members are reached by, e.g. the load balancer's).
 4. Peers are reached over TLS verified against ``peer_ca`` (by default this home's
    development CA, which signed every member's certificate when they share a home).
+5. A retry after a failover gets the original result: each command's result that holds no
+   secret is kept in the result journal (:mod:`ledger.stores.kafka.results`) before its
+   commit, and a replayed command whose result this member does not hold in memory is
+   answered from there.
 """
 
 from __future__ import annotations
@@ -27,15 +31,21 @@ import queue
 import ssl
 import threading
 import urllib.parse
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from commands.service.config import ServiceConfig
 from commands.service.tls import CA_FILE, TLS_FOLDER
+from commands.wire import shape_to_json
 from ledger.application import Ledger
+from ledger.catalogue import CATALOGUE, SHAPES, CommandSpec
+from ledger.command import SignedCommand
 from ledger.errors import ConfigurationError, NotChainOwner
 from ledger.stores.base import EventStore
 from ledger.stores.kafka.ownership import ChainOwnership
+from ledger.stores.kafka.results import ResultJournal
 from ledger.stores.kafka.store import KafkaEventStore
 
 FORWARDED_HEADER = "skms-forwarded-by"
@@ -64,6 +74,25 @@ def peer_ca_of(config: ServiceConfig) -> Path:
     return config.home / TLS_FOLDER / CA_FILE
 
 
+def kept_result(signed: SignedCommand, result: Any) -> bytes | None:
+    """A command's result as its response shows it, unless it holds a secret (requirement 5).
+    """
+    spec = CATALOGUE.by_name.get(signed.command.command_type)
+    if (not isinstance(spec, CommandSpec) or spec.result is None or spec.hooks.reveals_secret
+            or not isinstance(result, Mapping) or _holds_secret(spec.result.name, set())):
+        return None
+    return json.dumps(shape_to_json(spec.result.name, result),
+                      separators=(",", ":")).encode("utf-8")
+
+
+def _holds_secret(shape: str, seen: set[str]) -> bool:
+    """Whether a result shape, or one nested in it, has a field marked secret."""
+    seen.add(shape)
+    return any(field.secret or (field.shape is not None and field.shape not in seen
+                                and _holds_secret(field.shape, seen))
+               for field in SHAPES[shape].fields)
+
+
 def command_chain(body: bytes) -> str | None:
     """The chain a command request's body names (``{"command": "<command JSON>", ...}``),
     or None when the body is not a command (a read, or something the route will refuse)."""
@@ -89,6 +118,8 @@ class Cluster:
         self._slots = slots
         self._session_timeout_ms = session_timeout_ms
         self.ownership: ChainOwnership | None = None
+        self.results = ResultJournal(store.settings)
+        ledger.keep_results(encode=kept_result, write=self.results.write)
         store.may_write = self.owns
         ledger.writes = self.owns
         ledger.owner_of = self.owner
@@ -116,9 +147,19 @@ class Cluster:
     def owner(self, chain_id: str) -> str | None:
         return self.ownership.owner(chain_id) if self.ownership is not None else None
 
+    def stored_result(self, signed: SignedCommand) -> dict[str, Any] | None:
+        """The result kept when ``signed`` was first decided, by whichever member that was
+        (requirement 5); None when it kept none."""
+        found = self.results.find(signed.command.command_id, signed.command.issued_at)
+        if found is None:
+            return None
+        value = json.loads(found)
+        return value if isinstance(value, dict) else None
+
     def close(self) -> None:
         if self.ownership is not None:
             self.ownership.close()
+        self.results.close()
         with self._pools_lock:
             pools, self._pools = list(self._pools.values()), {}
         for pool in pools:

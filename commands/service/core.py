@@ -382,6 +382,9 @@ class ServiceCore:
         with the response or the error, even when the requester has stopped waiting)."""
         try:
             response = command_response(spec, signed, outcome())
+            if (self.cluster is not None and response["replayed"]
+                    and response["result"] is None and spec.result is not None):
+                response["result"] = self.cluster.stored_result(signed)
         except BaseException as error:
             self._idempotency.finish(signed, None, error)
             raise

@@ -9,7 +9,8 @@ What is held to:
   own: it answers 503 naming the owner;
 * ``kill -9`` of an owner under load: a living member takes the chain over, no acknowledged
   event is lost, none is stored twice, every command is whole, the log audits, and a
-  client's retry of the same command id gets the original outcome (same chain and seq).
+  client's retry of the same command id gets the original outcome (same chain and seq) and
+  the original result (the signature the dead owner made, from the result journal).
 """
 
 from __future__ import annotations
@@ -151,7 +152,7 @@ class Acked:
     command_id: str
     domain: str
     seq: int
-    signature: bytes | None
+    signature: bytes
     at: float
     path: str
     body: bytes
@@ -163,6 +164,7 @@ def test_kill_9_of_an_owner_under_load_loses_and_duplicates_nothing(
     survivor, victim = members
     kept_domain, moved_domain = domains
     acked: list[Acked] = []
+    replays: list[str] = []
     retried = {"count": 0}
     stop = threading.Event()
     killed_at: dict[str, float] = {}
@@ -182,15 +184,17 @@ def test_kill_9_of_an_owner_under_load_loses_and_duplicates_nothing(
                         answer = own.post(survivor.url, path, body, cluster_home.bob,
                                           command_id, timeout=10)
                         if answer.status == 200:
+                            # Also a retry of a sign the dead owner stored but never
+                            # answered: the new owner replays it with the result the dead
+                            # one kept in the result journal.
                             result = answer.document["result"]
-                            # A retry of a sign the dead owner stored but never answered:
-                            # the new owner replays its outcome (chain, seq) without the
-                            # signature, which only the first owner's memory held.
-                            assert result is not None or answer.document["replayed"], answer
+                            assert result is not None, answer.document
+                            if answer.document["replayed"]:
+                                replays.append(command_id)
                             acked.append(Acked(
                                 command_id, domain, answer.document["seq"],
-                                bytes.fromhex(result["signature"]) if result else None,
-                                time.monotonic(), path, body))
+                                bytes.fromhex(result["signature"]), time.monotonic(), path,
+                                body))
                             break
                         assert answer.status in (0, 503, 504), answer.document
                         retried["count"] += 1  # same command, fresh HTTP signature and nonce
@@ -238,6 +242,8 @@ def test_kill_9_of_an_owner_under_load_loses_and_duplicates_nothing(
         assert again.status == 200, again.document
         assert again.document["replayed"] is True
         assert (again.document["chain"], again.document["seq"]) == (moved_domain, first.seq)
+        # The dead owner's result, from the journal: the new owner never held it.
+        assert again.document["result"]["signature"] == first.signature.hex()
     finally:
         stop.set()
         caller.close()
@@ -253,8 +259,7 @@ def test_kill_9_of_an_owner_under_load_loses_and_duplicates_nothing(
             for ack in (a for a in acked if a.domain == domain):
                 assert stored.get(ack.command_id) == ack.seq, (
                     f"acknowledged sign {ack.command_id} of {domain} is not at seq {ack.seq}")
-    _verify_independently(cluster_home, [(keys[a.domain], a.signature) for a in acked
-                                         if a.signature is not None])
+    _verify_independently(cluster_home, [(keys[a.domain], a.signature) for a in acked])
     moved = [a for a in acked if a.domain == moved_domain]
     assert len({a.command_id for a in moved}) == len(moved)
     assert len(moved) > len(before)

@@ -18,6 +18,10 @@ Topics (created when missing; existing ones are checked and a bad setting raises
                                   transaction as a chain's first envelopes, so a listed chain
                                   always has at least one envelope
 ``<prefix>.keyring``              compacted key-ring (see :mod:`ledger.stores.kafka.keyring`)
+``<prefix>.owners``               with ``skms serve --cluster`` only: no records, one partition
+                                  per ownership slot (:mod:`ledger.stores.kafka.ownership`)
+``<prefix>.results``              with ``--cluster`` only: results kept for retries after a
+                                  failover (:mod:`ledger.stores.kafka.results`)
 
 Every topic has replication factor ``min(3, brokers)``, ``min.insync.replicas`` 2 with three or
 more replicas (else 1) and ``unclean.leader.election.enable=false``. ``<chain>`` is the chain id
