@@ -85,6 +85,12 @@ def _members(setup: Setup, count: int) -> tuple[list[Member], list[str], Caller]
     return members, domains, Caller(setup.home / "tls" / "ca.pem")
 
 
+def _shut_down(caller: Caller, members: list[Member]) -> None:
+    caller.close()
+    for member in members:
+        member.stop()
+
+
 def _create_key(caller: Caller, via: Member, setup: Setup, domain: str) -> str:
     path, body, command_id = create_key_request(setup.alice, domain)
     answer = caller.post(via.url, path, body, setup.alice, command_id)
@@ -134,9 +140,7 @@ def test_any_member_takes_any_command_and_only_the_owner_writes(cluster_home: Se
         assert bounced.document["owner"] == victim.url
         assert "not forwarded again" in bounced.document["detail"]
     finally:
-        caller.close()
-        for member in members:
-            member.stop()
+        _shut_down(caller, members)
     with fresh_store(cluster_home.url) as store:
         Auditor(store).verify()
         assert_gapless(store)
@@ -246,9 +250,7 @@ def test_kill_9_of_an_owner_under_load_loses_and_duplicates_nothing(
         assert again.document["result"]["signature"] == first.signature.hex()
     finally:
         stop.set()
-        caller.close()
-        for member in members:
-            member.stop()
+        _shut_down(caller, members)
 
     with fresh_store(cluster_home.url) as store:
         Auditor(store).verify()
