@@ -35,6 +35,19 @@ vulns = load_tool("vulns")
 licenses = load_tool("licenses")
 
 
+def _parsed(path: Path) -> ast.AST:
+    """``ast.parse``, retried after CPython 3.11's spurious "AST constructor recursion depth
+    mismatch" SystemError (python/cpython#106905, seen in threaded processes such as this
+    xdist worker once; fixed in later CPython releases); a real syntax error still fails."""
+    for attempt in range(3):
+        try:
+            return ast.parse(path.read_text(), str(path))
+        except SystemError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def imported_modules() -> list[tuple[Path, str]]:
     """Every ``import x`` and ``from x import`` of the product, with its file."""
     found = []
@@ -42,7 +55,7 @@ def imported_modules() -> list[tuple[Path, str]]:
         for path in sorted(root.rglob("*.py")):
             if "_generated" in path.parts:
                 continue
-            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            for node in ast.walk(_parsed(path)):
                 if isinstance(node, ast.Import):
                     found += [(path, alias.name) for alias in node.names]
                 elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
