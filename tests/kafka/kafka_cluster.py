@@ -29,11 +29,11 @@ from typing import Any
 from commands.sdk import httpsig
 from ledger.command import Command, SignedCommand
 from ledger.stores.kafka import KafkaSettings
-from ledger.stores.kafka.ownership import group_routes, slot_of
+from ledger.stores.kafka.ownership import DEFAULT_SLOTS, group_routes, slot_of
 from tests.ledger.conftest import PASSPHRASE
 from tests.vectors import REPO_ROOT
 
-SLOTS = 16
+SLOTS = DEFAULT_SLOTS
 
 
 def free_ports(count: int) -> list[int]:

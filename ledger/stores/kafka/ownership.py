@@ -100,7 +100,6 @@ class ChainOwnership:
         self._routes: dict[int, str] = {}
         self._routes_at = 0.0
         self._routes_lock = threading.Lock()
-        self.takeovers: list[tuple[str, float]] = []  # (chain, seconds it took), newest last
 
     # --- membership ------------------------------------------------------------------------
 
@@ -155,9 +154,6 @@ class ChainOwnership:
     def owns(self, chain_id: str) -> bool:
         return slot_of(chain_id, self.slots) in self._owned
 
-    def owned_slots(self) -> frozenset[int]:
-        return frozenset(self._owned)
-
     def gained(self, partitions: list[int]) -> None:
         """Take the slots' chains over, then serve them (requirement 2)."""
         fresh = [p for p in partitions if p not in self._owned]
@@ -167,9 +163,7 @@ class ChainOwnership:
             try:
                 for chain_id in chains:
                     if slot_of(chain_id, self.slots) == partition:
-                        started = time.monotonic()
                         self._on_gained(chain_id)
-                        self.takeovers.append((chain_id, time.monotonic() - started))
             except Exception as exc:
                 log.warning("taking slot %d over failed (%s); retrying", partition,
                             type(exc).__name__)

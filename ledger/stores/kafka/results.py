@@ -23,7 +23,6 @@ Requirements:
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -85,10 +84,8 @@ class ResultJournal:
             later = consumer.offsets_for_times({self._partition: around_ms + WINDOW_MS})
             stop = later.get(self._partition)
             ends = None if stop is None else {self._partition: int(stop.offset)}
-            deadline = time.monotonic() + self.settings.timeout_ms / 1000
             scan(consumer, {self._partition: int(begin.offset)}, on_record,
-                 timeout_ms=max(1000, int((deadline - time.monotonic()) * 1000)),
-                 what=f"reading {self.topic}", ends=ends)
+                 timeout_ms=self.settings.timeout_ms, what=f"reading {self.topic}", ends=ends)
         return found[-1] if found else None
 
     def close(self) -> None:
