@@ -24,6 +24,7 @@ material in :class:`ledger.recipes.key_material.KeyMaterial`.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import uuid
@@ -192,7 +193,9 @@ class Pending(Generic[T]):
         for action in self.after_commit:
             action()
         if self.ticket is not None and self.ledger.auto_checkpoint:
-            self.ledger.maybe_checkpoint(self.ticket.chain_id)
+            # The command is durable whatever happens to the checkpoint, which stays due.
+            with contextlib.suppress(StoreError):
+                self.ledger.maybe_checkpoint(self.ticket.chain_id)
         if self.outcome is None:  # a refusal always raises above
             raise StoreError("a refused command has no outcome")
         return self.outcome
@@ -334,6 +337,7 @@ class Ledger:
                 self._stale = True
                 raise
             self._stale = False
+            self._committer.reloaded()
 
     def refresh_system_chain(self) -> None:
         """Catch up with actor changes another process wrote to the system chain.

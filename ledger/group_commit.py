@@ -11,6 +11,14 @@ Requirements:
    error is passed on as it is (a :class:`~ledger.errors.ConcurrencyError` tells the
    ledger to decide the command again on the new head); anything else becomes a
    :class:`~ledger.errors.StoreError`.
+4. Nothing is committed that was decided on top of a failed append. A key domain's
+   envelopes name the system-chain seq they were authorized under, and that seq may be
+   one still queued: so the system chain is appended first, and a failure of chain C fails
+   every ticket decided before the ledger reloaded that could build on it (C's own later
+   tickets; every chain's, when C is the system chain) with a
+   :class:`~ledger.errors.ConcurrencyError`, so that the ledger decides them again on
+   what the store holds. Otherwise a sign authorized by an actor registration that never
+   became durable would be in the log, citing a system seq that later names another event.
 """
 
 from __future__ import annotations
@@ -19,7 +27,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ledger.errors import SkmsError, StoreError
+from ledger.authorization import SYSTEM_CHAIN
+from ledger.errors import ConcurrencyError, SkmsError, StoreError
 from ledger.stores.base import EventStore, StoredEnvelope
 
 
@@ -37,6 +46,7 @@ class Ticket:
     result: tuple[str, bytes] | None = None  # (command id, result) to keep, see Ledger
     done: bool = False
     error: BaseException | None = None
+    doomed: bool = False  # decided on top of a failed append (requirement 4)
 
 
 class GroupCommitter:
@@ -50,10 +60,33 @@ class GroupCommitter:
         self._commit_lock = threading.Lock()
         # Makes a batch's kept results durable before its append (Ledger.keep_results).
         self.before_append: Callable[[list[tuple[str, bytes]]], None] | None = None
+        # Chains whose append failed since the ledger last reloaded: what is decided on
+        # them until then is doomed (requirement 4).
+        self._failed: set[str] = set()
 
     def enqueue(self, ticket: Ticket) -> None:
         with self._queue_lock:
+            ticket.doomed = self._builds_on_failure(ticket)
             self._queue.append(ticket)
+
+    def reloaded(self) -> None:
+        """The ledger's state was read again from the store (under its decision lock):
+        what it decides from now on builds on durable envelopes only."""
+        with self._queue_lock:
+            self._failed.clear()
+
+    def _builds_on_failure(self, ticket: Ticket) -> bool:
+        return bool(self._failed) and (SYSTEM_CHAIN in self._failed
+                                       or ticket.chain_id in self._failed)
+
+    def _note_failure(self, chain_id: str, batch: list[Ticket]) -> None:
+        """Doom what may build on ``chain_id``'s failed envelopes: the rest of this batch
+        and everything queued behind it."""
+        with self._queue_lock:
+            self._failed.add(chain_id)
+            for ticket in (*batch, *self._queue):
+                if not ticket.done and self._builds_on_failure(ticket):
+                    ticket.doomed = True
 
     def wait(self, ticket: Ticket) -> None:
         """Return once ``ticket`` is durable; raise its batch's error otherwise."""
@@ -68,10 +101,12 @@ class GroupCommitter:
             raise ticket.error
 
     def _commit(self, batch: list[Ticket]) -> None:
-        by_chain: dict[str, list[Ticket]] = {}
+        by_chain: dict[str, list[Ticket]] = {SYSTEM_CHAIN: []}  # first: others cite it
         for ticket in batch:
             by_chain.setdefault(ticket.chain_id, []).append(ticket)
-        for chain_id, tickets in by_chain.items():
+        for chain_id, queued in by_chain.items():
+            tickets = [t for t in queued if not t.doomed]
+            self._fail_doomed(queued)
             envelopes = [e for t in tickets for e in t.envelopes]
             try:
                 kept = [t.result for t in tickets if t.result is not None]
@@ -85,5 +120,15 @@ class GroupCommitter:
                     f"commit failed: {type(exc).__name__}")
                 for ticket in tickets:
                     ticket.error = error
+                    ticket.done = True
+                self._note_failure(chain_id, batch)
             for ticket in tickets:
+                ticket.done = True
+
+    @staticmethod
+    def _fail_doomed(tickets: list[Ticket]) -> None:
+        for ticket in tickets:
+            if ticket.doomed:
+                ticket.error = ConcurrencyError(
+                    "decided on envelopes whose commit failed; deciding it again")
                 ticket.done = True
