@@ -76,12 +76,18 @@ class Session:
             store, keyring = self.store()
             kek = self.kek()
             self._ledger_key = self.home.ledger_key(kek)
-            self._ledger = Ledger(store, keyring, kek=kek, ledger_key=self._ledger_key,
-                                  hsm=self.key_store(), kek_fence=self.home.kek_fence(kek),
-                                  home_identities=lambda: self.home.held_identities(kek))
+            self._ledger = self._new_ledger(store, keyring, kek, self._ledger_key)
             self._ledger.load()
             self._ledger.reconcile_keyring()
         return self._ledger
+
+    def _new_ledger(self, store: EventStore, keyring: KeyRing, kek: KEKProvider,
+                    ledger_key: bytearray) -> Ledger:
+        """The ledger this session decides with; its KEK's uses fenced against a rotation
+        run by another process on the home (ledger/recipes/kek_fence.py)."""
+        return Ledger(store, keyring, kek=kek, ledger_key=ledger_key, hsm=self.key_store(),
+                      kek_fence=self.home.kek_fence(kek),
+                      home_identities=lambda: self.home.held_identities(kek))
 
     def read_only_ledger(self) -> Ledger:
         """The ledger loaded without secrets: for listings and public keys."""
@@ -134,9 +140,7 @@ class Session:
         if store.chains():
             raise ConfigurationError(f"the store {store.url} already holds a ledger",
                                      hint="point --store at an empty store")
-        self._ledger = Ledger(store, keyring, kek=kek, ledger_key=ledger_key,
-                              hsm=self.key_store(),
-                              home_identities=lambda: self.home.held_identities(kek))
+        self._ledger = self._new_ledger(store, keyring, kek, ledger_key)
         self._ledger.load()
         public_key = self.home.ledger_public_key()
         genesis = Command("InitializeLedger", SYSTEM_ACTOR, SYSTEM_CHAIN, {

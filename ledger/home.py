@@ -34,7 +34,7 @@ from ledger.hsm.keystore import HsmKeyStore
 from ledger.hsm.pkcs11_kek import PROVIDER as PKCS11_PROVIDER
 from ledger.hsm.pkcs11_kek import Pkcs11KEK
 from ledger.recipes.kek_change import move_secret
-from ledger.recipes.kek_fence import KekFence, KekState
+from ledger.recipes.kek_fence import KekFence, KekState, note_configuration_written
 from ledger.recipes.sealing import seal_private_key, unseal_private_key
 from ledger.stores.base import EventStore, KeyRing
 from ledger.stores.url import open_store
@@ -206,7 +206,7 @@ class Home:
         }
         if pkcs11 is not None:
             config["pkcs11"] = pkcs11.to_dict()
-        self._write_json(self.config_path, config)
+        self._save_config(config)
 
     @staticmethod
     def _bind_token(pkcs11: Pkcs11Config) -> Pkcs11Config:
@@ -290,13 +290,13 @@ class Home:
             return
         config = self.config()
         config["pkcs11"] = bound.to_dict()
-        self._write_json(self.config_path, config)
+        self._save_config(config)
 
     def begin_kek_change(self, params: dict[str, object]) -> None:
         """Save the new KEK's public parameters before anything moves (``kek_next``)."""
         config = self.config()
         config["kek_next"] = params
-        self._write_json(self.config_path, config)
+        self._save_config(config)
 
     def pending_kek(self) -> dict[str, Any] | None:
         """The new KEK of an unfinished rotation, if any."""
@@ -339,7 +339,7 @@ class Home:
                                 LEDGER_KEY_AAD)
         if rewrapped is not None:
             entry["wrapped_data_key"] = _b64(rewrapped)
-            self._write_json(self.config_path, config)
+            self._save_config(config)
         moved += 1
         folder = self.path / "identities"
         for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
@@ -359,7 +359,7 @@ class Home:
         if not isinstance(pending, dict):
             raise ConfigurationError("no KEK rotation is pending in this home")
         config["kek"] = pending
-        self._write_json(self.config_path, config)
+        self._save_config(config)
 
     def ledger_key(self, kek: KEKProvider) -> bytearray:
         entry = self.config()["ledger_key"]
@@ -458,6 +458,12 @@ class Home:
     @staticmethod
     def _identity_aad(name: str) -> bytes:
         return f"skms-identity:v1:{name}".encode()
+
+    def _save_config(self, config: dict[str, Any]) -> None:
+        """Every write of the configuration goes here, so the KEK fences of processes
+        using this home learn of it (:mod:`ledger.recipes.kek_fence`, requirement 4)."""
+        self._write_json(self.config_path, config)
+        note_configuration_written(self.path)
 
     @staticmethod
     def _write_json(path: Path, data: dict[str, Any]) -> None:

@@ -23,12 +23,21 @@ How:
    passphrase KEK this process cannot know, refuses every use with a clear error: restart
    with the new passphrase. Nothing is ever wrapped under a KEK the home no longer uses.
 
+4. The configuration is read again only when it may have changed: every write of it
+   (:meth:`ledger.home.Home` writes it through :func:`note_configuration_written`) leaves a
+   fresh random token in ``kek.lock``, after the new configuration is in place, and a use
+   whose token (read under the shared lock: one ``pread``) is the one it saw with its last
+   reading keeps that reading. The writes that switch the KEK run under the exclusive lock,
+   so no use can see their token before their configuration. Why a token, not the file's
+   ``stat``: two writes within one timestamp tick, or a reused inode, would go unseen.
+
 The kernel drops a dead holder's ``flock``, so a crashed rotation never blocks a server.
 """
 
 from __future__ import annotations
 
 import fcntl
+import hmac
 import os
 import threading
 import time
@@ -43,6 +52,18 @@ from ledger.errors import ConcurrencyError
 
 LOCK_FILE = "kek.lock"
 POLL_S = 0.005
+TOKEN_BYTES = 16
+
+
+def note_configuration_written(home_path: Path) -> None:
+    """Tell every fence on ``home_path`` that its configuration changed (requirement 4).
+    Call it after the new configuration is in place. Not synced: after a crash every
+    process reads the configuration afresh anyway."""
+    fd = os.open(home_path / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        os.pwrite(fd, os.urandom(TOKEN_BYTES), 0)
+    finally:
+        os.close(fd)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +89,7 @@ class KekFence:
         self._wait_s = wait_s
         self._swapped: list[KEKProvider] = []
         self._switch = threading.Lock()
+        self._seen: tuple[bytes, KekState] | None = None  # (token, the reading it names)
 
     @contextmanager
     def using(self, *, sealing: bool) -> Iterator[tuple[KEKProvider, bool]]:
@@ -75,8 +97,8 @@ class KekFence:
 
         ``sealing``: the block wraps a new data key and stores it (refused mid-rotation).
         """
-        with self._locked(fcntl.LOCK_SH):
-            state = self._read()
+        with self._locked(fcntl.LOCK_SH) as fd:
+            state = self._state(fd)
             if sealing and state.rotating:
                 raise ConcurrencyError(
                     "a KEK rotation is in progress in this home; no new secret is sealed "
@@ -96,6 +118,18 @@ class KekFence:
             kek.close()
         self._swapped.clear()
 
+    def _state(self, fd: int) -> KekState:
+        """The configuration's KEK state, read again only if its token changed (an empty
+        token, a home no write has marked yet, is never trusted)."""
+        token = os.pread(fd, TOKEN_BYTES, 0)
+        seen = self._seen
+        if seen is not None and len(token) == TOKEN_BYTES and hmac.compare_digest(
+                seen[0], token):
+            return seen[1]
+        state = self._read()
+        self._seen = (token, state)
+        return state
+
     def _current(self, params: dict[str, Any]) -> KEKProvider:
         with self._switch:
             if params != self._opened:
@@ -105,7 +139,7 @@ class KekFence:
             return self._kek
 
     @contextmanager
-    def _locked(self, mode: int) -> Iterator[None]:
+    def _locked(self, mode: int) -> Iterator[int]:
         fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             deadline = time.monotonic() + self._wait_s
@@ -119,6 +153,6 @@ class KekFence:
                             "the home's KEK is held by a rotation (or a long operation)",
                             hint="retry when 'skms kek rotate' has finished") from None
                     time.sleep(POLL_S)
-            yield
+            yield fd
         finally:
             os.close(fd)  # closing the descriptor releases the lock

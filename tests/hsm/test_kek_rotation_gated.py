@@ -16,6 +16,7 @@ from commands.handlers import execute
 from commands.sdk.client import Client
 from commands.sdk.results import ApiError
 from commands.service.config import ServiceConfig
+from commands.service.observability import configure_logging
 from commands.service.server import Server
 from commands.session import Session
 from ledger.errors import IllegalTransition
@@ -37,6 +38,11 @@ def identities(home_path: Path, passphrase: str | None) -> dict[str, tuple[str, 
 
 
 def serve(home_path: Path, passphrase: str | None) -> Server:
+    """A server in this process. Its request logs go to a file of the test's own: by
+    default they would go to whatever ``sys.stdout`` is when each is written, and that is
+    the CLI runner's capture while a rotation runs beside the server, whose JSON output a
+    late request line would then precede."""
+    configure_logging((home_path.parent / "server-log.jsonl").open("a"))
     server = Server(ServiceConfig(home=home_path, rest_port=0, grpc_port=0, tls=False,
                                   client_auth="none"),
                     bytearray(passphrase.encode()) if passphrase else bytearray())
