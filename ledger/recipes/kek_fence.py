@@ -31,6 +31,12 @@ How:
    so no use can see their token before their configuration. Why a token, not the file's
    ``stat``: two writes within one timestamp tick, or a reused inode, would go unseen.
 
+5. A process holds the shared lock through one descriptor for all of its threads: taken by
+   the first use that starts, released by the last that ends. Why: opening and closing
+   the lock file per use cost more than the lock itself. A rotation waits for the
+   releases as before; a process whose uses never pause keeps it waiting, as overlapping
+   uses on separate descriptors did.
+
 The kernel drops a dead holder's ``flock``, so a crashed rotation never blocks a server.
 """
 
@@ -90,6 +96,12 @@ class KekFence:
         self._swapped: list[KEKProvider] = []
         self._switch = threading.Lock()
         self._seen: tuple[bytes, KekState] | None = None  # (token, the reading it names)
+        self._in_force: tuple[KekState, KEKProvider] | None = None  # its KEK, once checked
+        # One descriptor per process holds the shared lock for all of its threads' uses:
+        # taken when the first use starts, released when the last ends (requirement 5).
+        self._holders = 0
+        self._holders_lock = threading.Lock()
+        self._fd: tuple[int, int] | None = None  # (pid, descriptor): a fork opens its own
 
     @contextmanager
     def using(self, *, sealing: bool) -> Iterator[tuple[KEKProvider, bool]]:
@@ -97,18 +109,23 @@ class KekFence:
 
         ``sealing``: the block wraps a new data key and stores it (refused mid-rotation).
         """
-        with self._locked(fcntl.LOCK_SH) as fd:
+        fd = self._enter_shared()
+        try:
             state = self._state(fd)
             if sealing and state.rotating:
                 raise ConcurrencyError(
                     "a KEK rotation is in progress in this home; no new secret is sealed "
                     "until it completes",
                     hint="retry shortly (a crashed rotation resumes with 'skms kek rotate')")
-            yield self._current(state.params), state.rotating
+            yield self._current(state), state.rotating
+        finally:
+            self._leave_shared()
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:
-        """For the rotation: no process uses the KEK while the block runs."""
+        """For the rotation: no process uses the KEK while the block runs. Its own
+        descriptor: on this process's shared one, ``flock`` would convert the lock, not
+        wait for the other holders."""
         with self._locked(fcntl.LOCK_EX):
             yield
 
@@ -117,6 +134,10 @@ class KekFence:
         for kek in self._swapped:
             kek.close()
         self._swapped.clear()
+        with self._holders_lock:
+            if self._fd is not None and self._fd[0] == os.getpid() and not self._holders:
+                os.close(self._fd[1])
+                self._fd = None
 
     def _state(self, fd: int) -> KekState:
         """The configuration's KEK state, read again only if its token changed (an empty
@@ -130,16 +151,57 @@ class KekFence:
         self._seen = (token, state)
         return state
 
-    def _current(self, params: dict[str, Any]) -> KEKProvider:
+    def _current(self, state: KekState) -> KEKProvider:
+        in_force = self._in_force
+        if in_force is not None and in_force[0] is state:  # checked already
+            return in_force[1]
         with self._switch:
-            if params != self._opened:
-                self._kek = self._reopen(params)
+            if state.params != self._opened:
+                self._kek = self._reopen(state.params)
                 self._swapped.append(self._kek)
-                self._opened = dict(params)
+                self._opened = dict(state.params)
+            self._in_force = (state, self._kek)
             return self._kek
+
+    def _enter_shared(self) -> int:
+        """This process's descriptor, holding the shared lock (waiting up to ``wait_s``
+        while a rotation holds it exclusively)."""
+        deadline = time.monotonic() + self._wait_s
+        while True:
+            with self._holders_lock:
+                fd = self._process_fd()
+                if self._holders:
+                    self._holders += 1
+                    return fd
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                    self._holders = 1
+                    return fd
+                except BlockingIOError:
+                    pass
+            if time.monotonic() >= deadline:
+                raise _held_by_rotation()
+            time.sleep(POLL_S)
+
+    def _leave_shared(self) -> None:
+        with self._holders_lock:
+            self._holders -= 1
+            if not self._holders and self._fd is not None:
+                fcntl.flock(self._fd[1], fcntl.LOCK_UN)
+
+    def _process_fd(self) -> int:
+        """The descriptor of this process (a forked child shares its parent's open file,
+        and so its lock: it opens its own and holds nothing yet)."""
+        pid = os.getpid()
+        if self._fd is None or self._fd[0] != pid:
+            self._fd = (pid, os.open(self._lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC,
+                                     0o600))
+            self._holders = 0
+        return self._fd[1]
 
     @contextmanager
     def _locked(self, mode: int) -> Iterator[int]:
+        """``mode`` held on a descriptor of its own for the block."""
         fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             deadline = time.monotonic() + self._wait_s
@@ -149,10 +211,13 @@ class KekFence:
                     break
                 except BlockingIOError:
                     if time.monotonic() >= deadline:
-                        raise ConcurrencyError(
-                            "the home's KEK is held by a rotation (or a long operation)",
-                            hint="retry when 'skms kek rotate' has finished") from None
+                        raise _held_by_rotation() from None
                     time.sleep(POLL_S)
             yield fd
         finally:
             os.close(fd)  # closing the descriptor releases the lock
+
+
+def _held_by_rotation() -> ConcurrencyError:
+    return ConcurrencyError("the home's KEK is held by a rotation (or a long operation)",
+                            hint="retry when 'skms kek rotate' has finished")

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -81,3 +83,48 @@ def test_an_unmarked_lock_file_is_never_trusted(home_session: Session) -> None:
     Home(home.path, None).begin_kek_change({"provider": "passphrase"})
     with pytest.raises(ConcurrencyError), fence.using(sealing=True):
         pass
+
+
+def exclusive_is_free(home: Path) -> bool:
+    """Whether a rotation could take the lock now (its own descriptor, as it would)."""
+    fd = os.open(home / LOCK_FILE, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+    return True
+
+
+def test_overlapping_uses_hold_the_lock_until_the_last_ends(home_session: Session) -> None:
+    fence, _ = counted_fence(home_session)
+    path = home_session.home.path
+    first, second = fence.using(sealing=False), fence.using(sealing=False)
+    first.__enter__()
+    second.__enter__()
+    assert not exclusive_is_free(path)
+    first.__exit__(None, None, None)
+    assert not exclusive_is_free(path)  # the second use still holds it
+    second.__exit__(None, None, None)
+    assert exclusive_is_free(path)
+    with fence.exclusive():  # and a rotation in this process waits for nothing of ours
+        pass
+    fence.close()
+
+
+def test_a_use_waits_for_a_rotation_and_gives_up_clearly(home_session: Session) -> None:
+    home = home_session.home
+    fence = KekFence(home.path, home_session.kek(), home.config()["kek"],
+                     lambda: KekState(home.config()["kek"], False), lambda _: home_session.kek(),
+                     wait_s=0.2)
+    holder = os.open(home.path / LOCK_FILE, os.O_RDWR)
+    try:
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        with pytest.raises(ConcurrencyError, match="held by a rotation"), fence.using(
+                sealing=False):
+            pass
+    finally:
+        os.close(holder)
+    with fence.using(sealing=True) as (_, rotating):
+        assert not rotating
