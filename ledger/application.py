@@ -353,12 +353,18 @@ class Ledger:
         """Fold in what other processes appended to any chain of a store they share with
         this one (a CLI beside a server on one home), before a read answers from memory.
 
-        Only for stores whose heads are local (SQLite: answered from memory until some
-        connection commits); a Kafka chain has one fenced writer, so nobody else appends to
-        it. While a decision holds the lock, the read does not wait: that writer is folding
-        the chain anyway, and a lost race is retried on its side.
+        For stores whose heads are local (SQLite: answered from memory until some
+        connection commits), every chain; while a decision holds the lock, the read does
+        not wait: that writer is folding the chain anyway, and a lost race is retried on its
+        side. A Kafka chain has one fenced writer: a process that writes every chain has
+        nothing to fold, and a cluster member folds the chains other members write
+        (:meth:`_follow_others`), so a read answers with what any member acknowledged.
         """
-        if not self.store.local_head or not self._lock.acquire(timeout=0.05):
+        if not self.store.local_head:
+            if self.writes is not _every_chain:
+                self._follow_others()
+            return
+        if not self._lock.acquire(timeout=0.05):
             return
         try:
             if self._stale:
@@ -369,6 +375,33 @@ class Ledger:
                 self._fold_new(chain_id)
         finally:
             self._lock.release()
+
+    def _follow_others(self) -> None:
+        """Fold what other writers appended to the chains this process does not write.
+        The store is read outside the decision lock (a remote store's round trips would
+        hold up decisions); the envelopes are applied under it, from our head on, and a
+        chain that no longer extends what we hold reloads everything."""
+        for chain_id in self.store.chains():
+            if self.writes(chain_id):
+                continue
+            next_seq = self.state.chain(chain_id).next_seq
+            head = self.store.head(chain_id)
+            if head is None or head.seq < next_seq:
+                continue
+            fetched = list(self.store.read(chain_id, next_seq, head.seq + 1))
+            with self._lock:
+                if self._stale:
+                    self.load()
+                    return
+                state = self.state.chain(chain_id)
+                for stored in fetched:
+                    if stored.seq < state.next_seq:
+                        continue  # folded meanwhile (a command's system-chain refresh)
+                    envelope = open_envelope(stored)
+                    if stored.seq != state.next_seq or envelope.prev_hash != state.head_hash:
+                        self.load()
+                        return
+                    self.state.apply(envelope, stored.event_hash)
 
     def _fold_new(self, chain_id: str) -> None:
         """Apply the store's envelopes past our head of ``chain_id`` (reload everything if

@@ -159,10 +159,20 @@ class Caller:
              extra_headers: Mapping[str, str] | None = None) -> Answer:
         """One request, freshly signed (RFC 9421) for ``base``; a dead connection is an
         ``Answer`` with status 0, never an exception."""
+        return self.request("POST", base, path, body, actor, timeout,
+                            {"Content-Type": "application/json", "Idempotency-Key": command_id,
+                             **(extra_headers or {})})
+
+    def get(self, base: str, path: str, actor: tuple[str, bytes]) -> Answer:
+        """A signed read."""
+        return self.request("GET", base, path, b"", actor, 30.0, {})
+
+    def request(self, method: str, base: str, path: str, body: bytes,
+                actor: tuple[str, bytes], timeout: float,
+                extra_headers: Mapping[str, str]) -> Answer:
         actor_id, secret = actor
-        headers = {"Content-Type": "application/json", "Idempotency-Key": command_id,
-                   **httpsig.sign_http(secret, actor_id, "POST", base + path, body),
-                   **(extra_headers or {})}
+        headers = {**httpsig.sign_http(secret, actor_id, method, base + path, body),
+                   **extra_headers}
         connection = self.connections.get(base)
         if connection is None:
             context = ssl.create_default_context(cafile=str(self.ca))
@@ -171,7 +181,7 @@ class Caller:
                                                      context=context)
             self.connections[base] = connection
         try:
-            connection.request("POST", path, body=body, headers=headers)
+            connection.request(method, path, body=body or None, headers=headers)
             response = connection.getresponse()
             raw = response.read()
         except (OSError, http.client.HTTPException) as exc:

@@ -130,6 +130,14 @@ def test_any_member_takes_any_command_and_only_the_owner_writes(cluster_home: Se
                 signatures.append(
                     (key_id, bytes.fromhex(answer.document["result"]["signature"])))
 
+        # Every member reads what any member acknowledged (it folds the chains it does
+        # not write before a read answers): both keys of each domain, both signs of each.
+        for (domain, _), key_id in keys.items():
+            for via in members:
+                shown = caller.get(via.url, f"/v1/keys/{key_id}", cluster_home.alice)
+                assert shown.status == 200, (via.url, shown.document)
+                assert (shown.document["domain"], shown.document["signatures"]) == (domain, 2)
+
         # A request that says it was forwarded already goes no further, and is not decided.
         victim = members[1]
         path, body, command_id = sign_request(cluster_home.bob, domains[1],

@@ -76,7 +76,7 @@ class KafkaKeyRing(KeyRing):
             self._keys[key] = None if record.value is None else bytes(record.value)
             self._next[TopicPartition(record.topic, record.partition)] = record.offset + 1
 
-        with self._readers.consumer() as consumer:
+        with self._readers.consumer(self.spec.name) as consumer:
             ends = scan(consumer, dict(self._next), on_record,
                         timeout_ms=self.settings.timeout_ms, what="reading the key-ring")
         for tp, end in ends.items():

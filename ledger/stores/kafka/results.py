@@ -75,7 +75,7 @@ class ResultJournal:
             if record.key == key and record.timestamp <= around_ms + WINDOW_MS:
                 found.append(bytes(record.value))
 
-        with self._readers.consumer() as consumer, kafka_errors_translated(
+        with self._readers.consumer(self.topic) as consumer, kafka_errors_translated(
                 f"looking for the result of command {command_id}"):
             start = consumer.offsets_for_times({self._partition: max(0, around_ms - WINDOW_MS)})
             begin = start.get(self._partition)

@@ -163,7 +163,7 @@ class KafkaEventStore(EventStore):
             st.apply(decode_envelope(record, st.chain_id), record.offset)
             st.next_offset = record.offset + 1
 
-        with self._readers.consumer() as consumer:
+        with self._readers.consumer(st.events.name) as consumer:
             ends = scan(consumer, {tp: st.next_offset}, on_record,
                         timeout_ms=self.settings.timeout_ms,
                         what=f"reading chain {st.chain_id!r}")
@@ -179,7 +179,7 @@ class KafkaEventStore(EventStore):
             st.checkpoints.setdefault(cp.size, cp)  # the first one stored for a size wins
             st.cp_next_offset = record.offset + 1
 
-        with self._readers.consumer() as consumer:
+        with self._readers.consumer(st.checkpoint_topic.name) as consumer:
             ends = scan(consumer, {tp: st.cp_next_offset}, on_record,
                         timeout_ms=self.settings.timeout_ms,
                         what=f"reading the checkpoints of chain {st.chain_id!r}")
@@ -187,7 +187,8 @@ class KafkaEventStore(EventStore):
 
     def _catch_up_registry(self) -> list[str]:
         """Read the registry's new records; returns the sorted chain ids."""
-        with self._registry_lock, self._readers.consumer() as consumer:
+        with self._registry_lock, self._readers.consumer(
+                self.settings.registry_topic) as consumer:
             if not self._registry_next:
                 parts = self._admin.partitions(self.settings.registry_topic)
                 self._registry_next = dict.fromkeys(parts, 0)
@@ -290,7 +291,7 @@ class KafkaEventStore(EventStore):
         the commit marker known to sit at ``offset + 1`` (see :meth:`_past_marker`).
         """
         try:
-            with self._readers.consumer() as consumer, kafka_errors_translated(
+            with self._readers.consumer(tp.topic) as consumer, kafka_errors_translated(
                     f"waiting for {tp.topic} to show offset {offset}"):
                 while int(consumer.end_offsets([tp])[tp]) <= offset:
                     if time.monotonic() > deadline:
@@ -425,7 +426,7 @@ class KafkaEventStore(EventStore):
             chunk.append(env)
 
         # Read in slices so a long chain is never held in memory at once.
-        with self._readers.consumer() as consumer:
+        with self._readers.consumer(st.events.name) as consumer:
             while expected < stop:
                 slice_end = min(end_offset, offset + 2000)
                 scan(consumer, {tp: offset}, on_record, timeout_ms=self.settings.timeout_ms,
