@@ -22,7 +22,10 @@ fn parse(
     public_keys: Vec<Bound<'_, PyBytes>>,
 ) -> PyResult<Parsed> {
     if signatures.len() != messages.len() || public_keys.len() != messages.len() {
-        return Err(invalid("signatures", "messages, signatures and public keys differ in number"));
+        return Err(invalid(
+            "signatures",
+            "messages, signatures and public keys differ in number",
+        ));
     }
     let mut sigs = Vec::with_capacity(signatures.len());
     for signature in &signatures {
