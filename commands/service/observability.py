@@ -95,6 +95,21 @@ def configure_logging(stream: IO[str] | None = None, level: int = logging.INFO) 
 _logger: Any = structlog.get_logger("skms.service")
 
 
+@contextmanager
+def logging_to(stream: IO[str]) -> Iterator[None]:
+    """JSON lines to ``stream`` for the block, then the configuration before it. For a
+    server run inside another program's process (a test driving the CLI beside it), whose
+    log lines must neither land on that program's stdout nor change where its own go."""
+    global _logger
+    saved, saved_logger = structlog.get_config(), _logger
+    configure_logging(stream)
+    try:
+        yield
+    finally:
+        structlog.configure(**saved)
+        _logger = saved_logger
+
+
 def logger() -> Any:
     """The service logger (one proxy, bound once per configuration: a log line per request
     should not rebuild the processor chain)."""

@@ -7,6 +7,7 @@ SoftHSM2) or refuses clearly until restarted with the new passphrase."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from commands.handlers import execute
 from commands.sdk.client import Client
 from commands.sdk.results import ApiError
 from commands.service.config import ServiceConfig
-from commands.service.observability import configure_logging
+from commands.service.observability import logging_to
 from commands.service.server import Server
 from commands.session import Session
 from ledger.errors import IllegalTransition
@@ -37,12 +38,17 @@ def identities(home_path: Path, passphrase: str | None) -> dict[str, tuple[str, 
         kek.close()
 
 
+@pytest.fixture(autouse=True)
+def _server_logs_to_a_file(tmp_path: Path) -> Iterator[None]:
+    """The in-process server's request logs go to a file of the test's own: by default
+    they would go to whatever ``sys.stdout`` is when each is written, and that is the CLI
+    runner's capture while a rotation runs beside the server, whose JSON output a late
+    request line would then precede."""
+    with (tmp_path / "server-log.jsonl").open("a") as stream, logging_to(stream):
+        yield
+
+
 def serve(home_path: Path, passphrase: str | None) -> Server:
-    """A server in this process. Its request logs go to a file of the test's own: by
-    default they would go to whatever ``sys.stdout`` is when each is written, and that is
-    the CLI runner's capture while a rotation runs beside the server, whose JSON output a
-    late request line would then precede."""
-    configure_logging((home_path.parent / "server-log.jsonl").open("a"))
     server = Server(ServiceConfig(home=home_path, rest_port=0, grpc_port=0, tls=False,
                                   client_auth="none"),
                     bytearray(passphrase.encode()) if passphrase else bytearray())
