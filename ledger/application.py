@@ -28,7 +28,7 @@ import contextlib
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -66,7 +66,7 @@ from ledger.recipes.kek_fence import KekFence
 from ledger.recipes.key_material import KeyMaterial, shred_leftovers
 from ledger.refusals import RefusalLimit, RefusalRecorder, refusal_chain
 from ledger.state import LedgerState
-from ledger.stores.base import EventStore, KeyRing, StoredCheckpoint
+from ledger.stores.base import EventStore, KeyRing, StoredCheckpoint, StoredEnvelope
 from ledger.writer import ChainWriter, EventToWrite
 
 if TYPE_CHECKING:
@@ -393,29 +393,31 @@ class Ledger:
                 if self._stale:
                     self.load()
                     return
-                state = self.state.chain(chain_id)
-                for stored in fetched:
-                    if stored.seq < state.next_seq:
-                        continue  # folded meanwhile (a command's system-chain refresh)
-                    envelope = open_envelope(stored)
-                    if stored.seq != state.next_seq or envelope.prev_hash != state.head_hash:
-                        self.load()
-                        return
-                    self.state.apply(envelope, stored.event_hash)
+                if not self._extend(chain_id, fetched):
+                    return
 
     def _fold_new(self, chain_id: str) -> None:
         """Apply the store's envelopes past our head of ``chain_id`` (reload everything if
         the chain no longer extends what we hold)."""
         head = self.store.head(chain_id)
+        next_seq = self.state.chain(chain_id).next_seq
+        if head is not None and head.seq >= next_seq:
+            self._extend(chain_id, self.store.read(chain_id, next_seq, head.seq + 1))
+
+    def _extend(self, chain_id: str, envelopes: Iterable[StoredEnvelope]) -> bool:
+        """Apply ``envelopes`` of ``chain_id`` past our head (those already held are
+        skipped: folded meanwhile, by a command's system-chain refresh). One that does not
+        extend what we hold reloads everything instead: returns False then."""
         state = self.state.chain(chain_id)
-        if head is None or head.seq < state.next_seq:
-            return
-        for stored in self.store.read(chain_id, state.next_seq, head.seq + 1):
+        for stored in envelopes:
+            if stored.seq < state.next_seq:
+                continue
             envelope = open_envelope(stored)
-            if envelope.prev_hash != state.head_hash:
+            if stored.seq != state.next_seq or envelope.prev_hash != state.head_hash:
                 self.load()
-                return
+                return False
             self.state.apply(envelope, stored.event_hash)
+        return True
 
     def ensure_loaded(self) -> None:
         if self._stale:

@@ -108,6 +108,7 @@ class GroupCommitter:
             tickets = [t for t in queued if not t.doomed]
             self._fail_doomed(queued)
             envelopes = [e for t in tickets for e in t.envelopes]
+            failed = False
             try:
                 kept = [t.result for t in tickets if t.result is not None]
                 if kept and self.before_append is not None:
@@ -120,10 +121,11 @@ class GroupCommitter:
                     f"commit failed: {type(exc).__name__}")
                 for ticket in tickets:
                     ticket.error = error
-                    ticket.done = True
-                self._note_failure(chain_id, batch)
+                failed = True
             for ticket in tickets:
                 ticket.done = True
+            if failed:  # after its own tickets are done: they are not doomed, they failed
+                self._note_failure(chain_id, batch)
 
     @staticmethod
     def _fail_doomed(tickets: list[Ticket]) -> None:

@@ -37,7 +37,6 @@ class ReaderPool:
     def __init__(self, settings: KafkaSettings) -> None:
         self._settings = settings
         self._idle: OrderedDict[frozenset[str], list[Any]] = OrderedDict()
-        self._idle_count = 0
         self._lock = threading.Lock()
         self._closed = False
 
@@ -71,25 +70,23 @@ class ReaderPool:
             idle = self._idle.get(key)
             if not idle:
                 return None
-            self._idle_count -= 1
             consumer = idle.pop()
             if not idle:
                 del self._idle[key]
             return consumer
 
     def _give_back(self, key: frozenset[str], consumer: Any) -> list[Any]:
-        """Keep ``consumer`` idle; returns the consumers to close (all of them, closed)."""
+        """Keep ``consumer`` idle; returns the consumers the caller must close (it, once the
+        pool is closed; else the oldest idle ones beyond ``_MAX_IDLE``)."""
         with self._lock:
             if self._closed:
                 return [consumer]
             self._idle.setdefault(key, []).append(consumer)
             self._idle.move_to_end(key)
-            self._idle_count += 1
             evicted = []
-            while self._idle_count > self._MAX_IDLE:
+            while sum(len(consumers) for consumers in self._idle.values()) > self._MAX_IDLE:
                 oldest_key, oldest = next(iter(self._idle.items()))
                 evicted.append(oldest.pop(0))
-                self._idle_count -= 1
                 if not oldest:
                     del self._idle[oldest_key]
             return evicted
@@ -99,7 +96,6 @@ class ReaderPool:
             self._closed = True
             idle = [c for consumers in self._idle.values() for c in consumers]
             self._idle.clear()
-            self._idle_count = 0
         for consumer in idle:
             close_quietly(consumer)
 
