@@ -32,6 +32,7 @@ from commands.service.errors import (
 )
 from commands.service.fast_lane import FastLane
 from commands.service.forwarding import Forwarding
+from commands.service.grpc_relay import Answer, GrpcRelay
 from commands.service.models import Problem
 from commands.service.observability import (
     CORRELATION_HEADER,
@@ -148,11 +149,14 @@ class ServiceApp(FastAPI):
         await super().__call__(scope, receive, send)
 
 
-def create_app(core: ServiceCore | None, *, fast_lane: bool = True) -> ServiceApp:
+def create_app(core: ServiceCore | None, *, fast_lane: bool = True,
+               grpc_answer: Answer | None = None) -> ServiceApp:
     """The REST + WebSocket application over ``core`` (``None``: only for the schema).
 
     ``fast_lane=False`` leaves the signing routes to FastAPI alone; the tests use it to show
-    that both ways answer alike (commands/service/fast_lane.py)."""
+    that both ways answer alike (commands/service/fast_lane.py). ``grpc_answer`` answers the
+    gRPC calls other cluster members relay here (commands/service/grpc_relay.py); served
+    only when ``core`` is a cluster member."""
     app = ServiceApp(title="SKMS", version=API_VERSION, openapi_url="/openapi.json",
                      docs_url=None, redoc_url=None,
                      description="An audit-first cryptographic key ledger. See docs/api.md.")
@@ -195,6 +199,9 @@ def create_app(core: ServiceCore | None, *, fast_lane: bool = True) -> ServiceAp
             inner = FastLane(inner, problem=problem_response, internal=internal_error_response)
         if core.cluster is not None:
             inner = Forwarding(inner, core, problem_response)
+            if grpc_answer is not None:
+                inner = GrpcRelay(inner, grpc_answer, problem_response,
+                                  internal_error_response)
         app.front = ServiceMiddleware(inner, core=core)
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     return app

@@ -8,7 +8,8 @@ Requirements:
    (``Ledger.writes``) and the store (``KafkaEventStore.may_write``) both ask, so neither a
    command nor the checkpoint timer nor the scheduler can fence a chain's owner.
 2. A REST command for a chain another member writes is forwarded to that member as it
-   came (method, target, headers, body): the owner authenticates it, checks its nonce,
+   came (method, target, headers, body), and a gRPC command as its bytes and metadata
+   (:mod:`commands.service.grpc_relay`): the owner authenticates it, checks its nonce,
    rate-limits its actor and decides it, so the forwarding member adds no trust of its
    own. A forwarded request is never forwarded again; while a chain's slot moves (or its
    owner does not answer) the answer is 503 ``NotChainOwner`` with ``Retry-After``, and a
@@ -177,6 +178,8 @@ class Cluster:
         sent = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in headers
                 if name.decode("latin-1").lower() not in HOP_BY_HOP]
         sent.append((FORWARDED_HEADER, self.ownership.advertise if self.ownership else ""))
+        if not any(name.lower() == "host" for name, _ in sent):  # a relayed gRPC call's
+            sent.append(("Host", urllib.parse.urlsplit(owner).netloc))
         for attempt in (0, 1):
             connection, reused = self._connection(owner)
             try:

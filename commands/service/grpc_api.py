@@ -26,10 +26,17 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from commands.service import protos
 from commands.service.auth import Principal, RequestFacts
+from commands.service.cluster import Relayed
 from commands.service.core import RouteCheck, ServiceCore, parse_signed_bytes
 from commands.service.errors import NotAuthenticated, grpc_code, problem
 from commands.service.grpc_codec import fill, values_of
 from commands.service.grpc_front import RelayRegistry
+from commands.service.grpc_relay import (
+    command_chain_of,
+    relay_headers,
+    relay_target,
+    relayed_failure,
+)
 from commands.service.observability import (
     CORRELATION_HEADER,
     bound_correlation,
@@ -42,7 +49,7 @@ from commands.service.proto_schema import SERVICE as SERVICE_NAME
 from ledger.catalogue import CATALOGUE, CommandSpec, ReadSpec
 from ledger.catalogue.fields import boolean, integer, listing, text
 from ledger.decimal_text import is_decimal
-from ledger.errors import InvalidInput, SkmsError
+from ledger.errors import InvalidInput, NotFound, SkmsError
 
 OUTCOME_FIELDS = (text("command_id", ""), text("chain", ""),
                   listing("seqs", "", integer("item", "")),
@@ -72,10 +79,12 @@ class GrpcApi:
         self.core = core
         self.relay = relay
         self.methods: dict[str, tuple[type[Message], Handler]] = {}
+        self.commands: set[str] = set()  # the methods a cluster forwards to a chain's owner
         for spec in CATALOGUE.client_commands():
             if spec.rest is not None:
                 self.methods[spec.name] = (getattr(pb, f"{spec.name}Request"),
                                            self._command(spec))
+                self.commands.add(spec.name)
         for read in CATALOGUE.reads:
             if read.rest is not None:
                 self.methods[read.name] = (getattr(pb, f"{read.name}Request"),
@@ -114,12 +123,11 @@ class GrpcApi:
     def generic_handler(self) -> grpc.GenericRpcHandler:
         handlers: dict[str, grpc.RpcMethodHandler[Any, Any]] = {
             name: grpc.unary_unary_rpc_method_handler(
-            self._endpoint(name, request_type, handler),
-            request_deserializer=None, response_serializer=None)
-            for name, (request_type, handler) in self.methods.items()}
+            self._endpoint(name), request_deserializer=None, response_serializer=None)
+            for name in self.methods}
         return grpc.method_handlers_generic_handler(SERVICE, handlers)
 
-    def _endpoint(self, name: str, request_type: type[Message], handler: Handler
+    def _endpoint(self, name: str
                   ) -> Callable[[bytes, grpc.aio.ServicerContext[Any, Any]], Awaitable[bytes]]:
         path = f"/{SERVICE}/{name}"
         core = self.core
@@ -131,21 +139,25 @@ class GrpcApi:
                            or new_correlation_id())
             started = time.perf_counter()
             failure: SkmsError | None = None
+            forwarded_failure: tuple[grpc.StatusCode, dict[str, Any]] | None = None
             status = "OK"
             core.metrics.request_started()
             with bound_correlation(correlation), core.tracer.start_as_current_span(
                     f"grpc {path}", kind=SpanKind.SERVER,
                     attributes={"rpc.system": "grpc", "rpc.method": name}) as span:
                 try:
-                    principal = self._authenticate(context, metadata, path, raw)
-                    try:
-                        request = request_type.FromString(raw)
-                    except DecodeError:
-                        raise InvalidInput("the request is not a valid "
-                                           f"{request_type.__name__}", field="body") from None
-                    reply = await handler(principal, request)
-                    context.set_trailing_metadata(((CORRELATION_HEADER, correlation),))
-                    return reply.SerializeToString()
+                    certificate = self._relayed_certificate(context)
+                    relayed = await self._forwarded(name, raw, metadata, correlation)
+                    if relayed is not None:
+                        forwarded_failure = relayed_failure(relayed)
+                        if forwarded_failure is None:
+                            context.set_trailing_metadata(((CORRELATION_HEADER, correlation),))
+                            return relayed.body
+                        status = forwarded_failure[0].name
+                    else:
+                        reply = await self.answer(name, raw, metadata, certificate)
+                        context.set_trailing_metadata(((CORRELATION_HEADER, correlation),))
+                        return reply
                 except SkmsError as error:
                     failure = error
                     status = grpc_code(error).name
@@ -159,6 +171,11 @@ class GrpcApi:
                     core.metrics.observe("grpc", path, "POST", status, elapsed)
                     logger().info("request", api="grpc", method="POST", route=path,
                                   status=status, ms=round(elapsed * 1000, 3))
+            if forwarded_failure is not None:  # the owner's answer, as it gave it
+                code, document = forwarded_failure
+                context.set_trailing_metadata(((CORRELATION_HEADER, correlation),
+                                               ("skms-problem", json.dumps(document))))
+                await context.abort(code, str(document.get("detail", "")))
             if failure is None:
                 context.set_trailing_metadata(((CORRELATION_HEADER, correlation),))
                 await context.abort(grpc.StatusCode.INTERNAL,
@@ -172,18 +189,53 @@ class GrpcApi:
 
         return endpoint
 
-    def _authenticate(self, context: grpc.aio.ServicerContext[Any, Any],
-                      metadata: dict[str, str],
-                      path: str, raw: bytes) -> Principal:
-        certificate = None
-        if self.relay is not None:
-            relayed, certificate = self.relay.lookup(_peer_address(context.peer()))
-            if not relayed:
-                raise NotAuthenticated("gRPC calls must come through the TLS front",
-                                           reason_code="no-tls")
-        facts = RequestFacts(method="POST", target_uri=None, path=path, headers=metadata,
-                             body=raw, peer_certificate=certificate)
-        return self.core.auth.authenticate(facts, grpc=True)
+    def _relayed_certificate(self, context: grpc.aio.ServicerContext[Any, Any]
+                             ) -> bytes | None:
+        """The client certificate of the TLS connection this call came through (None
+        without one); refused when TLS is on and the call did not come through the front."""
+        if self.relay is None:
+            return None
+        relayed, certificate = self.relay.lookup(_peer_address(context.peer()))
+        if not relayed:
+            raise NotAuthenticated("gRPC calls must come through the TLS front",
+                                   reason_code="no-tls")
+        return certificate
+
+    async def answer(self, name: str, raw: bytes, metadata: dict[str, str],
+                     certificate: bytes | None) -> bytes:
+        """One call of method ``name`` decided here: authenticated from its metadata (and
+        the certificate of the TLS connection it came on), parsed, handled; the reply's
+        bytes. A call relayed by another cluster member comes here too
+        (:mod:`commands.service.grpc_relay`), so the owner authenticates it once."""
+        found = self.methods.get(name)
+        if found is None:
+            raise NotFound(f"no gRPC method {name!r}", field="method")
+        request_type, handler = found
+        facts = RequestFacts(method="POST", target_uri=None, path=f"/{SERVICE}/{name}",
+                             headers=metadata, body=raw, peer_certificate=certificate)
+        principal = self.core.auth.authenticate(facts, grpc=True)
+        try:
+            request = request_type.FromString(raw)
+        except DecodeError:
+            raise InvalidInput("the request is not a valid "
+                               f"{request_type.__name__}", field="body") from None
+        reply = await handler(principal, request)
+        return reply.SerializeToString()
+
+    async def _forwarded(self, name: str, raw: bytes, metadata: dict[str, str],
+                         correlation: str) -> Relayed | None:
+        """The owner's answer to a command for a chain another cluster member writes, or
+        None when this member decides the call (no cluster, a read, a chain it writes, or
+        a request too malformed to name a chain: refused here as usual). Nothing is checked
+        before forwarding: the owner authenticates the call as it came."""
+        cluster = self.core.cluster
+        if cluster is None or name not in self.commands:
+            return None
+        chain = command_chain_of(self.methods[name][0], raw)
+        if chain is None or cluster.owns(chain):
+            return None
+        return await self.core.run(cluster.forward, chain, "POST", relay_target(name),
+                                   relay_headers(metadata, correlation), raw)
 
 
 def _peer_address(peer: str) -> tuple[str, int] | None:

@@ -166,8 +166,10 @@ class Server:
                  span_processors: Iterable[SpanProcessor] = ()) -> None:
         self.config = config
         self.core = ServiceCore(config, passphrase, span_processors=span_processors)
-        self.app = create_app(self.core)
         self.files = tls_files(config) if config.tls else None
+        self.relay = RelayRegistry() if self.files is not None else None
+        self.grpc_api = GrpcApi(self.core, relay=self.relay)
+        self.app = create_app(self.core, grpc_answer=self.grpc_api.answer)
         self.rest_port = config.rest_port
         self.grpc_port = config.grpc_port
         self.grpc_backend_port = 0  # where grpc.aio listens (behind the TLS front)
@@ -221,9 +223,8 @@ class Server:
                 # An idle connection (a relay of the TLS front, or a client's channel) is
                 # closed after this long; clients reconnect transparently.
                 ("grpc.max_connection_idle_ms", 300_000)])
-            relay = RelayRegistry() if self.files is not None else None
-            api = GrpcApi(self.core, relay=relay)
-            server.add_generic_rpc_handlers((api.generic_handler(),))
+            relay = self.relay
+            server.add_generic_rpc_handlers((self.grpc_api.generic_handler(),))
             address = (f"{self.config.host}:{self.config.grpc_port}" if self.files is None
                        else "127.0.0.1:0")
             port = server.add_insecure_port(address)

@@ -14,6 +14,7 @@ import hashlib
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import ssl
@@ -53,6 +54,11 @@ class Member:
 
     port: int
     process: subprocess.Popen[str]
+    grpc_port: int = 0  # read from the member's first line once it serves
+
+    @property
+    def grpc_target(self) -> str:
+        return f"127.0.0.1:{self.grpc_port}"
 
     @property
     def url(self) -> str:
@@ -93,12 +99,14 @@ def start_members(home: Path, url: str, ports: list[int], *, session_ms: int = 2
     for member in members:
         assert member.process.stdout is not None
         line = member.process.stdout.readline()
-        if f":{member.port}" not in line:
+        grpc = re.search(r"gRPC on [^ ]+:(\d+)", line)
+        if f":{member.port}" not in line or grpc is None:
             for other in members:
                 other.stop()
             errors = (home.parent / f"member-{member.port}.log").read_text()[-2000:]
             raise AssertionError(f"member on port {member.port} did not start: {line!r}\n"
                                  f"{errors}")
+        member.grpc_port = int(grpc.group(1))
     return members
 
 

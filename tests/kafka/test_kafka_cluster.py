@@ -4,7 +4,8 @@ ledger/stores/kafka/ownership.py), on the real 3-broker cluster.
 What is held to:
 
 * each chain is written by the member the owners' group gives its slot, and a command sent
-  to any member reaches that writer (forwarded as it came; the owner authenticates it);
+  to any member reaches that writer (forwarded as it came; the owner authenticates it),
+  over REST and over gRPC, refusals included;
 * a member never forwards a forwarded request again and never writes a chain it does not
   own: it answers 503 naming the owner;
 * ``kill -9`` of an owner under load: a living member takes the chain over, no acknowledged
@@ -15,6 +16,7 @@ What is held to:
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Iterator
@@ -24,7 +26,10 @@ from pathlib import Path
 import nacl.signing
 import pytest
 
+from commands.sdk.grpc_client import GrpcClient
+from commands.sdk.results import ApiError
 from ledger.audit import Auditor
+from ledger.command import Command
 from tests.kafka.conftest import delete_topics, require_broker
 from tests.kafka.kafka_cluster import (
     Caller,
@@ -156,6 +161,68 @@ def test_any_member_takes_any_command_and_only_the_owner_writes(cluster_home: Se
             counts = assert_whole_commands(store, domain, EVENTS_PER_COMMAND)
             assert counts == {"CreateKey": 2, "Sign": 4}, (domain, counts)
             assert command_id not in {e.command_id for e in store.read(domain)}
+    _verify_independently(cluster_home, signatures)
+
+
+def test_a_grpc_command_reaches_its_chains_owner(cluster_home: Setup) -> None:
+    """A gRPC command sent to the member that does not write its chain is relayed to the
+    owner, which authenticates and decides it: the reply, a repeat of the same command and
+    a refusal read as if the first member had answered them itself."""
+    members, domains, caller = _members(cluster_home, 2)
+    ca = cluster_home.home / "tls" / "ca.pem"
+    signatures, repeated_ids, refused_ids = [], [], []
+    try:
+        for index, domain in enumerate(domains):
+            owner, other = members[index], members[1 - index]
+            with GrpcClient(other.grpc_target, *cluster_home.alice, ca=ca) as manager:
+                created = manager.create_key("ed25519", domain=domain)
+            assert created.chain == domain
+            key_id = str(created.result["key_id"])
+
+            signed = Command("Sign", cluster_home.bob[0], domain, {
+                "key_id": key_id, "message_digest": hashlib.sha256(MESSAGE).hexdigest()},
+                time.time_ns() // 1000).sign(cluster_home.bob[1])
+            outcomes = []
+            for via in (other, owner, other):  # the same command, freshly signed requests
+                with GrpcClient(via.grpc_target, *cluster_home.bob, ca=ca) as signer:
+                    request = signer.pb.SignRequest(key_id=key_id, message=MESSAGE)
+                    request.command.command = signed.canonical_bytes.decode("ascii")
+                    request.command.signature = signed.signature
+                    outcomes.append(signer.call("Sign", request, "SignReply"))
+            first = outcomes[0]
+            assert first.outcome.chain == domain and not first.outcome.replayed
+            for again in outcomes[1:]:  # the original outcome and signature, not a new one
+                assert again.outcome.replayed
+                assert list(again.outcome.seqs) == list(first.outcome.seqs)
+                assert again.result.signature == first.result.signature
+            signatures.append((key_id, bytes.fromhex(first.result.signature)))
+            repeated_ids.append((domain, signed.command.command_id))
+
+            # A refusal is the owner's: recorded there, relayed with its status and problem.
+            with GrpcClient(other.grpc_target, *cluster_home.bob, ca=ca) as signer:
+                with pytest.raises(ApiError) as refused:
+                    signer.create_key("ed25519", domain=domain)
+                unsigned = GrpcClient(other.grpc_target, *cluster_home.bob, ca=ca,
+                                      sign_requests=False)
+                request = unsigned.pb.SignRequest(key_id=key_id, message=MESSAGE)
+                request.command.command = signed.canonical_bytes.decode("ascii")
+                request.command.signature = signed.signature
+                with unsigned, pytest.raises(ApiError) as anonymous:  # no request signature
+                    unsigned.call("Sign", request, "SignReply")
+            assert refused.value.problem["grpc_status"] == "PERMISSION_DENIED"
+            assert refused.value.recorded_seq is not None
+            refused_ids.append((domain, refused.value.recorded_seq))
+            assert anonymous.value.problem["grpc_status"] == "UNAUTHENTICATED"
+    finally:
+        _shut_down(caller, members)
+    with fresh_store(cluster_home.url) as store:
+        Auditor(store).verify()
+        assert_gapless(store)
+        for domain, command_id in repeated_ids:
+            assert len(store.seqs_for_command(domain, command_id)) == 1
+        for domain, seq in refused_ids:
+            [event] = store.read(domain, seq, seq + 1)
+            assert event.event_type == "CommandRejected"
     _verify_independently(cluster_home, signatures)
 
 
