@@ -240,6 +240,10 @@ class Ledger:
         # (ledger/stores/kafka/ownership.py sets this to its ``owns``).
         self.writes: Callable[[str], bool] = _every_chain
         self.owner_of: Callable[[str], str | None] = _no_owner_known
+        # Where a refusal on a chain another process writes is recorded (a cluster member
+        # hands it to the chain's owner and gets the recorded seq back); None: not recorded.
+        self.refusals_elsewhere: Callable[[SignedCommand, CommandRejected],
+                                          int | None] | None = None
         self._keep_result: Callable[[SignedCommand, Any], bytes | None] | None = None
         self._committer = GroupCommitter(store, self._mark_stale)
         self._stale = True
@@ -544,10 +548,17 @@ class Ledger:
         return Pending(self, signed, decide, inputs, ticket, None, [], refusal, attempt)
 
     def _can_record(self, chain_id: str) -> bool:
-        """A refusal is recorded on its chain by the process that writes that chain; one
-        refused elsewhere in a cluster is answered and logged, not recorded."""
+        """A refusal is recorded on its chain by the process that writes that chain. A
+        command reaches here only on a chain this process writes; a refusal made outside
+        ``submit`` (a read's) for a chain another cluster member writes goes to that member
+        (:meth:`record_refusal`)."""
         return (self.state.meta is not None and self._ledger_key is not None
                 and self.writes(chain_id))
+
+    def _recorded_elsewhere(self, chain_id: str) -> bool:
+        return (self.refusals_elsewhere is not None and self.state.meta is not None
+                and self._ledger_key is not None and not self.writes(chain_id))
+
 
     def wait_for(self, ticket: Ticket | None) -> None:
         """Block until ``ticket`` is durable (its batch's error is raised)."""
@@ -624,18 +635,26 @@ class Ledger:
                                      hint="open the ledger with its passphrase")
         return self._ledger_key
 
-    def record_refusal(self, refused: SignedCommand, refusal: CommandRejected
-                       ) -> CommandRejected:
+    def record_refusal(self, refused: SignedCommand, refusal: CommandRejected, *,
+                       relay: bool = True) -> CommandRejected:
         """Record a refusal decided outside ``submit`` (e.g. a service denying a read).
 
         ``refused`` describes what was asked (its signature may be empty: the ledger signs
         the ``CommandRejected`` fact itself). Returns ``refusal`` with its recorded seq.
+        ``relay=False``: a refusal another cluster member handed here, never handed on.
         """
         for attempt in range(RACE_RETRIES + 1):
             with self._lock:
                 self.ensure_loaded()
+                chain_id = refusal_chain(refused.command)
+                elsewhere = relay and self._recorded_elsewhere(chain_id)
                 ticket = (self._refusals.queue(refused, refusal)
-                          if self._can_record(refusal_chain(refused.command)) else None)
+                          if self._can_record(chain_id) else None)
+            if elsewhere and self.refusals_elsewhere is not None:
+                # Outside the decision lock: it crosses the network. When the writer cannot
+                # take it, the refusal is still answered, without a seq (and logged there).
+                refusal.seq = self.refusals_elsewhere(refused, refusal)
+                return refusal
             try:
                 self.wait_for(ticket)
                 return refusal

@@ -41,6 +41,7 @@ from commands.service.observability import (
     new_correlation_id,
     valid_correlation_id,
 )
+from commands.service.refusal_relay import RefusalRelay
 from commands.service.responses import (
     ACCEPT_SIGNATURE,
     correlation_of,
@@ -199,6 +200,7 @@ def create_app(core: ServiceCore | None, *, fast_lane: bool = True,
             inner = FastLane(inner, problem=problem_response, internal=internal_error_response)
         if core.cluster is not None:
             inner = Forwarding(inner, core, problem_response)
+            inner = RefusalRelay(inner, core.ledger, core.run, problem_response)
             if grpc_answer is not None:
                 inner = GrpcRelay(inner, grpc_answer, problem_response,
                                   internal_error_response)

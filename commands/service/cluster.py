@@ -22,6 +22,8 @@ Requirements:
    secret is kept in the result journal (:mod:`ledger.stores.kafka.results`) before its
    commit, and a replayed command whose result this member does not hold in memory is
    answered from there.
+6. A refusal this member decides on a chain it does not write (a refused read goes on the
+   system chain) is recorded by that chain's owner (:mod:`commands.service.refusal_relay`).
 """
 
 from __future__ import annotations
@@ -38,12 +40,14 @@ from pathlib import Path
 from typing import Any
 
 from commands.service.config import ServiceConfig
+from commands.service.observability import logger
+from commands.service.refusal_relay import REFUSALS_PATH, relayed_refusal
 from commands.service.tls import CA_FILE, TLS_FOLDER
 from commands.wire import shape_to_json
 from ledger.application import Ledger
 from ledger.catalogue import CATALOGUE, SHAPES, CommandSpec
 from ledger.command import SignedCommand
-from ledger.errors import ConfigurationError, NotChainOwner
+from ledger.errors import CommandRejected, ConfigurationError, NotChainOwner, SkmsError
 from ledger.stores.base import EventStore
 from ledger.stores.kafka.ownership import ChainOwnership
 from ledger.stores.kafka.results import ResultJournal
@@ -124,6 +128,7 @@ class Cluster:
         store.may_write = self.owns
         ledger.writes = self.owns
         ledger.owner_of = self.owner
+        ledger.refusals_elsewhere = self.hand_refusal
         self._peer_ca = peer_ca
         self._context: ssl.SSLContext | None = None
         self._pools: dict[str, queue.LifoQueue[http.client.HTTPConnection]] = {}
@@ -207,6 +212,25 @@ class Cluster:
             return answer
         raise _moving(chain_id, owner)  # pragma: no cover - the loop returns or raises
 
+    def hand_refusal(self, refused: SignedCommand, refusal: CommandRejected) -> int | None:
+        """Have the owner of the chain a refusal belongs on record it (requirement 6); the
+        recorded seq, or None (logged) when the owner cannot take it now."""
+        chain_id, body = relayed_refusal(self.ledger, refused, refusal)
+        try:
+            answer = self.forward(chain_id, "POST", REFUSALS_PATH,
+                                  [(b"content-type", b"application/json")], body)
+        except SkmsError as exc:
+            why = exc.message
+        else:
+            seq = _recorded_seq(answer)
+            if seq is not None:
+                return seq
+            why = f"status {answer.status}"
+        logger().warning("refusal not recorded: its chain's owner did not take it",
+                         chain=chain_id, command_id=refused.command.command_id[:100],
+                         reason_code=refusal.reason_code, why=why[:200])
+        return None
+
     def _connection(self, owner: str) -> tuple[http.client.HTTPConnection, bool]:
         pool = self._pool(owner)
         try:
@@ -236,6 +260,16 @@ class Cluster:
             self._pool(owner).put_nowait(connection)
         except queue.Full:
             connection.close()
+
+
+def _recorded_seq(answer: Relayed) -> int | None:
+    if answer.status != 200:
+        return None
+    try:
+        seq = json.loads(answer.body).get("seq")
+    except (ValueError, AttributeError):
+        return None
+    return seq if isinstance(seq, int) else None
 
 
 def _moving(chain_id: str, owner: str | None, why: str = "") -> NotChainOwner:

@@ -5,7 +5,8 @@ What is held to:
 
 * each chain is written by the member the owners' group gives its slot, and a command sent
   to any member reaches that writer (forwarded as it came; the owner authenticates it),
-  over REST and over gRPC, refusals included;
+  over REST and over gRPC, refusals included; a refused read is recorded on the system
+  chain by its owner, whichever member refused it;
 * a member never forwards a forwarded request again and never writes a chain it does not
   own: it answers 503 naming the owner;
 * ``kill -9`` of an owner under load: a living member takes the chain over, no acknowledged
@@ -29,6 +30,7 @@ import pytest
 from commands.sdk.grpc_client import GrpcClient
 from commands.sdk.results import ApiError
 from ledger.audit import Auditor
+from ledger.authorization import SYSTEM_CHAIN
 from ledger.command import Command
 from tests.kafka.conftest import delete_topics, require_broker
 from tests.kafka.kafka_cluster import (
@@ -143,6 +145,15 @@ def test_any_member_takes_any_command_and_only_the_owner_writes(cluster_home: Se
                 assert shown.status == 200, (via.url, shown.document)
                 assert (shown.document["domain"], shown.document["signatures"]) == (domain, 2)
 
+        # A refused read goes on the system chain, which one member writes: through either
+        # member it is recorded there (the other hands it over) and its seq answered.
+        refused_reads = []
+        for via in members:
+            denied = caller.get(via.url, "/v1/actors", cluster_home.bob)
+            assert denied.status == 403, denied.document
+            assert isinstance(denied.document.get("recorded_seq"), int), denied.document
+            refused_reads.append(denied.document["recorded_seq"])
+
         # A request that says it was forwarded already goes no further, and is not decided.
         victim = members[1]
         path, body, command_id = sign_request(cluster_home.bob, domains[1],
@@ -161,6 +172,9 @@ def test_any_member_takes_any_command_and_only_the_owner_writes(cluster_home: Se
             counts = assert_whole_commands(store, domain, EVENTS_PER_COMMAND)
             assert counts == {"CreateKey": 2, "Sign": 4}, (domain, counts)
             assert command_id not in {e.command_id for e in store.read(domain)}
+        for seq in refused_reads:
+            [event] = store.read(SYSTEM_CHAIN, seq, seq + 1)
+            assert event.event_type == "CommandRejected"
     _verify_independently(cluster_home, signatures)
 
 
