@@ -9,9 +9,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from ledger.envelope import GENESIS_PREV_HASH
 from ledger.merkle.hasher import hash_leaf
 from ledger.merkle.tree import CompactRange
+from ledger.stores.base import GENESIS_PREV_HASH
 
 JOURNAL_NAMESPACE = uuid.UUID("5f0c8d0e-52a8-4a5e-9d8f-3f3c1b0e2a11")
 

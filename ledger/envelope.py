@@ -29,7 +29,6 @@ from ledger.events.codec import (
 from ledger.stores.base import StoredEnvelope
 
 EVENT_HASH_DOMAIN = b"SKMS-EVENT-v1\x00"
-GENESIS_PREV_HASH = bytes(32)
 FORMAT_VERSION = 1
 NO_AUTHORITY = -1
 

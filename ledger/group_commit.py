@@ -19,6 +19,10 @@ Requirements:
    :class:`~ledger.errors.ConcurrencyError`, so that the ledger decides them again on
    what the store holds. Otherwise a sign authorized by an actor registration that never
    became durable would be in the log, citing a system seq that later names another event.
+5. Nothing is committed that does not link: each ticket names the hash its first envelope
+   links to, a chain's batch must link ticket to ticket, and the store refuses an append
+   whose first link is not its stored head (``ledger.stores.base`` requirement 7). A wrong
+   view of a chain then costs a decision again, never a broken chain in the store.
 """
 
 from __future__ import annotations
@@ -47,6 +51,25 @@ class Ticket:
     done: bool = False
     error: BaseException | None = None
     doomed: bool = False  # decided on top of a failed append (requirement 4)
+    prev_hash: bytes | None = None  # what the first envelope links to (requirement 5)
+
+
+def linked_prev_hash(chain_id: str, tickets: list[Ticket]) -> bytes | None:
+    """What one chain's batch links to, once its tickets are checked to link to each other
+    (requirement 5); None when no ticket names it (a ticket made without the writer)."""
+    first: bytes | None = None
+    last: bytes | None = None
+    for ticket in tickets:
+        if not ticket.envelopes:
+            continue
+        if ticket.prev_hash is not None:
+            if last is None:
+                first = ticket.prev_hash
+            elif ticket.prev_hash != last:
+                raise ConcurrencyError(f"chain {chain_id!r}: a queued command does not link "
+                                       "to the one before it; deciding it again")
+        last = ticket.envelopes[-1].event_hash
+    return first
 
 
 class GroupCommitter:
@@ -114,7 +137,8 @@ class GroupCommitter:
                 if kept and self.before_append is not None:
                     self.before_append(kept)
                 if envelopes:
-                    self._store.append(chain_id, envelopes, expected_seq=envelopes[0].seq)
+                    self._store.append(chain_id, envelopes, expected_seq=envelopes[0].seq,
+                                       prev_hash=linked_prev_hash(chain_id, tickets))
             except BaseException as exc:
                 self._on_failure()
                 error = exc if isinstance(exc, SkmsError) else StoreError(

@@ -103,7 +103,8 @@ class _TeeStore(EventStore):
     def head(self, chain_id: str):  # type: ignore[no-untyped-def]
         return self._source.head(chain_id)
 
-    def append(self, chain_id, envelopes, *, expected_seq):  # type: ignore[no-untyped-def]
+    def append(self, chain_id, envelopes, *, expected_seq,  # type: ignore[no-untyped-def]
+               prev_hash=None):
         raise VerificationError("replay never writes to its source")
 
     def read(self, chain_id: str, from_seq: int = 0,

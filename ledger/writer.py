@@ -60,8 +60,9 @@ class ChainWriter:
               signed: SignedCommand) -> Ticket:
         """Seal ``events`` as the next envelopes of ``chain_id`` and queue them."""
         authority = self.authority(chain_id)
+        prev_hash = self.state.chain(chain_id).head_hash
         envelopes = [self._seal(chain_id, event, signed, authority) for event in events]
-        ticket = Ticket(chain_id, envelopes)
+        ticket = Ticket(chain_id, envelopes, prev_hash=prev_hash)
         self.committer.enqueue(ticket)
         return ticket
 

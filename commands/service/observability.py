@@ -189,9 +189,10 @@ class TracedEventStore(EventStore):
         return self.inner.head(chain_id)
 
     def append(self, chain_id: str, envelopes: Sequence[StoredEnvelope], *,
-               expected_seq: int) -> None:
+               expected_seq: int, prev_hash: bytes | None = None) -> None:
         with self._span("append", **{"skms.chain": chain_id, "skms.events": len(envelopes)}):
-            self.inner.append(chain_id, envelopes, expected_seq=expected_seq)
+            self.inner.append(chain_id, envelopes, expected_seq=expected_seq,
+                          prev_hash=prev_hash)
 
     def read(self, chain_id: str, from_seq: int = 0,
              to_seq: int | None = None) -> Iterator[StoredEnvelope]:

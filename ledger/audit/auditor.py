@@ -65,7 +65,7 @@ from ledger.audit.threats import ThreatAudit
 from ledger.audit.threshold_replay import REPLAYED_EVENTS, replay_problem
 from ledger.authorization import SYSTEM_CHAIN
 from ledger.command import LEDGER_IDENTITIES, SYSTEM_ACTOR
-from ledger.envelope import GENESIS_PREV_HASH, NO_AUTHORITY
+from ledger.envelope import NO_AUTHORITY
 from ledger.errors import ConfigurationError, SkmsError, VerificationError
 from ledger.events.codec import default_codec
 from ledger.merkle.checkpoint import (
@@ -78,7 +78,7 @@ from ledger.merkle.checkpoint import (
 from ledger.merkle.hasher import hash_leaf
 from ledger.parallel import worker_pool
 from ledger.state import LedgerState
-from ledger.stores.base import EventStore, StoredCheckpoint, StoredEnvelope
+from ledger.stores.base import GENESIS_PREV_HASH, EventStore, StoredCheckpoint, StoredEnvelope
 
 Progress = Callable[[str, int, int], None]
 Accepted = Callable[[StoredEnvelope], None]

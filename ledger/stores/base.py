@@ -10,6 +10,12 @@ Requirements (the conformance suite in ``tests/store_conformance.py`` checks eac
 4. A command id is stored with its envelopes, so a retried command is found, not re-applied.
 5. ``append`` returns only after the envelopes are durable (fail closed).
 6. Driver errors never escape an adapter; they become :mod:`ledger.errors` classes.
+7. ``append`` given ``prev_hash`` (the hash the writer linked its first envelope to) stores
+   nothing unless that is the stored head's event hash (:data:`GENESIS_PREV_HASH` for an
+   empty chain), raising ``ConcurrencyError``: a writer whose view of the chain is wrong
+   (a lost commit it did not notice, a stale remembered head) can never store a broken
+   link, only lose the race and decide again. Stores hold bodies opaquely, so the link
+   inside the batch is the writer's to keep; the store compares hashes it holds.
 
 The key-ring is a separate interface because it must live beside the log, not in it:
 shredding a data key must leave every copy of the event log unable to unseal the key.
@@ -18,8 +24,25 @@ shredding a data key must leave every copy of the event log unable to unseal the
 from __future__ import annotations
 
 import abc
+import hmac
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+
+from ledger.errors import ConcurrencyError
+
+GENESIS_PREV_HASH = bytes(32)
+"""What the first envelope of a chain links to (``ledger.envelope`` rule 3)."""
+
+
+def check_link(chain_id: str, prev_hash: bytes | None, head_hash: bytes | None) -> None:
+    """Requirement 7, for every adapter: ``head_hash`` is the stored head's event hash,
+    None for an empty chain."""
+    if prev_hash is None:
+        return
+    if not hmac.compare_digest(prev_hash, GENESIS_PREV_HASH if head_hash is None
+                               else head_hash):
+        raise ConcurrencyError(f"chain {chain_id!r}: the append links to a head that is not "
+                               "the stored one", hint="reload the chain and decide again")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,11 +100,12 @@ class EventStore(abc.ABC):
 
     @abc.abstractmethod
     def append(self, chain_id: str, envelopes: Sequence[StoredEnvelope], *,
-               expected_seq: int) -> None:
+               expected_seq: int, prev_hash: bytes | None = None) -> None:
         """Store ``envelopes`` atomically; the first must have ``seq == expected_seq``.
 
         Raises ``ConcurrencyError`` if ``expected_seq`` is not the chain's next seq, if the
-        envelopes' seqs are not consecutive, or an aggregate version is already taken.
+        envelopes' seqs are not consecutive, an aggregate version is already taken, or
+        ``prev_hash`` is given and is not the stored head's hash (requirement 7).
         """
 
     @abc.abstractmethod

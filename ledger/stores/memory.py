@@ -10,7 +10,14 @@ import threading
 from collections.abc import Iterator, Sequence
 
 from ledger.errors import ConcurrencyError
-from ledger.stores.base import ChainHead, EventStore, KeyRing, StoredCheckpoint, StoredEnvelope
+from ledger.stores.base import (
+    ChainHead,
+    EventStore,
+    KeyRing,
+    StoredCheckpoint,
+    StoredEnvelope,
+    check_link,
+)
 
 
 def check_batch(chain_id: str, envelopes: Sequence[StoredEnvelope], expected_seq: int) -> None:
@@ -53,13 +60,14 @@ class MemoryEventStore(EventStore):
             return ChainHead(chain_id, last.seq, last.event_hash)
 
     def append(self, chain_id: str, envelopes: Sequence[StoredEnvelope], *,
-               expected_seq: int) -> None:
+               expected_seq: int, prev_hash: bytes | None = None) -> None:
         check_batch(chain_id, envelopes, expected_seq)
         with self._lock:
             events = self._chains.setdefault(chain_id, [])
             if expected_seq != len(events):
                 raise ConcurrencyError(f"chain {chain_id!r} is at seq {len(events)}, "
                                        f"not {expected_seq}")
+            check_link(chain_id, prev_hash, events[-1].event_hash if events else None)
             taken = self._versions.setdefault(chain_id, set())
             for envelope in envelopes:
                 if (envelope.aggregate_id, envelope.aggregate_version) in taken:

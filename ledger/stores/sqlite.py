@@ -20,7 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from ledger.errors import ConcurrencyError, StoreError, StoreUnavailable
-from ledger.stores.base import ChainHead, EventStore, KeyRing, StoredCheckpoint, StoredEnvelope
+from ledger.stores.base import (
+    ChainHead,
+    EventStore,
+    KeyRing,
+    StoredCheckpoint,
+    StoredEnvelope,
+    check_link,
+)
 from ledger.stores.memory import check_batch
 from ledger.stores.wal_checkpointer import WalCheckpointer
 
@@ -131,7 +138,7 @@ class SQLiteEventStore(EventStore):
         return head
 
     def append(self, chain_id: str, envelopes: Sequence[StoredEnvelope], *,
-               expected_seq: int) -> None:
+               expected_seq: int, prev_hash: bytes | None = None) -> None:
         check_batch(chain_id, envelopes, expected_seq)
         rows = [(e.chain_id, e.seq, e.event_hash, e.body, e.event_type, e.aggregate_id,
                  e.aggregate_version, e.command_id) for e in envelopes]
@@ -141,12 +148,14 @@ class SQLiteEventStore(EventStore):
             except sqlite3.OperationalError as exc:
                 raise StoreUnavailable(f"SQLite store is busy: {exc}") from None
             try:
-                found = self._db.execute("SELECT MAX(seq) FROM events WHERE chain_id = ?",
-                                         (chain_id,)).fetchone()[0]
-                next_seq = 0 if found is None else found + 1
+                head = self._db.execute(
+                    "SELECT seq, CAST(event_hash AS BLOB) FROM events WHERE chain_id = ? "
+                    "ORDER BY seq DESC LIMIT 1", (chain_id,)).fetchone()
+                next_seq = 0 if head is None else head[0] + 1
                 if next_seq != expected_seq:
                     raise ConcurrencyError(f"chain {chain_id!r} is at seq {next_seq}, "
                                            f"not {expected_seq}")
+                check_link(chain_id, prev_hash, None if head is None else bytes(head[1]))
                 for row in rows:
                     self._db.execute("INSERT INTO events VALUES (?,?,?,?,?,?,?,?)", row)
                 self._db.execute("COMMIT")

@@ -35,7 +35,7 @@ class ForgedStore(EventStore):
         return ChainHead(chain_id, events[-1].seq, events[-1].event_hash) if events else None
 
     def append(self, chain_id: str, envelopes: Sequence[StoredEnvelope], *,
-               expected_seq: int) -> None:
+               expected_seq: int, prev_hash: bytes | None = None) -> None:
         raise NotImplementedError("a forged store is read-only")
 
     def read(self, chain_id: str, from_seq: int = 0,
@@ -68,8 +68,9 @@ class LyingStore(EventStore):
         return self.inner.head(chain_id)
 
     def append(self, chain_id: str, envelopes: Sequence[StoredEnvelope], *,
-               expected_seq: int) -> None:
-        self.inner.append(chain_id, envelopes, expected_seq=expected_seq)
+               expected_seq: int, prev_hash: bytes | None = None) -> None:
+        self.inner.append(chain_id, envelopes, expected_seq=expected_seq,
+                          prev_hash=prev_hash)
 
     def read(self, chain_id: str, from_seq: int = 0,
              to_seq: int | None = None) -> Iterator[StoredEnvelope]:

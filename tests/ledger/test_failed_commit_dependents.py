@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -25,7 +26,7 @@ from ledger.command import Command
 from ledger.crypto.memory import zeroize
 from ledger.envelope import open_envelope
 from ledger.errors import ConcurrencyError, StoreUnavailable
-from ledger.group_commit import GroupCommitter, Ticket
+from ledger.group_commit import GroupCommitter, Ticket, linked_prev_hash
 from ledger.stores.base import EventStore, StoredEnvelope
 from tests.ledger.conftest import create_key
 from tests.ledger.test_begin import signed_sign
@@ -121,7 +122,7 @@ class RefusingStore:
         self.appended: list[tuple[str, int]] = []
 
     def append(self, chain_id: str, envelopes: list[StoredEnvelope], *,
-               expected_seq: int) -> None:
+               expected_seq: int, prev_hash: bytes | None = None) -> None:
         if chain_id == self.refused:
             raise StoreUnavailable("refused")
         self.appended.append((chain_id, expected_seq))
@@ -204,3 +205,25 @@ def test_a_command_is_answered_when_only_its_checkpoint_fails(session: Session) 
     session.sign("bob", key_id, b"and now it is published")
     assert checkpoints() == before + 1
     Auditor(store).verify()
+
+
+def test_a_batch_whose_tickets_do_not_link_is_not_appended(session: Session) -> None:
+    """Requirement 5: tickets of one chain must link to each other before the store is
+    asked, and the batch's first link goes to the store to check against its head."""
+    stored = some_envelope(session)
+    other = replace(stored, event_hash=bytes(32))
+    linked = [Ticket(SYSTEM_CHAIN, [stored], prev_hash=b"\x01" * 32),
+              Ticket(SYSTEM_CHAIN, [other], prev_hash=stored.event_hash)]
+    assert linked_prev_hash(SYSTEM_CHAIN, linked) == b"\x01" * 32
+    assert linked_prev_hash(SYSTEM_CHAIN, [Ticket(SYSTEM_CHAIN, [])]) is None
+    broken = [linked[0], Ticket(SYSTEM_CHAIN, [other], prev_hash=b"\x02" * 32)]
+    with pytest.raises(ConcurrencyError, match="does not link"):
+        linked_prev_hash(SYSTEM_CHAIN, broken)
+
+    store = RefusingStore("nothing")
+    committer = GroupCommitter(store, lambda: None)  # type: ignore[arg-type]
+    for ticket in broken:
+        committer.enqueue(ticket)
+    with pytest.raises(ConcurrencyError):
+        committer.wait(broken[1])
+    assert store.appended == []

@@ -12,7 +12,14 @@ import threading
 import pytest
 
 from ledger.errors import ConcurrencyError
-from ledger.stores.base import EventStore, KeyRing, StoredCheckpoint, StoredEnvelope
+from ledger.stores.base import (
+    GENESIS_PREV_HASH,
+    ChainHead,
+    EventStore,
+    KeyRing,
+    StoredCheckpoint,
+    StoredEnvelope,
+)
 
 
 def envelope(chain: str, seq: int, *, aggregate: str = "agg-1", version: int | None = None,
@@ -24,7 +31,7 @@ def envelope(chain: str, seq: int, *, aggregate: str = "agg-1", version: int | N
 
 
 class StoreConformance:
-    """Requirements 1-6 of ``ledger.stores.base``."""
+    """Requirements 1-7 of ``ledger.stores.base``."""
 
     chain = "conformance"
 
@@ -67,6 +74,22 @@ class StoreConformance:
         with pytest.raises(ConcurrencyError):
             store.append(self.chain, [envelope(self.chain, 2)], expected_seq=2)
         assert [e.seq for e in store.read(self.chain)] == [0]
+
+    def test_an_append_that_does_not_link_to_the_head_is_a_conflict(
+            self, stores: tuple[EventStore, KeyRing]) -> None:
+        """Requirement 7: the right seq with the wrong link stores nothing."""
+        store, _ = stores
+        first, second = envelope(self.chain, 0), envelope(self.chain, 1)
+        with pytest.raises(ConcurrencyError):  # an empty chain's head is the genesis hash
+            store.append(self.chain, [first], expected_seq=0, prev_hash=b"\x01" * 32)
+        assert store.head(self.chain) is None
+        store.append(self.chain, [first], expected_seq=0, prev_hash=GENESIS_PREV_HASH)
+        for wrong in (GENESIS_PREV_HASH, second.event_hash, first.event_hash[:-1] + b"\x00"):
+            with pytest.raises(ConcurrencyError, match="not the stored one"):
+                store.append(self.chain, [second], expected_seq=1, prev_hash=wrong)
+        assert [e.seq for e in store.read(self.chain)] == [0]
+        store.append(self.chain, [second], expected_seq=1, prev_hash=first.event_hash)
+        assert store.head(self.chain) == ChainHead(self.chain, 1, second.event_hash)
 
     def test_duplicate_aggregate_version_is_a_conflict(
             self, stores: tuple[EventStore, KeyRing]) -> None:

@@ -38,7 +38,7 @@ class SnapshotStore(EventStore):
         return ChainHead(chain_id, envelopes[-1].seq, envelopes[-1].event_hash)
 
     def append(self, chain_id: str, envelopes: Sequence[StoredEnvelope], *,
-               expected_seq: int) -> None:
+               expected_seq: int, prev_hash: bytes | None = None) -> None:
         raise StoreError("a snapshot store is read-only")
 
     def read(self, chain_id: str, from_seq: int = 0,

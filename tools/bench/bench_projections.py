@@ -50,9 +50,9 @@ import pyarrow as pa  # type: ignore[import-untyped]
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from ledger.envelope import GENESIS_PREV_HASH, Envelope, seal_envelope  # noqa: E402
+from ledger.envelope import Envelope, seal_envelope  # noqa: E402
 from ledger.events.codec import encode_payload  # noqa: E402
-from ledger.stores.base import StoredEnvelope  # noqa: E402
+from ledger.stores.base import GENESIS_PREV_HASH, StoredEnvelope  # noqa: E402
 from ledger.stores.memory import MemoryEventStore  # noqa: E402
 from projections.models import (  # noqa: E402
     READ_MODELS,

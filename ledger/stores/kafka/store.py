@@ -26,6 +26,7 @@ from ledger.stores.base import (
     KeyRing,
     StoredCheckpoint,
     StoredEnvelope,
+    check_link,
 )
 from ledger.stores.kafka.errors import is_fenced, kafka_errors_translated, short, translate
 from ledger.stores.kafka.keyring import KafkaKeyRing
@@ -332,7 +333,7 @@ class KafkaEventStore(EventStore):
             return ChainHead(chain_id, len(st.offsets) - 1, st.head_hash)
 
     def append(self, chain_id: str, envelopes: Sequence[StoredEnvelope], *,
-               expected_seq: int) -> None:
+               expected_seq: int, prev_hash: bytes | None = None) -> None:
         st = self._state(chain_id)
         with st.lock:
             producer = self._writer(st)
@@ -341,6 +342,7 @@ class KafkaEventStore(EventStore):
                 raise ConcurrencyError(
                     f"chain {chain_id!r}: append expected seq {expected_seq} but the next seq "
                     f"is {next_seq}", hint="reload the chain and retry the command")
+            check_link(chain_id, prev_hash, st.head_hash if next_seq else None)
             if not envelopes:
                 return
             self._check_batch(st, envelopes, expected_seq)
