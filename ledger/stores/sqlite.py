@@ -89,7 +89,7 @@ class SQLiteEventStore(EventStore):
         self._read_lock = threading.RLock()  # the reading connection and the remembered heads
         self._heads: dict[str, ChainHead | None] = {}
         self._chains: list[str] | None = None
-        self._seen_version = -1
+        self._writer_version: int | None = None  # the writer's data_version they are true at
         self._db = _connect(self.path, timeout_s)
         try:
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -103,39 +103,81 @@ class SQLiteEventStore(EventStore):
         self.checkpointer = WalCheckpointer(self._db, self._lock)
 
     def chains(self) -> list[str]:
-        """Remembered, like :meth:`head`, until some connection commits."""
+        """Remembered, like :meth:`head`, until another connection commits."""
         with self._read_lock:
-            self._forget_if_changed()
+            if not self._remembered_is_current():
+                return [row[0] for row in self._query(CHAIN_IDS, ())]
             if self._chains is None:
-                rows = self._query(CHAIN_IDS, ())
-                self._chains = [row[0] for row in rows]
+                self._chains = [row[0] for row in self._query(CHAIN_IDS, ())]
             return list(self._chains)
 
-    def _forget_if_changed(self) -> None:
-        version = self._query("PRAGMA data_version", ())[0][0]
-        if version != self._seen_version:
-            self._heads.clear()
-            self._chains = None
-            self._seen_version = version
-
     def head(self, chain_id: str) -> ChainHead | None:
-        """The chain's head; remembered until some connection commits.
+        """The chain's head; remembered until another connection commits.
 
         Why: the ledger asks for the system chain's head before every command (to see actor
-        changes written by other processes). The reading connection's ``PRAGMA data_version``
-        changes exactly when another connection (this store's writer included) has
-        committed, so an unchanged version answers from memory: between commits, and with
-        group commit that is most commands, the check costs no query.
+        changes written by other processes). ``PRAGMA data_version`` on the writing
+        connection changes exactly when some other connection has committed, and not for
+        this connection's own commits, whose heads :meth:`append` remembers itself; so
+        between other processes' commits the check costs no query, even right after our
+        own commit. While our commit is in progress the writing connection is busy, and
+        the answer is read without waiting for it.
         """
         with self._read_lock:
-            self._forget_if_changed()
-            if chain_id in self._heads:
-                return self._heads[chain_id]
-            rows = self._query("SELECT seq, event_hash FROM events WHERE chain_id = ? "
-                               "ORDER BY seq DESC LIMIT 1", (chain_id,))
-            head = ChainHead(chain_id, rows[0][0], bytes(rows[0][1])) if rows else None
-            self._heads[chain_id] = head
-        return head
+            if not self._remembered_is_current():
+                return self._query_head(chain_id)
+            if chain_id not in self._heads:
+                self._heads[chain_id] = self._query_head(chain_id)
+            return self._heads[chain_id]
+
+    def _query_head(self, chain_id: str) -> ChainHead | None:
+        rows = self._query("SELECT seq, event_hash FROM events WHERE chain_id = ? "
+                           "ORDER BY seq DESC LIMIT 1", (chain_id,))
+        return ChainHead(chain_id, rows[0][0], bytes(rows[0][1])) if rows else None
+
+    def _remembered_is_current(self) -> bool:
+        """Whether the remembered heads may answer (forgotten first if another connection
+        committed); False while the writing connection is in use. The caller holds
+        ``_read_lock``; the writer lock is only tried, so the lock order of
+        :meth:`append` (writer, then reader) cannot deadlock with this one."""
+        if not self._lock.acquire(blocking=False):
+            return False
+        try:
+            version = self._writer_data_version()
+        finally:
+            self._lock.release()
+        self._forget_unless(version)
+        return True
+
+    def _writer_data_version(self) -> int:
+        """(the caller holds ``_lock``)"""
+        try:
+            version: int = self._db.execute("PRAGMA data_version").fetchone()[0]
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"SQLite read failed: {exc}") from None
+        return version
+
+    def _forget_unless(self, version: int | None) -> None:
+        """Forget the remembered heads unless no other connection has committed since they
+        were true (the caller holds ``_read_lock``)."""
+        if version is None or version != self._writer_version:
+            self._heads.clear()
+            self._chains = None
+            self._writer_version = version
+
+    def _remember_appended(self, last: StoredEnvelope) -> None:
+        """After our own commit (the caller holds ``_lock``): our new head is known, and if
+        nobody else committed meanwhile every other remembered head is still true. The
+        commit stands whatever happens here: a failed check only forgets."""
+        version: int | None
+        try:
+            version = self._writer_data_version()
+        except StoreUnavailable:
+            version = None
+        with self._read_lock:
+            self._forget_unless(version)
+            self._heads[last.chain_id] = ChainHead(last.chain_id, last.seq, last.event_hash)
+            if self._chains is not None and last.chain_id not in self._chains:
+                self._chains = sorted([*self._chains, last.chain_id])
 
     def append(self, chain_id: str, envelopes: Sequence[StoredEnvelope], *,
                expected_seq: int, prev_hash: bytes | None = None) -> None:
@@ -168,6 +210,8 @@ class SQLiteEventStore(EventStore):
             except BaseException:
                 self._rollback()
                 raise
+            if envelopes:
+                self._remember_appended(envelopes[-1])
         self.checkpointer.appended(sum(len(e.body) for e in envelopes))
 
     def read(self, chain_id: str, from_seq: int = 0,
@@ -225,6 +269,8 @@ class SQLiteEventStore(EventStore):
             raise StoreUnavailable(f"SQLite read failed: {exc}") from None
 
     def _rollback(self) -> None:
+        with self._read_lock:
+            self._forget_unless(None)  # whatever happened, ask the database again
         try:
             self._db.execute("ROLLBACK")
         except sqlite3.Error:

@@ -58,6 +58,38 @@ class TestSQLiteStore(StoreConformance):
         first.close()
         second.close()
 
+    def test_own_commit_keeps_other_heads_but_not_after_a_foreign_commit(self) -> None:
+        """Our own commit updates our head and keeps the others remembered (no read of the
+        database); a commit by another connection in between, even one made just before
+        ours, is still seen on every chain."""
+        first = SQLiteEventStore(self.folder / "own.db")
+        second = SQLiteEventStore(self.folder / "own.db")
+        first.append("sys", [envelope("sys", 0)], expected_seq=0)
+        first.append("a", [envelope("a", 0)], expected_seq=0)
+        assert first.head("sys").seq == 0 and first.chains() == ["a", "sys"]  # type: ignore[union-attr]
+        queries: list[str] = []
+        reader = first._reader
+
+        class CountingReader:
+            def execute(self, sql: str, *args: Any) -> Any:
+                queries.append(sql)
+                return reader.execute(sql, *args)
+
+        first._reader = CountingReader()  # type: ignore[assignment]
+        first.append("a", [envelope("a", 1)], expected_seq=1)
+        assert first.head("a").seq == 1 and first.head("sys").seq == 0  # type: ignore[union-attr]
+        assert first.chains() == ["a", "sys"]
+        assert queries == []
+        second.append("sys", [envelope("sys", 1)], expected_seq=1)  # before first's commit
+        first.append("a", [envelope("a", 2)], expected_seq=2)
+        assert first.head("sys").seq == 1  # type: ignore[union-attr]
+        assert first.head("a").seq == 2  # type: ignore[union-attr]
+        second.append("b", [envelope("b", 0)], expected_seq=0)
+        assert first.chains() == ["a", "b", "sys"]
+        first._reader = reader
+        first.close()
+        second.close()
+
     def test_reads_do_not_wait_for_a_commit_in_progress(self) -> None:
         """Reads use their own connection: a head check never queues behind a commit's fsync."""
         store = SQLiteEventStore(self.folder / "reads.db")
