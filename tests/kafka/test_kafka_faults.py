@@ -296,12 +296,13 @@ def test_frozen_brokers_fail_closed_then_recover(kafka_ledger: tuple[Path, str])
         armed = [True]
 
         def append_into_a_frozen_cluster(chain_id: str, envelopes: list[StoredEnvelope], *,
-                                         expected_seq: int) -> None:
+                                         expected_seq: int,
+                                         prev_hash: bytes | None = None) -> None:
             if armed[0]:
                 armed[0] = False
                 for node in range(1, NODES + 1):
                     kafka_sh("stop-broker", str(node), "--nodes", str(NODES))
-            real_append(chain_id, envelopes, expected_seq=expected_seq)
+            real_append(chain_id, envelopes, expected_seq=expected_seq, prev_hash=prev_hash)
 
         store.append = append_into_a_frozen_cluster  # type: ignore[method-assign]
         try:
