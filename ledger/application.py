@@ -555,11 +555,6 @@ class Ledger:
         return (self.state.meta is not None and self._ledger_key is not None
                 and self.writes(chain_id))
 
-    def _recorded_elsewhere(self, chain_id: str) -> bool:
-        return (self.refusals_elsewhere is not None and self.state.meta is not None
-                and self._ledger_key is not None and not self.writes(chain_id))
-
-
     def wait_for(self, ticket: Ticket | None) -> None:
         """Block until ``ticket`` is durable (its batch's error is raised)."""
         if ticket is not None:
@@ -647,13 +642,14 @@ class Ledger:
             with self._lock:
                 self.ensure_loaded()
                 chain_id = refusal_chain(refused.command)
-                elsewhere = relay and self._recorded_elsewhere(chain_id)
-                ticket = (self._refusals.queue(refused, refusal)
-                          if self._can_record(chain_id) else None)
-            if elsewhere and self.refusals_elsewhere is not None:
+                here = self._can_record(chain_id)
+                ticket = self._refusals.queue(refused, refusal) if here else None
+            hand_to = self.refusals_elsewhere
+            if (not here and relay and hand_to is not None and self.state.meta is not None
+                    and self._ledger_key is not None):
                 # Outside the decision lock: it crosses the network. When the writer cannot
                 # take it, the refusal is still answered, without a seq (and logged there).
-                refusal.seq = self.refusals_elsewhere(refused, refusal)
+                refusal.seq = hand_to(refused, refusal)
                 return refusal
             try:
                 self.wait_for(ticket)

@@ -183,7 +183,7 @@ class Cluster:
         sent = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in headers
                 if name.decode("latin-1").lower() not in HOP_BY_HOP]
         sent.append((FORWARDED_HEADER, self.ownership.advertise if self.ownership else ""))
-        if not any(name.lower() == "host" for name, _ in sent):  # a relayed gRPC call's
+        if not any(name.lower() == "host" for name, _ in sent):  # a relay of our own making
             sent.append(("Host", urllib.parse.urlsplit(owner).netloc))
         for attempt in (0, 1):
             connection, reused = self._connection(owner)

@@ -223,7 +223,6 @@ class Server:
                 # An idle connection (a relay of the TLS front, or a client's channel) is
                 # closed after this long; clients reconnect transparently.
                 ("grpc.max_connection_idle_ms", 300_000)])
-            relay = self.relay
             server.add_generic_rpc_handlers((self.grpc_api.generic_handler(),))
             address = (f"{self.config.host}:{self.config.grpc_port}" if self.files is None
                        else "127.0.0.1:0")
@@ -231,10 +230,11 @@ class Server:
             self.grpc_backend_port = port
             await server.start()
             front = None
-            if relay is not None and self.files is not None:
+            if self.relay is not None and self.files is not None:
                 context = server_context(self.files, self.config.client_auth)
                 front = GrpcTLSFront(self.config.host, self.config.grpc_port, port, context,
-                                     relay, self.config.limits.max_connections_per_client)
+                                     self.relay,
+                                     self.config.limits.max_connections_per_client)
                 port = await front.start()
             return server, port, front
 

@@ -77,6 +77,11 @@ SELECT id FROM chain WHERE id IS NOT NULL"""
 """The chain ids in order, one index seek per chain: ``SELECT DISTINCT`` visits every row of
 the index, tens of milliseconds at half a million events, and a read after any commit asks."""
 
+HEAD = ("SELECT seq, CAST(event_hash AS BLOB) FROM events WHERE chain_id = ? "
+        "ORDER BY seq DESC LIMIT 1")
+"""A chain's head: one seek on the primary key, by the reader and inside an append."""
+
+
 class SQLiteEventStore(EventStore):
     """Chains in one SQLite file, shared safely by several processes."""
 
@@ -130,8 +135,7 @@ class SQLiteEventStore(EventStore):
             return self._heads[chain_id]
 
     def _query_head(self, chain_id: str) -> ChainHead | None:
-        rows = self._query("SELECT seq, event_hash FROM events WHERE chain_id = ? "
-                           "ORDER BY seq DESC LIMIT 1", (chain_id,))
+        rows = self._query(HEAD, (chain_id,))
         return ChainHead(chain_id, rows[0][0], bytes(rows[0][1])) if rows else None
 
     def _remembered_is_current(self) -> bool:
@@ -190,9 +194,7 @@ class SQLiteEventStore(EventStore):
             except sqlite3.OperationalError as exc:
                 raise StoreUnavailable(f"SQLite store is busy: {exc}") from None
             try:
-                head = self._db.execute(
-                    "SELECT seq, CAST(event_hash AS BLOB) FROM events WHERE chain_id = ? "
-                    "ORDER BY seq DESC LIMIT 1", (chain_id,)).fetchone()
+                head = self._db.execute(HEAD, (chain_id,)).fetchone()
                 next_seq = 0 if head is None else head[0] + 1
                 if next_seq != expected_seq:
                     raise ConcurrencyError(f"chain {chain_id!r} is at seq {next_seq}, "

@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench_cluster_reads import summary
+from bench_cluster_reads import summary, timed
 from bench_scaleout import Cluster
 
 from commands.sdk.grpc_client import GrpcClient
@@ -63,17 +63,6 @@ def grpc_sign(clients: dict[int, GrpcClient], cluster: Cluster,
     return sign
 
 
-def timed(sign: Callable[[Member], int], via: Member, count: int,
-          outcomes: dict[int, int]) -> list[float]:
-    taken = []
-    for _ in range(count):
-        started = time.perf_counter()
-        status = sign(via)
-        taken.append((time.perf_counter() - started) * 1000)
-        outcomes[status] = outcomes.get(status, 0) + 1
-    return taken
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--signs", type=int, default=200)
@@ -93,13 +82,14 @@ def main() -> None:
         outcomes: dict[str, dict[int, int]] = {}
         for sign in ways.values():  # warm connections, consumers and channels
             for member in (owner, other):
-                timed(sign, member, 10, {})
+                timed(lambda s=sign, m=member: s(m), 10, {})
         for _ in range(2):
             for name, sign in ways.items():
                 for where, member in (("owner", owner), ("other member", other)):
                     row = f"{name} via the {where}"
                     rows.setdefault(row, []).extend(timed(
-                        sign, member, args.signs // 2, outcomes.setdefault(row, {})))
+                        lambda s=sign, m=member: s(m), args.signs // 2,
+                        outcomes.setdefault(row, {})))
         print(json.dumps({row: summary(taken, outcomes[row]) for row, taken in rows.items()},
                          indent=2))
     finally:

@@ -16,6 +16,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -26,15 +27,20 @@ from bench_scaleout import Cluster
 from tests.kafka.kafka_cluster import Caller
 
 
+def timed(call: Callable[[], int], count: int, statuses: dict[int, int]) -> list[float]:
+    """``count`` calls one after another: each one's latency in ms, its status counted."""
+    taken = []
+    for _ in range(count):
+        started = time.perf_counter()
+        status = call()
+        taken.append((time.perf_counter() - started) * 1000)
+        statuses[status] = statuses.get(status, 0) + 1
+    return taken
+
+
 def latencies_ms(caller: Caller, base: str, path: str, actor: tuple[str, bytes],
                  reads: int, statuses: dict[int, int]) -> list[float]:
-    taken = []
-    for _ in range(reads):
-        started = time.perf_counter()
-        answer = caller.get(base, path, actor)
-        taken.append((time.perf_counter() - started) * 1000)
-        statuses[answer.status] = statuses.get(answer.status, 0) + 1
-    return taken
+    return timed(lambda: caller.get(base, path, actor).status, reads, statuses)
 
 
 def summary(taken: list[float], statuses: dict[int, int]) -> dict[str, object]:
