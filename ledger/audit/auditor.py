@@ -63,6 +63,7 @@ from ledger.audit.privacy import PROOF_EVENTS, check_proof
 from ledger.audit.scheduled import check_scheduled
 from ledger.audit.threats import ThreatAudit
 from ledger.audit.threshold_replay import REPLAYED_EVENTS, replay_problem
+from ledger.audit.used_once import UsedOnceIndex
 from ledger.authorization import SYSTEM_CHAIN
 from ledger.command import LEDGER_IDENTITIES, SYSTEM_ACTOR
 from ledger.envelope import NO_AUTHORITY
@@ -142,8 +143,8 @@ class Auditor:
     def __init__(self, store: EventStore, *, ledger_public_key: bytes | None = None,
                  trusted_checkpoints: Sequence[str] = (), progress: Progress | None = None,
                  jobs: int = 1, chunk_events: int = 1024, parallel_from_events: int = 20_000,
-                 executor: Executor | None = None, on_accepted: Accepted | None = None
-                 ) -> None:
+                 executor: Executor | None = None, on_accepted: Accepted | None = None,
+                 nonces_in_memory: int = 1 << 16, spill_dir: str | None = None) -> None:
         if jobs < 1:
             raise ConfigurationError("jobs must be at least 1", field="jobs")
         if chunk_events < 1:
@@ -156,6 +157,8 @@ class Auditor:
         self.jobs = jobs
         self.chunk_events = chunk_events
         self.parallel_from_events = parallel_from_events
+        self.nonces_in_memory = nonces_in_memory
+        self.spill_dir = spill_dir
         self._executor = executor
         self._own_executor: Executor | None = None
         self.timeline = Timeline()
@@ -227,8 +230,33 @@ class Auditor:
         total = 0 if head is None else head.seq + 1
         stored_checkpoints = self.store.checkpoints(chain_id)
         tree = ChainRoots({c.size for c in stored_checkpoints} | trusted_sizes)
+        with UsedOnceIndex(memory_entries=self.nonces_in_memory,
+                           spill_dir=self.spill_dir) as nonces:  # every (actor, nonce) seen
+            expected, prev_hash, checkpoint_events = self._verify_events(
+                chain_id, envelopes, total, tree, nonces)
+        if head is not None and expected != total:
+            raise VerificationError(f"the chain ends at seq {expected - 1} but its head says "
+                                    f"{head.seq}", seq=expected, chain=chain_id, check="seq")
+        if head is not None and not hmac.compare_digest(head.event_hash, prev_hash):
+            raise VerificationError(f"the store's head names another event at seq {head.seq} "
+                                    "than the one read", seq=head.seq, chain=chain_id,
+                                    check="seq")
+        if chain_id == SYSTEM_CHAIN:
+            self.system_size = expected
+        for checkpoint in stored_checkpoints:
+            self._check_stored_checkpoint(checkpoint, tree)
+        last = stored_checkpoints[-1].size if stored_checkpoints else 0
+        final_root = tree.root(tree.size)
+        assert final_root is not None  # the current size always has its root
+        root = final_root.hex()
+        return tree, ChainReport(chain_id, expected, root,
+                                 checkpoint_events + len(stored_checkpoints), last)
+
+    def _verify_events(self, chain_id: str, envelopes: Iterable[StoredEnvelope], total: int,
+                       tree: ChainRoots, nonces: UsedOnceIndex) -> tuple[int, bytes, int]:
+        """Every event's checks, in chain order: how many were accepted, the last one's
+        hash, and how many were checkpoint events."""
         prev_hash = GENESIS_PREV_HASH
-        nonces: dict[bytes, bytes] = {}  # every (actor, nonce) seen: the ledger's rule
         last_authority = NO_AUTHORITY
         checkpoint_events = 0
         expected = 0
@@ -246,7 +274,7 @@ class Auditor:
                 raise fail("prev_hash does not link to the previous event", "prev-hash")
             item.raise_finding(CONTENT, chain_id)
             command_key = used_once_key(item.command_id)
-            owner = nonces.setdefault(used_once_key(item.actor_id, item.nonce), command_key)
+            owner = nonces.claim(used_once_key(item.actor_id, item.nonce), command_key)
             if owner != command_key:
                 raise fail("nonce reused by a different command (replay)", "command")
             record = item.record
@@ -304,23 +332,7 @@ class Auditor:
                 self.on_accepted(stored)
             if self.progress is not None and (expected % 1000 == 0 or expected == total):
                 self.progress(chain_id, expected, total)
-        if head is not None and expected != total:
-            raise VerificationError(f"the chain ends at seq {expected - 1} but its head says "
-                                    f"{head.seq}", seq=expected, chain=chain_id, check="seq")
-        if head is not None and not hmac.compare_digest(head.event_hash, prev_hash):
-            raise VerificationError(f"the store's head names another event at seq {head.seq} "
-                                    "than the one read", seq=head.seq, chain=chain_id,
-                                    check="seq")
-        if chain_id == SYSTEM_CHAIN:
-            self.system_size = expected
-        for checkpoint in stored_checkpoints:
-            self._check_stored_checkpoint(checkpoint, tree)
-        last = stored_checkpoints[-1].size if stored_checkpoints else 0
-        final_root = tree.root(tree.size)
-        assert final_root is not None  # the current size always has its root
-        root = final_root.hex()
-        return tree, ChainReport(chain_id, expected, root,
-                                 checkpoint_events + len(stored_checkpoints), last)
+        return expected, prev_hash, checkpoint_events
 
     # --- identities --------------------------------------------------------------------------
 
