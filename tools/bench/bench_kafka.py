@@ -36,7 +36,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,7 @@ from ledger.replay import replay
 from ledger.stores.base import StoredEnvelope
 from ledger.stores.kafka import KafkaEventStore, KafkaSettings, encode_envelope
 from ledger.stores.sqlite import SQLiteEventStore
+from tools.bench.stats import percentile
 
 BODY_BYTES = 850  # a SignatureIssued envelope body (command, signature, payload) is ~845
 
@@ -65,12 +66,6 @@ def envelopes(chain_id: str, start: int, count: int) -> list[StoredEnvelope]:
             event_type="SignatureIssued", aggregate_id="bench-key", aggregate_version=seq,
             command_id=str(uuid.uuid4())))
     return made
-
-
-def percentile(values: Sequence[float], fraction: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
-    return ordered[index]
 
 
 def ms(seconds: float) -> float:

@@ -69,6 +69,7 @@ from commands.session import Session  # noqa: E402
 from ledger.catalogue.keys import MAX_BATCH  # noqa: E402
 from ledger.command import Command, SignedCommand  # noqa: E402
 from ledger.home import Home  # noqa: E402
+from tools.bench.stats import percentile  # noqa: E402
 
 PASSPHRASE = "bench passphrase, not secret"
 MESSAGE = b"m" * 64
@@ -77,11 +78,6 @@ HEADING = "## Service"
 END_MARK = "<!-- bench_service: end of generated tables; the reading below is hand-written -->"
 BATCH_SIZES = (100, 1000)
 TARGETS = {"p99_one_client_ms": 5.0, "p95_at_1000_rps_ms": 10.0, "batch_signs_per_s": 10_000}
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 def latency(call: Callable[[], Any], count: int) -> dict[str, float]:

@@ -1,6 +1,6 @@
 """The audited single sign, one command at a time, for a sampling profiler (never run by the
-tests): CPU per sign next to the raw signature in the same run, and a loop long enough for
-py-spy to sample where the time goes.
+tests): CPU per sign next to the raw signature in the same run, one caller's p50 and p99 wall
+time per sign, and a loop long enough for py-spy to sample where the time goes.
 
     py-spy record --format raw -o sign.txt -- \\
         .venv/bin/python tools/bench/profile_sign.py --signs 20000
@@ -28,6 +28,7 @@ import nacl.signing
 from commands.handlers import execute
 from ledger.audit import Auditor
 from tools.bench.bench_ledger import bench_session, presigned, raw_sign_rate
+from tools.bench.stats import percentile
 
 
 def main() -> None:
@@ -47,10 +48,14 @@ def main() -> None:
                                      algorithm=args.algorithm).result["key_id"])
             items = presigned(session, key_id, args.signs, "profile")
             ledger = session.ledger()
-            cpu, wall = time.process_time(), time.perf_counter()
+            latencies = []
+            clock = time.perf_counter
+            cpu, wall = time.process_time(), clock()
             for signed, message in items:
+                began = clock()
                 execute(ledger, signed, {"message": message})  # type: ignore[arg-type]
-            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+                latencies.append(clock() - began)
+            cpu, wall = time.process_time() - cpu, clock() - wall
             if args.audit:
                 audit = audited(session)
         finally:
@@ -61,6 +66,8 @@ def main() -> None:
         "algorithm": args.algorithm, "store": args.store, "signs": args.signs,
         "cpu_us_per_sign": round(per_sign, 1),
         "wall_us_per_sign": round(wall / args.signs * 1e6, 1),
+        "p50_wall_us": round(percentile(latencies, 0.50) * 1e6, 1),
+        "p99_wall_us": round(percentile(latencies, 0.99) * 1e6, 1),
         "raw_sign_us": round(1e6 / raw, 1),
         "ratio_to_raw": round((1e6 / raw) / per_sign, 4), **audit}, indent=2))
 
