@@ -1,18 +1,19 @@
 """The auditor's index of what may be used once per chain, in memory bounded by a constant.
 
 Why: the ledger refuses a reused (actor, nonce) forever, so the auditor must remember every
-one a chain has used, and held in a dict that index grows by about 150 bytes per event
-(tools/bench/bench_audit_memory.py) — the only part of an audit whose memory still grew with
-the chain. The rule is kept as it is; what changes is where the index lives:
+one a chain has used; held in a dict, that index alone would make an audit's memory grow
+with the chain (about 150 bytes per event). The rule is kept as it is; what bounds the
+memory is where the index lives:
 
 1. Up to ``memory_entries`` claims are held in a dict, so a chain shorter than that costs
    nothing more than before.
 2. When the dict is full its claims are written to a SQLite file in a private temporary
    directory (no journal, no fsync: the file is scratch, rebuilt by the next audit) and the
-   dict starts again. A fixed-size Bloom filter (``filter_bits``) stands in front of the
-   file, so a key never claimed before — nearly every key — is answered without reading it;
-   a key the filter may hold is looked up. A false positive costs one lookup, never a wrong
-   answer.
+   dict starts again; an unwritable or full ``$TMPDIR`` ends the audit with a
+   ``ConfigurationError`` naming it, never with a verdict. A fixed-size Bloom filter
+   (``filter_bits``) stands in front of the file, so a key never claimed before — nearly
+   every key — is answered without reading it; a key the filter may hold is looked up. A
+   false positive costs one lookup, never a wrong answer.
 3. The file's page cache is capped, the filter and the dict have fixed sizes: the memory an
    audit holds no longer depends on how long the chain is. ``close`` removes the file.
 
@@ -71,7 +72,11 @@ class UsedOnceIndex:
         if self._filter is not None and self._may_hold(key):
             self.lookups += 1
             assert self._db is not None
-            row = self._db.execute("SELECT owner FROM used WHERE key = ?", (key,)).fetchone()
+            try:
+                row = self._db.execute("SELECT owner FROM used WHERE key = ?",
+                                       (key,)).fetchone()
+            except sqlite3.Error as exc:
+                raise self._scratch_failed(exc) from None
             if row is not None:
                 return bytes(row[0])
         self._recent[key] = owner
@@ -114,20 +119,30 @@ class UsedOnceIndex:
         return True
 
     def _spill(self) -> None:
-        db = self._db if self._db is not None else self._open_file()
+        try:
+            db = self._db if self._db is not None else self._open_file()
+            recent = self._recent
+            db.execute("BEGIN")  # in key order: each of the table's pages is written once
+            db.executemany("INSERT INTO used VALUES (?, ?)",
+                           ((key, recent[key]) for key in sorted(recent)))
+            db.execute("COMMIT")
+        except (OSError, sqlite3.Error) as exc:
+            raise self._scratch_failed(exc) from None
         bits = self._filter
         assert bits is not None
-        recent = self._recent
-        db.execute("BEGIN")  # in key order: each of the table's pages is written once
-        db.executemany("INSERT INTO used VALUES (?, ?)",
-                       ((key, recent[key]) for key in sorted(recent)))
-        db.execute("COMMIT")
         mask = self._position_mask
         for (word,) in struct.iter_unpack("<I", b"".join(self._recent)):
             position = word & mask
             bits[position >> 3] |= 1 << (position & 7)
         self.spilled += len(self._recent)
         self._recent.clear()
+
+    def _scratch_failed(self, exc: Exception) -> ConfigurationError:
+        """The index is dropped (an audit cannot go on without it) and the folder named."""
+        self.close()
+        return ConfigurationError(
+            f"the audit's scratch file for its nonce index failed in "
+            f"{self.spill_dir or tempfile.gettempdir()}: {exc}", field="TMPDIR")
 
     def _open_file(self) -> sqlite3.Connection:
         self._folder = Path(tempfile.mkdtemp(prefix="skms-audit-", dir=self.spill_dir))

@@ -84,3 +84,28 @@ def test_unusable_settings_are_refused_by_name(settings: dict[str, int], field: 
 def test_a_key_that_is_not_a_digest_is_refused() -> None:
     with UsedOnceIndex() as index, pytest.raises(ValueError, match="16-byte"):
         index.claim(b"short", b"o" * 16)
+
+
+def test_an_unusable_scratch_folder_is_named_not_a_verdict(tmp_path: Path) -> None:
+    """Not a folder (the test runs as root in CI, so permissions would not stop it)."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    index = UsedOnceIndex(memory_entries=2, spill_dir=str(blocker))
+    index.claim(key(0), b"o" * 16)
+    with pytest.raises(ConfigurationError) as refused:
+        index.claim(key(1), b"o" * 16)
+    assert refused.value.field == "TMPDIR" and str(blocker) in refused.value.message
+    assert len(index) == 0 and blocker.read_text() == "x"
+
+
+def test_a_scratch_file_damaged_under_the_audit_is_named_not_a_verdict(tmp_path: Path) -> None:
+    index = UsedOnceIndex(memory_entries=2, spill_dir=str(tmp_path))
+    for n in range(4):
+        index.claim(key(n), b"o" * 16)
+    (folder,) = tmp_path.iterdir()
+    (scratch,) = folder.iterdir()
+    scratch.write_bytes(b"not a database" * 512)  # another process wrote over it
+    with pytest.raises(ConfigurationError) as refused:
+        index.claim(key(0), b"x" * 16)  # spilled: looked up in the file
+    assert refused.value.field == "TMPDIR"
+    assert list(tmp_path.iterdir()) == []  # dropped and removed
