@@ -169,16 +169,12 @@ class SQLiteEventStore(EventStore):
             self._writer_version = version
 
     def _remember_appended(self, last: StoredEnvelope) -> None:
-        """After our own commit (the caller holds ``_lock``): our new head is known, and if
-        nobody else committed meanwhile every other remembered head is still true. The
-        commit stands whatever happens here: a failed check only forgets."""
-        version: int | None
-        try:
-            version = self._writer_data_version()
-        except StoreUnavailable:
-            version = None
+        """After our own commit (the caller holds ``_lock``): our new head is known. The
+        other remembered heads are kept without asking SQLite again: our own commit leaves
+        ``data_version`` as it was, so if another connection committed since the last
+        check, the next :meth:`head` or :meth:`chains` sees the version changed and forgets
+        them all, this one too, before answering."""
         with self._read_lock:
-            self._forget_unless(version)
             self._heads[last.chain_id] = ChainHead(last.chain_id, last.seq, last.event_hash)
             if self._chains is not None and last.chain_id not in self._chains:
                 self._chains = sorted([*self._chains, last.chain_id])
