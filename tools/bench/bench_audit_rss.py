@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from ledger.authorization import SYSTEM_CHAIN
 from ledger.stores.sqlite import SQLiteEventStore
-from tools.bench.bench_ledger import audited_sequential, bench_session
+from tools.bench.bench_audit_memory import grown_chain
 
 UNBOUNDED = 1 << 62
 BATCH = 5000
@@ -105,31 +105,20 @@ def main() -> None:
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as folder:
-        session = bench_session(Path(folder) / "home", "memory://", checkpoint_every_events=1024)
-        try:
-            key_id = str(session.run("alice", "CreateKey", domain="bulk",
-                                     algorithm="ed25519").result["key_id"])
-            built = 0
-            for target in sorted(args.steps):
-                while built < target:  # presigned in chunks: each stays inside the skew window
-                    chunk = min(10_000, target - built)
-                    audited_sequential(session, key_id, chunk)
-                    built += chunk
-                path = Path(folder) / "audited.sqlite"
-                copy_to_sqlite(session.store()[0], path)
-                bounded, unbounded = alternated(path, args.nonces_in_memory, args.rounds)
-                events = bounded["events"]
-                rows.append({
-                    "events": events,
-                    "bounded_peak_growth_mib": round(bounded["peak_growth"] / 2**20, 1),
-                    "unbounded_peak_growth_mib": round(unbounded["peak_growth"] / 2**20, 1),
-                    "unbounded_bytes_per_event": round(unbounded["peak_growth"] / events, 1),
-                    "bounded_events_per_cpu_second": bounded["events_per_cpu_second"],
-                    "unbounded_events_per_cpu_second": unbounded["events_per_cpu_second"],
-                    "rss_before_mib": round(bounded["rss_before"] / 2**20, 1)})
-                print(json.dumps(rows[-1]), flush=True)
-        finally:
-            session.close()
+        for _, session in grown_chain(Path(folder), args.steps):
+            path = Path(folder) / "audited.sqlite"
+            copy_to_sqlite(session.store()[0], path)
+            bounded, unbounded = alternated(path, args.nonces_in_memory, args.rounds)
+            events = bounded["events"]
+            rows.append({
+                "events": events,
+                "bounded_peak_growth_mib": round(bounded["peak_growth"] / 2**20, 1),
+                "unbounded_peak_growth_mib": round(unbounded["peak_growth"] / 2**20, 1),
+                "unbounded_bytes_per_event": round(unbounded["peak_growth"] / events, 1),
+                "bounded_events_per_cpu_second": bounded["events_per_cpu_second"],
+                "unbounded_events_per_cpu_second": unbounded["events_per_cpu_second"],
+                "rss_before_mib": round(bounded["rss_before"] / 2**20, 1)})
+            print(json.dumps(rows[-1]), flush=True)
     print(json.dumps(rows, indent=2))
 
 
