@@ -66,6 +66,7 @@ from commands.sdk.tlsclient import client_context  # noqa: E402
 from commands.sdk.transport import HttpTransport  # noqa: E402
 from commands.service import models  # noqa: E402
 from commands.session import Session  # noqa: E402
+from ledger.catalogue import CATALOGUE, CommandSpec  # noqa: E402
 from ledger.catalogue.keys import MAX_BATCH  # noqa: E402
 from ledger.command import Command, SignedCommand  # noqa: E402
 from ledger.home import Home  # noqa: E402
@@ -297,6 +298,13 @@ def micro(call: Callable[[], Any], count: int) -> float:
     return round((time.perf_counter() - started) / count * 1e6, 1)
 
 
+def catalogue_spec(name: str) -> CommandSpec:
+    """The catalogue entry whose request body the server decodes for ``name``."""
+    spec = CATALOGUE.find(name)
+    assert isinstance(spec, CommandSpec), name
+    return spec
+
+
 def check_costs(key_id: str, signer: tuple[str, bytes], sizes: list[int]) -> dict[str, float]:
     """CPU cost (µs, one thread) of the per-request checks the server makes, run here."""
     actor_id, private_key = signer
@@ -320,10 +328,10 @@ def check_costs(key_id: str, signer: tuple[str, bytes], sizes: list[int]) -> dic
         model: Any
         if size == 1:
             body["message"] = base64.b64encode(messages[0]).decode()
-            model = models.SignIn
+            model = models.command_body(catalogue_spec("Sign"))
         else:
             body["messages"] = [base64.b64encode(m).decode() for m in messages]
-            model = models.SignBatchIn
+            model = models.command_body(catalogue_spec("SignBatch"))
         raw = json.dumps(body).encode()
         bodies[size] = raw
         tag = "sign" if size == 1 else f"batch_{size}"
