@@ -53,7 +53,6 @@ class UsedOnceIndex:
         self.memory_entries = memory_entries
         self.spill_dir = spill_dir
         self._position_mask = filter_bits - 1
-        self._filter_bits = filter_bits
         self._recent: dict[bytes, bytes] = {}
         self._filter: bytearray | None = None
         self._db: sqlite3.Connection | None = None
@@ -119,9 +118,9 @@ class UsedOnceIndex:
         return True
 
     def _spill(self) -> None:
+        recent = self._recent
         try:
             db = self._db if self._db is not None else self._open_file()
-            recent = self._recent
             db.execute("BEGIN")  # in key order: each of the table's pages is written once
             db.executemany("INSERT INTO used VALUES (?, ?)",
                            ((key, recent[key]) for key in sorted(recent)))
@@ -131,11 +130,11 @@ class UsedOnceIndex:
         bits = self._filter
         assert bits is not None
         mask = self._position_mask
-        for (word,) in struct.iter_unpack("<I", b"".join(self._recent)):
+        for (word,) in struct.iter_unpack("<I", b"".join(recent)):
             position = word & mask
             bits[position >> 3] |= 1 << (position & 7)
-        self.spilled += len(self._recent)
-        self._recent.clear()
+        self.spilled += len(recent)
+        recent.clear()
 
     def _scratch_failed(self, exc: Exception) -> ConfigurationError:
         """The index is dropped (an audit cannot go on without it) and the folder named."""
@@ -154,5 +153,5 @@ class UsedOnceIndex:
         db.execute("CREATE TABLE used (key BLOB PRIMARY KEY, owner BLOB NOT NULL) "
                    "WITHOUT ROWID")
         self._db = db
-        self._filter = bytearray(self._filter_bits // 8)
+        self._filter = bytearray((self._position_mask + 1) // 8)
         return db

@@ -2,7 +2,7 @@
 run by tests).
 
 Builds one key-domain chain of Ed25519 signs in a memory store, in steps, copies each step
-into an SQLite store file, and audits that file in a fresh process per measurement: its
+into an SQLite store file (by replay), and audits that file in a fresh process per measurement: its
 peak resident set (``VmHWM``) minus its resident set before the audit began (imports,
 interpreter), and its events per CPU second. Each step is audited with the nonce
 index bounded in memory (the default, spilling to a scratch file beyond
@@ -26,15 +26,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from ledger.authorization import SYSTEM_CHAIN
+from ledger.replay import replay
+from ledger.stores.base import EventStore
 from ledger.stores.sqlite import SQLiteEventStore
 from tools.bench.bench_audit_memory import grown_chain
 
 UNBOUNDED = 1 << 62
-BATCH = 5000
 
 AUDIT = """
-import json, resource, sys, time
+import json, sys, time
 from ledger.audit import Auditor
 from ledger.stores.sqlite import SQLiteEventStore
 
@@ -55,22 +55,16 @@ print(json.dumps({"events": report.events, "rss_before": before,
 """
 
 
-def copy_to_sqlite(source: object, path: Path) -> None:
-    """The memory store's chains and checkpoints into a new SQLite file, in batches."""
+def copy_to_sqlite(source: EventStore, path: Path) -> None:
+    """The memory store into a new SQLite file, the product's way (``skms replay``), then
+    checkpointed so the audits read the file and not the WAL."""
     path.unlink(missing_ok=True)
     target = SQLiteEventStore(path)
     try:
-        chains = source.chains()  # type: ignore[attr-defined]
-        for chain_id in [SYSTEM_CHAIN, *sorted(c for c in chains if c != SYSTEM_CHAIN)]:
-            envelopes = list(source.read(chain_id))  # type: ignore[attr-defined]
-            for start in range(0, len(envelopes), BATCH):
-                target.append(chain_id, envelopes[start:start + BATCH], expected_seq=start,
-                              prev_hash=envelopes[start - 1].event_hash if start else None)
-            for checkpoint in source.checkpoints(chain_id):  # type: ignore[attr-defined]
-                target.put_checkpoint(checkpoint)
+        replay(source, target)
     finally:
         target.close()
-    with contextlib.closing(sqlite3.connect(path)) as db:  # read from the file, not the WAL
+    with contextlib.closing(sqlite3.connect(path)) as db:
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
